@@ -1,0 +1,307 @@
+//! Command line: every prompt has a flag, and every flag an env var.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// tilink connects a TiDB Cloud Essential cluster on Alibaba Cloud to an ApsaraDB RDS for
+/// MySQL instance over a Private Link Connection, and explains any existing chain link by link.
+#[derive(Debug, Parser)]
+#[command(name = "tilink", version, about, long_about = None, propagate_version = true)]
+#[command(after_help = "Without a subcommand, `tilink` runs `tilink setup`. \
+Try it with no cloud account: `tilink sandbox`.\n\
+Exit codes: 0 ok · 1 failed or unhealthy · 2 bad usage or input · 3 credentials missing or refused · 4 not available yet · 130 interrupted.")]
+pub struct Cli {
+    /// Global options.
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    /// The command to run (default: setup).
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Options every command takes.
+#[derive(Debug, Args, Clone)]
+pub struct GlobalArgs {
+    /// One base URL for every Alibaba Cloud product (the simulator, a proxy).
+    #[arg(
+        long,
+        global = true,
+        env = "TILINK_ALIBABA_ENDPOINT",
+        value_name = "URL"
+    )]
+    pub alibaba_endpoint: Option<String>,
+    /// Base URL of the TiDB Cloud API (default https://serverless.tidbapi.com).
+    #[arg(long, global = true, env = "TILINK_TIDB_ENDPOINT", value_name = "URL")]
+    pub tidb_endpoint: Option<String>,
+    /// Alibaba Cloud region (default: the cluster's region).
+    #[arg(long, global = true, env = "TILINK_REGION")]
+    pub region: Option<String>,
+    /// Output format for reports.
+    #[arg(short, long, global = true, env = "TILINK_OUTPUT", value_enum, default_value_t = Output::Text)]
+    pub output: Output,
+    /// Write logs to this file (created 0600).
+    #[arg(long, global = true, env = "TILINK_LOG_FILE", value_name = "PATH")]
+    pub log_file: Option<PathBuf>,
+    /// No colours (also when NO_COLOR is set).
+    #[arg(long, global = true)]
+    pub no_color: bool,
+    /// aliyun CLI profile to read credentials from (~/.aliyun/config.json).
+    #[arg(
+        long,
+        global = true,
+        env = "TILINK_ALIYUN_PROFILE",
+        value_name = "NAME"
+    )]
+    pub aliyun_profile: Option<String>,
+    /// ticloud profile to read API keys from (~/.ticloud/config.toml).
+    #[arg(
+        long,
+        global = true,
+        env = "TILINK_TICLOUD_PROFILE",
+        value_name = "NAME"
+    )]
+    pub ticloud_profile: Option<String>,
+    /// Alibaba Cloud signature: v1 (HMAC-SHA1) or v3 (ACS3-HMAC-SHA256).
+    #[arg(long, global = true, env = "TILINK_SIGNATURE", value_enum, default_value_t = Signature::V1)]
+    pub signature: Signature,
+    /// Do not read the OS keyring.
+    #[arg(long, global = true, env = "TILINK_NO_KEYRING")]
+    pub no_keyring: bool,
+}
+
+impl GlobalArgs {
+    /// True when colours are off (flag or a non-empty NO_COLOR).
+    pub fn no_color(&self) -> bool {
+        self.no_color || std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
+    }
+}
+
+/// Report format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Output {
+    /// Readable text.
+    Text,
+    /// One JSON object on stdout.
+    Json,
+}
+
+/// Alibaba Cloud signature version.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Signature {
+    /// HMAC-SHA1 (SignatureVersion=1.0).
+    V1,
+    /// ACS3-HMAC-SHA256.
+    V3,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Build the private link chain (the wizard; `--non-interactive` for scripts).
+    Setup(SetupArgs),
+    /// The same wizard against a built-in simulator of both clouds: no account needed.
+    Sandbox(SandboxArgs),
+    /// Run the simulator of both clouds as a server; prints one JSON manifest line.
+    Sim(SimArgs),
+    /// Walk an existing chain and say what is broken, why, and how to fix it.
+    Doctor(DoctorArgs),
+    /// Delete what tilink created, in reverse order, after confirmation.
+    Teardown(TeardownArgs),
+    /// Print the least-privilege RAM policy for tilink's calls.
+    Policy(PolicyArgs),
+    /// Export the chain as Terraform (with import blocks) and the ticloud command.
+    Export(ExportArgs),
+    /// Print shell completions.
+    Completions(CompletionsArgs),
+}
+
+/// `tilink setup`.
+#[derive(Debug, Args, Clone, Default)]
+pub struct SetupArgs {
+    /// TiDB Cloud cluster id (19–20 digits).
+    #[arg(long, env = "TILINK_CLUSTER_ID")]
+    pub cluster_id: Option<String>,
+    /// ApsaraDB RDS instance id (rm-…).
+    #[arg(long, env = "TILINK_RDS_INSTANCE")]
+    pub rds_instance: Option<String>,
+    /// Zones for the NLB and endpoint service (comma-separated; default: the best overlap).
+    #[arg(long, env = "TILINK_ZONES", value_delimiter = ',')]
+    pub zones: Vec<String>,
+    /// Display name of the TiDB private link connection.
+    #[arg(long, env = "TILINK_PLC_NAME")]
+    pub name: Option<String>,
+    /// No prompts: every answer comes from flags or env vars.
+    #[arg(long, env = "TILINK_NON_INTERACTIVE")]
+    pub non_interactive: bool,
+    /// Line-by-line prompts instead of the full-screen wizard (screen readers, dumb terminals).
+    #[arg(long, env = "TILINK_PLAIN")]
+    pub plain: bool,
+    /// Answer yes to the confirmation.
+    #[arg(long, short = 'y', env = "TILINK_YES")]
+    pub yes: bool,
+    /// Show the plan and create nothing.
+    #[arg(long, env = "TILINK_DRY_RUN")]
+    pub dry_run: bool,
+    /// Resume this setup id from its journal.
+    #[arg(long, env = "TILINK_RESUME", value_name = "SETUP_ID")]
+    pub resume: Option<String>,
+    /// Give up waiting after this many seconds (default 1800).
+    #[arg(long, env = "TILINK_TIMEOUT", default_value_t = 1800)]
+    pub timeout_secs: u64,
+}
+
+/// `tilink sandbox`.
+#[derive(Debug, Args, Clone)]
+pub struct SandboxArgs {
+    /// Seed of the simulated world.
+    #[arg(long, env = "TILINK_SIM_SEED", default_value_t = 1)]
+    pub seed: u64,
+    /// Speed of simulated provisioning (1.0 = real time).
+    #[arg(long, env = "TILINK_SIM_TIME_SCALE", default_value_t = 0.02)]
+    pub time_scale: f64,
+    /// Share of simulated calls that fail transiently.
+    #[arg(long, env = "TILINK_SIM_FAULT_RATE", default_value_t = 0.0)]
+    pub fault_rate: f64,
+    /// Setup options (as for `tilink setup`).
+    #[command(flatten)]
+    pub setup: SetupArgs,
+}
+
+/// `tilink sim`.
+#[derive(Debug, Args, Clone)]
+pub struct SimArgs {
+    /// Address to listen on (port 0 picks a free one).
+    #[arg(long, env = "TILINK_SIM_LISTEN", default_value = "127.0.0.1:0")]
+    pub listen: SocketAddr,
+    /// Seed of the world and of the fault schedule.
+    #[arg(long, env = "TILINK_SIM_SEED", default_value_t = 1)]
+    pub seed: u64,
+    /// Delay added to every answer.
+    #[arg(long, env = "TILINK_SIM_LATENCY_MS", default_value_t = 0)]
+    pub latency_ms: u64,
+    /// Share of calls answered with a transient failure (0.0–1.0).
+    #[arg(long, env = "TILINK_SIM_FAULT_RATE", default_value_t = 0.0)]
+    pub fault_rate: f64,
+    /// Provisioning delays multiplier (1.0 = real magnitudes).
+    #[arg(long, env = "TILINK_SIM_TIME_SCALE", default_value_t = 0.05)]
+    pub time_scale: f64,
+}
+
+/// `tilink doctor`.
+#[derive(Debug, Args, Clone, Default)]
+pub struct DoctorArgs {
+    /// Check every private link connection of this cluster.
+    #[arg(long, env = "TILINK_CLUSTER_ID")]
+    pub cluster_id: Option<String>,
+    /// Check one private link connection (plc-…).
+    #[arg(long, env = "TILINK_CONNECTION")]
+    pub connection: Option<String>,
+    /// Start from an endpoint service (epsrv-…).
+    #[arg(long, env = "TILINK_ENDPOINT_SERVICE")]
+    pub endpoint_service: Option<String>,
+    /// Walk every Alibaba Cloud cluster's connections.
+    #[arg(long)]
+    pub all_clusters: bool,
+    /// Apply the safe fixes after showing them.
+    #[arg(long)]
+    pub fix: bool,
+    /// Do not ask before each fix.
+    #[arg(long, short = 'y', env = "TILINK_YES")]
+    pub yes: bool,
+}
+
+/// `tilink teardown`.
+#[derive(Debug, Args, Clone, Default)]
+pub struct TeardownArgs {
+    /// The cluster whose tilink chain to delete.
+    #[arg(long, env = "TILINK_CLUSTER_ID")]
+    pub cluster_id: Option<String>,
+    /// The setup id (default: the cluster's most recent setup).
+    #[arg(long, env = "TILINK_SETUP_ID")]
+    pub setup: Option<String>,
+    /// Do not ask for confirmation.
+    #[arg(long, short = 'y', env = "TILINK_YES")]
+    pub yes: bool,
+}
+
+/// `tilink policy`.
+#[derive(Debug, Args, Clone)]
+pub struct PolicyArgs {
+    /// Which commands the policy must allow.
+    #[arg(long = "for", value_enum, default_value_t = PolicyScope::Setup)]
+    pub scope: PolicyScope,
+}
+
+/// Policy scope.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PolicyScope {
+    /// setup, teardown and doctor --fix.
+    Setup,
+    /// doctor (read-only).
+    Doctor,
+}
+
+/// `tilink export`.
+#[derive(Debug, Args, Clone)]
+pub struct ExportArgs {
+    /// Export format.
+    #[arg(value_enum)]
+    pub format: ExportFormat,
+    /// The cluster whose chain to export.
+    #[arg(long, env = "TILINK_CLUSTER_ID")]
+    pub cluster_id: Option<String>,
+    /// The setup id.
+    #[arg(long, env = "TILINK_SETUP_ID")]
+    pub setup: Option<String>,
+}
+
+/// Export formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    /// HCL for the alicloud provider, with import blocks.
+    Terraform,
+}
+
+/// `tilink completions`.
+#[derive(Debug, Args, Clone)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn setup_is_the_default_and_flags_parse() {
+        let cli = Cli::try_parse_from(["tilink", "-o", "json"]).unwrap();
+        assert!(cli.command.is_none());
+        assert_eq!(cli.global.output, Output::Json);
+        let cli = Cli::try_parse_from([
+            "tilink",
+            "setup",
+            "--cluster-id",
+            "1",
+            "--zones",
+            "a,b",
+            "--non-interactive",
+        ])
+        .unwrap();
+        match cli.command {
+            Some(Command::Setup(s)) => {
+                assert_eq!(s.zones, ["a", "b"]);
+                assert!(s.non_interactive);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+}

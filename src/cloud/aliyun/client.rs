@@ -1,0 +1,401 @@
+//! The signed RPC client: one `call` for every product, with retries and timeouts.
+
+use super::endpoints::Product;
+use super::error::{AliyunError, ErrorBody, TransportKind};
+use super::params::Params;
+use super::sign;
+use crate::cloud::retry::{RETRY_COST, RetryPolicy};
+use crate::cloud::stats::CallStats;
+use crate::secret::Secret;
+use serde::de::DeserializeOwned;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+/// Which signature the client sends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SignatureVersion {
+    /// HMAC-SHA1, `SignatureVersion=1.0` (the default).
+    #[default]
+    V1,
+    /// ACS3-HMAC-SHA256 in the `Authorization` header.
+    V3,
+}
+
+/// The access key a client signs with.
+#[derive(Debug, Clone)]
+pub struct AccessKey {
+    /// `AccessKeyId` (not secret).
+    pub id: String,
+    /// `AccessKeySecret`.
+    pub secret: Secret,
+    /// STS `SecurityToken`, with temporary credentials.
+    pub security_token: Option<Secret>,
+}
+
+/// Client settings.
+#[derive(Debug, Clone)]
+pub struct AliyunConfig {
+    /// The region every regional product is addressed in.
+    pub region: String,
+    /// One base URL for every product (the simulator, a proxy); `None` = the real endpoints.
+    pub endpoint_override: Option<String>,
+    /// V1 (default) or V3.
+    pub signature: SignatureVersion,
+    /// TCP connect timeout.
+    pub connect_timeout: Duration,
+    /// Whole-request timeout (one attempt).
+    pub request_timeout: Duration,
+    /// Retry behaviour.
+    pub retry: RetryPolicy,
+}
+
+impl AliyunConfig {
+    /// Defaults for `region`.
+    pub fn new(region: impl Into<String>) -> Self {
+        AliyunConfig {
+            region: region.into(),
+            endpoint_override: None,
+            signature: SignatureVersion::V1,
+            connect_timeout: Duration::from_secs(5),
+            request_timeout: Duration::from_secs(30),
+            retry: RetryPolicy::default(),
+        }
+    }
+}
+
+/// A cheap-to-clone Alibaba Cloud RPC client.
+#[derive(Clone)]
+pub struct AliyunClient {
+    http: reqwest::Client,
+    cfg: Arc<AliyunConfig>,
+    key: Arc<AccessKey>,
+    stats: CallStats,
+}
+
+impl std::fmt::Debug for AliyunClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AliyunClient")
+            .field("region", &self.cfg.region)
+            .field("endpoint_override", &self.cfg.endpoint_override)
+            .field("access_key_id", &self.key.id)
+            .finish()
+    }
+}
+
+/// Installs the ring TLS provider once (reqwest is built without a default provider).
+pub(crate) fn install_tls_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+/// A reqwest client with the given timeouts.
+pub(crate) fn http_client(
+    connect: Duration,
+    request: Duration,
+) -> Result<reqwest::Client, AliyunError> {
+    install_tls_provider();
+    reqwest::Client::builder()
+        .connect_timeout(connect)
+        .timeout(request)
+        .user_agent(concat!("tilink/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|e| AliyunError::Config(format!("cannot build HTTP client: {e}")))
+}
+
+impl AliyunClient {
+    /// A client signing with `key`.
+    pub fn new(cfg: AliyunConfig, key: AccessKey) -> Result<Self, AliyunError> {
+        let http = http_client(cfg.connect_timeout, cfg.request_timeout)?;
+        Ok(AliyunClient {
+            http,
+            cfg: Arc::new(cfg),
+            key: Arc::new(key),
+            stats: CallStats::default(),
+        })
+    }
+
+    /// The same client counting into `stats`.
+    pub fn with_stats(mut self, stats: CallStats) -> Self {
+        self.stats = stats;
+        self
+    }
+
+    /// The call counters.
+    pub fn stats(&self) -> &CallStats {
+        &self.stats
+    }
+
+    /// The region this client addresses.
+    pub fn region(&self) -> &str {
+        &self.cfg.region
+    }
+
+    /// The access key id (not secret).
+    pub fn access_key_id(&self) -> &str {
+        &self.key.id
+    }
+
+    /// Calls `action` and decodes the JSON answer, retrying transient failures.
+    ///
+    /// A `ClientToken` in `params` is sent unchanged on every retry, so a create that
+    /// succeeded on a lost answer is not done twice.
+    pub async fn call<T: DeserializeOwned>(
+        &self,
+        product: Product,
+        action: &str,
+        params: Params,
+    ) -> Result<T, AliyunError> {
+        let value = self.call_value(product, action, &params).await?;
+        serde_json::from_value(value).map_err(|e| AliyunError::Decode {
+            action: action.to_string(),
+            detail: e.to_string(),
+        })
+    }
+
+    /// Like [`call`](Self::call) but returns the raw JSON.
+    pub async fn call_value(
+        &self,
+        product: Product,
+        action: &str,
+        params: &Params,
+    ) -> Result<serde_json::Value, AliyunError> {
+        let policy = &self.cfg.retry;
+        let mut attempt = 1;
+        loop {
+            let result = self.attempt(product, action, params).await;
+            match result {
+                Ok(v) => {
+                    policy.budget.refund();
+                    return Ok(v);
+                }
+                Err(e) if e.is_retryable() && attempt < policy.max_attempts => {
+                    let cost = match &e {
+                        AliyunError::Transport {
+                            kind: TransportKind::Timeout,
+                            ..
+                        } => 2 * RETRY_COST,
+                        _ => RETRY_COST,
+                    };
+                    if !policy.budget.try_spend(cost) {
+                        tracing::warn!(action, "retry budget exhausted");
+                        return Err(e);
+                    }
+                    let pause = e
+                        .retry_after()
+                        .map(|d| d.min(policy.cap))
+                        .unwrap_or_else(|| policy.backoff(attempt));
+                    tracing::debug!(action, attempt, ?pause, error = %e, "retrying");
+                    tokio::time::sleep(pause).await;
+                    attempt += 1;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    async fn attempt(
+        &self,
+        product: Product,
+        action: &str,
+        params: &Params,
+    ) -> Result<serde_json::Value, AliyunError> {
+        self.stats.record(action);
+        let base = product.base_url(&self.cfg.region, self.cfg.endpoint_override.as_deref());
+        let request = match self.cfg.signature {
+            SignatureVersion::V1 => self.build_v1(&base, product, action, params),
+            SignatureVersion::V3 => self.build_v3(&base, product, action, params),
+        };
+        let resp = request
+            .send()
+            .await
+            .map_err(|e| transport(action, &base, &e))?;
+        let status = resp.status().as_u16();
+        let retry_after = resp
+            .headers()
+            .get("x-acs-retry-after")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .filter(|ms| *ms > 0)
+            // The SDKs treat the value as milliseconds (ThrottlingException.retry_after).
+            .map(Duration::from_millis);
+        let bytes = resp
+            .bytes()
+            .await
+            .map_err(|e| transport(action, &base, &e))?;
+        if (200..300).contains(&status) {
+            return serde_json::from_slice(&bytes).map_err(|e| AliyunError::Decode {
+                action: action.to_string(),
+                detail: format!("HTTP {status}, body is not JSON: {e}"),
+            });
+        }
+        let body: ErrorBody = serde_json::from_slice(&bytes).unwrap_or_default();
+        Err(AliyunError::Api {
+            action: action.to_string(),
+            status,
+            code: if body.code.is_empty() {
+                format!("HTTP{status}")
+            } else {
+                body.code
+            },
+            message: if body.message.is_empty() {
+                String::from_utf8_lossy(&bytes[..bytes.len().min(300)]).into_owned()
+            } else {
+                body.message
+            },
+            request_id: body.request_id,
+            recommend: body.recommend,
+            auth_action: body.access_denied.and_then(|d| d.auth_action),
+            retry_after,
+        })
+    }
+
+    fn build_v1(
+        &self,
+        base: &str,
+        product: Product,
+        action: &str,
+        params: &Params,
+    ) -> reqwest::RequestBuilder {
+        let mut common: Vec<(String, String)> = vec![
+            ("Action".into(), action.into()),
+            ("Version".into(), product.version().into()),
+            ("Format".into(), "JSON".into()),
+            ("AccessKeyId".into(), self.key.id.clone()),
+            ("SignatureMethod".into(), "HMAC-SHA1".into()),
+            ("SignatureVersion".into(), "1.0".into()),
+            ("SignatureNonce".into(), nonce()),
+            ("Timestamp".into(), timestamp()),
+        ];
+        if let Some(tok) = &self.key.security_token {
+            common.push(("SecurityToken".into(), tok.expose().to_string()));
+        }
+        let mut all = common.clone();
+        all.extend(params.pairs().iter().cloned());
+        let sts = sign::v1_string_to_sign("POST", &all);
+        common.push((
+            "Signature".into(),
+            sign::v1_signature(self.key.secret.expose(), &sts),
+        ));
+        let query = encode_pairs(&common);
+        let body = encode_pairs(params.pairs());
+        self.http
+            .post(format!("{base}/?{query}"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("x-acs-action", action)
+            .header("x-acs-version", product.version())
+            .body(body)
+    }
+
+    fn build_v3(
+        &self,
+        base: &str,
+        product: Product,
+        action: &str,
+        params: &Params,
+    ) -> reqwest::RequestBuilder {
+        let body = encode_pairs(params.pairs());
+        let host = base
+            .split_once("://")
+            .map(|(_, rest)| rest)
+            .unwrap_or(base)
+            .split('/')
+            .next()
+            .unwrap_or_default()
+            .to_string();
+        let mut headers: Vec<(String, String)> = vec![
+            ("host".into(), host),
+            ("x-acs-action".into(), action.into()),
+            ("x-acs-version".into(), product.version().into()),
+            ("x-acs-date".into(), timestamp()),
+            ("x-acs-signature-nonce".into(), nonce()),
+            (
+                "x-acs-content-sha256".into(),
+                sign::sha256_hex(body.as_bytes()),
+            ),
+            (
+                "content-type".into(),
+                "application/x-www-form-urlencoded".into(),
+            ),
+        ];
+        if let Some(tok) = &self.key.security_token {
+            headers.push(("x-acs-security-token".into(), tok.expose().to_string()));
+        }
+        let signed: Vec<String> = headers.iter().map(|(k, _)| k.clone()).collect();
+        let hashed = sign::sha256_hex(body.as_bytes());
+        let canonical = sign::v3_canonical_request("POST", "/", &[], &headers, &signed, &hashed);
+        let signature = sign::v3_signature(
+            self.key.secret.expose(),
+            &sign::v3_string_to_sign(&canonical),
+        );
+        let mut names = signed.clone();
+        names.sort();
+        let auth = format!(
+            "{} Credential={},SignedHeaders={},Signature={signature}",
+            sign::ACS3,
+            self.key.id,
+            names.join(";")
+        );
+        let mut req = self.http.post(format!("{base}/")).body(body);
+        for (k, v) in headers.into_iter().filter(|(k, _)| k != "host") {
+            req = req.header(k, v);
+        }
+        req.header("authorization", auth)
+    }
+}
+
+fn encode_pairs(pairs: &[(String, String)]) -> String {
+    pairs
+        .iter()
+        .map(|(k, v)| format!("{}={}", sign::pe(k), sign::pe(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+fn transport(action: &str, url: &str, e: &reqwest::Error) -> AliyunError {
+    let kind = if e.is_timeout() {
+        TransportKind::Timeout
+    } else if e.is_connect() {
+        TransportKind::Connect
+    } else if e.is_request() || e.is_body() {
+        TransportKind::Reset
+    } else {
+        TransportKind::Other
+    };
+    AliyunError::Transport {
+        action: action.to_string(),
+        kind,
+        url: url.to_string(),
+        detail: describe(e),
+    }
+}
+
+/// A reqwest error without its URL (a V1 URL carries the STS token) but with its causes.
+pub(crate) fn describe(e: &reqwest::Error) -> String {
+    use std::error::Error as _;
+    let mut out = if e.is_timeout() {
+        "timed out".to_string()
+    } else if e.is_connect() {
+        "could not connect".to_string()
+    } else {
+        "request failed".to_string()
+    };
+    let mut src = e.source();
+    while let Some(cause) = src {
+        let text = cause.to_string();
+        if !out.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        src = cause.source();
+    }
+    out
+}
+
+/// A fresh 32-hex-character nonce (the Python SDK's shape).
+pub fn nonce() -> String {
+    format!("{:016x}{:016x}", fastrand::u64(..), fastrand::u64(..))
+}
+
+/// Now as `yyyy-MM-ddTHH:mm:ssZ`.
+pub fn timestamp() -> String {
+    humantime::format_rfc3339_seconds(SystemTime::now()).to_string()
+}

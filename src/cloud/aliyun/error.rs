@@ -1,0 +1,259 @@
+//! Typed Alibaba Cloud errors and their retry classification (reference `alibaba-api.md` §5).
+
+use serde::Deserialize;
+use std::time::Duration;
+
+/// What went wrong with one RPC call.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum AliyunError {
+    /// The API answered with an error body.
+    #[error("{action}: {code} (HTTP {status}): {message}{}", request_hint(.request_id))]
+    Api {
+        /// The action called.
+        action: String,
+        /// HTTP status.
+        status: u16,
+        /// `Code`, e.g. `Throttling.User`.
+        code: String,
+        /// `Message`.
+        message: String,
+        /// `RequestId`, for support tickets.
+        request_id: String,
+        /// `Recommend`, a troubleshooting link.
+        recommend: Option<String>,
+        /// `AccessDeniedDetail.AuthAction` on RAM denials: the missing permission.
+        auth_action: Option<String>,
+        /// `x-acs-retry-after`, when the server asked for a pause.
+        retry_after: Option<Duration>,
+    },
+    /// The request never got an answer (timeout, refused, reset).
+    #[error("{action}: {kind} talking to {url}: {detail}")]
+    Transport {
+        /// The action called.
+        action: String,
+        /// Which kind of failure.
+        kind: TransportKind,
+        /// The base URL used.
+        url: String,
+        /// Details from the HTTP stack (never contains credentials).
+        detail: String,
+    },
+    /// The answer was not what the API documents.
+    #[error("{action}: unexpected response ({detail})")]
+    Decode {
+        /// The action called.
+        action: String,
+        /// What did not parse.
+        detail: String,
+    },
+    /// No credentials or an unusable configuration.
+    #[error("{0}")]
+    Config(String),
+}
+
+fn request_hint(id: &str) -> String {
+    if id.is_empty() {
+        String::new()
+    } else {
+        format!(" [RequestId {id}]")
+    }
+}
+
+/// A failure below HTTP.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TransportKind {
+    /// Connect or request timeout.
+    Timeout,
+    /// The connection could not be made.
+    Connect,
+    /// The connection broke mid-request.
+    Reset,
+    /// Anything else.
+    Other,
+}
+
+impl std::fmt::Display for TransportKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            TransportKind::Timeout => "timeout",
+            TransportKind::Connect => "connection failed",
+            TransportKind::Reset => "connection reset",
+            TransportKind::Other => "network error",
+        })
+    }
+}
+
+/// The error body every product returns.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct ErrorBody {
+    #[serde(alias = "code", rename = "Code", default)]
+    pub code: String,
+    #[serde(alias = "message", rename = "Message", default)]
+    pub message: String,
+    #[serde(alias = "requestId", rename = "RequestId", default)]
+    pub request_id: String,
+    #[serde(rename = "Recommend", default)]
+    pub recommend: Option<String>,
+    #[serde(rename = "AccessDeniedDetail", default)]
+    pub access_denied: Option<AccessDenied>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct AccessDenied {
+    #[serde(rename = "AuthAction", default)]
+    pub auth_action: Option<String>,
+}
+
+/// Codes that mean "try again later" (Terraform's `NeedRetry` plus the per-product lists).
+const RETRYABLE_CODES: &[&str] = &[
+    "ServiceUnavailable",
+    "Rejected.Throttling",
+    "SystemBusy",
+    "Conflict.Lock",
+    "ConcurrentCallNotSupported",
+    "EndpointServiceOperationDenied",
+    "EndpointServiceLocked",
+    "EndpointConnectionOperationDenied",
+    "OperationFailed.ResourceIsConfiguring",
+    "ResourceInConfiguring.loadbalancer",
+    "ResourceInCreating.loadbalancer",
+    "TimeoutRetryLater",
+    "InternalError",
+];
+
+impl AliyunError {
+    /// The API error code, if the API answered.
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            AliyunError::Api { code, .. } => Some(code),
+            _ => None,
+        }
+    }
+
+    /// True for transient failures worth retrying: throttling, 5xx, busy/locked resources,
+    /// `IncorrectStatus.*`, timeouts and resets.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            AliyunError::Api { status, code, .. } => {
+                *status >= 500
+                    || code.starts_with("Throttling")
+                    || code.starts_with("IncorrectStatus.")
+                    || RETRYABLE_CODES.contains(&code.as_str())
+            }
+            AliyunError::Transport { .. } => true,
+            AliyunError::Decode { .. } | AliyunError::Config(_) => false,
+        }
+    }
+
+    /// True when the resource does not exist (404 or a code ending in `NotFound`).
+    pub fn is_not_found(&self) -> bool {
+        match self {
+            AliyunError::Api { status, code, .. } => {
+                *status == 404
+                    && !code.starts_with("InvalidApi")
+                    && !code.starts_with("InvalidAccessKeyId")
+                    || code.ends_with("NotFound") && !code.starts_with("InvalidAccessKeyId")
+                    || code.starts_with("ResourceNotFound")
+            }
+            _ => false,
+        }
+    }
+
+    /// True for permission denials; `missing_permission` names the action when known.
+    pub fn is_forbidden(&self) -> bool {
+        matches!(self.code(), Some(c) if c.starts_with("Forbidden") || c == "NoPermission")
+    }
+
+    /// The RAM action that was missing (`nlb:CreateLoadBalancer`), when the API said so.
+    pub fn missing_permission(&self) -> Option<String> {
+        match self {
+            AliyunError::Api {
+                auth_action: Some(a),
+                ..
+            } => Some(a.clone()),
+            _ => None,
+        }
+    }
+
+    /// The pause the server asked for.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            AliyunError::Api { retry_after, .. } => *retry_after,
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn api(status: u16, code: &str) -> AliyunError {
+        AliyunError::Api {
+            action: "X".into(),
+            status,
+            code: code.into(),
+            message: String::new(),
+            request_id: String::new(),
+            recommend: None,
+            auth_action: None,
+            retry_after: None,
+        }
+    }
+
+    #[test]
+    fn classification() {
+        let retryable = [
+            (400, "Throttling.User"),
+            (400, "Throttling"),
+            (503, "ServiceUnavailable"),
+            (500, "InternalError"),
+            (400, "SystemBusy"),
+            (400, "Conflict.Lock"),
+            (400, "IncorrectStatus.loadbalancer"),
+            (400, "ConcurrentCallNotSupported"),
+            (400, "EndpointConnectionOperationDenied"),
+        ];
+        for (s, c) in retryable {
+            assert!(api(s, c).is_retryable(), "{c} should retry");
+        }
+        let final_ = [
+            (400, "SignatureDoesNotMatch"),
+            (404, "InvalidAccessKeyId.NotFound"),
+            (403, "Forbidden.RAM"),
+            (400, "IdempotenceSignatureMismatch"),
+            (404, "ResourceNotFound.loadBalancer"),
+            (400, "InvalidParameter"),
+        ];
+        for (s, c) in final_ {
+            assert!(!api(s, c).is_retryable(), "{c} should be final");
+        }
+        assert!(api(404, "ResourceNotFound.listener").is_not_found());
+        assert!(api(400, "EndpointServiceNotFound").is_not_found());
+        assert!(api(400, "InvalidDBInstanceId.NotFound").is_not_found());
+        assert!(!api(404, "InvalidAccessKeyId.NotFound").is_not_found());
+        assert!(api(403, "Forbidden.RAM").is_forbidden());
+    }
+
+    #[test]
+    fn display_is_actionable() {
+        let e = AliyunError::Api {
+            action: "CreateLoadBalancer".into(),
+            status: 403,
+            code: "Forbidden.RAM".into(),
+            message: "User not authorized".into(),
+            request_id: "R1".into(),
+            recommend: None,
+            auth_action: Some("nlb:CreateLoadBalancer".into()),
+            retry_after: None,
+        };
+        assert_eq!(
+            e.to_string(),
+            "CreateLoadBalancer: Forbidden.RAM (HTTP 403): User not authorized [RequestId R1]"
+        );
+        assert_eq!(
+            e.missing_permission().as_deref(),
+            Some("nlb:CreateLoadBalancer")
+        );
+    }
+}

@@ -1,0 +1,13 @@
+//! Alibaba Cloud RPC client: signing, retries, typed operations.
+
+pub mod client;
+pub mod endpoints;
+pub mod error;
+pub mod ops;
+pub mod params;
+pub mod sign;
+
+pub use client::{AccessKey, AliyunClient, AliyunConfig, SignatureVersion};
+pub use endpoints::Product;
+pub use error::AliyunError;
+pub use params::Params;

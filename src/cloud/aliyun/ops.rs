@@ -1,0 +1,738 @@
+//! Typed operations for every action tilink calls (reference `alibaba-api.md` §6), with
+//! pagination helpers. Thin: they build parameters and decode `crate::wire::aliyun` models.
+
+use super::client::AliyunClient;
+use super::endpoints::Product::{self, Nlb, PrivateLink, Rds, Sts, Vpc};
+use super::error::AliyunError;
+use super::params::Params;
+use crate::wire::aliyun as w;
+
+type R<T> = Result<T, AliyunError>;
+
+/// Most pages a pagination helper follows before giving up (a runaway `NextToken`).
+const MAX_PAGES: usize = 50;
+
+/// Parameters of `CreateServerGroup` for an IP-type TCP group.
+#[derive(Debug, Clone)]
+pub struct NewServerGroup<'a> {
+    /// Name (2–128 chars, starts with a letter).
+    pub name: &'a str,
+    /// VPC of the backends.
+    pub vpc_id: &'a str,
+    /// Tags.
+    pub tags: &'a [(String, String)],
+    /// Idempotency token.
+    pub client_token: &'a str,
+    /// Validate only.
+    pub dry_run: bool,
+}
+
+/// Parameters of `CreateLoadBalancer` (internal, IPv4, pay-as-you-go).
+#[derive(Debug, Clone)]
+pub struct NewLoadBalancer<'a> {
+    /// Name.
+    pub name: &'a str,
+    /// VPC.
+    pub vpc_id: &'a str,
+    /// (zone, vSwitch) pairs.
+    pub zones: &'a [(String, String)],
+    /// Tags.
+    pub tags: &'a [(String, String)],
+    /// Idempotency token.
+    pub client_token: &'a str,
+    /// Validate only.
+    pub dry_run: bool,
+}
+
+/// Parameters of `CreateVpcEndpointService` for an NLB.
+#[derive(Debug, Clone)]
+pub struct NewEndpointService<'a> {
+    /// The NLB id.
+    pub load_balancer_id: &'a str,
+    /// One resource per zone.
+    pub zones: &'a [String],
+    /// Description.
+    pub description: &'a str,
+    /// Tags.
+    pub tags: &'a [(String, String)],
+    /// Idempotency token.
+    pub client_token: &'a str,
+    /// Validate only.
+    pub dry_run: bool,
+}
+
+fn b(v: bool) -> &'static str {
+    if v { "true" } else { "false" }
+}
+
+impl AliyunClient {
+    fn regional(&self) -> Params {
+        Params::new().set("RegionId", self.region())
+    }
+
+    async fn pages<T, F, I>(
+        &self,
+        product: Product,
+        action: &str,
+        base: Params,
+        items: F,
+    ) -> R<Vec<I>>
+    where
+        T: serde::de::DeserializeOwned,
+        F: Fn(T) -> (Vec<I>, String),
+    {
+        let mut out = Vec::new();
+        let mut token = String::new();
+        for _ in 0..MAX_PAGES {
+            let mut p = base.clone();
+            if !token.is_empty() {
+                p = p.set("NextToken", &token);
+            }
+            let (mut page, next) = items(self.call::<T>(product, action, p).await?);
+            out.append(&mut page);
+            if next.is_empty() || next == token {
+                break;
+            }
+            token = next;
+        }
+        Ok(out)
+    }
+
+    // ── STS ──────────────────────────────────────────────────────────────
+
+    /// Who the access key belongs to.
+    pub async fn get_caller_identity(&self) -> R<w::GetCallerIdentityResponse> {
+        self.call(Sts, "GetCallerIdentity", Params::new()).await
+    }
+
+    // ── VPC ──────────────────────────────────────────────────────────────
+
+    /// Every vSwitch of `vpc_id` (all pages).
+    pub async fn describe_vswitches(&self, vpc_id: &str) -> R<Vec<w::VSwitch>> {
+        let mut out = Vec::new();
+        for page in 1..=MAX_PAGES {
+            let p = self
+                .regional()
+                .set("VpcId", vpc_id)
+                .set("PageSize", 50)
+                .set("PageNumber", page);
+            let r: w::DescribeVSwitchesResponse = self.call(Vpc, "DescribeVSwitches", p).await?;
+            let n = r.vswitches.items.len();
+            out.extend(r.vswitches.items);
+            if n < 50 || out.len() as u64 >= r.total_count {
+                break;
+            }
+        }
+        Ok(out)
+    }
+
+    /// VPCs by id (comma list) or all.
+    pub async fn describe_vpcs(&self, vpc_id: Option<&str>) -> R<Vec<w::Vpc>> {
+        let p = self.regional().opt("VpcId", vpc_id).set("PageSize", 50);
+        let r: w::DescribeVpcsResponse = self.call(Vpc, "DescribeVpcs", p).await?;
+        Ok(r.vpcs.items)
+    }
+
+    /// Zones of the region.
+    pub async fn vpc_describe_zones(&self) -> R<Vec<w::Zone>> {
+        let r: w::DescribeZonesResponse = self.call(Vpc, "DescribeZones", self.regional()).await?;
+        Ok(r.zones.items)
+    }
+
+    // ── RDS ──────────────────────────────────────────────────────────────
+
+    /// Instances in the region (all pages), optionally filtered by engine.
+    pub async fn describe_db_instances(&self, engine: Option<&str>) -> R<Vec<w::DbInstance>> {
+        let mut out = Vec::new();
+        for page in 1..=MAX_PAGES {
+            let p = self
+                .regional()
+                .opt("Engine", engine)
+                .set("PageSize", 100)
+                .set("PageNumber", page);
+            let r: w::DescribeDbInstancesResponse =
+                self.call(Rds, "DescribeDBInstances", p).await?;
+            let n = r.items.items.len();
+            out.extend(r.items.items);
+            if n < 100 || out.len() as u64 >= r.total_record_count {
+                break;
+            }
+        }
+        Ok(out)
+    }
+
+    /// One instance's attributes (`DBInstanceId` only; no RegionId, as the API wants).
+    pub async fn describe_db_instance_attribute(&self, id: &str) -> R<w::DbInstanceAttribute> {
+        let r: w::DescribeDbInstanceAttributeResponse = self
+            .call(
+                Rds,
+                "DescribeDBInstanceAttribute",
+                Params::new().set("DBInstanceId", id),
+            )
+            .await?;
+        r.items
+            .items
+            .into_iter()
+            .next()
+            .ok_or_else(|| AliyunError::Decode {
+                action: "DescribeDBInstanceAttribute".into(),
+                detail: format!("no attributes returned for {id}"),
+            })
+    }
+
+    /// Connection endpoints of an instance.
+    pub async fn describe_db_instance_net_info(&self, id: &str) -> R<Vec<w::DbInstanceNetInfo>> {
+        let r: w::DescribeDbInstanceNetInfoResponse = self
+            .call(
+                Rds,
+                "DescribeDBInstanceNetInfo",
+                Params::new().set("DBInstanceId", id),
+            )
+            .await?;
+        Ok(r.db_instance_net_infos.items)
+    }
+
+    /// IP allowlist groups of an instance.
+    pub async fn describe_db_instance_ip_array_list(
+        &self,
+        id: &str,
+    ) -> R<Vec<w::DbInstanceIpArray>> {
+        let r: w::DescribeDbInstanceIpArrayListResponse = self
+            .call(
+                Rds,
+                "DescribeDBInstanceIPArrayList",
+                Params::new().set("DBInstanceId", id),
+            )
+            .await?;
+        Ok(r.items.items)
+    }
+
+    /// Writes an allowlist group (`Cover` replaces it, `Append`, `Delete`).
+    pub async fn modify_security_ips(
+        &self,
+        id: &str,
+        group: &str,
+        ips: &[String],
+        mode: &str,
+    ) -> R<w::ModifySecurityIpsResponse> {
+        let p = Params::new()
+            .set("DBInstanceId", id)
+            .set("DBInstanceIPArrayName", group)
+            .set("SecurityIps", ips.join(","))
+            .set("ModifyMode", mode);
+        self.call(Rds, "ModifySecurityIps", p).await
+    }
+
+    // ── NLB ──────────────────────────────────────────────────────────────
+
+    /// Zones where NLB is offered.
+    pub async fn nlb_describe_zones(&self) -> R<Vec<w::Zone>> {
+        let r: w::NlbDescribeZonesResponse =
+            self.call(Nlb, "DescribeZones", self.regional()).await?;
+        Ok(r.zones)
+    }
+
+    /// Creates an IP-type TCP server group with a TCP health check on the backend port.
+    pub async fn create_server_group(
+        &self,
+        n: &NewServerGroup<'_>,
+    ) -> R<w::ServerGroupJobResponse> {
+        let p = self
+            .regional()
+            .set("ServerGroupName", n.name)
+            .set("ServerGroupType", "Ip")
+            .set("Protocol", "TCP")
+            .set("VpcId", n.vpc_id)
+            .object(
+                "HealthCheckConfig",
+                vec![
+                    ("HealthCheckEnabled", "true".into()),
+                    ("HealthCheckType", "TCP".into()),
+                    ("HealthCheckConnectPort", "0".into()),
+                ],
+            )
+            .tags(n.tags)
+            .set("ClientToken", n.client_token)
+            .opt("DryRun", n.dry_run.then_some("true"));
+        self.call(Nlb, "CreateServerGroup", p).await
+    }
+
+    /// Server groups by id or tag (all pages).
+    pub async fn list_server_groups(
+        &self,
+        ids: &[String],
+        tags: &[(String, String)],
+    ) -> R<Vec<w::ServerGroup>> {
+        let p = self
+            .regional()
+            .list("ServerGroupIds", ids)
+            .tags(tags)
+            .set("MaxResults", 100);
+        self.pages(
+            Nlb,
+            "ListServerGroups",
+            p,
+            |r: w::ListServerGroupsResponse| (r.server_groups, r.next_token),
+        )
+        .await
+    }
+
+    /// Backends of a server group.
+    pub async fn list_server_group_servers(
+        &self,
+        server_group_id: &str,
+    ) -> R<Vec<w::BackendServer>> {
+        let p = self
+            .regional()
+            .set("ServerGroupId", server_group_id)
+            .set("MaxResults", 100);
+        self.pages(
+            Nlb,
+            "ListServerGroupServers",
+            p,
+            |r: w::ListServerGroupServersResponse| (r.servers, r.next_token),
+        )
+        .await
+    }
+
+    /// Adds IP backends (`ServerId` = `ServerIp` = the IP).
+    pub async fn add_ip_servers(
+        &self,
+        server_group_id: &str,
+        servers: &[(String, u16)],
+        client_token: Option<&str>,
+    ) -> R<w::ServerGroupJobResponse> {
+        let p = self
+            .regional()
+            .set("ServerGroupId", server_group_id)
+            .list_of(
+                "Servers",
+                servers.iter().map(|(ip, port)| {
+                    vec![
+                        ("ServerId", ip.clone()),
+                        ("ServerIp", ip.clone()),
+                        ("ServerType", "Ip".to_string()),
+                        ("Port", port.to_string()),
+                    ]
+                }),
+            );
+        self.call(
+            Nlb,
+            "AddServersToServerGroup",
+            p.opt("ClientToken", client_token),
+        )
+        .await
+    }
+
+    /// Removes IP backends.
+    pub async fn remove_ip_servers(
+        &self,
+        server_group_id: &str,
+        servers: &[(String, u16)],
+    ) -> R<w::ServerGroupJobResponse> {
+        let p = self
+            .regional()
+            .set("ServerGroupId", server_group_id)
+            .list_of(
+                "Servers",
+                servers.iter().map(|(ip, port)| {
+                    vec![
+                        ("ServerId", ip.clone()),
+                        ("ServerIp", ip.clone()),
+                        ("ServerType", "Ip".to_string()),
+                        ("Port", port.to_string()),
+                    ]
+                }),
+            );
+        self.call(Nlb, "RemoveServersFromServerGroup", p).await
+    }
+
+    /// Deletes a server group.
+    pub async fn delete_server_group(&self, id: &str) -> R<w::JobResponse> {
+        self.call(
+            Nlb,
+            "DeleteServerGroup",
+            self.regional().set("ServerGroupId", id),
+        )
+        .await
+    }
+
+    /// Creates an internal IPv4 NLB.
+    pub async fn create_load_balancer(
+        &self,
+        n: &NewLoadBalancer<'_>,
+    ) -> R<w::CreateLoadBalancerResponse> {
+        let p = self
+            .regional()
+            .set("LoadBalancerName", n.name)
+            .set("LoadBalancerType", "Network")
+            .set("AddressType", "Intranet")
+            .set("AddressIpVersion", "ipv4")
+            .set("VpcId", n.vpc_id)
+            .list_of(
+                "ZoneMappings",
+                n.zones
+                    .iter()
+                    .map(|(z, v)| vec![("ZoneId", z.clone()), ("VSwitchId", v.clone())]),
+            )
+            .object(
+                "LoadBalancerBillingConfig",
+                vec![("PayType", "PostPay".into())],
+            )
+            .tags(n.tags)
+            .set("ClientToken", n.client_token)
+            .opt("DryRun", n.dry_run.then_some("true"));
+        self.call(Nlb, "CreateLoadBalancer", p).await
+    }
+
+    /// One load balancer.
+    pub async fn get_load_balancer_attribute(
+        &self,
+        id: &str,
+    ) -> R<w::GetLoadBalancerAttributeResponse> {
+        self.call(
+            Nlb,
+            "GetLoadBalancerAttribute",
+            self.regional().set("LoadBalancerId", id),
+        )
+        .await
+    }
+
+    /// Load balancers by id or tag (all pages).
+    pub async fn list_load_balancers(
+        &self,
+        ids: &[String],
+        tags: &[(String, String)],
+    ) -> R<Vec<w::LoadBalancer>> {
+        let p = self
+            .regional()
+            .list("LoadBalancerIds", ids)
+            .tags(tags)
+            .set("MaxResults", 100);
+        self.pages(
+            Nlb,
+            "ListLoadBalancers",
+            p,
+            |r: w::ListLoadBalancersResponse| (r.load_balancers, r.next_token),
+        )
+        .await
+    }
+
+    /// Deletes a load balancer.
+    pub async fn delete_load_balancer(&self, id: &str) -> R<w::JobResponse> {
+        self.call(
+            Nlb,
+            "DeleteLoadBalancer",
+            self.regional().set("LoadBalancerId", id),
+        )
+        .await
+    }
+
+    /// Creates a TCP listener (idle timeout 900 s, proxy protocol off: MySQL cannot parse it).
+    #[allow(clippy::too_many_arguments)]
+    pub async fn create_listener(
+        &self,
+        lb: &str,
+        port: u16,
+        server_group_id: &str,
+        description: &str,
+        tags: &[(String, String)],
+        client_token: &str,
+        dry_run: bool,
+    ) -> R<w::CreateListenerResponse> {
+        let p = self
+            .regional()
+            .set("LoadBalancerId", lb)
+            .set("ListenerProtocol", "TCP")
+            .set("ListenerPort", port)
+            .set("ServerGroupId", server_group_id)
+            .set("IdleTimeout", 900)
+            .set("ProxyProtocolEnabled", "false")
+            .set("ListenerDescription", description)
+            .tags(tags)
+            .set("ClientToken", client_token)
+            .opt("DryRun", dry_run.then_some("true"));
+        self.call(Nlb, "CreateListener", p).await
+    }
+
+    /// Listeners of some load balancers (all pages).
+    pub async fn list_listeners(&self, load_balancer_ids: &[String]) -> R<Vec<w::Listener>> {
+        let p = self
+            .regional()
+            .list("LoadBalancerIds", load_balancer_ids)
+            .set("MaxResults", 100);
+        self.pages(Nlb, "ListListeners", p, |r: w::ListListenersResponse| {
+            (r.listeners, r.next_token)
+        })
+        .await
+    }
+
+    /// One listener.
+    pub async fn get_listener_attribute(&self, id: &str) -> R<w::Listener> {
+        let r: w::GetListenerAttributeResponse = self
+            .call(
+                Nlb,
+                "GetListenerAttribute",
+                self.regional().set("ListenerId", id),
+            )
+            .await?;
+        Ok(r.listener)
+    }
+
+    /// Health of a listener's backends.
+    pub async fn get_listener_health_status(
+        &self,
+        id: &str,
+    ) -> R<w::GetListenerHealthStatusResponse> {
+        self.call(
+            Nlb,
+            "GetListenerHealthStatus",
+            self.regional().set("ListenerId", id),
+        )
+        .await
+    }
+
+    /// Deletes a listener.
+    pub async fn delete_listener(&self, id: &str) -> R<w::JobResponse> {
+        self.call(Nlb, "DeleteListener", self.regional().set("ListenerId", id))
+            .await
+    }
+
+    /// Status of an asynchronous NLB job (`Processing` → `Succeeded`).
+    pub async fn get_job_status(&self, job_id: &str) -> R<w::GetJobStatusResponse> {
+        self.call(Nlb, "GetJobStatus", self.regional().set("JobId", job_id))
+            .await
+    }
+
+    /// Tags NLB resources (`loadbalancer`, `servergroup`, `listener`).
+    pub async fn nlb_tag_resources(
+        &self,
+        resource_type: &str,
+        ids: &[String],
+        tags: &[(String, String)],
+    ) -> R<w::Ack> {
+        let p = self
+            .regional()
+            .set("ResourceType", resource_type)
+            .list("ResourceId", ids)
+            .tags(tags);
+        self.call(Nlb, "TagResources", p).await
+    }
+
+    // ── PrivateLink ──────────────────────────────────────────────────────
+
+    /// Whether PrivateLink is activated for the account.
+    pub async fn check_product_open(&self) -> R<bool> {
+        let r: w::CheckProductOpenResponse = self
+            .call(PrivateLink, "CheckProductOpen", Params::new())
+            .await?;
+        Ok(r.success)
+    }
+
+    /// Activates PrivateLink (once per account).
+    pub async fn open_privatelink_service(&self) -> R<w::OpenPrivateLinkServiceResponse> {
+        self.call(PrivateLink, "OpenPrivateLinkService", Params::new())
+            .await
+    }
+
+    /// Zones where an endpoint service can live.
+    pub async fn privatelink_describe_zones(&self) -> R<Vec<w::Zone>> {
+        let r: w::DescribeZonesResponse = self
+            .call(
+                PrivateLink,
+                "DescribeZones",
+                self.regional().set("ServiceResourceType", "nlb"),
+            )
+            .await?;
+        Ok(r.zones.items)
+    }
+
+    /// Creates an endpoint service for an NLB, one resource per zone, auto-accept off.
+    pub async fn create_endpoint_service(
+        &self,
+        n: &NewEndpointService<'_>,
+    ) -> R<w::CreateVpcEndpointServiceResponse> {
+        let p = self
+            .regional()
+            .set("ServiceResourceType", "nlb")
+            .set("AutoAcceptEnabled", "false")
+            .set("ZoneAffinityEnabled", "false")
+            .set("ServiceDescription", n.description)
+            .list_of(
+                "Resource",
+                n.zones.iter().map(|z| {
+                    vec![
+                        ("ResourceId", n.load_balancer_id.to_string()),
+                        ("ResourceType", "nlb".to_string()),
+                        ("ZoneId", z.clone()),
+                    ]
+                }),
+            )
+            .tags(n.tags)
+            .set("ClientToken", n.client_token)
+            .opt("DryRun", n.dry_run.then_some("true"));
+        self.call(PrivateLink, "CreateVpcEndpointService", p).await
+    }
+
+    /// Endpoint services by id, resource or tag (all pages).
+    pub async fn list_endpoint_services(
+        &self,
+        service_id: Option<&str>,
+        resource_id: Option<&str>,
+        tags: &[(String, String)],
+    ) -> R<Vec<w::EndpointService>> {
+        let p = self
+            .regional()
+            .opt("ServiceId", service_id)
+            .opt("ResourceId", resource_id)
+            .tags(tags)
+            .set("MaxResults", 100);
+        self.pages(
+            PrivateLink,
+            "ListVpcEndpointServices",
+            p,
+            |r: w::ListVpcEndpointServicesResponse| (r.services, r.next_token),
+        )
+        .await
+    }
+
+    /// One endpoint service.
+    pub async fn get_endpoint_service(&self, id: &str) -> R<w::EndpointService> {
+        let r: w::GetVpcEndpointServiceAttributeResponse = self
+            .call(
+                PrivateLink,
+                "GetVpcEndpointServiceAttribute",
+                self.regional().set("ServiceId", id),
+            )
+            .await?;
+        Ok(r.service)
+    }
+
+    /// Deletes an endpoint service.
+    pub async fn delete_endpoint_service(&self, id: &str) -> R<w::Ack> {
+        self.call(
+            PrivateLink,
+            "DeleteVpcEndpointService",
+            self.regional().set("ServiceId", id),
+        )
+        .await
+    }
+
+    /// Attaches the NLB in one more zone.
+    pub async fn attach_resource(&self, service_id: &str, lb: &str, zone: &str) -> R<w::Ack> {
+        let p = self
+            .regional()
+            .set("ServiceId", service_id)
+            .set("ResourceId", lb)
+            .set("ResourceType", "nlb")
+            .set("ZoneId", zone);
+        self.call(PrivateLink, "AttachResourceToVpcEndpointService", p)
+            .await
+    }
+
+    /// Resources (zones) attached to a service.
+    pub async fn list_service_resources(&self, service_id: &str) -> R<Vec<w::ServiceResource>> {
+        let p = self
+            .regional()
+            .set("ServiceId", service_id)
+            .set("MaxResults", 100);
+        self.pages(
+            PrivateLink,
+            "ListVpcEndpointServiceResources",
+            p,
+            |r: w::ListVpcEndpointServiceResourcesResponse| (r.resources, r.next_token),
+        )
+        .await
+    }
+
+    /// Adds an account to the service whitelist.
+    pub async fn add_user(&self, service_id: &str, user_id: &str) -> R<w::Ack> {
+        let p = self
+            .regional()
+            .set("ServiceId", service_id)
+            .set("UserId", user_id);
+        self.call(PrivateLink, "AddUserToVpcEndpointService", p)
+            .await
+    }
+
+    /// Removes an account from the service whitelist.
+    pub async fn remove_user(&self, service_id: &str, user_id: &str) -> R<w::Ack> {
+        let p = self
+            .regional()
+            .set("ServiceId", service_id)
+            .set("UserId", user_id);
+        self.call(PrivateLink, "RemoveUserFromVpcEndpointService", p)
+            .await
+    }
+
+    /// Whitelisted account ids.
+    pub async fn list_users(&self, service_id: &str) -> R<Vec<String>> {
+        let p = self
+            .regional()
+            .set("ServiceId", service_id)
+            .set("MaxResults", 50);
+        let users = self
+            .pages(
+                PrivateLink,
+                "ListVpcEndpointServiceUsers",
+                p,
+                |r: w::ListVpcEndpointServiceUsersResponse| (r.users, r.next_token),
+            )
+            .await?;
+        Ok(users.into_iter().map(|u| u.user_id.to_string()).collect())
+    }
+
+    /// Connection requests to a service (all pages).
+    pub async fn list_connections(&self, service_id: &str) -> R<Vec<w::EndpointConnection>> {
+        let p = self
+            .regional()
+            .set("ServiceId", service_id)
+            .set("MaxResults", 100);
+        self.pages(
+            PrivateLink,
+            "ListVpcEndpointConnections",
+            p,
+            |r: w::ListVpcEndpointConnectionsResponse| (r.connections, r.next_token),
+        )
+        .await
+    }
+
+    /// Accepts a connection request.
+    pub async fn enable_connection(&self, service_id: &str, endpoint_id: &str) -> R<w::Ack> {
+        let p = self
+            .regional()
+            .set("ServiceId", service_id)
+            .set("EndpointId", endpoint_id);
+        self.call(PrivateLink, "EnableVpcEndpointConnection", p)
+            .await
+    }
+
+    /// Rejects / disconnects a connection.
+    pub async fn disable_connection(&self, service_id: &str, endpoint_id: &str) -> R<w::Ack> {
+        let p = self
+            .regional()
+            .set("ServiceId", service_id)
+            .set("EndpointId", endpoint_id);
+        self.call(PrivateLink, "DisableVpcEndpointConnection", p)
+            .await
+    }
+
+    /// Tags endpoint services.
+    pub async fn privatelink_tag_resources(
+        &self,
+        ids: &[String],
+        tags: &[(String, String)],
+    ) -> R<w::Ack> {
+        let p = self
+            .regional()
+            .set("ResourceType", "vpcendpointservice")
+            .list("ResourceId", ids)
+            .tags(tags);
+        self.call(PrivateLink, "TagResources", p).await
+    }
+}
+
+/// Renders a bool the way Go/Terraform send it.
+pub fn bool_param(v: bool) -> &'static str {
+    b(v)
+}

@@ -1,0 +1,287 @@
+//! The Alibaba Cloud SDK credentials file `~/.alibabacloud/credentials` (INI).
+//!
+//! ```ini
+//! [default]
+//! type = access_key            # or sts (adds security_token)
+//! access_key_id = ...          # or ram_role_arn (adds role_arn, role_session_name,
+//! access_key_secret = ...      #   optional role_session_expiration)
+//! ```
+//!
+//! The section is the explicit aliyun profile, else `ALIBABA_CLOUD_PROFILE`, else
+//! `default`; the path can be overridden with `ALIBABA_CLOUD_CREDENTIALS_FILE`.
+
+use std::path::PathBuf;
+
+use super::chain::{Probe, requested_aliyun_profile};
+use super::files::{self, with_warning};
+use super::{
+    AlibabaCredentials, AssumeRoleSpec, CredentialsError, DEFAULT_ROLE_DURATION_SECONDS,
+    DEFAULT_SESSION_NAME, Inputs, Source, env, ini, mask_id,
+};
+use crate::secret::Secret;
+
+const TOOL: &str = "Alibaba Cloud credentials file";
+const SUPPORTED: &str = "access_key, sts, ram_role_arn";
+
+/// `ALIBABA_CLOUD_CREDENTIALS_FILE`, else `<home>/.alibabacloud/credentials`.
+pub(crate) fn path(inputs: &Inputs) -> PathBuf {
+    match inputs.var(env::ALIBABA_CREDENTIALS_FILE) {
+        Some(p) => PathBuf::from(p),
+        None => inputs.home.join(".alibabacloud").join("credentials"),
+    }
+}
+
+pub(crate) fn probe(inputs: &Inputs) -> Result<Probe<AlibabaCredentials>, CredentialsError> {
+    let path = path(inputs);
+    let Some(file) = files::read(&path)? else {
+        return Ok(Probe::miss("file not found"));
+    };
+    let parsed = ini::parse(&file.text).map_err(|e| CredentialsError::Malformed {
+        path: path.clone(),
+        line: Some(e.line),
+        column: None,
+        problem: e.problem.to_string(),
+    })?;
+    let name = requested_aliyun_profile(inputs).unwrap_or_else(|| "default".to_string());
+    let Some(section) = parsed.section(&name) else {
+        let names: Vec<&str> = parsed.names().collect();
+        let list = if names.is_empty() {
+            "none".to_string()
+        } else {
+            names.join(", ")
+        };
+        return Ok(Probe::miss(with_warning(
+            format!("profile '{name}' not found (profiles: {list})"),
+            &file.warning,
+        )));
+    };
+    let get = |k: &str| section.get(k).map(|v| v.trim()).unwrap_or("");
+    let incomplete = |problem: String| CredentialsError::Incomplete {
+        tool: TOOL,
+        path: path.clone(),
+        profile: name.clone(),
+        problem,
+    };
+    let kind = match get("type") {
+        "" => "access_key",
+        t => t,
+    };
+    if !matches!(kind, "access_key" | "sts" | "ram_role_arn") {
+        return Err(CredentialsError::UnsupportedMode {
+            tool: TOOL,
+            path: path.clone(),
+            profile: name.clone(),
+            what: "type",
+            mode: kind.to_string(),
+            supported: SUPPORTED,
+        });
+    }
+    let (id, secret) = (get("access_key_id"), get("access_key_secret"));
+    match (id.is_empty(), secret.is_empty()) {
+        (true, true) => {
+            return Ok(Probe::miss(with_warning(
+                format!("profile '{name}' (type {kind}) has no access key"),
+                &file.warning,
+            )));
+        }
+        (false, true) => {
+            return Err(incomplete(format!(
+                "type {kind} needs access_key_secret, which is empty"
+            )));
+        }
+        (true, false) => {
+            return Err(incomplete(format!(
+                "type {kind} needs access_key_id, which is empty"
+            )));
+        }
+        (false, false) => {}
+    }
+    let mut creds = AlibabaCredentials {
+        access_key_id: id.to_string(),
+        access_key_secret: Secret::new(secret),
+        security_token: None,
+        source: Source::AlibabaCloudCredentialsFile {
+            path: path.clone(),
+            profile: name.clone(),
+        },
+        role_arn: None,
+    };
+    match kind {
+        "sts" => {
+            let token = get("security_token");
+            if token.is_empty() {
+                return Err(incomplete(
+                    "type sts needs security_token, which is empty".into(),
+                ));
+            }
+            creds.security_token = Some(Secret::new(token));
+        }
+        "ram_role_arn" => {
+            let role_arn = get("role_arn");
+            if role_arn.is_empty() {
+                return Err(incomplete(
+                    "type ram_role_arn needs role_arn, which is empty".into(),
+                ));
+            }
+            let duration_seconds = match get("role_session_expiration") {
+                "" => DEFAULT_ROLE_DURATION_SECONDS,
+                s => s.parse::<u32>().map_err(|_| CredentialsError::Malformed {
+                    path: path.clone(),
+                    line: None,
+                    column: None,
+                    problem: format!(
+                        "[{name}] role_session_expiration must be a whole number of seconds"
+                    ),
+                })?,
+            };
+            creds.role_arn = Some(AssumeRoleSpec {
+                role_arn: role_arn.to_string(),
+                session_name: match get("role_session_name") {
+                    "" => DEFAULT_SESSION_NAME,
+                    s => s,
+                }
+                .to_string(),
+                duration_seconds,
+            });
+        }
+        _ => {}
+    }
+    let detail = with_warning(
+        format!(
+            "profile '{name}' (type {kind}), access key {}",
+            mask_id(&creds.access_key_id)
+        ),
+        &file.warning,
+    );
+    Ok(Probe::hit(creds, detail))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FILE: &str = "\
+[default]
+type = access_key
+access_key_id = LTAI5tDEFAULTDEF
+access_key_secret = default-secret
+
+[sts]
+type = sts
+access_key_id = STS.abcdefabcdef
+access_key_secret = sts-secret
+security_token = sts-token
+
+[role]
+type = ram_role_arn
+access_key_id = LTAI5tROLEROLE
+access_key_secret = role-secret
+role_arn = acs:ram::123:role/tilink
+role_session_name = sess
+role_session_expiration = 1800
+
+[ecs]
+type = ecs_ram_role
+role_name = r
+
+[half]
+type = sts
+access_key_id = LTAI5tHALFHALF
+access_key_secret = half-secret
+";
+
+    fn home_with(text: &str) -> (tempfile::TempDir, Inputs) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::create_dir_all(dir.path().join(".alibabacloud")).expect("mkdir");
+        std::fs::write(dir.path().join(".alibabacloud/credentials"), text).expect("write");
+        let inputs = Inputs {
+            home: dir.path().to_path_buf(),
+            ..Inputs::default()
+        };
+        (dir, inputs)
+    }
+
+    fn hit(i: &Inputs) -> AlibabaCredentials {
+        match probe(i).expect("ok") {
+            Probe::Hit { creds, .. } => creds,
+            Probe::Miss(w) => panic!("miss: {w}"),
+        }
+    }
+
+    #[test]
+    fn default_section_access_key() {
+        let (_d, i) = home_with(FILE);
+        let c = hit(&i);
+        assert_eq!(c.access_key_id, "LTAI5tDEFAULTDEF");
+        assert_eq!(c.access_key_secret.expose(), "default-secret");
+        assert!(
+            matches!(c.source, Source::AlibabaCloudCredentialsFile { ref profile, .. } if profile == "default")
+        );
+    }
+
+    #[test]
+    fn env_profile_selects_sts() {
+        let (_d, mut i) = home_with(FILE);
+        i.env.insert(env::ALIBABA_PROFILE.into(), "sts".into());
+        let c = hit(&i);
+        assert_eq!(
+            c.security_token.as_ref().map(Secret::expose),
+            Some("sts-token")
+        );
+    }
+
+    #[test]
+    fn ram_role_arn_spec() {
+        let (_d, mut i) = home_with(FILE);
+        i.aliyun_profile = Some("role".into());
+        assert_eq!(
+            hit(&i).role_arn,
+            Some(AssumeRoleSpec {
+                role_arn: "acs:ram::123:role/tilink".into(),
+                session_name: "sess".into(),
+                duration_seconds: 1800,
+            })
+        );
+    }
+
+    #[test]
+    fn unsupported_type_and_incomplete_sts() {
+        let (_d, mut i) = home_with(FILE);
+        i.aliyun_profile = Some("ecs".into());
+        let msg = probe(&i).expect_err("ecs").to_string();
+        assert!(
+            msg.contains("ecs_ram_role") && msg.contains(SUPPORTED),
+            "{msg}"
+        );
+        i.aliyun_profile = Some("half".into());
+        let msg = probe(&i).expect_err("half").to_string();
+        assert!(
+            msg.contains("security_token") && !msg.contains("half-secret"),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn malformed_ini_names_file_and_line() {
+        let (_d, i) = home_with("[default]\naccess_key_id = x\naccess_key_secret leaked-secret\n");
+        let msg = probe(&i).expect_err("malformed").to_string();
+        assert!(
+            msg.contains("credentials") && msg.contains("line 3"),
+            "{msg}"
+        );
+        assert!(!msg.contains("leaked-secret"), "{msg}");
+    }
+
+    #[test]
+    fn path_override_from_env() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let p = dir.path().join("creds.ini");
+        std::fs::write(&p, FILE).expect("write");
+        let mut i = Inputs::default();
+        i.env.insert(
+            env::ALIBABA_CREDENTIALS_FILE.into(),
+            p.display().to_string(),
+        );
+        assert_eq!(hit(&i).access_key_id, "LTAI5tDEFAULTDEF");
+    }
+}

@@ -1,0 +1,8 @@
+//! Apply: create or adopt every resource of the plan, concurrently where the dependencies
+//! allow, journaling each id the moment it exists.
+
+pub mod model;
+pub mod runner;
+
+pub use model::{ApplyModel, Effect, ForeignRequest, Learned, Msg, Step, StepRow, StepStatus};
+pub use runner::{CancelHandle, Channel, Executor, Reporter, StepFuture, run_apply};

@@ -1,0 +1,540 @@
+//! The apply state machine: `update(&mut ApplyModel, Msg) -> Vec<Effect>`, no I/O.
+//!
+//! Steps start the moment their inputs exist, so independent work (server group ∥ load
+//! balancer ∥ allowlist) runs concurrently and the critical path is LB → endpoint service →
+//! whitelist → PLC → accept → verify.
+
+use crate::engine::journal::{Journal, ResourceIds, SetupState};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// One unit of apply work.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Step {
+    /// IP server group (TCP, TCP health check) with the RDS IP:port.
+    ServerGroup,
+    /// Internal NLB in the chosen zones.
+    LoadBalancer,
+    /// Dedicated RDS allowlist group with the NLB vSwitch CIDRs.
+    Allowlist,
+    /// TCP listener on the RDS port.
+    Listener,
+    /// Endpoint service (nlb, one resource per zone, auto-accept off).
+    EndpointService,
+    /// TiDB account on the service whitelist.
+    Whitelist,
+    /// TiDB private link connection.
+    Connection,
+    /// Accept TiDB's endpoint connection request (and only that one).
+    Accept,
+    /// Wait for Connected and ACTIVE.
+    Verify,
+}
+
+impl Step {
+    /// Every step, in display order.
+    pub const ALL: [Step; 9] = [
+        Step::ServerGroup,
+        Step::LoadBalancer,
+        Step::Allowlist,
+        Step::Listener,
+        Step::EndpointService,
+        Step::Whitelist,
+        Step::Connection,
+        Step::Accept,
+        Step::Verify,
+    ];
+
+    /// Stable name (journal, logs).
+    pub fn name(self) -> &'static str {
+        match self {
+            Step::ServerGroup => "server-group",
+            Step::LoadBalancer => "load-balancer",
+            Step::Allowlist => "allowlist",
+            Step::Listener => "listener",
+            Step::EndpointService => "endpoint-service",
+            Step::Whitelist => "whitelist",
+            Step::Connection => "connection",
+            Step::Accept => "accept",
+            Step::Verify => "verify",
+        }
+    }
+
+    /// Human label.
+    pub fn label(self) -> &'static str {
+        match self {
+            Step::ServerGroup => "NLB server group → RDS",
+            Step::LoadBalancer => "Internal NLB",
+            Step::Allowlist => "RDS allowlist group",
+            Step::Listener => "TCP listener",
+            Step::EndpointService => "Endpoint service",
+            Step::Whitelist => "Service whitelist",
+            Step::Connection => "TiDB private link connection",
+            Step::Accept => "Accept endpoint connection",
+            Step::Verify => "Connected and ACTIVE",
+        }
+    }
+
+    /// Steps that must be done first.
+    pub fn deps(self) -> &'static [Step] {
+        match self {
+            Step::ServerGroup | Step::LoadBalancer | Step::Allowlist => &[],
+            Step::Listener => &[Step::ServerGroup, Step::LoadBalancer],
+            Step::EndpointService => &[Step::LoadBalancer],
+            Step::Whitelist => &[Step::EndpointService],
+            Step::Connection => &[Step::Whitelist],
+            Step::Accept => &[Step::Connection],
+            Step::Verify => &[Step::Accept, Step::Listener, Step::Allowlist],
+        }
+    }
+}
+
+/// Where one step stands.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "lowercase")]
+pub enum StepStatus {
+    /// Waiting for its inputs.
+    Pending,
+    /// Running.
+    Running,
+    /// Finished.
+    Done,
+    /// Failed with this error.
+    Failed {
+        /// The error.
+        error: String,
+    },
+}
+
+/// A step's row on screen and in reports.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StepRow {
+    /// Status.
+    pub status: StepStatus,
+    /// The cloud's own state word (`Provisioning`, `Active`, …).
+    pub cloud_state: String,
+    /// Milliseconds since the run began when the step started / ended.
+    pub started_ms: Option<u64>,
+    /// End time, same clock.
+    pub ended_ms: Option<u64>,
+}
+
+/// A connection request tilink refused to accept.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ForeignRequest {
+    /// `ep-…`.
+    pub endpoint_id: String,
+    /// Account that asked.
+    pub owner_id: String,
+    /// Its status.
+    pub status: String,
+}
+
+/// A resource id learned while applying.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Learned {
+    /// Server group.
+    ServerGroup(String),
+    /// Load balancer.
+    LoadBalancer(String),
+    /// Listener.
+    Listener(String),
+    /// Endpoint service id and name.
+    EndpointService(String, String),
+    /// PLC.
+    Connection(String),
+    /// TiDB's endpoint.
+    Endpoint(String),
+    /// Allowlist group.
+    Allowlist(String),
+}
+
+/// Messages into the state machine.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Msg {
+    /// A step reports the cloud state it is waiting on.
+    Progress {
+        /// Step.
+        step: Step,
+        /// Cloud state word.
+        state: String,
+        /// Log line.
+        note: Option<String>,
+    },
+    /// A resource id exists: journal it now, before waiting on it.
+    Learned(Step, Learned),
+    /// A foreign request was seen and left alone.
+    Foreign(ForeignRequest),
+    /// Step finished.
+    Done(Step),
+    /// Step failed.
+    Failed(Step, String),
+    /// The user or a signal asked to stop.
+    Cancel,
+    /// Clock tick for elapsed times (ms since start).
+    Tick(u64),
+}
+
+/// What the runtime must do.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    /// Start a step.
+    Start(Step),
+    /// Write the journal now.
+    SaveJournal,
+    /// Stop everything; the run is over.
+    Finish,
+}
+
+/// One log line.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LogLine {
+    /// ms since start.
+    pub at_ms: u64,
+    /// Text.
+    pub text: String,
+}
+
+/// The whole apply state.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApplyModel {
+    /// The journal (ids, progress) — saved on every `SaveJournal`.
+    pub journal: Journal,
+    /// Steps.
+    pub steps: BTreeMap<Step, StepRow>,
+    /// What happened.
+    pub log: Vec<LogLine>,
+    /// Requests tilink did not accept.
+    pub foreign: Vec<ForeignRequest>,
+    /// `Some(Ok)` when ACTIVE, `Some(Err)` when stopped.
+    pub outcome: Option<Result<(), String>>,
+    /// Clock (ms since start).
+    pub now_ms: u64,
+}
+
+impl ApplyModel {
+    /// A model for `journal`; nothing started.
+    pub fn new(journal: Journal) -> Self {
+        let steps = Step::ALL
+            .iter()
+            .map(|s| {
+                (
+                    *s,
+                    StepRow {
+                        status: StepStatus::Pending,
+                        cloud_state: String::new(),
+                        started_ms: None,
+                        ended_ms: None,
+                    },
+                )
+            })
+            .collect();
+        ApplyModel {
+            journal,
+            steps,
+            log: Vec::new(),
+            foreign: Vec::new(),
+            outcome: None,
+            now_ms: 0,
+        }
+    }
+
+    /// The ids known so far.
+    pub fn ids(&self) -> &ResourceIds {
+        &self.journal.resources
+    }
+
+    /// True once the run is over.
+    pub fn finished(&self) -> bool {
+        self.outcome.is_some()
+    }
+
+    fn status(&self, s: Step) -> &StepStatus {
+        &self.steps[&s].status
+    }
+
+    fn ready(&self) -> Vec<Step> {
+        Step::ALL
+            .iter()
+            .copied()
+            .filter(|s| *self.status(*s) == StepStatus::Pending)
+            .filter(|s| {
+                s.deps()
+                    .iter()
+                    .all(|d| *self.status(*d) == StepStatus::Done)
+            })
+            .collect()
+    }
+
+    fn log(&mut self, text: String) {
+        self.log.push(LogLine {
+            at_ms: self.now_ms,
+            text,
+        });
+    }
+
+    fn start_ready(&mut self) -> Vec<Effect> {
+        let ready = self.ready();
+        let mut fx = Vec::new();
+        for s in ready {
+            if let Some(row) = self.steps.get_mut(&s) {
+                row.status = StepStatus::Running;
+                row.started_ms = Some(self.now_ms);
+            }
+            fx.push(Effect::Start(s));
+        }
+        fx
+    }
+}
+
+/// Starts the run: every step without inputs.
+pub fn start(m: &mut ApplyModel) -> Vec<Effect> {
+    m.journal.state = SetupState::InProgress;
+    m.journal.last_error = None;
+    m.log(format!("setup {} started", m.journal.setup_id));
+    let mut fx = vec![Effect::SaveJournal];
+    fx.extend(m.start_ready());
+    fx
+}
+
+/// The transition function.
+pub fn update(m: &mut ApplyModel, msg: Msg) -> Vec<Effect> {
+    if m.finished() {
+        // Late results after a stop still carry ids worth keeping.
+        return match msg {
+            Msg::Learned(_, l) => {
+                learn(&mut m.journal.resources, l);
+                vec![Effect::SaveJournal]
+            }
+            _ => vec![],
+        };
+    }
+    match msg {
+        Msg::Tick(ms) => {
+            m.now_ms = ms;
+            vec![]
+        }
+        Msg::Progress { step, state, note } => {
+            if let Some(row) = m.steps.get_mut(&step) {
+                row.cloud_state = state;
+            }
+            if let Some(n) = note {
+                m.log(format!("{}: {n}", step.name()));
+            }
+            vec![]
+        }
+        Msg::Learned(step, l) => {
+            m.log(format!("{}: {}", step.name(), describe(&l)));
+            learn(&mut m.journal.resources, l);
+            vec![Effect::SaveJournal]
+        }
+        Msg::Foreign(f) => {
+            if !m.foreign.contains(&f) {
+                m.log(format!(
+                    "connection request {} from account {} is not TiDB Cloud's for this PLC: left alone",
+                    f.endpoint_id, f.owner_id
+                ));
+                m.foreign.push(f);
+            }
+            vec![]
+        }
+        Msg::Done(step) => {
+            if let Some(row) = m.steps.get_mut(&step) {
+                row.status = StepStatus::Done;
+                row.ended_ms = Some(m.now_ms);
+            }
+            if !m.journal.done.iter().any(|d| d == step.name()) {
+                m.journal.done.push(step.name().to_string());
+            }
+            m.log(format!("{}: done", step.name()));
+            let mut fx = vec![Effect::SaveJournal];
+            if Step::ALL.iter().all(|s| *m.status(*s) == StepStatus::Done) {
+                m.journal.state = SetupState::Active;
+                m.outcome = Some(Ok(()));
+                m.log("private link connection is ACTIVE".into());
+                fx.push(Effect::Finish);
+            } else {
+                fx.extend(m.start_ready());
+            }
+            fx
+        }
+        Msg::Failed(step, error) => {
+            if let Some(row) = m.steps.get_mut(&step) {
+                row.status = StepStatus::Failed {
+                    error: error.clone(),
+                };
+                row.ended_ms = Some(m.now_ms);
+            }
+            m.log(format!("{}: FAILED: {error}", step.name()));
+            m.journal.state = SetupState::Failed;
+            m.journal.last_error = Some(format!("{}: {error}", step.name()));
+            m.outcome = Some(Err(format!("{}: {error}", step.label())));
+            vec![Effect::SaveJournal, Effect::Finish]
+        }
+        Msg::Cancel => {
+            m.log("stopped by the user; the journal keeps every id".into());
+            m.journal.last_error = Some("interrupted".into());
+            m.outcome = Some(Err("interrupted".into()));
+            vec![Effect::SaveJournal, Effect::Finish]
+        }
+    }
+}
+
+fn describe(l: &Learned) -> String {
+    match l {
+        Learned::ServerGroup(id) => format!("server group {id}"),
+        Learned::LoadBalancer(id) => format!("load balancer {id}"),
+        Learned::Listener(id) => format!("listener {id}"),
+        Learned::EndpointService(id, name) => format!("endpoint service {id} ({name})"),
+        Learned::Connection(id) => format!("private link connection {id}"),
+        Learned::Endpoint(id) => format!("TiDB Cloud endpoint {id}"),
+        Learned::Allowlist(n) => format!("allowlist group {n}"),
+    }
+}
+
+/// Records an id in the journal's resources.
+pub fn learn(r: &mut ResourceIds, l: Learned) {
+    match l {
+        Learned::ServerGroup(id) => r.server_group_id = Some(id),
+        Learned::LoadBalancer(id) => r.load_balancer_id = Some(id),
+        Learned::Listener(id) => r.listener_id = Some(id),
+        Learned::EndpointService(id, name) => {
+            r.endpoint_service_id = Some(id);
+            r.endpoint_service_name = Some(name);
+        }
+        Learned::Connection(id) => r.private_link_connection_id = Some(id),
+        Learned::Endpoint(id) => r.endpoint_id = Some(id),
+        Learned::Allowlist(n) => r.allowlist_group = Some(n),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn model() -> ApplyModel {
+        ApplyModel::new(Journal::new("c", "rm", "ap-southeast-1"))
+    }
+
+    fn starts(fx: &[Effect]) -> Vec<Step> {
+        fx.iter()
+            .filter_map(|e| match e {
+                Effect::Start(s) => Some(*s),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn independent_steps_start_together() {
+        let mut m = model();
+        let fx = start(&mut m);
+        assert_eq!(fx[0], Effect::SaveJournal);
+        assert_eq!(
+            starts(&fx),
+            [Step::ServerGroup, Step::LoadBalancer, Step::Allowlist]
+        );
+    }
+
+    #[test]
+    fn dependents_start_the_moment_inputs_exist() {
+        let mut m = model();
+        start(&mut m);
+        assert!(starts(&update(&mut m, Msg::Done(Step::ServerGroup))).is_empty());
+        let fx = update(&mut m, Msg::Done(Step::LoadBalancer));
+        assert_eq!(starts(&fx), [Step::Listener, Step::EndpointService]);
+        assert_eq!(
+            starts(&update(&mut m, Msg::Done(Step::EndpointService))),
+            [Step::Whitelist]
+        );
+        assert_eq!(
+            starts(&update(&mut m, Msg::Done(Step::Whitelist))),
+            [Step::Connection]
+        );
+        assert_eq!(
+            starts(&update(&mut m, Msg::Done(Step::Connection))),
+            [Step::Accept]
+        );
+        assert!(starts(&update(&mut m, Msg::Done(Step::Accept))).is_empty());
+        update(&mut m, Msg::Done(Step::Listener));
+        assert_eq!(
+            starts(&update(&mut m, Msg::Done(Step::Allowlist))),
+            [Step::Verify]
+        );
+        let fx = update(&mut m, Msg::Done(Step::Verify));
+        assert_eq!(fx.last(), Some(&Effect::Finish));
+        assert_eq!(m.outcome, Some(Ok(())));
+        assert_eq!(m.journal.state, SetupState::Active);
+        assert_eq!(m.journal.done.len(), 9);
+    }
+
+    #[test]
+    fn learned_ids_are_journaled_immediately() {
+        let mut m = model();
+        start(&mut m);
+        let fx = update(
+            &mut m,
+            Msg::Learned(Step::LoadBalancer, Learned::LoadBalancer("nlb-1".into())),
+        );
+        assert_eq!(fx, [Effect::SaveJournal]);
+        assert_eq!(m.ids().load_balancer_id.as_deref(), Some("nlb-1"));
+    }
+
+    #[test]
+    fn failure_stops_and_keeps_ids() {
+        let mut m = model();
+        start(&mut m);
+        let fx = update(
+            &mut m,
+            Msg::Failed(Step::LoadBalancer, "Forbidden.RAM".into()),
+        );
+        assert_eq!(fx, [Effect::SaveJournal, Effect::Finish]);
+        assert_eq!(m.journal.state, SetupState::Failed);
+        assert!(m.outcome.as_ref().unwrap().is_err());
+        // A late id from a step still running is kept.
+        let fx = update(
+            &mut m,
+            Msg::Learned(Step::ServerGroup, Learned::ServerGroup("sgp-1".into())),
+        );
+        assert_eq!(fx, [Effect::SaveJournal]);
+        assert_eq!(m.ids().server_group_id.as_deref(), Some("sgp-1"));
+        assert!(update(&mut m, Msg::Done(Step::ServerGroup)).is_empty());
+    }
+
+    #[test]
+    fn cancel_finishes_and_foreign_is_recorded_once() {
+        let mut m = model();
+        start(&mut m);
+        let f = ForeignRequest {
+            endpoint_id: "ep-x".into(),
+            owner_id: "999".into(),
+            status: "Disconnected".into(),
+        };
+        update(&mut m, Msg::Foreign(f.clone()));
+        update(&mut m, Msg::Foreign(f));
+        assert_eq!(m.foreign.len(), 1);
+        assert_eq!(
+            update(&mut m, Msg::Cancel),
+            [Effect::SaveJournal, Effect::Finish]
+        );
+        assert_eq!(m.outcome, Some(Err("interrupted".into())));
+    }
+
+    #[test]
+    fn progress_updates_cloud_state() {
+        let mut m = model();
+        start(&mut m);
+        update(&mut m, Msg::Tick(1500));
+        update(
+            &mut m,
+            Msg::Progress {
+                step: Step::LoadBalancer,
+                state: "Provisioning".into(),
+                note: Some("waiting".into()),
+            },
+        );
+        assert_eq!(m.steps[&Step::LoadBalancer].cloud_state, "Provisioning");
+        assert_eq!(m.log.last().unwrap().at_ms, 1500);
+    }
+}

@@ -1,0 +1,94 @@
+//! A named check result with evidence and a fix, shared by setup's pre-flight and doctor.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Outcome of one check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// Broken: must be fixed.
+    Fail,
+    /// Works, with a risk worth knowing.
+    Warn,
+    /// Could not run (the reason is in `detail`).
+    Skip,
+    /// Fine.
+    Pass,
+}
+
+impl Status {
+    /// A short tag for text output.
+    pub fn tag(self) -> &'static str {
+        match self {
+            Status::Pass => "PASS",
+            Status::Warn => "WARN",
+            Status::Fail => "FAIL",
+            Status::Skip => "SKIP",
+        }
+    }
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.tag())
+    }
+}
+
+/// One check: `{"id", "status", "title", "detail", "evidence", "fix"}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Check {
+    /// Stable id (`zone-overlap`, `backend-ip`, …).
+    pub id: String,
+    /// pass / warn / fail / skip.
+    pub status: Status,
+    /// One line.
+    pub title: String,
+    /// What was found, in words.
+    pub detail: String,
+    /// The values compared (ids, states, addresses).
+    pub evidence: serde_json::Value,
+    /// What to do; `None` when nothing needs doing.
+    pub fix: Option<String>,
+}
+
+impl Check {
+    /// A check with no evidence and no fix.
+    pub fn new(
+        id: &str,
+        status: Status,
+        title: impl Into<String>,
+        detail: impl Into<String>,
+    ) -> Self {
+        Check {
+            id: id.to_string(),
+            status,
+            title: title.into(),
+            detail: detail.into(),
+            evidence: serde_json::Value::Null,
+            fix: None,
+        }
+    }
+
+    /// Adds evidence.
+    pub fn evidence(mut self, evidence: serde_json::Value) -> Self {
+        self.evidence = evidence;
+        self
+    }
+
+    /// Adds a fix.
+    pub fn fix(mut self, fix: impl Into<String>) -> Self {
+        self.fix = Some(fix.into());
+        self
+    }
+
+    /// A skipped check explaining why it could not run.
+    pub fn skip(id: &str, title: impl Into<String>, why: impl Into<String>) -> Self {
+        Check::new(id, Status::Skip, title, why)
+    }
+}
+
+/// True when no check failed.
+pub fn all_ok(checks: &[Check]) -> bool {
+    checks.iter().all(|c| c.status != Status::Fail)
+}

@@ -1,0 +1,15 @@
+//! tilink: connect a TiDB Cloud Essential cluster on Alibaba Cloud to an ApsaraDB RDS for
+//! MySQL instance over a Private Link Connection, and diagnose an existing chain.
+//!
+//! Layers (dependencies point down only): `cli` → `tui`/front ends → `engine` → `cloud` →
+//! `wire`; `sim` is built on `wire` (and the shared signing code) and never imports `engine`.
+
+pub mod app;
+pub mod cli;
+pub mod cloud;
+pub mod credentials;
+pub mod engine;
+pub mod secret;
+pub mod sim;
+pub mod tui;
+pub mod wire;
