@@ -146,14 +146,11 @@ pub(crate) fn probe(inputs: &Inputs) -> Result<Probe<AlibabaCredentials>, Creden
         }
         _ => {}
     }
-    let detail = with_warning(
-        format!(
-            "profile '{name}' (type {kind}), access key {}",
-            mask_id(&creds.access_key_id)
-        ),
-        &file.warning,
+    let detail = format!(
+        "profile '{name}' (type {kind}), access key {}",
+        mask_id(&creds.access_key_id)
     );
-    Ok(Probe::hit(creds, detail))
+    Ok(Probe::hit(creds, detail).warn(&file.warning))
 }
 
 #[cfg(test)]

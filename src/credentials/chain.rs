@@ -9,8 +9,13 @@ use super::{
 /// What one source holds.
 #[derive(Debug)]
 pub(crate) enum Probe<T> {
-    /// Credentials, plus a description for the lookup line (never the secret).
-    Hit { creds: T, detail: String },
+    /// Credentials, a description for the lookup line (never the secret) and a
+    /// warning such as loose file permissions.
+    Hit {
+        creds: T,
+        detail: String,
+        warning: Option<String>,
+    },
     /// Nothing usable, and why.
     Miss(String),
 }
@@ -20,6 +25,20 @@ impl<T> Probe<T> {
         Probe::Hit {
             creds,
             detail: detail.into(),
+            warning: None,
+        }
+    }
+
+    /// Attaches a warning to a hit, or appends it to a miss.
+    pub(crate) fn warn(self, w: &Option<String>) -> Self {
+        match (self, w) {
+            (Probe::Hit { creds, detail, .. }, Some(w)) => Probe::Hit {
+                creds,
+                detail,
+                warning: Some(w.clone()),
+            },
+            (Probe::Miss(why), Some(w)) => Probe::Miss(format!("{why}; {w}")),
+            (p, None) => p,
         }
     }
 
@@ -197,13 +216,21 @@ fn explain_with<T>(steps: Vec<Step<'_, T>>) -> Vec<Lookup> {
     let mut out = Vec::new();
     for (label, run) in steps {
         let outcome = match run() {
-            Ok(Probe::Hit { detail, .. }) => match &winner {
-                None => {
-                    winner = Some(label.clone());
-                    format!("found {detail} (used)")
+            Ok(Probe::Hit {
+                detail, warning, ..
+            }) => {
+                let verdict = match &winner {
+                    None => {
+                        winner = Some(label.clone());
+                        format!("found {detail} (used)")
+                    }
+                    Some(_) => format!("found {detail} (not used: an earlier source wins)"),
+                };
+                match warning {
+                    Some(w) => format!("{verdict}; {w}"),
+                    None => verdict,
                 }
-                Some(_) => format!("found {detail} (not used: an earlier source wins)"),
-            },
+            }
             Ok(Probe::Miss(why)) => why,
             Err(e) => format!("error: {e}"),
         };

@@ -122,20 +122,16 @@ mod tests {
 
     #[test]
     fn half_pairs_name_the_missing_var() {
-        let e = alibaba(&inputs(&[(ALIBABA_ID, "id")])).err().expect("err");
+        let e = alibaba(&inputs(&[(ALIBABA_ID, "id")])).expect_err("err");
         assert!(e.to_string().contains(ALIBABA_SECRET), "{e}");
-        let e = alibaba(&inputs(&[(ALIBABA_SECRET, "pw")]))
-            .err()
-            .expect("err");
+        let e = alibaba(&inputs(&[(ALIBABA_SECRET, "pw")])).expect_err("err");
         assert!(e.to_string().contains(ALIBABA_ID), "{e}");
         assert!(!e.to_string().contains("pw"));
-        let e = alibaba(&inputs(&[(ALIBABA_TOKEN, "t")]))
-            .err()
-            .expect("err");
+        let e = alibaba(&inputs(&[(ALIBABA_TOKEN, "t")])).expect_err("err");
         assert!(e.to_string().contains(ALIBABA_ID), "{e}");
-        let e = tidb(&inputs(&[(TIDB_PUBLIC, "pub")])).err().expect("err");
+        let e = tidb(&inputs(&[(TIDB_PUBLIC, "pub")])).expect_err("err");
         assert!(e.to_string().contains(TIDB_PRIVATE), "{e}");
-        let e = tidb(&inputs(&[(TIDB_PRIVATE, "priv")])).err().expect("err");
+        let e = tidb(&inputs(&[(TIDB_PRIVATE, "priv")])).expect_err("err");
         assert!(e.to_string().contains(TIDB_PUBLIC), "{e}");
     }
 

@@ -13,7 +13,7 @@
 mod alibabacloud_file;
 mod aliyun_cli;
 mod chain;
-mod env;
+pub mod env;
 mod files;
 mod ini;
 mod keyring_store;
@@ -163,7 +163,9 @@ pub struct TidbCredentials {
 }
 
 /// Everything the chain reads, gathered up front so tests can fake it.
-#[derive(Debug, Clone, Default)]
+///
+/// `Debug` lists env var names only: the environment holds secrets.
+#[derive(Clone, Default)]
 pub struct Inputs {
     /// Home directory holding `.aliyun/`, `.alibabacloud/` and `.ticloud/`.
     pub home: PathBuf,
@@ -208,6 +210,22 @@ impl Inputs {
             .get(name)
             .map(String::as_str)
             .filter(|v| !v.trim().is_empty())
+    }
+}
+
+impl fmt::Debug for Inputs {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut env_names: Vec<&str> = self.env.keys().map(String::as_str).collect();
+        env_names.sort_unstable();
+        f.debug_struct("Inputs")
+            .field("home", &self.home)
+            .field("env_names", &env_names)
+            .field("aliyun_profile", &self.aliyun_profile)
+            .field("ticloud_profile", &self.ticloud_profile)
+            .field("flag_alibaba", &self.flag_alibaba)
+            .field("flag_tidb", &self.flag_tidb)
+            .field("use_keyring", &self.use_keyring)
+            .finish()
     }
 }
 
@@ -371,14 +389,49 @@ fn not_found_message(kind: Kind, looked: &[Lookup]) -> String {
     s
 }
 
-/// `LTAI…abcd` for long ids, `***` for short ones: enough to tell keys apart.
+/// `LTAI…abcd` / `ab…gh` / `***`: enough to tell keys apart without printing them whole.
 pub(crate) fn mask_id(id: &str) -> String {
     let chars: Vec<char> = id.chars().collect();
-    if chars.len() >= 12 {
-        let head: String = chars[..4].iter().collect();
-        let tail: String = chars[chars.len() - 4..].iter().collect();
-        format!("{head}…{tail}")
-    } else {
-        "***".to_string()
+    let keep = match chars.len() {
+        n if n >= 12 => 4,
+        n if n >= 6 => 2,
+        _ => return "***".to_string(),
+    };
+    let head: String = chars[..keep].iter().collect();
+    let tail: String = chars[chars.len() - keep..].iter().collect();
+    format!("{head}…{tail}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mask_id_keeps_ends_only() {
+        assert_eq!(mask_id("LTAI5tABCDEFGHIJ"), "LTAI…GHIJ");
+        assert_eq!(mask_id("abcdefgh"), "ab…gh");
+        assert_eq!(mask_id("abc"), "***");
+    }
+
+    #[test]
+    fn source_display_shortens_home() {
+        let s = Source::TicloudProfile {
+            path: PathBuf::from("/nonexistent-home/.ticloud/config.toml"),
+            profile: "default".into(),
+        };
+        assert_eq!(
+            s.to_string(),
+            "ticloud profile 'default' (/nonexistent-home/.ticloud/config.toml)"
+        );
+        if let Some(home) = std::env::var_os("HOME").filter(|h| !h.is_empty() && h != "/") {
+            let s = Source::AliyunCliProfile {
+                path: PathBuf::from(home).join(".aliyun/config.json"),
+                profile: "default".into(),
+            };
+            assert_eq!(
+                s.to_string(),
+                "aliyun CLI profile 'default' (~/.aliyun/config.json)"
+            );
+        }
     }
 }

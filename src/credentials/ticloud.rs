@@ -79,11 +79,8 @@ pub(crate) fn probe(inputs: &Inputs) -> Result<Probe<TidbCredentials>, Credentia
                     profile: name.clone(),
                 },
             };
-            let detail = with_warning(
-                format!("profile '{name}', API key {}", mask_id(public)),
-                &file.warning,
-            );
-            return Ok(Probe::hit(creds, detail));
+            let detail = format!("profile '{name}', API key {}", mask_id(public));
+            return Ok(Probe::hit(creds, detail).warn(&file.warning));
         }
         (true, true) => format!(
             "profile '{name}' has no API key (an OAuth `ticloud auth login` cannot be reused); \
