@@ -1,11 +1,115 @@
 //! Command dispatch: builds clients from flags and credentials, runs a command, maps
 //! failures to exit codes and readable messages.
 
+pub mod context;
+pub mod doctor;
 pub mod logging;
+pub mod sandbox;
+pub mod setup;
+pub mod teardown;
 
-use crate::cli::Cli;
+use crate::cli::{Cli, Command, Output, SetupArgs};
+use std::fmt;
+
+/// Exit codes (documented in `--help` and the README).
+pub mod exit {
+    /// Success; doctor: healthy.
+    pub const OK: u8 = 0;
+    /// An operation failed; doctor: a check failed.
+    pub const FAILED: u8 = 1;
+    /// Bad usage or input (unknown cluster, PostgreSQL instance, no zone overlap, …).
+    pub const INPUT: u8 = 2;
+    /// Credentials missing or refused.
+    pub const CREDENTIALS: u8 = 3;
+    /// The command is not available in this version.
+    pub const NOT_AVAILABLE: u8 = 4;
+    /// Interrupted (Ctrl-C, SIGTERM); the journal is kept.
+    pub const INTERRUPTED: u8 = 130;
+}
+
+/// A failure with its exit code and an actionable message.
+#[derive(Debug, Clone)]
+pub struct Failure {
+    /// Process exit code.
+    pub code: u8,
+    /// What happened and what to do.
+    pub message: String,
+}
+
+impl Failure {
+    /// Exit 1.
+    pub fn failed(m: impl Into<String>) -> Self {
+        Failure { code: exit::FAILED, message: m.into() }
+    }
+    /// Exit 2.
+    pub fn input(m: impl Into<String>) -> Self {
+        Failure { code: exit::INPUT, message: m.into() }
+    }
+    /// Exit 3.
+    pub fn credentials(m: impl Into<String>) -> Self {
+        Failure { code: exit::CREDENTIALS, message: m.into() }
+    }
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
 
 /// Runs the parsed command line; returns the process exit code.
-pub async fn run(_cli: Cli) -> u8 {
-    0
+pub async fn run(cli: Cli) -> u8 {
+    let json = cli.global.output == Output::Json;
+    let result = dispatch(cli).await;
+    match result {
+        Ok(code) => code,
+        Err(f) => {
+            if json {
+                let v = serde_json::json!({"error": f.message, "exit_code": f.code});
+                println!("{v}");
+            }
+            eprintln!("tilink: {}", f.message);
+            f.code
+        }
+    }
+}
+
+async fn dispatch(cli: Cli) -> Result<u8, Failure> {
+    let g = cli.global;
+    match cli.command.unwrap_or(Command::Setup(SetupArgs::default())) {
+        Command::Setup(a) => setup::command(&g, a).await,
+        Command::Sandbox(a) => sandbox::command(&g, a).await,
+        Command::Sim(a) => {
+            let opts = crate::sim::SimOptions {
+                listen: a.listen,
+                seed: a.seed,
+                latency_ms: a.latency_ms,
+                fault_rate: a.fault_rate,
+                time_scale: a.time_scale,
+            };
+            crate::sim::run(opts).await.map_err(|e| Failure::failed(format!("simulator: {e:#}")))?;
+            Ok(exit::OK)
+        }
+        Command::Doctor(a) => doctor::command(&g, a).await,
+        Command::Teardown(a) => teardown::command(&g, a).await,
+        Command::Policy(a) => {
+            let doc = crate::policy::policy(a.scope == crate::cli::PolicyScope::Doctor);
+            println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+            Ok(exit::OK)
+        }
+        Command::Export(_) => not_yet("export", "#9"),
+        Command::Completions(a) => {
+            use clap::CommandFactory;
+            let mut cmd = Cli::command();
+            clap_complete::generate(a.shell, &mut cmd, "tilink", &mut std::io::stdout());
+            Ok(exit::OK)
+        }
+    }
+}
+
+fn not_yet(what: &str, issue: &str) -> Result<u8, Failure> {
+    Err(Failure {
+        code: exit::NOT_AVAILABLE,
+        message: format!("`tilink {what}` is not available in this version yet (tracked in issue {issue})."),
+    })
 }

@@ -161,7 +161,7 @@ pub fn cidr_covers(outer: &str, inner: &str) -> bool {
         .map(|(_, b)| b.parse::<u32>().unwrap_or(99))
         .unwrap_or(32);
     let inner_net = inner.split('/').next().unwrap_or_default();
-    outer_bits <= inner_bits && ip_in_cidr(inner_net, outer)
+    inner_bits <= 32 && outer_bits <= inner_bits && ip_in_cidr(inner_net, outer)
 }
 
 fn parse_v4(s: &str) -> Option<u32> {

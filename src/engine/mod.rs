@@ -3,6 +3,13 @@
 
 pub mod apply;
 pub mod check;
+pub mod checks;
+pub mod discover;
+pub mod doctor;
 pub mod facts;
 pub mod journal;
+pub mod plan;
+pub mod poll;
+pub mod prepare;
+pub mod teardown;
 pub mod zones;

@@ -1,1 +1,188 @@
-//! A faithful simulator of Alibaba Cloud (STS, VPC, RDS, NLB, PrivateLink) and TiDB Cloud.
+//! A faithful simulator of Alibaba Cloud (STS, VPC, RDS, NLB, PrivateLink) and TiDB Cloud,
+//! served by one axum server: Alibaba RPC at `/` (routed by Version + Action, V1 and V3
+//! signatures verified), TiDB Cloud at `/v1beta1/…` (HTTP Digest), admin at `/_sim/…`.
+//!
+//! Built on [`crate::wire`] and the shared signing code; never imports the engine or a UI.
+
+pub mod alibaba;
+pub mod clock;
+pub mod digest;
+pub mod faults;
+pub mod net;
+pub mod server;
+pub mod tidb;
+pub mod verify;
+pub mod world;
+
+use std::io::Write as _;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+
+use serde::{Deserialize, Serialize};
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+/// How to run the simulator.
+#[derive(Clone, Debug)]
+pub struct SimOptions {
+    /// Where to listen (port 0 picks a free port).
+    pub listen: SocketAddr,
+    /// Seed for the world's ids and the fault schedule.
+    pub seed: u64,
+    /// Added to every non-admin answer.
+    pub latency_ms: u64,
+    /// Share of calls answered with a transient failure (0.0–1.0).
+    pub fault_rate: f64,
+    /// Multiplier on provisioning delays (1.0 = realistic, 0.05 = 20× faster).
+    pub time_scale: f64,
+}
+
+impl Default for SimOptions {
+    fn default() -> Self {
+        SimOptions {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            seed: 1,
+            latency_ms: 0,
+            fault_rate: 0.0,
+            time_scale: 0.05,
+        }
+    }
+}
+
+/// What a client needs to talk to the simulator (printed as one JSON line by `tilink sim`).
+#[derive(Serialize, Deserialize, Clone, Debug)]
+pub struct Manifest {
+    pub alibaba_endpoint: String,
+    pub tidb_endpoint: String,
+    pub alibaba_access_key_id: String,
+    pub alibaba_access_key_secret: String,
+    pub tidb_public_key: String,
+    pub tidb_private_key: String,
+    pub region: String,
+    pub cluster_id: String,
+    pub rds_instance_id: String,
+    pub tidb_account_id: String,
+}
+
+/// A running simulator. Dropping it stops the server.
+pub struct SimHandle {
+    addr: SocketAddr,
+    manifest: Manifest,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl SimHandle {
+    /// Endpoints and credentials.
+    pub fn manifest(&self) -> &Manifest {
+        &self.manifest
+    }
+
+    /// The bound address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Stops the server gracefully (at most 2 s), then aborts it.
+    pub async fn shutdown(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(mut task) = self.task.take() {
+            if tokio::time::timeout(std::time::Duration::from_secs(2), &mut task).await.is_err() {
+                task.abort();
+            }
+        }
+    }
+}
+
+impl Drop for SimHandle {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.abort();
+        }
+    }
+}
+
+/// Binds, spawns the server task and returns immediately.
+pub async fn start(opts: SimOptions) -> anyhow::Result<SimHandle> {
+    let listener = tokio::net::TcpListener::bind(opts.listen).await?;
+    let addr = listener.local_addr()?;
+    let clock = clock::Clock::new(opts.time_scale);
+    let world = world::World::new(opts.seed, clock);
+    let admin = &world.keys[0];
+    let (tidb_pub, tidb_priv) = world.tidb_keys[0].clone();
+    let base = format!("http://{addr}");
+    let manifest = Manifest {
+        alibaba_endpoint: base.clone(),
+        tidb_endpoint: base,
+        alibaba_access_key_id: admin.id.clone(),
+        alibaba_access_key_secret: admin.secret.clone(),
+        tidb_public_key: tidb_pub,
+        tidb_private_key: tidb_priv,
+        region: world.region.clone(),
+        cluster_id: world.main_cluster_id.clone(),
+        rds_instance_id: world.main_rds_id.clone(),
+        tidb_account_id: world.tidb_account_id.to_string(),
+    };
+    let shared = Arc::new(server::Shared {
+        manifest: manifest.clone(),
+        latency_ms: opts.latency_ms,
+        inner: Mutex::new(server::Inner {
+            world,
+            control: faults::Control::new(opts.seed, opts.fault_rate),
+            nonces: verify::NonceStore::default(),
+            digest: digest::DigestStore::new(opts.seed),
+            req_rng: fastrand::Rng::with_seed(opts.seed ^ 0x4e9),
+        }),
+    });
+    let app = server::router(shared);
+    let (tx, rx) = oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
+            let _ = rx.await;
+        });
+        if let Err(e) = serve.await {
+            tracing::error!("simulator server stopped: {e}");
+        }
+    });
+    Ok(SimHandle { addr, manifest, shutdown: Some(tx), task: Some(task) })
+}
+
+/// For `tilink sim`: starts, prints the manifest as one JSON line on stdout, and serves
+/// until Ctrl-C or SIGTERM.
+pub async fn run(opts: SimOptions) -> anyhow::Result<()> {
+    let handle = start(opts).await?;
+    {
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "{}", serde_json::to_string(handle.manifest())?)?;
+        out.flush()?;
+    }
+    wait_for_signal().await;
+    handle.shutdown().await;
+    Ok(())
+}
+
+#[cfg(unix)]
+async fn wait_for_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    match signal(SignalKind::terminate()) {
+        Ok(mut term) => {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+        }
+        Err(_) => {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
+}
+
+#[cfg(not(unix))]
+async fn wait_for_signal() {
+    let _ = tokio::signal::ctrl_c().await;
+}

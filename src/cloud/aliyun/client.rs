@@ -82,8 +82,9 @@ impl std::fmt::Debug for AliyunClient {
     }
 }
 
-/// Installs the ring TLS provider once (reqwest is built without a default provider).
-pub(crate) fn install_tls_provider() {
+/// Installs the ring TLS provider once (reqwest is built without a default provider, to
+/// avoid compiling aws-lc). Call before building any other `reqwest::Client`.
+pub fn install_tls_provider() {
     let _ = rustls::crypto::ring::default_provider().install_default();
 }
 

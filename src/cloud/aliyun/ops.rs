@@ -61,10 +61,6 @@ pub struct NewEndpointService<'a> {
     pub dry_run: bool,
 }
 
-fn b(v: bool) -> &'static str {
-    if v { "true" } else { "false" }
-}
-
 impl AliyunClient {
     fn regional(&self) -> Params {
         Params::new().set("RegionId", self.region())
@@ -730,9 +726,4 @@ impl AliyunClient {
             .tags(tags);
         self.call(PrivateLink, "TagResources", p).await
     }
-}
-
-/// Renders a bool the way Go/Terraform send it.
-pub fn bool_param(v: bool) -> &'static str {
-    b(v)
 }

@@ -1,0 +1,131 @@
+//! Where the clouds are and which keys to use: from flags, env and the credential chain, or
+//! from the in-process simulator's manifest for the sandbox.
+
+use super::Failure;
+use crate::cli::{GlobalArgs, Signature};
+use crate::cloud::aliyun::{AccessKey, AliyunClient, AliyunConfig, SignatureVersion};
+use crate::cloud::stats::CallStats;
+use crate::cloud::tidb::TidbClient;
+use crate::cloud::tidb::client::DEFAULT_ENDPOINT;
+use crate::credentials::{Inputs, resolve_alibaba, resolve_tidb};
+use crate::engine::discover::Clients;
+use crate::engine::journal::JournalStore;
+use crate::engine::poll::Tuning;
+use crate::secret::Secret;
+use crate::sim::Manifest;
+
+/// Everything needed to build clients.
+#[derive(Debug, Clone)]
+pub struct Env {
+    /// One URL for every Alibaba product, or the real endpoints.
+    pub alibaba_endpoint: Option<String>,
+    /// TiDB Cloud base URL.
+    pub tidb_endpoint: String,
+    /// Alibaba access key.
+    pub alibaba_key: AccessKey,
+    /// TiDB public key.
+    pub tidb_public: String,
+    /// TiDB private key.
+    pub tidb_private: Secret,
+    /// Signature version.
+    pub signature: SignatureVersion,
+    /// Poll tuning.
+    pub tuning: Tuning,
+    /// Where the Alibaba key came from.
+    pub alibaba_source: String,
+    /// Where the TiDB key came from.
+    pub tidb_source: String,
+    /// Region forced by `--region`.
+    pub region: Option<String>,
+    /// Shared call counters.
+    pub stats: CallStats,
+    /// Where journals live.
+    pub store: JournalStore,
+}
+
+fn signature(s: Signature) -> SignatureVersion {
+    match s {
+        Signature::V1 => SignatureVersion::V1,
+        Signature::V3 => SignatureVersion::V3,
+    }
+}
+
+impl Env {
+    /// From the credential chain (flags → env → profiles → keyring).
+    pub fn from_chain(g: &GlobalArgs) -> Result<Env, Failure> {
+        let mut inputs = Inputs::from_process(g.aliyun_profile.clone(), g.ticloud_profile.clone());
+        inputs.use_keyring = !g.no_keyring;
+        let a = resolve_alibaba(&inputs).map_err(|e| Failure::credentials(e.to_string()))?;
+        if let Some(role) = &a.role_arn {
+            return Err(Failure::credentials(format!(
+                "the profile from {} uses RamRoleArn ({}); tilink does not assume roles yet. Use an AK or StsToken profile, or export ALIBABA_CLOUD_ACCESS_KEY_ID / ALIBABA_CLOUD_ACCESS_KEY_SECRET / ALIBABA_CLOUD_SECURITY_TOKEN from `aliyun sts AssumeRole`.",
+                a.source, role.role_arn
+            )));
+        }
+        let t = resolve_tidb(&inputs).map_err(|e| Failure::credentials(e.to_string()))?;
+        Ok(Env {
+            alibaba_endpoint: g.alibaba_endpoint.clone(),
+            tidb_endpoint: g.tidb_endpoint.clone().unwrap_or_else(|| DEFAULT_ENDPOINT.to_string()),
+            alibaba_key: AccessKey {
+                id: a.access_key_id,
+                secret: a.access_key_secret,
+                security_token: a.security_token,
+            },
+            tidb_public: t.public_key,
+            tidb_private: t.private_key,
+            signature: signature(g.signature),
+            tuning: Tuning::default(),
+            alibaba_source: a.source.to_string(),
+            tidb_source: t.source.to_string(),
+            region: g.region.clone(),
+            stats: CallStats::default(),
+            store: JournalStore::default_location(),
+        })
+    }
+
+    /// From a simulator manifest (sandbox, tests, benchmarks).
+    pub fn from_manifest(m: &Manifest, g: &GlobalArgs, poll_scale: f64, store: JournalStore) -> Env {
+        Env {
+            alibaba_endpoint: Some(m.alibaba_endpoint.clone()),
+            tidb_endpoint: m.tidb_endpoint.clone(),
+            alibaba_key: AccessKey {
+                id: m.alibaba_access_key_id.clone(),
+                secret: Secret::new(m.alibaba_access_key_secret.clone()),
+                security_token: None,
+            },
+            tidb_public: m.tidb_public_key.clone(),
+            tidb_private: Secret::new(m.tidb_private_key.clone()),
+            signature: signature(g.signature),
+            tuning: Tuning {
+                scale: poll_scale,
+                ..Tuning::default()
+            },
+            alibaba_source: "sandbox simulator".into(),
+            tidb_source: "sandbox simulator".into(),
+            region: Some(m.region.clone()),
+            stats: CallStats::default(),
+            store,
+        }
+    }
+
+    /// The TiDB client.
+    pub fn tidb(&self) -> Result<TidbClient, Failure> {
+        TidbClient::new(&self.tidb_endpoint, &self.tidb_public, self.tidb_private.clone())
+            .map(|c| c.with_stats(self.stats.clone()))
+            .map_err(|e| Failure::failed(e.to_string()))
+    }
+
+    /// Both clients, Alibaba in `region`.
+    pub fn clients(&self, region: &str) -> Result<Clients, Failure> {
+        let mut cfg = AliyunConfig::new(region);
+        cfg.endpoint_override = self.alibaba_endpoint.clone();
+        cfg.signature = self.signature;
+        let aliyun = AliyunClient::new(cfg, self.alibaba_key.clone())
+            .map_err(|e| Failure::failed(e.to_string()))?
+            .with_stats(self.stats.clone());
+        Ok(Clients {
+            aliyun,
+            tidb: self.tidb()?,
+        })
+    }
+}

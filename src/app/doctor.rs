@@ -1,0 +1,198 @@
+//! `tilink doctor`: examine chains, print the report (text or JSON), apply safe fixes.
+
+use super::context::Env;
+use super::{Failure, exit};
+use crate::cli::{DoctorArgs, GlobalArgs, Output};
+use crate::engine::check::{Check, Status};
+use crate::engine::discover::{cluster_candidates, discover_cluster};
+use crate::engine::doctor::{Report, Start, examine, plc_region};
+use crate::engine::doctor::facts::plcs;
+use std::io::IsTerminal;
+use std::sync::Arc;
+
+/// Entry point of `tilink doctor`.
+pub async fn command(g: &GlobalArgs, a: DoctorArgs) -> Result<u8, Failure> {
+    let env = Env::from_chain(g)?;
+    run(g, &env, &a).await
+}
+
+/// A chain to examine and the region its Alibaba side lives in.
+struct Target {
+    region: String,
+    start: Start,
+}
+
+async fn targets(env: &Env, a: &DoctorArgs) -> Result<Vec<Target>, Failure> {
+    let tidb = env.tidb()?;
+    let mut clusters: Vec<String> = Vec::new();
+    if a.all_clusters {
+        let all = cluster_candidates(&tidb).await.map_err(|e| Failure::failed(e.to_string()))?;
+        clusters.extend(all.into_iter().filter(|(c, _)| c.on_alibaba()).map(|(c, _)| c.id));
+    } else if let Some(c) = &a.cluster_id {
+        clusters.push(c.clone());
+    }
+    if let Some(svc) = &a.endpoint_service {
+        let region = match (&env.region, clusters.first()) {
+            (Some(r), _) => r.clone(),
+            (None, Some(c)) => discover_cluster(&tidb, c).await.map_err(|e| Failure::input(e.to_string()))?.0.region,
+            (None, None) => return Err(Failure::input("--endpoint-service needs --region (or --cluster-id to take the cluster's region)")),
+        };
+        return Ok(vec![Target { region, start: Start::Service { cluster_id: clusters.first().cloned(), service_id: svc.clone() } }]);
+    }
+    if clusters.is_empty() {
+        return Err(Failure::input("say what to examine: --cluster-id ID (every private link connection of the cluster), --connection plc-… with --cluster-id, --endpoint-service epsrv-…, or --all-clusters"));
+    }
+    let mut out = Vec::new();
+    for cluster_id in clusters {
+        let cluster_region = || async {
+            discover_cluster(&tidb, &cluster_id).await.map(|(c, _)| c.region).map_err(|e| Failure::input(e.to_string()))
+        };
+        let list = match &a.connection {
+            Some(plc) => match tidb.get_plc(&cluster_id, plc).await {
+                Ok(p) => vec![p],
+                Err(e) if e.is_not_found() => return Err(Failure::input(format!("private link connection {plc} not found on cluster {cluster_id}"))),
+                Err(e) => return Err(Failure::failed(e.to_string())),
+            },
+            None => tidb.list_plcs(&cluster_id).await.map_err(|e| Failure::failed(e.to_string()))?,
+        };
+        let list: Vec<_> = list.into_iter().filter(|p| p.kind == crate::wire::tidb::ALICLOUD_ENDPOINT_SERVICE).collect();
+        if list.is_empty() && !a.all_clusters {
+            return Err(Failure::input(format!("cluster {cluster_id} has no Alibaba Cloud private link connection; create one with `tilink setup --cluster-id {cluster_id}`")));
+        }
+        for p in plcs(&list) {
+            let region = match (plc_region(&p), &env.region) {
+                (Some(r), _) => r,
+                (None, Some(r)) => r.clone(),
+                (None, None) => cluster_region().await?,
+            };
+            out.push(Target { region, start: Start::Plc { cluster_id: cluster_id.clone(), plc: p } });
+        }
+    }
+    Ok(out)
+}
+
+/// Doctor with a given environment.
+pub async fn run(g: &GlobalArgs, env: &Env, a: &DoctorArgs) -> Result<u8, Failure> {
+    let targets = targets(env, a).await?;
+    // Chains are examined concurrently, a few at a time (the APIs rate-limit per account).
+    let limit = Arc::new(tokio::sync::Semaphore::new(if a.all_clusters { 4 } else { 8 }));
+    let mut tasks = tokio::task::JoinSet::new();
+    for (i, t) in targets.into_iter().enumerate() {
+        let clients = env.clients(&t.region)?;
+        let limit = limit.clone();
+        tasks.spawn(async move {
+            let _permit = limit.acquire_owned().await;
+            let (_, report) = examine(&clients, &t.start).await;
+            (i, t, clients, report)
+        });
+    }
+    let mut done = Vec::new();
+    while let Some(r) = tasks.join_next().await {
+        done.push(r.map_err(|e| Failure::failed(format!("doctor task failed: {e}")))?);
+    }
+    done.sort_by_key(|d| d.0);
+    let mut reports: Vec<Report> = Vec::new();
+    for (_, t, clients, mut report) in done {
+        if a.fix && !report.fixes.is_empty() {
+            if g.output == Output::Text {
+                print!("{}", render(&report, g.no_color()));
+            }
+            let mut applied = 0;
+            for fix in &report.fixes {
+                eprintln!("fix for {}: {}", fix.check_id(), fix.describe());
+                if !a.yes && !confirm()? {
+                    eprintln!("  skipped");
+                    continue;
+                }
+                match fix.apply(&clients, env.tuning).await {
+                    Ok(()) => {
+                        applied += 1;
+                        eprintln!("  done");
+                    }
+                    Err(e) => eprintln!("  failed: {e}"),
+                }
+            }
+            if applied > 0 {
+                eprintln!("re-examining {} after {applied} fix(es)…", report.target);
+                report = examine(&clients, &t.start).await.1;
+            }
+        }
+        reports.push(report);
+    }
+    let healthy = reports.iter().all(|r| r.healthy);
+    match g.output {
+        Output::Json => {
+            let checks: Vec<&Check> = reports.iter().flat_map(|r| r.checks.iter()).collect();
+            println!(
+                "{}",
+                serde_json::json!({"healthy": healthy, "checks": checks, "chains": reports, "api_calls": env.stats.total()})
+            );
+        }
+        Output::Text => {
+            for r in &reports {
+                print!("{}", render(r, g.no_color()));
+            }
+            if reports.len() > 1 {
+                println!("\nSummary");
+                for r in &reports {
+                    let fails = r.checks.iter().filter(|c| c.status == Status::Fail).count();
+                    println!("  {:<28} {}", r.target, if r.healthy { "healthy".to_string() } else { format!("{fails} failing check(s)") });
+                }
+            }
+        }
+    }
+    Ok(if healthy { exit::OK } else { exit::FAILED })
+}
+
+fn confirm() -> Result<bool, Failure> {
+    if !std::io::stdin().is_terminal() {
+        return Err(Failure::input("--fix asks before each fix: pass --yes to apply them without a terminal"));
+    }
+    dialoguer::Confirm::new()
+        .with_prompt("  apply?")
+        .default(true)
+        .interact()
+        .map_err(|e| Failure::failed(e.to_string()))
+}
+
+fn paint(s: Status, no_color: bool) -> String {
+    let tag = s.tag();
+    if no_color {
+        return format!("[{tag}]");
+    }
+    let code = match s {
+        Status::Pass => "32",
+        Status::Warn => "33",
+        Status::Fail => "31;1",
+        Status::Skip => "90",
+    };
+    format!("\x1b[{code}m[{tag}]\x1b[0m")
+}
+
+/// The text report: problems first (with their fixes), then the chain link by link.
+pub fn render(r: &Report, no_color: bool) -> String {
+    let mut s = format!("\nChain {} — {}\n", r.target, if r.healthy { "healthy" } else { "BROKEN" });
+    let problems: Vec<&Check> = r.checks.iter().filter(|c| matches!(c.status, Status::Fail | Status::Warn)).collect();
+    if !problems.is_empty() {
+        s.push_str("\nProblems (most serious first)\n");
+        let mut sorted = problems.clone();
+        sorted.sort_by_key(|c| c.status);
+        for c in sorted {
+            s.push_str(&format!("  {} {}: {}\n      {}\n", paint(c.status, no_color), c.id, c.title, c.detail));
+            if let Some(f) = &c.fix {
+                s.push_str(&format!("      fix: {f}\n"));
+            }
+        }
+    }
+    s.push_str("\nLink by link (TiDB Cloud → RDS)\n");
+    for c in &r.checks {
+        s.push_str(&format!("  {} {:<20} {}\n", paint(c.status, no_color), c.id, c.detail));
+    }
+    if !r.fixes.is_empty() {
+        s.push_str("\n`tilink doctor --fix` can apply:\n");
+        for f in &r.fixes {
+            s.push_str(&format!("  - {}\n", f.describe()));
+        }
+    }
+    s
+}

@@ -1,0 +1,35 @@
+//! `tilink sandbox`: the same wizard (or non-interactive run) against the in-process
+//! simulator of both clouds. Journals go to a temporary state dir unless
+//! `TILINK_STATE_DIR` is set, so a rehearsal never mixes with real setups.
+
+use super::context::Env;
+use super::{Failure, setup};
+use crate::cli::{GlobalArgs, SandboxArgs};
+use crate::engine::journal::JournalStore;
+use crate::sim::{SimOptions, start};
+
+/// Entry point of `tilink sandbox`.
+pub async fn command(g: &GlobalArgs, a: SandboxArgs) -> Result<u8, Failure> {
+    let sim = start(SimOptions {
+        seed: a.seed,
+        time_scale: a.time_scale,
+        fault_rate: a.fault_rate,
+        ..SimOptions::default()
+    })
+    .await
+    .map_err(|e| Failure::failed(format!("cannot start the simulator: {e:#}")))?;
+    let m = sim.manifest().clone();
+    let store = match std::env::var_os("TILINK_STATE_DIR") {
+        Some(_) => JournalStore::default_location(),
+        None => JournalStore::new(std::env::temp_dir().join(format!("tilink-sandbox-{}", std::process::id()))),
+    };
+    // Poll at the simulator's pace: real delays × time scale.
+    let env = Env::from_manifest(&m, g, (a.time_scale * 4.0).clamp(0.01, 1.0), store);
+    let mut args = a.setup.clone();
+    args.cluster_id.get_or_insert(m.cluster_id.clone());
+    if args.non_interactive {
+        args.rds_instance.get_or_insert(m.rds_instance_id.clone());
+        return setup::non_interactive(g, &env, &args).await;
+    }
+    crate::tui::run(g.clone(), env, args, Some(m)).await
+}

@@ -1,0 +1,286 @@
+//! `tilink setup`: the non-interactive driver of the engine (the TUI and line mode are the
+//! other two). Progress goes to stderr; with `-o json` one object goes to stdout.
+
+use super::context::Env;
+use super::{Failure, exit};
+use crate::cli::{GlobalArgs, Output, SetupArgs};
+use crate::engine::apply::steps::CloudExecutor;
+use crate::engine::apply::{ApplyModel, Channel, StepStatus, run_apply};
+use crate::engine::check::{Check, Status};
+use crate::engine::discover::Clients;
+use crate::engine::journal::JournalStore;
+use crate::engine::plan::{Action, COST_NOTE, Plan};
+use crate::engine::prepare::{PrepareError, PrepareInput, Prepared, prepare};
+use std::collections::BTreeMap;
+use std::io::IsTerminal;
+use std::sync::Arc;
+use std::time::Instant;
+
+/// Entry point of `tilink setup`.
+pub async fn command(g: &GlobalArgs, a: SetupArgs) -> Result<u8, Failure> {
+    if !a.non_interactive {
+        if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
+            return Err(Failure::input(
+                "no terminal to run the wizard in: use `tilink setup --non-interactive --cluster-id ID --rds-instance ID --yes` (add -o json for scripts)",
+            ));
+        }
+        let env = Env::from_chain(g)?;
+        return crate::tui::run(g.clone(), env, a, None).await;
+    }
+    let env = Env::from_chain(g)?;
+    non_interactive(g, &env, &a).await
+}
+
+/// Maps a preparation error to an exit code and message.
+pub fn prepare_failure(e: PrepareError) -> Failure {
+    use crate::engine::discover::DiscoverError as D;
+    let e = match e {
+        PrepareError::Input(m) => return Failure::input(m),
+        PrepareError::Client(m) => return Failure::failed(m),
+        PrepareError::Discover(d) => d,
+    };
+    match &e {
+        D::Input(_) => Failure::input(e.to_string()),
+        D::Aliyun(x) if x.is_forbidden() => Failure::credentials(format!(
+            "{e}{}",
+            x.missing_permission().map(|p| format!(" — missing permission {p}; `tilink policy` prints the policy to attach")).unwrap_or_default()
+        )),
+        D::Aliyun(x) if matches!(x.code(), Some(c) if c.starts_with("InvalidAccessKeyId") || c == "SignatureDoesNotMatch") => {
+            Failure::credentials(format!("{e} — check the Alibaba Cloud access key"))
+        }
+        D::Tidb(crate::cloud::tidb::TidbError::Unauthorized { .. }) => Failure::credentials(e.to_string()),
+        _ => Failure::failed(e.to_string()),
+    }
+}
+
+fn require(v: &Option<String>, flag: &str, env: &str) -> Result<String, Failure> {
+    v.clone()
+        .filter(|s| !s.trim().is_empty())
+        .ok_or_else(|| Failure::input(format!("missing {flag}: pass {flag} ID or set {env}")))
+}
+
+/// The scripted setup.
+pub async fn non_interactive(g: &GlobalArgs, env: &Env, a: &SetupArgs) -> Result<u8, Failure> {
+    let began = Instant::now();
+    let cluster_id = require(&a.cluster_id, "--cluster-id", "TILINK_CLUSTER_ID")?;
+    let rds_id = require(&a.rds_instance, "--rds-instance", "TILINK_RDS_INSTANCE")?;
+    let store = env.store.clone();
+    eprintln!("tilink: discovering cluster {cluster_id} and RDS instance {rds_id}…");
+    let tidb = env.tidb()?;
+    let make = |region: &str| env.clients(region).map_err(|f| f.message);
+    let input = PrepareInput {
+        cluster_id: &cluster_id,
+        rds_id: &rds_id,
+        zones: &a.zones,
+        name: a.name.as_deref(),
+        resume: a.resume.as_deref(),
+        region: env.region.as_deref(),
+    };
+    let prep = prepare(&tidb, &make, &store, &input).await.map_err(prepare_failure)?;
+    eprint!("{}", render_checks(&prep.checks));
+    let Some(plan) = prep.plan.clone() else {
+        let failed: Vec<String> = prep
+            .checks
+            .iter()
+            .filter(|c| c.status == Status::Fail)
+            .map(|c| format!("{}: {}{}", c.id, c.detail, c.fix.as_ref().map(|f| format!(" → {f}")).unwrap_or_default()))
+            .collect();
+        return Err(Failure::input(format!("nothing was created; fix these first:\n  {}", failed.join("\n  "))));
+    };
+    eprint!("{}", render_plan(&plan));
+    if a.dry_run {
+        let results = dry_run(&prep.clients, &plan).await;
+        for (what, r) in &results {
+            eprintln!("  dry run {what}: {r}");
+        }
+        if g.output == Output::Json {
+            let v = serde_json::json!({
+                "setup_id": plan.setup_id, "region": plan.region, "dry_run": true,
+                "zones": plan.zones.iter().map(|z| &z.zone).collect::<Vec<_>>(),
+                "plan": plan.items, "checks": prep.checks,
+                "dry_run_results": results.iter().map(|(w, r)| serde_json::json!({"call": w, "result": r})).collect::<Vec<_>>(),
+                "api_calls": prep.clients.api_calls(), "elapsed_ms": began.elapsed().as_millis() as u64,
+            });
+            println!("{v}");
+        }
+        eprintln!("dry run: nothing was created");
+        return Ok(exit::OK);
+    }
+    if !a.yes {
+        return Err(Failure::input("setup creates billable resources: pass --yes (or set TILINK_YES=1) to confirm in non-interactive mode"));
+    }
+    let model = apply(&prep, plan.clone(), env, &store, |line| eprintln!("{line}")).await;
+    let ok = matches!(model.outcome, Some(Ok(())));
+    if g.output == Output::Json {
+        println!("{}", result_json(&model, &prep.clients, began));
+    } else if ok {
+        let r = &model.journal.resources;
+        println!(
+            "ACTIVE: private link connection {} (endpoint {}) for cluster {}\n  setup {} · server group {} · NLB {} · listener {} · endpoint service {}\n  next: `tilink doctor --cluster-id {}` · `tilink teardown --cluster-id {} --setup {}`",
+            r.private_link_connection_id.as_deref().unwrap_or("?"),
+            r.endpoint_id.as_deref().unwrap_or("?"),
+            plan.cluster_id,
+            plan.setup_id,
+            r.server_group_id.as_deref().unwrap_or("?"),
+            r.load_balancer_id.as_deref().unwrap_or("?"),
+            r.listener_id.as_deref().unwrap_or("?"),
+            r.endpoint_service_name.as_deref().unwrap_or("?"),
+            plan.cluster_id,
+            plan.cluster_id,
+            plan.setup_id,
+        );
+    }
+    match &model.outcome {
+        Some(Ok(())) => Ok(exit::OK),
+        Some(Err(e)) if e == "interrupted" => Err(Failure {
+            code: exit::INTERRUPTED,
+            message: format!("interrupted; every id is in the journal. Resume with `tilink setup --resume {}`", plan.setup_id),
+        }),
+        Some(Err(e)) => Err(Failure::failed(format!(
+            "{e}\nEvery id created so far is in the journal ({}). Rerun the same command (or `--resume {}`) to continue.",
+            store.path(&plan.setup_id).display(),
+            plan.setup_id
+        ))),
+        None => Err(Failure::failed("setup stopped without an outcome")),
+    }
+}
+
+/// Applies a plan, printing a line per state change, stopping cleanly on Ctrl-C / SIGTERM.
+pub async fn apply(prep: &Prepared, plan: Plan, env: &Env, store: &JournalStore, mut print: impl FnMut(String)) -> ApplyModel {
+    let exec = Arc::new(CloudExecutor::new(prep.clients.clone(), plan, env.tuning));
+    let chan = Channel::new();
+    let cancel = chan.cancel_handle();
+    let signals = tokio::spawn(async move {
+        wait_for_signal().await;
+        cancel.cancel();
+    });
+    let mut last: BTreeMap<String, String> = BTreeMap::new();
+    let mut log_seen = 0;
+    let model = run_apply(ApplyModel::new(prep.journal.clone()), exec, store, chan, |m| {
+        for (step, row) in &m.steps {
+            let word = match &row.status {
+                StepStatus::Pending => continue,
+                StepStatus::Running if row.cloud_state.is_empty() => "started".to_string(),
+                StepStatus::Running => row.cloud_state.clone(),
+                StepStatus::Done => "done".to_string(),
+                StepStatus::Failed { error } => format!("FAILED: {error}"),
+            };
+            if last.get(step.name()) != Some(&word) {
+                print(format!("[{:>7.1}s] {:<17} {word}", m.now_ms as f64 / 1000.0, step.name()));
+                last.insert(step.name().to_string(), word);
+            }
+        }
+        for l in &m.log[log_seen..] {
+            if l.text.contains("left alone") {
+                print(format!("[{:>7.1}s] WARNING {}", l.at_ms as f64 / 1000.0, l.text));
+            }
+        }
+        log_seen = m.log.len();
+    })
+    .await;
+    signals.abort();
+    model
+}
+
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+}
+
+/// The contract's JSON result.
+pub fn result_json(m: &ApplyModel, c: &Clients, began: Instant) -> serde_json::Value {
+    let state = match &m.outcome {
+        Some(Ok(())) => "ACTIVE".to_string(),
+        Some(Err(e)) if e == "interrupted" => "INTERRUPTED".to_string(),
+        _ => "FAILED".to_string(),
+    };
+    serde_json::json!({
+        "setup_id": m.journal.setup_id,
+        "region": m.journal.region,
+        "zones": m.journal.zones,
+        "resources": {
+            "server_group_id": m.journal.resources.server_group_id,
+            "load_balancer_id": m.journal.resources.load_balancer_id,
+            "listener_id": m.journal.resources.listener_id,
+            "endpoint_service_id": m.journal.resources.endpoint_service_id,
+            "endpoint_service_name": m.journal.resources.endpoint_service_name,
+            "private_link_connection_id": m.journal.resources.private_link_connection_id,
+            "endpoint_id": m.journal.resources.endpoint_id,
+            "allowlist_group": m.journal.resources.allowlist_group,
+        },
+        "state": state,
+        "error": m.outcome.as_ref().and_then(|o| o.as_ref().err()),
+        "foreign_requests": m.foreign,
+        "api_calls": c.api_calls(),
+        "api_calls_by_action": c.aliyun.stats().snapshot(),
+        "elapsed_ms": began.elapsed().as_millis() as u64,
+    })
+}
+
+/// Calls the creates that support `DryRun`; a pass answers `DryRunOperation`.
+pub async fn dry_run(c: &Clients, p: &Plan) -> Vec<(String, String)> {
+    use crate::cloud::aliyun::ops::{NewEndpointService, NewLoadBalancer, NewServerGroup};
+    let verdict = |r: Result<(), crate::cloud::aliyun::AliyunError>| match r {
+        Err(e) if e.code() == Some("DryRunOperation") => "ok (DryRunOperation)".to_string(),
+        Ok(()) => "ok".to_string(),
+        Err(e) => format!("would fail: {e}"),
+    };
+    let mut out = Vec::new();
+    let creates = |s: crate::engine::apply::Step| p.items.iter().any(|i| i.step == s && i.action == Action::Create);
+    if creates(crate::engine::apply::Step::ServerGroup) {
+        let r = c.aliyun.create_server_group(&NewServerGroup { name: &p.server_group_name, vpc_id: &p.vpc_id, tags: &p.tags, client_token: "dry-run-sg", dry_run: true }).await.map(|_| ());
+        out.push(("CreateServerGroup".to_string(), verdict(r)));
+    }
+    if creates(crate::engine::apply::Step::LoadBalancer) {
+        let zones: Vec<(String, String)> = p.zones.iter().map(|z| (z.zone.clone(), z.vswitch_id.clone())).collect();
+        let r = c.aliyun.create_load_balancer(&NewLoadBalancer { name: &p.load_balancer_name, vpc_id: &p.vpc_id, zones: &zones, tags: &p.tags, client_token: "dry-run-lb", dry_run: true }).await.map(|_| ());
+        out.push(("CreateLoadBalancer".to_string(), verdict(r)));
+    }
+    if creates(crate::engine::apply::Step::EndpointService) && p.items.iter().any(|i| i.step == crate::engine::apply::Step::LoadBalancer && i.action == Action::Adopt) {
+        let zones: Vec<String> = p.zones.iter().map(|z| z.zone.clone()).collect();
+        let lb = p.items.iter().find(|i| i.step == crate::engine::apply::Step::LoadBalancer).and_then(|i| i.id.clone()).unwrap_or_default();
+        let r = c.aliyun.create_endpoint_service(&NewEndpointService { load_balancer_id: &lb, zones: &zones, description: &p.service_description, tags: &p.tags, client_token: "dry-run-epsrv", dry_run: true }).await.map(|_| ());
+        out.push(("CreateVpcEndpointService".to_string(), verdict(r)));
+    }
+    out
+}
+
+/// Checks as text, failures first.
+pub fn render_checks(checks: &[Check]) -> String {
+    let mut s = String::from("\nChecks\n");
+    for c in checks {
+        s.push_str(&format!("  [{}] {:<22} {}\n", c.status.tag(), c.id, c.detail));
+        if c.status != Status::Pass
+            && let Some(f) = &c.fix
+        {
+            s.push_str(&format!("         fix: {f}\n"));
+        }
+    }
+    s
+}
+
+/// The plan as text.
+pub fn render_plan(p: &Plan) -> String {
+    let mut s = format!("\nPlan for setup {} in {}\n", p.setup_id, p.region);
+    for i in &p.items {
+        s.push_str(&format!(
+            "  {:<7} {:<30} {}{}\n",
+            i.action.word(),
+            i.what,
+            i.detail,
+            i.id.as_ref().map(|id| format!(" [{id}]")).unwrap_or_default()
+        ));
+    }
+    s.push_str(&format!("  cost: {COST_NOTE}\n\n"));
+    s
+}

@@ -1,0 +1,407 @@
+//! Doctor's checks: pure functions of [`ChainFacts`], one per link of the chain, with the
+//! contract ids. Failure modes and detection follow `shared/reference/peers.md` §3.
+
+use super::facts::{ChainFacts, nlb_cidrs};
+use crate::engine::check::{Check, Status};
+use crate::engine::facts::{cidr_covers, region_of_service_name};
+use serde_json::json;
+
+/// The contract ids, in chain order (for grouping the report).
+pub const ORDER: [&str; 17] = [
+    "credentials",
+    "plc-state",
+    "connection-state",
+    "foreign-connections",
+    "service-whitelist",
+    "endpoint-service",
+    "service-zones",
+    "region-match",
+    "zone-overlap",
+    "nlb-status",
+    "listener",
+    "server-group",
+    "backend-health",
+    "backend-ip",
+    "rds-endpoint",
+    "rds-status",
+    "rds-allowlist",
+];
+
+/// Every check, in chain order.
+pub fn run_checks(f: &ChainFacts) -> Vec<Check> {
+    vec![
+        credentials(f),
+        plc_state(f),
+        connection_state(f),
+        foreign(f),
+        whitelist(f),
+        endpoint_service(f),
+        service_zones(f),
+        region_match(f),
+        zone_overlap(f),
+        nlb_status(f),
+        listener(f),
+        server_group(f),
+        backend_health(f),
+        backend_ip(f),
+        rds_endpoint(f),
+        rds_status(f),
+        rds_allowlist(f),
+    ]
+}
+
+fn skip(id: &str, title: &str, f: &ChainFacts, piece: &str) -> Check {
+    Check::skip(id, title, format!("could not look: {}", f.why_missing(piece).unwrap_or("an earlier link is missing")))
+}
+
+fn credentials(f: &ChainFacts) -> Check {
+    match (&f.caller, f.why_missing("cluster")) {
+        (Some((acct, arn)), None) => Check::new("credentials", Status::Pass, "Both clouds accept the credentials", format!("Alibaba Cloud account {acct} ({arn}); TiDB Cloud API key works"))
+            .evidence(json!({"account_id": acct, "arn": arn})),
+        (Some((acct, _)), Some(why)) if why.contains("no --cluster-id") => Check::new("credentials", Status::Pass, "Alibaba Cloud accepts the credentials", format!("account {acct}; TiDB side not checked (no cluster given)")),
+        (Some(_), Some(why)) => Check::new("credentials", Status::Fail, "TiDB Cloud lookup failed", why.to_string())
+            .fix("Check TIDBCLOUD_PUBLIC_KEY / TIDBCLOUD_PRIVATE_KEY (or the ticloud profile) and the cluster id."),
+        (None, _) => Check::new("credentials", Status::Fail, "Alibaba Cloud refused the credentials", f.why_missing("caller").unwrap_or("unknown").to_string())
+            .fix("Check ALIBABA_CLOUD_ACCESS_KEY_ID / _SECRET (or the aliyun profile); the key must be active."),
+    }
+}
+
+fn endpoint_id(f: &ChainFacts) -> Option<&str> {
+    f.plc.as_ref().map(|p| p.endpoint_id.as_str()).filter(|s| !s.is_empty())
+}
+
+fn plc_state(f: &ChainFacts) -> Check {
+    let Some(p) = &f.plc else {
+        return Check::skip("plc-state", "TiDB private link connection", "started from an endpoint service: no PLC given");
+    };
+    let ev = json!({"plc": p.id, "state": p.state, "message": p.message, "service": p.service_name, "endpoint_id": p.endpoint_id});
+    match p.state.as_str() {
+        "ACTIVE" => Check::new("plc-state", Status::Pass, "Private link connection is ACTIVE", format!("{} ({}) → {}", p.name, p.id, p.service_name)).evidence(ev),
+        "PENDING_ACCEPTANCE" => Check::new("plc-state", Status::Fail, "Private link connection waits for acceptance", format!("{} is PENDING_ACCEPTANCE: the endpoint connection request has not been accepted on the endpoint service", p.id))
+            .evidence(ev)
+            .fix("Accept the request from the TiDB Cloud account (tilink doctor --fix does it safely)."),
+        "FAILED" => Check::new("plc-state", Status::Fail, "Private link connection FAILED", format!("TiDB Cloud says: {}", if p.message.is_empty() { "(no message)" } else { &p.message }))
+            .evidence(ev)
+            .fix("A FAILED connection cannot be repaired: fix the causes below (whitelist, zones, region), delete it and create a new one (tilink setup)."),
+        "CREATING" => Check::new("plc-state", Status::Warn, "Private link connection is being created", format!("{} is CREATING", p.id)).evidence(ev),
+        s => Check::new("plc-state", Status::Warn, "Private link connection in an unusual state", format!("{} is {s}", p.id)).evidence(ev),
+    }
+}
+
+fn connection_state(f: &ChainFacts) -> Check {
+    if f.service.is_none() {
+        return skip("connection-state", "Endpoint connection", f, "connections");
+    }
+    let tidb = f.tidb.as_ref().map(|t| t.account_id.as_str());
+    let mine = f.connections.iter().find(|c| Some(c.endpoint_id.as_str()) == endpoint_id(f) || (endpoint_id(f).is_none() && Some(c.endpoint_owner_id.to_string().as_str()) == tidb));
+    let plc_state = f.plc.as_ref().map(|p| p.state.as_str()).unwrap_or("");
+    let Some(c) = mine else {
+        let detail = match endpoint_id(f) {
+            Some(ep) => format!("no connection request from endpoint {ep} on the service"),
+            None => "TiDB Cloud has not opened an endpoint towards this service yet".to_string(),
+        };
+        return Check::new("connection-state", if plc_state == "ACTIVE" { Status::Fail } else { Status::Warn }, "No endpoint connection from TiDB Cloud", detail)
+            .evidence(json!({"connections": f.connections.iter().map(|c| json!({"endpoint": c.endpoint_id, "owner": c.endpoint_owner_id, "status": c.connection_status})).collect::<Vec<_>>()}))
+            .fix("Check the whitelist and zones below; TiDB Cloud opens the request a minute or two after the PLC is created.");
+    };
+    let ev = json!({"endpoint_id": c.endpoint_id, "owner": c.endpoint_owner_id, "status": c.connection_status, "plc_state": plc_state});
+    match c.connection_status.as_str() {
+        "Connected" if plc_state == "ACTIVE" || plc_state.is_empty() => Check::new("connection-state", Status::Pass, "Endpoint connection is Connected", format!("{} from account {} is Connected", c.endpoint_id, c.endpoint_owner_id)).evidence(ev),
+        "Connected" => Check::new("connection-state", Status::Warn, "The two sides disagree", format!("the connection is Connected but the PLC is {plc_state}; TiDB Cloud may not have noticed yet")).evidence(ev),
+        "Disconnected" | "Pending" => Check::new("connection-state", Status::Fail, "Endpoint connection not accepted", format!("{} is {} (with auto-accept off a new request shows Disconnected; a rejected or disabled one too)", c.endpoint_id, c.connection_status))
+            .evidence(ev)
+            .fix(format!("Accept it: EnableVpcEndpointConnection ServiceId={} EndpointId={} (tilink doctor --fix).", f.service_id.as_deref().unwrap_or("?"), c.endpoint_id)),
+        "Connecting" => Check::new("connection-state", Status::Warn, "Endpoint connection is connecting", format!("{} is Connecting", c.endpoint_id)).evidence(ev),
+        s => Check::new("connection-state", Status::Fail, "Endpoint connection is not usable", format!("{} is {s}", c.endpoint_id)).evidence(ev)
+            .fix("If the service was deleted, recreate the chain with tilink setup."),
+    }
+}
+
+fn foreign(f: &ChainFacts) -> Check {
+    if f.service.is_none() {
+        return skip("foreign-connections", "Other connection requests", f, "connections");
+    }
+    let tidb = f.tidb.as_ref().map(|t| t.account_id.clone()).unwrap_or_default();
+    let others: Vec<_> = f
+        .connections
+        .iter()
+        .filter(|c| c.endpoint_owner_id.to_string() != tidb || endpoint_id(f).is_some_and(|e| e != c.endpoint_id))
+        .collect();
+    if others.is_empty() {
+        return Check::new("foreign-connections", Status::Pass, "No other connection requests", "only TiDB Cloud's endpoint asks for this service");
+    }
+    let connected = others.iter().any(|c| c.connection_status == "Connected");
+    Check::new(
+        "foreign-connections",
+        if connected { Status::Fail } else { Status::Warn },
+        "Connection requests from elsewhere",
+        others.iter().map(|c| format!("{} from account {} ({})", c.endpoint_id, c.endpoint_owner_id, c.connection_status)).collect::<Vec<_>>().join("; "),
+    )
+    .evidence(json!(others.iter().map(|c| json!({"endpoint": c.endpoint_id, "owner": c.endpoint_owner_id, "status": c.connection_status})).collect::<Vec<_>>()))
+    .fix("Leave them unaccepted; if one is Connected and unknown, disable it (DisableVpcEndpointConnection) and remove its account from the whitelist.")
+}
+
+fn whitelist(f: &ChainFacts) -> Check {
+    if f.service.is_none() {
+        return skip("service-whitelist", "Service whitelist", f, "users");
+    }
+    let Some(t) = &f.tidb else {
+        return skip("service-whitelist", "Service whitelist", f, "tidb");
+    };
+    let unknown: Vec<&String> = f.users.iter().filter(|u| **u != t.account_id).collect();
+    let ev = json!({"tidb_account": t.account_id, "whitelist": f.users});
+    if !f.users.contains(&t.account_id) {
+        Check::new("service-whitelist", Status::Fail, "TiDB Cloud account is not whitelisted", format!("account {} is missing from the service whitelist, so TiDB Cloud cannot see the service", t.account_id))
+            .evidence(ev)
+            .fix(format!("AddUserToVpcEndpointService UserId={} (tilink doctor --fix).", t.account_id))
+    } else if !unknown.is_empty() {
+        Check::new("service-whitelist", Status::Warn, "Other accounts are whitelisted", format!("besides TiDB Cloud ({}), accounts {} can request connections", t.account_id, unknown.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")))
+            .evidence(ev)
+            .fix("Remove accounts you do not know (RemoveUserFromVpcEndpointService).")
+    } else {
+        Check::new("service-whitelist", Status::Pass, "TiDB Cloud account is whitelisted", format!("account {}", t.account_id)).evidence(ev)
+    }
+}
+
+fn endpoint_service(f: &ChainFacts) -> Check {
+    let Some(s) = &f.service else {
+        return Check::new("endpoint-service", Status::Fail, "Endpoint service not found", f.why_missing("service").unwrap_or("unknown").to_string())
+            .fix("The PLC must name an existing endpoint service in the cluster's region; recreate it with tilink setup.");
+    };
+    let ev = json!({"service": s.service_id, "name": s.service_name, "status": s.service_status, "business": s.service_business_status, "auto_accept": s.auto_accept_enabled, "type": s.service_resource_type});
+    if s.service_status != "Active" || s.service_business_status.eq_ignore_ascii_case("FinancialLocked") {
+        Check::new("endpoint-service", Status::Fail, "Endpoint service is not active", format!("{} is {} / {}", s.service_id, s.service_status, s.service_business_status))
+            .evidence(ev)
+            .fix("A FinancialLocked service needs the account's overdue payment settled; otherwise wait for Active.")
+    } else if s.auto_accept_enabled {
+        Check::new("endpoint-service", Status::Warn, "Endpoint service accepts every request automatically", format!("{} has auto-accept on: any whitelisted account connects without review", s.service_id))
+            .evidence(ev)
+            .fix("Turn automatic acceptance off (recommended by TiDB Cloud) so only reviewed requests connect.")
+    } else {
+        Check::new("endpoint-service", Status::Pass, "Endpoint service is Active", format!("{} ({}), type {}, auto-accept off", s.service_id, s.service_name, s.service_resource_type)).evidence(ev)
+    }
+}
+
+fn service_zones(f: &ChainFacts) -> Check {
+    if f.service.is_none() {
+        return skip("service-zones", "Service zones", f, "resources");
+    }
+    let attached: Vec<String> = f.resources.iter().map(|r| r.zone_id.clone()).collect();
+    let nlb_zones: Vec<String> = f.lb.as_ref().map(|l| l.load_balancer.zone_mappings.iter().map(|z| z.zone_id.clone()).collect()).unwrap_or_default();
+    let tidb: Vec<String> = f.tidb.as_ref().map(|t| t.az_ids.clone()).unwrap_or_default();
+    let missing: Vec<&String> = nlb_zones.iter().filter(|z| tidb.contains(z) && !attached.contains(z)).collect();
+    let shared: Vec<&String> = attached.iter().filter(|z| tidb.contains(z)).collect();
+    let ev = json!({"attached": attached, "nlb_zones": nlb_zones, "tidb_zones": tidb});
+    if tidb.is_empty() {
+        return Check::new("service-zones", Status::Skip, "Service zones", "TiDB Cloud zones unknown (no cluster)").evidence(ev);
+    }
+    if shared.is_empty() {
+        Check::new("service-zones", Status::Fail, "No service zone is a TiDB Cloud zone", format!("attached zones {} share nothing with TiDB Cloud's {}", attached.join(", "), tidb.join(", ")))
+            .evidence(ev)
+            .fix("Attach the NLB in a TiDB Cloud zone (AttachResourceToVpcEndpointService), adding an NLB zone mapping there first if needed.")
+    } else if !missing.is_empty() {
+        Check::new("service-zones", Status::Warn, "Some NLB zones are not attached", format!("zones {} are NLB and TiDB Cloud zones but not attached to the service", missing.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")))
+            .evidence(ev)
+            .fix("Attach them (tilink doctor --fix) for zone redundancy.")
+    } else {
+        Check::new("service-zones", Status::Pass, "Service zones overlap TiDB Cloud's", format!("{} attached", attached.join(", "))).evidence(ev)
+    }
+}
+
+fn region_match(f: &ChainFacts) -> Check {
+    let cluster = f.cluster.as_ref().map(|c| c.region.clone()).unwrap_or_default();
+    let svc = f.plc.as_ref().and_then(|p| region_of_service_name(&p.service_name)).map(str::to_string).unwrap_or_else(|| f.region.clone());
+    let rds = f.rds.as_ref().map(|r| r.region.clone()).filter(|r| !r.is_empty()).unwrap_or_else(|| f.region.clone());
+    let ev = json!({"cluster": cluster, "endpoint_service": svc, "nlb": f.region, "rds": rds});
+    if cluster.is_empty() {
+        return Check::new("region-match", Status::Skip, "Regions", "cluster region unknown").evidence(ev);
+    }
+    if cluster == svc && svc == f.region && rds == f.region {
+        Check::new("region-match", Status::Pass, "One region end to end", format!("everything in {cluster}")).evidence(ev)
+    } else {
+        Check::new("region-match", Status::Fail, "Regions differ", format!("cluster {cluster}, endpoint service {svc}, NLB {}, RDS {rds}: TiDB Cloud does not support cross-region private links", f.region))
+            .evidence(ev)
+            .fix("Rebuild the chain in the cluster's region.")
+    }
+}
+
+fn zone_overlap(f: &ChainFacts) -> Check {
+    let Some(lb) = &f.lb else {
+        return skip("zone-overlap", "Zone overlap", f, "lb");
+    };
+    let tidb: Vec<String> = f.tidb.as_ref().map(|t| t.az_ids.clone()).unwrap_or_default();
+    let nlb: Vec<String> = lb.load_balancer.zone_mappings.iter().map(|z| z.zone_id.clone()).collect();
+    let both: Vec<&String> = nlb.iter().filter(|z| tidb.contains(z)).collect();
+    let ev = json!({"tidb": tidb, "nlb": nlb});
+    match both.len() {
+        _ if tidb.is_empty() => Check::new("zone-overlap", Status::Skip, "Zone overlap", "TiDB Cloud zones unknown").evidence(ev),
+        0 => Check::new("zone-overlap", Status::Fail, "NLB zones do not overlap TiDB Cloud's", format!("NLB in {}, TiDB Cloud in {}", nlb.join(", "), tidb.join(", ")))
+            .evidence(ev)
+            .fix("Add an NLB zone mapping (a vSwitch with ≥8 free IPs) in a TiDB Cloud zone, or rebuild with tilink setup."),
+        1 => Check::new("zone-overlap", Status::Warn, "Only one zone overlaps", format!("{} only: no zone redundancy", both[0])).evidence(ev)
+            .fix("Add a second zone mapping in another TiDB Cloud zone."),
+        _ => Check::new("zone-overlap", Status::Pass, "Zones overlap", both.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")).evidence(ev),
+    }
+}
+
+fn nlb_status(f: &ChainFacts) -> Check {
+    let Some(lb) = &f.lb else {
+        return skip("nlb-status", "Load balancer", f, "lb");
+    };
+    let l = &lb.load_balancer;
+    let locks: Vec<String> = l.operation_locks.iter().map(|x| format!("{} ({})", x.lock_type, x.lock_reason)).collect();
+    let ev = json!({"load_balancer": l.load_balancer_id, "status": l.load_balancer_status, "business": l.load_balancer_business_status, "locks": locks, "cross_zone": l.cross_zone_enabled, "address_type": l.address_type});
+    if l.load_balancer_status != "Active" || !locks.is_empty() {
+        Check::new("nlb-status", Status::Fail, "Load balancer is not serving", format!("{} is {}{}", l.load_balancer_id, l.load_balancer_status, if locks.is_empty() { String::new() } else { format!(", locked: {}", locks.join(", ")) }))
+            .evidence(ev)
+            .fix("A FinancialLocked NLB needs the overdue bill settled; CreateFailed means delete and recreate (tilink teardown + setup).")
+    } else if !l.cross_zone_enabled {
+        Check::new("nlb-status", Status::Warn, "Cross-zone load balancing is off", format!("{}: the RDS backend is in one zone, so traffic entering other zones may not be forwarded", l.load_balancer_id))
+            .evidence(ev)
+            .fix("Turn cross-zone load balancing on (the default).")
+    } else {
+        Check::new("nlb-status", Status::Pass, "Load balancer is Active", format!("{} ({}, cross-zone on)", l.load_balancer_id, l.address_type)).evidence(ev)
+    }
+}
+
+fn listener(f: &ChainFacts) -> Check {
+    if f.lb.is_none() {
+        return skip("listener", "Listener", f, "lb");
+    }
+    let rds_port = f.rds.as_ref().map(|r| r.port);
+    let tcp: Vec<_> = f.listeners.iter().filter(|l| l.listener_protocol == "TCP").collect();
+    let Some(l) = tcp.first() else {
+        return Check::new("listener", Status::Fail, "No TCP listener", format!("the NLB has {} listener(s), none TCP", f.listeners.len()))
+            .fix("Create a TCP listener on the RDS port forwarding to the server group.");
+    };
+    let ev = json!({"listener": l.listener_id, "protocol": l.listener_protocol, "port": l.listener_port, "status": l.listener_status, "idle_timeout": l.idle_timeout, "proxy_protocol": l.proxy_protocol_enabled, "server_group": l.server_group_id});
+    if l.listener_status != "Running" {
+        return Check::new("listener", Status::Fail, "Listener is not running", format!("{} is {}", l.listener_id, l.listener_status)).evidence(ev).fix("Start the listener (StartListener).");
+    }
+    if l.proxy_protocol_enabled {
+        return Check::new("listener", Status::Fail, "Proxy protocol is on", "MySQL cannot parse the PROXY header: connections fail").evidence(ev).fix("Turn proxy protocol off on the listener.");
+    }
+    if l.idle_timeout != 0 && l.idle_timeout < 900 {
+        return Check::new("listener", Status::Warn, "Short idle timeout", format!("{} s: idle binlog streams are cut; DM/CDC heartbeats must be shorter", l.idle_timeout)).evidence(ev).fix("Set IdleTimeout to 900 s.");
+    }
+    match rds_port {
+        Some(p) if p != l.listener_port => Check::new("listener", Status::Warn, "Listener port differs from the RDS port", format!("listener :{} vs RDS :{p} (fine if intended; changefeeds must use :{})", l.listener_port, l.listener_port)).evidence(ev),
+        _ => Check::new("listener", Status::Pass, "TCP listener is running", format!("{} :{} idle timeout {} s", l.listener_id, l.listener_port, l.idle_timeout)).evidence(ev),
+    }
+}
+
+fn server_group(f: &ChainFacts) -> Check {
+    if f.lb.is_none() {
+        return skip("server-group", "Server group", f, "lb");
+    }
+    let Some(g) = f.server_groups.first() else {
+        return skip("server-group", "Server group", f, "server_groups");
+    };
+    let vpc = f.lb.as_ref().map(|l| l.load_balancer.vpc_id.clone()).unwrap_or_default();
+    let ev = json!({"server_group": g.server_group_id, "type": g.server_group_type, "protocol": g.protocol, "status": g.server_group_status, "vpc": g.vpc_id, "nlb_vpc": vpc, "health_check": g.health_check.health_check_enabled, "servers": g.server_count});
+    if !g.server_group_type.eq_ignore_ascii_case("Ip") {
+        Check::new("server-group", Status::Fail, "Server group is not IP type", format!("{} is {}: RDS can only be a backend by IP", g.server_group_id, g.server_group_type)).evidence(ev).fix("Recreate as an Ip server group (the type is immutable).")
+    } else if g.vpc_id != vpc {
+        Check::new("server-group", Status::Fail, "Server group in another VPC", format!("{} is in {}, the NLB in {vpc}", g.server_group_id, g.vpc_id)).evidence(ev).fix("Recreate the server group in the NLB's VPC (the RDS VPC).")
+    } else if !g.health_check.health_check_enabled {
+        Check::new("server-group", Status::Warn, "Health check is off", "a dead backend goes unnoticed").evidence(ev).fix("Enable a TCP health check on the backend port.")
+    } else if f.servers.is_empty() {
+        Check::new("server-group", Status::Fail, "Server group has no backend", format!("{} is empty", g.server_group_id)).evidence(ev).fix("Add the RDS private IP and port (tilink reconcile).")
+    } else {
+        Check::new("server-group", Status::Pass, "Server group is an IP/TCP group with a health check", format!("{} ({} backend(s))", g.server_group_id, f.servers.len())).evidence(ev)
+    }
+}
+
+fn backend_health(f: &ChainFacts) -> Check {
+    if f.listeners.is_empty() {
+        return skip("backend-health", "Backend health", f, "listeners");
+    }
+    let bad: Vec<_> = f.health.iter().flat_map(|h| h.server_group_infos.iter()).flat_map(|g| g.non_normal_servers.iter()).collect();
+    if f.health.is_empty() {
+        return skip("backend-health", "Backend health", f, "health");
+    }
+    if bad.is_empty() {
+        return Check::new("backend-health", Status::Pass, "Backends are healthy", "no backend reported unhealthy by GetListenerHealthStatus");
+    }
+    let reasons: Vec<String> = bad.iter().map(|s| format!("{}:{} {} ({})", s.server_ip, s.port, s.status, s.reason.reason_code)).collect();
+    let fix = if bad.iter().any(|s| s.reason.reason_code.contains("TIMEOUT")) {
+        "CONNECT_TIMEOUT usually means the RDS allowlist lacks the NLB vSwitch CIDRs (see rds-allowlist) or a network ACL drops the health checks."
+    } else {
+        "CONNECT_FAILED usually means a wrong backend IP or port (see backend-ip): nothing listens there."
+    };
+    Check::new("backend-health", Status::Fail, "Backends fail health checks", reasons.join("; "))
+        .evidence(json!(bad.iter().map(|s| json!({"ip": s.server_ip, "port": s.port, "status": s.status, "reason": s.reason.reason_code})).collect::<Vec<_>>()))
+        .fix(fix)
+}
+
+fn backend_ip(f: &ChainFacts) -> Check {
+    let Some(r) = &f.rds else {
+        return skip("backend-ip", "Backend IP vs RDS", f, "rds");
+    };
+    if f.servers.is_empty() {
+        return skip("backend-ip", "Backend IP vs RDS", f, "servers");
+    }
+    let backends: Vec<String> = f.servers.iter().map(|s| format!("{}:{}", s.server_ip, s.port)).collect();
+    let want = format!("{}:{}", r.private_ip, r.port);
+    let ev = json!({"backends": backends, "rds_now": want, "instance": r.id});
+    if backends.contains(&want) {
+        let stale: Vec<&String> = backends.iter().filter(|b| **b != want).collect();
+        if stale.is_empty() {
+            Check::new("backend-ip", Status::Pass, "Backend is the RDS private endpoint", format!("{want} ({})", r.id)).evidence(ev)
+        } else {
+            Check::new("backend-ip", Status::Warn, "Extra backends in the server group", format!("{} besides {want}", stale.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", "))).evidence(ev)
+                .fix("Remove backends that are not the RDS primary (tilink reconcile).")
+        }
+    } else {
+        Check::new("backend-ip", Status::Fail, "Backend IP is stale", format!("server group points at {} but {} now answers at {want} (RDS IPs change after a zone migration or upgrade; NLB does not follow)", backends.join(", "), r.id))
+            .evidence(ev)
+            .fix("tilink doctor --fix (or tilink reconcile): add the new IP, wait healthy, remove the old one. Run it on a schedule.")
+    }
+}
+
+fn rds_endpoint(f: &ChainFacts) -> Check {
+    let Some(r) = &f.rds else {
+        return skip("rds-endpoint", "RDS endpoint", f, "rds");
+    };
+    if r.private_ip.is_empty() {
+        Check::new("rds-endpoint", Status::Fail, "RDS has no private endpoint", format!("{} has no IPType=Private, ConnectionStringType=Normal entry", r.id)).fix("Enable the VPC endpoint of the instance.")
+    } else {
+        Check::new("rds-endpoint", Status::Pass, "RDS private endpoint", format!("{} → {}:{}", r.connection_string, r.private_ip, r.port))
+            .evidence(json!({"instance": r.id, "ip": r.private_ip, "port": r.port, "vpc": r.vpc_id}))
+    }
+}
+
+fn rds_status(f: &ChainFacts) -> Check {
+    let Some(r) = &f.rds else {
+        return skip("rds-status", "RDS instance", f, "rds");
+    };
+    let ev = json!({"instance": r.id, "status": r.status, "engine": r.engine, "type": r.instance_type});
+    if r.status == "Running" {
+        Check::new("rds-status", Status::Pass, "RDS instance is Running", format!("{} {} {}", r.id, r.engine, r.engine_version)).evidence(ev)
+    } else {
+        Check::new("rds-status", Status::Fail, "RDS instance is not Running", format!("{} is {}", r.id, r.status)).evidence(ev).fix("Start the instance or wait for the maintenance to finish.")
+    }
+}
+
+fn rds_allowlist(f: &ChainFacts) -> Check {
+    let Some(r) = &f.rds else {
+        return skip("rds-allowlist", "RDS allowlist", f, "rds");
+    };
+    let cidrs = nlb_cidrs(f);
+    if cidrs.is_empty() {
+        return skip("rds-allowlist", "RDS allowlist", f, "vswitches");
+    }
+    let entries: Vec<&String> = r.allowlist.iter().flat_map(|g| g.ips.iter()).collect();
+    let uncovered: Vec<&(String, String)> = cidrs.iter().filter(|(_, c)| !entries.iter().any(|e| cidr_covers(e, c))).collect();
+    let ev = json!({"nlb_vswitch_cidrs": cidrs.iter().map(|(v, c)| json!({"vswitch": v, "cidr": c})).collect::<Vec<_>>(), "groups": r.allowlist.iter().map(|g| json!({"name": g.name, "ips": g.ips})).collect::<Vec<_>>()});
+    if entries.iter().any(|e| e.as_str() == "0.0.0.0/0") {
+        return Check::new("rds-allowlist", Status::Warn, "RDS allowlist is open to everyone", "an entry 0.0.0.0/0 lets any address connect").evidence(ev).fix("Replace 0.0.0.0/0 with the NLB vSwitch CIDRs.");
+    }
+    if uncovered.is_empty() {
+        Check::new("rds-allowlist", Status::Pass, "RDS allowlist covers the NLB vSwitches", cidrs.iter().map(|(_, c)| c.as_str()).collect::<Vec<_>>().join(", ")).evidence(ev)
+    } else {
+        Check::new("rds-allowlist", Status::Fail, "RDS allowlist misses NLB vSwitch CIDRs", format!("NLB local IPs come from {}, which no allowlist group covers: RDS drops the connections", uncovered.iter().map(|(v, c)| format!("{c} ({v})")).collect::<Vec<_>>().join(", ")))
+            .evidence(ev)
+            .fix("Write the NLB vSwitch CIDRs to a dedicated allowlist group (tilink doctor --fix; other groups are untouched).")
+    }
+}

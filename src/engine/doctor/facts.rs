@@ -1,0 +1,275 @@
+//! Gathering a chain: PLC → endpoint service → resources → NLB → listeners → server group →
+//! backends → RDS (by private IP in the VPC). Each level's lookups run concurrently; a
+//! lookup that fails is recorded (so its checks say "skip" and why) instead of aborting.
+
+use crate::engine::discover::{Clients, TAG_RDS, cluster_info, plc_info, rds_info, vswitch_info};
+use crate::engine::facts::{ClusterInfo, PlcInfo, RdsInfo, TidbZones, VSwitchInfo, service_id_of_name};
+use crate::wire::aliyun as w;
+use std::collections::BTreeMap;
+
+/// Everything doctor learned about one chain.
+#[derive(Debug, Clone, Default)]
+pub struct ChainFacts {
+    /// Caller account and ARN.
+    pub caller: Option<(String, String)>,
+    /// The cluster.
+    pub cluster: Option<ClusterInfo>,
+    /// TiDB account and AZs.
+    pub tidb: Option<TidbZones>,
+    /// The PLC (absent when doctor starts from a service with no PLC).
+    pub plc: Option<PlcInfo>,
+    /// Region of the Alibaba side.
+    pub region: String,
+    /// Endpoint service id.
+    pub service_id: Option<String>,
+    /// The endpoint service.
+    pub service: Option<w::EndpointService>,
+    /// Attached resources.
+    pub resources: Vec<w::ServiceResource>,
+    /// Whitelisted accounts.
+    pub users: Vec<String>,
+    /// Connection requests.
+    pub connections: Vec<w::EndpointConnection>,
+    /// The NLB.
+    pub lb: Option<w::GetLoadBalancerAttributeResponse>,
+    /// Its listeners.
+    pub listeners: Vec<w::Listener>,
+    /// Server groups behind the listeners.
+    pub server_groups: Vec<w::ServerGroup>,
+    /// Backends of those groups.
+    pub servers: Vec<w::BackendServer>,
+    /// Listener health.
+    pub health: Vec<w::ListenerHealthStatus>,
+    /// The RDS instance found behind the backends.
+    pub rds: Option<RdsInfo>,
+    /// vSwitches of the NLB's VPC.
+    pub vswitches: Vec<VSwitchInfo>,
+    /// Why a piece is missing, by piece name.
+    pub missing: BTreeMap<&'static str, String>,
+    /// Round-trip depth used (levels of dependent calls).
+    pub depth: u32,
+}
+
+impl ChainFacts {
+    fn miss(&mut self, piece: &'static str, why: impl ToString) {
+        self.missing.entry(piece).or_insert_with(|| why.to_string());
+    }
+
+    /// Why `piece` is missing, if it is.
+    pub fn why_missing(&self, piece: &str) -> Option<&str> {
+        self.missing.get(piece).map(String::as_str)
+    }
+}
+
+/// Where doctor starts.
+#[derive(Debug, Clone)]
+pub enum Start {
+    /// A PLC of a cluster.
+    Plc {
+        /// Cluster id.
+        cluster_id: String,
+        /// The PLC (already fetched).
+        plc: PlcInfo,
+    },
+    /// An endpoint service id (the cluster, when known, adds the TiDB side).
+    Service {
+        /// Cluster id, if given.
+        cluster_id: Option<String>,
+        /// `epsrv-…`.
+        service_id: String,
+    },
+}
+
+/// Walks the chain from `start`. `c.aliyun` must be in the chain's region.
+pub async fn gather(c: &Clients, start: &Start) -> ChainFacts {
+    let mut f = ChainFacts {
+        region: c.aliyun.region().to_string(),
+        ..Default::default()
+    };
+    let a = &c.aliyun;
+    let (cluster_id, service_id) = match start {
+        Start::Plc { cluster_id, plc } => {
+            f.plc = Some(plc.clone());
+            (Some(cluster_id.clone()), service_id_of_name(&plc.service_name).map(str::to_string))
+        }
+        Start::Service { cluster_id, service_id } => (cluster_id.clone(), Some(service_id.clone())),
+    };
+    f.service_id = service_id.clone();
+    // Level 1: identity, the TiDB side, the service and what hangs off it, RDS instances.
+    let svc = service_id.clone().unwrap_or_default();
+    let cid = cluster_id.clone().unwrap_or_default();
+    let have_svc = service_id.is_some();
+    let (caller, cluster, zones, service, resources, users, conns, instances) = tokio::join!(
+        a.get_caller_identity(),
+        async { if cid.is_empty() { None } else { Some(c.tidb.get_cluster(&cid).await) } },
+        async { if cid.is_empty() { None } else { Some(c.tidb.availability_zones(&cid).await) } },
+        async { if have_svc { Some(a.get_endpoint_service(&svc).await) } else { None } },
+        async { if have_svc { Some(a.list_service_resources(&svc).await) } else { None } },
+        async { if have_svc { Some(a.list_users(&svc).await) } else { None } },
+        async { if have_svc { Some(a.list_connections(&svc).await) } else { None } },
+        a.describe_db_instances(Some("MySQL")),
+    );
+    f.depth = 1;
+    match caller {
+        Ok(x) => f.caller = Some((x.account_id, x.arn)),
+        Err(e) => f.miss("caller", e),
+    }
+    match cluster {
+        Some(Ok(x)) => f.cluster = Some(cluster_info(&x)),
+        Some(Err(e)) => f.miss("cluster", e),
+        None => f.miss("cluster", "no --cluster-id given"),
+    }
+    match zones {
+        Some(Ok(z)) => f.tidb = Some(TidbZones { account_id: z.account_id, az_ids: z.az_ids }),
+        Some(Err(e)) => f.miss("tidb", e),
+        None => f.miss("tidb", "no --cluster-id given"),
+    }
+    if !have_svc {
+        let why = match &f.plc {
+            Some(p) => format!("the PLC points at \"{}\", which is not an endpoint service name", p.service_name),
+            None => "no endpoint service".to_string(),
+        };
+        f.miss("service", why);
+    }
+    match service {
+        Some(Ok(s)) => f.service = Some(s),
+        Some(Err(e)) => f.miss("service", e),
+        None => {}
+    }
+    match resources {
+        Some(Ok(r)) => f.resources = r,
+        Some(Err(e)) => f.miss("resources", e),
+        None => f.miss("resources", "no endpoint service"),
+    }
+    match users {
+        Some(Ok(u)) => f.users = u,
+        Some(Err(e)) => f.miss("users", e),
+        None => f.miss("users", "no endpoint service"),
+    }
+    match conns {
+        Some(Ok(x)) => f.connections = x,
+        Some(Err(e)) => f.miss("connections", e),
+        None => f.miss("connections", "no endpoint service"),
+    }
+    let instances = match instances {
+        Ok(i) => i,
+        Err(e) => {
+            f.miss("rds", e);
+            Vec::new()
+        }
+    };
+    // Level 2: the NLB and its listeners.
+    let lb_id = f.resources.iter().find(|r| r.resource_type.eq_ignore_ascii_case("nlb")).map(|r| r.resource_id.clone());
+    let Some(lb_id) = lb_id else {
+        if f.service.is_some() {
+            f.miss("lb", "the endpoint service has no NLB resource attached");
+        } else {
+            f.miss("lb", "no endpoint service to start from");
+        }
+        return f;
+    };
+    let (lb, listeners) = tokio::join!(a.get_load_balancer_attribute(&lb_id), a.list_listeners(std::slice::from_ref(&lb_id)));
+    f.depth = 2;
+    match lb {
+        Ok(x) => f.lb = Some(x),
+        Err(e) => f.miss("lb", e),
+    }
+    match listeners {
+        Ok(l) => f.listeners = l,
+        Err(e) => f.miss("listeners", e),
+    }
+    // Level 3: server groups, backends, health, vSwitches, and the RDS candidates in the VPC.
+    let sg_ids: Vec<String> = {
+        let mut v: Vec<String> = f.listeners.iter().map(|l| l.server_group_id.clone()).filter(|s| !s.is_empty()).collect();
+        v.sort();
+        v.dedup();
+        v
+    };
+    let vpc = f.lb.as_ref().map(|l| l.load_balancer.vpc_id.clone()).unwrap_or_default();
+    let tagged_rds = f.lb.as_ref().and_then(|l| l.tags.iter().find(|t| t.tag_key == TAG_RDS).map(|t| t.tag_value.clone()));
+    let candidates: Vec<String> = match &tagged_rds {
+        Some(id) => vec![id.clone()],
+        None => instances.iter().filter(|i| i.vpc_id == vpc).map(|i| i.db_instance_id.clone()).collect(),
+    };
+    let listener_ids: Vec<String> = f.listeners.iter().map(|l| l.listener_id.clone()).collect();
+    let (groups, servers, health, vsw, nets) = tokio::join!(
+        async { if sg_ids.is_empty() { Ok(Vec::new()) } else { a.list_server_groups(&sg_ids, &[]).await } },
+        futures_util::future::join_all(sg_ids.iter().map(|id| a.list_server_group_servers(id))),
+        futures_util::future::join_all(listener_ids.iter().map(|id| a.get_listener_health_status(id))),
+        async { if vpc.is_empty() { Ok(Vec::new()) } else { a.describe_vswitches(&vpc).await } },
+        futures_util::future::join_all(candidates.iter().map(|id| async move {
+            let (attr, net, ips) = tokio::join!(
+                a.describe_db_instance_attribute(id),
+                a.describe_db_instance_net_info(id),
+                a.describe_db_instance_ip_array_list(id)
+            );
+            (attr, net, ips)
+        })),
+    );
+    f.depth = 3;
+    match groups {
+        Ok(g) => f.server_groups = g,
+        Err(e) => f.miss("server_groups", e),
+    }
+    for s in servers {
+        match s {
+            Ok(mut s) => f.servers.append(&mut s),
+            Err(e) => f.miss("servers", e),
+        }
+    }
+    for h in health {
+        match h {
+            Ok(h) => f.health.extend(h.listener_health_status),
+            Err(e) => f.miss("health", e),
+        }
+    }
+    match vsw {
+        Ok(v) => f.vswitches = v.iter().map(vswitch_info).collect(),
+        Err(e) => f.miss("vswitches", e),
+    }
+    let backend_ips: Vec<String> = f.servers.iter().map(|s| s.server_ip.clone()).collect();
+    let mut found: Vec<RdsInfo> = Vec::new();
+    for (attr, net, ips) in nets {
+        match (attr, net, ips) {
+            (Ok(attr), Ok(net), Ok(ips)) => found.push(rds_info(&attr, &net, &ips)),
+            (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => f.miss("rds", e),
+        }
+    }
+    // The instance behind the chain: tagged, else the one whose private IP is a backend,
+    // else (the IP changed) the only MySQL instance in the VPC.
+    f.rds = match tagged_rds {
+        Some(_) => found.into_iter().next(),
+        None => {
+            let by_ip = found.iter().position(|r| backend_ips.contains(&r.private_ip));
+            match by_ip {
+                Some(i) => Some(found.swap_remove(i)),
+                None if found.len() == 1 => found.pop(),
+                None => None,
+            }
+        }
+    };
+    if f.rds.is_none() {
+        f.miss("rds", format!("no RDS for MySQL instance in VPC {vpc} has backend IP {}", backend_ips.join(", ")));
+    }
+    f
+}
+
+/// The vSwitch CIDRs of the NLB's zone mappings.
+pub fn nlb_cidrs(f: &ChainFacts) -> Vec<(String, String)> {
+    let Some(lb) = &f.lb else { return Vec::new() };
+    lb.load_balancer
+        .zone_mappings
+        .iter()
+        .filter_map(|z| {
+            f.vswitches
+                .iter()
+                .find(|v| v.id == z.vswitch_id)
+                .map(|v| (v.id.clone(), v.cidr.clone()))
+        })
+        .collect()
+}
+
+/// Converts PLCs for doctor's entry points.
+pub fn plcs(list: &[crate::wire::tidb::PrivateLinkConnection]) -> Vec<PlcInfo> {
+    list.iter().map(plc_info).collect()
+}

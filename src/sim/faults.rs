@@ -1,0 +1,122 @@
+//! Seeded fault injection and call statistics.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+/// A transient failure (or odd-but-valid answer) chosen for one call.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Fault {
+    /// Alibaba 400 `Throttling.User`, optionally with `x-acs-retry-after` (ms).
+    Throttle { retry_after_ms: Option<u64> },
+    /// 503 `ServiceUnavailable`.
+    Unavailable,
+    /// 500 `InternalError`.
+    Internal,
+    /// TiDB 429 with `X-Ratelimit-*` headers and code 49900007.
+    RateLimited,
+    /// The connection is closed without a complete response.
+    Drop,
+    /// A real answer, late.
+    Slow(Duration),
+    /// A real answer in which List* results omit resources created in the last window.
+    Eventual(Duration),
+}
+
+impl Fault {
+    /// A short name for logs and stats.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Fault::Throttle { .. } => "throttle",
+            Fault::Unavailable => "unavailable",
+            Fault::Internal => "internal",
+            Fault::RateLimited => "rate-limited",
+            Fault::Drop => "drop",
+            Fault::Slow(_) => "slow",
+            Fault::Eventual(_) => "eventual",
+        }
+    }
+}
+
+/// Mutable control plane of the simulator: fault settings, the fault RNG and counters.
+pub struct Control {
+    pub fault_rate: f64,
+    pub stall_ms: u64,
+    rng: fastrand::Rng,
+    pub calls: BTreeMap<String, u64>,
+    pub faults: BTreeMap<String, u64>,
+    pub faults_injected: u64,
+    pub total_calls: u64,
+}
+
+impl Control {
+    /// Fault decisions are drawn from an RNG seeded with `seed`.
+    pub fn new(seed: u64, fault_rate: f64) -> Self {
+        Control {
+            fault_rate: fault_rate.clamp(0.0, 1.0),
+            stall_ms: 0,
+            rng: fastrand::Rng::with_seed(seed ^ 0x5eed_fa17),
+            calls: BTreeMap::new(),
+            faults: BTreeMap::new(),
+            faults_injected: 0,
+            total_calls: 0,
+        }
+    }
+
+    /// Counts one call and maybe picks a fault for it.
+    pub fn on_call(&mut self, name: &str, tidb: bool, is_list: bool) -> Option<Fault> {
+        *self.calls.entry(name.to_string()).or_default() += 1;
+        self.total_calls += 1;
+        if self.fault_rate <= 0.0 || self.rng.f64() >= self.fault_rate {
+            return None;
+        }
+        let fault = loop {
+            let f = match self.rng.u32(0..6) {
+                0 if tidb => Fault::RateLimited,
+                0 => Fault::Throttle {
+                    retry_after_ms: self.rng.bool().then(|| 500 + self.rng.u64(0..1500)),
+                },
+                1 => Fault::Unavailable,
+                2 => Fault::Internal,
+                3 => Fault::Drop,
+                4 => Fault::Slow(Duration::from_millis(1_500 + self.rng.u64(0..2_000))),
+                _ if is_list => Fault::Eventual(Duration::from_millis(3_000)),
+                _ => continue,
+            };
+            break f;
+        };
+        self.faults_injected += 1;
+        *self.faults.entry(fault.name().to_string()).or_default() += 1;
+        Some(fault)
+    }
+
+    /// `GET /_sim/stats`.
+    pub fn stats_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "calls": self.calls,
+            "faults_injected": self.faults_injected,
+            "faults_by_kind": self.faults,
+            "total_calls": self.total_calls,
+            "fault_rate": self.fault_rate,
+            "stall_ms": self.stall_ms,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seeded_and_proportional() {
+        let mut a = Control::new(7, 0.3);
+        let mut b = Control::new(7, 0.3);
+        let fa: Vec<_> = (0..200).map(|_| a.on_call("X", false, true)).collect();
+        let fb: Vec<_> = (0..200).map(|_| b.on_call("X", false, true)).collect();
+        assert_eq!(fa, fb);
+        let n = fa.iter().filter(|f| f.is_some()).count();
+        assert!((30..90).contains(&n), "{n}");
+        let mut none = Control::new(1, 0.0);
+        assert!((0..100).all(|_| none.on_call("X", true, false).is_none()));
+        assert_eq!(none.total_calls, 100);
+    }
+}

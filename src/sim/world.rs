@@ -1,0 +1,1097 @@
+//! The simulated world: accounts, keys, networks, databases, NLB/PrivateLink resources and
+//! TiDB clusters. Deterministic for a given seed. Resource states are computed lazily from
+//! timestamps; [`World::tick`] applies due removals and the TiDB PLC progression.
+
+use std::collections::{BTreeSet, HashMap};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use tokio::time::Instant;
+
+use super::clock::{Clock, Delays, wall_rfc3339, wall_rfc3339_millis};
+use super::net;
+use crate::wire::aliyun::HealthCheck;
+use crate::wire::tidb;
+
+/// The main simulated region.
+pub const REGION: &str = "ap-southeast-1";
+/// The decoy region (one MySQL instance lives there).
+pub const OTHER_REGION: &str = "cn-hangzhou";
+
+/// An Alibaba access key pair known to the world.
+#[derive(Clone, Debug)]
+pub struct AccessKey {
+    pub id: String,
+    pub secret: String,
+    /// `admin`, `readonly` or `sts`.
+    pub label: String,
+    /// Required with this key (STS credentials).
+    pub security_token: Option<String>,
+    /// Every write is denied with `Forbidden.RAM`.
+    pub deny_writes: bool,
+    /// RAM actions (`nlb:CreateLoadBalancer`) denied to this key.
+    pub denied_actions: BTreeSet<String>,
+    pub identity_type: String,
+    pub arn: String,
+    pub user_id: String,
+    pub principal_id: String,
+    pub role_id: String,
+}
+
+/// A zone and what it supports.
+#[derive(Clone, Debug)]
+pub struct ZoneInfo {
+    pub id: String,
+    pub local_name: String,
+    pub nlb: bool,
+    pub privatelink: bool,
+}
+
+/// A VPC.
+#[derive(Clone, Debug)]
+pub struct Vpc {
+    pub id: String,
+    pub name: String,
+    pub region: String,
+    pub cidr: String,
+    pub is_default: bool,
+    pub created: String,
+}
+
+/// A vSwitch with a simple address allocator.
+#[derive(Clone, Debug)]
+pub struct VSwitch {
+    pub id: String,
+    pub name: String,
+    pub vpc_id: String,
+    pub region: String,
+    pub zone: String,
+    pub cidr: String,
+    pub available: u64,
+    pub used: BTreeSet<u32>,
+    pub created: String,
+}
+
+impl VSwitch {
+    /// Takes the lowest free address (the first 3 and the last are reserved, as on Alibaba).
+    pub fn allocate(&mut self) -> Option<String> {
+        let (netw, len) = net::parse_cidr(&self.cidr)?;
+        if self.available == 0 {
+            return None;
+        }
+        let size = net::size((netw, len)) as u32;
+        let ip = (3..size.saturating_sub(1))
+            .map(|i| netw + i)
+            .find(|ip| !self.used.contains(ip))?;
+        self.used.insert(ip);
+        self.available -= 1;
+        Some(net::fmt_ip(ip))
+    }
+
+    /// Returns an address to the pool.
+    pub fn release(&mut self, ip: &str) {
+        if let Some(ip) = net::parse_ip(ip)
+            && self.used.remove(&ip)
+        {
+            self.available += 1;
+        }
+    }
+}
+
+/// An RDS allowlist group.
+#[derive(Clone, Debug)]
+pub struct IpGroup {
+    pub name: String,
+    /// `hidden` for system groups.
+    pub attribute: String,
+    pub ips: Vec<String>,
+}
+
+/// An RDS instance.
+#[derive(Clone, Debug)]
+pub struct Rds {
+    pub id: String,
+    pub description: String,
+    pub region: String,
+    pub engine: String,
+    pub engine_version: String,
+    pub status: String,
+    pub db_type: String,
+    /// VPC | Classic.
+    pub network_type: String,
+    pub zone: String,
+    pub master_zone: String,
+    pub slave_zones: Vec<String>,
+    pub vpc_id: String,
+    pub vswitch_id: String,
+    pub private_ip: String,
+    pub port: u16,
+    pub connection_string: String,
+    pub groups: Vec<IpGroup>,
+    pub category: String,
+    pub class: String,
+    pub master_instance_id: String,
+    pub created: String,
+}
+
+/// An NLB backend.
+#[derive(Clone, Debug)]
+pub struct Backend {
+    pub server_id: String,
+    pub server_ip: String,
+    pub server_type: String,
+    pub port: u16,
+    pub weight: u32,
+    pub description: String,
+    pub zone: String,
+    pub ready_at: Instant,
+    pub removing_at: Option<Instant>,
+}
+
+impl Backend {
+    /// Adding | Available | Removing.
+    pub fn status(&self, now: Instant) -> &'static str {
+        if self.removing_at.is_some() {
+            "Removing"
+        } else if now < self.ready_at {
+            "Adding"
+        } else {
+            "Available"
+        }
+    }
+}
+
+/// An NLB server group.
+#[derive(Clone, Debug)]
+pub struct ServerGroup {
+    pub id: String,
+    pub name: String,
+    pub kind: String,
+    pub protocol: String,
+    pub scheduler: String,
+    pub vpc_id: String,
+    pub region: String,
+    pub preserve_client_ip: bool,
+    pub health: HealthCheck,
+    pub tags: Vec<(String, String)>,
+    pub servers: Vec<Backend>,
+    pub created_at: Instant,
+    pub ready_at: Instant,
+    pub deleting_at: Option<Instant>,
+}
+
+impl ServerGroup {
+    /// Creating | Available | Deleting.
+    pub fn status(&self, now: Instant) -> &'static str {
+        if self.deleting_at.is_some() {
+            "Deleting"
+        } else if now < self.ready_at {
+            "Creating"
+        } else {
+            "Available"
+        }
+    }
+}
+
+/// One zone of a load balancer.
+#[derive(Clone, Debug)]
+pub struct ZoneMap {
+    pub zone: String,
+    pub vswitch_id: String,
+    pub vip: String,
+    pub locals: Vec<String>,
+    pub eni: String,
+}
+
+/// An NLB instance.
+#[derive(Clone, Debug)]
+pub struct LoadBalancer {
+    pub id: String,
+    pub name: String,
+    pub address_type: String,
+    pub ip_version: String,
+    pub vpc_id: String,
+    pub region: String,
+    pub zones: Vec<ZoneMap>,
+    pub tags: Vec<(String, String)>,
+    pub deletion_protection: bool,
+    pub create_time: String,
+    pub created_at: Instant,
+    pub ready_at: Instant,
+    pub deleting_at: Option<Instant>,
+}
+
+impl LoadBalancer {
+    /// Provisioning | Active | Deleting.
+    pub fn status(&self, now: Instant) -> &'static str {
+        if self.deleting_at.is_some() {
+            "Deleting"
+        } else if now < self.ready_at {
+            "Provisioning"
+        } else {
+            "Active"
+        }
+    }
+}
+
+/// An NLB listener.
+#[derive(Clone, Debug)]
+pub struct Listener {
+    pub id: String,
+    pub lb_id: String,
+    pub region: String,
+    pub protocol: String,
+    pub port: u16,
+    pub sg_id: String,
+    pub idle_timeout: u32,
+    pub description: String,
+    pub proxy_protocol: bool,
+    pub tags: Vec<(String, String)>,
+    pub created_at: Instant,
+    pub ready_at: Instant,
+    pub deleting_at: Option<Instant>,
+}
+
+impl Listener {
+    /// Provisioning | Running | Deleting.
+    pub fn status(&self, now: Instant) -> &'static str {
+        if self.deleting_at.is_some() {
+            "Deleting"
+        } else if now < self.ready_at {
+            "Provisioning"
+        } else {
+            "Running"
+        }
+    }
+}
+
+/// A resource behind an endpoint service.
+#[derive(Clone, Debug)]
+pub struct ServiceResource {
+    pub id: String,
+    pub kind: String,
+    pub zone: String,
+}
+
+/// A PrivateLink endpoint service.
+#[derive(Clone, Debug)]
+pub struct EndpointService {
+    pub id: String,
+    pub name: String,
+    pub domain: String,
+    pub region: String,
+    pub resource_type: String,
+    pub resources: Vec<ServiceResource>,
+    pub auto_accept: bool,
+    pub zone_affinity: bool,
+    pub description: String,
+    pub payer: String,
+    pub tags: Vec<(String, String)>,
+    pub users: BTreeSet<u64>,
+    pub user_arns: BTreeSet<String>,
+    pub create_time: String,
+    pub created_at: Instant,
+    pub ready_at: Instant,
+    pub deleting_at: Option<Instant>,
+}
+
+impl EndpointService {
+    /// Creating | Active | Deleting.
+    pub fn status(&self, now: Instant) -> &'static str {
+        if self.deleting_at.is_some() {
+            "Deleting"
+        } else if now < self.ready_at {
+            "Creating"
+        } else {
+            "Active"
+        }
+    }
+
+    /// True when `uid` may connect (by UID or by a matching ARN).
+    pub fn allows(&self, uid: u64) -> bool {
+        self.users.contains(&uid)
+            || self.user_arns.iter().any(|a| {
+                a == "*" || a == "acs:ram:*::*" || a.starts_with(&format!("acs:ram::{uid}:"))
+                    || a.starts_with(&format!("acs:ram:*:{uid}:"))
+            })
+    }
+}
+
+/// One zone of an endpoint connection.
+#[derive(Clone, Debug)]
+pub struct ConnZone {
+    pub zone: String,
+    pub vswitch_id: String,
+    pub eni_id: String,
+    pub resource_id: String,
+    pub domain: String,
+}
+
+/// An endpoint connection (a request from an endpoint to a service).
+#[derive(Clone, Debug)]
+pub struct Connection {
+    pub service_id: String,
+    pub endpoint_id: String,
+    pub owner_id: u64,
+    pub vpc_id: String,
+    pub region: String,
+    pub zones: Vec<ConnZone>,
+    pub status: String,
+    /// A pending transition: at the instant, `status` becomes the string.
+    pub next: Option<(Instant, String)>,
+    pub connected_since: Option<Instant>,
+    pub removing_at: Option<Instant>,
+    pub bandwidth: u64,
+    pub modified_time: String,
+    pub created_at: Instant,
+}
+
+/// A TiDB Cloud cluster plus what the simulator needs to know about it.
+#[derive(Clone, Debug)]
+pub struct Cluster {
+    pub wire: tidb::Cluster,
+    /// AZs returned by `:getAvailabilityZones`.
+    pub plc_azs: Vec<String>,
+    /// Account id returned by `:getAvailabilityZones`.
+    pub plc_account: String,
+}
+
+/// A TiDB Private Link Connection.
+#[derive(Clone, Debug)]
+pub struct Plc {
+    pub id: String,
+    pub cluster_id: String,
+    pub display_name: String,
+    pub kind: String,
+    pub service_name: String,
+    pub created_by: String,
+    pub create_time: String,
+    pub update_time: String,
+    pub created_at: Instant,
+    pub validate_at: Instant,
+    pub validated: bool,
+    pub connect_at: Instant,
+    pub failed: Option<String>,
+    pub endpoint_id: Option<String>,
+    pub az_ids: Vec<String>,
+    pub deleting_at: Option<Instant>,
+}
+
+/// The whole simulated world.
+pub struct World {
+    pub rng: fastrand::Rng,
+    pub clock: Clock,
+    pub delays: Delays,
+    pub region: String,
+    pub regions: Vec<(String, Vec<ZoneInfo>)>,
+    pub uid: u64,
+    pub tidb_account_id: u64,
+    pub keys: Vec<AccessKey>,
+    /// (public, private) TiDB API keys.
+    pub tidb_keys: Vec<(String, String)>,
+    pub project_id: String,
+    pub org_id: String,
+    pub vpcs: Vec<Vpc>,
+    pub vswitches: Vec<VSwitch>,
+    pub rds: Vec<Rds>,
+    pub server_groups: Vec<ServerGroup>,
+    pub load_balancers: Vec<LoadBalancer>,
+    pub listeners: Vec<Listener>,
+    pub jobs: HashMap<String, Instant>,
+    pub services: Vec<EndpointService>,
+    pub connections: Vec<Connection>,
+    pub privatelink_open: bool,
+    pub clusters: Vec<Cluster>,
+    pub plcs: Vec<Plc>,
+    /// (product/action, ClientToken) → (parameter fingerprint, stored response).
+    pub idempotency: HashMap<(String, String), (String, Value)>,
+    pub main_cluster_id: String,
+    pub main_rds_id: String,
+}
+
+const LOWER_ALNUM: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
+const UPPER_ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+const MIXED_ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+
+fn pick(rng: &mut fastrand::Rng, set: &[u8], n: usize) -> String {
+    (0..n).map(|_| set[rng.usize(0..set.len())] as char).collect()
+}
+
+fn digits(rng: &mut fastrand::Rng, n: usize) -> String {
+    let mut s = rng.u8(1..10).to_string();
+    s.extend((1..n).map(|_| char::from(b'0' + rng.u8(0..10))));
+    s
+}
+
+fn zones_of(region: &str, letters: &[(&str, &str)]) -> Vec<ZoneInfo> {
+    letters
+        .iter()
+        .map(|(l, name)| ZoneInfo {
+            id: format!("{region}{l}"),
+            local_name: (*name).to_string(),
+            nlb: true,
+            privatelink: true,
+        })
+        .collect()
+}
+
+impl World {
+    /// Builds the seeded world.
+    pub fn new(seed: u64, clock: Clock) -> Self {
+        let mut rng = fastrand::Rng::with_seed(seed);
+        let delays = Delays::new(&clock);
+        let now = clock.now();
+        let created = wall_rfc3339();
+        let uid: u64 = digits(&mut rng, 16).parse().unwrap_or(5_123_456_789_012_345);
+        let tidb_account_id: u64 = digits(&mut rng, 16).parse().unwrap_or(1_234_567_890_123_456);
+
+        let regions = vec![
+            (
+                REGION.to_string(),
+                zones_of(
+                    REGION,
+                    &[("a", "Singapore Zone A"), ("b", "Singapore Zone B"), ("c", "Singapore Zone C")],
+                ),
+            ),
+            (
+                OTHER_REGION.to_string(),
+                zones_of(OTHER_REGION, &[("h", "Hangzhou Zone H"), ("i", "Hangzhou Zone I"), ("j", "Hangzhou Zone J")]),
+            ),
+        ];
+
+        let key = |label: &str, deny_writes: bool, sts: bool, rng: &mut fastrand::Rng| {
+            let user_id = digits(rng, 16);
+            let (id, token, identity_type, arn, principal_id, role_id) = if sts {
+                let role_id = digits(rng, 19);
+                (
+                    format!("STS.NT{}", pick(rng, MIXED_ALNUM, 22)),
+                    Some(format!("CAIS{}", pick(rng, MIXED_ALNUM, 120))),
+                    "AssumedRoleUser".to_string(),
+                    format!("acs:ram::{uid}:assumed-role/tilink-role/tilink-session"),
+                    format!("{role_id}:tilink-session"),
+                    role_id,
+                )
+            } else {
+                (
+                    format!("LTAI5t{}", pick(rng, MIXED_ALNUM, 18)),
+                    None,
+                    "RAMUser".to_string(),
+                    format!("acs:ram::{uid}:user/tilink-{label}"),
+                    user_id.clone(),
+                    String::new(),
+                )
+            };
+            AccessKey {
+                id,
+                secret: pick(rng, MIXED_ALNUM, 30),
+                label: label.to_string(),
+                security_token: token,
+                deny_writes,
+                denied_actions: BTreeSet::new(),
+                identity_type,
+                arn,
+                user_id,
+                principal_id,
+                role_id,
+            }
+        };
+        let keys = vec![
+            key("admin", false, false, &mut rng),
+            key("readonly", true, false, &mut rng),
+            key("sts", false, true, &mut rng),
+        ];
+        let tidb_keys = vec![(pick(&mut rng, UPPER_ALNUM, 8), {
+            let h = pick(&mut rng, b"0123456789abcdef", 32);
+            format!("{}-{}-{}-{}-{}", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32])
+        })];
+
+        let mut w = World {
+            rng,
+            clock,
+            delays,
+            region: REGION.to_string(),
+            regions,
+            uid,
+            tidb_account_id,
+            keys,
+            tidb_keys,
+            project_id: String::new(),
+            org_id: String::new(),
+            vpcs: vec![],
+            vswitches: vec![],
+            rds: vec![],
+            server_groups: vec![],
+            load_balancers: vec![],
+            listeners: vec![],
+            jobs: HashMap::new(),
+            services: vec![],
+            connections: vec![],
+            privatelink_open: true,
+            clusters: vec![],
+            plcs: vec![],
+            idempotency: HashMap::new(),
+            main_cluster_id: String::new(),
+            main_rds_id: String::new(),
+        };
+        w.project_id = digits(&mut w.rng, 19);
+        w.org_id = digits(&mut w.rng, 19);
+
+        // Networks: the customer VPC (one vSwitch per zone; zone c is a tiny /28 with
+        // 2 free IPs, a trap that does not block setup since TiDB's AZs are a and b).
+        let vpc_main = w.id("vpc-t4n", 18);
+        let vpc_decoy = w.id("vpc-t4n", 18);
+        let vpc_hz = w.id("vpc-bp1", 18);
+        w.vpcs.push(Vpc {
+            id: vpc_main.clone(),
+            name: "prod-vpc".into(),
+            region: REGION.into(),
+            cidr: "172.16.0.0/12".into(),
+            is_default: false,
+            created: created.clone(),
+        });
+        w.vpcs.push(Vpc {
+            id: vpc_decoy.clone(),
+            name: "staging-vpc".into(),
+            region: REGION.into(),
+            cidr: "192.168.0.0/16".into(),
+            is_default: true,
+            created: created.clone(),
+        });
+        w.vpcs.push(Vpc {
+            id: vpc_hz.clone(),
+            name: "hz-vpc".into(),
+            region: OTHER_REGION.into(),
+            cidr: "10.0.0.0/8".into(),
+            is_default: false,
+            created: created.clone(),
+        });
+        let vsw = |w: &mut World, vpc: &str, region: &str, zone: &str, cidr: &str, name: &str, free: u64| {
+            let id = w.id(if region == REGION { "vsw-t4n" } else { "vsw-bp1" }, 18);
+            w.vswitches.push(VSwitch {
+                id: id.clone(),
+                name: name.into(),
+                vpc_id: vpc.into(),
+                region: region.into(),
+                zone: zone.into(),
+                cidr: cidr.into(),
+                available: free,
+                used: BTreeSet::new(),
+                created: created.clone(),
+            });
+            id
+        };
+        let vsw_a = vsw(&mut w, &vpc_main, REGION, "ap-southeast-1a", "172.16.1.0/24", "prod-a", 213);
+        let vsw_b = vsw(&mut w, &vpc_main, REGION, "ap-southeast-1b", "172.16.2.0/24", "prod-b", 198);
+        let _vsw_c = vsw(&mut w, &vpc_main, REGION, "ap-southeast-1c", "172.16.3.0/28", "prod-c-small", 2);
+        let vsw_d = vsw(&mut w, &vpc_decoy, REGION, "ap-southeast-1a", "192.168.10.0/24", "staging-a", 240);
+        let vsw_hz = vsw(&mut w, &vpc_hz, OTHER_REGION, "cn-hangzhou-h", "10.1.0.0/24", "hz-h", 240);
+        // Pre-occupy some addresses so allocations look realistic.
+        for v in w.vswitches.iter_mut() {
+            if let Some((netw, _)) = net::parse_cidr(&v.cidr) {
+                for i in 3..8 {
+                    v.used.insert(netw + i);
+                }
+            }
+        }
+
+        // Databases.
+        let main_ip = {
+            let off = 20 + w.rng.u32(0..150);
+            let ip = net::parse_ip("172.16.1.0").unwrap_or(0) + off;
+            if let Some(v) = w.vswitches.iter_mut().find(|v| v.id == vsw_a) {
+                v.used.insert(ip);
+            }
+            net::fmt_ip(ip)
+        };
+        let default_groups = |extra: &str| {
+            vec![
+                IpGroup { name: "default".into(), attribute: String::new(), ips: vec![extra.to_string()] },
+                IpGroup {
+                    name: "ali_dms_group".into(),
+                    attribute: "hidden".into(),
+                    ips: vec!["100.104.175.0/24".into(), "100.104.5.0/24".into()],
+                },
+            ]
+        };
+        let rds = |w: &mut World, prefix: &str, engine: &str, ver: &str, status: &str, db_type: &str| {
+            let id = w.id(prefix, 14);
+            let mut r = Rds {
+                id: id.clone(),
+                description: String::new(),
+                region: REGION.into(),
+                engine: engine.into(),
+                engine_version: ver.into(),
+                status: status.into(),
+                db_type: db_type.into(),
+                network_type: "VPC".into(),
+                zone: "ap-southeast-1a".into(),
+                master_zone: "ap-southeast-1a".into(),
+                slave_zones: vec!["ap-southeast-1b".into()],
+                vpc_id: vpc_main.clone(),
+                vswitch_id: vsw_a.clone(),
+                private_ip: String::new(),
+                port: if engine == "PostgreSQL" { 5432 } else { 3306 },
+                connection_string: format!(
+                    "{id}.{}.singapore.rds.aliyuncs.com",
+                    if engine == "PostgreSQL" { "pg" } else { "mysql" }
+                ),
+                groups: default_groups("127.0.0.1"),
+                category: "HighAvailability".into(),
+                class: "mysql.n2.medium.2c".into(),
+                master_instance_id: String::new(),
+                created: created.clone(),
+            };
+            if let Some(v) = w.vswitches.iter_mut().find(|v| v.id == r.vswitch_id) {
+                r.private_ip = v.allocate().unwrap_or_default();
+            }
+            r
+        };
+        let mut main = rds(&mut w, "rm-t4n", "MySQL", "8.0", "Running", "Primary");
+        main.description = "orders-mysql".into();
+        if let Some(v) = w.vswitches.iter_mut().find(|v| v.id == vsw_a) {
+            v.release(&main.private_ip);
+        }
+        main.private_ip = main_ip;
+        main.groups[0].name = "Default".into();
+        w.main_rds_id = main.id.clone();
+        let main_id = main.id.clone();
+        let mut stopped = rds(&mut w, "rm-t4n", "MySQL", "5.7", "Stopped", "Primary");
+        stopped.description = "legacy-mysql (stopped)".into();
+        let mut pg = rds(&mut w, "pgm-t4n", "PostgreSQL", "14.0", "Running", "Primary");
+        pg.description = "analytics-pg".into();
+        pg.class = "pg.n2.medium.2c".into();
+        let mut ro = rds(&mut w, "rr-t4n", "MySQL", "8.0", "Running", "Readonly");
+        ro.description = "orders-mysql-ro".into();
+        ro.master_instance_id = main_id;
+        ro.slave_zones = vec![];
+        ro.category = "Basic".into();
+        let mut hz = rds(&mut w, "rm-bp1", "MySQL", "8.0", "Running", "Primary");
+        hz.description = "hangzhou-mysql".into();
+        hz.region = OTHER_REGION.into();
+        hz.zone = "cn-hangzhou-h".into();
+        hz.master_zone = "cn-hangzhou-h".into();
+        hz.slave_zones = vec!["cn-hangzhou-i".into()];
+        hz.vpc_id = vpc_hz.clone();
+        hz.vswitch_id = vsw_hz.clone();
+        hz.connection_string = format!("{}.mysql.rds.aliyuncs.com", hz.id);
+        if let Some(v) = w.vswitches.iter_mut().find(|v| v.id == vsw_hz) {
+            hz.private_ip = v.allocate().unwrap_or_default();
+        }
+        let mut classic = rds(&mut w, "rm-t4n", "MySQL", "5.6", "Running", "Primary");
+        classic.description = "classic-mysql".into();
+        classic.network_type = "Classic".into();
+        classic.vpc_id = String::new();
+        classic.vswitch_id = String::new();
+        classic.private_ip = "10.152.163.45".into();
+        let mut decoy_vpc = rds(&mut w, "rm-t4n", "MySQL", "8.0", "Running", "Primary");
+        decoy_vpc.description = "staging-mysql".into();
+        decoy_vpc.vpc_id = vpc_decoy.clone();
+        decoy_vpc.vswitch_id = vsw_d.clone();
+        if let Some(v) = w.vswitches.iter_mut().find(|v| v.id == vsw_d) {
+            decoy_vpc.private_ip = v.allocate().unwrap_or_default();
+        }
+        let _ = vsw_b;
+        w.rds = vec![main, stopped, pg, ro, hz, classic, decoy_vpc];
+
+        // TiDB clusters.
+        let tidb_uid = w.tidb_account_id.to_string();
+        let mk_cluster = |w: &mut World, name: &str, provider: &str, code: &str, display: &str, plan: &str| {
+            let id = digits(&mut w.rng, 19);
+            tidb::Cluster {
+                name: format!("clusters/{id}"),
+                cluster_id: id,
+                display_name: name.into(),
+                region: tidb::Region {
+                    name: format!("regions/{provider}-{code}"),
+                    region_id: code.into(),
+                    cloud_provider: provider.into(),
+                    display_name: display.into(),
+                },
+                state: "ACTIVE".into(),
+                cluster_plan: plan.into(),
+                service_plan: if plan == "STARTER" { "Starter".into() } else { "Essential".into() },
+                high_availability_type: if plan == "STARTER" { "ZONAL".into() } else { "REGIONAL".into() },
+                version: "v8.5.2".into(),
+                created_by: "dba@example.com".into(),
+                user_prefix: pick(&mut w.rng, MIXED_ALNUM, 15),
+                labels: [
+                    ("tidb.cloud/organization".to_string(), w.org_id.clone()),
+                    ("tidb.cloud/project".to_string(), w.project_id.clone()),
+                ]
+                .into_iter()
+                .collect(),
+                annotations: [("tidb.cloud/has-set-password".to_string(), "true".to_string())]
+                    .into_iter()
+                    .collect(),
+                create_time: wall_rfc3339(),
+                update_time: wall_rfc3339(),
+                endpoints: json!({"public": {"host": format!("gateway01.{code}.prod.{provider}.tidbcloud.com"), "port": 4000, "disabled": false}}),
+            }
+        };
+        let main_cluster = mk_cluster(&mut w, "orders-essential", "alicloud", REGION, "Singapore (ap-southeast-1)", "ESSENTIAL");
+        w.main_cluster_id = main_cluster.cluster_id.clone();
+        let aws = mk_cluster(&mut w, "us-essential", "aws", "us-east-1", "N. Virginia (us-east-1)", "ESSENTIAL");
+        let starter = mk_cluster(&mut w, "scratch-starter", "alicloud", REGION, "Singapore (ap-southeast-1)", "STARTER");
+        let aws_account = digits(&mut w.rng, 12);
+        w.clusters = vec![
+            Cluster {
+                wire: main_cluster,
+                plc_azs: vec!["ap-southeast-1a".into(), "ap-southeast-1b".into()],
+                plc_account: tidb_uid.clone(),
+            },
+            Cluster {
+                wire: aws,
+                plc_azs: vec!["use1-az1".into(), "use1-az2".into(), "use1-az4".into()],
+                plc_account: aws_account,
+            },
+            Cluster {
+                wire: starter,
+                plc_azs: vec!["ap-southeast-1a".into(), "ap-southeast-1b".into()],
+                plc_account: tidb_uid,
+            },
+        ];
+        let _ = now;
+        w
+    }
+
+    /// A new id `prefix` + `n` random lowercase alphanumerics, from the seeded RNG.
+    pub fn id(&mut self, prefix: &str, n: usize) -> String {
+        format!("{prefix}{}", pick(&mut self.rng, LOWER_ALNUM, n))
+    }
+
+    /// A new NLB job id (UUID-shaped) that succeeds at `done_at`.
+    pub fn job(&mut self, done_at: Instant) -> String {
+        let h = pick(&mut self.rng, b"0123456789abcdef", 32);
+        let id = format!("{}-{}-{}-{}-{}", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32]);
+        self.jobs.insert(id.clone(), done_at);
+        id
+    }
+
+    /// A random decimal string of `n` digits from the seeded RNG.
+    pub fn digits(&mut self, n: usize) -> String {
+        digits(&mut self.rng, n)
+    }
+
+    /// Zones of a region.
+    pub fn zones(&self, region: &str) -> &[ZoneInfo] {
+        self.regions
+            .iter()
+            .find(|(r, _)| r == region)
+            .map(|(_, z)| z.as_slice())
+            .unwrap_or(&[])
+    }
+
+    /// Looks up an access key.
+    pub fn key(&self, id: &str) -> Option<&AccessKey> {
+        self.keys.iter().find(|k| k.id == id)
+    }
+
+    /// The cluster with this id.
+    pub fn cluster(&self, id: &str) -> Option<&Cluster> {
+        self.clusters.iter().find(|c| c.wire.cluster_id == id)
+    }
+
+    /// Applies every transition that is due at `now`: removals after deletes, connection
+    /// state changes, and the TiDB PLC progression (validate → endpoint connection).
+    pub fn tick(&mut self, now: Instant) {
+        let due = |t: Option<Instant>| t.is_some_and(|t| now >= t);
+        for sg in &mut self.server_groups {
+            sg.servers.retain(|b| !due(b.removing_at));
+        }
+        self.listeners.retain(|l| !due(l.deleting_at));
+        self.server_groups.retain(|s| !due(s.deleting_at));
+        let (gone, keep): (Vec<_>, Vec<_>) = std::mem::take(&mut self.load_balancers)
+            .into_iter()
+            .partition(|l| due(l.deleting_at));
+        self.load_balancers = keep;
+        for lb in gone {
+            for z in lb.zones {
+                if let Some(v) = self.vswitches.iter_mut().find(|v| v.id == z.vswitch_id) {
+                    v.release(&z.vip);
+                    for l in &z.locals {
+                        v.release(l);
+                    }
+                }
+            }
+        }
+        self.services.retain(|s| !due(s.deleting_at));
+        self.connections.retain(|c| !due(c.removing_at));
+        for c in &mut self.connections {
+            if let Some((t, s)) = c.next.clone()
+                && now >= t
+            {
+                if s == "Connected" {
+                    c.connected_since = Some(t);
+                } else {
+                    c.connected_since = None;
+                }
+                c.status = s;
+                c.next = None;
+            }
+        }
+        self.tick_plcs(now);
+    }
+
+    fn tick_plcs(&mut self, now: Instant) {
+        let mut i = 0;
+        while i < self.plcs.len() {
+            if let Some(t) = self.plcs[i].deleting_at {
+                if now >= t {
+                    let p = self.plcs.remove(i);
+                    if let Some(ep) = p.endpoint_id {
+                        self.connections.retain(|c| c.endpoint_id != ep);
+                    }
+                    continue;
+                }
+                i += 1;
+                continue;
+            }
+            if self.plcs[i].failed.is_some() || self.plcs[i].endpoint_id.is_some() {
+                i += 1;
+                continue;
+            }
+            if !self.plcs[i].validated && now >= self.plcs[i].validate_at {
+                match self.plc_check(&self.plcs[i]) {
+                    Err(m) => self.fail_plc(i, m),
+                    Ok(_) => self.plcs[i].validated = true,
+                }
+            }
+            if self.plcs[i].failed.is_none() && now >= self.plcs[i].connect_at {
+                match self.plc_check(&self.plcs[i]) {
+                    Err(m) => self.fail_plc(i, m),
+                    Ok(None) => {
+                        let d = self.delays.plc_validate.max(Duration::from_millis(100));
+                        self.plcs[i].connect_at = now + d;
+                    }
+                    Ok(Some((sid, zones))) => self.connect_plc(i, &sid, zones, now),
+                }
+            }
+            i += 1;
+        }
+    }
+
+    fn fail_plc(&mut self, i: usize, message: String) {
+        self.plcs[i].failed = Some(message);
+        self.plcs[i].update_time = wall_rfc3339_millis();
+    }
+
+    /// Checks a PLC against the Alibaba side. `Ok(None)`: the service is not Active yet.
+    /// `Ok(Some((service_id, [(zone, resource_id)])))`: ready to connect.
+    /// Reference: tidbcloud-api.md §6.3 (same region, whitelist, AZ overlap).
+    #[allow(clippy::type_complexity)]
+    pub fn plc_check(&self, p: &Plc) -> Result<Option<(String, Vec<(String, String)>)>, String> {
+        let cluster = self
+            .cluster(&p.cluster_id)
+            .ok_or_else(|| "cluster not found".to_string())?;
+        let region = &cluster.wire.region.region_id;
+        let Some(svc) = self
+            .services
+            .iter()
+            .find(|s| s.name == p.service_name && s.deleting_at.is_none())
+        else {
+            return Err(format!(
+                "endpoint service {} not found in region {region}",
+                p.service_name
+            ));
+        };
+        if &svc.region != region {
+            return Err(format!(
+                "endpoint service {} is in region {}, the cluster is in {region}; they must be in the same region",
+                p.service_name, svc.region
+            ));
+        }
+        let account: u64 = cluster.plc_account.parse().unwrap_or(0);
+        if !svc.allows(account) {
+            return Err(format!(
+                "TiDB Cloud account {account} is not in the whitelist of endpoint service {}; add it and recreate the private link connection",
+                svc.id
+            ));
+        }
+        let zones: Vec<(String, String)> = svc
+            .resources
+            .iter()
+            .filter(|r| cluster.plc_azs.contains(&r.zone))
+            .map(|r| (r.zone.clone(), r.id.clone()))
+            .collect();
+        if zones.is_empty() {
+            return Err(format!(
+                "endpoint service {} has no resource in the cluster's availability zones ({})",
+                svc.id,
+                cluster.plc_azs.join(", ")
+            ));
+        }
+        let now = self.clock.now();
+        if svc.status(now) != "Active" {
+            return Ok(None);
+        }
+        Ok(Some((svc.id.clone(), zones)))
+    }
+
+    fn connect_plc(&mut self, i: usize, sid: &str, zones: Vec<(String, String)>, now: Instant) {
+        let owner: u64 = self
+            .cluster(&self.plcs[i].cluster_id)
+            .and_then(|c| c.plc_account.parse().ok())
+            .unwrap_or(self.tidb_account_id);
+        let auto = self.services.iter().find(|s| s.id == sid).is_some_and(|s| s.auto_accept);
+        let conn = self.new_connection(sid, owner, &zones, now, auto);
+        let p = &mut self.plcs[i];
+        p.endpoint_id = Some(conn.endpoint_id.clone());
+        p.az_ids = zones.iter().map(|(z, _)| z.clone()).collect();
+        p.update_time = wall_rfc3339_millis();
+        self.connections.push(conn);
+    }
+
+    /// A connection request from account `owner` to service `sid`.
+    pub fn new_connection(
+        &mut self,
+        sid: &str,
+        owner: u64,
+        zones: &[(String, String)],
+        now: Instant,
+        auto_accept: bool,
+    ) -> Connection {
+        let ep = self.id("ep-", 20);
+        let vpc = self.id("vpc-t4n", 18);
+        let service_domain = self
+            .services
+            .iter()
+            .find(|s| s.id == sid)
+            .map(|s| s.domain.clone())
+            .unwrap_or_default();
+        let zones = zones
+            .iter()
+            .map(|(z, r)| ConnZone {
+                zone: z.clone(),
+                vswitch_id: self.id("vsw-t4n", 18),
+                eni_id: self.id("eni-t4n", 17),
+                resource_id: r.clone(),
+                domain: format!("{ep}-{z}.{service_domain}"),
+            })
+            .collect();
+        Connection {
+            service_id: sid.to_string(),
+            endpoint_id: ep,
+            owner_id: owner,
+            vpc_id: vpc,
+            region: self.region.clone(),
+            zones,
+            status: if auto_accept { "Connecting".into() } else { "Disconnected".into() },
+            next: auto_accept.then(|| (now + self.delays.connection_accept, "Connected".to_string())),
+            connected_since: None,
+            removing_at: None,
+            bandwidth: 3072,
+            modified_time: wall_rfc3339(),
+            created_at: now,
+        }
+    }
+
+    /// The TiDB-facing state of a PLC at `now`, and its failure message.
+    /// A disabled (rejected) connection sends the PLC back to `PENDING_ACCEPTANCE`.
+    pub fn plc_state(&self, p: &Plc, now: Instant) -> (&'static str, String) {
+        if p.deleting_at.is_some() {
+            return ("DELETING", String::new());
+        }
+        if let Some(m) = &p.failed {
+            return ("FAILED", m.clone());
+        }
+        let Some(ep) = &p.endpoint_id else {
+            return ("CREATING", String::new());
+        };
+        match self.connections.iter().find(|c| &c.endpoint_id == ep) {
+            None => (
+                "FAILED",
+                format!("endpoint {ep} no longer exists on the endpoint service"),
+            ),
+            Some(c) => match c.connected_since {
+                Some(t) if c.status == "Connected" && now >= t + self.delays.plc_active => {
+                    ("ACTIVE", String::new())
+                }
+                _ => ("PENDING_ACCEPTANCE", String::new()),
+            },
+        }
+    }
+
+    /// The world as JSON for `GET /_sim/state`.
+    pub fn snapshot(&self, now: Instant) -> Value {
+        let keys: Vec<Value> = self
+            .keys
+            .iter()
+            .map(|k| {
+                json!({"label": k.label, "access_key_id": k.id, "access_key_secret": k.secret,
+                       "security_token": k.security_token, "deny_writes": k.deny_writes,
+                       "denied_actions": k.denied_actions, "arn": k.arn, "identity_type": k.identity_type})
+            })
+            .collect();
+        let tags = |t: &[(String, String)]| -> Value {
+            t.iter().map(|(k, v)| json!({"Key": k, "Value": v})).collect()
+        };
+        json!({
+            "region": self.region,
+            "account_uid": self.uid.to_string(),
+            "tidb_account_id": self.tidb_account_id.to_string(),
+            "keys": keys,
+            "readonly_key": self.keys.iter().find(|k| k.label == "readonly").map(|k| json!({"access_key_id": k.id, "access_key_secret": k.secret})),
+            "sts_key": self.keys.iter().find(|k| k.label == "sts").map(|k| json!({"access_key_id": k.id, "access_key_secret": k.secret, "security_token": k.security_token})),
+            "tidb_keys": self.tidb_keys.iter().map(|(p, s)| json!({"public_key": p, "private_key": s})).collect::<Vec<_>>(),
+            "delays_ms": self.delays.to_json(),
+            "privatelink_open": self.privatelink_open,
+            "zones": self.regions.iter().map(|(r, z)| json!({"region": r, "zones": z.iter().map(|z| json!({"ZoneId": z.id, "nlb": z.nlb, "privatelink": z.privatelink})).collect::<Vec<_>>()})).collect::<Vec<_>>(),
+            "vpcs": self.vpcs.iter().map(|v| json!({"VpcId": v.id, "VpcName": v.name, "RegionId": v.region, "CidrBlock": v.cidr})).collect::<Vec<_>>(),
+            "vswitches": self.vswitches.iter().map(|v| json!({"VSwitchId": v.id, "VpcId": v.vpc_id, "ZoneId": v.zone, "CidrBlock": v.cidr, "AvailableIpAddressCount": v.available})).collect::<Vec<_>>(),
+            "rds": self.rds.iter().map(|r| json!({"DBInstanceId": r.id, "Description": r.description, "RegionId": r.region, "Engine": r.engine, "EngineVersion": r.engine_version,
+                "DBInstanceStatus": r.status, "DBInstanceType": r.db_type, "InstanceNetworkType": r.network_type, "VpcId": r.vpc_id, "VSwitchId": r.vswitch_id,
+                "PrivateIp": r.private_ip, "Port": r.port, "ConnectionString": r.connection_string,
+                "IpGroups": r.groups.iter().map(|g| json!({"Name": g.name, "Attribute": g.attribute, "Ips": g.ips})).collect::<Vec<_>>()})).collect::<Vec<_>>(),
+            "server_groups": self.server_groups.iter().map(|s| json!({"ServerGroupId": s.id, "ServerGroupName": s.name, "Status": s.status(now), "VpcId": s.vpc_id, "Tags": tags(&s.tags),
+                "Servers": s.servers.iter().map(|b| json!({"ServerIp": b.server_ip, "Port": b.port, "Status": b.status(now)})).collect::<Vec<_>>()})).collect::<Vec<_>>(),
+            "load_balancers": self.load_balancers.iter().map(|l| json!({"LoadBalancerId": l.id, "Status": l.status(now), "VpcId": l.vpc_id, "Tags": tags(&l.tags),
+                "Zones": l.zones.iter().map(|z| json!({"ZoneId": z.zone, "VSwitchId": z.vswitch_id, "Vip": z.vip})).collect::<Vec<_>>()})).collect::<Vec<_>>(),
+            "listeners": self.listeners.iter().map(|l| json!({"ListenerId": l.id, "LoadBalancerId": l.lb_id, "Port": l.port, "ServerGroupId": l.sg_id, "Status": l.status(now), "Tags": tags(&l.tags)})).collect::<Vec<_>>(),
+            "endpoint_services": self.services.iter().map(|s| json!({"ServiceId": s.id, "ServiceName": s.name, "Status": s.status(now), "AutoAcceptEnabled": s.auto_accept,
+                "Resources": s.resources.iter().map(|r| json!({"ResourceId": r.id, "ZoneId": r.zone})).collect::<Vec<_>>(),
+                "Users": s.users.iter().map(|u| u.to_string()).collect::<Vec<_>>(), "UserARNs": s.user_arns, "Tags": tags(&s.tags)})).collect::<Vec<_>>(),
+            "connections": self.connections.iter().map(|c| json!({"ServiceId": c.service_id, "EndpointId": c.endpoint_id, "EndpointOwnerId": c.owner_id, "ConnectionStatus": c.status,
+                "Zones": c.zones.iter().map(|z| z.zone.clone()).collect::<Vec<_>>()})).collect::<Vec<_>>(),
+            "clusters": self.clusters.iter().map(|c| json!({"clusterId": c.wire.cluster_id, "displayName": c.wire.display_name, "region": c.wire.region.name,
+                "clusterPlan": c.wire.cluster_plan, "state": c.wire.state, "plcAzIds": c.plc_azs, "plcAccountId": c.plc_account})).collect::<Vec<_>>(),
+            "private_link_connections": self.plcs.iter().map(|p| { let (st, msg) = self.plc_state(p, now); json!({"privateLinkConnectionId": p.id, "clusterId": p.cluster_id,
+                "state": st, "message": msg, "serviceName": p.service_name, "endpointId": p.endpoint_id, "availabilityZoneIds": p.az_ids})}).collect::<Vec<_>>(),
+            "main": {"cluster_id": self.main_cluster_id, "rds_instance_id": self.main_rds_id},
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn world_is_deterministic_and_realistic() {
+        let a = World::new(42, Clock::new(0.0));
+        let b = World::new(42, Clock::new(0.0));
+        let c = World::new(43, Clock::new(0.0));
+        assert_eq!(a.main_rds_id, b.main_rds_id);
+        assert_eq!(a.keys[0].id, b.keys[0].id);
+        assert_ne!(a.main_rds_id, c.main_rds_id);
+        assert!(a.vpcs[0].id.starts_with("vpc-t4n"));
+        assert_eq!(a.main_cluster_id.len(), 19);
+        assert_eq!(a.tidb_account_id.to_string().len(), 16);
+        let main = a.rds.iter().find(|r| r.id == a.main_rds_id).unwrap();
+        let vsw = a.vswitches.iter().find(|v| v.id == main.vswitch_id).unwrap();
+        assert!(net::contains(net::parse_cidr(&vsw.cidr).unwrap(), net::parse_ip(&main.private_ip).unwrap()));
+        assert_eq!(vsw.zone, "ap-southeast-1a");
+    }
+
+    #[test]
+    fn vswitch_allocation_skips_used() {
+        let mut w = World::new(1, Clock::new(0.0));
+        let main_ip = w.rds[0].private_ip.clone();
+        let vsw = w.vswitches.iter_mut().find(|v| v.zone == "ap-southeast-1a").unwrap();
+        let before = vsw.available;
+        let ips: Vec<_> = (0..3).map(|_| vsw.allocate().unwrap()).collect();
+        assert!(!ips.contains(&main_ip));
+        assert_eq!(vsw.available, before - 3);
+        vsw.release(&ips[0]);
+        assert_eq!(vsw.available, before - 2);
+    }
+}

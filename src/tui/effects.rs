@@ -1,0 +1,201 @@
+//! Runs the wizard's effects as tokio tasks against the engine; each task sends its typed
+//! result back as a [`Msg`] tagged with the request id. Nothing here touches the model.
+
+use super::app::{ClusterDetail, Effect, Identity, Msg, PrepView, UiError};
+use crate::app::context::Env;
+use crate::app::setup::prepare_failure;
+use crate::engine::apply::steps::CloudExecutor;
+use crate::engine::apply::{ApplyModel, CancelHandle, Channel, run_apply};
+use crate::engine::discover::{cluster_candidates, discover_cluster, rds_candidates};
+use crate::engine::prepare::{PrepareInput, prepare};
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::mpsc::UnboundedSender;
+use tokio::task::AbortHandle;
+
+/// At most this often an apply snapshot goes to the UI (~20/s); the final one always does.
+const APPLY_SNAPSHOT_EVERY: Duration = Duration::from_millis(50);
+
+/// Region for region-less calls (STS is global) when none is known yet.
+const DEFAULT_REGION: &str = "ap-southeast-1";
+
+/// Spawns effect tasks and keeps what is needed to abort or cancel them.
+pub struct Worker {
+    env: Arc<Env>,
+    tx: UnboundedSender<Msg>,
+    tasks: HashMap<u64, AbortHandle>,
+    cancel: Option<CancelHandle>,
+}
+
+fn credentials_fix(source: &str) -> String {
+    format!(
+        "The key came from {source}. Fix it there (or export ALIBABA_CLOUD_ACCESS_KEY_ID / ALIBABA_CLOUD_ACCESS_KEY_SECRET, TIDBCLOUD_PUBLIC_KEY / TIDBCLOUD_PRIVATE_KEY), restart tilink, or press r to check again."
+    )
+}
+
+impl Worker {
+    /// A worker sending results on `tx`.
+    pub fn new(env: Env, tx: UnboundedSender<Msg>) -> Self {
+        Worker {
+            env: Arc::new(env),
+            tx,
+            tasks: HashMap::new(),
+            cancel: None,
+        }
+    }
+
+    fn spawn<F>(&mut self, req: u64, fut: F)
+    where
+        F: std::future::Future<Output = Msg> + Send + 'static,
+    {
+        self.tasks.retain(|_, h| !h.is_finished());
+        let tx = self.tx.clone();
+        let h = tokio::spawn(async move {
+            let _ = tx.send(fut.await);
+        });
+        self.tasks.insert(req, h.abort_handle());
+    }
+
+    /// Starts one effect. Never blocks.
+    pub fn run(&mut self, fx: Effect) {
+        let env = self.env.clone();
+        match fx {
+            Effect::CheckIdentity { req } => self.spawn(req, async move {
+                let region = env.region.clone().unwrap_or_else(|| DEFAULT_REGION.into());
+                let result = match env.clients(&region) {
+                    Err(f) => Err(UiError::from(f.message)),
+                    Ok(c) => c
+                        .aliyun
+                        .get_caller_identity()
+                        .await
+                        .map(|i| Identity {
+                            account_id: i.account_id,
+                            arn: i.arn,
+                        })
+                        .map_err(|e| UiError::new(e.to_string(), credentials_fix(&env.alibaba_source))),
+                };
+                Msg::Identity { req, result }
+            }),
+            Effect::ListClusters { req } => self.spawn(req, async move {
+                let result = match env.tidb() {
+                    Err(f) => Err(UiError::from(f.message)),
+                    Ok(t) => cluster_candidates(&t)
+                        .await
+                        .map_err(|e| UiError::new(e.to_string(), credentials_fix(&env.tidb_source))),
+                };
+                Msg::Clusters { req, result }
+            }),
+            Effect::DescribeCluster { req, id } => self.spawn(req, async move {
+                let result = match env.tidb() {
+                    Err(f) => Err(UiError::from(f.message)),
+                    Ok(t) => discover_cluster(&t, &id)
+                        .await
+                        .map(|(info, zones)| ClusterDetail { info, zones })
+                        .map_err(|e| UiError::new(e.to_string(), "Press r to ask again.")),
+                };
+                Msg::ClusterDetail { req, id, result }
+            }),
+            Effect::ListSources { req, region } => self.spawn(req, async move {
+                let result = match env.clients(&region) {
+                    Err(f) => Err(UiError::from(f.message)),
+                    Ok(c) => rds_candidates(&c.aliyun).await.map_err(|e| {
+                        let fix = if e.is_forbidden() {
+                            "The RAM user needs rds:DescribeDBInstances; `tilink policy` prints the policy to attach. Then press r.".to_string()
+                        } else {
+                            "Press r to ask again.".to_string()
+                        };
+                        UiError::new(e.to_string(), fix)
+                    }),
+                };
+                Msg::Sources { req, result }
+            }),
+            Effect::Prepare {
+                req,
+                cluster_id,
+                rds_id,
+                zones,
+                name,
+                resume,
+                region,
+            } => self.spawn(req, async move {
+                let result = async {
+                    let tidb = env.tidb().map_err(|f| UiError::from(f.message))?;
+                    let make = |r: &str| env.clients(r).map_err(|f| f.message);
+                    let input = PrepareInput {
+                        cluster_id: &cluster_id,
+                        rds_id: &rds_id,
+                        zones: &zones,
+                        name: name.as_deref(),
+                        resume: resume.as_deref(),
+                        region: region.as_deref(),
+                    };
+                    let p = prepare(&tidb, &make, &env.store, &input).await.map_err(|e| {
+                        let f = prepare_failure(e);
+                        UiError::new(f.message, "Fix the cause above and press r to check again, or Esc to pick another instance.")
+                    })?;
+                    Ok(Box::new(PrepView {
+                        discovery: p.discovery,
+                        zones: p.zones,
+                        checks: p.checks,
+                        plan: p.plan,
+                        journal: p.journal,
+                    }))
+                }
+                .await;
+                Msg::Prepared { req, result }
+            }),
+            Effect::StartApply { req, plan, journal } => {
+                let chan = Channel::new();
+                self.cancel = Some(chan.cancel_handle());
+                let tx = self.tx.clone();
+                // Not registered for abort: a stop goes through the cancel handle so the
+                // journal is saved.
+                tokio::spawn(async move {
+                    let model = ApplyModel::new(*journal);
+                    let clients = match env.clients(&plan.region) {
+                        Ok(c) => c,
+                        Err(f) => {
+                            let mut m = model;
+                            m.outcome = Some(Err(f.message));
+                            let _ = tx.send(Msg::ApplyFinished { req, model: Box::new(m) });
+                            return;
+                        }
+                    };
+                    let exec = Arc::new(CloudExecutor::new(clients, *plan, env.tuning));
+                    let mut last: Option<Instant> = None;
+                    let snap_tx = tx.clone();
+                    let done = run_apply(model, exec, &env.store, chan, |m| {
+                        if last.is_some_and(|t| t.elapsed() < APPLY_SNAPSHOT_EVERY) {
+                            return;
+                        }
+                        last = Some(Instant::now());
+                        let _ = snap_tx.send(Msg::Apply {
+                            req,
+                            model: Box::new(m.clone()),
+                        });
+                    })
+                    .await;
+                    let _ = tx.send(Msg::ApplyFinished { req, model: Box::new(done) });
+                });
+            }
+            Effect::CancelApply => {
+                if let Some(c) = &self.cancel {
+                    c.cancel();
+                }
+            }
+            Effect::Abort { req } => {
+                if let Some(h) = self.tasks.remove(&req) {
+                    h.abort();
+                }
+            }
+        }
+    }
+
+    /// Aborts every lookup still running (the wizard is closing).
+    pub fn abort_all(&mut self) {
+        for (_, h) in self.tasks.drain() {
+            h.abort();
+        }
+    }
+}

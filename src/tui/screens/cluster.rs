@@ -1,0 +1,88 @@
+//! Cluster: pick the TiDB Cloud cluster; unusable ones are greyed with the reason.
+
+use crate::tui::app::{App, Load};
+use crate::tui::widgets::theme::{self, POINTER, Theme};
+use crate::tui::widgets::{cell, error_lines, field, load_status, loading_line};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, List, ListItem, ListState, Paragraph, Wrap};
+
+/// Draws the Cluster screen.
+pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
+    let [head, list_area, detail_area] =
+        Layout::vertical([Constraint::Length(2), Constraint::Min(3), Constraint::Length(7)]).areas(area);
+    let flag = if app.opts.sandbox {
+        " (the sandbox's cluster is highlighted)"
+    } else if app.opts.cluster_id.is_some() {
+        " (--cluster-id is highlighted)"
+    } else {
+        ""
+    };
+    f.render_widget(
+        Paragraph::new(vec![Line::raw(""), Line::styled(format!(" Which cluster should reach the RDS instance?{flag}"), t.text())]),
+        head,
+    );
+    let Some(list) = app.clusters.ready() else {
+        if let Some(lines) = load_status(t, app.frame, &app.clusters, "listing clusters") {
+            f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), list_area);
+        }
+        return;
+    };
+    if list.is_empty() {
+        f.render_widget(
+            Paragraph::new(" This TiDB Cloud API key sees no cluster. Create an Essential cluster on Alibaba Cloud, or use the key of the project that has one.")
+                .wrap(Wrap { trim: false }),
+            list_area,
+        );
+        return;
+    }
+    let w = list_area.width as usize;
+    let name_w = 22.min(w.saturating_sub(40)).max(10);
+    let items: Vec<ListItem> = list
+        .iter()
+        .map(|(c, why)| {
+            let style = if why.is_some() { t.dim() } else { t.text() };
+            let row = format!(
+                "{}{}{}{}{}",
+                cell(&c.name, name_w + 1),
+                cell(&c.id, 21),
+                cell(&format!("{} {}", c.provider, c.region), 26),
+                cell(&c.plan, 11),
+                c.state
+            );
+            let mut lines = vec![Line::styled(row, style)];
+            if let Some(why) = why {
+                lines.push(Line::from(vec![
+                    Span::styled(format!("  {} ", theme::FAIL), t.fail()),
+                    Span::styled(why.clone(), t.dim()),
+                ]));
+            }
+            ListItem::new(lines)
+        })
+        .collect();
+    let mut state = ListState::default().with_selected(Some(app.cluster_sel));
+    f.render_stateful_widget(
+        List::new(items).highlight_symbol(POINTER).highlight_style(t.selected()),
+        list_area,
+        &mut state,
+    );
+    // Detail of the highlighted cluster.
+    let block = Block::default().borders(Borders::TOP).title(Span::styled(" Private link facts ", t.heading()));
+    let inner = block.inner(detail_area);
+    f.render_widget(block, detail_area);
+    let Some((c, why)) = app.highlighted_cluster() else { return };
+    let lines = match (why, app.cluster_details.get(&c.id)) {
+        (Some(why), _) => vec![Line::styled(format!(" {} cannot be used: {why}", c.name), t.dim())],
+        (None, Some(Load::Ready(d))) => vec![
+            field(t, "Cluster", 22, format!("{} ({})", d.info.name, d.info.id)),
+            field(t, "Region · plan", 22, format!("{} · {} · {}", d.info.region, d.info.plan, d.info.state)),
+            field(t, "TiDB Cloud account id", 22, d.zones.account_id.clone()),
+            field(t, "TiDB Cloud zones", 22, d.zones.az_ids.join(", ")),
+            Line::styled("  the NLB must share at least one of these zones", t.dim()),
+        ],
+        (None, Some(Load::Failed(e))) => error_lines(t, e),
+        (None, _) => vec![loading_line(t, app.frame, " asking TiDB Cloud for its account id and zones")],
+    };
+    f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+}

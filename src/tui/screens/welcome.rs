@@ -1,0 +1,54 @@
+//! Welcome: set up, resume an unfinished setup, or troubleshoot.
+
+use crate::tui::app::{App, WelcomeItem};
+use crate::tui::widgets::theme::{POINTER, Theme};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+
+/// Draws the Welcome screen.
+pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
+    let mut lines = vec![
+        Line::raw(""),
+        Line::styled(" Connect a TiDB Cloud Essential cluster on Alibaba Cloud to ApsaraDB RDS for MySQL", t.heading()),
+        Line::raw(" through an internal NLB, a PrivateLink endpoint service and a TiDB Private Link Connection."),
+        Line::raw(""),
+        Line::styled("   TiDB Cloud ──PLC──▶ endpoint ──▶ endpoint service ──▶ internal NLB ──▶ RDS", t.dim()),
+        Line::raw(""),
+    ];
+    if app.opts.sandbox {
+        lines.push(Line::from(vec![
+            Span::styled(" Sandbox: ", t.warn()),
+            Span::raw("both clouds are simulated in this process; nothing real is created or billed."),
+        ]));
+        lines.push(Line::raw(""));
+    }
+    lines.push(Line::styled(" What do you want to do?", t.text()));
+    for (i, item) in app.welcome_items().iter().enumerate() {
+        let text = match item {
+            WelcomeItem::New => "Set up a new private link".to_string(),
+            WelcomeItem::Resume(k) => match app.resumable.get(*k) {
+                Some(r) => format!(
+                    "Resume {} (cluster {}, {}, {}, {}/9 steps done)",
+                    r.setup_id, r.cluster_id, r.rds_id, if r.state == crate::engine::journal::SetupState::Failed { "failed" } else { "in progress" }, r.done
+                ),
+                None => continue,
+            },
+            WelcomeItem::Troubleshoot => "Troubleshoot an existing link".to_string(),
+        };
+        let selected = i == app.welcome_sel;
+        lines.push(Line::from(vec![
+            Span::raw(if selected { format!(" {POINTER}") } else { "   ".to_string() }),
+            Span::styled(text, if selected { t.selected() } else { t.text() }),
+        ]));
+        if let (WelcomeItem::Resume(k), true) = (item, selected)
+            && let Some(Some(e)) = app.resumable.get(*k).map(|r| r.last_error.as_ref())
+        {
+            lines.push(Line::styled(format!("     stopped at: {e}"), t.dim()));
+        }
+    }
+    lines.push(Line::raw(""));
+    lines.push(Line::styled(" Nothing is created until you confirm the plan.", t.dim()));
+    f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
+}

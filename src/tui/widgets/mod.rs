@@ -1,0 +1,123 @@
+//! Small drawing helpers shared by the screens.
+
+pub mod theme;
+pub mod zone_grid;
+
+use super::app::{Load, UiError};
+use ratatui::layout::{Constraint, Flex, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use theme::Theme;
+
+/// Cuts `s` to `max` characters, marking the cut with `…`.
+pub fn truncate(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        return s.to_string();
+    }
+    if max == 0 {
+        return String::new();
+    }
+    let mut out: String = s.chars().take(max - 1).collect();
+    out.push('…');
+    out
+}
+
+/// Pads or cuts `s` to exactly `w` characters.
+pub fn cell(s: &str, w: usize) -> String {
+    format!("{:<w$}", truncate(s, w))
+}
+
+/// `label  value` with the label in a fixed column.
+pub fn field<'a>(t: &Theme, label: &str, width: usize, value: impl Into<String>) -> Line<'a> {
+    Line::from(vec![
+        Span::styled(format!("  {label:<width$} "), t.dim()),
+        Span::styled(value.into(), t.value()),
+    ])
+}
+
+/// Key hints for the footer: `Enter continue · Esc back · …`.
+pub fn hints<'a>(t: &Theme, keys: &[(&str, &str)]) -> Line<'a> {
+    let mut spans = vec![Span::raw(" ")];
+    for (i, (k, what)) in keys.iter().enumerate() {
+        if i > 0 {
+            spans.push(Span::styled(" · ", t.dim()));
+        }
+        spans.push(Span::styled(k.to_string(), t.key()));
+        spans.push(Span::raw(format!(" {what}")));
+    }
+    Line::from(spans)
+}
+
+/// An error with its fix and the retry key.
+pub fn error_lines<'a>(t: &Theme, e: &UiError) -> Vec<Line<'a>> {
+    let mut v = vec![Line::from(vec![
+        Span::styled(format!(" {} ", theme::FAIL), t.fail()),
+        Span::styled(e.message.clone(), t.fail()),
+    ])];
+    if let Some(fix) = &e.fix {
+        v.push(Line::from(vec![
+            Span::styled("   fix: ", t.warn()),
+            Span::raw(fix.clone()),
+        ]));
+    }
+    v.push(Line::from(vec![
+        Span::raw("   press "),
+        Span::styled("r", t.key()),
+        Span::raw(" to retry"),
+    ]));
+    v
+}
+
+/// A spinner line: `⠋ what…`.
+pub fn loading_line<'a>(t: &Theme, frame: u64, what: &str) -> Line<'a> {
+    Line::from(vec![
+        Span::styled(format!(" {} ", theme::spinner(frame)), t.warn()),
+        Span::styled(format!("{what}…"), t.dim()),
+    ])
+}
+
+/// One line describing a [`Load`] that is not ready (spinner or error), or `None`.
+pub fn load_status<'a, T>(t: &Theme, frame: u64, l: &Load<T>, what: &str) -> Option<Vec<Line<'a>>> {
+    match l {
+        Load::Ready(_) => None,
+        Load::Idle => Some(vec![Line::styled(format!(" {what}: not asked yet"), t.dim())]),
+        Load::Loading(_) => Some(vec![loading_line(t, frame, what)]),
+        Load::Failed(e) => Some(error_lines(t, e)),
+    }
+}
+
+/// A status mark and label: `✓ text`.
+pub fn mark<'a>(sym: &str, style: Style, text: impl Into<String>) -> Line<'a> {
+    Line::from(vec![Span::styled(format!(" {sym} "), style), Span::raw(text.into())])
+}
+
+/// A rectangle of at most `w`×`h` centred in `area`.
+pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
+    let [r] = Layout::vertical([Constraint::Length(h.min(area.height))]).flex(Flex::Center).areas(area);
+    let [r] = Layout::horizontal([Constraint::Length(w.min(area.width))]).flex(Flex::Center).areas(r);
+    r
+}
+
+/// Milliseconds as `12.3s` / `2m05s`.
+pub fn elapsed(ms: u64) -> String {
+    let s = ms / 1000;
+    if s >= 60 {
+        format!("{}m{:02}s", s / 60, s % 60)
+    } else {
+        format!("{}.{}s", s, (ms % 1000) / 100)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cutting_and_times() {
+        assert_eq!(truncate("abcdef", 4), "abc…");
+        assert_eq!(truncate("abc", 4), "abc");
+        assert_eq!(cell("ab", 4), "ab  ");
+        assert_eq!(elapsed(12_345), "12.3s");
+        assert_eq!(elapsed(125_000), "2m05s");
+    }
+}

@@ -1,0 +1,97 @@
+//! Shared helpers for end-to-end tests against the in-process simulator.
+#![allow(dead_code)]
+
+use clap::Parser;
+use tilink::app::context::Env;
+use tilink::cli::{Cli, GlobalArgs, SetupArgs};
+use tilink::engine::apply::steps::CloudExecutor;
+use tilink::engine::apply::{ApplyModel, Channel, run_apply};
+use tilink::engine::discover::Clients;
+use tilink::engine::journal::JournalStore;
+use tilink::engine::prepare::{PrepareInput, Prepared, prepare};
+use tilink::sim::{Manifest, SimHandle, SimOptions, start};
+
+/// A running simulator, an environment pointing at it, and a private journal dir.
+pub struct World {
+    pub sim: SimHandle,
+    pub m: Manifest,
+    pub env: Env,
+    pub g: GlobalArgs,
+    pub dir: tempfile::TempDir,
+}
+
+pub fn global(args: &[&str]) -> GlobalArgs {
+    let mut v = vec!["tilink"];
+    v.extend_from_slice(args);
+    Cli::parse_from(v).global
+}
+
+/// Starts a simulator with a fast clock.
+pub async fn world_with(opts: SimOptions) -> World {
+    tilink::cloud::aliyun::client::install_tls_provider();
+    let sim = start(opts).await.expect("simulator starts");
+    let m = sim.manifest().clone();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let g = global(&[]);
+    let env = Env::from_manifest(&m, &g, 0.02, JournalStore::new(dir.path()));
+    World { sim, m, env, g, dir }
+}
+
+/// Default fast world (time scale 0.01).
+pub async fn world() -> World {
+    world_with(SimOptions { time_scale: 0.01, ..SimOptions::default() }).await
+}
+
+impl World {
+    pub fn store(&self) -> JournalStore {
+        self.env.store.clone()
+    }
+
+    pub fn clients(&self) -> Clients {
+        self.env.clients(&self.m.region).expect("clients")
+    }
+
+    pub fn args(&self) -> SetupArgs {
+        SetupArgs {
+            cluster_id: Some(self.m.cluster_id.clone()),
+            rds_instance: Some(self.m.rds_instance_id.clone()),
+            yes: true,
+            non_interactive: true,
+            ..SetupArgs::default()
+        }
+    }
+
+    pub async fn prepare(&self, cluster: &str, rds: &str, zones: &[String]) -> Result<Prepared, tilink::engine::prepare::PrepareError> {
+        let tidb = self.env.tidb().expect("tidb client");
+        let make = |r: &str| self.env.clients(r).map_err(|f| f.message);
+        let inp = PrepareInput { cluster_id: cluster, rds_id: rds, zones, name: None, resume: None, region: None };
+        prepare(&tidb, &make, &self.store(), &inp).await
+    }
+
+    /// Full setup through the library; returns the final model.
+    pub async fn setup(&self) -> ApplyModel {
+        let prep = self.prepare(&self.m.cluster_id, &self.m.rds_instance_id, &[]).await.expect("prepare");
+        let plan = prep.plan.clone().unwrap_or_else(|| panic!("checks failed: {:#?}", prep.checks));
+        let exec = std::sync::Arc::new(CloudExecutor::new(prep.clients.clone(), plan, self.env.tuning));
+        run_apply(ApplyModel::new(prep.journal.clone()), exec, &self.store(), Channel::new(), |_| {}).await
+    }
+
+    /// `GET /_sim/state`.
+    pub async fn state(&self) -> serde_json::Value {
+        reqwest::get(format!("{}/_sim/state", self.m.alibaba_endpoint)).await.expect("state").json().await.expect("json")
+    }
+
+    /// `GET /_sim/stats`.
+    pub async fn stats(&self) -> serde_json::Value {
+        reqwest::get(format!("{}/_sim/stats", self.m.alibaba_endpoint)).await.expect("stats").json().await.expect("json")
+    }
+
+    /// `POST /_sim/<path>`.
+    pub async fn admin(&self, path: &str, body: serde_json::Value) -> serde_json::Value {
+        let r = reqwest::Client::new().post(format!("{}/_sim/{path}", self.m.alibaba_endpoint)).json(&body).send().await.expect("admin call");
+        let status = r.status();
+        let text = r.text().await.unwrap_or_default();
+        assert!(status.is_success(), "admin {path}: {status} {text}");
+        serde_json::from_str(&text).unwrap_or(serde_json::Value::Null)
+    }
+}
