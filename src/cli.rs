@@ -157,8 +157,8 @@ pub struct SandboxArgs {
     /// Seed of the simulated world.
     #[arg(long, env = "TILINK_SIM_SEED", default_value_t = 1)]
     pub seed: u64,
-    /// Speed of simulated provisioning (1.0 = real time).
-    #[arg(long, env = "TILINK_SIM_TIME_SCALE", default_value_t = 0.02)]
+    /// Speed of simulated provisioning (1.0 = real time; 0.1 shows every step for a few seconds).
+    #[arg(long, env = "TILINK_SIM_TIME_SCALE", default_value_t = 0.1)]
     pub time_scale: f64,
     /// Share of simulated calls that fail transiently.
     #[arg(long, env = "TILINK_SIM_FAULT_RATE", default_value_t = 0.0)]

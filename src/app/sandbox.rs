@@ -29,6 +29,8 @@ pub async fn command(g: &GlobalArgs, a: SandboxArgs) -> Result<u8, Failure> {
     args.cluster_id.get_or_insert(m.cluster_id.clone());
     if args.non_interactive {
         args.rds_instance.get_or_insert(m.rds_instance_id.clone());
+        // Nothing billable exists in the sandbox.
+        args.yes = true;
         return setup::non_interactive(g, &env, &args).await;
     }
     crate::tui::run(g.clone(), env, args, Some(m)).await

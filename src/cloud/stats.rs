@@ -20,6 +20,11 @@ impl CallStats {
         self.0.lock().map(|m| m.clone()).unwrap_or_default()
     }
 
+    /// True when both count into the same table.
+    pub fn same(&self, other: &CallStats) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+
     /// Every call counted.
     pub fn total(&self) -> u64 {
         self.snapshot().values().sum()

@@ -3,12 +3,13 @@
 
 use super::client::{TidbClient, TidbError};
 use crate::wire::tidb as w;
-use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
+use crate::cloud::aliyun::sign::pe;
 
 type R<T> = Result<T, TidbError>;
 
+/// Escapes a path segment or query value (RFC 3986 unreserved characters stay).
 fn esc(s: &str) -> String {
-    utf8_percent_encode(s, NON_ALPHANUMERIC).to_string()
+    pe(s)
 }
 
 impl TidbClient {

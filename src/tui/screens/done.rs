@@ -1,0 +1,46 @@
+//! Done: ACTIVE, the ids, and what to run next.
+
+use crate::tui::app::App;
+use crate::tui::widgets::field;
+use crate::tui::widgets::theme::{self, Theme};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+
+/// Draws the Done screen.
+pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
+    let Some(m) = &app.apply else {
+        f.render_widget(Paragraph::new(" Nothing applied yet."), area);
+        return;
+    };
+    let r = m.ids();
+    let q = |o: &Option<String>| o.clone().unwrap_or_else(|| "?".into());
+    let cluster = &m.journal.cluster_id;
+    let sid = &m.journal.setup_id;
+    let w = 24;
+    let lines = vec![
+        Line::raw(""),
+        Line::from(vec![
+            Span::styled(format!(" {} ACTIVE ", theme::OK), t.ok()),
+            Span::raw(format!("cluster {cluster} reaches {} privately", m.journal.rds_instance_id)),
+        ]),
+        Line::raw(""),
+        Line::styled(" For changefeeds and DM use:", t.heading()),
+        field(t, "private link connection", w, q(&r.private_link_connection_id)),
+        field(t, "endpoint", w, q(&r.endpoint_id)),
+        Line::raw(""),
+        Line::styled(" Created or adopted (tagged tilink:setup-id):", t.heading()),
+        field(t, "endpoint service", w, q(&r.endpoint_service_name)),
+        field(t, "NLB · listener", w, format!("{} · {}", q(&r.load_balancer_id), q(&r.listener_id))),
+        field(t, "server group", w, q(&r.server_group_id)),
+        field(t, "RDS allowlist group", w, q(&r.allowlist_group)),
+        field(t, "setup id", w, sid.clone()),
+        Line::raw(""),
+        Line::styled(" Next:", t.heading()),
+        Line::styled(format!("   tilink doctor --cluster-id {cluster}"), t.value()),
+        Line::styled(format!("   tilink teardown --cluster-id {cluster} --setup {sid}"), t.value()),
+        Line::styled(format!("   tilink export terraform --cluster-id {cluster} --setup {sid}"), t.value()),
+    ];
+    f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
+}

@@ -1,0 +1,109 @@
+//! The frame around every screen: header with progress, body, note, key hints, and the
+//! help and stop-confirmation overlays. Reads only the model.
+
+use super::app::{App, Screen};
+use super::keymap::BINDINGS;
+use super::screens;
+use super::widgets::theme::Theme;
+use super::widgets::{centered, hints};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+
+/// Smallest usable terminal.
+pub const MIN_WIDTH: u16 = 60;
+/// Smallest usable terminal.
+pub const MIN_HEIGHT: u16 = 16;
+
+/// Draws the whole wizard.
+pub fn draw(f: &mut Frame, app: &App) {
+    let t = Theme::new(app.opts.no_color);
+    let area = f.area();
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        let msg = vec![
+            Line::styled("tilink needs a bigger terminal", t.heading()),
+            Line::raw(format!("{}×{} now; at least {MIN_WIDTH}×{MIN_HEIGHT} (80×24 or more is best).", area.width, area.height)),
+            Line::raw("Enlarge the window; q quits."),
+        ];
+        f.render_widget(Paragraph::new(msg).wrap(Wrap { trim: false }), area);
+        return;
+    }
+    let [header, body, note, footer] = Layout::vertical([
+        Constraint::Length(2),
+        Constraint::Min(4),
+        Constraint::Length(1),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+
+    // Header: product, step, progress dots.
+    let n = app.screen.number();
+    let dots: String = Screen::ALL
+        .iter()
+        .map(|s| if *s < app.screen { '●' } else if *s == app.screen { '◉' } else { '○' })
+        .collect();
+    let mode = if app.opts.sandbox { "tilink sandbox" } else { "tilink setup" };
+    let head = Line::from(vec![
+        Span::styled(format!(" {mode} "), t.heading()),
+        Span::styled("· ", t.dim()),
+        Span::raw(format!("step {n}/{} ", Screen::ALL.len())),
+        Span::styled(app.screen.title().to_string(), t.heading()),
+        Span::raw("  "),
+        Span::styled(dots, t.dim()),
+    ]);
+    f.render_widget(
+        Paragraph::new(head).block(Block::default().borders(Borders::BOTTOM).border_style(t.dim())),
+        header,
+    );
+
+    screens::draw(f, body, app, &t);
+
+    if let Some(msg) = &app.note {
+        f.render_widget(Paragraph::new(Line::styled(format!(" {msg}"), t.warn())), note);
+    }
+    f.render_widget(Paragraph::new(hints(&t, &screens::hints(app))), footer);
+
+    if app.help {
+        let w = area.width.saturating_sub(8).min(84);
+        let h = area.height.saturating_sub(4).min(18);
+        let r = centered(area, w, h);
+        let mut lines = vec![
+            Line::styled(app.screen.title().to_string(), t.heading()),
+            Line::raw(screens::help(app.screen)),
+            Line::raw(""),
+        ];
+        for (k, what) in BINDINGS {
+            lines.push(Line::from(vec![Span::styled(format!("{k:<11}"), t.key()), Span::raw(*what)]));
+        }
+        f.render_widget(Clear, r);
+        f.render_widget(
+            Paragraph::new(lines)
+                .wrap(Wrap { trim: false })
+                .block(Block::bordered().title(Span::styled(" Help (? or Esc closes) ", t.heading()))),
+            r,
+        );
+    }
+    if app.confirm_quit {
+        let w = area.width.saturating_sub(8).min(72);
+        let r = centered(area, w, 8);
+        let sid = app.setup_id().unwrap_or("<setup-id>");
+        let lines = vec![
+            Line::styled("Stop provisioning?", t.heading()),
+            Line::raw("Resources created so far stay, and every id is in the journal."),
+            Line::from(vec![Span::raw("Resume later: "), Span::styled(format!("tilink setup --resume {sid}"), t.value())]),
+            Line::raw(""),
+            Line::from(vec![
+                Span::styled("y", t.key()),
+                Span::raw(" stop now · "),
+                Span::styled("n / Esc / Enter", t.key()),
+                Span::raw(" keep going"),
+            ]),
+        ];
+        f.render_widget(Clear, r);
+        f.render_widget(
+            Paragraph::new(lines).wrap(Wrap { trim: false }).block(Block::bordered().border_style(t.warn())),
+            r,
+        );
+    }
+}

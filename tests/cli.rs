@@ -1,0 +1,158 @@
+//! The real binary: help texts, the JSON contracts, exit codes, the credential message.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+
+fn bin() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_tilink"));
+    // A clean environment: no credentials, no real HOME, a private state dir.
+    c.env_clear();
+    c.env("PATH", std::env::var("PATH").unwrap_or_default());
+    c.env("HOME", std::env::temp_dir().join("tilink-cli-test-home"));
+    c.env("TILINK_NO_KEYRING", "true");
+    c.stdin(Stdio::null());
+    c
+}
+
+#[test]
+fn every_subcommand_answers_help() {
+    for sub in ["setup", "sandbox", "sim", "doctor", "teardown", "policy", "export", "completions"] {
+        let out = bin().args([sub, "--help"]).output().unwrap();
+        assert!(out.status.success(), "{sub} --help failed");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.len() > 200 && text.contains("Usage"), "{sub}: {text}");
+    }
+    let out = bin().arg("--help").output().unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Exit codes"));
+}
+
+#[test]
+fn doctor_without_credentials_names_every_place_looked() {
+    let out = bin().args(["doctor", "--cluster-id", "123"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let err = String::from_utf8_lossy(&out.stderr);
+    for needle in ["ALIBABA_CLOUD_ACCESS_KEY_ID", "ALIBABA_CLOUD_ACCESS_KEY_SECRET", ".aliyun/config.json", "sandbox"] {
+        assert!(err.contains(needle), "missing {needle} in: {err}");
+    }
+    assert!(!err.contains("panicked"));
+}
+
+#[test]
+fn setup_without_a_terminal_points_to_non_interactive() {
+    let out = bin().arg("setup").output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--non-interactive"));
+}
+
+#[test]
+fn non_interactive_names_the_missing_flag_and_env() {
+    let out = bin()
+        .args(["setup", "--non-interactive", "--rds-instance", "rm-1"])
+        .env("ALIBABA_CLOUD_ACCESS_KEY_ID", "x")
+        .env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "y")
+        .env("TIDBCLOUD_PUBLIC_KEY", "p")
+        .env("TIDBCLOUD_PRIVATE_KEY", "q")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--cluster-id") && err.contains("TILINK_CLUSTER_ID"), "{err}");
+}
+
+#[test]
+fn sandbox_non_interactive_prints_the_setup_contract() {
+    let state = tempfile::tempdir().unwrap();
+    let out = bin()
+        .args(["sandbox", "--non-interactive", "--time-scale", "0.01", "-o", "json"])
+        .env("TILINK_STATE_DIR", state.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON object on stdout");
+    for k in ["setup_id", "region", "zones", "resources", "state", "api_calls", "elapsed_ms"] {
+        assert!(v.get(k).is_some(), "missing {k}: {v}");
+    }
+    for k in ["server_group_id", "load_balancer_id", "listener_id", "endpoint_service_id", "endpoint_service_name", "private_link_connection_id", "endpoint_id"] {
+        assert!(v["resources"][k].as_str().is_some_and(|s| !s.is_empty()), "missing resources.{k}: {v}");
+    }
+    assert_eq!(v["state"], "ACTIVE");
+    // The journal is private and holds no secrets.
+    let entries: Vec<_> = std::fs::read_dir(state.path().join("setups")).unwrap().flatten().collect();
+    assert_eq!(entries.len(), 1);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(entries[0].metadata().unwrap().permissions().mode() & 0o777, 0o600);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn doctor_binary_prints_the_contract_and_exit_codes() {
+    let w = common::world().await;
+    let m = w.setup().await;
+    let plc = m.journal.resources.private_link_connection_id.clone().unwrap();
+    let run = |extra: &[&str]| {
+        let mut c = bin();
+        c.args(["doctor", "--cluster-id", &w.m.cluster_id, "-o", "json"]).args(extra);
+        c.env("TILINK_ALIBABA_ENDPOINT", &w.m.alibaba_endpoint)
+            .env("TILINK_TIDB_ENDPOINT", &w.m.tidb_endpoint)
+            .env("ALIBABA_CLOUD_ACCESS_KEY_ID", &w.m.alibaba_access_key_id)
+            .env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", &w.m.alibaba_access_key_secret)
+            .env("TIDBCLOUD_PUBLIC_KEY", &w.m.tidb_public_key)
+            .env("TIDBCLOUD_PRIVATE_KEY", &w.m.tidb_private_key);
+        c.output().unwrap()
+    };
+    let out = tokio::task::block_in_place(|| run(&["--connection", &plc]));
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["healthy"], true);
+    let checks = v["checks"].as_array().unwrap();
+    assert_eq!(checks.len(), 17);
+    for c in checks {
+        for k in ["id", "status", "title", "detail", "evidence", "fix"] {
+            assert!(c.get(k).is_some(), "check lacks {k}: {c}");
+        }
+    }
+    // Break it: the binary exits non-zero and names the check.
+    let svc = m.journal.resources.endpoint_service_id.clone().unwrap();
+    w.clients().aliyun.remove_user(&svc, &w.m.tidb_account_id).await.unwrap();
+    let out = tokio::task::block_in_place(|| run(&[]));
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["healthy"], false);
+    assert!(v["checks"].as_array().unwrap().iter().any(|c| c["id"] == "service-whitelist" && c["status"] == "fail"));
+    // Secrets never appear in what the binary writes.
+    let all = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(!all.contains(&w.m.alibaba_access_key_secret) && !all.contains(&w.m.tidb_private_key));
+    // --fix --yes repairs it.
+    let out = tokio::task::block_in_place(|| run(&["--fix", "--yes"]));
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
+fn sim_prints_one_manifest_line() {
+    let mut child = bin().args(["sim", "--listen", "127.0.0.1:0"]).stdout(Stdio::piped()).spawn().unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    let v: serde_json::Value = serde_json::from_str(&line).unwrap();
+    for k in ["alibaba_endpoint", "tidb_endpoint", "alibaba_access_key_id", "alibaba_access_key_secret", "tidb_public_key", "tidb_private_key", "region", "cluster_id", "rds_instance_id", "tidb_account_id"] {
+        assert!(v[k].as_str().is_some_and(|s| !s.is_empty()), "manifest lacks {k}");
+    }
+    assert!(v["alibaba_endpoint"].as_str().unwrap().starts_with("http://127.0.0.1:"));
+}
+
+#[test]
+fn policy_is_json_without_wildcards() {
+    let out = bin().args(["policy"]).output().unwrap();
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["Version"], "1");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(!text.contains(":*\""));
+    let out = bin().args(["policy", "--for", "doctor"]).output().unwrap();
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("CreateLoadBalancer"));
+}
