@@ -8,7 +8,10 @@ async fn main() -> anyhow::Result<()> {
     let mut opts = SimOptions::default();
     let mut args = std::env::args().skip(1).filter(|a| a != "sim");
     while let Some(a) = args.next() {
-        let mut val = || args.next().ok_or_else(|| anyhow::anyhow!("{a} needs a value"));
+        let mut val = || {
+            args.next()
+                .ok_or_else(|| anyhow::anyhow!("{a} needs a value"))
+        };
         match a.as_str() {
             "--listen" => opts.listen = val()?.parse()?,
             "--seed" => opts.seed = val()?.parse()?,

@@ -14,7 +14,11 @@ pub struct Clock {
 impl Clock {
     /// A clock whose delays are multiplied by `scale` (0.05 = twenty times faster).
     pub fn new(scale: f64) -> Self {
-        let scale = if scale.is_finite() && scale >= 0.0 { scale } else { 1.0 };
+        let scale = if scale.is_finite() && scale >= 0.0 {
+            scale
+        } else {
+            1.0
+        };
         Clock { scale }
     }
 

@@ -42,7 +42,9 @@ fn md5_hex(s: &str) -> String {
 /// Parses `Digest k=v, k="v, with comma"` into a map (keys lowercase).
 pub fn parse_authorization(value: &str) -> Option<HashMap<String, String>> {
     let rest = value.trim();
-    let rest = rest.strip_prefix("Digest").or_else(|| rest.strip_prefix("digest"))?;
+    let rest = rest
+        .strip_prefix("Digest")
+        .or_else(|| rest.strip_prefix("digest"))?;
     let mut out = HashMap::new();
     let mut chars = rest.chars().peekable();
     loop {
@@ -91,16 +93,28 @@ pub fn parse_authorization(value: &str) -> Option<HashMap<String, String>> {
 impl DigestStore {
     /// A store whose nonces come from a seeded RNG.
     pub fn new(seed: u64) -> Self {
-        DigestStore { nonces: HashMap::new(), rng: fastrand::Rng::with_seed(seed ^ 0xd16e57) }
+        DigestStore {
+            nonces: HashMap::new(),
+            rng: fastrand::Rng::with_seed(seed ^ 0xd16e57),
+        }
     }
 
     /// Issues a nonce and returns the `WWW-Authenticate` value.
     pub fn challenge(&mut self, stale: bool, now: Instant) -> String {
         if self.nonces.len() > 10_000 {
-            self.nonces.retain(|_, n| now.duration_since(n.issued) < NONCE_TTL);
+            self.nonces
+                .retain(|_, n| now.duration_since(n.issued) < NONCE_TTL);
         }
-        let nonce: String = (0..32).map(|_| char::from(b"0123456789abcdef"[self.rng.usize(0..16)])).collect();
-        self.nonces.insert(nonce.clone(), NonceState { issued: now, used_nc: HashSet::new() });
+        let nonce: String = (0..32)
+            .map(|_| char::from(b"0123456789abcdef"[self.rng.usize(0..16)]))
+            .collect();
+        self.nonces.insert(
+            nonce.clone(),
+            NonceState {
+                issued: now,
+                used_nc: HashSet::new(),
+            },
+        );
         format!(
             "Digest realm=\"{REALM}\", domain=\"\", nonce=\"{nonce}\", algorithm=MD5, qop=\"auth\", stale={}",
             if stale { "true" } else { "false" }
@@ -117,7 +131,9 @@ impl DigestStore {
         keys: &[(String, String)],
         now: Instant,
     ) -> Result<String, DigestError> {
-        let f = header.and_then(parse_authorization).ok_or(DigestError::Unauthorized)?;
+        let f = header
+            .and_then(parse_authorization)
+            .ok_or(DigestError::Unauthorized)?;
         let get = |k: &str| f.get(k).map(String::as_str);
         let (Some(user), Some(nonce), Some(resp), Some(duri)) =
             (get("username"), get("nonce"), get("response"), get("uri"))
@@ -147,7 +163,10 @@ impl DigestStore {
                     return Err(DigestError::Unauthorized);
                 };
                 let n = u64::from_str_radix(nc, 16).map_err(|_| DigestError::Unauthorized)?;
-                (md5_hex(&format!("{ha1}:{nonce}:{nc}:{cnonce}:{qop}:{ha2}")), Some(n))
+                (
+                    md5_hex(&format!("{ha1}:{nonce}:{nc}:{cnonce}:{qop}:{ha2}")),
+                    Some(n),
+                )
             }
             None => (md5_hex(&format!("{ha1}:{nonce}:{ha2}")), None),
         };
@@ -193,25 +212,94 @@ mod tests {
         let keys = vec![("PUB".to_string(), "PRIV".to_string())];
         let mut s = DigestStore::new(1);
         let now = Instant::now();
-        assert_eq!(s.verify(None, "GET", "/v1beta1/clusters", &keys, now), Err(DigestError::Unauthorized));
+        assert_eq!(
+            s.verify(None, "GET", "/v1beta1/clusters", &keys, now),
+            Err(DigestError::Unauthorized)
+        );
         let nonce = nonce_of(&s.challenge(false, now));
         let uri = "/v1beta1/clusters?pageSize=10";
-        assert_eq!(s.verify(Some(&auth("PUB", "PRIV", &nonce, 1, uri)), "GET", uri, &keys, now).unwrap(), "PUB");
+        assert_eq!(
+            s.verify(
+                Some(&auth("PUB", "PRIV", &nonce, 1, uri)),
+                "GET",
+                uri,
+                &keys,
+                now
+            )
+            .unwrap(),
+            "PUB"
+        );
         // Reuse with a new nc is fine; a replayed nc is not.
-        assert!(s.verify(Some(&auth("PUB", "PRIV", &nonce, 2, uri)), "GET", uri, &keys, now).is_ok());
-        assert_eq!(s.verify(Some(&auth("PUB", "PRIV", &nonce, 2, uri)), "GET", uri, &keys, now), Err(DigestError::Replay));
+        assert!(
+            s.verify(
+                Some(&auth("PUB", "PRIV", &nonce, 2, uri)),
+                "GET",
+                uri,
+                &keys,
+                now
+            )
+            .is_ok()
+        );
+        assert_eq!(
+            s.verify(
+                Some(&auth("PUB", "PRIV", &nonce, 2, uri)),
+                "GET",
+                uri,
+                &keys,
+                now
+            ),
+            Err(DigestError::Replay)
+        );
         // Wrong password, wrong uri.
-        assert_eq!(s.verify(Some(&auth("PUB", "nope", &nonce, 3, uri)), "GET", uri, &keys, now), Err(DigestError::Unauthorized));
-        assert_eq!(s.verify(Some(&auth("PUB", "PRIV", &nonce, 4, "/x")), "GET", uri, &keys, now), Err(DigestError::Unauthorized));
+        assert_eq!(
+            s.verify(
+                Some(&auth("PUB", "nope", &nonce, 3, uri)),
+                "GET",
+                uri,
+                &keys,
+                now
+            ),
+            Err(DigestError::Unauthorized)
+        );
+        assert_eq!(
+            s.verify(
+                Some(&auth("PUB", "PRIV", &nonce, 4, "/x")),
+                "GET",
+                uri,
+                &keys,
+                now
+            ),
+            Err(DigestError::Unauthorized)
+        );
         // Unknown and expired nonces are stale.
-        assert_eq!(s.verify(Some(&auth("PUB", "PRIV", "feedface", 1, uri)), "GET", uri, &keys, now), Err(DigestError::Stale));
+        assert_eq!(
+            s.verify(
+                Some(&auth("PUB", "PRIV", "feedface", 1, uri)),
+                "GET",
+                uri,
+                &keys,
+                now
+            ),
+            Err(DigestError::Stale)
+        );
         let later = now + NONCE_TTL + Duration::from_secs(1);
-        assert_eq!(s.verify(Some(&auth("PUB", "PRIV", &nonce, 9, uri)), "GET", uri, &keys, later), Err(DigestError::Stale));
+        assert_eq!(
+            s.verify(
+                Some(&auth("PUB", "PRIV", &nonce, 9, uri)),
+                "GET",
+                uri,
+                &keys,
+                later
+            ),
+            Err(DigestError::Stale)
+        );
     }
 
     #[test]
     fn parses_quoted_commas() {
-        let m = parse_authorization(r#"Digest username="a", uri="/x?a=1,2", qop=auth, nc=00000001"#).unwrap();
+        let m =
+            parse_authorization(r#"Digest username="a", uri="/x?a=1,2", qop=auth, nc=00000001"#)
+                .unwrap();
         assert_eq!(m["uri"], "/x?a=1,2");
         assert_eq!(m["nc"], "00000001");
     }

@@ -88,10 +88,12 @@ impl SimHandle {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
-        if let Some(mut task) = self.task.take() {
-            if tokio::time::timeout(std::time::Duration::from_secs(2), &mut task).await.is_err() {
-                task.abort();
-            }
+        if let Some(mut task) = self.task.take()
+            && tokio::time::timeout(std::time::Duration::from_secs(2), &mut task)
+                .await
+                .is_err()
+        {
+            task.abort();
         }
     }
 }
@@ -149,7 +151,12 @@ pub async fn start(opts: SimOptions) -> anyhow::Result<SimHandle> {
             tracing::error!("simulator server stopped: {e}");
         }
     });
-    Ok(SimHandle { addr, manifest, shutdown: Some(tx), task: Some(task) })
+    Ok(SimHandle {
+        addr,
+        manifest,
+        shutdown: Some(tx),
+        task: Some(task),
+    })
 }
 
 /// For `tilink sim`: starts, prints the manifest as one JSON line on stdout, and serves

@@ -20,7 +20,13 @@ pub fn parse_ip(s: &str) -> Option<u32> {
 
 /// Formats an IPv4 address.
 pub fn fmt_ip(ip: u32) -> String {
-    format!("{}.{}.{}.{}", ip >> 24, (ip >> 16) & 255, (ip >> 8) & 255, ip & 255)
+    format!(
+        "{}.{}.{}.{}",
+        ip >> 24,
+        (ip >> 16) & 255,
+        (ip >> 8) & 255,
+        ip & 255
+    )
 }
 
 /// Parses `a.b.c.d/len` or a bare address (`/32`). Returns (network, prefix length).

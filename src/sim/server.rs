@@ -60,7 +60,8 @@ fn json_response(status: u16, ctype: &'static str, body: &impl serde::Serialize)
     let bytes = serde_json::to_vec(body).unwrap_or_else(|_| b"{}".to_vec());
     let mut r = Response::new(Body::from(bytes));
     *r.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(ctype));
+    r.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(ctype));
     r
 }
 
@@ -84,8 +85,17 @@ async fn pre_delay(s: &Shared) {
 }
 
 fn request_id(rng: &mut fastrand::Rng) -> String {
-    let h: String = (0..32).map(|_| char::from(b"0123456789ABCDEF"[rng.usize(0..16)])).collect();
-    format!("{}-{}-{}-{}-{}", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32])
+    let h: String = (0..32)
+        .map(|_| char::from(b"0123456789ABCDEF"[rng.usize(0..16)]))
+        .collect();
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..32]
+    )
 }
 
 fn ali_error(e: &AliError, product: Option<Product>, region: &str, rid: &str) -> Response {
@@ -106,44 +116,84 @@ async fn alibaba_handler(
     body: Bytes,
 ) -> Response {
     let query = uri.query().map(sign::parse_form).unwrap_or_default();
-    let ctype = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
-    let form = if ctype.contains("x-www-form-urlencoded") || (ctype.is_empty() && !body.is_empty()) {
-        std::str::from_utf8(&body).map(sign::parse_form).unwrap_or_default()
+    let ctype = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let form = if ctype.contains("x-www-form-urlencoded") || (ctype.is_empty() && !body.is_empty())
+    {
+        std::str::from_utf8(&body)
+            .map(sign::parse_form)
+            .unwrap_or_default()
     } else {
         vec![]
     };
     let hdrs: Vec<(String, String)> = headers
         .iter()
-        .map(|(k, v)| (k.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+        .map(|(k, v)| {
+            (
+                k.as_str().to_string(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
         .collect();
     let hdr = |n: &str| hdrs.iter().find(|(k, _)| k == n).map(|(_, v)| v.clone());
-    let param = |n: &str| query.iter().chain(form.iter()).find(|(k, _)| k == n).map(|(_, v)| v.clone());
-    let action = hdr("x-acs-action").or_else(|| param("Action")).unwrap_or_default();
-    let version = hdr("x-acs-version").or_else(|| param("Version")).unwrap_or_default();
+    let param = |n: &str| {
+        query
+            .iter()
+            .chain(form.iter())
+            .find(|(k, _)| k == n)
+            .map(|(_, v)| v.clone())
+    };
+    let action = hdr("x-acs-action")
+        .or_else(|| param("Action"))
+        .unwrap_or_default();
+    let version = hdr("x-acs-version")
+        .or_else(|| param("Version"))
+        .unwrap_or_default();
     let product = Product::from_version(&version);
     let region = param("RegionId").unwrap_or_else(|| super::world::REGION.to_string());
 
     pre_delay(&s).await;
     let (fault, rid) = {
         let mut g = s.lock();
-        let name = if action.is_empty() { "(no action)".to_string() } else { action.clone() };
-        let f = g.control.on_call(&name, false, action.starts_with("List") || action.starts_with("Describe"));
+        let name = if action.is_empty() {
+            "(no action)".to_string()
+        } else {
+            action.clone()
+        };
+        let f = g.control.on_call(
+            &name,
+            false,
+            action.starts_with("List") || action.starts_with("Describe"),
+        );
         (f, request_id(&mut g.req_rng))
     };
     let mut hide_recent = None;
     match fault {
         Some(Fault::Drop) => return dropped(),
         Some(Fault::Throttle { retry_after_ms }) => {
-            let mut e = AliError::bad("Throttling.User", "Request was denied due to user flow control.");
+            let mut e = AliError::bad(
+                "Throttling.User",
+                "Request was denied due to user flow control.",
+            );
             e.retry_after_ms = retry_after_ms;
             return ali_error(&e, product, &region, &rid);
         }
         Some(Fault::Unavailable) | Some(Fault::RateLimited) => {
-            let e = AliError::new(503, "ServiceUnavailable", "The request has failed due to a temporary failure of the server.");
+            let e = AliError::new(
+                503,
+                "ServiceUnavailable",
+                "The request has failed due to a temporary failure of the server.",
+            );
             return ali_error(&e, product, &region, &rid);
         }
         Some(Fault::Internal) => {
-            let e = AliError::new(500, "InternalError", "The request processing has failed due to some unknown error.");
+            let e = AliError::new(
+                500,
+                "InternalError",
+                "The request processing has failed due to some unknown error.",
+            );
             return ali_error(&e, product, &region, &rid);
         }
         Some(Fault::Slow(d)) => tokio::time::sleep(d).await,
@@ -151,10 +201,26 @@ async fn alibaba_handler(
         None => {}
     }
     if action.is_empty() {
-        return ali_error(&AliError::bad("MissingParameter", "The input parameter \"Action\" that is mandatory for processing this request is not supplied."), product, &region, &rid);
+        return ali_error(
+            &AliError::bad(
+                "MissingParameter",
+                "The input parameter \"Action\" that is mandatory for processing this request is not supplied.",
+            ),
+            product,
+            &region,
+            &rid,
+        );
     }
     if version.is_empty() {
-        return ali_error(&AliError::bad("MissingParameter", "The input parameter \"Version\" that is mandatory for processing this request is not supplied."), product, &region, &rid);
+        return ali_error(
+            &AliError::bad(
+                "MissingParameter",
+                "The input parameter \"Version\" that is mandatory for processing this request is not supplied.",
+            ),
+            product,
+            &region,
+            &rid,
+        );
     }
     let mut g = s.lock();
     let inner = &mut *g;
@@ -166,7 +232,12 @@ async fn alibaba_handler(
         headers: &hdrs,
         body: &body,
     };
-    let caller = match verify(&req, &inner.world.keys, &mut inner.nonces, SystemTime::now()) {
+    let caller = match verify(
+        &req,
+        &inner.world.keys,
+        &mut inner.nonces,
+        SystemTime::now(),
+    ) {
         Ok(k) => k.clone(),
         Err(e) => return ali_error(&e, product, &region, &rid),
     };
@@ -175,8 +246,16 @@ async fn alibaba_handler(
     };
     let now = inner.world.clock.now();
     inner.world.tick(now);
-    let params = Params { pairs: query.iter().chain(form.iter()).cloned().collect(), product };
-    let ctx = Ctx { now, request_id: &rid, caller: &caller, hide_recent };
+    let params = Params {
+        pairs: query.iter().chain(form.iter()).cloned().collect(),
+        product,
+    };
+    let ctx = Ctx {
+        now,
+        request_id: &rid,
+        caller: &caller,
+        hide_recent,
+    };
     match alibaba::dispatch(&mut inner.world, &ctx, product, &action, &params) {
         Ok(v) => json_response(200, ALI_JSON, &v),
         Err(e) => ali_error(&e, Some(product), &region, &rid),
@@ -188,7 +267,11 @@ fn tidb_error(e: &TidbError) -> Response {
 }
 
 fn unauthorized(challenge: String) -> Response {
-    let mut r = json_response(401, TIDB_JSON, &json!({"code": 16, "message": "Unauthorized: the API key is missing or invalid", "details": []}));
+    let mut r = json_response(
+        401,
+        TIDB_JSON,
+        &json!({"code": 16, "message": "Unauthorized: the API key is missing or invalid", "details": []}),
+    );
     if let Ok(v) = HeaderValue::from_str(&challenge) {
         r.headers_mut().insert(header::WWW_AUTHENTICATE, v);
     }
@@ -204,25 +287,44 @@ async fn tidb_handler(
 ) -> Response {
     pre_delay(&s).await;
     let path = uri.path().to_string();
-    let fault = s.lock().control.on_call(&tidb::template(method.as_str(), &path), true, method == Method::GET);
+    let fault = s.lock().control.on_call(
+        &tidb::template(method.as_str(), &path),
+        true,
+        method == Method::GET,
+    );
     let mut hide_recent = None;
     match fault {
         Some(Fault::Drop) => return dropped(),
         Some(Fault::RateLimited) | Some(Fault::Throttle { .. }) => {
-            let mut r = json_response(429, TIDB_JSON, &json!({"details": [], "code": 49900007,
-                "message": "The request exceeded the limit of 100 times per apikey per minute. For more information, see the API documentation."}));
+            let mut r = json_response(
+                429,
+                TIDB_JSON,
+                &json!({"details": [], "code": 49900007,
+                "message": "The request exceeded the limit of 100 times per apikey per minute. For more information, see the API documentation."}),
+            );
             let h = r.headers_mut();
             h.insert("X-Ratelimit-Limit-Minute", HeaderValue::from_static("100"));
-            h.insert("X-Ratelimit-Remaining-Minute", HeaderValue::from_static("0"));
+            h.insert(
+                "X-Ratelimit-Remaining-Minute",
+                HeaderValue::from_static("0"),
+            );
             h.insert("X-Ratelimit-Reset", HeaderValue::from_static("1"));
             h.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
             return r;
         }
         Some(Fault::Unavailable) => {
-            return tidb_error(&TidbError { status: 503, code: 14, message: "service unavailable".into() });
+            return tidb_error(&TidbError {
+                status: 503,
+                code: 14,
+                message: "service unavailable".into(),
+            });
         }
         Some(Fault::Internal) => {
-            return tidb_error(&TidbError { status: 500, code: 13, message: "internal error".into() });
+            return tidb_error(&TidbError {
+                status: 500,
+                code: 13,
+                message: "internal error".into(),
+            });
         }
         Some(Fault::Slow(d)) => tokio::time::sleep(d).await,
         Some(Fault::Eventual(d)) => hide_recent = Some(d),
@@ -231,23 +333,47 @@ async fn tidb_handler(
     let mut g = s.lock();
     let inner = &mut *g;
     let now = inner.world.clock.now();
-    let auth = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
-    let uri_str = uri.path_and_query().map(|p| p.as_str().to_string()).unwrap_or_else(|| path.clone());
-    let public_key = match inner.digest.verify(auth, method.as_str(), &uri_str, &inner.world.tidb_keys, now) {
-        Ok(k) => k,
-        Err(DigestError::Stale) => return unauthorized(inner.digest.challenge(true, now)),
-        Err(_) => return unauthorized(inner.digest.challenge(false, now)),
-    };
+    let auth = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    let uri_str = uri
+        .path_and_query()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_else(|| path.clone());
+    let public_key =
+        match inner
+            .digest
+            .verify(auth, method.as_str(), &uri_str, &inner.world.tidb_keys, now)
+        {
+            Ok(k) => k,
+            Err(DigestError::Stale) => return unauthorized(inner.digest.challenge(true, now)),
+            Err(_) => return unauthorized(inner.digest.challenge(false, now)),
+        };
     inner.world.tick(now);
-    let ctx = TidbCtx { now, public_key: &public_key, hide_recent };
-    match tidb::handle(&mut inner.world, &ctx, method.as_str(), &path, uri.query().unwrap_or(""), &body) {
+    let ctx = TidbCtx {
+        now,
+        public_key: &public_key,
+        hide_recent,
+    };
+    match tidb::handle(
+        &mut inner.world,
+        &ctx,
+        method.as_str(),
+        &path,
+        uri.query().unwrap_or(""),
+        &body,
+    ) {
         Ok(v) => json_response(200, TIDB_JSON, &v),
         Err(e) => tidb_error(&e),
     }
 }
 
 async fn fallback(uri: Uri) -> Response {
-    json_response(404, TIDB_JSON, &json!({"code": 5, "message": format!("no route for {}", uri.path()), "details": []}))
+    json_response(
+        404,
+        TIDB_JSON,
+        &json!({"code": 5, "message": format!("no route for {}", uri.path()), "details": []}),
+    )
 }
 
 async fn admin_state(State(s): State<Arc<Shared>>) -> Response {
@@ -256,7 +382,10 @@ async fn admin_state(State(s): State<Arc<Shared>>) -> Response {
     g.world.tick(now);
     let mut v = g.world.snapshot(now);
     if let Some(o) = v.as_object_mut() {
-        o.insert("manifest".into(), serde_json::to_value(&s.manifest).unwrap_or(Value::Null));
+        o.insert(
+            "manifest".into(),
+            serde_json::to_value(&s.manifest).unwrap_or(Value::Null),
+        );
     }
     json_response(200, TIDB_JSON, &v)
 }
@@ -287,7 +416,11 @@ async fn admin_faults(State(s): State<Arc<Shared>>, body: Bytes) -> Response {
             None => return bad_admin("stall_ms must be a non-negative integer"),
         }
     }
-    json_response(200, TIDB_JSON, &json!({"rate": g.control.fault_rate, "stall_ms": g.control.stall_ms}))
+    json_response(
+        200,
+        TIDB_JSON,
+        &json!({"rate": g.control.fault_rate, "stall_ms": g.control.stall_ms}),
+    )
 }
 
 async fn admin_inject(State(s): State<Arc<Shared>>, body: Bytes) -> Response {
@@ -302,42 +435,78 @@ async fn admin_inject(State(s): State<Arc<Shared>>, body: Bytes) -> Response {
     let s_ = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
     match v.get("kind").and_then(Value::as_str).unwrap_or_default() {
         "foreign-connection" | "plc-connection-unknown-endpoint" => {
-            let Some(sid) = s_("service_id") else { return bad_admin("service_id is required") };
-            let Some(svc) = w.services.iter().find(|x| x.id == sid) else { return bad_admin("unknown service_id") };
-            let zones: Vec<(String, String)> = svc.resources.iter().map(|r| (r.zone.clone(), r.id.clone())).collect();
+            let Some(sid) = s_("service_id") else {
+                return bad_admin("service_id is required");
+            };
+            let Some(svc) = w.services.iter().find(|x| x.id == sid) else {
+                return bad_admin("unknown service_id");
+            };
+            let zones: Vec<(String, String)> = svc
+                .resources
+                .iter()
+                .map(|r| (r.zone.clone(), r.id.clone()))
+                .collect();
             let owner = if v["kind"] == "foreign-connection" {
                 v.get("owner_id")
-                    .and_then(|o| o.as_u64().or_else(|| o.as_str().and_then(|s| s.parse().ok())))
+                    .and_then(|o| {
+                        o.as_u64()
+                            .or_else(|| o.as_str().and_then(|s| s.parse().ok()))
+                    })
                     .unwrap_or(1_111_222_233_334_444)
             } else {
                 w.tidb_account_id
             };
             let c = w.new_connection(&sid, owner, &zones, now, false);
-            let out = json!({"endpoint_id": c.endpoint_id, "owner_id": c.owner_id, "service_id": sid});
+            let out =
+                json!({"endpoint_id": c.endpoint_id, "owner_id": c.owner_id, "service_id": sid});
             w.connections.push(c);
             json_response(200, TIDB_JSON, &out)
         }
         "rds-ip-change" => {
-            let Some(id) = s_("instance_id") else { return bad_admin("instance_id is required") };
-            let Some(i) = w.rds.iter().position(|r| r.id == id) else { return bad_admin("unknown instance_id") };
+            let Some(id) = s_("instance_id") else {
+                return bad_admin("instance_id is required");
+            };
+            let Some(i) = w.rds.iter().position(|r| r.id == id) else {
+                return bad_admin("unknown instance_id");
+            };
             let (vsw_id, old) = (w.rds[i].vswitch_id.clone(), w.rds[i].private_ip.clone());
-            let Some(vsw) = w.vswitches.iter_mut().find(|x| x.id == vsw_id) else { return bad_admin("instance has no vSwitch") };
-            let Some(new_ip) = vsw.allocate() else { return bad_admin("no free address in the vSwitch") };
+            let Some(vsw) = w.vswitches.iter_mut().find(|x| x.id == vsw_id) else {
+                return bad_admin("instance has no vSwitch");
+            };
+            let Some(new_ip) = vsw.allocate() else {
+                return bad_admin("no free address in the vSwitch");
+            };
             vsw.release(&old);
             w.rds[i].private_ip = new_ip.clone();
-            json_response(200, TIDB_JSON, &json!({"instance_id": id, "old_ip": old, "new_ip": new_ip}))
+            json_response(
+                200,
+                TIDB_JSON,
+                &json!({"instance_id": id, "old_ip": old, "new_ip": new_ip}),
+            )
         }
         "rds-status" => {
-            let (Some(id), Some(st)) = (s_("instance_id"), s_("status")) else { return bad_admin("instance_id and status are required") };
-            let Some(r) = w.rds.iter_mut().find(|r| r.id == id) else { return bad_admin("unknown instance_id") };
+            let (Some(id), Some(st)) = (s_("instance_id"), s_("status")) else {
+                return bad_admin("instance_id and status are required");
+            };
+            let Some(r) = w.rds.iter_mut().find(|r| r.id == id) else {
+                return bad_admin("unknown instance_id");
+            };
             r.status = st.clone();
             json_response(200, TIDB_JSON, &json!({"instance_id": id, "status": st}))
         }
         "deny-action" => {
-            let (Some(ak), Some(action)) = (s_("access_key_id"), s_("action")) else { return bad_admin("access_key_id and action are required") };
-            let Some(k) = w.keys.iter_mut().find(|k| k.id == ak) else { return bad_admin("unknown access_key_id") };
+            let (Some(ak), Some(action)) = (s_("access_key_id"), s_("action")) else {
+                return bad_admin("access_key_id and action are required");
+            };
+            let Some(k) = w.keys.iter_mut().find(|k| k.id == ak) else {
+                return bad_admin("unknown access_key_id");
+            };
             k.denied_actions.insert(action.clone());
-            json_response(200, TIDB_JSON, &json!({"access_key_id": ak, "denied_actions": k.denied_actions}))
+            json_response(
+                200,
+                TIDB_JSON,
+                &json!({"access_key_id": ak, "denied_actions": k.denied_actions}),
+            )
         }
         "privatelink-closed" => {
             w.privatelink_open = false;

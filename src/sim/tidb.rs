@@ -23,19 +23,35 @@ pub struct TidbError {
 impl TidbError {
     /// 400 INVALID_ARGUMENT.
     pub fn invalid(msg: impl Into<String>) -> Self {
-        TidbError { status: 400, code: 3, message: msg.into() }
+        TidbError {
+            status: 400,
+            code: 3,
+            message: msg.into(),
+        }
     }
     /// 400 FAILED_PRECONDITION.
     pub fn precondition(msg: impl Into<String>) -> Self {
-        TidbError { status: 400, code: 9, message: msg.into() }
+        TidbError {
+            status: 400,
+            code: 9,
+            message: msg.into(),
+        }
     }
     /// 404 NOT_FOUND.
     pub fn not_found(msg: impl Into<String>) -> Self {
-        TidbError { status: 404, code: 5, message: msg.into() }
+        TidbError {
+            status: 404,
+            code: 5,
+            message: msg.into(),
+        }
     }
     /// The JSON body.
     pub fn body(&self) -> wire::Status {
-        wire::Status { code: self.code, message: self.message.clone(), details: vec![] }
+        wire::Status {
+            code: self.code,
+            message: self.message.clone(),
+            details: vec![],
+        }
     }
 }
 
@@ -47,7 +63,11 @@ pub struct TidbCtx<'a> {
 }
 
 fn ok<T: Serialize>(v: T) -> Result<Value, TidbError> {
-    serde_json::to_value(v).map_err(|e| TidbError { status: 500, code: 13, message: e.to_string() })
+    serde_json::to_value(v).map_err(|e| TidbError {
+        status: 500,
+        code: 13,
+        message: e.to_string(),
+    })
 }
 
 /// The stats key for a request: method plus the path template.
@@ -70,10 +90,18 @@ fn page_token(offset: usize) -> String {
 }
 
 fn parse_page(q: &[(String, String)], default: usize) -> Result<(usize, usize), TidbError> {
-    let get = |k: &str| q.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str()).filter(|v| !v.is_empty());
+    let get = |k: &str| {
+        q.iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.as_str())
+            .filter(|v| !v.is_empty())
+    };
     let size = match get("pageSize") {
         None => default,
-        Some(s) => s.parse::<i64>().map_err(|_| TidbError::invalid("pageSize must be an integer"))?.clamp(1, 100) as usize,
+        Some(s) => s
+            .parse::<i64>()
+            .map_err(|_| TidbError::invalid("pageSize must be an integer"))?
+            .clamp(1, 100) as usize,
     };
     let start = match get("pageToken") {
         None => 0,
@@ -88,8 +116,20 @@ fn parse_page(q: &[(String, String)], default: usize) -> Result<(usize, usize), 
 fn paginate<T>(items: Vec<T>, size: usize, start: usize) -> (Vec<T>, String, i64) {
     let total = items.len();
     let end = (start + size).min(total);
-    let next = if end < total { page_token(end) } else { String::new() };
-    (items.into_iter().skip(start).take(end.saturating_sub(start)).collect(), next, total as i64)
+    let next = if end < total {
+        page_token(end)
+    } else {
+        String::new()
+    };
+    (
+        items
+            .into_iter()
+            .skip(start)
+            .take(end.saturating_sub(start))
+            .collect(),
+        next,
+        total as i64,
+    )
 }
 
 /// Parses an AIP filter such as `region.provider=alicloud AND state=ACTIVE`.
@@ -100,7 +140,9 @@ fn parse_filter(f: &str) -> Result<Vec<(String, String)>, TidbError> {
         if part.is_empty() {
             continue;
         }
-        let (k, v) = part.split_once('=').ok_or_else(|| TidbError::invalid(format!("invalid filter expression `{part}`")))?;
+        let (k, v) = part
+            .split_once('=')
+            .ok_or_else(|| TidbError::invalid(format!("invalid filter expression `{part}`")))?;
         out.push((k.trim().to_string(), v.trim().trim_matches('"').to_string()));
     }
     Ok(out)
@@ -109,15 +151,27 @@ fn parse_filter(f: &str) -> Result<Vec<(String, String)>, TidbError> {
 fn cluster_matches(c: &wire::Cluster, filter: &[(String, String)]) -> Result<bool, TidbError> {
     for (k, v) in filter {
         let hit = match k.as_str() {
-            "region.provider" | "region.cloudProvider" => c.region.cloud_provider.eq_ignore_ascii_case(v),
+            "region.provider" | "region.cloudProvider" => {
+                c.region.cloud_provider.eq_ignore_ascii_case(v)
+            }
             "region.name" => c.region.name == *v,
             "state" => c.state.eq_ignore_ascii_case(v),
             "clusterId" => c.cluster_id == *v,
             "displayName" => c.display_name == *v,
             "clusterPlan" => c.cluster_plan.eq_ignore_ascii_case(v),
-            "projectId" => v.split(',').any(|p| c.labels.get("tidb.cloud/project").is_some_and(|x| x == p.trim())),
-            k if k.starts_with("labels.") => c.labels.get(&k["labels.".len()..]).is_some_and(|x| x == v),
-            other => return Err(TidbError::invalid(format!("unsupported filter field `{other}`"))),
+            "projectId" => v.split(',').any(|p| {
+                c.labels
+                    .get("tidb.cloud/project")
+                    .is_some_and(|x| x == p.trim())
+            }),
+            k if k.starts_with("labels.") => {
+                c.labels.get(&k["labels.".len()..]).is_some_and(|x| x == v)
+            }
+            other => {
+                return Err(TidbError::invalid(format!(
+                    "unsupported filter field `{other}`"
+                )));
+            }
         };
         if !hit {
             return Ok(false);
@@ -139,22 +193,34 @@ pub fn plc_wire(w: &World, p: &Plc, now: Instant) -> wire::PrivateLinkConnection
         create_time: p.create_time.clone(),
         update_time: Some(p.update_time.clone()),
         kind: p.kind.clone(),
-        alicloud_endpoint_service: (p.kind == wire::ALICLOUD_ENDPOINT_SERVICE).then(|| wire::AlicloudEndpointService {
-            name: p.service_name.clone(),
-            endpoint_id: p.endpoint_id.clone().unwrap_or_default(),
-            availability_zone_ids: p.az_ids.clone(),
+        alicloud_endpoint_service: (p.kind == wire::ALICLOUD_ENDPOINT_SERVICE).then(|| {
+            wire::AlicloudEndpointService {
+                name: p.service_name.clone(),
+                endpoint_id: p.endpoint_id.clone().unwrap_or_default(),
+                availability_zone_ids: p.az_ids.clone(),
+            }
         }),
-        aws_endpoint_service: (p.kind == wire::AWS_ENDPOINT_SERVICE).then(|| wire::AwsEndpointService {
-            name: p.service_name.clone(),
-            ..Default::default()
+        aws_endpoint_service: (p.kind == wire::AWS_ENDPOINT_SERVICE).then(|| {
+            wire::AwsEndpointService {
+                name: p.service_name.clone(),
+                ..Default::default()
+            }
         }),
         attached_domains: vec![],
     }
 }
 
 /// Handles one authenticated TiDB request. `path` starts with `/v1beta1/`.
-pub fn handle(w: &mut World, ctx: &TidbCtx<'_>, method: &str, path: &str, query: &str, body: &[u8]) -> Result<Value, TidbError> {
-    let q: Vec<(String, String)> = serde_urlencoded::from_str(query).map_err(|_| TidbError::invalid("malformed query string"))?;
+pub fn handle(
+    w: &mut World,
+    ctx: &TidbCtx<'_>,
+    method: &str,
+    path: &str,
+    query: &str,
+    body: &[u8],
+) -> Result<Value, TidbError> {
+    let q: Vec<(String, String)> = serde_urlencoded::from_str(query)
+        .map_err(|_| TidbError::invalid("malformed query string"))?;
     let rest = path.strip_prefix("/v1beta1/").unwrap_or_default();
     let segs: Vec<String> = rest
         .split('/')
@@ -176,10 +242,16 @@ pub fn handle(w: &mut World, ctx: &TidbCtx<'_>, method: &str, path: &str, query:
                 }
             }
             let (clusters, next, total) = paginate(items, size, start);
-            ok(wire::ListClustersResponse { clusters, next_page_token: next, total_size: total })
+            ok(wire::ListClustersResponse {
+                clusters,
+                next_page_token: next,
+                total_size: total,
+            })
         }
         ("GET", ["clusters", id]) => {
-            let c = w.cluster(id).ok_or_else(|| TidbError::not_found(format!("cluster {id} not found")))?;
+            let c = w
+                .cluster(id)
+                .ok_or_else(|| TidbError::not_found(format!("cluster {id} not found")))?;
             ok(&c.wire)
         }
         (_, ["clusters", id, seg]) if seg.contains(':') => {
@@ -188,28 +260,51 @@ pub fn handle(w: &mut World, ctx: &TidbCtx<'_>, method: &str, path: &str, query:
                 return Err(TidbError::not_found(format!("unknown method {seg}")));
             }
             if method != "GET" {
-                return Err(TidbError { status: 405, code: 12, message: "method not allowed".into() });
+                return Err(TidbError {
+                    status: 405,
+                    code: 12,
+                    message: "method not allowed".into(),
+                });
             }
-            let c = w.cluster(id).ok_or_else(|| TidbError::not_found(format!("cluster {id} not found")))?;
+            let c = w
+                .cluster(id)
+                .ok_or_else(|| TidbError::not_found(format!("cluster {id} not found")))?;
             if c.wire.cluster_plan != "ESSENTIAL" {
-                return Err(TidbError::precondition("private link connections are only available for Essential clusters"));
+                return Err(TidbError::precondition(
+                    "private link connections are only available for Essential clusters",
+                ));
             }
-            ok(wire::AvailabilityZones { account_id: c.plc_account.clone(), az_ids: c.plc_azs.clone() })
+            ok(wire::AvailabilityZones {
+                account_id: c.plc_account.clone(),
+                az_ids: c.plc_azs.clone(),
+            })
         }
         ("GET", ["clusters", id, "privateLinkConnections"]) => {
-            w.cluster(id).ok_or_else(|| TidbError::not_found(format!("cluster {id} not found")))?;
-            let state = q.iter().find(|(k, _)| k == "state").map(|(_, v)| v.clone()).filter(|v| !v.is_empty());
+            w.cluster(id)
+                .ok_or_else(|| TidbError::not_found(format!("cluster {id} not found")))?;
+            let state = q
+                .iter()
+                .find(|(k, _)| k == "state")
+                .map(|(_, v)| v.clone())
+                .filter(|v| !v.is_empty());
             let (size, start) = parse_page(&q, 10)?;
             let items: Vec<_> = w
                 .plcs
                 .iter()
                 .filter(|p| p.cluster_id == *id)
-                .filter(|p| ctx.hide_recent.is_none_or(|d| now.duration_since(p.created_at) >= d))
+                .filter(|p| {
+                    ctx.hide_recent
+                        .is_none_or(|d| now.duration_since(p.created_at) >= d)
+                })
                 .map(|p| plc_wire(w, p, now))
                 .filter(|p| state.as_ref().is_none_or(|s| *s == p.state))
                 .collect();
             let (plcs, next, total) = paginate(items, size, start);
-            ok(wire::ListPrivateLinkConnectionsResponse { private_link_connections: plcs, next_page_token: next, total_size: total })
+            ok(wire::ListPrivateLinkConnectionsResponse {
+                private_link_connections: plcs,
+                next_page_token: next,
+                total_size: total,
+            })
         }
         ("POST", ["clusters", id, "privateLinkConnections"]) => create_plc(w, ctx, id, body),
         ("GET", ["clusters", id, "privateLinkConnections", plc]) => {
@@ -217,7 +312,9 @@ pub fn handle(w: &mut World, ctx: &TidbCtx<'_>, method: &str, path: &str, query:
                 .plcs
                 .iter()
                 .find(|p| p.cluster_id == *id && p.id == *plc)
-                .ok_or_else(|| TidbError::not_found(format!("private link connection {plc} not found")))?;
+                .ok_or_else(|| {
+                    TidbError::not_found(format!("private link connection {plc} not found"))
+                })?;
             ok(plc_wire(w, p, now))
         }
         ("DELETE", ["clusters", id, "privateLinkConnections", plc]) => {
@@ -226,7 +323,9 @@ pub fn handle(w: &mut World, ctx: &TidbCtx<'_>, method: &str, path: &str, query:
                 .plcs
                 .iter()
                 .position(|p| p.cluster_id == *id && p.id == *plc)
-                .ok_or_else(|| TidbError::not_found(format!("private link connection {plc} not found")))?;
+                .ok_or_else(|| {
+                    TidbError::not_found(format!("private link connection {plc} not found"))
+                })?;
             if w.plcs[i].deleting_at.is_none() {
                 w.plcs[i].deleting_at = Some(now + delay);
                 w.plcs[i].update_time = wall_rfc3339_millis();
@@ -252,33 +351,53 @@ pub fn handle(w: &mut World, ctx: &TidbCtx<'_>, method: &str, path: &str, query:
             }],
             next_page_token: String::new(),
         }),
-        (_, ["clusters", ..]) | (_, ["projects"]) => {
-            Err(TidbError { status: 405, code: 12, message: format!("{method} is not supported on {path}") })
-        }
+        (_, ["clusters", ..]) | (_, ["projects"]) => Err(TidbError {
+            status: 405,
+            code: 12,
+            message: format!("{method} is not supported on {path}"),
+        }),
         _ => Err(TidbError::not_found(format!("no route for {path}"))),
     }
 }
 
-fn create_plc(w: &mut World, ctx: &TidbCtx<'_>, cluster_id: &str, body: &[u8]) -> Result<Value, TidbError> {
+fn create_plc(
+    w: &mut World,
+    ctx: &TidbCtx<'_>,
+    cluster_id: &str,
+    body: &[u8],
+) -> Result<Value, TidbError> {
     let now = ctx.now;
-    let req: wire::CreatePrivateLinkConnectionRequest =
-        serde_json::from_slice(body).map_err(|e| TidbError::invalid(format!("invalid request body: {e}")))?;
+    let req: wire::CreatePrivateLinkConnectionRequest = serde_json::from_slice(body)
+        .map_err(|e| TidbError::invalid(format!("invalid request body: {e}")))?;
     let plc = req.private_link_connection;
-    let c = w.cluster(cluster_id).ok_or_else(|| TidbError::not_found(format!("cluster {cluster_id} not found")))?;
+    let c = w
+        .cluster(cluster_id)
+        .ok_or_else(|| TidbError::not_found(format!("cluster {cluster_id} not found")))?;
     if !plc.cluster_id.is_empty() && plc.cluster_id != cluster_id {
-        return Err(TidbError::invalid("privateLinkConnection.clusterId does not match the path"));
+        return Err(TidbError::invalid(
+            "privateLinkConnection.clusterId does not match the path",
+        ));
     }
     if plc.display_name.trim().is_empty() {
-        return Err(TidbError::invalid("privateLinkConnection.displayName is required"));
+        return Err(TidbError::invalid(
+            "privateLinkConnection.displayName is required",
+        ));
     }
     if plc.display_name.chars().count() > 64 {
-        return Err(TidbError::invalid("privateLinkConnection.displayName must be at most 64 characters"));
+        return Err(TidbError::invalid(
+            "privateLinkConnection.displayName must be at most 64 characters",
+        ));
     }
     if c.wire.cluster_plan != "ESSENTIAL" {
-        return Err(TidbError::precondition("private link connections are only available for Essential clusters"));
+        return Err(TidbError::precondition(
+            "private link connections are only available for Essential clusters",
+        ));
     }
     if c.wire.state != "ACTIVE" {
-        return Err(TidbError::precondition(format!("cluster {cluster_id} is {}", c.wire.state)));
+        return Err(TidbError::precondition(format!(
+            "cluster {cluster_id} is {}",
+            c.wire.state
+        )));
     }
     let name = match plc.kind.as_str() {
         wire::ALICLOUD_ENDPOINT_SERVICE => {
@@ -294,7 +413,9 @@ fn create_plc(w: &mut World, ctx: &TidbCtx<'_>, cluster_id: &str, body: &[u8]) -
         }
         wire::AWS_ENDPOINT_SERVICE => {
             if c.wire.region.cloud_provider != "aws" {
-                return Err(TidbError::invalid("type AWS_ENDPOINT_SERVICE is only available for clusters on AWS"));
+                return Err(TidbError::invalid(
+                    "type AWS_ENDPOINT_SERVICE is only available for clusters on AWS",
+                ));
             }
             plc.aws_endpoint_service
                 .map(|s| s.name)
@@ -302,7 +423,11 @@ fn create_plc(w: &mut World, ctx: &TidbCtx<'_>, cluster_id: &str, body: &[u8]) -
                 .ok_or_else(|| TidbError::invalid("awsEndpointService.name is required"))?
         }
         "" => return Err(TidbError::invalid("privateLinkConnection.type is required")),
-        other => return Err(TidbError::invalid(format!("unknown private link connection type {other}"))),
+        other => {
+            return Err(TidbError::invalid(format!(
+                "unknown private link connection type {other}"
+            )));
+        }
     };
     let id = w.id("plc-", 20);
     let t = wall_rfc3339_millis();
@@ -341,7 +466,10 @@ mod tests {
             "GET /v1beta1/clusters/{clusterId}/privateLinkConnections/{privateLinkConnectionId}"
         );
         assert_eq!(
-            template("GET", "/v1beta1/clusters/123/privateLinkConnections:getAvailabilityZones"),
+            template(
+                "GET",
+                "/v1beta1/clusters/123/privateLinkConnections:getAvailabilityZones"
+            ),
             "GET /v1beta1/clusters/{clusterId}/privateLinkConnections:getAvailabilityZones"
         );
         let f = parse_filter("region.provider=alicloud AND state=\"ACTIVE\"").unwrap();
@@ -351,13 +479,33 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn list_filter_and_pages() {
         let mut w = World::new(1, Clock::new(0.0));
-        let ctx = TidbCtx { now: Instant::now(), public_key: "PUB", hide_recent: None };
-        let v = handle(&mut w, &ctx, "GET", "/v1beta1/clusters", "filter=region.provider%3Dalicloud+AND+state%3DACTIVE", b"").unwrap();
+        let ctx = TidbCtx {
+            now: Instant::now(),
+            public_key: "PUB",
+            hide_recent: None,
+        };
+        let v = handle(
+            &mut w,
+            &ctx,
+            "GET",
+            "/v1beta1/clusters",
+            "filter=region.provider%3Dalicloud+AND+state%3DACTIVE",
+            b"",
+        )
+        .unwrap();
         assert_eq!(v["totalSize"], 2);
         let v = handle(&mut w, &ctx, "GET", "/v1beta1/clusters", "pageSize=2", b"").unwrap();
         assert_eq!(v["clusters"].as_array().unwrap().len(), 2);
         let tok = v["nextPageToken"].as_str().unwrap().to_string();
-        let v = handle(&mut w, &ctx, "GET", "/v1beta1/clusters", &format!("pageSize=2&pageToken={tok}"), b"").unwrap();
+        let v = handle(
+            &mut w,
+            &ctx,
+            "GET",
+            "/v1beta1/clusters",
+            &format!("pageSize=2&pageToken={tok}"),
+            b"",
+        )
+        .unwrap();
         assert_eq!(v["clusters"].as_array().unwrap().len(), 1);
         assert_eq!(v["nextPageToken"], "");
     }

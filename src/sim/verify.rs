@@ -63,7 +63,9 @@ fn missing(name: &str) -> AliError {
     AliError::new(
         400,
         "MissingParameter",
-        format!("The input parameter \"{name}\" that is mandatory for processing this request is not supplied."),
+        format!(
+            "The input parameter \"{name}\" that is mandatory for processing this request is not supplied."
+        ),
     )
 }
 
@@ -122,7 +124,11 @@ fn mismatch(string_to_sign: &str) -> AliError {
 }
 
 fn constant_eq(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
 }
 
 /// Verifies the request and returns the caller's access key.
@@ -133,19 +139,27 @@ pub fn verify<'k>(
     now: SystemTime,
 ) -> Result<&'k AccessKey, AliError> {
     match req.header("authorization") {
-        Some(auth) if auth.trim_start().starts_with(sign::ACS3) => verify_v3(req, auth, keys, nonces, now),
-        Some(auth) if !auth.trim().is_empty() && req.param("Signature").is_none() => Err(AliError::new(
-            400,
-            "IncompleteSignature",
-            "The request signature does not conform to Aliyun standards.",
-        )),
+        Some(auth) if auth.trim_start().starts_with(sign::ACS3) => {
+            verify_v3(req, auth, keys, nonces, now)
+        }
+        Some(auth) if !auth.trim().is_empty() && req.param("Signature").is_none() => {
+            Err(AliError::new(
+                400,
+                "IncompleteSignature",
+                "The request signature does not conform to Aliyun standards.",
+            ))
+        }
         _ => verify_v1(req, keys, nonces, now),
     }
 }
 
 fn find_key<'k>(keys: &'k [AccessKey], id: &str) -> Result<&'k AccessKey, AliError> {
     keys.iter().find(|k| k.id == id).ok_or_else(|| {
-        AliError::new(404, "InvalidAccessKeyId.NotFound", "Specified access key is not found.")
+        AliError::new(
+            404,
+            "InvalidAccessKeyId.NotFound",
+            "Specified access key is not found.",
+        )
     })
 }
 
@@ -155,7 +169,9 @@ fn verify_v1<'k>(
     nonces: &mut NonceStore,
     now: SystemTime,
 ) -> Result<&'k AccessKey, AliError> {
-    let ak = req.param("AccessKeyId").ok_or_else(|| missing("AccessKeyId"))?;
+    let ak = req
+        .param("AccessKeyId")
+        .ok_or_else(|| missing("AccessKeyId"))?;
     let signature = req.param("Signature").ok_or_else(|| missing("Signature"))?;
     let key = find_key(keys, ak)?;
     match req.param("SignatureMethod") {
@@ -171,7 +187,9 @@ fn verify_v1<'k>(
     }
     let ts = req.param("Timestamp").ok_or_else(|| missing("Timestamp"))?;
     check_time(ts, now)?;
-    let nonce = req.param("SignatureNonce").ok_or_else(|| missing("SignatureNonce"))?;
+    let nonce = req
+        .param("SignatureNonce")
+        .ok_or_else(|| missing("SignatureNonce"))?;
     let all: Vec<(String, String)> = req.query.iter().chain(req.form.iter()).cloned().collect();
     let sts = sign::v1_string_to_sign(req.method, &all);
     let expected = sign::v1_signature(&key.secret, &sts);
@@ -180,7 +198,11 @@ fn verify_v1<'k>(
     }
     check_token(key, req.param("SecurityToken"))?;
     if !nonces.check_and_insert(&key.id, nonce, now) {
-        return Err(AliError::new(400, "SignatureNonceUsed", "Specified signature nonce was used already."));
+        return Err(AliError::new(
+            400,
+            "SignatureNonceUsed",
+            "Specified signature nonce was used already.",
+        ));
     }
     Ok(key)
 }
@@ -200,7 +222,9 @@ fn verify_v3<'k>(
         )
     })?;
     let key = find_key(keys, &ak)?;
-    let date = req.header("x-acs-date").ok_or_else(|| missing("x-acs-date"))?;
+    let date = req
+        .header("x-acs-date")
+        .ok_or_else(|| missing("x-acs-date"))?;
     check_time(date, now)?;
     let nonce = req
         .header("x-acs-signature-nonce")
@@ -213,10 +237,19 @@ fn verify_v3<'k>(
         return Err(AliError::new(
             400,
             "SignatureDoesNotMatch",
-            format!("The x-acs-content-sha256 header ({hashed}) does not match the SHA-256 of the request body ({actual})."),
+            format!(
+                "The x-acs-content-sha256 header ({hashed}) does not match the SHA-256 of the request body ({actual})."
+            ),
         ));
     }
-    let cr = sign::v3_canonical_request(req.method, req.path, req.query, req.headers, &signed, hashed);
+    let cr = sign::v3_canonical_request(
+        req.method,
+        req.path,
+        req.query,
+        req.headers,
+        &signed,
+        hashed,
+    );
     let sts = sign::v3_string_to_sign(&cr);
     let expected = sign::v3_signature(&key.secret, &sts);
     if !constant_eq(&expected, &signature.to_ascii_lowercase()) {
@@ -224,7 +257,11 @@ fn verify_v3<'k>(
     }
     check_token(key, req.header("x-acs-security-token"))?;
     if !nonces.check_and_insert(&key.id, nonce, now) {
-        return Err(AliError::new(400, "SignatureNonceUsed", "Specified signature nonce was used already."));
+        return Err(AliError::new(
+            400,
+            "SignatureNonceUsed",
+            "Specified signature nonce was used already.",
+        ));
     }
     Ok(key)
 }
@@ -236,7 +273,10 @@ mod tests {
     use crate::sim::world::World;
 
     fn p(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     fn ts(t: SystemTime) -> String {
@@ -260,8 +300,23 @@ mod tests {
         q
     }
 
-    fn call(q: &[(String, String)], form: &[(String, String)], headers: &[(String, String)], body: &[u8], w: &World, n: &mut NonceStore, now: SystemTime) -> Result<String, AliError> {
-        let req = SignedRequest { method: "POST", path: "/", query: q, form, headers, body };
+    fn call(
+        q: &[(String, String)],
+        form: &[(String, String)],
+        headers: &[(String, String)],
+        body: &[u8],
+        w: &World,
+        n: &mut NonceStore,
+        now: SystemTime,
+    ) -> Result<String, AliError> {
+        let req = SignedRequest {
+            method: "POST",
+            path: "/",
+            query: q,
+            form,
+            headers,
+            body,
+        };
         verify(&req, &w.keys, n, now).map(|k| k.label.clone())
     }
 
@@ -273,33 +328,61 @@ mod tests {
         let q = v1_params(&w, "n1", now, &w.keys[0].secret);
         assert_eq!(call(&q, &[], &[], b"", &w, &mut n, now).unwrap(), "admin");
         // Reused nonce.
-        assert_eq!(call(&q, &[], &[], b"", &w, &mut n, now).unwrap_err().code, "SignatureNonceUsed");
+        assert_eq!(
+            call(&q, &[], &[], b"", &w, &mut n, now).unwrap_err().code,
+            "SignatureNonceUsed"
+        );
         // Wrong secret: message echoes the string to sign.
         let q = v1_params(&w, "n2", now, "wrong");
         let e = call(&q, &[], &[], b"", &w, &mut n, now).unwrap_err();
         assert_eq!((e.status, e.code.as_str()), (400, "SignatureDoesNotMatch"));
-        assert!(e.message.contains("server string to sign is:POST&%2F&AccessKeyId%3D"));
+        assert!(
+            e.message
+                .contains("server string to sign is:POST&%2F&AccessKeyId%3D")
+        );
         // Skew.
         let old = now - Duration::from_secs(16 * 60);
         let q = v1_params(&w, "n3", old, &w.keys[0].secret);
-        assert_eq!(call(&q, &[], &[], b"", &w, &mut n, now).unwrap_err().code, "InvalidTimeStamp.Expired");
+        assert_eq!(
+            call(&q, &[], &[], b"", &w, &mut n, now).unwrap_err().code,
+            "InvalidTimeStamp.Expired"
+        );
         // Unknown key.
         let mut q = v1_params(&w, "n4", now, &w.keys[0].secret);
         q[3].1 = "LTAInope".into();
         let e = call(&q, &[], &[], b"", &w, &mut n, now).unwrap_err();
-        assert_eq!((e.status, e.code.as_str()), (404, "InvalidAccessKeyId.NotFound"));
+        assert_eq!(
+            (e.status, e.code.as_str()),
+            (404, "InvalidAccessKeyId.NotFound")
+        );
         // Form parameters are covered by the signature.
         let mut q = v1_params(&w, "n5", now, &w.keys[0].secret);
         q.pop();
         let form = p(&[("VpcId", "vpc-x y")]);
         let all: Vec<_> = q.iter().chain(form.iter()).cloned().collect();
-        q.push(("Signature".into(), sign::v1_signature(&w.keys[0].secret, &sign::v1_string_to_sign("POST", &all))));
+        q.push((
+            "Signature".into(),
+            sign::v1_signature(&w.keys[0].secret, &sign::v1_string_to_sign("POST", &all)),
+        ));
         assert!(call(&q, &form, &[], b"", &w, &mut n, now).is_ok());
         let tampered = p(&[("VpcId", "vpc-other")]);
-        assert_eq!(call(&q, &tampered, &[], b"", &w, &mut n, now).unwrap_err().code, "SignatureDoesNotMatch");
+        assert_eq!(
+            call(&q, &tampered, &[], b"", &w, &mut n, now)
+                .unwrap_err()
+                .code,
+            "SignatureDoesNotMatch"
+        );
     }
 
-    fn v3_headers(w: &World, key: usize, nonce: &str, t: SystemTime, body: &[u8], query: &[(String, String)], secret: &str) -> Vec<(String, String)> {
+    fn v3_headers(
+        w: &World,
+        key: usize,
+        nonce: &str,
+        t: SystemTime,
+        body: &[u8],
+        query: &[(String, String)],
+        secret: &str,
+    ) -> Vec<(String, String)> {
         let mut h = p(&[
             ("host", "127.0.0.1:1"),
             ("x-acs-action", "DescribeVpcs"),
@@ -312,13 +395,22 @@ mod tests {
         if let Some(tok) = &w.keys[key].security_token {
             h.push(("x-acs-security-token".into(), tok.clone()));
         }
-        let mut signed: Vec<String> = h.iter().map(|(k, _)| k.clone()).filter(|k| k != "accept-encoding").collect();
+        let mut signed: Vec<String> = h
+            .iter()
+            .map(|(k, _)| k.clone())
+            .filter(|k| k != "accept-encoding")
+            .collect();
         signed.sort();
-        let cr = sign::v3_canonical_request("POST", "/", query, &h, &signed, &sign::sha256_hex(body));
+        let cr =
+            sign::v3_canonical_request("POST", "/", query, &h, &signed, &sign::sha256_hex(body));
         let sig = sign::v3_signature(secret, &sign::v3_string_to_sign(&cr));
         h.push((
             "Authorization".into(),
-            format!("ACS3-HMAC-SHA256 Credential={},SignedHeaders={},Signature={sig}", w.keys[key].id, signed.join(";")),
+            format!(
+                "ACS3-HMAC-SHA256 Credential={},SignedHeaders={},Signature={sig}",
+                w.keys[key].id,
+                signed.join(";")
+            ),
         ));
         h
     }
@@ -332,17 +424,37 @@ mod tests {
         let body = b"A=1&B=x+y";
         let h = v3_headers(&w, 0, "a1", now, body, &q, &w.keys[0].secret);
         assert_eq!(call(&q, &[], &h, body, &w, &mut n, now).unwrap(), "admin");
-        assert_eq!(call(&q, &[], &h, body, &w, &mut n, now).unwrap_err().code, "SignatureNonceUsed");
+        assert_eq!(
+            call(&q, &[], &h, body, &w, &mut n, now).unwrap_err().code,
+            "SignatureNonceUsed"
+        );
         // Body tampering breaks the content hash.
         let h = v3_headers(&w, 0, "a2", now, body, &q, &w.keys[0].secret);
-        assert_eq!(call(&q, &[], &h, b"A=2", &w, &mut n, now).unwrap_err().code, "SignatureDoesNotMatch");
+        assert_eq!(
+            call(&q, &[], &h, b"A=2", &w, &mut n, now).unwrap_err().code,
+            "SignatureDoesNotMatch"
+        );
         // Wrong secret.
         let h = v3_headers(&w, 0, "a3", now, body, &q, "nope");
         let e = call(&q, &[], &h, body, &w, &mut n, now).unwrap_err();
-        assert!(e.message.contains("server string to sign is:ACS3-HMAC-SHA256\n"));
+        assert!(
+            e.message
+                .contains("server string to sign is:ACS3-HMAC-SHA256\n")
+        );
         // Skew.
-        let h = v3_headers(&w, 0, "a4", now + Duration::from_secs(20 * 60), body, &q, &w.keys[0].secret);
-        assert_eq!(call(&q, &[], &h, body, &w, &mut n, now).unwrap_err().code, "InvalidTimeStamp.Expired");
+        let h = v3_headers(
+            &w,
+            0,
+            "a4",
+            now + Duration::from_secs(20 * 60),
+            body,
+            &q,
+            &w.keys[0].secret,
+        );
+        assert_eq!(
+            call(&q, &[], &h, body, &w, &mut n, now).unwrap_err().code,
+            "InvalidTimeStamp.Expired"
+        );
         // STS key with its token.
         let h = v3_headers(&w, 2, "a5", now, body, &q, &w.keys[2].secret);
         assert_eq!(call(&q, &[], &h, body, &w, &mut n, now).unwrap(), "sts");

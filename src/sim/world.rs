@@ -311,7 +311,9 @@ impl EndpointService {
     pub fn allows(&self, uid: u64) -> bool {
         self.users.contains(&uid)
             || self.user_arns.iter().any(|a| {
-                a == "*" || a == "acs:ram:*::*" || a.starts_with(&format!("acs:ram::{uid}:"))
+                a == "*"
+                    || a == "acs:ram:*::*"
+                    || a.starts_with(&format!("acs:ram::{uid}:"))
                     || a.starts_with(&format!("acs:ram:*:{uid}:"))
             })
     }
@@ -414,7 +416,9 @@ const UPPER_ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
 const MIXED_ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
 fn pick(rng: &mut fastrand::Rng, set: &[u8], n: usize) -> String {
-    (0..n).map(|_| set[rng.usize(0..set.len())] as char).collect()
+    (0..n)
+        .map(|_| set[rng.usize(0..set.len())] as char)
+        .collect()
 }
 
 fn digits(rng: &mut fastrand::Rng, n: usize) -> String {
@@ -442,20 +446,35 @@ impl World {
         let delays = Delays::new(&clock);
         let now = clock.now();
         let created = wall_rfc3339();
-        let uid: u64 = digits(&mut rng, 16).parse().unwrap_or(5_123_456_789_012_345);
-        let tidb_account_id: u64 = digits(&mut rng, 16).parse().unwrap_or(1_234_567_890_123_456);
+        let uid: u64 = digits(&mut rng, 16)
+            .parse()
+            .unwrap_or(5_123_456_789_012_345);
+        let tidb_account_id: u64 = digits(&mut rng, 16)
+            .parse()
+            .unwrap_or(1_234_567_890_123_456);
 
         let regions = vec![
             (
                 REGION.to_string(),
                 zones_of(
                     REGION,
-                    &[("a", "Singapore Zone A"), ("b", "Singapore Zone B"), ("c", "Singapore Zone C")],
+                    &[
+                        ("a", "Singapore Zone A"),
+                        ("b", "Singapore Zone B"),
+                        ("c", "Singapore Zone C"),
+                    ],
                 ),
             ),
             (
                 OTHER_REGION.to_string(),
-                zones_of(OTHER_REGION, &[("h", "Hangzhou Zone H"), ("i", "Hangzhou Zone I"), ("j", "Hangzhou Zone J")]),
+                zones_of(
+                    OTHER_REGION,
+                    &[
+                        ("h", "Hangzhou Zone H"),
+                        ("i", "Hangzhou Zone I"),
+                        ("j", "Hangzhou Zone J"),
+                    ],
+                ),
             ),
         ];
 
@@ -502,7 +521,14 @@ impl World {
         ];
         let tidb_keys = vec![(pick(&mut rng, UPPER_ALNUM, 8), {
             let h = pick(&mut rng, b"0123456789abcdef", 32);
-            format!("{}-{}-{}-{}-{}", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32])
+            format!(
+                "{}-{}-{}-{}-{}",
+                &h[0..8],
+                &h[8..12],
+                &h[12..16],
+                &h[16..20],
+                &h[20..32]
+            )
         })];
 
         let mut w = World {
@@ -565,8 +591,21 @@ impl World {
             is_default: false,
             created: created.clone(),
         });
-        let vsw = |w: &mut World, vpc: &str, region: &str, zone: &str, cidr: &str, name: &str, free: u64| {
-            let id = w.id(if region == REGION { "vsw-t4n" } else { "vsw-bp1" }, 18);
+        let vsw = |w: &mut World,
+                   vpc: &str,
+                   region: &str,
+                   zone: &str,
+                   cidr: &str,
+                   name: &str,
+                   free: u64| {
+            let id = w.id(
+                if region == REGION {
+                    "vsw-t4n"
+                } else {
+                    "vsw-bp1"
+                },
+                18,
+            );
             w.vswitches.push(VSwitch {
                 id: id.clone(),
                 name: name.into(),
@@ -580,11 +619,51 @@ impl World {
             });
             id
         };
-        let vsw_a = vsw(&mut w, &vpc_main, REGION, "ap-southeast-1a", "172.16.1.0/24", "prod-a", 213);
-        let vsw_b = vsw(&mut w, &vpc_main, REGION, "ap-southeast-1b", "172.16.2.0/24", "prod-b", 198);
-        let _vsw_c = vsw(&mut w, &vpc_main, REGION, "ap-southeast-1c", "172.16.3.0/28", "prod-c-small", 2);
-        let vsw_d = vsw(&mut w, &vpc_decoy, REGION, "ap-southeast-1a", "192.168.10.0/24", "staging-a", 240);
-        let vsw_hz = vsw(&mut w, &vpc_hz, OTHER_REGION, "cn-hangzhou-h", "10.1.0.0/24", "hz-h", 240);
+        let vsw_a = vsw(
+            &mut w,
+            &vpc_main,
+            REGION,
+            "ap-southeast-1a",
+            "172.16.1.0/24",
+            "prod-a",
+            213,
+        );
+        let vsw_b = vsw(
+            &mut w,
+            &vpc_main,
+            REGION,
+            "ap-southeast-1b",
+            "172.16.2.0/24",
+            "prod-b",
+            198,
+        );
+        let _vsw_c = vsw(
+            &mut w,
+            &vpc_main,
+            REGION,
+            "ap-southeast-1c",
+            "172.16.3.0/28",
+            "prod-c-small",
+            2,
+        );
+        let vsw_d = vsw(
+            &mut w,
+            &vpc_decoy,
+            REGION,
+            "ap-southeast-1a",
+            "192.168.10.0/24",
+            "staging-a",
+            240,
+        );
+        let vsw_hz = vsw(
+            &mut w,
+            &vpc_hz,
+            OTHER_REGION,
+            "cn-hangzhou-h",
+            "10.1.0.0/24",
+            "hz-h",
+            240,
+        );
         // Pre-occupy some addresses so allocations look realistic.
         for v in w.vswitches.iter_mut() {
             if let Some((netw, _)) = net::parse_cidr(&v.cidr) {
@@ -605,7 +684,11 @@ impl World {
         };
         let default_groups = |extra: &str| {
             vec![
-                IpGroup { name: "default".into(), attribute: String::new(), ips: vec![extra.to_string()] },
+                IpGroup {
+                    name: "default".into(),
+                    attribute: String::new(),
+                    ips: vec![extra.to_string()],
+                },
                 IpGroup {
                     name: "ali_dms_group".into(),
                     attribute: "hidden".into(),
@@ -613,39 +696,44 @@ impl World {
                 },
             ]
         };
-        let rds = |w: &mut World, prefix: &str, engine: &str, ver: &str, status: &str, db_type: &str| {
-            let id = w.id(prefix, 14);
-            let mut r = Rds {
-                id: id.clone(),
-                description: String::new(),
-                region: REGION.into(),
-                engine: engine.into(),
-                engine_version: ver.into(),
-                status: status.into(),
-                db_type: db_type.into(),
-                network_type: "VPC".into(),
-                zone: "ap-southeast-1a".into(),
-                master_zone: "ap-southeast-1a".into(),
-                slave_zones: vec!["ap-southeast-1b".into()],
-                vpc_id: vpc_main.clone(),
-                vswitch_id: vsw_a.clone(),
-                private_ip: String::new(),
-                port: if engine == "PostgreSQL" { 5432 } else { 3306 },
-                connection_string: format!(
-                    "{id}.{}.singapore.rds.aliyuncs.com",
-                    if engine == "PostgreSQL" { "pg" } else { "mysql" }
-                ),
-                groups: default_groups("127.0.0.1"),
-                category: "HighAvailability".into(),
-                class: "mysql.n2.medium.2c".into(),
-                master_instance_id: String::new(),
-                created: created.clone(),
+        let rds =
+            |w: &mut World, prefix: &str, engine: &str, ver: &str, status: &str, db_type: &str| {
+                let id = w.id(prefix, 14);
+                let mut r = Rds {
+                    id: id.clone(),
+                    description: String::new(),
+                    region: REGION.into(),
+                    engine: engine.into(),
+                    engine_version: ver.into(),
+                    status: status.into(),
+                    db_type: db_type.into(),
+                    network_type: "VPC".into(),
+                    zone: "ap-southeast-1a".into(),
+                    master_zone: "ap-southeast-1a".into(),
+                    slave_zones: vec!["ap-southeast-1b".into()],
+                    vpc_id: vpc_main.clone(),
+                    vswitch_id: vsw_a.clone(),
+                    private_ip: String::new(),
+                    port: if engine == "PostgreSQL" { 5432 } else { 3306 },
+                    connection_string: format!(
+                        "{id}.{}.singapore.rds.aliyuncs.com",
+                        if engine == "PostgreSQL" {
+                            "pg"
+                        } else {
+                            "mysql"
+                        }
+                    ),
+                    groups: default_groups("127.0.0.1"),
+                    category: "HighAvailability".into(),
+                    class: "mysql.n2.medium.2c".into(),
+                    master_instance_id: String::new(),
+                    created: created.clone(),
+                };
+                if let Some(v) = w.vswitches.iter_mut().find(|v| v.id == r.vswitch_id) {
+                    r.private_ip = v.allocate().unwrap_or_default();
+                }
+                r
             };
-            if let Some(v) = w.vswitches.iter_mut().find(|v| v.id == r.vswitch_id) {
-                r.private_ip = v.allocate().unwrap_or_default();
-            }
-            r
-        };
         let mut main = rds(&mut w, "rm-t4n", "MySQL", "8.0", "Running", "Primary");
         main.description = "orders-mysql".into();
         if let Some(v) = w.vswitches.iter_mut().find(|v| v.id == vsw_a) {
@@ -657,7 +745,14 @@ impl World {
         let main_id = main.id.clone();
         let mut stopped = rds(&mut w, "rm-t4n", "MySQL", "5.7", "Stopped", "Primary");
         stopped.description = "legacy-mysql (stopped)".into();
-        let mut pg = rds(&mut w, "pgm-t4n", "PostgreSQL", "14.0", "Running", "Primary");
+        let mut pg = rds(
+            &mut w,
+            "pgm-t4n",
+            "PostgreSQL",
+            "14.0",
+            "Running",
+            "Primary",
+        );
         pg.description = "analytics-pg".into();
         pg.class = "pg.n2.medium.2c".into();
         let mut ro = rds(&mut w, "rr-t4n", "MySQL", "8.0", "Running", "Readonly");
@@ -695,7 +790,12 @@ impl World {
 
         // TiDB clusters.
         let tidb_uid = w.tidb_account_id.to_string();
-        let mk_cluster = |w: &mut World, name: &str, provider: &str, code: &str, display: &str, plan: &str| {
+        let mk_cluster = |w: &mut World,
+                          name: &str,
+                          provider: &str,
+                          code: &str,
+                          display: &str,
+                          plan: &str| {
             let id = digits(&mut w.rng, 19);
             tidb::Cluster {
                 name: format!("clusters/{id}"),
@@ -709,8 +809,16 @@ impl World {
                 },
                 state: "ACTIVE".into(),
                 cluster_plan: plan.into(),
-                service_plan: if plan == "STARTER" { "Starter".into() } else { "Essential".into() },
-                high_availability_type: if plan == "STARTER" { "ZONAL".into() } else { "REGIONAL".into() },
+                service_plan: if plan == "STARTER" {
+                    "Starter".into()
+                } else {
+                    "Essential".into()
+                },
+                high_availability_type: if plan == "STARTER" {
+                    "ZONAL".into()
+                } else {
+                    "REGIONAL".into()
+                },
                 version: "v8.5.2".into(),
                 created_by: "dba@example.com".into(),
                 user_prefix: pick(&mut w.rng, MIXED_ALNUM, 15),
@@ -720,18 +828,42 @@ impl World {
                 ]
                 .into_iter()
                 .collect(),
-                annotations: [("tidb.cloud/has-set-password".to_string(), "true".to_string())]
-                    .into_iter()
-                    .collect(),
+                annotations: [(
+                    "tidb.cloud/has-set-password".to_string(),
+                    "true".to_string(),
+                )]
+                .into_iter()
+                .collect(),
                 create_time: wall_rfc3339(),
                 update_time: wall_rfc3339(),
                 endpoints: json!({"public": {"host": format!("gateway01.{code}.prod.{provider}.tidbcloud.com"), "port": 4000, "disabled": false}}),
             }
         };
-        let main_cluster = mk_cluster(&mut w, "orders-essential", "alicloud", REGION, "Singapore (ap-southeast-1)", "ESSENTIAL");
+        let main_cluster = mk_cluster(
+            &mut w,
+            "orders-essential",
+            "alicloud",
+            REGION,
+            "Singapore (ap-southeast-1)",
+            "ESSENTIAL",
+        );
         w.main_cluster_id = main_cluster.cluster_id.clone();
-        let aws = mk_cluster(&mut w, "us-essential", "aws", "us-east-1", "N. Virginia (us-east-1)", "ESSENTIAL");
-        let starter = mk_cluster(&mut w, "scratch-starter", "alicloud", REGION, "Singapore (ap-southeast-1)", "STARTER");
+        let aws = mk_cluster(
+            &mut w,
+            "us-essential",
+            "aws",
+            "us-east-1",
+            "N. Virginia (us-east-1)",
+            "ESSENTIAL",
+        );
+        let starter = mk_cluster(
+            &mut w,
+            "scratch-starter",
+            "alicloud",
+            REGION,
+            "Singapore (ap-southeast-1)",
+            "STARTER",
+        );
         let aws_account = digits(&mut w.rng, 12);
         w.clusters = vec![
             Cluster {
@@ -762,7 +894,14 @@ impl World {
     /// A new NLB job id (UUID-shaped) that succeeds at `done_at`.
     pub fn job(&mut self, done_at: Instant) -> String {
         let h = pick(&mut self.rng, b"0123456789abcdef", 32);
-        let id = format!("{}-{}-{}-{}-{}", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32]);
+        let id = format!(
+            "{}-{}-{}-{}-{}",
+            &h[0..8],
+            &h[8..12],
+            &h[12..16],
+            &h[16..20],
+            &h[20..32]
+        );
         self.jobs.insert(id.clone(), done_at);
         id
     }
@@ -932,7 +1071,11 @@ impl World {
             .cluster(&self.plcs[i].cluster_id)
             .and_then(|c| c.plc_account.parse().ok())
             .unwrap_or(self.tidb_account_id);
-        let auto = self.services.iter().find(|s| s.id == sid).is_some_and(|s| s.auto_accept);
+        let auto = self
+            .services
+            .iter()
+            .find(|s| s.id == sid)
+            .is_some_and(|s| s.auto_accept);
         let conn = self.new_connection(sid, owner, &zones, now, auto);
         let p = &mut self.plcs[i];
         p.endpoint_id = Some(conn.endpoint_id.clone());
@@ -975,8 +1118,13 @@ impl World {
             vpc_id: vpc,
             region: self.region.clone(),
             zones,
-            status: if auto_accept { "Connecting".into() } else { "Disconnected".into() },
-            next: auto_accept.then(|| (now + self.delays.connection_accept, "Connected".to_string())),
+            status: if auto_accept {
+                "Connecting".into()
+            } else {
+                "Disconnected".into()
+            },
+            next: auto_accept
+                .then(|| (now + self.delays.connection_accept, "Connected".to_string())),
             connected_since: None,
             removing_at: None,
             bandwidth: 3072,
@@ -1023,7 +1171,9 @@ impl World {
             })
             .collect();
         let tags = |t: &[(String, String)]| -> Value {
-            t.iter().map(|(k, v)| json!({"Key": k, "Value": v})).collect()
+            t.iter()
+                .map(|(k, v)| json!({"Key": k, "Value": v}))
+                .collect()
         };
         json!({
             "region": self.region,
@@ -1077,8 +1227,15 @@ mod tests {
         assert_eq!(a.main_cluster_id.len(), 19);
         assert_eq!(a.tidb_account_id.to_string().len(), 16);
         let main = a.rds.iter().find(|r| r.id == a.main_rds_id).unwrap();
-        let vsw = a.vswitches.iter().find(|v| v.id == main.vswitch_id).unwrap();
-        assert!(net::contains(net::parse_cidr(&vsw.cidr).unwrap(), net::parse_ip(&main.private_ip).unwrap()));
+        let vsw = a
+            .vswitches
+            .iter()
+            .find(|v| v.id == main.vswitch_id)
+            .unwrap();
+        assert!(net::contains(
+            net::parse_cidr(&vsw.cidr).unwrap(),
+            net::parse_ip(&main.private_ip).unwrap()
+        ));
         assert_eq!(vsw.zone, "ap-southeast-1a");
     }
 
@@ -1086,7 +1243,11 @@ mod tests {
     fn vswitch_allocation_skips_used() {
         let mut w = World::new(1, Clock::new(0.0));
         let main_ip = w.rds[0].private_ip.clone();
-        let vsw = w.vswitches.iter_mut().find(|v| v.zone == "ap-southeast-1a").unwrap();
+        let vsw = w
+            .vswitches
+            .iter_mut()
+            .find(|v| v.zone == "ap-southeast-1a")
+            .unwrap();
         let before = vsw.available;
         let ips: Vec<_> = (0..3).map(|_| vsw.allocate().unwrap()).collect();
         assert!(!ips.contains(&main_ip));

@@ -584,7 +584,11 @@ impl App {
             return Vec::new();
         }
         let id = c.id.clone();
-        if self.cluster_details.get(&id).is_some_and(|l| !l.needs_request()) {
+        if self
+            .cluster_details
+            .get(&id)
+            .is_some_and(|l| !l.needs_request())
+        {
             return Vec::new();
         }
         let req = self.req();
@@ -593,7 +597,8 @@ impl App {
     }
 
     fn start_prepare(&mut self) -> Vec<Effect> {
-        let (Some(cluster_id), Some(rds_id)) = (self.cluster_id.clone(), self.rds_id.clone()) else {
+        let (Some(cluster_id), Some(rds_id)) = (self.cluster_id.clone(), self.rds_id.clone())
+        else {
             return Vec::new();
         };
         let mut fx = self.abort_prepare();
@@ -601,9 +606,11 @@ impl App {
         self.prepared = Load::Loading(req);
         self.check_sel = 0;
         let resume = self.resuming.clone().filter(|_| {
-            self.resumable
-                .iter()
-                .any(|r| Some(&r.setup_id) == self.resuming.as_ref() && r.cluster_id == cluster_id && r.rds_id == rds_id)
+            self.resumable.iter().any(|r| {
+                Some(&r.setup_id) == self.resuming.as_ref()
+                    && r.cluster_id == cluster_id
+                    && r.rds_id == rds_id
+            })
         });
         fx.push(Effect::Prepare {
             req,
@@ -639,11 +646,18 @@ impl App {
     }
 
     fn finish(&mut self, code: u8, summary: Option<String>, message: Option<String>) {
-        self.exit = Some(Outcome { code, summary, message });
+        self.exit = Some(Outcome {
+            code,
+            summary,
+            message,
+        });
     }
 
     fn quit_now(&mut self) {
-        let active = self.apply.as_ref().is_some_and(|m| matches!(m.outcome, Some(Ok(()))));
+        let active = self
+            .apply
+            .as_ref()
+            .is_some_and(|m| matches!(m.outcome, Some(Ok(()))));
         if active {
             let summary = self.summary();
             self.finish(exit::OK, summary, None);
@@ -688,7 +702,12 @@ fn step_sel(sel: usize, len: usize, down: bool) -> usize {
 }
 
 /// Index of `want` among the candidates, else the first usable one.
-fn default_index<T>(items: &[T], want: Option<&str>, id: impl Fn(&T) -> &str, usable: impl Fn(&T) -> bool) -> usize {
+fn default_index<T>(
+    items: &[T],
+    want: Option<&str>,
+    id: impl Fn(&T) -> &str,
+    usable: impl Fn(&T) -> bool,
+) -> usize {
     want.and_then(|w| items.iter().position(|i| id(i) == w))
         .or_else(|| items.iter().position(&usable))
         .unwrap_or(0)
@@ -710,8 +729,12 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             if app.clusters.settle(req, result)
                 && let Some(list) = app.clusters.ready()
             {
-                app.cluster_sel =
-                    default_index(list, app.opts.cluster_id.as_deref(), |c| &c.0.id, |c| c.1.is_none());
+                app.cluster_sel = default_index(
+                    list,
+                    app.opts.cluster_id.as_deref(),
+                    |c| &c.0.id,
+                    |c| c.1.is_none(),
+                );
                 if app.screen == Screen::Cluster {
                     return app.describe_highlighted();
                 }
@@ -729,7 +752,8 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
                 && let Some(list) = app.sources.ready()
             {
                 let want = app.rds_id.clone().or_else(|| app.opts.rds_id.clone());
-                app.source_sel = default_index(list, want.as_deref(), |r| &r.id, |r| r.unusable.is_none());
+                app.source_sel =
+                    default_index(list, want.as_deref(), |r| &r.id, |r| r.unusable.is_none());
             }
             Vec::new()
         }
@@ -871,7 +895,10 @@ fn credentials(app: &mut App, a: Action) -> Vec<Effect> {
                 fx
             }
             (Load::Failed(_), _) | (_, Load::Failed(_)) => {
-                app.note = Some("a credential check failed: fix it (see above) and press r to check again".into());
+                app.note = Some(
+                    "a credential check failed: fix it (see above) and press r to check again"
+                        .into(),
+                );
                 Vec::new()
             }
             _ => {
@@ -987,7 +1014,9 @@ fn checks(app: &mut App, a: Action) -> Vec<Effect> {
                 app.note = Some(if all_ok(&p.checks) {
                     "no plan could be made from these zones; see zone-overlap".into()
                 } else {
-                    format!("{n} check(s) failed: fix them (the fix is under each), then press r to check again")
+                    format!(
+                        "{n} check(s) failed: fix them (the fix is under each), then press r to check again"
+                    )
                 });
                 Vec::new()
             }
@@ -1029,7 +1058,11 @@ fn plan(app: &mut App, a: Action) -> Vec<Effect> {
             };
             if app.opts.dry_run {
                 let text = crate::app::setup::render_plan(&plan);
-                app.finish(exit::OK, Some(format!("{text}dry run: nothing was created")), None);
+                app.finish(
+                    exit::OK,
+                    Some(format!("{text}dry run: nothing was created")),
+                    None,
+                );
                 return Vec::new();
             }
             let journal = p.journal.clone();
@@ -1045,7 +1078,8 @@ fn provisioning(app: &mut App, a: Action) -> Vec<Effect> {
     match (a, outcome) {
         (Action::Accept, Some(Ok(()))) => app.enter(Screen::Acceptance),
         (Action::Accept, None) => {
-            app.note = Some("provisioning is running; q stops it (the journal keeps every id)".into());
+            app.note =
+                Some("provisioning is running; q stops it (the journal keeps every id)".into());
             Vec::new()
         }
         (Action::Retry, Some(Err(_))) => {
@@ -1065,7 +1099,9 @@ fn provisioning(app: &mut App, a: Action) -> Vec<Effect> {
 
 /// The status of one step, for views.
 pub fn step_done(m: &ApplyModel, s: Step) -> bool {
-    m.steps.get(&s).is_some_and(|r| r.status == StepStatus::Done)
+    m.steps
+        .get(&s)
+        .is_some_and(|r| r.status == StepStatus::Done)
 }
 
 #[cfg(test)]
@@ -1103,8 +1139,20 @@ mod tests {
             panic!("not loading: {:?} {:?}", a.identity, a.clusters);
         };
         let (ri, rc) = (*ri, *rc);
-        update(a, Msg::Identity { req: ri, result: Ok(fx::identity()) });
-        update(a, Msg::Clusters { req: rc, result: Ok(fx::clusters()) });
+        update(
+            a,
+            Msg::Identity {
+                req: ri,
+                result: Ok(fx::identity()),
+            },
+        );
+        update(
+            a,
+            Msg::Clusters {
+                req: rc,
+                result: Ok(fx::clusters()),
+            },
+        );
     }
 
     fn reqs(fx: &[Effect]) -> Vec<u64> {
@@ -1126,7 +1174,10 @@ mod tests {
         let mut a = app();
         let fx = update(&mut a, enter());
         assert_eq!(a.screen, Screen::Credentials);
-        assert!(matches!(fx.as_slice(), [Effect::CheckIdentity { .. }, Effect::ListClusters { .. }]));
+        assert!(matches!(
+            fx.as_slice(),
+            [Effect::CheckIdentity { .. }, Effect::ListClusters { .. }]
+        ));
     }
 
     #[test]
@@ -1169,7 +1220,11 @@ mod tests {
         let fx = update(&mut a, enter());
         assert_eq!(a.screen, Screen::Checks);
         match fx.as_slice() {
-            [Effect::Prepare { resume, cluster_id, .. }] => {
+            [
+                Effect::Prepare {
+                    resume, cluster_id, ..
+                },
+            ] => {
                 assert_eq!(resume.as_deref(), Some("tl-0123456789ab"));
                 assert_eq!(cluster_id, &fx::resumable().cluster_id);
             }
@@ -1193,22 +1248,47 @@ mod tests {
     fn credentials_failure_blocks_and_r_retries() {
         let mut a = app();
         update(&mut a, enter());
-        let Load::Loading(ri) = a.identity else { panic!() };
-        update(&mut a, Msg::Identity { req: ri, result: Err(UiError::new("InvalidAccessKeyId", "check the key")) });
+        let Load::Loading(ri) = a.identity else {
+            panic!()
+        };
+        update(
+            &mut a,
+            Msg::Identity {
+                req: ri,
+                result: Err(UiError::new("InvalidAccessKeyId", "check the key")),
+            },
+        );
         update(&mut a, enter());
         assert_eq!(a.screen, Screen::Credentials);
         let fx = update(&mut a, key(KeyCode::Char('r')));
-        assert!(matches!(fx.as_slice(), [Effect::CheckIdentity { .. }]), "{fx:?}");
+        assert!(
+            matches!(fx.as_slice(), [Effect::CheckIdentity { .. }]),
+            "{fx:?}"
+        );
     }
 
     #[test]
     fn stale_results_are_dropped() {
         let mut a = app();
         update(&mut a, enter());
-        let Load::Loading(ri) = a.identity else { panic!() };
-        update(&mut a, Msg::Identity { req: ri + 100, result: Ok(fx::identity()) });
+        let Load::Loading(ri) = a.identity else {
+            panic!()
+        };
+        update(
+            &mut a,
+            Msg::Identity {
+                req: ri + 100,
+                result: Ok(fx::identity()),
+            },
+        );
         assert!(a.identity.is_loading());
-        update(&mut a, Msg::Identity { req: ri, result: Ok(fx::identity()) });
+        update(
+            &mut a,
+            Msg::Identity {
+                req: ri,
+                result: Ok(fx::identity()),
+            },
+        );
         assert!(a.identity.ready().is_some());
     }
 
@@ -1222,7 +1302,12 @@ mod tests {
         let fx = update(&mut a, enter());
         assert!(fx.is_empty());
         assert_eq!(a.screen, Screen::Cluster);
-        assert!(a.note.as_deref().unwrap_or_default().contains("cannot be used"));
+        assert!(
+            a.note
+                .as_deref()
+                .unwrap_or_default()
+                .contains("cannot be used")
+        );
     }
 
     #[test]
@@ -1232,8 +1317,17 @@ mod tests {
         update(&mut a, key(KeyCode::Up));
         assert!(update(&mut a, key(KeyCode::Down)).is_empty());
         let id = fx::options().cluster_id.unwrap_or_default();
-        let Some(Load::Loading(req)) = a.cluster_details.get(&id).cloned() else { panic!() };
-        update(&mut a, Msg::ClusterDetail { req, id: id.clone(), result: Ok(fx::cluster_detail()) });
+        let Some(Load::Loading(req)) = a.cluster_details.get(&id).cloned() else {
+            panic!()
+        };
+        update(
+            &mut a,
+            Msg::ClusterDetail {
+                req,
+                id: id.clone(),
+                result: Ok(fx::cluster_detail()),
+            },
+        );
         assert!(a.cluster_details[&id].ready().is_some());
     }
 
@@ -1241,9 +1335,17 @@ mod tests {
         let mut a = at_cluster();
         let fx = update(&mut a, enter());
         assert_eq!(a.screen, Screen::Source);
-        let [Effect::ListSources { req, region }] = fx.as_slice() else { panic!("{fx:?}") };
+        let [Effect::ListSources { req, region }] = fx.as_slice() else {
+            panic!("{fx:?}")
+        };
         assert_eq!(region, "ap-southeast-1");
-        update(&mut a, Msg::Sources { req: *req, result: Ok(fx::sources()) });
+        update(
+            &mut a,
+            Msg::Sources {
+                req: *req,
+                result: Ok(fx::sources()),
+            },
+        );
         a
     }
 
@@ -1251,19 +1353,35 @@ mod tests {
         let mut a = at_source();
         let fx = update(&mut a, enter());
         assert_eq!(a.screen, Screen::Checks);
-        let [Effect::Prepare { req, rds_id, .. }] = fx.as_slice() else { panic!("{fx:?}") };
+        let [Effect::Prepare { req, rds_id, .. }] = fx.as_slice() else {
+            panic!("{fx:?}")
+        };
         assert_eq!(rds_id, "rm-t4nmain0001");
-        update(&mut a, Msg::Prepared { req: *req, result: Ok(Box::new(fx::prep_view())) });
+        update(
+            &mut a,
+            Msg::Prepared {
+                req: *req,
+                result: Ok(Box::new(fx::prep_view())),
+            },
+        );
         a
     }
 
     #[test]
     fn source_default_and_decoys() {
         let mut a = at_source();
-        assert_eq!(a.highlighted_source().map(|r| r.id.as_str()), Some("rm-t4nmain0001"));
+        assert_eq!(
+            a.highlighted_source().map(|r| r.id.as_str()),
+            Some("rm-t4nmain0001")
+        );
         update(&mut a, key(KeyCode::Down));
         assert!(update(&mut a, enter()).is_empty());
-        assert!(a.note.as_deref().unwrap_or_default().contains("cannot be the source"));
+        assert!(
+            a.note
+                .as_deref()
+                .unwrap_or_default()
+                .contains("cannot be the source")
+        );
         update(&mut a, key(KeyCode::Esc));
         assert_eq!(a.screen, Screen::Cluster);
     }
@@ -1272,12 +1390,20 @@ mod tests {
     fn checks_back_aborts_the_running_prepare() {
         let mut a = at_source();
         update(&mut a, enter());
-        let Load::Loading(req) = a.prepared else { panic!() };
+        let Load::Loading(req) = a.prepared else {
+            panic!()
+        };
         let fx = update(&mut a, key(KeyCode::Esc));
         assert_eq!(a.screen, Screen::Source);
         assert!(fx.contains(&Effect::Abort { req }));
         // Its late answer is dropped.
-        update(&mut a, Msg::Prepared { req, result: Ok(Box::new(fx::prep_view())) });
+        update(
+            &mut a,
+            Msg::Prepared {
+                req,
+                result: Ok(Box::new(fx::prep_view())),
+            },
+        );
         assert_eq!(a.prepared, Load::Idle);
     }
 
@@ -1285,8 +1411,16 @@ mod tests {
     fn failed_checks_block_the_plan_and_r_reruns() {
         let mut a = at_source();
         update(&mut a, enter());
-        let Load::Loading(req) = a.prepared else { panic!() };
-        update(&mut a, Msg::Prepared { req, result: Ok(Box::new(fx::prep_view_failing())) });
+        let Load::Loading(req) = a.prepared else {
+            panic!()
+        };
+        update(
+            &mut a,
+            Msg::Prepared {
+                req,
+                result: Ok(Box::new(fx::prep_view_failing())),
+            },
+        );
         update(&mut a, enter());
         assert_eq!(a.screen, Screen::Checks);
         assert!(a.note.as_deref().unwrap_or_default().contains("failed"));
@@ -1316,35 +1450,62 @@ mod tests {
         let mut a = at_checks();
         update(&mut a, enter());
         let fx = update(&mut a, enter());
-        let [Effect::StartApply { req, .. }] = fx.as_slice() else { panic!() };
+        let [Effect::StartApply { req, .. }] = fx.as_slice() else {
+            panic!()
+        };
         (a, *req)
     }
 
     #[test]
     fn quit_while_provisioning_asks_then_cancels_and_says_how_to_resume() {
         let (mut a, req) = provisioning();
-        update(&mut a, Msg::Apply { req, model: Box::new(fx::apply_running()) });
+        update(
+            &mut a,
+            Msg::Apply {
+                req,
+                model: Box::new(fx::apply_running()),
+            },
+        );
         update(&mut a, key(KeyCode::Char('q')));
         assert!(a.confirm_quit);
         update(&mut a, key(KeyCode::Char('n')));
         assert!(!a.confirm_quit);
-        update(&mut a, Msg::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)));
+        update(
+            &mut a,
+            Msg::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)),
+        );
         assert!(a.confirm_quit, "Ctrl-C asks like q");
         let fx = update(&mut a, key(KeyCode::Char('y')));
         assert_eq!(fx, [Effect::CancelApply]);
         assert!(a.exit.is_none(), "waits for the journal");
         let mut done = fx::apply_running();
         done.outcome = Some(Err("interrupted".into()));
-        update(&mut a, Msg::ApplyFinished { req, model: Box::new(done) });
+        update(
+            &mut a,
+            Msg::ApplyFinished {
+                req,
+                model: Box::new(done),
+            },
+        );
         let out = a.exit.clone().expect("exits");
         assert_eq!(out.code, exit::INTERRUPTED);
-        assert!(out.message.unwrap_or_default().contains("tilink setup --resume tl-0123456789ab"));
+        assert!(
+            out.message
+                .unwrap_or_default()
+                .contains("tilink setup --resume tl-0123456789ab")
+        );
     }
 
     #[test]
     fn active_then_acceptance_then_done_exits_zero() {
         let (mut a, req) = provisioning();
-        update(&mut a, Msg::ApplyFinished { req, model: Box::new(fx::apply_active()) });
+        update(
+            &mut a,
+            Msg::ApplyFinished {
+                req,
+                model: Box::new(fx::apply_active()),
+            },
+        );
         update(&mut a, enter());
         assert_eq!(a.screen, Screen::Acceptance);
         update(&mut a, key(KeyCode::Esc));
@@ -1361,7 +1522,13 @@ mod tests {
     #[test]
     fn q_after_active_exits_zero_without_asking() {
         let (mut a, req) = provisioning();
-        update(&mut a, Msg::ApplyFinished { req, model: Box::new(fx::apply_active()) });
+        update(
+            &mut a,
+            Msg::ApplyFinished {
+                req,
+                model: Box::new(fx::apply_active()),
+            },
+        );
         update(&mut a, key(KeyCode::Char('q')));
         assert!(!a.confirm_quit);
         assert_eq!(a.exit.map(|o| o.code), Some(0));
@@ -1370,17 +1537,36 @@ mod tests {
     #[test]
     fn failed_apply_r_retries_with_the_same_journal() {
         let (mut a, req) = provisioning();
-        update(&mut a, Msg::ApplyFinished { req, model: Box::new(fx::apply_failed()) });
+        update(
+            &mut a,
+            Msg::ApplyFinished {
+                req,
+                model: Box::new(fx::apply_failed()),
+            },
+        );
         let fx = update(&mut a, key(KeyCode::Char('r')));
         match fx.as_slice() {
-            [Effect::StartApply { req: r2, journal, .. }] => {
+            [
+                Effect::StartApply {
+                    req: r2, journal, ..
+                },
+            ] => {
                 assert_ne!(*r2, req);
-                assert_eq!(journal.resources.load_balancer_id.as_deref(), Some("nlb-t4nfixture01"));
+                assert_eq!(
+                    journal.resources.load_balancer_id.as_deref(),
+                    Some("nlb-t4nfixture01")
+                );
             }
             other => panic!("{other:?}"),
         }
         // The old run's late snapshot is ignored.
-        update(&mut a, Msg::Apply { req, model: Box::new(fx::apply_failed()) });
+        update(
+            &mut a,
+            Msg::Apply {
+                req,
+                model: Box::new(fx::apply_failed()),
+            },
+        );
         assert!(a.apply.as_ref().is_some_and(|m| m.outcome.is_none()));
     }
 
@@ -1390,7 +1576,11 @@ mod tests {
         update(&mut a, key(KeyCode::Char('q')));
         let out = a.exit.expect("exits");
         assert_eq!(out.code, exit::INTERRUPTED);
-        assert!(out.message.unwrap_or_default().contains("nothing was created"));
+        assert!(
+            out.message
+                .unwrap_or_default()
+                .contains("nothing was created")
+        );
     }
 
     #[test]

@@ -31,7 +31,10 @@ pub enum Action {
 
 /// The bindings, for the help overlay: (keys, meaning).
 pub const BINDINGS: &[(&str, &str)] = &[
-    ("Enter", "accept the highlighted choice (the default is always sensible)"),
+    (
+        "Enter",
+        "accept the highlighted choice (the default is always sensible)",
+    ),
     ("↑ ↓  k j", "move the highlight"),
     ("Tab", "next field"),
     ("Esc", "back one step (or close this help)"),

@@ -33,8 +33,13 @@ pub fn options(g: &GlobalArgs, env: &Env, args: &SetupArgs, sandbox: Option<&Man
         alibaba_source: env.alibaba_source.clone(),
         tidb_source: env.tidb_source.clone(),
         region: g.region.clone(),
-        cluster_id: sandbox.map(|m| m.cluster_id.clone()).or_else(|| args.cluster_id.clone()),
-        rds_id: args.rds_instance.clone().or_else(|| sandbox.map(|m| m.rds_instance_id.clone())),
+        cluster_id: sandbox
+            .map(|m| m.cluster_id.clone())
+            .or_else(|| args.cluster_id.clone()),
+        rds_id: args
+            .rds_instance
+            .clone()
+            .or_else(|| sandbox.map(|m| m.rds_instance_id.clone())),
         zones: args.zones.clone(),
         name: args.name.clone(),
         dry_run: args.dry_run,
@@ -43,7 +48,12 @@ pub fn options(g: &GlobalArgs, env: &Env, args: &SetupArgs, sandbox: Option<&Man
 }
 
 /// Runs the full-screen wizard (or the line mode with `--plain`).
-pub async fn run(g: GlobalArgs, env: Env, args: SetupArgs, sandbox: Option<Manifest>) -> Result<u8, Failure> {
+pub async fn run(
+    g: GlobalArgs,
+    env: Env,
+    args: SetupArgs,
+    sandbox: Option<Manifest>,
+) -> Result<u8, Failure> {
     if args.plain {
         return plain::run(&g, &env, &args, sandbox.as_ref()).await;
     }
@@ -51,10 +61,15 @@ pub async fn run(g: GlobalArgs, env: Env, args: SetupArgs, sandbox: Option<Manif
     let app = App::new(opts, Resumable::from_journals(&env.store.list()));
     // `try_init` installs a panic hook that restores the terminal before the default hook
     // prints; no other hook is installed after it.
-    let terminal = ratatui::try_init()
-        .map_err(|e| Failure::failed(format!("cannot start the full-screen wizard ({e}); try `--plain`")))?;
+    let terminal = ratatui::try_init().map_err(|e| {
+        Failure::failed(format!(
+            "cannot start the full-screen wizard ({e}); try `--plain`"
+        ))
+    })?;
     let events = ratatui::crossterm::event::EventStream::new();
-    let result = event_loop::Runtime::new(terminal, events, app, env).run().await;
+    let result = event_loop::Runtime::new(terminal, events, app, env)
+        .run()
+        .await;
     ratatui::restore();
     let app = result.map_err(Failure::failed)?;
     let Some(out) = app.exit else {
@@ -64,7 +79,10 @@ pub async fn run(g: GlobalArgs, env: Env, args: SetupArgs, sandbox: Option<Manif
         println!("{s}");
     }
     match out.message {
-        Some(m) if out.code != crate::app::exit::OK => Err(Failure { code: out.code, message: m }),
+        Some(m) if out.code != crate::app::exit::OK => Err(Failure {
+            code: out.code,
+            message: m,
+        }),
         Some(m) => {
             eprintln!("tilink: {m}");
             Ok(out.code)

@@ -14,9 +14,14 @@ use dialoguer::{Confirm, Select};
 fn prompt_failure(e: dialoguer::Error) -> Failure {
     let dialoguer::Error::IO(io) = e;
     if io.kind() == std::io::ErrorKind::Interrupted {
-        Failure { code: exit::INTERRUPTED, message: "setup cancelled; nothing was created".into() }
+        Failure {
+            code: exit::INTERRUPTED,
+            message: "setup cancelled; nothing was created".into(),
+        }
     } else {
-        Failure::failed(format!("cannot prompt: {io}; use --non-interactive with flags"))
+        Failure::failed(format!(
+            "cannot prompt: {io}; use --non-interactive with flags"
+        ))
     }
 }
 
@@ -27,15 +32,25 @@ fn pick(prompt: &str, items: &[String], default: usize) -> Result<usize, Failure
         .default(default)
         .interact_opt()
         .map_err(prompt_failure)?
-        .ok_or_else(|| Failure { code: exit::INTERRUPTED, message: "setup cancelled; nothing was created".into() })
+        .ok_or_else(|| Failure {
+            code: exit::INTERRUPTED,
+            message: "setup cancelled; nothing was created".into(),
+        })
 }
 
 /// The zone grid as text.
 pub fn render_zones(z: &ZoneAnalysis) -> String {
     let yn = |b: bool| if b { "yes" } else { "no" };
-    let mut s = format!("\nZones\n  {:<18} {:<5} {:<5} {:<12} {:<34} {:<4} use\n", "zone", "TiDB", "NLB", "PrivateLink", "vSwitch (free IPs)", "RDS");
+    let mut s = format!(
+        "\nZones\n  {:<18} {:<5} {:<5} {:<12} {:<34} {:<4} use\n",
+        "zone", "TiDB", "NLB", "PrivateLink", "vSwitch (free IPs)", "RDS"
+    );
     for r in &z.rows {
-        let vsw = r.vswitch.as_ref().map(|v| format!("{} ({})", v.id, v.free_ips)).unwrap_or_else(|| "none".into());
+        let vsw = r
+            .vswitch
+            .as_ref()
+            .map(|v| format!("{} ({})", v.id, v.free_ips))
+            .unwrap_or_else(|| "none".into());
         s.push_str(&format!(
             "  {:<18} {:<5} {:<5} {:<12} {:<34} {:<4} {}\n",
             r.zone,
@@ -44,14 +59,25 @@ pub fn render_zones(z: &ZoneAnalysis) -> String {
             yn(r.privatelink),
             vsw,
             yn(r.rds),
-            if r.chosen { "chosen" } else if r.eligible { "eligible" } else { "-" }
+            if r.chosen {
+                "chosen"
+            } else if r.eligible {
+                "eligible"
+            } else {
+                "-"
+            }
         ));
     }
     s
 }
 
 /// Runs the line-mode wizard.
-pub async fn run(_g: &GlobalArgs, env: &Env, args: &SetupArgs, sandbox: Option<&Manifest>) -> Result<u8, Failure> {
+pub async fn run(
+    _g: &GlobalArgs,
+    env: &Env,
+    args: &SetupArgs,
+    sandbox: Option<&Manifest>,
+) -> Result<u8, Failure> {
     eprintln!(
         "tilink: Alibaba Cloud key from {}; TiDB Cloud key from {}",
         env.alibaba_source, env.tidb_source
@@ -61,24 +87,47 @@ pub async fn run(_g: &GlobalArgs, env: &Env, args: &SetupArgs, sandbox: Option<&
     let cluster_id = match (&args.cluster_id, sandbox) {
         (Some(id), None) => id.clone(),
         _ => {
-            let list = cluster_candidates(&tidb).await.map_err(|e| Failure::credentials(e.to_string()))?;
+            let list = cluster_candidates(&tidb)
+                .await
+                .map_err(|e| Failure::credentials(e.to_string()))?;
             let usable: Vec<_> = list.iter().filter(|c| c.1.is_none()).collect();
             for (c, why) in list.iter().filter(|c| c.1.is_some()) {
-                eprintln!("  (not usable) {} {}: {}", c.name, c.id, why.as_deref().unwrap_or_default());
+                eprintln!(
+                    "  (not usable) {} {}: {}",
+                    c.name,
+                    c.id,
+                    why.as_deref().unwrap_or_default()
+                );
             }
             if usable.is_empty() {
-                return Err(Failure::input("no ACTIVE Essential cluster on Alibaba Cloud is visible to this TiDB Cloud API key"));
+                return Err(Failure::input(
+                    "no ACTIVE Essential cluster on Alibaba Cloud is visible to this TiDB Cloud API key",
+                ));
             }
-            let want = args.cluster_id.as_deref().or(sandbox.map(|m| m.cluster_id.as_str()));
-            let default = usable.iter().position(|c| Some(c.0.id.as_str()) == want).unwrap_or(0);
-            let items: Vec<String> = usable.iter().map(|(c, _)| format!("{} ({}) {} {}", c.name, c.id, c.region, c.plan)).collect();
-            usable[pick("TiDB Cloud cluster", &items, default)?].0.id.clone()
+            let want = args
+                .cluster_id
+                .as_deref()
+                .or(sandbox.map(|m| m.cluster_id.as_str()));
+            let default = usable
+                .iter()
+                .position(|c| Some(c.0.id.as_str()) == want)
+                .unwrap_or(0);
+            let items: Vec<String> = usable
+                .iter()
+                .map(|(c, _)| format!("{} ({}) {} {}", c.name, c.id, c.region, c.plan))
+                .collect();
+            usable[pick("TiDB Cloud cluster", &items, default)?]
+                .0
+                .id
+                .clone()
         }
     };
     let region = match &env.region {
         Some(r) => r.clone(),
         None => {
-            let c = crate::engine::discover::discover_cluster(&tidb, &cluster_id).await.map_err(|e| Failure::input(e.to_string()))?;
+            let c = crate::engine::discover::discover_cluster(&tidb, &cluster_id)
+                .await
+                .map_err(|e| Failure::input(e.to_string()))?;
             c.0.region
         }
     };
@@ -86,18 +135,38 @@ pub async fn run(_g: &GlobalArgs, env: &Env, args: &SetupArgs, sandbox: Option<&
         (Some(id), None) => id.clone(),
         _ => {
             let clients = env.clients(&region)?;
-            let list = rds_candidates(&clients.aliyun).await.map_err(|e| Failure::failed(e.to_string()))?;
+            let list = rds_candidates(&clients.aliyun)
+                .await
+                .map_err(|e| Failure::failed(e.to_string()))?;
             for r in list.iter().filter(|r| r.unusable.is_some()) {
-                eprintln!("  (not usable) {} {}: {}", r.id, r.description, r.unusable.as_deref().unwrap_or_default());
+                eprintln!(
+                    "  (not usable) {} {}: {}",
+                    r.id,
+                    r.description,
+                    r.unusable.as_deref().unwrap_or_default()
+                );
             }
             let usable: Vec<_> = list.iter().filter(|r| r.unusable.is_none()).collect();
             if usable.is_empty() {
-                return Err(Failure::input(format!("no running RDS for MySQL primary in a VPC in {region}")));
+                return Err(Failure::input(format!(
+                    "no running RDS for MySQL primary in a VPC in {region}"
+                )));
             }
-            let want = args.rds_instance.as_deref().or(sandbox.map(|m| m.rds_instance_id.as_str()));
-            let default = usable.iter().position(|r| Some(r.id.as_str()) == want).unwrap_or(0);
-            let items: Vec<String> = usable.iter().map(|r| format!("{} {} ({}, {})", r.id, r.description, r.engine, r.zone)).collect();
-            usable[pick(&format!("Source RDS instance in {region}"), &items, default)?].id.clone()
+            let want = args
+                .rds_instance
+                .as_deref()
+                .or(sandbox.map(|m| m.rds_instance_id.as_str()));
+            let default = usable
+                .iter()
+                .position(|r| Some(r.id.as_str()) == want)
+                .unwrap_or(0);
+            let items: Vec<String> = usable
+                .iter()
+                .map(|r| format!("{} {} ({}, {})", r.id, r.description, r.engine, r.zone))
+                .collect();
+            usable[pick(&format!("Source RDS instance in {region}"), &items, default)?]
+                .id
+                .clone()
         }
     };
     eprintln!("tilink: checking cluster {cluster_id} and RDS instance {rds_id} (read-only)…");
@@ -110,13 +179,17 @@ pub async fn run(_g: &GlobalArgs, env: &Env, args: &SetupArgs, sandbox: Option<&
         resume: args.resume.as_deref(),
         region: env.region.as_deref(),
     };
-    let prep = prepare(&tidb, &make, &env.store, &input).await.map_err(prepare_failure)?;
+    let prep = prepare(&tidb, &make, &env.store, &input)
+        .await
+        .map_err(prepare_failure)?;
     eprint!("{}", render_checks(&prep.checks));
     if let Ok(z) = &prep.zones {
         eprint!("{}", render_zones(z));
     }
     let Some(plan) = prep.plan.clone() else {
-        return Err(Failure::input("nothing was created: fix the failed checks above, then run tilink again"));
+        return Err(Failure::input(
+            "nothing was created: fix the failed checks above, then run tilink again",
+        ));
     };
     eprint!("{}", render_plan(&plan));
     if args.dry_run {
@@ -134,13 +207,19 @@ pub async fn run(_g: &GlobalArgs, env: &Env, args: &SetupArgs, sandbox: Option<&
             return Ok(exit::INTERRUPTED);
         }
     }
-    let model = apply(&prep, plan.clone(), env, &env.store, |line| eprintln!("{line}")).await;
+    let model = apply(&prep, plan.clone(), env, &env.store, |line| {
+        eprintln!("{line}")
+    })
+    .await;
     match &model.outcome {
         Some(Ok(())) => {
             let r = &model.journal.resources;
             let q = |o: &Option<String>| o.clone().unwrap_or_else(|| "?".into());
             for f in &model.foreign {
-                eprintln!("  not accepted: {} from account {} (not TiDB Cloud's request for this PLC)", f.endpoint_id, f.owner_id);
+                eprintln!(
+                    "  not accepted: {} from account {} (not TiDB Cloud's request for this PLC)",
+                    f.endpoint_id, f.owner_id
+                );
             }
             println!(
                 "ACTIVE: private link connection {} (endpoint {}) for cluster {}\n  setup {} · endpoint service {}\n  next: `tilink doctor --cluster-id {}` · `tilink teardown --cluster-id {} --setup {}`",
@@ -157,9 +236,15 @@ pub async fn run(_g: &GlobalArgs, env: &Env, args: &SetupArgs, sandbox: Option<&
         }
         Some(Err(e)) if e == "interrupted" => Err(Failure {
             code: exit::INTERRUPTED,
-            message: format!("interrupted; every id is in the journal. Resume with `tilink setup --resume {}`", plan.setup_id),
+            message: format!(
+                "interrupted; every id is in the journal. Resume with `tilink setup --resume {}`",
+                plan.setup_id
+            ),
         }),
-        Some(Err(e)) => Err(Failure::failed(format!("{e}\nResume with `tilink setup --resume {}`", plan.setup_id))),
+        Some(Err(e)) => Err(Failure::failed(format!(
+            "{e}\nResume with `tilink setup --resume {}`",
+            plan.setup_id
+        ))),
         None => Err(Failure::failed("setup stopped without an outcome")),
     }
 }

@@ -23,7 +23,10 @@ pub fn draw(f: &mut Frame, app: &App) {
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         let msg = vec![
             Line::styled("tilink needs a bigger terminal", t.heading()),
-            Line::raw(format!("{}×{} now; at least {MIN_WIDTH}×{MIN_HEIGHT} (80×24 or more is best).", area.width, area.height)),
+            Line::raw(format!(
+                "{}×{} now; at least {MIN_WIDTH}×{MIN_HEIGHT} (80×24 or more is best).",
+                area.width, area.height
+            )),
             Line::raw("Enlarge the window; q quits."),
         ];
         f.render_widget(Paragraph::new(msg).wrap(Wrap { trim: false }), area);
@@ -41,9 +44,21 @@ pub fn draw(f: &mut Frame, app: &App) {
     let n = app.screen.number();
     let dots: String = Screen::ALL
         .iter()
-        .map(|s| if *s < app.screen { '●' } else if *s == app.screen { '◉' } else { '○' })
+        .map(|s| {
+            if *s < app.screen {
+                '●'
+            } else if *s == app.screen {
+                '◉'
+            } else {
+                '○'
+            }
+        })
         .collect();
-    let mode = if app.opts.sandbox { "tilink sandbox" } else { "tilink setup" };
+    let mode = if app.opts.sandbox {
+        "tilink sandbox"
+    } else {
+        "tilink setup"
+    };
     let head = Line::from(vec![
         Span::styled(format!(" {mode} "), t.heading()),
         Span::styled("· ", t.dim()),
@@ -53,14 +68,21 @@ pub fn draw(f: &mut Frame, app: &App) {
         Span::styled(dots, t.dim()),
     ]);
     f.render_widget(
-        Paragraph::new(head).block(Block::default().borders(Borders::BOTTOM).border_style(t.dim())),
+        Paragraph::new(head).block(
+            Block::default()
+                .borders(Borders::BOTTOM)
+                .border_style(t.dim()),
+        ),
         header,
     );
 
     screens::draw(f, body, app, &t);
 
     if let Some(msg) = &app.note {
-        f.render_widget(Paragraph::new(Line::styled(format!(" {msg}"), t.warn())), note);
+        f.render_widget(
+            Paragraph::new(Line::styled(format!(" {msg}"), t.warn())),
+            note,
+        );
     }
     f.render_widget(Paragraph::new(hints(&t, &screens::hints(app))), footer);
 
@@ -74,13 +96,16 @@ pub fn draw(f: &mut Frame, app: &App) {
             Line::raw(""),
         ];
         for (k, what) in BINDINGS {
-            lines.push(Line::from(vec![Span::styled(format!("{k:<11}"), t.key()), Span::raw(*what)]));
+            lines.push(Line::from(vec![
+                Span::styled(format!("{k:<11}"), t.key()),
+                Span::raw(*what),
+            ]));
         }
         f.render_widget(Clear, r);
         f.render_widget(
-            Paragraph::new(lines)
-                .wrap(Wrap { trim: false })
-                .block(Block::bordered().title(Span::styled(" Help (? or Esc closes) ", t.heading()))),
+            Paragraph::new(lines).wrap(Wrap { trim: false }).block(
+                Block::bordered().title(Span::styled(" Help (? or Esc closes) ", t.heading())),
+            ),
             r,
         );
     }
@@ -91,7 +116,10 @@ pub fn draw(f: &mut Frame, app: &App) {
         let lines = vec![
             Line::styled("Stop provisioning?", t.heading()),
             Line::raw("Resources created so far stay, and every id is in the journal."),
-            Line::from(vec![Span::raw("Resume later: "), Span::styled(format!("tilink setup --resume {sid}"), t.value())]),
+            Line::from(vec![
+                Span::raw("Resume later: "),
+                Span::styled(format!("tilink setup --resume {sid}"), t.value()),
+            ]),
             Line::raw(""),
             Line::from(vec![
                 Span::styled("y", t.key()),
@@ -102,7 +130,9 @@ pub fn draw(f: &mut Frame, app: &App) {
         ];
         f.render_widget(Clear, r);
         f.render_widget(
-            Paragraph::new(lines).wrap(Wrap { trim: false }).block(Block::bordered().border_style(t.warn())),
+            Paragraph::new(lines)
+                .wrap(Wrap { trim: false })
+                .block(Block::bordered().border_style(t.warn())),
             r,
         );
     }

@@ -87,7 +87,13 @@ pub struct AliError {
 impl AliError {
     /// An error with an HTTP status, a code and a message.
     pub fn new(status: u16, code: &str, message: impl Into<String>) -> Self {
-        AliError { status, code: code.into(), message: message.into(), detail: None, retry_after_ms: None }
+        AliError {
+            status,
+            code: code.into(),
+            message: message.into(),
+            detail: None,
+            retry_after_ms: None,
+        }
     }
 
     /// 400.
@@ -102,7 +108,10 @@ impl AliError {
 
     /// The successful DryRun answer (an error by design).
     pub fn dry_run() -> Self {
-        Self::bad("DryRunOperation", "Request validation has been passed with DryRun flag set.")
+        Self::bad(
+            "DryRunOperation",
+            "Request validation has been passed with DryRun flag set.",
+        )
     }
 
     /// The body, for a given product and request id.
@@ -132,7 +141,10 @@ pub struct Params {
 impl Params {
     /// A parameter value.
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+        self.pairs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
     }
 
     /// A non-empty parameter value.
@@ -154,7 +166,9 @@ impl Params {
             ),
             _ => AliError::bad(
                 "MissingParameter",
-                format!("The input parameter \"{name}\" that is mandatory for processing this request is not supplied."),
+                format!(
+                    "The input parameter \"{name}\" that is mandatory for processing this request is not supplied."
+                ),
             ),
         }
     }
@@ -162,8 +176,14 @@ impl Params {
     /// The "invalid parameter" error of this product.
     pub fn invalid(&self, name: &str, why: &str) -> AliError {
         match self.product {
-            Product::Nlb => AliError::bad(&format!("IllegalParam.{name}"), format!("The param {name} is illegal: {why}")),
-            _ => AliError::bad("InvalidParameter", format!("The specified parameter \"{name}\" is not valid: {why}")),
+            Product::Nlb => AliError::bad(
+                &format!("IllegalParam.{name}"),
+                format!("The param {name} is illegal: {why}"),
+            ),
+            _ => AliError::bad(
+                "InvalidParameter",
+                format!("The specified parameter \"{name}\" is not valid: {why}"),
+            ),
         }
     }
 
@@ -181,7 +201,10 @@ impl Params {
     pub fn u64(&self, name: &str, default: u64) -> Result<u64, AliError> {
         match self.opt(name) {
             None => Ok(default),
-            Some(v) => v.trim().parse().map_err(|_| self.invalid(name, &format!("`{v}` is not a number"))),
+            Some(v) => v
+                .trim()
+                .parse()
+                .map_err(|_| self.invalid(name, &format!("`{v}` is not a number"))),
         }
     }
 
@@ -234,12 +257,30 @@ impl Params {
     /// Business parameters for idempotency fingerprints (no auth/common parameters).
     pub fn fingerprint(&self) -> String {
         const COMMON: &[&str] = &[
-            "Action", "Version", "Format", "AccessKeyId", "SignatureMethod", "SignatureVersion",
-            "SignatureNonce", "Timestamp", "Signature", "SecurityToken", "ClientToken", "SignatureType",
+            "Action",
+            "Version",
+            "Format",
+            "AccessKeyId",
+            "SignatureMethod",
+            "SignatureVersion",
+            "SignatureNonce",
+            "Timestamp",
+            "Signature",
+            "SecurityToken",
+            "ClientToken",
+            "SignatureType",
         ];
-        let mut v: Vec<_> = self.pairs.iter().filter(|(k, _)| !COMMON.contains(&k.as_str())).cloned().collect();
+        let mut v: Vec<_> = self
+            .pairs
+            .iter()
+            .filter(|(k, _)| !COMMON.contains(&k.as_str()))
+            .cloned()
+            .collect();
         v.sort();
-        v.into_iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("&")
+        v.into_iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("&")
     }
 }
 
@@ -255,7 +296,8 @@ pub struct Ctx<'a> {
 impl Ctx<'_> {
     /// False when the eventual-consistency fault hides a resource created at `t`.
     pub fn visible(&self, t: Instant) -> bool {
-        self.hide_recent.is_none_or(|d| self.now.duration_since(t) >= d)
+        self.hide_recent
+            .is_none_or(|d| self.now.duration_since(t) >= d)
     }
 }
 
@@ -273,13 +315,17 @@ pub fn ok<T: Serialize>(v: T) -> Result<Value, AliError> {
 /// True when `tags` has every (key, value) filter of `Tag.N.*` (an empty filter value
 /// matches any value).
 pub fn tags_match(tags: &[(String, String)], filter: &[(String, String)]) -> bool {
-    filter
-        .iter()
-        .all(|(k, v)| tags.iter().any(|(tk, tv)| tk == k && (v.is_empty() || tv == v)))
+    filter.iter().all(|(k, v)| {
+        tags.iter()
+            .any(|(tk, tv)| tk == k && (v.is_empty() || tv == v))
+    })
 }
 
 /// Merges tags (same key overwrites); at most 20.
-pub fn merge_tags(tags: &mut Vec<(String, String)>, new: &[(String, String)]) -> Result<(), AliError> {
+pub fn merge_tags(
+    tags: &mut Vec<(String, String)>,
+    new: &[(String, String)],
+) -> Result<(), AliError> {
     for (k, v) in new {
         match tags.iter_mut().find(|(tk, _)| tk == k) {
             Some(t) => t.1 = v.clone(),
@@ -287,7 +333,10 @@ pub fn merge_tags(tags: &mut Vec<(String, String)>, new: &[(String, String)]) ->
         }
     }
     if tags.len() > 20 {
-        return Err(AliError::bad("QuotaExceeded.TagsPerResource", "A resource can have at most 20 tags."));
+        return Err(AliError::bad(
+            "QuotaExceeded.TagsPerResource",
+            "A resource can have at most 20 tags.",
+        ));
     }
     Ok(())
 }
@@ -312,8 +361,16 @@ pub fn page_by_token<T>(
     };
     let total = items.len() as u64;
     let end = (start + max as usize).min(items.len());
-    let next = if end < items.len() { format!("FFtl{end:08x}") } else { String::new() };
-    let page = items.into_iter().skip(start).take(end.saturating_sub(start)).collect();
+    let next = if end < items.len() {
+        format!("FFtl{end:08x}")
+    } else {
+        String::new()
+    };
+    let page = items
+        .into_iter()
+        .skip(start)
+        .take(end.saturating_sub(start))
+        .collect();
     Ok((page, next, total))
 }
 
@@ -333,7 +390,11 @@ pub fn page_by_number<T>(
         return Err(p.invalid("PageNumber", "must be at least 1"));
     }
     let total = items.len() as u64;
-    let page = items.into_iter().skip(((number - 1) * size) as usize).take(size as usize).collect();
+    let page = items
+        .into_iter()
+        .skip(((number - 1) * size) as usize)
+        .take(size as usize)
+        .collect();
     Ok((page, number, size, total))
 }
 
@@ -347,13 +408,20 @@ fn ram_denied(caller: &AccessKey, product: Product, action: &str, uid: u64) -> O
     let mut e = AliError::new(
         403,
         "Forbidden.RAM",
-        format!("User not authorized to operate on the specified resource, or this API doesn't support RAM. (missing {auth})"),
+        format!(
+            "User not authorized to operate on the specified resource, or this API doesn't support RAM. (missing {auth})"
+        ),
     );
     e.detail = Some(AccessDeniedDetail {
         auth_action: auth,
         auth_principal_type: "SubUser".into(),
         auth_principal_owner_id: uid.to_string(),
-        auth_principal_display_name: caller.arn.rsplit('/').next().unwrap_or_default().to_string(),
+        auth_principal_display_name: caller
+            .arn
+            .rsplit('/')
+            .next()
+            .unwrap_or_default()
+            .to_string(),
         no_permission_type: "ImplicitDeny".into(),
         policy_type: "AccountLevelIdentityBasedPolicy".into(),
         encoded_diagnostic_message: "AQEAAAAA".into(),
@@ -362,7 +430,13 @@ fn ram_denied(caller: &AccessKey, product: Product, action: &str, uid: u64) -> O
 }
 
 /// Executes one authenticated action against the world.
-pub fn dispatch(world: &mut World, ctx: &Ctx<'_>, product: Product, action: &str, p: &Params) -> Result<Value, AliError> {
+pub fn dispatch(
+    world: &mut World,
+    ctx: &Ctx<'_>,
+    product: Product,
+    action: &str,
+    p: &Params,
+) -> Result<Value, AliError> {
     if let Some(e) = ram_denied(ctx.caller, product, action, world.uid) {
         return Err(e);
     }
@@ -371,7 +445,10 @@ pub fn dispatch(world: &mut World, ctx: &Ctx<'_>, product: Product, action: &str
         && action != "OpenPrivateLinkService"
         && !world.privatelink_open
     {
-        return Err(AliError::bad("NeedOpenProduct", "The PrivateLink service is not activated. Call OpenPrivateLinkService first."));
+        return Err(AliError::bad(
+            "NeedOpenProduct",
+            "The PrivateLink service is not activated. Call OpenPrivateLinkService first.",
+        ));
     }
     let idem = matches!(product, Product::Nlb | Product::PrivateLink) && is_write(action);
     let token_key = p
@@ -391,7 +468,10 @@ pub fn dispatch(world: &mut World, ctx: &Ctx<'_>, product: Product, action: &str
             }
             let mut resp = resp.clone();
             if let Some(o) = resp.as_object_mut() {
-                o.insert("RequestId".into(), Value::String(ctx.request_id.to_string()));
+                o.insert(
+                    "RequestId".into(),
+                    Value::String(ctx.request_id.to_string()),
+                );
             }
             return Ok(resp);
         }
@@ -411,12 +491,17 @@ pub fn dispatch(world: &mut World, ctx: &Ctx<'_>, product: Product, action: &str
 
 /// 404 `InvalidApi.NotFound`.
 pub fn unknown_action(action: &str) -> AliError {
-    AliError::not_found("InvalidApi.NotFound", format!("Specified api is not found, please check your url and method. ({action})"))
+    AliError::not_found(
+        "InvalidApi.NotFound",
+        format!("Specified api is not found, please check your url and method. ({action})"),
+    )
 }
 
 /// The region of a call: `RegionId` or the world's region.
 pub fn region_of(w: &World, p: &Params) -> String {
-    p.opt("RegionId").map(str::to_string).unwrap_or_else(|| w.region.clone())
+    p.opt("RegionId")
+        .map(str::to_string)
+        .unwrap_or_else(|| w.region.clone())
 }
 
 /// Rejects regions the world does not know (VPC/NLB/PrivateLink).
@@ -424,8 +509,245 @@ pub fn known_region(w: &World, p: &Params, region: &str) -> Result<(), AliError>
     if w.regions.iter().any(|(r, _)| r == region) {
         Ok(())
     } else if p.product == Product::Nlb {
-        Err(AliError::new(403, "UnauthorizedRegion", format!("The region {region} is not supported.")))
+        Err(AliError::new(
+            403,
+            "UnauthorizedRegion",
+            format!("The region {region} is not supported."),
+        ))
     } else {
-        Err(AliError::not_found("InvalidRegionId.NotFound", format!("The specified region {region} does not exist.")))
+        Err(AliError::not_found(
+            "InvalidRegionId.NotFound",
+            format!("The specified region {region} does not exist."),
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::clock::Clock;
+
+    fn params(product: Product, p: &[(&str, &str)]) -> Params {
+        Params {
+            pairs: p
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            product,
+        }
+    }
+
+    fn call(
+        w: &mut World,
+        product: Product,
+        action: &str,
+        p: &[(&str, &str)],
+    ) -> Result<Value, AliError> {
+        let now = w.clock.now();
+        w.tick(now);
+        let caller = w.keys[0].clone();
+        let ctx = Ctx {
+            now,
+            request_id: "R",
+            caller: &caller,
+            hide_recent: None,
+        };
+        dispatch(w, &ctx, product, action, &params(product, p))
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn states_move_with_time_and_tokens_dedupe() {
+        let mut w = World::new(3, Clock::new(1.0));
+        let vpc = w.vpcs[0].id.clone();
+        let form = [
+            ("RegionId", REGION_ID),
+            ("ServerGroupName", "sg-a"),
+            ("VpcId", vpc.as_str()),
+            ("ServerGroupType", "Ip"),
+            ("ClientToken", "t1"),
+        ];
+        let a = call(&mut w, Product::Nlb, "CreateServerGroup", &form).unwrap();
+        let b = call(&mut w, Product::Nlb, "CreateServerGroup", &form).unwrap();
+        assert_eq!(a["ServerGroupId"], b["ServerGroupId"]);
+        assert_eq!(w.server_groups.len(), 1);
+        let mut other = form;
+        other[1].1 = "sg-b";
+        assert_eq!(
+            call(&mut w, Product::Nlb, "CreateServerGroup", &other)
+                .unwrap_err()
+                .code,
+            "IdempotenceSignatureMismatch"
+        );
+        let job = a["JobId"].as_str().unwrap().to_string();
+        let list = [("RegionId", REGION_ID)];
+        let st = |w: &mut World| {
+            call(w, Product::Nlb, "ListServerGroups", &list).unwrap()["ServerGroups"][0]["ServerGroupStatus"].clone()
+        };
+        assert_eq!(st(&mut w), "Creating");
+        assert_eq!(
+            call(&mut w, Product::Nlb, "GetJobStatus", &[("JobId", &job)]).unwrap()["Status"],
+            "Processing"
+        );
+        tokio::time::advance(Duration::from_secs(6)).await;
+        assert_eq!(st(&mut w), "Available");
+        assert_eq!(
+            call(&mut w, Product::Nlb, "GetJobStatus", &[("JobId", &job)]).unwrap()["Status"],
+            "Succeeded"
+        );
+        // DryRun creates nothing.
+        let dry = [
+            ("RegionId", REGION_ID),
+            ("ServerGroupName", "sg-c"),
+            ("VpcId", vpc.as_str()),
+            ("DryRun", "TRUE"),
+        ];
+        assert_eq!(
+            call(&mut w, Product::Nlb, "CreateServerGroup", &dry)
+                .unwrap_err()
+                .code,
+            "DryRunOperation"
+        );
+        assert_eq!(w.server_groups.len(), 1);
+        // Delete: Deleting, then gone.
+        let id = a["ServerGroupId"].as_str().unwrap().to_string();
+        call(
+            &mut w,
+            Product::Nlb,
+            "DeleteServerGroup",
+            &[("ServerGroupId", &id)],
+        )
+        .unwrap();
+        assert_eq!(st(&mut w), "Deleting");
+        tokio::time::advance(Duration::from_secs(6)).await;
+        assert_eq!(
+            call(&mut w, Product::Nlb, "ListServerGroups", &list).unwrap()["TotalCount"],
+            0
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn connection_accept_and_disable() {
+        let mut w = World::new(3, Clock::new(1.0));
+        let now = w.clock.now();
+        w.services.push(crate::sim::world::EndpointService {
+            id: "epsrv-x".into(),
+            name: "com.aliyuncs.privatelink.ap-southeast-1.epsrv-x".into(),
+            domain: "d".into(),
+            region: REGION_ID.into(),
+            resource_type: "nlb".into(),
+            resources: vec![],
+            auto_accept: false,
+            zone_affinity: false,
+            description: String::new(),
+            payer: "Endpoint".into(),
+            tags: vec![],
+            users: Default::default(),
+            user_arns: Default::default(),
+            create_time: String::new(),
+            created_at: now,
+            ready_at: now,
+            deleting_at: None,
+        });
+        let c = w.new_connection(
+            "epsrv-x",
+            42,
+            &[("ap-southeast-1a".into(), "nlb-1".into())],
+            now,
+            false,
+        );
+        let ep = c.endpoint_id.clone();
+        w.connections.push(c);
+        let p = [
+            ("RegionId", REGION_ID),
+            ("ServiceId", "epsrv-x"),
+            ("EndpointId", ep.as_str()),
+        ];
+        let status = |w: &mut World| {
+            call(
+                w,
+                Product::PrivateLink,
+                "ListVpcEndpointConnections",
+                &[("RegionId", REGION_ID)],
+            )
+            .unwrap()["Connections"][0]["ConnectionStatus"]
+                .clone()
+        };
+        assert_eq!(status(&mut w), "Disconnected");
+        call(
+            &mut w,
+            Product::PrivateLink,
+            "EnableVpcEndpointConnection",
+            &p,
+        )
+        .unwrap();
+        assert_eq!(status(&mut w), "Connecting");
+        tokio::time::advance(Duration::from_secs(31)).await;
+        assert_eq!(status(&mut w), "Connected");
+        call(
+            &mut w,
+            Product::PrivateLink,
+            "DisableVpcEndpointConnection",
+            &p,
+        )
+        .unwrap();
+        assert_eq!(status(&mut w), "Disconnecting");
+        tokio::time::advance(Duration::from_secs(11)).await;
+        assert_eq!(status(&mut w), "Disconnected");
+        let bad = [
+            ("RegionId", REGION_ID),
+            ("ServiceId", "epsrv-x"),
+            ("EndpointId", "ep-nope"),
+        ];
+        assert_eq!(
+            call(
+                &mut w,
+                Product::PrivateLink,
+                "EnableVpcEndpointConnection",
+                &bad
+            )
+            .unwrap_err()
+            .code,
+            "EndpointConnectionNotFound"
+        );
+        assert_eq!(
+            call(
+                &mut w,
+                Product::PrivateLink,
+                "DeleteVpcEndpointService",
+                &p[..2]
+            )
+            .unwrap_err()
+            .code,
+            "EndpointServiceConnectionDependence"
+        );
+    }
+
+    const REGION_ID: &str = crate::sim::world::REGION;
+
+    #[test]
+    fn params_flattening() {
+        let p = params(
+            Product::Nlb,
+            &[
+                ("ZoneMappings.2.ZoneId", "b"),
+                ("ZoneMappings.1.ZoneId", "a"),
+                ("ZoneMappings.1.VSwitchId", "v"),
+                ("Ids.10", "x"),
+                ("Ids.2", "y"),
+                ("B", "True"),
+            ],
+        );
+        let z = p.objects("ZoneMappings");
+        assert_eq!(
+            (z[0]["ZoneId"].as_str(), z[1]["ZoneId"].as_str()),
+            ("a", "b")
+        );
+        assert_eq!(p.list("Ids"), vec!["y", "x"]);
+        assert!(p.bool("B", false).unwrap());
+        assert_eq!(p.req("Nope").unwrap_err().code, "MissingParam.Nope");
+        assert_eq!(
+            params(Product::Rds, &[]).req("X").unwrap_err().code,
+            "MissingParameter"
+        );
     }
 }

@@ -5,27 +5,47 @@
 use serde_json::Value;
 
 use super::{
-    AliError, Ctx, Params, known_region, merge_tags, ok, page_by_token, region_of, tags_match, unknown_action,
+    AliError, Ctx, Params, known_region, merge_tags, ok, page_by_token, region_of, tags_match,
+    unknown_action,
 };
 use crate::sim::net;
-use crate::sim::world::{Backend, LoadBalancer, Listener, ServerGroup, World, ZoneMap};
+use crate::sim::world::{Backend, Listener, LoadBalancer, ServerGroup, World, ZoneMap};
 use crate::wire::aliyun as wire;
 
 fn sg_not_found(id: &str) -> AliError {
-    AliError::not_found("ResourceNotFound.serverGroup", format!("The specified resource {id} is not found."))
+    AliError::not_found(
+        "ResourceNotFound.serverGroup",
+        format!("The specified resource {id} is not found."),
+    )
 }
 fn lb_not_found(id: &str) -> AliError {
-    AliError::not_found("ResourceNotFound.loadBalancer", format!("The specified resource {id} is not found."))
+    AliError::not_found(
+        "ResourceNotFound.loadBalancer",
+        format!("The specified resource {id} is not found."),
+    )
 }
 fn lsn_not_found(id: &str) -> AliError {
-    AliError::not_found("ResourceNotFound.listener", format!("The specified resource {id} is not found."))
+    AliError::not_found(
+        "ResourceNotFound.listener",
+        format!("The specified resource {id} is not found."),
+    )
 }
 
 fn wire_tags(t: &[(String, String)]) -> Vec<wire::Tag> {
-    t.iter().map(|(k, v)| wire::Tag { key: k.clone(), value: v.clone() }).collect()
+    t.iter()
+        .map(|(k, v)| wire::Tag {
+            key: k.clone(),
+            value: v.clone(),
+        })
+        .collect()
 }
 
-fn canonical<'a>(p: &Params, name: &str, value: &str, allowed: &[&'a str]) -> Result<&'a str, AliError> {
+fn canonical<'a>(
+    p: &Params,
+    name: &str,
+    value: &str,
+    allowed: &[&'a str],
+) -> Result<&'a str, AliError> {
     allowed
         .iter()
         .find(|a| a.eq_ignore_ascii_case(value))
@@ -80,7 +100,11 @@ fn lb_common(lb: &LoadBalancer, now: tokio::time::Instant) -> wire::LoadBalancer
             .map(|z| wire::ZoneMapping {
                 zone_id: z.zone.clone(),
                 vswitch_id: z.vswitch_id.clone(),
-                status: if status == "Provisioning" { "Starting".into() } else { "Active".into() },
+                status: if status == "Provisioning" {
+                    "Starting".into()
+                } else {
+                    "Active".into()
+                },
                 load_balancer_addresses: vec![wire::LoadBalancerAddress {
                     eni_id: z.eni.clone(),
                     private_ipv4_address: z.vip.clone(),
@@ -96,7 +120,9 @@ fn lb_common(lb: &LoadBalancer, now: tokio::time::Instant) -> wire::LoadBalancer
             reason: String::new(),
             enabled_time: String::new(),
         },
-        load_balancer_billing_config: wire::BillingConfig { pay_type: "PostPay".into() },
+        load_balancer_billing_config: wire::BillingConfig {
+            pay_type: "PostPay".into(),
+        },
     }
 }
 
@@ -131,21 +157,49 @@ pub fn handle(w: &mut World, ctx: &Ctx<'_>, action: &str, p: &Params) -> Result<
                 .zones(&region)
                 .iter()
                 .filter(|z| z.nlb)
-                .map(|z| wire::Zone { zone_id: z.id.clone(), local_name: z.local_name.clone(), zone_type: String::new() })
+                .map(|z| wire::Zone {
+                    zone_id: z.id.clone(),
+                    local_name: z.local_name.clone(),
+                    zone_type: String::new(),
+                })
                 .collect(),
         }),
         "CreateServerGroup" => {
             let name = p.req("ServerGroupName")?;
-            if name.len() < 2 || name.len() > 128 || !name.starts_with(|c: char| c.is_ascii_alphabetic()) {
-                return Err(p.invalid("ServerGroupName", "2-128 characters, starting with a letter"));
+            if name.len() < 2
+                || name.len() > 128
+                || !name.starts_with(|c: char| c.is_ascii_alphabetic())
+            {
+                return Err(p.invalid(
+                    "ServerGroupName",
+                    "2-128 characters, starting with a letter",
+                ));
             }
             let vpc = p.req("VpcId")?;
             if !w.vpcs.iter().any(|v| v.id == vpc && v.region == region) {
-                return Err(AliError::not_found("ResourceNotFound.Vpc", format!("The specified resource {vpc} is not found.")));
+                return Err(AliError::not_found(
+                    "ResourceNotFound.Vpc",
+                    format!("The specified resource {vpc} is not found."),
+                ));
             }
-            let kind = canonical(p, "ServerGroupType", p.opt("ServerGroupType").unwrap_or("Instance"), &["Instance", "Ip"])?;
-            let protocol = canonical(p, "Protocol", p.opt("Protocol").unwrap_or("TCP"), &["TCP", "UDP", "TCP_UDP"])?;
-            let scheduler = canonical(p, "Scheduler", p.opt("Scheduler").unwrap_or("Wrr"), &["Wrr", "Wlc", "rr", "sch", "tch", "qch"])?;
+            let kind = canonical(
+                p,
+                "ServerGroupType",
+                p.opt("ServerGroupType").unwrap_or("Instance"),
+                &["Instance", "Ip"],
+            )?;
+            let protocol = canonical(
+                p,
+                "Protocol",
+                p.opt("Protocol").unwrap_or("TCP"),
+                &["TCP", "UDP", "TCP_UDP"],
+            )?;
+            let scheduler = canonical(
+                p,
+                "Scheduler",
+                p.opt("Scheduler").unwrap_or("Wrr"),
+                &["Wrr", "Wlc", "rr", "sch", "tch", "qch"],
+            )?;
             let preserve = p.bool("PreserveClientIpEnabled", true)?;
             let hc_type = canonical(
                 p,
@@ -161,7 +215,9 @@ pub fn handle(w: &mut World, ctx: &Ctx<'_>, action: &str, p: &Params) -> Result<
                 health_check_enabled: p.bool("HealthCheckConfig.HealthCheckEnabled", true)?,
                 health_check_type: hc_type.into(),
                 health_check_connect_port: port as u16,
-                health_check_connect_timeout: p.u64("HealthCheckConfig.HealthCheckConnectTimeout", 5)? as u32,
+                health_check_connect_timeout: p
+                    .u64("HealthCheckConfig.HealthCheckConnectTimeout", 5)?
+                    as u32,
                 health_check_interval: p.u64("HealthCheckConfig.HealthCheckInterval", 10)? as u32,
                 healthy_threshold: p.u64("HealthCheckConfig.HealthyThreshold", 2)? as u32,
                 unhealthy_threshold: p.u64("HealthCheckConfig.UnhealthyThreshold", 2)? as u32,
@@ -190,7 +246,11 @@ pub fn handle(w: &mut World, ctx: &Ctx<'_>, action: &str, p: &Params) -> Result<
                 ready_at,
                 deleting_at: None,
             });
-            ok(wire::ServerGroupJobResponse { request_id: rid, server_group_id: id, job_id: job })
+            ok(wire::ServerGroupJobResponse {
+                request_id: rid,
+                server_group_id: id,
+                job_id: job,
+            })
         }
         "AddServersToServerGroup" => {
             let id = p.req("ServerGroupId")?.to_string();
@@ -202,41 +262,81 @@ pub fn handle(w: &mut World, ctx: &Ctx<'_>, action: &str, p: &Params) -> Result<
                 return Err(p.invalid("Servers", "at most 200 servers per call"));
             }
             let dry = p.bool("DryRun", false)?;
-            let sg = w.server_groups.iter().find(|s| s.id == id && s.region == region).ok_or_else(|| sg_not_found(&id))?;
+            let sg = w
+                .server_groups
+                .iter()
+                .find(|s| s.id == id && s.region == region)
+                .ok_or_else(|| sg_not_found(&id))?;
             if sg.status(now) != "Available" {
-                return Err(AliError::bad("IncorrectStatus.serverGroup", format!("The status of {id} is {} and does not support this operation.", sg.status(now))));
+                return Err(AliError::bad(
+                    "IncorrectStatus.serverGroup",
+                    format!(
+                        "The status of {id} is {} and does not support this operation.",
+                        sg.status(now)
+                    ),
+                ));
             }
             let mut new = vec![];
             for (i, s) in servers.iter().enumerate() {
                 let n = i + 1;
-                let server_id = s.get("ServerId").filter(|v| !v.is_empty()).ok_or_else(|| p.missing(&format!("Servers.{n}.ServerId")))?;
-                let stype = s.get("ServerType").filter(|v| !v.is_empty()).ok_or_else(|| p.missing(&format!("Servers.{n}.ServerType")))?;
+                let server_id = s
+                    .get("ServerId")
+                    .filter(|v| !v.is_empty())
+                    .ok_or_else(|| p.missing(&format!("Servers.{n}.ServerId")))?;
+                let stype = s
+                    .get("ServerType")
+                    .filter(|v| !v.is_empty())
+                    .ok_or_else(|| p.missing(&format!("Servers.{n}.ServerType")))?;
                 let stype = canonical(p, "ServerType", stype, &["Ecs", "Eni", "Eci", "Ip"])?;
                 if (sg.kind == "Ip") != (stype == "Ip") {
-                    return Err(AliError::bad("Mismatch.ServerType", format!("Server type {stype} does not match server group type {}.", sg.kind)));
+                    return Err(AliError::bad(
+                        "Mismatch.ServerType",
+                        format!(
+                            "Server type {stype} does not match server group type {}.",
+                            sg.kind
+                        ),
+                    ));
                 }
-                let ip = s.get("ServerIp").cloned().unwrap_or_else(|| server_id.clone());
+                let ip = s
+                    .get("ServerIp")
+                    .cloned()
+                    .unwrap_or_else(|| server_id.clone());
                 if stype == "Ip" && net::parse_ip(&ip).is_none() {
                     return Err(p.invalid("ServerIp", &format!("`{ip}` is not an IPv4 address")));
                 }
-                let port: u64 = s.get("Port").map(|v| v.parse().unwrap_or(u64::MAX)).unwrap_or(u64::MAX);
+                let port: u64 = s
+                    .get("Port")
+                    .map(|v| v.parse().unwrap_or(u64::MAX))
+                    .unwrap_or(u64::MAX);
                 if port == 0 || port > 65535 {
                     return Err(p.invalid("Port", "1-65535"));
                 }
-                let weight: u64 = s.get("Weight").map(|v| v.parse().unwrap_or(u64::MAX)).unwrap_or(100);
+                let weight: u64 = s
+                    .get("Weight")
+                    .map(|v| v.parse().unwrap_or(u64::MAX))
+                    .unwrap_or(100);
                 if weight > 100 {
                     return Err(p.invalid("Weight", "0-100"));
                 }
                 let port = port as u16;
-                if sg.servers.iter().any(|b| b.server_id == *server_id && b.port == port && b.removing_at.is_none())
-                    || new.iter().any(|b: &Backend| b.server_id == *server_id && b.port == port)
+                if sg
+                    .servers
+                    .iter()
+                    .any(|b| b.server_id == *server_id && b.port == port && b.removing_at.is_none())
+                    || new
+                        .iter()
+                        .any(|b: &Backend| b.server_id == *server_id && b.port == port)
                 {
-                    return Err(AliError::bad("DuplicatedParam.Server", format!("Server {server_id}:{port} is already in the server group.")));
+                    return Err(AliError::bad(
+                        "DuplicatedParam.Server",
+                        format!("Server {server_id}:{port} is already in the server group."),
+                    ));
                 }
                 let zone = net::parse_ip(&ip)
                     .and_then(|a| {
                         w.vswitches.iter().find(|v| {
-                            v.vpc_id == sg.vpc_id && net::parse_cidr(&v.cidr).is_some_and(|c| net::contains(c, a))
+                            v.vpc_id == sg.vpc_id
+                                && net::parse_cidr(&v.cidr).is_some_and(|c| net::contains(c, a))
                         })
                     })
                     .map(|v| v.zone.clone())
@@ -260,7 +360,11 @@ pub fn handle(w: &mut World, ctx: &Ctx<'_>, action: &str, p: &Params) -> Result<
             if let Some(sg) = w.server_groups.iter_mut().find(|s| s.id == id) {
                 sg.servers.extend(new);
             }
-            ok(wire::ServerGroupJobResponse { request_id: rid, server_group_id: id, job_id: job })
+            ok(wire::ServerGroupJobResponse {
+                request_id: rid,
+                server_group_id: id,
+                job_id: job,
+            })
         }
         "RemoveServersFromServerGroup" => {
             let id = p.req("ServerGroupId")?.to_string();
@@ -269,7 +373,11 @@ pub fn handle(w: &mut World, ctx: &Ctx<'_>, action: &str, p: &Params) -> Result<
                 return Err(p.missing("Servers"));
             }
             let dry = p.bool("DryRun", false)?;
-            let sg = w.server_groups.iter().find(|s| s.id == id && s.region == region).ok_or_else(|| sg_not_found(&id))?;
+            let sg = w
+                .server_groups
+                .iter()
+                .find(|s| s.id == id && s.region == region)
+                .ok_or_else(|| sg_not_found(&id))?;
             let mut idx = vec![];
             for s in &servers {
                 let sid = s.get("ServerId").cloned().unwrap_or_default();
@@ -277,8 +385,17 @@ pub fn handle(w: &mut World, ctx: &Ctx<'_>, action: &str, p: &Params) -> Result<
                 let i = sg
                     .servers
                     .iter()
-                    .position(|b| b.server_id == sid && port.is_none_or(|pt| pt == b.port) && b.removing_at.is_none())
-                    .ok_or_else(|| AliError::not_found("ResourceNotFound.BackendServer", format!("The backend server {sid} is not found.")))?;
+                    .position(|b| {
+                        b.server_id == sid
+                            && port.is_none_or(|pt| pt == b.port)
+                            && b.removing_at.is_none()
+                    })
+                    .ok_or_else(|| {
+                        AliError::not_found(
+                            "ResourceNotFound.BackendServer",
+                            format!("The backend server {sid} is not found."),
+                        )
+                    })?;
                 idx.push(i);
             }
             if dry {
@@ -291,7 +408,11 @@ pub fn handle(w: &mut World, ctx: &Ctx<'_>, action: &str, p: &Params) -> Result<
                     sg.servers[i].removing_at = Some(done);
                 }
             }
-            ok(wire::ServerGroupJobResponse { request_id: rid, server_group_id: id, job_id: job })
+            ok(wire::ServerGroupJobResponse {
+                request_id: rid,
+                server_group_id: id,
+                job_id: job,
+            })
         }
         "ListServerGroups" => {
             let ids = p.list("ServerGroupIds");
@@ -303,18 +424,31 @@ pub fn handle(w: &mut World, ctx: &Ctx<'_>, action: &str, p: &Params) -> Result<
                 .filter(|s| s.region == region && ctx.visible(s.created_at))
                 .filter(|s| ids.is_empty() || ids.contains(&s.id))
                 .filter(|s| names.is_empty() || names.contains(&s.name))
-                .filter(|s| p.opt("ServerGroupType").is_none_or(|t| t.eq_ignore_ascii_case(&s.kind)))
+                .filter(|s| {
+                    p.opt("ServerGroupType")
+                        .is_none_or(|t| t.eq_ignore_ascii_case(&s.kind))
+                })
                 .filter(|s| p.opt("VpcId").is_none_or(|v| v == s.vpc_id))
                 .filter(|s| tags_match(&s.tags, &tag_filter))
                 .map(|s| sg_wire(w, s, now))
                 .collect();
             let (page, next, total) = page_by_token(p, items, 20, 100)?;
             let max = p.u64("MaxResults", 20)?;
-            ok(wire::ListServerGroupsResponse { request_id: rid, server_groups: page, total_count: total, next_token: next, max_results: max })
+            ok(wire::ListServerGroupsResponse {
+                request_id: rid,
+                server_groups: page,
+                total_count: total,
+                next_token: next,
+                max_results: max,
+            })
         }
         "ListServerGroupServers" => {
             let id = p.req("ServerGroupId")?;
-            let sg = w.server_groups.iter().find(|s| s.id == id && s.region == region).ok_or_else(|| sg_not_found(id))?;
+            let sg = w
+                .server_groups
+                .iter()
+                .find(|s| s.id == id && s.region == region)
+                .ok_or_else(|| sg_not_found(id))?;
             let ids = p.list("ServerIds");
             let ips = p.list("ServerIps");
             let items: Vec<_> = sg
@@ -336,12 +470,22 @@ pub fn handle(w: &mut World, ctx: &Ctx<'_>, action: &str, p: &Params) -> Result<
                 .collect();
             let (page, next, total) = page_by_token(p, items, 20, 100)?;
             let max = p.u64("MaxResults", 20)?;
-            ok(wire::ListServerGroupServersResponse { request_id: rid, servers: page, total_count: total, next_token: next, max_results: max })
+            ok(wire::ListServerGroupServersResponse {
+                request_id: rid,
+                servers: page,
+                total_count: total,
+                next_token: next,
+                max_results: max,
+            })
         }
         "DeleteServerGroup" => {
             let id = p.req("ServerGroupId")?.to_string();
             let dry = p.bool("DryRun", false)?;
-            let sg = w.server_groups.iter().find(|s| s.id == id && s.region == region).ok_or_else(|| sg_not_found(&id))?;
+            let sg = w
+                .server_groups
+                .iter()
+                .find(|s| s.id == id && s.region == region)
+                .ok_or_else(|| sg_not_found(&id))?;
             if let Some(l) = w.listeners.iter().find(|l| l.sg_id == id) {
                 return Err(AliError::bad(
                     "ResourceInUse.ServerGroup",
@@ -356,16 +500,31 @@ pub fn handle(w: &mut World, ctx: &Ctx<'_>, action: &str, p: &Params) -> Result<
             if let Some(sg) = w.server_groups.iter_mut().find(|s| s.id == id) {
                 sg.deleting_at = Some(done);
             }
-            ok(wire::ServerGroupJobResponse { request_id: rid, server_group_id: id, job_id: job })
+            ok(wire::ServerGroupJobResponse {
+                request_id: rid,
+                server_group_id: id,
+                job_id: job,
+            })
         }
         "CreateLoadBalancer" => create_load_balancer(w, ctx, p, &region),
         "GetLoadBalancerAttribute" => {
             let id = p.req("LoadBalancerId")?;
-            let lb = w.load_balancers.iter().find(|l| l.id == id && l.region == region).ok_or_else(|| lb_not_found(id))?;
+            let lb = w
+                .load_balancers
+                .iter()
+                .find(|l| l.id == id && l.region == region)
+                .ok_or_else(|| lb_not_found(id))?;
             ok(wire::GetLoadBalancerAttributeResponse {
                 request_id: rid,
                 load_balancer: lb_common(lb, now),
-                tags: lb.tags.iter().map(|(k, v)| wire::TagKv { tag_key: k.clone(), tag_value: v.clone() }).collect(),
+                tags: lb
+                    .tags
+                    .iter()
+                    .map(|(k, v)| wire::TagKv {
+                        tag_key: k.clone(),
+                        tag_value: v.clone(),
+                    })
+                    .collect(),
             })
         }
         "ListLoadBalancers" => {
@@ -380,44 +539,84 @@ pub fn handle(w: &mut World, ctx: &Ctx<'_>, action: &str, p: &Params) -> Result<
                 .filter(|l| ids.is_empty() || ids.contains(&l.id))
                 .filter(|l| names.is_empty() || names.contains(&l.name))
                 .filter(|l| vpcs.is_empty() || vpcs.contains(&l.vpc_id))
-                .filter(|l| p.opt("AddressType").is_none_or(|t| t.eq_ignore_ascii_case(&l.address_type)))
-                .filter(|l| p.opt("LoadBalancerStatus").is_none_or(|s| s == l.status(now)))
-                .filter(|l| p.opt("ZoneId").is_none_or(|z| l.zones.iter().any(|m| m.zone == z)))
+                .filter(|l| {
+                    p.opt("AddressType")
+                        .is_none_or(|t| t.eq_ignore_ascii_case(&l.address_type))
+                })
+                .filter(|l| {
+                    p.opt("LoadBalancerStatus")
+                        .is_none_or(|s| s == l.status(now))
+                })
+                .filter(|l| {
+                    p.opt("ZoneId")
+                        .is_none_or(|z| l.zones.iter().any(|m| m.zone == z))
+                })
                 .filter(|l| tags_match(&l.tags, &tag_filter))
-                .map(|l| wire::LoadBalancer { common: lb_common(l, now), tags: wire_tags(&l.tags) })
+                .map(|l| wire::LoadBalancer {
+                    common: lb_common(l, now),
+                    tags: wire_tags(&l.tags),
+                })
                 .collect();
             let (page, next, total) = page_by_token(p, items, 20, 100)?;
             let max = p.u64("MaxResults", 20)?;
-            ok(wire::ListLoadBalancersResponse { request_id: rid, load_balancers: page, total_count: total, next_token: next, max_results: max })
+            ok(wire::ListLoadBalancersResponse {
+                request_id: rid,
+                load_balancers: page,
+                total_count: total,
+                next_token: next,
+                max_results: max,
+            })
         }
         "DeleteLoadBalancer" => {
             let id = p.req("LoadBalancerId")?.to_string();
             let dry = p.bool("DryRun", false)?;
-            let lb = w.load_balancers.iter().find(|l| l.id == id && l.region == region).ok_or_else(|| lb_not_found(&id))?;
+            let lb = w
+                .load_balancers
+                .iter()
+                .find(|l| l.id == id && l.region == region)
+                .ok_or_else(|| lb_not_found(&id))?;
             if lb.deletion_protection {
-                return Err(AliError::bad("OperationDenied.DeletionProtectionEnabled", "Deletion protection is enabled."));
+                return Err(AliError::bad(
+                    "OperationDenied.DeletionProtectionEnabled",
+                    "Deletion protection is enabled.",
+                ));
             }
             if let Some(l) = w.listeners.iter().find(|l| l.lb_id == id) {
                 return Err(AliError::bad(
                     "IncorrectStatus.loadbalancer",
-                    format!("The load balancer {id} still has listener {}; delete the listeners first.", l.id),
+                    format!(
+                        "The load balancer {id} still has listener {}; delete the listeners first.",
+                        l.id
+                    ),
                 ));
             }
-            if let Some(s) = w.services.iter().find(|s| s.resources.iter().any(|r| r.id == id)) {
+            if let Some(s) = w
+                .services
+                .iter()
+                .find(|s| s.resources.iter().any(|r| r.id == id))
+            {
                 return Err(AliError::bad(
                     "IncorrectStatus.loadbalancer",
-                    format!("The load balancer {id} is a resource of endpoint service {}.", s.id),
+                    format!(
+                        "The load balancer {id} is a resource of endpoint service {}.",
+                        s.id
+                    ),
                 ));
             }
             if dry {
                 return Err(AliError::dry_run());
             }
-            let done = lb.deleting_at.unwrap_or(now + w.delays.load_balancer_delete);
+            let done = lb
+                .deleting_at
+                .unwrap_or(now + w.delays.load_balancer_delete);
             let job = w.job(done);
             if let Some(lb) = w.load_balancers.iter_mut().find(|l| l.id == id) {
                 lb.deleting_at = Some(done);
             }
-            ok(wire::JobResponse { request_id: rid, job_id: job })
+            ok(wire::JobResponse {
+                request_id: rid,
+                job_id: job,
+            })
         }
         "CreateListener" => create_listener(w, ctx, p, &region),
         "ListListeners" => {
@@ -430,23 +629,43 @@ pub fn handle(w: &mut World, ctx: &Ctx<'_>, action: &str, p: &Params) -> Result<
                 .filter(|l| l.region == region && ctx.visible(l.created_at))
                 .filter(|l| lbs.is_empty() || lbs.contains(&l.lb_id))
                 .filter(|l| ids.is_empty() || ids.contains(&l.id))
-                .filter(|l| p.opt("ListenerProtocol").is_none_or(|x| x.eq_ignore_ascii_case(&l.protocol)))
+                .filter(|l| {
+                    p.opt("ListenerProtocol")
+                        .is_none_or(|x| x.eq_ignore_ascii_case(&l.protocol))
+                })
                 .filter(|l| tags_match(&l.tags, &tag_filter))
                 .map(|l| listener_wire(l, now))
                 .collect();
             let (page, next, total) = page_by_token(p, items, 20, 100)?;
             let max = p.u64("MaxResults", 20)?;
-            ok(wire::ListListenersResponse { request_id: rid, listeners: page, total_count: total, next_token: next, max_results: max })
+            ok(wire::ListListenersResponse {
+                request_id: rid,
+                listeners: page,
+                total_count: total,
+                next_token: next,
+                max_results: max,
+            })
         }
         "GetListenerAttribute" => {
             let id = p.req("ListenerId")?;
-            let l = w.listeners.iter().find(|l| l.id == id && l.region == region).ok_or_else(|| lsn_not_found(id))?;
-            ok(wire::GetListenerAttributeResponse { request_id: rid, listener: listener_wire(l, now) })
+            let l = w
+                .listeners
+                .iter()
+                .find(|l| l.id == id && l.region == region)
+                .ok_or_else(|| lsn_not_found(id))?;
+            ok(wire::GetListenerAttributeResponse {
+                request_id: rid,
+                listener: listener_wire(l, now),
+            })
         }
         "DeleteListener" => {
             let id = p.req("ListenerId")?.to_string();
             let dry = p.bool("DryRun", false)?;
-            let l = w.listeners.iter().find(|l| l.id == id && l.region == region).ok_or_else(|| lsn_not_found(&id))?;
+            let l = w
+                .listeners
+                .iter()
+                .find(|l| l.id == id && l.region == region)
+                .ok_or_else(|| lsn_not_found(&id))?;
             if dry {
                 return Err(AliError::dry_run());
             }
@@ -455,22 +674,35 @@ pub fn handle(w: &mut World, ctx: &Ctx<'_>, action: &str, p: &Params) -> Result<
             if let Some(l) = w.listeners.iter_mut().find(|l| l.id == id) {
                 l.deleting_at = Some(done);
             }
-            ok(wire::JobResponse { request_id: rid, job_id: job })
+            ok(wire::JobResponse {
+                request_id: rid,
+                job_id: job,
+            })
         }
         "GetJobStatus" => {
             let id = p.req("JobId")?;
-            let done = w
-                .jobs
-                .get(id)
-                .ok_or_else(|| AliError::not_found("ResourceNotFound.JobId", format!("The specified job {id} is not found.")))?;
+            let done = w.jobs.get(id).ok_or_else(|| {
+                AliError::not_found(
+                    "ResourceNotFound.JobId",
+                    format!("The specified job {id} is not found."),
+                )
+            })?;
             ok(wire::GetJobStatusResponse {
                 request_id: rid,
-                status: if now >= *done { "Succeeded".into() } else { "Processing".into() },
+                status: if now >= *done {
+                    "Succeeded".into()
+                } else {
+                    "Processing".into()
+                },
             })
         }
         "GetListenerHealthStatus" => {
             let id = p.req("ListenerId")?;
-            let l = w.listeners.iter().find(|l| l.id == id && l.region == region).ok_or_else(|| lsn_not_found(id))?;
+            let l = w
+                .listeners
+                .iter()
+                .find(|l| l.id == id && l.region == region)
+                .ok_or_else(|| lsn_not_found(id))?;
             ok(wire::GetListenerHealthStatusResponse {
                 request_id: rid,
                 listener_health_status: vec![health_of(w, l, now)],
@@ -485,7 +717,11 @@ pub fn handle(w: &mut World, ctx: &Ctx<'_>, action: &str, p: &Params) -> Result<
             if ids.is_empty() {
                 return Err(p.missing("ResourceId"));
             }
-            let new = if action == "TagResources" { p.tags()? } else { vec![] };
+            let new = if action == "TagResources" {
+                p.tags()?
+            } else {
+                vec![]
+            };
             if action == "TagResources" && new.is_empty() {
                 return Err(p.missing("Tag"));
             }
@@ -506,10 +742,18 @@ pub fn handle(w: &mut World, ctx: &Ctx<'_>, action: &str, p: &Params) -> Result<
                     "servergroup" => w.server_groups.iter().any(|s| &s.id == id),
                     "listener" => w.listeners.iter().any(|l| &l.id == id),
                     "securitypolicy" => false,
-                    _ => return Err(p.invalid("ResourceType", "loadbalancer, servergroup, listener or securitypolicy")),
+                    _ => {
+                        return Err(p.invalid(
+                            "ResourceType",
+                            "loadbalancer, servergroup, listener or securitypolicy",
+                        ));
+                    }
                 };
                 if !exists {
-                    return Err(AliError::not_found(&format!("ResourceNotFound.{rtype}"), format!("The specified resource {id} is not found.")));
+                    return Err(AliError::not_found(
+                        &format!("ResourceNotFound.{rtype}"),
+                        format!("The specified resource {id} is not found."),
+                    ));
                 }
             }
             for id in &ids {
@@ -537,14 +781,32 @@ pub fn handle(w: &mut World, ctx: &Ctx<'_>, action: &str, p: &Params) -> Result<
     }
 }
 
-fn create_load_balancer(w: &mut World, ctx: &Ctx<'_>, p: &Params, region: &str) -> Result<Value, AliError> {
+fn create_load_balancer(
+    w: &mut World,
+    ctx: &Ctx<'_>,
+    p: &Params,
+    region: &str,
+) -> Result<Value, AliError> {
     let now = ctx.now;
-    let address_type = canonical(p, "AddressType", p.req("AddressType")?, &["Internet", "Intranet"])?;
+    let address_type = canonical(
+        p,
+        "AddressType",
+        p.req("AddressType")?,
+        &["Internet", "Intranet"],
+    )?;
     let vpc = p.req("VpcId")?.to_string();
     if !w.vpcs.iter().any(|v| v.id == vpc && v.region == region) {
-        return Err(AliError::not_found("ResourceNotFound.Vpc", format!("The specified resource {vpc} is not found.")));
+        return Err(AliError::not_found(
+            "ResourceNotFound.Vpc",
+            format!("The specified resource {vpc} is not found."),
+        ));
     }
-    let ip_version = canonical(p, "AddressIpVersion", p.opt("AddressIpVersion").unwrap_or("ipv4"), &["ipv4", "DualStack"])?;
+    let ip_version = canonical(
+        p,
+        "AddressIpVersion",
+        p.opt("AddressIpVersion").unwrap_or("ipv4"),
+        &["ipv4", "DualStack"],
+    )?;
     if let Some(t) = p.opt("LoadBalancerType")
         && !t.eq_ignore_ascii_case("Network")
     {
@@ -556,7 +818,10 @@ fn create_load_balancer(w: &mut World, ctx: &Ctx<'_>, p: &Params, region: &str) 
         return Err(p.missing("ZoneMappings"));
     }
     if region_zones >= 2 && mappings.len() < 2 {
-        return Err(p.invalid("ZoneMappings", "at least 2 zones are required in this region"));
+        return Err(p.invalid(
+            "ZoneMappings",
+            "at least 2 zones are required in this region",
+        ));
     }
     if mappings.len() > 10 {
         return Err(p.invalid("ZoneMappings", "at most 10 zones"));
@@ -564,24 +829,45 @@ fn create_load_balancer(w: &mut World, ctx: &Ctx<'_>, p: &Params, region: &str) 
     let mut plan: Vec<(String, String, Option<String>)> = vec![];
     for (i, m) in mappings.iter().enumerate() {
         let n = i + 1;
-        let zone = m.get("ZoneId").filter(|v| !v.is_empty()).ok_or_else(|| p.missing(&format!("ZoneMappings.{n}.ZoneId")))?;
-        let vsw_id = m.get("VSwitchId").filter(|v| !v.is_empty()).ok_or_else(|| p.missing(&format!("ZoneMappings.{n}.VSwitchId")))?;
+        let zone = m
+            .get("ZoneId")
+            .filter(|v| !v.is_empty())
+            .ok_or_else(|| p.missing(&format!("ZoneMappings.{n}.ZoneId")))?;
+        let vsw_id = m
+            .get("VSwitchId")
+            .filter(|v| !v.is_empty())
+            .ok_or_else(|| p.missing(&format!("ZoneMappings.{n}.VSwitchId")))?;
         let Some(zi) = w.zones(region).iter().find(|z| &z.id == zone) else {
             return Err(p.invalid("ZoneId", &format!("unknown zone {zone}")));
         };
         if !zi.nlb {
-            return Err(AliError::new(403, "UnauthorizedZone", format!("The zone {zone} does not support NLB.")));
+            return Err(AliError::new(
+                403,
+                "UnauthorizedZone",
+                format!("The zone {zone} does not support NLB."),
+            ));
         }
         if plan.iter().any(|(z, _, _)| z == zone) {
-            return Err(AliError::bad("DuplicatedParam.ZoneId", format!("Zone {zone} is specified more than once.")));
+            return Err(AliError::bad(
+                "DuplicatedParam.ZoneId",
+                format!("Zone {zone} is specified more than once."),
+            ));
         }
         let vsw = w
             .vswitches
             .iter()
             .find(|v| &v.id == vsw_id)
-            .ok_or_else(|| AliError::not_found("ResourceNotFound.VSwitch", format!("The specified resource {vsw_id} is not found.")))?;
+            .ok_or_else(|| {
+                AliError::not_found(
+                    "ResourceNotFound.VSwitch",
+                    format!("The specified resource {vsw_id} is not found."),
+                )
+            })?;
         if vsw.vpc_id != vpc {
-            return Err(AliError::bad("Mismatch.VpcId", format!("The vSwitch {vsw_id} is not in VPC {vpc}.")));
+            return Err(AliError::bad(
+                "Mismatch.VpcId",
+                format!("The vSwitch {vsw_id} is not in VPC {vpc}."),
+            ));
         }
         if &vsw.zone != zone {
             return Err(AliError::bad(
@@ -592,16 +878,26 @@ fn create_load_balancer(w: &mut World, ctx: &Ctx<'_>, p: &Params, region: &str) 
         if vsw.available < 3 {
             return Err(AliError::bad(
                 "ResourceNotEnough.VSwitchIp",
-                format!("The vSwitch {vsw_id} has {} free IP addresses; an NLB needs 3.", vsw.available),
+                format!(
+                    "The vSwitch {vsw_id} has {} free IP addresses; an NLB needs 3.",
+                    vsw.available
+                ),
             ));
         }
-        let fixed = m.get("PrivateIPv4Address").filter(|v| !v.is_empty()).cloned();
+        let fixed = m
+            .get("PrivateIPv4Address")
+            .filter(|v| !v.is_empty())
+            .cloned();
         if let Some(ip) = &fixed {
             let ok_ip = net::parse_ip(ip).is_some_and(|a| {
-                net::parse_cidr(&vsw.cidr).is_some_and(|c| net::contains(c, a)) && !vsw.used.contains(&a)
+                net::parse_cidr(&vsw.cidr).is_some_and(|c| net::contains(c, a))
+                    && !vsw.used.contains(&a)
             });
             if !ok_ip {
-                return Err(p.invalid("PrivateIPv4Address", &format!("{ip} is not a free address of {vsw_id}")));
+                return Err(p.invalid(
+                    "PrivateIPv4Address",
+                    &format!("{ip} is not a free address of {vsw_id}"),
+                ));
             }
         }
         plan.push((zone.clone(), vsw_id.clone(), fixed));
@@ -616,7 +912,9 @@ fn create_load_balancer(w: &mut World, ctx: &Ctx<'_>, p: &Params, region: &str) 
     let mut zones = vec![];
     for (zone, vsw_id, fixed) in plan {
         let eni = w.id("eni-t4n", 17);
-        let Some(v) = w.vswitches.iter_mut().find(|v| v.id == vsw_id) else { continue };
+        let Some(v) = w.vswitches.iter_mut().find(|v| v.id == vsw_id) else {
+            continue;
+        };
         let vip = match fixed {
             Some(ip) => {
                 if let Some(a) = net::parse_ip(&ip) {
@@ -628,7 +926,13 @@ fn create_load_balancer(w: &mut World, ctx: &Ctx<'_>, p: &Params, region: &str) 
             None => v.allocate().unwrap_or_default(),
         };
         let locals = (0..2).filter_map(|_| v.allocate()).collect();
-        zones.push(ZoneMap { zone, vswitch_id: vsw_id, vip, locals, eni });
+        zones.push(ZoneMap {
+            zone,
+            vswitch_id: vsw_id,
+            vip,
+            locals,
+            eni,
+        });
     }
     let order_id: u64 = w.digits(15).parse().unwrap_or(1);
     w.load_balancers.push(LoadBalancer {
@@ -646,13 +950,27 @@ fn create_load_balancer(w: &mut World, ctx: &Ctx<'_>, p: &Params, region: &str) 
         ready_at: now + w.delays.load_balancer,
         deleting_at: None,
     });
-    ok(wire::CreateLoadBalancerResponse { request_id: ctx.request_id.into(), loadbalancer_id: id, order_id })
+    ok(wire::CreateLoadBalancerResponse {
+        request_id: ctx.request_id.into(),
+        loadbalancer_id: id,
+        order_id,
+    })
 }
 
-fn create_listener(w: &mut World, ctx: &Ctx<'_>, p: &Params, region: &str) -> Result<Value, AliError> {
+fn create_listener(
+    w: &mut World,
+    ctx: &Ctx<'_>,
+    p: &Params,
+    region: &str,
+) -> Result<Value, AliError> {
     let now = ctx.now;
     let lb_id = p.req("LoadBalancerId")?.to_string();
-    let protocol = canonical(p, "ListenerProtocol", p.req("ListenerProtocol")?, &["TCP", "UDP", "TCPSSL"])?;
+    let protocol = canonical(
+        p,
+        "ListenerProtocol",
+        p.req("ListenerProtocol")?,
+        &["TCP", "UDP", "TCPSSL"],
+    )?;
     let port = p.u64("ListenerPort", u64::MAX)?;
     if p.opt("ListenerPort").is_none() {
         return Err(p.missing("ListenerPort"));
@@ -664,7 +982,11 @@ fn create_listener(w: &mut World, ctx: &Ctx<'_>, p: &Params, region: &str) -> Re
         return Err(p.missing("StartPort"));
     }
     let sg_id = p.req("ServerGroupId")?.to_string();
-    let lb = w.load_balancers.iter().find(|l| l.id == lb_id && l.region == region).ok_or_else(|| lb_not_found(&lb_id))?;
+    let lb = w
+        .load_balancers
+        .iter()
+        .find(|l| l.id == lb_id && l.region == region)
+        .ok_or_else(|| lb_not_found(&lb_id))?;
     let st = lb.status(now);
     if st != "Active" {
         return Err(AliError::bad(
@@ -673,26 +995,43 @@ fn create_listener(w: &mut World, ctx: &Ctx<'_>, p: &Params, region: &str) -> Re
         ));
     }
     let family = |p: &str| if p == "UDP" { "UDP" } else { "TCP" };
-    if let Some(l) = w
-        .listeners
-        .iter()
-        .find(|l| l.lb_id == lb_id && l.port == port as u16 && family(&l.protocol) == family(protocol))
-    {
-        return Err(AliError::bad("Conflict.Port", format!("Port {port} is already used by listener {}.", l.id)));
+    if let Some(l) = w.listeners.iter().find(|l| {
+        l.lb_id == lb_id && l.port == port as u16 && family(&l.protocol) == family(protocol)
+    }) {
+        return Err(AliError::bad(
+            "Conflict.Port",
+            format!("Port {port} is already used by listener {}.", l.id),
+        ));
     }
-    let sg = w.server_groups.iter().find(|s| s.id == sg_id && s.region == region).ok_or_else(|| sg_not_found(&sg_id))?;
+    let sg = w
+        .server_groups
+        .iter()
+        .find(|s| s.id == sg_id && s.region == region)
+        .ok_or_else(|| sg_not_found(&sg_id))?;
     if sg.vpc_id != lb.vpc_id {
-        return Err(AliError::bad("Mismatch.VpcId", format!("Server group {sg_id} is not in the VPC of {lb_id}.")));
+        return Err(AliError::bad(
+            "Mismatch.VpcId",
+            format!("Server group {sg_id} is not in the VPC of {lb_id}."),
+        ));
     }
     let compatible = match family(protocol) {
         "UDP" => sg.protocol == "UDP" || sg.protocol == "TCP_UDP",
         _ => sg.protocol == "TCP" || sg.protocol == "TCP_UDP",
     };
     if !compatible {
-        return Err(AliError::bad("Mismatch.Protocol", format!("A {protocol} listener cannot use a {} server group.", sg.protocol)));
+        return Err(AliError::bad(
+            "Mismatch.Protocol",
+            format!(
+                "A {protocol} listener cannot use a {} server group.",
+                sg.protocol
+            ),
+        ));
     }
     if sg.status(now) != "Available" {
-        return Err(AliError::bad("IncorrectStatus.serverGroup", format!("The status of {sg_id} is {}.", sg.status(now))));
+        return Err(AliError::bad(
+            "IncorrectStatus.serverGroup",
+            format!("The status of {sg_id} is {}.", sg.status(now)),
+        ));
     }
     let idle = p.u64("IdleTimeout", 900)?;
     if !(1..=900).contains(&idle) {
@@ -722,7 +1061,11 @@ fn create_listener(w: &mut World, ctx: &Ctx<'_>, p: &Params, region: &str) -> Re
         ready_at,
         deleting_at: None,
     });
-    ok(wire::CreateListenerResponse { request_id: ctx.request_id.into(), listener_id: id, job_id: job })
+    ok(wire::CreateListenerResponse {
+        request_id: ctx.request_id.into(),
+        listener_id: id,
+        job_id: job,
+    })
 }
 
 /// Health of a listener's backends as the NLB would see them: a backend is unhealthy when
@@ -748,12 +1091,21 @@ pub fn health_of(w: &World, l: &Listener, now: tokio::time::Instant) -> wire::Li
             let status_reason = if l.status(now) != "Running" || b.status(now) != "Available" {
                 Some(("Initial", ""))
             } else {
-                let rds = w.rds.iter().find(|r| r.private_ip == b.server_ip && r.vpc_id == sg.vpc_id);
+                let rds = w
+                    .rds
+                    .iter()
+                    .find(|r| r.private_ip == b.server_ip && r.vpc_id == sg.vpc_id);
                 match rds {
                     Some(r) if r.port == b.port && r.status == "Running" => {
-                        let allow: Vec<(u32, u8)> =
-                            r.groups.iter().flat_map(|g| g.ips.iter()).filter_map(|ip| net::parse_cidr(ip)).collect();
-                        let covered = cidrs.iter().all(|c| allow.iter().any(|a| net::covers(*a, *c)));
+                        let allow: Vec<(u32, u8)> = r
+                            .groups
+                            .iter()
+                            .flat_map(|g| g.ips.iter())
+                            .filter_map(|ip| net::parse_cidr(ip))
+                            .collect();
+                        let covered = cidrs
+                            .iter()
+                            .all(|c| allow.iter().any(|a| net::covers(*a, *c)));
                         (!covered).then_some(("Unhealthy", "CONNECT_TIMEOUT"))
                     }
                     _ => Some(("Unhealthy", "CONNECT_FAILED")),
@@ -765,7 +1117,9 @@ pub fn health_of(w: &World, l: &Listener, now: tokio::time::Instant) -> wire::Li
                     server_ip: b.server_ip.clone(),
                     port: b.port,
                     status: status.into(),
-                    reason: wire::HealthReason { reason_code: reason.into() },
+                    reason: wire::HealthReason {
+                        reason_code: reason.into(),
+                    },
                 });
             }
         }

@@ -3,19 +3,31 @@
 
 use serde_json::Value;
 
-use super::{AliError, Ctx, Params, known_region, merge_tags, ok, page_by_token, tags_match, unknown_action};
+use super::{
+    AliError, Ctx, Params, known_region, merge_tags, ok, page_by_token, tags_match, unknown_action,
+};
 use crate::sim::clock::wall_rfc3339;
 use crate::sim::world::{Connection, EndpointService, ServiceResource, World};
 use crate::wire::aliyun as wire;
 
 fn svc_not_found(id: &str) -> AliError {
-    AliError::bad("EndpointServiceNotFound", format!("The specified endpoint service {id} does not exist."))
+    AliError::bad(
+        "EndpointServiceNotFound",
+        format!("The specified endpoint service {id} does not exist."),
+    )
 }
 fn conn_not_found(id: &str) -> AliError {
-    AliError::bad("EndpointConnectionNotFound", format!("The specified endpoint connection {id} does not exist."))
+    AliError::bad(
+        "EndpointConnectionNotFound",
+        format!("The specified endpoint connection {id} does not exist."),
+    )
 }
 
-fn svc_wire(s: &EndpointService, now: tokio::time::Instant, with_zones: bool) -> wire::EndpointService {
+fn svc_wire(
+    s: &EndpointService,
+    now: tokio::time::Instant,
+    with_zones: bool,
+) -> wire::EndpointService {
     let mut zones: Vec<String> = s.resources.iter().map(|r| r.zone.clone()).collect();
     zones.sort();
     zones.dedup();
@@ -34,7 +46,14 @@ fn svc_wire(s: &EndpointService, now: tokio::time::Instant, with_zones: bool) ->
         connect_bandwidth: 3072,
         region_id: s.region.clone(),
         create_time: s.create_time.clone(),
-        tags: s.tags.iter().map(|(k, v)| wire::Tag { key: k.clone(), value: v.clone() }).collect(),
+        tags: s
+            .tags
+            .iter()
+            .map(|(k, v)| wire::Tag {
+                key: k.clone(),
+                value: v.clone(),
+            })
+            .collect(),
         zones: if with_zones { zones } else { vec![] },
     }
 }
@@ -70,38 +89,92 @@ fn conn_wire(c: &Connection) -> wire::EndpointConnection {
 }
 
 /// Finds a resource that can serve `zone` for a service: an intranet, Active NLB with that zone.
-fn check_resource(w: &World, p: &Params, region: &str, id: &str, kind: &str, zone: Option<&str>, now: tokio::time::Instant) -> Result<(), AliError> {
+fn check_resource(
+    w: &World,
+    p: &Params,
+    region: &str,
+    id: &str,
+    kind: &str,
+    zone: Option<&str>,
+    now: tokio::time::Instant,
+) -> Result<(), AliError> {
     if !kind.eq_ignore_ascii_case("nlb") {
         // Only NLB resources are modelled.
-        return Err(AliError::bad("LoadBalancerNotSupportPrivateLink", format!("Resource type {kind} is not supported by this simulator.")));
+        return Err(AliError::bad(
+            "LoadBalancerNotSupportPrivateLink",
+            format!("Resource type {kind} is not supported by this simulator."),
+        ));
     }
-    let zone = zone.filter(|z| !z.is_empty()).ok_or_else(|| p.missing("ZoneId"))?;
+    let zone = zone
+        .filter(|z| !z.is_empty())
+        .ok_or_else(|| p.missing("ZoneId"))?;
     let lb = w
         .load_balancers
         .iter()
         .find(|l| l.id == id && l.region == region && l.deleting_at.is_none())
-        .ok_or_else(|| AliError::bad("IllegalParam.ResourceId", format!("The resource {id} does not exist.")))?;
+        .ok_or_else(|| {
+            AliError::bad(
+                "IllegalParam.ResourceId",
+                format!("The resource {id} does not exist."),
+            )
+        })?;
     if lb.address_type != "Intranet" {
-        return Err(AliError::bad("LoadBalancerNotSupportPrivateLink", format!("The load balancer {id} is not internal-facing.")));
+        return Err(AliError::bad(
+            "LoadBalancerNotSupportPrivateLink",
+            format!("The load balancer {id} is not internal-facing."),
+        ));
     }
     if lb.status(now) != "Active" {
-        return Err(AliError::bad("EndpointServiceOperationDenied", format!("The load balancer {id} is {}.", lb.status(now))));
+        return Err(AliError::bad(
+            "EndpointServiceOperationDenied",
+            format!("The load balancer {id} is {}.", lb.status(now)),
+        ));
     }
-    if !lb.zones.iter().any(|z| z.zone == zone) || !w.zones(region).iter().any(|z| z.id == zone && z.privatelink) {
-        return Err(AliError::bad("EndpointServiceNotSupportedZone", format!("Zone {zone} is not available for {id}.")));
+    if !lb.zones.iter().any(|z| z.zone == zone)
+        || !w
+            .zones(region)
+            .iter()
+            .any(|z| z.id == zone && z.privatelink)
+    {
+        return Err(AliError::bad(
+            "EndpointServiceNotSupportedZone",
+            format!("Zone {zone} is not available for {id}."),
+        ));
     }
-    if let Some(s) = w.services.iter().find(|s| s.resources.iter().any(|r| r.id == id && r.zone == zone)) {
-        return Err(AliError::bad("EndpointServiceResourceExist", format!("The resource {id} in {zone} is already attached to {}.", s.id)));
+    if let Some(s) = w
+        .services
+        .iter()
+        .find(|s| s.resources.iter().any(|r| r.id == id && r.zone == zone))
+    {
+        return Err(AliError::bad(
+            "EndpointServiceResourceExist",
+            format!(
+                "The resource {id} in {zone} is already attached to {}.",
+                s.id
+            ),
+        ));
     }
     Ok(())
 }
 
-fn active_service<'a>(w: &'a World, id: &str, region: &str, now: tokio::time::Instant) -> Result<&'a EndpointService, AliError> {
-    let s = w.services.iter().find(|s| s.id == id && s.region == region).ok_or_else(|| svc_not_found(id))?;
+fn active_service<'a>(
+    w: &'a World,
+    id: &str,
+    region: &str,
+    now: tokio::time::Instant,
+) -> Result<&'a EndpointService, AliError> {
+    let s = w
+        .services
+        .iter()
+        .find(|s| s.id == id && s.region == region)
+        .ok_or_else(|| svc_not_found(id))?;
     if s.status(now) != "Active" {
         return Err(AliError::bad(
             "EndpointServiceOperationDenied",
-            format!("The endpoint service {id} is {} and does not support this operation.", s.status(now)),
+            format!(
+                "The endpoint service {id} is {} and does not support this operation.",
+                s.status(now)
+            ),
         ));
     }
     Ok(s)
@@ -112,15 +185,24 @@ pub fn handle(w: &mut World, ctx: &Ctx<'_>, action: &str, p: &Params) -> Result<
     let now = ctx.now;
     let rid = ctx.request_id.to_string();
     if action == "CheckProductOpen" {
-        return ok(wire::CheckProductOpenResponse { request_id: rid, success: w.privatelink_open });
+        return ok(wire::CheckProductOpenResponse {
+            request_id: rid,
+            success: w.privatelink_open,
+        });
     }
     if action == "OpenPrivateLinkService" {
         if w.privatelink_open {
-            return Err(AliError::bad("OrderOpend", "The service has been activated."));
+            return Err(AliError::bad(
+                "OrderOpend",
+                "The service has been activated.",
+            ));
         }
         w.privatelink_open = true;
         let order = w.digits(15);
-        return ok(wire::OpenPrivateLinkServiceResponse { request_id: rid, order_id: order });
+        return ok(wire::OpenPrivateLinkServiceResponse {
+            request_id: rid,
+            order_id: order,
+        });
     }
     let region = p.req("RegionId")?.to_string();
     known_region(w, p, &region)?;
@@ -130,12 +212,22 @@ pub fn handle(w: &mut World, ctx: &Ctx<'_>, action: &str, p: &Params) -> Result<
                 .zones(&region)
                 .iter()
                 .filter(|z| z.privatelink)
-                .map(|z| wire::Zone { zone_id: z.id.clone(), local_name: z.local_name.clone(), zone_type: String::new() })
+                .map(|z| wire::Zone {
+                    zone_id: z.id.clone(),
+                    local_name: z.local_name.clone(),
+                    zone_type: String::new(),
+                })
                 .collect();
-            ok(wire::DescribeZonesResponse { request_id: rid, zones: zones.into() })
+            ok(wire::DescribeZonesResponse {
+                request_id: rid,
+                zones: zones.into(),
+            })
         }
         "CreateVpcEndpointService" => {
-            let rtype = p.opt("ServiceResourceType").unwrap_or("slb").to_ascii_lowercase();
+            let rtype = p
+                .opt("ServiceResourceType")
+                .unwrap_or("slb")
+                .to_ascii_lowercase();
             if !["slb", "alb", "nlb", "gwlb"].contains(&rtype.as_str()) {
                 return Err(p.invalid("ServiceResourceType", "slb, alb, nlb or gwlb"));
             }
@@ -145,18 +237,33 @@ pub fn handle(w: &mut World, ctx: &Ctx<'_>, action: &str, p: &Params) -> Result<
             }
             let mut planned: Vec<ServiceResource> = vec![];
             for r in &resources {
-                let id = r.get("ResourceId").filter(|v| !v.is_empty()).ok_or_else(|| p.missing("Resource.N.ResourceId"))?;
-                let kind = r.get("ResourceType").map(String::as_str).unwrap_or(rtype.as_str());
+                let id = r
+                    .get("ResourceId")
+                    .filter(|v| !v.is_empty())
+                    .ok_or_else(|| p.missing("Resource.N.ResourceId"))?;
+                let kind = r
+                    .get("ResourceType")
+                    .map(String::as_str)
+                    .unwrap_or(rtype.as_str());
                 if !kind.eq_ignore_ascii_case(&rtype) {
-                    return Err(p.invalid("Resource.N.ResourceType", "must match ServiceResourceType"));
+                    return Err(
+                        p.invalid("Resource.N.ResourceType", "must match ServiceResourceType")
+                    );
                 }
                 let zone = r.get("ZoneId").map(String::as_str);
                 check_resource(w, p, &region, id, kind, zone, now)?;
                 let zone = zone.unwrap_or_default().to_string();
                 if planned.iter().any(|x| x.id == *id && x.zone == zone) {
-                    return Err(AliError::bad("EndpointServiceResourceExist", format!("Resource {id} in {zone} is listed twice.")));
+                    return Err(AliError::bad(
+                        "EndpointServiceResourceExist",
+                        format!("Resource {id} in {zone} is listed twice."),
+                    ));
                 }
-                planned.push(ServiceResource { id: id.clone(), kind: rtype.clone(), zone });
+                planned.push(ServiceResource {
+                    id: id.clone(),
+                    kind: rtype.clone(),
+                    zone,
+                });
             }
             let auto_accept = p.bool("AutoAcceptEnabled", false)?;
             let zone_affinity = p.bool("ZoneAffinityEnabled", false)?;
@@ -208,36 +315,67 @@ pub fn handle(w: &mut World, ctx: &Ctx<'_>, action: &str, p: &Params) -> Result<
                 .filter(|s| s.region == region && ctx.visible(s.created_at))
                 .filter(|s| p.opt("ServiceId").is_none_or(|x| x == s.id))
                 .filter(|s| p.opt("ServiceName").is_none_or(|x| x == s.name))
-                .filter(|s| p.opt("ResourceId").is_none_or(|x| s.resources.iter().any(|r| r.id == x)))
+                .filter(|s| {
+                    p.opt("ResourceId")
+                        .is_none_or(|x| s.resources.iter().any(|r| r.id == x))
+                })
                 .filter(|s| p.opt("ServiceStatus").is_none_or(|x| x == s.status(now)))
-                .filter(|s| p.opt("ServiceResourceType").is_none_or(|x| x.eq_ignore_ascii_case(&s.resource_type)))
-                .filter(|s| p.opt("AutoAcceptEnabled").is_none_or(|x| x.eq_ignore_ascii_case(&s.auto_accept.to_string())))
+                .filter(|s| {
+                    p.opt("ServiceResourceType")
+                        .is_none_or(|x| x.eq_ignore_ascii_case(&s.resource_type))
+                })
+                .filter(|s| {
+                    p.opt("AutoAcceptEnabled")
+                        .is_none_or(|x| x.eq_ignore_ascii_case(&s.auto_accept.to_string()))
+                })
                 .filter(|s| tags_match(&s.tags, &tag_filter))
                 .map(|s| svc_wire(s, now, false))
                 .collect();
             let (page, next, total) = page_by_token(p, items, 50, 1000)?;
             let max = p.u64("MaxResults", 50)?;
-            ok(wire::ListVpcEndpointServicesResponse { request_id: rid, services: page, next_token: next, max_results: max, total_count: total })
+            ok(wire::ListVpcEndpointServicesResponse {
+                request_id: rid,
+                services: page,
+                next_token: next,
+                max_results: max,
+                total_count: total,
+            })
         }
         "GetVpcEndpointServiceAttribute" => {
             let id = p.req("ServiceId")?;
-            let s = w.services.iter().find(|s| s.id == id && s.region == region).ok_or_else(|| svc_not_found(id))?;
-            ok(wire::GetVpcEndpointServiceAttributeResponse { request_id: rid, service: svc_wire(s, now, true) })
+            let s = w
+                .services
+                .iter()
+                .find(|s| s.id == id && s.region == region)
+                .ok_or_else(|| svc_not_found(id))?;
+            ok(wire::GetVpcEndpointServiceAttributeResponse {
+                request_id: rid,
+                service: svc_wire(s, now, true),
+            })
         }
         "DeleteVpcEndpointService" => {
             let id = p.req("ServiceId")?.to_string();
             let dry = p.bool("DryRun", false)?;
-            let s = w.services.iter().find(|s| s.id == id && s.region == region).ok_or_else(|| svc_not_found(&id))?;
+            let s = w
+                .services
+                .iter()
+                .find(|s| s.id == id && s.region == region)
+                .ok_or_else(|| svc_not_found(&id))?;
             if let Some(c) = w.connections.iter().find(|c| c.service_id == id) {
                 return Err(AliError::bad(
                     "EndpointServiceConnectionDependence",
-                    format!("The endpoint service {id} still has endpoint connection {} ({}).", c.endpoint_id, c.status),
+                    format!(
+                        "The endpoint service {id} still has endpoint connection {} ({}).",
+                        c.endpoint_id, c.status
+                    ),
                 ));
             }
             if dry {
                 return Err(AliError::dry_run());
             }
-            let done = s.deleting_at.unwrap_or(now + w.delays.endpoint_service_delete);
+            let done = s
+                .deleting_at
+                .unwrap_or(now + w.delays.endpoint_service_delete);
             if let Some(s) = w.services.iter_mut().find(|s| s.id == id) {
                 s.deleting_at = Some(done);
             }
@@ -258,7 +396,11 @@ pub fn handle(w: &mut World, ctx: &Ctx<'_>, action: &str, p: &Params) -> Result<
                 return Err(AliError::dry_run());
             }
             if let Some(s) = w.services.iter_mut().find(|s| s.id == id) {
-                s.resources.push(ServiceResource { id: rid_, kind, zone: zone.unwrap_or_default() });
+                s.resources.push(ServiceResource {
+                    id: rid_,
+                    kind,
+                    zone: zone.unwrap_or_default(),
+                });
             }
             ok(wire::Ack { request_id: rid })
         }
@@ -269,11 +411,21 @@ pub fn handle(w: &mut World, ctx: &Ctx<'_>, action: &str, p: &Params) -> Result<
             let zone = p.opt("ZoneId").map(str::to_string);
             let dry = p.bool("DryRun", false)?;
             let s = active_service(w, &id, &region, now)?;
-            let Some(i) = s.resources.iter().position(|r| r.id == res && zone.as_ref().is_none_or(|z| *z == r.zone)) else {
-                return Err(AliError::bad("EndpointServiceResourceNotFound", format!("Resource {res} is not attached to {id}.")));
+            let Some(i) = s
+                .resources
+                .iter()
+                .position(|r| r.id == res && zone.as_ref().is_none_or(|z| *z == r.zone))
+            else {
+                return Err(AliError::bad(
+                    "EndpointServiceResourceNotFound",
+                    format!("Resource {res} is not attached to {id}."),
+                ));
             };
             if w.connections.iter().any(|c| c.service_id == id) {
-                return Err(AliError::bad("EndpointServiceConnectionDependence", format!("The endpoint service {id} still has endpoint connections.")));
+                return Err(AliError::bad(
+                    "EndpointServiceConnectionDependence",
+                    format!("The endpoint service {id} still has endpoint connections."),
+                ));
             }
             if dry {
                 return Err(AliError::dry_run());
@@ -285,7 +437,11 @@ pub fn handle(w: &mut World, ctx: &Ctx<'_>, action: &str, p: &Params) -> Result<
         }
         "ListVpcEndpointServiceResources" => {
             let id = p.req("ServiceId")?;
-            let s = w.services.iter().find(|s| s.id == id && s.region == region).ok_or_else(|| svc_not_found(id))?;
+            let s = w
+                .services
+                .iter()
+                .find(|s| s.id == id && s.region == region)
+                .ok_or_else(|| svc_not_found(id))?;
             let items: Vec<_> = s
                 .resources
                 .iter()
@@ -304,23 +460,48 @@ pub fn handle(w: &mut World, ctx: &Ctx<'_>, action: &str, p: &Params) -> Result<
                         related_endpoint_count: w
                             .connections
                             .iter()
-                            .filter(|c| c.service_id == s.id && c.zones.iter().any(|z| z.resource_id == r.id && z.zone == r.zone))
+                            .filter(|c| {
+                                c.service_id == s.id
+                                    && c.zones
+                                        .iter()
+                                        .any(|z| z.resource_id == r.id && z.zone == r.zone)
+                            })
                             .count() as u64,
                     }
                 })
                 .collect();
             let (page, next, total) = page_by_token(p, items, 50, 1000)?;
             let max = p.u64("MaxResults", 50)?;
-            ok(wire::ListVpcEndpointServiceResourcesResponse { request_id: rid, resources: page, next_token: next, max_results: max, total_count: total })
+            ok(wire::ListVpcEndpointServiceResourcesResponse {
+                request_id: rid,
+                resources: page,
+                next_token: next,
+                max_results: max,
+                total_count: total,
+            })
         }
         "AddUserToVpcEndpointService" | "RemoveUserFromVpcEndpointService" => {
             let id = p.req("ServiceId")?.to_string();
             let user = p.opt("UserId");
             let arn = p.opt("UserARN");
             let uid = match (user, arn) {
-                (Some(_), Some(_)) => return Err(AliError::bad("Mismatch.UserIdAndUserArn", "Specify either UserId or UserARN, not both.")),
-                (None, None) => return Err(AliError::bad("MissingParam.UserArn", "UserId or UserARN is required.")),
-                (Some(u), None) => Some(u.trim().parse::<u64>().map_err(|_| p.invalid("UserId", "must be an account UID"))?),
+                (Some(_), Some(_)) => {
+                    return Err(AliError::bad(
+                        "Mismatch.UserIdAndUserArn",
+                        "Specify either UserId or UserARN, not both.",
+                    ));
+                }
+                (None, None) => {
+                    return Err(AliError::bad(
+                        "MissingParam.UserArn",
+                        "UserId or UserARN is required.",
+                    ));
+                }
+                (Some(u), None) => Some(
+                    u.trim()
+                        .parse::<u64>()
+                        .map_err(|_| p.invalid("UserId", "must be an account UID"))?,
+                ),
                 (None, Some(_)) => None,
             };
             let dry = p.bool("DryRun", false)?;
@@ -350,15 +531,33 @@ pub fn handle(w: &mut World, ctx: &Ctx<'_>, action: &str, p: &Params) -> Result<
         }
         "ListVpcEndpointServiceUsers" => {
             let id = p.req("ServiceId")?;
-            let s = w.services.iter().find(|s| s.id == id && s.region == region).ok_or_else(|| svc_not_found(id))?;
+            let s = w
+                .services
+                .iter()
+                .find(|s| s.id == id && s.region == region)
+                .ok_or_else(|| svc_not_found(id))?;
             let filter: Option<u64> = p.opt("UserId").and_then(|u| u.trim().parse().ok());
-            let users: Vec<u64> = s.users.iter().copied().filter(|u| filter.is_none_or(|f| f == *u)).collect();
+            let users: Vec<u64> = s
+                .users
+                .iter()
+                .copied()
+                .filter(|u| filter.is_none_or(|f| f == *u))
+                .collect();
             let (page, next, total) = page_by_token(p, users, 50, 50)?;
             let max = p.u64("MaxResults", 50)?;
             ok(wire::ListVpcEndpointServiceUsersResponse {
                 request_id: rid,
-                users: page.into_iter().map(|u| wire::ServiceUser { user_id: u }).collect(),
-                user_arns: s.user_arns.iter().map(|a| wire::ServiceUserArn { user_arn: a.clone() }).collect(),
+                users: page
+                    .into_iter()
+                    .map(|u| wire::ServiceUser { user_id: u })
+                    .collect(),
+                user_arns: s
+                    .user_arns
+                    .iter()
+                    .map(|a| wire::ServiceUserArn {
+                        user_arn: a.clone(),
+                    })
+                    .collect(),
                 next_token: next,
                 max_results: max,
                 total_count: total,
@@ -366,7 +565,11 @@ pub fn handle(w: &mut World, ctx: &Ctx<'_>, action: &str, p: &Params) -> Result<
         }
         "ListVpcEndpointConnections" => {
             let owner: Option<u64> = match p.opt("EndpointOwnerId") {
-                Some(o) => Some(o.trim().parse().map_err(|_| p.invalid("EndpointOwnerId", "must be a number"))?),
+                Some(o) => Some(
+                    o.trim()
+                        .parse()
+                        .map_err(|_| p.invalid("EndpointOwnerId", "must be a number"))?,
+                ),
                 None => None,
             };
             let items: Vec<_> = w
@@ -377,22 +580,34 @@ pub fn handle(w: &mut World, ctx: &Ctx<'_>, action: &str, p: &Params) -> Result<
                 .filter(|c| p.opt("EndpointId").is_none_or(|x| x == c.endpoint_id))
                 .filter(|c| owner.is_none_or(|o| o == c.owner_id))
                 .filter(|c| p.opt("ConnectionStatus").is_none_or(|x| x == c.status))
-                .filter(|c| p.opt("EniId").is_none_or(|x| c.zones.iter().any(|z| z.eni_id == x)))
-                .filter(|c| p.opt("ResourceId").is_none_or(|x| c.zones.iter().any(|z| z.resource_id == x)))
+                .filter(|c| {
+                    p.opt("EniId")
+                        .is_none_or(|x| c.zones.iter().any(|z| z.eni_id == x))
+                })
+                .filter(|c| {
+                    p.opt("ResourceId")
+                        .is_none_or(|x| c.zones.iter().any(|z| z.resource_id == x))
+                })
                 .map(conn_wire)
                 .collect();
             let (page, next, total) = page_by_token(p, items, 50, 1000)?;
             let max = p.u64("MaxResults", 50)?;
-            ok(wire::ListVpcEndpointConnectionsResponse { request_id: rid, connections: page, next_token: next, max_results: max, total_count: total })
+            ok(wire::ListVpcEndpointConnectionsResponse {
+                request_id: rid,
+                connections: page,
+                next_token: next,
+                max_results: max,
+                total_count: total,
+            })
         }
         "EnableVpcEndpointConnection" | "DisableVpcEndpointConnection" => {
             let sid = p.req("ServiceId")?.to_string();
             let ep = p.req("EndpointId")?.to_string();
             let enable = action.starts_with("Enable");
-            if enable
-                && let Some(b) = p.opt("Bandwidth")
-            {
-                let b: u64 = b.parse().map_err(|_| p.invalid("Bandwidth", "must be a number"))?;
+            if enable && let Some(b) = p.opt("Bandwidth") {
+                let b: u64 = b
+                    .parse()
+                    .map_err(|_| p.invalid("Bandwidth", "must be a number"))?;
                 if !(100..=50_000).contains(&b) {
                     return Err(p.invalid("Bandwidth", "100-50000 Mbit/s"));
                 }
@@ -406,17 +621,27 @@ pub fn handle(w: &mut World, ctx: &Ctx<'_>, action: &str, p: &Params) -> Result<
                 .iter_mut()
                 .find(|c| c.service_id == sid && c.endpoint_id == ep)
                 .ok_or_else(|| conn_not_found(&ep))?;
-            let target = c.next.as_ref().map(|(_, s)| s.as_str()).unwrap_or(c.status.as_str());
+            let target = c
+                .next
+                .as_ref()
+                .map(|(_, s)| s.as_str())
+                .unwrap_or(c.status.as_str());
             let busy = c.removing_at.is_some() || c.status == "Deleting";
             if busy {
-                return Err(AliError::bad("EndpointConnectionOperationDenied", format!("The endpoint connection {ep} is being deleted.")));
+                return Err(AliError::bad(
+                    "EndpointConnectionOperationDenied",
+                    format!("The endpoint connection {ep} is being deleted."),
+                ));
             }
             if enable {
                 if target == "Connected" {
                     return ok(wire::Ack { request_id: rid });
                 }
                 if c.status == "Disconnecting" {
-                    return Err(AliError::bad("EndpointConnectionOperationDenied", format!("The endpoint connection {ep} is Disconnecting; retry later.")));
+                    return Err(AliError::bad(
+                        "EndpointConnectionOperationDenied",
+                        format!("The endpoint connection {ep} is Disconnecting; retry later."),
+                    ));
                 }
                 if dry {
                     return Err(AliError::dry_run());

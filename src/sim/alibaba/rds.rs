@@ -10,12 +10,18 @@ use crate::sim::world::{IpGroup, Rds, World};
 use crate::wire::aliyun as wire;
 
 fn not_found(id: &str) -> AliError {
-    AliError::bad("InvalidDBInstanceId.NotFound", format!("Specified instance {id} does not exist."))
+    AliError::bad(
+        "InvalidDBInstanceId.NotFound",
+        format!("Specified instance {id} does not exist."),
+    )
 }
 
 fn find<'a>(w: &'a World, p: &Params) -> Result<&'a Rds, AliError> {
     let id = p.req("DBInstanceId")?;
-    w.rds.iter().find(|r| r.id == id).ok_or_else(|| not_found(id))
+    w.rds
+        .iter()
+        .find(|r| r.id == id)
+        .ok_or_else(|| not_found(id))
 }
 
 fn net_type(_r: &Rds) -> &'static str {
@@ -50,16 +56,23 @@ pub fn handle(w: &mut World, ctx: &Ctx<'_>, action: &str, p: &Params) -> Result<
     match action {
         "DescribeDBInstances" => {
             let region = p.req("RegionId")?;
-            let ids: Vec<&str> = p.opt("DBInstanceId").map(|s| s.split(',').map(str::trim).collect()).unwrap_or_default();
+            let ids: Vec<&str> = p
+                .opt("DBInstanceId")
+                .map(|s| s.split(',').map(str::trim).collect())
+                .unwrap_or_default();
             let f = |name: &str, v: &str| p.opt(name).is_none_or(|x| x.eq_ignore_ascii_case(v));
             let items: Vec<_> = w
                 .rds
                 .iter()
                 .filter(|r| r.region == region)
                 .filter(|r| ids.is_empty() || ids.contains(&r.id.as_str()))
-                .filter(|r| f("Engine", &r.engine) && f("VpcId", &r.vpc_id) && f("VSwitchId", &r.vswitch_id))
+                .filter(|r| {
+                    f("Engine", &r.engine) && f("VpcId", &r.vpc_id) && f("VSwitchId", &r.vswitch_id)
+                })
                 .filter(|r| f("ZoneId", &r.zone) && f("DBInstanceStatus", &r.status))
-                .filter(|r| f("InstanceNetworkType", &r.network_type) && f("DBInstanceType", &r.db_type))
+                .filter(|r| {
+                    f("InstanceNetworkType", &r.network_type) && f("DBInstanceType", &r.db_type)
+                })
                 .map(summary)
                 .collect();
             let (page, number, _size, total) = page_by_number(p, items, 30, 100)?;
@@ -113,7 +126,11 @@ pub fn handle(w: &mut World, ctx: &Ctx<'_>, action: &str, p: &Params) -> Result<
             let info = wire::DbInstanceNetInfo {
                 connection_string: r.connection_string.clone(),
                 ip_address: r.private_ip.clone(),
-                ip_type: if vpc { "Private".into() } else { "Inner".into() },
+                ip_type: if vpc {
+                    "Private".into()
+                } else {
+                    "Inner".into()
+                },
                 port: r.port,
                 vpc_id: r.vpc_id.clone(),
                 vswitch_id: r.vswitch_id.clone(),
@@ -152,42 +169,76 @@ pub fn handle(w: &mut World, ctx: &Ctx<'_>, action: &str, p: &Params) -> Result<
 fn modify_security_ips(w: &mut World, ctx: &Ctx<'_>, p: &Params) -> Result<Value, AliError> {
     let id = p.req("DBInstanceId")?.to_string();
     let ips_param = p.req("SecurityIps")?;
-    let ips: Vec<String> = ips_param.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect();
+    let ips: Vec<String> = ips_param
+        .split(',')
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .collect();
     for ip in &ips {
         if net::parse_cidr(ip).is_none() {
-            return Err(AliError::bad("InvalidSecurityIPList.Format", format!("Specified security IP list is not valid: {ip}")));
+            return Err(AliError::bad(
+                "InvalidSecurityIPList.Format",
+                format!("Specified security IP list is not valid: {ip}"),
+            ));
         }
     }
-    let group = p.opt("DBInstanceIPArrayName").unwrap_or("Default").to_string();
+    let group = p
+        .opt("DBInstanceIPArrayName")
+        .unwrap_or("Default")
+        .to_string();
     let mode = p.opt("ModifyMode").unwrap_or("Cover");
     if !["cover", "append", "delete"].contains(&mode.to_ascii_lowercase().as_str()) {
         return Err(p.invalid("ModifyMode", "must be Cover, Append or Delete"));
     }
     let task_id = w.digits(9);
-    let r = w.rds.iter_mut().find(|r| r.id == id).ok_or_else(|| not_found(&id))?;
+    let r = w
+        .rds
+        .iter_mut()
+        .find(|r| r.id == id)
+        .ok_or_else(|| not_found(&id))?;
     if r.status != "Running" {
         return Err(AliError::new(
             403,
             "IncorrectDBInstanceState",
-            format!("Current DB instance state does not support this operation ({}).", r.status),
+            format!(
+                "Current DB instance state does not support this operation ({}).",
+                r.status
+            ),
         ));
     }
-    if let Some(g) = r.groups.iter().find(|g| g.name.eq_ignore_ascii_case(&group))
+    if let Some(g) = r
+        .groups
+        .iter()
+        .find(|g| g.name.eq_ignore_ascii_case(&group))
         && g.attribute == "hidden"
     {
-        return Err(AliError::new(403, "InvalidDBInstanceIPArrayName.Forbidden", "System allowlist groups cannot be modified."));
+        return Err(AliError::new(
+            403,
+            "InvalidDBInstanceIPArrayName.Forbidden",
+            "System allowlist groups cannot be modified.",
+        ));
     }
     let mut created_new = false;
     let idx = match r.groups.iter().position(|g| g.name == group) {
         Some(i) => i,
         None => {
             if mode.eq_ignore_ascii_case("Delete") {
-                return ok(wire::ModifySecurityIpsResponse { request_id: ctx.request_id.into(), task_id });
+                return ok(wire::ModifySecurityIpsResponse {
+                    request_id: ctx.request_id.into(),
+                    task_id,
+                });
             }
             if r.groups.len() >= 200 {
-                return Err(AliError::bad("QuotaExceeded.IpArrayCount", "At most 200 allowlist groups."));
+                return Err(AliError::bad(
+                    "QuotaExceeded.IpArrayCount",
+                    "At most 200 allowlist groups.",
+                ));
             }
-            r.groups.push(IpGroup { name: group.clone(), attribute: String::new(), ips: vec![] });
+            r.groups.push(IpGroup {
+                name: group.clone(),
+                attribute: String::new(),
+                ips: vec![],
+            });
             created_new = true;
             r.groups.len() - 1
         }
@@ -206,20 +257,36 @@ fn modify_security_ips(w: &mut World, ctx: &Ctx<'_>, p: &Params) -> Result<Value
             }
             v
         }),
-        "delete" => current.iter().filter(|x| !ips.contains(x)).cloned().collect(),
+        "delete" => current
+            .iter()
+            .filter(|x| !ips.contains(x))
+            .cloned()
+            .collect(),
         _ => return Err(p.invalid("ModifyMode", "must be Cover, Append or Delete")),
     };
-    let others: usize = r.groups.iter().enumerate().filter(|(i, _)| *i != idx).map(|(_, g)| g.ips.len()).sum();
+    let others: usize = r
+        .groups
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i != idx)
+        .map(|(_, g)| g.ips.len())
+        .sum();
     if others + new_ips.len() > 1000 {
         if created_new {
             r.groups.remove(idx);
         }
-        return Err(AliError::bad("InvalidSecurityIPList.Count", "At most 1000 IP entries per instance."));
+        return Err(AliError::bad(
+            "InvalidSecurityIPList.Count",
+            "At most 1000 IP entries per instance.",
+        ));
     }
     if new_ips.is_empty() && !r.groups[idx].name.eq_ignore_ascii_case("default") {
         r.groups.remove(idx);
     } else {
         r.groups[idx].ips = new_ips;
     }
-    ok(wire::ModifySecurityIpsResponse { request_id: ctx.request_id.into(), task_id })
+    ok(wire::ModifySecurityIpsResponse {
+        request_id: ctx.request_id.into(),
+        task_id,
+    })
 }

@@ -14,7 +14,11 @@ pub fn handle(w: &mut World, ctx: &Ctx<'_>, action: &str, _p: &Params) -> Result
             ok(GetCallerIdentityResponse {
                 request_id: ctx.request_id.into(),
                 account_id: w.uid.to_string(),
-                user_id: if k.role_id.is_empty() { k.user_id.clone() } else { k.principal_id.clone() },
+                user_id: if k.role_id.is_empty() {
+                    k.user_id.clone()
+                } else {
+                    k.principal_id.clone()
+                },
                 principal_id: k.principal_id.clone(),
                 arn: k.arn.clone(),
                 identity_type: k.identity_type.clone(),

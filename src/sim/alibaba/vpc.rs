@@ -13,8 +13,14 @@ pub fn handle(w: &mut World, ctx: &Ctx<'_>, action: &str, p: &Params) -> Result<
         "DescribeVpcs" => {
             let region = p.req("RegionId")?;
             known_region(w, p, region)?;
-            let ids: Vec<&str> = p.opt("VpcId").map(|s| s.split(',').map(str::trim).collect()).unwrap_or_default();
-            let is_default = p.opt("IsDefault").map(|_| p.bool("IsDefault", false)).transpose()?;
+            let ids: Vec<&str> = p
+                .opt("VpcId")
+                .map(|s| s.split(',').map(str::trim).collect())
+                .unwrap_or_default();
+            let is_default = p
+                .opt("IsDefault")
+                .map(|_| p.bool("IsDefault", false))
+                .transpose()?;
             let items: Vec<wire::Vpc> = w
                 .vpcs
                 .iter()
@@ -58,7 +64,10 @@ pub fn handle(w: &mut World, ctx: &Ctx<'_>, action: &str, p: &Params) -> Result<
             if let Some(r) = region {
                 known_region(w, p, r)?;
             }
-            let ids: Vec<&str> = p.opt("VSwitchId").map(|s| s.split(',').map(str::trim).collect()).unwrap_or_default();
+            let ids: Vec<&str> = p
+                .opt("VSwitchId")
+                .map(|s| s.split(',').map(str::trim).collect())
+                .unwrap_or_default();
             let items: Vec<wire::VSwitch> = w
                 .vswitches
                 .iter()
@@ -100,7 +109,10 @@ pub fn handle(w: &mut World, ctx: &Ctx<'_>, action: &str, p: &Params) -> Result<
                     zone_type: "AvailabilityZone".into(),
                 })
                 .collect::<Vec<_>>();
-            ok(wire::DescribeZonesResponse { request_id: ctx.request_id.into(), zones: zones.into() })
+            ok(wire::DescribeZonesResponse {
+                request_id: ctx.request_id.into(),
+                zones: zones.into(),
+            })
         }
         _ => Err(unknown_action(action)),
     }

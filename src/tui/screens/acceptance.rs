@@ -15,7 +15,11 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
         return;
     };
     let r = m.ids();
-    let account = app.applying.as_ref().map(|p| p.tidb_account_id.clone()).unwrap_or_default();
+    let account = app
+        .applying
+        .as_ref()
+        .map(|p| p.tidb_account_id.clone())
+        .unwrap_or_default();
     let q = |o: &Option<String>| o.clone().unwrap_or_else(|| "(not known yet)".into());
     let ep = q(&r.endpoint_id);
     let mut lines = vec![
@@ -28,22 +32,41 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
         Line::styled(" What tilink accepts only:", t.heading()),
         field(t, "TiDB Cloud account id", 34, account.clone()),
         field(t, "(from TiDB Cloud's :getAvailabilityZones)", 34, ""),
-        field(t, "endpoint the PLC reports", 34, format!("{ep}  (PLC {})", q(&r.private_link_connection_id))),
+        field(
+            t,
+            "endpoint the PLC reports",
+            34,
+            format!("{ep}  (PLC {})", q(&r.private_link_connection_id)),
+        ),
         Line::raw(""),
         Line::styled(" Requests seen:", t.heading()),
     ];
     let accepted = crate::tui::app::step_done(m, crate::engine::apply::Step::Accept);
     if accepted {
-        lines.push(mark(theme::OK, t.ok(), format!("{ep} from account {account}: account and endpoint match → accepted")));
+        lines.push(mark(
+            theme::OK,
+            t.ok(),
+            format!("{ep} from account {account}: account and endpoint match → accepted"),
+        ));
     } else {
-        lines.push(mark(theme::PENDING, t.dim(), format!("{ep} from account {account}: waiting")));
+        lines.push(mark(
+            theme::PENDING,
+            t.dim(),
+            format!("{ep} from account {account}: waiting"),
+        ));
     }
     for fr in &m.foreign {
         lines.push(Line::from(vec![
             Span::styled(format!(" {} ", theme::FAIL), t.fail()),
-            Span::raw(format!("{} from account {} ({}): ", fr.endpoint_id, fr.owner_id, fr.status)),
+            Span::raw(format!(
+                "{} from account {} ({}): ",
+                fr.endpoint_id, fr.owner_id, fr.status
+            )),
             Span::styled("not accepted", t.fail()),
-            Span::styled(" — not TiDB Cloud's request for this PLC; left alone", t.dim()),
+            Span::styled(
+                " — not TiDB Cloud's request for this PLC; left alone",
+                t.dim(),
+            ),
         ]));
     }
     if m.foreign.is_empty() {

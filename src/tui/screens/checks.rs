@@ -14,7 +14,10 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
     let p = match &app.prepared {
         Load::Ready(p) => p,
         Load::Failed(e) => {
-            let mut lines = vec![Line::raw(""), Line::styled(" The checks could not run:", t.text())];
+            let mut lines = vec![
+                Line::raw(""),
+                Line::styled(" The checks could not run:", t.text()),
+            ];
             lines.extend(error_lines(t, e));
             f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
             return;
@@ -25,7 +28,10 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
                 app.cluster_id.as_deref().unwrap_or("the cluster"),
                 app.rds_id.as_deref().unwrap_or("the instance")
             );
-            f.render_widget(Paragraph::new(vec![Line::raw(""), loading_line(t, app.frame, &what)]), area);
+            f.render_widget(
+                Paragraph::new(vec![Line::raw(""), loading_line(t, app.frame, &what)]),
+                area,
+            );
             return;
         }
     };
@@ -41,18 +47,33 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
     let warns = p.checks.iter().filter(|c| c.status == Status::Warn).count();
     let (sum_sym, sum_style, sum) = match (fails, warns) {
         (0, 0) => (theme::OK, t.ok(), "all checks pass".to_string()),
-        (0, w) => (theme::WARN, t.warn(), format!("{w} warning(s); setup can go ahead")),
-        (n, _) => (theme::FAIL, t.fail(), format!("{n} check(s) failed: nothing will be created until they pass")),
+        (0, w) => (
+            theme::WARN,
+            t.warn(),
+            format!("{w} warning(s); setup can go ahead"),
+        ),
+        (n, _) => (
+            theme::FAIL,
+            t.fail(),
+            format!("{n} check(s) failed: nothing will be created until they pass"),
+        ),
     };
     let mut lines = vec![Line::from(vec![
         Span::styled(format!(" {sum_sym} "), sum_style),
         Span::styled(sum, sum_style),
-        Span::styled(format!("  ({} → {})", p.discovery.cluster.name, p.discovery.rds.id), t.dim()),
+        Span::styled(
+            format!("  ({} → {})", p.discovery.cluster.name, p.discovery.rds.id),
+            t.dim(),
+        ),
     ])];
     let w = list_area.width as usize;
     for (i, c) in p.checks.iter().enumerate() {
         let (sym, style) = t.status(c.status);
-        let row_style = if i == app.check_sel { t.selected() } else { t.text() };
+        let row_style = if i == app.check_sel {
+            t.selected()
+        } else {
+            t.text()
+        };
         lines.push(Line::from(vec![
             Span::styled(format!(" {sym} "), style),
             Span::styled(format!("{} ", c.status.tag()), style),
@@ -63,12 +84,17 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
     f.render_widget(Paragraph::new(lines), list_area);
 
     if let Some(c) = p.checks.get(app.check_sel) {
-        let block = Block::default().borders(Borders::TOP).title(Span::styled(format!(" {} ", c.id), t.heading()));
+        let block = Block::default()
+            .borders(Borders::TOP)
+            .title(Span::styled(format!(" {} ", c.id), t.heading()));
         let inner = block.inner(detail_area);
         f.render_widget(block, detail_area);
         let mut d = vec![Line::raw(format!(" {}", c.detail))];
         if let Some(fix) = &c.fix {
-            d.push(Line::from(vec![Span::styled(" fix: ", t.warn()), Span::raw(fix.clone())]));
+            d.push(Line::from(vec![
+                Span::styled(" fix: ", t.warn()),
+                Span::raw(fix.clone()),
+            ]));
         }
         if !c.evidence.is_null() {
             d.push(Line::styled(format!(" evidence: {}", c.evidence), t.dim()));
@@ -76,12 +102,17 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
         f.render_widget(Paragraph::new(d).wrap(Wrap { trim: false }), inner);
     }
 
-    let block = Block::default().borders(Borders::TOP).title(Span::styled(" Zone overlap ", t.heading()));
+    let block = Block::default()
+        .borders(Borders::TOP)
+        .title(Span::styled(" Zone overlap ", t.heading()));
     let inner = block.inner(grid_area);
     f.render_widget(block, grid_area);
     let grid = match &p.zones {
         Ok(z) => zone_grid::lines(t, z, inner.width),
-        Err(e) => vec![Line::from(vec![Span::styled(format!(" {} ", theme::FAIL), t.fail()), Span::raw(e.to_string())])],
+        Err(e) => vec![Line::from(vec![
+            Span::styled(format!(" {} ", theme::FAIL), t.fail()),
+            Span::raw(e.to_string()),
+        ])],
     };
     f.render_widget(Paragraph::new(grid).wrap(Wrap { trim: false }), inner);
 }

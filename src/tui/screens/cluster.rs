@@ -10,8 +10,12 @@ use ratatui::widgets::{Block, Borders, List, ListItem, ListState, Paragraph, Wra
 
 /// Draws the Cluster screen.
 pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
-    let [head, list_area, detail_area] =
-        Layout::vertical([Constraint::Length(2), Constraint::Min(3), Constraint::Length(7)]).areas(area);
+    let [head, list_area, detail_area] = Layout::vertical([
+        Constraint::Length(2),
+        Constraint::Min(3),
+        Constraint::Length(7),
+    ])
+    .areas(area);
     let flag = if app.opts.sandbox {
         " (the sandbox's cluster is highlighted)"
     } else if app.opts.cluster_id.is_some() {
@@ -20,7 +24,13 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
         ""
     };
     f.render_widget(
-        Paragraph::new(vec![Line::raw(""), Line::styled(format!(" Which cluster should reach the RDS instance?{flag}"), t.text())]),
+        Paragraph::new(vec![
+            Line::raw(""),
+            Line::styled(
+                format!(" Which cluster should reach the RDS instance?{flag}"),
+                t.text(),
+            ),
+        ]),
         head,
     );
     let Some(list) = app.clusters.ready() else {
@@ -63,26 +73,44 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
         .collect();
     let mut state = ListState::default().with_selected(Some(app.cluster_sel));
     f.render_stateful_widget(
-        List::new(items).highlight_symbol(POINTER).highlight_style(t.selected()),
+        List::new(items)
+            .highlight_symbol(POINTER)
+            .highlight_style(t.selected()),
         list_area,
         &mut state,
     );
     // Detail of the highlighted cluster.
-    let block = Block::default().borders(Borders::TOP).title(Span::styled(" Private link facts ", t.heading()));
+    let block = Block::default()
+        .borders(Borders::TOP)
+        .title(Span::styled(" Private link facts ", t.heading()));
     let inner = block.inner(detail_area);
     f.render_widget(block, detail_area);
-    let Some((c, why)) = app.highlighted_cluster() else { return };
+    let Some((c, why)) = app.highlighted_cluster() else {
+        return;
+    };
     let lines = match (why, app.cluster_details.get(&c.id)) {
-        (Some(why), _) => vec![Line::styled(format!(" {} cannot be used: {why}", c.name), t.dim())],
+        (Some(why), _) => vec![Line::styled(
+            format!(" {} cannot be used: {why}", c.name),
+            t.dim(),
+        )],
         (None, Some(Load::Ready(d))) => vec![
             field(t, "Cluster", 22, format!("{} ({})", d.info.name, d.info.id)),
-            field(t, "Region · plan", 22, format!("{} · {} · {}", d.info.region, d.info.plan, d.info.state)),
+            field(
+                t,
+                "Region · plan",
+                22,
+                format!("{} · {} · {}", d.info.region, d.info.plan, d.info.state),
+            ),
             field(t, "TiDB Cloud account id", 22, d.zones.account_id.clone()),
             field(t, "TiDB Cloud zones", 22, d.zones.az_ids.join(", ")),
             Line::styled("  the NLB must share at least one of these zones", t.dim()),
         ],
         (None, Some(Load::Failed(e))) => error_lines(t, e),
-        (None, _) => vec![loading_line(t, app.frame, " asking TiDB Cloud for its account id and zones")],
+        (None, _) => vec![loading_line(
+            t,
+            app.frame,
+            " asking TiDB Cloud for its account id and zones",
+        )],
     };
     f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
 }

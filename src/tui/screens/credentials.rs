@@ -13,34 +13,62 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
     let mut lines = vec![
         Line::raw(""),
         Line::styled(" Alibaba Cloud", t.heading()),
-        Line::from(vec![Span::styled("   key from  ", t.dim()), Span::styled(app.opts.alibaba_source.clone(), t.value())]),
+        Line::from(vec![
+            Span::styled("   key from  ", t.dim()),
+            Span::styled(app.opts.alibaba_source.clone(), t.value()),
+        ]),
     ];
     match &app.identity {
         Load::Ready(i) => {
-            lines.push(mark(theme::OK, t.ok(), format!("  STS GetCallerIdentity: account {}", i.account_id)));
+            lines.push(mark(
+                theme::OK,
+                t.ok(),
+                format!("  STS GetCallerIdentity: account {}", i.account_id),
+            ));
             lines.push(Line::styled(format!("       {}", i.arn), t.dim()));
         }
-        Load::Loading(_) | Load::Idle => lines.push(loading_line(t, app.frame, "  STS GetCallerIdentity")),
+        Load::Loading(_) | Load::Idle => {
+            lines.push(loading_line(t, app.frame, "  STS GetCallerIdentity"))
+        }
         Load::Failed(e) => lines.extend(error_lines(t, e)),
     }
     lines.push(Line::raw(""));
     lines.push(Line::styled(" TiDB Cloud", t.heading()));
-    lines.push(Line::from(vec![Span::styled("   key from  ", t.dim()), Span::styled(app.opts.tidb_source.clone(), t.value())]));
+    lines.push(Line::from(vec![
+        Span::styled("   key from  ", t.dim()),
+        Span::styled(app.opts.tidb_source.clone(), t.value()),
+    ]));
     match &app.clusters {
         Load::Ready(list) => {
             let usable = list.iter().filter(|c| c.1.is_none()).count();
-            let (sym, style) = if usable > 0 { (theme::OK, t.ok()) } else { (theme::WARN, t.warn()) };
-            lines.push(mark(sym, style, format!("  cluster list: {} cluster(s), {usable} on Alibaba Cloud and usable", list.len())));
+            let (sym, style) = if usable > 0 {
+                (theme::OK, t.ok())
+            } else {
+                (theme::WARN, t.warn())
+            };
+            lines.push(mark(
+                sym,
+                style,
+                format!(
+                    "  cluster list: {} cluster(s), {usable} on Alibaba Cloud and usable",
+                    list.len()
+                ),
+            ));
             if usable == 0 {
                 lines.push(Line::styled("       create an Essential cluster on Alibaba Cloud, or use the API key of the project that has one", t.dim()));
             }
         }
-        Load::Loading(_) | Load::Idle => lines.push(loading_line(t, app.frame, "  listing clusters")),
+        Load::Loading(_) | Load::Idle => {
+            lines.push(loading_line(t, app.frame, "  listing clusters"))
+        }
         Load::Failed(e) => lines.extend(error_lines(t, e)),
     }
     lines.push(Line::raw(""));
     if app.identity.ready().is_some() && app.clusters.ready().is_some() {
-        lines.push(Line::styled(" Both keys work. Press Enter to pick the cluster.", t.text()));
+        lines.push(Line::styled(
+            " Both keys work. Press Enter to pick the cluster.",
+            t.text(),
+        ));
     }
     lines.push(Line::styled(
         " Keys are read from flags, the environment, ~/.aliyun/config.json, ~/.ticloud/config.toml or the OS keyring; they are never written to logs or journals.",

@@ -23,24 +23,46 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
         Line::raw(""),
         Line::from(vec![
             Span::styled(format!(" {} ACTIVE ", theme::OK), t.ok()),
-            Span::raw(format!("cluster {cluster} reaches {} privately", m.journal.rds_instance_id)),
+            Span::raw(format!(
+                "cluster {cluster} reaches {} privately",
+                m.journal.rds_instance_id
+            )),
         ]),
         Line::raw(""),
         Line::styled(" For changefeeds and DM use:", t.heading()),
-        field(t, "private link connection", w, q(&r.private_link_connection_id)),
+        field(
+            t,
+            "private link connection",
+            w,
+            q(&r.private_link_connection_id),
+        ),
         field(t, "endpoint", w, q(&r.endpoint_id)),
         Line::raw(""),
         Line::styled(" Created or adopted (tagged tilink:setup-id):", t.heading()),
         field(t, "endpoint service", w, q(&r.endpoint_service_name)),
-        field(t, "NLB · listener", w, format!("{} · {}", q(&r.load_balancer_id), q(&r.listener_id))),
+        field(
+            t,
+            "NLB · listener",
+            w,
+            format!("{} · {}", q(&r.load_balancer_id), q(&r.listener_id)),
+        ),
         field(t, "server group", w, q(&r.server_group_id)),
         field(t, "RDS allowlist group", w, q(&r.allowlist_group)),
         field(t, "setup id", w, sid.clone()),
         Line::raw(""),
         Line::styled(" Next:", t.heading()),
-        Line::styled(format!("   tilink doctor --cluster-id {cluster}"), t.value()),
-        Line::styled(format!("   tilink teardown --cluster-id {cluster} --setup {sid}"), t.value()),
-        Line::styled(format!("   tilink export terraform --cluster-id {cluster} --setup {sid}"), t.value()),
+        Line::styled(
+            format!("   tilink doctor --cluster-id {cluster}"),
+            t.value(),
+        ),
+        Line::styled(
+            format!("   tilink teardown --cluster-id {cluster} --setup {sid}"),
+            t.value(),
+        ),
+        Line::styled(
+            format!("   tilink export terraform --cluster-id {cluster} --setup {sid}"),
+            t.value(),
+        ),
     ];
     f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
 }

@@ -11,11 +11,18 @@ use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 /// Draws the Plan screen.
 pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
     let Some(p) = app.prepared.ready().and_then(|p| p.plan.as_ref()) else {
-        f.render_widget(Paragraph::new(" No plan: go back to the checks (Esc)."), area);
+        f.render_widget(
+            Paragraph::new(" No plan: go back to the checks (Esc)."),
+            area,
+        );
         return;
     };
-    let [head, body, confirm] =
-        Layout::vertical([Constraint::Length(2), Constraint::Min(4), Constraint::Length(4)]).areas(area);
+    let [head, body, confirm] = Layout::vertical([
+        Constraint::Length(2),
+        Constraint::Min(4),
+        Constraint::Length(4),
+    ])
+    .areas(area);
     f.render_widget(
         Paragraph::new(Line::from(vec![
             Span::raw(" Setup "),
@@ -24,7 +31,11 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
             Span::styled(p.region.clone(), t.value()),
             Span::raw(format!(
                 " · zones {} · backend {}:{}",
-                p.zones.iter().map(|z| z.zone.as_str()).collect::<Vec<_>>().join(", "),
+                p.zones
+                    .iter()
+                    .map(|z| z.zone.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
                 p.backend_ip,
                 p.backend_port
             )),
@@ -49,10 +60,22 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
         lines.push(Line::from(spans));
         lines.push(Line::styled(format!("        {}", i.detail), t.dim()));
     }
-    lines.push(Line::from(vec![Span::styled(" tags   ", t.dim()), Span::raw(
-        p.tags.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(" "),
-    )]));
-    f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).scroll((app.plan_scroll, 0)), body);
+    lines.push(Line::from(vec![
+        Span::styled(" tags   ", t.dim()),
+        Span::raw(
+            p.tags
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join(" "),
+        ),
+    ]));
+    f.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .scroll((app.plan_scroll, 0)),
+        body,
+    );
 
     let block = Block::default().borders(Borders::TOP);
     let inner = block.inner(confirm);
@@ -72,7 +95,11 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
         ])
     };
     f.render_widget(
-        Paragraph::new(vec![Line::styled(format!(" cost: {COST_NOTE}"), t.dim()), ask]).wrap(Wrap { trim: false }),
+        Paragraph::new(vec![
+            Line::styled(format!(" cost: {COST_NOTE}"), t.dim()),
+            ask,
+        ])
+        .wrap(Wrap { trim: false }),
         inner,
     );
 }

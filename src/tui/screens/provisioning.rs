@@ -26,7 +26,9 @@ pub fn step_id(s: Step, r: &ResourceIds) -> Option<&str> {
 }
 
 fn row<'a>(t: &Theme, frame: u64, m: &ApplyModel, s: Step, width: usize) -> Line<'a> {
-    let Some(r) = m.steps.get(&s) else { return Line::raw("") };
+    let Some(r) = m.steps.get(&s) else {
+        return Line::raw("");
+    };
     let (sym, style) = match &r.status {
         StepStatus::Pending => (theme::PENDING, t.dim()),
         StepStatus::Running => (theme::spinner(frame), t.warn()),
@@ -48,7 +50,14 @@ fn row<'a>(t: &Theme, frame: u64, m: &ApplyModel, s: Step, width: usize) -> Line
     let id_w = width.saturating_sub(3 + 30 + 18 + 8);
     Line::from(vec![
         Span::styled(format!(" {sym} "), style),
-        Span::styled(cell(s.label(), 30), if r.status == StepStatus::Pending { t.dim() } else { t.text() }),
+        Span::styled(
+            cell(s.label(), 30),
+            if r.status == StepStatus::Pending {
+                t.dim()
+            } else {
+                t.text()
+            },
+        ),
         Span::styled(cell(&state, 18), style),
         Span::styled(format!("{time:>7} "), t.dim()),
         Span::styled(truncate(id, id_w), t.value()),
@@ -72,11 +81,17 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
         Paragraph::new(Line::from(vec![
             Span::raw(" Setup "),
             Span::styled(m.journal.setup_id.clone(), t.value()),
-            Span::styled(format!(" · {} · journal saved after every id", elapsed(m.now_ms)), t.dim()),
+            Span::styled(
+                format!(" · {} · journal saved after every id", elapsed(m.now_ms)),
+                t.dim(),
+            ),
         ])),
         head,
     );
-    let lines: Vec<Line> = Step::ALL.iter().map(|s| row(t, app.frame, m, *s, steps.width as usize)).collect();
+    let lines: Vec<Line> = Step::ALL
+        .iter()
+        .map(|s| row(t, app.frame, m, *s, steps.width as usize))
+        .collect();
     f.render_widget(Paragraph::new(lines), steps);
 
     let status_lines = match &m.outcome {
@@ -89,21 +104,45 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
         ],
         Some(Err(e)) if e == "interrupted" => vec![
             Line::raw(""),
-            Line::styled(format!(" {} stopped; resume with `tilink setup --resume {}`", theme::WARN, m.journal.setup_id), t.warn()),
+            Line::styled(
+                format!(
+                    " {} stopped; resume with `tilink setup --resume {}`",
+                    theme::WARN,
+                    m.journal.setup_id
+                ),
+                t.warn(),
+            ),
         ],
         Some(Err(e)) => vec![
-            Line::from(vec![Span::styled(format!(" {} ", theme::FAIL), t.fail()), Span::styled(e.clone(), t.fail())]),
+            Line::from(vec![
+                Span::styled(format!(" {} ", theme::FAIL), t.fail()),
+                Span::styled(e.clone(), t.fail()),
+            ]),
             Line::raw(format!(
                 "   fix the cause, then press r: existing resources are adopted, nothing is created twice (or later: tilink setup --resume {})",
                 m.journal.setup_id
             )),
         ],
-        None if app.stopping => vec![Line::raw(""), Line::styled(" stopping: saving the journal…", t.warn())],
-        None => vec![Line::raw(""), Line::styled(" q stops safely; every id is already in the journal", t.dim())],
+        None if app.stopping => vec![
+            Line::raw(""),
+            Line::styled(" stopping: saving the journal…", t.warn()),
+        ],
+        None => vec![
+            Line::raw(""),
+            Line::styled(
+                " q stops safely; every id is already in the journal",
+                t.dim(),
+            ),
+        ],
     };
-    f.render_widget(Paragraph::new(status_lines).wrap(Wrap { trim: false }), status);
+    f.render_widget(
+        Paragraph::new(status_lines).wrap(Wrap { trim: false }),
+        status,
+    );
 
-    let block = Block::default().borders(Borders::TOP).title(Span::styled(" Log ", t.heading()));
+    let block = Block::default()
+        .borders(Borders::TOP)
+        .title(Span::styled(" Log ", t.heading()));
     let inner = block.inner(log);
     f.render_widget(block, log);
     let n = inner.height as usize;
@@ -120,7 +159,10 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
             };
             Line::from(vec![
                 Span::styled(format!(" {:>7} ", elapsed(l.at_ms)), t.dim()),
-                Span::styled(truncate(&l.text, (inner.width as usize).saturating_sub(10)), style),
+                Span::styled(
+                    truncate(&l.text, (inner.width as usize).saturating_sub(10)),
+                    style,
+                ),
             ])
         })
         .collect();

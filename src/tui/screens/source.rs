@@ -10,8 +10,12 @@ use ratatui::widgets::{List, ListItem, ListState, Paragraph, Wrap};
 
 /// Draws the Source screen.
 pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
-    let [head, list_area, foot] =
-        Layout::vertical([Constraint::Length(3), Constraint::Min(3), Constraint::Length(2)]).areas(area);
+    let [head, list_area, foot] = Layout::vertical([
+        Constraint::Length(3),
+        Constraint::Min(3),
+        Constraint::Length(2),
+    ])
+    .areas(area);
     let region = app.sources_region.clone().unwrap_or_default();
     f.render_widget(
         Paragraph::new(vec![
@@ -20,19 +24,30 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
                 Span::raw(" Which ApsaraDB RDS for MySQL instance is the source? Region "),
                 Span::styled(region.clone(), t.value()),
             ]),
-            Line::styled("   (the cluster's region: cross-region private links are not supported)", t.dim()),
+            Line::styled(
+                "   (the cluster's region: cross-region private links are not supported)",
+                t.dim(),
+            ),
         ]),
         head,
     );
     let Some(list) = app.sources.ready() else {
-        if let Some(lines) = load_status(t, app.frame, &app.sources, &format!("listing RDS instances in {region}")) {
+        if let Some(lines) = load_status(
+            t,
+            app.frame,
+            &app.sources,
+            &format!("listing RDS instances in {region}"),
+        ) {
             f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), list_area);
         }
         return;
     };
     if list.is_empty() {
         f.render_widget(
-            Paragraph::new(format!(" No RDS instance in {region}. Create one in the cluster's region, then press r.")).wrap(Wrap { trim: false }),
+            Paragraph::new(format!(
+                " No RDS instance in {region}. Create one in the cluster's region, then press r."
+            ))
+            .wrap(Wrap { trim: false }),
             list_area,
         );
         return;
@@ -42,7 +57,11 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
     let items: Vec<ListItem> = list
         .iter()
         .map(|r| {
-            let style = if r.unusable.is_some() { t.dim() } else { t.text() };
+            let style = if r.unusable.is_some() {
+                t.dim()
+            } else {
+                t.text()
+            };
             let row = format!(
                 "{}{}{}{}{}",
                 cell(&r.id, 20),
@@ -63,7 +82,9 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
         .collect();
     let mut state = ListState::default().with_selected(Some(app.source_sel));
     f.render_stateful_widget(
-        List::new(items).highlight_symbol(POINTER).highlight_style(t.selected()),
+        List::new(items)
+            .highlight_symbol(POINTER)
+            .highlight_style(t.selected()),
         list_area,
         &mut state,
     );

@@ -11,16 +11,26 @@ use ratatui::widgets::{Paragraph, Wrap};
 pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
     let mut lines = vec![
         Line::raw(""),
-        Line::styled(" Connect a TiDB Cloud Essential cluster on Alibaba Cloud to ApsaraDB RDS for MySQL", t.heading()),
-        Line::raw(" through an internal NLB, a PrivateLink endpoint service and a TiDB Private Link Connection."),
+        Line::styled(
+            " Connect a TiDB Cloud Essential cluster on Alibaba Cloud to ApsaraDB RDS for MySQL",
+            t.heading(),
+        ),
+        Line::raw(
+            " through an internal NLB, a PrivateLink endpoint service and a TiDB Private Link Connection.",
+        ),
         Line::raw(""),
-        Line::styled("   TiDB Cloud ──PLC──▶ endpoint ──▶ endpoint service ──▶ internal NLB ──▶ RDS", t.dim()),
+        Line::styled(
+            "   TiDB Cloud ──PLC──▶ endpoint ──▶ endpoint service ──▶ internal NLB ──▶ RDS",
+            t.dim(),
+        ),
         Line::raw(""),
     ];
     if app.opts.sandbox {
         lines.push(Line::from(vec![
             Span::styled(" Sandbox: ", t.warn()),
-            Span::raw("both clouds are simulated in this process; nothing real is created or billed."),
+            Span::raw(
+                "both clouds are simulated in this process; nothing real is created or billed.",
+            ),
         ]));
         lines.push(Line::raw(""));
     }
@@ -31,7 +41,15 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
             WelcomeItem::Resume(k) => match app.resumable.get(*k) {
                 Some(r) => format!(
                     "Resume {} (cluster {}, {}, {}, {}/9 steps done)",
-                    r.setup_id, r.cluster_id, r.rds_id, if r.state == crate::engine::journal::SetupState::Failed { "failed" } else { "in progress" }, r.done
+                    r.setup_id,
+                    r.cluster_id,
+                    r.rds_id,
+                    if r.state == crate::engine::journal::SetupState::Failed {
+                        "failed"
+                    } else {
+                        "in progress"
+                    },
+                    r.done
                 ),
                 None => continue,
             },
@@ -39,7 +57,11 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
         };
         let selected = i == app.welcome_sel;
         lines.push(Line::from(vec![
-            Span::raw(if selected { format!(" {POINTER}") } else { "   ".to_string() }),
+            Span::raw(if selected {
+                format!(" {POINTER}")
+            } else {
+                "   ".to_string()
+            }),
             Span::styled(text, if selected { t.selected() } else { t.text() }),
         ]));
         if let (WelcomeItem::Resume(k), true) = (item, selected)
@@ -49,6 +71,9 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
         }
     }
     lines.push(Line::raw(""));
-    lines.push(Line::styled(" Nothing is created until you confirm the plan.", t.dim()));
+    lines.push(Line::styled(
+        " Nothing is created until you confirm the plan.",
+        t.dim(),
+    ));
     f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
 }

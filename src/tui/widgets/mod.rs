@@ -80,7 +80,10 @@ pub fn loading_line<'a>(t: &Theme, frame: u64, what: &str) -> Line<'a> {
 pub fn load_status<'a, T>(t: &Theme, frame: u64, l: &Load<T>, what: &str) -> Option<Vec<Line<'a>>> {
     match l {
         Load::Ready(_) => None,
-        Load::Idle => Some(vec![Line::styled(format!(" {what}: not asked yet"), t.dim())]),
+        Load::Idle => Some(vec![Line::styled(
+            format!(" {what}: not asked yet"),
+            t.dim(),
+        )]),
         Load::Loading(_) => Some(vec![loading_line(t, frame, what)]),
         Load::Failed(e) => Some(error_lines(t, e)),
     }
@@ -88,13 +91,20 @@ pub fn load_status<'a, T>(t: &Theme, frame: u64, l: &Load<T>, what: &str) -> Opt
 
 /// A status mark and label: `✓ text`.
 pub fn mark<'a>(sym: &str, style: Style, text: impl Into<String>) -> Line<'a> {
-    Line::from(vec![Span::styled(format!(" {sym} "), style), Span::raw(text.into())])
+    Line::from(vec![
+        Span::styled(format!(" {sym} "), style),
+        Span::raw(text.into()),
+    ])
 }
 
 /// A rectangle of at most `w`×`h` centred in `area`.
 pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
-    let [r] = Layout::vertical([Constraint::Length(h.min(area.height))]).flex(Flex::Center).areas(area);
-    let [r] = Layout::horizontal([Constraint::Length(w.min(area.width))]).flex(Flex::Center).areas(r);
+    let [r] = Layout::vertical([Constraint::Length(h.min(area.height))])
+        .flex(Flex::Center)
+        .areas(area);
+    let [r] = Layout::horizontal([Constraint::Length(w.min(area.width))])
+        .flex(Flex::Center)
+        .areas(r);
     r
 }
 

@@ -34,7 +34,11 @@ impl Theme {
     }
 
     fn fg(&self, c: Color) -> Style {
-        if self.mono { Style::default() } else { Style::default().fg(c) }
+        if self.mono {
+            Style::default()
+        } else {
+            Style::default().fg(c)
+        }
     }
 
     /// Plain text.
@@ -78,7 +82,10 @@ impl Theme {
         if self.mono {
             Style::default().add_modifier(Modifier::REVERSED)
         } else {
-            Style::default().bg(Color::Blue).fg(Color::White).add_modifier(Modifier::BOLD)
+            Style::default()
+                .bg(Color::Blue)
+                .fg(Color::White)
+                .add_modifier(Modifier::BOLD)
         }
     }
     /// A check status: (symbol, style).
@@ -92,7 +99,11 @@ impl Theme {
     }
     /// A yes/no cell: (symbol, style).
     pub fn yes_no(&self, yes: bool) -> (&'static str, Style) {
-        if yes { (OK, self.ok()) } else { (FAIL, self.fail()) }
+        if yes {
+            (OK, self.ok())
+        } else {
+            (FAIL, self.fail())
+        }
     }
 }
 

@@ -9,7 +9,9 @@ use ratatui::text::{Line, Span};
 /// The grid as lines, fitted to `width` columns.
 pub fn lines<'a>(t: &Theme, z: &ZoneAnalysis, width: u16) -> Vec<Line<'a>> {
     // zone | TiDB | NLB | PL | vSwitch (free IPs) | RDS | use
-    let vsw_w = (width as usize).saturating_sub(18 + 6 + 5 + 6 + 5 + 12).clamp(12, 34);
+    let vsw_w = (width as usize)
+        .saturating_sub(18 + 6 + 5 + 6 + 5 + 12)
+        .clamp(12, 34);
     let mut out = vec![Line::styled(
         format!(
             "  {}{}{}{}{}{}{}",
@@ -34,10 +36,17 @@ pub fn lines<'a>(t: &Theme, z: &ZoneAnalysis, width: u16) -> Vec<Line<'a>> {
                 let room = v.free_ips >= MIN_FREE_IPS;
                 let sym = if room { theme::OK } else { theme::FAIL };
                 let id = truncate(&v.id, vsw_w.saturating_sub(9));
-                (format!("{sym} {id} ({})", v.free_ips), if room { t.ok() } else { t.fail() })
+                (
+                    format!("{sym} {id} ({})", v.free_ips),
+                    if room { t.ok() } else { t.fail() },
+                )
             }
         };
-        let (rds, rs) = if r.rds { (theme::OK, t.ok()) } else { ("·", t.dim()) };
+        let (rds, rs) = if r.rds {
+            (theme::OK, t.ok())
+        } else {
+            ("·", t.dim())
+        };
         let (use_, us) = if r.chosen {
             ("◆ chosen".to_string(), t.heading())
         } else if r.eligible {

@@ -1,0 +1,413 @@
+//! Hand-built models for update tests and screen snapshots: no clock, no random ids.
+
+use super::app::{ClusterChoice, ClusterDetail, Identity, Options, PrepView, Resumable};
+use crate::engine::apply::model::{start, update};
+use crate::engine::apply::{ApplyModel, ForeignRequest, Learned, Msg, Step};
+use crate::engine::checks::{preflight, zone_analysis};
+use crate::engine::discover::{Discovery, RdsCandidate};
+use crate::engine::facts::{AllowlistGroup, ClusterInfo, RdsInfo, TidbZones, VSwitchInfo};
+use crate::engine::journal::{Journal, SetupState};
+use crate::engine::plan::make_plan;
+
+pub const CLUSTER: &str = "10086123456789012345";
+pub const REGION: &str = "ap-southeast-1";
+pub const SETUP: &str = "tl-0123456789ab";
+
+pub fn options() -> Options {
+    Options {
+        no_color: true,
+        sandbox: true,
+        alibaba_source: "sandbox simulator".into(),
+        tidb_source: "sandbox simulator".into(),
+        region: None,
+        cluster_id: Some(CLUSTER.into()),
+        rds_id: Some("rm-t4nmain0001".into()),
+        ..Options::default()
+    }
+}
+
+pub fn identity() -> Identity {
+    Identity {
+        account_id: "5123456789012345".into(),
+        arn: "acs:ram::5123456789012345:user/dba".into(),
+    }
+}
+
+fn cluster(id: &str, name: &str, provider: &str, region: &str, plan: &str) -> ClusterInfo {
+    ClusterInfo {
+        id: id.into(),
+        name: name.into(),
+        provider: provider.into(),
+        region: region.into(),
+        plan: plan.into(),
+        state: "ACTIVE".into(),
+    }
+}
+
+pub fn clusters() -> Vec<ClusterChoice> {
+    vec![
+        (
+            cluster(CLUSTER, "orders-essential", "alicloud", REGION, "ESSENTIAL"),
+            None,
+        ),
+        (
+            cluster(
+                "10086999999999999999",
+                "us-essential",
+                "aws",
+                "us-east-1",
+                "ESSENTIAL",
+            ),
+            Some(
+                "on aws: Alibaba Cloud endpoint services work only for clusters on Alibaba Cloud"
+                    .into(),
+            ),
+        ),
+        (
+            cluster(
+                "10086888888888888888",
+                "scratch-starter",
+                "alicloud",
+                REGION,
+                "STARTER",
+            ),
+            Some("STARTER plan: Private Link Connections for Dataflow need Essential".into()),
+        ),
+    ]
+}
+
+pub fn cluster_detail() -> ClusterDetail {
+    ClusterDetail {
+        info: clusters()[0].0.clone(),
+        zones: TidbZones {
+            account_id: "1890456712345678".into(),
+            az_ids: vec!["ap-southeast-1a".into(), "ap-southeast-1b".into()],
+        },
+    }
+}
+
+pub fn resumable() -> Resumable {
+    Resumable {
+        setup_id: SETUP.into(),
+        cluster_id: CLUSTER.into(),
+        rds_id: "rm-t4nmain0001".into(),
+        region: REGION.into(),
+        state: SetupState::Failed,
+        done: 4,
+        last_error: Some(
+            "endpoint-service: Forbidden.RAM: privatelink:CreateVpcEndpointService".into(),
+        ),
+    }
+}
+
+fn rds(
+    id: &str,
+    desc: &str,
+    engine: &str,
+    status: &str,
+    zone: &str,
+    why: Option<&str>,
+) -> RdsCandidate {
+    RdsCandidate {
+        id: id.into(),
+        description: desc.into(),
+        engine: engine.into(),
+        status: status.into(),
+        zone: zone.into(),
+        unusable: why.map(str::to_string),
+    }
+}
+
+pub fn sources() -> Vec<RdsCandidate> {
+    vec![
+        rds(
+            "rm-t4nmain0001",
+            "orders primary",
+            "MySQL 8.0",
+            "Running",
+            "ap-southeast-1a",
+            None,
+        ),
+        rds(
+            "rm-t4nclassic01",
+            "legacy classic",
+            "MySQL 5.6",
+            "Running",
+            "ap-southeast-1a",
+            Some("Classic network: NLB needs a VPC instance"),
+        ),
+        rds(
+            "rm-t4npg000001",
+            "analytics",
+            "PostgreSQL 15.0",
+            "Running",
+            "ap-southeast-1b",
+            Some("PostgreSQL instance: tilink connects RDS for MySQL"),
+        ),
+        rds(
+            "rm-t4nstopped1",
+            "old orders",
+            "MySQL 5.7",
+            "Stopped",
+            "ap-southeast-1b",
+            Some("status Stopped: it must be Running"),
+        ),
+    ]
+}
+
+fn vsw(id: &str, zone: &str, cidr: &str, free: u64) -> VSwitchInfo {
+    VSwitchInfo {
+        id: id.into(),
+        name: String::new(),
+        vpc_id: "vpc-t4nfixture0001".into(),
+        zone_id: zone.into(),
+        cidr: cidr.into(),
+        free_ips: free,
+    }
+}
+
+pub fn discovery() -> Discovery {
+    Discovery {
+        caller_account: "5123456789012345".into(),
+        caller_arn: "acs:ram::5123456789012345:user/dba".into(),
+        cluster: clusters()[0].0.clone(),
+        tidb_zones: cluster_detail().zones,
+        rds: RdsInfo {
+            id: "rm-t4nmain0001".into(),
+            description: "orders primary".into(),
+            region: REGION.into(),
+            engine: "MySQL".into(),
+            engine_version: "8.0".into(),
+            status: "Running".into(),
+            network_type: "VPC".into(),
+            instance_type: "Primary".into(),
+            vpc_id: "vpc-t4nfixture0001".into(),
+            vswitch_id: "vsw-t4nrds0000001".into(),
+            zone_id: "ap-southeast-1a".into(),
+            zones: vec!["ap-southeast-1a".into(), "ap-southeast-1b".into()],
+            private_ip: "172.16.1.8".into(),
+            port: 3306,
+            connection_string: "rm-t4nmain0001.mysql.singapore.rds.aliyuncs.com".into(),
+            allowlist: vec![AllowlistGroup {
+                name: "default".into(),
+                ips: vec!["127.0.0.1".into()],
+                hidden: false,
+            }],
+        },
+        vswitches: vec![
+            vsw("vsw-t4nrds0000001", "ap-southeast-1a", "172.16.1.0/24", 245),
+            vsw("vsw-t4nrds0000002", "ap-southeast-1b", "172.16.2.0/24", 250),
+            vsw("vsw-t4ntiny000003", "ap-southeast-1c", "172.16.3.0/29", 3),
+        ],
+        nlb_zones: vec![
+            "ap-southeast-1a".into(),
+            "ap-southeast-1b".into(),
+            "ap-southeast-1c".into(),
+        ],
+        privatelink_zones: vec![
+            "ap-southeast-1a".into(),
+            "ap-southeast-1b".into(),
+            "ap-southeast-1c".into(),
+        ],
+        privatelink_open: true,
+        plcs: vec![],
+        existing: Default::default(),
+        load_balancer_count: 3,
+        endpoint_service_count: 1,
+    }
+}
+
+pub fn journal() -> Journal {
+    let mut j = Journal::new(CLUSTER, "rm-t4nmain0001", REGION);
+    j.setup_id = SETUP.into();
+    j.created_at = "2026-11-30T10:00:00Z".into();
+    j.updated_at = j.created_at.clone();
+    j
+}
+
+pub fn prep_view() -> PrepView {
+    let d = discovery();
+    let zones = zone_analysis(&d, &[]);
+    let checks = preflight(&d, REGION, &zones);
+    let mut j = journal();
+    let plan = zones
+        .as_ref()
+        .ok()
+        .map(|z| make_plan(&d, &z.chosen, &j, None));
+    if let Some(p) = &plan {
+        j.zones = p.zones.iter().map(|z| z.zone.clone()).collect();
+    }
+    PrepView {
+        discovery: d,
+        zones,
+        checks,
+        plan,
+        journal: j,
+    }
+}
+
+/// One TiDB zone has no roomy vSwitch and the instance is Stopped.
+pub fn prep_view_failing() -> PrepView {
+    let mut d = discovery();
+    d.tidb_zones.az_ids = vec!["ap-southeast-1c".into()];
+    d.rds.status = "Stopped".into();
+    let zones = zone_analysis(&d, &[]);
+    let checks = preflight(&d, REGION, &zones);
+    PrepView {
+        discovery: d,
+        zones,
+        checks,
+        plan: None,
+        journal: journal(),
+    }
+}
+
+fn at(m: &mut ApplyModel, ms: u64) {
+    update(m, Msg::Tick(ms));
+}
+
+/// Halfway: server group and allowlist done, NLB provisioning, listener waiting.
+pub fn apply_running() -> ApplyModel {
+    let mut m = ApplyModel::new(journal());
+    start(&mut m);
+    at(&mut m, 400);
+    update(
+        &mut m,
+        Msg::Learned(
+            Step::ServerGroup,
+            Learned::ServerGroup("sgp-t4nfixture01".into()),
+        ),
+    );
+    update(
+        &mut m,
+        Msg::Learned(
+            Step::LoadBalancer,
+            Learned::LoadBalancer("nlb-t4nfixture01".into()),
+        ),
+    );
+    update(
+        &mut m,
+        Msg::Progress {
+            step: Step::LoadBalancer,
+            state: "Provisioning".into(),
+            note: None,
+        },
+    );
+    at(&mut m, 900);
+    update(
+        &mut m,
+        Msg::Learned(
+            Step::Allowlist,
+            Learned::Allowlist("tilink_0123456789ab".into()),
+        ),
+    );
+    update(
+        &mut m,
+        Msg::Progress {
+            step: Step::Allowlist,
+            state: "Written".into(),
+            note: Some("tilink_0123456789ab = 172.16.1.0/24,172.16.2.0/24".into()),
+        },
+    );
+    update(&mut m, Msg::Done(Step::Allowlist));
+    at(&mut m, 1800);
+    update(
+        &mut m,
+        Msg::Progress {
+            step: Step::ServerGroup,
+            state: "Available".into(),
+            note: None,
+        },
+    );
+    update(&mut m, Msg::Done(Step::ServerGroup));
+    at(&mut m, 5300);
+    m
+}
+
+/// Every step done, with one foreign request seen and left alone.
+pub fn apply_active() -> ApplyModel {
+    let mut m = apply_running();
+    let steps = [
+        (Step::LoadBalancer, "Active", 21_000, None),
+        (
+            Step::Listener,
+            "Running",
+            23_500,
+            Some(Learned::Listener("lsn-t4nfixture01".into())),
+        ),
+        (
+            Step::EndpointService,
+            "Active",
+            27_000,
+            Some(Learned::EndpointService(
+                "epsrv-t4nfixture01".into(),
+                "com.aliyuncs.privatelink.ap-southeast-1.epsrv-t4nfixture01".into(),
+            )),
+        ),
+        (Step::Whitelist, "Whitelisted", 27_400, None),
+        (
+            Step::Connection,
+            "PENDING_ACCEPTANCE",
+            41_000,
+            Some(Learned::Connection("plc-fixture0001".into())),
+        ),
+        (
+            Step::Accept,
+            "Accepted",
+            44_000,
+            Some(Learned::Endpoint("ep-t4nfixture01".into())),
+        ),
+        (Step::Verify, "ACTIVE", 52_000, None),
+    ];
+    for (s, state, ms, learned) in steps {
+        at(&mut m, ms - 300);
+        if let Some(l) = learned {
+            update(&mut m, Msg::Learned(s, l));
+        }
+        if s == Step::Accept {
+            update(
+                &mut m,
+                Msg::Foreign(ForeignRequest {
+                    endpoint_id: "ep-t4nstranger1".into(),
+                    owner_id: "1777000011112222".into(),
+                    status: "Disconnected".into(),
+                }),
+            );
+        }
+        at(&mut m, ms);
+        update(
+            &mut m,
+            Msg::Progress {
+                step: s,
+                state: state.into(),
+                note: None,
+            },
+        );
+        update(&mut m, Msg::Done(s));
+    }
+    m
+}
+
+/// The endpoint service step failed on a missing permission.
+pub fn apply_failed() -> ApplyModel {
+    let mut m = apply_running();
+    at(&mut m, 21_000);
+    update(
+        &mut m,
+        Msg::Progress {
+            step: Step::LoadBalancer,
+            state: "Active".into(),
+            note: None,
+        },
+    );
+    update(&mut m, Msg::Done(Step::LoadBalancer));
+    at(&mut m, 21_600);
+    update(
+        &mut m,
+        Msg::Failed(
+            Step::EndpointService,
+            "CreateVpcEndpointService: Forbidden.RAM (HTTP 403): the RAM user lacks privatelink:CreateVpcEndpointService".into(),
+        ),
+    );
+    m
+}
