@@ -66,7 +66,7 @@ pub struct GlobalArgs {
     #[arg(long, global = true, env = "TILINK_SIGNATURE", value_enum, default_value_t = Signature::V1)]
     pub signature: Signature,
     /// Do not read the OS keyring.
-    #[arg(long, global = true, env = "TILINK_NO_KEYRING")]
+    #[arg(long, global = true, env = "TILINK_NO_KEYRING", value_parser = clap::builder::BoolishValueParser::new())]
     pub no_keyring: bool,
 }
 
@@ -132,16 +132,16 @@ pub struct SetupArgs {
     #[arg(long, env = "TILINK_PLC_NAME")]
     pub name: Option<String>,
     /// No prompts: every answer comes from flags or env vars.
-    #[arg(long, env = "TILINK_NON_INTERACTIVE")]
+    #[arg(long, env = "TILINK_NON_INTERACTIVE", value_parser = clap::builder::BoolishValueParser::new())]
     pub non_interactive: bool,
     /// Line-by-line prompts instead of the full-screen wizard (screen readers, dumb terminals).
-    #[arg(long, env = "TILINK_PLAIN")]
+    #[arg(long, env = "TILINK_PLAIN", value_parser = clap::builder::BoolishValueParser::new())]
     pub plain: bool,
     /// Answer yes to the confirmation.
-    #[arg(long, short = 'y', env = "TILINK_YES")]
+    #[arg(long, short = 'y', env = "TILINK_YES", value_parser = clap::builder::BoolishValueParser::new())]
     pub yes: bool,
     /// Show the plan and create nothing.
-    #[arg(long, env = "TILINK_DRY_RUN")]
+    #[arg(long, env = "TILINK_DRY_RUN", value_parser = clap::builder::BoolishValueParser::new())]
     pub dry_run: bool,
     /// Resume this setup id from its journal.
     #[arg(long, env = "TILINK_RESUME", value_name = "SETUP_ID")]
@@ -207,7 +207,7 @@ pub struct DoctorArgs {
     #[arg(long)]
     pub fix: bool,
     /// Do not ask before each fix.
-    #[arg(long, short = 'y', env = "TILINK_YES")]
+    #[arg(long, short = 'y', env = "TILINK_YES", value_parser = clap::builder::BoolishValueParser::new())]
     pub yes: bool,
 }
 
@@ -221,7 +221,7 @@ pub struct TeardownArgs {
     #[arg(long, env = "TILINK_SETUP_ID")]
     pub setup: Option<String>,
     /// Do not ask for confirmation.
-    #[arg(long, short = 'y', env = "TILINK_YES")]
+    #[arg(long, short = 'y', env = "TILINK_YES", value_parser = clap::builder::BoolishValueParser::new())]
     pub yes: bool,
 }
 
@@ -279,6 +279,18 @@ mod tests {
     #[test]
     fn cli_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn boolean_env_vars_accept_one_and_yes() {
+        // SAFETY: this test alone touches these variables.
+        unsafe { std::env::set_var("TILINK_NO_KEYRING", "1") };
+        let cli = Cli::try_parse_from(["tilink", "policy"]).unwrap();
+        assert!(cli.global.no_keyring);
+        unsafe { std::env::set_var("TILINK_NO_KEYRING", "no") };
+        let cli = Cli::try_parse_from(["tilink", "policy"]).unwrap();
+        assert!(!cli.global.no_keyring);
+        unsafe { std::env::remove_var("TILINK_NO_KEYRING") };
     }
 
     #[test]

@@ -74,7 +74,11 @@ impl Env {
             tidb_public: t.public_key,
             tidb_private: t.private_key,
             signature: signature(g.signature),
-            tuning: Tuning::default(),
+            // `TILINK_POLL_SCALE` shrinks poll pauses for fast simulators (tests, rehearsals).
+            tuning: Tuning {
+                scale: std::env::var("TILINK_POLL_SCALE").ok().and_then(|v| v.parse().ok()).unwrap_or(1.0),
+                ..Tuning::default()
+            },
             alibaba_source: a.source.to_string(),
             tidb_source: t.source.to_string(),
             region: g.region.clone(),

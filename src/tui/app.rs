@@ -306,8 +306,8 @@ pub struct App {
     pub prepared: Load<Box<PrepView>>,
     /// Highlighted check.
     pub check_sel: usize,
-    /// Plan scroll offset.
-    pub plan_scroll: u16,
+    /// Highlighted plan item (its full detail is shown).
+    pub plan_sel: usize,
     /// The apply run, as last reported.
     pub apply: Option<ApplyModel>,
     /// Request id of the apply run in flight.
@@ -459,6 +459,8 @@ pub const DOCTOR_NOTE: &str = "Troubleshooting an existing link is `tilink docto
 impl App {
     /// A new wizard on the Welcome screen.
     pub fn new(opts: Options, resumable: Vec<Resumable>) -> App {
+        // A sandbox world lives only as long as its process: nothing from before can resume.
+        let resumable = if opts.sandbox { Vec::new() } else { resumable };
         let welcome_sel = opts
             .resume
             .as_ref()
@@ -488,7 +490,7 @@ impl App {
             rds_id: None,
             prepared: Load::Idle,
             check_sel: 0,
-            plan_scroll: 0,
+            plan_sel: 0,
             apply: None,
             apply_req: None,
             applying: None,
@@ -664,6 +666,9 @@ impl App {
             return;
         }
         let message = match (self.setup_id(), &self.apply) {
+            (Some(_), Some(_)) if self.opts.sandbox => {
+                "sandbox stopped; the simulated clouds end with this process, so there is nothing to resume (with real clouds: `tilink setup --resume <setup-id>`)".to_string()
+            }
             (Some(id), Some(_)) => format!(
                 "setup stopped; every id created so far is in the journal. Resume with `tilink setup --resume {id}`"
             ),
@@ -1006,7 +1011,7 @@ fn checks(app: &mut App, a: Action) -> Vec<Effect> {
         }
         Action::Accept => match &app.prepared {
             Load::Ready(p) if p.plan.is_some() => {
-                app.plan_scroll = 0;
+                app.plan_sel = 0;
                 app.enter(Screen::Plan)
             }
             Load::Ready(p) => {
@@ -1040,13 +1045,14 @@ fn checks(app: &mut App, a: Action) -> Vec<Effect> {
 }
 
 fn plan(app: &mut App, a: Action) -> Vec<Effect> {
+    let len = app
+        .prepared
+        .ready()
+        .and_then(|p| p.plan.as_ref())
+        .map_or(0, |p| p.items.len());
     match a {
-        Action::Up => {
-            app.plan_scroll = app.plan_scroll.saturating_sub(1);
-            Vec::new()
-        }
-        Action::Down | Action::Next => {
-            app.plan_scroll = app.plan_scroll.saturating_add(1).min(40);
+        Action::Up | Action::Down | Action::Next => {
+            app.plan_sel = step_sel(app.plan_sel, len, a != Action::Up);
             Vec::new()
         }
         Action::Accept => {
@@ -1493,6 +1499,40 @@ mod tests {
             out.message
                 .unwrap_or_default()
                 .contains("tilink setup --resume tl-0123456789ab")
+        );
+    }
+
+    #[test]
+    fn sandbox_offers_no_resume_and_says_so_when_stopped() {
+        let mut opts = fx::options();
+        opts.sandbox = true;
+        let a = App::new(opts.clone(), vec![fx::resumable()]);
+        assert!(a.resumable.is_empty());
+        let (mut b, req) = provisioning();
+        b.opts = opts;
+        update(
+            &mut b,
+            Msg::Apply {
+                req,
+                model: Box::new(fx::apply_running()),
+            },
+        );
+        update(&mut b, key(KeyCode::Char('q')));
+        update(&mut b, key(KeyCode::Char('y')));
+        let mut done = fx::apply_running();
+        done.outcome = Some(Err("interrupted".into()));
+        update(
+            &mut b,
+            Msg::ApplyFinished {
+                req,
+                model: Box::new(done),
+            },
+        );
+        let out = b.exit.expect("exits");
+        assert!(
+            out.message
+                .unwrap_or_default()
+                .contains("nothing to resume")
         );
     }
 

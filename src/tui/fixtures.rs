@@ -16,9 +16,9 @@ pub const SETUP: &str = "tl-0123456789ab";
 pub fn options() -> Options {
     Options {
         no_color: true,
-        sandbox: true,
-        alibaba_source: "sandbox simulator".into(),
-        tidb_source: "sandbox simulator".into(),
+        sandbox: false,
+        alibaba_source: "environment (ALIBABA_CLOUD_ACCESS_KEY_ID)".into(),
+        tidb_source: "~/.ticloud/config.toml (profile default)".into(),
         region: None,
         cluster_id: Some(CLUSTER.into()),
         rds_id: Some("rm-t4nmain0001".into()),

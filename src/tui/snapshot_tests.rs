@@ -52,6 +52,12 @@ fn welcome() {
     a.welcome_sel = 1;
     a.note = Some(super::app::DOCTOR_NOTE.into());
     insta::assert_snapshot!("welcome_troubleshoot_80x24", render(&a, 80, 24));
+    let mut opts = fx::options();
+    opts.sandbox = true;
+    insta::assert_snapshot!(
+        "welcome_sandbox_80x24",
+        render(&App::new(opts, vec![fx::resumable()]), 80, 24)
+    );
 }
 
 #[test]

@@ -166,6 +166,7 @@ impl AliyunClient {
             match result {
                 Ok(v) => {
                     policy.budget.refund();
+                    crate::cloud::crash_point(action);
                     return Ok(v);
                 }
                 Err(e) if e.is_retryable() && attempt < policy.max_attempts => {

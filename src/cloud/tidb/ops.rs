@@ -65,14 +65,11 @@ impl TidbClient {
                 "alicloudEndpointService": {"name": service_name}
             }
         });
-        self.post(
-            &format!(
-                "/v1beta1/clusters/{}/privateLinkConnections",
-                esc(cluster_id)
-            ),
-            &body,
-        )
-        .await
+        let plc = self
+            .post(&format!("/v1beta1/clusters/{}/privateLinkConnections", esc(cluster_id)), &body)
+            .await?;
+        crate::cloud::crash_point("CreatePrivateLinkConnection");
+        Ok(plc)
     }
 
     /// Every PLC of a cluster, all pages.

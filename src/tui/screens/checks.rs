@@ -36,10 +36,10 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
         }
     };
     let zone_rows = p.zones.as_ref().map_or(2, |z| z.rows.len() + 2) as u16;
-    let [list_area, detail_area, grid_area] = Layout::vertical([
+    let [list_area, grid_area, detail_area] = Layout::vertical([
         Constraint::Length(p.checks.len() as u16 + 1),
-        Constraint::Min(3),
         Constraint::Length(zone_rows + 1),
+        Constraint::Min(3),
     ])
     .areas(area);
 
@@ -97,7 +97,10 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
             ]));
         }
         if !c.evidence.is_null() {
-            d.push(Line::styled(format!(" evidence: {}", c.evidence), t.dim()));
+            d.push(Line::styled(
+                format!(" evidence: {}", evidence(&c.evidence)),
+                t.dim(),
+            ));
         }
         f.render_widget(Paragraph::new(d).wrap(Wrap { trim: false }), inner);
     }
@@ -115,4 +118,19 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
         ])],
     };
     f.render_widget(Paragraph::new(grid).wrap(Wrap { trim: false }), inner);
+}
+
+/// Evidence as `key=value, …` (nested values as compact JSON).
+pub fn evidence(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::Object(m) => m
+            .iter()
+            .map(|(k, v)| match v {
+                serde_json::Value::String(s) => format!("{k}={s}"),
+                other => format!("{k}={other}"),
+            })
+            .collect::<Vec<_>>()
+            .join(", "),
+        other => other.to_string(),
+    }
 }

@@ -17,19 +17,16 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
     ])
     .areas(area);
     let flag = if app.opts.sandbox {
-        " (the sandbox's cluster is highlighted)"
+        "   the sandbox's cluster is highlighted; Enter picks it"
     } else if app.opts.cluster_id.is_some() {
-        " (--cluster-id is highlighted)"
+        "   the cluster from --cluster-id is highlighted; Enter picks it"
     } else {
-        ""
+        "   only ACTIVE Essential clusters on Alibaba Cloud can be used"
     };
     f.render_widget(
         Paragraph::new(vec![
-            Line::raw(""),
-            Line::styled(
-                format!(" Which cluster should reach the RDS instance?{flag}"),
-                t.text(),
-            ),
+            Line::styled(" Which cluster should reach the RDS instance?", t.text()),
+            Line::styled(flag, t.dim()),
         ]),
         head,
     );
@@ -48,17 +45,22 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
         return;
     }
     let w = list_area.width as usize;
-    let name_w = 22.min(w.saturating_sub(40)).max(10);
+    let name_w = w.saturating_sub(62).clamp(10, 28);
     let items: Vec<ListItem> = list
         .iter()
         .map(|(c, why)| {
             let style = if why.is_some() { t.dim() } else { t.text() };
+            let region = if c.on_alibaba() {
+                c.region.clone()
+            } else {
+                format!("{} ({})", c.region, c.provider)
+            };
             let row = format!(
                 "{}{}{}{}{}",
                 cell(&c.name, name_w + 1),
                 cell(&c.id, 21),
-                cell(&format!("{} {}", c.provider, c.region), 26),
-                cell(&c.plan, 11),
+                cell(&region, 19),
+                cell(&c.plan, 10),
                 c.state
             );
             let mut lines = vec![Line::styled(row, style)];

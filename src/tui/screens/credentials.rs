@@ -23,12 +23,12 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
             lines.push(mark(
                 theme::OK,
                 t.ok(),
-                format!("  STS GetCallerIdentity: account {}", i.account_id),
+                format!("STS GetCallerIdentity: account {}", i.account_id),
             ));
-            lines.push(Line::styled(format!("       {}", i.arn), t.dim()));
+            lines.push(Line::styled(format!("   {}", i.arn), t.dim()));
         }
         Load::Loading(_) | Load::Idle => {
-            lines.push(loading_line(t, app.frame, "  STS GetCallerIdentity"))
+            lines.push(loading_line(t, app.frame, "STS GetCallerIdentity"))
         }
         Load::Failed(e) => lines.extend(error_lines(t, e)),
     }
@@ -50,17 +50,15 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
                 sym,
                 style,
                 format!(
-                    "  cluster list: {} cluster(s), {usable} on Alibaba Cloud and usable",
+                    "cluster list: {} cluster(s), {usable} on Alibaba Cloud and usable",
                     list.len()
                 ),
             ));
             if usable == 0 {
-                lines.push(Line::styled("       create an Essential cluster on Alibaba Cloud, or use the API key of the project that has one", t.dim()));
+                lines.push(Line::styled("   create an Essential cluster on Alibaba Cloud, or use the API key of the project that has one", t.dim()));
             }
         }
-        Load::Loading(_) | Load::Idle => {
-            lines.push(loading_line(t, app.frame, "  listing clusters"))
-        }
+        Load::Loading(_) | Load::Idle => lines.push(loading_line(t, app.frame, "listing clusters")),
         Load::Failed(e) => lines.extend(error_lines(t, e)),
     }
     lines.push(Line::raw(""));

@@ -18,7 +18,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
     let q = |o: &Option<String>| o.clone().unwrap_or_else(|| "?".into());
     let cluster = &m.journal.cluster_id;
     let sid = &m.journal.setup_id;
-    let w = 24;
+    let w = 16;
     let lines = vec![
         Line::raw(""),
         Line::from(vec![
@@ -30,16 +30,11 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
         ]),
         Line::raw(""),
         Line::styled(" For changefeeds and DM use:", t.heading()),
-        field(
-            t,
-            "private link connection",
-            w,
-            q(&r.private_link_connection_id),
-        ),
-        field(t, "endpoint", w, q(&r.endpoint_id)),
+        field(t, "PLC id", w, q(&r.private_link_connection_id)),
+        field(t, "endpoint id", w, q(&r.endpoint_id)),
         Line::raw(""),
         Line::styled(" Created or adopted (tagged tilink:setup-id):", t.heading()),
-        field(t, "endpoint service", w, q(&r.endpoint_service_name)),
+        field(t, "service name", w, q(&r.endpoint_service_name)),
         field(
             t,
             "NLB · listener",
@@ -47,7 +42,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
             format!("{} · {}", q(&r.load_balancer_id), q(&r.listener_id)),
         ),
         field(t, "server group", w, q(&r.server_group_id)),
-        field(t, "RDS allowlist group", w, q(&r.allowlist_group)),
+        field(t, "allowlist group", w, q(&r.allowlist_group)),
         field(t, "setup id", w, sid.clone()),
         Line::raw(""),
         Line::styled(" Next:", t.heading()),

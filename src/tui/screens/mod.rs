@@ -49,14 +49,10 @@ pub fn hints(app: &App) -> Vec<(&'static str, &'static str)> {
         ],
         Screen::Plan if app.opts.dry_run => vec![
             ("Enter", "finish the dry run"),
-            ("↑↓", "scroll"),
+            ("↑↓", "item detail"),
             ("Esc", "back"),
         ],
-        Screen::Plan => vec![
-            ("Enter", "create these resources"),
-            ("↑↓", "scroll"),
-            ("Esc", "back"),
-        ],
+        Screen::Plan => vec![("Enter", "create"), ("↑↓", "item detail"), ("Esc", "back")],
         Screen::Provisioning => match app.apply.as_ref().and_then(|m| m.outcome.as_ref()) {
             Some(Ok(())) => vec![("Enter", "see the acceptance")],
             Some(Err(_)) => vec![("r", "retry from where it stopped")],

@@ -2,11 +2,17 @@
 
 use crate::engine::plan::{Action, COST_NOTE};
 use crate::tui::app::App;
-use crate::tui::widgets::theme::Theme;
+use crate::tui::widgets::theme::{POINTER, Theme};
+use crate::tui::widgets::{cell, truncate};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+
+/// Lines `text` needs at `width` columns (rough: by characters).
+fn rows(text_len: usize, width: u16) -> u16 {
+    (text_len.max(1)).div_ceil(width.max(1) as usize) as u16
+}
 
 /// Draws the Plan screen.
 pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
@@ -17,65 +23,84 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
         );
         return;
     };
-    let [head, body, confirm] = Layout::vertical([
-        Constraint::Length(2),
-        Constraint::Min(4),
-        Constraint::Length(4),
+    let cost = format!(" cost: {COST_NOTE}");
+    let cost_rows = rows(cost.chars().count() + 4, area.width);
+    let head_rows = if area.width >= 100 { 2 } else { 3 };
+    let [head, items_area, detail_area, confirm] = Layout::vertical([
+        Constraint::Length(head_rows),
+        Constraint::Length(p.items.len() as u16),
+        Constraint::Min(3),
+        Constraint::Length(cost_rows + 2),
     ])
     .areas(area);
+    let zones = p
+        .zones
+        .iter()
+        .map(|z| z.zone.as_str())
+        .collect::<Vec<_>>()
+        .join(", ");
     f.render_widget(
-        Paragraph::new(Line::from(vec![
-            Span::raw(" Setup "),
-            Span::styled(p.setup_id.clone(), t.value()),
-            Span::raw(" in "),
-            Span::styled(p.region.clone(), t.value()),
-            Span::raw(format!(
-                " · zones {} · backend {}:{}",
-                p.zones
-                    .iter()
-                    .map(|z| z.zone.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                p.backend_ip,
-                p.backend_port
-            )),
-        ]))
+        Paragraph::new(vec![
+            Line::from(vec![
+                Span::raw(" Setup "),
+                Span::styled(p.setup_id.clone(), t.value()),
+                Span::raw(" in "),
+                Span::styled(p.region.clone(), t.value()),
+                Span::raw(format!(" · zones {zones}")),
+            ]),
+            Line::styled(
+                format!(
+                    " cluster {} → RDS {} ({}:{}); every resource is tagged tilink:setup-id",
+                    p.cluster_id, p.rds_id, p.backend_ip, p.backend_port
+                ),
+                t.dim(),
+            ),
+        ])
         .wrap(Wrap { trim: false }),
         head,
     );
-    let mut lines = Vec::new();
-    for i in &p.items {
-        let style = match i.action {
-            Action::Create => t.ok(),
-            Action::Adopt => t.value(),
-            Action::Update => t.warn(),
-        };
-        let mut spans = vec![
-            Span::styled(format!(" {:<7}", i.action.word()), style),
-            Span::styled(format!("{} ", i.what), t.heading()),
-        ];
-        if let Some(id) = &i.id {
-            spans.push(Span::styled(format!("[{id}] "), t.value()));
+    let w = items_area.width as usize;
+    let lines: Vec<Line> = p
+        .items
+        .iter()
+        .enumerate()
+        .map(|(i, it)| {
+            let style = match it.action {
+                Action::Create => t.ok(),
+                Action::Adopt => t.value(),
+                Action::Update => t.warn(),
+            };
+            let sel = i == app.plan_sel;
+            let what_style = if sel { t.selected() } else { t.text() };
+            Line::from(vec![
+                Span::raw(if sel {
+                    POINTER.to_string()
+                } else {
+                    "  ".to_string()
+                }),
+                Span::styled(cell(it.action.word(), 7), style),
+                Span::styled(cell(&it.what, 30), what_style),
+                Span::styled(truncate(&it.detail, w.saturating_sub(40)), t.dim()),
+            ])
+        })
+        .collect();
+    f.render_widget(Paragraph::new(lines), items_area);
+
+    if let Some(it) = p.items.get(app.plan_sel) {
+        let block = Block::default()
+            .borders(Borders::TOP)
+            .title(Span::styled(format!(" {} ", it.what), t.heading()));
+        let inner = block.inner(detail_area);
+        f.render_widget(block, detail_area);
+        let mut d = vec![Span::raw(format!(" {} {}", it.action.word(), it.detail))];
+        if let Some(id) = &it.id {
+            d.push(Span::styled(format!(" [{id}]"), t.value()));
         }
-        lines.push(Line::from(spans));
-        lines.push(Line::styled(format!("        {}", i.detail), t.dim()));
+        f.render_widget(
+            Paragraph::new(Line::from(d)).wrap(Wrap { trim: false }),
+            inner,
+        );
     }
-    lines.push(Line::from(vec![
-        Span::styled(" tags   ", t.dim()),
-        Span::raw(
-            p.tags
-                .iter()
-                .map(|(k, v)| format!("{k}={v}"))
-                .collect::<Vec<_>>()
-                .join(" "),
-        ),
-    ]));
-    f.render_widget(
-        Paragraph::new(lines)
-            .wrap(Wrap { trim: false })
-            .scroll((app.plan_scroll, 0)),
-        body,
-    );
 
     let block = Block::default().borders(Borders::TOP);
     let inner = block.inner(confirm);
@@ -91,15 +116,12 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
             Span::styled("Enter", t.key()),
             Span::raw(" yes, create · "),
             Span::styled("Esc", t.key()),
-            Span::raw(" back"),
+            Span::raw(" back · "),
+            Span::styled("q", t.key()),
+            Span::raw(" quit"),
         ])
     };
-    f.render_widget(
-        Paragraph::new(vec![
-            Line::styled(format!(" cost: {COST_NOTE}"), t.dim()),
-            ask,
-        ])
-        .wrap(Wrap { trim: false }),
-        inner,
-    );
+    let mut cl = vec![Line::styled(cost, t.dim())];
+    cl.push(ask);
+    f.render_widget(Paragraph::new(cl).wrap(Wrap { trim: false }), inner);
 }

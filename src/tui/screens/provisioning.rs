@@ -25,25 +25,46 @@ pub fn step_id(s: Step, r: &ResourceIds) -> Option<&str> {
     }
 }
 
+/// The state word for a finished step: the cloud's last word unless it was still transient.
+fn done_word(cloud_state: &str) -> String {
+    let up = cloud_state.to_ascii_uppercase();
+    let transient = [
+        "CREATING",
+        "PENDING",
+        "PROVISIONING",
+        "CONFIGURING",
+        "STARTED",
+    ];
+    if cloud_state.is_empty() || transient.iter().any(|w| up.contains(w)) {
+        "done".to_string()
+    } else {
+        cloud_state.to_string()
+    }
+}
+
 fn row<'a>(t: &Theme, frame: u64, m: &ApplyModel, s: Step, width: usize) -> Line<'a> {
     let Some(r) = m.steps.get(&s) else {
         return Line::raw("");
     };
+    let stopped = m.finished() && r.status == StepStatus::Running;
     let (sym, style) = match &r.status {
+        _ if stopped => (theme::SKIP, t.dim()),
         StepStatus::Pending => (theme::PENDING, t.dim()),
         StepStatus::Running => (theme::spinner(frame), t.warn()),
         StepStatus::Done => (theme::OK, t.ok()),
         StepStatus::Failed { .. } => (theme::FAIL, t.fail()),
     };
     let state = match &r.status {
+        _ if stopped => "stopped".to_string(),
         StepStatus::Pending => "waiting".to_string(),
         StepStatus::Running if r.cloud_state.is_empty() => "started".to_string(),
-        StepStatus::Running | StepStatus::Done => r.cloud_state.clone(),
+        StepStatus::Running => r.cloud_state.clone(),
+        StepStatus::Done => done_word(&r.cloud_state),
         StepStatus::Failed { .. } => "FAILED".to_string(),
     };
     let time = match (r.started_ms, r.ended_ms) {
         (Some(a), Some(b)) => elapsed(b.saturating_sub(a)),
-        (Some(a), None) => elapsed(m.now_ms.saturating_sub(a)),
+        (Some(a), None) if !stopped => elapsed(m.now_ms.saturating_sub(a)),
         _ => String::new(),
     };
     let id = step_id(s, m.ids()).unwrap_or_default();
@@ -73,7 +94,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
     let [head, steps, status, log] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Length(Step::ALL.len() as u16),
-        Constraint::Length(3),
+        Constraint::Length(4),
         Constraint::Min(2),
     ])
     .areas(area);
@@ -119,7 +140,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
                 Span::styled(e.clone(), t.fail()),
             ]),
             Line::raw(format!(
-                "   fix the cause, then press r: existing resources are adopted, nothing is created twice (or later: tilink setup --resume {})",
+                "   fix the cause, then r retries (what exists is adopted, nothing is made twice); later: tilink setup --resume {}",
                 m.journal.setup_id
             )),
         ],

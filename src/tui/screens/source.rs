@@ -53,7 +53,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
         return;
     }
     let w = list_area.width as usize;
-    let desc_w = w.saturating_sub(2 + 20 + 16 + 10 + 18).clamp(8, 40);
+    let desc_w = w.saturating_sub(2 + 24 + 16 + 10 + 16).clamp(8, 40);
     let items: Vec<ListItem> = list
         .iter()
         .map(|r| {
@@ -63,9 +63,10 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
                 t.text()
             };
             let row = format!(
-                "{}{}{}{}{}",
-                cell(&r.id, 20),
-                cell(&r.description, desc_w + 1),
+                "{}{}{}{}{}{}",
+                cell(&r.id, 24),
+                cell(&r.description, desc_w),
+                " ",
                 cell(&r.engine, 16),
                 cell(&r.status, 10),
                 r.zone

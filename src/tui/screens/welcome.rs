@@ -12,12 +12,10 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
     let mut lines = vec![
         Line::raw(""),
         Line::styled(
-            " Connect a TiDB Cloud Essential cluster on Alibaba Cloud to ApsaraDB RDS for MySQL",
+            " Connect TiDB Cloud Essential (on Alibaba Cloud) to ApsaraDB RDS for MySQL",
             t.heading(),
         ),
-        Line::raw(
-            " through an internal NLB, a PrivateLink endpoint service and a TiDB Private Link Connection.",
-        ),
+        Line::raw(" through an internal NLB, a PrivateLink endpoint service and a TiDB PLC."),
         Line::raw(""),
         Line::styled(
             "   TiDB Cloud ──PLC──▶ endpoint ──▶ endpoint service ──▶ internal NLB ──▶ RDS",
@@ -28,9 +26,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
     if app.opts.sandbox {
         lines.push(Line::from(vec![
             Span::styled(" Sandbox: ", t.warn()),
-            Span::raw(
-                "both clouds are simulated in this process; nothing real is created or billed.",
-            ),
+            Span::raw("both clouds are simulated here; nothing real is created or billed."),
         ]));
         lines.push(Line::raw(""));
     }
