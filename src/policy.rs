@@ -55,7 +55,9 @@ pub const WRITE: &[(Product, &str)] = &[
 ];
 
 fn actions(list: &[(Product, &str)]) -> Vec<String> {
-    list.iter().map(|(p, a)| format!("{}:{a}", p.ram_code())).collect()
+    list.iter()
+        .map(|(p, a)| format!("{}:{a}", p.ram_code()))
+        .collect()
 }
 
 /// The policy document. `read_only` gives doctor's subset (no writes, no service-linked roles).
@@ -85,7 +87,12 @@ mod tests {
     fn policy_lists_exactly_the_called_actions() {
         let src = include_str!("cloud/aliyun/ops.rs");
         let mut called: Vec<String> = Vec::new();
-        for (prefix, product) in [("Nlb, \"", Product::Nlb), ("PrivateLink, \"", Product::PrivateLink), ("Rds, \"", Product::Rds), ("Vpc, \"", Product::Vpc)] {
+        for (prefix, product) in [
+            ("Nlb, \"", Product::Nlb),
+            ("PrivateLink, \"", Product::PrivateLink),
+            ("Rds, \"", Product::Rds),
+            ("Vpc, \"", Product::Vpc),
+        ] {
             for part in src.split(prefix).skip(1) {
                 if let Some(end) = part.find('"') {
                     called.push(format!("{}:{}", product.ram_code(), &part[..end]));
@@ -107,7 +114,10 @@ mod tests {
         let p = policy(true);
         let text = p.to_string();
         for w in WRITE {
-            assert!(!text.contains(&format!("\"{}:{}\"", w.0.ram_code(), w.1)), "{w:?}");
+            assert!(
+                !text.contains(&format!("\"{}:{}\"", w.0.ram_code(), w.1)),
+                "{w:?}"
+            );
         }
         assert_eq!(p["Statement"].as_array().unwrap().len(), 1);
     }

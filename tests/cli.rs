@@ -18,7 +18,16 @@ fn bin() -> Command {
 
 #[test]
 fn every_subcommand_answers_help() {
-    for sub in ["setup", "sandbox", "sim", "doctor", "teardown", "policy", "export", "completions"] {
+    for sub in [
+        "setup",
+        "sandbox",
+        "sim",
+        "doctor",
+        "teardown",
+        "policy",
+        "export",
+        "completions",
+    ] {
         let out = bin().args([sub, "--help"]).output().unwrap();
         assert!(out.status.success(), "{sub} --help failed");
         let text = String::from_utf8_lossy(&out.stdout);
@@ -30,10 +39,18 @@ fn every_subcommand_answers_help() {
 
 #[test]
 fn doctor_without_credentials_names_every_place_looked() {
-    let out = bin().args(["doctor", "--cluster-id", "123"]).output().unwrap();
+    let out = bin()
+        .args(["doctor", "--cluster-id", "123"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(3));
     let err = String::from_utf8_lossy(&out.stderr);
-    for needle in ["ALIBABA_CLOUD_ACCESS_KEY_ID", "ALIBABA_CLOUD_ACCESS_KEY_SECRET", ".aliyun/config.json", "sandbox"] {
+    for needle in [
+        "ALIBABA_CLOUD_ACCESS_KEY_ID",
+        "ALIBABA_CLOUD_ACCESS_KEY_SECRET",
+        ".aliyun/config.json",
+        "sandbox",
+    ] {
         assert!(err.contains(needle), "missing {needle} in: {err}");
     }
     assert!(!err.contains("panicked"));
@@ -58,33 +75,73 @@ fn non_interactive_names_the_missing_flag_and_env() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("--cluster-id") && err.contains("TILINK_CLUSTER_ID"), "{err}");
+    assert!(
+        err.contains("--cluster-id") && err.contains("TILINK_CLUSTER_ID"),
+        "{err}"
+    );
 }
 
 #[test]
 fn sandbox_non_interactive_prints_the_setup_contract() {
     let state = tempfile::tempdir().unwrap();
     let out = bin()
-        .args(["sandbox", "--non-interactive", "--time-scale", "0.01", "-o", "json"])
+        .args([
+            "sandbox",
+            "--non-interactive",
+            "--time-scale",
+            "0.01",
+            "-o",
+            "json",
+        ])
         .env("TILINK_STATE_DIR", state.path())
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON object on stdout");
-    for k in ["setup_id", "region", "zones", "resources", "state", "api_calls", "elapsed_ms"] {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value =
+        serde_json::from_slice(&out.stdout).expect("one JSON object on stdout");
+    for k in [
+        "setup_id",
+        "region",
+        "zones",
+        "resources",
+        "state",
+        "api_calls",
+        "elapsed_ms",
+    ] {
         assert!(v.get(k).is_some(), "missing {k}: {v}");
     }
-    for k in ["server_group_id", "load_balancer_id", "listener_id", "endpoint_service_id", "endpoint_service_name", "private_link_connection_id", "endpoint_id"] {
-        assert!(v["resources"][k].as_str().is_some_and(|s| !s.is_empty()), "missing resources.{k}: {v}");
+    for k in [
+        "server_group_id",
+        "load_balancer_id",
+        "listener_id",
+        "endpoint_service_id",
+        "endpoint_service_name",
+        "private_link_connection_id",
+        "endpoint_id",
+    ] {
+        assert!(
+            v["resources"][k].as_str().is_some_and(|s| !s.is_empty()),
+            "missing resources.{k}: {v}"
+        );
     }
     assert_eq!(v["state"], "ACTIVE");
     // The journal is private and holds no secrets.
-    let entries: Vec<_> = std::fs::read_dir(state.path().join("setups")).unwrap().flatten().collect();
+    let entries: Vec<_> = std::fs::read_dir(state.path().join("setups"))
+        .unwrap()
+        .flatten()
+        .collect();
     assert_eq!(entries.len(), 1);
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        assert_eq!(entries[0].metadata().unwrap().permissions().mode() & 0o777, 0o600);
+        assert_eq!(
+            entries[0].metadata().unwrap().permissions().mode() & 0o777,
+            0o600
+        );
     }
 }
 
@@ -92,20 +149,35 @@ fn sandbox_non_interactive_prints_the_setup_contract() {
 async fn doctor_binary_prints_the_contract_and_exit_codes() {
     let w = common::world().await;
     let m = w.setup().await;
-    let plc = m.journal.resources.private_link_connection_id.clone().unwrap();
+    let plc = m
+        .journal
+        .resources
+        .private_link_connection_id
+        .clone()
+        .unwrap();
     let run = |extra: &[&str]| {
         let mut c = bin();
-        c.args(["doctor", "--cluster-id", &w.m.cluster_id, "-o", "json"]).args(extra);
-        c.env("TILINK_POLL_SCALE", "0.02").env("TILINK_ALIBABA_ENDPOINT", &w.m.alibaba_endpoint)
+        c.args(["doctor", "--cluster-id", &w.m.cluster_id, "-o", "json"])
+            .args(extra);
+        c.env("TILINK_POLL_SCALE", "0.02")
+            .env("TILINK_ALIBABA_ENDPOINT", &w.m.alibaba_endpoint)
             .env("TILINK_TIDB_ENDPOINT", &w.m.tidb_endpoint)
             .env("ALIBABA_CLOUD_ACCESS_KEY_ID", &w.m.alibaba_access_key_id)
-            .env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", &w.m.alibaba_access_key_secret)
+            .env(
+                "ALIBABA_CLOUD_ACCESS_KEY_SECRET",
+                &w.m.alibaba_access_key_secret,
+            )
             .env("TIDBCLOUD_PUBLIC_KEY", &w.m.tidb_public_key)
             .env("TIDBCLOUD_PRIVATE_KEY", &w.m.tidb_private_key);
         c.output().unwrap()
     };
     let out = tokio::task::block_in_place(|| run(&["--connection", &plc]));
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["healthy"], true);
     let checks = v["checks"].as_array().unwrap();
@@ -117,32 +189,76 @@ async fn doctor_binary_prints_the_contract_and_exit_codes() {
     }
     // Break it: the binary exits non-zero and names the check.
     let svc = m.journal.resources.endpoint_service_id.clone().unwrap();
-    w.clients().aliyun.remove_user(&svc, &w.m.tidb_account_id).await.unwrap();
+    w.clients()
+        .aliyun
+        .remove_user(&svc, &w.m.tidb_account_id)
+        .await
+        .unwrap();
     let out = tokio::task::block_in_place(|| run(&[]));
     assert_eq!(out.status.code(), Some(1));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["healthy"], false);
-    assert!(v["checks"].as_array().unwrap().iter().any(|c| c["id"] == "service-whitelist" && c["status"] == "fail"));
+    assert!(
+        v["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["id"] == "service-whitelist" && c["status"] == "fail")
+    );
     // Secrets never appear in what the binary writes.
-    let all = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(!all.contains(&w.m.alibaba_access_key_secret) && !all.contains(&w.m.tidb_private_key));
     // --fix --yes repairs it.
     let out = tokio::task::block_in_place(|| run(&["--fix", "--yes"]));
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]
 fn sim_prints_one_manifest_line() {
-    let mut child = bin().args(["sim", "--listen", "127.0.0.1:0"]).stdout(Stdio::piped()).spawn().unwrap();
+    let mut child = bin()
+        .args(["sim", "--listen", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
     let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
     let _ = child.kill();
     let _ = child.wait();
     let v: serde_json::Value = serde_json::from_str(&line).unwrap();
-    for k in ["alibaba_endpoint", "tidb_endpoint", "alibaba_access_key_id", "alibaba_access_key_secret", "tidb_public_key", "tidb_private_key", "region", "cluster_id", "rds_instance_id", "tidb_account_id"] {
-        assert!(v[k].as_str().is_some_and(|s| !s.is_empty()), "manifest lacks {k}");
+    for k in [
+        "alibaba_endpoint",
+        "tidb_endpoint",
+        "alibaba_access_key_id",
+        "alibaba_access_key_secret",
+        "tidb_public_key",
+        "tidb_private_key",
+        "region",
+        "cluster_id",
+        "rds_instance_id",
+        "tidb_account_id",
+    ] {
+        assert!(
+            v[k].as_str().is_some_and(|s| !s.is_empty()),
+            "manifest lacks {k}"
+        );
     }
-    assert!(v["alibaba_endpoint"].as_str().unwrap().starts_with("http://127.0.0.1:"));
+    assert!(
+        v["alibaba_endpoint"]
+            .as_str()
+            .unwrap()
+            .starts_with("http://127.0.0.1:")
+    );
 }
 
 #[test]

@@ -26,7 +26,10 @@ impl Runner<'_> {
             .env("TILINK_ALIBABA_ENDPOINT", &m.alibaba_endpoint)
             .env("TILINK_TIDB_ENDPOINT", &m.tidb_endpoint)
             .env("ALIBABA_CLOUD_ACCESS_KEY_ID", &m.alibaba_access_key_id)
-            .env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", &m.alibaba_access_key_secret)
+            .env(
+                "ALIBABA_CLOUD_ACCESS_KEY_SECRET",
+                &m.alibaba_access_key_secret,
+            )
             .env("TIDBCLOUD_PUBLIC_KEY", &m.tidb_public_key)
             .env("TIDBCLOUD_PRIVATE_KEY", &m.tidb_private_key)
             .stdin(Stdio::null())
@@ -37,14 +40,29 @@ impl Runner<'_> {
 
     fn setup_args(&self) -> Vec<String> {
         let m = &self.w.m;
-        ["setup", "--non-interactive", "--yes", "-o", "json", "--cluster-id", &m.cluster_id, "--rds-instance", &m.rds_instance_id]
-            .iter()
-            .map(|s| s.to_string())
-            .collect()
+        [
+            "setup",
+            "--non-interactive",
+            "--yes",
+            "-o",
+            "json",
+            "--cluster-id",
+            &m.cluster_id,
+            "--rds-instance",
+            &m.rds_instance_id,
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
     }
 
     /// Runs `args`, SIGKILLing it after `kill_after` if still running; true when it finished with 0.
-    fn run_killed(&self, args: &[String], kill_after: Option<Duration>, crash_after: Option<&str>) -> bool {
+    fn run_killed(
+        &self,
+        args: &[String],
+        kill_after: Option<Duration>,
+        crash_after: Option<&str>,
+    ) -> bool {
         let a: Vec<&str> = args.iter().map(String::as_str).collect();
         let mut c = self.cmd(&a);
         if let Some(x) = crash_after {
@@ -60,7 +78,10 @@ impl Runner<'_> {
                     if let Some(mut e) = child.stderr.take() {
                         let _ = e.read_to_string(&mut err);
                     }
-                    eprintln!("run exited {status}: {}", err.lines().rev().take(3).collect::<Vec<_>>().join(" | "));
+                    eprintln!(
+                        "run exited {status}: {}",
+                        err.lines().rev().take(3).collect::<Vec<_>>().join(" | ")
+                    );
                 }
                 return status.success();
             }
@@ -75,15 +96,33 @@ impl Runner<'_> {
 }
 
 fn live(state: &serde_json::Value, key: &str) -> usize {
-    state[key].as_array().map(|a| a.iter().filter(|x| !matches!(x["Status"].as_str(), Some("Deleted" | "Deleting"))).count()).unwrap_or(0)
+    state[key]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter(|x| !matches!(x["Status"].as_str(), Some("Deleted" | "Deleting")))
+                .count()
+        })
+        .unwrap_or(0)
 }
 
 async fn assert_exactly_one(w: &common::World) {
     let s = w.state().await;
-    for k in ["server_groups", "load_balancers", "listeners", "endpoint_services"] {
+    for k in [
+        "server_groups",
+        "load_balancers",
+        "listeners",
+        "endpoint_services",
+    ] {
         assert_eq!(live(&s, k), 1, "{k}: {}", s[k]);
     }
-    let plcs = w.env.tidb().unwrap().list_plcs(&w.m.cluster_id).await.unwrap();
+    let plcs = w
+        .env
+        .tidb()
+        .unwrap()
+        .list_plcs(&w.m.cluster_id)
+        .await
+        .unwrap();
     assert_eq!(plcs.len(), 1, "{plcs:?}");
     assert_eq!(plcs[0].state, "ACTIVE");
 }
@@ -92,24 +131,51 @@ async fn assert_exactly_one(w: &common::World) {
 async fn killed_right_after_each_create_then_resumed() {
     // Abort right after each create succeeds, before its id reaches the journal; a fresh
     // world per point so every point is reached.
-    let points = ["CreateServerGroup", "AddServersToServerGroup", "CreateLoadBalancer", "ModifySecurityIps", "CreateListener", "CreateVpcEndpointService", "AddUserToVpcEndpointService", "CreatePrivateLinkConnection", "EnableVpcEndpointConnection"];
+    let points = [
+        "CreateServerGroup",
+        "AddServersToServerGroup",
+        "CreateLoadBalancer",
+        "ModifySecurityIps",
+        "CreateListener",
+        "CreateVpcEndpointService",
+        "AddUserToVpcEndpointService",
+        "CreatePrivateLinkConnection",
+        "EnableVpcEndpointConnection",
+    ];
     for p in points {
-        let w = common::world_with(tilink::sim::SimOptions { time_scale: 0.002, ..Default::default() }).await;
+        let w = common::world_with(tilink::sim::SimOptions {
+            time_scale: 0.002,
+            ..Default::default()
+        })
+        .await;
         let dir = tempfile::tempdir().unwrap();
-        let r = Runner { w: &w, state: dir.path().to_path_buf() };
+        let r = Runner {
+            w: &w,
+            state: dir.path().to_path_buf(),
+        };
         let args = r.setup_args();
         let crashed = !tokio::task::block_in_place(|| r.run_killed(&args, None, Some(p)));
         assert!(crashed, "crash point {p} was not reached");
-        assert!(tokio::task::block_in_place(|| r.run_killed(&args, None, None)), "resume after {p} did not finish");
+        assert!(
+            tokio::task::block_in_place(|| r.run_killed(&args, None, None)),
+            "resume after {p} did not finish"
+        );
         assert_exactly_one(&w).await;
     }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigkill_at_random_times_during_setup_and_teardown() {
-    let w = common::world_with(tilink::sim::SimOptions { time_scale: 0.02, ..Default::default() }).await;
+    let w = common::world_with(tilink::sim::SimOptions {
+        time_scale: 0.02,
+        ..Default::default()
+    })
+    .await;
     let dir = tempfile::tempdir().unwrap();
-    let r = Runner { w: &w, state: dir.path().to_path_buf() };
+    let r = Runner {
+        w: &w,
+        state: dir.path().to_path_buf(),
+    };
     let args = r.setup_args();
     let mut rng = fastrand::Rng::with_seed(7);
     let mut kills = 0;
@@ -130,7 +196,10 @@ async fn sigkill_at_random_times_during_setup_and_teardown() {
     assert_exactly_one(&w).await;
 
     // Teardown, killed at random times too.
-    let td: Vec<String> = ["teardown", "--yes", "--cluster-id", &w.m.cluster_id].iter().map(|s| s.to_string()).collect();
+    let td: Vec<String> = ["teardown", "--yes", "--cluster-id", &w.m.cluster_id]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
     let mut td_kills = 0;
     let mut finished = false;
     for _ in 0..30 {
@@ -146,9 +215,22 @@ async fn sigkill_at_random_times_during_setup_and_teardown() {
     }
     assert!(finished, "teardown never completed");
     let s = w.state().await;
-    for k in ["server_groups", "load_balancers", "listeners", "endpoint_services"] {
+    for k in [
+        "server_groups",
+        "load_balancers",
+        "listeners",
+        "endpoint_services",
+    ] {
         assert_eq!(live(&s, k), 0, "{k} left after teardown: {}", s[k]);
     }
-    assert!(w.env.tidb().unwrap().list_plcs(&w.m.cluster_id).await.unwrap().is_empty());
+    assert!(
+        w.env
+            .tidb()
+            .unwrap()
+            .list_plcs(&w.m.cluster_id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     println!("setup kills: {kills}, teardown kills: {td_kills}");
 }

@@ -10,8 +10,17 @@ use tilink::engine::doctor::{Report, Start, examine};
 use tilink::engine::facts::PlcInfo;
 
 async fn start(w: &World, plc_id: &str) -> Start {
-    let p = w.env.tidb().unwrap().get_plc(&w.m.cluster_id, plc_id).await.unwrap();
-    Start::Plc { cluster_id: w.m.cluster_id.clone(), plc: tilink::engine::discover::plc_info(&p) }
+    let p = w
+        .env
+        .tidb()
+        .unwrap()
+        .get_plc(&w.m.cluster_id, plc_id)
+        .await
+        .unwrap();
+    Start::Plc {
+        cluster_id: w.m.cluster_id.clone(),
+        plc: tilink::engine::discover::plc_info(&p),
+    }
 }
 
 async fn doctor(w: &World, plc_id: &str) -> Report {
@@ -20,22 +29,37 @@ async fn doctor(w: &World, plc_id: &str) -> Report {
 }
 
 fn status(r: &Report, id: &str) -> Status {
-    r.checks.iter().find(|c| c.id == id).unwrap_or_else(|| panic!("no check {id}")).status
+    r.checks
+        .iter()
+        .find(|c| c.id == id)
+        .unwrap_or_else(|| panic!("no check {id}"))
+        .status
 }
 
 fn failing(r: &Report) -> Vec<String> {
-    r.checks.iter().filter(|c| c.status == Status::Fail).map(|c| format!("{}: {}", c.id, c.detail)).collect()
+    r.checks
+        .iter()
+        .filter(|c| c.status == Status::Fail)
+        .map(|c| format!("{}: {}", c.id, c.detail))
+        .collect()
 }
 
 /// Applies every fix, then waits until doctor is healthy again (the cloud settles).
 async fn fix_and_recheck(w: &World, plc_id: &str, r: &Report) -> Report {
     assert!(!r.fixes.is_empty(), "no fix offered for {:?}", failing(r));
     for f in &r.fixes {
-        f.apply(&w.clients(), w.env.tuning).await.unwrap_or_else(|e| panic!("{}: {e}", f.describe()));
+        f.apply(&w.clients(), w.env.tuning)
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", f.describe()));
     }
     let mut last = doctor(w, plc_id).await;
     for _ in 0..100 {
-        if last.healthy && last.checks.iter().all(|c| c.status != Status::Warn || c.id == "foreign-connections") {
+        if last.healthy
+            && last
+                .checks
+                .iter()
+                .all(|c| c.status != Status::Warn || c.id == "foreign-connections")
+        {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
@@ -57,7 +81,14 @@ async fn every_failure_mode_is_named_and_fixed() {
     // Healthy.
     let r = doctor(&w, &plc).await;
     assert!(r.healthy, "{:#?}", failing(&r));
-    assert!(r.checks.iter().all(|c| c.status == Status::Pass), "{:#?}", r.checks.iter().filter(|c| c.status != Status::Pass).collect::<Vec<_>>());
+    assert!(
+        r.checks.iter().all(|c| c.status == Status::Pass),
+        "{:#?}",
+        r.checks
+            .iter()
+            .filter(|c| c.status != Status::Pass)
+            .collect::<Vec<_>>()
+    );
     assert_eq!(r.checks.len(), 17);
     assert!(r.depth <= 4, "depth {}", r.depth);
 
@@ -65,24 +96,50 @@ async fn every_failure_mode_is_named_and_fixed() {
     a.remove_user(&svc, &w.m.tidb_account_id).await.unwrap();
     let r = doctor(&w, &plc).await;
     assert_eq!(status(&r, "service-whitelist"), Status::Fail);
-    assert!(r.checks.iter().find(|c| c.id == "service-whitelist").unwrap().fix.is_some());
+    assert!(
+        r.checks
+            .iter()
+            .find(|c| c.id == "service-whitelist")
+            .unwrap()
+            .fix
+            .is_some()
+    );
     let r = fix_and_recheck(&w, &plc, &r).await;
     assert_eq!(status(&r, "service-whitelist"), Status::Pass);
 
     // 2. Someone disables (rejects) the endpoint connection.
-    a.disable_connection(&svc, ids.endpoint_id.as_deref().unwrap()).await.unwrap();
+    a.disable_connection(&svc, ids.endpoint_id.as_deref().unwrap())
+        .await
+        .unwrap();
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     let r = doctor(&w, &plc).await;
-    assert_eq!(status(&r, "connection-state"), Status::Fail, "{:#?}", r.checks);
+    assert_eq!(
+        status(&r, "connection-state"),
+        Status::Fail,
+        "{:#?}",
+        r.checks
+    );
     let r = fix_and_recheck(&w, &plc, &r).await;
     assert!(r.healthy, "{:#?}", failing(&r));
     assert_eq!(status(&r, "plc-state"), Status::Pass);
 
     // 3. Someone empties tilink's allowlist group: health checks time out.
     let group = ids.allowlist_group.clone().unwrap();
-    let groups = a.describe_db_instance_ip_array_list(&w.m.rds_instance_id).await.unwrap();
-    let ips: Vec<String> = groups.iter().find(|g| g.db_instance_ip_array_name == group).unwrap().security_ip_list.split(',').map(String::from).collect();
-    a.modify_security_ips(&w.m.rds_instance_id, &group, &ips, "Delete").await.unwrap();
+    let groups = a
+        .describe_db_instance_ip_array_list(&w.m.rds_instance_id)
+        .await
+        .unwrap();
+    let ips: Vec<String> = groups
+        .iter()
+        .find(|g| g.db_instance_ip_array_name == group)
+        .unwrap()
+        .security_ip_list
+        .split(',')
+        .map(String::from)
+        .collect();
+    a.modify_security_ips(&w.m.rds_instance_id, &group, &ips, "Delete")
+        .await
+        .unwrap();
     let r = doctor(&w, &plc).await;
     assert_eq!(status(&r, "rds-allowlist"), Status::Fail);
     assert_eq!(status(&r, "backend-health"), Status::Fail);
@@ -90,7 +147,11 @@ async fn every_failure_mode_is_named_and_fixed() {
     assert!(r.healthy, "{:#?}", failing(&r));
 
     // 4. A zone migration changes the RDS private IP: the backend is stale.
-    w.admin("inject", serde_json::json!({"kind": "rds-ip-change", "instance_id": w.m.rds_instance_id})).await;
+    w.admin(
+        "inject",
+        serde_json::json!({"kind": "rds-ip-change", "instance_id": w.m.rds_instance_id}),
+    )
+    .await;
     let r = doctor(&w, &plc).await;
     assert_eq!(status(&r, "backend-ip"), Status::Fail);
     let r = fix_and_recheck(&w, &plc, &r).await;
@@ -101,7 +162,11 @@ async fn every_failure_mode_is_named_and_fixed() {
     w.admin("inject", serde_json::json!({"kind": "foreign-connection", "service_id": svc, "owner_id": 1234567890123456u64})).await;
     let r = doctor(&w, &plc).await;
     assert_eq!(status(&r, "foreign-connections"), Status::Warn);
-    assert!(r.fixes.iter().all(|f| !matches!(f, tilink::engine::doctor::Fix::Accept { .. })));
+    assert!(
+        r.fixes
+            .iter()
+            .all(|f| !matches!(f, tilink::engine::doctor::Fix::Accept { .. }))
+    );
 
     // 6. The RDS instance stops.
     w.admin("inject", serde_json::json!({"kind": "rds-status", "instance_id": w.m.rds_instance_id, "status": "Stopped"})).await;
@@ -115,7 +180,10 @@ async fn doctor_from_the_service_end_and_a_missing_service() {
     let w = common::world().await;
     let m = w.setup().await;
     let svc = m.journal.resources.endpoint_service_id.clone().unwrap();
-    let s = Start::Service { cluster_id: Some(w.m.cluster_id.clone()), service_id: svc };
+    let s = Start::Service {
+        cluster_id: Some(w.m.cluster_id.clone()),
+        service_id: svc,
+    };
     let (_, r) = examine(&w.clients(), &s).await;
     assert!(r.healthy, "{:#?}", failing(&r));
     assert_eq!(status(&r, "plc-state"), Status::Skip);
@@ -128,7 +196,14 @@ async fn doctor_from_the_service_end_and_a_missing_service() {
         service_name: "com.aliyuncs.privatelink.ap-southeast-1.epsrv-doesnotexist".into(),
         ..Default::default()
     };
-    let (_, r) = examine(&w.clients(), &Start::Plc { cluster_id: w.m.cluster_id.clone(), plc: fake }).await;
+    let (_, r) = examine(
+        &w.clients(),
+        &Start::Plc {
+            cluster_id: w.m.cluster_id.clone(),
+            plc: fake,
+        },
+    )
+    .await;
     assert!(!r.healthy);
     assert_eq!(status(&r, "plc-state"), Status::Fail);
     assert_eq!(status(&r, "endpoint-service"), Status::Fail);

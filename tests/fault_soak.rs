@@ -13,12 +13,22 @@ use tilink::sim::SimOptions;
 fn live(state: &serde_json::Value, key: &str, status_key: &str) -> usize {
     state[key]
         .as_array()
-        .map(|a| a.iter().filter(|x| !matches!(x[status_key].as_str(), Some("Deleted" | "Deleting"))).count())
+        .map(|a| {
+            a.iter()
+                .filter(|x| !matches!(x[status_key].as_str(), Some("Deleted" | "Deleting")))
+                .count()
+        })
         .unwrap_or(0)
 }
 
 async fn one(seed: u64) -> Result<(u64, u64), String> {
-    let w = common::world_with(SimOptions { seed, time_scale: 0.005, fault_rate: 0.2, ..SimOptions::default() }).await;
+    let w = common::world_with(SimOptions {
+        seed,
+        time_scale: 0.005,
+        fault_rate: 0.2,
+        ..SimOptions::default()
+    })
+    .await;
     let m = w.setup().await;
     if m.outcome != Some(Ok(())) {
         return Err(format!("seed {seed}: {:?}\n{:#?}", m.outcome, m.log));
@@ -31,18 +41,41 @@ async fn one(seed: u64) -> Result<(u64, u64), String> {
         ("server_groups", live(&state, "server_groups", "Status")),
         ("load_balancers", live(&state, "load_balancers", "Status")),
         ("listeners", live(&state, "listeners", "Status")),
-        ("endpoint_services", live(&state, "endpoint_services", "Status")),
+        (
+            "endpoint_services",
+            live(&state, "endpoint_services", "Status"),
+        ),
     ];
     for (k, n) in counts {
         if n != 1 {
-            return Err(format!("seed {seed}: {n} live {k} (want exactly 1): {}", state[k]));
+            return Err(format!(
+                "seed {seed}: {n} live {k} (want exactly 1): {}",
+                state[k]
+            ));
         }
     }
-    let plcs = w.env.tidb().map_err(|e| e.message)?.list_plcs(&w.m.cluster_id).await.map_err(|e| e.to_string())?;
+    let plcs = w
+        .env
+        .tidb()
+        .map_err(|e| e.message)?
+        .list_plcs(&w.m.cluster_id)
+        .await
+        .map_err(|e| e.to_string())?;
     if plcs.len() != 1 || plcs[0].state != "ACTIVE" {
         return Err(format!("seed {seed}: PLCs {plcs:?}"));
     }
-    let conns = w.clients().aliyun.list_connections(m.journal.resources.endpoint_service_id.as_deref().unwrap_or_default()).await.map_err(|e| e.to_string())?;
+    let conns = w
+        .clients()
+        .aliyun
+        .list_connections(
+            m.journal
+                .resources
+                .endpoint_service_id
+                .as_deref()
+                .unwrap_or_default(),
+        )
+        .await
+        .map_err(|e| e.to_string())?;
     if conns.len() != 1 || conns[0].connection_status != "Connected" {
         return Err(format!("seed {seed}: connections {conns:?}"));
     }
@@ -51,7 +84,10 @@ async fn one(seed: u64) -> Result<(u64, u64), String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn setups_survive_transient_faults_without_duplicates() {
-    let runs: u64 = std::env::var("TILINK_SOAK_RUNS").ok().and_then(|v| v.parse().ok()).unwrap_or(50);
+    let runs: u64 = std::env::var("TILINK_SOAK_RUNS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(50);
     let limit = Arc::new(tokio::sync::Semaphore::new(6));
     let mut tasks = tokio::task::JoinSet::new();
     for seed in 1..=runs {
@@ -71,7 +107,10 @@ async fn setups_survive_transient_faults_without_duplicates() {
             Err(e) => errors.push(e),
         }
     }
-    println!("fault soak: {runs} runs, {calls} calls, {faults} faults injected, {} failures", errors.len());
+    println!(
+        "fault soak: {runs} runs, {calls} calls, {faults} faults injected, {} failures",
+        errors.len()
+    );
     assert!(errors.is_empty(), "{}", errors.join("\n\n"));
     assert!(faults > runs * 5, "too few faults injected: {faults}");
 }

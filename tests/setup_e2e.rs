@@ -21,31 +21,71 @@ async fn full_setup_builds_the_recipe_chain_then_rerun_and_teardown() {
 
     // Read the chain back through the APIs.
     let sg_id = ids.server_group_id.clone().unwrap();
-    let groups = a.list_server_groups(std::slice::from_ref(&sg_id), &[]).await.unwrap();
+    let groups = a
+        .list_server_groups(std::slice::from_ref(&sg_id), &[])
+        .await
+        .unwrap();
     assert_eq!(groups.len(), 1);
     let g = &groups[0];
-    assert_eq!((g.server_group_type.as_str(), g.protocol.as_str()), ("Ip", "TCP"));
+    assert_eq!(
+        (g.server_group_type.as_str(), g.protocol.as_str()),
+        ("Ip", "TCP")
+    );
     assert!(g.health_check.health_check_enabled);
     assert_eq!(g.health_check.health_check_type, "TCP");
     let servers = a.list_server_group_servers(&sg_id).await.unwrap();
-    let rds = a.describe_db_instance_net_info(&w.m.rds_instance_id).await.unwrap();
-    let private = rds.iter().find(|n| n.ip_type == "Private" && n.connection_string_type == "Normal").unwrap();
+    let rds = a
+        .describe_db_instance_net_info(&w.m.rds_instance_id)
+        .await
+        .unwrap();
+    let private = rds
+        .iter()
+        .find(|n| n.ip_type == "Private" && n.connection_string_type == "Normal")
+        .unwrap();
     assert_eq!(servers.len(), 1);
-    assert_eq!((servers[0].server_ip.as_str(), servers[0].port), (private.ip_address.as_str(), private.port));
+    assert_eq!(
+        (servers[0].server_ip.as_str(), servers[0].port),
+        (private.ip_address.as_str(), private.port)
+    );
 
     let lb_id = ids.load_balancer_id.clone().unwrap();
     let lb = a.get_load_balancer_attribute(&lb_id).await.unwrap();
     assert_eq!(lb.load_balancer.address_type, "Intranet");
     assert_eq!(lb.load_balancer.load_balancer_status, "Active");
-    let lb_zones: Vec<String> = lb.load_balancer.zone_mappings.iter().map(|z| z.zone_id.clone()).collect();
-    let tidb_zones = w.env.tidb().unwrap().availability_zones(&w.m.cluster_id).await.unwrap();
-    assert!(lb_zones.iter().all(|z| tidb_zones.az_ids.contains(z)), "{lb_zones:?} vs {:?}", tidb_zones.az_ids);
+    let lb_zones: Vec<String> = lb
+        .load_balancer
+        .zone_mappings
+        .iter()
+        .map(|z| z.zone_id.clone())
+        .collect();
+    let tidb_zones = w
+        .env
+        .tidb()
+        .unwrap()
+        .availability_zones(&w.m.cluster_id)
+        .await
+        .unwrap();
+    assert!(
+        lb_zones.iter().all(|z| tidb_zones.az_ids.contains(z)),
+        "{lb_zones:?} vs {:?}",
+        tidb_zones.az_ids
+    );
     assert_eq!(lb_zones, m.journal.zones);
 
-    let listeners = a.list_listeners(std::slice::from_ref(&lb_id)).await.unwrap();
+    let listeners = a
+        .list_listeners(std::slice::from_ref(&lb_id))
+        .await
+        .unwrap();
     assert_eq!(listeners.len(), 1);
     let l = &listeners[0];
-    assert_eq!((l.listener_protocol.as_str(), l.listener_port, l.idle_timeout), ("TCP", private.port, 900));
+    assert_eq!(
+        (
+            l.listener_protocol.as_str(),
+            l.listener_port,
+            l.idle_timeout
+        ),
+        ("TCP", private.port, 900)
+    );
     assert_eq!(l.server_group_id, sg_id);
     assert_eq!(l.listener_status, "Running");
 
@@ -59,21 +99,50 @@ async fn full_setup_builds_the_recipe_chain_then_rerun_and_teardown() {
     res_zones.sort();
     assert_eq!(res_zones, lb_zones, "one resource per NLB zone");
     assert!(res.iter().all(|r| r.resource_id == lb_id));
-    assert_eq!(a.list_users(&svc_id).await.unwrap(), vec![w.m.tidb_account_id.clone()]);
+    assert_eq!(
+        a.list_users(&svc_id).await.unwrap(),
+        vec![w.m.tidb_account_id.clone()]
+    );
     let conns = a.list_connections(&svc_id).await.unwrap();
     assert_eq!(conns.len(), 1);
     assert_eq!(conns[0].connection_status, "Connected");
     assert_eq!(conns[0].endpoint_owner_id.to_string(), w.m.tidb_account_id);
     assert_eq!(Some(conns[0].endpoint_id.clone()), ids.endpoint_id);
 
-    let allow = a.describe_db_instance_ip_array_list(&w.m.rds_instance_id).await.unwrap();
-    let mine = allow.iter().find(|g| Some(g.db_instance_ip_array_name.clone()) == ids.allowlist_group).expect("dedicated group");
+    let allow = a
+        .describe_db_instance_ip_array_list(&w.m.rds_instance_id)
+        .await
+        .unwrap();
+    let mine = allow
+        .iter()
+        .find(|g| Some(g.db_instance_ip_array_name.clone()) == ids.allowlist_group)
+        .expect("dedicated group");
     for z in &lb.load_balancer.zone_mappings {
-        let vsw = a.describe_vswitches(&lb.load_balancer.vpc_id).await.unwrap();
-        let cidr = &vsw.iter().find(|v| v.vswitch_id == z.vswitch_id).unwrap().cidr_block;
-        assert!(mine.security_ip_list.split(',').any(|e| e == cidr), "{cidr} in {}", mine.security_ip_list);
+        let vsw = a
+            .describe_vswitches(&lb.load_balancer.vpc_id)
+            .await
+            .unwrap();
+        let cidr = &vsw
+            .iter()
+            .find(|v| v.vswitch_id == z.vswitch_id)
+            .unwrap()
+            .cidr_block;
+        assert!(
+            mine.security_ip_list.split(',').any(|e| e == cidr),
+            "{cidr} in {}",
+            mine.security_ip_list
+        );
     }
-    let plc = w.env.tidb().unwrap().get_plc(&w.m.cluster_id, ids.private_link_connection_id.as_deref().unwrap()).await.unwrap();
+    let plc = w
+        .env
+        .tidb()
+        .unwrap()
+        .get_plc(
+            &w.m.cluster_id,
+            ids.private_link_connection_id.as_deref().unwrap(),
+        )
+        .await
+        .unwrap();
     assert_eq!(plc.state, "ACTIVE");
 
     // A rerun adopts everything and creates nothing.
@@ -83,20 +152,63 @@ async fn full_setup_builds_the_recipe_chain_then_rerun_and_teardown() {
     assert_eq!(m2.journal.setup_id, m.journal.setup_id);
     assert_eq!(m2.journal.resources, ids);
     let after = w.state().await;
-    for key in ["server_groups", "load_balancers", "listeners", "endpoint_services", "connections"] {
-        assert_eq!(count(&before, key), count(&after, key), "{key} count changed on rerun");
+    for key in [
+        "server_groups",
+        "load_balancers",
+        "listeners",
+        "endpoint_services",
+        "connections",
+    ] {
+        assert_eq!(
+            count(&before, key),
+            count(&after, key),
+            "{key} count changed on rerun"
+        );
     }
 
     // Teardown removes everything tilink made.
     let mut j = w.store().load(&m.journal.setup_id).unwrap();
-    teardown::execute(&c, &w.store(), &mut j, w.env.tuning, |_| {}).await.unwrap();
+    teardown::execute(&c, &w.store(), &mut j, w.env.tuning, |_| {})
+        .await
+        .unwrap();
     assert_eq!(j.state, SetupState::TornDown);
-    assert!(a.list_load_balancers(std::slice::from_ref(&lb_id), &[]).await.unwrap().iter().all(|l| l.common.load_balancer_status == "Deleted" || l.common.load_balancer_status == "Deleting"));
-    assert!(a.list_server_groups(std::slice::from_ref(&sg_id), &[]).await.unwrap().is_empty());
-    assert!(a.get_endpoint_service(&svc_id).await.unwrap_err().is_not_found());
-    assert!(w.env.tidb().unwrap().list_plcs(&w.m.cluster_id).await.unwrap().is_empty());
-    let allow = a.describe_db_instance_ip_array_list(&w.m.rds_instance_id).await.unwrap();
-    assert!(allow.iter().all(|g| Some(g.db_instance_ip_array_name.clone()) != ids.allowlist_group || g.security_ip_list.is_empty()));
+    assert!(
+        a.list_load_balancers(std::slice::from_ref(&lb_id), &[])
+            .await
+            .unwrap()
+            .iter()
+            .all(|l| l.common.load_balancer_status == "Deleted"
+                || l.common.load_balancer_status == "Deleting")
+    );
+    assert!(
+        a.list_server_groups(std::slice::from_ref(&sg_id), &[])
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        a.get_endpoint_service(&svc_id)
+            .await
+            .unwrap_err()
+            .is_not_found()
+    );
+    assert!(
+        w.env
+            .tidb()
+            .unwrap()
+            .list_plcs(&w.m.cluster_id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let allow = a
+        .describe_db_instance_ip_array_list(&w.m.rds_instance_id)
+        .await
+        .unwrap();
+    assert!(allow.iter().all(
+        |g| Some(g.db_instance_ip_array_name.clone()) != ids.allowlist_group
+            || g.security_ip_list.is_empty()
+    ));
     // Other allowlist groups are untouched.
     assert!(allow.iter().any(|g| !g.security_ip_list.is_empty()));
 }
@@ -113,7 +225,10 @@ fn count(state: &serde_json::Value, key: &str) -> usize {
 async fn dry_run_creates_nothing() {
     let w = world().await;
     let before = w.state().await;
-    let prep = w.prepare(&w.m.cluster_id, &w.m.rds_instance_id, &[]).await.unwrap();
+    let prep = w
+        .prepare(&w.m.cluster_id, &w.m.rds_instance_id, &[])
+        .await
+        .unwrap();
     let plan = prep.plan.clone().expect("plan");
     let results = tilink::app::setup::dry_run(&prep.clients, &plan).await;
     assert!(!results.is_empty());
@@ -121,7 +236,12 @@ async fn dry_run_creates_nothing() {
         assert!(r.starts_with("ok"), "{call}: {r}");
     }
     let after = w.state().await;
-    for key in ["server_groups", "load_balancers", "listeners", "endpoint_services"] {
+    for key in [
+        "server_groups",
+        "load_balancers",
+        "listeners",
+        "endpoint_services",
+    ] {
         assert_eq!(count(&before, key), count(&after, key), "{key}");
     }
     assert!(w.store().list().is_empty(), "a dry run writes no journal");
@@ -133,32 +253,76 @@ async fn bad_inputs_stop_before_anything_is_created() {
     let state = w.state().await;
     let before = w.state().await;
     // Unknown cluster and instance.
-    let e = w.prepare("1234567890123456789", &w.m.rds_instance_id, &[]).await.unwrap_err();
+    let e = w
+        .prepare("1234567890123456789", &w.m.rds_instance_id, &[])
+        .await
+        .unwrap_err();
     assert!(e.to_string().contains("not found"), "{e}");
-    let e = w.prepare(&w.m.cluster_id, "rm-doesnotexist", &[]).await.unwrap_err();
-    assert!(e.to_string().contains("rm-doesnotexist") && e.to_string().contains("not found"), "{e}");
+    let e = w
+        .prepare(&w.m.cluster_id, "rm-doesnotexist", &[])
+        .await
+        .unwrap_err();
+    assert!(
+        e.to_string().contains("rm-doesnotexist") && e.to_string().contains("not found"),
+        "{e}"
+    );
     // Decoys from the world: a cluster on AWS, a PostgreSQL and a stopped instance.
     let clusters = w.env.tidb().unwrap().list_clusters(None).await.unwrap();
-    let aws = clusters.iter().find(|c| c.region.cloud_provider == "aws").expect("an AWS decoy cluster");
-    let e = w.prepare(&aws.cluster_id, &w.m.rds_instance_id, &[]).await.unwrap_err();
+    let aws = clusters
+        .iter()
+        .find(|c| c.region.cloud_provider == "aws")
+        .expect("an AWS decoy cluster");
+    let e = w
+        .prepare(&aws.cluster_id, &w.m.rds_instance_id, &[])
+        .await
+        .unwrap_err();
     assert!(e.to_string().contains("on aws"), "{e}");
-    let instances = w.clients().aliyun.describe_db_instances(None).await.unwrap();
-    let pg = instances.iter().find(|i| i.engine != "MySQL").expect("a non-MySQL decoy");
-    let p = w.prepare(&w.m.cluster_id, &pg.db_instance_id, &[]).await.unwrap();
+    let instances = w
+        .clients()
+        .aliyun
+        .describe_db_instances(None)
+        .await
+        .unwrap();
+    let pg = instances
+        .iter()
+        .find(|i| i.engine != "MySQL")
+        .expect("a non-MySQL decoy");
+    let p = w
+        .prepare(&w.m.cluster_id, &pg.db_instance_id, &[])
+        .await
+        .unwrap();
     assert!(p.plan.is_none());
     let c = p.checks.iter().find(|c| c.id == "rds-status").unwrap();
     assert_eq!(c.status, Status::Fail);
     assert!(c.detail.contains(&pg.engine), "{}", c.detail);
-    let stopped = instances.iter().find(|i| i.engine == "MySQL" && i.db_instance_status != "Running").expect("a stopped decoy");
-    let p = w.prepare(&w.m.cluster_id, &stopped.db_instance_id, &[]).await.unwrap();
+    let stopped = instances
+        .iter()
+        .find(|i| i.engine == "MySQL" && i.db_instance_status != "Running")
+        .expect("a stopped decoy");
+    let p = w
+        .prepare(&w.m.cluster_id, &stopped.db_instance_id, &[])
+        .await
+        .unwrap();
     assert!(p.plan.is_none());
     // A zone nobody supports.
-    let p = w.prepare(&w.m.cluster_id, &w.m.rds_instance_id, &["ap-southeast-1z".to_string()]).await.unwrap();
+    let p = w
+        .prepare(
+            &w.m.cluster_id,
+            &w.m.rds_instance_id,
+            &["ap-southeast-1z".to_string()],
+        )
+        .await
+        .unwrap();
     assert!(p.plan.is_none());
     let z = p.checks.iter().find(|c| c.id == "zone-overlap").unwrap();
     assert_eq!(z.status, Status::Fail);
     let after = w.state().await;
-    for key in ["server_groups", "load_balancers", "listeners", "endpoint_services"] {
+    for key in [
+        "server_groups",
+        "load_balancers",
+        "listeners",
+        "endpoint_services",
+    ] {
         assert_eq!(count(&before, key), count(&after, key), "{key}");
     }
     drop(state);

@@ -65,7 +65,10 @@ impl Env {
         let t = resolve_tidb(&inputs).map_err(|e| Failure::credentials(e.to_string()))?;
         Ok(Env {
             alibaba_endpoint: g.alibaba_endpoint.clone(),
-            tidb_endpoint: g.tidb_endpoint.clone().unwrap_or_else(|| DEFAULT_ENDPOINT.to_string()),
+            tidb_endpoint: g
+                .tidb_endpoint
+                .clone()
+                .unwrap_or_else(|| DEFAULT_ENDPOINT.to_string()),
             alibaba_key: AccessKey {
                 id: a.access_key_id,
                 secret: a.access_key_secret,
@@ -76,7 +79,10 @@ impl Env {
             signature: signature(g.signature),
             // `TILINK_POLL_SCALE` shrinks poll pauses for fast simulators (tests, rehearsals).
             tuning: Tuning {
-                scale: std::env::var("TILINK_POLL_SCALE").ok().and_then(|v| v.parse().ok()).unwrap_or(1.0),
+                scale: std::env::var("TILINK_POLL_SCALE")
+                    .ok()
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(1.0),
                 ..Tuning::default()
             },
             alibaba_source: a.source.to_string(),
@@ -88,7 +94,12 @@ impl Env {
     }
 
     /// From a simulator manifest (sandbox, tests, benchmarks).
-    pub fn from_manifest(m: &Manifest, g: &GlobalArgs, poll_scale: f64, store: JournalStore) -> Env {
+    pub fn from_manifest(
+        m: &Manifest,
+        g: &GlobalArgs,
+        poll_scale: f64,
+        store: JournalStore,
+    ) -> Env {
         Env {
             alibaba_endpoint: Some(m.alibaba_endpoint.clone()),
             tidb_endpoint: m.tidb_endpoint.clone(),
@@ -114,9 +125,13 @@ impl Env {
 
     /// The TiDB client.
     pub fn tidb(&self) -> Result<TidbClient, Failure> {
-        TidbClient::new(&self.tidb_endpoint, &self.tidb_public, self.tidb_private.clone())
-            .map(|c| c.with_stats(self.stats.clone()))
-            .map_err(|e| Failure::failed(e.to_string()))
+        TidbClient::new(
+            &self.tidb_endpoint,
+            &self.tidb_public,
+            self.tidb_private.clone(),
+        )
+        .map(|c| c.with_stats(self.stats.clone()))
+        .map_err(|e| Failure::failed(e.to_string()))
     }
 
     /// Both clients, Alibaba in `region`.

@@ -5,8 +5,8 @@ use super::{Failure, exit};
 use crate::cli::{DoctorArgs, GlobalArgs, Output};
 use crate::engine::check::{Check, Status};
 use crate::engine::discover::{cluster_candidates, discover_cluster};
-use crate::engine::doctor::{Report, Start, examine, plc_region};
 use crate::engine::doctor::facts::plcs;
+use crate::engine::doctor::{Report, Start, examine, plc_region};
 use std::io::IsTerminal;
 use std::sync::Arc;
 
@@ -26,38 +26,77 @@ async fn targets(env: &Env, a: &DoctorArgs) -> Result<Vec<Target>, Failure> {
     let tidb = env.tidb()?;
     let mut clusters: Vec<String> = Vec::new();
     if a.all_clusters {
-        let all = cluster_candidates(&tidb).await.map_err(|e| Failure::failed(e.to_string()))?;
-        clusters.extend(all.into_iter().filter(|(c, _)| c.on_alibaba()).map(|(c, _)| c.id));
+        let all = cluster_candidates(&tidb)
+            .await
+            .map_err(|e| Failure::failed(e.to_string()))?;
+        clusters.extend(
+            all.into_iter()
+                .filter(|(c, _)| c.on_alibaba())
+                .map(|(c, _)| c.id),
+        );
     } else if let Some(c) = &a.cluster_id {
         clusters.push(c.clone());
     }
     if let Some(svc) = &a.endpoint_service {
         let region = match (&env.region, clusters.first()) {
             (Some(r), _) => r.clone(),
-            (None, Some(c)) => discover_cluster(&tidb, c).await.map_err(|e| Failure::input(e.to_string()))?.0.region,
-            (None, None) => return Err(Failure::input("--endpoint-service needs --region (or --cluster-id to take the cluster's region)")),
+            (None, Some(c)) => {
+                discover_cluster(&tidb, c)
+                    .await
+                    .map_err(|e| Failure::input(e.to_string()))?
+                    .0
+                    .region
+            }
+            (None, None) => {
+                return Err(Failure::input(
+                    "--endpoint-service needs --region (or --cluster-id to take the cluster's region)",
+                ));
+            }
         };
-        return Ok(vec![Target { region, start: Start::Service { cluster_id: clusters.first().cloned(), service_id: svc.clone() } }]);
+        return Ok(vec![Target {
+            region,
+            start: Start::Service {
+                cluster_id: clusters.first().cloned(),
+                service_id: svc.clone(),
+            },
+        }]);
     }
     if clusters.is_empty() {
-        return Err(Failure::input("say what to examine: --cluster-id ID (every private link connection of the cluster), --connection plc-… with --cluster-id, --endpoint-service epsrv-…, or --all-clusters"));
+        return Err(Failure::input(
+            "say what to examine: --cluster-id ID (every private link connection of the cluster), --connection plc-… with --cluster-id, --endpoint-service epsrv-…, or --all-clusters",
+        ));
     }
     let mut out = Vec::new();
     for cluster_id in clusters {
         let cluster_region = || async {
-            discover_cluster(&tidb, &cluster_id).await.map(|(c, _)| c.region).map_err(|e| Failure::input(e.to_string()))
+            discover_cluster(&tidb, &cluster_id)
+                .await
+                .map(|(c, _)| c.region)
+                .map_err(|e| Failure::input(e.to_string()))
         };
         let list = match &a.connection {
             Some(plc) => match tidb.get_plc(&cluster_id, plc).await {
                 Ok(p) => vec![p],
-                Err(e) if e.is_not_found() => return Err(Failure::input(format!("private link connection {plc} not found on cluster {cluster_id}"))),
+                Err(e) if e.is_not_found() => {
+                    return Err(Failure::input(format!(
+                        "private link connection {plc} not found on cluster {cluster_id}"
+                    )));
+                }
                 Err(e) => return Err(Failure::failed(e.to_string())),
             },
-            None => tidb.list_plcs(&cluster_id).await.map_err(|e| Failure::failed(e.to_string()))?,
+            None => tidb
+                .list_plcs(&cluster_id)
+                .await
+                .map_err(|e| Failure::failed(e.to_string()))?,
         };
-        let list: Vec<_> = list.into_iter().filter(|p| p.kind == crate::wire::tidb::ALICLOUD_ENDPOINT_SERVICE).collect();
+        let list: Vec<_> = list
+            .into_iter()
+            .filter(|p| p.kind == crate::wire::tidb::ALICLOUD_ENDPOINT_SERVICE)
+            .collect();
         if list.is_empty() && !a.all_clusters {
-            return Err(Failure::input(format!("cluster {cluster_id} has no Alibaba Cloud private link connection; create one with `tilink setup --cluster-id {cluster_id}`")));
+            return Err(Failure::input(format!(
+                "cluster {cluster_id} has no Alibaba Cloud private link connection; create one with `tilink setup --cluster-id {cluster_id}`"
+            )));
         }
         for p in plcs(&list) {
             let region = match (plc_region(&p), &env.region) {
@@ -65,7 +104,13 @@ async fn targets(env: &Env, a: &DoctorArgs) -> Result<Vec<Target>, Failure> {
                 (None, Some(r)) => r.clone(),
                 (None, None) => cluster_region().await?,
             };
-            out.push(Target { region, start: Start::Plc { cluster_id: cluster_id.clone(), plc: p } });
+            out.push(Target {
+                region,
+                start: Start::Plc {
+                    cluster_id: cluster_id.clone(),
+                    plc: p,
+                },
+            });
         }
     }
     Ok(out)
@@ -75,7 +120,11 @@ async fn targets(env: &Env, a: &DoctorArgs) -> Result<Vec<Target>, Failure> {
 pub async fn run(g: &GlobalArgs, env: &Env, a: &DoctorArgs) -> Result<u8, Failure> {
     let targets = targets(env, a).await?;
     // Chains are examined concurrently, a few at a time (the APIs rate-limit per account).
-    let limit = Arc::new(tokio::sync::Semaphore::new(if a.all_clusters { 4 } else { 8 }));
+    let limit = Arc::new(tokio::sync::Semaphore::new(if a.all_clusters {
+        4
+    } else {
+        8
+    }));
     let mut tasks = tokio::task::JoinSet::new();
     for (i, t) in targets.into_iter().enumerate() {
         let clients = env.clients(&t.region)?;
@@ -136,7 +185,15 @@ pub async fn run(g: &GlobalArgs, env: &Env, a: &DoctorArgs) -> Result<u8, Failur
                 println!("\nSummary");
                 for r in &reports {
                     let fails = r.checks.iter().filter(|c| c.status == Status::Fail).count();
-                    println!("  {:<28} {}", r.target, if r.healthy { "healthy".to_string() } else { format!("{fails} failing check(s)") });
+                    println!(
+                        "  {:<28} {}",
+                        r.target,
+                        if r.healthy {
+                            "healthy".to_string()
+                        } else {
+                            format!("{fails} failing check(s)")
+                        }
+                    );
                 }
             }
         }
@@ -146,7 +203,9 @@ pub async fn run(g: &GlobalArgs, env: &Env, a: &DoctorArgs) -> Result<u8, Failur
 
 fn confirm() -> Result<bool, Failure> {
     if !std::io::stdin().is_terminal() {
-        return Err(Failure::input("--fix asks before each fix: pass --yes to apply them without a terminal"));
+        return Err(Failure::input(
+            "--fix asks before each fix: pass --yes to apply them without a terminal",
+        ));
     }
     dialoguer::Confirm::new()
         .with_prompt("  apply?")
@@ -171,14 +230,28 @@ fn paint(s: Status, no_color: bool) -> String {
 
 /// The text report: problems first (with their fixes), then the chain link by link.
 pub fn render(r: &Report, no_color: bool) -> String {
-    let mut s = format!("\nChain {} — {}\n", r.target, if r.healthy { "healthy" } else { "BROKEN" });
-    let problems: Vec<&Check> = r.checks.iter().filter(|c| matches!(c.status, Status::Fail | Status::Warn)).collect();
+    let mut s = format!(
+        "\nChain {} — {}\n",
+        r.target,
+        if r.healthy { "healthy" } else { "BROKEN" }
+    );
+    let problems: Vec<&Check> = r
+        .checks
+        .iter()
+        .filter(|c| matches!(c.status, Status::Fail | Status::Warn))
+        .collect();
     if !problems.is_empty() {
         s.push_str("\nProblems (most serious first)\n");
         let mut sorted = problems.clone();
         sorted.sort_by_key(|c| c.status);
         for c in sorted {
-            s.push_str(&format!("  {} {}: {}\n      {}\n", paint(c.status, no_color), c.id, c.title, c.detail));
+            s.push_str(&format!(
+                "  {} {}: {}\n      {}\n",
+                paint(c.status, no_color),
+                c.id,
+                c.title,
+                c.detail
+            ));
             if let Some(f) = &c.fix {
                 s.push_str(&format!("      fix: {f}\n"));
             }
@@ -186,7 +259,12 @@ pub fn render(r: &Report, no_color: bool) -> String {
     }
     s.push_str("\nLink by link (TiDB Cloud → RDS)\n");
     for c in &r.checks {
-        s.push_str(&format!("  {} {:<20} {}\n", paint(c.status, no_color), c.id, c.detail));
+        s.push_str(&format!(
+            "  {} {:<20} {}\n",
+            paint(c.status, no_color),
+            c.id,
+            c.detail
+        ));
     }
     if !r.fixes.is_empty() {
         s.push_str("\n`tilink doctor --fix` can apply:\n");

@@ -39,15 +39,24 @@ pub struct Failure {
 impl Failure {
     /// Exit 1.
     pub fn failed(m: impl Into<String>) -> Self {
-        Failure { code: exit::FAILED, message: m.into() }
+        Failure {
+            code: exit::FAILED,
+            message: m.into(),
+        }
     }
     /// Exit 2.
     pub fn input(m: impl Into<String>) -> Self {
-        Failure { code: exit::INPUT, message: m.into() }
+        Failure {
+            code: exit::INPUT,
+            message: m.into(),
+        }
     }
     /// Exit 3.
     pub fn credentials(m: impl Into<String>) -> Self {
-        Failure { code: exit::CREDENTIALS, message: m.into() }
+        Failure {
+            code: exit::CREDENTIALS,
+            message: m.into(),
+        }
     }
 }
 
@@ -87,7 +96,9 @@ async fn dispatch(cli: Cli) -> Result<u8, Failure> {
                 fault_rate: a.fault_rate,
                 time_scale: a.time_scale,
             };
-            crate::sim::run(opts).await.map_err(|e| Failure::failed(format!("simulator: {e:#}")))?;
+            crate::sim::run(opts)
+                .await
+                .map_err(|e| Failure::failed(format!("simulator: {e:#}")))?;
             Ok(exit::OK)
         }
         Command::Doctor(a) => doctor::command(&g, a).await,
@@ -110,6 +121,8 @@ async fn dispatch(cli: Cli) -> Result<u8, Failure> {
 fn not_yet(what: &str, issue: &str) -> Result<u8, Failure> {
     Err(Failure {
         code: exit::NOT_AVAILABLE,
-        message: format!("`tilink {what}` is not available in this version yet (tracked in issue {issue})."),
+        message: format!(
+            "`tilink {what}` is not available in this version yet (tracked in issue {issue})."
+        ),
     })
 }

@@ -21,7 +21,9 @@ pub async fn command(g: &GlobalArgs, a: SandboxArgs) -> Result<u8, Failure> {
     let m = sim.manifest().clone();
     let store = match std::env::var_os("TILINK_STATE_DIR") {
         Some(_) => JournalStore::default_location(),
-        None => JournalStore::new(std::env::temp_dir().join(format!("tilink-sandbox-{}", std::process::id()))),
+        None => JournalStore::new(
+            std::env::temp_dir().join(format!("tilink-sandbox-{}", std::process::id())),
+        ),
     };
     // Poll at the simulator's pace: real delays × time scale.
     let env = Env::from_manifest(&m, g, (a.time_scale * 4.0).clamp(0.01, 1.0), store);

@@ -43,12 +43,18 @@ pub fn prepare_failure(e: PrepareError) -> Failure {
         D::Input(_) => Failure::input(e.to_string()),
         D::Aliyun(x) if x.is_forbidden() => Failure::credentials(format!(
             "{e}{}",
-            x.missing_permission().map(|p| format!(" — missing permission {p}; `tilink policy` prints the policy to attach")).unwrap_or_default()
+            x.missing_permission()
+                .map(|p| format!(
+                    " — missing permission {p}; `tilink policy` prints the policy to attach"
+                ))
+                .unwrap_or_default()
         )),
         D::Aliyun(x) if matches!(x.code(), Some(c) if c.starts_with("InvalidAccessKeyId") || c == "SignatureDoesNotMatch") => {
             Failure::credentials(format!("{e} — check the Alibaba Cloud access key"))
         }
-        D::Tidb(crate::cloud::tidb::TidbError::Unauthorized { .. }) => Failure::credentials(e.to_string()),
+        D::Tidb(crate::cloud::tidb::TidbError::Unauthorized { .. }) => {
+            Failure::credentials(e.to_string())
+        }
         _ => Failure::failed(e.to_string()),
     }
 }
@@ -76,16 +82,31 @@ pub async fn non_interactive(g: &GlobalArgs, env: &Env, a: &SetupArgs) -> Result
         resume: a.resume.as_deref(),
         region: env.region.as_deref(),
     };
-    let prep = prepare(&tidb, &make, &store, &input).await.map_err(prepare_failure)?;
+    let prep = prepare(&tidb, &make, &store, &input)
+        .await
+        .map_err(prepare_failure)?;
     eprint!("{}", render_checks(&prep.checks));
     let Some(plan) = prep.plan.clone() else {
         let failed: Vec<String> = prep
             .checks
             .iter()
             .filter(|c| c.status == Status::Fail)
-            .map(|c| format!("{}: {}{}", c.id, c.detail, c.fix.as_ref().map(|f| format!(" → {f}")).unwrap_or_default()))
+            .map(|c| {
+                format!(
+                    "{}: {}{}",
+                    c.id,
+                    c.detail,
+                    c.fix
+                        .as_ref()
+                        .map(|f| format!(" → {f}"))
+                        .unwrap_or_default()
+                )
+            })
             .collect();
-        return Err(Failure::input(format!("nothing was created; fix these first:\n  {}", failed.join("\n  "))));
+        return Err(Failure::input(format!(
+            "nothing was created; fix these first:\n  {}",
+            failed.join("\n  ")
+        )));
     };
     eprint!("{}", render_plan(&plan));
     if a.dry_run {
@@ -107,7 +128,9 @@ pub async fn non_interactive(g: &GlobalArgs, env: &Env, a: &SetupArgs) -> Result
         return Ok(exit::OK);
     }
     if !a.yes {
-        return Err(Failure::input("setup creates billable resources: pass --yes (or set TILINK_YES=1) to confirm in non-interactive mode"));
+        return Err(Failure::input(
+            "setup creates billable resources: pass --yes (or set TILINK_YES=1) to confirm in non-interactive mode",
+        ));
     }
     let model = apply(&prep, plan.clone(), env, &store, |line| eprintln!("{line}")).await;
     let ok = matches!(model.outcome, Some(Ok(())));
@@ -134,7 +157,10 @@ pub async fn non_interactive(g: &GlobalArgs, env: &Env, a: &SetupArgs) -> Result
         Some(Ok(())) => Ok(exit::OK),
         Some(Err(e)) if e == "interrupted" => Err(Failure {
             code: exit::INTERRUPTED,
-            message: format!("interrupted; every id is in the journal. Resume with `tilink setup --resume {}`", plan.setup_id),
+            message: format!(
+                "interrupted; every id is in the journal. Resume with `tilink setup --resume {}`",
+                plan.setup_id
+            ),
         }),
         Some(Err(e)) => Err(Failure::failed(format!(
             "{e}\nEvery id created so far is in the journal ({}). Rerun the same command (or `--resume {}`) to continue.",
@@ -146,7 +172,13 @@ pub async fn non_interactive(g: &GlobalArgs, env: &Env, a: &SetupArgs) -> Result
 }
 
 /// Applies a plan, printing a line per state change, stopping cleanly on Ctrl-C / SIGTERM.
-pub async fn apply(prep: &Prepared, plan: Plan, env: &Env, store: &JournalStore, mut print: impl FnMut(String)) -> ApplyModel {
+pub async fn apply(
+    prep: &Prepared,
+    plan: Plan,
+    env: &Env,
+    store: &JournalStore,
+    mut print: impl FnMut(String),
+) -> ApplyModel {
     let exec = Arc::new(CloudExecutor::new(prep.clients.clone(), plan, env.tuning));
     let chan = Channel::new();
     let cancel = chan.cancel_handle();
@@ -156,27 +188,41 @@ pub async fn apply(prep: &Prepared, plan: Plan, env: &Env, store: &JournalStore,
     });
     let mut last: BTreeMap<String, String> = BTreeMap::new();
     let mut log_seen = 0;
-    let model = run_apply(ApplyModel::new(prep.journal.clone()), exec, store, chan, |m| {
-        for (step, row) in &m.steps {
-            let word = match &row.status {
-                StepStatus::Pending => continue,
-                StepStatus::Running if row.cloud_state.is_empty() => "started".to_string(),
-                StepStatus::Running => row.cloud_state.clone(),
-                StepStatus::Done => "done".to_string(),
-                StepStatus::Failed { error } => format!("FAILED: {error}"),
-            };
-            if last.get(step.name()) != Some(&word) {
-                print(format!("[{:>7.1}s] {:<17} {word}", m.now_ms as f64 / 1000.0, step.name()));
-                last.insert(step.name().to_string(), word);
+    let model = run_apply(
+        ApplyModel::new(prep.journal.clone()),
+        exec,
+        store,
+        chan,
+        |m| {
+            for (step, row) in &m.steps {
+                let word = match &row.status {
+                    StepStatus::Pending => continue,
+                    StepStatus::Running if row.cloud_state.is_empty() => "started".to_string(),
+                    StepStatus::Running => row.cloud_state.clone(),
+                    StepStatus::Done => "done".to_string(),
+                    StepStatus::Failed { error } => format!("FAILED: {error}"),
+                };
+                if last.get(step.name()) != Some(&word) {
+                    print(format!(
+                        "[{:>7.1}s] {:<17} {word}",
+                        m.now_ms as f64 / 1000.0,
+                        step.name()
+                    ));
+                    last.insert(step.name().to_string(), word);
+                }
             }
-        }
-        for l in &m.log[log_seen..] {
-            if l.text.contains("left alone") {
-                print(format!("[{:>7.1}s] WARNING {}", l.at_ms as f64 / 1000.0, l.text));
+            for l in &m.log[log_seen..] {
+                if l.text.contains("left alone") {
+                    print(format!(
+                        "[{:>7.1}s] WARNING {}",
+                        l.at_ms as f64 / 1000.0,
+                        l.text
+                    ));
+                }
             }
-        }
-        log_seen = m.log.len();
-    })
+            log_seen = m.log.len();
+        },
+    )
     .await;
     signals.abort();
     model
@@ -236,20 +282,69 @@ pub async fn dry_run(c: &Clients, p: &Plan) -> Vec<(String, String)> {
         Err(e) => format!("would fail: {e}"),
     };
     let mut out = Vec::new();
-    let creates = |s: crate::engine::apply::Step| p.items.iter().any(|i| i.step == s && i.action == Action::Create);
+    let creates = |s: crate::engine::apply::Step| {
+        p.items
+            .iter()
+            .any(|i| i.step == s && i.action == Action::Create)
+    };
     if creates(crate::engine::apply::Step::ServerGroup) {
-        let r = c.aliyun.create_server_group(&NewServerGroup { name: &p.server_group_name, vpc_id: &p.vpc_id, tags: &p.tags, client_token: "dry-run-sg", dry_run: true }).await.map(|_| ());
+        let r = c
+            .aliyun
+            .create_server_group(&NewServerGroup {
+                name: &p.server_group_name,
+                vpc_id: &p.vpc_id,
+                tags: &p.tags,
+                client_token: "dry-run-sg",
+                dry_run: true,
+            })
+            .await
+            .map(|_| ());
         out.push(("CreateServerGroup".to_string(), verdict(r)));
     }
     if creates(crate::engine::apply::Step::LoadBalancer) {
-        let zones: Vec<(String, String)> = p.zones.iter().map(|z| (z.zone.clone(), z.vswitch_id.clone())).collect();
-        let r = c.aliyun.create_load_balancer(&NewLoadBalancer { name: &p.load_balancer_name, vpc_id: &p.vpc_id, zones: &zones, tags: &p.tags, client_token: "dry-run-lb", dry_run: true }).await.map(|_| ());
+        let zones: Vec<(String, String)> = p
+            .zones
+            .iter()
+            .map(|z| (z.zone.clone(), z.vswitch_id.clone()))
+            .collect();
+        let r = c
+            .aliyun
+            .create_load_balancer(&NewLoadBalancer {
+                name: &p.load_balancer_name,
+                vpc_id: &p.vpc_id,
+                zones: &zones,
+                tags: &p.tags,
+                client_token: "dry-run-lb",
+                dry_run: true,
+            })
+            .await
+            .map(|_| ());
         out.push(("CreateLoadBalancer".to_string(), verdict(r)));
     }
-    if creates(crate::engine::apply::Step::EndpointService) && p.items.iter().any(|i| i.step == crate::engine::apply::Step::LoadBalancer && i.action == Action::Adopt) {
+    if creates(crate::engine::apply::Step::EndpointService)
+        && p.items.iter().any(|i| {
+            i.step == crate::engine::apply::Step::LoadBalancer && i.action == Action::Adopt
+        })
+    {
         let zones: Vec<String> = p.zones.iter().map(|z| z.zone.clone()).collect();
-        let lb = p.items.iter().find(|i| i.step == crate::engine::apply::Step::LoadBalancer).and_then(|i| i.id.clone()).unwrap_or_default();
-        let r = c.aliyun.create_endpoint_service(&NewEndpointService { load_balancer_id: &lb, zones: &zones, description: &p.service_description, tags: &p.tags, client_token: "dry-run-epsrv", dry_run: true }).await.map(|_| ());
+        let lb = p
+            .items
+            .iter()
+            .find(|i| i.step == crate::engine::apply::Step::LoadBalancer)
+            .and_then(|i| i.id.clone())
+            .unwrap_or_default();
+        let r = c
+            .aliyun
+            .create_endpoint_service(&NewEndpointService {
+                load_balancer_id: &lb,
+                zones: &zones,
+                description: &p.service_description,
+                tags: &p.tags,
+                client_token: "dry-run-epsrv",
+                dry_run: true,
+            })
+            .await
+            .map(|_| ());
         out.push(("CreateVpcEndpointService".to_string(), verdict(r)));
     }
     out
@@ -259,7 +354,12 @@ pub async fn dry_run(c: &Clients, p: &Plan) -> Vec<(String, String)> {
 pub fn render_checks(checks: &[Check]) -> String {
     let mut s = String::from("\nChecks\n");
     for c in checks {
-        s.push_str(&format!("  [{}] {:<22} {}\n", c.status.tag(), c.id, c.detail));
+        s.push_str(&format!(
+            "  [{}] {:<22} {}\n",
+            c.status.tag(),
+            c.id,
+            c.detail
+        ));
         if c.status != Status::Pass
             && let Some(f) = &c.fix
         {
@@ -278,7 +378,9 @@ pub fn render_plan(p: &Plan) -> String {
             i.action.word(),
             i.what,
             i.detail,
-            i.id.as_ref().map(|id| format!(" [{id}]")).unwrap_or_default()
+            i.id.as_ref()
+                .map(|id| format!(" [{id}]"))
+                .unwrap_or_default()
         ));
     }
     s.push_str(&format!("  cost: {COST_NOTE}\n\n"));

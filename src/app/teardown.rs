@@ -15,32 +15,47 @@ pub async fn command(g: &GlobalArgs, a: TeardownArgs) -> Result<u8, Failure> {
 
 /// Teardown with a given environment (also used by tests and the sandbox).
 pub async fn run(g: &GlobalArgs, env: &Env, a: &TeardownArgs) -> Result<u8, Failure> {
-    let cluster_id = a
-        .cluster_id
-        .clone()
-        .ok_or_else(|| Failure::input("missing --cluster-id: pass --cluster-id ID or set TILINK_CLUSTER_ID"))?;
-    let region = match (&env.region, a.setup.as_deref().and_then(|s| env.store.load(s).ok())) {
+    let cluster_id = a.cluster_id.clone().ok_or_else(|| {
+        Failure::input("missing --cluster-id: pass --cluster-id ID or set TILINK_CLUSTER_ID")
+    })?;
+    let region = match (
+        &env.region,
+        a.setup.as_deref().and_then(|s| env.store.load(s).ok()),
+    ) {
         (Some(r), _) => r.clone(),
         (None, Some(j)) => j.region,
         (None, None) => match env.store.find(&cluster_id, None) {
             Some(j) => j.region,
-            None => discover_cluster(&env.tidb()?, &cluster_id).await.map_err(|e| Failure::input(e.to_string()))?.0.region,
+            None => {
+                discover_cluster(&env.tidb()?, &cluster_id)
+                    .await
+                    .map_err(|e| Failure::input(e.to_string()))?
+                    .0
+                    .region
+            }
         },
     };
     let clients = env.clients(&region)?;
-    let mut journal = locate(&clients, &env.store, &cluster_id, a.setup.as_deref()).await.map_err(Failure::input)?;
+    let mut journal = locate(&clients, &env.store, &cluster_id, a.setup.as_deref())
+        .await
+        .map_err(Failure::input)?;
     let list = targets(&journal);
     if list.is_empty() {
         eprintln!("setup {} has nothing left to delete", journal.setup_id);
     } else {
-        eprintln!("Teardown of setup {} (cluster {}), in this order:", journal.setup_id, cluster_id);
+        eprintln!(
+            "Teardown of setup {} (cluster {}), in this order:",
+            journal.setup_id, cluster_id
+        );
         for t in &list {
             eprintln!("  delete {:<24} {}", t.kind, t.id);
         }
     }
     if !a.yes && !list.is_empty() {
         if !std::io::stdin().is_terminal() {
-            return Err(Failure::input("teardown deletes resources: pass --yes to confirm without a terminal"));
+            return Err(Failure::input(
+                "teardown deletes resources: pass --yes to confirm without a terminal",
+            ));
         }
         let ok = dialoguer::Confirm::new()
             .with_prompt("Delete these resources?")
@@ -52,13 +67,21 @@ pub async fn run(g: &GlobalArgs, env: &Env, a: &TeardownArgs) -> Result<u8, Fail
             return Ok(exit::OK);
         }
     }
-    let result = execute(&clients, &env.store, &mut journal, env.tuning, |line| eprintln!("{line}")).await;
+    let result = execute(&clients, &env.store, &mut journal, env.tuning, |line| {
+        eprintln!("{line}")
+    })
+    .await;
     if g.output == Output::Json {
         println!(
             "{}",
             serde_json::json!({"setup_id": journal.setup_id, "deleted": list, "state": journal.state, "error": result.as_ref().err(), "api_calls": clients.api_calls()})
         );
     }
-    result.map_err(|e| Failure::failed(format!("{e}\nRerun `tilink teardown --cluster-id {cluster_id} --setup {}` to continue.", journal.setup_id)))?;
+    result.map_err(|e| {
+        Failure::failed(format!(
+            "{e}\nRerun `tilink teardown --cluster-id {cluster_id} --setup {}` to continue.",
+            journal.setup_id
+        ))
+    })?;
     Ok(exit::OK)
 }

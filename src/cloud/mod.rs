@@ -10,7 +10,11 @@ pub mod tidb;
 /// the process aborts right after the call succeeded — before anything is journaled.
 pub fn crash_point(call: &str) {
     static TARGET: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
-    let target = TARGET.get_or_init(|| std::env::var("TILINK_CRASH_AFTER").ok().filter(|s| !s.is_empty()));
+    let target = TARGET.get_or_init(|| {
+        std::env::var("TILINK_CRASH_AFTER")
+            .ok()
+            .filter(|s| !s.is_empty())
+    });
     if target.as_deref() == Some(call) {
         eprintln!("tilink: TILINK_CRASH_AFTER={call}: aborting on purpose");
         std::process::abort();

@@ -24,13 +24,20 @@ pub fn zone_analysis(d: &Discovery, requested: &[String]) -> Result<ZoneAnalysis
 }
 
 /// Every pre-flight check, failures first.
-pub fn preflight(d: &Discovery, region: &str, zones: &Result<ZoneAnalysis, ZoneError>) -> Vec<Check> {
+pub fn preflight(
+    d: &Discovery,
+    region: &str,
+    zones: &Result<ZoneAnalysis, ZoneError>,
+) -> Vec<Check> {
     let mut out = vec![
         Check::new(
             "credentials",
             Status::Pass,
             "Credentials work",
-            format!("Alibaba Cloud account {} ({})", d.caller_account, d.caller_arn),
+            format!(
+                "Alibaba Cloud account {} ({})",
+                d.caller_account, d.caller_arn
+            ),
         )
         .evidence(json!({"account_id": d.caller_account, "arn": d.caller_arn})),
         cluster_check(d),
@@ -50,18 +57,39 @@ fn cluster_check(d: &Discovery) -> Check {
     let c = &d.cluster;
     let ev = json!({"cluster_id": c.id, "provider": c.provider, "plan": c.plan, "state": c.state, "region": c.region});
     match cluster_unusable(c) {
-        None => Check::new("cluster", Status::Pass, "Cluster is an ACTIVE Essential cluster on Alibaba Cloud", format!("{} ({}) in {}", c.name, c.id, c.region)).evidence(ev),
-        Some(why) => Check::new("cluster", Status::Fail, "Cluster cannot use an Alibaba Cloud private link", why)
-            .evidence(ev)
-            .fix("Pick an ACTIVE Essential cluster created on Alibaba Cloud."),
+        None => Check::new(
+            "cluster",
+            Status::Pass,
+            "Cluster is an ACTIVE Essential cluster on Alibaba Cloud",
+            format!("{} ({}) in {}", c.name, c.id, c.region),
+        )
+        .evidence(ev),
+        Some(why) => Check::new(
+            "cluster",
+            Status::Fail,
+            "Cluster cannot use an Alibaba Cloud private link",
+            why,
+        )
+        .evidence(ev)
+        .fix("Pick an ACTIVE Essential cluster created on Alibaba Cloud."),
     }
 }
 
 fn region_check(d: &Discovery, region: &str) -> Check {
     let ev = json!({"cluster": d.cluster.region, "rds": d.rds.region, "nlb_and_endpoint_service": region});
-    let rds_region = if d.rds.region.is_empty() { region } else { d.rds.region.as_str() };
+    let rds_region = if d.rds.region.is_empty() {
+        region
+    } else {
+        d.rds.region.as_str()
+    };
     if d.cluster.region == rds_region && rds_region == region {
-        Check::new("region-match", Status::Pass, "Everything is in one region", format!("cluster, RDS, NLB and endpoint service in {region}")).evidence(ev)
+        Check::new(
+            "region-match",
+            Status::Pass,
+            "Everything is in one region",
+            format!("cluster, RDS, NLB and endpoint service in {region}"),
+        )
+        .evidence(ev)
     } else {
         Check::new(
             "region-match",
@@ -78,10 +106,21 @@ fn rds_check(d: &Discovery) -> Check {
     let r = &d.rds;
     let ev = json!({"instance": r.id, "engine": r.engine, "version": r.engine_version, "status": r.status, "network": r.network_type, "type": r.instance_type});
     match rds_unusable(&r.engine, &r.status, &r.network_type, &r.instance_type) {
-        None => Check::new("rds-status", Status::Pass, "RDS instance is a running MySQL primary in a VPC", format!("{} MySQL {} in {}", r.id, r.engine_version, r.vpc_id)).evidence(ev),
-        Some(why) => Check::new("rds-status", Status::Fail, "RDS instance cannot be the source", why)
-            .evidence(ev)
-            .fix("Pick the primary RDS for MySQL instance (VPC network) and make sure it is Running."),
+        None => Check::new(
+            "rds-status",
+            Status::Pass,
+            "RDS instance is a running MySQL primary in a VPC",
+            format!("{} MySQL {} in {}", r.id, r.engine_version, r.vpc_id),
+        )
+        .evidence(ev),
+        Some(why) => Check::new(
+            "rds-status",
+            Status::Fail,
+            "RDS instance cannot be the source",
+            why,
+        )
+        .evidence(ev)
+        .fix("Pick the primary RDS for MySQL instance (VPC network) and make sure it is Running."),
     }
 }
 
@@ -89,11 +128,22 @@ fn endpoint_check(d: &Discovery) -> Check {
     let r = &d.rds;
     let ev = json!({"ip": r.private_ip, "port": r.port, "connection_string": r.connection_string});
     if r.private_ip.is_empty() || r.port == 0 {
-        Check::new("rds-endpoint", Status::Fail, "No private endpoint on the RDS instance", "DescribeDBInstanceNetInfo has no IPType=Private, ConnectionStringType=Normal entry")
-            .evidence(ev)
-            .fix("Enable the internal (VPC) endpoint of the instance in the RDS console.")
+        Check::new(
+            "rds-endpoint",
+            Status::Fail,
+            "No private endpoint on the RDS instance",
+            "DescribeDBInstanceNetInfo has no IPType=Private, ConnectionStringType=Normal entry",
+        )
+        .evidence(ev)
+        .fix("Enable the internal (VPC) endpoint of the instance in the RDS console.")
     } else {
-        Check::new("rds-endpoint", Status::Pass, "RDS private endpoint found", format!("{} → {}:{}", r.connection_string, r.private_ip, r.port)).evidence(ev)
+        Check::new(
+            "rds-endpoint",
+            Status::Pass,
+            "RDS private endpoint found",
+            format!("{} → {}:{}", r.connection_string, r.private_ip, r.port),
+        )
+        .evidence(ev)
     }
 }
 
@@ -125,7 +175,12 @@ fn zone_check(d: &Discovery, zones: &Result<ZoneAnalysis, ZoneError>) -> Check {
 
 fn privatelink_check(d: &Discovery) -> Check {
     if d.privatelink_open {
-        Check::new("privatelink-activated", Status::Pass, "PrivateLink is activated", "CheckProductOpen: true")
+        Check::new(
+            "privatelink-activated",
+            Status::Pass,
+            "PrivateLink is activated",
+            "CheckProductOpen: true",
+        )
     } else {
         Check::new("privatelink-activated", Status::Warn, "PrivateLink is not activated yet", "CheckProductOpen: false; tilink activates it (free) before creating the endpoint service")
             .fix("Nothing to do: activation is part of the plan (OpenPrivateLinkService).")
@@ -139,18 +194,45 @@ fn quota_check(d: &Discovery) -> Check {
             .evidence(ev)
             .fix("Raise nlb_quota_loadbalancers_num or pvl_quota_total_epsrv in Quota Center, or delete unused ones.")
     } else {
-        Check::new("quota", Status::Pass, "Quota headroom", format!("{}/{NLB_QUOTA} NLBs, {}/{EPSRV_QUOTA} endpoint services (default quotas)", d.load_balancer_count, d.endpoint_service_count)).evidence(ev)
+        Check::new(
+            "quota",
+            Status::Pass,
+            "Quota headroom",
+            format!(
+                "{}/{NLB_QUOTA} NLBs, {}/{EPSRV_QUOTA} endpoint services (default quotas)",
+                d.load_balancer_count, d.endpoint_service_count
+            ),
+        )
+        .evidence(ev)
     }
 }
 
 fn existing_plc_check(d: &Discovery) -> Check {
-    let ours = d.existing.endpoint_service.as_ref().map(|(_, n)| n.as_str());
-    let same: Vec<_> = d.plcs.iter().filter(|p| Some(p.service_name.as_str()) == ours).collect();
+    let ours = d
+        .existing
+        .endpoint_service
+        .as_ref()
+        .map(|(_, n)| n.as_str());
+    let same: Vec<_> = d
+        .plcs
+        .iter()
+        .filter(|p| Some(p.service_name.as_str()) == ours)
+        .collect();
     if let Some(p) = same.first() {
-        Check::new("existing-plc", Status::Pass, "A private link connection already points at this service", format!("{} ({}) is {}; tilink adopts it", p.name, p.id, p.state))
-            .evidence(json!({"plc": p.id, "state": p.state, "service": p.service_name}))
+        Check::new(
+            "existing-plc",
+            Status::Pass,
+            "A private link connection already points at this service",
+            format!("{} ({}) is {}; tilink adopts it", p.name, p.id, p.state),
+        )
+        .evidence(json!({"plc": p.id, "state": p.state, "service": p.service_name}))
     } else {
-        Check::new("existing-plc", Status::Pass, "No private link connection to adopt", format!("the cluster has {} other connection(s)", d.plcs.len()))
-            .evidence(json!({"plcs": d.plcs.iter().map(|p| &p.id).collect::<Vec<_>>()}))
+        Check::new(
+            "existing-plc",
+            Status::Pass,
+            "No private link connection to adopt",
+            format!("the cluster has {} other connection(s)", d.plcs.len()),
+        )
+        .evidence(json!({"plcs": d.plcs.iter().map(|p| &p.id).collect::<Vec<_>>()}))
     }
 }

@@ -41,7 +41,11 @@ impl Clients {
     /// API calls made so far by both clients.
     pub fn api_calls(&self) -> u64 {
         let (a, t) = (self.aliyun.stats(), self.tidb.stats());
-        if a.same(t) { a.total() } else { a.total() + t.total() }
+        if a.same(t) {
+            a.total()
+        } else {
+            a.total() + t.total()
+        }
     }
 }
 
@@ -163,9 +167,19 @@ pub fn rds_info(
 ) -> RdsInfo {
     let primary = net
         .iter()
-        .find(|n| n.ip_type.eq_ignore_ascii_case("Private") && n.connection_string_type.eq_ignore_ascii_case("Normal"))
-        .or_else(|| net.iter().find(|n| n.ip_type.eq_ignore_ascii_case("Private")));
-    let mut zones = vec![if a.master_zone.is_empty() { a.zone_id.clone() } else { a.master_zone.clone() }];
+        .find(|n| {
+            n.ip_type.eq_ignore_ascii_case("Private")
+                && n.connection_string_type.eq_ignore_ascii_case("Normal")
+        })
+        .or_else(|| {
+            net.iter()
+                .find(|n| n.ip_type.eq_ignore_ascii_case("Private"))
+        });
+    let mut zones = vec![if a.master_zone.is_empty() {
+        a.zone_id.clone()
+    } else {
+        a.master_zone.clone()
+    }];
     zones.extend(a.slave_zones.items.iter().map(|z| z.zone_id.clone()));
     zones.retain(|z| !z.is_empty());
     zones.dedup();
@@ -183,7 +197,10 @@ pub fn rds_info(
         zone_id: a.zone_id.clone(),
         zones,
         private_ip: primary.map(|n| n.ip_address.clone()).unwrap_or_default(),
-        port: primary.map(|n| n.port).filter(|p| *p != 0).unwrap_or(a.port),
+        port: primary
+            .map(|n| n.port)
+            .filter(|p| *p != 0)
+            .unwrap_or(a.port),
         connection_string: primary
             .map(|n| n.connection_string.clone())
             .unwrap_or_else(|| a.connection_string.clone()),
@@ -201,7 +218,9 @@ fn allowlist_group(g: &wa::DbInstanceIpArray) -> AllowlistGroup {
             .filter(|s| !s.is_empty())
             .map(str::to_string)
             .collect(),
-        hidden: g.db_instance_ip_array_attribute.eq_ignore_ascii_case("hidden"),
+        hidden: g
+            .db_instance_ip_array_attribute
+            .eq_ignore_ascii_case("hidden"),
     }
 }
 
@@ -217,7 +236,9 @@ pub fn rds_unusable(engine: &str, status: &str, network: &str, kind: &str) -> Op
         return Some(format!("{network} network: NLB needs a VPC instance"));
     }
     if !kind.is_empty() && !kind.eq_ignore_ascii_case("Primary") {
-        return Some(format!("{kind} instance: DM and changefeeds need the primary (writer)"));
+        return Some(format!(
+            "{kind} instance: DM and changefeeds need the primary (writer)"
+        ));
     }
     None
 }
@@ -251,15 +272,27 @@ pub async fn rds_candidates(a: &AliyunClient) -> Result<Vec<RdsCandidate>, Aliyu
             engine: format!("{} {}", i.engine, i.engine_version),
             status: i.db_instance_status.clone(),
             zone: i.zone_id.clone(),
-            unusable: rds_unusable(&i.engine, &i.db_instance_status, &i.instance_network_type, &i.db_instance_type),
+            unusable: rds_unusable(
+                &i.engine,
+                &i.db_instance_status,
+                &i.instance_network_type,
+                &i.db_instance_type,
+            ),
         })
         .collect();
-    out.sort_by(|a, b| a.unusable.is_some().cmp(&b.unusable.is_some()).then(a.id.cmp(&b.id)));
+    out.sort_by(|a, b| {
+        a.unusable
+            .is_some()
+            .cmp(&b.unusable.is_some())
+            .then(a.id.cmp(&b.id))
+    });
     Ok(out)
 }
 
 /// Clusters tilink can serve (on Alibaba Cloud) and the others with a reason.
-pub async fn cluster_candidates(t: &TidbClient) -> Result<Vec<(ClusterInfo, Option<String>)>, TidbError> {
+pub async fn cluster_candidates(
+    t: &TidbClient,
+) -> Result<Vec<(ClusterInfo, Option<String>)>, TidbError> {
     let mut out: Vec<(ClusterInfo, Option<String>)> = t
         .list_clusters(None)
         .await?
@@ -270,7 +303,11 @@ pub async fn cluster_candidates(t: &TidbClient) -> Result<Vec<(ClusterInfo, Opti
             (c, why)
         })
         .collect();
-    out.sort_by(|a, b| a.1.is_some().cmp(&b.1.is_some()).then(a.0.name.cmp(&b.0.name)));
+    out.sort_by(|a, b| {
+        a.1.is_some()
+            .cmp(&b.1.is_some())
+            .then(a.0.name.cmp(&b.0.name))
+    });
     Ok(out)
 }
 
@@ -283,7 +320,10 @@ pub fn cluster_unusable(c: &ClusterInfo) -> Option<String> {
         ));
     }
     if !c.plan.eq_ignore_ascii_case("ESSENTIAL") {
-        return Some(format!("{} plan: Private Link Connections for Dataflow need Essential", c.plan));
+        return Some(format!(
+            "{} plan: Private Link Connections for Dataflow need Essential",
+            c.plan
+        ));
     }
     if !c.state.eq_ignore_ascii_case("ACTIVE") {
         return Some(format!("state {}: it must be ACTIVE", c.state));
@@ -292,7 +332,10 @@ pub fn cluster_unusable(c: &ClusterInfo) -> Option<String> {
 }
 
 /// Learns the cluster, its region and the TiDB account and zones.
-pub async fn discover_cluster(t: &TidbClient, cluster_id: &str) -> Result<(ClusterInfo, TidbZones), DiscoverError> {
+pub async fn discover_cluster(
+    t: &TidbClient,
+    cluster_id: &str,
+) -> Result<(ClusterInfo, TidbZones), DiscoverError> {
     let cluster = match t.get_cluster(cluster_id).await {
         Ok(c) => cluster_info(&c),
         Err(e) if e.is_not_found() => {
@@ -303,7 +346,10 @@ pub async fn discover_cluster(t: &TidbClient, cluster_id: &str) -> Result<(Clust
         Err(e) => return Err(e.into()),
     };
     if let Some(why) = cluster_unusable(&cluster) {
-        return Err(DiscoverError::Input(format!("cluster {} ({}) cannot be used: {why}", cluster.name, cluster.id)));
+        return Err(DiscoverError::Input(format!(
+            "cluster {} ({}) cannot be used: {why}",
+            cluster.name, cluster.id
+        )));
     }
     let z = t.availability_zones(cluster_id).await?;
     Ok((
@@ -352,11 +398,16 @@ pub async fn discover(
     let vswitches = if rds.vpc_id.is_empty() {
         Vec::new()
     } else {
-        a.describe_vswitches(&rds.vpc_id).await?.iter().map(vswitch_info).collect()
+        a.describe_vswitches(&rds.vpc_id)
+            .await?
+            .iter()
+            .map(vswitch_info)
+            .collect()
     };
     let lbs = lbs?;
     let services = services?;
-    let tag_of = |tags: &[wa::Tag], key: &str| tags.iter().find(|t| t.key == key).map(|t| t.value.clone());
+    let tag_of =
+        |tags: &[wa::Tag], key: &str| tags.iter().find(|t| t.key == key).map(|t| t.value.clone());
     // Resources of this RDS instance tagged by tilink: by setup id when known, else the newest.
     let mine = |tags: &[wa::Tag]| {
         tag_of(tags, TAG_RDS).as_deref() == Some(rds_id)
@@ -366,7 +417,9 @@ pub async fn discover(
     let found_setup = lb.and_then(|l| tag_of(&l.tags, TAG_SETUP));
     let sid = setup_id.map(str::to_string).or(found_setup.clone());
     let svc = services.iter().find(|s| {
-        tag_of(&s.tags, TAG_RDS).as_deref() == Some(rds_id) && sid.is_some() && tag_of(&s.tags, TAG_SETUP) == sid
+        tag_of(&s.tags, TAG_RDS).as_deref() == Some(rds_id)
+            && sid.is_some()
+            && tag_of(&s.tags, TAG_SETUP) == sid
     });
     let sg = match &sid {
         Some(s) => a
@@ -422,19 +475,41 @@ mod tests {
         assert_eq!(i.region, "ap-southeast-1");
         assert!(i.on_alibaba());
         assert_eq!(cluster_unusable(&i), None);
-        let aws = ClusterInfo { provider: "aws".into(), ..i.clone() };
+        let aws = ClusterInfo {
+            provider: "aws".into(),
+            ..i.clone()
+        };
         assert!(cluster_unusable(&aws).unwrap().contains("on aws"));
-        let starter = ClusterInfo { plan: "STARTER".into(), ..i };
+        let starter = ClusterInfo {
+            plan: "STARTER".into(),
+            ..i
+        };
         assert!(cluster_unusable(&starter).unwrap().contains("Essential"));
     }
 
     #[test]
     fn rds_reasons() {
         assert_eq!(rds_unusable("MySQL", "Running", "VPC", "Primary"), None);
-        assert!(rds_unusable("PostgreSQL", "Running", "VPC", "Primary").unwrap().contains("PostgreSQL"));
-        assert!(rds_unusable("MySQL", "Stopped", "VPC", "Primary").unwrap().contains("Stopped"));
-        assert!(rds_unusable("MySQL", "Running", "Classic", "Primary").unwrap().contains("VPC"));
-        assert!(rds_unusable("MySQL", "Running", "VPC", "Readonly").unwrap().contains("writer"));
+        assert!(
+            rds_unusable("PostgreSQL", "Running", "VPC", "Primary")
+                .unwrap()
+                .contains("PostgreSQL")
+        );
+        assert!(
+            rds_unusable("MySQL", "Stopped", "VPC", "Primary")
+                .unwrap()
+                .contains("Stopped")
+        );
+        assert!(
+            rds_unusable("MySQL", "Running", "Classic", "Primary")
+                .unwrap()
+                .contains("VPC")
+        );
+        assert!(
+            rds_unusable("MySQL", "Running", "VPC", "Readonly")
+                .unwrap()
+                .contains("writer")
+        );
     }
 
     #[test]
@@ -442,14 +517,35 @@ mod tests {
         let a = wa::DbInstanceAttribute {
             db_instance_id: "rm-1".into(),
             master_zone: "a".into(),
-            slave_zones: vec![wa::SlaveZone { zone_id: "b".into() }].into(),
+            slave_zones: vec![wa::SlaveZone {
+                zone_id: "b".into(),
+            }]
+            .into(),
             port: 3306,
             ..Default::default()
         };
         let net = vec![
-            wa::DbInstanceNetInfo { ip_type: "Public".into(), ip_address: "1.2.3.4".into(), connection_string_type: "Normal".into(), port: 3306, ..Default::default() },
-            wa::DbInstanceNetInfo { ip_type: "Private".into(), ip_address: "172.16.1.9".into(), connection_string_type: "ReadWriteSplitting".into(), port: 3307, ..Default::default() },
-            wa::DbInstanceNetInfo { ip_type: "Private".into(), ip_address: "172.16.1.8".into(), connection_string_type: "Normal".into(), port: 3306, ..Default::default() },
+            wa::DbInstanceNetInfo {
+                ip_type: "Public".into(),
+                ip_address: "1.2.3.4".into(),
+                connection_string_type: "Normal".into(),
+                port: 3306,
+                ..Default::default()
+            },
+            wa::DbInstanceNetInfo {
+                ip_type: "Private".into(),
+                ip_address: "172.16.1.9".into(),
+                connection_string_type: "ReadWriteSplitting".into(),
+                port: 3307,
+                ..Default::default()
+            },
+            wa::DbInstanceNetInfo {
+                ip_type: "Private".into(),
+                ip_address: "172.16.1.8".into(),
+                connection_string_type: "Normal".into(),
+                port: 3306,
+                ..Default::default()
+            },
         ];
         let groups = vec![wa::DbInstanceIpArray {
             db_instance_ip_array_name: "default".into(),

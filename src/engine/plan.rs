@@ -92,12 +92,23 @@ PrivateLink: the endpoint side (TiDB Cloud) pays by default. No internet traffic
 
 /// The dedicated allowlist group name for a setup (lowercase letters, digits, underscores).
 pub fn allowlist_group_name(setup_id: &str) -> String {
-    let hex: String = setup_id.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
-    format!("tilink_{}", hex.trim_start_matches("tl")).chars().take(32).collect()
+    let hex: String = setup_id
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .collect();
+    format!("tilink_{}", hex.trim_start_matches("tl"))
+        .chars()
+        .take(32)
+        .collect()
 }
 
 /// Builds the plan. `existing` are the ids found by journal or tag; they are adopted.
-pub fn make_plan(d: &Discovery, zones: &[ZonePick], journal: &Journal, plc_name: Option<&str>) -> Plan {
+pub fn make_plan(
+    d: &Discovery,
+    zones: &[ZonePick],
+    journal: &Journal,
+    plc_name: Option<&str>,
+) -> Plan {
     let sid = journal.setup_id.clone();
     let ids = merged_ids(d, journal);
     let short = sid.trim_start_matches("tl-");
@@ -106,23 +117,45 @@ pub fn make_plan(d: &Discovery, zones: &[ZonePick], journal: &Journal, plc_name:
         (TAG_CLUSTER.to_string(), d.cluster.id.clone()),
         (TAG_RDS.to_string(), d.rds.id.clone()),
     ];
-    let zone_list = zones.iter().map(|z| format!("{} ({})", z.zone, z.vswitch_id)).collect::<Vec<_>>().join(", ");
+    let zone_list = zones
+        .iter()
+        .map(|z| format!("{} ({})", z.zone, z.vswitch_id))
+        .collect::<Vec<_>>()
+        .join(", ");
     let cidrs: Vec<String> = zones.iter().map(|z| z.cidr.clone()).collect();
-    let plc_name = plc_name
-        .map(str::to_string)
-        .unwrap_or_else(|| format!("rds-{}", d.rds.id.trim_start_matches("rm-")).chars().take(64).collect());
-    let group = ids.allowlist_group.clone().unwrap_or_else(|| allowlist_group_name(&sid));
-    let act = |id: &Option<String>| if id.is_some() { Action::Adopt } else { Action::Create };
+    let plc_name = plc_name.map(str::to_string).unwrap_or_else(|| {
+        format!("rds-{}", d.rds.id.trim_start_matches("rm-"))
+            .chars()
+            .take(64)
+            .collect()
+    });
+    let group = ids
+        .allowlist_group
+        .clone()
+        .unwrap_or_else(|| allowlist_group_name(&sid));
+    let act = |id: &Option<String>| {
+        if id.is_some() {
+            Action::Adopt
+        } else {
+            Action::Create
+        }
+    };
     let plc_existing = ids.private_link_connection_id.clone().or_else(|| {
         let name = ids.endpoint_service_name.as_deref()?;
-        d.plcs.iter().find(|p| p.service_name == name && p.state != "FAILED").map(|p| p.id.clone())
+        d.plcs
+            .iter()
+            .find(|p| p.service_name == name && p.state != "FAILED")
+            .map(|p| p.id.clone())
     });
     let items = vec![
         PlanItem {
             step: Step::ServerGroup,
             action: act(&ids.server_group_id),
             what: "NLB server group".into(),
-            detail: format!("tilink-{short}, type Ip, TCP, TCP health check, backend {}:{} in {}", d.rds.private_ip, d.rds.port, d.rds.vpc_id),
+            detail: format!(
+                "tilink-{short}, type Ip, TCP, TCP health check, backend {}:{} in {}",
+                d.rds.private_ip, d.rds.port, d.rds.vpc_id
+            ),
             id: ids.server_group_id.clone(),
         },
         PlanItem {
@@ -136,7 +169,10 @@ pub fn make_plan(d: &Discovery, zones: &[ZonePick], journal: &Journal, plc_name:
             step: Step::Listener,
             action: act(&ids.listener_id),
             what: "TCP listener".into(),
-            detail: format!("port {} → server group, idle timeout 900 s, proxy protocol off", d.rds.port),
+            detail: format!(
+                "port {} → server group, idle timeout 900 s, proxy protocol off",
+                d.rds.port
+            ),
             id: ids.listener_id.clone(),
         },
         PlanItem {
@@ -145,8 +181,16 @@ pub fn make_plan(d: &Discovery, zones: &[ZonePick], journal: &Journal, plc_name:
             what: "Endpoint service".into(),
             detail: format!(
                 "{}resource type nlb, one resource per zone ({}), auto-accept off",
-                if d.privatelink_open { "" } else { "activate PrivateLink, " },
-                zones.iter().map(|z| z.zone.as_str()).collect::<Vec<_>>().join(", ")
+                if d.privatelink_open {
+                    ""
+                } else {
+                    "activate PrivateLink, "
+                },
+                zones
+                    .iter()
+                    .map(|z| z.zone.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
             id: ids.endpoint_service_id.clone(),
         },
@@ -159,23 +203,36 @@ pub fn make_plan(d: &Discovery, zones: &[ZonePick], journal: &Journal, plc_name:
         },
         PlanItem {
             step: Step::Allowlist,
-            action: if ids.allowlist_group.is_some() { Action::Update } else { Action::Create },
+            action: if ids.allowlist_group.is_some() {
+                Action::Update
+            } else {
+                Action::Create
+            },
             what: "RDS allowlist group".into(),
-            detail: format!("{group} = {} (NLB vSwitch CIDRs; other groups untouched)", cidrs.join(",")),
+            detail: format!(
+                "{group} = {} (NLB vSwitch CIDRs; other groups untouched)",
+                cidrs.join(",")
+            ),
             id: ids.allowlist_group.clone(),
         },
         PlanItem {
             step: Step::Connection,
             action: act(&plc_existing),
             what: "TiDB private link connection".into(),
-            detail: format!("\"{plc_name}\" on cluster {} (ALICLOUD_ENDPOINT_SERVICE)", d.cluster.id),
+            detail: format!(
+                "\"{plc_name}\" on cluster {} (ALICLOUD_ENDPOINT_SERVICE)",
+                d.cluster.id
+            ),
             id: plc_existing.clone(),
         },
         PlanItem {
             step: Step::Accept,
             action: Action::Update,
             what: "Accept the connection request".into(),
-            detail: format!("only from account {} with the PLC's endpoint id", d.tidb_zones.account_id),
+            detail: format!(
+                "only from account {} with the PLC's endpoint id",
+                d.tidb_zones.account_id
+            ),
             id: None,
         },
     ];
@@ -191,7 +248,10 @@ pub fn make_plan(d: &Discovery, zones: &[ZonePick], journal: &Journal, plc_name:
         tidb_account_id: d.tidb_zones.account_id.clone(),
         server_group_name: format!("tilink-{short}"),
         load_balancer_name: format!("tilink-{short}"),
-        service_description: format!("tilink {sid}: TiDB Cloud cluster {} to RDS {}", d.cluster.id, d.rds.id),
+        service_description: format!(
+            "tilink {sid}: TiDB Cloud cluster {} to RDS {}",
+            d.cluster.id, d.rds.id
+        ),
         allowlist_group: group,
         allowlist_cidrs: cidrs,
         plc_name,
@@ -218,7 +278,10 @@ pub fn merged_ids(d: &Discovery, journal: &Journal) -> ResourceIds {
     }
     if ids.private_link_connection_id.is_none()
         && let Some(name) = &ids.endpoint_service_name
-        && let Some(p) = d.plcs.iter().find(|p| &p.service_name == name && p.state != "FAILED")
+        && let Some(p) = d
+            .plcs
+            .iter()
+            .find(|p| &p.service_name == name && p.state != "FAILED")
     {
         ids.private_link_connection_id = Some(p.id.clone());
     }
@@ -233,6 +296,10 @@ mod tests {
     fn group_names_are_valid() {
         let n = allowlist_group_name("tl-0123456789ab");
         assert_eq!(n, "tilink_0123456789ab");
-        assert!(n.len() <= 32 && n.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_'));
+        assert!(
+            n.len() <= 32
+                && n.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        );
     }
 }

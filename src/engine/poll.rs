@@ -78,7 +78,12 @@ pub enum Probe<T> {
 
 /// Calls `probe` until it is ready, pausing `first`, ×1.5, up to `cap`; errors from the
 /// probe end the wait. Times out with a message naming what was awaited.
-pub async fn until<T, E, F, Fut>(p: Poll, what: &str, mut on_wait: impl FnMut(&str), mut probe: F) -> Result<T, String>
+pub async fn until<T, E, F, Fut>(
+    p: Poll,
+    what: &str,
+    mut on_wait: impl FnMut(&str),
+    mut probe: F,
+) -> Result<T, String>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<Probe<T>, E>>,
@@ -116,14 +121,26 @@ mod tests {
     async fn waits_until_ready_and_reports_state_changes() {
         let mut n = 0;
         let mut states = Vec::new();
-        let t = Tuning { scale: 1.0, timeout: Duration::from_secs(600) };
-        let v: Result<u32, String> = until(t.load_balancer(), "lb", |s| states.push(s.to_string()), || {
-            n += 1;
-            let k = n;
-            async move {
-                Ok::<_, String>(if k < 4 { Probe::Waiting("Provisioning".into()) } else { Probe::Ready(k) })
-            }
-        })
+        let t = Tuning {
+            scale: 1.0,
+            timeout: Duration::from_secs(600),
+        };
+        let v: Result<u32, String> = until(
+            t.load_balancer(),
+            "lb",
+            |s| states.push(s.to_string()),
+            || {
+                n += 1;
+                let k = n;
+                async move {
+                    Ok::<_, String>(if k < 4 {
+                        Probe::Waiting("Provisioning".into())
+                    } else {
+                        Probe::Ready(k)
+                    })
+                }
+            },
+        )
         .await;
         assert_eq!(v, Ok(4));
         assert_eq!(states, ["Provisioning"]);
@@ -131,10 +148,22 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn times_out_with_the_last_state() {
-        let p = Poll { first: Duration::from_secs(1), cap: Duration::from_secs(1), timeout: Duration::from_secs(5) };
-        let r: Result<(), String> =
-            until(p, "the listener", |_| {}, || async { Ok::<_, String>(Probe::Waiting("Configuring".into())) }).await;
+        let p = Poll {
+            first: Duration::from_secs(1),
+            cap: Duration::from_secs(1),
+            timeout: Duration::from_secs(5),
+        };
+        let r: Result<(), String> = until(
+            p,
+            "the listener",
+            |_| {},
+            || async { Ok::<_, String>(Probe::Waiting("Configuring".into())) },
+        )
+        .await;
         let e = r.unwrap_err();
-        assert!(e.contains("the listener") && e.contains("Configuring"), "{e}");
+        assert!(
+            e.contains("the listener") && e.contains("Configuring"),
+            "{e}"
+        );
     }
 }

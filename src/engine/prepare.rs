@@ -66,11 +66,16 @@ pub async fn prepare(
     inp: &PrepareInput<'_>,
 ) -> Result<Prepared, PrepareError> {
     let (cluster, tidb_zones) = discover_cluster(tidb, inp.cluster_id).await?;
-    let region = inp.region.map(str::to_string).unwrap_or_else(|| cluster.region.clone());
+    let region = inp
+        .region
+        .map(str::to_string)
+        .unwrap_or_else(|| cluster.region.clone());
     let clients = make_clients(&region).map_err(PrepareError::Client)?;
     let mut journal = match inp.resume {
         Some(id) => {
-            let j = store.load(id).map_err(|e| PrepareError::Input(e.to_string()))?;
+            let j = store
+                .load(id)
+                .map_err(|e| PrepareError::Input(e.to_string()))?;
             if j.cluster_id != inp.cluster_id || j.rds_instance_id != inp.rds_id {
                 return Err(PrepareError::Input(format!(
                     "setup {id} is for cluster {} and instance {}, not {} / {}",
@@ -84,7 +89,14 @@ pub async fn prepare(
             .unwrap_or_else(|| Journal::new(inp.cluster_id, inp.rds_id, &region)),
     };
     let known = store.load(&journal.setup_id).is_ok();
-    let d = discover(&clients, cluster, tidb_zones, inp.rds_id, known.then_some(journal.setup_id.as_str())).await?;
+    let d = discover(
+        &clients,
+        cluster,
+        tidb_zones,
+        inp.rds_id,
+        known.then_some(journal.setup_id.as_str()),
+    )
+    .await?;
     if !known && let Some(found) = &d.existing.setup_id {
         // The journal is gone but tagged resources remain: continue that setup.
         journal.setup_id = found.clone();

@@ -24,7 +24,10 @@ pub fn targets(j: &Journal) -> Vec<Target> {
     let mut out = Vec::new();
     let mut push = |kind: &'static str, id: &Option<String>| {
         if let Some(id) = id {
-            out.push(Target { kind, id: id.clone() });
+            out.push(Target {
+                kind,
+                id: id.clone(),
+            });
         }
     };
     push("private-link-connection", &r.private_link_connection_id);
@@ -42,7 +45,12 @@ fn has_tag(tags: &[Tag], key: &str, value: &str) -> bool {
 
 /// Finds the setup to tear down: the journal (by setup id or the cluster's newest), else
 /// tilink-tagged resources of the cluster (a lost journal).
-pub async fn locate(c: &Clients, store: &JournalStore, cluster_id: &str, setup: Option<&str>) -> Result<Journal, String> {
+pub async fn locate(
+    c: &Clients,
+    store: &JournalStore,
+    cluster_id: &str,
+    setup: Option<&str>,
+) -> Result<Journal, String> {
     if let Some(id) = setup {
         if let Ok(j) = store.load(id) {
             return Ok(j);
@@ -56,7 +64,10 @@ pub async fn locate(c: &Clients, store: &JournalStore, cluster_id: &str, setup: 
         Some(s) => (TAG_SETUP.to_string(), s.to_string()),
         None => (TAG_CLUSTER.to_string(), cluster_id.to_string()),
     };
-    let lbs = a.list_load_balancers(&[], std::slice::from_ref(&tag)).await.map_err(|e| e.to_string())?;
+    let lbs = a
+        .list_load_balancers(&[], std::slice::from_ref(&tag))
+        .await
+        .map_err(|e| e.to_string())?;
     let Some(lb) = lbs.first() else {
         return Err(format!(
             "no tilink setup found for cluster {cluster_id}{}: no journal under {} and no load balancer tagged {}={}",
@@ -66,20 +77,44 @@ pub async fn locate(c: &Clients, store: &JournalStore, cluster_id: &str, setup: 
             tag.1
         ));
     };
-    let sid = lb.tags.iter().find(|t| t.key == TAG_SETUP).map(|t| t.value.clone()).unwrap_or_default();
-    let rds = lb.tags.iter().find(|t| t.key == super::discover::TAG_RDS).map(|t| t.value.clone()).unwrap_or_default();
+    let sid = lb
+        .tags
+        .iter()
+        .find(|t| t.key == TAG_SETUP)
+        .map(|t| t.value.clone())
+        .unwrap_or_default();
+    let rds = lb
+        .tags
+        .iter()
+        .find(|t| t.key == super::discover::TAG_RDS)
+        .map(|t| t.value.clone())
+        .unwrap_or_default();
     let mut j = Journal::new(cluster_id, &rds, a.region());
     j.setup_id = sid.clone();
     let by_setup = vec![(TAG_SETUP.to_string(), sid.clone())];
     j.resources.load_balancer_id = Some(lb.common.load_balancer_id.clone());
-    j.resources.server_group_id = a.list_server_groups(&[], &by_setup).await.map_err(|e| e.to_string())?.first().map(|g| g.server_group_id.clone());
-    if let Some(s) = a.list_endpoint_services(None, None, &by_setup).await.map_err(|e| e.to_string())?.first() {
+    j.resources.server_group_id = a
+        .list_server_groups(&[], &by_setup)
+        .await
+        .map_err(|e| e.to_string())?
+        .first()
+        .map(|g| g.server_group_id.clone());
+    if let Some(s) = a
+        .list_endpoint_services(None, None, &by_setup)
+        .await
+        .map_err(|e| e.to_string())?
+        .first()
+    {
         j.resources.endpoint_service_id = Some(s.service_id.clone());
         j.resources.endpoint_service_name = Some(s.service_name.clone());
         if let Ok(plcs) = c.tidb.list_plcs(cluster_id).await {
             j.resources.private_link_connection_id = plcs
                 .iter()
-                .find(|p| p.alicloud_endpoint_service.as_ref().is_some_and(|x| x.name == s.service_name))
+                .find(|p| {
+                    p.alicloud_endpoint_service
+                        .as_ref()
+                        .is_some_and(|x| x.name == s.service_name)
+                })
                 .map(|p| p.private_link_connection_id.clone());
         }
     }
@@ -101,7 +136,13 @@ fn gone(e: &AliyunError) -> bool {
 
 /// Deletes every target in order; `say` reports each step. The journal is saved after each
 /// deletion; at the end its state is `TORN_DOWN`.
-pub async fn execute(c: &Clients, store: &JournalStore, j: &mut Journal, tuning: Tuning, mut say: impl FnMut(String)) -> Result<(), String> {
+pub async fn execute(
+    c: &Clients,
+    store: &JournalStore,
+    j: &mut Journal,
+    tuning: Tuning,
+    mut say: impl FnMut(String),
+) -> Result<(), String> {
     let a = &c.aliyun;
     let sid = j.setup_id.clone();
     // 1. The PLC (TiDB deletes its endpoint, which removes the connection).
@@ -113,16 +154,21 @@ pub async fn execute(c: &Clients, store: &JournalStore, j: &mut Journal, tuning:
             Err(e) => return Err(e.to_string()),
         }
         let cluster = j.cluster_id.clone();
-        until(tuning.connection(), "the private link connection to be deleted", |s| say(format!("  {plc}: {s}")), || {
-            let (cluster, plc) = (cluster.clone(), plc.clone());
-            async move {
-                match c.tidb.get_plc(&cluster, &plc).await {
-                    Err(e) if e.is_not_found() => Ok(Probe::Ready(())),
-                    Err(e) => Err(e),
-                    Ok(p) => Ok(Probe::Waiting(p.state)),
+        until(
+            tuning.connection(),
+            "the private link connection to be deleted",
+            |s| say(format!("  {plc}: {s}")),
+            || {
+                let (cluster, plc) = (cluster.clone(), plc.clone());
+                async move {
+                    match c.tidb.get_plc(&cluster, &plc).await {
+                        Err(e) if e.is_not_found() => Ok(Probe::Ready(())),
+                        Err(e) => Err(e),
+                        Ok(p) => Ok(Probe::Waiting(p.state)),
+                    }
                 }
-            }
-        })
+            },
+        )
         .await?;
         j.resources.private_link_connection_id = None;
         j.resources.endpoint_id = None;
@@ -135,10 +181,15 @@ pub async fn execute(c: &Clients, store: &JournalStore, j: &mut Journal, tuning:
             Err(e) => return Err(e.to_string()),
             Ok(s) => {
                 if !has_tag(&s.tags, TAG_SETUP, &sid) && !s.tags.is_empty() {
-                    return Err(format!("endpoint service {svc} does not carry {TAG_SETUP}={sid}; tilink leaves it alone"));
+                    return Err(format!(
+                        "endpoint service {svc} does not carry {TAG_SETUP}={sid}; tilink leaves it alone"
+                    ));
                 }
                 for conn in a.list_connections(&svc).await.map_err(|e| e.to_string())? {
-                    if !matches!(conn.connection_status.as_str(), "Disconnected" | "Disconnecting" | "Deleting") {
+                    if !matches!(
+                        conn.connection_status.as_str(),
+                        "Disconnected" | "Disconnecting" | "Deleting"
+                    ) {
                         say(format!("disconnecting endpoint {}", conn.endpoint_id));
                         if let Err(e) = a.disable_connection(&svc, &conn.endpoint_id).await
                             && !gone(&e)
@@ -148,7 +199,9 @@ pub async fn execute(c: &Clients, store: &JournalStore, j: &mut Journal, tuning:
                     }
                 }
                 for user in a.list_users(&svc).await.map_err(|e| e.to_string())? {
-                    say(format!("removing account {user} from the service whitelist"));
+                    say(format!(
+                        "removing account {user} from the service whitelist"
+                    ));
                     if let Err(e) = a.remove_user(&svc, &user).await
                         && !gone(&e)
                     {
@@ -156,24 +209,37 @@ pub async fn execute(c: &Clients, store: &JournalStore, j: &mut Journal, tuning:
                     }
                 }
                 say(format!("deleting endpoint service {svc}"));
-                until(tuning.endpoint_service(), "the endpoint service to be deleted", |s| say(format!("  {svc}: {s}")), || {
-                    let svc = svc.clone();
-                    async move {
-                        match a.delete_endpoint_service(&svc).await {
-                            Ok(_) => {}
-                            Err(e) if gone(&e) => return Ok(Probe::Ready(())),
-                            Err(e) if matches!(e.code(), Some("EndpointServiceConnectionDependence" | "DeleteFailedDueToEndpointExist")) => {
-                                return Ok(Probe::Waiting("connections still closing".into()));
+                until(
+                    tuning.endpoint_service(),
+                    "the endpoint service to be deleted",
+                    |s| say(format!("  {svc}: {s}")),
+                    || {
+                        let svc = svc.clone();
+                        async move {
+                            match a.delete_endpoint_service(&svc).await {
+                                Ok(_) => {}
+                                Err(e) if gone(&e) => return Ok(Probe::Ready(())),
+                                Err(e)
+                                    if matches!(
+                                        e.code(),
+                                        Some(
+                                            "EndpointServiceConnectionDependence"
+                                                | "DeleteFailedDueToEndpointExist"
+                                        )
+                                    ) =>
+                                {
+                                    return Ok(Probe::Waiting("connections still closing".into()));
+                                }
+                                Err(e) => return Err(e),
                             }
-                            Err(e) => return Err(e),
+                            match a.get_endpoint_service(&svc).await {
+                                Err(e) if gone(&e) => Ok(Probe::Ready(())),
+                                Err(e) => Err(e),
+                                Ok(s) => Ok(Probe::Waiting(s.service_status)),
+                            }
                         }
-                        match a.get_endpoint_service(&svc).await {
-                            Err(e) if gone(&e) => Ok(Probe::Ready(())),
-                            Err(e) => Err(e),
-                            Ok(s) => Ok(Probe::Waiting(s.service_status)),
-                        }
-                    }
-                })
+                    },
+                )
                 .await?;
             }
         }
@@ -198,8 +264,14 @@ pub async fn execute(c: &Clients, store: &JournalStore, j: &mut Journal, tuning:
             Err(e) if gone(&e) => {}
             Err(e) => return Err(e.to_string()),
             Ok(attr) => {
-                if !attr.tags.iter().any(|t| t.tag_key == TAG_SETUP && t.tag_value == sid) {
-                    return Err(format!("load balancer {lb} does not carry {TAG_SETUP}={sid}; tilink leaves it alone"));
+                if !attr
+                    .tags
+                    .iter()
+                    .any(|t| t.tag_key == TAG_SETUP && t.tag_value == sid)
+                {
+                    return Err(format!(
+                        "load balancer {lb} does not carry {TAG_SETUP}={sid}; tilink leaves it alone"
+                    ));
                 }
                 say(format!("deleting load balancer {lb}"));
                 match a.delete_load_balancer(&lb).await {
@@ -214,23 +286,35 @@ pub async fn execute(c: &Clients, store: &JournalStore, j: &mut Journal, tuning:
     }
     // 7. Server group (retry while the listener's deletion settles).
     if let Some(sg) = j.resources.server_group_id.clone() {
-        let groups = a.list_server_groups(std::slice::from_ref(&sg), &[]).await.map_err(|e| e.to_string())?;
+        let groups = a
+            .list_server_groups(std::slice::from_ref(&sg), &[])
+            .await
+            .map_err(|e| e.to_string())?;
         if let Some(g) = groups.first() {
             if !has_tag(&g.tags, TAG_SETUP, &sid) {
-                return Err(format!("server group {sg} does not carry {TAG_SETUP}={sid}; tilink leaves it alone"));
+                return Err(format!(
+                    "server group {sg} does not carry {TAG_SETUP}={sid}; tilink leaves it alone"
+                ));
             }
             say(format!("deleting server group {sg}"));
-            let job = until(tuning.server_group(), "the server group to be free", |s| say(format!("  {sg}: {s}")), || {
-                let sg = sg.clone();
-                async move {
-                    match a.delete_server_group(&sg).await {
-                        Ok(r) => Ok(Probe::Ready(r.job_id)),
-                        Err(e) if gone(&e) => Ok(Probe::Ready(String::new())),
-                        Err(e) if e.code() == Some("ResourceInUse.ServerGroup") => Ok(Probe::Waiting("in use by a listener being deleted".into())),
-                        Err(e) => Err(e),
+            let job = until(
+                tuning.server_group(),
+                "the server group to be free",
+                |s| say(format!("  {sg}: {s}")),
+                || {
+                    let sg = sg.clone();
+                    async move {
+                        match a.delete_server_group(&sg).await {
+                            Ok(r) => Ok(Probe::Ready(r.job_id)),
+                            Err(e) if gone(&e) => Ok(Probe::Ready(String::new())),
+                            Err(e) if e.code() == Some("ResourceInUse.ServerGroup") => {
+                                Ok(Probe::Waiting("in use by a listener being deleted".into()))
+                            }
+                            Err(e) => Err(e),
+                        }
                     }
-                }
-            })
+                },
+            )
             .await?;
             wait_job(c, tuning, &job).await?;
         }
@@ -241,13 +325,23 @@ pub async fn execute(c: &Clients, store: &JournalStore, j: &mut Journal, tuning:
     if let Some(group) = j.resources.allowlist_group.clone()
         && !j.rds_instance_id.is_empty()
     {
-        match a.describe_db_instance_ip_array_list(&j.rds_instance_id).await {
+        match a
+            .describe_db_instance_ip_array_list(&j.rds_instance_id)
+            .await
+        {
             Ok(groups) => {
                 if let Some(g) = groups.iter().find(|g| g.db_instance_ip_array_name == group) {
-                    let ips: Vec<String> = g.security_ip_list.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect();
+                    let ips: Vec<String> = g
+                        .security_ip_list
+                        .split(',')
+                        .map(|s| s.trim().to_string())
+                        .filter(|s| !s.is_empty())
+                        .collect();
                     if !ips.is_empty() {
                         say(format!("clearing RDS allowlist group {group}"));
-                        a.modify_security_ips(&j.rds_instance_id, &group, &ips, "Delete").await.map_err(|e| e.to_string())?;
+                        a.modify_security_ips(&j.rds_instance_id, &group, &ips, "Delete")
+                            .await
+                            .map_err(|e| e.to_string())?;
                     }
                 }
             }
@@ -268,14 +362,19 @@ async fn wait_job(c: &Clients, tuning: Tuning, job: &str) -> Result<(), String> 
         return Ok(());
     }
     let a = &c.aliyun;
-    until(tuning.job(), "an NLB job", |_| {}, || async move {
-        match a.get_job_status(job).await {
-            Ok(s) if s.status.eq_ignore_ascii_case("Succeeded") => Ok(Probe::Ready(())),
-            Ok(s) => Ok(Probe::Waiting(s.status)),
-            Err(e) if gone(&e) => Ok(Probe::Ready(())),
-            Err(e) => Err(e),
-        }
-    })
+    until(
+        tuning.job(),
+        "an NLB job",
+        |_| {},
+        || async move {
+            match a.get_job_status(job).await {
+                Ok(s) if s.status.eq_ignore_ascii_case("Succeeded") => Ok(Probe::Ready(())),
+                Ok(s) => Ok(Probe::Waiting(s.status)),
+                Err(e) if gone(&e) => Ok(Probe::Ready(())),
+                Err(e) => Err(e),
+            }
+        },
+    )
     .await
 }
 

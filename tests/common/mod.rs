@@ -34,12 +34,22 @@ pub async fn world_with(opts: SimOptions) -> World {
     let dir = tempfile::tempdir().expect("tempdir");
     let g = global(&[]);
     let env = Env::from_manifest(&m, &g, 0.02, JournalStore::new(dir.path()));
-    World { sim, m, env, g, dir }
+    World {
+        sim,
+        m,
+        env,
+        g,
+        dir,
+    }
 }
 
 /// Default fast world (time scale 0.01).
 pub async fn world() -> World {
-    world_with(SimOptions { time_scale: 0.01, ..SimOptions::default() }).await
+    world_with(SimOptions {
+        time_scale: 0.01,
+        ..SimOptions::default()
+    })
+    .await
 }
 
 impl World {
@@ -61,34 +71,78 @@ impl World {
         }
     }
 
-    pub async fn prepare(&self, cluster: &str, rds: &str, zones: &[String]) -> Result<Prepared, tilink::engine::prepare::PrepareError> {
+    pub async fn prepare(
+        &self,
+        cluster: &str,
+        rds: &str,
+        zones: &[String],
+    ) -> Result<Prepared, tilink::engine::prepare::PrepareError> {
         let tidb = self.env.tidb().expect("tidb client");
         let make = |r: &str| self.env.clients(r).map_err(|f| f.message);
-        let inp = PrepareInput { cluster_id: cluster, rds_id: rds, zones, name: None, resume: None, region: None };
+        let inp = PrepareInput {
+            cluster_id: cluster,
+            rds_id: rds,
+            zones,
+            name: None,
+            resume: None,
+            region: None,
+        };
         prepare(&tidb, &make, &self.store(), &inp).await
     }
 
     /// Full setup through the library; returns the final model.
     pub async fn setup(&self) -> ApplyModel {
-        let prep = self.prepare(&self.m.cluster_id, &self.m.rds_instance_id, &[]).await.expect("prepare");
-        let plan = prep.plan.clone().unwrap_or_else(|| panic!("checks failed: {:#?}", prep.checks));
-        let exec = std::sync::Arc::new(CloudExecutor::new(prep.clients.clone(), plan, self.env.tuning));
-        run_apply(ApplyModel::new(prep.journal.clone()), exec, &self.store(), Channel::new(), |_| {}).await
+        let prep = self
+            .prepare(&self.m.cluster_id, &self.m.rds_instance_id, &[])
+            .await
+            .expect("prepare");
+        let plan = prep
+            .plan
+            .clone()
+            .unwrap_or_else(|| panic!("checks failed: {:#?}", prep.checks));
+        let exec = std::sync::Arc::new(CloudExecutor::new(
+            prep.clients.clone(),
+            plan,
+            self.env.tuning,
+        ));
+        run_apply(
+            ApplyModel::new(prep.journal.clone()),
+            exec,
+            &self.store(),
+            Channel::new(),
+            |_| {},
+        )
+        .await
     }
 
     /// `GET /_sim/state`.
     pub async fn state(&self) -> serde_json::Value {
-        reqwest::get(format!("{}/_sim/state", self.m.alibaba_endpoint)).await.expect("state").json().await.expect("json")
+        reqwest::get(format!("{}/_sim/state", self.m.alibaba_endpoint))
+            .await
+            .expect("state")
+            .json()
+            .await
+            .expect("json")
     }
 
     /// `GET /_sim/stats`.
     pub async fn stats(&self) -> serde_json::Value {
-        reqwest::get(format!("{}/_sim/stats", self.m.alibaba_endpoint)).await.expect("stats").json().await.expect("json")
+        reqwest::get(format!("{}/_sim/stats", self.m.alibaba_endpoint))
+            .await
+            .expect("stats")
+            .json()
+            .await
+            .expect("json")
     }
 
     /// `POST /_sim/<path>`.
     pub async fn admin(&self, path: &str, body: serde_json::Value) -> serde_json::Value {
-        let r = reqwest::Client::new().post(format!("{}/_sim/{path}", self.m.alibaba_endpoint)).json(&body).send().await.expect("admin call");
+        let r = reqwest::Client::new()
+            .post(format!("{}/_sim/{path}", self.m.alibaba_endpoint))
+            .json(&body)
+            .send()
+            .await
+            .expect("admin call");
         let status = r.status();
         let text = r.text().await.unwrap_or_default();
         assert!(status.is_success(), "admin {path}: {status} {text}");

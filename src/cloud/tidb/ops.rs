@@ -2,8 +2,8 @@
 //! (reference `tidbcloud-api.md` §2–3).
 
 use super::client::{TidbClient, TidbError};
-use crate::wire::tidb as w;
 use crate::cloud::aliyun::sign::pe;
+use crate::wire::tidb as w;
 
 type R<T> = Result<T, TidbError>;
 
@@ -66,7 +66,13 @@ impl TidbClient {
             }
         });
         let plc = self
-            .post(&format!("/v1beta1/clusters/{}/privateLinkConnections", esc(cluster_id)), &body)
+            .post(
+                &format!(
+                    "/v1beta1/clusters/{}/privateLinkConnections",
+                    esc(cluster_id)
+                ),
+                &body,
+            )
             .await?;
         crate::cloud::crash_point("CreatePrivateLinkConnection");
         Ok(plc)

@@ -64,7 +64,10 @@ struct Ctx {
 }
 
 fn token(p: &Plan, resource: &str) -> String {
-    format!("{}-{resource}", p.setup_id).chars().take(64).collect()
+    format!("{}-{resource}", p.setup_id)
+        .chars()
+        .take(64)
+        .collect()
 }
 
 fn setup_tag(p: &Plan) -> Vec<(String, String)> {
@@ -82,14 +85,21 @@ impl Ctx {
             return Ok(());
         }
         let a = &self.c.aliyun;
-        until(self.t.job(), what, |_| {}, || async move {
-            let s = a.get_job_status(job_id).await?;
-            Ok::<_, crate::cloud::aliyun::AliyunError>(if s.status.eq_ignore_ascii_case("Succeeded") {
-                Probe::Ready(())
-            } else {
-                Probe::Waiting(s.status)
-            })
-        })
+        until(
+            self.t.job(),
+            what,
+            |_| {},
+            || async move {
+                let s = a.get_job_status(job_id).await?;
+                Ok::<_, crate::cloud::aliyun::AliyunError>(
+                    if s.status.eq_ignore_ascii_case("Succeeded") {
+                        Probe::Ready(())
+                    } else {
+                        Probe::Waiting(s.status)
+                    },
+                )
+            },
+        )
         .await
     }
 
@@ -119,31 +129,49 @@ impl Ctx {
                     })
                     .await
                     .map_err(|e| e.to_string())?;
-                self.r.learned(Learned::ServerGroup(out.server_group_id.clone()));
+                self.r
+                    .learned(Learned::ServerGroup(out.server_group_id.clone()));
                 self.wait_job(&out.job_id, "the server group job").await?;
                 out.server_group_id
             }
         };
         self.r.learned(Learned::ServerGroup(id.clone()));
         let r = &self.r;
-        until(self.t.server_group(), "the server group", |s| r.progress(s, None), || {
-            let id = id.clone();
-            async move {
-                let g = a.list_server_groups(std::slice::from_ref(&id), &[]).await?;
-                Ok::<_, crate::cloud::aliyun::AliyunError>(match g.first() {
-                    Some(g) if g.server_group_status == "Available" => Probe::Ready(()),
-                    Some(g) => Probe::Waiting(g.server_group_status.clone()),
-                    None => Probe::Waiting("Creating".into()),
-                })
-            }
-        })
+        until(
+            self.t.server_group(),
+            "the server group",
+            |s| r.progress(s, None),
+            || {
+                let id = id.clone();
+                async move {
+                    let g = a.list_server_groups(std::slice::from_ref(&id), &[]).await?;
+                    Ok::<_, crate::cloud::aliyun::AliyunError>(match g.first() {
+                        Some(g) if g.server_group_status == "Available" => Probe::Ready(()),
+                        Some(g) => Probe::Waiting(g.server_group_status.clone()),
+                        None => Probe::Waiting("Creating".into()),
+                    })
+                }
+            },
+        )
         .await?;
-        let servers = a.list_server_group_servers(&id).await.map_err(|e| e.to_string())?;
-        let present = servers.iter().any(|s| s.server_ip == p.backend_ip && s.port == p.backend_port);
+        let servers = a
+            .list_server_group_servers(&id)
+            .await
+            .map_err(|e| e.to_string())?;
+        let present = servers
+            .iter()
+            .any(|s| s.server_ip == p.backend_ip && s.port == p.backend_port);
         if !present {
-            self.r.progress("Adding backend", Some(format!("backend {}:{}", p.backend_ip, p.backend_port)));
+            self.r.progress(
+                "Adding backend",
+                Some(format!("backend {}:{}", p.backend_ip, p.backend_port)),
+            );
             let out = a
-                .add_ip_servers(&id, &[(p.backend_ip.clone(), p.backend_port)], Some(&token(p, "sg-backend")))
+                .add_ip_servers(
+                    &id,
+                    &[(p.backend_ip.clone(), p.backend_port)],
+                    Some(&token(p, "sg-backend")),
+                )
                 .await
                 .map_err(|e| e.to_string())?;
             self.wait_job(&out.job_id, "adding the backend").await?;
@@ -168,7 +196,11 @@ impl Ctx {
         let id = match id {
             Some(id) => id,
             None => {
-                let zones: Vec<(String, String)> = p.zones.iter().map(|z| (z.zone.clone(), z.vswitch_id.clone())).collect();
+                let zones: Vec<(String, String)> = p
+                    .zones
+                    .iter()
+                    .map(|z| (z.zone.clone(), z.vswitch_id.clone()))
+                    .collect();
                 let out = a
                     .create_load_balancer(&NewLoadBalancer {
                         name: &p.load_balancer_name,
@@ -207,12 +239,22 @@ impl Ctx {
     async fn allowlist(&self) -> Result<(), String> {
         let a = &self.c.aliyun;
         let p = &self.p;
-        let groups = a.describe_db_instance_ip_array_list(&p.rds_id).await.map_err(|e| e.to_string())?;
-        let current = groups.iter().find(|g| g.db_instance_ip_array_name == p.allowlist_group);
+        let groups = a
+            .describe_db_instance_ip_array_list(&p.rds_id)
+            .await
+            .map_err(|e| e.to_string())?;
+        let current = groups
+            .iter()
+            .find(|g| g.db_instance_ip_array_name == p.allowlist_group);
         let mut want = p.allowlist_cidrs.clone();
         want.sort();
         let unchanged = current.is_some_and(|g| {
-            let mut have: Vec<String> = g.security_ip_list.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect();
+            let mut have: Vec<String> = g
+                .security_ip_list
+                .split(',')
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+                .collect();
             have.sort();
             have == want
         });
@@ -221,19 +263,38 @@ impl Ctx {
                 .await
                 .map_err(|e| e.to_string())?;
         }
-        self.r.learned(Learned::Allowlist(p.allowlist_group.clone()));
-        self.r.progress("Written", Some(format!("{} = {}", p.allowlist_group, p.allowlist_cidrs.join(","))));
+        self.r
+            .learned(Learned::Allowlist(p.allowlist_group.clone()));
+        self.r.progress(
+            "Written",
+            Some(format!(
+                "{} = {}",
+                p.allowlist_group,
+                p.allowlist_cidrs.join(",")
+            )),
+        );
         Ok(())
     }
 
     async fn listener(&self) -> Result<(), String> {
         let a = &self.c.aliyun;
         let p = &self.p;
-        let lb = self.ids.load_balancer_id.clone().ok_or("no load balancer id in the journal")?;
-        let sg = self.ids.server_group_id.clone().ok_or("no server group id in the journal")?;
+        let lb = self
+            .ids
+            .load_balancer_id
+            .clone()
+            .ok_or("no load balancer id in the journal")?;
+        let sg = self
+            .ids
+            .server_group_id
+            .clone()
+            .ok_or("no server group id in the journal")?;
         let mut id = self.ids.listener_id.clone();
         if id.is_none() {
-            let existing = a.list_listeners(std::slice::from_ref(&lb)).await.map_err(|e| e.to_string())?;
+            let existing = a
+                .list_listeners(std::slice::from_ref(&lb))
+                .await
+                .map_err(|e| e.to_string())?;
             if let Some(l) = existing.iter().find(|l| l.listener_port == p.backend_port) {
                 if l.server_group_id != sg {
                     return Err(format!(
@@ -248,7 +309,15 @@ impl Ctx {
             Some(id) => id,
             None => {
                 let out = a
-                    .create_listener(&lb, p.backend_port, &sg, &format!("tilink {}", p.setup_id), &p.tags, &token(p, "lsn"), false)
+                    .create_listener(
+                        &lb,
+                        p.backend_port,
+                        &sg,
+                        &format!("tilink {}", p.setup_id),
+                        &p.tags,
+                        &token(p, "lsn"),
+                        false,
+                    )
                     .await
                     .map_err(|e| e.to_string())?;
                 out.listener_id
@@ -256,17 +325,22 @@ impl Ctx {
         };
         self.r.learned(Learned::Listener(id.clone()));
         let r = &self.r;
-        until(self.t.listener(), "the listener", |s| r.progress(s, None), || {
-            let id = id.clone();
-            async move {
-                let l = a.get_listener_attribute(&id).await?;
-                Ok::<_, crate::cloud::aliyun::AliyunError>(if l.listener_status == "Running" {
-                    Probe::Ready(())
-                } else {
-                    Probe::Waiting(l.listener_status)
-                })
-            }
-        })
+        until(
+            self.t.listener(),
+            "the listener",
+            |s| r.progress(s, None),
+            || {
+                let id = id.clone();
+                async move {
+                    let l = a.get_listener_attribute(&id).await?;
+                    Ok::<_, crate::cloud::aliyun::AliyunError>(if l.listener_status == "Running" {
+                        Probe::Ready(())
+                    } else {
+                        Probe::Waiting(l.listener_status)
+                    })
+                }
+            },
+        )
         .await?;
         self.r.progress("Running", None);
         Ok(())
@@ -275,16 +349,27 @@ impl Ctx {
     async fn endpoint_service(&self) -> Result<(), String> {
         let a = &self.c.aliyun;
         let p = &self.p;
-        let lb = self.ids.load_balancer_id.clone().ok_or("no load balancer id in the journal")?;
+        let lb = self
+            .ids
+            .load_balancer_id
+            .clone()
+            .ok_or("no load balancer id in the journal")?;
         if p.open_privatelink && !a.check_product_open().await.map_err(|e| e.to_string())? {
-            self.r.progress("Activating PrivateLink", Some("OpenPrivateLinkService".into()));
+            self.r.progress(
+                "Activating PrivateLink",
+                Some("OpenPrivateLinkService".into()),
+            );
             if let Err(e) = a.open_privatelink_service().await
                 && e.code() != Some("OrderOpend")
             {
                 return Err(e.to_string());
             }
         }
-        let mut found = self.ids.endpoint_service_id.clone().zip(self.ids.endpoint_service_name.clone());
+        let mut found = self
+            .ids
+            .endpoint_service_id
+            .clone()
+            .zip(self.ids.endpoint_service_name.clone());
         if found.is_none() {
             found = a
                 .list_endpoint_services(None, None, &setup_tag(p))
@@ -314,24 +399,38 @@ impl Ctx {
         };
         self.r.learned(Learned::EndpointService(id.clone(), name));
         let r = &self.r;
-        until(self.t.endpoint_service(), "the endpoint service", |s| r.progress(s, None), || {
-            let id = id.clone();
-            async move {
-                let s = a.get_endpoint_service(&id).await?;
-                Ok::<_, crate::cloud::aliyun::AliyunError>(if s.service_status == "Active" {
-                    Probe::Ready(())
-                } else {
-                    Probe::Waiting(s.service_status)
-                })
-            }
-        })
+        until(
+            self.t.endpoint_service(),
+            "the endpoint service",
+            |s| r.progress(s, None),
+            || {
+                let id = id.clone();
+                async move {
+                    let s = a.get_endpoint_service(&id).await?;
+                    Ok::<_, crate::cloud::aliyun::AliyunError>(if s.service_status == "Active" {
+                        Probe::Ready(())
+                    } else {
+                        Probe::Waiting(s.service_status)
+                    })
+                }
+            },
+        )
         .await?;
         // Adopted services may miss zones: attach the NLB in each chosen zone, serially.
-        let attached = a.list_service_resources(&id).await.map_err(|e| e.to_string())?;
+        let attached = a
+            .list_service_resources(&id)
+            .await
+            .map_err(|e| e.to_string())?;
         for z in &zones {
-            if !attached.iter().any(|r| &r.zone_id == z && r.resource_id == lb) {
-                self.r.progress("Attaching zone", Some(format!("attach {lb} in {z}")));
-                a.attach_resource(&id, &lb, z).await.map_err(|e| e.to_string())?;
+            if !attached
+                .iter()
+                .any(|r| &r.zone_id == z && r.resource_id == lb)
+            {
+                self.r
+                    .progress("Attaching zone", Some(format!("attach {lb} in {z}")));
+                a.attach_resource(&id, &lb, z)
+                    .await
+                    .map_err(|e| e.to_string())?;
             }
         }
         self.r.progress("Active", None);
@@ -340,19 +439,32 @@ impl Ctx {
 
     async fn whitelist(&self) -> Result<(), String> {
         let a = &self.c.aliyun;
-        let id = self.ids.endpoint_service_id.clone().ok_or("no endpoint service id in the journal")?;
+        let id = self
+            .ids
+            .endpoint_service_id
+            .clone()
+            .ok_or("no endpoint service id in the journal")?;
         let users = a.list_users(&id).await.map_err(|e| e.to_string())?;
         if !users.contains(&self.p.tidb_account_id) {
-            a.add_user(&id, &self.p.tidb_account_id).await.map_err(|e| e.to_string())?;
+            a.add_user(&id, &self.p.tidb_account_id)
+                .await
+                .map_err(|e| e.to_string())?;
         }
-        self.r.progress("Whitelisted", Some(format!("account {}", self.p.tidb_account_id)));
+        self.r.progress(
+            "Whitelisted",
+            Some(format!("account {}", self.p.tidb_account_id)),
+        );
         Ok(())
     }
 
     async fn connection(&self) -> Result<(), String> {
         let t = &self.c.tidb;
         let p = &self.p;
-        let name = self.ids.endpoint_service_name.clone().ok_or("no endpoint service name in the journal")?;
+        let name = self
+            .ids
+            .endpoint_service_name
+            .clone()
+            .ok_or("no endpoint service name in the journal")?;
         let mut id = self.ids.private_link_connection_id.clone();
         if let Some(existing) = &id {
             match t.get_plc(&p.cluster_id, existing).await {
@@ -363,11 +475,16 @@ impl Ctx {
             }
         }
         if id.is_none() {
-            let plcs = t.list_plcs(&p.cluster_id).await.map_err(|e| e.to_string())?;
+            let plcs = t
+                .list_plcs(&p.cluster_id)
+                .await
+                .map_err(|e| e.to_string())?;
             id = plcs
                 .iter()
                 .find(|x| {
-                    x.alicloud_endpoint_service.as_ref().is_some_and(|s| s.name == name)
+                    x.alicloud_endpoint_service
+                        .as_ref()
+                        .is_some_and(|s| s.name == name)
                         && x.state != "FAILED"
                         && x.state != "DELETING"
                 })
@@ -375,23 +492,36 @@ impl Ctx {
         }
         let id = match id {
             Some(id) => id,
-            None => t.create_plc(&p.cluster_id, &p.plc_name, &name).await.map_err(|e| e.to_string())?.private_link_connection_id,
+            None => {
+                t.create_plc(&p.cluster_id, &p.plc_name, &name)
+                    .await
+                    .map_err(|e| e.to_string())?
+                    .private_link_connection_id
+            }
         };
         self.r.learned(Learned::Connection(id.clone()));
         let r = &self.r;
         let cluster = p.cluster_id.clone();
-        let endpoint = until(self.t.connection(), "TiDB Cloud's endpoint", |s| r.progress(s, None), || {
-            let (id, cluster) = (id.clone(), cluster.clone());
-            async move {
-                let plc = t.get_plc(&cluster, &id).await?;
-                let ep = plc.alicloud_endpoint_service.map(|s| s.endpoint_id).unwrap_or_default();
-                Ok::<_, crate::cloud::tidb::TidbError>(match plc.state.as_str() {
-                    "FAILED" => Probe::Ready(Err(plc_failed(&plc.message))),
-                    _ if !ep.is_empty() => Probe::Ready(Ok(ep)),
-                    s => Probe::Waiting(s.to_string()),
-                })
-            }
-        })
+        let endpoint = until(
+            self.t.connection(),
+            "TiDB Cloud's endpoint",
+            |s| r.progress(s, None),
+            || {
+                let (id, cluster) = (id.clone(), cluster.clone());
+                async move {
+                    let plc = t.get_plc(&cluster, &id).await?;
+                    let ep = plc
+                        .alicloud_endpoint_service
+                        .map(|s| s.endpoint_id)
+                        .unwrap_or_default();
+                    Ok::<_, crate::cloud::tidb::TidbError>(match plc.state.as_str() {
+                        "FAILED" => Probe::Ready(Err(plc_failed(&plc.message))),
+                        _ if !ep.is_empty() => Probe::Ready(Ok(ep)),
+                        s => Probe::Waiting(s.to_string()),
+                    })
+                }
+            },
+        )
         .await??;
         self.r.learned(Learned::Endpoint(endpoint));
         Ok(())
@@ -400,36 +530,54 @@ impl Ctx {
     async fn accept(&self) -> Result<(), String> {
         let a = &self.c.aliyun;
         let p = &self.p;
-        let svc = self.ids.endpoint_service_id.clone().ok_or("no endpoint service id in the journal")?;
-        let ep = self.ids.endpoint_id.clone().ok_or("no TiDB endpoint id in the journal")?;
+        let svc = self
+            .ids
+            .endpoint_service_id
+            .clone()
+            .ok_or("no endpoint service id in the journal")?;
+        let ep = self
+            .ids
+            .endpoint_id
+            .clone()
+            .ok_or("no TiDB endpoint id in the journal")?;
         let r = &self.r;
-        let status = until(self.t.connection(), "the connection request from TiDB Cloud", |s| r.progress(s, None), || {
-            let (svc, ep) = (svc.clone(), ep.clone());
-            async move {
-                let conns = a.list_connections(&svc).await?;
-                let mut mine = None;
-                for c in &conns {
-                    let owner = c.endpoint_owner_id.to_string();
-                    if c.endpoint_id == ep && owner == p.tidb_account_id {
-                        mine = Some(c.connection_status.clone());
-                    } else {
-                        r.foreign(ForeignRequest {
-                            endpoint_id: c.endpoint_id.clone(),
-                            owner_id: owner,
-                            status: c.connection_status.clone(),
-                        });
+        let status = until(
+            self.t.connection(),
+            "the connection request from TiDB Cloud",
+            |s| r.progress(s, None),
+            || {
+                let (svc, ep) = (svc.clone(), ep.clone());
+                async move {
+                    let conns = a.list_connections(&svc).await?;
+                    let mut mine = None;
+                    for c in &conns {
+                        let owner = c.endpoint_owner_id.to_string();
+                        if c.endpoint_id == ep && owner == p.tidb_account_id {
+                            mine = Some(c.connection_status.clone());
+                        } else {
+                            r.foreign(ForeignRequest {
+                                endpoint_id: c.endpoint_id.clone(),
+                                owner_id: owner,
+                                status: c.connection_status.clone(),
+                            });
+                        }
                     }
+                    Ok::<_, crate::cloud::aliyun::AliyunError>(match mine {
+                        Some(s) => Probe::Ready(s),
+                        None => Probe::Waiting("Waiting for request".into()),
+                    })
                 }
-                Ok::<_, crate::cloud::aliyun::AliyunError>(match mine {
-                    Some(s) => Probe::Ready(s),
-                    None => Probe::Waiting("Waiting for request".into()),
-                })
-            }
-        })
+            },
+        )
         .await?;
         if awaiting(&status) {
-            self.r.progress("Accepting", Some(format!("accept {ep} from account {}", p.tidb_account_id)));
-            a.enable_connection(&svc, &ep).await.map_err(|e| e.to_string())?;
+            self.r.progress(
+                "Accepting",
+                Some(format!("accept {ep} from account {}", p.tidb_account_id)),
+            );
+            a.enable_connection(&svc, &ep)
+                .await
+                .map_err(|e| e.to_string())?;
         }
         self.r.progress("Accepted", None);
         Ok(())
@@ -439,30 +587,59 @@ impl Ctx {
         let a = &self.c.aliyun;
         let t = &self.c.tidb;
         let p = &self.p;
-        let svc = self.ids.endpoint_service_id.clone().ok_or("no endpoint service id in the journal")?;
-        let ep = self.ids.endpoint_id.clone().ok_or("no TiDB endpoint id in the journal")?;
-        let plc = self.ids.private_link_connection_id.clone().ok_or("no PLC id in the journal")?;
+        let svc = self
+            .ids
+            .endpoint_service_id
+            .clone()
+            .ok_or("no endpoint service id in the journal")?;
+        let ep = self
+            .ids
+            .endpoint_id
+            .clone()
+            .ok_or("no TiDB endpoint id in the journal")?;
+        let plc = self
+            .ids
+            .private_link_connection_id
+            .clone()
+            .ok_or("no PLC id in the journal")?;
         let r = &self.r;
-        until(self.t.connection(), "the connection to be Connected and ACTIVE", |s| r.progress(s, None), || {
-            let (svc, ep, plc) = (svc.clone(), ep.clone(), plc.clone());
-            async move {
-                let conns = a.list_connections(&svc).await.map_err(|e| e.to_string())?;
-                let status = conns.iter().find(|c| c.endpoint_id == ep).map(|c| c.connection_status.clone()).unwrap_or_default();
-                if status != "Connected" {
-                    if awaiting(&status) {
-                        // Someone disabled it meanwhile, or the accept was lost: accept again.
-                        a.enable_connection(&svc, &ep).await.map_err(|e| e.to_string())?;
+        until(
+            self.t.connection(),
+            "the connection to be Connected and ACTIVE",
+            |s| r.progress(s, None),
+            || {
+                let (svc, ep, plc) = (svc.clone(), ep.clone(), plc.clone());
+                async move {
+                    let conns = a.list_connections(&svc).await.map_err(|e| e.to_string())?;
+                    let status = conns
+                        .iter()
+                        .find(|c| c.endpoint_id == ep)
+                        .map(|c| c.connection_status.clone())
+                        .unwrap_or_default();
+                    if status != "Connected" {
+                        if awaiting(&status) {
+                            // Someone disabled it meanwhile, or the accept was lost: accept again.
+                            a.enable_connection(&svc, &ep)
+                                .await
+                                .map_err(|e| e.to_string())?;
+                        }
+                        return Ok::<_, String>(Probe::Waiting(format!(
+                            "connection {}",
+                            if status.is_empty() { "gone" } else { &status }
+                        )));
                     }
-                    return Ok::<_, String>(Probe::Waiting(format!("connection {}", if status.is_empty() { "gone" } else { &status })));
+                    let x = t
+                        .get_plc(&p.cluster_id, &plc)
+                        .await
+                        .map_err(|e| e.to_string())?;
+                    match x.state.as_str() {
+                        "ACTIVE" => Ok(Probe::Ready(())),
+                        "FAILED" => Err(plc_failed(&x.message)),
+                        s => Ok(Probe::Waiting(format!("PLC {s}"))),
+                    }
                 }
-                let x = t.get_plc(&p.cluster_id, &plc).await.map_err(|e| e.to_string())?;
-                match x.state.as_str() {
-                    "ACTIVE" => Ok(Probe::Ready(())),
-                    "FAILED" => Err(plc_failed(&x.message)),
-                    s => Ok(Probe::Waiting(format!("PLC {s}"))),
-                }
-            }
-        })
+            },
+        )
         .await?;
         self.r.progress("ACTIVE", None);
         Ok(())

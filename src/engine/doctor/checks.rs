@@ -51,7 +51,14 @@ pub fn run_checks(f: &ChainFacts) -> Vec<Check> {
 }
 
 fn skip(id: &str, title: &str, f: &ChainFacts, piece: &str) -> Check {
-    Check::skip(id, title, format!("could not look: {}", f.why_missing(piece).unwrap_or("an earlier link is missing")))
+    Check::skip(
+        id,
+        title,
+        format!(
+            "could not look: {}",
+            f.why_missing(piece).unwrap_or("an earlier link is missing")
+        ),
+    )
 }
 
 fn credentials(f: &ChainFacts) -> Check {
@@ -67,12 +74,19 @@ fn credentials(f: &ChainFacts) -> Check {
 }
 
 fn endpoint_id(f: &ChainFacts) -> Option<&str> {
-    f.plc.as_ref().map(|p| p.endpoint_id.as_str()).filter(|s| !s.is_empty())
+    f.plc
+        .as_ref()
+        .map(|p| p.endpoint_id.as_str())
+        .filter(|s| !s.is_empty())
 }
 
 fn plc_state(f: &ChainFacts) -> Check {
     let Some(p) = &f.plc else {
-        return Check::skip("plc-state", "TiDB private link connection", "started from an endpoint service: no PLC given");
+        return Check::skip(
+            "plc-state",
+            "TiDB private link connection",
+            "started from an endpoint service: no PLC given",
+        );
     };
     let ev = json!({"plc": p.id, "state": p.state, "message": p.message, "service": p.service_name, "endpoint_id": p.endpoint_id});
     match p.state.as_str() {
@@ -93,7 +107,10 @@ fn connection_state(f: &ChainFacts) -> Check {
         return skip("connection-state", "Endpoint connection", f, "connections");
     }
     let tidb = f.tidb.as_ref().map(|t| t.account_id.as_str());
-    let mine = f.connections.iter().find(|c| Some(c.endpoint_id.as_str()) == endpoint_id(f) || (endpoint_id(f).is_none() && Some(c.endpoint_owner_id.to_string().as_str()) == tidb));
+    let mine = f.connections.iter().find(|c| {
+        Some(c.endpoint_id.as_str()) == endpoint_id(f)
+            || (endpoint_id(f).is_none() && Some(c.endpoint_owner_id.to_string().as_str()) == tidb)
+    });
     let plc_state = f.plc.as_ref().map(|p| p.state.as_str()).unwrap_or("");
     let Some(c) = mine else {
         let detail = match endpoint_id(f) {
@@ -119,16 +136,33 @@ fn connection_state(f: &ChainFacts) -> Check {
 
 fn foreign(f: &ChainFacts) -> Check {
     if f.service.is_none() {
-        return skip("foreign-connections", "Other connection requests", f, "connections");
+        return skip(
+            "foreign-connections",
+            "Other connection requests",
+            f,
+            "connections",
+        );
     }
-    let tidb = f.tidb.as_ref().map(|t| t.account_id.clone()).unwrap_or_default();
+    let tidb = f
+        .tidb
+        .as_ref()
+        .map(|t| t.account_id.clone())
+        .unwrap_or_default();
     let others: Vec<_> = f
         .connections
         .iter()
-        .filter(|c| c.endpoint_owner_id.to_string() != tidb || endpoint_id(f).is_some_and(|e| e != c.endpoint_id))
+        .filter(|c| {
+            c.endpoint_owner_id.to_string() != tidb
+                || endpoint_id(f).is_some_and(|e| e != c.endpoint_id)
+        })
         .collect();
     if others.is_empty() {
-        return Check::new("foreign-connections", Status::Pass, "No other connection requests", "only TiDB Cloud's endpoint asks for this service");
+        return Check::new(
+            "foreign-connections",
+            Status::Pass,
+            "No other connection requests",
+            "only TiDB Cloud's endpoint asks for this service",
+        );
     }
     let connected = others.iter().any(|c| c.connection_status == "Connected");
     Check::new(
@@ -155,11 +189,30 @@ fn whitelist(f: &ChainFacts) -> Check {
             .evidence(ev)
             .fix(format!("AddUserToVpcEndpointService UserId={} (tilink doctor --fix).", t.account_id))
     } else if !unknown.is_empty() {
-        Check::new("service-whitelist", Status::Warn, "Other accounts are whitelisted", format!("besides TiDB Cloud ({}), accounts {} can request connections", t.account_id, unknown.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")))
-            .evidence(ev)
-            .fix("Remove accounts you do not know (RemoveUserFromVpcEndpointService).")
+        Check::new(
+            "service-whitelist",
+            Status::Warn,
+            "Other accounts are whitelisted",
+            format!(
+                "besides TiDB Cloud ({}), accounts {} can request connections",
+                t.account_id,
+                unknown
+                    .iter()
+                    .map(|s| s.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        )
+        .evidence(ev)
+        .fix("Remove accounts you do not know (RemoveUserFromVpcEndpointService).")
     } else {
-        Check::new("service-whitelist", Status::Pass, "TiDB Cloud account is whitelisted", format!("account {}", t.account_id)).evidence(ev)
+        Check::new(
+            "service-whitelist",
+            Status::Pass,
+            "TiDB Cloud account is whitelisted",
+            format!("account {}", t.account_id),
+        )
+        .evidence(ev)
     }
 }
 
@@ -169,7 +222,10 @@ fn endpoint_service(f: &ChainFacts) -> Check {
             .fix("The PLC must name an existing endpoint service in the cluster's region; recreate it with tilink setup.");
     };
     let ev = json!({"service": s.service_id, "name": s.service_name, "status": s.service_status, "business": s.service_business_status, "auto_accept": s.auto_accept_enabled, "type": s.service_resource_type});
-    if s.service_status != "Active" || s.service_business_status.eq_ignore_ascii_case("FinancialLocked") {
+    if s.service_status != "Active"
+        || s.service_business_status
+            .eq_ignore_ascii_case("FinancialLocked")
+    {
         Check::new("endpoint-service", Status::Fail, "Endpoint service is not active", format!("{} is {} / {}", s.service_id, s.service_status, s.service_business_status))
             .evidence(ev)
             .fix("A FinancialLocked service needs the account's overdue payment settled; otherwise wait for Active.")
@@ -178,7 +234,16 @@ fn endpoint_service(f: &ChainFacts) -> Check {
             .evidence(ev)
             .fix("Turn automatic acceptance off (recommended by TiDB Cloud) so only reviewed requests connect.")
     } else {
-        Check::new("endpoint-service", Status::Pass, "Endpoint service is Active", format!("{} ({}), type {}, auto-accept off", s.service_id, s.service_name, s.service_resource_type)).evidence(ev)
+        Check::new(
+            "endpoint-service",
+            Status::Pass,
+            "Endpoint service is Active",
+            format!(
+                "{} ({}), type {}, auto-accept off",
+                s.service_id, s.service_name, s.service_resource_type
+            ),
+        )
+        .evidence(ev)
     }
 }
 
@@ -187,37 +252,103 @@ fn service_zones(f: &ChainFacts) -> Check {
         return skip("service-zones", "Service zones", f, "resources");
     }
     let attached: Vec<String> = f.resources.iter().map(|r| r.zone_id.clone()).collect();
-    let nlb_zones: Vec<String> = f.lb.as_ref().map(|l| l.load_balancer.zone_mappings.iter().map(|z| z.zone_id.clone()).collect()).unwrap_or_default();
-    let tidb: Vec<String> = f.tidb.as_ref().map(|t| t.az_ids.clone()).unwrap_or_default();
-    let missing: Vec<&String> = nlb_zones.iter().filter(|z| tidb.contains(z) && !attached.contains(z)).collect();
+    let nlb_zones: Vec<String> =
+        f.lb.as_ref()
+            .map(|l| {
+                l.load_balancer
+                    .zone_mappings
+                    .iter()
+                    .map(|z| z.zone_id.clone())
+                    .collect()
+            })
+            .unwrap_or_default();
+    let tidb: Vec<String> = f
+        .tidb
+        .as_ref()
+        .map(|t| t.az_ids.clone())
+        .unwrap_or_default();
+    let missing: Vec<&String> = nlb_zones
+        .iter()
+        .filter(|z| tidb.contains(z) && !attached.contains(z))
+        .collect();
     let shared: Vec<&String> = attached.iter().filter(|z| tidb.contains(z)).collect();
     let ev = json!({"attached": attached, "nlb_zones": nlb_zones, "tidb_zones": tidb});
     if tidb.is_empty() {
-        return Check::new("service-zones", Status::Skip, "Service zones", "TiDB Cloud zones unknown (no cluster)").evidence(ev);
+        return Check::new(
+            "service-zones",
+            Status::Skip,
+            "Service zones",
+            "TiDB Cloud zones unknown (no cluster)",
+        )
+        .evidence(ev);
     }
     if shared.is_empty() {
         Check::new("service-zones", Status::Fail, "No service zone is a TiDB Cloud zone", format!("attached zones {} share nothing with TiDB Cloud's {}", attached.join(", "), tidb.join(", ")))
             .evidence(ev)
             .fix("Attach the NLB in a TiDB Cloud zone (AttachResourceToVpcEndpointService), adding an NLB zone mapping there first if needed.")
     } else if !missing.is_empty() {
-        Check::new("service-zones", Status::Warn, "Some NLB zones are not attached", format!("zones {} are NLB and TiDB Cloud zones but not attached to the service", missing.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")))
-            .evidence(ev)
-            .fix("Attach them (tilink doctor --fix) for zone redundancy.")
+        Check::new(
+            "service-zones",
+            Status::Warn,
+            "Some NLB zones are not attached",
+            format!(
+                "zones {} are NLB and TiDB Cloud zones but not attached to the service",
+                missing
+                    .iter()
+                    .map(|s| s.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        )
+        .evidence(ev)
+        .fix("Attach them (tilink doctor --fix) for zone redundancy.")
     } else {
-        Check::new("service-zones", Status::Pass, "Service zones overlap TiDB Cloud's", format!("{} attached", attached.join(", "))).evidence(ev)
+        Check::new(
+            "service-zones",
+            Status::Pass,
+            "Service zones overlap TiDB Cloud's",
+            format!("{} attached", attached.join(", ")),
+        )
+        .evidence(ev)
     }
 }
 
 fn region_match(f: &ChainFacts) -> Check {
-    let cluster = f.cluster.as_ref().map(|c| c.region.clone()).unwrap_or_default();
-    let svc = f.plc.as_ref().and_then(|p| region_of_service_name(&p.service_name)).map(str::to_string).unwrap_or_else(|| f.region.clone());
-    let rds = f.rds.as_ref().map(|r| r.region.clone()).filter(|r| !r.is_empty()).unwrap_or_else(|| f.region.clone());
+    let cluster = f
+        .cluster
+        .as_ref()
+        .map(|c| c.region.clone())
+        .unwrap_or_default();
+    let svc = f
+        .plc
+        .as_ref()
+        .and_then(|p| region_of_service_name(&p.service_name))
+        .map(str::to_string)
+        .unwrap_or_else(|| f.region.clone());
+    let rds = f
+        .rds
+        .as_ref()
+        .map(|r| r.region.clone())
+        .filter(|r| !r.is_empty())
+        .unwrap_or_else(|| f.region.clone());
     let ev = json!({"cluster": cluster, "endpoint_service": svc, "nlb": f.region, "rds": rds});
     if cluster.is_empty() {
-        return Check::new("region-match", Status::Skip, "Regions", "cluster region unknown").evidence(ev);
+        return Check::new(
+            "region-match",
+            Status::Skip,
+            "Regions",
+            "cluster region unknown",
+        )
+        .evidence(ev);
     }
     if cluster == svc && svc == f.region && rds == f.region {
-        Check::new("region-match", Status::Pass, "One region end to end", format!("everything in {cluster}")).evidence(ev)
+        Check::new(
+            "region-match",
+            Status::Pass,
+            "One region end to end",
+            format!("everything in {cluster}"),
+        )
+        .evidence(ev)
     } else {
         Check::new("region-match", Status::Fail, "Regions differ", format!("cluster {cluster}, endpoint service {svc}, NLB {}, RDS {rds}: TiDB Cloud does not support cross-region private links", f.region))
             .evidence(ev)
@@ -229,8 +360,17 @@ fn zone_overlap(f: &ChainFacts) -> Check {
     let Some(lb) = &f.lb else {
         return skip("zone-overlap", "Zone overlap", f, "lb");
     };
-    let tidb: Vec<String> = f.tidb.as_ref().map(|t| t.az_ids.clone()).unwrap_or_default();
-    let nlb: Vec<String> = lb.load_balancer.zone_mappings.iter().map(|z| z.zone_id.clone()).collect();
+    let tidb: Vec<String> = f
+        .tidb
+        .as_ref()
+        .map(|t| t.az_ids.clone())
+        .unwrap_or_default();
+    let nlb: Vec<String> = lb
+        .load_balancer
+        .zone_mappings
+        .iter()
+        .map(|z| z.zone_id.clone())
+        .collect();
     let both: Vec<&String> = nlb.iter().filter(|z| tidb.contains(z)).collect();
     let ev = json!({"tidb": tidb, "nlb": nlb});
     match both.len() {
@@ -249,7 +389,11 @@ fn nlb_status(f: &ChainFacts) -> Check {
         return skip("nlb-status", "Load balancer", f, "lb");
     };
     let l = &lb.load_balancer;
-    let locks: Vec<String> = l.operation_locks.iter().map(|x| format!("{} ({})", x.lock_type, x.lock_reason)).collect();
+    let locks: Vec<String> = l
+        .operation_locks
+        .iter()
+        .map(|x| format!("{} ({})", x.lock_type, x.lock_reason))
+        .collect();
     let ev = json!({"load_balancer": l.load_balancer_id, "status": l.load_balancer_status, "business": l.load_balancer_business_status, "locks": locks, "cross_zone": l.cross_zone_enabled, "address_type": l.address_type});
     if l.load_balancer_status != "Active" || !locks.is_empty() {
         Check::new("nlb-status", Status::Fail, "Load balancer is not serving", format!("{} is {}{}", l.load_balancer_id, l.load_balancer_status, if locks.is_empty() { String::new() } else { format!(", locked: {}", locks.join(", ")) }))
@@ -260,7 +404,13 @@ fn nlb_status(f: &ChainFacts) -> Check {
             .evidence(ev)
             .fix("Turn cross-zone load balancing on (the default).")
     } else {
-        Check::new("nlb-status", Status::Pass, "Load balancer is Active", format!("{} ({}, cross-zone on)", l.load_balancer_id, l.address_type)).evidence(ev)
+        Check::new(
+            "nlb-status",
+            Status::Pass,
+            "Load balancer is Active",
+            format!("{} ({}, cross-zone on)", l.load_balancer_id, l.address_type),
+        )
+        .evidence(ev)
     }
 }
 
@@ -269,24 +419,75 @@ fn listener(f: &ChainFacts) -> Check {
         return skip("listener", "Listener", f, "lb");
     }
     let rds_port = f.rds.as_ref().map(|r| r.port);
-    let tcp: Vec<_> = f.listeners.iter().filter(|l| l.listener_protocol == "TCP").collect();
+    let tcp: Vec<_> = f
+        .listeners
+        .iter()
+        .filter(|l| l.listener_protocol == "TCP")
+        .collect();
     let Some(l) = tcp.first() else {
-        return Check::new("listener", Status::Fail, "No TCP listener", format!("the NLB has {} listener(s), none TCP", f.listeners.len()))
-            .fix("Create a TCP listener on the RDS port forwarding to the server group.");
+        return Check::new(
+            "listener",
+            Status::Fail,
+            "No TCP listener",
+            format!("the NLB has {} listener(s), none TCP", f.listeners.len()),
+        )
+        .fix("Create a TCP listener on the RDS port forwarding to the server group.");
     };
     let ev = json!({"listener": l.listener_id, "protocol": l.listener_protocol, "port": l.listener_port, "status": l.listener_status, "idle_timeout": l.idle_timeout, "proxy_protocol": l.proxy_protocol_enabled, "server_group": l.server_group_id});
     if l.listener_status != "Running" {
-        return Check::new("listener", Status::Fail, "Listener is not running", format!("{} is {}", l.listener_id, l.listener_status)).evidence(ev).fix("Start the listener (StartListener).");
+        return Check::new(
+            "listener",
+            Status::Fail,
+            "Listener is not running",
+            format!("{} is {}", l.listener_id, l.listener_status),
+        )
+        .evidence(ev)
+        .fix("Start the listener (StartListener).");
     }
     if l.proxy_protocol_enabled {
-        return Check::new("listener", Status::Fail, "Proxy protocol is on", "MySQL cannot parse the PROXY header: connections fail").evidence(ev).fix("Turn proxy protocol off on the listener.");
+        return Check::new(
+            "listener",
+            Status::Fail,
+            "Proxy protocol is on",
+            "MySQL cannot parse the PROXY header: connections fail",
+        )
+        .evidence(ev)
+        .fix("Turn proxy protocol off on the listener.");
     }
     if l.idle_timeout != 0 && l.idle_timeout < 900 {
-        return Check::new("listener", Status::Warn, "Short idle timeout", format!("{} s: idle binlog streams are cut; DM/CDC heartbeats must be shorter", l.idle_timeout)).evidence(ev).fix("Set IdleTimeout to 900 s.");
+        return Check::new(
+            "listener",
+            Status::Warn,
+            "Short idle timeout",
+            format!(
+                "{} s: idle binlog streams are cut; DM/CDC heartbeats must be shorter",
+                l.idle_timeout
+            ),
+        )
+        .evidence(ev)
+        .fix("Set IdleTimeout to 900 s.");
     }
     match rds_port {
-        Some(p) if p != l.listener_port => Check::new("listener", Status::Warn, "Listener port differs from the RDS port", format!("listener :{} vs RDS :{p} (fine if intended; changefeeds must use :{})", l.listener_port, l.listener_port)).evidence(ev),
-        _ => Check::new("listener", Status::Pass, "TCP listener is running", format!("{} :{} idle timeout {} s", l.listener_id, l.listener_port, l.idle_timeout)).evidence(ev),
+        Some(p) if p != l.listener_port => Check::new(
+            "listener",
+            Status::Warn,
+            "Listener port differs from the RDS port",
+            format!(
+                "listener :{} vs RDS :{p} (fine if intended; changefeeds must use :{})",
+                l.listener_port, l.listener_port
+            ),
+        )
+        .evidence(ev),
+        _ => Check::new(
+            "listener",
+            Status::Pass,
+            "TCP listener is running",
+            format!(
+                "{} :{} idle timeout {} s",
+                l.listener_id, l.listener_port, l.idle_timeout
+            ),
+        )
+        .evidence(ev),
     }
 }
 
@@ -297,18 +498,58 @@ fn server_group(f: &ChainFacts) -> Check {
     let Some(g) = f.server_groups.first() else {
         return skip("server-group", "Server group", f, "server_groups");
     };
-    let vpc = f.lb.as_ref().map(|l| l.load_balancer.vpc_id.clone()).unwrap_or_default();
+    let vpc =
+        f.lb.as_ref()
+            .map(|l| l.load_balancer.vpc_id.clone())
+            .unwrap_or_default();
     let ev = json!({"server_group": g.server_group_id, "type": g.server_group_type, "protocol": g.protocol, "status": g.server_group_status, "vpc": g.vpc_id, "nlb_vpc": vpc, "health_check": g.health_check.health_check_enabled, "servers": g.server_count});
     if !g.server_group_type.eq_ignore_ascii_case("Ip") {
-        Check::new("server-group", Status::Fail, "Server group is not IP type", format!("{} is {}: RDS can only be a backend by IP", g.server_group_id, g.server_group_type)).evidence(ev).fix("Recreate as an Ip server group (the type is immutable).")
+        Check::new(
+            "server-group",
+            Status::Fail,
+            "Server group is not IP type",
+            format!(
+                "{} is {}: RDS can only be a backend by IP",
+                g.server_group_id, g.server_group_type
+            ),
+        )
+        .evidence(ev)
+        .fix("Recreate as an Ip server group (the type is immutable).")
     } else if g.vpc_id != vpc {
-        Check::new("server-group", Status::Fail, "Server group in another VPC", format!("{} is in {}, the NLB in {vpc}", g.server_group_id, g.vpc_id)).evidence(ev).fix("Recreate the server group in the NLB's VPC (the RDS VPC).")
+        Check::new(
+            "server-group",
+            Status::Fail,
+            "Server group in another VPC",
+            format!("{} is in {}, the NLB in {vpc}", g.server_group_id, g.vpc_id),
+        )
+        .evidence(ev)
+        .fix("Recreate the server group in the NLB's VPC (the RDS VPC).")
     } else if !g.health_check.health_check_enabled {
-        Check::new("server-group", Status::Warn, "Health check is off", "a dead backend goes unnoticed").evidence(ev).fix("Enable a TCP health check on the backend port.")
+        Check::new(
+            "server-group",
+            Status::Warn,
+            "Health check is off",
+            "a dead backend goes unnoticed",
+        )
+        .evidence(ev)
+        .fix("Enable a TCP health check on the backend port.")
     } else if f.servers.is_empty() {
-        Check::new("server-group", Status::Fail, "Server group has no backend", format!("{} is empty", g.server_group_id)).evidence(ev).fix("Add the RDS private IP and port (tilink reconcile).")
+        Check::new(
+            "server-group",
+            Status::Fail,
+            "Server group has no backend",
+            format!("{} is empty", g.server_group_id),
+        )
+        .evidence(ev)
+        .fix("Add the RDS private IP and port (tilink reconcile).")
     } else {
-        Check::new("server-group", Status::Pass, "Server group is an IP/TCP group with a health check", format!("{} ({} backend(s))", g.server_group_id, f.servers.len())).evidence(ev)
+        Check::new(
+            "server-group",
+            Status::Pass,
+            "Server group is an IP/TCP group with a health check",
+            format!("{} ({} backend(s))", g.server_group_id, f.servers.len()),
+        )
+        .evidence(ev)
     }
 }
 
@@ -316,14 +557,32 @@ fn backend_health(f: &ChainFacts) -> Check {
     if f.listeners.is_empty() {
         return skip("backend-health", "Backend health", f, "listeners");
     }
-    let bad: Vec<_> = f.health.iter().flat_map(|h| h.server_group_infos.iter()).flat_map(|g| g.non_normal_servers.iter()).collect();
+    let bad: Vec<_> = f
+        .health
+        .iter()
+        .flat_map(|h| h.server_group_infos.iter())
+        .flat_map(|g| g.non_normal_servers.iter())
+        .collect();
     if f.health.is_empty() {
         return skip("backend-health", "Backend health", f, "health");
     }
     if bad.is_empty() {
-        return Check::new("backend-health", Status::Pass, "Backends are healthy", "no backend reported unhealthy by GetListenerHealthStatus");
+        return Check::new(
+            "backend-health",
+            Status::Pass,
+            "Backends are healthy",
+            "no backend reported unhealthy by GetListenerHealthStatus",
+        );
     }
-    let reasons: Vec<String> = bad.iter().map(|s| format!("{}:{} {} ({})", s.server_ip, s.port, s.status, s.reason.reason_code)).collect();
+    let reasons: Vec<String> = bad
+        .iter()
+        .map(|s| {
+            format!(
+                "{}:{} {} ({})",
+                s.server_ip, s.port, s.status, s.reason.reason_code
+            )
+        })
+        .collect();
     let fix = if bad.iter().any(|s| s.reason.reason_code.contains("TIMEOUT")) {
         "CONNECT_TIMEOUT usually means the RDS allowlist lacks the NLB vSwitch CIDRs (see rds-allowlist) or a network ACL drops the health checks."
     } else {
@@ -341,16 +600,39 @@ fn backend_ip(f: &ChainFacts) -> Check {
     if f.servers.is_empty() {
         return skip("backend-ip", "Backend IP vs RDS", f, "servers");
     }
-    let backends: Vec<String> = f.servers.iter().map(|s| format!("{}:{}", s.server_ip, s.port)).collect();
+    let backends: Vec<String> = f
+        .servers
+        .iter()
+        .map(|s| format!("{}:{}", s.server_ip, s.port))
+        .collect();
     let want = format!("{}:{}", r.private_ip, r.port);
     let ev = json!({"backends": backends, "rds_now": want, "instance": r.id});
     if backends.contains(&want) {
         let stale: Vec<&String> = backends.iter().filter(|b| **b != want).collect();
         if stale.is_empty() {
-            Check::new("backend-ip", Status::Pass, "Backend is the RDS private endpoint", format!("{want} ({})", r.id)).evidence(ev)
+            Check::new(
+                "backend-ip",
+                Status::Pass,
+                "Backend is the RDS private endpoint",
+                format!("{want} ({})", r.id),
+            )
+            .evidence(ev)
         } else {
-            Check::new("backend-ip", Status::Warn, "Extra backends in the server group", format!("{} besides {want}", stale.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", "))).evidence(ev)
-                .fix("Remove backends that are not the RDS primary (tilink reconcile).")
+            Check::new(
+                "backend-ip",
+                Status::Warn,
+                "Extra backends in the server group",
+                format!(
+                    "{} besides {want}",
+                    stale
+                        .iter()
+                        .map(|s| s.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            )
+            .evidence(ev)
+            .fix("Remove backends that are not the RDS primary (tilink reconcile).")
         }
     } else {
         Check::new("backend-ip", Status::Fail, "Backend IP is stale", format!("server group points at {} but {} now answers at {want} (RDS IPs change after a zone migration or upgrade; NLB does not follow)", backends.join(", "), r.id))
@@ -364,10 +646,24 @@ fn rds_endpoint(f: &ChainFacts) -> Check {
         return skip("rds-endpoint", "RDS endpoint", f, "rds");
     };
     if r.private_ip.is_empty() {
-        Check::new("rds-endpoint", Status::Fail, "RDS has no private endpoint", format!("{} has no IPType=Private, ConnectionStringType=Normal entry", r.id)).fix("Enable the VPC endpoint of the instance.")
+        Check::new(
+            "rds-endpoint",
+            Status::Fail,
+            "RDS has no private endpoint",
+            format!(
+                "{} has no IPType=Private, ConnectionStringType=Normal entry",
+                r.id
+            ),
+        )
+        .fix("Enable the VPC endpoint of the instance.")
     } else {
-        Check::new("rds-endpoint", Status::Pass, "RDS private endpoint", format!("{} → {}:{}", r.connection_string, r.private_ip, r.port))
-            .evidence(json!({"instance": r.id, "ip": r.private_ip, "port": r.port, "vpc": r.vpc_id}))
+        Check::new(
+            "rds-endpoint",
+            Status::Pass,
+            "RDS private endpoint",
+            format!("{} → {}:{}", r.connection_string, r.private_ip, r.port),
+        )
+        .evidence(json!({"instance": r.id, "ip": r.private_ip, "port": r.port, "vpc": r.vpc_id}))
     }
 }
 
@@ -375,11 +671,25 @@ fn rds_status(f: &ChainFacts) -> Check {
     let Some(r) = &f.rds else {
         return skip("rds-status", "RDS instance", f, "rds");
     };
-    let ev = json!({"instance": r.id, "status": r.status, "engine": r.engine, "type": r.instance_type});
+    let ev =
+        json!({"instance": r.id, "status": r.status, "engine": r.engine, "type": r.instance_type});
     if r.status == "Running" {
-        Check::new("rds-status", Status::Pass, "RDS instance is Running", format!("{} {} {}", r.id, r.engine, r.engine_version)).evidence(ev)
+        Check::new(
+            "rds-status",
+            Status::Pass,
+            "RDS instance is Running",
+            format!("{} {} {}", r.id, r.engine, r.engine_version),
+        )
+        .evidence(ev)
     } else {
-        Check::new("rds-status", Status::Fail, "RDS instance is not Running", format!("{} is {}", r.id, r.status)).evidence(ev).fix("Start the instance or wait for the maintenance to finish.")
+        Check::new(
+            "rds-status",
+            Status::Fail,
+            "RDS instance is not Running",
+            format!("{} is {}", r.id, r.status),
+        )
+        .evidence(ev)
+        .fix("Start the instance or wait for the maintenance to finish.")
     }
 }
 
@@ -392,13 +702,33 @@ fn rds_allowlist(f: &ChainFacts) -> Check {
         return skip("rds-allowlist", "RDS allowlist", f, "vswitches");
     }
     let entries: Vec<&String> = r.allowlist.iter().flat_map(|g| g.ips.iter()).collect();
-    let uncovered: Vec<&(String, String)> = cidrs.iter().filter(|(_, c)| !entries.iter().any(|e| cidr_covers(e, c))).collect();
+    let uncovered: Vec<&(String, String)> = cidrs
+        .iter()
+        .filter(|(_, c)| !entries.iter().any(|e| cidr_covers(e, c)))
+        .collect();
     let ev = json!({"nlb_vswitch_cidrs": cidrs.iter().map(|(v, c)| json!({"vswitch": v, "cidr": c})).collect::<Vec<_>>(), "groups": r.allowlist.iter().map(|g| json!({"name": g.name, "ips": g.ips})).collect::<Vec<_>>()});
     if entries.iter().any(|e| e.as_str() == "0.0.0.0/0") {
-        return Check::new("rds-allowlist", Status::Warn, "RDS allowlist is open to everyone", "an entry 0.0.0.0/0 lets any address connect").evidence(ev).fix("Replace 0.0.0.0/0 with the NLB vSwitch CIDRs.");
+        return Check::new(
+            "rds-allowlist",
+            Status::Warn,
+            "RDS allowlist is open to everyone",
+            "an entry 0.0.0.0/0 lets any address connect",
+        )
+        .evidence(ev)
+        .fix("Replace 0.0.0.0/0 with the NLB vSwitch CIDRs.");
     }
     if uncovered.is_empty() {
-        Check::new("rds-allowlist", Status::Pass, "RDS allowlist covers the NLB vSwitches", cidrs.iter().map(|(_, c)| c.as_str()).collect::<Vec<_>>().join(", ")).evidence(ev)
+        Check::new(
+            "rds-allowlist",
+            Status::Pass,
+            "RDS allowlist covers the NLB vSwitches",
+            cidrs
+                .iter()
+                .map(|(_, c)| c.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+        )
+        .evidence(ev)
     } else {
         Check::new("rds-allowlist", Status::Fail, "RDS allowlist misses NLB vSwitch CIDRs", format!("NLB local IPs come from {}, which no allowlist group covers: RDS drops the connections", uncovered.iter().map(|(v, c)| format!("{c} ({v})")).collect::<Vec<_>>().join(", ")))
             .evidence(ev)

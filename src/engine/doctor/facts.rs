@@ -3,7 +3,9 @@
 //! lookup that fails is recorded (so its checks say "skip" and why) instead of aborting.
 
 use crate::engine::discover::{Clients, TAG_RDS, cluster_info, plc_info, rds_info, vswitch_info};
-use crate::engine::facts::{ClusterInfo, PlcInfo, RdsInfo, TidbZones, VSwitchInfo, service_id_of_name};
+use crate::engine::facts::{
+    ClusterInfo, PlcInfo, RdsInfo, TidbZones, VSwitchInfo, service_id_of_name,
+};
 use crate::wire::aliyun as w;
 use std::collections::BTreeMap;
 
@@ -90,9 +92,15 @@ pub async fn gather(c: &Clients, start: &Start) -> ChainFacts {
     let (cluster_id, service_id) = match start {
         Start::Plc { cluster_id, plc } => {
             f.plc = Some(plc.clone());
-            (Some(cluster_id.clone()), service_id_of_name(&plc.service_name).map(str::to_string))
+            (
+                Some(cluster_id.clone()),
+                service_id_of_name(&plc.service_name).map(str::to_string),
+            )
         }
-        Start::Service { cluster_id, service_id } => (cluster_id.clone(), Some(service_id.clone())),
+        Start::Service {
+            cluster_id,
+            service_id,
+        } => (cluster_id.clone(), Some(service_id.clone())),
     };
     f.service_id = service_id.clone();
     // Level 1: identity, the TiDB side, the service and what hangs off it, RDS instances.
@@ -101,12 +109,48 @@ pub async fn gather(c: &Clients, start: &Start) -> ChainFacts {
     let have_svc = service_id.is_some();
     let (caller, cluster, zones, service, resources, users, conns, instances) = tokio::join!(
         a.get_caller_identity(),
-        async { if cid.is_empty() { None } else { Some(c.tidb.get_cluster(&cid).await) } },
-        async { if cid.is_empty() { None } else { Some(c.tidb.availability_zones(&cid).await) } },
-        async { if have_svc { Some(a.get_endpoint_service(&svc).await) } else { None } },
-        async { if have_svc { Some(a.list_service_resources(&svc).await) } else { None } },
-        async { if have_svc { Some(a.list_users(&svc).await) } else { None } },
-        async { if have_svc { Some(a.list_connections(&svc).await) } else { None } },
+        async {
+            if cid.is_empty() {
+                None
+            } else {
+                Some(c.tidb.get_cluster(&cid).await)
+            }
+        },
+        async {
+            if cid.is_empty() {
+                None
+            } else {
+                Some(c.tidb.availability_zones(&cid).await)
+            }
+        },
+        async {
+            if have_svc {
+                Some(a.get_endpoint_service(&svc).await)
+            } else {
+                None
+            }
+        },
+        async {
+            if have_svc {
+                Some(a.list_service_resources(&svc).await)
+            } else {
+                None
+            }
+        },
+        async {
+            if have_svc {
+                Some(a.list_users(&svc).await)
+            } else {
+                None
+            }
+        },
+        async {
+            if have_svc {
+                Some(a.list_connections(&svc).await)
+            } else {
+                None
+            }
+        },
         a.describe_db_instances(Some("MySQL")),
     );
     f.depth = 1;
@@ -120,13 +164,21 @@ pub async fn gather(c: &Clients, start: &Start) -> ChainFacts {
         None => f.miss("cluster", "no --cluster-id given"),
     }
     match zones {
-        Some(Ok(z)) => f.tidb = Some(TidbZones { account_id: z.account_id, az_ids: z.az_ids }),
+        Some(Ok(z)) => {
+            f.tidb = Some(TidbZones {
+                account_id: z.account_id,
+                az_ids: z.az_ids,
+            })
+        }
         Some(Err(e)) => f.miss("tidb", e),
         None => f.miss("tidb", "no --cluster-id given"),
     }
     if !have_svc {
         let why = match &f.plc {
-            Some(p) => format!("the PLC points at \"{}\", which is not an endpoint service name", p.service_name),
+            Some(p) => format!(
+                "the PLC points at \"{}\", which is not an endpoint service name",
+                p.service_name
+            ),
             None => "no endpoint service".to_string(),
         };
         f.miss("service", why);
@@ -159,7 +211,11 @@ pub async fn gather(c: &Clients, start: &Start) -> ChainFacts {
         }
     };
     // Level 2: the NLB and its listeners.
-    let lb_id = f.resources.iter().find(|r| r.resource_type.eq_ignore_ascii_case("nlb")).map(|r| r.resource_id.clone());
+    let lb_id = f
+        .resources
+        .iter()
+        .find(|r| r.resource_type.eq_ignore_ascii_case("nlb"))
+        .map(|r| r.resource_id.clone());
     let Some(lb_id) = lb_id else {
         if f.service.is_some() {
             f.miss("lb", "the endpoint service has no NLB resource attached");
@@ -168,7 +224,10 @@ pub async fn gather(c: &Clients, start: &Start) -> ChainFacts {
         }
         return f;
     };
-    let (lb, listeners) = tokio::join!(a.get_load_balancer_attribute(&lb_id), a.list_listeners(std::slice::from_ref(&lb_id)));
+    let (lb, listeners) = tokio::join!(
+        a.get_load_balancer_attribute(&lb_id),
+        a.list_listeners(std::slice::from_ref(&lb_id))
+    );
     f.depth = 2;
     match lb {
         Ok(x) => f.lb = Some(x),
@@ -180,23 +239,56 @@ pub async fn gather(c: &Clients, start: &Start) -> ChainFacts {
     }
     // Level 3: server groups, backends, health, vSwitches, and the RDS candidates in the VPC.
     let sg_ids: Vec<String> = {
-        let mut v: Vec<String> = f.listeners.iter().map(|l| l.server_group_id.clone()).filter(|s| !s.is_empty()).collect();
+        let mut v: Vec<String> = f
+            .listeners
+            .iter()
+            .map(|l| l.server_group_id.clone())
+            .filter(|s| !s.is_empty())
+            .collect();
         v.sort();
         v.dedup();
         v
     };
-    let vpc = f.lb.as_ref().map(|l| l.load_balancer.vpc_id.clone()).unwrap_or_default();
-    let tagged_rds = f.lb.as_ref().and_then(|l| l.tags.iter().find(|t| t.tag_key == TAG_RDS).map(|t| t.tag_value.clone()));
+    let vpc =
+        f.lb.as_ref()
+            .map(|l| l.load_balancer.vpc_id.clone())
+            .unwrap_or_default();
+    let tagged_rds = f.lb.as_ref().and_then(|l| {
+        l.tags
+            .iter()
+            .find(|t| t.tag_key == TAG_RDS)
+            .map(|t| t.tag_value.clone())
+    });
     let candidates: Vec<String> = match &tagged_rds {
         Some(id) => vec![id.clone()],
-        None => instances.iter().filter(|i| i.vpc_id == vpc).map(|i| i.db_instance_id.clone()).collect(),
+        None => instances
+            .iter()
+            .filter(|i| i.vpc_id == vpc)
+            .map(|i| i.db_instance_id.clone())
+            .collect(),
     };
     let listener_ids: Vec<String> = f.listeners.iter().map(|l| l.listener_id.clone()).collect();
     let (groups, servers, health, vsw, nets) = tokio::join!(
-        async { if sg_ids.is_empty() { Ok(Vec::new()) } else { a.list_server_groups(&sg_ids, &[]).await } },
+        async {
+            if sg_ids.is_empty() {
+                Ok(Vec::new())
+            } else {
+                a.list_server_groups(&sg_ids, &[]).await
+            }
+        },
         futures_util::future::join_all(sg_ids.iter().map(|id| a.list_server_group_servers(id))),
-        futures_util::future::join_all(listener_ids.iter().map(|id| a.get_listener_health_status(id))),
-        async { if vpc.is_empty() { Ok(Vec::new()) } else { a.describe_vswitches(&vpc).await } },
+        futures_util::future::join_all(
+            listener_ids
+                .iter()
+                .map(|id| a.get_listener_health_status(id))
+        ),
+        async {
+            if vpc.is_empty() {
+                Ok(Vec::new())
+            } else {
+                a.describe_vswitches(&vpc).await
+            }
+        },
         futures_util::future::join_all(candidates.iter().map(|id| async move {
             let (attr, net, ips) = tokio::join!(
                 a.describe_db_instance_attribute(id),
@@ -240,7 +332,9 @@ pub async fn gather(c: &Clients, start: &Start) -> ChainFacts {
     f.rds = match tagged_rds {
         Some(_) => found.into_iter().next(),
         None => {
-            let by_ip = found.iter().position(|r| backend_ips.contains(&r.private_ip));
+            let by_ip = found
+                .iter()
+                .position(|r| backend_ips.contains(&r.private_ip));
             match by_ip {
                 Some(i) => Some(found.swap_remove(i)),
                 None if found.len() == 1 => found.pop(),
@@ -249,7 +343,13 @@ pub async fn gather(c: &Clients, start: &Start) -> ChainFacts {
         }
     };
     if f.rds.is_none() {
-        f.miss("rds", format!("no RDS for MySQL instance in VPC {vpc} has backend IP {}", backend_ips.join(", ")));
+        f.miss(
+            "rds",
+            format!(
+                "no RDS for MySQL instance in VPC {vpc} has backend IP {}",
+                backend_ips.join(", ")
+            ),
+        );
     }
     f
 }

@@ -71,15 +71,44 @@ impl Fix {
     /// What it will do, in words.
     pub fn describe(&self) -> String {
         match self {
-            Fix::Whitelist { service_id, account_id } => format!("add TiDB Cloud account {account_id} to the whitelist of {service_id}"),
-            Fix::Allowlist { rds_id, group, cidrs } => format!("write {} to allowlist group {group} of {rds_id} (other groups untouched)", cidrs.join(",")),
-            Fix::Accept { service_id, endpoint_id } => format!("accept connection request {endpoint_id} on {service_id}"),
-            Fix::AttachZones { service_id, load_balancer_id, zones } => format!("attach {load_balancer_id} to {service_id} in {}", zones.join(", ")),
-            Fix::Reconcile { server_group_id, add, remove, .. } => format!(
+            Fix::Whitelist {
+                service_id,
+                account_id,
+            } => format!("add TiDB Cloud account {account_id} to the whitelist of {service_id}"),
+            Fix::Allowlist {
+                rds_id,
+                group,
+                cidrs,
+            } => format!(
+                "write {} to allowlist group {group} of {rds_id} (other groups untouched)",
+                cidrs.join(",")
+            ),
+            Fix::Accept {
+                service_id,
+                endpoint_id,
+            } => format!("accept connection request {endpoint_id} on {service_id}"),
+            Fix::AttachZones {
+                service_id,
+                load_balancer_id,
+                zones,
+            } => format!(
+                "attach {load_balancer_id} to {service_id} in {}",
+                zones.join(", ")
+            ),
+            Fix::Reconcile {
+                server_group_id,
+                add,
+                remove,
+                ..
+            } => format!(
                 "in {server_group_id}: add {}:{}, wait until healthy, then remove {}",
                 add.0,
                 add.1,
-                remove.iter().map(|(i, p)| format!("{i}:{p}")).collect::<Vec<_>>().join(", ")
+                remove
+                    .iter()
+                    .map(|(i, p)| format!("{i}:{p}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
         }
     }
@@ -89,34 +118,87 @@ impl Fix {
         let a = &c.aliyun;
         let s = |e: crate::cloud::aliyun::AliyunError| e.to_string();
         match self {
-            Fix::Whitelist { service_id, account_id } => a.add_user(service_id, account_id).await.map(|_| ()).map_err(s),
-            Fix::Allowlist { rds_id, group, cidrs } => a.modify_security_ips(rds_id, group, cidrs, "Cover").await.map(|_| ()).map_err(s),
-            Fix::Accept { service_id, endpoint_id } => a.enable_connection(service_id, endpoint_id).await.map(|_| ()).map_err(s),
-            Fix::AttachZones { service_id, load_balancer_id, zones } => {
+            Fix::Whitelist {
+                service_id,
+                account_id,
+            } => a
+                .add_user(service_id, account_id)
+                .await
+                .map(|_| ())
+                .map_err(s),
+            Fix::Allowlist {
+                rds_id,
+                group,
+                cidrs,
+            } => a
+                .modify_security_ips(rds_id, group, cidrs, "Cover")
+                .await
+                .map(|_| ())
+                .map_err(s),
+            Fix::Accept {
+                service_id,
+                endpoint_id,
+            } => a
+                .enable_connection(service_id, endpoint_id)
+                .await
+                .map(|_| ())
+                .map_err(s),
+            Fix::AttachZones {
+                service_id,
+                load_balancer_id,
+                zones,
+            } => {
                 for z in zones {
-                    a.attach_resource(service_id, load_balancer_id, z).await.map_err(s)?;
+                    a.attach_resource(service_id, load_balancer_id, z)
+                        .await
+                        .map_err(s)?;
                 }
                 Ok(())
             }
-            Fix::Reconcile { server_group_id, listener_id, add, remove } => {
-                a.add_ip_servers(server_group_id, std::slice::from_ref(add), None).await.map_err(s)?;
+            Fix::Reconcile {
+                server_group_id,
+                listener_id,
+                add,
+                remove,
+            } => {
+                a.add_ip_servers(server_group_id, std::slice::from_ref(add), None)
+                    .await
+                    .map_err(s)?;
                 let (ip, port) = add.clone();
-                until(tuning.listener(), "the new backend to be healthy", |_| {}, || {
-                    let ip = ip.clone();
-                    async move {
-                        let servers = a.list_server_group_servers(server_group_id).await?;
-                        let added = servers.iter().any(|x| x.server_ip == ip && x.port == port && x.status == "Available");
-                        if !added {
-                            return Ok(Probe::Waiting("Adding".into()));
+                until(
+                    tuning.listener(),
+                    "the new backend to be healthy",
+                    |_| {},
+                    || {
+                        let ip = ip.clone();
+                        async move {
+                            let servers = a.list_server_group_servers(server_group_id).await?;
+                            let added = servers.iter().any(|x| {
+                                x.server_ip == ip && x.port == port && x.status == "Available"
+                            });
+                            if !added {
+                                return Ok(Probe::Waiting("Adding".into()));
+                            }
+                            let h = a.get_listener_health_status(listener_id).await?;
+                            let bad = h
+                                .listener_health_status
+                                .iter()
+                                .flat_map(|l| l.server_group_infos.iter())
+                                .flat_map(|g| g.non_normal_servers.iter())
+                                .any(|x| x.server_ip == ip && x.port == port);
+                            Ok::<_, crate::cloud::aliyun::AliyunError>(if bad {
+                                Probe::Waiting("Unhealthy".into())
+                            } else {
+                                Probe::Ready(())
+                            })
                         }
-                        let h = a.get_listener_health_status(listener_id).await?;
-                        let bad = h.listener_health_status.iter().flat_map(|l| l.server_group_infos.iter()).flat_map(|g| g.non_normal_servers.iter()).any(|x| x.server_ip == ip && x.port == port);
-                        Ok::<_, crate::cloud::aliyun::AliyunError>(if bad { Probe::Waiting("Unhealthy".into()) } else { Probe::Ready(()) })
-                    }
-                })
+                    },
+                )
                 .await?;
                 if !remove.is_empty() {
-                    a.remove_ip_servers(server_group_id, remove).await.map_err(s)?;
+                    a.remove_ip_servers(server_group_id, remove)
+                        .await
+                        .map_err(s)?;
                 }
                 Ok(())
             }
@@ -126,7 +208,11 @@ impl Fix {
 
 /// The fixes for the failing (or warning, where safe) checks.
 pub fn plan_fixes(f: &ChainFacts, checks: &[Check]) -> Vec<Fix> {
-    let failing = |id: &str| checks.iter().any(|c| c.id == id && matches!(c.status, Status::Fail | Status::Warn));
+    let failing = |id: &str| {
+        checks
+            .iter()
+            .any(|c| c.id == id && matches!(c.status, Status::Fail | Status::Warn))
+    };
     let mut out = Vec::new();
     let svc = f.service_id.clone();
     let tidb = f.tidb.as_ref();
@@ -134,38 +220,66 @@ pub fn plan_fixes(f: &ChainFacts, checks: &[Check]) -> Vec<Fix> {
         && let (Some(svc), Some(t)) = (&svc, tidb)
         && !f.users.contains(&t.account_id)
     {
-        out.push(Fix::Whitelist { service_id: svc.clone(), account_id: t.account_id.clone() });
+        out.push(Fix::Whitelist {
+            service_id: svc.clone(),
+            account_id: t.account_id.clone(),
+        });
     }
     if failing("rds-allowlist")
         && let Some(r) = &f.rds
     {
         let entries: Vec<&String> = r.allowlist.iter().flat_map(|g| g.ips.iter()).collect();
         let cidrs: Vec<String> = nlb_cidrs(f).into_iter().map(|(_, c)| c).collect();
-        if cidrs.iter().any(|c| !entries.iter().any(|e| cidr_covers(e, c))) {
-            let group = f
-                .lb
-                .as_ref()
-                .and_then(|l| l.tags.iter().find(|t| t.tag_key == crate::engine::discover::TAG_SETUP))
-                .map(|t| crate::engine::plan::allowlist_group_name(&t.tag_value))
-                .unwrap_or_else(|| "tilink_doctor".to_string());
-            out.push(Fix::Allowlist { rds_id: r.id.clone(), group, cidrs });
+        if cidrs
+            .iter()
+            .any(|c| !entries.iter().any(|e| cidr_covers(e, c)))
+        {
+            let group =
+                f.lb.as_ref()
+                    .and_then(|l| {
+                        l.tags
+                            .iter()
+                            .find(|t| t.tag_key == crate::engine::discover::TAG_SETUP)
+                    })
+                    .map(|t| crate::engine::plan::allowlist_group_name(&t.tag_value))
+                    .unwrap_or_else(|| "tilink_doctor".to_string());
+            out.push(Fix::Allowlist {
+                rds_id: r.id.clone(),
+                group,
+                cidrs,
+            });
         }
     }
     if failing("connection-state")
         && let (Some(svc), Some(t), Some(p)) = (&svc, tidb, &f.plc)
         && !p.endpoint_id.is_empty()
-        && let Some(c) = f.connections.iter().find(|c| c.endpoint_id == p.endpoint_id && c.endpoint_owner_id.to_string() == t.account_id)
+        && let Some(c) = f.connections.iter().find(|c| {
+            c.endpoint_id == p.endpoint_id && c.endpoint_owner_id.to_string() == t.account_id
+        })
         && matches!(c.connection_status.as_str(), "Disconnected" | "Pending")
     {
-        out.push(Fix::Accept { service_id: svc.clone(), endpoint_id: c.endpoint_id.clone() });
+        out.push(Fix::Accept {
+            service_id: svc.clone(),
+            endpoint_id: c.endpoint_id.clone(),
+        });
     }
     if failing("service-zones")
         && let (Some(svc), Some(t), Some(lb)) = (&svc, tidb, &f.lb)
     {
         let attached: Vec<&String> = f.resources.iter().map(|r| &r.zone_id).collect();
-        let zones: Vec<String> = lb.load_balancer.zone_mappings.iter().map(|z| z.zone_id.clone()).filter(|z| t.az_ids.contains(z) && !attached.contains(&z)).collect();
+        let zones: Vec<String> = lb
+            .load_balancer
+            .zone_mappings
+            .iter()
+            .map(|z| z.zone_id.clone())
+            .filter(|z| t.az_ids.contains(z) && !attached.contains(&z))
+            .collect();
         if !zones.is_empty() {
-            out.push(Fix::AttachZones { service_id: svc.clone(), load_balancer_id: lb.load_balancer.load_balancer_id.clone(), zones });
+            out.push(Fix::AttachZones {
+                service_id: svc.clone(),
+                load_balancer_id: lb.load_balancer.load_balancer_id.clone(),
+                zones,
+            });
         }
     }
     if failing("backend-ip")
@@ -173,10 +287,23 @@ pub fn plan_fixes(f: &ChainFacts, checks: &[Check]) -> Vec<Fix> {
         && !r.private_ip.is_empty()
     {
         let add = (r.private_ip.clone(), r.port);
-        let remove: Vec<(String, u16)> = f.servers.iter().map(|s| (s.server_ip.clone(), s.port)).filter(|b| *b != add).collect();
-        let has_new = f.servers.iter().any(|s| s.server_ip == add.0 && s.port == add.1);
+        let remove: Vec<(String, u16)> = f
+            .servers
+            .iter()
+            .map(|s| (s.server_ip.clone(), s.port))
+            .filter(|b| *b != add)
+            .collect();
+        let has_new = f
+            .servers
+            .iter()
+            .any(|s| s.server_ip == add.0 && s.port == add.1);
         if !has_new || !remove.is_empty() {
-            out.push(Fix::Reconcile { server_group_id: g.server_group_id.clone(), listener_id: l.listener_id.clone(), add, remove });
+            out.push(Fix::Reconcile {
+                server_group_id: g.server_group_id.clone(),
+                listener_id: l.listener_id.clone(),
+                add,
+                remove,
+            });
         }
     }
     out

@@ -39,7 +39,16 @@ pub async fn examine(c: &Clients, start: &Start) -> (ChainFacts, Report) {
     };
     let healthy = checks.iter().all(|c| c.status != Status::Fail);
     let depth = f.depth;
-    (f, Report { target, healthy, checks, fixes, depth })
+    (
+        f,
+        Report {
+            target,
+            healthy,
+            checks,
+            fixes,
+            depth,
+        },
+    )
 }
 
 /// The Alibaba region a PLC lives in (from its service name), if it says.
