@@ -454,7 +454,7 @@ pub enum WelcomeItem {
 }
 
 /// The note shown when troubleshooting is picked.
-pub const DOCTOR_NOTE: &str = "Troubleshooting an existing link is `tilink doctor --cluster-id <id>`; it is not available in this version yet. Pick \"Set up\" to build (or re-check) a link.";
+pub const DOCTOR_NOTE: &str = "Troubleshooting is its own command: quit (q) and run `tilink doctor --cluster-id <id>`; it walks the chain link by link. Pick \"Set up\" to build (or re-check) a link here.";
 
 impl App {
     /// A new wizard on the Welcome screen.

@@ -32,10 +32,12 @@ pub fn draw(f: &mut Frame, app: &App) {
         f.render_widget(Paragraph::new(msg).wrap(Wrap { trim: false }), area);
         return;
     }
+    let note_len = app.note.as_ref().map_or(0, |n| n.chars().count() + 1);
+    let note_rows = if note_len > area.width as usize { 2 } else { 1 };
     let [header, body, note, footer] = Layout::vertical([
         Constraint::Length(2),
         Constraint::Min(4),
-        Constraint::Length(1),
+        Constraint::Length(note_rows),
         Constraint::Length(1),
     ])
     .areas(area);
@@ -80,7 +82,7 @@ pub fn draw(f: &mut Frame, app: &App) {
 
     if let Some(msg) = &app.note {
         f.render_widget(
-            Paragraph::new(Line::styled(format!(" {msg}"), t.warn())),
+            Paragraph::new(Line::styled(format!(" {msg}"), t.warn())).wrap(Wrap { trim: false }),
             note,
         );
     }
