@@ -85,7 +85,10 @@ mod tests {
     /// Every action the client code calls is in the policy, and nothing else.
     #[test]
     fn policy_lists_exactly_the_called_actions() {
-        let src: String = include_str!("cloud/aliyun/ops.rs").split_whitespace().collect::<Vec<_>>().join(" ");
+        let src: String = include_str!("cloud/aliyun/ops.rs")
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
         let mut called: Vec<String> = Vec::new();
         for (prefix, product) in [
             ("Nlb, \"", Product::Nlb),
