@@ -454,7 +454,7 @@ pub enum WelcomeItem {
 }
 
 /// The note shown when troubleshooting is picked.
-pub const DOCTOR_NOTE: &str = "Troubleshooting is its own command: quit (q) and run `tilink doctor --cluster-id <id>`; it walks the chain link by link. Pick \"Set up\" to build (or re-check) a link here.";
+pub const DOCTOR_NOTE: &str = "Troubleshooting is its own command: quit (q) and run `tilink doctor --cluster-id <id>`; it walks the chain link by link.";
 
 impl App {
     /// A new wizard on the Welcome screen.
