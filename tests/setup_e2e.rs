@@ -327,3 +327,35 @@ async fn bad_inputs_stop_before_anything_is_created() {
     }
     drop(state);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stale_journal_is_recreated_not_trusted() {
+    // A first world builds a chain and journals it; a second world with the same ids (the
+    // resources are gone, as if deleted in the console) must get a fresh chain.
+    let first = world().await;
+    let m1 = first.setup().await;
+    assert_eq!(m1.outcome, Some(Ok(())));
+    let dir = first.dir.path().to_path_buf();
+    drop(first.sim);
+    let second = world().await;
+    let env = tilink::app::context::Env::from_manifest(
+        &second.m,
+        &second.g,
+        0.02,
+        tilink::engine::journal::JournalStore::new(&dir),
+    );
+    let w = common::World { env, ..second };
+    let m2 = w.setup().await;
+    assert_eq!(m2.outcome, Some(Ok(())), "log: {:#?}", m2.log);
+    assert_eq!(
+        m2.journal.setup_id, m1.journal.setup_id,
+        "the journal is reused"
+    );
+    assert!(
+        m2.log.iter().any(|l| l.text.contains("no longer exists")),
+        "{:#?}",
+        m2.log
+    );
+    let s = w.state().await;
+    assert_eq!(count(&s, "load_balancers"), 1);
+}

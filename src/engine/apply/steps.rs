@@ -79,7 +79,28 @@ fn awaiting(status: &str) -> bool {
     matches!(status, "Disconnected" | "Pending")
 }
 
+/// A short, stable discriminator for a replacement's ClientToken.
+fn suffix(old_id: &str) -> String {
+    old_id
+        .rsplit('-')
+        .next()
+        .unwrap_or(old_id)
+        .chars()
+        .take(8)
+        .collect()
+}
+
 impl Ctx {
+    /// Reports that a journaled resource no longer exists and will be created again.
+    fn gone(&self, what: &str, id: &str) {
+        self.r.progress(
+            "Recreating",
+            Some(format!(
+                "{what} {id} from the journal no longer exists; creating a new one"
+            )),
+        );
+    }
+
     async fn wait_job(&self, job_id: &str, what: &str) -> Result<(), String> {
         if job_id.is_empty() {
             return Ok(());
@@ -103,10 +124,39 @@ impl Ctx {
         .await
     }
 
+    /// Whether a server group exists. Lists can lag behind a fresh create, so absence is
+    /// only believed after a few looks.
+    async fn server_group_listed(&self, id: &str) -> Result<bool, String> {
+        let pause = self.t.server_group().first;
+        for attempt in 0..4 {
+            if attempt > 0 {
+                tokio::time::sleep(pause).await;
+            }
+            let found = self
+                .c
+                .aliyun
+                .list_server_groups(&[id.to_string()], &[])
+                .await
+                .map_err(|e| e.to_string())?;
+            if !found.is_empty() {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
     async fn server_group(&self) -> Result<(), String> {
         let a = &self.c.aliyun;
         let p = &self.p;
         let mut id = self.ids.server_group_id.clone();
+        let mut tok = token(p, "sg");
+        if let Some(old) = id.clone()
+            && !self.server_group_listed(&old).await?
+        {
+            self.gone("server group", &old);
+            tok = token(p, &format!("sg-{}", suffix(&old)));
+            id = None;
+        }
         if id.is_none() {
             id = a
                 .list_server_groups(&[], &setup_tag(p))
@@ -124,7 +174,7 @@ impl Ctx {
                         name: &p.server_group_name,
                         vpc_id: &p.vpc_id,
                         tags: &p.tags,
-                        client_token: &token(p, "sg"),
+                        client_token: &tok,
                         dry_run: false,
                     })
                     .await
@@ -184,6 +234,18 @@ impl Ctx {
         let a = &self.c.aliyun;
         let p = &self.p;
         let mut id = self.ids.load_balancer_id.clone();
+        let mut tok = token(p, "lb");
+        if let Some(old) = id.clone() {
+            match a.get_load_balancer_attribute(&old).await {
+                Err(e) if e.is_not_found() => {
+                    self.gone("load balancer", &old);
+                    tok = token(p, &format!("lb-{}", suffix(&old)));
+                    id = None;
+                }
+                Err(e) => return Err(e.to_string()),
+                Ok(_) => {}
+            }
+        }
         if id.is_none() {
             id = a
                 .list_load_balancers(&[], &setup_tag(p))
@@ -207,7 +269,7 @@ impl Ctx {
                         vpc_id: &p.vpc_id,
                         zones: &zones,
                         tags: &p.tags,
-                        client_token: &token(p, "lb"),
+                        client_token: &tok,
                         dry_run: false,
                     })
                     .await
@@ -290,6 +352,18 @@ impl Ctx {
             .clone()
             .ok_or("no server group id in the journal")?;
         let mut id = self.ids.listener_id.clone();
+        let mut tok = token(p, "lsn");
+        if let Some(old) = id.clone() {
+            match a.get_listener_attribute(&old).await {
+                Err(e) if e.is_not_found() => {
+                    self.gone("listener", &old);
+                    tok = token(p, &format!("lsn-{}", suffix(&old)));
+                    id = None;
+                }
+                Err(e) => return Err(e.to_string()),
+                Ok(_) => {}
+            }
+        }
         if id.is_none() {
             let existing = a
                 .list_listeners(std::slice::from_ref(&lb))
@@ -315,7 +389,7 @@ impl Ctx {
                         &sg,
                         &format!("tilink {}", p.setup_id),
                         &p.tags,
-                        &token(p, "lsn"),
+                        &tok,
                         false,
                     )
                     .await
@@ -370,6 +444,18 @@ impl Ctx {
             .endpoint_service_id
             .clone()
             .zip(self.ids.endpoint_service_name.clone());
+        let mut tok = token(p, "epsrv");
+        if let Some((old, _)) = found.clone() {
+            match a.get_endpoint_service(&old).await {
+                Err(e) if e.is_not_found() => {
+                    self.gone("endpoint service", &old);
+                    tok = token(p, &format!("epsrv-{}", suffix(&old)));
+                    found = None;
+                }
+                Err(e) => return Err(e.to_string()),
+                Ok(_) => {}
+            }
+        }
         if found.is_none() {
             found = a
                 .list_endpoint_services(None, None, &setup_tag(p))
@@ -389,7 +475,7 @@ impl Ctx {
                         zones: &zones,
                         description: &p.service_description,
                         tags: &p.tags,
-                        client_token: &token(p, "epsrv"),
+                        client_token: &tok,
                         dry_run: false,
                     })
                     .await
