@@ -114,6 +114,9 @@ pub enum Command {
     Export(ExportArgs),
     /// Print shell completions.
     Completions(CompletionsArgs),
+    /// Print the man page (troff) on stdout: `tilink man > tilink.1`.
+    #[command(hide = true)]
+    Man,
 }
 
 /// `tilink setup`.

@@ -13,6 +13,7 @@ pub mod cli;
 pub mod cloud;
 pub mod credentials;
 pub mod engine;
+pub mod export;
 pub mod policy;
 pub mod secret;
 pub mod sim;

@@ -159,7 +159,7 @@ async fn doctor_binary_prints_the_contract_and_exit_codes() {
         let mut c = bin();
         c.args(["doctor", "--cluster-id", &w.m.cluster_id, "-o", "json"])
             .args(extra);
-        c.env("TILINK_POLL_SCALE", "0.02")
+        c.env("TILINK_POLL_SCALE", "0.01")
             .env("TILINK_ALIBABA_ENDPOINT", &w.m.alibaba_endpoint)
             .env("TILINK_TIDB_ENDPOINT", &w.m.tidb_endpoint)
             .env("ALIBABA_CLOUD_ACCESS_KEY_ID", &w.m.alibaba_access_key_id)

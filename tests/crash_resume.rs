@@ -10,6 +10,8 @@ use std::time::Duration;
 struct Runner<'a> {
     w: &'a common::World,
     state: std::path::PathBuf,
+    /// `TILINK_POLL_SCALE`: the simulator's time scale, so polls match its delays.
+    poll_scale: f64,
 }
 
 impl Runner<'_> {
@@ -22,7 +24,7 @@ impl Runner<'_> {
             .env("HOME", &self.state)
             .env("TILINK_NO_KEYRING", "1")
             .env("TILINK_STATE_DIR", &self.state)
-            .env("TILINK_POLL_SCALE", "0.02")
+            .env("TILINK_POLL_SCALE", self.poll_scale.to_string())
             .env("TILINK_ALIBABA_ENDPOINT", &m.alibaba_endpoint)
             .env("TILINK_TIDB_ENDPOINT", &m.tidb_endpoint)
             .env("ALIBABA_CLOUD_ACCESS_KEY_ID", &m.alibaba_access_key_id)
@@ -152,6 +154,7 @@ async fn killed_right_after_each_create_then_resumed() {
         let r = Runner {
             w: &w,
             state: dir.path().to_path_buf(),
+            poll_scale: 0.002,
         };
         let args = r.setup_args();
         let crashed = !tokio::task::block_in_place(|| r.run_killed(&args, None, Some(p)));
@@ -175,6 +178,7 @@ async fn sigkill_at_random_times_during_setup_and_teardown() {
     let r = Runner {
         w: &w,
         state: dir.path().to_path_buf(),
+        poll_scale: 0.02,
     };
     let args = r.setup_args();
     let mut rng = fastrand::Rng::with_seed(7);

@@ -3,6 +3,7 @@
 
 pub mod context;
 pub mod doctor;
+pub mod export;
 pub mod logging;
 pub mod sandbox;
 pub mod setup;
@@ -108,16 +109,24 @@ async fn dispatch(cli: Cli) -> Result<u8, Failure> {
             println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
             Ok(exit::OK)
         }
-        Command::Export(_) => not_yet("export", "#9"),
+        Command::Export(a) => export::command(&g, a).await,
         Command::Completions(a) => {
             use clap::CommandFactory;
             let mut cmd = Cli::command();
             clap_complete::generate(a.shell, &mut cmd, "tilink", &mut std::io::stdout());
             Ok(exit::OK)
         }
+        Command::Man => {
+            use clap::CommandFactory;
+            clap_mangen::Man::new(Cli::command())
+                .render(&mut std::io::stdout())
+                .map_err(|e| Failure::failed(format!("writing the man page: {e}")))?;
+            Ok(exit::OK)
+        }
     }
 }
 
+#[allow(dead_code)] // for the next command that is not available yet
 fn not_yet(what: &str, issue: &str) -> Result<u8, Failure> {
     Err(Failure {
         code: exit::NOT_AVAILABLE,

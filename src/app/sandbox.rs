@@ -26,7 +26,7 @@ pub async fn command(g: &GlobalArgs, a: SandboxArgs) -> Result<u8, Failure> {
         ),
     };
     // Poll at the simulator's pace: real delays × time scale.
-    let env = Env::from_manifest(&m, g, (a.time_scale * 4.0).clamp(0.01, 1.0), store);
+    let env = Env::from_manifest(&m, g, a.time_scale.clamp(0.001, 1.0), store);
     let mut args = a.setup.clone();
     args.cluster_id.get_or_insert(m.cluster_id.clone());
     if args.non_interactive {

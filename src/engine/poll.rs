@@ -12,6 +12,18 @@ pub struct Poll {
     pub cap: Duration,
     /// Give up after this long.
     pub timeout: Duration,
+    /// Wait `first` before the first look (right after a create, the state is known).
+    pub delay_first: bool,
+}
+
+impl Poll {
+    /// Looks right away (for resources that may already be ready), then as usual.
+    pub fn now(self) -> Poll {
+        Poll {
+            delay_first: false,
+            ..self
+        }
+    }
 }
 
 /// Poll settings for every resource, scaled together (the sandbox runs faster clocks).
@@ -33,38 +45,54 @@ impl Default for Tuning {
 }
 
 impl Tuning {
-    fn make(&self, first_ms: u64, cap_ms: u64) -> Poll {
-        let s = self.scale.clamp(0.001, 100.0);
+    /// A schedule for a wait expected to take about `expected_ms` in real clouds: the first
+    /// look right away, the second at 90% of the expectation, then every eighth of it
+    /// (at least a second) — few calls, and an average overshoot of ~6% of the wait.
+    fn expect(&self, expected_ms: u64) -> Poll {
+        let s = self.scale.clamp(0.0001, 100.0);
+        let scaled = |ms: f64| Duration::from_millis((ms * s).max(10.0) as u64);
         Poll {
-            first: Duration::from_millis(((first_ms as f64) * s).max(20.0) as u64),
-            cap: Duration::from_millis(((cap_ms as f64) * s).max(50.0) as u64),
+            first: scaled(expected_ms as f64 * 0.9),
+            cap: scaled((expected_ms as f64 / 8.0).max(1000.0)),
             timeout: self.timeout,
+            delay_first: true,
         }
     }
 
-    /// NLB jobs: seconds.
+    // Expected durations are the documented magnitudes (an NLB takes about a minute, TiDB
+    // Cloud's endpoint a minute or two; `shared/reference/alibaba-api.md` §6, peers §3).
+
+    /// NLB jobs: a few seconds.
     pub fn job(&self) -> Poll {
-        self.make(1000, 3000)
+        self.expect(5_000)
     }
     /// Server group: seconds.
     pub fn server_group(&self) -> Poll {
-        self.make(1000, 3000)
+        self.expect(5_000)
     }
     /// Load balancer: about a minute.
     pub fn load_balancer(&self) -> Poll {
-        self.make(3000, 5000)
+        self.expect(60_000)
     }
     /// Listener: seconds.
     pub fn listener(&self) -> Poll {
-        self.make(1000, 3000)
+        self.expect(10_000)
     }
     /// Endpoint service: tens of seconds.
     pub fn endpoint_service(&self) -> Poll {
-        self.make(2000, 4000)
+        self.expect(20_000)
     }
-    /// TiDB's endpoint and the connection request: a minute or two.
+    /// TiDB Cloud's endpoint (and its connection request): a minute or two.
+    pub fn endpoint(&self) -> Poll {
+        self.expect(90_000)
+    }
+    /// Accepted connection to Connected and the PLC to ACTIVE: about half a minute.
     pub fn connection(&self) -> Poll {
-        self.make(3000, 5000)
+        self.expect(35_000)
+    }
+    /// Short waits where the first look usually succeeds (a request already made).
+    pub fn quick(&self) -> Poll {
+        self.expect(5_000)
     }
 }
 
@@ -90,8 +118,13 @@ where
     E: std::fmt::Display,
 {
     let start = tokio::time::Instant::now();
-    let mut pause = p.first;
+    // Right after a create the state is known: wait the expected time before looking.
+    // Otherwise look now, then wait the expected time, then look every `cap`.
+    let mut pause = if p.delay_first { p.cap } else { p.first };
     let mut last = String::new();
+    if p.delay_first {
+        tokio::time::sleep(p.first).await;
+    }
     loop {
         match probe().await.map_err(|e| e.to_string())? {
             Probe::Ready(v) => return Ok(v),
@@ -109,7 +142,12 @@ where
             ));
         }
         tokio::time::sleep(pause).await;
-        pause = pause.mul_f64(1.5).min(p.cap);
+        // After a long first pause (an expected duration) keep polling at the cap.
+        pause = if pause > p.cap {
+            p.cap
+        } else {
+            pause.mul_f64(1.5).min(p.cap)
+        };
     }
 }
 

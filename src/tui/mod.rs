@@ -6,6 +6,8 @@
 //! [`keymap`] turns keys into actions; [`plain`] is the dialoguer line mode.
 
 pub mod app;
+#[doc(hidden)]
+pub mod bench_support;
 pub mod effects;
 pub mod event_loop;
 pub mod keymap;

@@ -29,11 +29,14 @@ pub fn global(args: &[&str]) -> GlobalArgs {
 /// Starts a simulator with a fast clock.
 pub async fn world_with(opts: SimOptions) -> World {
     tilink::cloud::aliyun::client::install_tls_provider();
+    // Polls follow the simulator's clock.
+    let opts_scale = opts.time_scale;
     let sim = start(opts).await.expect("simulator starts");
     let m = sim.manifest().clone();
     let dir = tempfile::tempdir().expect("tempdir");
     let g = global(&[]);
-    let env = Env::from_manifest(&m, &g, 0.02, JournalStore::new(dir.path()));
+    let poll_scale = opts_scale;
+    let env = Env::from_manifest(&m, &g, poll_scale, JournalStore::new(dir.path()));
     World {
         sim,
         m,

@@ -6,6 +6,7 @@ pub mod error;
 pub mod ops;
 pub mod params;
 pub mod sign;
+pub mod sts_assume;
 
 pub use client::{AccessKey, AliyunClient, AliyunConfig, SignatureVersion};
 pub use endpoints::Product;

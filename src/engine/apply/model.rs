@@ -325,8 +325,12 @@ pub fn update(m: &mut ApplyModel, msg: Msg) -> Vec<Effect> {
             vec![]
         }
         Msg::Learned(step, l) => {
+            let before = m.journal.resources.clone();
+            learn(&mut m.journal.resources, l.clone());
+            if m.journal.resources == before {
+                return vec![];
+            }
             m.log(format!("{}: {}", step.name(), describe(&l)));
-            learn(&mut m.journal.resources, l);
             vec![Effect::SaveJournal]
         }
         Msg::Foreign(f) => {

@@ -5,7 +5,7 @@
 use super::model::{ForeignRequest, Learned, Step};
 use super::runner::{Executor, Reporter, StepFuture};
 use crate::cloud::aliyun::ops::{NewEndpointService, NewLoadBalancer, NewServerGroup};
-use crate::engine::discover::{Clients, TAG_SETUP};
+use crate::engine::discover::Clients;
 use crate::engine::journal::ResourceIds;
 use crate::engine::plan::Plan;
 use crate::engine::poll::{Probe, Tuning, until};
@@ -68,10 +68,6 @@ fn token(p: &Plan, resource: &str) -> String {
         .chars()
         .take(64)
         .collect()
-}
-
-fn setup_tag(p: &Plan) -> Vec<(String, String)> {
-    vec![(TAG_SETUP.to_string(), p.setup_id.clone())]
 }
 
 /// States of a connection that mean "awaiting acceptance" (no Rejected state exists).
@@ -157,17 +153,8 @@ impl Ctx {
             tok = token(p, &format!("sg-{}", suffix(&old)));
             id = None;
         }
-        if id.is_none() {
-            id = a
-                .list_server_groups(&[], &setup_tag(p))
-                .await
-                .map_err(|e| e.to_string())?
-                .into_iter()
-                .next()
-                .map(|g| g.server_group_id);
-        }
-        let id = match id {
-            Some(id) => id,
+        let (id, created) = match id {
+            Some(id) => (id, false),
             None => {
                 let out = a
                     .create_server_group(&NewServerGroup {
@@ -181,14 +168,14 @@ impl Ctx {
                     .map_err(|e| e.to_string())?;
                 self.r
                     .learned(Learned::ServerGroup(out.server_group_id.clone()));
-                self.wait_job(&out.job_id, "the server group job").await?;
-                out.server_group_id
+                (out.server_group_id, true)
             }
         };
         self.r.learned(Learned::ServerGroup(id.clone()));
         let r = &self.r;
+        let poll = self.t.server_group();
         until(
-            self.t.server_group(),
+            if created { poll } else { poll.now() },
             "the server group",
             |s| r.progress(s, None),
             || {
@@ -246,17 +233,8 @@ impl Ctx {
                 Ok(_) => {}
             }
         }
-        if id.is_none() {
-            id = a
-                .list_load_balancers(&[], &setup_tag(p))
-                .await
-                .map_err(|e| e.to_string())?
-                .into_iter()
-                .next()
-                .map(|l| l.common.load_balancer_id);
-        }
-        let id = match id {
-            Some(id) => id,
+        let (id, created) = match id {
+            Some(id) => (id, false),
             None => {
                 let zones: Vec<(String, String)> = p
                     .zones
@@ -274,12 +252,12 @@ impl Ctx {
                     })
                     .await
                     .map_err(|e| e.to_string())?;
-                out.loadbalancer_id
+                (out.loadbalancer_id, true)
             }
         };
         self.r.learned(Learned::LoadBalancer(id.clone()));
         let r = &self.r;
-        until(self.t.load_balancer(), "the load balancer", |s| r.progress(s, None), || {
+        until(if created { self.t.load_balancer() } else { self.t.load_balancer().now() }, "the load balancer", |s| r.progress(s, None), || {
             let id = id.clone();
             async move {
                 let lb = a.get_load_balancer_attribute(&id).await?;
@@ -301,30 +279,10 @@ impl Ctx {
     async fn allowlist(&self) -> Result<(), String> {
         let a = &self.c.aliyun;
         let p = &self.p;
-        let groups = a
-            .describe_db_instance_ip_array_list(&p.rds_id)
+        // Cover replaces tilink's own group only; writing the same CIDRs again is a no-op.
+        a.modify_security_ips(&p.rds_id, &p.allowlist_group, &p.allowlist_cidrs, "Cover")
             .await
             .map_err(|e| e.to_string())?;
-        let current = groups
-            .iter()
-            .find(|g| g.db_instance_ip_array_name == p.allowlist_group);
-        let mut want = p.allowlist_cidrs.clone();
-        want.sort();
-        let unchanged = current.is_some_and(|g| {
-            let mut have: Vec<String> = g
-                .security_ip_list
-                .split(',')
-                .map(|s| s.trim().to_string())
-                .filter(|s| !s.is_empty())
-                .collect();
-            have.sort();
-            have == want
-        });
-        if !unchanged {
-            a.modify_security_ips(&p.rds_id, &p.allowlist_group, &p.allowlist_cidrs, "Cover")
-                .await
-                .map_err(|e| e.to_string())?;
-        }
         self.r
             .learned(Learned::Allowlist(p.allowlist_group.clone()));
         self.r.progress(
@@ -364,23 +322,8 @@ impl Ctx {
                 Ok(_) => {}
             }
         }
-        if id.is_none() {
-            let existing = a
-                .list_listeners(std::slice::from_ref(&lb))
-                .await
-                .map_err(|e| e.to_string())?;
-            if let Some(l) = existing.iter().find(|l| l.listener_port == p.backend_port) {
-                if l.server_group_id != sg {
-                    return Err(format!(
-                        "listener {} already uses port {} on {lb} with server group {}; remove it or pick another port",
-                        l.listener_id, p.backend_port, l.server_group_id
-                    ));
-                }
-                id = Some(l.listener_id.clone());
-            }
-        }
-        let id = match id {
-            Some(id) => id,
+        let (id, created) = match id {
+            Some(id) => (id, false),
             None => {
                 let out = a
                     .create_listener(
@@ -394,13 +337,17 @@ impl Ctx {
                     )
                     .await
                     .map_err(|e| e.to_string())?;
-                out.listener_id
+                (out.listener_id, true)
             }
         };
         self.r.learned(Learned::Listener(id.clone()));
         let r = &self.r;
         until(
-            self.t.listener(),
+            if created {
+                self.t.listener()
+            } else {
+                self.t.listener().now()
+            },
             "the listener",
             |s| r.progress(s, None),
             || {
@@ -456,16 +403,8 @@ impl Ctx {
                 Ok(_) => {}
             }
         }
-        if found.is_none() {
-            found = a
-                .list_endpoint_services(None, None, &setup_tag(p))
-                .await
-                .map_err(|e| e.to_string())?
-                .into_iter()
-                .next()
-                .map(|s| (s.service_id, s.service_name));
-        }
         let zones: Vec<String> = p.zones.iter().map(|z| z.zone.clone()).collect();
+        let adopted = found.is_some();
         let (id, name) = match found {
             Some(f) => f,
             None => {
@@ -486,7 +425,11 @@ impl Ctx {
         self.r.learned(Learned::EndpointService(id.clone(), name));
         let r = &self.r;
         until(
-            self.t.endpoint_service(),
+            if adopted {
+                self.t.endpoint_service().now()
+            } else {
+                self.t.endpoint_service()
+            },
             "the endpoint service",
             |s| r.progress(s, None),
             || {
@@ -503,14 +446,19 @@ impl Ctx {
         )
         .await?;
         // Adopted services may miss zones: attach the NLB in each chosen zone, serially.
-        let attached = a
-            .list_service_resources(&id)
-            .await
-            .map_err(|e| e.to_string())?;
+        // A service created here has one resource per zone already.
+        let attached = if !adopted {
+            Vec::new()
+        } else {
+            a.list_service_resources(&id)
+                .await
+                .map_err(|e| e.to_string())?
+        };
         for z in &zones {
-            if !attached
-                .iter()
-                .any(|r| &r.zone_id == z && r.resource_id == lb)
+            if adopted
+                && !attached
+                    .iter()
+                    .any(|r| &r.zone_id == z && r.resource_id == lb)
             {
                 self.r
                     .progress("Attaching zone", Some(format!("attach {lb} in {z}")));
@@ -560,36 +508,27 @@ impl Ctx {
                 Err(e) => return Err(e.to_string()),
             }
         }
-        if id.is_none() {
-            let plcs = t
-                .list_plcs(&p.cluster_id)
-                .await
-                .map_err(|e| e.to_string())?;
-            id = plcs
-                .iter()
-                .find(|x| {
-                    x.alicloud_endpoint_service
-                        .as_ref()
-                        .is_some_and(|s| s.name == name)
-                        && x.state != "FAILED"
-                        && x.state != "DELETING"
-                })
-                .map(|x| x.private_link_connection_id.clone());
-        }
-        let id = match id {
-            Some(id) => id,
-            None => {
+        // A PLC already pointing at this service was found by discovery (merged into the
+        // journal ids), so only a missing one is created.
+        let (id, created) = match id {
+            Some(id) => (id, false),
+            None => (
                 t.create_plc(&p.cluster_id, &p.plc_name, &name)
                     .await
                     .map_err(|e| e.to_string())?
-                    .private_link_connection_id
-            }
+                    .private_link_connection_id,
+                true,
+            ),
         };
         self.r.learned(Learned::Connection(id.clone()));
         let r = &self.r;
         let cluster = p.cluster_id.clone();
         let endpoint = until(
-            self.t.connection(),
+            if created {
+                self.t.endpoint()
+            } else {
+                self.t.endpoint().now()
+            },
             "TiDB Cloud's endpoint",
             |s| r.progress(s, None),
             || {
@@ -610,6 +549,7 @@ impl Ctx {
         )
         .await??;
         self.r.learned(Learned::Endpoint(endpoint));
+        self.r.progress("Endpoint ready", None);
         Ok(())
     }
 
@@ -628,7 +568,7 @@ impl Ctx {
             .ok_or("no TiDB endpoint id in the journal")?;
         let r = &self.r;
         let status = until(
-            self.t.connection(),
+            self.t.quick().now(),
             "the connection request from TiDB Cloud",
             |s| r.progress(s, None),
             || {
@@ -689,20 +629,34 @@ impl Ctx {
             .clone()
             .ok_or("no PLC id in the journal")?;
         let r = &self.r;
+        // Poll the PLC (it turns ACTIVE once the connection is Connected); look at the
+        // connection itself only every third round, to re-accept one that someone disabled.
+        let round = std::sync::atomic::AtomicU32::new(0);
+        let round = &round;
         until(
-            self.t.connection(),
+            self.t.connection().now(),
             "the connection to be Connected and ACTIVE",
             |s| r.progress(s, None),
             || {
                 let (svc, ep, plc) = (svc.clone(), ep.clone(), plc.clone());
                 async move {
-                    let conns = a.list_connections(&svc).await.map_err(|e| e.to_string())?;
-                    let status = conns
-                        .iter()
-                        .find(|c| c.endpoint_id == ep)
-                        .map(|c| c.connection_status.clone())
-                        .unwrap_or_default();
-                    if status != "Connected" {
+                    let x = t
+                        .get_plc(&p.cluster_id, &plc)
+                        .await
+                        .map_err(|e| e.to_string())?;
+                    match x.state.as_str() {
+                        "ACTIVE" => return Ok(Probe::Ready(())),
+                        "FAILED" => return Err(plc_failed(&x.message)),
+                        _ => {}
+                    }
+                    let k = round.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    if k % 3 == 2 {
+                        let conns = a.list_connections(&svc).await.map_err(|e| e.to_string())?;
+                        let status = conns
+                            .iter()
+                            .find(|c| c.endpoint_id == ep)
+                            .map(|c| c.connection_status.clone())
+                            .unwrap_or_default();
                         if awaiting(&status) {
                             // Someone disabled it meanwhile, or the accept was lost: accept again.
                             a.enable_connection(&svc, &ep)
@@ -714,15 +668,7 @@ impl Ctx {
                             if status.is_empty() { "gone" } else { &status }
                         )));
                     }
-                    let x = t
-                        .get_plc(&p.cluster_id, &plc)
-                        .await
-                        .map_err(|e| e.to_string())?;
-                    match x.state.as_str() {
-                        "ACTIVE" => Ok(Probe::Ready(())),
-                        "FAILED" => Err(plc_failed(&x.message)),
-                        s => Ok(Probe::Waiting(format!("PLC {s}"))),
-                    }
+                    Ok(Probe::Waiting(format!("PLC {}", x.state)))
                 }
             },
         )
