@@ -65,6 +65,14 @@ pub struct GlobalArgs {
     /// Alibaba Cloud signature: v1 (HMAC-SHA1) or v3 (ACS3-HMAC-SHA256).
     #[arg(long, global = true, env = "TILINK_SIGNATURE", value_enum, default_value_t = Signature::V1)]
     pub signature: Signature,
+    /// Client-side limit on API requests per second (0 = none; doctor --all-clusters uses 20).
+    #[arg(
+        long,
+        global = true,
+        env = "TILINK_RATE_LIMIT",
+        value_name = "PER_SECOND"
+    )]
+    pub rate_limit: Option<f64>,
     /// Do not read the OS keyring.
     #[arg(long, global = true, env = "TILINK_NO_KEYRING", value_parser = clap::builder::BoolishValueParser::new())]
     pub no_keyring: bool,
@@ -106,6 +114,9 @@ pub enum Command {
     Sim(SimArgs),
     /// Walk an existing chain and say what is broken, why, and how to fix it.
     Doctor(DoctorArgs),
+    /// Swap a stale RDS backend IP in the server group for the current one (add the new IP,
+    /// wait until healthy, remove the old). Safe to run from cron.
+    Reconcile(DoctorArgs),
     /// Delete what tilink created, in reverse order, after confirmation.
     Teardown(TeardownArgs),
     /// Print the least-privilege RAM policy for tilink's calls.

@@ -23,6 +23,7 @@ fn every_subcommand_answers_help() {
         "sandbox",
         "sim",
         "doctor",
+        "reconcile",
         "teardown",
         "policy",
         "export",

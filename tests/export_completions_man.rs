@@ -31,7 +31,9 @@ fn completions_render_for_every_shell() {
         }
     }
     // Shell-specific markers: each script is meant for its shell.
-    let script = |s: &str| String::from_utf8(bin().args(["completions", s]).output().unwrap().stdout).unwrap();
+    let script = |s: &str| {
+        String::from_utf8(bin().args(["completions", s]).output().unwrap().stdout).unwrap()
+    };
     assert!(script("bash").contains("complete -F"));
     assert!(script("zsh").starts_with("#compdef tilink"));
     assert!(script("fish").contains("complete -c tilink"));
@@ -43,17 +45,36 @@ fn man_page_is_troff_and_documents_the_commands() {
     let out = bin().arg("man").output().unwrap();
     assert!(out.status.success(), "{out:?}");
     let page = String::from_utf8(out.stdout).expect("utf-8");
-    assert!(page.starts_with(".ie \\n(.g .ds Aq") || page.contains(".TH tilink"), "not troff:\n{}", &page[..page.len().min(300)]);
+    assert!(
+        page.starts_with(".ie \\n(.g .ds Aq") || page.contains(".TH tilink"),
+        "not troff:\n{}",
+        &page[..page.len().min(300)]
+    );
     assert!(page.contains(".TH tilink 1"), "no title header");
-    for section in [".SH NAME", ".SH SYNOPSIS", ".SH DESCRIPTION", ".SH OPTIONS", ".SH SUBCOMMANDS"] {
+    for section in [
+        ".SH NAME",
+        ".SH SYNOPSIS",
+        ".SH DESCRIPTION",
+        ".SH OPTIONS",
+        ".SH SUBCOMMANDS",
+    ] {
         assert!(page.contains(section), "missing {section}");
     }
     for sub in SUBCOMMANDS {
-        assert!(page.contains(&format!("tilink\\-{sub}")), "man page lacks {sub}");
+        assert!(
+            page.contains(&format!("tilink\\-{sub}")),
+            "man page lacks {sub}"
+        );
     }
-    assert!(page.contains("Exit codes"), "the exit codes belong in the man page");
+    assert!(
+        page.contains("Exit codes"),
+        "the exit codes belong in the man page"
+    );
     // Hidden from --help, still callable.
     let help = bin().arg("--help").output().unwrap();
     let help = String::from_utf8_lossy(&help.stdout);
-    assert!(!help.lines().any(|l| l.trim_start().starts_with("man ")), "{help}");
+    assert!(
+        !help.lines().any(|l| l.trim_start().starts_with("man ")),
+        "{help}"
+    );
 }

@@ -344,7 +344,7 @@ async fn aliyun_client_gives_clear_errors_on_hostile_answers() {
             br#"{"Connections":[{"ResourceOwner":"maybe"}]}"#.to_vec(),
             "unexpected response",
         ),
-        (b"[]".to_vec(), "invalid type"),
+        (b"[42]".to_vec(), "invalid type"),
         (b"42".to_vec(), "invalid type"),
         (b"\"Connected\"".to_vec(), "invalid type"),
         (
@@ -374,10 +374,9 @@ async fn aliyun_client_gives_clear_errors_on_hostile_answers() {
         readable(&e.to_string(), LVC, hint);
     }
 
-    // Tolerated: missing fields, unknown enum values, unknown extra fields, nulls.
+    // Tolerated: missing fields, unknown enum values, unknown extra fields.
     for body in [
         &br#"{}"#[..],
-        br#"{"RequestId":null,"Connections":null,"TotalCount":null}"#,
         br#"{"Connections":[],"Brand":"new","Nested":{"a":[1,2,{"b":null}]}}"#,
     ] {
         f.json(200, body);
@@ -494,7 +493,7 @@ async fn aliyun_client_gives_clear_errors_on_hostile_answers() {
         "GetLoadBalancerAttribute",
         "unexpected response",
     );
-    f.json(200, br#"{"Items":{"DBInstanceNetInfo":[{"Port":"port"}]}}"#);
+    f.json(200, br#"{"DBInstanceNetInfos":{"DBInstanceNetInfo":[{"Port":"port"}]}}"#);
     let e = bounded(a.describe_db_instance_net_info("rm-x"))
         .await
         .unwrap_err();
@@ -525,7 +524,11 @@ async fn tidb_client_gives_clear_errors_on_hostile_answers() {
         (br#"{"totalSize":"many"}"#.to_vec(), "invalid numeric value"),
         (b"null".to_vec(), "invalid type"),
         (
-            [vec![b'['; 300_000], vec![b']'; 300_000]].concat(),
+            [
+                br#"{"privateLinkConnections":[{"attachedDomains":"#.to_vec(),
+                vec![b'['; 300_000],
+            ]
+            .concat(),
             "recursion limit",
         ),
         (vec![b' '; 8 << 20], "EOF"),
@@ -661,4 +664,26 @@ async fn binary_reports_hostile_answers_without_panicking() {
             assert!(!stderr.contains(s) && !stdout.contains(s));
         }
     }
+}
+
+/// `null` where a field is optional should read like the field is missing (JSON APIs send
+/// `"Tags": null`, `"NextToken": null`); today one `null` fails the whole answer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "bug: an explicit null in any String/Vec/struct field fails decoding the whole answer (serde `default` covers missing fields only)"]
+async fn null_fields_read_like_missing_ones() {
+    let f = Fake::start().await;
+    let a = aliyun(&f.url);
+    f.json(
+        200,
+        br#"{"RequestId":null,"Connections":[{"EndpointId":"ep-1","Zones":null,"ModifiedTime":null}],"NextToken":null,"TotalCount":null}"#,
+    );
+    let c = bounded(a.list_connections("epsrv-x")).await.unwrap();
+    assert_eq!(c[0].endpoint_id, "ep-1");
+    let t = tidb(&f.url);
+    f.json(
+        200,
+        br#"{"privateLinkConnections":[{"privateLinkConnectionId":"plc-1","state":"ACTIVE","message":null,"alicloudEndpointService":{"name":"n","endpointId":null}}],"nextPageToken":null}"#,
+    );
+    let p = bounded(t.list_plcs("1")).await.unwrap();
+    assert_eq!(p[0].state, "ACTIVE");
 }

@@ -4,6 +4,7 @@
 use super::Failure;
 use crate::cli::{GlobalArgs, Signature};
 use crate::cloud::aliyun::{AccessKey, AliyunClient, AliyunConfig, SignatureVersion};
+use crate::cloud::ratelimit::RateLimit;
 use crate::cloud::stats::CallStats;
 use crate::cloud::tidb::TidbClient;
 use crate::cloud::tidb::client::DEFAULT_ENDPOINT;
@@ -41,6 +42,8 @@ pub struct Env {
     pub stats: CallStats,
     /// Where journals live.
     pub store: JournalStore,
+    /// Shared request rate limit.
+    pub rate_limit: Option<RateLimit>,
 }
 
 fn signature(s: Signature) -> SignatureVersion {
@@ -90,6 +93,7 @@ impl Env {
             region: g.region.clone(),
             stats: CallStats::default(),
             store: JournalStore::default_location(),
+            rate_limit: g.rate_limit.and_then(RateLimit::per_second),
         })
     }
 
@@ -120,6 +124,7 @@ impl Env {
             region: Some(m.region.clone()),
             stats: CallStats::default(),
             store,
+            rate_limit: g.rate_limit.and_then(RateLimit::per_second),
         }
     }
 
@@ -139,6 +144,7 @@ impl Env {
         let mut cfg = AliyunConfig::new(region);
         cfg.endpoint_override = self.alibaba_endpoint.clone();
         cfg.signature = self.signature;
+        cfg.rate_limit = self.rate_limit.clone();
         let aliyun = AliyunClient::new(cfg, self.alibaba_key.clone())
             .map_err(|e| Failure::failed(e.to_string()))?
             .with_stats(self.stats.clone());

@@ -12,7 +12,11 @@ use std::sync::Arc;
 
 /// Entry point of `tilink doctor`.
 pub async fn command(g: &GlobalArgs, a: DoctorArgs) -> Result<u8, Failure> {
-    let env = Env::from_chain(g)?;
+    let mut env = Env::from_chain(g)?;
+    if a.all_clusters && env.rate_limit.is_none() {
+        // A fleet walk stays well under the accounts' API throttles.
+        env.rate_limit = crate::cloud::ratelimit::RateLimit::per_second(20.0);
+    }
     run(g, &env, &a).await
 }
 
@@ -116,8 +120,26 @@ async fn targets(env: &Env, a: &DoctorArgs) -> Result<Vec<Target>, Failure> {
     Ok(out)
 }
 
+/// Entry point of `tilink reconcile`: doctor, applying only the backend-IP swap, unasked.
+pub async fn reconcile(g: &GlobalArgs, mut a: DoctorArgs) -> Result<u8, Failure> {
+    let env = Env::from_chain(g)?;
+    a.fix = true;
+    a.yes = true;
+    run_filtered(g, &env, &a, Some("backend-ip")).await
+}
+
 /// Doctor with a given environment.
 pub async fn run(g: &GlobalArgs, env: &Env, a: &DoctorArgs) -> Result<u8, Failure> {
+    run_filtered(g, env, a, None).await
+}
+
+/// Doctor applying only the fixes for check `only` (all when `None`).
+pub async fn run_filtered(
+    g: &GlobalArgs,
+    env: &Env,
+    a: &DoctorArgs,
+    only: Option<&str>,
+) -> Result<u8, Failure> {
     let targets = targets(env, a).await?;
     // Chains are examined concurrently, a few at a time (the APIs rate-limit per account).
     let limit = Arc::new(tokio::sync::Semaphore::new(if a.all_clusters {
@@ -147,7 +169,11 @@ pub async fn run(g: &GlobalArgs, env: &Env, a: &DoctorArgs) -> Result<u8, Failur
                 print!("{}", render(&report, g.no_color()));
             }
             let mut applied = 0;
-            for fix in &report.fixes {
+            for fix in report
+                .fixes
+                .iter()
+                .filter(|f| only.is_none_or(|o| f.check_id() == o))
+            {
                 eprintln!("fix for {}: {}", fix.check_id(), fix.describe());
                 if !a.yes && !confirm()? {
                     eprintln!("  skipped");

@@ -103,6 +103,7 @@ async fn dispatch(cli: Cli) -> Result<u8, Failure> {
             Ok(exit::OK)
         }
         Command::Doctor(a) => doctor::command(&g, a).await,
+        Command::Reconcile(a) => doctor::reconcile(&g, a).await,
         Command::Teardown(a) => teardown::command(&g, a).await,
         Command::Policy(a) => {
             let doc = crate::policy::policy(a.scope == crate::cli::PolicyScope::Doctor);

@@ -1,6 +1,7 @@
 //! Thin clients for the two clouds.
 
 pub mod aliyun;
+pub mod ratelimit;
 pub mod retry;
 pub mod stats;
 pub mod tidb;

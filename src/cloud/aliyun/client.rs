@@ -47,6 +47,8 @@ pub struct AliyunConfig {
     pub request_timeout: Duration,
     /// Retry behaviour.
     pub retry: RetryPolicy,
+    /// Client-side request rate limit.
+    pub rate_limit: Option<crate::cloud::ratelimit::RateLimit>,
 }
 
 impl AliyunConfig {
@@ -59,6 +61,7 @@ impl AliyunConfig {
             connect_timeout: Duration::from_secs(5),
             request_timeout: Duration::from_secs(30),
             retry: RetryPolicy::default(),
+            rate_limit: None,
         }
     }
 }
@@ -200,6 +203,9 @@ impl AliyunClient {
         action: &str,
         params: &Params,
     ) -> Result<serde_json::Value, AliyunError> {
+        if let Some(l) = &self.cfg.rate_limit {
+            l.acquire().await;
+        }
         self.stats.record(action);
         let base = product.base_url(&self.cfg.region, self.cfg.endpoint_override.as_deref());
         let request = match self.cfg.signature {

@@ -99,6 +99,7 @@ pub struct TidbClient {
     challenge: Arc<Mutex<Option<WwwAuthenticateHeader>>>,
     retry: RetryPolicy,
     stats: CallStats,
+    rate_limit: Option<crate::cloud::ratelimit::RateLimit>,
 }
 
 impl std::fmt::Debug for TidbClient {
@@ -134,12 +135,19 @@ impl TidbClient {
             challenge: Arc::new(Mutex::new(None)),
             retry: RetryPolicy::default(),
             stats: CallStats::default(),
+            rate_limit: None,
         })
     }
 
     /// The same client with another retry policy.
     pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
         self.retry = retry;
+        self
+    }
+
+    /// The same client under a request rate limit (shared with other clients if cloned).
+    pub fn with_rate_limit(mut self, limit: Option<crate::cloud::ratelimit::RateLimit>) -> Self {
+        self.rate_limit = limit;
         self
     }
 
