@@ -493,7 +493,10 @@ async fn aliyun_client_gives_clear_errors_on_hostile_answers() {
         "GetLoadBalancerAttribute",
         "unexpected response",
     );
-    f.json(200, br#"{"DBInstanceNetInfos":{"DBInstanceNetInfo":[{"Port":"port"}]}}"#);
+    f.json(
+        200,
+        br#"{"DBInstanceNetInfos":{"DBInstanceNetInfo":[{"Port":"port"}]}}"#,
+    );
     let e = bounded(a.describe_db_instance_net_info("rm-x"))
         .await
         .unwrap_err();

@@ -190,6 +190,7 @@ mod tests {
             first: Duration::from_secs(1),
             cap: Duration::from_secs(1),
             timeout: Duration::from_secs(5),
+            delay_first: false,
         };
         let r: Result<(), String> = until(
             p,

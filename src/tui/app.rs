@@ -8,6 +8,7 @@ use crate::app::exit;
 use crate::engine::apply::{ApplyModel, Step, StepStatus};
 use crate::engine::check::{Check, Status, all_ok};
 use crate::engine::discover::{Discovery, RdsCandidate};
+use crate::engine::doctor::Report;
 use crate::engine::facts::{ClusterInfo, TidbZones};
 use crate::engine::journal::{Journal, SetupState};
 use crate::engine::plan::Plan;
@@ -36,6 +37,8 @@ pub enum Screen {
     Acceptance,
     /// ACTIVE: ids and next commands.
     Done,
+    /// Troubleshooting: doctor's report on the cluster's existing links.
+    Doctor,
 }
 
 impl Screen {
@@ -64,12 +67,16 @@ impl Screen {
             Screen::Provisioning => "Provisioning",
             Screen::Acceptance => "Connection acceptance",
             Screen::Done => "Done",
+            Screen::Doctor => "Doctor",
         }
     }
 
-    /// 1-based position.
+    /// 1-based position (doctor's path is Welcome → Credentials → Cluster → Doctor).
     pub fn number(self) -> usize {
-        Screen::ALL.iter().position(|s| *s == self).unwrap_or(0) + 1
+        match self {
+            Screen::Doctor => 4,
+            s => Screen::ALL.iter().position(|x| *x == s).unwrap_or(0) + 1,
+        }
     }
 }
 
@@ -318,6 +325,12 @@ pub struct App {
     pub stopping: bool,
     /// Set when the wizard is over.
     pub exit: Option<Outcome>,
+    /// Troubleshooting instead of setting up (Welcome's second entry).
+    pub troubleshoot: bool,
+    /// Doctor's reports.
+    pub doctor: Load<Vec<Report>>,
+    /// Highlighted check, counted across every report.
+    pub doctor_sel: usize,
 }
 
 /// Messages into the wizard.
@@ -363,6 +376,13 @@ pub enum Msg {
         req: u64,
         /// Result.
         result: Result<Box<PrepView>, UiError>,
+    },
+    /// Doctor's reports on the cluster's links.
+    Doctor {
+        /// Request id.
+        req: u64,
+        /// Result.
+        result: Result<Vec<Report>, UiError>,
     },
     /// A snapshot of the apply run.
     Apply {
@@ -433,6 +453,15 @@ pub enum Effect {
         /// The journal to continue.
         journal: Box<Journal>,
     },
+    /// Run doctor on every private link connection of a cluster.
+    Doctor {
+        /// Request id.
+        req: u64,
+        /// Cluster.
+        cluster_id: String,
+        /// The cluster's region.
+        region: String,
+    },
     /// Stop the apply run (journal is saved).
     CancelApply,
     /// Abort the task of a request the user walked away from.
@@ -453,8 +482,8 @@ pub enum WelcomeItem {
     Troubleshoot,
 }
 
-/// The note shown when troubleshooting is picked.
-pub const DOCTOR_NOTE: &str = "Troubleshooting is its own command: quit (q) and run `tilink doctor --cluster-id <id>`; it walks the chain link by link.";
+/// The note shown on the doctor screen about repairs.
+pub const DOCTOR_NOTE: &str = "Repairs run from the command line: `tilink doctor --cluster-id <id> --fix` shows each fix and asks first.";
 
 impl App {
     /// A new wizard on the Welcome screen.
@@ -496,6 +525,9 @@ impl App {
             applying: None,
             stopping: false,
             exit: None,
+            troubleshoot: false,
+            doctor: Load::Idle,
+            doctor_sel: 0,
         }
     }
 
@@ -566,6 +598,35 @@ impl App {
             _ => {}
         }
         fx
+    }
+
+    /// Asks doctor about the chosen cluster's links.
+    fn start_doctor(&mut self) -> Vec<Effect> {
+        let (Some(cluster_id), Some(region)) = (self.cluster_id.clone(), self.region.clone())
+        else {
+            return Vec::new();
+        };
+        let req = self.req();
+        self.doctor = Load::Loading(req);
+        self.doctor_sel = 0;
+        self.note = None;
+        vec![Effect::Doctor {
+            req,
+            cluster_id,
+            region,
+        }]
+    }
+
+    /// The check highlighted on the doctor screen, with its report.
+    pub fn doctor_selected(&self) -> Option<(&Report, &Check)> {
+        let mut i = self.doctor_sel;
+        for r in self.doctor.ready()? {
+            if i < r.checks.len() {
+                return Some((r, &r.checks[i]));
+            }
+            i -= r.checks.len();
+        }
+        None
     }
 
     fn load_clusters(&mut self) -> Vec<Effect> {
@@ -762,6 +823,17 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             }
             Vec::new()
         }
+        Msg::Doctor { req, result } => {
+            if app.doctor.settle(req, result) {
+                app.doctor_sel = 0;
+                app.note = app
+                    .doctor
+                    .ready()
+                    .is_some_and(|r| r.iter().any(|x| !x.fixes.is_empty()))
+                    .then(|| DOCTOR_NOTE.to_string());
+            }
+            Vec::new()
+        }
         Msg::Prepared { req, result } => {
             app.prepared.settle(req, result);
             Vec::new()
@@ -850,6 +922,7 @@ fn on_action(app: &mut App, a: Action) -> Vec<Effect> {
                 Action::Back => app.enter(Screen::Acceptance),
                 _ => Vec::new(),
             },
+            Screen::Doctor => doctor(app, a),
         },
     }
 }
@@ -865,6 +938,7 @@ fn welcome(app: &mut App, a: Action) -> Vec<Effect> {
         Action::Accept => match items.get(app.welcome_sel) {
             Some(WelcomeItem::New) => {
                 app.resuming = None;
+                app.troubleshoot = false;
                 app.enter(Screen::Credentials)
             }
             Some(WelcomeItem::Resume(i)) => {
@@ -882,11 +956,36 @@ fn welcome(app: &mut App, a: Action) -> Vec<Effect> {
                 fx
             }
             Some(WelcomeItem::Troubleshoot) => {
-                app.note = Some(DOCTOR_NOTE.into());
-                Vec::new()
+                app.resuming = None;
+                app.troubleshoot = true;
+                app.enter(Screen::Credentials)
             }
             None => Vec::new(),
         },
+        _ => Vec::new(),
+    }
+}
+
+fn doctor(app: &mut App, a: Action) -> Vec<Effect> {
+    let len = app
+        .doctor
+        .ready()
+        .map_or(0, |r| r.iter().map(|x| x.checks.len()).sum());
+    match a {
+        Action::Up | Action::Down | Action::Next => {
+            app.doctor_sel = step_sel(app.doctor_sel, len, a != Action::Up);
+            Vec::new()
+        }
+        Action::Retry | Action::Accept if !app.doctor.is_loading() => app.start_doctor(),
+        Action::Back => {
+            let mut fx = Vec::new();
+            if let Load::Loading(req) = app.doctor {
+                fx.push(Effect::Abort { req });
+            }
+            app.doctor = Load::Idle;
+            fx.extend(app.enter(Screen::Cluster));
+            fx
+        }
         _ => Vec::new(),
     }
 }
@@ -944,6 +1043,11 @@ fn cluster(app: &mut App, a: Action) -> Vec<Effect> {
             }
             app.cluster_id = Some(c.id.clone());
             app.region = Some(app.opts.region.clone().unwrap_or(c.region.clone()));
+            if app.troubleshoot {
+                let mut fx = app.enter(Screen::Doctor);
+                fx.extend(app.start_doctor());
+                return fx;
+            }
             app.enter(Screen::Source)
         }
         Action::Retry => {
@@ -1209,12 +1313,59 @@ mod tests {
     }
 
     #[test]
-    fn welcome_troubleshoot_explains_and_stays() {
+    fn troubleshoot_walks_to_doctor_on_the_picked_cluster() {
         let mut a = app();
         update(&mut a, key(KeyCode::Down));
-        assert!(update(&mut a, enter()).is_empty());
-        assert_eq!(a.screen, Screen::Welcome);
+        update(&mut a, enter());
+        assert_eq!(a.screen, Screen::Credentials);
+        assert!(a.troubleshoot);
+        settle_credentials(&mut a);
+        update(&mut a, enter());
+        assert_eq!(a.screen, Screen::Cluster);
+        let fx = update(&mut a, enter());
+        assert_eq!(a.screen, Screen::Doctor);
+        let req = match fx.as_slice() {
+            [
+                Effect::Doctor {
+                    req, cluster_id, ..
+                },
+            ] => {
+                assert_eq!(cluster_id, &fx::clusters()[0].0.id);
+                *req
+            }
+            other => panic!("{other:?}"),
+        };
+        // A stale answer is dropped; the awaited one lands and offers the --fix hint.
+        update(
+            &mut a,
+            Msg::Doctor {
+                req: req + 100,
+                result: Ok(vec![]),
+            },
+        );
+        assert!(a.doctor.is_loading());
+        update(
+            &mut a,
+            Msg::Doctor {
+                req,
+                result: Ok(vec![fx::doctor_report()]),
+            },
+        );
+        assert!(a.doctor.ready().is_some());
         assert_eq!(a.note.as_deref(), Some(DOCTOR_NOTE));
+        update(&mut a, key(KeyCode::Down));
+        assert_eq!(
+            a.doctor_selected().map(|(_, c)| c.id.as_str()),
+            Some(fx::doctor_report().checks[1].id.as_str())
+        );
+        // r re-runs; Esc aborts a running walk and goes back.
+        assert!(matches!(
+            update(&mut a, key(KeyCode::Char('r'))).as_slice(),
+            [Effect::Doctor { .. }]
+        ));
+        let fx = update(&mut a, key(KeyCode::Esc));
+        assert!(matches!(fx.first(), Some(Effect::Abort { .. })));
+        assert_eq!(a.screen, Screen::Cluster);
     }
 
     #[test]

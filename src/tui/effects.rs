@@ -179,6 +179,26 @@ impl Worker {
                     let _ = tx.send(Msg::ApplyFinished { req, model: Box::new(done) });
                 });
             }
+            Effect::Doctor { req, cluster_id, region } => self.spawn(req, async move {
+                let result = async {
+                    let tidb = env.tidb().map_err(|f| UiError::from(f.message))?;
+                    let plcs = tidb
+                        .list_plcs(&cluster_id)
+                        .await
+                        .map_err(|e| UiError::new(e.to_string(), "Press r to ask again."))?;
+                    let mut reports = Vec::new();
+                    for p in plcs.iter().filter(|p| p.kind == crate::wire::tidb::ALICLOUD_ENDPOINT_SERVICE) {
+                        let plc = crate::engine::discover::plc_info(p);
+                        let r = crate::engine::doctor::plc_region(&plc).unwrap_or_else(|| region.clone());
+                        let clients = env.clients(&r).map_err(|f| UiError::from(f.message))?;
+                        let start = crate::engine::doctor::Start::Plc { cluster_id: cluster_id.clone(), plc };
+                        reports.push(crate::engine::doctor::examine(&clients, &start).await.1);
+                    }
+                    Ok(reports)
+                }
+                .await;
+                Msg::Doctor { req, result }
+            }),
             Effect::CancelApply => {
                 if let Some(c) = &self.cancel {
                     c.cancel();

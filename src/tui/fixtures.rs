@@ -411,3 +411,42 @@ pub fn apply_failed() -> ApplyModel {
     );
     m
 }
+
+/// A doctor report on a chain whose allowlist lost the NLB vSwitches.
+pub fn doctor_report() -> crate::engine::doctor::Report {
+    use crate::engine::check::{Check, Status};
+    use crate::engine::doctor::Fix;
+    let pass = |id: &str, title: &str, detail: &str| Check::new(id, Status::Pass, title, detail);
+    crate::engine::doctor::Report {
+        target: "plc-b85kl1b4zbcemfvn1ixl".into(),
+        healthy: false,
+        depth: 3,
+        checks: vec![
+            pass("credentials", "Both clouds accept the credentials", "Alibaba Cloud account 7693128384373573"),
+            pass("plc-state", "Private link connection is ACTIVE", "rds-t4nnxp5ov7eqpx7w4 (plc-b85kl1b4zbcemfvn1ixl)"),
+            pass("connection-state", "Endpoint connection is Connected", "ep-2o1xn2anw2i8njb0upg6 from account 8838452482951371 is Connected"),
+            pass("service-whitelist", "TiDB Cloud account is whitelisted", "account 8838452482951371"),
+            Check::new(
+                "backend-health",
+                Status::Fail,
+                "Backends fail health checks",
+                "172.16.1.30:3306 Unhealthy (CONNECT_TIMEOUT)",
+            )
+            .fix("CONNECT_TIMEOUT usually means the RDS allowlist lacks the NLB vSwitch CIDRs (see rds-allowlist)."),
+            pass("backend-ip", "Backend is the RDS private endpoint", "172.16.1.30:3306 (rm-t4nnxp5ov7eqpx7w4)"),
+            Check::new(
+                "rds-allowlist",
+                Status::Fail,
+                "RDS allowlist misses NLB vSwitch CIDRs",
+                "NLB local IPs come from 172.16.1.0/24 (vsw-a), 172.16.2.0/24 (vsw-b), which no allowlist group covers",
+            )
+            .evidence(serde_json::json!({"nlb_vswitch_cidrs": ["172.16.1.0/24", "172.16.2.0/24"], "groups": [{"name": "Default", "ips": ["127.0.0.1"]}]}))
+            .fix("Write the NLB vSwitch CIDRs to a dedicated allowlist group (tilink doctor --fix)."),
+        ],
+        fixes: vec![Fix::Allowlist {
+            rds_id: "rm-t4nnxp5ov7eqpx7w4".into(),
+            group: "tilink_1a6473ba90b6".into(),
+            cidrs: vec!["172.16.1.0/24".into(), "172.16.2.0/24".into()],
+        }],
+    }
+}

@@ -46,11 +46,21 @@ fn on(screen: Screen) -> App {
 }
 
 #[test]
+fn doctor() {
+    let mut a = base();
+    a.screen = super::app::Screen::Doctor;
+    a.troubleshoot = true;
+    a.doctor = super::app::Load::Ready(vec![fx::doctor_report()]);
+    a.doctor_sel = 6;
+    a.note = Some(super::app::DOCTOR_NOTE.into());
+    snap("doctor", &a);
+}
+
+#[test]
 fn welcome() {
     snap("welcome", &base());
     let mut a = App::new(fx::options(), vec![]);
     a.welcome_sel = 1;
-    a.note = Some(super::app::DOCTOR_NOTE.into());
     insta::assert_snapshot!("welcome_troubleshoot_80x24", render(&a, 80, 24));
     let mut opts = fx::options();
     opts.sandbox = true;

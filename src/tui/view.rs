@@ -44,18 +44,42 @@ pub fn draw(f: &mut Frame, app: &App) {
 
     // Header: product, step, progress dots.
     let n = app.screen.number();
-    let dots: String = Screen::ALL
-        .iter()
-        .map(|s| {
-            if *s < app.screen {
-                '●'
-            } else if *s == app.screen {
-                '◉'
-            } else {
-                '○'
-            }
-        })
-        .collect();
+    // Troubleshooting is a short path: Welcome → Credentials → Cluster → Doctor.
+    let (total, dots): (usize, String) = if app.troubleshoot {
+        let path = [
+            Screen::Welcome,
+            Screen::Credentials,
+            Screen::Cluster,
+            Screen::Doctor,
+        ];
+        let at = path.iter().position(|s| *s == app.screen).unwrap_or(0);
+        let dots = (0..path.len())
+            .map(|i| {
+                if i < at {
+                    '●'
+                } else if i == at {
+                    '◉'
+                } else {
+                    '○'
+                }
+            })
+            .collect();
+        (path.len(), dots)
+    } else {
+        let dots = Screen::ALL
+            .iter()
+            .map(|s| {
+                if *s < app.screen {
+                    '●'
+                } else if *s == app.screen {
+                    '◉'
+                } else {
+                    '○'
+                }
+            })
+            .collect();
+        (Screen::ALL.len(), dots)
+    };
     let mode = if app.opts.sandbox {
         "tilink sandbox"
     } else {
@@ -64,7 +88,7 @@ pub fn draw(f: &mut Frame, app: &App) {
     let head = Line::from(vec![
         Span::styled(format!(" {mode} "), t.heading()),
         Span::styled("· ", t.dim()),
-        Span::raw(format!("step {n}/{} ", Screen::ALL.len())),
+        Span::raw(format!("step {n}/{total} ")),
         Span::styled(app.screen.title().to_string(), t.heading()),
         Span::raw("  "),
         Span::styled(dots, t.dim()),

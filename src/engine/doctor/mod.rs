@@ -14,7 +14,7 @@ pub use facts::{ChainFacts, Start, gather};
 pub use fix::{Fix, plan_fixes};
 
 /// Doctor's verdict on one chain.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Report {
     /// What was examined (`plc-…` or `epsrv-…`).
     pub target: String,

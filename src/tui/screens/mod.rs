@@ -4,6 +4,7 @@ pub mod acceptance;
 pub mod checks;
 pub mod cluster;
 pub mod credentials;
+pub mod doctor;
 pub mod done;
 pub mod plan;
 pub mod provisioning;
@@ -27,6 +28,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
         Screen::Provisioning => provisioning::draw(f, area, app, t),
         Screen::Acceptance => acceptance::draw(f, area, app, t),
         Screen::Done => done::draw(f, area, app, t),
+        Screen::Doctor => doctor::draw(f, area, app, t),
     }
 }
 
@@ -60,6 +62,7 @@ pub fn hints(app: &App) -> Vec<(&'static str, &'static str)> {
         },
         Screen::Acceptance => vec![("Enter", "summary"), ("Esc", "back")],
         Screen::Done => vec![("Enter", "exit")],
+        Screen::Doctor => vec![("↑↓", "check details"), ("r", "run again"), ("Esc", "back")],
     };
     v.push(("?", "help"));
     v.push(("q", "quit"));
@@ -95,6 +98,9 @@ pub fn help(s: Screen) -> &'static str {
         }
         Screen::Done => {
             "The private link connection is ACTIVE. Use its id in changefeeds and DM; doctor re-checks the whole chain; teardown deletes only what this setup created."
+        }
+        Screen::Doctor => {
+            "Doctor walks each private link connection from TiDB Cloud to RDS and checks every link, read-only. Failing checks carry their evidence and fix; `tilink doctor --cluster-id <id> --fix` applies the safe fixes after showing each one."
         }
     }
 }

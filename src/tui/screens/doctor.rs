@@ -1,0 +1,115 @@
+//! Doctor: the cluster's private link connections, link by link, with evidence and fixes.
+
+use crate::engine::check::Status;
+use crate::tui::app::{App, Load};
+use crate::tui::widgets::theme::{self, Theme};
+use crate::tui::widgets::{cell, error_lines, loading_line};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+
+/// Draws the Doctor screen.
+pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
+    let reports = match &app.doctor {
+        Load::Ready(r) => r,
+        Load::Failed(e) => {
+            let mut lines = vec![
+                Line::raw(""),
+                Line::styled(" Doctor could not run:", t.text()),
+            ];
+            lines.extend(error_lines(t, e));
+            f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
+            return;
+        }
+        _ => {
+            let what = format!(
+                "walking every link of {}'s private link connections (read-only)",
+                app.cluster_id.as_deref().unwrap_or("the cluster")
+            );
+            f.render_widget(
+                Paragraph::new(vec![Line::raw(""), loading_line(t, app.frame, &what)]),
+                area,
+            );
+            return;
+        }
+    };
+    if reports.is_empty() {
+        let lines = vec![
+            Line::raw(""),
+            Line::styled(
+                " This cluster has no Alibaba Cloud private link connection yet.",
+                t.text(),
+            ),
+            Line::raw(
+                " Esc, then pick \"Set up a new private link\" on the first screen to build one.",
+            ),
+        ];
+        f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
+        return;
+    }
+    let rows: u16 = reports.iter().map(|r| r.checks.len() as u16 + 1).sum();
+    let [list_area, detail_area] =
+        Layout::vertical([Constraint::Max(rows), Constraint::Min(4)]).areas(area);
+
+    let w = list_area.width as usize;
+    let mut lines = Vec::new();
+    let mut index = 0;
+    let mut selected_line = 0;
+    for r in reports {
+        let fails = r.checks.iter().filter(|c| c.status == Status::Fail).count();
+        let (sym, style, verdict) = if r.healthy {
+            (theme::OK, t.ok(), "healthy".to_string())
+        } else {
+            (
+                theme::FAIL,
+                t.fail(),
+                format!("BROKEN: {fails} failing check(s)"),
+            )
+        };
+        lines.push(Line::from(vec![
+            Span::styled(format!(" {sym} {} ", r.target), style),
+            Span::styled(verdict, style),
+        ]));
+        for c in &r.checks {
+            let (sym, style) = t.status(c.status);
+            let row = if index == app.doctor_sel {
+                selected_line = lines.len();
+                t.selected()
+            } else {
+                t.text()
+            };
+            lines.push(Line::from(vec![
+                Span::styled(format!("   {sym} "), style),
+                Span::styled(format!("{} ", c.status.tag()), style),
+                Span::styled(cell(&c.id, 20), row),
+                Span::styled(cell(&c.title, w.saturating_sub(33)), row),
+            ]));
+            index += 1;
+        }
+    }
+    // Keep the highlighted row visible when the list is taller than its area.
+    let height = list_area.height as usize;
+    let scroll = selected_line.saturating_sub(height.saturating_sub(1)) as u16;
+    f.render_widget(Paragraph::new(lines).scroll((scroll, 0)), list_area);
+
+    if let Some((report, c)) = app.doctor_selected() {
+        let block = Block::default().borders(Borders::TOP).title(Span::styled(
+            format!(" {} · {} ", report.target, c.id),
+            t.heading(),
+        ));
+        let inner = block.inner(detail_area);
+        f.render_widget(block, detail_area);
+        let mut d = vec![Line::raw(format!(" {}", c.detail))];
+        if let Some(fix) = &c.fix {
+            d.push(Line::from(vec![
+                Span::styled(" fix: ", t.warn()),
+                Span::raw(fix.clone()),
+            ]));
+        }
+        if !c.evidence.is_null() {
+            d.push(Line::styled(format!(" evidence: {}", c.evidence), t.dim()));
+        }
+        f.render_widget(Paragraph::new(d).wrap(Wrap { trim: false }), inner);
+    }
+}

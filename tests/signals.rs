@@ -1,0 +1,199 @@
+//! Terminal and process (issue #7 §5): SIGINT (Ctrl-C) and SIGTERM during a
+//! non-interactive setup stop it cleanly — exit 130, the journal kept with every id and
+//! `last_error: "interrupted"`, stderr saying how to resume — and `--resume <id>` then
+//! completes with nothing created twice. (The TUI's Ctrl-C in a real terminal is
+//! `tests/e2e/tmux_interrupt.sh`.)
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+fn command(w: &common::World, state: &std::path::Path, args: &[&str]) -> Command {
+    let m = &w.m;
+    let mut c = Command::new(env!("CARGO_BIN_EXE_tilink"));
+    c.args(args)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", state)
+        .env("TILINK_NO_KEYRING", "1")
+        .env("TILINK_STATE_DIR", state)
+        .env("TILINK_POLL_SCALE", "0.1")
+        .env("TILINK_ALIBABA_ENDPOINT", &m.alibaba_endpoint)
+        .env("TILINK_TIDB_ENDPOINT", &m.tidb_endpoint)
+        .env("ALIBABA_CLOUD_ACCESS_KEY_ID", &m.alibaba_access_key_id)
+        .env(
+            "ALIBABA_CLOUD_ACCESS_KEY_SECRET",
+            &m.alibaba_access_key_secret,
+        )
+        .env("TIDBCLOUD_PUBLIC_KEY", &m.tidb_public_key)
+        .env("TIDBCLOUD_PRIVATE_KEY", &m.tidb_private_key)
+        .stdin(Stdio::null());
+    c
+}
+
+/// Collects a child's stderr lines as they come.
+fn tail_stderr(child: &mut Child) -> Arc<Mutex<String>> {
+    let buf = Arc::new(Mutex::new(String::new()));
+    let b = buf.clone();
+    let err = child.stderr.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(err).lines().map_while(Result::ok) {
+            let mut g = b.lock().unwrap();
+            g.push_str(&line);
+            g.push('\n');
+        }
+    });
+    buf
+}
+
+fn wait(child: &mut Child, limit: Duration) -> Option<std::process::ExitStatus> {
+    let end = Instant::now() + limit;
+    while Instant::now() < end {
+        if let Some(s) = child.try_wait().unwrap() {
+            return Some(s);
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    None
+}
+
+fn live(state: &serde_json::Value, key: &str) -> usize {
+    state[key]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter(|x| !matches!(x["Status"].as_str(), Some("Deleted" | "Deleting")))
+                .count()
+        })
+        .unwrap_or(0)
+}
+
+/// Interrupts a setup with `signal` once provisioning has started, checks the clean stop,
+/// then resumes it to ACTIVE.
+async fn interrupt_then_resume(signal: &str) {
+    // A slower clock so the NLB and endpoint service take seconds to provision.
+    let w = common::world_with(tilink::sim::SimOptions {
+        time_scale: 0.05,
+        ..Default::default()
+    })
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path();
+    let m = &w.m;
+    let setup = [
+        "setup",
+        "--non-interactive",
+        "--yes",
+        "--cluster-id",
+        &m.cluster_id,
+        "--rds-instance",
+        &m.rds_instance_id,
+    ];
+    let mut child = command(&w, state, &setup)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let err = tail_stderr(&mut child);
+    // Wait until the load balancer is being provisioned.
+    let end = Instant::now() + Duration::from_secs(60);
+    loop {
+        let text = err.lock().unwrap().clone();
+        if text
+            .lines()
+            .any(|l| l.contains("load-balancer") && l.contains(']'))
+        {
+            break;
+        }
+        assert!(Instant::now() < end, "provisioning never started:\n{text}");
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "setup ended before the signal:\n{text}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let sent = Command::new("kill")
+        .args([&format!("-{signal}"), &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let status = tokio::task::block_in_place(|| wait(&mut child, Duration::from_secs(20)))
+        .unwrap_or_else(|| panic!("setup did not stop within 20 s of {signal}"));
+    std::thread::sleep(Duration::from_millis(100));
+    let text = err.lock().unwrap().clone();
+    assert_eq!(status.code(), Some(130), "{signal}: {status:?}\n{text}");
+
+    // The journal is kept, in progress, marked interrupted, with the ids so far.
+    let journals: Vec<_> = std::fs::read_dir(state.join("setups"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    assert_eq!(journals.len(), 1, "{journals:?}");
+    let j: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&journals[0]).unwrap()).unwrap();
+    assert_eq!(j["state"], "IN_PROGRESS", "{j}");
+    assert_eq!(j["last_error"], "interrupted", "{j}");
+    assert!(j["resources"]["server_group_id"].is_string(), "{j}");
+    let id = j["setup_id"].as_str().unwrap().to_string();
+
+    // stderr says how to resume.
+    let hint = format!("--resume {id}");
+    assert!(text.contains(&hint), "{signal}: no `{hint}` in:\n{text}");
+    assert!(text.contains("interrupted"), "{text}");
+
+    // The resume completes with exactly one of each resource.
+    let out = command(
+        &w,
+        state,
+        &[
+            "setup",
+            "--non-interactive",
+            "--yes",
+            "-o",
+            "json",
+            "--cluster-id",
+            &m.cluster_id,
+            "--rds-instance",
+            &m.rds_instance_id,
+            "--resume",
+            &id,
+        ],
+    )
+    .output()
+    .unwrap();
+    assert!(
+        out.status.success(),
+        "resume failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["state"], "ACTIVE");
+    assert_eq!(v["setup_id"], id.as_str());
+    let s = w.state().await;
+    for k in [
+        "server_groups",
+        "load_balancers",
+        "listeners",
+        "endpoint_services",
+    ] {
+        assert_eq!(live(&s, k), 1, "{k}: {}", s[k]);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigint_during_provisioning_stops_cleanly_and_resumes() {
+    interrupt_then_resume("INT").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_during_provisioning_stops_cleanly_and_resumes() {
+    interrupt_then_resume("TERM").await;
+}
