@@ -257,12 +257,10 @@ async fn missing_files_name_every_place_looked() {
 }
 
 /// RamRoleArn: the base key calls STS AssumeRole, and the role's temporary key runs setup.
-/// The simulator does not implement `AssumeRole` yet, and `Env::from_chain` refuses
-/// RamRoleArn profiles until it calls `tilink::cloud::aliyun::sts_assume::assume_role`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "needs sim AssumeRole"]
 async fn aliyun_cli_ram_role_arn_profile_assumes_the_role() {
     let w = common::world().await;
+    let uid = w.clients().aliyun.get_caller_identity().await.unwrap().account_id;
     let home = tempfile::tempdir().unwrap();
     let mut p = ak_profile(
         "role",
@@ -270,7 +268,7 @@ async fn aliyun_cli_ram_role_arn_profile_assumes_the_role() {
         &w.m.alibaba_access_key_secret,
     );
     p["mode"] = "RamRoleArn".into();
-    p["ram_role_arn"] = "acs:ram::1234567890123456:role/tilink-setup".into();
+    p["ram_role_arn"] = format!("acs:ram::{uid}:role/tilink-setup").into();
     p["ram_session_name"] = "tilink-e2e".into();
     p["expired_seconds"] = 900.into();
     write(

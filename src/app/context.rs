@@ -3,6 +3,7 @@
 
 use super::Failure;
 use crate::cli::{GlobalArgs, Signature};
+use crate::cloud::aliyun::sts_assume::{AssumeRoleRequest, assume_role};
 use crate::cloud::aliyun::{AccessKey, AliyunClient, AliyunConfig, SignatureVersion};
 use crate::cloud::ratelimit::RateLimit;
 use crate::cloud::stats::CallStats;
@@ -55,15 +56,40 @@ fn signature(s: Signature) -> SignatureVersion {
 
 impl Env {
     /// From the credential chain (flags → env → profiles → keyring).
-    pub fn from_chain(g: &GlobalArgs) -> Result<Env, Failure> {
+    pub async fn from_chain(g: &GlobalArgs) -> Result<Env, Failure> {
         let mut inputs = Inputs::from_process(g.aliyun_profile.clone(), g.ticloud_profile.clone());
         inputs.use_keyring = !g.no_keyring;
         let a = resolve_alibaba(&inputs).map_err(|e| Failure::credentials(e.to_string()))?;
+        let mut key = AccessKey {
+            id: a.access_key_id,
+            secret: a.access_key_secret,
+            security_token: a.security_token,
+        };
+        let mut alibaba_source = a.source.to_string();
         if let Some(role) = &a.role_arn {
-            return Err(Failure::credentials(format!(
-                "the profile from {} uses RamRoleArn ({}); tilink does not assume roles yet. Use an AK or StsToken profile, or export ALIBABA_CLOUD_ACCESS_KEY_ID / ALIBABA_CLOUD_ACCESS_KEY_SECRET / ALIBABA_CLOUD_SECURITY_TOKEN from `aliyun sts AssumeRole`.",
-                a.source, role.role_arn
-            )));
+            // RamRoleArn profiles: the profile's key assumes the role (STS is global).
+            let mut cfg =
+                AliyunConfig::new(g.region.clone().unwrap_or_else(|| "cn-hangzhou".into()));
+            cfg.endpoint_override = g.alibaba_endpoint.clone();
+            cfg.signature = signature(g.signature);
+            let base = AliyunClient::new(cfg, key).map_err(|e| Failure::failed(e.to_string()))?;
+            let req = AssumeRoleRequest {
+                role_arn: role.role_arn.clone(),
+                session_name: role.session_name.clone(),
+                duration_seconds: role.duration_seconds,
+                external_id: None,
+            };
+            let r = assume_role(&base, &req).await.map_err(|e| {
+                Failure::credentials(format!(
+                    "assuming role {} with the key from {}: {e}",
+                    role.role_arn, a.source
+                ))
+            })?;
+            key = r.key;
+            alibaba_source = format!(
+                "{} → role {} (STS AssumeRole, expires {})",
+                a.source, role.role_arn, r.expiration
+            );
         }
         let t = resolve_tidb(&inputs).map_err(|e| Failure::credentials(e.to_string()))?;
         Ok(Env {
@@ -72,11 +98,7 @@ impl Env {
                 .tidb_endpoint
                 .clone()
                 .unwrap_or_else(|| DEFAULT_ENDPOINT.to_string()),
-            alibaba_key: AccessKey {
-                id: a.access_key_id,
-                secret: a.access_key_secret,
-                security_token: a.security_token,
-            },
+            alibaba_key: key,
             tidb_public: t.public_key,
             tidb_private: t.private_key,
             signature: signature(g.signature),
@@ -88,7 +110,7 @@ impl Env {
                     .unwrap_or(1.0),
                 ..Tuning::default()
             },
-            alibaba_source: a.source.to_string(),
+            alibaba_source,
             tidb_source: t.source.to_string(),
             region: g.region.clone(),
             stats: CallStats::default(),

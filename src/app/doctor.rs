@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 /// Entry point of `tilink doctor`.
 pub async fn command(g: &GlobalArgs, a: DoctorArgs) -> Result<u8, Failure> {
-    let mut env = Env::from_chain(g)?;
+    let mut env = Env::from_chain(g).await?;
     if a.all_clusters && env.rate_limit.is_none() {
         // A fleet walk stays well under the accounts' API throttles.
         env.rate_limit = crate::cloud::ratelimit::RateLimit::per_second(20.0);
@@ -122,7 +122,7 @@ async fn targets(env: &Env, a: &DoctorArgs) -> Result<Vec<Target>, Failure> {
 
 /// Entry point of `tilink reconcile`: doctor, applying only the backend-IP swap, unasked.
 pub async fn reconcile(g: &GlobalArgs, mut a: DoctorArgs) -> Result<u8, Failure> {
-    let env = Env::from_chain(g)?;
+    let env = Env::from_chain(g).await?;
     a.fix = true;
     a.yes = true;
     run_filtered(g, &env, &a, Some("backend-ip")).await

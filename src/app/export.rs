@@ -11,7 +11,7 @@ use crate::export::{gather, terraform, ticloud_command};
 
 /// Entry point of `tilink export`.
 pub async fn command(g: &GlobalArgs, a: ExportArgs) -> Result<u8, Failure> {
-    let env = Env::from_chain(g)?;
+    let env = Env::from_chain(g).await?;
     let text = run(g, &env, &a).await?;
     print!("{text}");
     Ok(exit::OK)

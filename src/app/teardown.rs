@@ -9,7 +9,7 @@ use std::io::IsTerminal;
 
 /// Entry point of `tilink teardown`.
 pub async fn command(g: &GlobalArgs, a: TeardownArgs) -> Result<u8, Failure> {
-    let env = Env::from_chain(g)?;
+    let env = Env::from_chain(g).await?;
     run(g, &env, &a).await
 }
 

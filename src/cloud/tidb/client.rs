@@ -226,7 +226,8 @@ impl TidbClient {
                     return Err(err);
                 }
                 Err(e)
-                    if attempt < self.retry.max_attempts
+                    if e.is_retryable()
+                        && attempt < self.retry.max_attempts
                         && self.retry.budget.try_spend(RETRY_COST) =>
                 {
                     tracing::debug!(path, attempt, error = %e, "retrying");
