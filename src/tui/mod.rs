@@ -16,8 +16,9 @@ pub mod screens;
 pub mod view;
 pub mod widgets;
 
+// One copy of the fixtures: `bench_support` owns the module (benches need it public).
 #[cfg(test)]
-mod fixtures;
+use bench_support::fixtures;
 #[cfg(test)]
 mod snapshot_tests;
 
