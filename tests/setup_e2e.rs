@@ -359,3 +359,67 @@ async fn a_stale_journal_is_recreated_not_trusted() {
     let s = w.state().await;
     assert_eq!(count(&s, "load_balancers"), 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn missing_permissions_and_region_mismatch_stop_before_anything_is_created() {
+    let w = world().await;
+    let before = w.state().await;
+    // A key that may read but not write: the dry runs name the missing action.
+    let ro = &before["readonly_key"];
+    let mut env = w.env.clone();
+    env.alibaba_key = tilink::cloud::aliyun::AccessKey {
+        id: ro["access_key_id"].as_str().unwrap().into(),
+        secret: tilink::secret::Secret::new(ro["access_key_secret"].as_str().unwrap()),
+        security_token: None,
+    };
+    let ro_world = common::World { env, ..w };
+    let p = ro_world
+        .prepare(&ro_world.m.cluster_id, &ro_world.m.rds_instance_id, &[])
+        .await
+        .unwrap();
+    assert!(p.plan.is_none(), "a plan despite missing permissions");
+    let c = p
+        .checks
+        .iter()
+        .find(|c| c.id == "permissions")
+        .expect("permissions check");
+    assert_eq!(c.status, Status::Fail);
+    assert!(
+        c.detail.contains("missing permission nlb:Create"),
+        "{}",
+        c.detail
+    );
+    assert!(c.fix.as_deref().unwrap_or("").contains("tilink policy"));
+    let w = ro_world;
+
+    // An NLB region other than the cluster's.
+    let mut env = w.env.clone();
+    env.region = Some("cn-hangzhou".into());
+    let other = common::World { env, ..w };
+    match other
+        .prepare(&other.m.cluster_id, &other.m.rds_instance_id, &[])
+        .await
+    {
+        Ok(p) => {
+            assert!(p.plan.is_none());
+            assert!(
+                p.checks.iter().any(|c| c.status == Status::Fail),
+                "{:#?}",
+                p.checks
+            );
+        }
+        Err(e) => assert!(
+            e.to_string().contains("not found") || e.to_string().contains("region"),
+            "{e}"
+        ),
+    }
+    let after = other.state().await;
+    for key in [
+        "server_groups",
+        "load_balancers",
+        "listeners",
+        "endpoint_services",
+    ] {
+        assert_eq!(count(&before, key), count(&after, key), "{key}");
+    }
+}

@@ -9,7 +9,7 @@ use crate::engine::apply::{ApplyModel, Channel, StepStatus, run_apply};
 use crate::engine::check::{Check, Status};
 use crate::engine::discover::Clients;
 use crate::engine::journal::JournalStore;
-use crate::engine::plan::{Action, COST_NOTE, Plan};
+use crate::engine::plan::{COST_NOTE, Plan};
 use crate::engine::prepare::{PrepareError, PrepareInput, Prepared, prepare};
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
@@ -273,81 +273,19 @@ pub fn result_json(m: &ApplyModel, c: &Clients, began: Instant) -> serde_json::V
     })
 }
 
-/// Calls the creates that support `DryRun`; a pass answers `DryRunOperation`.
+/// The creates that support `DryRun`, with a readable verdict each.
 pub async fn dry_run(c: &Clients, p: &Plan) -> Vec<(String, String)> {
-    use crate::cloud::aliyun::ops::{NewEndpointService, NewLoadBalancer, NewServerGroup};
-    let verdict = |r: Result<(), crate::cloud::aliyun::AliyunError>| match r {
-        Err(e) if e.code() == Some("DryRunOperation") => "ok (DryRunOperation)".to_string(),
-        Ok(()) => "ok".to_string(),
-        Err(e) => format!("would fail: {e}"),
-    };
-    let mut out = Vec::new();
-    let creates = |s: crate::engine::apply::Step| {
-        p.items
-            .iter()
-            .any(|i| i.step == s && i.action == Action::Create)
-    };
-    if creates(crate::engine::apply::Step::ServerGroup) {
-        let r = c
-            .aliyun
-            .create_server_group(&NewServerGroup {
-                name: &p.server_group_name,
-                vpc_id: &p.vpc_id,
-                tags: &p.tags,
-                client_token: "dry-run-sg",
-                dry_run: true,
-            })
-            .await
-            .map(|_| ());
-        out.push(("CreateServerGroup".to_string(), verdict(r)));
-    }
-    if creates(crate::engine::apply::Step::LoadBalancer) {
-        let zones: Vec<(String, String)> = p
-            .zones
-            .iter()
-            .map(|z| (z.zone.clone(), z.vswitch_id.clone()))
-            .collect();
-        let r = c
-            .aliyun
-            .create_load_balancer(&NewLoadBalancer {
-                name: &p.load_balancer_name,
-                vpc_id: &p.vpc_id,
-                zones: &zones,
-                tags: &p.tags,
-                client_token: "dry-run-lb",
-                dry_run: true,
-            })
-            .await
-            .map(|_| ());
-        out.push(("CreateLoadBalancer".to_string(), verdict(r)));
-    }
-    if creates(crate::engine::apply::Step::EndpointService)
-        && p.items.iter().any(|i| {
-            i.step == crate::engine::apply::Step::LoadBalancer && i.action == Action::Adopt
+    crate::engine::dryrun::dry_run(c, p)
+        .await
+        .into_iter()
+        .map(|(call, r)| {
+            let verdict = match r {
+                Ok(()) => "ok (DryRunOperation)".to_string(),
+                Err(e) => format!("would fail: {e}"),
+            };
+            (call.to_string(), verdict)
         })
-    {
-        let zones: Vec<String> = p.zones.iter().map(|z| z.zone.clone()).collect();
-        let lb = p
-            .items
-            .iter()
-            .find(|i| i.step == crate::engine::apply::Step::LoadBalancer)
-            .and_then(|i| i.id.clone())
-            .unwrap_or_default();
-        let r = c
-            .aliyun
-            .create_endpoint_service(&NewEndpointService {
-                load_balancer_id: &lb,
-                zones: &zones,
-                description: &p.service_description,
-                tags: &p.tags,
-                client_token: "dry-run-epsrv",
-                dry_run: true,
-            })
-            .await
-            .map(|_| ());
-        out.push(("CreateVpcEndpointService".to_string(), verdict(r)));
-    }
-    out
+        .collect()
 }
 
 /// Checks as text, failures first.

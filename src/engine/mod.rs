@@ -6,6 +6,7 @@ pub mod check;
 pub mod checks;
 pub mod discover;
 pub mod doctor;
+pub mod dryrun;
 pub mod facts;
 pub mod journal;
 pub mod plan;

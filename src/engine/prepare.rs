@@ -5,6 +5,7 @@
 use super::check::{Check, all_ok};
 use super::checks::{preflight, zone_analysis};
 use super::discover::{Clients, DiscoverError, Discovery, discover, discover_cluster};
+use super::dryrun::{dry_run, permissions_check};
 use super::journal::{Journal, JournalStore};
 use super::plan::{Plan, make_plan, merged_ids};
 use super::zones::{ZoneAnalysis, ZoneError};
@@ -102,8 +103,8 @@ pub async fn prepare(
         journal.setup_id = found.clone();
     }
     let zones = zone_analysis(&d, inp.zones);
-    let checks = preflight(&d, &region, &zones);
-    let plan = match (&zones, all_ok(&checks)) {
+    let mut checks = preflight(&d, &region, &zones);
+    let mut plan = match (&zones, all_ok(&checks)) {
         (Ok(z), true) => {
             journal.zones = z.chosen.iter().map(|c| c.zone.clone()).collect();
             journal.resources = merged_ids(&d, &journal);
@@ -111,6 +112,15 @@ pub async fn prepare(
         }
         _ => None,
     };
+    // Missing RAM permissions stop here, before anything is created.
+    if let Some(p) = &plan {
+        let perm = permissions_check(&dry_run(&clients, p).await);
+        if perm.status == super::check::Status::Fail {
+            plan = None;
+        }
+        checks.push(perm);
+        checks.sort_by_key(|c| c.status);
+    }
     Ok(Prepared {
         clients,
         discovery: d,
