@@ -221,6 +221,17 @@ async fn doctor_binary_prints_the_contract_and_exit_codes() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    // The fleet walk finds the chain through every Alibaba Cloud cluster, rate-limited.
+    let out = tokio::task::block_in_place(|| run(&["--all-clusters", "--rate-limit", "50"]));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["chains"].as_array().map(Vec::len), Some(1));
+    assert_eq!(v["chains"][0]["target"], plc.as_str());
 }
 
 #[test]
