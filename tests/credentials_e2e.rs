@@ -260,7 +260,13 @@ async fn missing_files_name_every_place_looked() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn aliyun_cli_ram_role_arn_profile_assumes_the_role() {
     let w = common::world().await;
-    let uid = w.clients().aliyun.get_caller_identity().await.unwrap().account_id;
+    let uid = w
+        .clients()
+        .aliyun
+        .get_caller_identity()
+        .await
+        .unwrap()
+        .account_id;
     let home = tempfile::tempdir().unwrap();
     let mut p = ak_profile(
         "role",
