@@ -634,6 +634,13 @@ fn profile() -> impl Strategy<Value = Option<String>> {
     ]
 }
 
+/// Known leak, exempted so the fuzzer keeps hunting others: the "unsupported type/mode"
+/// error quotes the whole value (`tests/secrets.rs`,
+/// `unsupported_type_error_does_not_quote_a_joined_secret_line`). Drop once fixed.
+fn known_leak(text: &str) -> bool {
+    text.contains("which tilink does not support")
+}
+
 /// A `Malformed` error promises not to quote the file: no sample secret may appear in it.
 fn no_secret_in(e: &CredentialsError) -> Result<(), TestCaseError> {
     if let CredentialsError::Malformed { .. } = e {
@@ -699,7 +706,10 @@ fn credential_readers_survive_arbitrary_and_mutated_files() {
                 .chain(explain_tidb(&inputs).iter())
             {
                 let line = l.to_string();
-                prop_assert!(!line.contains("FUZZSECRET"), "secret in lookup: {line}");
+                prop_assert!(
+                    !line.contains("FUZZSECRET") || known_leak(&line),
+                    "secret in lookup: {line}"
+                );
             }
             Ok(())
         },

@@ -10,7 +10,7 @@ use crate::cloud::stats::CallStats;
 use crate::cloud::tidb::TidbClient;
 use crate::cloud::tidb::client::DEFAULT_ENDPOINT;
 use crate::credentials::{Inputs, resolve_alibaba, resolve_tidb};
-use crate::engine::discover::Clients;
+use crate::engine::discover::{Clients, discover_cluster};
 use crate::engine::journal::JournalStore;
 use crate::engine::poll::Tuning;
 use crate::secret::Secret;
@@ -159,6 +159,39 @@ impl Env {
         )
         .map(|c| c.with_stats(self.stats.clone()))
         .map_err(|e| Failure::failed(e.to_string()))
+    }
+
+    /// The cluster id (required) and clients in the region of its setup: `--region`, else
+    /// the setup's journal, else the cluster's newest journal, else the cluster's region.
+    pub async fn setup_clients(
+        &self,
+        cluster_id: Option<&str>,
+        setup: Option<&str>,
+    ) -> Result<(String, Clients), Failure> {
+        let cluster_id = cluster_id
+            .filter(|c| !c.trim().is_empty())
+            .ok_or_else(|| {
+                Failure::input(
+                    "missing --cluster-id: pass --cluster-id ID or set TILINK_CLUSTER_ID",
+                )
+            })?
+            .to_string();
+        let journal = setup
+            .and_then(|s| self.store.load(s).ok())
+            .or_else(|| self.store.find(&cluster_id, None));
+        let region = match (&self.region, journal) {
+            (Some(r), _) => r.clone(),
+            (None, Some(j)) => j.region,
+            (None, None) => {
+                discover_cluster(&self.tidb()?, &cluster_id)
+                    .await
+                    .map_err(|e| Failure::input(e.to_string()))?
+                    .0
+                    .region
+            }
+        };
+        let clients = self.clients(&region)?;
+        Ok((cluster_id, clients))
     }
 
     /// Both clients, Alibaba in `region`.

@@ -5,7 +5,6 @@
 use super::context::Env;
 use super::{Failure, exit};
 use crate::cli::{ExportArgs, ExportFormat, GlobalArgs, Output};
-use crate::engine::discover::discover_cluster;
 use crate::engine::teardown::locate;
 use crate::export::{gather, terraform, ticloud_command};
 
@@ -19,27 +18,9 @@ pub async fn command(g: &GlobalArgs, a: ExportArgs) -> Result<u8, Failure> {
 
 /// Export with a given environment (also used by tests): returns what goes to stdout.
 pub async fn run(g: &GlobalArgs, env: &Env, a: &ExportArgs) -> Result<String, Failure> {
-    let cluster_id = a.cluster_id.clone().ok_or_else(|| {
-        Failure::input("missing --cluster-id: pass --cluster-id ID or set TILINK_CLUSTER_ID")
-    })?;
-    let region = match (
-        &env.region,
-        a.setup.as_deref().and_then(|s| env.store.load(s).ok()),
-    ) {
-        (Some(r), _) => r.clone(),
-        (None, Some(j)) => j.region,
-        (None, None) => match env.store.find(&cluster_id, None) {
-            Some(j) => j.region,
-            None => {
-                discover_cluster(&env.tidb()?, &cluster_id)
-                    .await
-                    .map_err(|e| Failure::input(e.to_string()))?
-                    .0
-                    .region
-            }
-        },
-    };
-    let clients = env.clients(&region)?;
+    let (cluster_id, clients) = env
+        .setup_clients(a.cluster_id.as_deref(), a.setup.as_deref())
+        .await?;
     let journal = locate(&clients, &env.store, &cluster_id, a.setup.as_deref())
         .await
         .map_err(Failure::input)?;

@@ -86,15 +86,43 @@ fn suffix(old_id: &str) -> String {
         .collect()
 }
 
+/// Whether a Get call found its resource.
+fn exists<T>(r: Result<T, crate::cloud::aliyun::AliyunError>) -> Result<bool, String> {
+    match r {
+        Ok(_) => Ok(true),
+        Err(e) if e.is_not_found() => Ok(false),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
 impl Ctx {
-    /// Reports that a journaled resource no longer exists and will be created again.
-    fn gone(&self, what: &str, id: &str) {
+    /// The journaled id if the resource still exists, and the ClientToken for creating it
+    /// (a new one when the journaled resource is gone, so the create is not answered with
+    /// the deleted resource).
+    async fn journaled<F, Fut>(
+        &self,
+        what: &str,
+        key: &str,
+        id: Option<String>,
+        still_there: F,
+    ) -> Result<(Option<String>, String), String>
+    where
+        F: FnOnce(String) -> Fut,
+        Fut: std::future::Future<Output = Result<bool, String>>,
+    {
+        let Some(old) = id else {
+            return Ok((None, token(&self.p, key)));
+        };
+        if still_there(old.clone()).await? {
+            return Ok((Some(old), token(&self.p, key)));
+        }
         self.r.progress(
             "Recreating",
             Some(format!(
-                "{what} {id} from the journal no longer exists; creating a new one"
+                "{what} {old} from the journal no longer exists; creating a new one"
             )),
         );
+        Ok((None, token(&self.p, &format!("{key}-{}", suffix(&old)))))
     }
 
     async fn wait_job(&self, job_id: &str, what: &str) -> Result<(), String> {
@@ -144,15 +172,14 @@ impl Ctx {
     async fn server_group(&self) -> Result<(), String> {
         let a = &self.c.aliyun;
         let p = &self.p;
-        let mut id = self.ids.server_group_id.clone();
-        let mut tok = token(p, "sg");
-        if let Some(old) = id.clone()
-            && !self.server_group_listed(&old).await?
-        {
-            self.gone("server group", &old);
-            tok = token(p, &format!("sg-{}", suffix(&old)));
-            id = None;
-        }
+        let (id, tok) = self
+            .journaled(
+                "server group",
+                "sg",
+                self.ids.server_group_id.clone(),
+                |old| async move { self.server_group_listed(&old).await },
+            )
+            .await?;
         let (id, created) = match id {
             Some(id) => (id, false),
             None => {
@@ -220,19 +247,14 @@ impl Ctx {
     async fn load_balancer(&self) -> Result<(), String> {
         let a = &self.c.aliyun;
         let p = &self.p;
-        let mut id = self.ids.load_balancer_id.clone();
-        let mut tok = token(p, "lb");
-        if let Some(old) = id.clone() {
-            match a.get_load_balancer_attribute(&old).await {
-                Err(e) if e.is_not_found() => {
-                    self.gone("load balancer", &old);
-                    tok = token(p, &format!("lb-{}", suffix(&old)));
-                    id = None;
-                }
-                Err(e) => return Err(e.to_string()),
-                Ok(_) => {}
-            }
-        }
+        let (id, tok) = self
+            .journaled(
+                "load balancer",
+                "lb",
+                self.ids.load_balancer_id.clone(),
+                |old| async move { exists(a.get_load_balancer_attribute(&old).await) },
+            )
+            .await?;
         let (id, created) = match id {
             Some(id) => (id, false),
             None => {
@@ -309,19 +331,14 @@ impl Ctx {
             .server_group_id
             .clone()
             .ok_or("no server group id in the journal")?;
-        let mut id = self.ids.listener_id.clone();
-        let mut tok = token(p, "lsn");
-        if let Some(old) = id.clone() {
-            match a.get_listener_attribute(&old).await {
-                Err(e) if e.is_not_found() => {
-                    self.gone("listener", &old);
-                    tok = token(p, &format!("lsn-{}", suffix(&old)));
-                    id = None;
-                }
-                Err(e) => return Err(e.to_string()),
-                Ok(_) => {}
-            }
-        }
+        let (id, tok) = self
+            .journaled(
+                "listener",
+                "lsn",
+                self.ids.listener_id.clone(),
+                |old| async move { exists(a.get_listener_attribute(&old).await) },
+            )
+            .await?;
         let (id, created) = match id {
             Some(id) => (id, false),
             None => {
@@ -386,23 +403,15 @@ impl Ctx {
                 return Err(e.to_string());
             }
         }
-        let mut found = self
-            .ids
-            .endpoint_service_id
-            .clone()
-            .zip(self.ids.endpoint_service_name.clone());
-        let mut tok = token(p, "epsrv");
-        if let Some((old, _)) = found.clone() {
-            match a.get_endpoint_service(&old).await {
-                Err(e) if e.is_not_found() => {
-                    self.gone("endpoint service", &old);
-                    tok = token(p, &format!("epsrv-{}", suffix(&old)));
-                    found = None;
-                }
-                Err(e) => return Err(e.to_string()),
-                Ok(_) => {}
-            }
-        }
+        let (id, tok) = self
+            .journaled(
+                "endpoint service",
+                "epsrv",
+                self.ids.endpoint_service_id.clone(),
+                |old| async move { exists(a.get_endpoint_service(&old).await) },
+            )
+            .await?;
+        let found = id.zip(self.ids.endpoint_service_name.clone());
         let zones: Vec<String> = p.zones.iter().map(|z| z.zone.clone()).collect();
         let adopted = found.is_some();
         let (id, name) = match found {
