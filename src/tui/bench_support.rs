@@ -1,9 +1,9 @@
 //! Models for the UI benchmarks (`benches/ui.rs`): the same hand-built fixtures as the
 //! screen snapshots, reachable from outside the crate. Not part of tilink's interface.
 //!
-//! [`fixtures`] is `src/tui/fixtures.rs` itself (compiled a second time here, so the
-//! snapshots and the benchmarks always draw the same models); [`screens`] builds one
-//! [`App`] per screen the way `snapshot_tests.rs` does.
+//! [`fixtures`] is `src/tui/fixtures.rs`, owned here so that it is public; the snapshot
+//! tests use this same module, so the snapshots and the benchmarks draw the same models.
+//! [`screens`] builds one [`App`] per screen the way `snapshot_tests.rs` does.
 
 // `fixtures.rs` reaches the model through `super::app`.
 use super::app;
