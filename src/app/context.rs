@@ -45,6 +45,8 @@ pub struct Env {
     pub store: JournalStore,
     /// Shared request rate limit.
     pub rate_limit: Option<RateLimit>,
+    /// The TiDB client, built on first use and shared.
+    pub tidb_client: std::sync::OnceLock<TidbClient>,
 }
 
 fn signature(s: Signature) -> SignatureVersion {
@@ -116,6 +118,7 @@ impl Env {
             stats: CallStats::default(),
             store: JournalStore::default_location(),
             rate_limit: g.rate_limit.and_then(RateLimit::per_second),
+            tidb_client: Default::default(),
         })
     }
 
@@ -147,18 +150,28 @@ impl Env {
             stats: CallStats::default(),
             store,
             rate_limit: g.rate_limit.and_then(RateLimit::per_second),
+            tidb_client: Default::default(),
         }
     }
 
     /// The TiDB client.
     pub fn tidb(&self) -> Result<TidbClient, Failure> {
-        TidbClient::new(
+        // One client for the whole run: its digest challenge is cached and reused (a new
+        // client would pay an extra 401 round trip on its first call).
+        if let Some(c) = self.tidb_client.get() {
+            return Ok(c.clone());
+        }
+        let c = TidbClient::new(
             &self.tidb_endpoint,
             &self.tidb_public,
             self.tidb_private.clone(),
         )
-        .map(|c| c.with_stats(self.stats.clone()))
-        .map_err(|e| Failure::failed(e.to_string()))
+        .map(|c| {
+            c.with_stats(self.stats.clone())
+                .with_rate_limit(self.rate_limit.clone())
+        })
+        .map_err(|e| Failure::failed(e.to_string()))?;
+        Ok(self.tidb_client.get_or_init(|| c).clone())
     }
 
     /// The cluster id (required) and clients in the region of its setup: `--region`, else

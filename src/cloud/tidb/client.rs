@@ -319,6 +319,9 @@ impl TidbClient {
         body: Option<&serde_json::Value>,
         auth: Option<String>,
     ) -> Result<reqwest::Response, TidbError> {
+        if let Some(l) = &self.rate_limit {
+            l.acquire().await;
+        }
         self.stats
             .record(&format!("{} {}", method, route_name(path)));
         let mut req = self
