@@ -393,7 +393,6 @@ async fn refused_keys_report_without_the_secret() {
 /// `SignatureDoesNotMatch` message quotes its string-to-sign, which holds every request
 /// parameter — `SecurityToken` included (V1), or the `x-acs-security-token` header (V3).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "bug: SignatureDoesNotMatch's message (the server's string-to-sign) is printed verbatim and holds the STS SecurityToken"]
 async fn refused_sts_signature_does_not_echo_the_security_token() {
     let w = common::world().await;
     let mut key = sts_key(&w).await;
@@ -730,7 +729,6 @@ fn keyring_lookup_failures_degrade_to_a_clear_message_and_no_file() {
 /// echo them: the "unsupported type" error quotes the value verbatim, secret included.
 /// Found by the long fuzz run of `tests/fuzz_parsers.rs`.
 #[test]
-#[ignore = "bug: CredentialsError::UnsupportedMode quotes the whole `type`/`mode` value, which can hold the secret"]
 fn unsupported_type_error_does_not_quote_a_joined_secret_line() {
     let home = tempfile::tempdir().unwrap();
     let p = home.path().join(".alibabacloud/credentials");

@@ -72,7 +72,7 @@ pub(crate) fn probe(inputs: &Inputs) -> Result<Probe<AlibabaCredentials>, Creden
             path: path.clone(),
             profile: name.clone(),
             what: "type",
-            mode: kind.to_string(),
+            mode: super::printable_mode(kind),
             supported: SUPPORTED,
         });
     }

@@ -101,7 +101,7 @@ pub(crate) fn probe(inputs: &Inputs) -> Result<Probe<AlibabaCredentials>, Creden
                 path: path.clone(),
                 profile: name.clone(),
                 what: "mode",
-                mode: other.to_string(),
+                mode: super::printable_mode(other),
                 supported: SUPPORTED,
             });
         }

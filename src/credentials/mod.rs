@@ -244,6 +244,19 @@ impl fmt::Display for Lookup {
     }
 }
 
+/// A mode/type value fit to print: a short identifier as is; anything else (a line that
+/// swallowed the next ones could hold a secret) only described.
+pub(crate) fn printable_mode(v: &str) -> String {
+    if v.len() <= 32
+        && v.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    {
+        v.to_string()
+    } else {
+        format!("<unrecognised value, {} characters>", v.chars().count())
+    }
+}
+
 /// Why credentials could not be resolved or stored. Never contains a secret.
 #[derive(Debug, thiserror::Error)]
 pub enum CredentialsError {

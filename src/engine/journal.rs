@@ -131,6 +131,16 @@ impl Journal {
     }
 }
 
+/// True for `tl-` followed by 1–32 lowercase hex digits.
+pub fn valid_setup_id(id: &str) -> bool {
+    id.strip_prefix("tl-").is_some_and(|h| {
+        !h.is_empty()
+            && h.len() <= 32
+            && h.bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    })
+}
+
 /// `tl-` + 12 hex characters.
 pub fn new_setup_id() -> String {
     format!("tl-{:012x}", fastrand::u64(..) & 0xffff_ffff_ffff)
@@ -181,6 +191,12 @@ impl JournalStore {
 
     /// Writes atomically with mode 0600 (temp file in the same dir, fsync, rename).
     pub fn save(&self, j: &mut Journal) -> Result<(), JournalError> {
+        if !valid_setup_id(&j.setup_id) {
+            return Err(JournalError::Corrupt {
+                path: self.dir.clone(),
+                detail: format!("\"{}\" is not a setup id", j.setup_id.escape_debug()),
+            });
+        }
         j.updated_at = now();
         let io = |source| JournalError::Io {
             path: self.dir.clone(),
@@ -209,8 +225,18 @@ impl JournalStore {
         Ok(())
     }
 
-    /// Reads one journal.
+    /// Reads one journal. A setup id that is not `tl-<hex>` is refused (it would name a
+    /// file outside the journal directory).
     pub fn load(&self, setup_id: &str) -> Result<Journal, JournalError> {
+        if !valid_setup_id(setup_id) {
+            return Err(JournalError::Corrupt {
+                path: self.dir.clone(),
+                detail: format!(
+                    "\"{}\" is not a setup id (tl- and hex digits)",
+                    setup_id.escape_debug()
+                ),
+            });
+        }
         read_journal(&self.path(setup_id))
     }
 
@@ -224,7 +250,15 @@ impl JournalStore {
             .map(|e| e.path())
             .filter(|p| p.extension().is_some_and(|x| x == "json"))
             .filter_map(|p| match read_journal(&p) {
-                Ok(j) => Some(j),
+                Ok(j) if valid_setup_id(&j.setup_id) => Some(j),
+                Ok(j) => {
+                    tracing::warn!(
+                        "journal {} names an invalid setup id {:?}; ignored",
+                        p.display(),
+                        j.setup_id
+                    );
+                    None
+                }
                 Err(e) => {
                     tracing::warn!("{e}");
                     None
@@ -315,6 +349,26 @@ mod tests {
         let e = store.load("tl-bad").unwrap_err();
         assert!(e.to_string().contains("damaged"));
         assert!(store.list().is_empty());
+    }
+
+    #[test]
+    fn setup_ids_cannot_escape_the_directory() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = JournalStore::new(dir.path());
+        for bad in ["../x", "tl-../../etc", "tl-", "x", "tl-ABC", "tl-0/1"] {
+            assert!(!valid_setup_id(bad), "{bad}");
+            assert!(
+                store
+                    .load(bad)
+                    .unwrap_err()
+                    .to_string()
+                    .contains("not a setup id")
+            );
+        }
+        assert!(valid_setup_id(&new_setup_id()));
+        let mut j = Journal::new("c", "r", "x");
+        j.setup_id = "../escape".into();
+        assert!(store.save(&mut j).is_err());
     }
 
     #[test]

@@ -7,3 +7,16 @@
 pub mod aliyun;
 pub mod num;
 pub mod tidb;
+
+/// Removes `null` object members, recursively, so a `null` reads like a missing field (serde
+/// `default` covers only the latter; clouds send both).
+pub fn strip_nulls(v: &mut serde_json::Value) {
+    match v {
+        serde_json::Value::Object(m) => {
+            m.retain(|_, x| !x.is_null());
+            m.values_mut().for_each(strip_nulls);
+        }
+        serde_json::Value::Array(a) => a.iter_mut().for_each(strip_nulls),
+        _ => {}
+    }
+}

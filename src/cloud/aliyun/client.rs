@@ -148,7 +148,8 @@ impl AliyunClient {
         action: &str,
         params: Params,
     ) -> Result<T, AliyunError> {
-        let value = self.call_value(product, action, &params).await?;
+        let mut value = self.call_value(product, action, &params).await?;
+        crate::wire::strip_nulls(&mut value);
         serde_json::from_value(value).map_err(|e| AliyunError::Decode {
             action: action.to_string(),
             detail: e.to_string(),
@@ -244,16 +245,32 @@ impl AliyunClient {
             } else {
                 body.code
             },
-            message: if body.message.is_empty() {
+            message: self.redact(if body.message.is_empty() {
                 String::from_utf8_lossy(&bytes[..bytes.len().min(300)]).into_owned()
             } else {
                 body.message
-            },
+            }),
             request_id: body.request_id,
             recommend: body.recommend,
             auth_action: body.access_denied.and_then(|d| d.auth_action),
             retry_after,
         })
+    }
+
+    /// Hides the STS token in a server message: `SignatureDoesNotMatch` echoes the server's
+    /// string to sign, which holds the token (raw, or percent-encoded once or twice).
+    fn redact(&self, mut msg: String) -> String {
+        if let Some(tok) = &self.key.security_token {
+            let t = tok.expose();
+            if !t.is_empty() {
+                let once = sign::pe(t);
+                let twice = sign::pe(&once);
+                for form in [twice, once, t.to_string()] {
+                    msg = msg.replace(&form, "***");
+                }
+            }
+        }
+        msg
     }
 
     fn build_v1(

@@ -198,10 +198,14 @@ impl TidbClient {
             match self.authenticated(&method, path, body).await {
                 Ok((status, bytes, _)) if status.is_success() => {
                     self.retry.budget.refund();
-                    return serde_json::from_slice(&bytes).map_err(|e| TidbError::Decode {
+                    let decode = |e: serde_json::Error| TidbError::Decode {
                         path: path.to_string(),
                         detail: e.to_string(),
-                    });
+                    };
+                    let mut v: serde_json::Value =
+                        serde_json::from_slice(&bytes).map_err(decode)?;
+                    crate::wire::strip_nulls(&mut v);
+                    return serde_json::from_value(v).map_err(decode);
                 }
                 Ok((status, bytes, reset)) => {
                     let err = api_error(&method, path, status, &bytes);
