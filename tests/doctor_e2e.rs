@@ -211,3 +211,76 @@ async fn doctor_from_the_service_end_and_a_missing_service() {
     assert_eq!(skip.status, Status::Skip);
     assert!(skip.detail.contains("could not look"), "{}", skip.detail);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_zone_detached_from_the_service_is_found_and_reattached() {
+    let w = common::world().await;
+    let m = w.setup().await;
+    assert_eq!(m.outcome, Some(Ok(())));
+    let ids = m.journal.resources.clone();
+    let svc = ids.endpoint_service_id.clone().unwrap();
+    let lb = ids.load_balancer_id.clone().unwrap();
+    let c = w.clients();
+    // A colleague deletes the PLC (its connection goes with it) and detaches one zone.
+    w.env
+        .tidb()
+        .unwrap()
+        .delete_plc(
+            &w.m.cluster_id,
+            ids.private_link_connection_id.as_deref().unwrap(),
+        )
+        .await
+        .unwrap();
+    let zone = m.journal.zones[1].clone();
+    let params = tilink::cloud::aliyun::Params::new()
+        .set("RegionId", &w.m.region)
+        .set("ServiceId", &svc)
+        .set("ResourceId", &lb)
+        .set("ResourceType", "nlb")
+        .set("ZoneId", &zone);
+    let mut detached = false;
+    for _ in 0..100 {
+        match c
+            .aliyun
+            .call_value(
+                tilink::cloud::aliyun::Product::PrivateLink,
+                "DetachResourceFromVpcEndpointService",
+                &params,
+            )
+            .await
+        {
+            Ok(_) => {
+                detached = true;
+                break;
+            }
+            Err(e) if e.code() == Some("EndpointServiceConnectionDependence") => {
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await
+            }
+            Err(e) => panic!("{e}"),
+        }
+    }
+    assert!(detached);
+    let s = Start::Service {
+        cluster_id: Some(w.m.cluster_id.clone()),
+        service_id: svc.clone(),
+    };
+    let (_, r) = examine(&c, &s).await;
+    let check = r.checks.iter().find(|x| x.id == "service-zones").unwrap();
+    assert_eq!(check.status, Status::Warn, "{check:?}");
+    assert!(check.detail.contains(&zone), "{}", check.detail);
+    let fix = r
+        .fixes
+        .iter()
+        .find(|f| matches!(f, tilink::engine::doctor::Fix::AttachZones { .. }))
+        .expect("attach fix");
+    fix.apply(&c, w.env.tuning).await.unwrap();
+    let (_, r) = examine(&c, &s).await;
+    assert_eq!(
+        r.checks
+            .iter()
+            .find(|x| x.id == "service-zones")
+            .unwrap()
+            .status,
+        Status::Pass
+    );
+}

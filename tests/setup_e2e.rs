@@ -304,6 +304,25 @@ async fn bad_inputs_stop_before_anything_is_created() {
         .await
         .unwrap();
     assert!(p.plan.is_none());
+    // An instance in another region: TiDB Cloud has no cross-region private links.
+    let far = instances.iter().find(|i| i.region_id != w.m.region);
+    if let Some(far) = far {
+        match w.prepare(&w.m.cluster_id, &far.db_instance_id, &[]).await {
+            Ok(p) => {
+                assert!(p.plan.is_none());
+                assert!(
+                    p.checks.iter().any(|c| c.status == Status::Fail
+                        && (c.id == "region-match" || c.id == "rds-status")),
+                    "{:#?}",
+                    p.checks
+                );
+            }
+            Err(e) => assert!(
+                e.to_string().contains("region") || e.to_string().contains("not found"),
+                "{e}"
+            ),
+        }
+    }
     // A zone nobody supports.
     let p = w
         .prepare(
