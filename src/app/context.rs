@@ -198,7 +198,7 @@ impl Env {
             (None, None) => {
                 discover_cluster(&self.tidb()?, &cluster_id)
                     .await
-                    .map_err(|e| Failure::input(e.to_string()))?
+                    .map_err(crate::app::setup::discover_failure)?
                     .0
                     .region
             }

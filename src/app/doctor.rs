@@ -47,7 +47,7 @@ async fn targets(env: &Env, a: &DoctorArgs) -> Result<Vec<Target>, Failure> {
             (None, Some(c)) => {
                 discover_cluster(&tidb, c)
                     .await
-                    .map_err(|e| Failure::input(e.to_string()))?
+                    .map_err(crate::app::setup::discover_failure)?
                     .0
                     .region
             }
@@ -76,7 +76,7 @@ async fn targets(env: &Env, a: &DoctorArgs) -> Result<Vec<Target>, Failure> {
             discover_cluster(&tidb, &cluster_id)
                 .await
                 .map(|(c, _)| c.region)
-                .map_err(|e| Failure::input(e.to_string()))
+                .map_err(crate::app::setup::discover_failure)
         };
         let list = match &a.connection {
             Some(plc) => match tidb.get_plc(&cluster_id, plc).await {

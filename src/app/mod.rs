@@ -67,6 +67,15 @@ impl fmt::Display for Failure {
     }
 }
 
+static JSON_PRINTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Prints a command's one JSON object on stdout (`-o json`). A failure after it does not add
+/// a second object: the result already carries its `error`.
+pub fn emit_json(v: &serde_json::Value) {
+    println!("{v}");
+    JSON_PRINTED.store(true, std::sync::atomic::Ordering::SeqCst);
+}
+
 /// Runs the parsed command line; returns the process exit code.
 pub async fn run(cli: Cli) -> u8 {
     let json = cli.global.output == Output::Json;
@@ -74,9 +83,8 @@ pub async fn run(cli: Cli) -> u8 {
     match result {
         Ok(code) => code,
         Err(f) => {
-            if json {
-                let v = serde_json::json!({"error": f.message, "exit_code": f.code});
-                println!("{v}");
+            if json && !JSON_PRINTED.load(std::sync::atomic::Ordering::SeqCst) {
+                emit_json(&serde_json::json!({"error": f.message, "exit_code": f.code}));
             }
             eprintln!("tilink: {}", f.message);
             f.code
@@ -125,14 +133,4 @@ async fn dispatch(cli: Cli) -> Result<u8, Failure> {
             Ok(exit::OK)
         }
     }
-}
-
-#[allow(dead_code)] // for the next command that is not available yet
-fn not_yet(what: &str, issue: &str) -> Result<u8, Failure> {
-    Err(Failure {
-        code: exit::NOT_AVAILABLE,
-        message: format!(
-            "`tilink {what}` is not available in this version yet (tracked in issue {issue})."
-        ),
-    })
 }

@@ -31,6 +31,11 @@ pub async fn command(g: &GlobalArgs, a: SetupArgs) -> Result<u8, Failure> {
     non_interactive(g, &env, &a).await
 }
 
+/// Maps a discovery error to an exit code and message (bad input 2, credentials 3, else 1).
+pub fn discover_failure(e: crate::engine::discover::DiscoverError) -> Failure {
+    prepare_failure(PrepareError::Discover(e))
+}
+
 /// Maps a preparation error to an exit code and message.
 pub fn prepare_failure(e: PrepareError) -> Failure {
     use crate::engine::discover::DiscoverError as D;
@@ -122,7 +127,7 @@ pub async fn non_interactive(g: &GlobalArgs, env: &Env, a: &SetupArgs) -> Result
                 "dry_run_results": results.iter().map(|(w, r)| serde_json::json!({"call": w, "result": r})).collect::<Vec<_>>(),
                 "api_calls": prep.clients.api_calls(), "elapsed_ms": began.elapsed().as_millis() as u64,
             });
-            println!("{v}");
+            super::emit_json(&v);
         }
         eprintln!("dry run: nothing was created");
         return Ok(exit::OK);
@@ -135,7 +140,7 @@ pub async fn non_interactive(g: &GlobalArgs, env: &Env, a: &SetupArgs) -> Result
     let model = apply(&prep, plan.clone(), env, &store, |line| eprintln!("{line}")).await;
     let ok = matches!(model.outcome, Some(Ok(())));
     if g.output == Output::Json {
-        println!("{}", result_json(&model, &prep.clients, began));
+        super::emit_json(&result_json(&model, &prep.clients, began));
     } else if ok {
         let r = &model.journal.resources;
         println!(

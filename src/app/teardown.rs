@@ -19,7 +19,13 @@ pub async fn run(g: &GlobalArgs, env: &Env, a: &TeardownArgs) -> Result<u8, Fail
         .await?;
     let mut journal = locate(&clients, &env.store, &cluster_id, a.setup.as_deref())
         .await
-        .map_err(Failure::input)?;
+        .map_err(|m| {
+            if m.starts_with("no tilink setup found") {
+                Failure::input(m)
+            } else {
+                Failure::failed(m)
+            }
+        })?;
     let list = targets(&journal);
     if list.is_empty() {
         eprintln!("setup {} has nothing left to delete", journal.setup_id);
@@ -53,9 +59,8 @@ pub async fn run(g: &GlobalArgs, env: &Env, a: &TeardownArgs) -> Result<u8, Fail
     })
     .await;
     if g.output == Output::Json {
-        println!(
-            "{}",
-            serde_json::json!({"setup_id": journal.setup_id, "deleted": list, "state": journal.state, "error": result.as_ref().err(), "api_calls": clients.api_calls()})
+        super::emit_json(
+            &serde_json::json!({"setup_id": journal.setup_id, "planned": list, "state": journal.state, "error": result.as_ref().err(), "api_calls": clients.api_calls()}),
         );
     }
     result.map_err(|e| {

@@ -14,9 +14,10 @@ pub struct RateLimit {
 
 impl RateLimit {
     /// At most `per_second` requests per second (values ≤ 0 mean no limit).
+    /// Rates are clamped to 0.01–10 000 per second; NaN is treated as no limit.
     pub fn per_second(per_second: f64) -> Option<Self> {
         (per_second > 0.0).then(|| RateLimit {
-            interval: Duration::from_secs_f64(1.0 / per_second),
+            interval: Duration::from_secs_f64(1.0 / per_second.clamp(0.01, 10_000.0)),
             next: Arc::new(Mutex::new(None)),
         })
     }
@@ -49,5 +50,8 @@ mod tests {
         }
         assert_eq!(t0.elapsed(), Duration::from_secs(2));
         assert!(RateLimit::per_second(0.0).is_none());
+        assert!(RateLimit::per_second(f64::NAN).is_none());
+        assert!(RateLimit::per_second(1e-30).is_some());
+        assert!(RateLimit::per_second(f64::INFINITY).is_some());
     }
 }

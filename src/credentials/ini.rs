@@ -7,10 +7,23 @@
 
 use std::collections::HashMap;
 
-/// Parsed sections, in file order.
-#[derive(Debug, Default)]
+/// Parsed sections, in file order. Values may be secrets: `Debug` shows section and key
+/// names only.
+#[derive(Default)]
 pub(crate) struct Ini {
     sections: Vec<(String, HashMap<String, String>)>,
+}
+
+impl std::fmt::Debug for Ini {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut m = f.debug_map();
+        for (name, kv) in &self.sections {
+            let mut keys: Vec<&String> = kv.keys().collect();
+            keys.sort();
+            m.entry(name, &keys);
+        }
+        m.finish()
+    }
 }
 
 /// A syntax error at a 1-based line.

@@ -409,18 +409,19 @@ pub async fn discover(
     let tag_of =
         |tags: &[wa::Tag], key: &str| tags.iter().find(|t| t.key == key).map(|t| t.value.clone());
     // Resources of this RDS instance tagged by tilink: by setup id when known, else the newest.
+    // Adopt only what tilink made for this cluster and this instance.
+    let cluster_id = cluster.id.clone();
     let mine = |tags: &[wa::Tag]| {
         tag_of(tags, TAG_RDS).as_deref() == Some(rds_id)
+            && tag_of(tags, TAG_CLUSTER).as_deref() == Some(cluster_id.as_str())
             && setup_id.is_none_or(|s| tag_of(tags, TAG_SETUP).as_deref() == Some(s))
     };
     let lb = lbs.iter().find(|l| mine(&l.tags));
     let found_setup = lb.and_then(|l| tag_of(&l.tags, TAG_SETUP));
     let sid = setup_id.map(str::to_string).or(found_setup.clone());
-    let svc = services.iter().find(|s| {
-        tag_of(&s.tags, TAG_RDS).as_deref() == Some(rds_id)
-            && sid.is_some()
-            && tag_of(&s.tags, TAG_SETUP) == sid
-    });
+    let svc = services
+        .iter()
+        .find(|s| mine(&s.tags) && sid.is_some() && tag_of(&s.tags, TAG_SETUP) == sid);
     let sg = match &sid {
         Some(s) => a
             .list_server_groups(&[], &[(TAG_SETUP.to_string(), s.clone())])

@@ -134,8 +134,90 @@ fn gone(e: &AliyunError) -> bool {
     e.is_not_found()
 }
 
+/// Refuses, before anything is deleted, when a target still exists but is not this setup's:
+/// NLB resources and the endpoint service must carry `tilink:setup-id`, the listener must
+/// sit on the setup's NLB, the PLC must point at the setup's endpoint service.
+pub async fn verify_ownership(c: &Clients, j: &Journal) -> Result<(), String> {
+    let a = &c.aliyun;
+    let sid = &j.setup_id;
+    let r = &j.resources;
+    let refuse = |what: &str, id: &str| {
+        Err(format!(
+            "{what} {id} does not carry {TAG_SETUP}={sid}; tilink leaves the whole chain alone (nothing was deleted)"
+        ))
+    };
+    if let (Some(plc), Some(name)) = (&r.private_link_connection_id, &r.endpoint_service_name) {
+        match c.tidb.get_plc(&j.cluster_id, plc).await {
+            Ok(p) => {
+                let points_at = p
+                    .alicloud_endpoint_service
+                    .map(|s| s.name)
+                    .unwrap_or_default();
+                if &points_at != name {
+                    return Err(format!(
+                        "private link connection {plc} points at {points_at}, not at this setup's {name}; nothing was deleted"
+                    ));
+                }
+            }
+            Err(e) if e.is_not_found() => {}
+            Err(e) => return Err(e.to_string()),
+        }
+    }
+    if let Some(svc) = &r.endpoint_service_id {
+        // The list answer carries tags (the attribute call may not).
+        let found = a
+            .list_endpoint_services(Some(svc), None, &[])
+            .await
+            .map_err(|e| e.to_string())?;
+        if let Some(s) = found.iter().find(|s| &s.service_id == svc)
+            && !has_tag(&s.tags, TAG_SETUP, sid)
+        {
+            return refuse("endpoint service", svc);
+        }
+    }
+    if let Some(lsn) = &r.listener_id {
+        match a.get_listener_attribute(lsn).await {
+            Ok(l) if Some(&l.load_balancer_id) != r.load_balancer_id.as_ref() => {
+                return Err(format!(
+                    "listener {lsn} is not on this setup's load balancer; nothing was deleted"
+                ));
+            }
+            Ok(_) => {}
+            Err(e) if gone(&e) => {}
+            Err(e) => return Err(e.to_string()),
+        }
+    }
+    if let Some(lb) = &r.load_balancer_id {
+        match a.get_load_balancer_attribute(lb).await {
+            Ok(attr)
+                if !attr
+                    .tags
+                    .iter()
+                    .any(|t| t.tag_key == TAG_SETUP && &t.tag_value == sid) =>
+            {
+                return refuse("load balancer", lb);
+            }
+            Ok(_) => {}
+            Err(e) if gone(&e) => {}
+            Err(e) => return Err(e.to_string()),
+        }
+    }
+    if let Some(sg) = &r.server_group_id {
+        let groups = a
+            .list_server_groups(std::slice::from_ref(sg), &[])
+            .await
+            .map_err(|e| e.to_string())?;
+        if let Some(g) = groups.first()
+            && !has_tag(&g.tags, TAG_SETUP, sid)
+        {
+            return refuse("server group", sg);
+        }
+    }
+    Ok(())
+}
+
 /// Deletes every target in order; `say` reports each step. The journal is saved after each
-/// deletion; at the end its state is `TORN_DOWN`.
+/// deletion; at the end its state is `TORN_DOWN`. Ownership is verified first.
 pub async fn execute(
     c: &Clients,
     store: &JournalStore,
@@ -143,6 +225,7 @@ pub async fn execute(
     tuning: Tuning,
     mut say: impl FnMut(String),
 ) -> Result<(), String> {
+    verify_ownership(c, j).await?;
     let a = &c.aliyun;
     let sid = j.setup_id.clone();
     // 1. The PLC (TiDB deletes its endpoint, which removes the connection).

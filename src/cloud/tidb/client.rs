@@ -193,6 +193,9 @@ impl TidbClient {
         path: &str,
         body: Option<&serde_json::Value>,
     ) -> Result<T, TidbError> {
+        // A POST that may have been processed (5xx, lost answer) is not repeated blindly: the
+        // caller looks for what it created first. A 429 is refused before processing.
+        let replayable = |status: Option<u16>| method != Method::POST || status == Some(429);
         let mut attempt = 1;
         loop {
             match self.authenticated(&method, path, body).await {
@@ -210,6 +213,7 @@ impl TidbClient {
                 Ok((status, bytes, reset)) => {
                     let err = api_error(&method, path, status, &bytes);
                     if err.is_retryable()
+                        && replayable(Some(status.as_u16()))
                         && attempt < self.retry.max_attempts
                         && self.retry.budget.try_spend(RETRY_COST)
                     {
@@ -231,6 +235,7 @@ impl TidbClient {
                 }
                 Err(e)
                     if e.is_retryable()
+                        && replayable(None)
                         && attempt < self.retry.max_attempts
                         && self.retry.budget.try_spend(RETRY_COST) =>
                 {

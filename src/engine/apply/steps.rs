@@ -135,14 +135,16 @@ impl Ctx {
             what,
             |_| {},
             || async move {
-                let s = a.get_job_status(job_id).await?;
-                Ok::<_, crate::cloud::aliyun::AliyunError>(
-                    if s.status.eq_ignore_ascii_case("Succeeded") {
-                        Probe::Ready(())
-                    } else {
-                        Probe::Waiting(s.status)
-                    },
-                )
+                let s = a.get_job_status(job_id).await.map_err(|e| e.to_string())?;
+                if s.status.eq_ignore_ascii_case("Succeeded") {
+                    Ok(Probe::Ready(()))
+                } else if s.status.eq_ignore_ascii_case("Failed") {
+                    Err(format!(
+                        "NLB job {job_id} failed ({what}); rerun tilink to retry"
+                    ))
+                } else {
+                    Ok(Probe::Waiting(s.status))
+                }
             },
         )
         .await
@@ -370,12 +372,15 @@ impl Ctx {
             || {
                 let id = id.clone();
                 async move {
-                    let l = a.get_listener_attribute(&id).await?;
-                    Ok::<_, crate::cloud::aliyun::AliyunError>(if l.listener_status == "Running" {
-                        Probe::Ready(())
-                    } else {
-                        Probe::Waiting(l.listener_status)
-                    })
+                    let l = a.get_listener_attribute(&id).await.map_err(|e| e.to_string())?;
+                    match l.listener_status.as_str() {
+                        "Running" => Ok(Probe::Ready(())),
+                        "Stopped" | "Stopping" | "Deleting" | "Deleted" => Err(format!(
+                            "listener {id} is {}: start it (StartListener) or delete it, then rerun",
+                            l.listener_status
+                        )),
+                        _ => Ok(Probe::Waiting(l.listener_status)),
+                    }
                 }
             },
         )
@@ -444,12 +449,15 @@ impl Ctx {
             || {
                 let id = id.clone();
                 async move {
-                    let s = a.get_endpoint_service(&id).await?;
-                    Ok::<_, crate::cloud::aliyun::AliyunError>(if s.service_status == "Active" {
-                        Probe::Ready(())
-                    } else {
-                        Probe::Waiting(s.service_status)
-                    })
+                    let s = a.get_endpoint_service(&id).await.map_err(|e| e.to_string())?;
+                    match s.service_status.as_str() {
+                        "Active" => Ok(Probe::Ready(())),
+                        "Inactive" | "Deleting" | "Deleted" => Err(format!(
+                            "endpoint service {id} is {}: it cannot serve connections; delete it (tilink teardown) and rerun",
+                            s.service_status
+                        )),
+                        _ => Ok(Probe::Waiting(s.service_status)),
+                    }
                 }
             },
         )
@@ -521,13 +529,7 @@ impl Ctx {
         // journal ids), so only a missing one is created.
         let (id, created) = match id {
             Some(id) => (id, false),
-            None => (
-                t.create_plc(&p.cluster_id, &p.plc_name, &name)
-                    .await
-                    .map_err(|e| e.to_string())?
-                    .private_link_connection_id,
-                true,
-            ),
+            None => (self.create_plc_once(&name).await?, true),
         };
         self.r.learned(Learned::Connection(id.clone()));
         let r = &self.r;
@@ -560,6 +562,40 @@ impl Ctx {
         self.r.learned(Learned::Endpoint(endpoint));
         self.r.progress("Endpoint ready", None);
         Ok(())
+    }
+
+    /// Creates the PLC; after an error that may hide a success (5xx, lost answer), looks for
+    /// a PLC on this service before trying again, so none is created twice.
+    async fn create_plc_once(&self, service_name: &str) -> Result<String, String> {
+        let t = &self.c.tidb;
+        let p = &self.p;
+        let mut attempt = 1;
+        loop {
+            match t.create_plc(&p.cluster_id, &p.plc_name, service_name).await {
+                Ok(plc) => return Ok(plc.private_link_connection_id),
+                Err(e) if e.is_retryable() && attempt < 6 => {
+                    tokio::time::sleep(
+                        self.t.quick().cap.min(std::time::Duration::from_secs(2)) * attempt,
+                    )
+                    .await;
+                    let existing = t
+                        .list_plcs(&p.cluster_id)
+                        .await
+                        .map_err(|e| e.to_string())?;
+                    if let Some(x) = existing.iter().find(|x| {
+                        x.alicloud_endpoint_service
+                            .as_ref()
+                            .is_some_and(|s| s.name == service_name)
+                            && x.state != "FAILED"
+                            && x.state != "DELETING"
+                    }) {
+                        return Ok(x.private_link_connection_id.clone());
+                    }
+                    attempt += 1;
+                }
+                Err(e) => return Err(e.to_string()),
+            }
+        }
     }
 
     async fn accept(&self) -> Result<(), String> {
@@ -605,6 +641,11 @@ impl Ctx {
             },
         )
         .await?;
+        if matches!(status.as_str(), "Deleting" | "Deleted" | "ServiceDeleted") {
+            return Err(format!(
+                "TiDB Cloud's connection request {ep} is {status}: recreate the private link connection (rerun tilink)"
+            ));
+        }
         if awaiting(&status) {
             self.r.progress(
                 "Accepting",
@@ -663,7 +704,10 @@ impl Ctx {
                         let conns = a.list_connections(&svc).await.map_err(|e| e.to_string())?;
                         let status = conns
                             .iter()
-                            .find(|c| c.endpoint_id == ep)
+                            .find(|c| {
+                                c.endpoint_id == ep
+                                    && c.endpoint_owner_id.to_string() == p.tidb_account_id
+                            })
                             .map(|c| c.connection_status.clone())
                             .unwrap_or_default();
                         if awaiting(&status) {

@@ -303,9 +303,13 @@ pub async fn gather(c: &Clients, start: &Start) -> ChainFacts {
         Ok(g) => f.server_groups = g,
         Err(e) => f.miss("server_groups", e),
     }
-    for s in servers {
+    for (group, s) in sg_ids.iter().zip(servers) {
         match s {
-            Ok(mut s) => f.servers.append(&mut s),
+            Ok(mut s) => {
+                // Remember which group each backend came from (the fix edits one group).
+                s.iter_mut().for_each(|x| x.server_group_id = group.clone());
+                f.servers.append(&mut s)
+            }
             Err(e) => f.miss("servers", e),
         }
     }

@@ -161,9 +161,19 @@ impl Fix {
                 add,
                 remove,
             } => {
-                a.add_ip_servers(server_group_id, std::slice::from_ref(add), None)
+                // A run that added the new backend but died before removing the old one must
+                // not fail on the add next time: add only what is missing.
+                let present = a
+                    .list_server_group_servers(server_group_id)
                     .await
-                    .map_err(s)?;
+                    .map_err(s)?
+                    .iter()
+                    .any(|x| x.server_ip == add.0 && x.port == add.1);
+                if !present {
+                    a.add_ip_servers(server_group_id, std::slice::from_ref(add), None)
+                        .await
+                        .map_err(s)?;
+                }
                 let (ip, port) = add.clone();
                 until(
                     tuning.listener(),
@@ -287,16 +297,18 @@ pub fn plan_fixes(f: &ChainFacts, checks: &[Check]) -> Vec<Fix> {
         && !r.private_ip.is_empty()
     {
         let add = (r.private_ip.clone(), r.port);
-        let remove: Vec<(String, u16)> = f
+        // Only the servers of the group being repaired (the listener's).
+        let mine: Vec<&crate::wire::aliyun::BackendServer> = f
             .servers
+            .iter()
+            .filter(|s| s.server_group_id.is_empty() || s.server_group_id == g.server_group_id)
+            .collect();
+        let remove: Vec<(String, u16)> = mine
             .iter()
             .map(|s| (s.server_ip.clone(), s.port))
             .filter(|b| *b != add)
             .collect();
-        let has_new = f
-            .servers
-            .iter()
-            .any(|s| s.server_ip == add.0 && s.port == add.1);
+        let has_new = mine.iter().any(|s| s.server_ip == add.0 && s.port == add.1);
         if !has_new || !remove.is_empty() {
             out.push(Fix::Reconcile {
                 server_group_id: g.server_group_id.clone(),
