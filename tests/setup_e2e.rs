@@ -442,3 +442,45 @@ async fn missing_permissions_and_region_mismatch_stop_before_anything_is_created
         assert_eq!(count(&before, key), count(&after, key), "{key}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn teardown_refuses_a_chain_it_does_not_own_before_deleting_anything() {
+    let w = world().await;
+    let m = w.setup().await;
+    assert_eq!(m.outcome, Some(Ok(())));
+    let before = w.state().await;
+    // A journal whose PLC points elsewhere, and one naming a load balancer of another setup.
+    let mut j = w.store().load(&m.journal.setup_id).unwrap();
+    j.resources.endpoint_service_name =
+        Some("com.aliyuncs.privatelink.ap-southeast-1.epsrv-notours".into());
+    let e = teardown::execute(&w.clients(), &w.store(), &mut j, w.env.tuning, |_| {})
+        .await
+        .unwrap_err();
+    assert!(e.contains("nothing was deleted"), "{e}");
+    let mut j = w.store().load(&m.journal.setup_id).unwrap();
+    j.setup_id = "tl-0abc5e7cd0".into();
+    let e = teardown::execute(&w.clients(), &w.store(), &mut j, w.env.tuning, |_| {})
+        .await
+        .unwrap_err();
+    assert!(e.contains("does not carry"), "{e}");
+    let after = w.state().await;
+    for key in [
+        "server_groups",
+        "load_balancers",
+        "listeners",
+        "endpoint_services",
+        "connections",
+    ] {
+        assert_eq!(count(&before, key), count(&after, key), "{key}");
+    }
+    assert_eq!(
+        w.env
+            .tidb()
+            .unwrap()
+            .list_plcs(&w.m.cluster_id)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+}
