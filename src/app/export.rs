@@ -23,13 +23,7 @@ pub async fn run(g: &GlobalArgs, env: &Env, a: &ExportArgs) -> Result<String, Fa
         .await?;
     let journal = locate(&clients, &env.store, &cluster_id, a.setup.as_deref())
         .await
-        .map_err(|m| {
-            if m.starts_with("no tilink setup found") {
-                Failure::input(m)
-            } else {
-                Failure::failed(m)
-            }
-        })?;
+        .map_err(super::locate_failure)?;
     let facts = gather(&clients, &journal)
         .await
         .map_err(|e| Failure::failed(format!("export of setup {}: {e}", journal.setup_id)))?;

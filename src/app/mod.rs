@@ -67,6 +67,15 @@ impl fmt::Display for Failure {
     }
 }
 
+/// A failure to find a setup: bad input when there is none, otherwise the cloud's error.
+pub fn locate_failure(m: String) -> Failure {
+    if m.starts_with("no tilink setup found") {
+        Failure::input(m)
+    } else {
+        Failure::failed(m)
+    }
+}
+
 static JSON_PRINTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 /// Prints a command's one JSON object on stdout (`-o json`). A failure after it does not add

@@ -142,37 +142,45 @@ pub async fn non_interactive(g: &GlobalArgs, env: &Env, a: &SetupArgs) -> Result
     if g.output == Output::Json {
         super::emit_json(&result_json(&model, &prep.clients, began));
     } else if ok {
-        let r = &model.journal.resources;
-        println!(
-            "ACTIVE: private link connection {} (endpoint {}) for cluster {}\n  setup {} · server group {} · NLB {} · listener {} · endpoint service {}\n  next: `tilink doctor --cluster-id {}` · `tilink teardown --cluster-id {} --setup {}`",
-            r.private_link_connection_id.as_deref().unwrap_or("?"),
-            r.endpoint_id.as_deref().unwrap_or("?"),
-            plan.cluster_id,
-            plan.setup_id,
-            r.server_group_id.as_deref().unwrap_or("?"),
-            r.load_balancer_id.as_deref().unwrap_or("?"),
-            r.listener_id.as_deref().unwrap_or("?"),
-            r.endpoint_service_name.as_deref().unwrap_or("?"),
-            plan.cluster_id,
-            plan.cluster_id,
-            plan.setup_id,
-        );
+        println!("{}", active_summary(&model));
     }
+    outcome_failure(&model, &store).map_or(Ok(exit::OK), Err)
+}
+
+/// The lines printed when a setup reaches ACTIVE: the ids changefeeds and DM use, and what
+/// to run next.
+pub fn active_summary(model: &ApplyModel) -> String {
+    let r = &model.journal.resources;
+    let q = |o: &Option<String>| o.clone().unwrap_or_else(|| "?".into());
+    let (cluster, sid) = (&model.journal.cluster_id, &model.journal.setup_id);
+    format!(
+        "ACTIVE: private link connection {} (endpoint {}) for cluster {cluster}\n  setup {sid} · server group {} · NLB {} · listener {} · endpoint service {}\n  next: `tilink doctor --cluster-id {cluster}` · `tilink teardown --cluster-id {cluster} --setup {sid}`",
+        q(&r.private_link_connection_id),
+        q(&r.endpoint_id),
+        q(&r.server_group_id),
+        q(&r.load_balancer_id),
+        q(&r.listener_id),
+        q(&r.endpoint_service_name),
+    )
+}
+
+/// How a finished apply run ends the command: `None` when ACTIVE, else the failure
+/// (interrupted: 130; failed: 1) with the way to resume.
+pub fn outcome_failure(model: &ApplyModel, store: &JournalStore) -> Option<Failure> {
+    let sid = &model.journal.setup_id;
     match &model.outcome {
-        Some(Ok(())) => Ok(exit::OK),
-        Some(Err(e)) if e == "interrupted" => Err(Failure {
+        Some(Ok(())) => None,
+        Some(Err(e)) if e == "interrupted" => Some(Failure {
             code: exit::INTERRUPTED,
             message: format!(
-                "interrupted; every id is in the journal. Resume with `tilink setup --resume {}`",
-                plan.setup_id
+                "interrupted; every id is in the journal. Resume with `tilink setup --resume {sid}`"
             ),
         }),
-        Some(Err(e)) => Err(Failure::failed(format!(
-            "{e}\nEvery id created so far is in the journal ({}). Rerun the same command (or `--resume {}`) to continue.",
-            store.path(&plan.setup_id).display(),
-            plan.setup_id
+        Some(Err(e)) => Some(Failure::failed(format!(
+            "{e}\nEvery id created so far is in the journal ({}). Rerun the same command (or `--resume {sid}`) to continue.",
+            store.path(sid).display()
         ))),
-        None => Err(Failure::failed("setup stopped without an outcome")),
+        None => Some(Failure::failed("setup stopped without an outcome")),
     }
 }
 

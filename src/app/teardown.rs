@@ -19,13 +19,7 @@ pub async fn run(g: &GlobalArgs, env: &Env, a: &TeardownArgs) -> Result<u8, Fail
         .await?;
     let mut journal = locate(&clients, &env.store, &cluster_id, a.setup.as_deref())
         .await
-        .map_err(|m| {
-            if m.starts_with("no tilink setup found") {
-                Failure::input(m)
-            } else {
-                Failure::failed(m)
-            }
-        })?;
+        .map_err(super::locate_failure)?;
     let list = targets(&journal);
     if list.is_empty() {
         eprintln!("setup {} has nothing left to delete", journal.setup_id);

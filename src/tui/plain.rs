@@ -213,38 +213,16 @@ pub async fn run(
     .await;
     match &model.outcome {
         Some(Ok(())) => {
-            let r = &model.journal.resources;
-            let q = |o: &Option<String>| o.clone().unwrap_or_else(|| "?".into());
             for f in &model.foreign {
                 eprintln!(
                     "  not accepted: {} from account {} (not TiDB Cloud's request for this PLC)",
                     f.endpoint_id, f.owner_id
                 );
             }
-            println!(
-                "ACTIVE: private link connection {} (endpoint {}) for cluster {}\n  setup {} · endpoint service {}\n  next: `tilink doctor --cluster-id {}` · `tilink teardown --cluster-id {} --setup {}`",
-                q(&r.private_link_connection_id),
-                q(&r.endpoint_id),
-                plan.cluster_id,
-                plan.setup_id,
-                q(&r.endpoint_service_name),
-                plan.cluster_id,
-                plan.cluster_id,
-                plan.setup_id
-            );
+            println!("{}", crate::app::setup::active_summary(&model));
             Ok(exit::OK)
         }
-        Some(Err(e)) if e == "interrupted" => Err(Failure {
-            code: exit::INTERRUPTED,
-            message: format!(
-                "interrupted; every id is in the journal. Resume with `tilink setup --resume {}`",
-                plan.setup_id
-            ),
-        }),
-        Some(Err(e)) => Err(Failure::failed(format!(
-            "{e}\nResume with `tilink setup --resume {}`",
-            plan.setup_id
-        ))),
-        None => Err(Failure::failed("setup stopped without an outcome")),
+        _ => Err(crate::app::setup::outcome_failure(&model, &env.store)
+            .unwrap_or_else(|| Failure::failed("setup stopped without an outcome"))),
     }
 }
