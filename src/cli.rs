@@ -10,7 +10,7 @@ use std::path::PathBuf;
 #[command(name = "tilink", version, about, long_about = None, propagate_version = true)]
 #[command(after_help = "Without a subcommand, `tilink` runs `tilink setup`. \
 Try it with no cloud account: `tilink sandbox`.\n\
-Exit codes: 0 ok · 1 failed or unhealthy · 2 bad usage or input · 3 credentials missing or refused · 4 not available yet · 130 interrupted.")]
+Exit codes: 0 ok · 1 failed or unhealthy · 2 bad usage or input · 3 credentials missing or refused · 130 interrupted (the journal keeps every id).")]
 pub struct Cli {
     /// Global options.
     #[command(flatten)]

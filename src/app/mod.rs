@@ -22,8 +22,6 @@ pub mod exit {
     pub const INPUT: u8 = 2;
     /// Credentials missing or refused.
     pub const CREDENTIALS: u8 = 3;
-    /// The command is not available in this version.
-    pub const NOT_AVAILABLE: u8 = 4;
     /// Interrupted (Ctrl-C, SIGTERM); the journal is kept.
     pub const INTERRUPTED: u8 = 130;
 }
