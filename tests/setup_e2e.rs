@@ -152,19 +152,7 @@ async fn full_setup_builds_the_recipe_chain_then_rerun_and_teardown() {
     assert_eq!(m2.journal.setup_id, m.journal.setup_id);
     assert_eq!(m2.journal.resources, ids);
     let after = w.state().await;
-    for key in [
-        "server_groups",
-        "load_balancers",
-        "listeners",
-        "endpoint_services",
-        "connections",
-    ] {
-        assert_eq!(
-            count(&before, key),
-            count(&after, key),
-            "{key} count changed on rerun"
-        );
-    }
+    assert_same_resources(&before, &after, true);
 
     // Teardown removes everything tilink made.
     let mut j = w.store().load(&m.journal.setup_id).unwrap();
@@ -213,6 +201,23 @@ async fn full_setup_builds_the_recipe_chain_then_rerun_and_teardown() {
     assert!(allow.iter().any(|g| !g.security_ip_list.is_empty()));
 }
 
+/// The simulator holds as many NLB resources and endpoint services (and connections, when
+/// `connections`) after as before: nothing was created or deleted.
+fn assert_same_resources(before: &serde_json::Value, after: &serde_json::Value, connections: bool) {
+    let mut keys = vec![
+        "server_groups",
+        "load_balancers",
+        "listeners",
+        "endpoint_services",
+    ];
+    if connections {
+        keys.push("connections");
+    }
+    for key in keys {
+        assert_eq!(count(before, key), count(after, key), "{key} count changed");
+    }
+}
+
 fn count(state: &serde_json::Value, key: &str) -> usize {
     match &state[key] {
         serde_json::Value::Array(a) => a.len(),
@@ -236,14 +241,7 @@ async fn dry_run_creates_nothing() {
         assert!(r.starts_with("ok"), "{call}: {r}");
     }
     let after = w.state().await;
-    for key in [
-        "server_groups",
-        "load_balancers",
-        "listeners",
-        "endpoint_services",
-    ] {
-        assert_eq!(count(&before, key), count(&after, key), "{key}");
-    }
+    assert_same_resources(&before, &after, false);
     assert!(w.store().list().is_empty(), "a dry run writes no journal");
 }
 
@@ -336,14 +334,7 @@ async fn bad_inputs_stop_before_anything_is_created() {
     let z = p.checks.iter().find(|c| c.id == "zone-overlap").unwrap();
     assert_eq!(z.status, Status::Fail);
     let after = w.state().await;
-    for key in [
-        "server_groups",
-        "load_balancers",
-        "listeners",
-        "endpoint_services",
-    ] {
-        assert_eq!(count(&before, key), count(&after, key), "{key}");
-    }
+    assert_same_resources(&before, &after, false);
     drop(state);
 }
 
@@ -433,14 +424,7 @@ async fn missing_permissions_and_region_mismatch_stop_before_anything_is_created
         ),
     }
     let after = other.state().await;
-    for key in [
-        "server_groups",
-        "load_balancers",
-        "listeners",
-        "endpoint_services",
-    ] {
-        assert_eq!(count(&before, key), count(&after, key), "{key}");
-    }
+    assert_same_resources(&before, &after, false);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -464,15 +448,7 @@ async fn teardown_refuses_a_chain_it_does_not_own_before_deleting_anything() {
         .unwrap_err();
     assert!(e.contains("does not carry"), "{e}");
     let after = w.state().await;
-    for key in [
-        "server_groups",
-        "load_balancers",
-        "listeners",
-        "endpoint_services",
-        "connections",
-    ] {
-        assert_eq!(count(&before, key), count(&after, key), "{key}");
-    }
+    assert_same_resources(&before, &after, true);
     assert_eq!(
         w.env
             .tidb()

@@ -96,6 +96,38 @@ impl Tuning {
     }
 }
 
+/// Waits for an asynchronous NLB job (`Processing` → `Succeeded`); a `Failed` job ends the
+/// wait with an error. An empty id means there is nothing to wait for. With
+/// `missing_is_done`, a job the API no longer knows counts as finished (deletes).
+pub async fn nlb_job(
+    a: &crate::cloud::aliyun::AliyunClient,
+    p: Poll,
+    job_id: &str,
+    what: &str,
+    missing_is_done: bool,
+) -> Result<(), String> {
+    if job_id.is_empty() {
+        return Ok(());
+    }
+    until(
+        p,
+        what,
+        |_| {},
+        || async move {
+            match a.get_job_status(job_id).await {
+                Ok(s) if s.status.eq_ignore_ascii_case("Succeeded") => Ok(Probe::Ready(())),
+                Ok(s) if s.status.eq_ignore_ascii_case("Failed") => Err(format!(
+                    "NLB job {job_id} failed ({what}); rerun tilink to retry"
+                )),
+                Ok(s) => Ok(Probe::Waiting(s.status)),
+                Err(e) if missing_is_done && e.is_not_found() => Ok(Probe::Ready(())),
+                Err(e) => Err(e.to_string()),
+            }
+        },
+    )
+    .await
+}
+
 /// What one probe saw.
 pub enum Probe<T> {
     /// Done, with the value.

@@ -4,7 +4,7 @@
 
 use super::discover::{Clients, TAG_CLUSTER, TAG_SETUP};
 use super::journal::{Journal, JournalStore, SetupState};
-use super::poll::{Probe, Tuning, until};
+use super::poll::{Probe, Tuning, nlb_job, until};
 use crate::cloud::aliyun::AliyunError;
 use crate::wire::aliyun::Tag;
 use serde::Serialize;
@@ -441,24 +441,7 @@ pub async fn execute(
 }
 
 async fn wait_job(c: &Clients, tuning: Tuning, job: &str) -> Result<(), String> {
-    if job.is_empty() {
-        return Ok(());
-    }
-    let a = &c.aliyun;
-    until(
-        tuning.job(),
-        "an NLB job",
-        |_| {},
-        || async move {
-            match a.get_job_status(job).await {
-                Ok(s) if s.status.eq_ignore_ascii_case("Succeeded") => Ok(Probe::Ready(())),
-                Ok(s) => Ok(Probe::Waiting(s.status)),
-                Err(e) if gone(&e) => Ok(Probe::Ready(())),
-                Err(e) => Err(e),
-            }
-        },
-    )
-    .await
+    nlb_job(&c.aliyun, tuning.job(), job, "an NLB delete job", true).await
 }
 
 fn save(store: &JournalStore, j: &mut Journal) -> Result<(), String> {

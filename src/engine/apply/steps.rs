@@ -8,7 +8,7 @@ use crate::cloud::aliyun::ops::{NewEndpointService, NewLoadBalancer, NewServerGr
 use crate::engine::discover::Clients;
 use crate::engine::journal::ResourceIds;
 use crate::engine::plan::Plan;
-use crate::engine::poll::{Probe, Tuning, until};
+use crate::engine::poll::{Probe, Tuning, nlb_job, until};
 use std::sync::Arc;
 
 /// Executes a [`Plan`] against real (or simulated) clouds.
@@ -86,6 +86,17 @@ fn suffix(old_id: &str) -> String {
         .collect()
 }
 
+/// An id an earlier step journaled (the dependencies guarantee it; a damaged journal may not).
+fn need(id: &Option<String>, what: &str) -> Result<String, String> {
+    id.clone()
+        .ok_or_else(|| format!("no {what} in the journal"))
+}
+
+/// True for TiDB Cloud's own request: its endpoint id and its account, both.
+fn is_tidbs(c: &crate::wire::aliyun::EndpointConnection, endpoint_id: &str, account: &str) -> bool {
+    c.endpoint_id == endpoint_id && c.endpoint_owner_id.to_string() == account
+}
+
 /// Whether a Get call found its resource.
 fn exists<T>(r: Result<T, crate::cloud::aliyun::AliyunError>) -> Result<bool, String> {
     match r {
@@ -126,28 +137,7 @@ impl Ctx {
     }
 
     async fn wait_job(&self, job_id: &str, what: &str) -> Result<(), String> {
-        if job_id.is_empty() {
-            return Ok(());
-        }
-        let a = &self.c.aliyun;
-        until(
-            self.t.job(),
-            what,
-            |_| {},
-            || async move {
-                let s = a.get_job_status(job_id).await.map_err(|e| e.to_string())?;
-                if s.status.eq_ignore_ascii_case("Succeeded") {
-                    Ok(Probe::Ready(()))
-                } else if s.status.eq_ignore_ascii_case("Failed") {
-                    Err(format!(
-                        "NLB job {job_id} failed ({what}); rerun tilink to retry"
-                    ))
-                } else {
-                    Ok(Probe::Waiting(s.status))
-                }
-            },
-        )
-        .await
+        nlb_job(&self.c.aliyun, self.t.job(), job_id, what, false).await
     }
 
     /// Whether a server group exists. Lists can lag behind a fresh create, so absence is
@@ -323,16 +313,8 @@ impl Ctx {
     async fn listener(&self) -> Result<(), String> {
         let a = &self.c.aliyun;
         let p = &self.p;
-        let lb = self
-            .ids
-            .load_balancer_id
-            .clone()
-            .ok_or("no load balancer id in the journal")?;
-        let sg = self
-            .ids
-            .server_group_id
-            .clone()
-            .ok_or("no server group id in the journal")?;
+        let lb = need(&self.ids.load_balancer_id, "load balancer id")?;
+        let sg = need(&self.ids.server_group_id, "server group id")?;
         let (id, tok) = self
             .journaled(
                 "listener",
@@ -392,11 +374,7 @@ impl Ctx {
     async fn endpoint_service(&self) -> Result<(), String> {
         let a = &self.c.aliyun;
         let p = &self.p;
-        let lb = self
-            .ids
-            .load_balancer_id
-            .clone()
-            .ok_or("no load balancer id in the journal")?;
+        let lb = need(&self.ids.load_balancer_id, "load balancer id")?;
         if p.open_privatelink && !a.check_product_open().await.map_err(|e| e.to_string())? {
             self.r.progress(
                 "Activating PrivateLink",
@@ -490,11 +468,7 @@ impl Ctx {
 
     async fn whitelist(&self) -> Result<(), String> {
         let a = &self.c.aliyun;
-        let id = self
-            .ids
-            .endpoint_service_id
-            .clone()
-            .ok_or("no endpoint service id in the journal")?;
+        let id = need(&self.ids.endpoint_service_id, "endpoint service id")?;
         let users = a.list_users(&id).await.map_err(|e| e.to_string())?;
         if !users.contains(&self.p.tidb_account_id) {
             a.add_user(&id, &self.p.tidb_account_id)
@@ -511,11 +485,7 @@ impl Ctx {
     async fn connection(&self) -> Result<(), String> {
         let t = &self.c.tidb;
         let p = &self.p;
-        let name = self
-            .ids
-            .endpoint_service_name
-            .clone()
-            .ok_or("no endpoint service name in the journal")?;
+        let name = need(&self.ids.endpoint_service_name, "endpoint service name")?;
         let mut id = self.ids.private_link_connection_id.clone();
         if let Some(existing) = &id {
             match t.get_plc(&p.cluster_id, existing).await {
@@ -601,16 +571,8 @@ impl Ctx {
     async fn accept(&self) -> Result<(), String> {
         let a = &self.c.aliyun;
         let p = &self.p;
-        let svc = self
-            .ids
-            .endpoint_service_id
-            .clone()
-            .ok_or("no endpoint service id in the journal")?;
-        let ep = self
-            .ids
-            .endpoint_id
-            .clone()
-            .ok_or("no TiDB endpoint id in the journal")?;
+        let svc = need(&self.ids.endpoint_service_id, "endpoint service id")?;
+        let ep = need(&self.ids.endpoint_id, "TiDB endpoint id")?;
         let r = &self.r;
         let status = until(
             self.t.quick().now(),
@@ -623,7 +585,7 @@ impl Ctx {
                     let mut mine = None;
                     for c in &conns {
                         let owner = c.endpoint_owner_id.to_string();
-                        if c.endpoint_id == ep && owner == p.tidb_account_id {
+                        if is_tidbs(c, &ep, &p.tidb_account_id) {
                             mine = Some(c.connection_status.clone());
                         } else {
                             r.foreign(ForeignRequest {
@@ -663,21 +625,9 @@ impl Ctx {
         let a = &self.c.aliyun;
         let t = &self.c.tidb;
         let p = &self.p;
-        let svc = self
-            .ids
-            .endpoint_service_id
-            .clone()
-            .ok_or("no endpoint service id in the journal")?;
-        let ep = self
-            .ids
-            .endpoint_id
-            .clone()
-            .ok_or("no TiDB endpoint id in the journal")?;
-        let plc = self
-            .ids
-            .private_link_connection_id
-            .clone()
-            .ok_or("no PLC id in the journal")?;
+        let svc = need(&self.ids.endpoint_service_id, "endpoint service id")?;
+        let ep = need(&self.ids.endpoint_id, "TiDB endpoint id")?;
+        let plc = need(&self.ids.private_link_connection_id, "PLC id")?;
         let r = &self.r;
         // Poll the PLC (it turns ACTIVE once the connection is Connected); look at the
         // connection itself only every third round, to re-accept one that someone disabled.
@@ -704,10 +654,7 @@ impl Ctx {
                         let conns = a.list_connections(&svc).await.map_err(|e| e.to_string())?;
                         let status = conns
                             .iter()
-                            .find(|c| {
-                                c.endpoint_id == ep
-                                    && c.endpoint_owner_id.to_string() == p.tidb_account_id
-                            })
+                            .find(|c| is_tidbs(c, &ep, &p.tidb_account_id))
                             .map(|c| c.connection_status.clone())
                             .unwrap_or_default();
                         if awaiting(&status) {
