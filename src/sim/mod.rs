@@ -10,6 +10,7 @@ pub mod digest;
 pub mod faults;
 pub mod net;
 pub mod server;
+pub mod strict;
 pub mod tidb;
 pub mod verify;
 pub mod world;
@@ -139,6 +140,8 @@ pub async fn start(opts: SimOptions) -> anyhow::Result<SimHandle> {
             nonces: verify::NonceStore::default(),
             digest: digest::DigestStore::new(opts.seed),
             req_rng: fastrand::Rng::with_seed(opts.seed ^ 0x4e9),
+            strict: strict::Strictness::default(),
+            violations: Vec::new(),
         }),
     });
     let app = server::router(shared);

@@ -16,6 +16,7 @@ use super::alibaba::{self, AliError, Ctx, Params, Product};
 use super::digest::{DigestError, DigestStore};
 use super::faults::{Control, Fault};
 use super::tidb::{self, TidbCtx, TidbError};
+use super::strict::{self, Strictness};
 use super::verify::{NonceStore, SignedRequest, verify};
 use super::world::World;
 use crate::cloud::aliyun::sign;
@@ -34,6 +35,10 @@ pub struct Inner {
     pub nonces: NonceStore,
     pub digest: DigestStore,
     pub req_rng: fastrand::Rng,
+    /// Which metadata rules are enforced (all, unless a test relaxed one by name).
+    pub strict: Strictness,
+    /// Requests the metadata rejected and responses that differ from it, newest last.
+    pub violations: Vec<String>,
 }
 
 impl Shared {
@@ -50,6 +55,7 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .route("/_sim/stats", get(admin_stats))
         .route("/_sim/faults", post(admin_faults))
         .route("/_sim/inject", post(admin_inject))
+        .route("/_sim/relax", post(admin_relax))
         .route("/", any(alibaba_handler))
         .route("/v1beta1/{*rest}", any(tidb_handler))
         .fallback(fallback)
@@ -244,6 +250,11 @@ async fn alibaba_handler(
     let Some(product) = product else {
         return ali_error(&alibaba::unknown_action(&action), None, &region, &rid);
     };
+    let v3 = hdr("authorization").is_some_and(|a| a.starts_with(sign::ACS3));
+    if let Err(e) = strict::check_request(&version, &action, &query, &form, v3, &inner.strict) {
+        inner.violations.push(format!("{action}: {} {}", e.code, e.message));
+        return ali_error(&e, Some(product), &region, &rid);
+    }
     let now = inner.world.clock.now();
     inner.world.tick(now);
     let params = Params {
@@ -257,7 +268,17 @@ async fn alibaba_handler(
         hide_recent,
     };
     match alibaba::dispatch(&mut inner.world, &ctx, product, &action, &params) {
-        Ok(v) => json_response(200, ALI_JSON, &v),
+        Ok(v) => {
+            let diffs = strict::check_response(&version, &action, &v);
+            if diffs.is_empty() || !inner.strict.on("response") {
+                return json_response(200, ALI_JSON, &v);
+            }
+            // A simulator defect: fail loudly rather than teach clients a shape the real
+            // API never returns.
+            let msg = format!("simulator response differs from the API metadata: {}", diffs.join("; "));
+            inner.violations.push(format!("{action}: {msg}"));
+            ali_error(&AliError::new(500, "InternalError", msg), Some(product), &region, &rid)
+        }
         Err(e) => ali_error(&e, Some(product), &region, &rid),
     }
 }
@@ -391,7 +412,31 @@ async fn admin_state(State(s): State<Arc<Shared>>) -> Response {
 }
 
 async fn admin_stats(State(s): State<Arc<Shared>>) -> Response {
-    json_response(200, TIDB_JSON, &s.lock().control.stats_json())
+    let g = s.lock();
+    let mut v = g.control.stats_json();
+    if let Some(o) = v.as_object_mut() {
+        o.insert("metadata_violations".into(), json!(g.violations));
+        o.insert("strict_relaxed".into(), json!(g.strict.relaxed()));
+    }
+    json_response(200, TIDB_JSON, &v)
+}
+
+/// `POST /_sim/relax {"rules": ["charset"]}`: relaxes strict rules by name (tests only).
+async fn admin_relax(State(s): State<Arc<Shared>>, body: Bytes) -> Response {
+    let v: Value = match serde_json::from_slice(&body) {
+        Ok(v) => v,
+        Err(e) => return bad_admin(format!("invalid JSON: {e}")),
+    };
+    let Some(rules) = v.get("rules").and_then(Value::as_array) else {
+        return bad_admin("rules must be an array of rule names");
+    };
+    let mut g = s.lock();
+    for r in rules {
+        if let Err(e) = g.strict.relax(r.as_str().unwrap_or_default()) {
+            return bad_admin(e);
+        }
+    }
+    json_response(200, TIDB_JSON, &json!({"relaxed": g.strict.relaxed()}))
 }
 
 fn bad_admin(msg: impl Into<String>) -> Response {
