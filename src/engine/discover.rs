@@ -421,7 +421,7 @@ pub async fn discover(
     let sid = setup_id.map(str::to_string).or(found_setup.clone());
     let svc = services
         .iter()
-        .find(|s| mine(&s.tags) && sid.is_some() && tag_of(&s.tags, TAG_SETUP) == sid);
+        .find(|s| mine(s.tag_list()) && sid.is_some() && tag_of(s.tag_list(), TAG_SETUP) == sid);
     let sg = match &sid {
         Some(s) => a
             .list_server_groups(&[], &[(TAG_SETUP.to_string(), s.clone())])

@@ -170,7 +170,7 @@ pub async fn verify_ownership(c: &Clients, j: &Journal) -> Result<(), String> {
             .await
             .map_err(|e| e.to_string())?;
         if let Some(s) = found.iter().find(|s| &s.service_id == svc)
-            && !has_tag(&s.tags, TAG_SETUP, sid)
+            && !has_tag(s.tag_list(), TAG_SETUP, sid)
         {
             return refuse("endpoint service", svc);
         }
@@ -262,12 +262,9 @@ pub async fn execute(
         match a.get_endpoint_service(&svc).await {
             Err(e) if gone(&e) => {}
             Err(e) => return Err(e.to_string()),
-            Ok(s) => {
-                if !has_tag(&s.tags, TAG_SETUP, &sid) && !s.tags.is_empty() {
-                    return Err(format!(
-                        "endpoint service {svc} does not carry {TAG_SETUP}={sid}; tilink leaves it alone"
-                    ));
-                }
+            // Ownership was verified above through ListVpcEndpointServices, the call that
+            // returns tags (GetVpcEndpointServiceAttribute returns none).
+            Ok(_) => {
                 for conn in a.list_connections(&svc).await.map_err(|e| e.to_string())? {
                     if !matches!(
                         conn.connection_status.as_str(),

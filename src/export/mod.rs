@@ -349,6 +349,15 @@ pub async fn gather(c: &Clients, j: &Journal) -> Result<ChainFacts, String> {
     if let Some(id) = &r.endpoint_service_id {
         match a.get_endpoint_service(id).await {
             Ok(s) => {
+                // GetVpcEndpointServiceAttribute returns no tags; the list call does.
+                let tags = a
+                    .list_endpoint_services(Some(id), None, &[])
+                    .await
+                    .map_err(|e| read_err("tags of", id, e))?
+                    .into_iter()
+                    .find(|x| &x.service_id == id)
+                    .map(|x| pairs(x.tag_list()))
+                    .unwrap_or_default();
                 f.endpoint_service = Some(EndpointServiceFacts {
                     id: s.service_id.clone(),
                     name: s.service_name,
@@ -357,7 +366,7 @@ pub async fn gather(c: &Clients, j: &Journal) -> Result<ChainFacts, String> {
                     auto_accept: s.auto_accept_enabled,
                     zone_affinity_enabled: s.zone_affinity_enabled,
                     payer: s.payer,
-                    tags: pairs(&s.tags),
+                    tags,
                 });
                 let mut res: Vec<ServiceResourceFacts> = a
                     .list_service_resources(id)

@@ -15,8 +15,8 @@ use super::Manifest;
 use super::alibaba::{self, AliError, Ctx, Params, Product};
 use super::digest::{DigestError, DigestStore};
 use super::faults::{Control, Fault};
-use super::tidb::{self, TidbCtx, TidbError};
 use super::strict::{self, Strictness};
+use super::tidb::{self, TidbCtx, TidbError};
 use super::verify::{NonceStore, SignedRequest, verify};
 use super::world::World;
 use crate::cloud::aliyun::sign;
@@ -252,7 +252,9 @@ async fn alibaba_handler(
     };
     let v3 = hdr("authorization").is_some_and(|a| a.starts_with(sign::ACS3));
     if let Err(e) = strict::check_request(&version, &action, &query, &form, v3, &inner.strict) {
-        inner.violations.push(format!("{action}: {} {}", e.code, e.message));
+        inner
+            .violations
+            .push(format!("{action}: {} {}", e.code, e.message));
         return ali_error(&e, Some(product), &region, &rid);
     }
     let now = inner.world.clock.now();
@@ -275,9 +277,17 @@ async fn alibaba_handler(
             }
             // A simulator defect: fail loudly rather than teach clients a shape the real
             // API never returns.
-            let msg = format!("simulator response differs from the API metadata: {}", diffs.join("; "));
+            let msg = format!(
+                "simulator response differs from the API metadata: {}",
+                diffs.join("; ")
+            );
             inner.violations.push(format!("{action}: {msg}"));
-            ali_error(&AliError::new(500, "InternalError", msg), Some(product), &region, &rid)
+            ali_error(
+                &AliError::new(500, "InternalError", msg),
+                Some(product),
+                &region,
+                &rid,
+            )
         }
         Err(e) => ali_error(&e, Some(product), &region, &rid),
     }

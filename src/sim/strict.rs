@@ -646,7 +646,10 @@ mod tests {
         ("ServerGroupId", "sgp-1"),
     ];
 
-    fn with(base: &[(&'static str, &'static str)], extra: (&'static str, &'static str)) -> Vec<(&'static str, &'static str)> {
+    fn with(
+        base: &[(&'static str, &'static str)],
+        extra: (&'static str, &'static str),
+    ) -> Vec<(&'static str, &'static str)> {
         let mut v = base.to_vec();
         v.push(extra);
         v
@@ -655,10 +658,27 @@ mod tests {
     #[test]
     fn listener_description_with_a_space_is_illegal() {
         assert!(nlb("CreateListener", LISTENER).is_ok());
-        assert!(nlb("CreateListener", &with(LISTENER, ("ListenerDescription", "tilink_tl-1"))).is_ok());
-        let e = nlb("CreateListener", &with(LISTENER, ("ListenerDescription", "tilink tl-1"))).unwrap_err();
-        assert_eq!((e.status, e.code.as_str()), (400, "IllegalParam.ListenerDescription"));
-        let e = nlb("CreateListener", &with(LISTENER, ("ListenerDescription", "x"))).unwrap_err();
+        assert!(
+            nlb(
+                "CreateListener",
+                &with(LISTENER, ("ListenerDescription", "tilink_tl-1"))
+            )
+            .is_ok()
+        );
+        let e = nlb(
+            "CreateListener",
+            &with(LISTENER, ("ListenerDescription", "tilink tl-1")),
+        )
+        .unwrap_err();
+        assert_eq!(
+            (e.status, e.code.as_str()),
+            (400, "IllegalParam.ListenerDescription")
+        );
+        let e = nlb(
+            "CreateListener",
+            &with(LISTENER, ("ListenerDescription", "x")),
+        )
+        .unwrap_err();
         assert_eq!(e.code, "IllegalParam.ListenerDescription");
     }
 
@@ -666,7 +686,11 @@ mod tests {
     fn missing_undeclared_enum_range_and_conditional_range() {
         let e = nlb("CreateListener", &LISTENER[1..]).unwrap_err();
         assert_eq!(e.code, "MissingParam.ListenerProtocol");
-        let e = nlb("GetJobStatus", &[("JobId", "j"), ("RegionId", "ap-southeast-1")]).unwrap_err();
+        let e = nlb(
+            "GetJobStatus",
+            &[("JobId", "j"), ("RegionId", "ap-southeast-1")],
+        )
+        .unwrap_err();
         assert_eq!((e.status, e.code.as_str()), (400, "InvalidParameter"));
         let e = nlb("CreateListener", &with(LISTENER, ("IdleTimeout", "901"))).unwrap_err();
         assert_eq!(e.code, "IllegalParam.IdleTimeout");
@@ -678,12 +702,26 @@ mod tests {
             ("ZoneMappings.1.VSwitchId", "vsw-a"),
         ];
         assert!(nlb("CreateLoadBalancer", &lb).is_ok());
-        let e = nlb("CreateLoadBalancer", &with(&lb, ("LoadBalancerType", "Network"))).unwrap_err();
+        let e = nlb(
+            "CreateLoadBalancer",
+            &with(&lb, ("LoadBalancerType", "Network")),
+        )
+        .unwrap_err();
         assert!(e.message.contains("exact spelling"), "{}", e.message);
-        assert!(nlb("CreateLoadBalancer", &with(&lb, ("LoadBalancerType", "network"))).is_ok());
+        assert!(
+            nlb(
+                "CreateLoadBalancer",
+                &with(&lb, ("LoadBalancerType", "network"))
+            )
+            .is_ok()
+        );
         let e = nlb("CreateLoadBalancer", &lb[..3]).unwrap_err();
         assert_eq!(e.code, "MissingParam.VSwitchId");
-        let e = nlb("CreateLoadBalancer", &with(&lb, ("ZoneMappings.1.Colour", "x"))).unwrap_err();
+        let e = nlb(
+            "CreateLoadBalancer",
+            &with(&lb, ("ZoneMappings.1.Colour", "x")),
+        )
+        .unwrap_err();
         assert_eq!(e.code, "InvalidParameter");
     }
 
@@ -710,8 +748,19 @@ mod tests {
         )
         .unwrap_err();
         assert!(e.message.contains("placement"), "{}", e.message);
-        let ips = [("DBInstanceId", "rm-1"), ("SecurityIps", "10.0.0.0/24, 10.0.1.0/24")];
-        let e = check_request("2014-08-15", "ModifySecurityIps", &pairs(&ips), &[], false, &Strictness::default()).unwrap_err();
+        let ips = [
+            ("DBInstanceId", "rm-1"),
+            ("SecurityIps", "10.0.0.0/24, 10.0.1.0/24"),
+        ];
+        let e = check_request(
+            "2014-08-15",
+            "ModifySecurityIps",
+            &pairs(&ips),
+            &[],
+            false,
+            &Strictness::default(),
+        )
+        .unwrap_err();
         assert_eq!(e.code, "InvalidParameter");
     }
 
@@ -733,7 +782,11 @@ mod tests {
         let bad = serde_json::json!({"RequestId": "r", "Tags": [{"Key": "k", "Value": "v"}], "ListenerPort": "3306"});
         let d = check_response("2022-04-30", "GetListenerAttribute", &bad);
         assert_eq!(d.len(), 3, "{d:?}");
-        let d = check_response("2020-04-15", "GetVpcEndpointServiceAttribute", &serde_json::json!({"Tags": []}));
+        let d = check_response(
+            "2020-04-15",
+            "GetVpcEndpointServiceAttribute",
+            &serde_json::json!({"Tags": []}),
+        );
         assert_eq!(d.len(), 1, "{d:?}");
     }
 }

@@ -356,7 +356,6 @@ pub struct DbInstanceIpArray {
     /// Comma-separated IPs and CIDRs.
     #[serde(rename = "SecurityIPList")]
     pub security_ip_list: String,
-    pub whitelist_network_type: String,
 }
 
 /// RDS ModifySecurityIps.
@@ -552,8 +551,9 @@ pub struct LoadBalancerAddress {
     pub eni_id: String,
     #[serde(rename = "PrivateIPv4Address")]
     pub private_ipv4_address: String,
-    #[serde(rename = "Ipv4LocalAddresses")]
-    pub ipv4_local_addresses: Vec<String>,
+    /// GetLoadBalancerAttribute only (ListLoadBalancers does not return it).
+    #[serde(rename = "Ipv4LocalAddresses", skip_serializing_if = "Option::is_none")]
+    pub ipv4_local_addresses: Option<Vec<String>>,
     /// Healthy | Unhealthy.
     #[serde(rename = "PrivateIPv4HcStatus")]
     pub private_ipv4_hc_status: String,
@@ -606,10 +606,11 @@ pub struct CreateListenerResponse {
     pub job_id: String,
 }
 
-/// One listener (ListListeners item, GetListenerAttribute body).
+/// One listener (ListListeners item, GetListenerAttribute body). The tag shape differs:
+/// `{Key, Value}` in the list, `{TagKey, TagValue}` in the attribute call (`T = TagKv`).
 #[derive(Serialize, Deserialize, Debug, Clone, Default, PartialEq)]
 #[serde(rename_all = "PascalCase", default)]
-pub struct Listener {
+pub struct Listener<T = Tag> {
     pub listener_id: String,
     pub load_balancer_id: String,
     pub region_id: String,
@@ -630,7 +631,46 @@ pub struct Listener {
     pub listener_description: String,
     #[serde(with = "crate::wire::num::boolean")]
     pub proxy_protocol_enabled: bool,
-    pub tags: Vec<Tag>,
+    pub tags: Vec<T>,
+}
+
+impl<T> Listener<T> {
+    /// The same listener with its tags converted to another shape.
+    pub fn map_tags<U>(self, f: impl FnMut(T) -> U) -> Listener<U> {
+        Listener {
+            listener_id: self.listener_id,
+            load_balancer_id: self.load_balancer_id,
+            region_id: self.region_id,
+            listener_protocol: self.listener_protocol,
+            listener_port: self.listener_port,
+            start_port: self.start_port,
+            end_port: self.end_port,
+            server_group_id: self.server_group_id,
+            listener_status: self.listener_status,
+            idle_timeout: self.idle_timeout,
+            listener_description: self.listener_description,
+            proxy_protocol_enabled: self.proxy_protocol_enabled,
+            tags: self.tags.into_iter().map(f).collect(),
+        }
+    }
+}
+
+impl From<TagKv> for Tag {
+    fn from(t: TagKv) -> Self {
+        Tag {
+            key: t.tag_key,
+            value: t.tag_value,
+        }
+    }
+}
+
+impl From<Tag> for TagKv {
+    fn from(t: Tag) -> Self {
+        TagKv {
+            tag_key: t.key,
+            tag_value: t.value,
+        }
+    }
 }
 
 /// NLB ListListeners.
@@ -652,7 +692,7 @@ pub struct ListListenersResponse {
 pub struct GetListenerAttributeResponse {
     pub request_id: String,
     #[serde(flatten)]
-    pub listener: Listener,
+    pub listener: Listener<TagKv>,
 }
 
 /// NLB GetJobStatus.
@@ -788,9 +828,20 @@ pub struct EndpointService {
     pub connect_bandwidth: u64,
     pub region_id: String,
     pub create_time: String,
-    pub tags: Vec<Tag>,
+    /// ListVpcEndpointServices only: GetVpcEndpointServiceAttribute returns no tags, so
+    /// `None` means "this call did not say" (read them with a list call), never "untagged".
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Vec<Tag>>,
     /// GetVpcEndpointServiceAttribute only: zone ids of the service resources.
-    pub zones: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub zones: Option<Vec<String>>,
+}
+
+impl EndpointService {
+    /// The tags a list call returned (empty when the call returns none).
+    pub fn tag_list(&self) -> &[Tag] {
+        self.tags.as_deref().unwrap_or_default()
+    }
 }
 
 /// PrivateLink ListVpcEndpointServices (`TotalCount` is an int here).
@@ -824,8 +875,6 @@ pub struct ListVpcEndpointServiceResourcesResponse {
     pub next_token: String,
     #[serde(with = "crate::wire::num::int")]
     pub max_results: u64,
-    #[serde(with = "crate::wire::num::int")]
-    pub total_count: u64,
 }
 
 /// One resource behind an endpoint service.

@@ -201,7 +201,10 @@ mod tests {
         let c = catalog().expect("the asset parses");
         let n: usize = c.products.values().map(|p| p.actions.len()).sum();
         assert_eq!(n, 49);
-        assert!(c.source.contains("4ca7815423d8b5dcdb507f531217ec90f9848373"));
+        assert!(
+            c.source
+                .contains("4ca7815423d8b5dcdb507f531217ec90f9848373")
+        );
         let (product, create) = action("2022-04-30", "CreateListener").expect("declared");
         assert_eq!(product, "Nlb");
         let d = create.param("ListenerDescription").expect("declared");

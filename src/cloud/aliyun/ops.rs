@@ -361,7 +361,7 @@ impl AliyunClient {
         let p = self
             .regional()
             .set("LoadBalancerName", n.name)
-            .set("LoadBalancerType", "Network")
+            .set("LoadBalancerType", "network")
             .set("AddressType", "Intranet")
             .set("AddressIpVersion", "ipv4")
             .set("VpcId", n.vpc_id)
@@ -472,7 +472,7 @@ impl AliyunClient {
                 self.regional().set("ListenerId", id),
             )
             .await?;
-        Ok(r.listener)
+        Ok(r.listener.map_tags(w::Tag::from))
     }
 
     /// Health of a listener's backends.
@@ -496,7 +496,8 @@ impl AliyunClient {
 
     /// Status of an asynchronous NLB job (`Processing` → `Succeeded`).
     pub async fn get_job_status(&self, job_id: &str) -> R<w::GetJobStatusResponse> {
-        self.call(Nlb, "GetJobStatus", self.regional().set("JobId", job_id))
+        // GetJobStatus declares only JobId and ClientToken: no RegionId.
+        self.call(Nlb, "GetJobStatus", Params::new().set("JobId", job_id))
             .await
     }
 
@@ -631,7 +632,7 @@ impl AliyunClient {
         let p = self
             .regional()
             .set("ServiceId", service_id)
-            .set("MaxResults", 100);
+            .set("MaxResults", 50); // 1–50 (the API reference; the metadata says 1000)
         self.pages(
             PrivateLink,
             "ListVpcEndpointServiceResources",

@@ -331,7 +331,7 @@ impl Ctx {
                         &lb,
                         p.backend_port,
                         &sg,
-                        &format!("tilink {}", p.setup_id),
+                        &listener_description(&p.setup_id),
                         &p.tags,
                         &tok,
                         false,
@@ -693,4 +693,21 @@ fn plc_failed(message: &str) -> String {
     format!(
         "TiDB Cloud marked the private link connection FAILED: {message} (likely cause: {cause}). A FAILED connection cannot be repaired: run `tilink doctor`, fix the cause, then rerun setup (it creates a new connection)"
     )
+}
+
+/// The listener's description: 2–256 of letters, digits and `, . ; / @ _ -`, no spaces
+/// (NLB CreateListener `ListenerDescription`, `IllegalParam.ListenerDescription` otherwise).
+pub fn listener_description(setup_id: &str) -> String {
+    let mut d: String = format!("tilink_{setup_id}")
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || ",.;/@_-".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    d.truncate(256);
+    d
 }

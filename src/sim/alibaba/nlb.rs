@@ -79,7 +79,12 @@ fn sg_wire(w: &World, sg: &ServerGroup, now: tokio::time::Instant) -> wire::Serv
     }
 }
 
-fn lb_common(lb: &LoadBalancer, now: tokio::time::Instant) -> wire::LoadBalancerCommon {
+/// `attribute`: GetLoadBalancerAttribute (which, unlike the list, returns local addresses).
+fn lb_common(
+    lb: &LoadBalancer,
+    now: tokio::time::Instant,
+    attribute: bool,
+) -> wire::LoadBalancerCommon {
     let status = lb.status(now);
     wire::LoadBalancerCommon {
         load_balancer_id: lb.id.clone(),
@@ -108,7 +113,7 @@ fn lb_common(lb: &LoadBalancer, now: tokio::time::Instant) -> wire::LoadBalancer
                 load_balancer_addresses: vec![wire::LoadBalancerAddress {
                     eni_id: z.eni.clone(),
                     private_ipv4_address: z.vip.clone(),
-                    ipv4_local_addresses: z.locals.clone(),
+                    ipv4_local_addresses: attribute.then(|| z.locals.clone()),
                     private_ipv4_hc_status: "Healthy".into(),
                 }],
             })
@@ -516,7 +521,7 @@ pub fn handle(w: &mut World, ctx: &Ctx<'_>, action: &str, p: &Params) -> Result<
                 .ok_or_else(|| lb_not_found(id))?;
             ok(wire::GetLoadBalancerAttributeResponse {
                 request_id: rid,
-                load_balancer: lb_common(lb, now),
+                load_balancer: lb_common(lb, now, true),
                 tags: lb
                     .tags
                     .iter()
@@ -553,7 +558,7 @@ pub fn handle(w: &mut World, ctx: &Ctx<'_>, action: &str, p: &Params) -> Result<
                 })
                 .filter(|l| tags_match(&l.tags, &tag_filter))
                 .map(|l| wire::LoadBalancer {
-                    common: lb_common(l, now),
+                    common: lb_common(l, now, false),
                     tags: wire_tags(&l.tags),
                 })
                 .collect();
@@ -655,7 +660,7 @@ pub fn handle(w: &mut World, ctx: &Ctx<'_>, action: &str, p: &Params) -> Result<
                 .ok_or_else(|| lsn_not_found(id))?;
             ok(wire::GetListenerAttributeResponse {
                 request_id: rid,
-                listener: listener_wire(l, now),
+                listener: listener_wire(l, now).map_tags(wire::TagKv::from),
             })
         }
         "DeleteListener" => {

@@ -46,15 +46,17 @@ fn svc_wire(
         connect_bandwidth: 3072,
         region_id: s.region.clone(),
         create_time: s.create_time.clone(),
-        tags: s
-            .tags
-            .iter()
-            .map(|(k, v)| wire::Tag {
-                key: k.clone(),
-                value: v.clone(),
-            })
-            .collect(),
-        zones: if with_zones { zones } else { vec![] },
+        // The attribute call returns zones and no tags; the list returns tags and no zones.
+        tags: (!with_zones).then(|| {
+            s.tags
+                .iter()
+                .map(|(k, v)| wire::Tag {
+                    key: k.clone(),
+                    value: v.clone(),
+                })
+                .collect()
+        }),
+        zones: with_zones.then_some(zones),
     }
 }
 
@@ -470,14 +472,13 @@ pub fn handle(w: &mut World, ctx: &Ctx<'_>, action: &str, p: &Params) -> Result<
                     }
                 })
                 .collect();
-            let (page, next, total) = page_by_token(p, items, 50, 1000)?;
+            let (page, next, _) = page_by_token(p, items, 50, 50)?;
             let max = p.u64("MaxResults", 50)?;
             ok(wire::ListVpcEndpointServiceResourcesResponse {
                 request_id: rid,
                 resources: page,
                 next_token: next,
                 max_results: max,
-                total_count: total,
             })
         }
         "AddUserToVpcEndpointService" | "RemoveUserFromVpcEndpointService" => {

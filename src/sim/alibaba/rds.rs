@@ -153,7 +153,6 @@ pub fn handle(w: &mut World, ctx: &Ctx<'_>, action: &str, p: &Params) -> Result<
                     db_instance_ip_array_attribute: g.attribute.clone(),
                     security_ip_type: "ipv4".into(),
                     security_ip_list: g.ips.join(","),
-                    whitelist_network_type: "MIX".into(),
                 })
                 .collect();
             ok(wire::DescribeDbInstanceIpArrayListResponse {
