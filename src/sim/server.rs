@@ -517,6 +517,20 @@ async fn admin_inject(State(s): State<Arc<Shared>>, body: Bytes) -> Response {
             w.connections.push(c);
             json_response(200, TIDB_JSON, &out)
         }
+        "rds-security-ip-mode" => {
+            let Some(id) = s_("instance_id") else {
+                return bad_admin("instance_id is required");
+            };
+            let mode = s_("mode").unwrap_or_else(|| "safety".into());
+            if mode != "safety" && mode != "normal" {
+                return bad_admin("mode must be safety or normal");
+            }
+            let Some(r) = w.rds.iter_mut().find(|r| r.id == id) else {
+                return bad_admin("unknown instance_id");
+            };
+            r.security_ip_mode = mode.clone();
+            json_response(200, TIDB_JSON, &json!({"instance_id": id, "mode": mode}))
+        }
         "rds-ip-change" => {
             let Some(id) = s_("instance_id") else {
                 return bad_admin("instance_id is required");

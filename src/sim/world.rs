@@ -132,6 +132,8 @@ pub struct Rds {
     pub class: String,
     pub master_instance_id: String,
     pub created: String,
+    /// `normal` (general whitelist mode) or `safety` (enhanced: groups per network type).
+    pub security_ip_mode: String,
 }
 
 /// An NLB backend.
@@ -727,6 +729,7 @@ impl World {
                     category: "HighAvailability".into(),
                     class: "mysql.n2.medium.2c".into(),
                     master_instance_id: String::new(),
+                    security_ip_mode: "normal".into(),
                     created: created.clone(),
                 };
                 if let Some(v) = w.vswitches.iter_mut().find(|v| v.id == r.vswitch_id) {

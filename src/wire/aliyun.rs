@@ -1148,7 +1148,7 @@ mod tests {
             r#"{"RequestId":"x","ServiceId":"epsrv-1","Zones":["ap-southeast-1a"],"ServiceName":"com.aliyuncs.privatelink.ap-southeast-1.epsrv-1"}"#,
         )
         .unwrap();
-        assert_eq!(g.service.zones, vec!["ap-southeast-1a"]);
+        assert_eq!(g.service.zones, Some(vec!["ap-southeast-1a".to_string()]));
         let cp: CheckProductOpenResponse = serde_json::from_str(r#"{"Success":true}"#).unwrap();
         assert!(cp.success);
         let id: GetCallerIdentityResponse = serde_json::from_str(

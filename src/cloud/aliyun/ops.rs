@@ -61,6 +61,15 @@ pub struct NewEndpointService<'a> {
     pub dry_run: bool,
 }
 
+/// `WhitelistNetworkType` for an instance's `SecurityIPMode`: none (the default `MIX`) in the
+/// general mode, `VPC` in the enhanced mode (`safety`), where `MIX` is refused and tilink's
+/// NLB reaches the instance from inside its VPC.
+pub fn whitelist_network_type(security_ip_mode: &str) -> Option<&'static str> {
+    security_ip_mode
+        .eq_ignore_ascii_case("safety")
+        .then_some("VPC")
+}
+
 impl AliyunClient {
     fn regional(&self) -> Params {
         Params::new().set("RegionId", self.region())
@@ -211,11 +220,20 @@ impl AliyunClient {
         ips: &[String],
         mode: &str,
     ) -> R<w::ModifySecurityIpsResponse> {
+        // The whitelist mode decides WhitelistNetworkType; read it now (it can change).
+        let security_ip_mode = self
+            .describe_db_instance_attribute(id)
+            .await?
+            .security_ip_mode;
         let p = Params::new()
             .set("DBInstanceId", id)
             .set("DBInstanceIPArrayName", group)
             .set("SecurityIps", ips.join(","))
-            .set("ModifyMode", mode);
+            .set("ModifyMode", mode)
+            .opt(
+                "WhitelistNetworkType",
+                whitelist_network_type(&security_ip_mode),
+            );
         self.call(Rds, "ModifySecurityIps", p).await
     }
 

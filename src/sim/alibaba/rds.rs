@@ -109,7 +109,7 @@ pub fn handle(w: &mut World, ctx: &Ctx<'_>, action: &str, p: &Params) -> Result<
                     .into(),
                 vpc_id: r.vpc_id.clone(),
                 vswitch_id: r.vswitch_id.clone(),
-                security_ip_mode: "normal".into(),
+                security_ip_mode: r.security_ip_mode.clone(),
                 lock_mode: "Unlock".into(),
                 category: r.category.clone(),
                 db_instance_class: r.class.clone(),
@@ -139,7 +139,7 @@ pub fn handle(w: &mut World, ctx: &Ctx<'_>, action: &str, p: &Params) -> Result<
             ok(wire::DescribeDbInstanceNetInfoResponse {
                 request_id: ctx.request_id.into(),
                 instance_network_type: r.network_type.clone(),
-                security_ip_mode: "normal".into(),
+                security_ip_mode: r.security_ip_mode.clone(),
                 db_instance_net_infos: vec![info].into(),
             })
         }
@@ -195,6 +195,24 @@ fn modify_security_ips(w: &mut World, ctx: &Ctx<'_>, p: &Params) -> Result<Value
         .iter_mut()
         .find(|r| r.id == id)
         .ok_or_else(|| not_found(&id))?;
+    // WhitelistNetworkType defaults to MIX, the general-mode value; an instance in enhanced
+    // whitelist mode (SecurityIPMode=safety) takes only Classic or VPC, and a general-mode one
+    // only MIX (ModifySecurityIps reference; InvalidWhitelistNetType.Malformed is its code).
+    let net = p.opt("WhitelistNetworkType").unwrap_or("MIX");
+    let fits = if r.security_ip_mode == "safety" {
+        net == "VPC" || net == "Classic"
+    } else {
+        net == "MIX"
+    };
+    if !fits {
+        return Err(AliError::bad(
+            "InvalidWhitelistNetType.Malformed",
+            format!(
+                "The specified whitelist network type {net} does not match the whitelist mode ({}) of the instance.",
+                r.security_ip_mode
+            ),
+        ));
+    }
     if r.status != "Running" {
         return Err(AliError::new(
             403,
