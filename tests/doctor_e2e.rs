@@ -238,6 +238,10 @@ async fn a_zone_detached_from_the_service_is_found_and_reattached() {
         .set("ResourceId", &lb)
         .set("ResourceType", "nlb")
         .set("ZoneId", &zone);
+    // A colleague's action, not one of the 49 tilink calls: the metadata subset has no entry
+    // for it, so this test relaxes exactly the `action` rule of the strict gate.
+    w.admin("relax", serde_json::json!({"rules": ["action"]}))
+        .await;
     let mut detached = false;
     for _ in 0..100 {
         match c

@@ -289,7 +289,7 @@ fn vocabulary(seeds: &[&str], extra: &[Value]) -> Vec<String> {
 
 fn aliyun_models() -> Vec<Value> {
     macro_rules! defaults {
-        ($($ty:ident),*) => { vec![$(serde_json::to_value(a::$ty::default()).unwrap()),*] };
+        ($($ty:ident),*) => { vec![$(serde_json::to_value(<a::$ty>::default()).unwrap()),*] };
     }
     defaults!(
         ListVpcEndpointConnectionsResponse,

@@ -7,6 +7,7 @@ use super::sign;
 use crate::cloud::retry::{RETRY_COST, RetryPolicy};
 use crate::cloud::stats::CallStats;
 use crate::secret::Secret;
+use crate::wire::apimeta;
 use serde::de::DeserializeOwned;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
@@ -317,7 +318,13 @@ impl AliyunClient {
         action: &str,
         params: &Params,
     ) -> reqwest::RequestBuilder {
-        let body = encode_pairs(params.pairs());
+        // Each parameter travels where the API metadata's `in` says, as the SDKs send it.
+        let meta = apimeta::action(product.version(), action).map(|(_, m)| m);
+        let (query, form): (Vec<(String, String)>, Vec<(String, String)>) =
+            params.pairs().iter().cloned().partition(|(k, _)| {
+                meta.is_some_and(|m| m.placement(k) == apimeta::Placement::Query)
+            });
+        let body = encode_pairs(&form);
         let host = base
             .split_once("://")
             .map(|(_, rest)| rest)
@@ -346,7 +353,7 @@ impl AliyunClient {
         }
         let signed: Vec<String> = headers.iter().map(|(k, _)| k.clone()).collect();
         let hashed = sign::sha256_hex(body.as_bytes());
-        let canonical = sign::v3_canonical_request("POST", "/", &[], &headers, &signed, &hashed);
+        let canonical = sign::v3_canonical_request("POST", "/", &query, &headers, &signed, &hashed);
         let signature = sign::v3_signature(
             self.key.secret.expose(),
             &sign::v3_string_to_sign(&canonical),
@@ -359,7 +366,12 @@ impl AliyunClient {
             self.key.id,
             names.join(";")
         );
-        let mut req = self.http.post(format!("{base}/")).body(body);
+        let url = if query.is_empty() {
+            format!("{base}/")
+        } else {
+            format!("{base}/?{}", sign::canonical_query(&query))
+        };
+        let mut req = self.http.post(url).body(body);
         for (k, v) in headers.into_iter().filter(|(k, _)| k != "host") {
             req = req.header(k, v);
         }

@@ -271,20 +271,25 @@ impl Ctx {
         };
         self.r.learned(Learned::LoadBalancer(id.clone()));
         let r = &self.r;
-        until(if created { self.t.load_balancer() } else { self.t.load_balancer().now() }, "the load balancer", |s| r.progress(s, None), || {
-            let id = id.clone();
-            async move {
-                let lb = a.get_load_balancer_attribute(&id).await?;
-                let s = lb.load_balancer.load_balancer_status.clone();
-                Ok::<_, crate::cloud::aliyun::AliyunError>(match s.as_str() {
-                    "Active" => Probe::Ready(Ok(())),
-                    "CreateFailed" => Probe::Ready(Err(format!(
-                        "load balancer {id} is CreateFailed; delete it (tilink teardown) and rerun"
-                    ))),
-                    _ => Probe::Waiting(s),
-                })
-            }
-        })
+        until(
+            if created {
+                self.t.load_balancer()
+            } else {
+                self.t.load_balancer().now()
+            },
+            "the load balancer",
+            |s| r.progress(s, None),
+            || {
+                let id = id.clone();
+                async move {
+                    let lb = a.get_load_balancer_attribute(&id).await?;
+                    Ok::<_, crate::cloud::aliyun::AliyunError>(load_balancer_probe(
+                        &id,
+                        lb.load_balancer.load_balancer_status,
+                    ))
+                }
+            },
+        )
         .await??;
         self.r.progress("Active", None);
         Ok(())
@@ -710,4 +715,53 @@ pub fn listener_description(setup_id: &str) -> String {
         .collect();
     d.truncate(256);
     d
+}
+
+/// One look at a load balancer being waited for. `Inactive` (documented: "the NLB instance is
+/// disabled; its listeners do not forward traffic") never turns Active by itself, so it ends
+/// the wait with a fix, like `CreateFailed` and a deletion.
+pub fn load_balancer_probe(id: &str, status: String) -> Probe<Result<(), String>> {
+    match status.as_str() {
+        "Active" => Probe::Ready(Ok(())),
+        "CreateFailed" => Probe::Ready(Err(format!(
+            "load balancer {id} is CreateFailed; delete it (tilink teardown) and rerun"
+        ))),
+        "Inactive" => Probe::Ready(Err(format!(
+            "load balancer {id} is Inactive: it is disabled and forwards no traffic (an overdue \
+             payment or a manual stop); re-enable it in the NLB console, then rerun"
+        ))),
+        "Deleting" | "Deleted" => Probe::Ready(Err(format!(
+            "load balancer {id} is being deleted; rerun to create a new one"
+        ))),
+        _ => Probe::Waiting(status),
+    }
+}
+
+#[cfg(test)]
+mod probe_tests {
+    use super::*;
+
+    #[test]
+    fn an_inactive_load_balancer_ends_the_wait() {
+        assert!(matches!(
+            load_balancer_probe("nlb-1", "Provisioning".into()),
+            Probe::Waiting(_)
+        ));
+        assert!(matches!(
+            load_balancer_probe("nlb-1", "Active".into()),
+            Probe::Ready(Ok(()))
+        ));
+        match load_balancer_probe("nlb-1", "Inactive".into()) {
+            Probe::Ready(Err(e)) => assert!(e.contains("Inactive") && e.contains("rerun"), "{e}"),
+            _ => panic!("Inactive must end the wait"),
+        }
+    }
+
+    #[test]
+    fn the_listener_description_obeys_the_nlb_rule() {
+        let d = listener_description("tl-1a6473ba90b6");
+        assert_eq!(d, "tilink_tl-1a6473ba90b6");
+        assert!(d.len() >= 2 && !d.contains(' '));
+        assert_eq!(listener_description("a b"), "tilink_a_b");
+    }
 }

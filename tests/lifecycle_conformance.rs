@@ -1,0 +1,204 @@
+//! A whole life cycle of the real binary against the strict simulator, in V1 and in V3:
+//! setup, doctor, a break and `doctor --fix`, a backend IP change and `reconcile`, export,
+//! teardown, and the sandbox. The simulator checks every request against the official API
+//! metadata and every response against its fields; the run must leave zero violations.
+
+mod common;
+
+use serde_json::{Value, json};
+use std::process::{Command, Output};
+
+struct Bin<'a> {
+    w: &'a common::World,
+    sig: &'a str,
+}
+
+impl Bin<'_> {
+    fn run(&self, args: &[&str]) -> Output {
+        let state = self.w.dir.path().join("state");
+        tokio::task::block_in_place(|| {
+            Command::new(env!("CARGO_BIN_EXE_tilink"))
+                .args(args)
+                .env("TILINK_SIGNATURE", self.sig)
+                .env("TILINK_POLL_SCALE", "0.01")
+                .env("TILINK_STATE_DIR", &state)
+                .env("TILINK_NO_KEYRING", "1")
+                .env("HOME", self.w.dir.path())
+                .env("TILINK_ALIBABA_ENDPOINT", &self.w.m.alibaba_endpoint)
+                .env("TILINK_TIDB_ENDPOINT", &self.w.m.tidb_endpoint)
+                .env(
+                    "ALIBABA_CLOUD_ACCESS_KEY_ID",
+                    &self.w.m.alibaba_access_key_id,
+                )
+                .env(
+                    "ALIBABA_CLOUD_ACCESS_KEY_SECRET",
+                    &self.w.m.alibaba_access_key_secret,
+                )
+                .env("TIDBCLOUD_PUBLIC_KEY", &self.w.m.tidb_public_key)
+                .env("TIDBCLOUD_PRIVATE_KEY", &self.w.m.tidb_private_key)
+                .output()
+                .expect("the binary runs")
+        })
+    }
+
+    fn ok(&self, args: &[&str]) -> Output {
+        let out = self.run(args);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "tilink {} ({}):\n{}\n{}",
+            args.join(" "),
+            self.sig,
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out
+    }
+}
+
+fn json_of(out: &Output) -> Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not one JSON object ({e}): {}",
+            String::from_utf8_lossy(&out.stdout)
+        )
+    })
+}
+
+async fn life_cycle(sig: &str, enhanced_whitelist: bool) {
+    let w = common::world().await;
+    let b = Bin { w: &w, sig };
+    let cluster = w.m.cluster_id.clone();
+    let rds = w.m.rds_instance_id.clone();
+    if enhanced_whitelist {
+        w.admin(
+            "inject",
+            json!({"kind": "rds-security-ip-mode", "instance_id": rds, "mode": "safety"}),
+        )
+        .await;
+    }
+    let setup = json_of(&b.ok(&[
+        "setup",
+        "--non-interactive",
+        "--yes",
+        "--cluster-id",
+        &cluster,
+        "--rds-instance",
+        &rds,
+        "-o",
+        "json",
+    ]));
+    assert_eq!(setup["state"], "ACTIVE", "{setup}");
+    let sid = setup["setup_id"].as_str().expect("setup id").to_string();
+    let svc = setup["resources"]["endpoint_service_id"]
+        .as_str()
+        .expect("service id")
+        .to_string();
+
+    let doctor = json_of(&b.ok(&["doctor", "--cluster-id", &cluster, "-o", "json"]));
+    assert_eq!(doctor["healthy"], true, "{doctor}");
+
+    // A broken whitelist: doctor names it, --fix repairs it.
+    w.clients()
+        .aliyun
+        .remove_user(&svc, &w.m.tidb_account_id)
+        .await
+        .expect("remove the whitelist entry");
+    assert_eq!(
+        b.run(&["doctor", "--cluster-id", &cluster, "-o", "json"])
+            .status
+            .code(),
+        Some(1)
+    );
+    b.ok(&[
+        "doctor",
+        "--cluster-id",
+        &cluster,
+        "--fix",
+        "--yes",
+        "-o",
+        "json",
+    ]);
+    let doctor = json_of(&b.ok(&["doctor", "--cluster-id", &cluster, "-o", "json"]));
+    assert_eq!(doctor["healthy"], true, "{doctor}");
+
+    // The RDS private IP moves; reconcile follows it.
+    w.admin(
+        "inject",
+        json!({"kind": "rds-ip-change", "instance_id": rds}),
+    )
+    .await;
+    b.ok(&["reconcile", "--cluster-id", &cluster]);
+
+    let hcl = b.ok(&[
+        "export",
+        "terraform",
+        "--cluster-id",
+        &cluster,
+        "--setup",
+        &sid,
+    ]);
+    let hcl = String::from_utf8_lossy(&hcl.stdout);
+    assert!(
+        hcl.contains("tilink:setup-id"),
+        "export keeps the tags:\n{hcl}"
+    );
+
+    b.ok(&[
+        "teardown",
+        "--cluster-id",
+        &cluster,
+        "--setup",
+        &sid,
+        "--yes",
+    ]);
+
+    let stats = w.stats().await;
+    assert_eq!(
+        stats["metadata_violations"],
+        json!([]),
+        "the {sig} life cycle sent requests the official metadata rejects or read fields it lacks"
+    );
+    let state = w.state().await;
+    for key in [
+        "load_balancers",
+        "server_groups",
+        "listeners",
+        "endpoint_services",
+    ] {
+        let left = state[key].as_array().map_or(0, Vec::len);
+        assert_eq!(left, 0, "{key} left after teardown: {}", state[key]);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn v1_life_cycle_obeys_the_official_metadata() {
+    life_cycle("v1", false).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn v3_life_cycle_in_enhanced_whitelist_mode_obeys_the_official_metadata() {
+    life_cycle("v3", true).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sandbox_runs_against_the_strict_simulator() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = tokio::task::block_in_place(|| {
+        Command::new(env!("CARGO_BIN_EXE_tilink"))
+            .args(["sandbox", "--non-interactive", "-o", "json"])
+            .env("TILINK_STATE_DIR", dir.path())
+            .env("TILINK_NO_KEYRING", "1")
+            .env("HOME", dir.path())
+            .env("TILINK_SIM_TIME_SCALE", "0.05")
+            .output()
+            .expect("the binary runs")
+    });
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(json_of(&out)["state"], "ACTIVE");
+}
