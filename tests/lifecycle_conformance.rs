@@ -202,3 +202,48 @@ async fn the_sandbox_runs_against_the_strict_simulator() {
     );
     assert_eq!(json_of(&out)["state"], "ACTIVE");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plc_without_an_endpoint_id_is_never_accepted_blindly() {
+    let w = common::world().await;
+    let b = Bin { w: &w, sig: "v1" };
+    w.admin("inject", json!({"kind": "plc-hides-endpoint-id"}))
+        .await;
+    let setup = [
+        "setup",
+        "--non-interactive",
+        "--yes",
+        "--cluster-id",
+        &w.m.cluster_id,
+        "--rds-instance",
+        &w.m.rds_instance_id,
+        "-o",
+        "json",
+    ];
+    let out = b.run(&setup);
+    assert_eq!(out.status.code(), Some(1));
+    let err = json_of(&out)["error"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        err.contains("does not report its endpoint id") && err.contains("--accept-endpoint"),
+        "{err}"
+    );
+    // Nothing was accepted: the request from TiDB's account is still waiting.
+    let state = w.state().await;
+    let conns = state["connections"].as_array().expect("connections");
+    assert_eq!(conns.len(), 1, "{conns:?}");
+    assert_eq!(conns[0]["ConnectionStatus"], "Disconnected", "{conns:?}");
+    let ep = conns[0]["EndpointId"]
+        .as_str()
+        .expect("endpoint id")
+        .to_string();
+    assert!(err.contains(&ep), "the pending request is listed: {err}");
+    // The DBA checks the console and names it: the rerun accepts exactly that one.
+    let mut again = setup.to_vec();
+    again.extend(["--accept-endpoint", &ep]);
+    let done = json_of(&b.ok(&again));
+    assert_eq!(done["state"], "ACTIVE", "{done}");
+    assert_eq!(done["resources"]["endpoint_id"], ep.as_str());
+}

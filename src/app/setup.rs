@@ -137,7 +137,9 @@ pub async fn non_interactive(g: &GlobalArgs, env: &Env, a: &SetupArgs) -> Result
             "setup creates billable resources: pass --yes (or set TILINK_YES=1) to confirm in non-interactive mode",
         ));
     }
-    let model = apply(&prep, plan.clone(), env, &store, |line| eprintln!("{line}")).await;
+    let mut plan = plan.clone();
+    plan.accept_endpoint = a.accept_endpoint.clone();
+    let model = apply(&prep, plan, env, &store, |line| eprintln!("{line}")).await;
     let ok = matches!(model.outcome, Some(Ok(())));
     if g.output == Output::Json {
         super::emit_json(&result_json(&model, &prep.clients, began));

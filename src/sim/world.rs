@@ -405,6 +405,10 @@ pub struct World {
     pub services: Vec<EndpointService>,
     pub connections: Vec<Connection>,
     pub privatelink_open: bool,
+    /// TiDB Cloud never reports `alicloudEndpointService.endpointId` (an unverified assumption
+    /// of the public API that clients must survive; `POST /_sim/inject {"kind":
+    /// "plc-hides-endpoint-id"}`).
+    pub plc_hides_endpoint_id: bool,
     pub clusters: Vec<Cluster>,
     pub plcs: Vec<Plc>,
     /// (product/action, ClientToken) → (parameter fingerprint, stored response).
@@ -555,6 +559,7 @@ impl World {
             services: vec![],
             connections: vec![],
             privatelink_open: true,
+            plc_hides_endpoint_id: false,
             clusters: vec![],
             plcs: vec![],
             idempotency: HashMap::new(),
@@ -806,7 +811,8 @@ impl World {
                 display_name: name.into(),
                 region: tidb::Region {
                     name: format!("regions/{provider}-{code}"),
-                    region_id: code.into(),
+                    // The OpenAPI pattern: `^(aws|gcp|azure|alicloud)-[a-z0-9-]+$`.
+                    region_id: format!("{provider}-{code}"),
                     cloud_provider: provider.into(),
                     display_name: display.into(),
                 },
@@ -1025,7 +1031,13 @@ impl World {
         let cluster = self
             .cluster(&p.cluster_id)
             .ok_or_else(|| "cluster not found".to_string())?;
-        let region = &cluster.wire.region.region_id;
+        let region = cluster
+            .wire
+            .region
+            .region_id
+            .trim_start_matches(&format!("{}-", cluster.wire.region.cloud_provider))
+            .to_string();
+        let region = &region;
         let Some(svc) = self
             .services
             .iter()

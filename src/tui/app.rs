@@ -172,6 +172,8 @@ pub struct Options {
     pub cluster_id: Option<String>,
     /// RDS instance to highlight (`--rds-instance` or the sandbox's).
     pub rds_id: Option<String>,
+    /// `--accept-endpoint`.
+    pub accept_endpoint: Option<String>,
     /// `--zones`.
     pub zones: Vec<String>,
     /// `--name`.
@@ -694,7 +696,8 @@ impl App {
         }
     }
 
-    fn start_apply(&mut self, plan: Plan, journal: Journal) -> Vec<Effect> {
+    fn start_apply(&mut self, mut plan: Plan, journal: Journal) -> Vec<Effect> {
+        plan.accept_endpoint = self.opts.accept_endpoint.clone();
         let req = self.req();
         self.apply_req = Some(req);
         self.apply = Some(ApplyModel::new(journal.clone()));

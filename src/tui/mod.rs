@@ -44,6 +44,7 @@ pub fn options(g: &GlobalArgs, env: &Env, args: &SetupArgs, sandbox: Option<&Man
             .clone()
             .or_else(|| sandbox.map(|m| m.rds_instance_id.clone())),
         zones: args.zones.clone(),
+        accept_endpoint: args.accept_endpoint.clone(),
         name: args.name.clone(),
         dry_run: args.dry_run,
         resume: args.resume.clone(),

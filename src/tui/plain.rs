@@ -207,10 +207,9 @@ pub async fn run(
             return Ok(exit::INTERRUPTED);
         }
     }
-    let model = apply(&prep, plan.clone(), env, &env.store, |line| {
-        eprintln!("{line}")
-    })
-    .await;
+    let mut plan = plan.clone();
+    plan.accept_endpoint = args.accept_endpoint.clone();
+    let model = apply(&prep, plan, env, &env.store, |line| eprintln!("{line}")).await;
     match &model.outcome {
         Some(Ok(())) => {
             for f in &model.foreign {

@@ -23,7 +23,8 @@ pub struct Cluster {
     pub region: Region,
     /// CREATING, ACTIVE, DELETING, … (kept as a string).
     pub state: String,
-    /// STARTER | ESSENTIAL.
+    /// STARTER | ESSENTIAL (may be absent from `view=BASIC`).
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub cluster_plan: String,
     #[serde(skip_serializing_if = "String::is_empty")]
     pub service_plan: String,

@@ -179,7 +179,7 @@ def run_recipe(m, algorithm):
 
     # 3. Load balancer.
     lb = c["nlb"].create_load_balancer_with_options(nlb.CreateLoadBalancerRequest(
-        region_id=region, address_type="Intranet", address_ip_version="ipv4", load_balancer_type="Network",
+        region_id=region, address_type="Intranet", address_ip_version="ipv4", load_balancer_type="network",
         load_balancer_name=f"tilink-{setup}", vpc_id=vpc_id,
         zone_mappings=[nlb.CreateLoadBalancerRequestZoneMappings(zone_id=z, v_switch_id=by_zone[z].v_switch_id) for z in zones],
         load_balancer_billing_config=nlb.CreateLoadBalancerRequestLoadBalancerBillingConfig(pay_type="PostPay"),

@@ -320,7 +320,7 @@ impl AliyunClient {
     ) -> reqwest::RequestBuilder {
         // Each parameter travels where the API metadata's `in` says, as the SDKs send it.
         let meta = apimeta::action(product.version(), action).map(|(_, m)| m);
-        let (query, form): (Vec<(String, String)>, Vec<(String, String)>) =
+        let (query, form): (Vec<_>, Vec<_>) =
             params.pairs().iter().cloned().partition(|(k, _)| {
                 meta.is_some_and(|m| m.placement(k) == apimeta::Placement::Query)
             });

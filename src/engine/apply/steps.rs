@@ -527,16 +527,56 @@ impl Ctx {
                         .unwrap_or_default();
                     Ok::<_, crate::cloud::tidb::TidbError>(match plc.state.as_str() {
                         "FAILED" => Probe::Ready(Err(plc_failed(&plc.message))),
-                        _ if !ep.is_empty() => Probe::Ready(Ok(ep)),
+                        _ if !ep.is_empty() => Probe::Ready(Ok(Some(ep))),
+                        // Waiting for acceptance yet no endpoint id: waiting longer will not
+                        // tell which request is this PLC's.
+                        "PENDING_ACCEPTANCE" => Probe::Ready(Ok(None)),
                         s => Probe::Waiting(s.to_string()),
                     })
                 }
             },
         )
         .await??;
+        let endpoint = match (endpoint, &p.accept_endpoint) {
+            (Some(ep), _) => ep,
+            (None, Some(chosen)) => chosen.clone(),
+            (None, None) => return Err(self.unidentified_endpoint(&id).await),
+        };
         self.r.learned(Learned::Endpoint(endpoint));
         self.r.progress("Endpoint ready", None);
         Ok(())
+    }
+
+    /// The PLC waits for acceptance but never said which endpoint is its own. TiDB Cloud's
+    /// account serves every TiDB customer, so owner alone proves nothing: list the pending
+    /// requests from that account and let the DBA choose (`--accept-endpoint`).
+    async fn unidentified_endpoint(&self, plc: &str) -> String {
+        let p = &self.p;
+        let svc = self.ids.endpoint_service_id.clone().unwrap_or_default();
+        let pending = match self.c.aliyun.list_connections(&svc).await {
+            Ok(conns) => conns
+                .into_iter()
+                .filter(|c| {
+                    c.endpoint_owner_id.to_string() == p.tidb_account_id
+                        && c.connection_status == "Disconnected"
+                })
+                .map(|c| format!("{} (requested {})", c.endpoint_id, c.modified_time))
+                .collect::<Vec<_>>(),
+            Err(e) => vec![format!("(could not list them: {e})")],
+        };
+        let listed = if pending.is_empty() {
+            "none yet".to_string()
+        } else {
+            pending.join(", ")
+        };
+        format!(
+            "private link connection {plc} is PENDING_ACCEPTANCE but TiDB Cloud does not report its \
+             endpoint id, so tilink cannot tell which connection request is this one and accepts \
+             none. Pending requests from TiDB Cloud's account {} on {svc}: {listed}. Check the \
+             endpoint id in the TiDB Cloud console (Private Link Connection details), then rerun \
+             with --accept-endpoint ep-…",
+            p.tidb_account_id
+        )
     }
 
     /// Creates the PLC; after an error that may hide a success (5xx, lost answer), looks for
