@@ -197,9 +197,9 @@ async fn digest_challenge_is_reused_and_a_stale_nonce_is_answered_once() {
                 let k = seen.fetch_add(1, Ordering::SeqCst);
                 match (k, nonce_of(&h).as_deref()) {
                     (_, None) => challenge("nonce-1", false),
-                    (_, Some("nonce-1")) if k < 3 => json(StatusCode::OK, serde_json::json!({"clusterId": "1", "displayName": "c", "region": {"name": "regions/alicloud-ap-southeast-1"}})),
+                    (_, Some("nonce-1")) if k < 3 => json(StatusCode::OK, serde_json::json!({"clusterId": "1", "displayName": "c", "clusterPlan": "ESSENTIAL", "region": {"name": "regions/alicloud-ap-southeast-1"}})),
                     (_, Some("nonce-1")) => challenge("nonce-2", true),
-                    (_, Some("nonce-2")) => json(StatusCode::OK, serde_json::json!({"clusterId": "1", "displayName": "c", "region": {"name": "regions/alicloud-ap-southeast-1"}})),
+                    (_, Some("nonce-2")) => json(StatusCode::OK, serde_json::json!({"clusterId": "1", "displayName": "c", "clusterPlan": "ESSENTIAL", "region": {"name": "regions/alicloud-ap-southeast-1"}})),
                     _ => challenge("nonce-2", false),
                 }
             }

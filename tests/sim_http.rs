@@ -83,8 +83,15 @@ impl Ali {
         query: &[(&str, &str)],
         form: &[(&str, &str)],
     ) -> (u16, Value) {
-        let query = owned(query);
-        let body = enc(&owned(form));
+        // Like the SDKs: each parameter where the API metadata's `in` puts it.
+        let meta = tilink::wire::apimeta::action(version, action).map(|(_, m)| m);
+        let (query, form): (Vec<_>, Vec<_>) = owned(query)
+            .into_iter()
+            .chain(owned(form))
+            .partition(|(k, _)| {
+                meta.is_none_or(|m| m.placement(k) == tilink::wire::apimeta::Placement::Query)
+            });
+        let body = enc(&form);
         let host = self.base.trim_start_matches("http://").to_string();
         let mut headers = owned(&[
             ("host", &host),
@@ -970,6 +977,11 @@ async fn alibaba_auth_and_error_codes() {
         .await;
     assert_eq!((s, c.as_str()), (400, "EndpointServiceNotFound"));
     let (s, c, _) = ali
+        .err(NLB, "GetJobStatus", &[("JobId", "nope")], &[])
+        .await;
+    assert_eq!((s, c.as_str()), (404, "ResourceNotFound.JobId"));
+    // GetJobStatus declares only JobId and ClientToken: a RegionId is refused.
+    let (s, c, _) = ali
         .err(
             NLB,
             "GetJobStatus",
@@ -977,7 +989,7 @@ async fn alibaba_auth_and_error_codes() {
             &[],
         )
         .await;
-    assert_eq!((s, c.as_str()), (404, "ResourceNotFound.JobId"));
+    assert_eq!((s, c.as_str()), (400, "InvalidParameter"));
 
     // NLB validation: zone/vSwitch mismatch, too few IPs, one zone.
     let state = admin(&h, "/_sim/state", None).await;

@@ -377,7 +377,7 @@ pub struct JobResponse {
     pub job_id: String,
 }
 
-/// CreateServerGroup, AddServersToServerGroup, RemoveServersFromServerGroup, DeleteServerGroup.
+/// CreateServerGroup, AddServersToServerGroup, RemoveServersFromServerGroup.
 #[derive(Serialize, Deserialize, Debug, Clone, Default, PartialEq)]
 #[serde(rename_all = "PascalCase", default)]
 pub struct ServerGroupJobResponse {

@@ -505,9 +505,9 @@ pub fn handle(w: &mut World, ctx: &Ctx<'_>, action: &str, p: &Params) -> Result<
             if let Some(sg) = w.server_groups.iter_mut().find(|s| s.id == id) {
                 sg.deleting_at = Some(done);
             }
-            ok(wire::ServerGroupJobResponse {
+            // DeleteServerGroup returns RequestId and JobId only.
+            ok(wire::JobResponse {
                 request_id: rid,
-                server_group_id: id,
                 job_id: job,
             })
         }
