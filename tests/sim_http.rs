@@ -439,14 +439,7 @@ async fn full_chain_v3_and_teardown() {
     ];
     let job = sg["JobId"].as_str().unwrap().to_string();
     poll("server group job", || async {
-        let v = ali
-            .ok(
-                NLB,
-                "GetJobStatus",
-                &[("RegionId", region), ("JobId", &job)],
-                &[],
-            )
-            .await;
+        let v = ali.ok(NLB, "GetJobStatus", &[("JobId", &job)], &[]).await;
         (v["Status"] == "Succeeded").then_some(v)
     })
     .await;

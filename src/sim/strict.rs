@@ -144,7 +144,7 @@ pub fn check_request(
             problems.push(Problem::new(
                 "declared",
                 k,
-                format!("{action} declares no parameter {k}"),
+                format!("is not declared by {action}"),
             ));
             continue;
         };
