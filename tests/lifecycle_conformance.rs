@@ -15,27 +15,11 @@ struct Bin<'a> {
 
 impl Bin<'_> {
     fn run(&self, args: &[&str]) -> Output {
-        let state = self.w.dir.path().join("state");
         tokio::task::block_in_place(|| {
-            Command::new(env!("CARGO_BIN_EXE_tilink"))
+            self.w
+                .bin()
                 .args(args)
                 .env("TILINK_SIGNATURE", self.sig)
-                .env("TILINK_POLL_SCALE", "0.01")
-                .env("TILINK_STATE_DIR", &state)
-                .env("TILINK_NO_KEYRING", "1")
-                .env("HOME", self.w.dir.path())
-                .env("TILINK_ALIBABA_ENDPOINT", &self.w.m.alibaba_endpoint)
-                .env("TILINK_TIDB_ENDPOINT", &self.w.m.tidb_endpoint)
-                .env(
-                    "ALIBABA_CLOUD_ACCESS_KEY_ID",
-                    &self.w.m.alibaba_access_key_id,
-                )
-                .env(
-                    "ALIBABA_CLOUD_ACCESS_KEY_SECRET",
-                    &self.w.m.alibaba_access_key_secret,
-                )
-                .env("TIDBCLOUD_PUBLIC_KEY", &self.w.m.tidb_public_key)
-                .env("TIDBCLOUD_PRIVATE_KEY", &self.w.m.tidb_private_key)
                 .output()
                 .expect("the binary runs")
         })

@@ -20,7 +20,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
-use super::alibaba::AliError;
+use super::alibaba::{AliError, COMMON_PARAMS, Product, unknown_action};
 use crate::wire::apimeta::{self, ActionMeta, ParamMeta};
 
 /// Every rule name, in the order they are checked.
@@ -36,21 +36,6 @@ pub const RULES: &[&str] = &[
     "length",
     "charset",
     "response",
-];
-
-/// Common (signature and protocol) parameters: not declared per action.
-const COMMON: &[&str] = &[
-    "Action",
-    "Version",
-    "Format",
-    "AccessKeyId",
-    "SignatureMethod",
-    "SignatureVersion",
-    "SignatureNonce",
-    "Timestamp",
-    "Signature",
-    "SecurityToken",
-    "SignatureType",
 ];
 
 /// Which rules are enforced: all of them unless a test relaxed one by name.
@@ -118,22 +103,19 @@ pub fn check_request(
     v3: bool,
     s: &Strictness,
 ) -> Result<(), AliError> {
-    let Some((product, meta)) = apimeta::action(version, action) else {
-        if s.on("action") {
-            return Err(AliError::not_found(
-                "InvalidApi.NotFound",
-                format!(
-                    "Specified api is not found, please check your url and method. ({action} is not an action of version {version} in the official API metadata)"
-                ),
-            ));
-        }
-        return Ok(());
+    let Some((_, meta)) = apimeta::action(version, action) else {
+        return if s.on("action") {
+            Err(unknown_action(action))
+        } else {
+            Ok(())
+        };
     };
+    let product = Product::from_version(version).ok_or_else(|| unknown_action(action))?;
     let pairs = query
         .iter()
         .map(|(k, v)| (k, v, From::Query))
         .chain(form.iter().map(|(k, v)| (k, v, From::Body)))
-        .filter(|(k, _, _)| !COMMON.contains(&k.as_str()));
+        .filter(|(k, _, _)| !COMMON_PARAMS.contains(&k.as_str()));
     let mut problems = Vec::new();
     let mut top: Fields = BTreeMap::new();
     // param → N → fields of item N (a scalar item is the field "")
@@ -481,7 +463,7 @@ fn join_values(list: &[Value]) -> String {
 
 /// The error the real API answers for a problem: the action's own documented code for that
 /// parameter where there is one, else the product's generic one.
-fn error_for(product: &str, meta: &ActionMeta, p: &Problem) -> AliError {
+fn error_for(product: Product, meta: &ActionMeta, p: &Problem) -> AliError {
     let top = p.param.split('.').next().unwrap_or(&p.param);
     let leaf = p
         .param
@@ -514,13 +496,7 @@ fn error_for(product: &str, meta: &ActionMeta, p: &Problem) -> AliError {
             .or_else(|| documented(&format!("MissingParam.{top}")))
             .or_else(|| tag_code("Missing"))
             .or_else(|| templated("MissingParam", leaf))
-            .unwrap_or_else(|| {
-                if product == "Nlb" {
-                    (format!("MissingParam.{leaf}"), 400)
-                } else {
-                    ("MissingParameter".into(), 400)
-                }
-            })
+            .unwrap_or_else(|| generic(product.missing(leaf)))
     } else if p.rule == "declared" || p.rule == "placement" {
         ("InvalidParameter".into(), 400)
     } else {
@@ -537,15 +513,14 @@ fn error_for(product: &str, meta: &ActionMeta, p: &Problem) -> AliError {
         .or_else(|| tag_code("Illegal"))
         .or_else(|| templated("IllegalParam", top))
         .or_else(|| templated("IllegalParamFormat", top))
-        .unwrap_or_else(|| {
-            if product == "Nlb" {
-                (format!("IllegalParam.{top}"), 400)
-            } else {
-                ("InvalidParameter".into(), 400)
-            }
-        })
+        .unwrap_or_else(|| generic(product.invalid(top, &p.why)))
     };
     AliError::new(http, &code, message)
+}
+
+/// The code and status of a product's generic error (the message is the gate's own).
+fn generic(e: AliError) -> (String, u16) {
+    (e.code, e.status)
 }
 
 /// Checks a response the simulator is about to serve: every field declared by the metadata's
@@ -565,7 +540,7 @@ pub fn check_response(version: &str, action: &str, body: &Value) -> Vec<String> 
 
 fn check_fields(
     path: &str,
-    fields: &BTreeMap<String, Value>,
+    fields: &serde_json::Map<String, Value>,
     obj: &serde_json::Map<String, Value>,
     out: &mut Vec<String>,
 ) {
@@ -593,10 +568,11 @@ fn check_type(path: &str, schema: &Value, v: &Value, out: &mut Vec<String>) {
         "number" => v.is_number(),
         "boolean" => v.is_boolean(),
         "object" => {
-            if let (Some(o), Some(fields)) = (v.as_object(), schema.get("fields")) {
-                let fields: BTreeMap<String, Value> =
-                    serde_json::from_value(fields.clone()).unwrap_or_default();
-                check_fields(path, &fields, o, out);
+            if let (Some(o), Some(fields)) = (
+                v.as_object(),
+                schema.get("fields").and_then(Value::as_object),
+            ) {
+                check_fields(path, fields, o, out);
                 true
             } else {
                 v.is_object()

@@ -42,7 +42,7 @@ pub struct ActionMeta {
     pub parameters: Vec<ParamMeta>,
     /// Response fields: a type string (`string`, `integer`, `integer(int64)`, `boolean`,
     /// `number`) or `{type: object, fields}` / `{type: array, items}`.
-    pub response: BTreeMap<String, Value>,
+    pub response: serde_json::Map<String, Value>,
     /// Documented error codes with their HTTP status.
     pub errors: Vec<ErrorMeta>,
 }

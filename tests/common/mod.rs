@@ -118,6 +118,26 @@ impl World {
         .await
     }
 
+    /// The real binary pointed at this simulator: its endpoints and keys in the environment,
+    /// polls at the simulator's pace, journals under this world's directory, no keyring.
+    pub fn bin(&self) -> std::process::Command {
+        let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_tilink"));
+        c.env("TILINK_POLL_SCALE", "0.01")
+            .env("TILINK_STATE_DIR", self.dir.path().join("state"))
+            .env("TILINK_NO_KEYRING", "1")
+            .env("HOME", self.dir.path())
+            .env("TILINK_ALIBABA_ENDPOINT", &self.m.alibaba_endpoint)
+            .env("TILINK_TIDB_ENDPOINT", &self.m.tidb_endpoint)
+            .env("ALIBABA_CLOUD_ACCESS_KEY_ID", &self.m.alibaba_access_key_id)
+            .env(
+                "ALIBABA_CLOUD_ACCESS_KEY_SECRET",
+                &self.m.alibaba_access_key_secret,
+            )
+            .env("TIDBCLOUD_PUBLIC_KEY", &self.m.tidb_public_key)
+            .env("TIDBCLOUD_PRIVATE_KEY", &self.m.tidb_private_key);
+        c
+    }
+
     /// `GET /_sim/state`.
     pub async fn state(&self) -> serde_json::Value {
         reqwest::get(format!("{}/_sim/state", self.m.alibaba_endpoint))

@@ -62,6 +62,38 @@ impl Product {
         }
     }
 
+    /// The product's generic "missing parameter" error: NLB says `MissingParam.<Name>`, the
+    /// others the POP gateway's `MissingParameter`.
+    pub fn missing(self, name: &str) -> AliError {
+        match self {
+            Product::Nlb => AliError::bad(
+                &format!("MissingParam.{name}"),
+                format!("The param {name} is missing."),
+            ),
+            _ => AliError::bad(
+                "MissingParameter",
+                format!(
+                    "The input parameter \"{name}\" that is mandatory for processing this request is not supplied."
+                ),
+            ),
+        }
+    }
+
+    /// The product's generic "invalid parameter" error (`IllegalParam.<Name>` on NLB,
+    /// `InvalidParameter` elsewhere).
+    pub fn invalid(self, name: &str, why: &str) -> AliError {
+        match self {
+            Product::Nlb => AliError::bad(
+                &format!("IllegalParam.{name}"),
+                format!("The param {name} is illegal: {why}"),
+            ),
+            _ => AliError::bad(
+                "InvalidParameter",
+                format!("The specified parameter \"{name}\" is not valid: {why}"),
+            ),
+        }
+    }
+
     fn recommend_name(self) -> &'static str {
         match self {
             Product::Sts => "Sts",
@@ -132,6 +164,21 @@ impl AliError {
     }
 }
 
+/// Common (signature and protocol) parameters of every RPC call, declared by no action.
+pub const COMMON_PARAMS: &[&str] = &[
+    "Action",
+    "Version",
+    "Format",
+    "AccessKeyId",
+    "SignatureMethod",
+    "SignatureVersion",
+    "SignatureNonce",
+    "Timestamp",
+    "Signature",
+    "SecurityToken",
+    "SignatureType",
+];
+
 /// Decoded request parameters (query ∪ form).
 pub struct Params {
     pub pairs: Vec<(String, String)>,
@@ -159,32 +206,12 @@ impl Params {
 
     /// The "missing parameter" error of this product.
     pub fn missing(&self, name: &str) -> AliError {
-        match self.product {
-            Product::Nlb => AliError::bad(
-                &format!("MissingParam.{name}"),
-                format!("The param {name} is missing."),
-            ),
-            _ => AliError::bad(
-                "MissingParameter",
-                format!(
-                    "The input parameter \"{name}\" that is mandatory for processing this request is not supplied."
-                ),
-            ),
-        }
+        self.product.missing(name)
     }
 
     /// The "invalid parameter" error of this product.
     pub fn invalid(&self, name: &str, why: &str) -> AliError {
-        match self.product {
-            Product::Nlb => AliError::bad(
-                &format!("IllegalParam.{name}"),
-                format!("The param {name} is illegal: {why}"),
-            ),
-            _ => AliError::bad(
-                "InvalidParameter",
-                format!("The specified parameter \"{name}\" is not valid: {why}"),
-            ),
-        }
+        self.product.invalid(name, why)
     }
 
     /// A boolean (case-insensitive `true`/`false`).
@@ -254,26 +281,12 @@ impl Params {
         Ok(out)
     }
 
-    /// Business parameters for idempotency fingerprints (no auth/common parameters).
+    /// Business parameters for idempotency fingerprints (no auth/common parameters, no token).
     pub fn fingerprint(&self) -> String {
-        const COMMON: &[&str] = &[
-            "Action",
-            "Version",
-            "Format",
-            "AccessKeyId",
-            "SignatureMethod",
-            "SignatureVersion",
-            "SignatureNonce",
-            "Timestamp",
-            "Signature",
-            "SecurityToken",
-            "ClientToken",
-            "SignatureType",
-        ];
         let mut v: Vec<_> = self
             .pairs
             .iter()
-            .filter(|(k, _)| !COMMON.contains(&k.as_str()))
+            .filter(|(k, _)| !COMMON_PARAMS.contains(&k.as_str()) && k != "ClientToken")
             .cloned()
             .collect();
         v.sort();

@@ -23,10 +23,11 @@ fn conn_not_found(id: &str) -> AliError {
     )
 }
 
+/// `attribute`: the GetVpcEndpointServiceAttribute shape (zones, no tags), else the list's.
 fn svc_wire(
     s: &EndpointService,
     now: tokio::time::Instant,
-    with_zones: bool,
+    attribute: bool,
 ) -> wire::EndpointService {
     let mut zones: Vec<String> = s.resources.iter().map(|r| r.zone.clone()).collect();
     zones.sort();
@@ -47,7 +48,7 @@ fn svc_wire(
         region_id: s.region.clone(),
         create_time: s.create_time.clone(),
         // The attribute call returns zones and no tags; the list returns tags and no zones.
-        tags: (!with_zones).then(|| {
+        tags: (!attribute).then(|| {
             s.tags
                 .iter()
                 .map(|(k, v)| wire::Tag {
@@ -56,7 +57,7 @@ fn svc_wire(
                 })
                 .collect()
         }),
-        zones: with_zones.then_some(zones),
+        zones: attribute.then_some(zones),
     }
 }
 
