@@ -336,6 +336,12 @@ fn secs(d: Duration) -> f64 {
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
+    if std::env::var_os("BENCH_TRACE").is_some() {
+        let _ = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::DEBUG)
+            .with_writer(std::io::stderr)
+            .try_init();
+    }
     let latency_ms: u64 = knob("BENCH_LATENCY_MS", 20);
     let time_scale: f64 = knob("BENCH_TIME_SCALE", 0.05);
     let poll_scale: f64 = knob("BENCH_POLL_SCALE", time_scale);

@@ -182,6 +182,11 @@ pub struct SandboxArgs {
     /// Share of simulated calls that fail transiently.
     #[arg(long, env = "TILINK_SIM_FAULT_RATE", default_value_t = 0.0)]
     pub fault_rate: f64,
+    /// Spread of provisioning delays: each is drawn from a log-normal whose median is the
+    /// profile's delay and whose σ is this (0 = the fixed profile; 0.5 = a typical cloud's
+    /// run-to-run variation). Reproducible from --seed.
+    #[arg(long, env = "TILINK_SIM_JITTER", default_value_t = 0.0, value_parser = parse_sigma)]
+    pub jitter: f64,
     /// Setup options (as for `tilink setup`).
     #[command(flatten)]
     pub setup: SetupArgs,
@@ -205,6 +210,25 @@ pub struct SimArgs {
     /// Provisioning delays multiplier (1.0 = real magnitudes).
     #[arg(long, env = "TILINK_SIM_TIME_SCALE", default_value_t = 0.05)]
     pub time_scale: f64,
+    /// Spread of provisioning delays: each is drawn from a log-normal whose median is the
+    /// profile's delay and whose σ is this (0 = the fixed profile; 0.5 = a typical cloud's
+    /// run-to-run variation). Reproducible from --seed.
+    #[arg(long, env = "TILINK_SIM_JITTER", default_value_t = 0.0, value_parser = parse_sigma)]
+    pub jitter: f64,
+}
+
+/// A log-normal σ: a finite number from 0 to 2.
+fn parse_sigma(s: &str) -> Result<f64, String> {
+    let v: f64 = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{s}` is not a number; give a σ such as 0.5"))?;
+    if !(0.0..=2.0).contains(&v) {
+        return Err(format!(
+            "σ {v} is out of range: use 0 (fixed delays) to 2 (delays vary about 7× either way)"
+        ));
+    }
+    Ok(v)
 }
 
 /// `tilink doctor`.

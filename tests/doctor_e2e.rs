@@ -48,7 +48,7 @@ fn failing(r: &Report) -> Vec<String> {
 async fn fix_and_recheck(w: &World, plc_id: &str, r: &Report) -> Report {
     assert!(!r.fixes.is_empty(), "no fix offered for {:?}", failing(r));
     for f in &r.fixes {
-        f.apply(&w.clients(), w.env.tuning)
+        f.apply(&w.clients(), w.env.tuning.clone())
             .await
             .unwrap_or_else(|e| panic!("{}: {e}", f.describe()));
     }
@@ -277,7 +277,7 @@ async fn a_zone_detached_from_the_service_is_found_and_reattached() {
         .iter()
         .find(|f| matches!(f, tilink::engine::doctor::Fix::AttachZones { .. }))
         .expect("attach fix");
-    fix.apply(&c, w.env.tuning).await.unwrap();
+    fix.apply(&c, w.env.tuning.clone()).await.unwrap();
     let (_, r) = examine(&c, &s).await;
     assert_eq!(
         r.checks

@@ -156,7 +156,7 @@ async fn full_setup_builds_the_recipe_chain_then_rerun_and_teardown() {
 
     // Teardown removes everything tilink made.
     let mut j = w.store().load(&m.journal.setup_id).unwrap();
-    teardown::execute(&c, &w.store(), &mut j, w.env.tuning, |_| {})
+    teardown::execute(&c, &w.store(), &mut j, w.env.tuning.clone(), |_| {})
         .await
         .unwrap();
     assert_eq!(j.state, SetupState::TornDown);
@@ -437,15 +437,27 @@ async fn teardown_refuses_a_chain_it_does_not_own_before_deleting_anything() {
     let mut j = w.store().load(&m.journal.setup_id).unwrap();
     j.resources.endpoint_service_name =
         Some("com.aliyuncs.privatelink.ap-southeast-1.epsrv-notours".into());
-    let e = teardown::execute(&w.clients(), &w.store(), &mut j, w.env.tuning, |_| {})
-        .await
-        .unwrap_err();
+    let e = teardown::execute(
+        &w.clients(),
+        &w.store(),
+        &mut j,
+        w.env.tuning.clone(),
+        |_| {},
+    )
+    .await
+    .unwrap_err();
     assert!(e.contains("nothing was deleted"), "{e}");
     let mut j = w.store().load(&m.journal.setup_id).unwrap();
     j.setup_id = "tl-0abc5e7cd0".into();
-    let e = teardown::execute(&w.clients(), &w.store(), &mut j, w.env.tuning, |_| {})
-        .await
-        .unwrap_err();
+    let e = teardown::execute(
+        &w.clients(),
+        &w.store(),
+        &mut j,
+        w.env.tuning.clone(),
+        |_| {},
+    )
+    .await
+    .unwrap_err();
     assert!(e.contains("does not carry"), "{e}");
     let after = w.state().await;
     assert_same_resources(&before, &after, true);

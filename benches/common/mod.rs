@@ -102,7 +102,7 @@ impl Bench {
         let exec = std::sync::Arc::new(CloudExecutor::new(
             prep.clients.clone(),
             plan,
-            self.env.tuning,
+            self.env.tuning.clone(),
         ));
         let t1 = Instant::now();
         let mut timeline: BTreeMap<Step, (Option<Duration>, Option<Duration>)> = BTreeMap::new();

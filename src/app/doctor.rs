@@ -179,7 +179,7 @@ pub async fn run_filtered(
                     eprintln!("  skipped");
                     continue;
                 }
-                match fix.apply(&clients, env.tuning).await {
+                match fix.apply(&clients, env.tuning.clone()).await {
                     Ok(()) => {
                         applied += 1;
                         eprintln!("  done");

@@ -111,6 +111,7 @@ async fn dispatch(cli: Cli) -> Result<u8, Failure> {
                 latency_ms: a.latency_ms,
                 fault_rate: a.fault_rate,
                 time_scale: a.time_scale,
+                jitter: a.jitter,
             };
             crate::sim::run(opts)
                 .await

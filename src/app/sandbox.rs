@@ -14,6 +14,7 @@ pub async fn command(g: &GlobalArgs, a: SandboxArgs) -> Result<u8, Failure> {
         seed: a.seed,
         time_scale: a.time_scale,
         fault_rate: a.fault_rate,
+        jitter: a.jitter,
         ..SimOptions::default()
     })
     .await

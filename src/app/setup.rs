@@ -194,7 +194,11 @@ pub async fn apply(
     store: &JournalStore,
     mut print: impl FnMut(String),
 ) -> ApplyModel {
-    let exec = Arc::new(CloudExecutor::new(prep.clients.clone(), plan, env.tuning));
+    let exec = Arc::new(CloudExecutor::new(
+        prep.clients.clone(),
+        plan,
+        env.tuning.clone(),
+    ));
     let chan = Channel::new();
     let cancel = chan.cancel_handle();
     let signals = tokio::spawn(async move {

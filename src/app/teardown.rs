@@ -48,9 +48,13 @@ pub async fn run(g: &GlobalArgs, env: &Env, a: &TeardownArgs) -> Result<u8, Fail
             return Ok(exit::OK);
         }
     }
-    let result = execute(&clients, &env.store, &mut journal, env.tuning, |line| {
-        eprintln!("{line}")
-    })
+    let result = execute(
+        &clients,
+        &env.store,
+        &mut journal,
+        env.tuning.clone(),
+        |line| eprintln!("{line}"),
+    )
     .await;
     if g.output == Output::Json {
         super::emit_json(

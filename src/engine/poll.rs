@@ -1,38 +1,307 @@
-//! Waiting for cloud state: polling with a backoff tuned per resource, never a fixed sleep.
+//! Waiting for cloud state without knowing how fast the cloud is.
+//!
+//! Every wait has a *typical* duration (the documented magnitude in real clouds) and a
+//! *usual range* shown to the DBA; neither is a wall to wait behind. Where to look is decided
+//! from a belief about when the resource will be ready: a log-normal with median `M` and
+//! spread `s`, learned from the waits already finished in this run ([`Pace`]). Looks are
+//! spaced so that each one is a bounded share of the time already waited:
+//!
+//! - the first look after a create is at `M·e^(-1.5s)` (with no history, `s` is wide and this
+//!   is a small fraction of the typical duration);
+//! - from there, each next look comes a share `f = k·√s·(1 + z⁺)` of the elapsed time later
+//!   (`z`: how many spreads past the median the wait already is; `k` 0.2 on the chain to
+//!   ACTIVE, 0.5 beside it), between 3 % and 30 %: the overshoot is at most `f` of the wait;
+//! - every gap is at least [`MIN_GAP`] (no hammering) and at most a cap per resource.
+//!
+//! When a wait finishes, its duration (the midpoint between the last "not yet" and the "ready"
+//! look) teaches the pace: `ln(observed / typical)` over the run's waits gives the median
+//! pace and, from their dispersion, the spread. A cloud that is uniformly 20× faster than the
+//! documents (a simulator) is learned after one wait; a cloud whose resources disagree keeps
+//! a wide spread and is looked at more often. Running waits re-plan as soon as the pace
+//! changes. `docs/WAITS.md` has the reasoning and the worst cases.
 
 use std::future::Future;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-/// How to poll one kind of resource.
-#[derive(Debug, Clone, Copy)]
+use tokio::sync::Notify;
+use tokio::time::Instant;
+
+/// No two looks closer than this (times the tuning's scale).
+pub const MIN_GAP: Duration = Duration::from_millis(100);
+/// Spread of the belief before anything was learned: the cloud may be many times faster or
+/// slower than the documents.
+const PRIOR_SPREAD: f64 = 1.2;
+/// Spread after one observation (one wait says little about the next resource).
+const ONE_SPREAD: f64 = 0.2;
+/// The largest step, as a share of the time already waited: the worst overshoot once a wait
+/// is in or past its belief.
+const LATE_SHARE: f64 = 0.3;
+/// The step before anything is learned: 50 % of the elapsed time, so the first waits both
+/// bound the overshoot and teach the pace precisely enough to plan the next ones.
+const UNLEARNED_SHARE: f64 = 0.5;
+/// The narrowest belief, however consistent the run has been.
+const MIN_SPREAD: f64 = 0.04;
+
+/// What is awaited: the documented typical duration and usual range, and a label.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Wait {
+    /// An asynchronous NLB job.
+    Job,
+    /// A new NLB server group.
+    ServerGroup,
+    /// A new NLB instance.
+    LoadBalancer,
+    /// A new NLB listener.
+    Listener,
+    /// A new PrivateLink endpoint service.
+    EndpointService,
+    /// TiDB Cloud's endpoint and its connection request after a PLC is created.
+    Endpoint,
+    /// An accepted connection to Connected and the PLC to ACTIVE.
+    Connection,
+    /// Something that usually answers at the first look (a request already made).
+    Quick,
+}
+
+/// A documented usual range, shown next to the elapsed time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Usual {
+    /// What is happening ("NLB provisioning").
+    pub what: &'static str,
+    /// Lower end of the usual range, seconds.
+    pub lo_s: u64,
+    /// Upper end, seconds: past it the wait is unusual and tilink says so.
+    pub hi_s: u64,
+}
+
+impl Usual {
+    /// "usually 1–2 min" / "usually 5–20 s".
+    pub fn range(&self) -> String {
+        let (lo, hi) = (self.lo_s, self.hi_s);
+        if hi >= 60 && lo % 60 == 0 && hi % 60 == 0 {
+            format!("usually {}–{} min", lo / 60, hi / 60)
+        } else if hi >= 120 {
+            format!("usually {}–{} min", lo / 60, hi.div_ceil(60))
+        } else {
+            format!("usually {lo}–{hi} s")
+        }
+    }
+
+    /// Upper end as a duration.
+    pub fn hi(&self) -> Duration {
+        Duration::from_secs(self.hi_s)
+    }
+}
+
+impl Wait {
+    /// The documented magnitude in real clouds, ms. These are the consoles' and the recipe's
+    /// figures (an NLB takes about a minute, an endpoint service tens of seconds, TiDB
+    /// Cloud's endpoint a minute or two); they are a prior for the schedule and a hint for
+    /// the display, never a time to wait.
+    pub fn typical_ms(self) -> u64 {
+        match self {
+            Wait::Job | Wait::ServerGroup | Wait::Quick => 5_000,
+            Wait::LoadBalancer => 60_000,
+            Wait::Listener => 10_000,
+            Wait::EndpointService => 20_000,
+            Wait::Endpoint => 90_000,
+            Wait::Connection => 35_000,
+        }
+    }
+
+    /// The usual range shown to the DBA.
+    pub fn usual(self) -> Usual {
+        let (what, lo_s, hi_s) = match self {
+            Wait::Job => ("NLB job", 2, 15),
+            Wait::ServerGroup => ("server group creation", 2, 15),
+            Wait::LoadBalancer => ("NLB provisioning", 60, 120),
+            Wait::Listener => ("listener start", 5, 30),
+            Wait::EndpointService => ("endpoint service creation", 10, 60),
+            Wait::Endpoint => ("TiDB Cloud endpoint creation", 60, 180),
+            Wait::Connection => ("connection to ACTIVE", 20, 90),
+            Wait::Quick => ("lookup", 0, 10),
+        };
+        Usual { what, lo_s, hi_s }
+    }
+
+    /// Whether the wait holds up the chain to ACTIVE (NLB → endpoint service → TiDB Cloud's
+    /// endpoint → connection); the server group, its backend and the listener run beside it.
+    pub fn critical(self) -> bool {
+        matches!(
+            self,
+            Wait::LoadBalancer | Wait::EndpointService | Wait::Endpoint | Wait::Connection
+        )
+    }
+
+    /// Largest gap between two looks, ms (before scaling): a slow cloud is still looked at.
+    fn cap_ms(self) -> u64 {
+        (self.typical_ms() / 3).clamp(2_000, 20_000)
+    }
+}
+
+/// What the run has learned about this cloud's pace: for each finished wait, the interval in
+/// which it became ready (between the last "not yet" and the "ready" look), as
+/// `ln(time / typical)`. Shared by every wait of a run; running waits re-plan when it changes.
+#[derive(Debug, Default)]
+pub struct Pace {
+    seen: Mutex<Vec<(f64, f64)>>,
+    changed: Notify,
+}
+
+impl Pace {
+    /// Records that a wait of `kind` became ready after `lo` and by `hi` (elapsed times;
+    /// `lo` is zero when the first look already found it ready).
+    pub fn learn(&self, kind: Wait, lo: Duration, hi: Duration) {
+        let typical = kind.typical_ms() as f64 / 1000.0;
+        let hi = hi.as_secs_f64();
+        // A first look that was already ready bounds the time from above only.
+        let lo = if lo.is_zero() {
+            hi / 4.0
+        } else {
+            lo.as_secs_f64()
+        };
+        if !(hi.is_finite() && hi > 0.0 && lo > 0.0 && lo <= hi) {
+            return;
+        }
+        let mid = ((lo * hi).sqrt() / typical).ln();
+        let width = (hi / lo).ln();
+        if let Ok(mut l) = self.seen.lock() {
+            l.push((mid, width));
+        }
+        self.changed.notify_waiters();
+    }
+
+    /// The belief for a wait of `typical`: (median, spread in ln units).
+    ///
+    /// Each observation counts by its precision (a narrow interval says more). The spread is
+    /// the dispersion between observations beyond what their own widths explain, plus a
+    /// prior that fades as observations accumulate (one wait says little about the next).
+    pub fn belief(&self, typical: Duration) -> (Duration, f64) {
+        let seen = self.seen.lock().map(|l| l.clone()).unwrap_or_default();
+        if seen.is_empty() {
+            return (typical, PRIOR_SPREAD);
+        }
+        let n = seen.len() as f64;
+        let w = |width: f64| 1.0 / (width * width + 0.02);
+        let sw: f64 = seen.iter().map(|(_, d)| w(*d)).sum();
+        let mean = seen.iter().map(|(x, d)| w(*d) * x).sum::<f64>() / sw;
+        let between = seen
+            .iter()
+            .map(|(x, d)| w(*d) * (x - mean).powi(2))
+            .sum::<f64>()
+            / sw;
+        let within = seen.iter().map(|(_, d)| w(*d) * d * d / 12.0).sum::<f64>() / sw;
+        // Predictive spread: the resources' own dispersion, the uncertainty of the mean
+        // (within-interval and between, over the observations), and the fading prior.
+        let disp = (between - within).max(0.0);
+        let spread = (disp + (disp + within) / n + (ONE_SPREAD / n).powi(2))
+            .sqrt()
+            .clamp(MIN_SPREAD, PRIOR_SPREAD);
+        (typical.mul_f64(mean.exp().clamp(1e-4, 1e3)), spread)
+    }
+
+    /// Number of finished waits learned from.
+    pub fn learned(&self) -> usize {
+        self.seen.lock().map(|l| l.len()).unwrap_or(0)
+    }
+}
+
+/// How to wait for one thing.
+#[derive(Debug, Clone)]
 pub struct Poll {
-    /// First pause.
-    pub first: Duration,
-    /// Largest pause.
-    pub cap: Duration,
+    /// What is awaited.
+    pub wait: Wait,
     /// Give up after this long.
     pub timeout: Duration,
-    /// Wait `first` before the first look (right after a create, the state is known).
-    pub delay_first: bool,
+    /// Right after a create: the state is known (not ready), so the first look is planned.
+    /// Otherwise the first look is immediate (the resource may be ready already).
+    pub fresh: bool,
+    scale: f64,
+    pace: Arc<Pace>,
 }
 
 impl Poll {
-    /// Looks right away (for resources that may already be ready), then as usual.
+    /// Looks right away (for resources that may already be ready), then as usual. Such a wait
+    /// teaches nothing about the pace (its start is unknown).
     pub fn now(self) -> Poll {
         Poll {
-            delay_first: false,
+            fresh: false,
             ..self
+        }
+    }
+
+    /// The usual range, for the display.
+    pub fn usual(&self) -> Usual {
+        self.wait.usual()
+    }
+
+    fn scaled(&self, ms: u64) -> Duration {
+        Duration::from_secs_f64(ms as f64 / 1000.0 * self.scale)
+    }
+
+    fn min_gap(&self) -> Duration {
+        MIN_GAP.mul_f64(self.scale)
+    }
+
+    /// The first look after a create: at the start of the belief once the run has a pace;
+    /// with nothing learned yet, after the smallest gap (the cloud may be much faster than
+    /// the documents).
+    pub fn first_look(&self) -> Duration {
+        if self.pace.learned() == 0 {
+            return self.min_gap();
+        }
+        let (m, s) = self.pace.belief(self.scaled(self.wait.typical_ms()));
+        m.mul_f64((-1.5 * s).exp()).max(self.min_gap())
+    }
+
+    /// The elapsed time of the next look, given the last look at `t`.
+    pub fn next_look(&self, t: Duration) -> Duration {
+        let learned = self.pace.learned() > 0;
+        let (m, s) = self.pace.belief(self.scaled(self.wait.typical_ms()));
+        let start = m.mul_f64((-1.5 * s).exp());
+        // Gaps shrink with the square root of the spread: the cost of a look is fixed while
+        // the chance that it is the one that sees "ready" grows as the belief narrows. Waits
+        // that hold up the chain to ACTIVE look finer than those on the parallel branch.
+        let k = if self.wait.critical() { 0.3 } else { 0.6 };
+        // Past the median and still not ready, this resource is slower than the run's pace
+        // suggests: trust the belief less with every spread it is late by.
+        let late = (t.as_secs_f64() / m.as_secs_f64().max(1e-6)).ln() / s;
+        let f = if t < start {
+            if learned { 1.0 } else { UNLEARNED_SHARE }
+        } else {
+            (k * s.sqrt() * (1.0 + late.max(0.0))).clamp(0.03, LATE_SHARE)
+        };
+        let gap = t
+            .mul_f64(f)
+            .clamp(self.min_gap(), self.scaled(self.wait.cap_ms()));
+        let next = t + gap;
+        if learned {
+            // Before the belief's window nothing is expected: go straight to its start (the
+            // pace may have been learned while this wait was already running).
+            next.max(start)
+        } else {
+            // Nothing learned: doubling until the window, so even a cloud far faster than
+            // the documents is seen within one doubling.
+            if t < start {
+                next.min(start).max(t + self.min_gap())
+            } else {
+                next
+            }
         }
     }
 }
 
-/// Poll settings for every resource, scaled together (the sandbox runs faster clocks).
-#[derive(Debug, Clone, Copy)]
+/// Poll settings for a run: the shared pace and the overall timeout.
+#[derive(Debug, Clone)]
 pub struct Tuning {
-    /// Multiplies every pause (1.0 for real clouds).
+    /// Multiplies the prior (typical durations, gaps); 1.0 for every user. A test knob
+    /// (`TILINK_POLL_SCALE`) only: the schedule learns the pace without it.
     pub scale: f64,
     /// Overall timeout of one wait.
     pub timeout: Duration,
+    /// What this run has learned about the cloud's pace.
+    pub pace: Arc<Pace>,
 }
 
 impl Default for Tuning {
@@ -40,59 +309,53 @@ impl Default for Tuning {
         Tuning {
             scale: 1.0,
             timeout: Duration::from_secs(1800),
+            pace: Arc::default(),
         }
     }
 }
 
 impl Tuning {
-    /// A schedule for a wait expected to take about `expected_ms` in real clouds: the first
-    /// look right away, the second at 90% of the expectation, then every eighth of it
-    /// (at least a second) — few calls, and an average overshoot of ~6% of the wait.
-    fn expect(&self, expected_ms: u64) -> Poll {
-        let s = self.scale.clamp(0.0001, 100.0);
-        let scaled = |ms: f64| Duration::from_millis((ms * s).max(10.0) as u64);
+    /// A wait for `wait`, planned as right after a create.
+    pub fn poll(&self, wait: Wait) -> Poll {
         Poll {
-            first: scaled(expected_ms as f64 * 0.9),
-            cap: scaled((expected_ms as f64 / 8.0).max(1000.0)),
+            wait,
             timeout: self.timeout,
-            delay_first: true,
+            fresh: true,
+            scale: self.scale.clamp(0.0001, 100.0),
+            pace: self.pace.clone(),
         }
     }
-
-    // Expected durations are the documented magnitudes (an NLB takes about a minute, TiDB
-    // Cloud's endpoint a minute or two; `shared/reference/alibaba-api.md` §6, peers §3).
-
-    /// NLB jobs: a few seconds.
+    /// NLB jobs.
     pub fn job(&self) -> Poll {
-        self.expect(5_000)
+        self.poll(Wait::Job)
     }
-    /// Server group: seconds.
+    /// Server group.
     pub fn server_group(&self) -> Poll {
-        self.expect(5_000)
+        self.poll(Wait::ServerGroup)
     }
-    /// Load balancer: about a minute.
+    /// Load balancer.
     pub fn load_balancer(&self) -> Poll {
-        self.expect(60_000)
+        self.poll(Wait::LoadBalancer)
     }
-    /// Listener: seconds.
+    /// Listener.
     pub fn listener(&self) -> Poll {
-        self.expect(10_000)
+        self.poll(Wait::Listener)
     }
-    /// Endpoint service: tens of seconds.
+    /// Endpoint service.
     pub fn endpoint_service(&self) -> Poll {
-        self.expect(20_000)
+        self.poll(Wait::EndpointService)
     }
-    /// TiDB Cloud's endpoint (and its connection request): a minute or two.
+    /// TiDB Cloud's endpoint (and its connection request).
     pub fn endpoint(&self) -> Poll {
-        self.expect(90_000)
+        self.poll(Wait::Endpoint)
     }
-    /// Accepted connection to Connected and the PLC to ACTIVE: about half a minute.
+    /// Accepted connection to Connected and the PLC to ACTIVE.
     pub fn connection(&self) -> Poll {
-        self.expect(35_000)
+        self.poll(Wait::Connection)
     }
-    /// Short waits where the first look usually succeeds (a request already made).
+    /// Short waits where the first look usually succeeds.
     pub fn quick(&self) -> Poll {
-        self.expect(5_000)
+        self.poll(Wait::Quick)
     }
 }
 
@@ -136,12 +399,51 @@ pub enum Probe<T> {
     Waiting(String),
 }
 
-/// Calls `probe` until it is ready, pausing `first`, ×1.5, up to `cap`; errors from the
-/// probe end the wait. Times out with a message naming what was awaited.
+/// What a wait tells its watcher.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Update {
+    /// The cloud's state word changed.
+    State(String),
+    /// The wait passed its usual range, still in this state.
+    Slow {
+        /// The state word.
+        state: String,
+        /// How long it has waited.
+        elapsed: Duration,
+    },
+}
+
+/// Calls `probe` until it is ready, reporting state changes; errors from the probe end the
+/// wait. Times out with a message naming what was awaited.
 pub async fn until<T, E, F, Fut>(
     p: Poll,
     what: &str,
     mut on_wait: impl FnMut(&str),
+    probe: F,
+) -> Result<T, String>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<Probe<T>, E>>,
+    E: std::fmt::Display,
+{
+    until_reporting(
+        p,
+        what,
+        |u| {
+            if let Update::State(s) = u {
+                on_wait(&s)
+            }
+        },
+        probe,
+    )
+    .await
+}
+
+/// [`until`] with every [`Update`], including the one that says the wait became unusual.
+pub async fn until_reporting<T, E, F, Fut>(
+    p: Poll,
+    what: &str,
+    mut on_update: impl FnMut(Update),
     mut probe: F,
 ) -> Result<T, String>
 where
@@ -149,37 +451,84 @@ where
     Fut: Future<Output = Result<Probe<T>, E>>,
     E: std::fmt::Display,
 {
-    let start = tokio::time::Instant::now();
-    // Right after a create the state is known: wait the expected time before looking.
-    // Otherwise look now, then wait the expected time, then look every `cap`.
-    let mut pause = if p.delay_first { p.cap } else { p.first };
+    let start = Instant::now();
     let mut last = String::new();
-    if p.delay_first {
-        tokio::time::sleep(p.first).await;
-    }
+    let mut slow_told = false;
+    // The last look that saw "not yet", as elapsed time (the resource was not ready then).
+    let mut not_before = Duration::ZERO;
+    let mut next = if p.fresh {
+        p.first_look()
+    } else {
+        Duration::ZERO
+    };
     loop {
-        match probe().await.map_err(|e| e.to_string())? {
-            Probe::Ready(v) => return Ok(v),
-            Probe::Waiting(state) => {
-                if state != last {
-                    on_wait(&state);
-                    last = state;
+        // Sleep until the next look, re-planning whenever the run learns something new.
+        loop {
+            let elapsed = start.elapsed();
+            if elapsed >= next {
+                break;
+            }
+            let changed = p.pace.changed.notified();
+            tokio::select! {
+                _ = tokio::time::sleep(next - elapsed) => break,
+                _ = changed => {
+                    let replanned = if p.fresh && not_before.is_zero() {
+                        p.first_look()
+                    } else {
+                        p.next_look(not_before)
+                    };
+                    next = replanned.max(start.elapsed());
                 }
             }
         }
-        if start.elapsed() + pause > p.timeout {
+        let sent = start.elapsed();
+        let seen = probe().await.map_err(|e| e.to_string())?;
+        // The state was observed somewhere between sending and the answer.
+        let at = (sent + start.elapsed()) / 2;
+        match seen {
+            Probe::Ready(v) => {
+                if p.fresh {
+                    p.pace
+                        .learn(p.wait, not_before.div_f64(p.scale), at.div_f64(p.scale));
+                    tracing::debug!(
+                        wait = ?p.wait,
+                        after_ms = not_before.as_millis() as u64,
+                        by_ms = at.as_millis() as u64,
+                        "ready; pace learned"
+                    );
+                }
+                return Ok(v);
+            }
+            Probe::Waiting(state) => {
+                not_before = at;
+                if state != last {
+                    on_update(Update::State(state.clone()));
+                    last = state;
+                }
+                let elapsed = start.elapsed();
+                if !slow_told && elapsed > p.usual().hi().mul_f64(p.scale) {
+                    slow_told = true;
+                    on_update(Update::Slow {
+                        state: last.clone(),
+                        elapsed,
+                    });
+                }
+            }
+        }
+        next = p.next_look(start.elapsed());
+        tracing::debug!(
+            wait = ?p.wait,
+            state = %last,
+            looked_ms = at.as_millis() as u64,
+            next_ms = next.as_millis() as u64,
+            "not ready yet"
+        );
+        if next > p.timeout {
             return Err(format!(
                 "gave up waiting for {what} after {}s (last state: {last}); rerun tilink to resume",
                 p.timeout.as_secs()
             ));
         }
-        tokio::time::sleep(pause).await;
-        // After a long first pause (an expected duration) keep polling at the cap.
-        pause = if pause > p.cap {
-            p.cap
-        } else {
-            pause.mul_f64(1.5).min(p.cap)
-        };
     }
 }
 
@@ -187,16 +536,44 @@ where
 mod tests {
     use super::*;
 
+    fn tuning() -> Tuning {
+        Tuning {
+            timeout: Duration::from_secs(600),
+            ..Tuning::default()
+        }
+    }
+
+    /// Runs one wait against a resource ready after `ready`; returns (looks, overshoot).
+    async fn run_wait(p: Poll, ready: Duration) -> (u32, Duration) {
+        let start = Instant::now();
+        let mut looks = 0;
+        let r: Result<(), String> = until(
+            p,
+            "x",
+            |_| {},
+            || {
+                looks += 1;
+                let done = start.elapsed() >= ready;
+                async move {
+                    Ok::<_, String>(if done {
+                        Probe::Ready(())
+                    } else {
+                        Probe::Waiting("Provisioning".into())
+                    })
+                }
+            },
+        )
+        .await;
+        r.unwrap();
+        (looks, start.elapsed() - ready)
+    }
+
     #[tokio::test(start_paused = true)]
     async fn waits_until_ready_and_reports_state_changes() {
         let mut n = 0;
         let mut states = Vec::new();
-        let t = Tuning {
-            scale: 1.0,
-            timeout: Duration::from_secs(600),
-        };
         let v: Result<u32, String> = until(
-            t.load_balancer(),
+            tuning().load_balancer(),
             "lb",
             |s| states.push(s.to_string()),
             || {
@@ -218,14 +595,12 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn times_out_with_the_last_state() {
-        let p = Poll {
-            first: Duration::from_secs(1),
-            cap: Duration::from_secs(1),
+        let t = Tuning {
             timeout: Duration::from_secs(5),
-            delay_first: false,
+            ..Tuning::default()
         };
         let r: Result<(), String> = until(
-            p,
+            t.listener().now(),
             "the listener",
             |_| {},
             || async { Ok::<_, String>(Probe::Waiting("Configuring".into())) },
@@ -236,5 +611,106 @@ mod tests {
             e.contains("the listener") && e.contains("Configuring"),
             "{e}"
         );
+    }
+
+    /// The overshoot is a bounded share of the wait at any speed: a cloud 20× faster or 4×
+    /// slower than the documents, with nothing learned yet.
+    #[tokio::test(start_paused = true)]
+    async fn overshoot_is_a_bounded_share_at_any_speed() {
+        for factor in [0.05, 0.2, 1.0, 4.0] {
+            let t = tuning();
+            let ready = Duration::from_millis((60_000.0 * factor) as u64);
+            let (looks, over) = run_wait(t.load_balancer(), ready).await;
+            let share = over.as_secs_f64() / ready.as_secs_f64();
+            assert!(
+                share <= 0.41,
+                "factor {factor}: overshoot {over:?} of {ready:?} ({looks} looks)"
+            );
+            assert!(looks <= 40, "factor {factor}: {looks} looks");
+        }
+    }
+
+    /// After a few waits at one pace, the next wait at that pace is found in few looks
+    /// and little overshoot.
+    #[tokio::test(start_paused = true)]
+    async fn learns_the_pace_of_the_run() {
+        let t = tuning();
+        let pace = 0.05;
+        let scaled = |w: Wait| Duration::from_millis((w.typical_ms() as f64 * pace) as u64);
+        // The waits before the PLC's in a setup.
+        let before = [
+            Wait::ServerGroup,
+            Wait::Job,
+            Wait::LoadBalancer,
+            Wait::Listener,
+            Wait::EndpointService,
+        ];
+        for w in before {
+            run_wait(t.poll(w), scaled(w)).await;
+        }
+        assert_eq!(t.pace.learned(), 5);
+        let (m, s) = t.pace.belief(Duration::from_secs(60));
+        assert!((m.as_secs_f64() - 3.0).abs() < 0.5, "median {m:?}");
+        assert!(s < 0.3, "spread {s}");
+        let (looks, over) = run_wait(t.endpoint(), scaled(Wait::Endpoint)).await;
+        assert!(looks <= 4, "{looks} looks");
+        assert!(
+            over.as_secs_f64() <= 0.1 * scaled(Wait::Endpoint).as_secs_f64(),
+            "overshoot {over:?}"
+        );
+    }
+
+    /// A running wait re-plans when another wait teaches the pace: the long wait started
+    /// with the documents' prior is not left sleeping towards it.
+    #[tokio::test(start_paused = true)]
+    async fn a_running_wait_replans_when_the_pace_is_learned() {
+        let t = tuning();
+        let long = t.load_balancer();
+        let short = t.server_group();
+        let started = Instant::now();
+        let lb = run_wait(long, Duration::from_millis(3_000));
+        let sg = run_wait(short, Duration::from_millis(250));
+        let ((_, over), _) = tokio::join!(lb, sg);
+        assert!(
+            over <= Duration::from_millis(600),
+            "NLB noticed {over:?} late after {:?}",
+            started.elapsed()
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_slow_wait_says_so_once() {
+        let t = tuning();
+        let mut updates = Vec::new();
+        let start = Instant::now();
+        let r: Result<(), String> = until_reporting(
+            t.listener(),
+            "the listener",
+            |u| updates.push(u),
+            || {
+                let done = start.elapsed() >= Duration::from_secs(75);
+                async move {
+                    Ok::<_, String>(if done {
+                        Probe::Ready(())
+                    } else {
+                        Probe::Waiting("Provisioning".into())
+                    })
+                }
+            },
+        )
+        .await;
+        r.unwrap();
+        let slow: Vec<_> = updates
+            .iter()
+            .filter(|u| matches!(u, Update::Slow { .. }))
+            .collect();
+        assert_eq!(slow.len(), 1, "{updates:?}");
+    }
+
+    #[test]
+    fn usual_ranges_read_well() {
+        assert_eq!(Wait::LoadBalancer.usual().range(), "usually 1–2 min");
+        assert_eq!(Wait::Listener.usual().range(), "usually 5–30 s");
+        assert_eq!(Wait::Endpoint.usual().range(), "usually 1–3 min");
     }
 }

@@ -331,7 +331,7 @@ pub async fn execute(
     if let Some(lsn) = j.resources.listener_id.clone() {
         say(format!("deleting listener {lsn}"));
         match a.delete_listener(&lsn).await {
-            Ok(r) => wait_job(c, tuning, &r.job_id).await?,
+            Ok(r) => wait_job(c, &tuning, &r.job_id).await?,
             Err(e) if gone(&e) => {}
             Err(e) => return Err(e.to_string()),
         }
@@ -355,7 +355,7 @@ pub async fn execute(
                 }
                 say(format!("deleting load balancer {lb}"));
                 match a.delete_load_balancer(&lb).await {
-                    Ok(r) => wait_job(c, tuning, &r.job_id).await?,
+                    Ok(r) => wait_job(c, &tuning, &r.job_id).await?,
                     Err(e) if gone(&e) => {}
                     Err(e) => return Err(e.to_string()),
                 }
@@ -396,7 +396,7 @@ pub async fn execute(
                 },
             )
             .await?;
-            wait_job(c, tuning, &job).await?;
+            wait_job(c, &tuning, &job).await?;
         }
         j.resources.server_group_id = None;
         save(store, j)?;
@@ -437,7 +437,7 @@ pub async fn execute(
     Ok(())
 }
 
-async fn wait_job(c: &Clients, tuning: Tuning, job: &str) -> Result<(), String> {
+async fn wait_job(c: &Clients, tuning: &Tuning, job: &str) -> Result<(), String> {
     nlb_job(&c.aliyun, tuning.job(), job, "an NLB delete job", true).await
 }
 

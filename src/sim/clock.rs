@@ -63,6 +63,8 @@ pub struct Delays {
     pub load_balancer_delete: Duration,
     pub endpoint_service_delete: Duration,
     pub plc_delete: Duration,
+    /// σ of the log-normal each drawn delay follows (0: every delay is its median).
+    pub jitter: f64,
 }
 
 impl Delays {
@@ -85,10 +87,25 @@ impl Delays {
             load_balancer_delete: clock.delay(15_000),
             endpoint_service_delete: clock.delay(20_000),
             plc_delete: clock.delay(15_000),
+            jitter: 0.0,
         }
     }
 
-    /// `{name: milliseconds}` for `GET /_sim/state`.
+    /// One provisioning delay: `median` itself without jitter, else `median · e^(σ·z)` with
+    /// `z` a standard normal drawn from `rng` (Box–Muller, clamped to ±4σ so one unlucky
+    /// draw cannot stall a run for hours). The median of the draws is `median`.
+    pub fn draw(&self, rng: &mut fastrand::Rng, median: Duration) -> Duration {
+        if !(self.jitter.is_finite() && self.jitter > 0.0) {
+            return median;
+        }
+        let u1 = 1.0 - rng.f64(); // (0, 1]: ln is finite
+        let u2 = rng.f64();
+        let z = ((-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()).clamp(-4.0, 4.0);
+        median.mul_f64((self.jitter * z).exp())
+    }
+
+    /// `{name: milliseconds}` for `GET /_sim/state`: the profile's medians (with jitter, each
+    /// resource shows the delay it actually drew as its own `delay_ms`).
     pub fn to_json(&self) -> serde_json::Value {
         let ms = |d: Duration| d.as_millis() as u64;
         serde_json::json!({
@@ -108,6 +125,45 @@ impl Delays {
             "load_balancer_delete": ms(self.load_balancer_delete),
             "endpoint_service_delete": ms(self.endpoint_service_delete),
             "plc_delete": ms(self.plc_delete),
+            "jitter": self.jitter,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_jitter_draws_the_profile() {
+        let d = Delays::new(&Clock::new(1.0));
+        let mut rng = fastrand::Rng::with_seed(7);
+        assert_eq!(d.draw(&mut rng, d.load_balancer), d.load_balancer);
+    }
+
+    #[test]
+    fn jitter_is_log_normal_around_the_median_and_reproducible() {
+        let mut d = Delays::new(&Clock::new(1.0));
+        d.jitter = 0.5;
+        let median = Duration::from_secs(60);
+        let draws = |seed| {
+            let mut rng = fastrand::Rng::with_seed(seed);
+            (0..4001)
+                .map(|_| d.draw(&mut rng, median))
+                .collect::<Vec<_>>()
+        };
+        let a = draws(3);
+        assert_eq!(a, draws(3), "same seed, same draws");
+        assert_ne!(a, draws(4));
+        let mut logs: Vec<f64> = a
+            .iter()
+            .map(|x| (x.as_secs_f64() / median.as_secs_f64()).ln())
+            .collect();
+        logs.sort_by(f64::total_cmp);
+        let n = logs.len() as f64;
+        let mean = logs.iter().sum::<f64>() / n;
+        let sd = (logs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / n).sqrt();
+        assert!(logs[2000].abs() < 0.05, "median of ln ratio {}", logs[2000]);
+        assert!((sd - 0.5).abs() < 0.03, "σ of ln ratio {sd}");
     }
 }

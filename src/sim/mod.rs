@@ -36,6 +36,8 @@ pub struct SimOptions {
     pub fault_rate: f64,
     /// Multiplier on provisioning delays (1.0 = realistic, 0.05 = 20× faster).
     pub time_scale: f64,
+    /// σ of the log-normal each provisioning delay is drawn from (0 = fixed profile).
+    pub jitter: f64,
 }
 
 impl Default for SimOptions {
@@ -46,6 +48,7 @@ impl Default for SimOptions {
             latency_ms: 0,
             fault_rate: 0.0,
             time_scale: 0.05,
+            jitter: 0.0,
         }
     }
 }
@@ -115,7 +118,8 @@ pub async fn start(opts: SimOptions) -> anyhow::Result<SimHandle> {
     let listener = tokio::net::TcpListener::bind(opts.listen).await?;
     let addr = listener.local_addr()?;
     let clock = clock::Clock::new(opts.time_scale);
-    let world = world::World::new(opts.seed, clock);
+    let mut world = world::World::new(opts.seed, clock);
+    world.delays.jitter = opts.jitter;
     let admin = &world.keys[0];
     let (tidb_pub, tidb_priv) = world.tidb_keys[0].clone();
     let base = format!("http://{addr}");

@@ -340,7 +340,7 @@ pub fn handle(
             ok(plc_wire(w, p, now))
         }
         ("DELETE", ["clusters", id, "privateLinkConnections", plc]) => {
-            let delay = w.delays.plc_delete;
+            let delay = w.draw(w.delays.plc_delete);
             let i = w
                 .plcs
                 .iter()
@@ -453,6 +453,8 @@ fn create_plc(
     };
     let id = w.id("plc-", 20);
     let t = wall_rfc3339_millis();
+    let delay_connection = w.draw(w.delays.plc_connection);
+    let delay_active = w.draw(w.delays.plc_active);
     let p = Plc {
         id,
         cluster_id: cluster_id.to_string(),
@@ -465,7 +467,9 @@ fn create_plc(
         created_at: now,
         validate_at: now + w.delays.plc_validate,
         validated: false,
-        connect_at: now + w.delays.plc_connection,
+        connect_at: now + delay_connection,
+        delay_connection,
+        delay_active,
         failed: None,
         endpoint_id: None,
         az_ids: vec![],

@@ -147,6 +147,8 @@ pub struct Backend {
     pub description: String,
     pub zone: String,
     pub ready_at: Instant,
+    /// The adding delay this backend drew.
+    pub delay: Duration,
     pub removing_at: Option<Instant>,
 }
 
@@ -179,6 +181,8 @@ pub struct ServerGroup {
     pub servers: Vec<Backend>,
     pub created_at: Instant,
     pub ready_at: Instant,
+    /// The provisioning delay this resource drew (already time-scaled).
+    pub delay: Duration,
     pub deleting_at: Option<Instant>,
 }
 
@@ -220,6 +224,8 @@ pub struct LoadBalancer {
     pub create_time: String,
     pub created_at: Instant,
     pub ready_at: Instant,
+    /// The provisioning delay this resource drew (already time-scaled).
+    pub delay: Duration,
     pub deleting_at: Option<Instant>,
 }
 
@@ -251,6 +257,8 @@ pub struct Listener {
     pub tags: Vec<(String, String)>,
     pub created_at: Instant,
     pub ready_at: Instant,
+    /// The provisioning delay this resource drew (already time-scaled).
+    pub delay: Duration,
     pub deleting_at: Option<Instant>,
 }
 
@@ -294,6 +302,8 @@ pub struct EndpointService {
     pub create_time: String,
     pub created_at: Instant,
     pub ready_at: Instant,
+    /// The provisioning delay this resource drew (already time-scaled).
+    pub delay: Duration,
     pub deleting_at: Option<Instant>,
 }
 
@@ -344,6 +354,8 @@ pub struct Connection {
     /// A pending transition: at the instant, `status` becomes the string.
     pub next: Option<(Instant, String)>,
     pub connected_since: Option<Instant>,
+    /// Accepted → Connected: the delay this connection drew.
+    pub delay: Duration,
     pub removing_at: Option<Instant>,
     pub bandwidth: u64,
     pub modified_time: String,
@@ -375,6 +387,10 @@ pub struct Plc {
     pub validate_at: Instant,
     pub validated: bool,
     pub connect_at: Instant,
+    /// Created → connection request appears: the delay this PLC drew.
+    pub delay_connection: Duration,
+    /// Connected → ACTIVE: the delay this PLC drew.
+    pub delay_active: Duration,
     pub failed: Option<String>,
     pub endpoint_id: Option<String>,
     pub az_ids: Vec<String>,
@@ -384,6 +400,8 @@ pub struct Plc {
 /// The whole simulated world.
 pub struct World {
     pub rng: fastrand::Rng,
+    /// Draws provisioning delays; its own stream, so jitter never changes ids.
+    pub delay_rng: fastrand::Rng,
     pub clock: Clock,
     pub delays: Delays,
     pub region: String,
@@ -539,6 +557,7 @@ impl World {
 
         let mut w = World {
             rng,
+            delay_rng: fastrand::Rng::with_seed(seed ^ 0xde1a_7e57),
             clock,
             delays,
             region: REGION.to_string(),
@@ -901,6 +920,11 @@ impl World {
     }
 
     /// A new NLB job id (UUID-shaped) that succeeds at `done_at`.
+    /// A provisioning delay around `median`, per the profile's jitter.
+    pub fn draw(&mut self, median: Duration) -> Duration {
+        self.delays.draw(&mut self.delay_rng, median)
+    }
+
     pub fn job(&mut self, done_at: Instant) -> String {
         let h = pick(&mut self.rng, b"0123456789abcdef", 32);
         let id = format!(
@@ -1110,6 +1134,7 @@ impl World {
     ) -> Connection {
         let ep = self.id("ep-", 20);
         let vpc = self.id("vpc-t4n", 18);
+        let delay = self.draw(self.delays.connection_accept);
         let service_domain = self
             .services
             .iter()
@@ -1138,9 +1163,9 @@ impl World {
             } else {
                 "Disconnected".into()
             },
-            next: auto_accept
-                .then(|| (now + self.delays.connection_accept, "Connected".to_string())),
+            next: auto_accept.then(|| (now + delay, "Connected".to_string())),
             connected_since: None,
+            delay,
             removing_at: None,
             bandwidth: 3072,
             modified_time: wall_rfc3339(),
@@ -1166,7 +1191,7 @@ impl World {
                 format!("endpoint {ep} no longer exists on the endpoint service"),
             ),
             Some(c) => match c.connected_since {
-                Some(t) if c.status == "Connected" && now >= t + self.delays.plc_active => {
+                Some(t) if c.status == "Connected" && now >= t + p.delay_active => {
                     ("ACTIVE", String::new())
                 }
                 _ => ("PENDING_ACCEPTANCE", String::new()),
@@ -1185,6 +1210,7 @@ impl World {
                        "denied_actions": k.denied_actions, "arn": k.arn, "identity_type": k.identity_type})
             })
             .collect();
+        let ms = |d: Duration| d.as_millis() as u64;
         let tags = |t: &[(String, String)]| -> Value {
             t.iter()
                 .map(|(k, v)| json!({"Key": k, "Value": v}))
@@ -1207,20 +1233,21 @@ impl World {
                 "DBInstanceStatus": r.status, "DBInstanceType": r.db_type, "InstanceNetworkType": r.network_type, "VpcId": r.vpc_id, "VSwitchId": r.vswitch_id,
                 "PrivateIp": r.private_ip, "Port": r.port, "ConnectionString": r.connection_string,
                 "IpGroups": r.groups.iter().map(|g| json!({"Name": g.name, "Attribute": g.attribute, "Ips": g.ips})).collect::<Vec<_>>()})).collect::<Vec<_>>(),
-            "server_groups": self.server_groups.iter().map(|s| json!({"ServerGroupId": s.id, "ServerGroupName": s.name, "Status": s.status(now), "VpcId": s.vpc_id, "Tags": tags(&s.tags),
-                "Servers": s.servers.iter().map(|b| json!({"ServerIp": b.server_ip, "Port": b.port, "Status": b.status(now)})).collect::<Vec<_>>()})).collect::<Vec<_>>(),
-            "load_balancers": self.load_balancers.iter().map(|l| json!({"LoadBalancerId": l.id, "Status": l.status(now), "VpcId": l.vpc_id, "Tags": tags(&l.tags),
+            "server_groups": self.server_groups.iter().map(|s| json!({"ServerGroupId": s.id, "ServerGroupName": s.name, "Status": s.status(now), "VpcId": s.vpc_id, "Tags": tags(&s.tags), "delay_ms": ms(s.delay),
+                "Servers": s.servers.iter().map(|b| json!({"ServerIp": b.server_ip, "Port": b.port, "Status": b.status(now), "delay_ms": ms(b.delay)})).collect::<Vec<_>>()})).collect::<Vec<_>>(),
+            "load_balancers": self.load_balancers.iter().map(|l| json!({"LoadBalancerId": l.id, "Status": l.status(now), "VpcId": l.vpc_id, "Tags": tags(&l.tags), "delay_ms": ms(l.delay),
                 "Zones": l.zones.iter().map(|z| json!({"ZoneId": z.zone, "VSwitchId": z.vswitch_id, "Vip": z.vip})).collect::<Vec<_>>()})).collect::<Vec<_>>(),
-            "listeners": self.listeners.iter().map(|l| json!({"ListenerId": l.id, "LoadBalancerId": l.lb_id, "Port": l.port, "ServerGroupId": l.sg_id, "Status": l.status(now), "Tags": tags(&l.tags)})).collect::<Vec<_>>(),
+            "listeners": self.listeners.iter().map(|l| json!({"ListenerId": l.id, "LoadBalancerId": l.lb_id, "Port": l.port, "ServerGroupId": l.sg_id, "Status": l.status(now), "Tags": tags(&l.tags), "delay_ms": ms(l.delay)})).collect::<Vec<_>>(),
             "endpoint_services": self.services.iter().map(|s| json!({"ServiceId": s.id, "ServiceName": s.name, "Status": s.status(now), "AutoAcceptEnabled": s.auto_accept,
                 "Resources": s.resources.iter().map(|r| json!({"ResourceId": r.id, "ZoneId": r.zone})).collect::<Vec<_>>(),
-                "Users": s.users.iter().map(|u| u.to_string()).collect::<Vec<_>>(), "UserARNs": s.user_arns, "Tags": tags(&s.tags)})).collect::<Vec<_>>(),
-            "connections": self.connections.iter().map(|c| json!({"ServiceId": c.service_id, "EndpointId": c.endpoint_id, "EndpointOwnerId": c.owner_id, "ConnectionStatus": c.status,
+                "Users": s.users.iter().map(|u| u.to_string()).collect::<Vec<_>>(), "UserARNs": s.user_arns, "Tags": tags(&s.tags), "delay_ms": ms(s.delay)})).collect::<Vec<_>>(),
+            "connections": self.connections.iter().map(|c| json!({"ServiceId": c.service_id, "EndpointId": c.endpoint_id, "EndpointOwnerId": c.owner_id, "ConnectionStatus": c.status, "delay_ms": ms(c.delay),
                 "Zones": c.zones.iter().map(|z| z.zone.clone()).collect::<Vec<_>>()})).collect::<Vec<_>>(),
             "clusters": self.clusters.iter().map(|c| json!({"clusterId": c.wire.cluster_id, "displayName": c.wire.display_name, "region": c.wire.region.name,
                 "clusterPlan": c.wire.cluster_plan, "state": c.wire.state, "plcAzIds": c.plc_azs, "plcAccountId": c.plc_account})).collect::<Vec<_>>(),
             "private_link_connections": self.plcs.iter().map(|p| { let (st, msg) = self.plc_state(p, now); json!({"privateLinkConnectionId": p.id, "clusterId": p.cluster_id,
-                "state": st, "message": msg, "serviceName": p.service_name, "endpointId": p.endpoint_id, "availabilityZoneIds": p.az_ids})}).collect::<Vec<_>>(),
+                "state": st, "message": msg, "serviceName": p.service_name, "endpointId": p.endpoint_id, "availabilityZoneIds": p.az_ids,
+                "delay_ms": {"connection": ms(p.delay_connection), "active": ms(p.delay_active)}})}).collect::<Vec<_>>(),
             "main": {"cluster_id": self.main_cluster_id, "rds_instance_id": self.main_rds_id},
         })
     }

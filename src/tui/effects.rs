@@ -162,7 +162,7 @@ impl Worker {
                             return;
                         }
                     };
-                    let exec = Arc::new(CloudExecutor::new(clients, *plan, env.tuning));
+                    let exec = Arc::new(CloudExecutor::new(clients, *plan, env.tuning.clone()));
                     let mut last: Option<Instant> = None;
                     let snap_tx = tx.clone();
                     let done = run_apply(model, exec, &env.store, chan, |m| {

@@ -106,7 +106,7 @@ impl World {
         let exec = std::sync::Arc::new(CloudExecutor::new(
             prep.clients.clone(),
             plan,
-            self.env.tuning,
+            self.env.tuning.clone(),
         ));
         run_apply(
             ApplyModel::new(prep.journal.clone()),

@@ -74,6 +74,10 @@ pub struct AliyunClient {
     cfg: Arc<AliyunConfig>,
     key: Arc<AccessKey>,
     stats: CallStats,
+    /// Whitelist modes (`SecurityIPMode`) read in the last minute, by instance: a write to
+    /// the allowlist right after a read of the instance does not read it again.
+    pub(crate) ip_modes:
+        Arc<std::sync::Mutex<std::collections::HashMap<String, (String, std::time::Instant)>>>,
 }
 
 impl std::fmt::Debug for AliyunClient {
@@ -115,6 +119,7 @@ impl AliyunClient {
             cfg: Arc::new(cfg),
             key: Arc::new(key),
             stats: CallStats::default(),
+            ip_modes: Arc::default(),
         })
     }
 

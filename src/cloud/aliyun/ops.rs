@@ -175,14 +175,39 @@ impl AliyunClient {
                 Params::new().set("DBInstanceId", id),
             )
             .await?;
-        r.items
+        let a = r
+            .items
             .items
             .into_iter()
             .next()
             .ok_or_else(|| AliyunError::Decode {
                 action: "DescribeDBInstanceAttribute".into(),
                 detail: format!("no attributes returned for {id}"),
-            })
+            })?;
+        if let Ok(mut m) = self.ip_modes.lock() {
+            m.insert(
+                id.to_string(),
+                (a.security_ip_mode.clone(), std::time::Instant::now()),
+            );
+        }
+        Ok(a)
+    }
+
+    /// The instance's whitelist mode: from a read in the last minute, else read now (it can
+    /// change, and it decides `WhitelistNetworkType`).
+    async fn security_ip_mode(&self, id: &str) -> R<String> {
+        let recent = self.ip_modes.lock().ok().and_then(|m| {
+            m.get(id)
+                .filter(|(_, at)| at.elapsed() < std::time::Duration::from_secs(60))
+                .map(|(mode, _)| mode.clone())
+        });
+        match recent {
+            Some(mode) => Ok(mode),
+            None => Ok(self
+                .describe_db_instance_attribute(id)
+                .await?
+                .security_ip_mode),
+        }
     }
 
     /// Connection endpoints of an instance.
@@ -220,11 +245,7 @@ impl AliyunClient {
         ips: &[String],
         mode: &str,
     ) -> R<w::ModifySecurityIpsResponse> {
-        // The whitelist mode decides WhitelistNetworkType; read it now (it can change).
-        let security_ip_mode = self
-            .describe_db_instance_attribute(id)
-            .await?
-            .security_ip_mode;
+        let security_ip_mode = self.security_ip_mode(id).await?;
         let p = Params::new()
             .set("DBInstanceId", id)
             .set("DBInstanceIPArrayName", group)

@@ -13,18 +13,9 @@ fn esc(s: &str) -> String {
 }
 
 impl TidbClient {
-    /// One cluster: `view=BASIC`, then `view=FULL` when BASIC lacks what tilink needs (the
-    /// plan or the region; the spec does not say which fields BASIC keeps).
+    /// One cluster, `view=FULL`: tilink needs the plan and the region, and the spec does not
+    /// say which fields `view=BASIC` keeps (one call instead of BASIC then FULL).
     pub async fn get_cluster(&self, id: &str) -> R<w::Cluster> {
-        let basic: w::Cluster = self
-            .get(&format!("/v1beta1/clusters/{}?view=BASIC", esc(id)))
-            .await?;
-        let has_plan = !basic.cluster_plan.is_empty() || !basic.service_plan.is_empty();
-        let has_region = !basic.region.name.is_empty() || !basic.region.region_id.is_empty();
-        let complete = has_plan && has_region;
-        if complete {
-            return Ok(basic);
-        }
         self.get(&format!("/v1beta1/clusters/{}?view=FULL", esc(id)))
             .await
     }

@@ -35,7 +35,7 @@ impl Executor for CloudExecutor {
         let ctx = Ctx {
             c: self.clients.clone(),
             p: self.plan.clone(),
-            t: self.tuning,
+            t: self.tuning.clone(),
             ids,
             r,
         };
@@ -143,7 +143,7 @@ impl Ctx {
     /// Whether a server group exists. Lists can lag behind a fresh create, so absence is
     /// only believed after a few looks.
     async fn server_group_listed(&self, id: &str) -> Result<bool, String> {
-        let pause = self.t.server_group().first;
+        let pause = self.t.server_group().first_look();
         for attempt in 0..4 {
             if attempt > 0 {
                 tokio::time::sleep(pause).await;
@@ -474,11 +474,17 @@ impl Ctx {
     async fn whitelist(&self) -> Result<(), String> {
         let a = &self.c.aliyun;
         let id = need(&self.ids.endpoint_service_id, "endpoint service id")?;
-        let users = a.list_users(&id).await.map_err(|e| e.to_string())?;
-        if !users.contains(&self.p.tidb_account_id) {
-            a.add_user(&id, &self.p.tidb_account_id)
-                .await
-                .map_err(|e| e.to_string())?;
+        // Adding an account already on the whitelist is not an error the API documents
+        // (AddUserToVpcEndpointService lists none), so add directly; should a region answer
+        // with a duplicate error anyway, the account is there, which is what was asked.
+        if let Err(e) = a.add_user(&id, &self.p.tidb_account_id).await {
+            let dup = e.code().is_some_and(|c| {
+                let c = c.to_ascii_lowercase();
+                c.contains("exist") || c.contains("duplicate")
+            });
+            if !dup {
+                return Err(e.to_string());
+            }
         }
         self.r.progress(
             "Whitelisted",
@@ -590,7 +596,11 @@ impl Ctx {
                 Ok(plc) => return Ok(plc.private_link_connection_id),
                 Err(e) if e.is_retryable() && attempt < 6 => {
                     tokio::time::sleep(
-                        self.t.quick().cap.min(std::time::Duration::from_secs(2)) * attempt,
+                        self.t
+                            .quick()
+                            .first_look()
+                            .min(std::time::Duration::from_secs(2))
+                            * attempt,
                     )
                     .await;
                     let existing = t
@@ -675,11 +685,12 @@ impl Ctx {
         let plc = need(&self.ids.private_link_connection_id, "PLC id")?;
         let r = &self.r;
         // Poll the PLC (it turns ACTIVE once the connection is Connected); look at the
-        // connection itself only every third round, to re-accept one that someone disabled.
+        // connection itself only every fourth round, to re-accept one that someone disabled.
         let round = std::sync::atomic::AtomicU32::new(0);
         let round = &round;
+        // Planned as right after the accept: the connection needs tens of seconds.
         until(
-            self.t.connection().now(),
+            self.t.connection(),
             "the connection to be Connected and ACTIVE",
             |s| r.progress(s, None),
             || {
@@ -695,7 +706,7 @@ impl Ctx {
                         _ => {}
                     }
                     let k = round.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    if k % 3 == 2 {
+                    if k % 4 == 3 {
                         let conns = a.list_connections(&svc).await.map_err(|e| e.to_string())?;
                         let status = conns
                             .iter()

@@ -659,6 +659,7 @@ mod tests {
             create_time: String::new(),
             created_at: now,
             ready_at: now,
+            delay: std::time::Duration::ZERO,
             deleting_at: None,
         });
         let c = w.new_connection(

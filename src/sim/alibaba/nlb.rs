@@ -3,6 +3,7 @@
 //! `Processing` until the resource is ready (alibaba-api.md §6 "NLB").
 
 use serde_json::Value;
+use std::time::Duration;
 
 use super::{
     AliError, Ctx, Params, known_region, merge_tags, ok, page_by_token, region_of, tags_match,
@@ -233,7 +234,8 @@ pub fn handle(w: &mut World, ctx: &Ctx<'_>, action: &str, p: &Params) -> Result<
                 return Err(AliError::dry_run());
             }
             let id = w.id("sgp-", 18);
-            let ready_at = now + w.delays.server_group;
+            let delay = w.draw(w.delays.server_group);
+            let ready_at = now + delay;
             let job = w.job(ready_at);
             w.server_groups.push(ServerGroup {
                 id: id.clone(),
@@ -249,6 +251,7 @@ pub fn handle(w: &mut World, ctx: &Ctx<'_>, action: &str, p: &Params) -> Result<
                 servers: vec![],
                 created_at: now,
                 ready_at,
+                delay,
                 deleting_at: None,
             });
             ok(wire::ServerGroupJobResponse {
@@ -354,14 +357,21 @@ pub fn handle(w: &mut World, ctx: &Ctx<'_>, action: &str, p: &Params) -> Result<
                     weight: weight as u32,
                     description: s.get("Description").cloned().unwrap_or_default(),
                     zone,
-                    ready_at: now + w.delays.backend_add,
+                    ready_at: now,
+                    delay: Duration::ZERO,
                     removing_at: None,
                 });
             }
             if dry {
                 return Err(AliError::dry_run());
             }
-            let job = w.job(now + w.delays.backend_add);
+            // One job adds them all: one drawn delay.
+            let delay = w.draw(w.delays.backend_add);
+            for b in &mut new {
+                b.ready_at = now + delay;
+                b.delay = delay;
+            }
+            let job = w.job(now + delay);
             if let Some(sg) = w.server_groups.iter_mut().find(|s| s.id == id) {
                 sg.servers.extend(new);
             }
@@ -406,7 +416,7 @@ pub fn handle(w: &mut World, ctx: &Ctx<'_>, action: &str, p: &Params) -> Result<
             if dry {
                 return Err(AliError::dry_run());
             }
-            let done = now + w.delays.backend_remove;
+            let done = now + w.draw(w.delays.backend_remove);
             let job = w.job(done);
             if let Some(sg) = w.server_groups.iter_mut().find(|s| s.id == id) {
                 for i in idx {
@@ -500,7 +510,9 @@ pub fn handle(w: &mut World, ctx: &Ctx<'_>, action: &str, p: &Params) -> Result<
             if dry {
                 return Err(AliError::dry_run());
             }
-            let done = sg.deleting_at.unwrap_or(now + w.delays.server_group_delete);
+            let done = sg
+                .deleting_at
+                .unwrap_or(now + w.draw(w.delays.server_group_delete));
             let job = w.job(done);
             if let Some(sg) = w.server_groups.iter_mut().find(|s| s.id == id) {
                 sg.deleting_at = Some(done);
@@ -613,7 +625,7 @@ pub fn handle(w: &mut World, ctx: &Ctx<'_>, action: &str, p: &Params) -> Result<
             }
             let done = lb
                 .deleting_at
-                .unwrap_or(now + w.delays.load_balancer_delete);
+                .unwrap_or(now + w.draw(w.delays.load_balancer_delete));
             let job = w.job(done);
             if let Some(lb) = w.load_balancers.iter_mut().find(|l| l.id == id) {
                 lb.deleting_at = Some(done);
@@ -674,7 +686,9 @@ pub fn handle(w: &mut World, ctx: &Ctx<'_>, action: &str, p: &Params) -> Result<
             if dry {
                 return Err(AliError::dry_run());
             }
-            let done = l.deleting_at.unwrap_or(now + w.delays.listener_delete);
+            let done = l
+                .deleting_at
+                .unwrap_or(now + w.draw(w.delays.listener_delete));
             let job = w.job(done);
             if let Some(l) = w.listeners.iter_mut().find(|l| l.id == id) {
                 l.deleting_at = Some(done);
@@ -940,6 +954,7 @@ fn create_load_balancer(
         });
     }
     let order_id: u64 = w.digits(15).parse().unwrap_or(1);
+    let delay = w.draw(w.delays.load_balancer);
     w.load_balancers.push(LoadBalancer {
         id: id.clone(),
         name: p.opt("LoadBalancerName").unwrap_or_default().into(),
@@ -952,7 +967,8 @@ fn create_load_balancer(
         deletion_protection: protection,
         create_time: crate::sim::clock::wall_rfc3339(),
         created_at: now,
-        ready_at: now + w.delays.load_balancer,
+        ready_at: now + delay,
+        delay,
         deleting_at: None,
     });
     ok(wire::CreateLoadBalancerResponse {
@@ -1049,7 +1065,8 @@ fn create_listener(
         return Err(AliError::dry_run());
     }
     let id = format!("{}@{port}", w.id("lsn-", 18));
-    let ready_at = now + w.delays.listener;
+    let delay = w.draw(w.delays.listener);
+    let ready_at = now + delay;
     let job = w.job(ready_at);
     w.listeners.push(Listener {
         id: id.clone(),
@@ -1064,6 +1081,7 @@ fn create_listener(
         tags,
         created_at: now,
         ready_at,
+        delay,
         deleting_at: None,
     });
     ok(wire::CreateListenerResponse {

@@ -277,6 +277,7 @@ pub fn handle(w: &mut World, ctx: &Ctx<'_>, action: &str, p: &Params) -> Result<
                 return Err(AliError::dry_run());
             }
             let id = w.id("epsrv-", 20);
+            let delay = w.draw(w.delays.endpoint_service);
             let svc = EndpointService {
                 name: format!("com.aliyuncs.privatelink.{region}.{id}"),
                 domain: format!("{id}.{region}.privatelink.aliyuncs.com"),
@@ -293,7 +294,8 @@ pub fn handle(w: &mut World, ctx: &Ctx<'_>, action: &str, p: &Params) -> Result<
                 user_arns: Default::default(),
                 create_time: wall_rfc3339(),
                 created_at: now,
-                ready_at: now + w.delays.endpoint_service,
+                ready_at: now + delay,
+                delay,
                 deleting_at: None,
             };
             let resp = wire::CreateVpcEndpointServiceResponse {
@@ -378,7 +380,7 @@ pub fn handle(w: &mut World, ctx: &Ctx<'_>, action: &str, p: &Params) -> Result<
             }
             let done = s
                 .deleting_at
-                .unwrap_or(now + w.delays.endpoint_service_delete);
+                .unwrap_or(now + w.draw(w.delays.endpoint_service_delete));
             if let Some(s) = w.services.iter_mut().find(|s| s.id == id) {
                 s.deleting_at = Some(done);
             }
@@ -616,8 +618,7 @@ pub fn handle(w: &mut World, ctx: &Ctx<'_>, action: &str, p: &Params) -> Result<
             }
             let dry = p.bool("DryRun", false)?;
             active_service(w, &sid, &region, now)?;
-            let accept = w.delays.connection_accept;
-            let disable = w.delays.connection_disable;
+            let disable = w.draw(w.delays.connection_disable);
             let c = w
                 .connections
                 .iter_mut()
@@ -652,7 +653,7 @@ pub fn handle(w: &mut World, ctx: &Ctx<'_>, action: &str, p: &Params) -> Result<
                     c.bandwidth = b;
                 }
                 c.status = "Connecting".into();
-                c.next = Some((now + accept, "Connected".into()));
+                c.next = Some((now + c.delay, "Connected".into()));
             } else {
                 if target == "Disconnected" {
                     return ok(wire::Ack { request_id: rid });
