@@ -26,8 +26,9 @@ pub async fn command(g: &GlobalArgs, a: SandboxArgs) -> Result<u8, Failure> {
             std::env::temp_dir().join(format!("tilink-sandbox-{}", std::process::id())),
         ),
     };
-    // Poll at the simulator's pace: real delays × time scale.
-    let env = Env::from_manifest(&m, g, a.time_scale.clamp(0.001, 1.0), store);
+    // Polled exactly as the real clouds are: tilink is not told the simulator's speed and
+    // learns it from the first waits (engine::poll).
+    let env = Env::from_manifest(&m, g, 1.0, store);
     let mut args = a.setup.clone();
     args.cluster_id.get_or_insert(m.cluster_id.clone());
     if args.non_interactive {

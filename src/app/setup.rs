@@ -139,7 +139,15 @@ pub async fn non_interactive(g: &GlobalArgs, env: &Env, a: &SetupArgs) -> Result
     }
     let mut plan = plan.clone();
     plan.accept_endpoint = a.accept_endpoint.clone();
-    let model = apply(&prep, plan, env, &store, |line| eprintln!("{line}")).await;
+    let progress = if g.output == Output::Json {
+        Progress::Json
+    } else {
+        Progress::Lines
+    };
+    let model = apply(&prep, plan, env, &store, progress, |line| {
+        eprintln!("{line}")
+    })
+    .await;
     let ok = matches!(model.outcome, Some(Ok(())));
     if g.output == Output::Json {
         super::emit_json(&result_json(&model, &prep.clients, began));
@@ -186,12 +194,24 @@ pub fn outcome_failure(model: &ApplyModel, store: &JournalStore) -> Option<Failu
     }
 }
 
-/// Applies a plan, printing a line per state change, stopping cleanly on Ctrl-C / SIGTERM.
+/// How [`apply`] reports progress on stderr.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Progress {
+    /// Readable lines: `[   3.2s] load-balancer     Provisioning · 0:03 · usually 1–2 min`.
+    Lines,
+    /// One JSON object per event (`-o json`): `{"event":"progress",…}`, `{"event":"slow",…}`,
+    /// `{"event":"warning",…}`.
+    Json,
+}
+
+/// Applies a plan, reporting each state change on stderr, stopping cleanly on Ctrl-C /
+/// SIGTERM.
 pub async fn apply(
     prep: &Prepared,
     plan: Plan,
     env: &Env,
     store: &JournalStore,
+    progress: Progress,
     mut print: impl FnMut(String),
 ) -> ApplyModel {
     let exec = Arc::new(CloudExecutor::new(
@@ -221,23 +241,50 @@ pub async fn apply(
                     StepStatus::Done => "done".to_string(),
                     StepStatus::Failed { error } => format!("FAILED: {error}"),
                 };
-                if last.get(step.name()) != Some(&word) {
-                    print(format!(
-                        "[{:>7.1}s] {:<17} {word}",
-                        m.now_ms as f64 / 1000.0,
-                        step.name()
-                    ));
-                    last.insert(step.name().to_string(), word);
+                if last.get(step.name()) == Some(&word) {
+                    continue;
                 }
+                let waiting = row.waiting_text(m.now_ms);
+                print(match progress {
+                    Progress::Lines => format!(
+                        "[{:>7.1}s] {:<17} {word}{}",
+                        m.now_ms as f64 / 1000.0,
+                        step.name(),
+                        waiting.map(|w| format!(" · {w}")).unwrap_or_default()
+                    ),
+                    Progress::Json => serde_json::json!({
+                        "event": "progress",
+                        "at_ms": m.now_ms,
+                        "step": step.name(),
+                        "state": word,
+                        "elapsed_ms": row.started_ms.map(|s| m.now_ms.saturating_sub(s)),
+                        "usual": row.usual.filter(|_| row.status == StepStatus::Running),
+                        "slow": row.slow,
+                    })
+                    .to_string(),
+                });
+                last.insert(step.name().to_string(), word);
             }
             for l in &m.log[log_seen..] {
-                if l.text.contains("left alone") {
-                    print(format!(
-                        "[{:>7.1}s] WARNING {}",
+                let kind = if l.text.contains("left alone") {
+                    "warning"
+                } else if l.text.contains("longer than the usual") {
+                    "slow"
+                } else {
+                    continue;
+                };
+                print(match progress {
+                    Progress::Lines => format!(
+                        "[{:>7.1}s] {} {}",
                         l.at_ms as f64 / 1000.0,
+                        kind.to_uppercase(),
                         l.text
-                    ));
-                }
+                    ),
+                    Progress::Json => {
+                        serde_json::json!({"event": kind, "at_ms": l.at_ms, "message": l.text})
+                            .to_string()
+                    }
+                });
             }
             log_seen = m.log.len();
         },

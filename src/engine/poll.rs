@@ -404,6 +404,8 @@ pub enum Probe<T> {
 pub enum Update {
     /// The cloud's state word changed.
     State(String),
+    /// The wait is over: the resource is ready.
+    Ready,
     /// The wait passed its usual range, still in this state.
     Slow {
         /// The state word.
@@ -487,6 +489,7 @@ where
         let at = (sent + start.elapsed()) / 2;
         match seen {
             Probe::Ready(v) => {
+                on_update(Update::Ready);
                 if p.fresh {
                     p.pace
                         .learn(p.wait, not_before.div_f64(p.scale), at.div_f64(p.scale));

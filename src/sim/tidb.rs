@@ -340,7 +340,7 @@ pub fn handle(
             ok(plc_wire(w, p, now))
         }
         ("DELETE", ["clusters", id, "privateLinkConnections", plc]) => {
-            let delay = w.draw(w.delays.plc_delete);
+            let delay = w.draw("plc_delete", w.delays.plc_delete);
             let i = w
                 .plcs
                 .iter()
@@ -453,8 +453,8 @@ fn create_plc(
     };
     let id = w.id("plc-", 20);
     let t = wall_rfc3339_millis();
-    let delay_connection = w.draw(w.delays.plc_connection);
-    let delay_active = w.draw(w.delays.plc_active);
+    let delay_connection = w.draw("plc_connection", w.delays.plc_connection);
+    let delay_active = w.draw("plc_active", w.delays.plc_active);
     let p = Plc {
         id,
         cluster_id: cluster_id.to_string(),

@@ -400,8 +400,11 @@ pub struct Plc {
 /// The whole simulated world.
 pub struct World {
     pub rng: fastrand::Rng,
-    /// Draws provisioning delays; its own stream, so jitter never changes ids.
-    pub delay_rng: fastrand::Rng,
+    /// Seed of the delay draws: one stream per kind of delay (`"load_balancer"`, …), so the
+    /// n-th load balancer draws the same delay whatever else was created in between, and
+    /// jitter never changes ids.
+    pub delay_seed: u64,
+    pub delay_rngs: HashMap<&'static str, fastrand::Rng>,
     pub clock: Clock,
     pub delays: Delays,
     pub region: String,
@@ -557,7 +560,8 @@ impl World {
 
         let mut w = World {
             rng,
-            delay_rng: fastrand::Rng::with_seed(seed ^ 0xde1a_7e57),
+            delay_seed: seed ^ 0xde1a_7e57,
+            delay_rngs: HashMap::new(),
             clock,
             delays,
             region: REGION.to_string(),
@@ -920,9 +924,17 @@ impl World {
     }
 
     /// A new NLB job id (UUID-shaped) that succeeds at `done_at`.
-    /// A provisioning delay around `median`, per the profile's jitter.
-    pub fn draw(&mut self, median: Duration) -> Duration {
-        self.delays.draw(&mut self.delay_rng, median)
+    /// A provisioning delay of `kind` around `median`, per the profile's jitter.
+    pub fn draw(&mut self, kind: &'static str, median: Duration) -> Duration {
+        let seed = self.delay_seed;
+        let rng = self.delay_rngs.entry(kind).or_insert_with(|| {
+            // FNV-1a of the kind, mixed into the seed.
+            let h = kind.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+                (h ^ b as u64).wrapping_mul(0x0100_0000_01b3)
+            });
+            fastrand::Rng::with_seed(seed ^ h)
+        });
+        self.delays.draw(rng, median)
     }
 
     pub fn job(&mut self, done_at: Instant) -> String {
@@ -1134,7 +1146,7 @@ impl World {
     ) -> Connection {
         let ep = self.id("ep-", 20);
         let vpc = self.id("vpc-t4n", 18);
-        let delay = self.draw(self.delays.connection_accept);
+        let delay = self.draw("connection_accept", self.delays.connection_accept);
         let service_domain = self
             .services
             .iter()

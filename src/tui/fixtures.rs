@@ -287,6 +287,13 @@ pub fn apply_running() -> ApplyModel {
     );
     update(
         &mut m,
+        Msg::Usual(
+            Step::LoadBalancer,
+            Some(crate::engine::poll::Wait::LoadBalancer.usual()),
+        ),
+    );
+    update(
+        &mut m,
         Msg::Progress {
             step: Step::LoadBalancer,
             state: "Provisioning".into(),

@@ -209,7 +209,15 @@ pub async fn run(
     }
     let mut plan = plan.clone();
     plan.accept_endpoint = args.accept_endpoint.clone();
-    let model = apply(&prep, plan, env, &env.store, |line| eprintln!("{line}")).await;
+    let model = apply(
+        &prep,
+        plan,
+        env,
+        &env.store,
+        crate::app::setup::Progress::Lines,
+        |line| eprintln!("{line}"),
+    )
+    .await;
     match &model.outcome {
         Some(Ok(())) => {
             for f in &model.foreign {

@@ -5,6 +5,7 @@
 //! whitelist → PLC → accept → verify.
 
 use crate::engine::journal::{Journal, ResourceIds, SetupState};
+use crate::engine::poll::Usual;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -118,6 +119,36 @@ pub struct StepRow {
     pub started_ms: Option<u64>,
     /// End time, same clock.
     pub ended_ms: Option<u64>,
+    /// What the step waits on now and how long that usually takes (a hint, never a wait).
+    #[serde(skip)]
+    pub usual: Option<Usual>,
+    /// The wait has gone past its usual range.
+    #[serde(default)]
+    pub slow: bool,
+}
+
+impl StepRow {
+    /// "NLB provisioning · 0:41 · usually 1–2 min" while the step waits on something with a
+    /// documented range (with "· slower than usual" past it); `None` otherwise.
+    pub fn waiting_text(&self, now_ms: u64) -> Option<String> {
+        let u = self.usual.as_ref()?;
+        if self.status != StepStatus::Running {
+            return None;
+        }
+        let s = now_ms.saturating_sub(self.started_ms.unwrap_or(now_ms)) / 1000;
+        let slow = if self.slow {
+            " · slower than usual"
+        } else {
+            ""
+        };
+        Some(format!(
+            "{} · {}:{:02} · {}{slow}",
+            u.what,
+            s / 60,
+            s % 60,
+            u.range()
+        ))
+    }
 }
 
 /// A connection request tilink refused to accept.
@@ -164,6 +195,10 @@ pub enum Msg {
     },
     /// A resource id exists: journal it now, before waiting on it.
     Learned(Step, Learned),
+    /// The step waits on something that usually takes this long (`None`: the wait is over).
+    Usual(Step, Option<Usual>),
+    /// The step's wait went past its usual range; what to know and do.
+    Slow(Step, String),
     /// A foreign request was seen and left alone.
     Foreign(ForeignRequest),
     /// Step finished.
@@ -226,6 +261,8 @@ impl ApplyModel {
                         cloud_state: String::new(),
                         started_ms: None,
                         ended_ms: None,
+                        usual: None,
+                        slow: false,
                     },
                 )
             })
@@ -322,6 +359,19 @@ pub fn update(m: &mut ApplyModel, msg: Msg) -> Vec<Effect> {
             if let Some(n) = note {
                 m.log(format!("{}: {n}", step.name()));
             }
+            vec![]
+        }
+        Msg::Usual(step, u) => {
+            if let Some(row) = m.steps.get_mut(&step) {
+                row.usual = u;
+            }
+            vec![]
+        }
+        Msg::Slow(step, note) => {
+            if let Some(row) = m.steps.get_mut(&step) {
+                row.slow = true;
+            }
+            m.log(format!("{}: {note}", step.name()));
             vec![]
         }
         Msg::Learned(step, l) => {

@@ -36,6 +36,34 @@ impl Reporter {
         });
     }
 
+    /// What the step waits on now, with its usual range.
+    pub fn usual(&self, u: Option<crate::engine::poll::Usual>) {
+        let _ = self.tx.send(Msg::Usual(self.step, u));
+    }
+
+    /// The wait went past its usual range.
+    pub fn slow(&self, note: String) {
+        let _ = self.tx.send(Msg::Slow(self.step, note));
+    }
+
+    /// Watches a wait: state words as progress, the slow notice once, the usual range first.
+    pub fn watch(
+        &self,
+        p: &crate::engine::poll::Poll,
+    ) -> impl FnMut(crate::engine::poll::Update) + '_ {
+        use crate::engine::poll::Update;
+        let usual = p.usual();
+        let timeout = p.timeout;
+        self.usual(Some(usual));
+        move |u| match u {
+            Update::State(s) => self.progress(&s, None),
+            Update::Ready => self.usual(None),
+            Update::Slow { state, elapsed } => {
+                self.slow(slow_note(&usual, &state, elapsed, timeout))
+            }
+        }
+    }
+
     /// A resource id that must be journaled now.
     pub fn learned(&self, l: Learned) {
         let _ = self.tx.send(Msg::Learned(self.step, l));
@@ -45,6 +73,25 @@ impl Reporter {
     pub fn foreign(&self, f: ForeignRequest) {
         let _ = self.tx.send(Msg::Foreign(f));
     }
+}
+
+/// What tilink says when a wait goes past its usual range: what is unusual, that it is not an
+/// error yet, and what the DBA can do.
+pub fn slow_note(
+    u: &crate::engine::poll::Usual,
+    state: &str,
+    elapsed: Duration,
+    timeout: Duration,
+) -> String {
+    let s = elapsed.as_secs();
+    format!(
+        "{} has taken {}:{:02}, longer than the usual {} (still {state}). Not an error yet:          clouds are sometimes slow in a region or at busy hours. tilink keeps waiting (up to          {} min); check the resource in the console, or stop safely (q / Ctrl-C) and rerun the          same command later to resume.",
+        u.what,
+        s / 60,
+        s % 60,
+        u.range().trim_start_matches("usually "),
+        timeout.as_secs() / 60
+    )
 }
 
 /// A handle to stop a run from outside (Ctrl-C, `q`).

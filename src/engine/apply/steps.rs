@@ -8,7 +8,7 @@ use crate::cloud::aliyun::ops::{NewEndpointService, NewLoadBalancer, NewServerGr
 use crate::engine::discover::Clients;
 use crate::engine::journal::ResourceIds;
 use crate::engine::plan::Plan;
-use crate::engine::poll::{Probe, Tuning, nlb_job, until};
+use crate::engine::poll::{Probe, Tuning, nlb_job, until_reporting};
 use std::sync::Arc;
 
 /// Executes a [`Plan`] against real (or simulated) clouds.
@@ -193,22 +193,18 @@ impl Ctx {
         self.r.learned(Learned::ServerGroup(id.clone()));
         let r = &self.r;
         let poll = self.t.server_group();
-        until(
-            if created { poll } else { poll.now() },
-            "the server group",
-            |s| r.progress(s, None),
-            || {
-                let id = id.clone();
-                async move {
-                    let g = a.list_server_groups(std::slice::from_ref(&id), &[]).await?;
-                    Ok::<_, crate::cloud::aliyun::AliyunError>(match g.first() {
-                        Some(g) if g.server_group_status == "Available" => Probe::Ready(()),
-                        Some(g) => Probe::Waiting(g.server_group_status.clone()),
-                        None => Probe::Waiting("Creating".into()),
-                    })
-                }
-            },
-        )
+        let poll = if created { poll } else { poll.now() };
+        until_reporting(poll.clone(), "the server group", r.watch(&poll), || {
+            let id = id.clone();
+            async move {
+                let g = a.list_server_groups(std::slice::from_ref(&id), &[]).await?;
+                Ok::<_, crate::cloud::aliyun::AliyunError>(match g.first() {
+                    Some(g) if g.server_group_status == "Available" => Probe::Ready(()),
+                    Some(g) => Probe::Waiting(g.server_group_status.clone()),
+                    None => Probe::Waiting("Creating".into()),
+                })
+            }
+        })
         .await?;
         let servers = a
             .list_server_group_servers(&id)
@@ -271,25 +267,18 @@ impl Ctx {
         };
         self.r.learned(Learned::LoadBalancer(id.clone()));
         let r = &self.r;
-        until(
-            if created {
-                self.t.load_balancer()
-            } else {
-                self.t.load_balancer().now()
-            },
-            "the load balancer",
-            |s| r.progress(s, None),
-            || {
-                let id = id.clone();
-                async move {
-                    let lb = a.get_load_balancer_attribute(&id).await?;
-                    Ok::<_, crate::cloud::aliyun::AliyunError>(load_balancer_probe(
-                        &id,
-                        lb.load_balancer.load_balancer_status,
-                    ))
-                }
-            },
-        )
+        let poll = self.t.load_balancer();
+        let poll = if created { poll } else { poll.now() };
+        until_reporting(poll.clone(), "the load balancer", r.watch(&poll), || {
+            let id = id.clone();
+            async move {
+                let lb = a.get_load_balancer_attribute(&id).await?;
+                Ok::<_, crate::cloud::aliyun::AliyunError>(load_balancer_probe(
+                    &id,
+                    lb.load_balancer.load_balancer_status,
+                ))
+            }
+        })
         .await??;
         self.r.progress("Active", None);
         Ok(())
@@ -348,29 +337,25 @@ impl Ctx {
         };
         self.r.learned(Learned::Listener(id.clone()));
         let r = &self.r;
-        until(
-            if created {
-                self.t.listener()
-            } else {
-                self.t.listener().now()
-            },
-            "the listener",
-            |s| r.progress(s, None),
-            || {
-                let id = id.clone();
-                async move {
-                    let l = a.get_listener_attribute(&id).await.map_err(|e| e.to_string())?;
-                    match l.listener_status.as_str() {
-                        "Running" => Ok(Probe::Ready(())),
-                        "Stopped" | "Stopping" | "Deleting" | "Deleted" => Err(format!(
-                            "listener {id} is {}: start it (StartListener) or delete it, then rerun",
-                            l.listener_status
-                        )),
-                        _ => Ok(Probe::Waiting(l.listener_status)),
-                    }
+        let poll = self.t.listener();
+        let poll = if created { poll } else { poll.now() };
+        until_reporting(poll.clone(), "the listener", r.watch(&poll), || {
+            let id = id.clone();
+            async move {
+                let l = a
+                    .get_listener_attribute(&id)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                match l.listener_status.as_str() {
+                    "Running" => Ok(Probe::Ready(())),
+                    "Stopped" | "Stopping" | "Deleting" | "Deleted" => Err(format!(
+                        "listener {id} is {}: start it (StartListener) or delete it, then rerun",
+                        l.listener_status
+                    )),
+                    _ => Ok(Probe::Waiting(l.listener_status)),
                 }
-            },
-        )
+            }
+        })
         .await?;
         self.r.progress("Running", None);
         Ok(())
@@ -421,14 +406,12 @@ impl Ctx {
         };
         self.r.learned(Learned::EndpointService(id.clone(), name));
         let r = &self.r;
-        until(
-            if adopted {
-                self.t.endpoint_service().now()
-            } else {
-                self.t.endpoint_service()
-            },
+        let poll = self.t.endpoint_service();
+        let poll = if adopted { poll.now() } else { poll };
+        until_reporting(
+            poll.clone(),
             "the endpoint service",
-            |s| r.progress(s, None),
+            r.watch(&poll),
             || {
                 let id = id.clone();
                 async move {
@@ -515,14 +498,12 @@ impl Ctx {
         self.r.learned(Learned::Connection(id.clone()));
         let r = &self.r;
         let cluster = p.cluster_id.clone();
-        let endpoint = until(
-            if created {
-                self.t.endpoint()
-            } else {
-                self.t.endpoint().now()
-            },
+        let poll = self.t.endpoint();
+        let poll = if created { poll } else { poll.now() };
+        let endpoint = until_reporting(
+            poll.clone(),
             "TiDB Cloud's endpoint",
-            |s| r.progress(s, None),
+            r.watch(&poll),
             || {
                 let (id, cluster) = (id.clone(), cluster.clone());
                 async move {
@@ -629,10 +610,11 @@ impl Ctx {
         let svc = need(&self.ids.endpoint_service_id, "endpoint service id")?;
         let ep = need(&self.ids.endpoint_id, "TiDB endpoint id")?;
         let r = &self.r;
-        let status = until(
-            self.t.quick().now(),
+        let poll = self.t.quick().now();
+        let status = until_reporting(
+            poll.clone(),
             "the connection request from TiDB Cloud",
-            |s| r.progress(s, None),
+            r.watch(&poll),
             || {
                 let (svc, ep) = (svc.clone(), ep.clone());
                 async move {
@@ -689,10 +671,11 @@ impl Ctx {
         let round = std::sync::atomic::AtomicU32::new(0);
         let round = &round;
         // Planned as right after the accept: the connection needs tens of seconds.
-        until(
-            self.t.connection(),
+        let poll = self.t.connection();
+        until_reporting(
+            poll.clone(),
             "the connection to be Connected and ACTIVE",
-            |s| r.progress(s, None),
+            r.watch(&poll),
             || {
                 let (svc, ep, plc) = (svc.clone(), ep.clone(), plc.clone());
                 async move {

@@ -234,7 +234,7 @@ pub fn handle(w: &mut World, ctx: &Ctx<'_>, action: &str, p: &Params) -> Result<
                 return Err(AliError::dry_run());
             }
             let id = w.id("sgp-", 18);
-            let delay = w.draw(w.delays.server_group);
+            let delay = w.draw("server_group", w.delays.server_group);
             let ready_at = now + delay;
             let job = w.job(ready_at);
             w.server_groups.push(ServerGroup {
@@ -366,7 +366,7 @@ pub fn handle(w: &mut World, ctx: &Ctx<'_>, action: &str, p: &Params) -> Result<
                 return Err(AliError::dry_run());
             }
             // One job adds them all: one drawn delay.
-            let delay = w.draw(w.delays.backend_add);
+            let delay = w.draw("backend_add", w.delays.backend_add);
             for b in &mut new {
                 b.ready_at = now + delay;
                 b.delay = delay;
@@ -416,7 +416,7 @@ pub fn handle(w: &mut World, ctx: &Ctx<'_>, action: &str, p: &Params) -> Result<
             if dry {
                 return Err(AliError::dry_run());
             }
-            let done = now + w.draw(w.delays.backend_remove);
+            let done = now + w.draw("backend_remove", w.delays.backend_remove);
             let job = w.job(done);
             if let Some(sg) = w.server_groups.iter_mut().find(|s| s.id == id) {
                 for i in idx {
@@ -512,7 +512,7 @@ pub fn handle(w: &mut World, ctx: &Ctx<'_>, action: &str, p: &Params) -> Result<
             }
             let done = sg
                 .deleting_at
-                .unwrap_or(now + w.draw(w.delays.server_group_delete));
+                .unwrap_or(now + w.draw("server_group_delete", w.delays.server_group_delete));
             let job = w.job(done);
             if let Some(sg) = w.server_groups.iter_mut().find(|s| s.id == id) {
                 sg.deleting_at = Some(done);
@@ -625,7 +625,7 @@ pub fn handle(w: &mut World, ctx: &Ctx<'_>, action: &str, p: &Params) -> Result<
             }
             let done = lb
                 .deleting_at
-                .unwrap_or(now + w.draw(w.delays.load_balancer_delete));
+                .unwrap_or(now + w.draw("load_balancer_delete", w.delays.load_balancer_delete));
             let job = w.job(done);
             if let Some(lb) = w.load_balancers.iter_mut().find(|l| l.id == id) {
                 lb.deleting_at = Some(done);
@@ -688,7 +688,7 @@ pub fn handle(w: &mut World, ctx: &Ctx<'_>, action: &str, p: &Params) -> Result<
             }
             let done = l
                 .deleting_at
-                .unwrap_or(now + w.draw(w.delays.listener_delete));
+                .unwrap_or(now + w.draw("listener_delete", w.delays.listener_delete));
             let job = w.job(done);
             if let Some(l) = w.listeners.iter_mut().find(|l| l.id == id) {
                 l.deleting_at = Some(done);
@@ -954,7 +954,7 @@ fn create_load_balancer(
         });
     }
     let order_id: u64 = w.digits(15).parse().unwrap_or(1);
-    let delay = w.draw(w.delays.load_balancer);
+    let delay = w.draw("load_balancer", w.delays.load_balancer);
     w.load_balancers.push(LoadBalancer {
         id: id.clone(),
         name: p.opt("LoadBalancerName").unwrap_or_default().into(),
@@ -1065,7 +1065,7 @@ fn create_listener(
         return Err(AliError::dry_run());
     }
     let id = format!("{}@{port}", w.id("lsn-", 18));
-    let delay = w.draw(w.delays.listener);
+    let delay = w.draw("listener", w.delays.listener);
     let ready_at = now + delay;
     let job = w.job(ready_at);
     w.listeners.push(Listener {

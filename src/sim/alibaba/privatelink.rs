@@ -277,7 +277,7 @@ pub fn handle(w: &mut World, ctx: &Ctx<'_>, action: &str, p: &Params) -> Result<
                 return Err(AliError::dry_run());
             }
             let id = w.id("epsrv-", 20);
-            let delay = w.draw(w.delays.endpoint_service);
+            let delay = w.draw("endpoint_service", w.delays.endpoint_service);
             let svc = EndpointService {
                 name: format!("com.aliyuncs.privatelink.{region}.{id}"),
                 domain: format!("{id}.{region}.privatelink.aliyuncs.com"),
@@ -378,9 +378,9 @@ pub fn handle(w: &mut World, ctx: &Ctx<'_>, action: &str, p: &Params) -> Result<
             if dry {
                 return Err(AliError::dry_run());
             }
-            let done = s
-                .deleting_at
-                .unwrap_or(now + w.draw(w.delays.endpoint_service_delete));
+            let done = s.deleting_at.unwrap_or(
+                now + w.draw("endpoint_service_delete", w.delays.endpoint_service_delete),
+            );
             if let Some(s) = w.services.iter_mut().find(|s| s.id == id) {
                 s.deleting_at = Some(done);
             }
@@ -618,7 +618,7 @@ pub fn handle(w: &mut World, ctx: &Ctx<'_>, action: &str, p: &Params) -> Result<
             }
             let dry = p.bool("DryRun", false)?;
             active_service(w, &sid, &region, now)?;
-            let disable = w.draw(w.delays.connection_disable);
+            let disable = w.draw("connection_disable", w.delays.connection_disable);
             let c = w
                 .connections
                 .iter_mut()

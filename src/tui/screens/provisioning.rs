@@ -148,13 +148,29 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
             Line::raw(""),
             Line::styled(" stopping: saving the journal…", t.warn()),
         ],
-        None => vec![
-            Line::raw(""),
-            Line::styled(
+        None => {
+            // What each running step waits on, how long so far, and how long it usually takes.
+            let mut lines: Vec<Line> = Step::ALL
+                .iter()
+                .filter_map(|s| m.steps.get(s))
+                .filter_map(|r| r.waiting_text(m.now_ms).map(|w| (r.slow, w)))
+                .take(3)
+                .map(|(slow, w)| {
+                    Line::styled(
+                        format!(" {} {w}", theme::spinner(app.frame)),
+                        if slow { t.warn() } else { t.dim() },
+                    )
+                })
+                .collect();
+            if lines.is_empty() {
+                lines.push(Line::raw(""));
+            }
+            lines.push(Line::styled(
                 " q stops safely; every id is already in the journal",
                 t.dim(),
-            ),
-        ],
+            ));
+            lines
+        }
     };
     f.render_widget(
         Paragraph::new(status_lines).wrap(Wrap { trim: false }),
@@ -171,7 +187,8 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
     let lines: Vec<Line> = m.log[start..]
         .iter()
         .map(|l| {
-            let style = if l.text.contains("left alone") {
+            let style = if l.text.contains("left alone") || l.text.contains("longer than the usual")
+            {
                 t.warn()
             } else if l.text.contains("FAILED") {
                 t.fail()
