@@ -3,22 +3,24 @@
 //! Every wait has a *typical* duration (the documented magnitude in real clouds) and a
 //! *usual range* shown to the DBA; neither is a wall to wait behind. Where to look is decided
 //! from a belief about when the resource will be ready: a log-normal with median `M` and
-//! spread `s`, learned from the waits already finished in this run ([`Pace`]). Looks are
-//! spaced so that each one is a bounded share of the time already waited:
+//! spread `s`, learned from the waits already finished in this run ([`Pace`]):
 //!
-//! - the first look after a create is at `M·e^(-1.5s)` (with no history, `s` is wide and this
-//!   is a small fraction of the typical duration);
-//! - from there, each next look comes a share `f = k·√s·(1 + z⁺)` of the elapsed time later
-//!   (`z`: how many spreads past the median the wait already is; `k` 0.2 on the chain to
-//!   ACTIVE, 0.5 beside it), between 3 % and 30 %: the overshoot is at most `f` of the wait;
+//! - nothing learned yet: the first look is at 3 % of the typical duration, then every 50 %
+//!   of the elapsed time: a cloud up to ~35× faster than the documents is still seen within
+//!   one step, and the overshoot is at most half the wait;
+//! - with a pace: the first look at `M·e^(-3s)`, ramping by 50 % to the window that starts at
+//!   `M·e^(-0.75s)`; from there each next look comes `f = k·√s·(1 + z⁺)` of the elapsed time
+//!   later (`z`: how many spreads past the median the wait already is; `k` 0.3 on the chain to
+//!   ACTIVE, 0.6 beside it), between 3 % and 10 %: the overshoot is at most `f` of the wait;
 //! - every gap is at least [`MIN_GAP`] (no hammering) and at most a cap per resource.
 //!
-//! When a wait finishes, its duration (the midpoint between the last "not yet" and the "ready"
-//! look) teaches the pace: `ln(observed / typical)` over the run's waits gives the median
-//! pace and, from their dispersion, the spread. A cloud that is uniformly 20× faster than the
-//! documents (a simulator) is learned after one wait; a cloud whose resources disagree keeps
-//! a wide spread and is looked at more often. Running waits re-plan as soon as the pace
-//! changes. `docs/WAITS.md` has the reasoning and the worst cases.
+//! When a wait finishes, the interval in which it became ready (the last "not yet" and the
+//! "ready" look) teaches the pace: `ln(time / typical)` over the run's waits, weighted by
+//! precision, gives the median; their dispersion beyond what the intervals explain, plus the
+//! uncertainty of the mean, gives the spread. A cloud uniformly 20× faster than the documents
+//! (a simulator) is learned in the first seconds; a cloud whose resources disagree keeps a
+//! wide spread and is looked at more often. Running waits re-plan as soon as the pace
+//! changes. `docs/WAITS.md` has the reasoning, the measured figures and the worst cases.
 
 use std::future::Future;
 use std::sync::{Arc, Mutex};
@@ -36,10 +38,23 @@ const PRIOR_SPREAD: f64 = 1.2;
 const ONE_SPREAD: f64 = 0.2;
 /// The largest step, as a share of the time already waited: the worst overshoot once a wait
 /// is in or past its belief.
-const LATE_SHARE: f64 = 0.3;
+const LATE_SHARE: f64 = 0.1;
 /// The step before anything is learned: 50 % of the elapsed time, so the first waits both
 /// bound the overshoot and teach the pace precisely enough to plan the next ones.
 const UNLEARNED_SHARE: f64 = 0.5;
+/// With nothing learned, the first look is at this share of the documented typical duration
+/// (`e^(-3·1.2)`: three prior spreads early), so a cloud up to ~35× faster than the documents
+/// is still seen within one step of being ready.
+const UNLEARNED_FIRST: f64 = 0.03;
+/// Once the run has a pace, the first look is this many spreads before the median…
+const EARLY: f64 = 3.0;
+/// …and looks ramp up by this share of the elapsed time until the window, which starts this
+/// many spreads before the median.
+const RAMP_SHARE: f64 = 0.5;
+const WINDOW: f64 = 0.75;
+/// Step coefficient inside the window, on the chain to ACTIVE and beside it.
+const K_CHAIN: f64 = 0.3;
+const K_SIDE: f64 = 0.6;
 /// The narrowest belief, however consistent the run has been.
 const MIN_SPREAD: f64 = 0.04;
 
@@ -249,26 +264,31 @@ impl Poll {
     /// the documents).
     pub fn first_look(&self) -> Duration {
         if self.pace.learned() == 0 {
-            return self.min_gap();
+            let typical = self.scaled(self.wait.typical_ms());
+            return typical.mul_f64(UNLEARNED_FIRST).max(self.min_gap());
         }
         let (m, s) = self.pace.belief(self.scaled(self.wait.typical_ms()));
-        m.mul_f64((-1.5 * s).exp()).max(self.min_gap())
+        m.mul_f64((-EARLY * s).exp()).max(self.min_gap())
     }
 
     /// The elapsed time of the next look, given the last look at `t`.
     pub fn next_look(&self, t: Duration) -> Duration {
         let learned = self.pace.learned() > 0;
         let (m, s) = self.pace.belief(self.scaled(self.wait.typical_ms()));
-        let start = m.mul_f64((-1.5 * s).exp());
+        let start = m.mul_f64((-WINDOW * s).exp());
         // Gaps shrink with the square root of the spread: the cost of a look is fixed while
         // the chance that it is the one that sees "ready" grows as the belief narrows. Waits
         // that hold up the chain to ACTIVE look finer than those on the parallel branch.
-        let k = if self.wait.critical() { 0.3 } else { 0.6 };
+        let k = if self.wait.critical() {
+            K_CHAIN
+        } else {
+            K_SIDE
+        };
         // Past the median and still not ready, this resource is slower than the run's pace
         // suggests: trust the belief less with every spread it is late by.
         let late = (t.as_secs_f64() / m.as_secs_f64().max(1e-6)).ln() / s;
         let f = if t < start {
-            if learned { 1.0 } else { UNLEARNED_SHARE }
+            if learned { RAMP_SHARE } else { UNLEARNED_SHARE }
         } else {
             (k * s.sqrt() * (1.0 + late.max(0.0))).clamp(0.03, LATE_SHARE)
         };
@@ -276,18 +296,11 @@ impl Poll {
             .mul_f64(f)
             .clamp(self.min_gap(), self.scaled(self.wait.cap_ms()));
         let next = t + gap;
-        if learned {
-            // Before the belief's window nothing is expected: go straight to its start (the
-            // pace may have been learned while this wait was already running).
-            next.max(start)
+        if t < start {
+            // Ramp towards the belief without stepping over its start.
+            next.min(start).max(t + self.min_gap())
         } else {
-            // Nothing learned: doubling until the window, so even a cloud far faster than
-            // the documents is seen within one doubling.
-            if t < start {
-                next.min(start).max(t + self.min_gap())
-            } else {
-                next
-            }
+            next
         }
     }
 }
@@ -715,5 +728,108 @@ mod tests {
         assert_eq!(Wait::LoadBalancer.usual().range(), "usually 1–2 min");
         assert_eq!(Wait::Listener.usual().range(), "usually 5–30 s");
         assert_eq!(Wait::Endpoint.usual().range(), "usually 1–3 min");
+    }
+}
+
+/// A virtual setup against drawn delays, in paused time, to study the schedule:
+/// `cargo test --lib poll::study -- --ignored --nocapture`.
+#[cfg(test)]
+mod study {
+    use super::*;
+
+    /// One wait against a resource ready `ready` after its create; 20 ms per look.
+    async fn wait(t: &Tuning, w: Wait, ready: Duration, looks: &std::cell::Cell<u32>) {
+        let start = Instant::now();
+        let before = looks.get();
+        let _: Result<(), String> = until(
+            t.poll(w),
+            "x",
+            |_| {},
+            || {
+                looks.set(looks.get() + 1);
+                async move {
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                    Ok::<_, String>(if start.elapsed() >= ready + Duration::from_millis(10) {
+                        Probe::Ready(())
+                    } else {
+                        Probe::Waiting("x".into())
+                    })
+                }
+            },
+        )
+        .await;
+        if std::env::var_os("STUDY_VERBOSE").is_some() {
+            println!(
+                "  {w:?}: {} looks, {:.0} ms late",
+                looks.get() - before,
+                (start.elapsed().as_secs_f64() - ready.as_secs_f64()) * 1000.0
+            );
+        }
+    }
+
+    /// (wall ms, bound ms, looks) of one setup with these drawn delays (ms at scale 0.05).
+    async fn setup(d: [f64; 8]) -> (f64, f64, u32) {
+        let [sg, backend, lb, lsn, es, plc, acc, act] =
+            d.map(|x| Duration::from_secs_f64(x / 1000.0));
+        let t = Tuning::default();
+        let looks = std::cell::Cell::new(0);
+        let rt = Duration::from_millis(20);
+        let start = Instant::now();
+        let side = async {
+            tokio::time::sleep(rt).await;
+            wait(&t, Wait::ServerGroup, sg, &looks).await;
+            tokio::time::sleep(rt).await;
+            wait(&t, Wait::Job, backend, &looks).await;
+        };
+        let lbw = async {
+            tokio::time::sleep(rt).await;
+            wait(&t, Wait::LoadBalancer, lb, &looks).await;
+        };
+        tokio::join!(side, lbw);
+        let listener = async {
+            tokio::time::sleep(rt).await;
+            wait(&t, Wait::Listener, lsn, &looks).await;
+        };
+        let chain = async {
+            tokio::time::sleep(rt).await;
+            wait(&t, Wait::EndpointService, es, &looks).await;
+            tokio::time::sleep(rt * 2).await;
+            wait(&t, Wait::Endpoint, plc, &looks).await;
+            tokio::time::sleep(rt * 2).await;
+            wait(&t, Wait::Connection, acc + act, &looks).await;
+        };
+        tokio::join!(listener, chain);
+        let wall = start.elapsed().as_secs_f64() * 1000.0;
+        let bound = lb.max(sg + backend).as_secs_f64() * 1000.0
+            + (es + plc + acc + act).as_secs_f64() * 1000.0
+            + 9.0 * 20.0;
+        (wall, bound, looks.get() + 26)
+    }
+
+    #[tokio::test(start_paused = true)]
+    #[ignore = "a study, not a test: prints figures"]
+    async fn study() {
+        let profile = [250.0, 250.0, 3000.0, 500.0, 1000.0, 4500.0, 1500.0, 250.0];
+        let (w, b, l) = setup(profile).await;
+        println!("fixed: ratio {:.3}, calls {l}", w / b);
+        let mut rng = fastrand::Rng::with_seed(1);
+        let mut ratios = Vec::new();
+        let mut calls = Vec::new();
+        for _ in 0..200 {
+            let d = profile.map(|m| {
+                let u1 = 1.0 - rng.f64();
+                let z = (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * rng.f64()).cos();
+                m * (0.5 * z.clamp(-4.0, 4.0)).exp()
+            });
+            let (w, b, l) = setup(d).await;
+            ratios.push(w / b);
+            calls.push(l);
+        }
+        ratios.sort_by(f64::total_cmp);
+        calls.sort();
+        println!(
+            "σ 0.5 × 200: ratio median {:.3}, p90 {:.3}, worst {:.3}; calls median {}, p90 {}",
+            ratios[100], ratios[180], ratios[199], calls[100], calls[180]
+        );
     }
 }

@@ -206,13 +206,15 @@ impl Ctx {
             }
         })
         .await?;
-        let servers = a
-            .list_server_group_servers(&id)
-            .await
-            .map_err(|e| e.to_string())?;
-        let present = servers
-            .iter()
-            .any(|s| s.server_ip == p.backend_ip && s.port == p.backend_port);
+        // A group this run created is empty, or holds the backend a replay of the same
+        // ClientToken added: the add below carries a stable token too, so only an adopted
+        // group needs a look first.
+        let present = !created
+            && a.list_server_group_servers(&id)
+                .await
+                .map_err(|e| e.to_string())?
+                .iter()
+                .any(|s| s.server_ip == p.backend_ip && s.port == p.backend_port);
         if !present {
             self.r.progress(
                 "Adding backend",
