@@ -160,12 +160,13 @@ pub struct SetupArgs {
     /// Resume this setup id from its journal.
     #[arg(long, env = "TILINK_RESUME", value_name = "SETUP_ID")]
     pub resume: Option<String>,
-    /// Give up waiting after this many seconds (default 1800).
     /// The endpoint (ep-…) of TiDB Cloud's connection request to accept, for when the private
     /// link connection never reports its endpoint id (tilink then lists the pending requests
     /// from TiDB Cloud's account and accepts none by itself).
     #[arg(long, env = "TILINK_ACCEPT_ENDPOINT", value_name = "ENDPOINT_ID")]
     pub accept_endpoint: Option<String>,
+    /// Give up any single wait after this many seconds (every id is journaled; rerun to
+    /// resume).
     #[arg(long, env = "TILINK_TIMEOUT", default_value_t = 1800)]
     pub timeout_secs: u64,
 }

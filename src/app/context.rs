@@ -104,7 +104,8 @@ impl Env {
             tidb_public: t.public_key,
             tidb_private: t.private_key,
             signature: signature(g.signature),
-            // `TILINK_POLL_SCALE` shrinks poll pauses for fast simulators (tests, rehearsals).
+            // `TILINK_POLL_SCALE` scales the schedule's prior: a test knob only (the schedule
+            // learns the cloud's pace by itself, engine::poll).
             tuning: Tuning {
                 scale: std::env::var("TILINK_POLL_SCALE")
                     .ok()
@@ -120,6 +121,12 @@ impl Env {
             rate_limit: g.rate_limit.and_then(RateLimit::per_second),
             tidb_client: Default::default(),
         })
+    }
+
+    /// The same environment with every wait given up after `secs` (at least one second).
+    pub fn with_timeout(mut self, secs: u64) -> Env {
+        self.tuning.timeout = std::time::Duration::from_secs(secs.max(1));
+        self
     }
 
     /// From a simulator manifest (sandbox, tests, benchmarks).

@@ -28,7 +28,7 @@ pub async fn command(g: &GlobalArgs, a: SandboxArgs) -> Result<u8, Failure> {
     };
     // Polled exactly as the real clouds are: tilink is not told the simulator's speed and
     // learns it from the first waits (engine::poll).
-    let env = Env::from_manifest(&m, g, 1.0, store);
+    let env = Env::from_manifest(&m, g, 1.0, store).with_timeout(a.setup.timeout_secs);
     let mut args = a.setup.clone();
     args.cluster_id.get_or_insert(m.cluster_id.clone());
     if args.non_interactive {

@@ -24,10 +24,10 @@ pub async fn command(g: &GlobalArgs, a: SetupArgs) -> Result<u8, Failure> {
                 "no terminal to run the wizard in: use `tilink setup --non-interactive --cluster-id ID --rds-instance ID --yes` (add -o json for scripts)",
             ));
         }
-        let env = Env::from_chain(g).await?;
+        let env = Env::from_chain(g).await?.with_timeout(a.timeout_secs);
         return crate::tui::run(g.clone(), env, a, None).await;
     }
-    let env = Env::from_chain(g).await?;
+    let env = Env::from_chain(g).await?.with_timeout(a.timeout_secs);
     non_interactive(g, &env, &a).await
 }
 

@@ -812,6 +812,19 @@ mod study {
         let profile = [250.0, 250.0, 3000.0, 500.0, 1000.0, 4500.0, 1500.0, 250.0];
         let (w, b, l) = setup(profile).await;
         println!("fixed: ratio {:.3}, calls {l}", w / b);
+        // Real magnitudes where resources disagree with the documents in both directions: a
+        // quick server group and backend, an NLB and a TiDB endpoint far slower than usual.
+        let real = [
+            1_000.0, 1_000.0, 120_000.0, 10_000.0, 40_000.0, 240_000.0, 30_000.0, 5_000.0,
+        ];
+        let (w, b, l) = setup(real).await;
+        println!("real magnitudes, mismatched: ratio {:.3}, calls {l}", w / b);
+        let uniform = profile.map(|x| x * 20.0 * 3.0);
+        let (w, b, l) = setup(uniform).await;
+        println!(
+            "real magnitudes, uniformly 3× slower: ratio {:.3}, calls {l}",
+            w / b
+        );
         let mut rng = fastrand::Rng::with_seed(1);
         let mut ratios = Vec::new();
         let mut calls = Vec::new();
