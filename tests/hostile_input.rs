@@ -177,7 +177,16 @@ async fn binary_setup_json_lists_foreign_requests_and_accepts_only_tidb() {
     assert!(listed.contains(&foreign), "{v}");
     assert!(listed.contains(&unknown), "{v}");
     assert!(!listed.contains(&mine), "{v}");
-    assert!(stderr.contains("WARNING"), "the run should warn: {stderr}");
+    // With -o json, progress and warnings on stderr are JSON events too.
+    let warned = stderr.lines().any(|l| {
+        serde_json::from_str::<serde_json::Value>(l).is_ok_and(|e| {
+            e["event"] == "warning"
+                && e["message"]
+                    .as_str()
+                    .is_some_and(|m| m.contains("left alone"))
+        })
+    });
+    assert!(warned, "the run should warn with a JSON event: {stderr}");
     assert_only_tidb_accepted(&w, &svc, &mine, &[&foreign, &unknown]).await;
 }
 

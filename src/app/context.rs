@@ -176,6 +176,7 @@ impl Env {
         .map(|c| {
             c.with_stats(self.stats.clone())
                 .with_rate_limit(self.rate_limit.clone())
+                .with_retry(retry_policy())
         })
         .map_err(|e| Failure::failed(e.to_string()))?;
         Ok(self.tidb_client.get_or_init(|| c).clone())
@@ -214,12 +215,13 @@ impl Env {
         Ok((cluster_id, clients))
     }
 
-    /// Both clients, Alibaba in `region`.
+    /// Both clients, Alibaba in `region`, retrying per [`retry_policy`].
     pub fn clients(&self, region: &str) -> Result<Clients, Failure> {
         let mut cfg = AliyunConfig::new(region);
         cfg.endpoint_override = self.alibaba_endpoint.clone();
         cfg.signature = self.signature;
         cfg.rate_limit = self.rate_limit.clone();
+        cfg.retry = retry_policy();
         let aliyun = AliyunClient::new(cfg, self.alibaba_key.clone())
             .map_err(|e| Failure::failed(e.to_string()))?
             .with_stats(self.stats.clone());
@@ -228,4 +230,19 @@ impl Env {
             tidb: self.tidb()?,
         })
     }
+}
+
+/// The clients' retry policy: the default (8 attempts, exponential backoff with jitter from
+/// 300 ms, capped at 20 s). `TILINK_RETRY_BASE_MS` shrinks the backoff for tests against the
+/// simulator (a test knob, like `TILINK_POLL_SCALE`: the attempts stay the same).
+pub fn retry_policy() -> crate::cloud::retry::RetryPolicy {
+    let mut p = crate::cloud::retry::RetryPolicy::default();
+    if let Some(ms) = std::env::var("TILINK_RETRY_BASE_MS")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+    {
+        p.base = std::time::Duration::from_millis(ms);
+        p.cap = std::time::Duration::from_millis(ms.saturating_mul(16).max(1));
+    }
+    p
 }

@@ -5,6 +5,7 @@ use super::{Failure, exit};
 use crate::cli::{DoctorArgs, GlobalArgs, Output};
 use crate::engine::check::{Check, Status};
 use crate::engine::discover::{cluster_candidates, discover_cluster};
+use crate::engine::doctor::checks::root_cause;
 use crate::engine::doctor::facts::plcs;
 use crate::engine::doctor::{Report, Start, examine, plc_region};
 use std::io::IsTerminal;
@@ -86,12 +87,9 @@ async fn targets(env: &Env, a: &DoctorArgs) -> Result<Vec<Target>, Failure> {
                         "private link connection {plc} not found on cluster {cluster_id}"
                     )));
                 }
-                Err(e) => return Err(Failure::failed(e.to_string())),
+                Err(e) => return Err(look_failure(e)),
             },
-            None => tidb
-                .list_plcs(&cluster_id)
-                .await
-                .map_err(|e| Failure::failed(e.to_string()))?,
+            None => tidb.list_plcs(&cluster_id).await.map_err(look_failure)?,
         };
         let list: Vec<_> = list
             .into_iter()
@@ -118,6 +116,23 @@ async fn targets(env: &Env, a: &DoctorArgs) -> Result<Vec<Target>, Failure> {
         }
     }
     Ok(out)
+}
+
+/// A TiDB Cloud read that failed before any chain could be examined: refused keys are a
+/// credentials problem (3); anything else means doctor could not look (4), never "broken".
+fn look_failure(e: crate::cloud::tidb::TidbError) -> Failure {
+    if matches!(e, crate::cloud::tidb::TidbError::Unauthorized { .. }) {
+        return Failure {
+            code: exit::CREDENTIALS,
+            message: e.to_string(),
+        };
+    }
+    Failure {
+        code: exit::INCOMPLETE,
+        message: format!(
+            "could not look: {e}. tilink retried with backoff; nothing is known about the chain yet, least of all that it is broken. Run doctor again in a minute."
+        ),
+    }
 }
 
 /// Entry point of `tilink reconcile`: doctor, applying only the backend-IP swap, unasked.
@@ -195,12 +210,22 @@ pub async fn run_filtered(
         reports.push(report);
     }
     let healthy = reports.iter().all(|r| r.healthy);
+    let code = exit_code(&reports);
     match g.output {
         Output::Json => {
             let checks: Vec<&Check> = reports.iter().flat_map(|r| r.checks.iter()).collect();
+            let roots: Vec<&str> = reports
+                .iter()
+                .filter_map(|r| root_cause(&r.checks).map(|c| c.id.as_str()))
+                .collect();
+            let unknown = checks
+                .iter()
+                .filter(|c| c.status == Status::Unknown)
+                .count();
             println!(
                 "{}",
-                serde_json::json!({"healthy": healthy, "checks": checks, "chains": reports, "api_calls": env.stats.total()})
+                serde_json::json!({"healthy": healthy, "root_causes": roots, "unknown": unknown,
+                    "exit_code": code, "checks": checks, "chains": reports, "api_calls": env.stats.total()})
             );
         }
         Output::Text => {
@@ -210,21 +235,53 @@ pub async fn run_filtered(
             if reports.len() > 1 {
                 println!("\nSummary");
                 for r in &reports {
-                    let fails = r.checks.iter().filter(|c| c.status == Status::Fail).count();
-                    println!(
-                        "  {:<28} {}",
-                        r.target,
-                        if r.healthy {
-                            "healthy".to_string()
-                        } else {
-                            format!("{fails} failing check(s)")
-                        }
-                    );
+                    println!("  {:<28} {}", r.target, verdict(r));
                 }
             }
         }
     }
-    Ok(if healthy { exit::OK } else { exit::FAILED })
+    Ok(code)
+}
+
+/// Doctor's exit code: 3 credentials refused, 1 something is broken, 4 nothing failed but
+/// something could not be checked, 0 healthy.
+pub fn exit_code(reports: &[Report]) -> u8 {
+    let any = |id: Option<&str>, s: Status| {
+        reports
+            .iter()
+            .flat_map(|r| r.checks.iter())
+            .any(|c| c.status == s && id.is_none_or(|i| c.id == i))
+    };
+    if any(Some("credentials"), Status::Fail) {
+        exit::CREDENTIALS
+    } else if any(None, Status::Fail) {
+        exit::FAILED
+    } else if any(None, Status::Unknown) {
+        exit::INCOMPLETE
+    } else {
+        exit::OK
+    }
+}
+
+/// One line for a chain: healthy, broken (naming the root cause), or not fully checked.
+fn verdict(r: &Report) -> String {
+    let count = |s: Status| r.checks.iter().filter(|c| c.status == s).count();
+    let (fails, unknown) = (count(Status::Fail), count(Status::Unknown));
+    let unseen = if unknown > 0 {
+        format!("; {unknown} link(s) could not be checked")
+    } else {
+        String::new()
+    };
+    match root_cause(&r.checks) {
+        Some(root) => format!(
+            "BROKEN: {} ({fails} failing check(s), root cause first){unseen}",
+            root.id
+        ),
+        None if unknown > 0 => {
+            format!("NOT FULLY CHECKED: {unknown} link(s) could not be checked, none failed")
+        }
+        None => "healthy".to_string(),
+    }
 }
 
 fn confirm() -> Result<bool, Failure> {
@@ -250,25 +307,23 @@ fn paint(s: Status, no_color: bool) -> String {
         Status::Warn => "33",
         Status::Fail => "31;1",
         Status::Skip => "90",
+        Status::Unknown => "35",
     };
     format!("\x1b[{code}m[{tag}]\x1b[0m")
 }
 
 /// The text report: problems first (with their fixes), then the chain link by link.
 pub fn render(r: &Report, no_color: bool) -> String {
-    let mut s = format!(
-        "\nChain {} — {}\n",
-        r.target,
-        if r.healthy { "healthy" } else { "BROKEN" }
-    );
+    let mut s = format!("\nChain {} — {}\n", r.target, verdict(r));
     let problems: Vec<&Check> = r
         .checks
         .iter()
-        .filter(|c| matches!(c.status, Status::Fail | Status::Warn))
+        .filter(|c| matches!(c.status, Status::Fail | Status::Unknown | Status::Warn))
         .collect();
     if !problems.is_empty() {
-        s.push_str("\nProblems (most serious first)\n");
+        s.push_str("\nProblems (causes before symptoms; could-not-look after failures)\n");
         let mut sorted = problems.clone();
+        // Stable: failures keep their cause-first order, then unknowns, then warnings.
         sorted.sort_by_key(|c| c.status);
         for c in sorted {
             s.push_str(&format!(
@@ -283,7 +338,7 @@ pub fn render(r: &Report, no_color: bool) -> String {
             }
         }
     }
-    s.push_str("\nLink by link (TiDB Cloud → RDS)\n");
+    s.push_str("\nLink by link (RDS → TiDB Cloud, causes before symptoms)\n");
     for c in &r.checks {
         s.push_str(&format!(
             "  {} {:<20} {}\n",

@@ -22,6 +22,8 @@ pub mod exit {
     pub const INPUT: u8 = 2;
     /// Credentials missing or refused.
     pub const CREDENTIALS: u8 = 3;
+    /// Doctor: nothing failed, but at least one link could not be checked.
+    pub const INCOMPLETE: u8 = 4;
     /// Interrupted (Ctrl-C, SIGTERM); the journal is kept.
     pub const INTERRUPTED: u8 = 130;
 }

@@ -7,8 +7,11 @@ use std::fmt;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
-    /// Broken: must be fixed.
+    /// Broken: the evidence proves it; must be fixed.
     Fail,
+    /// tilink could not look (throttled, 5xx, timeout, refused signature or permission on
+    /// the read): nothing is known about this link, least of all that it is broken.
+    Unknown,
     /// Works, with a risk worth knowing.
     Warn,
     /// Could not run (the reason is in `detail`).
@@ -24,6 +27,7 @@ impl Status {
             Status::Pass => "PASS",
             Status::Warn => "WARN",
             Status::Fail => "FAIL",
+            Status::Unknown => "UNKNOWN",
             Status::Skip => "SKIP",
         }
     }
@@ -50,6 +54,9 @@ pub struct Check {
     pub evidence: serde_json::Value,
     /// What to do; `None` when nothing needs doing.
     pub fix: Option<String>,
+    /// The failing check this one follows from (its root cause), when it does.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub caused_by: Option<String>,
 }
 
 impl Check {
@@ -67,6 +74,7 @@ impl Check {
             detail: detail.into(),
             evidence: serde_json::Value::Null,
             fix: None,
+            caused_by: None,
         }
     }
 

@@ -20,7 +20,59 @@ pub enum Fault {
     Slow(Duration),
     /// A real answer in which List* results omit resources created in the last window.
     Eventual(Duration),
+    /// An error the real API answers, aimed at one action (`POST /_sim/faults
+    /// {"action": …, "code": …}`): the status and message follow the code.
+    Code(String),
 }
+
+/// A fault aimed at one action or TiDB route (`ListListeners`,
+/// `GET /v1beta1/clusters/{id}`): its next `remaining` calls (every call when `None`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Targeted {
+    pub action: String,
+    pub fault: Fault,
+    pub remaining: Option<u64>,
+}
+
+/// The codes a targeted fault may answer with, as the real APIs send them: (code, HTTP
+/// status, message). `drop` closes the connection; `slow:MS` answers late.
+pub const TARGETED_CODES: &[(&str, u16, &str)] = &[
+    (
+        "ServiceUnavailable",
+        503,
+        "The request has failed due to a temporary failure of the server.",
+    ),
+    (
+        "InternalError",
+        500,
+        "The request processing has failed due to some unknown error.",
+    ),
+    (
+        "Throttling.User",
+        400,
+        "Request was denied due to user flow control.",
+    ),
+    (
+        "SignatureDoesNotMatch",
+        400,
+        "Specified signature is not matched with our calculation.",
+    ),
+    (
+        "InvalidAccessKeyId.NotFound",
+        404,
+        "Specified access key is not found.",
+    ),
+    (
+        "Forbidden.RAM",
+        403,
+        "User not authorized to operate on the specified resource, or this API does not support RAM.",
+    ),
+    (
+        "RateLimited",
+        429,
+        "The request exceeded the limit of 100 times per apikey per minute.",
+    ),
+];
 
 impl Fault {
     /// A short name for logs and stats.
@@ -33,6 +85,7 @@ impl Fault {
             Fault::Drop => "drop",
             Fault::Slow(_) => "slow",
             Fault::Eventual(_) => "eventual",
+            Fault::Code(_) => "targeted",
         }
     }
 }
@@ -46,6 +99,8 @@ pub struct Control {
     pub faults: BTreeMap<String, u64>,
     pub faults_injected: u64,
     pub total_calls: u64,
+    /// Faults aimed at one action, tried before the random ones.
+    pub targeted: Vec<Targeted>,
 }
 
 impl Control {
@@ -59,6 +114,7 @@ impl Control {
             faults: BTreeMap::new(),
             faults_injected: 0,
             total_calls: 0,
+            targeted: Vec::new(),
         }
     }
 
@@ -66,6 +122,19 @@ impl Control {
     pub fn on_call(&mut self, name: &str, tidb: bool, is_list: bool) -> Option<Fault> {
         *self.calls.entry(name.to_string()).or_default() += 1;
         self.total_calls += 1;
+        if let Some(t) = self
+            .targeted
+            .iter_mut()
+            .find(|t| t.action == name && t.remaining != Some(0))
+        {
+            if let Some(n) = &mut t.remaining {
+                *n -= 1;
+            }
+            let f = t.fault.clone();
+            self.faults_injected += 1;
+            *self.faults.entry(f.name().to_string()).or_default() += 1;
+            return Some(f);
+        }
         if self.fault_rate <= 0.0 || self.rng.f64() >= self.fault_rate {
             return None;
         }
@@ -98,6 +167,8 @@ impl Control {
             "total_calls": self.total_calls,
             "fault_rate": self.fault_rate,
             "stall_ms": self.stall_ms,
+            "targeted": self.targeted.iter().map(|t| serde_json::json!({
+                "action": t.action, "fault": format!("{:?}", t.fault), "remaining": t.remaining})).collect::<Vec<_>>(),
         })
     }
 }

@@ -202,6 +202,15 @@ async fn alibaba_handler(
             );
             return ali_error(&e, product, &region, &rid);
         }
+        Some(Fault::Code(code)) => {
+            let (status, message) = targeted_code(&code);
+            return ali_error(
+                &AliError::new(status, &code, message),
+                product,
+                &region,
+                &rid,
+            );
+        }
         Some(Fault::Slow(d)) => tokio::time::sleep(d).await,
         Some(Fault::Eventual(d)) => hide_recent = Some(d),
         None => {}
@@ -357,6 +366,27 @@ async fn tidb_handler(
                 message: "internal error".into(),
             });
         }
+        Some(Fault::Code(code)) if code == "RateLimited" || code.starts_with("Throttling") => {
+            return json_response(
+                429,
+                TIDB_JSON,
+                &json!({"details": [], "code": 49900007,
+                "message": "The request exceeded the limit of 100 times per apikey per minute. For more information, see the API documentation."}),
+            );
+        }
+        Some(Fault::Code(code)) => {
+            let (status, message) = targeted_code(&code);
+            let status = if status == 400 || status == 404 {
+                401
+            } else {
+                status
+            };
+            return tidb_error(&TidbError {
+                status,
+                code: if status == 401 { 16 } else { 14 },
+                message: message.to_string(),
+            });
+        }
         Some(Fault::Slow(d)) => tokio::time::sleep(d).await,
         Some(Fault::Eventual(d)) => hide_recent = Some(d),
         None => {}
@@ -453,12 +483,77 @@ fn bad_admin(msg: impl Into<String>) -> Response {
     json_response(400, TIDB_JSON, &json!({"error": msg.into()}))
 }
 
+/// (HTTP status, message) of a targeted fault's code.
+fn targeted_code(code: &str) -> (u16, &'static str) {
+    super::faults::TARGETED_CODES
+        .iter()
+        .find(|(c, _, _)| *c == code)
+        .map(|(_, st, m)| (*st, *m))
+        .unwrap_or((
+            503,
+            "The request has failed due to a temporary failure of the server.",
+        ))
+}
+
 async fn admin_faults(State(s): State<Arc<Shared>>, body: Bytes) -> Response {
     let v: Value = match serde_json::from_slice(&body) {
         Ok(v) => v,
         Err(e) => return bad_admin(format!("invalid JSON: {e}")),
     };
     let mut g = s.lock();
+    if v.get("clear").and_then(Value::as_bool) == Some(true) {
+        g.control.targeted.clear();
+    }
+    if let Some(action) = v.get("action") {
+        let Some(action) = action.as_str().filter(|a| !a.is_empty()) else {
+            return bad_admin(
+                "action must be an action name (ListListeners) or a TiDB route (GET /v1beta1/clusters/{id})",
+            );
+        };
+        let code = v
+            .get("code")
+            .and_then(Value::as_str)
+            .unwrap_or("ServiceUnavailable");
+        let fault = match code {
+            "drop" => Fault::Drop,
+            c if c.starts_with("slow:") => match c[5..].parse::<u64>() {
+                Ok(ms) => Fault::Slow(std::time::Duration::from_millis(ms)),
+                Err(_) => return bad_admin("slow:MS needs a number of milliseconds"),
+            },
+            c if super::faults::TARGETED_CODES
+                .iter()
+                .any(|(k, _, _)| *k == c) =>
+            {
+                Fault::Code(c.to_string())
+            }
+            c => {
+                let known: Vec<&str> = super::faults::TARGETED_CODES
+                    .iter()
+                    .map(|(k, _, _)| *k)
+                    .collect();
+                return bad_admin(format!(
+                    "unknown code {c}: use one of {}, drop, slow:MS",
+                    known.join(", ")
+                ));
+            }
+        };
+        let remaining = match v.get("count") {
+            None | Some(Value::Null) => None,
+            Some(n) => match n.as_u64() {
+                Some(n) => Some(n),
+                None => {
+                    return bad_admin(
+                        "count must be a non-negative integer (omit it for every call)",
+                    );
+                }
+            },
+        };
+        g.control.targeted.push(super::faults::Targeted {
+            action: action.to_string(),
+            fault,
+            remaining,
+        });
+    }
     if let Some(r) = v.get("rate") {
         match r.as_f64() {
             Some(r) if (0.0..=1.0).contains(&r) => g.control.fault_rate = r,
@@ -474,7 +569,7 @@ async fn admin_faults(State(s): State<Arc<Shared>>, body: Bytes) -> Response {
     json_response(
         200,
         TIDB_JSON,
-        &json!({"rate": g.control.fault_rate, "stall_ms": g.control.stall_ms}),
+        &json!({"rate": g.control.fault_rate, "stall_ms": g.control.stall_ms, "targeted": g.control.targeted.len()}),
     )
 }
 

@@ -6,30 +6,95 @@ use crate::engine::check::{Check, Status};
 use crate::engine::facts::{cidr_covers, region_of_service_name};
 use serde_json::json;
 
-/// The contract ids, in chain order (for grouping the report).
+/// The contract ids, causes before symptoms: every check comes after the checks it depends
+/// on ([`depends_on`]), so the first failure in a report is a root cause. The order follows
+/// the data path outwards: credentials and regions, the RDS instance, the backend, the NLB
+/// and its zones, the listener and its health, the endpoint service, then TiDB Cloud's side.
 pub const ORDER: [&str; 17] = [
     "credentials",
-    "plc-state",
-    "connection-state",
-    "foreign-connections",
-    "service-whitelist",
+    "region-match",
+    "rds-status",
+    "rds-endpoint",
+    "rds-allowlist",
+    "backend-ip",
+    "server-group",
+    "nlb-status",
+    "zone-overlap",
+    "listener",
+    "backend-health",
     "endpoint-service",
     "service-zones",
-    "region-match",
-    "zone-overlap",
-    "nlb-status",
-    "listener",
-    "server-group",
-    "backend-health",
-    "backend-ip",
-    "rds-endpoint",
-    "rds-status",
-    "rds-allowlist",
+    "service-whitelist",
+    "foreign-connections",
+    "connection-state",
+    "plc-state",
 ];
 
-/// Every check, in chain order.
+/// The checks whose failure explains a failure of `id` (its possible causes), each listed
+/// before `id` in [`ORDER`].
+pub fn depends_on(id: &str) -> &'static [&'static str] {
+    match id {
+        "rds-endpoint" => &["rds-status"],
+        "backend-ip" => &["rds-endpoint", "rds-status"],
+        "zone-overlap" => &["nlb-status"],
+        "listener" => &["nlb-status", "server-group"],
+        "backend-health" => &[
+            "backend-ip",
+            "rds-status",
+            "rds-endpoint",
+            "rds-allowlist",
+            "server-group",
+            "listener",
+            "nlb-status",
+        ],
+        "endpoint-service" => &["nlb-status"],
+        "service-zones" => &["endpoint-service", "nlb-status", "zone-overlap"],
+        "service-whitelist" => &["endpoint-service"],
+        "connection-state" => &[
+            "service-whitelist",
+            "endpoint-service",
+            "service-zones",
+            "zone-overlap",
+            "region-match",
+        ],
+        "plc-state" => &[
+            "connection-state",
+            "service-whitelist",
+            "endpoint-service",
+            "service-zones",
+            "zone-overlap",
+            "region-match",
+            "backend-health",
+        ],
+        _ => &[],
+    }
+}
+
+/// The facts each check reads: when one of them could not be looked at, the check is
+/// unknown (it may not pass or fail on half the evidence).
+fn needs(id: &str) -> &'static [&'static str] {
+    match id {
+        "region-match" => &["cluster"],
+        "rds-status" | "rds-endpoint" => &["rds"],
+        "rds-allowlist" => &["rds", "lb", "vswitches"],
+        "backend-ip" => &["rds", "servers"],
+        "server-group" => &["lb", "listeners", "server_groups", "servers"],
+        "nlb-status" => &["lb"],
+        "zone-overlap" => &["lb", "tidb"],
+        "listener" => &["lb", "listeners"],
+        "backend-health" => &["listeners", "health"],
+        "endpoint-service" => &["service"],
+        "service-zones" => &["service", "resources", "lb", "tidb"],
+        "service-whitelist" => &["service", "users", "tidb"],
+        "foreign-connections" => &["service", "connections", "tidb"],
+        "connection-state" => &["service", "connections"],
+        _ => &[],
+    }
+}
+
+/// Every check, causes before symptoms, each failure linked to its root cause.
 pub fn run_checks(f: &ChainFacts) -> Vec<Check> {
-    vec![
+    let computed = [
         credentials(f),
         plc_state(f),
         connection_state(f),
@@ -47,7 +112,66 @@ pub fn run_checks(f: &ChainFacts) -> Vec<Check> {
         rds_endpoint(f),
         rds_status(f),
         rds_allowlist(f),
-    ]
+    ];
+    let mut out: Vec<Check> = ORDER
+        .iter()
+        .filter_map(|id| computed.iter().find(|c| c.id == *id).cloned())
+        .map(|c| unknown_if_unseen(f, c))
+        .collect();
+    link_causes(&mut out);
+    out
+}
+
+/// A check that read a fact tilink could not look at is unknown: it names the call and the
+/// error, and its fix is about the look.
+fn unknown_if_unseen(f: &ChainFacts, c: Check) -> Check {
+    let Some((piece, look)) = needs(&c.id)
+        .iter()
+        .find_map(|p| f.unknown(p).map(|l| (p, l)))
+    else {
+        return c;
+    };
+    Check::new(
+        &c.id,
+        Status::Unknown,
+        format!("{}: could not look", c.title),
+        format!("could not look: {} failed: {}", look.call, look.error),
+    )
+    .evidence(json!({"unreadable": piece, "call": look.call, "error": look.error}))
+    .fix(look.fix.clone())
+}
+
+/// Marks each failing check that follows from another failing one with its root cause.
+fn link_causes(checks: &mut [Check]) {
+    let failing: Vec<String> = checks
+        .iter()
+        .filter(|c| c.status == Status::Fail)
+        .map(|c| c.id.clone())
+        .collect();
+    let root = |id: &str| -> Option<String> {
+        // Follow failing causes (each earlier in ORDER, so this ends) to one with none.
+        let mut at = id.to_string();
+        while let Some(cause) = depends_on(&at)
+            .iter()
+            .find(|d| failing.iter().any(|f| f == *d))
+        {
+            at = cause.to_string();
+        }
+        (at != id).then_some(at)
+    };
+    for c in checks.iter_mut().filter(|c| c.status == Status::Fail) {
+        if let Some(r) = root(&c.id) {
+            c.detail = format!("{} (follows from {r}, listed above)", c.detail);
+            c.caused_by = Some(r);
+        }
+    }
+}
+
+/// The root cause of a report: the first failing check that follows from no other.
+pub fn root_cause(checks: &[Check]) -> Option<&Check> {
+    checks
+        .iter()
+        .find(|c| c.status == Status::Fail && c.caused_by.is_none())
 }
 
 fn skip(id: &str, title: &str, f: &ChainFacts, piece: &str) -> Check {
@@ -61,16 +185,80 @@ fn skip(id: &str, title: &str, f: &ChainFacts, piece: &str) -> Check {
     )
 }
 
+/// What one cloud said about the credentials.
+enum Said {
+    Accepted(String),
+    Refused(String),
+    Unseen(String),
+}
+
 fn credentials(f: &ChainFacts) -> Check {
-    match (&f.caller, f.why_missing("cluster")) {
-        (Some((acct, arn)), None) => Check::new("credentials", Status::Pass, "Both clouds accept the credentials", format!("Alibaba Cloud account {acct} ({arn}); TiDB Cloud API key works"))
-            .evidence(json!({"account_id": acct, "arn": arn})),
-        (Some((acct, _)), Some(why)) if why.contains("no --cluster-id") => Check::new("credentials", Status::Pass, "Alibaba Cloud accepts the credentials", format!("account {acct}; TiDB side not checked (no cluster given)")),
-        (Some(_), Some(why)) => Check::new("credentials", Status::Fail, "TiDB Cloud lookup failed", why.to_string())
-            .fix("Check TIDBCLOUD_PUBLIC_KEY / TIDBCLOUD_PRIVATE_KEY (or the ticloud profile) and the cluster id."),
-        (None, _) => Check::new("credentials", Status::Fail, "Alibaba Cloud refused the credentials", f.why_missing("caller").unwrap_or("unknown").to_string())
-            .fix("Check ALIBABA_CLOUD_ACCESS_KEY_ID / _SECRET (or the aliyun profile); the key must be active."),
+    use super::facts::LookKind;
+    let ali = match (&f.caller, f.unknown("caller")) {
+        (Some((acct, arn)), _) => Said::Accepted(format!("Alibaba Cloud account {acct} ({arn})")),
+        (None, Some(l)) if l.kind == LookKind::Credentials => {
+            Said::Refused(format!("Alibaba Cloud: {}", l.error))
+        }
+        (None, Some(l)) => Said::Unseen(format!("Alibaba Cloud: {} failed: {}", l.call, l.error)),
+        (None, None) => Said::Refused(format!(
+            "Alibaba Cloud: {}",
+            f.why_missing("caller").unwrap_or("no answer")
+        )),
+    };
+    let tidb = match (f.why_missing("cluster"), f.unknown("cluster")) {
+        (None, _) => Said::Accepted("TiDB Cloud API key works".to_string()),
+        (Some(why), _) if why.contains("no --cluster-id") => {
+            Said::Accepted("TiDB side not checked (no cluster given)".to_string())
+        }
+        (_, Some(l)) if l.kind == LookKind::Credentials => {
+            Said::Refused(format!("TiDB Cloud: {}", l.error))
+        }
+        (_, Some(l)) => Said::Unseen(format!("TiDB Cloud: {} failed: {}", l.call, l.error)),
+        // The key worked; the cluster itself was not found (reported as bad input).
+        (Some(why), None) => Said::Accepted(format!("TiDB Cloud API key works ({why})")),
+    };
+    let pick = |want: fn(&Said) -> Option<&String>| -> Vec<String> {
+        [&ali, &tidb]
+            .into_iter()
+            .filter_map(want)
+            .cloned()
+            .collect()
+    };
+    let refused = pick(|s| match s {
+        Said::Refused(x) => Some(x),
+        _ => None,
+    });
+    let unseen = pick(|s| match s {
+        Said::Unseen(x) => Some(x),
+        _ => None,
+    });
+    let accepted = pick(|s| match s {
+        Said::Accepted(x) => Some(x),
+        _ => None,
+    });
+    if !refused.is_empty() {
+        // Both clouds are reported together, so one rerun fixes both.
+        let mut all = refused.clone();
+        all.extend(unseen.iter().map(|u| format!("{u} (could not look)")));
+        return Check::new("credentials", Status::Fail, "Credentials refused", all.join("; "))
+            .evidence(json!({"refused": refused, "unreadable": unseen, "accepted": accepted}))
+            .fix("Check ALIBABA_CLOUD_ACCESS_KEY_ID / _SECRET (or the aliyun profile) and TIDBCLOUD_PUBLIC_KEY / _PRIVATE_KEY (or the ticloud profile): each key must exist, be active and match its secret.");
     }
+    if !unseen.is_empty() {
+        return Check::new("credentials", Status::Unknown, "Credentials: could not look", format!("could not look: {}", unseen.join("; ")))
+            .evidence(json!({"unreadable": unseen, "accepted": accepted}))
+            .fix("tilink retried with backoff and the identity calls still failed (throttling or an outage): run doctor again in a minute.");
+    }
+    let mut c = Check::new(
+        "credentials",
+        Status::Pass,
+        "Both clouds accept the credentials",
+        accepted.join("; "),
+    );
+    if let Some((acct, arn)) = &f.caller {
+        c = c.evidence(json!({"account_id": acct, "arn": arn}));
+    }
+    c
 }
 
 fn endpoint_id(f: &ChainFacts) -> Option<&str> {

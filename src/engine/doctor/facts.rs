@@ -48,8 +48,110 @@ pub struct ChainFacts {
     pub vswitches: Vec<VSwitchInfo>,
     /// Why a piece is missing, by piece name.
     pub missing: BTreeMap<&'static str, String>,
+    /// Pieces tilink could not look at (the read failed for a reason that says nothing
+    /// about the resource), by piece name.
+    pub unknown: BTreeMap<&'static str, Look>,
     /// Round-trip depth used (levels of dependent calls).
     pub depth: u32,
+}
+
+/// Why a look failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LookKind {
+    /// Throttled, 5xx, timeout, reset: try again later.
+    Transient,
+    /// The key may not make this call.
+    Permission,
+    /// The key or its signature was refused.
+    Credentials,
+}
+
+/// A read that failed without saying anything about the resource.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Look {
+    /// Why it failed.
+    pub kind: LookKind,
+    /// The call (`ListListeners`, `GET …/privateLinkConnections`).
+    pub call: String,
+    /// The error, as the API or the network said it.
+    pub error: String,
+    /// What to do about the look (never about the infrastructure).
+    pub fix: String,
+}
+
+/// How a failed read is read: the resource is absent, or the look itself failed.
+pub trait ReadError: std::fmt::Display {
+    /// The API says the resource does not exist.
+    fn absent(&self) -> bool;
+    /// Why the look failed.
+    fn kind(&self) -> LookKind;
+    /// The fix for the look: credentials, permission, or retry.
+    fn look_fix(&self, call: &str) -> String;
+}
+
+fn retry_fix() -> String {
+    "tilink retried with backoff and the call still failed: the cloud is throttling or \
+     unavailable right now. Run doctor again in a minute; nothing about this link is known."
+        .to_string()
+}
+
+impl ReadError for crate::cloud::aliyun::AliyunError {
+    fn absent(&self) -> bool {
+        self.is_not_found()
+    }
+    fn kind(&self) -> LookKind {
+        let code = self.code().unwrap_or_default();
+        if self.is_forbidden() {
+            LookKind::Permission
+        } else if code.starts_with("InvalidAccessKeyId")
+            || code.starts_with("SignatureDoesNotMatch")
+            || code.starts_with("IncompleteSignature")
+            || code.starts_with("InvalidSecurityToken")
+        {
+            LookKind::Credentials
+        } else {
+            LookKind::Transient
+        }
+    }
+    fn look_fix(&self, call: &str) -> String {
+        let code = self.code().unwrap_or_default();
+        if self.is_forbidden() {
+            let perm = self
+                .missing_permission()
+                .unwrap_or_else(|| format!("the permission for {call}"));
+            format!(
+                "The key may not read this link: grant {perm} (`tilink policy --for doctor` prints the least-privilege policy), then run doctor again."
+            )
+        } else if code.starts_with("InvalidAccessKeyId")
+            || code.starts_with("SignatureDoesNotMatch")
+            || code.starts_with("IncompleteSignature")
+            || code.starts_with("InvalidSecurityToken")
+        {
+            "Alibaba Cloud refused the signature of this read: check the access key and secret (see the credentials check), then run doctor again.".to_string()
+        } else {
+            retry_fix()
+        }
+    }
+}
+
+impl ReadError for crate::cloud::tidb::TidbError {
+    fn absent(&self) -> bool {
+        self.is_not_found()
+    }
+    fn kind(&self) -> LookKind {
+        match self {
+            crate::cloud::tidb::TidbError::Unauthorized { .. } => LookKind::Credentials,
+            crate::cloud::tidb::TidbError::Api { status: 403, .. } => LookKind::Permission,
+            _ => LookKind::Transient,
+        }
+    }
+    fn look_fix(&self, _call: &str) -> String {
+        if matches!(self, crate::cloud::tidb::TidbError::Unauthorized { .. }) {
+            "TiDB Cloud refused the API key for this read: check TIDBCLOUD_PUBLIC_KEY / TIDBCLOUD_PRIVATE_KEY, then run doctor again.".to_string()
+        } else {
+            retry_fix()
+        }
+    }
 }
 
 impl ChainFacts {
@@ -57,9 +159,39 @@ impl ChainFacts {
         self.missing.entry(piece).or_insert_with(|| why.to_string());
     }
 
+    /// A read of `piece` by `call` failed: the piece is absent when the API says so,
+    /// otherwise tilink could not look.
+    fn read_failed(&mut self, piece: &'static str, call: &str, e: &impl ReadError) {
+        if !e.absent() {
+            self.unknown.entry(piece).or_insert_with(|| Look {
+                kind: e.kind(),
+                call: call.to_string(),
+                error: e.to_string(),
+                fix: e.look_fix(call),
+            });
+        }
+        self.miss(piece, e);
+    }
+
+    /// `pieces` could not be looked at because `because` could not.
+    fn unknown_after(&mut self, pieces: &[&'static str], because: &'static str) {
+        let Some(look) = self.unknown.get(because).cloned() else {
+            return;
+        };
+        for p in pieces {
+            self.unknown.entry(p).or_insert_with(|| look.clone());
+            self.miss(p, format!("{because} could not be read"));
+        }
+    }
+
     /// Why `piece` is missing, if it is.
     pub fn why_missing(&self, piece: &str) -> Option<&str> {
         self.missing.get(piece).map(String::as_str)
+    }
+
+    /// The failed read that left `piece` unknown, if one did.
+    pub fn unknown(&self, piece: &str) -> Option<&Look> {
+        self.unknown.get(piece)
     }
 }
 
@@ -156,11 +288,11 @@ pub async fn gather(c: &Clients, start: &Start) -> ChainFacts {
     f.depth = 1;
     match caller {
         Ok(x) => f.caller = Some((x.account_id, x.arn)),
-        Err(e) => f.miss("caller", e),
+        Err(e) => f.read_failed("caller", "GetCallerIdentity", &e),
     }
     match cluster {
         Some(Ok(x)) => f.cluster = Some(cluster_info(&x)),
-        Some(Err(e)) => f.miss("cluster", e),
+        Some(Err(e)) => f.read_failed("cluster", "GET /v1beta1/clusters/{id}", &e),
         None => f.miss("cluster", "no --cluster-id given"),
     }
     match zones {
@@ -170,7 +302,11 @@ pub async fn gather(c: &Clients, start: &Start) -> ChainFacts {
                 az_ids: z.az_ids,
             })
         }
-        Some(Err(e)) => f.miss("tidb", e),
+        Some(Err(e)) => f.read_failed(
+            "tidb",
+            "GET /v1beta1/clusters/{id}/privateLinkConnections:getAvailabilityZones",
+            &e,
+        ),
         None => f.miss("tidb", "no --cluster-id given"),
     }
     if !have_svc {
@@ -185,28 +321,28 @@ pub async fn gather(c: &Clients, start: &Start) -> ChainFacts {
     }
     match service {
         Some(Ok(s)) => f.service = Some(s),
-        Some(Err(e)) => f.miss("service", e),
+        Some(Err(e)) => f.read_failed("service", "GetVpcEndpointServiceAttribute", &e),
         None => {}
     }
     match resources {
         Some(Ok(r)) => f.resources = r,
-        Some(Err(e)) => f.miss("resources", e),
+        Some(Err(e)) => f.read_failed("resources", "ListVpcEndpointServiceResources", &e),
         None => f.miss("resources", "no endpoint service"),
     }
     match users {
         Some(Ok(u)) => f.users = u,
-        Some(Err(e)) => f.miss("users", e),
+        Some(Err(e)) => f.read_failed("users", "ListVpcEndpointServiceUsers", &e),
         None => f.miss("users", "no endpoint service"),
     }
     match conns {
         Some(Ok(x)) => f.connections = x,
-        Some(Err(e)) => f.miss("connections", e),
+        Some(Err(e)) => f.read_failed("connections", "ListVpcEndpointConnections", &e),
         None => f.miss("connections", "no endpoint service"),
     }
     let instances = match instances {
         Ok(i) => i,
         Err(e) => {
-            f.miss("rds", e);
+            f.read_failed("instances", "DescribeDBInstances", &e);
             Vec::new()
         }
     };
@@ -217,6 +353,19 @@ pub async fn gather(c: &Clients, start: &Start) -> ChainFacts {
         .find(|r| r.resource_type.eq_ignore_ascii_case("nlb"))
         .map(|r| r.resource_id.clone());
     let Some(lb_id) = lb_id else {
+        // Everything below hangs off the NLB: when the look that should have named it
+        // failed, it is unknown, not absent.
+        let below = [
+            "lb",
+            "listeners",
+            "server_groups",
+            "servers",
+            "health",
+            "vswitches",
+            "rds",
+        ];
+        f.unknown_after(&below, "resources");
+        f.unknown_after(&below, "service");
         if f.service.is_some() {
             f.miss("lb", "the endpoint service has no NLB resource attached");
         } else {
@@ -231,12 +380,14 @@ pub async fn gather(c: &Clients, start: &Start) -> ChainFacts {
     f.depth = 2;
     match lb {
         Ok(x) => f.lb = Some(x),
-        Err(e) => f.miss("lb", e),
+        Err(e) => f.read_failed("lb", "GetLoadBalancerAttribute", &e),
     }
     match listeners {
         Ok(l) => f.listeners = l,
-        Err(e) => f.miss("listeners", e),
+        Err(e) => f.read_failed("listeners", "ListListeners", &e),
     }
+    f.unknown_after(&["server_groups", "servers", "health"], "listeners");
+    f.unknown_after(&["vswitches"], "lb");
     // Level 3: server groups, backends, health, vSwitches, and the RDS candidates in the VPC.
     let sg_ids: Vec<String> = {
         let mut v: Vec<String> = f
@@ -261,6 +412,9 @@ pub async fn gather(c: &Clients, start: &Start) -> ChainFacts {
     });
     let candidates: Vec<String> = match &tagged_rds {
         Some(id) => vec![id.clone()],
+        // Without the NLB's VPC there is nothing to match (an empty VPC id would match
+        // classic-network instances).
+        None if vpc.is_empty() => Vec::new(),
         None => instances
             .iter()
             .filter(|i| i.vpc_id == vpc)
@@ -301,7 +455,7 @@ pub async fn gather(c: &Clients, start: &Start) -> ChainFacts {
     f.depth = 3;
     match groups {
         Ok(g) => f.server_groups = g,
-        Err(e) => f.miss("server_groups", e),
+        Err(e) => f.read_failed("server_groups", "ListServerGroups", &e),
     }
     for (group, s) in sg_ids.iter().zip(servers) {
         match s {
@@ -310,25 +464,27 @@ pub async fn gather(c: &Clients, start: &Start) -> ChainFacts {
                 s.iter_mut().for_each(|x| x.server_group_id = group.clone());
                 f.servers.append(&mut s)
             }
-            Err(e) => f.miss("servers", e),
+            Err(e) => f.read_failed("servers", "ListServerGroupServers", &e),
         }
     }
     for h in health {
         match h {
             Ok(h) => f.health.extend(h.listener_health_status),
-            Err(e) => f.miss("health", e),
+            Err(e) => f.read_failed("health", "GetListenerHealthStatus", &e),
         }
     }
     match vsw {
         Ok(v) => f.vswitches = v.iter().map(vswitch_info).collect(),
-        Err(e) => f.miss("vswitches", e),
+        Err(e) => f.read_failed("vswitches", "DescribeVSwitches", &e),
     }
     let backend_ips: Vec<String> = f.servers.iter().map(|s| s.server_ip.clone()).collect();
     let mut found: Vec<RdsInfo> = Vec::new();
     for (attr, net, ips) in nets {
         match (attr, net, ips) {
             (Ok(attr), Ok(net), Ok(ips)) => found.push(rds_info(&attr, &net, &ips)),
-            (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => f.miss("rds", e),
+            (Err(e), _, _) => f.read_failed("rds", "DescribeDBInstanceAttribute", &e),
+            (_, Err(e), _) => f.read_failed("rds", "DescribeDBInstanceNetInfo", &e),
+            (_, _, Err(e)) => f.read_failed("rds", "DescribeDBInstanceIPArrayList", &e),
         }
     }
     // The instance behind the chain: tagged, else the one whose private IP is a backend,
@@ -347,6 +503,11 @@ pub async fn gather(c: &Clients, start: &Start) -> ChainFacts {
         }
     };
     if f.rds.is_none() {
+        // Found through the backends' IPs among the instances in the VPC: if either could
+        // not be read, the instance is unknown rather than absent.
+        for because in ["instances", "servers", "server_groups", "listeners", "lb"] {
+            f.unknown_after(&["rds"], because);
+        }
         f.miss(
             "rds",
             format!(

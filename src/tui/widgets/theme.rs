@@ -15,6 +15,8 @@ pub const WARN: &str = "!";
 pub const FAIL: &str = "✗";
 /// Skipped / not applicable.
 pub const SKIP: &str = "–";
+/// Could not look (the status is unknown).
+pub const UNKNOWN: &str = "?";
 /// Waiting for inputs.
 pub const PENDING: &str = "○";
 /// Highlight marker in lists.
@@ -95,6 +97,7 @@ impl Theme {
             Status::Warn => (WARN, self.warn()),
             Status::Fail => (FAIL, self.fail()),
             Status::Skip => (SKIP, self.dim()),
+            Status::Unknown => (UNKNOWN, self.warn()),
         }
     }
     /// A yes/no cell: (symbol, style).
