@@ -296,3 +296,56 @@ async fn the_first_failure_is_the_root_cause() {
     w.admin("inject", serde_json::json!({"kind": "rds-status", "instance_id": w.m.rds_instance_id, "status": "Stopped"})).await;
     check("rds-status").await;
 }
+
+/// The issue's own repro: a wrong secret. Credentials fail with what exactly is wrong (exit
+/// 3), no link is called broken, no string to sign is shown; an unknown cluster is bad input.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_secret_is_a_credentials_problem_not_a_broken_chain() {
+    let w = common::world().await;
+    let m = w.setup().await;
+    assert_eq!(m.outcome, Some(Ok(())), "{:#?}", m.log);
+    let out = w
+        .bin()
+        .env("TILINK_RETRY_BASE_MS", "1")
+        .env(
+            "ALIBABA_CLOUD_ACCESS_KEY_SECRET",
+            "not-the-secret-at-all-000000000",
+        )
+        .args(["doctor", "--cluster-id", &w.m.cluster_id, "-o", "json"])
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(out.status.code(), Some(3), "{v:#}");
+    let all = v.to_string();
+    assert!(!all.contains("string to sign is"), "{all}");
+    let cred = v["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "credentials")
+        .unwrap();
+    assert_eq!(cred["status"], "fail");
+    let key: String = w.m.alibaba_access_key_id.chars().take(8).collect();
+    assert!(
+        cred["detail"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("the secret does not match access key {key}…")),
+        "{cred}"
+    );
+    for c in v["checks"].as_array().unwrap() {
+        if c["id"] != "credentials" {
+            assert_ne!(c["status"], "fail", "{c}");
+        }
+    }
+
+    let out = w
+        .bin()
+        .env("TILINK_RETRY_BASE_MS", "1")
+        .args(["doctor", "--cluster-id", "1234567890123456789"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("no such cluster"), "{err}");
+}

@@ -87,9 +87,12 @@ async fn targets(env: &Env, a: &DoctorArgs) -> Result<Vec<Target>, Failure> {
                         "private link connection {plc} not found on cluster {cluster_id}"
                     )));
                 }
-                Err(e) => return Err(look_failure(e)),
+                Err(e) => return Err(look_failure(env, e).await),
             },
-            None => tidb.list_plcs(&cluster_id).await.map_err(look_failure)?,
+            None => match tidb.list_plcs(&cluster_id).await {
+                Ok(l) => l,
+                Err(e) => return Err(look_failure(env, e).await),
+            },
         };
         let list: Vec<_> = list
             .into_iter()
@@ -120,11 +123,24 @@ async fn targets(env: &Env, a: &DoctorArgs) -> Result<Vec<Target>, Failure> {
 
 /// A TiDB Cloud read that failed before any chain could be examined: refused keys are a
 /// credentials problem (3); anything else means doctor could not look (4), never "broken".
-fn look_failure(e: crate::cloud::tidb::TidbError) -> Failure {
+async fn look_failure(env: &Env, e: crate::cloud::tidb::TidbError) -> Failure {
+    if e.is_not_found() {
+        return Failure::input(format!(
+            "{e}: no such cluster for this API key. List the clusters with `ticloud serverless list`, or run `tilink setup` to pick one."
+        ));
+    }
     if matches!(e, crate::cloud::tidb::TidbError::Unauthorized { .. }) {
+        // Both clouds together, so one fix round covers both.
+        let alibaba = match env.clients(env.region.as_deref().unwrap_or("cn-hangzhou")) {
+            Ok(c) => match c.aliyun.get_caller_identity().await {
+                Ok(id) => format!("Alibaba Cloud accepts the key (account {})", id.account_id),
+                Err(a) => format!("Alibaba Cloud refused too: {a}"),
+            },
+            Err(f) => format!("Alibaba Cloud not checked: {}", f.message),
+        };
         return Failure {
             code: exit::CREDENTIALS,
-            message: e.to_string(),
+            message: format!("{e}\n{alibaba}"),
         };
     }
     Failure {

@@ -185,6 +185,30 @@ fn skip(id: &str, title: &str, f: &ChainFacts, piece: &str) -> Check {
     )
 }
 
+/// What exactly is wrong with an Alibaba Cloud key, in words (never the API's raw message,
+/// which for a signature mismatch carries the server's string to sign).
+fn refusal(key: &str, error: &str) -> String {
+    let shown: String = key.chars().take(8).collect();
+    let key = if shown.is_empty() {
+        "the access key".to_string()
+    } else {
+        format!("access key {shown}…")
+    };
+    if error.contains("SignatureDoesNotMatch") || error.contains("IncompleteSignature") {
+        format!("the secret does not match {key}")
+    } else if error.contains("InvalidAccessKeyId.Inactive") {
+        format!("{key} is disabled")
+    } else if error.contains("InvalidAccessKeyId") {
+        format!("{key} does not exist (deleted, or from another account or site)")
+    } else if error.contains("InvalidSecurityToken.Expired") {
+        "the STS security token has expired: get a new one".to_string()
+    } else if error.contains("InvalidSecurityToken") {
+        format!("the STS security token does not belong to {key}")
+    } else {
+        format!("{key} was refused")
+    }
+}
+
 /// What one cloud said about the credentials.
 enum Said {
     Accepted(String),
@@ -196,9 +220,10 @@ fn credentials(f: &ChainFacts) -> Check {
     use super::facts::LookKind;
     let ali = match (&f.caller, f.unknown("caller")) {
         (Some((acct, arn)), _) => Said::Accepted(format!("Alibaba Cloud account {acct} ({arn})")),
-        (None, Some(l)) if l.kind == LookKind::Credentials => {
-            Said::Refused(format!("Alibaba Cloud: {}", l.error))
-        }
+        (None, Some(l)) if l.kind == LookKind::Credentials => Said::Refused(format!(
+            "Alibaba Cloud: {}",
+            refusal(&f.access_key_id, &l.error)
+        )),
         (None, Some(l)) => Said::Unseen(format!("Alibaba Cloud: {} failed: {}", l.call, l.error)),
         (None, None) => Said::Refused(format!(
             "Alibaba Cloud: {}",
@@ -561,14 +586,83 @@ fn zone_overlap(f: &ChainFacts) -> Check {
         .collect();
     let both: Vec<&String> = nlb.iter().filter(|z| tidb.contains(z)).collect();
     let ev = json!({"tidb": tidb, "nlb": nlb});
+    // The exact zones where one more NLB zone mapping would overlap TiDB Cloud, with the
+    // vSwitch that could carry it.
+    let lb_id = &lb.load_balancer.load_balancer_id;
+    let vpc = &lb.load_balancer.vpc_id;
+    let candidates: Vec<String> = tidb
+        .iter()
+        .filter(|z| !nlb.contains(z))
+        .map(|z| {
+            if f.unknown("vswitches").is_some() {
+                return format!(
+                    "add zone {z} to {lb_id} with a vSwitch in {z} (the vSwitches could not be read to name one)"
+                );
+            }
+            match f
+                .vswitches
+                .iter()
+                .filter(|v| &v.zone_id == z && v.free_ips >= 8)
+                .max_by_key(|v| v.free_ips)
+            {
+                Some(v) => format!(
+                    "add zone {z} to {lb_id} with vSwitch {} ({} free IPs): UpdateLoadBalancerZones keeping the current mappings",
+                    v.id, v.free_ips
+                ),
+                None => format!(
+                    "create a vSwitch in zone {z} in {vpc} (≥ 8 free IPs), then add zone {z} to {lb_id}"
+                ),
+            }
+        })
+        .collect();
+    let zone_fix = |lead: &str| {
+        if candidates.is_empty() {
+            format!("{lead}: TiDB Cloud offers no zone the NLB lacks; rebuild with tilink setup.")
+        } else {
+            format!(
+                "{lead}: {}; then attach the zone to the endpoint service.",
+                candidates.join("; or ")
+            )
+        }
+    };
     match both.len() {
-        _ if tidb.is_empty() => Check::new("zone-overlap", Status::Skip, "Zone overlap", "TiDB Cloud zones unknown").evidence(ev),
-        0 => Check::new("zone-overlap", Status::Fail, "NLB zones do not overlap TiDB Cloud's", format!("NLB in {}, TiDB Cloud in {}", nlb.join(", "), tidb.join(", ")))
-            .evidence(ev)
-            .fix("Add an NLB zone mapping (a vSwitch with ≥8 free IPs) in a TiDB Cloud zone, or rebuild with tilink setup."),
-        1 => Check::new("zone-overlap", Status::Warn, "Only one zone overlaps", format!("{} only: no zone redundancy", both[0])).evidence(ev)
-            .fix("Add a second zone mapping in another TiDB Cloud zone."),
-        _ => Check::new("zone-overlap", Status::Pass, "Zones overlap", both.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")).evidence(ev),
+        _ if tidb.is_empty() => Check::new(
+            "zone-overlap",
+            Status::Skip,
+            "Zone overlap",
+            "TiDB Cloud zones unknown",
+        )
+        .evidence(ev),
+        0 => Check::new(
+            "zone-overlap",
+            Status::Fail,
+            "NLB zones do not overlap TiDB Cloud's",
+            format!(
+                "NLB in {}, TiDB Cloud in {}",
+                nlb.join(", "),
+                tidb.join(", ")
+            ),
+        )
+        .evidence(ev)
+        .fix(zone_fix("Make one zone overlap")),
+        1 => Check::new(
+            "zone-overlap",
+            Status::Warn,
+            "Only one zone overlaps",
+            format!("{} only: no zone redundancy", both[0]),
+        )
+        .evidence(ev)
+        .fix(zone_fix("Add a second overlapping zone")),
+        _ => Check::new(
+            "zone-overlap",
+            Status::Pass,
+            "Zones overlap",
+            both.iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+        )
+        .evidence(ev),
     }
 }
 

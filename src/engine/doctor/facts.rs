@@ -14,6 +14,8 @@ use std::collections::BTreeMap;
 pub struct ChainFacts {
     /// Caller account and ARN.
     pub caller: Option<(String, String)>,
+    /// The Alibaba access key id in use (for saying which key was refused).
+    pub access_key_id: String,
     /// The cluster.
     pub cluster: Option<ClusterInfo>,
     /// TiDB account and AZs.
@@ -154,9 +156,20 @@ impl ReadError for crate::cloud::tidb::TidbError {
     }
 }
 
+/// An error text without the server's string to sign (Alibaba echoes it on a signature
+/// mismatch; it is noise to a DBA and names every parameter of the request).
+pub fn without_string_to_sign(s: &str) -> String {
+    match s.find("server string to sign is") {
+        Some(i) => format!("{}(string to sign omitted)", &s[..i]),
+        None => s.to_string(),
+    }
+}
+
 impl ChainFacts {
     fn miss(&mut self, piece: &'static str, why: impl ToString) {
-        self.missing.entry(piece).or_insert_with(|| why.to_string());
+        self.missing
+            .entry(piece)
+            .or_insert_with(|| without_string_to_sign(&why.to_string()));
     }
 
     /// A read of `piece` by `call` failed: the piece is absent when the API says so,
@@ -166,7 +179,7 @@ impl ChainFacts {
             self.unknown.entry(piece).or_insert_with(|| Look {
                 kind: e.kind(),
                 call: call.to_string(),
-                error: e.to_string(),
+                error: without_string_to_sign(&e.to_string()),
                 fix: e.look_fix(call),
             });
         }
@@ -218,6 +231,7 @@ pub enum Start {
 pub async fn gather(c: &Clients, start: &Start) -> ChainFacts {
     let mut f = ChainFacts {
         region: c.aliyun.region().to_string(),
+        access_key_id: c.aliyun.access_key_id().to_string(),
         ..Default::default()
     };
     let a = &c.aliyun;
