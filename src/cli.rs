@@ -10,7 +10,7 @@ use std::path::PathBuf;
 #[command(name = "tilink", version, about, long_about = None, propagate_version = true)]
 #[command(after_help = "Without a subcommand, `tilink` runs `tilink setup`. \
 Try it with no cloud account: `tilink sandbox`.\n\
-Exit codes: 0 ok · 1 failed or unhealthy · 2 bad usage or input · 3 credentials missing or refused · 130 interrupted (the journal keeps every id).")]
+Exit codes: 0 ok · 1 failed, or doctor: a link is broken · 2 bad usage or input · 3 credentials missing or refused · 4 doctor: nothing failed but some link could not be checked · 130 interrupted (the journal keeps every id).")]
 pub struct Cli {
     /// Global options.
     #[command(flatten)]
@@ -234,6 +234,9 @@ fn parse_sigma(s: &str) -> Result<f64, String> {
 
 /// `tilink doctor`.
 #[derive(Debug, Args, Clone, Default)]
+#[command(
+    after_help = "Exit codes: 0 healthy · 1 at least one link is broken (the first failure listed is the root cause) · 2 bad input (unknown cluster or connection) · 3 credentials refused (both clouds reported) · 4 nothing failed, but some link could not be checked (throttled, 5xx, timeout, permission): run again later."
+)]
 pub struct DoctorArgs {
     /// Check every private link connection of this cluster.
     #[arg(long, env = "TILINK_CLUSTER_ID")]

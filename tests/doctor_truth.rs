@@ -349,3 +349,30 @@ async fn a_wrong_secret_is_a_credentials_problem_not_a_broken_chain() {
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(err.contains("no such cluster"), "{err}");
 }
+
+/// `tilink reconcile` after a zone migration: swaps the backend and exits 0, the re-check
+/// waiting for the old backend's removal instead of calling it stale while it drains.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reconcile_swaps_a_stale_backend_and_exits_healthy() {
+    let w = common::world().await;
+    let m = w.setup().await;
+    assert_eq!(m.outcome, Some(Ok(())), "{:#?}", m.log);
+    w.admin(
+        "inject",
+        serde_json::json!({"kind": "rds-ip-change", "instance_id": w.m.rds_instance_id}),
+    )
+    .await;
+    let out = w
+        .bin()
+        .env("TILINK_RETRY_BASE_MS", "1")
+        .args(["reconcile", "--cluster-id", &w.m.cluster_id, "--no-color"])
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.contains("healthy"), "{text}");
+}

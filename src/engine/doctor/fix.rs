@@ -4,7 +4,7 @@ use super::facts::{ChainFacts, nlb_cidrs};
 use crate::engine::check::{Check, Status};
 use crate::engine::discover::Clients;
 use crate::engine::facts::cidr_covers;
-use crate::engine::poll::{Probe, Tuning, until};
+use crate::engine::poll::{Probe, Tuning, nlb_job, until};
 use serde::Serialize;
 
 /// One repair.
@@ -206,9 +206,20 @@ impl Fix {
                 )
                 .await?;
                 if !remove.is_empty() {
-                    a.remove_ip_servers(server_group_id, remove)
+                    let out = a
+                        .remove_ip_servers(server_group_id, remove)
                         .await
                         .map_err(s)?;
+                    // The old backend drains until the job ends: re-checking before that
+                    // would call the fresh chain stale.
+                    nlb_job(
+                        a,
+                        tuning.job(),
+                        &out.job_id,
+                        "removing the old backend",
+                        true,
+                    )
+                    .await?;
                 }
                 Ok(())
             }
