@@ -387,6 +387,31 @@ pub fn render_plan(p: &Plan) -> String {
                 .unwrap_or_default()
         ));
     }
+    if let Some(summary) = no_changes(p) {
+        s.push_str(&format!("  {summary}\n\n"));
+        return s;
+    }
     s.push_str(&format!("  cost: {COST_NOTE}\n\n"));
     s
+}
+
+/// "No changes: …" when every item is adopted or already as planned.
+pub fn no_changes(p: &Plan) -> Option<String> {
+    use crate::engine::plan::Action;
+    if p.items
+        .iter()
+        .any(|i| matches!(i.action, Action::Create | Action::Update))
+    {
+        return None;
+    }
+    let adopted: Vec<String> = p
+        .items
+        .iter()
+        .filter(|i| i.action == Action::Adopt)
+        .map(|i| i.id.clone().unwrap_or_else(|| i.what.clone()))
+        .collect();
+    Some(format!(
+        "No changes: the chain exists and is as planned (adopted: {})",
+        adopted.join(", ")
+    ))
 }

@@ -60,6 +60,9 @@ pub struct Existing {
     pub load_balancer_id: Option<String>,
     /// Endpoint service (id, name).
     pub endpoint_service: Option<(String, String)>,
+    /// The accounts on that service's whitelist, when one was found.
+    #[serde(default)]
+    pub service_users: Option<Vec<String>>,
 }
 
 /// Everything discovery learned.
@@ -431,6 +434,11 @@ pub async fn discover(
             .map(|g| g.server_group_id),
         None => None,
     };
+    // The adopted service's whitelist, so that a rerun on a healthy chain plans no change.
+    let service_users = match svc {
+        Some(s) => Some(a.list_users(&s.service_id).await?),
+        None => None,
+    };
     Ok(Discovery {
         caller_account: caller.account_id,
         caller_arn: caller.arn,
@@ -447,6 +455,7 @@ pub async fn discover(
             server_group_id: sg,
             load_balancer_id: lb.map(|l| l.common.load_balancer_id.clone()),
             endpoint_service: svc.map(|s| (s.service_id.clone(), s.service_name.clone())),
+            service_users,
         },
         load_balancer_count: lbs.len(),
         endpoint_service_count: services.len(),

@@ -17,6 +17,8 @@ pub enum Action {
     Adopt,
     /// Changed in place.
     Update,
+    /// Already as planned: nothing to do.
+    Keep,
 }
 
 impl Action {
@@ -26,6 +28,7 @@ impl Action {
             Action::Create => "create",
             Action::Adopt => "adopt",
             Action::Update => "update",
+            Action::Keep => "keep",
         }
     }
 }
@@ -149,6 +152,23 @@ pub fn make_plan(
             .find(|p| p.service_name == name && p.state != "FAILED")
             .map(|p| p.id.clone())
     });
+    // What already is as planned (a rerun on a healthy chain changes nothing).
+    let whitelisted = ids.endpoint_service_id.is_some()
+        && d.existing.endpoint_service.as_ref().map(|s| &s.0) == ids.endpoint_service_id.as_ref()
+        && d.existing
+            .service_users
+            .as_ref()
+            .is_some_and(|u| u.contains(&d.tidb_zones.account_id));
+    let allowlisted = d.rds.allowlist.iter().any(|g| {
+        let mut have: Vec<&String> = g.ips.iter().collect();
+        let mut want: Vec<&String> = cidrs.iter().collect();
+        have.sort();
+        want.sort();
+        g.name == group && have == want
+    });
+    let plc_active = plc_existing
+        .as_ref()
+        .is_some_and(|id| d.plcs.iter().any(|p| &p.id == id && p.state == "ACTIVE"));
     let items = vec![
         PlanItem {
             step: Step::ServerGroup,
@@ -198,14 +218,20 @@ pub fn make_plan(
         },
         PlanItem {
             step: Step::Whitelist,
-            action: Action::Update,
+            action: if whitelisted {
+                Action::Keep
+            } else {
+                Action::Update
+            },
             what: "Service whitelist".into(),
             detail: format!("add TiDB Cloud account {}", d.tidb_zones.account_id),
             id: None,
         },
         PlanItem {
             step: Step::Allowlist,
-            action: if ids.allowlist_group.is_some() {
+            action: if allowlisted {
+                Action::Keep
+            } else if ids.allowlist_group.is_some() {
                 Action::Update
             } else {
                 Action::Create
@@ -229,7 +255,11 @@ pub fn make_plan(
         },
         PlanItem {
             step: Step::Accept,
-            action: Action::Update,
+            action: if plc_active {
+                Action::Keep
+            } else {
+                Action::Update
+            },
             what: "Accept the connection request".into(),
             detail: format!(
                 "only from account {} with the PLC's endpoint id",

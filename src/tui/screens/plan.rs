@@ -69,6 +69,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
                 Action::Create => t.ok(),
                 Action::Adopt => t.value(),
                 Action::Update => t.warn(),
+                Action::Keep => t.dim(),
             };
             let sel = i == app.plan_sel;
             let what_style = if sel { t.selected() } else { t.text() };
