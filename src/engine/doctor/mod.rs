@@ -20,7 +20,7 @@ pub struct Report {
     pub target: String,
     /// No check failed.
     pub healthy: bool,
-    /// Checks in chain order.
+    /// Checks, causes before symptoms (`checks::ORDER`).
     pub checks: Vec<Check>,
     /// Fixes doctor can apply.
     pub fixes: Vec<Fix>,
