@@ -8,7 +8,7 @@ use crate::app::exit;
 use crate::engine::apply::{ApplyModel, Step, StepStatus};
 use crate::engine::check::{Check, Status, all_ok};
 use crate::engine::discover::{Discovery, RdsCandidate};
-use crate::engine::doctor::Report;
+use crate::engine::doctor::{Fix, Report};
 use crate::engine::facts::{ClusterInfo, TidbZones};
 use crate::engine::journal::{Journal, SetupState};
 use crate::engine::plan::Plan;
@@ -333,6 +333,8 @@ pub struct App {
     pub doctor: Load<Vec<Report>>,
     /// Highlighted check, counted across every report.
     pub doctor_sel: usize,
+    /// The fix waiting for an explicit `y` (doctor screen).
+    pub doctor_confirm: Option<Fix>,
 }
 
 /// Messages into the wizard.
@@ -385,6 +387,8 @@ pub enum Msg {
         req: u64,
         /// Result.
         result: Result<Vec<Report>, UiError>,
+        /// The fix applied before this walk, and how it went.
+        fixed: Option<Result<String, String>>,
     },
     /// A snapshot of the apply run.
     Apply {
@@ -464,6 +468,17 @@ pub enum Effect {
         /// The cluster's region.
         region: String,
     },
+    /// Apply one doctor fix, then walk the cluster's links again.
+    DoctorFix {
+        /// Request id.
+        req: u64,
+        /// Cluster.
+        cluster_id: String,
+        /// The cluster's region.
+        region: String,
+        /// The fix.
+        fix: Box<Fix>,
+    },
     /// Stop the apply run (journal is saved).
     CancelApply,
     /// Abort the task of a request the user walked away from.
@@ -485,7 +500,8 @@ pub enum WelcomeItem {
 }
 
 /// The note shown on the doctor screen about repairs.
-pub const DOCTOR_NOTE: &str = "Repairs run from the command line: `tilink doctor --cluster-id <id> --fix` shows each fix and asks first.";
+pub const DOCTOR_NOTE: &str =
+    "f applies the highlighted check's fix (it asks first, then re-checks); r re-checks.";
 
 impl App {
     /// A new wizard on the Welcome screen.
@@ -530,6 +546,7 @@ impl App {
             troubleshoot: false,
             doctor: Load::Idle,
             doctor_sel: 0,
+            doctor_confirm: None,
         }
     }
 
@@ -617,6 +634,31 @@ impl App {
             cluster_id,
             region,
         }]
+    }
+
+    /// Where the doctor screen starts: the first failure (a root cause, the checks being
+    /// listed causes first), else the first link that could not be checked, else the top.
+    pub fn doctor_first_problem(&self) -> usize {
+        let checks = self
+            .doctor
+            .ready()
+            .map(|r| r.iter().flat_map(|x| x.checks.iter()).collect::<Vec<_>>())
+            .unwrap_or_default();
+        checks
+            .iter()
+            .position(|c| c.status == crate::engine::check::Status::Fail)
+            .or_else(|| {
+                checks
+                    .iter()
+                    .position(|c| c.status == crate::engine::check::Status::Unknown)
+            })
+            .unwrap_or(0)
+    }
+
+    /// The fix doctor can apply for the highlighted check, if any.
+    pub fn doctor_fix(&self) -> Option<&Fix> {
+        let (r, c) = self.doctor_selected()?;
+        r.fixes.iter().find(|f| f.check_id() == c.id)
     }
 
     /// The check highlighted on the doctor screen, with its report.
@@ -826,14 +868,23 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             }
             Vec::new()
         }
-        Msg::Doctor { req, result } => {
+        Msg::Doctor { req, result, fixed } => {
             if app.doctor.settle(req, result) {
-                app.doctor_sel = 0;
-                app.note = app
-                    .doctor
-                    .ready()
-                    .is_some_and(|r| r.iter().any(|x| !x.fixes.is_empty()))
-                    .then(|| DOCTOR_NOTE.to_string());
+                app.doctor_sel = app.doctor_first_problem();
+                app.doctor_confirm = None;
+                app.note = match fixed {
+                    Some(Ok(what)) => {
+                        Some(format!("fix applied: {what}; the links were checked again"))
+                    }
+                    Some(Err(e)) => {
+                        Some(format!("the fix failed: {e}; the links were checked again"))
+                    }
+                    None => app
+                        .doctor
+                        .ready()
+                        .is_some_and(|r| r.iter().any(|x| !x.fixes.is_empty()))
+                        .then(|| DOCTOR_NOTE.to_string()),
+                };
             }
             Vec::new()
         }
@@ -886,6 +937,10 @@ fn on_action(app: &mut App, a: Action) -> Vec<Effect> {
             return on_action(app, a);
         }
         return Vec::new();
+    }
+    // A pending doctor fix takes the next key: y applies, anything else cancels.
+    if app.screen == Screen::Doctor && app.doctor_confirm.is_some() && a != Action::Quit {
+        return doctor(app, a);
     }
     match a {
         Action::Help => {
@@ -974,7 +1029,37 @@ fn doctor(app: &mut App, a: Action) -> Vec<Effect> {
         .doctor
         .ready()
         .map_or(0, |r| r.iter().map(|x| x.checks.len()).sum());
+    // A fix waits for an explicit y; anything else cancels it.
+    if let Some(fix) = app.doctor_confirm.take() {
+        return match (a, app.cluster_id.clone(), app.region.clone()) {
+            (Action::Yes, Some(cluster_id), Some(region)) => {
+                let req = app.req();
+                app.doctor = Load::Loading(req);
+                app.note = Some(format!("applying: {}", fix.describe()));
+                vec![Effect::DoctorFix {
+                    req,
+                    cluster_id,
+                    region,
+                    fix: Box::new(fix),
+                }]
+            }
+            _ => {
+                app.note = Some("fix cancelled; nothing was changed".into());
+                Vec::new()
+            }
+        };
+    }
     match a {
+        Action::Fix if !app.doctor.is_loading() => {
+            match app.doctor_fix().cloned() {
+                Some(f) => app.doctor_confirm = Some(f),
+                None => {
+                    app.note =
+                        Some("no automatic fix for this check: its fix line says what to do".into())
+                }
+            }
+            Vec::new()
+        }
         Action::Up | Action::Down | Action::Next => {
             app.doctor_sel = step_sel(app.doctor_sel, len, a != Action::Up);
             Vec::new()
@@ -1344,6 +1429,7 @@ mod tests {
             Msg::Doctor {
                 req: req + 100,
                 result: Ok(vec![]),
+                fixed: None,
             },
         );
         assert!(a.doctor.is_loading());
@@ -1352,15 +1438,22 @@ mod tests {
             Msg::Doctor {
                 req,
                 result: Ok(vec![fx::doctor_report()]),
+                fixed: None,
             },
         );
         assert!(a.doctor.ready().is_some());
         assert_eq!(a.note.as_deref(), Some(DOCTOR_NOTE));
+        // The screen starts on the first failure: the root cause.
+        assert_eq!(
+            a.doctor_selected().map(|(_, c)| c.id.as_str()),
+            Some("rds-allowlist")
+        );
         update(&mut a, key(KeyCode::Down));
         assert_eq!(
             a.doctor_selected().map(|(_, c)| c.id.as_str()),
-            Some(fx::doctor_report().checks[1].id.as_str())
+            Some(fx::doctor_report().checks[2].id.as_str())
         );
+        update(&mut a, key(KeyCode::Up));
         // r re-runs; Esc aborts a running walk and goes back.
         assert!(matches!(
             update(&mut a, key(KeyCode::Char('r'))).as_slice(),
@@ -1369,6 +1462,85 @@ mod tests {
         let fx = update(&mut a, key(KeyCode::Esc));
         assert!(matches!(fx.first(), Some(Effect::Abort { .. })));
         assert_eq!(a.screen, Screen::Cluster);
+    }
+
+    #[test]
+    fn doctor_applies_a_fix_only_after_an_explicit_yes_then_rechecks() {
+        let mut a = app();
+        update(&mut a, key(KeyCode::Down));
+        update(&mut a, enter());
+        settle_credentials(&mut a);
+        update(&mut a, enter());
+        let fx = update(&mut a, enter());
+        let Some(Effect::Doctor { req, .. }) = fx.first().cloned() else {
+            panic!("{fx:?}")
+        };
+        let report = fx::doctor_report();
+        update(
+            &mut a,
+            Msg::Doctor {
+                req,
+                result: Ok(vec![report.clone()]),
+                fixed: None,
+            },
+        );
+        assert_eq!(
+            a.doctor_selected().map(|(_, c)| c.id.as_str()),
+            Some("rds-allowlist")
+        );
+        // f asks; n (or any other key) cancels without changing anything.
+        assert!(update(&mut a, key(KeyCode::Char('f'))).is_empty());
+        assert_eq!(a.doctor_confirm.as_ref(), Some(&report.fixes[0]));
+        assert!(update(&mut a, key(KeyCode::Char('n'))).is_empty());
+        assert!(a.doctor_confirm.is_none());
+        assert!(a.note.as_deref().is_some_and(|n| n.contains("cancelled")));
+        // Enter is not a yes either.
+        update(&mut a, key(KeyCode::Char('f')));
+        assert!(update(&mut a, enter()).is_empty());
+        assert!(a.doctor_confirm.is_none());
+        // f then y applies exactly that fix, then the walk runs again.
+        update(&mut a, key(KeyCode::Char('f')));
+        let fx = update(&mut a, key(KeyCode::Char('y')));
+        let (req, fix) = match fx.as_slice() {
+            [
+                Effect::DoctorFix {
+                    req,
+                    fix,
+                    cluster_id,
+                    ..
+                },
+            ] => {
+                assert_eq!(cluster_id, &fx::clusters()[0].0.id);
+                (*req, fix.clone())
+            }
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(*fix, report.fixes[0]);
+        assert!(a.doctor.is_loading());
+        update(
+            &mut a,
+            Msg::Doctor {
+                req,
+                result: Ok(vec![report]),
+                fixed: Some(Ok(fix.describe())),
+            },
+        );
+        assert!(
+            a.note
+                .as_deref()
+                .is_some_and(|n| n.starts_with("fix applied")),
+            "{:?}",
+            a.note
+        );
+        // A check without an automatic fix says so.
+        update(&mut a, key(KeyCode::Up));
+        assert!(update(&mut a, key(KeyCode::Char('f'))).is_empty());
+        assert!(a.doctor_confirm.is_none());
+        assert!(
+            a.note
+                .as_deref()
+                .is_some_and(|n| n.contains("no automatic fix"))
+        );
     }
 
     #[test]

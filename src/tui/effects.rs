@@ -180,24 +180,20 @@ impl Worker {
                 });
             }
             Effect::Doctor { req, cluster_id, region } => self.spawn(req, async move {
-                let result = async {
-                    let tidb = env.tidb().map_err(|f| UiError::from(f.message))?;
-                    let plcs = tidb
-                        .list_plcs(&cluster_id)
-                        .await
-                        .map_err(|e| UiError::new(e.to_string(), "Press r to ask again."))?;
-                    let mut reports = Vec::new();
-                    for p in plcs.iter().filter(|p| p.kind == crate::wire::tidb::ALICLOUD_ENDPOINT_SERVICE) {
-                        let plc = crate::engine::discover::plc_info(p);
-                        let r = crate::engine::doctor::plc_region(&plc).unwrap_or_else(|| region.clone());
-                        let clients = env.clients(&r).map_err(|f| UiError::from(f.message))?;
-                        let start = crate::engine::doctor::Start::Plc { cluster_id: cluster_id.clone(), plc };
-                        reports.push(crate::engine::doctor::examine(&clients, &start).await.1);
-                    }
-                    Ok(reports)
-                }
-                .await;
-                Msg::Doctor { req, result }
+                let result = walk_links(&env, &cluster_id, &region).await;
+                Msg::Doctor { req, result, fixed: None }
+            }),
+            Effect::DoctorFix { req, cluster_id, region, fix } => self.spawn(req, async move {
+                // The same fix `tilink doctor --fix` applies, then the same walk again.
+                let fixed = match env.clients(&region) {
+                    Ok(clients) => match fix.apply(&clients, env.tuning.clone()).await {
+                        Ok(()) => Ok(fix.describe()),
+                        Err(e) => Err(e),
+                    },
+                    Err(f) => Err(f.message),
+                };
+                let result = walk_links(&env, &cluster_id, &region).await;
+                Msg::Doctor { req, result, fixed: Some(fixed) }
             }),
             Effect::CancelApply => {
                 if let Some(c) = &self.cancel {
@@ -218,4 +214,32 @@ impl Worker {
             h.abort();
         }
     }
+}
+
+/// Doctor on every Alibaba Cloud private link connection of a cluster.
+async fn walk_links(
+    env: &crate::app::context::Env,
+    cluster_id: &str,
+    region: &str,
+) -> Result<Vec<crate::engine::doctor::Report>, UiError> {
+    let tidb = env.tidb().map_err(|f| UiError::from(f.message))?;
+    let plcs = tidb
+        .list_plcs(cluster_id)
+        .await
+        .map_err(|e| UiError::new(format!("could not look: {e}"), "Press r to ask again."))?;
+    let mut reports = Vec::new();
+    for p in plcs
+        .iter()
+        .filter(|p| p.kind == crate::wire::tidb::ALICLOUD_ENDPOINT_SERVICE)
+    {
+        let plc = crate::engine::discover::plc_info(p);
+        let r = crate::engine::doctor::plc_region(&plc).unwrap_or_else(|| region.to_string());
+        let clients = env.clients(&r).map_err(|f| UiError::from(f.message))?;
+        let start = crate::engine::doctor::Start::Plc {
+            cluster_id: cluster_id.to_string(),
+            plc,
+        };
+        reports.push(crate::engine::doctor::examine(&clients, &start).await.1);
+    }
+    Ok(reports)
 }

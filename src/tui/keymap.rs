@@ -25,6 +25,8 @@ pub enum Action {
     Yes,
     /// `n`: no in a confirmation.
     No,
+    /// `f`: apply the highlighted check's fix (doctor; asks first).
+    Fix,
     /// Anything else.
     None,
 }
@@ -36,9 +38,16 @@ pub const BINDINGS: &[(&str, &str)] = &[
         "accept the highlighted choice (the default is always sensible)",
     ),
     ("↑ ↓  k j", "move the highlight"),
-    ("Tab", "next field"),
-    ("Esc", "back one step (or close this help)"),
+    ("Tab S-Tab", "next field / previous (Shift-Tab)"),
+    (
+        "Esc Bksp",
+        "back one step (or close this help); Backspace too",
+    ),
     ("r", "retry what failed on this screen"),
+    (
+        "f",
+        "doctor: apply the highlighted check's fix (asks y/n first, then re-checks)",
+    ),
     ("?", "show or hide this help"),
     ("q  Ctrl-C", "quit (asks first while provisioning)"),
 ];
@@ -66,6 +75,7 @@ pub fn action(k: KeyEvent) -> Action {
         KeyCode::Char('r') | KeyCode::Char('R') => Action::Retry,
         KeyCode::Char('y') | KeyCode::Char('Y') => Action::Yes,
         KeyCode::Char('n') | KeyCode::Char('N') => Action::No,
+        KeyCode::Char('f') | KeyCode::Char('F') => Action::Fix,
         _ => Action::None,
     }
 }

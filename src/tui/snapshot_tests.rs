@@ -51,9 +51,13 @@ fn doctor() {
     a.screen = super::app::Screen::Doctor;
     a.troubleshoot = true;
     a.doctor = super::app::Load::Ready(vec![fx::doctor_report()]);
-    a.doctor_sel = 6;
+    // Where the screen starts: the root cause, with its fix and the f key.
+    a.doctor_sel = a.doctor_first_problem();
     a.note = Some(super::app::DOCTOR_NOTE.into());
     snap("doctor", &a);
+    // f asked: the explicit confirmation, at 80×24 too.
+    a.doctor_confirm = a.doctor_fix().cloned();
+    snap("doctor_confirm", &a);
 }
 
 #[test]

@@ -1,6 +1,7 @@
 //! Doctor: the cluster's private link connections, link by link, with evidence and fixes.
 
 use crate::engine::check::Status;
+use crate::engine::doctor::checks::root_cause;
 use crate::tui::app::{App, Load};
 use crate::tui::widgets::theme::{self, Theme};
 use crate::tui::widgets::{cell, error_lines, loading_line};
@@ -23,10 +24,15 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
             return;
         }
         _ => {
-            let what = format!(
-                "walking every link of {}'s private link connections (read-only)",
-                app.cluster_id.as_deref().unwrap_or("the cluster")
-            );
+            let cluster = app.cluster_id.as_deref().unwrap_or("the cluster");
+            let what = match app.note.as_deref() {
+                Some(n) if n.starts_with("applying:") => {
+                    format!("{n}, then walking every link of {cluster} again")
+                }
+                _ => format!(
+                    "walking every link of {cluster}'s private link connections (read-only)"
+                ),
+            };
             f.render_widget(
                 Paragraph::new(vec![Line::raw(""), loading_line(t, app.frame, &what)]),
                 area,
@@ -57,15 +63,23 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
     let mut index = 0;
     let mut selected_line = 0;
     for r in reports {
-        let fails = r.checks.iter().filter(|c| c.status == Status::Fail).count();
-        let (sym, style, verdict) = if r.healthy {
-            (theme::OK, t.ok(), "healthy".to_string())
-        } else {
-            (
+        let count = |s: Status| r.checks.iter().filter(|c| c.status == s).count();
+        let (fails, unknown) = (count(Status::Fail), count(Status::Unknown));
+        let (sym, style, verdict) = match root_cause(&r.checks) {
+            Some(root) => (
                 theme::FAIL,
                 t.fail(),
-                format!("BROKEN: {fails} failing check(s)"),
-            )
+                format!(
+                    "BROKEN: root cause {} ({fails} failing, causes first)",
+                    root.id
+                ),
+            ),
+            None if unknown > 0 => (
+                theme::UNKNOWN,
+                t.warn(),
+                format!("NOT FULLY CHECKED: {unknown} link(s) could not be looked at"),
+            ),
+            None => (theme::OK, t.ok(), "healthy".to_string()),
         };
         lines.push(Line::from(vec![
             Span::styled(format!(" {sym} {} ", r.target), style),
@@ -100,11 +114,29 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
         ));
         let inner = block.inner(detail_area);
         f.render_widget(block, detail_area);
-        let mut d = vec![Line::raw(format!(" {}", c.detail))];
+        let mut d = Vec::new();
+        if let Some(fix) = &app.doctor_confirm {
+            d.push(Line::styled(
+                format!(
+                    " Apply: {}? y applies and re-checks · any other key cancels",
+                    fix.describe()
+                ),
+                t.warn(),
+            ));
+        }
+        d.push(Line::raw(format!(" {}", c.detail)));
         if let Some(fix) = &c.fix {
             d.push(Line::from(vec![
                 Span::styled(" fix: ", t.warn()),
                 Span::raw(fix.clone()),
+            ]));
+        }
+        if app.doctor_confirm.is_none()
+            && let Some(fix) = app.doctor_fix()
+        {
+            d.push(Line::from(vec![
+                Span::styled(" f ", t.key()),
+                Span::raw(format!("applies it: {} (asks first)", fix.describe())),
             ]));
         }
         if !c.evidence.is_null() {

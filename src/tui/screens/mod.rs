@@ -62,7 +62,15 @@ pub fn hints(app: &App) -> Vec<(&'static str, &'static str)> {
         },
         Screen::Acceptance => vec![("Enter", "summary"), ("Esc", "back")],
         Screen::Done => vec![("Enter", "exit")],
-        Screen::Doctor => vec![("↑↓", "check details"), ("r", "run again"), ("Esc", "back")],
+        Screen::Doctor if app.doctor_confirm.is_some() => {
+            vec![("y", "apply the fix"), ("n", "cancel")]
+        }
+        Screen::Doctor => vec![
+            ("↑↓", "check details"),
+            ("f", "fix"),
+            ("r", "run again"),
+            ("Esc", "back"),
+        ],
     };
     v.push(("?", "help"));
     v.push(("q", "quit"));
