@@ -335,6 +335,8 @@ pub struct App {
     pub doctor_sel: usize,
     /// The fix waiting for an explicit `y` (doctor screen).
     pub doctor_confirm: Option<Fix>,
+    /// `frame` when the running doctor walk (or fix) started, for its elapsed time.
+    pub doctor_since: u64,
 }
 
 /// Messages into the wizard.
@@ -547,6 +549,7 @@ impl App {
             doctor: Load::Idle,
             doctor_sel: 0,
             doctor_confirm: None,
+            doctor_since: 0,
         }
     }
 
@@ -627,6 +630,7 @@ impl App {
         };
         let req = self.req();
         self.doctor = Load::Loading(req);
+        self.doctor_since = self.frame;
         self.doctor_sel = 0;
         self.note = None;
         vec![Effect::Doctor {
@@ -1035,6 +1039,7 @@ fn doctor(app: &mut App, a: Action) -> Vec<Effect> {
             (Action::Yes, Some(cluster_id), Some(region)) => {
                 let req = app.req();
                 app.doctor = Load::Loading(req);
+                app.doctor_since = app.frame;
                 app.note = Some(format!("applying: {}", fix.describe()));
                 vec![Effect::DoctorFix {
                     req,

@@ -55,8 +55,11 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
         return;
     }
     let rows: u16 = reports.iter().map(|r| r.checks.len() as u16 + 1).sum();
+    // On a small terminal the list scrolls (the highlight stays visible) so that the detail,
+    // its fix and the confirmation keep room: at least 8 lines or half the screen.
+    let list_max = rows.min(area.height.saturating_sub(8).max(area.height / 2));
     let [list_area, detail_area] =
-        Layout::vertical([Constraint::Max(rows), Constraint::Min(4)]).areas(area);
+        Layout::vertical([Constraint::Max(list_max), Constraint::Min(4)]).areas(area);
 
     let w = list_area.width as usize;
     let mut lines = Vec::new();
