@@ -21,6 +21,7 @@ pub async fn run(g: &GlobalArgs, env: &Env, a: &ExportArgs) -> Result<String, Fa
     let (cluster_id, clients) = env
         .setup_clients(a.cluster_id.as_deref(), a.setup.as_deref())
         .await?;
+    super::verify_alibaba_key(&clients).await?;
     let journal = locate(&clients, &env.store, &cluster_id, a.setup.as_deref())
         .await
         .map_err(super::locate_failure)?;

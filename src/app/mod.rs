@@ -68,6 +68,25 @@ impl fmt::Display for Failure {
 }
 
 /// A failure to find a setup: bad input when there is none, otherwise the cloud's error.
+/// Asks Alibaba Cloud who the key belongs to before a command that reads and writes a chain,
+/// so that a refused key exits 3 with what is wrong instead of failing later with 1.
+pub async fn verify_alibaba_key(c: &crate::engine::discover::Clients) -> Result<(), Failure> {
+    match c.aliyun.get_caller_identity().await {
+        Ok(_) => Ok(()),
+        Err(e) => {
+            use crate::engine::doctor::facts::{LookKind, ReadError};
+            match e.kind() {
+                LookKind::Credentials => Err(Failure::credentials(format!(
+                    "Alibaba Cloud refused the access key: {}. Check ALIBABA_CLOUD_ACCESS_KEY_ID / _SECRET (or the aliyun profile).",
+                    crate::engine::doctor::facts::without_string_to_sign(&e.to_string())
+                ))),
+                // Anything else (throttling, an outage) is for the command itself to meet.
+                _ => Ok(()),
+            }
+        }
+    }
+}
+
 pub fn locate_failure(m: String) -> Failure {
     if m.starts_with("no tilink setup found") {
         Failure::input(m)

@@ -17,6 +17,7 @@ pub async fn run(g: &GlobalArgs, env: &Env, a: &TeardownArgs) -> Result<u8, Fail
     let (cluster_id, clients) = env
         .setup_clients(a.cluster_id.as_deref(), a.setup.as_deref())
         .await?;
+    super::verify_alibaba_key(&clients).await?;
     let mut journal = locate(&clients, &env.store, &cluster_id, a.setup.as_deref())
         .await
         .map_err(super::locate_failure)?;

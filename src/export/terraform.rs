@@ -544,7 +544,17 @@ pub fn render(f: &ChainFacts) -> String {
         match top {
             Top::Comment(lines) => {
                 for l in lines {
-                    let _ = writeln!(out, "# {l}");
+                    // Values in comments come back from the APIs (a PLC's display name): a line
+                    // break inside one must not end the comment and start HCL.
+                    for piece in l.split([
+                        '\n', '\r', '\u{0b}', '\u{0c}', '\u{85}', '\u{2028}', '\u{2029}',
+                    ]) {
+                        let piece: String = piece
+                            .chars()
+                            .map(|c| if c.is_control() { '?' } else { c })
+                            .collect();
+                        let _ = writeln!(out, "# {piece}");
+                    }
                 }
             }
             Top::Block(b) => write_block(&mut out, b, 0),
@@ -557,6 +567,30 @@ pub fn render(f: &ChainFacts) -> String {
 mod tests {
     use super::*;
     use crate::export::*;
+
+    /// A display name from the API cannot break out of the comment that carries the
+    /// `ticloud` command (issue 15: it made `terraform plan` evaluate an injected block).
+    #[test]
+    fn names_from_the_api_cannot_break_out_of_comments() {
+        let mut f = facts();
+        f.plc = Some(PlcFacts {
+            display_name: "x\noutput \"pwned\" { value = 1 }\r\ndata \"external\" \"e\" {\u{2028}program = [\"sh\"] }".into(),
+            endpoint_service_name: "com.aliyuncs.privatelink.ap-southeast-1.epsrv-1".into(),
+            ..Default::default()
+        });
+        let hcl = render(&f);
+        for line in hcl.lines() {
+            let t = line.trim_start();
+            assert!(
+                !t.starts_with("output") && !t.starts_with("data"),
+                "an injected block escaped its comment: {line:?}\n{hcl}"
+            );
+        }
+        assert!(
+            hcl.contains("pwned"),
+            "the name is still shown, inside the comment"
+        );
+    }
 
     fn facts() -> ChainFacts {
         ChainFacts {

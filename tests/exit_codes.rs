@@ -1,0 +1,47 @@
+//! Refused credentials exit 3 from every command that talks to the clouds (USAGE's cron
+//! recipe relies on it): doctor, reconcile, teardown and export, with what is wrong.
+
+mod common;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_key_exits_3_everywhere() {
+    let w = common::world().await;
+    let m = w.setup().await;
+    assert_eq!(m.outcome, Some(Ok(())), "{:#?}", m.log);
+    // The binary finds the setup through the journal the library wrote.
+    let state = w.dir.path().join("state");
+    std::fs::create_dir_all(&state).unwrap();
+    for e in std::fs::read_dir(w.dir.path()).unwrap().flatten() {
+        if e.path().extension().is_some_and(|x| x == "json") {
+            std::fs::copy(e.path(), state.join(e.file_name())).unwrap();
+        }
+    }
+    let cid = w.m.cluster_id.clone();
+    for args in [
+        vec!["doctor", "--cluster-id", &cid],
+        vec!["reconcile", "--cluster-id", &cid],
+        vec!["teardown", "--cluster-id", &cid, "--yes"],
+        vec!["export", "terraform", "--cluster-id", &cid],
+    ] {
+        let out = w
+            .bin()
+            .env("TILINK_RETRY_BASE_MS", "1")
+            .env(
+                "ALIBABA_CLOUD_ACCESS_KEY_SECRET",
+                "not-the-secret-at-all-000000000",
+            )
+            .args(&args)
+            .output()
+            .unwrap();
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(out.status.code(), Some(3), "{args:?}: {text}");
+        assert!(!text.contains("string to sign is"), "{args:?}: {text}");
+    }
+    // Nothing was deleted with a refused key.
+    let state = w.state().await;
+    assert_eq!(state["load_balancers"].as_array().unwrap().len(), 1);
+}
