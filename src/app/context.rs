@@ -59,6 +59,12 @@ fn signature(s: Signature) -> SignatureVersion {
 impl Env {
     /// From the credential chain (flags → env → profiles → keyring).
     pub async fn from_chain(g: &GlobalArgs) -> Result<Env, Failure> {
+        for e in [&g.alibaba_endpoint, &g.tidb_endpoint]
+            .into_iter()
+            .flatten()
+        {
+            clear_text_refused(e)?;
+        }
         let mut inputs = Inputs::from_process(g.aliyun_profile.clone(), g.ticloud_profile.clone());
         inputs.use_keyring = !g.no_keyring;
         let a = resolve_alibaba(&inputs).map_err(|e| Failure::credentials(e.to_string()))?;
@@ -245,4 +251,30 @@ pub fn retry_policy() -> crate::cloud::retry::RetryPolicy {
         p.cap = std::time::Duration::from_millis(ms.saturating_mul(16).max(1));
     }
     p
+}
+
+/// Credentials never travel in clear text: an `http://` endpoint is refused unless it is this
+/// machine (a local simulator or proxy), or `TILINK_ALLOW_INSECURE_HTTP=1` says so loudly.
+pub fn clear_text_refused(endpoint: &str) -> Result<(), Failure> {
+    let Ok(url) = reqwest::Url::parse(endpoint) else {
+        return Err(Failure::input(format!(
+            "endpoint {endpoint:?} is not a URL (https://host)"
+        )));
+    };
+    if url.scheme() != "http" {
+        return Ok(());
+    }
+    let host = url.host_str().unwrap_or_default();
+    let loopback = host.eq_ignore_ascii_case("localhost")
+        || host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    if loopback || std::env::var("TILINK_ALLOW_INSECURE_HTTP").is_ok_and(|v| v == "1") {
+        return Ok(());
+    }
+    Err(Failure::input(format!(
+        "refusing to send credentials in clear text to {endpoint}: use https://, or set TILINK_ALLOW_INSECURE_HTTP=1 for a trusted proxy on a private network"
+    )))
 }

@@ -106,6 +106,10 @@ pub(crate) fn http_client(
         .connect_timeout(connect)
         .timeout(request)
         .user_agent(concat!("tilink/", env!("CARGO_PKG_VERSION")))
+        // Signed requests carry credentials (the V3 token header, the V1 query): they go to the
+        // host they were signed for and nowhere else, and never leak in a Referer.
+        .redirect(reqwest::redirect::Policy::none())
+        .referer(false)
         .build()
         .map_err(|e| AliyunError::Config(format!("cannot build HTTP client: {e}")))
 }
@@ -232,10 +236,19 @@ impl AliyunClient {
             .filter(|ms| *ms > 0)
             // The SDKs treat the value as milliseconds (ThrottlingException.retry_after).
             .map(Duration::from_millis);
-        let bytes = resp
-            .bytes()
-            .await
-            .map_err(|e| transport(action, &base, &e))?;
+        let bytes = match read_bounded(resp).await {
+            Ok(b) => b,
+            Err(BodyError::Http(e)) => return Err(transport(action, &base, &e)),
+            Err(BodyError::TooLarge) => {
+                return Err(AliyunError::Decode {
+                    action: action.to_string(),
+                    detail: format!(
+                        "HTTP {status}: the answer is larger than {} MiB; refused (no API answer tilink reads is that large)",
+                        MAX_BODY >> 20
+                    ),
+                });
+            }
+        };
         if (200..300).contains(&status) {
             return serde_json::from_slice(&bytes).map_err(|e| AliyunError::Decode {
                 action: action.to_string(),
@@ -392,8 +405,59 @@ fn encode_pairs(pairs: &[(String, String)]) -> String {
         .join("&")
 }
 
+/// Largest answer body tilink reads (API answers are kilobytes; a hostile or broken server
+/// must not exhaust memory).
+pub const MAX_BODY: usize = 16 << 20;
+
+/// Why a body could not be read.
+pub(crate) enum BodyError {
+    /// The transport failed mid-body.
+    Http(reqwest::Error),
+    /// Past [`MAX_BODY`].
+    TooLarge,
+}
+
+/// Reads a response body, at most [`MAX_BODY`] bytes, chunk by chunk.
+pub(crate) async fn read_bounded(mut resp: reqwest::Response) -> Result<bytes::Bytes, BodyError> {
+    if resp.content_length().is_some_and(|n| n > MAX_BODY as u64) {
+        return Err(BodyError::TooLarge);
+    }
+    let mut out = Vec::new();
+    while let Some(chunk) = resp.chunk().await.map_err(BodyError::Http)? {
+        if out.len() + chunk.len() > MAX_BODY {
+            return Err(BodyError::TooLarge);
+        }
+        out.extend_from_slice(&chunk);
+    }
+    Ok(out.into())
+}
+
+/// True when the failure is a TLS certificate the client refused: final, never retried.
+pub(crate) fn is_certificate(e: &reqwest::Error) -> bool {
+    use std::error::Error as _;
+    let mut src = e.source();
+    while let Some(cause) = src {
+        if let Some(r) = cause.downcast_ref::<rustls::Error>() {
+            return matches!(
+                r,
+                rustls::Error::InvalidCertificate(_) | rustls::Error::NoCertificatesPresented
+            );
+        }
+        if let Some(io) = cause.downcast_ref::<std::io::Error>()
+            && let Some(inner) = io.get_ref()
+            && let Some(r) = inner.downcast_ref::<rustls::Error>()
+        {
+            return matches!(r, rustls::Error::InvalidCertificate(_));
+        }
+        src = cause.source();
+    }
+    false
+}
+
 fn transport(action: &str, url: &str, e: &reqwest::Error) -> AliyunError {
-    let kind = if e.is_timeout() {
+    let kind = if is_certificate(e) {
+        TransportKind::Certificate
+    } else if e.is_timeout() {
         TransportKind::Timeout
     } else if e.is_connect() {
         TransportKind::Connect

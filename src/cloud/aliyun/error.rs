@@ -68,6 +68,8 @@ pub enum TransportKind {
     Connect,
     /// The connection broke mid-request.
     Reset,
+    /// The server's TLS certificate was refused: final, never retried.
+    Certificate,
     /// Anything else.
     Other,
 }
@@ -78,6 +80,7 @@ impl std::fmt::Display for TransportKind {
             TransportKind::Timeout => "timeout",
             TransportKind::Connect => "connection failed",
             TransportKind::Reset => "connection reset",
+            TransportKind::Certificate => "TLS certificate refused",
             TransportKind::Other => "network error",
         })
     }
@@ -140,7 +143,7 @@ impl AliyunError {
                     || code.starts_with("IncorrectStatus.")
                     || RETRYABLE_CODES.contains(&code.as_str())
             }
-            AliyunError::Transport { .. } => true,
+            AliyunError::Transport { kind, .. } => *kind != TransportKind::Certificate,
             AliyunError::Decode { .. } | AliyunError::Config(_) => false,
         }
     }

@@ -70,7 +70,8 @@ impl TidbError {
     pub fn is_retryable(&self) -> bool {
         match self {
             TidbError::Api { status, .. } => *status == 429 || *status >= 500,
-            TidbError::Transport { .. } => true,
+            // A refused TLS certificate is final.
+            TidbError::Transport { detail, .. } => !detail.contains("certificate"),
             _ => false,
         }
     }
@@ -363,11 +364,29 @@ async fn read(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<u64>().ok())
         .map(Duration::from_secs);
-    let bytes = resp.bytes().await.map_err(|e| TidbError::Transport {
-        method: method.to_string(),
-        path: path.to_string(),
-        detail: crate::cloud::aliyun::client::describe(&e),
-    })?;
+    use crate::cloud::aliyun::client::{BodyError, MAX_BODY, describe, read_bounded};
+    let bytes = match read_bounded(resp).await {
+        Ok(b) => b,
+        Err(BodyError::Http(e)) => {
+            return Err(TidbError::Transport {
+                method: method.to_string(),
+                path: path.to_string(),
+                detail: describe(&e),
+            });
+        }
+        Err(BodyError::TooLarge) => {
+            return Err(TidbError::Api {
+                method: method.to_string(),
+                path: path.to_string(),
+                status: status.as_u16(),
+                code: None,
+                message: format!(
+                    "the answer is larger than {} MiB; refused (no API answer tilink reads is that large)",
+                    MAX_BODY >> 20
+                ),
+            });
+        }
+    };
     Ok((status, bytes, reset))
 }
 

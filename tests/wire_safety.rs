@@ -1,0 +1,147 @@
+//! Credentials stay on the wire they were meant for, and answers are bounded (issue 15,
+//! items 4 and 5): no redirect is followed (a second server receives nothing, not even a
+//! Referer), clear-text `http://` to another machine is refused before any call, and a huge
+//! or endless body ends in a clear error instead of exhausting memory.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+use tilink::cloud::aliyun::client::SignatureVersion;
+use tilink::cloud::aliyun::{AccessKey, AliyunClient, AliyunConfig};
+use tilink::cloud::retry::{RetryBudget, RetryPolicy};
+use tilink::cloud::tidb::TidbClient;
+use tilink::secret::Secret;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
+
+/// A server that counts the requests it receives and answers each with `answer`.
+async fn server(answer: Vec<u8>, endless: bool) -> (String, Arc<AtomicUsize>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let hits = Arc::new(AtomicUsize::new(0));
+    let h = hits.clone();
+    tokio::spawn(async move {
+        while let Ok((mut sock, _)) = listener.accept().await {
+            h.fetch_add(1, Ordering::SeqCst);
+            let answer = answer.clone();
+            tokio::spawn(async move {
+                let mut buf = [0u8; 65536];
+                let _ = sock.read(&mut buf).await;
+                let _ = sock.write_all(&answer).await;
+                if endless {
+                    let chunk = vec![b'x'; 1 << 16];
+                    while sock.write_all(&chunk).await.is_ok() {}
+                }
+                let _ = sock.shutdown().await;
+            });
+        }
+    });
+    (url, hits)
+}
+
+fn aliyun(url: &str, signature: SignatureVersion) -> AliyunClient {
+    tilink::cloud::aliyun::client::install_tls_provider();
+    let mut cfg = AliyunConfig::new("ap-southeast-1");
+    cfg.endpoint_override = Some(url.to_string());
+    cfg.signature = signature;
+    cfg.retry = RetryPolicy {
+        max_attempts: 2,
+        base: Duration::from_millis(1),
+        cap: Duration::from_millis(2),
+        jitter: false,
+        budget: RetryBudget::new(500),
+    };
+    AliyunClient::new(
+        cfg,
+        AccessKey {
+            id: "STS.NTFAKEFAKEFAKE".into(),
+            secret: Secret::new("wire-test-secret"),
+            security_token: Some(Secret::new("CAISwire-test-token")),
+        },
+    )
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redirects_are_not_followed_so_the_token_stays_home() {
+    let (elsewhere, hits) = server(
+        b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\n{}".to_vec(),
+        false,
+    )
+    .await;
+    let redirect = format!(
+        "HTTP/1.1 307 Temporary Redirect\r\nlocation: {elsewhere}/steal\r\ncontent-length: 0\r\n\r\n"
+    );
+    let (home, _) = server(redirect.into_bytes(), false).await;
+    for sig in [SignatureVersion::V3, SignatureVersion::V1] {
+        let e = aliyun(&home, sig)
+            .get_caller_identity()
+            .await
+            .expect_err("a redirect is not an answer");
+        assert!(e.to_string().contains("307"), "{e}");
+    }
+    let t = TidbClient::new(&home, "PUBKEY", Secret::new("wire-test-private")).unwrap();
+    let _ = t.get_cluster("1").await;
+    assert_eq!(
+        hits.load(Ordering::SeqCst),
+        0,
+        "the other host received a request"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn huge_and_endless_bodies_end_in_a_clear_error() {
+    // Announced as 100 MB, and an endless body without a length.
+    let huge =
+        b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 104857600\r\n\r\n{"
+            .to_vec();
+    let endless = b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n\r\n{\"x\":\"".to_vec();
+    for (answer, stream) in [(huge, false), (endless, true)] {
+        let (url, _) = server(answer, stream).await;
+        let t0 = Instant::now();
+        let e = aliyun(&url, SignatureVersion::V3)
+            .get_caller_identity()
+            .await
+            .expect_err("a body past the cap is refused");
+        assert!(e.to_string().contains("larger than 16 MiB"), "{e}");
+        assert!(
+            t0.elapsed() < Duration::from_secs(20),
+            "took {:?}",
+            t0.elapsed()
+        );
+        let t = TidbClient::new(&url, "PUBKEY", Secret::new("wire-test-private")).unwrap();
+        let e = t.get_cluster("1").await.expect_err("refused");
+        assert!(e.to_string().contains("larger than 16 MiB"), "{e}");
+    }
+}
+
+#[test]
+fn clear_text_to_another_machine_is_refused_before_any_call() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_tilink"))
+        .args(["doctor", "--cluster-id", "1234567890123456789"])
+        .env("TILINK_ALIBABA_ENDPOINT", "http://10.255.255.1:8080")
+        .env("TILINK_NO_KEYRING", "1")
+        .env("ALIBABA_CLOUD_ACCESS_KEY_ID", "LTAI5tFAKEFAKEFAKE")
+        .env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "wire-test-secret")
+        .env("TIDBCLOUD_PUBLIC_KEY", "PUBKEY")
+        .env("TIDBCLOUD_PRIVATE_KEY", "wire-test-private")
+        .env_remove("TILINK_ALLOW_INSECURE_HTTP")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("clear text"), "{err}");
+    for (url, ok) in [
+        ("http://127.0.0.1:9", true),
+        ("http://localhost:9", true),
+        ("http://[::1]:9", true),
+        ("https://nlb.ap-southeast-1.aliyuncs.com", true),
+        ("http://nlb.ap-southeast-1.aliyuncs.com", false),
+    ] {
+        assert_eq!(
+            tilink::app::context::clear_text_refused(url).is_ok(),
+            ok,
+            "{url}"
+        );
+    }
+}
