@@ -178,10 +178,10 @@ pub struct SandboxArgs {
     #[arg(long, env = "TILINK_SIM_SEED", default_value_t = 1)]
     pub seed: u64,
     /// Speed of simulated provisioning (1.0 = real time; 0.1 shows every step for a few seconds).
-    #[arg(long, env = "TILINK_SIM_TIME_SCALE", default_value_t = 0.1)]
+    #[arg(long, env = "TILINK_SIM_TIME_SCALE", default_value_t = 0.1, value_parser = parse_time_scale)]
     pub time_scale: f64,
     /// Share of simulated calls that fail transiently.
-    #[arg(long, env = "TILINK_SIM_FAULT_RATE", default_value_t = 0.0)]
+    #[arg(long, env = "TILINK_SIM_FAULT_RATE", default_value_t = 0.0, value_parser = parse_share)]
     pub fault_rate: f64,
     /// Spread of provisioning delays: each is drawn from a log-normal whose median is the
     /// profile's delay and whose σ is this (0 = the fixed profile; 0.5 = a typical cloud's
@@ -206,16 +206,46 @@ pub struct SimArgs {
     #[arg(long, env = "TILINK_SIM_LATENCY_MS", default_value_t = 0)]
     pub latency_ms: u64,
     /// Share of calls answered with a transient failure (0.0–1.0).
-    #[arg(long, env = "TILINK_SIM_FAULT_RATE", default_value_t = 0.0)]
+    #[arg(long, env = "TILINK_SIM_FAULT_RATE", default_value_t = 0.0, value_parser = parse_share)]
     pub fault_rate: f64,
     /// Provisioning delays multiplier (1.0 = real magnitudes).
-    #[arg(long, env = "TILINK_SIM_TIME_SCALE", default_value_t = 0.05)]
+    #[arg(long, env = "TILINK_SIM_TIME_SCALE", default_value_t = 0.05, value_parser = parse_time_scale)]
     pub time_scale: f64,
     /// Spread of provisioning delays: each is drawn from a log-normal whose median is the
     /// profile's delay and whose σ is this (0 = the fixed profile; 0.5 = a typical cloud's
     /// run-to-run variation). Reproducible from --seed.
     #[arg(long, env = "TILINK_SIM_JITTER", default_value_t = 0.0, value_parser = parse_sigma)]
     pub jitter: f64,
+}
+
+/// A share of calls: a number from 0 to 1.
+fn parse_share(s: &str) -> Result<f64, String> {
+    let v: f64 = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{s}` is not a number; give a share such as 0.2"))?;
+    if !(0.0..=1.0).contains(&v) {
+        return Err(format!(
+            "{} is out of range: a share of calls is between 0 and 1",
+            s.trim()
+        ));
+    }
+    Ok(v)
+}
+
+/// A time scale: a finite number above 0 and at most 100 (1.0 = real magnitudes).
+fn parse_time_scale(s: &str) -> Result<f64, String> {
+    let v: f64 = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{s}` is not a number; give a scale such as 0.05"))?;
+    if !(v.is_finite() && v > 0.0 && v <= 100.0) {
+        return Err(format!(
+            "{} is out of range: use a scale above 0 and at most 100 (1.0 = real magnitudes)",
+            s.trim()
+        ));
+    }
+    Ok(v)
 }
 
 /// A log-normal σ: a finite number from 0 to 2.

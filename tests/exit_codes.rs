@@ -9,12 +9,13 @@ async fn a_refused_key_exits_3_everywhere() {
     let m = w.setup().await;
     assert_eq!(m.outcome, Some(Ok(())), "{:#?}", m.log);
     // The binary finds the setup through the journal the library wrote.
-    let state = w.dir.path().join("state");
+    let state = w.dir.path().join("state").join("setups");
     std::fs::create_dir_all(&state).unwrap();
-    for e in std::fs::read_dir(w.dir.path()).unwrap().flatten() {
-        if e.path().extension().is_some_and(|x| x == "json") {
-            std::fs::copy(e.path(), state.join(e.file_name())).unwrap();
-        }
+    for e in std::fs::read_dir(w.dir.path().join("setups"))
+        .unwrap()
+        .flatten()
+    {
+        std::fs::copy(e.path(), state.join(e.file_name())).unwrap();
     }
     let cid = w.m.cluster_id.clone();
     for args in [

@@ -145,3 +145,22 @@ fn clear_text_to_another_machine_is_refused_before_any_call() {
         );
     }
 }
+
+#[test]
+fn simulator_flags_are_validated_with_clear_messages() {
+    for (flag, value, says) in [
+        ("--time-scale", "1e300", "out of range"),
+        ("--time-scale", "0", "out of range"),
+        ("--fault-rate", "2", "between 0 and 1"),
+        ("--jitter", "3", "out of range"),
+    ] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_tilink"))
+            .args(["sim", flag, value])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{flag} {value}: {err}");
+        assert!(err.contains(says) && !err.contains("panicked"), "{err}");
+        assert!(err.len() < 400, "{err}");
+    }
+}

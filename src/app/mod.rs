@@ -108,6 +108,9 @@ pub fn emit_json(v: &serde_json::Value) {
 pub async fn run(cli: Cli) -> u8 {
     let json = cli.global.output == Output::Json;
     let result = dispatch(cli).await;
+    for n in crate::engine::journal::take_notices() {
+        eprintln!("tilink: warning: {n}");
+    }
     match result {
         Ok(code) => code,
         Err(f) => {

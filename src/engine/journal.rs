@@ -259,6 +259,10 @@ impl JournalStore {
                     );
                     None
                 }
+                Err(e @ JournalError::Corrupt { .. }) => {
+                    keep_aside(&p, &e);
+                    None
+                }
                 Err(e) => {
                     tracing::warn!("{e}");
                     None
@@ -280,6 +284,41 @@ impl JournalStore {
                 && rds_instance_id.is_none_or(|r| r == j.rds_instance_id)
                 && j.state != SetupState::TornDown
         })
+    }
+}
+
+/// What the journal store did that the user must hear about (a damaged journal moved
+/// aside). The engine never prints: drivers take these and show them.
+static NOTICES: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+
+/// The notices since the last call.
+pub fn take_notices() -> Vec<String> {
+    NOTICES
+        .lock()
+        .map(|mut n| std::mem::take(&mut *n))
+        .unwrap_or_default()
+}
+
+/// Moves a damaged journal aside (`<name>.damaged-<unix time>`) so that nothing rebuilt from
+/// tags overwrites the evidence, and leaves a notice saying where it went.
+fn keep_aside(path: &Path, e: &JournalError) {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let mut aside = path.as_os_str().to_owned();
+    aside.push(format!(".damaged-{secs}"));
+    let aside = PathBuf::from(aside);
+    let notice = match std::fs::rename(path, &aside) {
+        Ok(()) => format!(
+            "{e}. It was moved aside to {} (kept as evidence); tilink finds the resources by their tags instead.",
+            aside.display()
+        ),
+        Err(io) => format!("{e}. It could not be moved aside ({io}); it is ignored."),
+    };
+    tracing::warn!("{notice}");
+    if let Ok(mut n) = NOTICES.lock() {
+        n.push(notice);
     }
 }
 
