@@ -371,6 +371,8 @@ async fn aliyun_client_gives_clear_errors_on_hostile_answers() {
         ),
         // 20 MB of junk.
         (vec![b'x'; 20 << 20], "not JSON"),
+        // 40 MB of junk: past the 32 MiB cap, refused before parsing.
+        (vec![b'x'; 40 << 20], "larger than 32 MiB"),
     ];
     for (body, hint) in bad {
         let head = String::from_utf8_lossy(&body[..body.len().min(40)]).into_owned();

@@ -407,7 +407,7 @@ fn encode_pairs(pairs: &[(String, String)]) -> String {
 
 /// Largest answer body tilink reads (API answers are kilobytes; a hostile or broken server
 /// must not exhaust memory).
-pub const MAX_BODY: usize = 16 << 20;
+pub const MAX_BODY: usize = 32 << 20;
 
 /// Why a body could not be read.
 pub(crate) enum BodyError {
