@@ -157,6 +157,10 @@ pub struct SetupArgs {
     /// Show the plan and create nothing.
     #[arg(long, env = "TILINK_DRY_RUN", value_parser = clap::builder::BoolishValueParser::new())]
     pub dry_run: bool,
+    /// When another tilink setup for the same cluster is running, fail at once instead of
+    /// waiting for it to finish.
+    #[arg(long, env = "TILINK_NO_WAIT", value_parser = clap::builder::BoolishValueParser::new())]
+    pub no_wait: bool,
     /// Resume this setup id from its journal.
     #[arg(long, env = "TILINK_RESUME", value_name = "SETUP_ID")]
     pub resume: Option<String>,

@@ -64,6 +64,31 @@ pub fn prepare_failure(e: PrepareError) -> Failure {
     }
 }
 
+/// Takes the cluster's setup lock, waiting for another run unless `no_wait`.
+pub async fn cluster_lock(
+    dir: &std::path::Path,
+    cluster_id: &str,
+    no_wait: bool,
+) -> Result<crate::engine::lock::ClusterLock, Failure> {
+    use crate::engine::lock::{ClusterLock, LockError};
+    match ClusterLock::try_acquire(dir, cluster_id) {
+        Ok(l) => Ok(l),
+        Err(LockError::Busy { holder, path }) if !no_wait => {
+            eprintln!(
+                "tilink: another tilink setup for cluster {cluster_id} is running ({holder}); waiting for it to finish, then this one adopts what it made (Ctrl-C stops; --no-wait fails at once; lock {})",
+                path.display()
+            );
+            ClusterLock::acquire(dir, cluster_id)
+                .await
+                .map_err(|e| Failure::failed(e.to_string()))
+        }
+        Err(e @ LockError::Busy { .. }) => Err(Failure::failed(format!(
+            "{e}: nothing was done (--no-wait). Run again when it has finished."
+        ))),
+        Err(e) => Err(Failure::failed(e.to_string())),
+    }
+}
+
 fn require(v: &Option<String>, flag: &str, env: &str) -> Result<String, Failure> {
     v.clone()
         .filter(|s| !s.trim().is_empty())
@@ -76,6 +101,13 @@ pub async fn non_interactive(g: &GlobalArgs, env: &Env, a: &SetupArgs) -> Result
     let cluster_id = require(&a.cluster_id, "--cluster-id", "TILINK_CLUSTER_ID")?;
     let rds_id = require(&a.rds_instance, "--rds-instance", "TILINK_RDS_INSTANCE")?;
     let store = env.store.clone();
+    // One setup per cluster: a second run plans after the first one finished (and adopts
+    // what it made). A dry run only reads.
+    let _lock = if a.dry_run {
+        None
+    } else {
+        Some(cluster_lock(store.dir(), &cluster_id, a.no_wait).await?)
+    };
     eprintln!("tilink: discovering cluster {cluster_id} and RDS instance {rds_id}…");
     let tidb = env.tidb()?;
     let make = |region: &str| env.clients(region).map_err(|f| f.message);
@@ -113,6 +145,7 @@ pub async fn non_interactive(g: &GlobalArgs, env: &Env, a: &SetupArgs) -> Result
             failed.join("\n  ")
         )));
     };
+    let _lock = _lock.map(|l| l.noted(&plan.setup_id));
     eprint!("{}", render_plan(&plan));
     if a.dry_run {
         let results = dry_run(&prep.clients, &plan).await;

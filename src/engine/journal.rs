@@ -184,6 +184,11 @@ impl JournalStore {
         JournalStore::new(state_dir())
     }
 
+    /// The directory holding the journals (and the setup locks, `engine::lock`).
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
     /// Path of one setup's journal.
     pub fn path(&self, setup_id: &str) -> PathBuf {
         self.dir.join(format!("{setup_id}.json"))

@@ -9,6 +9,7 @@ pub mod doctor;
 pub mod dryrun;
 pub mod facts;
 pub mod journal;
+pub mod lock;
 pub mod plan;
 pub mod poll;
 pub mod prepare;

@@ -153,6 +153,23 @@ impl Worker {
                 // journal is saved.
                 tokio::spawn(async move {
                     let model = ApplyModel::new(*journal);
+                    // One setup per cluster: the wizard's plan was made before this moment, so
+                    // it does not wait for another run (its plan would be stale); it stops and
+                    // says so.
+                    let _lock = match crate::engine::lock::ClusterLock::try_acquire(
+                        env.store.dir(),
+                        &plan.cluster_id,
+                    ) {
+                        Ok(l) => l.noted(&plan.setup_id),
+                        Err(e) => {
+                            let mut m = model;
+                            m.outcome = Some(Err(format!(
+                                "{e}. Nothing was created: wait for it to finish, then press r (the checks run again and adopt what it made)."
+                            )));
+                            let _ = tx.send(Msg::ApplyFinished { req, model: Box::new(m) });
+                            return;
+                        }
+                    };
                     let clients = match env.clients(&plan.region) {
                         Ok(c) => c,
                         Err(f) => {

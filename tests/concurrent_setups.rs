@@ -1,0 +1,102 @@
+//! One setup per cluster (issue 15, item 1): two or three `tilink setup --yes` runs for one
+//! cluster at the same time (cron plus a person) all end ACTIVE with exactly one chain; with
+//! `--no-wait` the second fails at once and names the holder.
+
+mod common;
+
+use common::world_with;
+use tilink::sim::SimOptions;
+
+fn live(state: &serde_json::Value, key: &str) -> usize {
+    state[key]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter(|x| !matches!(x["Status"].as_str(), Some("Deleted" | "Deleting")))
+                .count()
+        })
+        .unwrap_or(0)
+}
+
+fn setup(w: &common::World, extra: &[&str]) -> std::process::Child {
+    w.bin()
+        .env_remove("TILINK_POLL_SCALE")
+        .args(["setup", "--non-interactive", "--yes", "--cluster-id"])
+        .arg(&w.m.cluster_id)
+        .arg("--rds-instance")
+        .arg(&w.m.rds_instance_id)
+        .args(extra)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_concurrent_setups_build_one_chain() {
+    let w = world_with(SimOptions {
+        time_scale: 0.01,
+        ..SimOptions::default()
+    })
+    .await;
+    let runs: Vec<_> = (0..3).map(|_| setup(&w, &[])).collect();
+    let outs: Vec<_> = tokio::task::spawn_blocking(move || {
+        runs.into_iter()
+            .map(|c| c.wait_with_output().unwrap())
+            .collect::<Vec<_>>()
+    })
+    .await
+    .unwrap();
+    let mut waited = 0;
+    for o in &outs {
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(o.status.success(), "{err}");
+        assert!(err.contains("ACTIVE"), "{err}");
+        if err.contains("is running") && err.contains("waiting for it to finish") {
+            waited += 1;
+        }
+    }
+    assert!(waited >= 1, "no run waited for another");
+    let state = w.state().await;
+    for key in [
+        "server_groups",
+        "load_balancers",
+        "listeners",
+        "endpoint_services",
+    ] {
+        assert_eq!(live(&state, key), 1, "{key}: {}", state[key]);
+    }
+    let plcs = state["private_link_connections"].as_array().unwrap();
+    assert_eq!(plcs.len(), 1, "{plcs:?}");
+    assert_eq!(state["connections"].as_array().unwrap().len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_wait_fails_at_once_naming_the_holder() {
+    let w = world_with(SimOptions {
+        time_scale: 0.05,
+        ..SimOptions::default()
+    })
+    .await;
+    let first = setup(&w, &[]);
+    // Let the first one take the lock.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let t0 = std::time::Instant::now();
+    let second = setup(&w, &["--no-wait"]).wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&second.stderr);
+    assert_eq!(second.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("another tilink setup for this cluster is running") && err.contains("pid"),
+        "{err}"
+    );
+    assert!(t0.elapsed() < std::time::Duration::from_secs(5));
+    let first = tokio::task::spawn_blocking(move || first.wait_with_output().unwrap())
+        .await
+        .unwrap();
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    assert_eq!(live(&w.state().await, "load_balancers"), 1);
+}
