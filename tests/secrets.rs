@@ -84,6 +84,7 @@ fn scan_output(s: &Secrets, what: &str, out: &Output) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sandbox_run_writes_no_secret() {
+    tilink::cloud::aliyun::client::install_tls_provider();
     // The sandbox's simulator is seeded: a simulator with the same seed has its keys.
     let twin = tilink::sim::start(tilink::sim::SimOptions {
         seed: 1,
@@ -136,8 +137,12 @@ async fn sandbox_run_writes_no_secret() {
     );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["state"], "ACTIVE");
-    // Same seed, same world: the journal names the twin's cluster.
-    let journals = files_under(&state);
+    // Same seed, same world: the journal names the twin's cluster. (The state dir also holds
+    // the cluster's setup lock, which names only a pid and a setup id.)
+    let journals: Vec<_> = files_under(&state)
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
     assert_eq!(journals.len(), 1, "{journals:?}");
     let j: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&journals[0]).unwrap()).unwrap();
@@ -148,7 +153,8 @@ async fn sandbox_run_writes_no_secret() {
     );
 
     scan_output(&s, "sandbox", &out);
-    assert_eq!(scan_dir(&s, &state), 1);
+    // The journal and the cluster's setup lock, both scanned.
+    assert_eq!(scan_dir(&s, &state), 2);
     assert_eq!(scan_dir(&s, &logs), 1);
     let log_text = std::fs::read_to_string(&log).unwrap();
     assert!(

@@ -106,7 +106,7 @@ pub async fn non_interactive(g: &GlobalArgs, env: &Env, a: &SetupArgs) -> Result
     let _lock = if a.dry_run {
         None
     } else {
-        Some(cluster_lock(store.dir(), &cluster_id, a.no_wait).await?)
+        Some(cluster_lock(&store.lock_dir(), &cluster_id, a.no_wait).await?)
     };
     eprintln!("tilink: discovering cluster {cluster_id} and RDS instance {rds_id}…");
     let tidb = env.tidb()?;

@@ -184,9 +184,17 @@ impl JournalStore {
         JournalStore::new(state_dir())
     }
 
-    /// The directory holding the journals (and the setup locks, `engine::lock`).
+    /// The directory holding the journals.
     pub fn dir(&self) -> &Path {
         &self.dir
+    }
+
+    /// The directory of the per-cluster setup locks (`engine::lock`), beside the journals.
+    pub fn lock_dir(&self) -> PathBuf {
+        self.dir
+            .parent()
+            .map(|p| p.join("locks"))
+            .unwrap_or_else(|| self.dir.join("locks"))
     }
 
     /// Path of one setup's journal.

@@ -36,16 +36,16 @@ pub enum LockError {
     },
 }
 
-/// The lock file of a cluster: `<journal dir>/locks/cluster-<id>.lock` (the id reduced to a
-/// safe name). Locks live with the journals, so a sandbox's private store never waits on a
-/// real setup.
-pub fn lock_path(state_dir: &Path, cluster_id: &str) -> PathBuf {
+/// The lock file of a cluster in `dir` (`JournalStore::lock_dir`, beside the journals, so a
+/// sandbox's private store never waits on a real setup): `cluster-<id>.lock`, the id reduced
+/// to a safe name.
+pub fn lock_path(dir: &Path, cluster_id: &str) -> PathBuf {
     let safe: String = cluster_id
         .chars()
         .filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
         .take(64)
         .collect();
-    state_dir.join("locks").join(format!("cluster-{safe}.lock"))
+    dir.join(format!("cluster-{safe}.lock"))
 }
 
 fn open(path: &Path) -> Result<File, LockError> {
@@ -159,6 +159,6 @@ mod tests {
     #[test]
     fn hostile_cluster_ids_stay_in_the_lock_directory() {
         let p = lock_path(Path::new("/s"), "../../etc/passwd");
-        assert_eq!(p, Path::new("/s/locks/cluster-etcpasswd.lock"));
+        assert_eq!(p, Path::new("/s/cluster-etcpasswd.lock"));
     }
 }

@@ -157,7 +157,7 @@ impl Worker {
                     // it does not wait for another run (its plan would be stale); it stops and
                     // says so.
                     let _lock = match crate::engine::lock::ClusterLock::try_acquire(
-                        env.store.dir(),
+                        &env.store.lock_dir(),
                         &plan.cluster_id,
                     ) {
                         Ok(l) => l.noted(&plan.setup_id),
