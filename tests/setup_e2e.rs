@@ -458,7 +458,13 @@ async fn teardown_refuses_a_chain_it_does_not_own_before_deleting_anything() {
     )
     .await
     .unwrap_err();
-    assert!(e.contains("does not carry"), "{e}");
+    // Refused on the first thing that is not this setup's (its allowlist group name, or
+    // the tags of its resources).
+    assert!(
+        e.contains("nothing was deleted")
+            && (e.contains("does not carry") || e.contains("allowlist group")),
+        "{e}"
+    );
     let after = w.state().await;
     assert_same_resources(&before, &after, true);
     assert_eq!(
@@ -470,5 +476,67 @@ async fn teardown_refuses_a_chain_it_does_not_own_before_deleting_anything() {
             .unwrap()
             .len(),
         1
+    );
+}
+
+/// A modified journal cannot turn teardown against the user (issue 15, item 2): a journal
+/// naming the user's `Default` allowlist group, or another RDS instance, is refused before
+/// anything is deleted, and the group keeps its entries.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn teardown_refuses_tampered_journals_and_touches_nothing() {
+    let w = world().await;
+    let m = w.setup().await;
+    assert_eq!(m.outcome, Some(Ok(())));
+    let before = w.state().await;
+    let other_rds = before["rds"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["DBInstanceId"].as_str().unwrap().to_string())
+        .find(|id| id != &w.m.rds_instance_id)
+        .expect("a second instance in the world");
+    type Tamper = Box<dyn Fn(&mut tilink::engine::journal::Journal)>;
+    let tamper: [(&str, Tamper); 3] = [
+        (
+            "Default group",
+            Box::new(|j| j.resources.allowlist_group = Some("Default".into())),
+        ),
+        (
+            "another group",
+            Box::new(|j| j.resources.allowlist_group = Some("tilink_ffffffffffff".into())),
+        ),
+        (
+            "another instance",
+            Box::new(move |j| j.rds_instance_id = other_rds.clone()),
+        ),
+    ];
+    for (what, change) in tamper {
+        let mut j = w.store().load(&m.journal.setup_id).unwrap();
+        change(&mut j);
+        let e = teardown::execute(
+            &w.clients(),
+            &w.store(),
+            &mut j,
+            w.env.tuning.clone(),
+            |_| {},
+        )
+        .await
+        .expect_err(what);
+        assert!(e.contains("nothing was deleted"), "{what}: {e}");
+        assert_same_resources(&before, &w.state().await, true);
+    }
+    // The user's groups are intact.
+    let groups = w
+        .clients()
+        .aliyun
+        .describe_db_instance_ip_array_list(&w.m.rds_instance_id)
+        .await
+        .unwrap();
+    let default = groups
+        .iter()
+        .find(|g| g.db_instance_ip_array_name.eq_ignore_ascii_case("default"));
+    assert!(
+        default.is_none_or(|g| !g.security_ip_list.is_empty()),
+        "{groups:?}"
     );
 }

@@ -146,16 +146,42 @@ pub async fn verify_ownership(c: &Clients, j: &Journal) -> Result<(), String> {
             "{what} {id} does not carry {TAG_SETUP}={sid}; tilink leaves the whole chain alone (nothing was deleted)"
         ))
     };
-    if let (Some(plc), Some(name)) = (&r.private_link_connection_id, &r.endpoint_service_name) {
+    // The allowlist group: only the one tilink names for this setup, never another group
+    // (a modified journal must not empty a user's `Default`).
+    if let Some(group) = &r.allowlist_group {
+        let want = crate::engine::plan::allowlist_group_name(sid);
+        if group != &want {
+            return Err(format!(
+                "allowlist group {group} is not the group tilink made for setup {sid} ({want}); nothing was deleted"
+            ));
+        }
+    }
+    if let Some(plc) = &r.private_link_connection_id {
         match c.tidb.get_plc(&j.cluster_id, plc).await {
             Ok(p) => {
                 let points_at = p
                     .alicloud_endpoint_service
                     .map(|s| s.name)
                     .unwrap_or_default();
-                if &points_at != name {
+                if let Some(name) = &r.endpoint_service_name
+                    && &points_at != name
+                {
                     return Err(format!(
                         "private link connection {plc} points at {points_at}, not at this setup's {name}; nothing was deleted"
+                    ));
+                }
+                // From the cloud, not the journal: the service it points at must be a service
+                // tagged with this setup (or, once that is gone, the one the journal names).
+                let mine = a
+                    .list_endpoint_services(None, None, &[(TAG_SETUP.to_string(), sid.clone())])
+                    .await
+                    .map_err(|e| e.to_string())?;
+                let tagged = mine.iter().any(|s| s.service_name == points_at);
+                let journaled = r.endpoint_service_name.as_deref() == Some(points_at.as_str())
+                    && r.endpoint_service_id.is_some();
+                if !tagged && !journaled {
+                    return Err(format!(
+                        "private link connection {plc} points at {points_at}, which is not an endpoint service of setup {sid}; nothing was deleted"
                     ));
                 }
             }
@@ -196,6 +222,17 @@ pub async fn verify_ownership(c: &Clients, j: &Journal) -> Result<(), String> {
                     .any(|t| t.tag_key == TAG_SETUP && &t.tag_value == sid) =>
             {
                 return refuse("load balancer", lb);
+            }
+            // The RDS instance whose allowlist is touched must be the one the chain serves.
+            Ok(attr)
+                if attr.tags.iter().any(|t| {
+                    t.tag_key == super::discover::TAG_RDS && t.tag_value != j.rds_instance_id
+                }) =>
+            {
+                return Err(format!(
+                    "load balancer {lb} serves another RDS instance than the journal's {}; nothing was deleted",
+                    j.rds_instance_id
+                ));
             }
             Ok(_) => {}
             Err(e) if gone(&e) => {}
