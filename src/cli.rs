@@ -134,7 +134,7 @@ pub enum Command {
 #[derive(Debug, Args, Clone, Default)]
 pub struct SetupArgs {
     /// TiDB Cloud cluster id (19–20 digits).
-    #[arg(long, env = "TILINK_CLUSTER_ID")]
+    #[arg(long, env = "TILINK_CLUSTER_ID", value_parser = parse_cluster_id)]
     pub cluster_id: Option<String>,
     /// ApsaraDB RDS instance id (rm-…).
     #[arg(long, env = "TILINK_RDS_INSTANCE")]
@@ -222,6 +222,20 @@ pub struct SimArgs {
     pub jitter: f64,
 }
 
+/// A TiDB Cloud cluster id: a 19–20 digit decimal string (`tidbcloud-api.md` §1). Anything
+/// else is refused with a short message (a 100 000-character id stays out of the answer).
+fn parse_cluster_id(s: &str) -> Result<String, String> {
+    let t = s.trim();
+    if (19..=20).contains(&t.len()) && t.bytes().all(|b| b.is_ascii_digit()) {
+        return Ok(t.to_string());
+    }
+    let shown: String = t.chars().take(24).collect();
+    let more = if t.chars().count() > 24 { "…" } else { "" };
+    Err(format!(
+        "`{shown}{more}` is not a TiDB Cloud cluster id: it is 19 or 20 digits (e.g. 1379661944646413143); `ticloud serverless list` shows yours, or run `tilink` to pick one"
+    ))
+}
+
 /// A share of calls: a number from 0 to 1.
 fn parse_share(s: &str) -> Result<f64, String> {
     let v: f64 = s
@@ -273,7 +287,7 @@ fn parse_sigma(s: &str) -> Result<f64, String> {
 )]
 pub struct DoctorArgs {
     /// Check every private link connection of this cluster.
-    #[arg(long, env = "TILINK_CLUSTER_ID")]
+    #[arg(long, env = "TILINK_CLUSTER_ID", value_parser = parse_cluster_id)]
     pub cluster_id: Option<String>,
     /// Check one private link connection (plc-…).
     #[arg(long, env = "TILINK_CONNECTION")]
@@ -296,7 +310,7 @@ pub struct DoctorArgs {
 #[derive(Debug, Args, Clone, Default)]
 pub struct TeardownArgs {
     /// The cluster whose tilink chain to delete.
-    #[arg(long, env = "TILINK_CLUSTER_ID")]
+    #[arg(long, env = "TILINK_CLUSTER_ID", value_parser = parse_cluster_id)]
     pub cluster_id: Option<String>,
     /// The setup id (default: the cluster's most recent setup).
     #[arg(long, env = "TILINK_SETUP_ID")]
@@ -330,7 +344,7 @@ pub struct ExportArgs {
     #[arg(value_enum)]
     pub format: ExportFormat,
     /// The cluster whose chain to export.
-    #[arg(long, env = "TILINK_CLUSTER_ID")]
+    #[arg(long, env = "TILINK_CLUSTER_ID", value_parser = parse_cluster_id)]
     pub cluster_id: Option<String>,
     /// The setup id.
     #[arg(long, env = "TILINK_SETUP_ID")]

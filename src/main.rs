@@ -5,7 +5,26 @@ use std::process::ExitCode;
 use tilink::cli::Cli;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        // Help and version print as usual; a usage error is shown with each line bounded
+        // (clap echoes the offending value, which may be 100 000 characters long).
+        Err(e) if !e.use_stderr() => e.exit(),
+        Err(e) => {
+            for line in e.render().to_string().lines() {
+                let chars: Vec<char> = line.chars().collect();
+                if chars.len() > 400 {
+                    // Keep the start and the explanation at the end; drop the echoed middle.
+                    let head: String = chars[..100].iter().collect();
+                    let tail: String = chars[chars.len() - 280..].iter().collect();
+                    eprintln!("{head}…{tail}");
+                } else {
+                    eprintln!("{line}");
+                }
+            }
+            return ExitCode::from(2);
+        }
+    };
     if let Err(e) = tilink::app::logging::init(cli.global.log_file.as_deref()) {
         eprintln!("tilink: cannot open the log file: {e}");
         return ExitCode::from(2);

@@ -41,7 +41,7 @@ fn every_subcommand_answers_help() {
 #[test]
 fn doctor_without_credentials_names_every_place_looked() {
     let out = bin()
-        .args(["doctor", "--cluster-id", "123"])
+        .args(["doctor", "--cluster-id", "1234567890123456789"])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(3));

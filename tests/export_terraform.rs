@@ -369,7 +369,7 @@ async fn export_finds_the_chain_by_tags_without_a_journal_and_json_wraps_it() {
 #[test]
 fn export_without_credentials_exits_3_and_help_lists_it() {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_tilink"))
-        .args(["export", "terraform", "--cluster-id", "1"])
+        .args(["export", "terraform", "--cluster-id", "1234567890123456789"])
         .env_clear()
         .env("HOME", std::env::temp_dir().join("tilink-export-test-home"))
         .env("TILINK_NO_KEYRING", "1")

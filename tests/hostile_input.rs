@@ -648,7 +648,13 @@ async fn binary_reports_hostile_answers_without_panicking() {
     ] {
         f.json(status, body);
         let out = Command::new(env!("CARGO_BIN_EXE_tilink"))
-            .args(["doctor", "--cluster-id", "10000", "-o", "json"])
+            .args([
+                "doctor",
+                "--cluster-id",
+                "1000000000000000000",
+                "-o",
+                "json",
+            ])
             .env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .env("HOME", state.path())

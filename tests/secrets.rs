@@ -698,7 +698,7 @@ mod tui {
 fn keyring_lookup_failures_degrade_to_a_clear_message_and_no_file() {
     let home = tempfile::tempdir().unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_tilink"))
-        .args(["doctor", "--cluster-id", "10000"])
+        .args(["doctor", "--cluster-id", "1000000000000000000"])
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .env("HOME", home.path())

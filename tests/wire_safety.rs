@@ -164,3 +164,24 @@ fn simulator_flags_are_validated_with_clear_messages() {
         assert!(err.len() < 400, "{err}");
     }
 }
+
+#[test]
+fn cluster_ids_are_checked_against_their_documented_form() {
+    let long = "9".repeat(100_000);
+    for id in [
+        long.as_str(),
+        "123",
+        "12345678901234567a9",
+        "../../etc/passwd",
+    ] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_tilink"))
+            .args(["doctor", "--cluster-id", id])
+            .env("TILINK_NO_KEYRING", "1")
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert!(err.contains("is not a TiDB Cloud cluster id"), "{err}");
+        assert!(err.len() < 600, "{} bytes of error", err.len());
+    }
+}
