@@ -397,7 +397,7 @@ mod tests {
             "tilink",
             "setup",
             "--cluster-id",
-            "1",
+            "1234567890123456789",
             "--zones",
             "a,b",
             "--non-interactive",
@@ -410,5 +410,6 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+        assert!(Cli::try_parse_from(["tilink", "setup", "--cluster-id", "1"]).is_err());
     }
 }
