@@ -76,14 +76,11 @@ async fn main() {
     println!(
         "doctor benchmark: latency {latency_ms} ms/call, {chains} chains at {rate} req/s, {concurrency} at a time"
     );
-    let b = bench_world(
-        SimOptions {
-            latency_ms,
-            time_scale,
-            ..SimOptions::default()
-        },
+    let b = bench_world(SimOptions {
+        latency_ms,
         time_scale,
-    )
+        ..SimOptions::default()
+    })
     .await;
     let t = Instant::now();
     let run = b.setup().await;

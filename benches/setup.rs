@@ -400,8 +400,8 @@ struct Sample {
     script: ScriptRun,
 }
 
-async fn sample(label: String, opts: &SimOptions, poll_scale: f64) -> Sample {
-    let b = bench_world(opts.clone(), poll_scale).await;
+async fn sample(label: String, opts: &SimOptions) -> Sample {
+    let b = bench_world(opts.clone()).await;
     let r = b.setup().await;
     let state = b.admin_get("state").await;
     let bound = Bound::from(&state, &r.model.journal.resources, opts.latency_ms);
@@ -409,7 +409,7 @@ async fn sample(label: String, opts: &SimOptions, poll_scale: f64) -> Sample {
         .as_u64()
         .unwrap_or(0);
     b.sim.shutdown().await;
-    let b = bench_world(opts.clone(), poll_scale).await;
+    let b = bench_world(opts.clone()).await;
     let script = script(&b, Duration::from_secs_f64(5.0 * opts.time_scale)).await;
     b.sim.shutdown().await;
     Sample {
@@ -498,8 +498,6 @@ async fn main() {
     let long = std::env::var_os("BENCH_LONG").is_some();
     let latency_ms: u64 = knob("BENCH_LATENCY_MS", if long { 50 } else { 20 });
     let time_scale: f64 = knob("BENCH_TIME_SCALE", if long { 1.0 } else { 0.05 });
-    // tilink is never told the speed: 1.0 is what every user runs with.
-    let poll_scale: f64 = knob("BENCH_POLL_SCALE", 1.0);
     let sigma: f64 = knob("BENCH_JITTER", 0.5);
     let seeds: u64 = knob("BENCH_SEEDS", if long { 0 } else { 5 });
     let seed: u64 = knob("BENCH_SEED", 1);
@@ -511,7 +509,7 @@ async fn main() {
         ..SimOptions::default()
     };
     println!(
-        "setup benchmark: latency {latency_ms} ms/call, time scale {time_scale}, tilink poll scale {poll_scale} (no speed hint), script polls every {:.0} ms; fixed profile (seed {seed}) + {seeds} seed(s) at σ = {sigma}",
+        "setup benchmark: latency {latency_ms} ms/call, time scale {time_scale}, tilink never told the speed, script polls every {:.0} ms; fixed profile (seed {seed}) + {seeds} seed(s) at σ = {sigma}",
         5000.0 * time_scale
     );
     let mut configs = vec![("fixed".to_string(), base.clone())];
@@ -527,7 +525,7 @@ async fn main() {
     }
     let mut samples = Vec::new();
     for (label, opts) in configs {
-        let s = sample(label, &opts, poll_scale).await;
+        let s = sample(label, &opts).await;
         println!(
             "  {:<16} tilink {:>8} ms ({:>3} calls) · bound {:>8.0} ms · ratio {:.3} · script {:>8} ms ({} calls)",
             s.label,
@@ -685,7 +683,7 @@ async fn main() {
         "{}",
         json!({
             "bench": "setup",
-            "latency_ms": latency_ms, "time_scale": time_scale, "poll_scale": poll_scale,
+            "latency_ms": latency_ms, "time_scale": time_scale,
             "jitter": sigma,
             "fixed": {"tilink_ms": secs(fixed.wall()) * 1000.0, "bound_ms": bound_ms,
                       "ratio": fixed.ratio(), "api_calls": fixed.calls(),

@@ -4,19 +4,8 @@
 
 mod common;
 
-use common::world_with;
+use common::{live, world_with};
 use tilink::sim::SimOptions;
-
-fn live(state: &serde_json::Value, key: &str) -> usize {
-    state[key]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .filter(|x| !matches!(x["Status"].as_str(), Some("Deleted" | "Deleting")))
-                .count()
-        })
-        .unwrap_or(0)
-}
 
 fn setup(w: &common::World, extra: &[&str]) -> std::process::Child {
     w.bin()

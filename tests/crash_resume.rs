@@ -4,6 +4,8 @@
 
 mod common;
 
+use common::live;
+
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
@@ -95,17 +97,6 @@ impl Runner<'_> {
             std::thread::sleep(Duration::from_millis(10));
         }
     }
-}
-
-fn live(state: &serde_json::Value, key: &str) -> usize {
-    state[key]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .filter(|x| !matches!(x["Status"].as_str(), Some("Deleted" | "Deleting")))
-                .count()
-        })
-        .unwrap_or(0)
 }
 
 async fn assert_exactly_one(w: &common::World) {

@@ -67,12 +67,7 @@ const READS: &[(&str, &[&str])] = &[
 
 fn doctor(w: &World, json: bool) -> std::process::Output {
     let mut c = w.bin();
-    c.env("TILINK_RETRY_BASE_MS", "1").args([
-        "doctor",
-        "--cluster-id",
-        &w.m.cluster_id,
-        "--no-color",
-    ]);
+    c.args(["doctor", "--cluster-id", &w.m.cluster_id, "--no-color"]);
     if json {
         c.args(["-o", "json"]);
     }
@@ -306,7 +301,6 @@ async fn a_wrong_secret_is_a_credentials_problem_not_a_broken_chain() {
     assert_eq!(m.outcome, Some(Ok(())), "{:#?}", m.log);
     let out = w
         .bin()
-        .env("TILINK_RETRY_BASE_MS", "1")
         .env(
             "ALIBABA_CLOUD_ACCESS_KEY_SECRET",
             "not-the-secret-at-all-000000000",
@@ -341,7 +335,6 @@ async fn a_wrong_secret_is_a_credentials_problem_not_a_broken_chain() {
 
     let out = w
         .bin()
-        .env("TILINK_RETRY_BASE_MS", "1")
         .args(["doctor", "--cluster-id", "1234567890123456789"])
         .output()
         .unwrap();
@@ -364,7 +357,6 @@ async fn reconcile_swaps_a_stale_backend_and_exits_healthy() {
     .await;
     let out = w
         .bin()
-        .env("TILINK_RETRY_BASE_MS", "1")
         .args(["reconcile", "--cluster-id", &w.m.cluster_id, "--no-color"])
         .output()
         .unwrap();

@@ -26,7 +26,6 @@ async fn a_refused_key_exits_3_everywhere() {
     ] {
         let out = w
             .bin()
-            .env("TILINK_RETRY_BASE_MS", "1")
             .env(
                 "ALIBABA_CLOUD_ACCESS_KEY_SECRET",
                 "not-the-secret-at-all-000000000",

@@ -7,19 +7,10 @@
 
 mod common;
 
+use common::live;
+
 use std::sync::Arc;
 use tilink::sim::SimOptions;
-
-fn live(state: &serde_json::Value, key: &str, status_key: &str) -> usize {
-    state[key]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .filter(|x| !matches!(x[status_key].as_str(), Some("Deleted" | "Deleting")))
-                .count()
-        })
-        .unwrap_or(0)
-}
 
 async fn one(seed: u64) -> Result<(u64, u64), String> {
     let w = common::world_with(SimOptions {
@@ -38,13 +29,10 @@ async fn one(seed: u64) -> Result<(u64, u64), String> {
     let faults = stats["faults_injected"].as_u64().unwrap_or(0);
     let state = w.state().await;
     let counts = [
-        ("server_groups", live(&state, "server_groups", "Status")),
-        ("load_balancers", live(&state, "load_balancers", "Status")),
-        ("listeners", live(&state, "listeners", "Status")),
-        (
-            "endpoint_services",
-            live(&state, "endpoint_services", "Status"),
-        ),
+        ("server_groups", live(&state, "server_groups")),
+        ("load_balancers", live(&state, "load_balancers")),
+        ("listeners", live(&state, "listeners")),
+        ("endpoint_services", live(&state, "endpoint_services")),
     ];
     for (k, n) in counts {
         if n != 1 {

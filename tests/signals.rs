@@ -6,6 +6,8 @@
 
 mod common;
 
+use common::live;
+
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
@@ -60,17 +62,6 @@ fn wait(child: &mut Child, limit: Duration) -> Option<std::process::ExitStatus> 
     let _ = child.kill();
     let _ = child.wait();
     None
-}
-
-fn live(state: &serde_json::Value, key: &str) -> usize {
-    state[key]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .filter(|x| !matches!(x["Status"].as_str(), Some("Deleted" | "Deleting")))
-                .count()
-        })
-        .unwrap_or(0)
 }
 
 /// Interrupts a setup with `signal` once provisioning has started, checks the clean stop,

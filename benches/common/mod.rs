@@ -39,15 +39,15 @@ pub struct Bench {
     http: reqwest::Client,
 }
 
-/// Starts a fresh simulated world. `poll_scale` multiplies tilink's poll pauses
-/// (`Tuning::scale`; 1.0 is what tilink uses against the real clouds).
-pub async fn bench_world(opts: SimOptions, poll_scale: f64) -> Bench {
+/// Starts a fresh simulated world. tilink is never told how fast it is: the environment polls
+/// exactly as against the real clouds (`Tuning::scale` 1.0) and learns the pace itself.
+pub async fn bench_world(opts: SimOptions) -> Bench {
     tilink::cloud::aliyun::client::install_tls_provider();
     let sim = start(opts).await.expect("simulator starts");
     let m = sim.manifest().clone();
     let dir = tempfile::tempdir().expect("tempdir");
     let g = Cli::parse_from(["tilink"]).global;
-    let env = Env::from_manifest(&m, &g, poll_scale, JournalStore::new(dir.path()));
+    let env = Env::from_manifest(&m, &g, 1.0, JournalStore::new(dir.path()));
     Bench {
         sim,
         m,

@@ -7,7 +7,7 @@ use crate::engine::check::{Check, Status};
 use crate::engine::discover::{cluster_candidates, discover_cluster};
 use crate::engine::doctor::checks::root_cause;
 use crate::engine::doctor::facts::plcs;
-use crate::engine::doctor::{Report, Start, examine, plc_region};
+use crate::engine::doctor::{Report, Start, Verdict, examine, plc_region};
 use std::io::IsTerminal;
 use std::sync::Arc;
 
@@ -281,22 +281,26 @@ pub fn exit_code(reports: &[Report]) -> u8 {
 
 /// One line for a chain: healthy, broken (naming the root cause), or not fully checked.
 fn verdict(r: &Report) -> String {
-    let count = |s: Status| r.checks.iter().filter(|c| c.status == s).count();
-    let (fails, unknown) = (count(Status::Fail), count(Status::Unknown));
-    let unseen = if unknown > 0 {
-        format!("; {unknown} link(s) could not be checked")
-    } else {
-        String::new()
-    };
-    match root_cause(&r.checks) {
-        Some(root) => format!(
-            "BROKEN: {} ({fails} failing check(s), root cause first){unseen}",
-            root.id
-        ),
-        None if unknown > 0 => {
+    match r.verdict() {
+        Verdict::Broken {
+            root,
+            fails,
+            unknown,
+        } => {
+            let unseen = if unknown > 0 {
+                format!("; {unknown} link(s) could not be checked")
+            } else {
+                String::new()
+            };
+            format!(
+                "BROKEN: {} ({fails} failing check(s), root cause first){unseen}",
+                root.id
+            )
+        }
+        Verdict::Incomplete { unknown } => {
             format!("NOT FULLY CHECKED: {unknown} link(s) could not be checked, none failed")
         }
-        None => "healthy".to_string(),
+        Verdict::Healthy => "healthy".to_string(),
     }
 }
 

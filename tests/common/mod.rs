@@ -119,10 +119,12 @@ impl World {
     }
 
     /// The real binary pointed at this simulator: its endpoints and keys in the environment,
-    /// polls at the simulator's pace, journals under this world's directory, no keyring.
+    /// polls at the simulator's pace, retries without long backoffs, journals under this
+    /// world's directory, no keyring.
     pub fn bin(&self) -> std::process::Command {
         let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_tilink"));
         c.env("TILINK_POLL_SCALE", "0.01")
+            .env("TILINK_RETRY_BASE_MS", "1")
             .env("TILINK_STATE_DIR", self.dir.path().join("state"))
             .env("TILINK_NO_KEYRING", "1")
             .env("HOME", self.dir.path())
@@ -171,4 +173,16 @@ impl World {
         assert!(status.is_success(), "admin {path}: {status} {text}");
         serde_json::from_str(&text).unwrap_or(serde_json::Value::Null)
     }
+}
+
+/// Resources of `key` in a `/_sim/state` dump that are not being deleted.
+pub fn live(state: &serde_json::Value, key: &str) -> usize {
+    state[key]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter(|x| !matches!(x["Status"].as_str(), Some("Deleted" | "Deleting")))
+                .count()
+        })
+        .unwrap_or(0)
 }

@@ -28,6 +28,44 @@ pub struct Report {
     pub depth: u32,
 }
 
+/// A chain's verdict, for every front end to word its own way.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Verdict<'a> {
+    /// No check failed and every link was looked at.
+    Healthy,
+    /// At least one check failed; `root` is the first (the root cause).
+    Broken {
+        /// The root cause.
+        root: &'a Check,
+        /// Failing checks.
+        fails: usize,
+        /// Checks that could not look.
+        unknown: usize,
+    },
+    /// Nothing failed, but some links could not be looked at.
+    Incomplete {
+        /// Checks that could not look.
+        unknown: usize,
+    },
+}
+
+impl Report {
+    /// Healthy, broken (with its root cause) or not fully checked.
+    pub fn verdict(&self) -> Verdict<'_> {
+        let count = |s: Status| self.checks.iter().filter(|c| c.status == s).count();
+        let (fails, unknown) = (count(Status::Fail), count(Status::Unknown));
+        match checks::root_cause(&self.checks) {
+            Some(root) => Verdict::Broken {
+                root,
+                fails,
+                unknown,
+            },
+            None if unknown > 0 => Verdict::Incomplete { unknown },
+            None => Verdict::Healthy,
+        }
+    }
+}
+
 /// Examines one chain.
 pub async fn examine(c: &Clients, start: &Start) -> (ChainFacts, Report) {
     let f = gather(c, start).await;

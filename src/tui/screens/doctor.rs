@@ -1,7 +1,6 @@
 //! Doctor: the cluster's private link connections, link by link, with evidence and fixes.
 
-use crate::engine::check::Status;
-use crate::engine::doctor::checks::root_cause;
+use crate::engine::doctor::Verdict;
 use crate::tui::app::{App, Load};
 use crate::tui::widgets::theme::{self, Theme};
 use crate::tui::widgets::{cell, error_lines, loading_line};
@@ -66,10 +65,8 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
     let mut index = 0;
     let mut selected_line = 0;
     for r in reports {
-        let count = |s: Status| r.checks.iter().filter(|c| c.status == s).count();
-        let (fails, unknown) = (count(Status::Fail), count(Status::Unknown));
-        let (sym, style, verdict) = match root_cause(&r.checks) {
-            Some(root) => (
+        let (sym, style, verdict) = match r.verdict() {
+            Verdict::Broken { root, fails, .. } => (
                 theme::FAIL,
                 t.fail(),
                 format!(
@@ -77,12 +74,12 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
                     root.id
                 ),
             ),
-            None if unknown > 0 => (
+            Verdict::Incomplete { unknown } => (
                 theme::UNKNOWN,
                 t.warn(),
                 format!("NOT FULLY CHECKED: {unknown} link(s) could not be looked at"),
             ),
-            None => (theme::OK, t.ok(), "healthy".to_string()),
+            Verdict::Healthy => (theme::OK, t.ok(), "healthy".to_string()),
         };
         lines.push(Line::from(vec![
             Span::styled(format!(" {sym} {} ", r.target), style),
