@@ -81,7 +81,12 @@ pub struct GlobalArgs {
 impl GlobalArgs {
     /// True when colours are off (flag or a non-empty NO_COLOR).
     pub fn no_color(&self) -> bool {
-        self.no_color || std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
+        use std::io::IsTerminal;
+        self.no_color
+            || std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
+            || std::env::var("TERM").is_ok_and(|t| t == "dumb")
+            // Piped or redirected output is read by programs and files: no escape codes.
+            || !std::io::stdout().is_terminal()
     }
 }
 

@@ -131,10 +131,12 @@ fn unknown_if_unseen(f: &ChainFacts, c: Check) -> Check {
     else {
         return c;
     };
+    // The computed title may describe a failure read off an empty answer ("No TCP
+    // listener"); an unknown check says only that it could not look.
     Check::new(
         &c.id,
         Status::Unknown,
-        format!("{}: could not look", c.title),
+        format!("could not look ({} failed)", look.call),
         format!("could not look: {} failed: {}", look.call, look.error),
     )
     .evidence(json!({"unreadable": piece, "call": look.call, "error": look.error}))
