@@ -1,6 +1,7 @@
 //! One setup per cluster (issue 15, item 1): two or three `tilink setup --yes` runs for one
 //! cluster at the same time (cron plus a person) all end ACTIVE with exactly one chain; with
-//! `--no-wait` the second fails at once and names the holder.
+//! `--no-wait` the second fails at once and names the holder. Runs from separate HOMEs (two
+//! machines) share only the cloud: the server-group claim leaves exactly one chain.
 
 mod common;
 
@@ -88,4 +89,85 @@ async fn no_wait_fails_at_once_naming_the_holder() {
         String::from_utf8_lossy(&first.stderr)
     );
     assert_eq!(live(&w.state().await, "load_balancers"), 1);
+}
+
+/// Three setups from three HOMEs (three machines: no shared lock, no shared journal) at the
+/// same moment: one builds the chain, the others stand down without leaving anything, and a
+/// rerun from a HOME that stood down adopts the chain with no change.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_setups_from_separate_homes_build_one_chain() {
+    let w = world_with(SimOptions {
+        time_scale: 0.01,
+        ..SimOptions::default()
+    })
+    .await;
+    let homes: Vec<tempfile::TempDir> = (0..3).map(|_| tempfile::tempdir().unwrap()).collect();
+    let run = |home: &std::path::Path| {
+        let mut c = w.bin();
+        c.env_remove("TILINK_POLL_SCALE")
+            .env("HOME", home)
+            .env("TILINK_STATE_DIR", home.join("state"))
+            .args(["setup", "--non-interactive", "--yes", "--cluster-id"])
+            .arg(&w.m.cluster_id)
+            .arg("--rds-instance")
+            .arg(&w.m.rds_instance_id)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        c
+    };
+    let runs: Vec<_> = homes
+        .iter()
+        .map(|h| run(h.path()).spawn().unwrap())
+        .collect();
+    let outs: Vec<_> = tokio::task::spawn_blocking(move || {
+        runs.into_iter()
+            .map(|c| c.wait_with_output().unwrap())
+            .collect::<Vec<_>>()
+    })
+    .await
+    .unwrap();
+    let mut built = 0;
+    let mut stood_down = None;
+    for (i, o) in outs.iter().enumerate() {
+        let err = String::from_utf8_lossy(&o.stderr);
+        if o.status.success() {
+            assert!(err.contains("ACTIVE"), "{err}");
+            built += 1;
+        } else {
+            assert_eq!(o.status.code(), Some(1), "{err}");
+            assert!(
+                err.contains("another tilink setup") && err.contains("nothing else was created"),
+                "{err}"
+            );
+            stood_down = Some(i);
+        }
+    }
+    assert_eq!(built, 1, "exactly one run builds the chain");
+    let state = w.state().await;
+    for key in [
+        "server_groups",
+        "load_balancers",
+        "listeners",
+        "endpoint_services",
+    ] {
+        assert_eq!(live(&state, key), 1, "{key}: {}", state[key]);
+    }
+    assert_eq!(
+        state["private_link_connections"].as_array().unwrap().len(),
+        1
+    );
+    assert_eq!(state["connections"].as_array().unwrap().len(), 1);
+
+    // A rerun from a HOME that stood down finds the chain by its tags and changes nothing.
+    let loser = &homes[stood_down.expect("two runs stood down")];
+    let again = run(loser.path()).output().unwrap();
+    let err = String::from_utf8_lossy(&again.stderr);
+    assert!(again.status.success(), "{err}");
+    assert!(err.contains("No changes"), "{err}");
+    let state = w.state().await;
+    assert_eq!(live(&state, "load_balancers"), 1);
+    assert_eq!(
+        state["private_link_connections"].as_array().unwrap().len(),
+        1
+    );
 }

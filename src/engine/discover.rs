@@ -13,6 +13,8 @@ pub const TAG_SETUP: &str = "tilink:setup-id";
 pub const TAG_CLUSTER: &str = "tilink:cluster";
 /// Tag key carrying the RDS instance id.
 pub const TAG_RDS: &str = "tilink:rds";
+/// Tag key on the server group: when its setup began (RFC 3339), to settle concurrent setups.
+pub const TAG_CLAIMED: &str = "tilink:claimed-at";
 
 /// Why discovery could not finish.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -58,6 +60,9 @@ pub struct Existing {
     pub server_group_id: Option<String>,
     /// Load balancer.
     pub load_balancer_id: Option<String>,
+    /// The TCP listener on that load balancer for the RDS port.
+    #[serde(default)]
+    pub listener_id: Option<String>,
     /// Endpoint service (id, name).
     pub endpoint_service: Option<(String, String)>,
     /// The accounts on that service's whitelist, when one was found.
@@ -434,6 +439,17 @@ pub async fn discover(
             .map(|g| g.server_group_id),
         None => None,
     };
+    // The adopted load balancer's listener on the RDS port, so that a rerun from another
+    // HOME (no journal) plans to adopt it rather than to create one.
+    let listener_id = match lb {
+        Some(l) => a
+            .list_listeners(std::slice::from_ref(&l.common.load_balancer_id))
+            .await?
+            .into_iter()
+            .find(|x| x.listener_port == rds.port && x.listener_protocol == "TCP")
+            .map(|x| x.listener_id),
+        None => None,
+    };
     // The adopted service's whitelist, so that a rerun on a healthy chain plans no change.
     let service_users = match svc {
         Some(s) => Some(a.list_users(&s.service_id).await?),
@@ -454,6 +470,7 @@ pub async fn discover(
             setup_id: found_setup,
             server_group_id: sg,
             load_balancer_id: lb.map(|l| l.common.load_balancer_id.clone()),
+            listener_id,
             endpoint_service: svc.map(|s| (s.service_id.clone(), s.service_name.clone())),
             service_users,
         },

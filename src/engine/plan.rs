@@ -87,6 +87,11 @@ pub struct Plan {
     pub open_privatelink: bool,
     /// Tags on every resource.
     pub tags: Vec<(String, String)>,
+    /// When the setup began (the journal's `created_at`, RFC 3339): the server group carries
+    /// it as [`super::discover::TAG_CLAIMED`] so that concurrent setups from other machines can tell which
+    /// one started first (see `apply::claim`).
+    #[serde(default)]
+    pub claimed_at: String,
     /// The lines to show.
     pub items: Vec<PlanItem>,
 }
@@ -290,6 +295,7 @@ pub fn make_plan(
         accept_endpoint: None,
         open_privatelink: !d.privatelink_open,
         tags,
+        claimed_at: journal.created_at.clone(),
         items,
     }
 }
@@ -302,6 +308,9 @@ pub fn merged_ids(d: &Discovery, journal: &Journal) -> ResourceIds {
     }
     if ids.load_balancer_id.is_none() {
         ids.load_balancer_id = d.existing.load_balancer_id.clone();
+    }
+    if ids.listener_id.is_none() && ids.load_balancer_id == d.existing.load_balancer_id {
+        ids.listener_id = d.existing.listener_id.clone();
     }
     if ids.endpoint_service_id.is_none()
         && let Some((id, name)) = &d.existing.endpoint_service

@@ -1,6 +1,7 @@
 //! Apply: create or adopt every resource of the plan, concurrently where the dependencies
 //! allow, journaling each id the moment it exists.
 
+pub mod claim;
 pub mod model;
 pub mod runner;
 pub mod steps;

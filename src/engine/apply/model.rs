@@ -179,6 +179,9 @@ pub enum Learned {
     Endpoint(String),
     /// Allowlist group.
     Allowlist(String),
+    /// Another setup builds this chain (its id): this run removed what it had made and
+    /// stops; the journal is closed as torn down so that a rerun adopts the other chain.
+    Yielded(String),
 }
 
 /// Messages into the state machine.
@@ -374,6 +377,17 @@ pub fn update(m: &mut ApplyModel, msg: Msg) -> Vec<Effect> {
             m.log(format!("{}: {note}", step.name()));
             vec![]
         }
+        Msg::Learned(step, Learned::Yielded(winner)) => {
+            learn(&mut m.journal.resources, Learned::Yielded(winner.clone()));
+            m.journal.state = SetupState::TornDown;
+            m.journal.done.clear();
+            m.log(format!(
+                "{}: {}",
+                step.name(),
+                describe(&Learned::Yielded(winner))
+            ));
+            vec![Effect::SaveJournal]
+        }
         Msg::Learned(step, l) => {
             let before = m.journal.resources.clone();
             learn(&mut m.journal.resources, l.clone());
@@ -421,7 +435,10 @@ pub fn update(m: &mut ApplyModel, msg: Msg) -> Vec<Effect> {
                 row.ended_ms = Some(m.now_ms);
             }
             m.log(format!("{}: FAILED: {error}", step.name()));
-            m.journal.state = SetupState::Failed;
+            // A run that yielded to another setup stays closed: nothing of it is left.
+            if m.journal.state != SetupState::TornDown {
+                m.journal.state = SetupState::Failed;
+            }
             m.journal.last_error = Some(format!("{}: {error}", step.name()));
             m.outcome = Some(Err(format!("{}: {error}", step.label())));
             vec![Effect::SaveJournal, Effect::Finish]
@@ -444,6 +461,7 @@ fn describe(l: &Learned) -> String {
         Learned::Connection(id) => format!("private link connection {id}"),
         Learned::Endpoint(id) => format!("TiDB Cloud endpoint {id}"),
         Learned::Allowlist(n) => format!("allowlist group {n}"),
+        Learned::Yielded(w) => format!("yielded to setup {w}; nothing of this run is left"),
     }
 }
 
@@ -460,6 +478,7 @@ pub fn learn(r: &mut ResourceIds, l: Learned) {
         Learned::Connection(id) => r.private_link_connection_id = Some(id),
         Learned::Endpoint(id) => r.endpoint_id = Some(id),
         Learned::Allowlist(n) => r.allowlist_group = Some(n),
+        Learned::Yielded(_) => *r = ResourceIds::default(),
     }
 }
 

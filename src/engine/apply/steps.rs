@@ -2,14 +2,63 @@
 //! what is missing with a ClientToken stable for the setup and resource, journals the id
 //! the moment it exists, then polls to a terminal state.
 
+use super::claim::{Verdict, decide, rival, yielded_message};
 use super::model::{ForeignRequest, Learned, Step};
 use super::runner::{Executor, Reporter, StepFuture};
 use crate::cloud::aliyun::ops::{NewEndpointService, NewLoadBalancer, NewServerGroup};
-use crate::engine::discover::Clients;
+use crate::engine::discover::{Clients, TAG_CLAIMED, TAG_CLUSTER};
 use crate::engine::journal::ResourceIds;
 use crate::engine::plan::Plan;
 use crate::engine::poll::{Probe, Tuning, nlb_job, until_reporting};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+use tokio::sync::watch;
+
+/// The claim's outcome, from the server-group step to the steps that must not create
+/// anything before it (load balancer, allowlist). `None` until decided.
+type ClaimState = Option<Result<(), String>>;
+
+/// Hands the claim from the server-group step to the others (see [`super::claim`]).
+#[derive(Debug)]
+struct Gate {
+    tx: Mutex<Option<watch::Sender<ClaimState>>>,
+    rx: watch::Receiver<ClaimState>,
+}
+
+impl Gate {
+    fn new() -> Self {
+        let (tx, rx) = watch::channel(None);
+        Gate {
+            tx: Mutex::new(Some(tx)),
+            rx,
+        }
+    }
+
+    /// The sender, once (the server-group step of a fresh chain takes it).
+    fn take(&self) -> Option<watch::Sender<ClaimState>> {
+        self.tx.lock().ok().and_then(|mut t| t.take())
+    }
+
+    /// Waits for the claim; a server-group step that ended without deciding stops the wait.
+    async fn wait(&self) -> Result<(), String> {
+        let mut rx = self.rx.clone();
+        loop {
+            if let Some(r) = rx.borrow_and_update().clone() {
+                return r;
+            }
+            if rx.changed().await.is_err() {
+                return Err(
+                    "stopped: the server group step ended before the chain was claimed".into(),
+                );
+            }
+        }
+    }
+}
+
+/// A chain with neither a server group nor a load balancer yet: its first creates must be
+/// claimed against concurrent setups from other machines.
+fn fresh(ids: &ResourceIds) -> bool {
+    ids.server_group_id.is_none() && ids.load_balancer_id.is_none()
+}
 
 /// Executes a [`Plan`] against real (or simulated) clouds.
 #[derive(Debug, Clone)]
@@ -17,6 +66,7 @@ pub struct CloudExecutor {
     clients: Clients,
     plan: Arc<Plan>,
     tuning: Tuning,
+    gate: Arc<Gate>,
 }
 
 impl CloudExecutor {
@@ -26,6 +76,7 @@ impl CloudExecutor {
             clients,
             plan: Arc::new(plan),
             tuning,
+            gate: Arc::new(Gate::new()),
         }
     }
 }
@@ -36,6 +87,7 @@ impl Executor for CloudExecutor {
             c: self.clients.clone(),
             p: self.plan.clone(),
             t: self.tuning.clone(),
+            gate: self.gate.clone(),
             ids,
             r,
         };
@@ -59,6 +111,7 @@ struct Ctx {
     c: Clients,
     p: Arc<Plan>,
     t: Tuning,
+    gate: Arc<Gate>,
     ids: ResourceIds,
     r: Reporter,
 }
@@ -164,6 +217,16 @@ impl Ctx {
     async fn server_group(&self) -> Result<(), String> {
         let a = &self.c.aliyun;
         let p = &self.p;
+        // Dropped unsent if this step fails: the steps waiting on the claim then stop.
+        let claim = if fresh(&self.ids) {
+            self.gate.take()
+        } else {
+            None
+        };
+        let mut tags = p.tags.clone();
+        if !p.claimed_at.is_empty() {
+            tags.push((TAG_CLAIMED.to_string(), p.claimed_at.clone()));
+        }
         let (id, tok) = self
             .journaled(
                 "server group",
@@ -179,7 +242,7 @@ impl Ctx {
                     .create_server_group(&NewServerGroup {
                         name: &p.server_group_name,
                         vpc_id: &p.vpc_id,
-                        tags: &p.tags,
+                        tags: &tags,
                         client_token: &tok,
                         dry_run: false,
                     })
@@ -206,6 +269,13 @@ impl Ctx {
             }
         })
         .await?;
+        if let Some(tx) = claim {
+            if let Err(message) = self.claim(&id).await {
+                let _ = tx.send(Some(Err(message.clone())));
+                return Err(message);
+            }
+            let _ = tx.send(Some(Ok(())));
+        }
         // A group this run created is empty, or holds the backend a replay of the same
         // ClientToken added: the add below carries a stable token too, so only an adopted
         // group needs a look first.
@@ -234,9 +304,107 @@ impl Ctx {
         Ok(())
     }
 
+    /// Settles concurrent setups of the same chain from other machines ([`super::claim`]):
+    /// proceeds, or deletes `own_group` and returns why this run yields.
+    async fn claim(&self, own_group: &str) -> Result<(), String> {
+        let a = &self.c.aliyun;
+        let p = &self.p;
+        let by_cluster = [(TAG_CLUSTER.to_string(), p.cluster_id.clone())];
+        let (groups, balancers) = tokio::join!(
+            a.list_server_groups(&[], &by_cluster),
+            a.list_load_balancers(&[], &by_cluster)
+        );
+        let (me, cluster, rds) = (&p.setup_id, &p.cluster_id, &p.rds_id);
+        let rivals = |groups: Result<Vec<crate::wire::aliyun::ServerGroup>, _>,
+                      balancers: Result<Vec<crate::wire::aliyun::LoadBalancer>, _>|
+         -> Result<_, String> {
+            let groups: Vec<_> = groups
+                .map_err(|e: crate::cloud::aliyun::AliyunError| e.to_string())?
+                .iter()
+                .filter_map(|g| rival(&g.tags, &g.server_group_id, me, cluster, rds))
+                .collect();
+            let balancers: Vec<_> = balancers
+                .map_err(|e: crate::cloud::aliyun::AliyunError| e.to_string())?
+                .iter()
+                .filter_map(|l| rival(&l.tags, &l.common.load_balancer_id, me, cluster, rds))
+                .collect();
+            Ok((groups, balancers))
+        };
+        let (groups, balancers) = rivals(groups, balancers)?;
+        let (winner, why) = match decide(me, &p.claimed_at, &groups, &balancers) {
+            Verdict::Proceed => return Ok(()),
+            Verdict::Yield { winner, why } => (winner, why),
+            Verdict::Await(later) => {
+                self.r.progress(
+                    "Settling",
+                    Some(format!(
+                        "setups {} began just after this one on another machine; waiting for them to stand down",
+                        later.join(", ")
+                    )),
+                );
+                let started = tokio::time::Instant::now();
+                let pause = self
+                    .t
+                    .quick()
+                    .first_look()
+                    .max(std::time::Duration::from_millis(200));
+                loop {
+                    tokio::time::sleep(pause.min(std::time::Duration::from_secs(5))).await;
+                    let (g, b) = tokio::join!(
+                        a.list_server_groups(&[], &by_cluster),
+                        a.list_load_balancers(&[], &by_cluster)
+                    );
+                    let (g, b) = rivals(g, b)?;
+                    if let Some(lb) = b.iter().find(|l| later.contains(&l.setup_id)) {
+                        break (
+                            lb.setup_id.clone(),
+                            format!(
+                                "setup {} did not see this one in time and built load balancer {}",
+                                lb.setup_id, lb.resource
+                            ),
+                        );
+                    }
+                    if !b.is_empty() || !g.iter().any(|x| later.contains(&x.setup_id)) {
+                        match decide(me, &p.claimed_at, &g, &b) {
+                            Verdict::Yield { winner, why } => break (winner, why),
+                            _ => return Ok(()),
+                        }
+                    }
+                    if started.elapsed() >= super::claim::SETTLE {
+                        break (
+                            later[0].clone(),
+                            format!(
+                                "setup {} neither stood down nor went on within {} s, so this run steps back to be safe",
+                                later[0],
+                                super::claim::SETTLE.as_secs()
+                            ),
+                        );
+                    }
+                }
+            }
+        };
+        self.r.progress(
+            "Yielding",
+            Some(format!("another setup builds this chain: {why}")),
+        );
+        match a.delete_server_group(own_group).await {
+            Ok(out) => {
+                self.wait_job(&out.job_id, "deleting the server group")
+                    .await?
+            }
+            Err(e) if e.is_not_found() => {}
+            Err(e) => return Err(e.to_string()),
+        }
+        self.r.learned(Learned::Yielded(winner.clone()));
+        Err(yielded_message(cluster, rds, &winner, &why, own_group))
+    }
+
     async fn load_balancer(&self) -> Result<(), String> {
         let a = &self.c.aliyun;
         let p = &self.p;
+        if fresh(&self.ids) {
+            self.gate.wait().await?;
+        }
         let (id, tok) = self
             .journaled(
                 "load balancer",
@@ -289,6 +457,9 @@ impl Ctx {
     async fn allowlist(&self) -> Result<(), String> {
         let a = &self.c.aliyun;
         let p = &self.p;
+        if fresh(&self.ids) {
+            self.gate.wait().await?;
+        }
         // Cover replaces tilink's own group only; writing the same CIDRs again is a no-op.
         a.modify_security_ips(&p.rds_id, &p.allowlist_group, &p.allowlist_cidrs, "Cover")
             .await
@@ -573,6 +744,18 @@ impl Ctx {
     async fn create_plc_once(&self, service_name: &str) -> Result<String, String> {
         let t = &self.c.tidb;
         let p = &self.p;
+        // Right before creating, look again: another run (a second HOME, or a setup that
+        // crashed between create and journal) may have made one on this service since
+        // discovery. Adopting it keeps one PLC per service.
+        if let Some(id) = self.plc_on(service_name).await? {
+            self.r.progress(
+                "Adopting",
+                Some(format!(
+                    "private link connection {id} already points at {service_name}"
+                )),
+            );
+            return Ok(id);
+        }
         let mut attempt = 1;
         loop {
             match t.create_plc(&p.cluster_id, &p.plc_name, service_name).await {
@@ -586,24 +769,34 @@ impl Ctx {
                             * attempt,
                     )
                     .await;
-                    let existing = t
-                        .list_plcs(&p.cluster_id)
-                        .await
-                        .map_err(|e| e.to_string())?;
-                    if let Some(x) = existing.iter().find(|x| {
-                        x.alicloud_endpoint_service
-                            .as_ref()
-                            .is_some_and(|s| s.name == service_name)
-                            && x.state != "FAILED"
-                            && x.state != "DELETING"
-                    }) {
-                        return Ok(x.private_link_connection_id.clone());
+                    if let Some(id) = self.plc_on(service_name).await? {
+                        return Ok(id);
                     }
                     attempt += 1;
                 }
                 Err(e) => return Err(e.to_string()),
             }
         }
+    }
+
+    /// A live PLC of this cluster pointing at `service_name`, if any.
+    async fn plc_on(&self, service_name: &str) -> Result<Option<String>, String> {
+        let existing = self
+            .c
+            .tidb
+            .list_plcs(&self.p.cluster_id)
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok(existing
+            .into_iter()
+            .find(|x| {
+                x.alicloud_endpoint_service
+                    .as_ref()
+                    .is_some_and(|s| s.name == service_name)
+                    && x.state != "FAILED"
+                    && x.state != "DELETING"
+            })
+            .map(|x| x.private_link_connection_id))
     }
 
     async fn accept(&self) -> Result<(), String> {
