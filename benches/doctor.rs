@@ -101,6 +101,7 @@ async fn main() {
     let start = Start::Plc {
         cluster_id: cluster.clone(),
         plc: plc_info(&p),
+        all: None,
     };
     let lat = latency_ms as f64;
 
@@ -130,6 +131,7 @@ async fn main() {
             let s = Start::Plc {
                 cluster_id: cluster.clone(),
                 plc: p,
+                all: None,
             };
             examine(&clients, &s).await;
         }

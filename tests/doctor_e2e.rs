@@ -17,9 +17,17 @@ async fn start(w: &World, plc_id: &str) -> Start {
         .get_plc(&w.m.cluster_id, plc_id)
         .await
         .unwrap();
+    let all = w
+        .env
+        .tidb()
+        .unwrap()
+        .list_plcs(&w.m.cluster_id)
+        .await
+        .unwrap();
     Start::Plc {
         cluster_id: w.m.cluster_id.clone(),
         plc: tilink::engine::discover::plc_info(&p),
+        all: Some(tilink::engine::doctor::facts::plcs(&all)),
     }
 }
 
@@ -89,7 +97,7 @@ async fn every_failure_mode_is_named_and_fixed() {
             .filter(|c| c.status != Status::Pass)
             .collect::<Vec<_>>()
     );
-    assert_eq!(r.checks.len(), 17);
+    assert_eq!(r.checks.len(), 18);
     assert!(r.depth <= 4, "depth {}", r.depth);
 
     // 1. Someone removes TiDB Cloud's account from the whitelist.
@@ -201,6 +209,7 @@ async fn doctor_from_the_service_end_and_a_missing_service() {
         &Start::Plc {
             cluster_id: w.m.cluster_id.clone(),
             plc: fake,
+            all: None,
         },
     )
     .await;

@@ -248,6 +248,7 @@ async fn the_first_failure_is_the_root_cause() {
     let start = Start::Plc {
         cluster_id: w.m.cluster_id.clone(),
         plc: plcs(&list).remove(0),
+        all: Some(plcs(&list)),
     };
     let check = |want_root: &'static str| {
         let (c, start) = (c.clone(), start.clone());

@@ -79,6 +79,11 @@ async fn targets(env: &Env, a: &DoctorArgs) -> Result<Vec<Target>, Failure> {
                 .map(|(c, _)| c.region)
                 .map_err(crate::app::setup::discover_failure)
         };
+        // Every PLC of the cluster, so that each walk sees the others on its service.
+        let listed = match &a.connection {
+            Some(_) => tidb.list_plcs(&cluster_id).await.ok().map(|l| plcs(&l)),
+            None => None,
+        };
         let list = match &a.connection {
             Some(plc) => match tidb.get_plc(&cluster_id, plc).await {
                 Ok(p) => vec![p],
@@ -94,6 +99,7 @@ async fn targets(env: &Env, a: &DoctorArgs) -> Result<Vec<Target>, Failure> {
                 Err(e) => return Err(look_failure(env, e).await),
             },
         };
+        let all = listed.or_else(|| (a.connection.is_none()).then(|| plcs(&list)));
         let list: Vec<_> = list
             .into_iter()
             .filter(|p| p.kind == crate::wire::tidb::ALICLOUD_ENDPOINT_SERVICE)
@@ -114,6 +120,7 @@ async fn targets(env: &Env, a: &DoctorArgs) -> Result<Vec<Target>, Failure> {
                 start: Start::Plc {
                     cluster_id: cluster_id.clone(),
                     plc: p,
+                    all: all.clone(),
                 },
             });
         }

@@ -265,8 +265,47 @@ pub async fn execute(
     verify_ownership(c, j).await?;
     let a = &c.aliyun;
     let sid = j.setup_id.clone();
-    // 1. The PLC (TiDB deletes its endpoint, which removes the connection).
-    if let Some(plc) = j.resources.private_link_connection_id.clone() {
+    // 1. The PLCs (TiDB deletes each one's endpoint, which removes its connection): the
+    // journal's, and every other PLC of the cluster on this setup's service (a second run
+    // that made its own; the service was verified as this setup's above).
+    let mut plcs: Vec<String> = j
+        .resources
+        .private_link_connection_id
+        .iter()
+        .cloned()
+        .collect();
+    let mut endpoints: Vec<String> = j.resources.endpoint_id.iter().cloned().collect();
+    if let (Some(_), Some(name)) = (
+        &j.resources.endpoint_service_id,
+        &j.resources.endpoint_service_name,
+    ) {
+        for p in c
+            .tidb
+            .list_plcs(&j.cluster_id)
+            .await
+            .map_err(|e| e.to_string())?
+        {
+            let on_service = p
+                .alicloud_endpoint_service
+                .as_ref()
+                .is_some_and(|s| &s.name == name);
+            if !on_service {
+                continue;
+            }
+            if let Some(ep) = p
+                .alicloud_endpoint_service
+                .as_ref()
+                .map(|s| s.endpoint_id.clone())
+                .filter(|e| !e.is_empty())
+            {
+                endpoints.push(ep);
+            }
+            if !plcs.contains(&p.private_link_connection_id) {
+                plcs.push(p.private_link_connection_id);
+            }
+        }
+    }
+    for plc in plcs {
         say(format!("deleting private link connection {plc}"));
         match c.tidb.delete_plc(&j.cluster_id, &plc).await {
             Ok(_) => {}
@@ -290,9 +329,11 @@ pub async fn execute(
             },
         )
         .await?;
-        j.resources.private_link_connection_id = None;
-        j.resources.endpoint_id = None;
-        save(store, j)?;
+        if j.resources.private_link_connection_id.as_deref() == Some(plc.as_str()) {
+            j.resources.private_link_connection_id = None;
+            j.resources.endpoint_id = None;
+            save(store, j)?;
+        }
     }
     // 2–4. Connections, whitelist, endpoint service.
     if let Some(svc) = j.resources.endpoint_service_id.clone() {
@@ -331,11 +372,11 @@ pub async fn execute(
                     "the endpoint service to be deleted",
                     |s| say(format!("  {svc}: {s}")),
                     || {
-                        let svc = svc.clone();
+                        let (svc, endpoints) = (svc.clone(), &endpoints);
                         async move {
                             match a.delete_endpoint_service(&svc).await {
                                 Ok(_) => {}
-                                Err(e) if gone(&e) => return Ok(Probe::Ready(())),
+                                Err(e) if gone(&e) => return Ok(Probe::Ready(Ok(()))),
                                 Err(e)
                                     if matches!(
                                         e.code(),
@@ -345,19 +386,40 @@ pub async fn execute(
                                         )
                                     ) =>
                                 {
-                                    return Ok(Probe::Waiting("connections still closing".into()));
+                                    // Only the endpoints of the PLCs deleted above go away
+                                    // by themselves; any other keeps the service forever.
+                                    let conns = a.list_connections(&svc).await?;
+                                    let blockers: Vec<String> = conns
+                                        .iter()
+                                        .filter(|c| !endpoints.contains(&c.endpoint_id))
+                                        .map(|c| {
+                                            format!(
+                                                "{} (account {}, {})",
+                                                c.endpoint_id,
+                                                c.endpoint_owner_id,
+                                                c.connection_status
+                                            )
+                                        })
+                                        .collect();
+                                    if !blockers.is_empty() {
+                                        return Ok(Probe::Ready(Err(blocked(&svc, &blockers))));
+                                    }
+                                    return Ok(Probe::Waiting(format!(
+                                        "{} connection(s) of the deleted PLCs still closing",
+                                        conns.len()
+                                    )));
                                 }
                                 Err(e) => return Err(e),
                             }
                             match a.get_endpoint_service(&svc).await {
-                                Err(e) if gone(&e) => Ok(Probe::Ready(())),
+                                Err(e) if gone(&e) => Ok(Probe::Ready(Ok(()))),
                                 Err(e) => Err(e),
                                 Ok(s) => Ok(Probe::Waiting(s.service_status)),
                             }
                         }
                     },
                 )
-                .await?;
+                .await??;
             }
         }
         j.resources.endpoint_service_id = None;
@@ -472,6 +534,19 @@ pub async fn execute(
     save(store, j)?;
     say(format!("setup {sid} torn down"));
     Ok(())
+}
+
+/// Why the endpoint service cannot be deleted: connections of endpoints no PLC of this setup
+/// owns, which nothing tilink can do removes.
+fn blocked(svc: &str, blockers: &[String]) -> String {
+    format!(
+        "endpoint service {svc} cannot be deleted: it still has connections from endpoints \
+         that no private link connection of this setup owns: {}. Only their owners can delete \
+         those endpoints (a PLC of another TiDB Cloud cluster, or an endpoint made by hand). \
+         Teardown stopped here: the PLCs are deleted, the service, listener, NLB, server \
+         group and allowlist group are kept. Rerun `tilink teardown` once they are gone.",
+        blockers.join(", ")
+    )
 }
 
 async fn wait_job(c: &Clients, tuning: &Tuning, job: &str) -> Result<(), String> {

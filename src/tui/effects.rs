@@ -244,6 +244,7 @@ async fn walk_links(
         .list_plcs(cluster_id)
         .await
         .map_err(|e| UiError::new(format!("could not look: {e}"), "Press r to ask again."))?;
+    let all: Vec<_> = plcs.iter().map(crate::engine::discover::plc_info).collect();
     let mut reports = Vec::new();
     for p in plcs
         .iter()
@@ -255,6 +256,7 @@ async fn walk_links(
         let start = crate::engine::doctor::Start::Plc {
             cluster_id: cluster_id.to_string(),
             plc,
+            all: Some(all.clone()),
         };
         reports.push(crate::engine::doctor::examine(&clients, &start).await.1);
     }

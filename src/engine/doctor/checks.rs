@@ -3,14 +3,14 @@
 
 use super::facts::{ChainFacts, nlb_cidrs};
 use crate::engine::check::{Check, Status};
-use crate::engine::facts::{cidr_covers, region_of_service_name};
+use crate::engine::facts::{PlcInfo, cidr_covers, region_of_service_name};
 use serde_json::json;
 
 /// The contract ids, causes before symptoms: every check comes after the checks it depends
 /// on ([`depends_on`]), so the first failure in a report is a root cause. The order follows
 /// the data path outwards: credentials and regions, the RDS instance, the backend, the NLB
 /// and its zones, the listener and its health, the endpoint service, then TiDB Cloud's side.
-pub const ORDER: [&str; 17] = [
+pub const ORDER: [&str; 18] = [
     "credentials",
     "region-match",
     "rds-status",
@@ -25,6 +25,7 @@ pub const ORDER: [&str; 17] = [
     "endpoint-service",
     "service-zones",
     "service-whitelist",
+    "several-plcs",
     "foreign-connections",
     "connection-state",
     "plc-state",
@@ -99,6 +100,7 @@ pub fn run_checks(f: &ChainFacts) -> Vec<Check> {
         plc_state(f),
         connection_state(f),
         foreign(f),
+        several_plcs(f),
         whitelist(f),
         endpoint_service(f),
         service_zones(f),
@@ -363,12 +365,20 @@ fn foreign(f: &ChainFacts) -> Check {
         .as_ref()
         .map(|t| t.account_id.clone())
         .unwrap_or_default();
+    // TiDB Cloud's endpoints of the cluster's other PLCs on this service are not foreign:
+    // `several-plcs` reports them.
+    let sibling = |e: &str| {
+        f.siblings
+            .iter()
+            .flatten()
+            .any(|p| !p.endpoint_id.is_empty() && p.endpoint_id == e)
+    };
     let others: Vec<_> = f
         .connections
         .iter()
         .filter(|c| {
             c.endpoint_owner_id.to_string() != tidb
-                || endpoint_id(f).is_some_and(|e| e != c.endpoint_id)
+                || endpoint_id(f).is_some_and(|e| e != c.endpoint_id) && !sibling(&c.endpoint_id)
         })
         .collect();
     if others.is_empty() {
@@ -388,6 +398,73 @@ fn foreign(f: &ChainFacts) -> Check {
     )
     .evidence(json!(others.iter().map(|c| json!({"endpoint": c.endpoint_id, "owner": c.endpoint_owner_id, "status": c.connection_status})).collect::<Vec<_>>()))
     .fix("Leave them unaccepted; if one is Connected and unknown, disable it (DisableVpcEndpointConnection) and remove its account from the whitelist.")
+}
+
+/// The PLC a chain keeps when several point at one service: the furthest along (ACTIVE
+/// first), then the smallest id, so that every walk of the cluster picks the same one.
+pub fn keeper<'a>(plc: &'a PlcInfo, siblings: &'a [PlcInfo]) -> &'a PlcInfo {
+    let rank = |p: &PlcInfo| match p.state.as_str() {
+        "ACTIVE" => 0,
+        "PENDING_ACCEPTANCE" => 1,
+        "CREATING" => 2,
+        _ => 3,
+    };
+    std::iter::once(plc)
+        .chain(siblings)
+        .min_by(|a, b| rank(a).cmp(&rank(b)).then(a.id.cmp(&b.id)))
+        .unwrap_or(plc)
+}
+
+fn several_plcs(f: &ChainFacts) -> Check {
+    const TITLE: &str = "One private link connection per service";
+    let Some(plc) = &f.plc else {
+        return Check::skip(
+            "several-plcs",
+            TITLE,
+            "not started from a private link connection",
+        );
+    };
+    let Some(siblings) = &f.siblings else {
+        return Check::skip(
+            "several-plcs",
+            TITLE,
+            "could not look: the cluster's private link connections were not listed",
+        );
+    };
+    if siblings.is_empty() {
+        return Check::new(
+            "several-plcs",
+            Status::Pass,
+            TITLE,
+            format!("only {} points at {}", plc.id, plc.service_name),
+        );
+    }
+    let keep = keeper(plc, siblings);
+    let all: Vec<&PlcInfo> = std::iter::once(plc).chain(siblings).collect();
+    let extra: Vec<&str> = all
+        .iter()
+        .filter(|p| p.id != keep.id)
+        .map(|p| p.id.as_str())
+        .collect();
+    Check::new(
+        "several-plcs",
+        Status::Warn,
+        format!("{} private link connections point at one service", all.len()),
+        format!(
+            "{} (two setups ran at once, or one was created by hand); each holds its own endpoint and connection request on {}",
+            all.iter()
+                .map(|p| format!("{} \"{}\" {}", p.id, p.name, p.state))
+                .collect::<Vec<_>>()
+                .join(", "),
+            plc.service_name
+        ),
+    )
+    .evidence(json!(all.iter().map(|p| json!({"plc": p.id, "name": p.name, "state": p.state, "endpoint": p.endpoint_id})).collect::<Vec<_>>()))
+    .fix(format!(
+        "Keep {} and delete {} (tilink doctor --fix does it after confirmation when the chain is tilink's; or the TiDB Cloud console: Networking > Private Link Connections).",
+        keep.id,
+        extra.join(", ")
+    ))
 }
 
 fn whitelist(f: &ChainFacts) -> Check {
@@ -1064,6 +1141,7 @@ mod tests {
                 endpoint_id: "ep-1".into(),
                 ..Default::default()
             }),
+            siblings: Some(Vec::new()),
             region: "r1".into(),
             service_id: Some("epsrv-1".into()),
             service: Some(w::EndpointService {
@@ -1169,6 +1247,15 @@ mod tests {
     fn each_failure_mode_names_its_check() {
         type Break = fn(&mut ChainFacts);
         let cases: Vec<(&str, Status, Break)> = vec![
+            ("several-plcs", Status::Warn, |f| {
+                f.siblings = Some(vec![PlcInfo {
+                    id: "plc-0".into(),
+                    state: "PENDING_ACCEPTANCE".into(),
+                    service_name: "com.aliyuncs.privatelink.r1.epsrv-1".into(),
+                    endpoint_id: "ep-2".into(),
+                    ..Default::default()
+                }]);
+            }),
             ("listener", Status::Fail, |f| {
                 f.listeners[0].proxy_protocol_enabled = true
             }),

@@ -22,6 +22,9 @@ pub struct ChainFacts {
     pub tidb: Option<TidbZones>,
     /// The PLC (absent when doctor starts from a service with no PLC).
     pub plc: Option<PlcInfo>,
+    /// The other PLCs of the cluster that point at the same endpoint service (`None`: the
+    /// cluster's PLCs were not listed).
+    pub siblings: Option<Vec<PlcInfo>>,
     /// Region of the Alibaba side.
     pub region: String,
     /// Endpoint service id.
@@ -217,6 +220,8 @@ pub enum Start {
         cluster_id: String,
         /// The PLC (already fetched).
         plc: PlcInfo,
+        /// Every PLC of the cluster, when listed (the walk keeps those on the same service).
+        all: Option<Vec<PlcInfo>>,
     },
     /// An endpoint service id (the cluster, when known, adds the TiDB side).
     Service {
@@ -236,8 +241,22 @@ pub async fn gather(c: &Clients, start: &Start) -> ChainFacts {
     };
     let a = &c.aliyun;
     let (cluster_id, service_id) = match start {
-        Start::Plc { cluster_id, plc } => {
+        Start::Plc {
+            cluster_id,
+            plc,
+            all,
+        } => {
             f.plc = Some(plc.clone());
+            f.siblings = all.as_ref().map(|all| {
+                all.iter()
+                    .filter(|o| {
+                        o.id != plc.id
+                            && o.service_name == plc.service_name
+                            && o.state != "DELETING"
+                    })
+                    .cloned()
+                    .collect()
+            });
             (
                 Some(cluster_id.clone()),
                 service_id_of_name(&plc.service_name).map(str::to_string),

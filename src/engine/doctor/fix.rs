@@ -43,6 +43,15 @@ pub enum Fix {
         /// Zones.
         zones: Vec<String>,
     },
+    /// Delete the extra PLCs on a tilink service, keeping one (see `checks::keeper`).
+    RemovePlcs {
+        /// Cluster.
+        cluster_id: String,
+        /// The PLC kept.
+        keep: String,
+        /// The PLCs deleted.
+        delete: Vec<String>,
+    },
     /// Swap stale backends for the RDS's current IP:port (add, wait healthy, remove).
     Reconcile {
         /// Server group.
@@ -65,6 +74,7 @@ impl Fix {
             Fix::Accept { .. } => "connection-state",
             Fix::AttachZones { .. } => "service-zones",
             Fix::Reconcile { .. } => "backend-ip",
+            Fix::RemovePlcs { .. } => "several-plcs",
         }
     }
 
@@ -94,6 +104,14 @@ impl Fix {
             } => format!(
                 "attach {load_balancer_id} to {service_id} in {}",
                 zones.join(", ")
+            ),
+            Fix::RemovePlcs {
+                cluster_id,
+                keep,
+                delete,
+            } => format!(
+                "delete private link connection(s) {} of cluster {cluster_id} (TiDB Cloud removes their endpoints); keep {keep}",
+                delete.join(", ")
             ),
             Fix::Reconcile {
                 server_group_id,
@@ -152,6 +170,31 @@ impl Fix {
                     a.attach_resource(service_id, load_balancer_id, z)
                         .await
                         .map_err(s)?;
+                }
+                Ok(())
+            }
+            Fix::RemovePlcs {
+                cluster_id, delete, ..
+            } => {
+                for plc in delete {
+                    match c.tidb.delete_plc(cluster_id, plc).await {
+                        Ok(_) => {}
+                        Err(e) if e.is_not_found() => continue,
+                        Err(e) => return Err(e.to_string()),
+                    }
+                    until(
+                        tuning.connection(),
+                        "the extra private link connection to be deleted",
+                        |_| {},
+                        || async move {
+                            match c.tidb.get_plc(cluster_id, plc).await {
+                                Err(e) if e.is_not_found() => Ok(Probe::Ready(())),
+                                Err(e) => Err(e),
+                                Ok(p) => Ok(Probe::Waiting(p.state)),
+                            }
+                        },
+                    )
+                    .await?;
                 }
                 Ok(())
             }
@@ -271,7 +314,14 @@ pub fn plan_fixes(f: &ChainFacts, checks: &[Check]) -> Vec<Fix> {
             });
         }
     }
+    // An extra PLC on the service is removed (below), never accepted.
+    let extra = f.plc.as_ref().is_some_and(|p| {
+        f.siblings
+            .as_ref()
+            .is_some_and(|s| !s.is_empty() && super::checks::keeper(p, s).id != p.id)
+    });
     if failing("connection-state")
+        && !extra
         && let (Some(svc), Some(t), Some(p)) = (&svc, tidb, &f.plc)
         && !p.endpoint_id.is_empty()
         && let Some(c) = f.connections.iter().find(|c| {
@@ -302,6 +352,30 @@ pub fn plan_fixes(f: &ChainFacts, checks: &[Check]) -> Vec<Fix> {
                 zones,
             });
         }
+    }
+    // Only on a chain tilink built (its NLB carries the setup tag): the extra PLCs then come
+    // from a second tilink run, never from a user's own connection to another service.
+    let tilinks = f.lb.as_ref().is_some_and(|l| {
+        l.tags
+            .iter()
+            .any(|t| t.tag_key == crate::engine::discover::TAG_SETUP)
+    });
+    if failing("several-plcs")
+        && tilinks
+        && let (Some(p), Some(siblings), Some(cluster)) = (&f.plc, &f.siblings, &f.cluster)
+        && !siblings.is_empty()
+    {
+        let keep = super::checks::keeper(p, siblings).id.clone();
+        let delete: Vec<String> = std::iter::once(p)
+            .chain(siblings)
+            .map(|x| x.id.clone())
+            .filter(|id| *id != keep)
+            .collect();
+        out.push(Fix::RemovePlcs {
+            cluster_id: cluster.id.clone(),
+            keep,
+            delete,
+        });
     }
     if failing("backend-ip")
         && let (Some(r), Some(g), Some(l)) = (&f.rds, f.server_groups.first(), f.listeners.first())
