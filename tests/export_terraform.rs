@@ -279,13 +279,13 @@ async fn export_after_setup_adopts_every_resource_with_real_ids() {
     assert!(hcl.contains(&format!("user_id    = \"{}\"", w.m.tidb_account_id)));
     assert!(hcl.contains("server_group_id = alicloud_nlb_server_group.tilink.id"));
     assert!(hcl.contains("\"tilink:setup-id\""));
-    // The allowlist (no provider resource): a comment with the group as the API has it now.
+    // The allowlist (no provider resource): local.rds_allowlist with the group as the API
+    // has it now, and the equivalent aliyun CLI call (never API text in a comment).
     assert!(
-        hcl.lines().any(|l| l.starts_with("# RDS allowlist group")
-            && l.contains(&group)
-            && l.contains("192.0.2.7")),
+        hcl.contains(&format!("group_name     = \"{group}\"")),
         "{hcl}"
     );
+    assert!(hcl.contains("192.0.2.7"), "{hcl}");
     assert!(hcl.contains("aliyun rds ModifySecurityIps"));
     // The ticloud command for the PLC.
     let plc_name = c
@@ -297,7 +297,7 @@ async fn export_after_setup_adopts_every_resource_with_real_ids() {
     let svc_name = r.endpoint_service_name.clone().unwrap();
     assert!(
         hcl.contains(&format!(
-            "#   ticloud serverless private-link-connection create -c {} --display-name {plc_name} --type ALICLOUD_ENDPOINT_SERVICE --alicloud.endpoint-service-name {svc_name}\n",
+            "create_command = \"ticloud serverless private-link-connection create -c {} --display-name {plc_name} --type ALICLOUD_ENDPOINT_SERVICE --alicloud.endpoint-service-name {svc_name}\"\n",
             w.m.cluster_id
         )),
         "{hcl}"
@@ -324,6 +324,7 @@ async fn export_after_setup_adopts_every_resource_with_real_ids() {
             "SETUP",
         ),
         (plc_name.clone(), "PLC-NAME"),
+        (m.journal.created_at.clone(), "CLAIMED-AT"),
     ];
     ids.push((w.m.cluster_id.clone(), "CLUSTER"));
     insta::assert_snapshot!("export_terraform_after_setup", redact(&hcl, &ids));
