@@ -188,3 +188,138 @@ async fn sigint_during_provisioning_stops_cleanly_and_resumes() {
 async fn sigterm_during_provisioning_stops_cleanly_and_resumes() {
     interrupt_then_resume("TERM").await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sighup_during_provisioning_stops_cleanly_and_resumes() {
+    interrupt_then_resume("HUP").await;
+}
+
+/// Sends `signal` to a command `after` it started; returns its exit code, stdout, stderr.
+async fn signal_after(
+    w: &common::World,
+    state: &std::path::Path,
+    args: &[&str],
+    signal: &str,
+    ready: impl Fn(&str) -> bool,
+) -> (Option<i32>, String, String) {
+    let mut child = command(w, state, args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let err = tail_stderr(&mut child);
+    let end = Instant::now() + Duration::from_secs(60);
+    while !ready(&err.lock().unwrap()) {
+        assert!(
+            Instant::now() < end,
+            "never ready:\n{}",
+            err.lock().unwrap()
+        );
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "ended before the signal:\n{}",
+            err.lock().unwrap()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let sent = Command::new("kill")
+        .args([&format!("-{signal}"), &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let mut stdout = child.stdout.take().unwrap();
+    let status = tokio::task::block_in_place(|| wait(&mut child, Duration::from_secs(20)))
+        .unwrap_or_else(|| panic!("did not stop within 20 s of {signal}"));
+    let mut out = String::new();
+    std::io::Read::read_to_string(&mut stdout, &mut out).unwrap();
+    std::thread::sleep(Duration::from_millis(100));
+    let text = err.lock().unwrap().clone();
+    (status.code(), out, text)
+}
+
+fn json_error(stdout: &str, signal: &str) {
+    let v: serde_json::Value = serde_json::from_str(stdout.trim())
+        .unwrap_or_else(|e| panic!("{e}: no JSON object on stdout: {stdout:?}"));
+    assert_eq!(v["exit_code"], 130, "{v}");
+    let e = v["error"].as_str().unwrap();
+    assert!(e.contains(&format!("interrupted by SIG{signal}")), "{e}");
+}
+
+/// Every phase, every signal: discovery of a setup, doctor's walk and a teardown in the
+/// middle of its deletions all end with 130 and the JSON error object; the teardown's
+/// journal keeps what is left and a rerun finishes it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn signals_in_discovery_doctor_and_teardown_end_with_130_and_json() {
+    // Slow answers, so that every phase is still running when the signal comes.
+    let w = common::world_with(tilink::sim::SimOptions {
+        latency_ms: 400,
+        ..Default::default()
+    })
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path();
+    let m = &w.m;
+    let setup = [
+        "setup",
+        "--non-interactive",
+        "--yes",
+        "-o",
+        "json",
+        "--cluster-id",
+        &m.cluster_id,
+        "--rds-instance",
+        &m.rds_instance_id,
+    ];
+    for signal in ["INT", "TERM", "HUP"] {
+        let (code, out, err) =
+            signal_after(&w, state, &setup, signal, |e| e.contains("discovering")).await;
+        assert_eq!(code, Some(130), "setup discovery, {signal}: {err}");
+        json_error(&out, signal);
+        assert!(!err.contains("panicked"), "{err}");
+    }
+    assert_eq!(live(&w.state().await, "load_balancers"), 0);
+
+    // A chain to examine and tear down.
+    let out = command(&w, state, &setup).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let doctor = ["doctor", "-o", "json", "--cluster-id", &m.cluster_id];
+    // Doctor says nothing on stderr with -o json: give it a moment to start its walk.
+    let t0 = Instant::now();
+    let (code, out, err) = signal_after(&w, state, &doctor, "TERM", |_| {
+        t0.elapsed() > Duration::from_millis(600)
+    })
+    .await;
+    assert_eq!(code, Some(130), "doctor: {err}");
+    json_error(&out, "TERM");
+
+    let teardown = [
+        "teardown",
+        "--yes",
+        "-o",
+        "json",
+        "--cluster-id",
+        &m.cluster_id,
+    ];
+    let (code, out, err) = signal_after(&w, state, &teardown, "TERM", |e| {
+        e.contains("deleting private link connection")
+    })
+    .await;
+    assert_eq!(code, Some(130), "teardown: {err}");
+    json_error(&out, "TERM");
+    assert!(err.contains("run the same command again"), "{err}");
+    let out = command(&w, state, &teardown).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let s = w.state().await;
+    for k in ["load_balancers", "endpoint_services", "server_groups"] {
+        assert_eq!(live(&s, k), 0, "{k}: {}", s[k]);
+    }
+}

@@ -7,6 +7,7 @@ pub mod export;
 pub mod logging;
 pub mod sandbox;
 pub mod setup;
+pub mod signals;
 pub mod teardown;
 
 use crate::cli::{Cli, Command, Output, SetupArgs};
@@ -24,7 +25,7 @@ pub mod exit {
     pub const CREDENTIALS: u8 = 3;
     /// Doctor: nothing failed, but at least one link could not be checked.
     pub const INCOMPLETE: u8 = 4;
-    /// Interrupted (Ctrl-C, SIGTERM); the journal is kept.
+    /// Interrupted (Ctrl-C, SIGINT, SIGTERM, SIGHUP); the journal is kept.
     pub const INTERRUPTED: u8 = 130;
 }
 
@@ -125,9 +126,11 @@ pub async fn run(cli: Cli) -> u8 {
 
 async fn dispatch(cli: Cli) -> Result<u8, Failure> {
     let g = cli.global;
+    const SETUP: &str =
+        "Every resource created so far is in the journal; run the same command again to resume.";
     match cli.command.unwrap_or(Command::Setup(SetupArgs::default())) {
-        Command::Setup(a) => setup::command(&g, a).await,
-        Command::Sandbox(a) => sandbox::command(&g, a).await,
+        Command::Setup(a) => signals::interruptible(setup::command(&g, a), SETUP).await,
+        Command::Sandbox(a) => signals::interruptible(sandbox::command(&g, a), SETUP).await,
         Command::Sim(a) => {
             let opts = crate::sim::SimOptions {
                 listen: a.listen,
@@ -142,15 +145,35 @@ async fn dispatch(cli: Cli) -> Result<u8, Failure> {
                 .map_err(|e| Failure::failed(format!("simulator: {e:#}")))?;
             Ok(exit::OK)
         }
-        Command::Doctor(a) => doctor::command(&g, a).await,
-        Command::Reconcile(a) => doctor::reconcile(&g, a).await,
-        Command::Teardown(a) => teardown::command(&g, a).await,
+        Command::Doctor(a) => {
+            signals::interruptible(
+                doctor::command(&g, a),
+                "Doctor only reads, unless a fix was running (each fix is safe to run again); run it again.",
+            )
+            .await
+        }
+        Command::Reconcile(a) => {
+            signals::interruptible(
+                doctor::reconcile(&g, a),
+                "The backend swap is safe to run again; run the same command again.",
+            )
+            .await
+        }
+        Command::Teardown(a) => {
+            signals::interruptible(
+                teardown::command(&g, a),
+                "Every deletion so far is in the journal; run the same command again to finish the teardown.",
+            )
+            .await
+        }
         Command::Policy(a) => {
             let doc = crate::policy::policy(a.scope == crate::cli::PolicyScope::Doctor);
             println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
             Ok(exit::OK)
         }
-        Command::Export(a) => export::command(&g, a).await,
+        Command::Export(a) => {
+            signals::interruptible(export::command(&g, a), "Export only reads; run it again.").await
+        }
         Command::Completions(a) => {
             use clap::CommandFactory;
             let mut cmd = Cli::command();

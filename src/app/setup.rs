@@ -237,8 +237,8 @@ pub enum Progress {
     Json,
 }
 
-/// Applies a plan, reporting each state change on stderr, stopping cleanly on Ctrl-C /
-/// SIGTERM.
+/// Applies a plan, reporting each state change on stderr, stopping cleanly on SIGINT,
+/// SIGTERM or SIGHUP.
 pub async fn apply(
     prep: &Prepared,
     plan: Plan,
@@ -254,8 +254,10 @@ pub async fn apply(
     ));
     let chan = Channel::new();
     let cancel = chan.cancel_handle();
+    // The apply stops itself (steps cancelled, journal marked interrupted).
+    let owned = crate::app::signals::Owned::take();
     let signals = tokio::spawn(async move {
-        wait_for_signal().await;
+        crate::app::signals::next().await;
         cancel.cancel();
     });
     let mut last: BTreeMap<String, String> = BTreeMap::new();
@@ -324,22 +326,8 @@ pub async fn apply(
     )
     .await;
     signals.abort();
+    drop(owned);
     model
-}
-
-async fn wait_for_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        if let Ok(mut term) = signal(SignalKind::terminate()) {
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                _ = term.recv() => {}
-            }
-            return;
-        }
-    }
-    let _ = tokio::signal::ctrl_c().await;
 }
 
 /// The contract's JSON result.

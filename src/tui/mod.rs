@@ -70,11 +70,20 @@ pub async fn run(
             "cannot start the full-screen wizard ({e}); try `--plain`"
         ))
     })?;
+    // Restores the terminal however the wizard ends, also when a signal drops this future
+    // (`app::signals`): raw mode, the alternate screen and the cursor never outlive it.
+    struct Restore;
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            ratatui::restore();
+        }
+    }
+    let restore = Restore;
     let events = ratatui::crossterm::event::EventStream::new();
     let result = event_loop::Runtime::new(terminal, events, app, env)
         .run()
         .await;
-    ratatui::restore();
+    drop(restore);
     let app = result.map_err(Failure::failed)?;
     let Some(out) = app.exit else {
         return Err(Failure::failed("the wizard stopped without an outcome"));

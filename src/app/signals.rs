@@ -1,0 +1,79 @@
+//! SIGINT, SIGTERM and SIGHUP in every phase of every command: the command stops, its
+//! journal stays as the last completed step left it, and the process exits 130 with the
+//! error object in `-o json` (never the shell's 143 with nothing said).
+//!
+//! A phase that stops itself more gracefully (the apply, which cancels its steps and
+//! journals `interrupted`) holds an [`Owned`] guard while it runs; the top-level watcher then
+//! leaves the signal to it.
+
+use super::{Failure, exit};
+use std::future::Future;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+static OWNED: AtomicUsize = AtomicUsize::new(0);
+
+/// While alive, signals are handled by the phase that holds it.
+#[derive(Debug)]
+pub struct Owned(());
+
+impl Owned {
+    /// Takes the signals over until dropped.
+    pub fn take() -> Self {
+        OWNED.fetch_add(1, Ordering::SeqCst);
+        Owned(())
+    }
+}
+
+impl Drop for Owned {
+    fn drop(&mut self) {
+        OWNED.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// Waits for the next SIGINT, SIGTERM or SIGHUP; returns its name.
+pub async fn next() -> &'static str {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let (Ok(mut int), Ok(mut term), Ok(mut hup)) = (
+            signal(SignalKind::interrupt()),
+            signal(SignalKind::terminate()),
+            signal(SignalKind::hangup()),
+        ) {
+            return tokio::select! {
+                _ = int.recv() => "SIGINT",
+                _ = term.recv() => "SIGTERM",
+                _ = hup.recv() => "SIGHUP",
+            };
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+    "SIGINT"
+}
+
+/// Runs `f`; a signal that no phase owns stops it with exit 130 and `after` (what the
+/// journal keeps and how to go on).
+pub async fn interruptible<F>(f: F, after: &str) -> Result<u8, Failure>
+where
+    F: Future<Output = Result<u8, Failure>>,
+{
+    // Register the handlers before the command starts, so that no signal in its first
+    // moments falls to the default action.
+    let mut sig = Box::pin(next());
+    tokio::pin!(f);
+    loop {
+        tokio::select! {
+            r = &mut f => return r,
+            name = &mut sig => {
+                if OWNED.load(Ordering::SeqCst) > 0 {
+                    sig = Box::pin(next());
+                    continue;
+                }
+                return Err(Failure {
+                    code: exit::INTERRUPTED,
+                    message: format!("interrupted by {name}. {after}"),
+                });
+            }
+        }
+    }
+}
