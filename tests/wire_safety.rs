@@ -185,3 +185,146 @@ fn cluster_ids_are_checked_against_their_documented_form() {
         assert!(err.len() < 600, "{} bytes of error", err.len());
     }
 }
+
+/// A TLS server on 127.0.0.1 with a self-signed certificate no CA vouches for (a real bad
+/// certificate, `tests/fixtures/`): counts the TLS handshakes it is offered.
+async fn bad_certificate_server() -> (String, Arc<AtomicUsize>) {
+    use tokio_rustls::rustls::pki_types::pem::PemObject;
+    use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let certs =
+        vec![CertificateDer::from_pem_file(dir.join("selfsigned-cert.pem")).expect("fixture cert")];
+    let key = PrivateKeyDer::from_pem_file(dir.join("selfsigned-key.pem")).expect("fixture key");
+    let provider = Arc::new(tokio_rustls::rustls::crypto::ring::default_provider());
+    let config = tokio_rustls::rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .unwrap();
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("https://{}", listener.local_addr().unwrap());
+    let hits = Arc::new(AtomicUsize::new(0));
+    let h = hits.clone();
+    tokio::spawn(async move {
+        while let Ok((sock, _)) = listener.accept().await {
+            h.fetch_add(1, Ordering::SeqCst);
+            let acceptor = acceptor.clone();
+            tokio::spawn(async move {
+                if let Ok(mut tls) = acceptor.accept(sock).await {
+                    let mut buf = [0u8; 4096];
+                    let _ = tls.read(&mut buf).await;
+                    let _ = tls
+                        .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\n{}")
+                        .await;
+                }
+            });
+        }
+    });
+    (url, hits)
+}
+
+/// Certificate errors are final (issue 15, item 4): one handshake, a clear error in well
+/// under a second, no retry (it used to retry 8 times over 31 s), and nothing sent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_real_bad_certificate_fails_at_once_and_is_not_retried() {
+    let (url, hits) = bad_certificate_server().await;
+    // A retry policy that would retry a transport error several times.
+    let mut cfg = AliyunConfig::new("ap-southeast-1");
+    cfg.endpoint_override = Some(url.clone());
+    cfg.retry = RetryPolicy {
+        max_attempts: 6,
+        base: Duration::from_millis(50),
+        cap: Duration::from_millis(100),
+        jitter: false,
+        budget: RetryBudget::new(500),
+    };
+    let client = AliyunClient::new(
+        cfg,
+        AccessKey {
+            id: "LTAI5tFAKEFAKEFAKE".into(),
+            secret: Secret::new("wire-test-secret"),
+            security_token: None,
+        },
+    )
+    .unwrap();
+    let t0 = Instant::now();
+    let e = client
+        .get_caller_identity()
+        .await
+        .expect_err("an untrusted certificate is refused");
+    let text = e.to_string().to_lowercase();
+    assert!(text.contains("certificate"), "{e}");
+    assert!(!text.contains("wire-test-secret"), "{e}");
+    assert!(t0.elapsed() < Duration::from_secs(5), "{:?}", t0.elapsed());
+    assert_eq!(
+        hits.load(Ordering::SeqCst),
+        1,
+        "retried a certificate error"
+    );
+
+    let before = hits.load(Ordering::SeqCst);
+    let t = TidbClient::new(&url, "PUBKEY", Secret::new("wire-test-private")).unwrap();
+    let e = t.get_cluster("1").await.expect_err("refused");
+    assert!(e.to_string().to_lowercase().contains("certificate"), "{e}");
+    assert_eq!(hits.load(Ordering::SeqCst) - before, 1, "retried: {e}");
+}
+
+/// The real binary against a server that announces 100 MB and one that never stops: it
+/// ends with the cap's error, and its peak memory stays far below the body (it used to
+/// reach 526 MB and 3.4 GB).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_binary_stays_small_against_huge_and_endless_bodies() {
+    let huge =
+        b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 104857600\r\n\r\n{\"x\":\""
+            .to_vec();
+    let endless = b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n\r\n{\"x\":\"".to_vec();
+    for (answer, stream) in [(huge, true), (endless, true)] {
+        let (url, _) = server(answer, stream).await;
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_tilink"))
+            .args([
+                "doctor",
+                "--cluster-id",
+                "1234567890123456789",
+                "-o",
+                "json",
+            ])
+            .env("TILINK_TIDB_ENDPOINT", &url)
+            .env("TILINK_ALIBABA_ENDPOINT", &url)
+            .env("TILINK_RETRY_BASE_MS", "1")
+            .env("TILINK_NO_KEYRING", "1")
+            .env("ALIBABA_CLOUD_ACCESS_KEY_ID", "LTAI5tFAKEFAKEFAKE")
+            .env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "wire-test-secret")
+            .env("TIDBCLOUD_PUBLIC_KEY", "PUBKEY")
+            .env("TIDBCLOUD_PRIVATE_KEY", "wire-test-private")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let pid = child.id() as libc::pid_t;
+        let (status, peak_kb, out) = tokio::task::spawn_blocking(move || {
+            let mut stdout = child.stdout.take().unwrap();
+            let mut out = String::new();
+            std::io::Read::read_to_string(&mut stdout, &mut out).unwrap();
+            // Reap this child alone and read its own peak RSS.
+            let mut st = 0;
+            let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
+            let r = unsafe { libc::wait4(pid, &mut st, 0, &mut ru) };
+            assert_eq!(r, pid);
+            (st, ru.ru_maxrss, out)
+        })
+        .await
+        .unwrap();
+        assert!(libc::WIFEXITED(status), "killed: {status}");
+        assert_ne!(libc::WEXITSTATUS(status), 0);
+        let v: serde_json::Value = serde_json::from_str(out.trim())
+            .unwrap_or_else(|e| panic!("{e}: the JSON contract is kept: {out:?}"));
+        assert!(
+            v["error"].as_str().unwrap_or_default().contains("32 MiB"),
+            "{v}"
+        );
+        println!("peak RSS {} MB", peak_kb / 1024);
+        assert!(peak_kb < 200 * 1024, "peak RSS {} MB", peak_kb / 1024);
+    }
+}

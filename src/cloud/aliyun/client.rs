@@ -433,21 +433,35 @@ pub(crate) async fn read_bounded(mut resp: reqwest::Response) -> Result<bytes::B
 }
 
 /// True when the failure is a TLS certificate the client refused: final, never retried.
+/// The rustls error sits inside I/O errors nested by the connector (`io::Error(Other,
+/// io::Error(InvalidData, rustls::Error))`), which `source()` skips, so each I/O error is
+/// opened with `get_ref`.
 pub(crate) fn is_certificate(e: &reqwest::Error) -> bool {
+    fn refused(r: &rustls::Error) -> bool {
+        matches!(
+            r,
+            rustls::Error::InvalidCertificate(_) | rustls::Error::NoCertificatesPresented
+        )
+    }
+    fn inside(mut cause: &(dyn std::error::Error + 'static)) -> bool {
+        loop {
+            if let Some(r) = cause.downcast_ref::<rustls::Error>() {
+                return refused(r);
+            }
+            match cause
+                .downcast_ref::<std::io::Error>()
+                .and_then(|io| io.get_ref())
+            {
+                Some(inner) => cause = inner,
+                None => return false,
+            }
+        }
+    }
     use std::error::Error as _;
     let mut src = e.source();
     while let Some(cause) = src {
-        if let Some(r) = cause.downcast_ref::<rustls::Error>() {
-            return matches!(
-                r,
-                rustls::Error::InvalidCertificate(_) | rustls::Error::NoCertificatesPresented
-            );
-        }
-        if let Some(io) = cause.downcast_ref::<std::io::Error>()
-            && let Some(inner) = io.get_ref()
-            && let Some(r) = inner.downcast_ref::<rustls::Error>()
-        {
-            return matches!(r, rustls::Error::InvalidCertificate(_));
+        if inside(cause) {
+            return true;
         }
         src = cause.source();
     }
