@@ -330,3 +330,73 @@ async fn the_binary_stays_small_against_huge_and_endless_bodies() {
         assert!(peak_kb < 200 * 1024, "peak RSS {} MB", peak_kb / 1024);
     }
 }
+
+/// Dead endpoints fail in seconds (issue 15, item 5): a refused connection is tried 3
+/// times in about a second (the binary took 28 s before), a silent server twice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dead_and_silent_endpoints_fail_in_seconds() {
+    // A port nobody listens on.
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let dead = format!("http://127.0.0.1:{port}");
+    let t0 = Instant::now();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_tilink"))
+        .args(["doctor", "--cluster-id", "1234567890123456789"])
+        .env("TILINK_TIDB_ENDPOINT", &dead)
+        .env("TILINK_ALIBABA_ENDPOINT", &dead)
+        .env("TILINK_NO_KEYRING", "1")
+        .env("ALIBABA_CLOUD_ACCESS_KEY_ID", "LTAI5tFAKEFAKEFAKE")
+        .env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "wire-test-secret")
+        .env("TIDBCLOUD_PUBLIC_KEY", "PUBKEY")
+        .env("TIDBCLOUD_PRIVATE_KEY", "wire-test-private")
+        .env_remove("TILINK_RETRY_BASE_MS")
+        .output()
+        .unwrap();
+    let took = t0.elapsed();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(4), "{err}");
+    assert!(err.contains("could not connect"), "{err}");
+    println!("dead endpoint: exit 4 after {took:?}");
+    assert!(took < Duration::from_secs(10), "took {took:?}");
+
+    // A server that accepts and never answers.
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let silent = format!("http://{}", listener.local_addr().unwrap());
+    let hits = Arc::new(AtomicUsize::new(0));
+    let h = hits.clone();
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((sock, _)) = listener.accept().await {
+            h.fetch_add(1, Ordering::SeqCst);
+            held.push(sock);
+        }
+    });
+    let mut cfg = AliyunConfig::new("ap-southeast-1");
+    cfg.endpoint_override = Some(silent);
+    cfg.request_timeout = Duration::from_millis(300);
+    cfg.retry = RetryPolicy {
+        max_attempts: 8,
+        base: Duration::from_millis(1),
+        cap: Duration::from_millis(2),
+        jitter: false,
+        budget: RetryBudget::new(500),
+    };
+    let client = AliyunClient::new(
+        cfg,
+        AccessKey {
+            id: "LTAI5tFAKEFAKEFAKE".into(),
+            secret: Secret::new("wire-test-secret"),
+            security_token: None,
+        },
+    )
+    .unwrap();
+    let e = client.get_caller_identity().await.expect_err("silence");
+    assert!(e.to_string().contains("timed out"), "{e}");
+    assert_eq!(
+        hits.load(Ordering::SeqCst),
+        2,
+        "a silent server is asked twice"
+    );
+}

@@ -6,6 +6,15 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
+/// Attempts at a connection that cannot be made (refused, unreachable, no DNS answer),
+/// the first included: a dead or mistyped endpoint fails in about a second instead of
+/// after the full backoff (31 s before).
+pub const CONNECT_ATTEMPTS: u32 = 3;
+
+/// Attempts at a call that timed out (no answer within the request timeout, or silence
+/// past the read timeout), the first included: a silent endpoint fails in two timeouts.
+pub const TIMEOUT_ATTEMPTS: u32 = 2;
+
 /// How a client retries transient failures.
 #[derive(Debug, Clone)]
 pub struct RetryPolicy {

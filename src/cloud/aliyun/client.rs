@@ -97,6 +97,9 @@ pub fn install_tls_provider() {
 }
 
 /// A reqwest client with the given timeouts.
+/// Longest silence between two reads of one answer.
+pub const READ_TIMEOUT: Duration = Duration::from_secs(15);
+
 pub(crate) fn http_client(
     connect: Duration,
     request: Duration,
@@ -105,6 +108,8 @@ pub(crate) fn http_client(
     reqwest::Client::builder()
         .connect_timeout(connect)
         .timeout(request)
+        // A server that accepted and then went silent is as dead as one that refuses.
+        .read_timeout(request.min(READ_TIMEOUT))
         .user_agent(concat!("tilink/", env!("CARGO_PKG_VERSION")))
         // Signed requests carry credentials (the V3 token header, the V1 query): they go to the
         // host they were signed for and nowhere else, and never leak in a Referer.
@@ -183,6 +188,16 @@ impl AliyunClient {
                     crate::cloud::crash_point(action);
                     return Ok(v);
                 }
+                // A connection that cannot be made is not a busy cloud but a dead or
+                // mistyped endpoint: tried a few times, then reported.
+                Err(AliyunError::Transport {
+                    kind: TransportKind::Connect,
+                    ..
+                }) if attempt >= crate::cloud::retry::CONNECT_ATTEMPTS => return result,
+                Err(AliyunError::Transport {
+                    kind: TransportKind::Timeout,
+                    ..
+                }) if attempt >= crate::cloud::retry::TIMEOUT_ATTEMPTS => return result,
                 Err(e) if e.is_retryable() && attempt < policy.max_attempts => {
                     let cost = match &e {
                         AliyunError::Transport {
@@ -469,7 +484,17 @@ pub(crate) fn is_certificate(e: &reqwest::Error) -> bool {
 }
 
 fn transport(action: &str, url: &str, e: &reqwest::Error) -> AliyunError {
-    let kind = if is_certificate(e) {
+    AliyunError::Transport {
+        action: action.to_string(),
+        kind: transport_kind(e),
+        url: url.to_string(),
+        detail: describe(e),
+    }
+}
+
+/// What failed below HTTP, for both clients.
+pub(crate) fn transport_kind(e: &reqwest::Error) -> TransportKind {
+    if is_certificate(e) {
         TransportKind::Certificate
     } else if e.is_timeout() {
         TransportKind::Timeout
@@ -479,12 +504,6 @@ fn transport(action: &str, url: &str, e: &reqwest::Error) -> AliyunError {
         TransportKind::Reset
     } else {
         TransportKind::Other
-    };
-    AliyunError::Transport {
-        action: action.to_string(),
-        kind,
-        url: url.to_string(),
-        detail: describe(e),
     }
 }
 

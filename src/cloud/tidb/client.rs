@@ -48,6 +48,8 @@ pub enum TidbError {
         method: String,
         /// Path called.
         path: String,
+        /// What failed below HTTP (a refused certificate is final).
+        kind: crate::cloud::aliyun::error::TransportKind,
         /// Details.
         detail: String,
     },
@@ -65,13 +67,32 @@ fn code_hint(code: Option<i64>) -> String {
     code.map(|c| format!(" (code {c})")).unwrap_or_default()
 }
 
+/// How many attempts a transport failure gets (`cloud::retry`): a connection that cannot
+/// be made and a silent server fail fast.
+fn transport_attempts(e: &TidbError) -> u32 {
+    use crate::cloud::aliyun::error::TransportKind;
+    match e {
+        TidbError::Transport {
+            kind: TransportKind::Connect,
+            ..
+        } => crate::cloud::retry::CONNECT_ATTEMPTS,
+        TidbError::Transport {
+            kind: TransportKind::Timeout,
+            ..
+        } => crate::cloud::retry::TIMEOUT_ATTEMPTS,
+        _ => u32::MAX,
+    }
+}
+
 impl TidbError {
     /// True for 429, 5xx and network errors.
     pub fn is_retryable(&self) -> bool {
         match self {
             TidbError::Api { status, .. } => *status == 429 || *status >= 500,
             // A refused TLS certificate is final.
-            TidbError::Transport { detail, .. } => !detail.contains("certificate"),
+            TidbError::Transport { kind, .. } => {
+                *kind != crate::cloud::aliyun::error::TransportKind::Certificate
+            }
             _ => false,
         }
     }
@@ -126,6 +147,7 @@ impl TidbClient {
         .map_err(|e| TidbError::Transport {
             method: String::new(),
             path: String::new(),
+            kind: crate::cloud::aliyun::error::TransportKind::Other,
             detail: e.to_string(),
         })?;
         Ok(TidbClient {
@@ -238,6 +260,7 @@ impl TidbClient {
                     if e.is_retryable()
                         && replayable(None)
                         && attempt < self.retry.max_attempts
+                        && attempt < transport_attempts(&e)
                         && self.retry.budget.try_spend(RETRY_COST) =>
                 {
                     tracing::debug!(path, attempt, error = %e, "retrying");
@@ -347,6 +370,7 @@ impl TidbClient {
         req.send().await.map_err(|e| TidbError::Transport {
             method: method.to_string(),
             path: path.to_string(),
+            kind: crate::cloud::aliyun::client::transport_kind(&e),
             detail: crate::cloud::aliyun::client::describe(&e),
         })
     }
@@ -371,6 +395,7 @@ async fn read(
             return Err(TidbError::Transport {
                 method: method.to_string(),
                 path: path.to_string(),
+                kind: crate::cloud::aliyun::client::transport_kind(&e),
                 detail: describe(&e),
             });
         }
