@@ -182,7 +182,7 @@ async fn doctor_binary_prints_the_contract_and_exit_codes() {
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["healthy"], true);
     let checks = v["checks"].as_array().unwrap();
-    assert_eq!(checks.len(), 17);
+    assert_eq!(checks.len(), 18);
     for c in checks {
         for k in ["id", "status", "title", "detail", "evidence", "fix"] {
             assert!(c.get(k).is_some(), "check lacks {k}: {c}");
