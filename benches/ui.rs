@@ -84,7 +84,7 @@ fn key_to_redraw(c: &mut Criterion) {
         assert!(r.status().is_success());
         let dir = tempfile::tempdir().expect("tempdir");
         let g = <tilink::cli::Cli as clap::Parser>::parse_from(["tilink", "--no-color"]).global;
-        let env = tilink::app::context::Env::from_manifest(
+        let env = tilink::app::context::from_manifest(
             &m,
             &g,
             0.2,

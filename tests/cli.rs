@@ -273,14 +273,39 @@ fn sim_prints_one_manifest_line() {
     );
 }
 
+/// The RAM policy names every action exactly (no `nlb:*`, no `*` action); resources stay
+/// `"*"`, because most of these actions (Describe*, List*, Create*) support no resource-level
+/// authorization in RAM. The doctor policy is read-only.
 #[test]
-fn policy_is_json_without_wildcards() {
-    let out = bin().args(["policy"]).output().unwrap();
-    assert!(out.status.success());
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(v["Version"], "1");
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(!text.contains(":*\""));
-    let out = bin().args(["policy", "--for", "doctor"]).output().unwrap();
-    assert!(!String::from_utf8_lossy(&out.stdout).contains("CreateLoadBalancer"));
+fn policy_names_every_action_without_action_wildcards() {
+    for args in [&["policy"][..], &["policy", "--for", "doctor"]] {
+        let out = bin().args(args).output().unwrap();
+        assert!(out.status.success(), "{args:?}");
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(v["Version"], "1");
+        let statements = v["Statement"].as_array().expect("statements");
+        assert!(!statements.is_empty());
+        for st in statements {
+            assert_eq!(st["Effect"], "Allow");
+            let actions: Vec<&str> = match &st["Action"] {
+                serde_json::Value::Array(a) => a.iter().map(|x| x.as_str().unwrap()).collect(),
+                serde_json::Value::String(s) => vec![s.as_str()],
+                other => panic!("Action {other}"),
+            };
+            assert!(!actions.is_empty());
+            for a in actions {
+                let (product, action) = a.split_once(':').unwrap_or_else(|| panic!("{a}"));
+                assert!(!product.is_empty() && !action.is_empty(), "{a}");
+                assert!(!a.contains('*'), "wildcard action {a}");
+                if args.len() > 1 {
+                    assert!(
+                        ["Describe", "List", "Get", "Check"]
+                            .iter()
+                            .any(|p| action.starts_with(p)),
+                        "the doctor policy writes: {a}"
+                    );
+                }
+            }
+        }
+    }
 }

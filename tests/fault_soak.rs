@@ -45,7 +45,7 @@ async fn one(seed: u64) -> Result<(u64, u64), String> {
     let plcs = w
         .env
         .tidb()
-        .map_err(|e| e.message)?
+        .map_err(|e| e.to_string())?
         .list_plcs(&w.m.cluster_id)
         .await
         .map_err(|e| e.to_string())?;

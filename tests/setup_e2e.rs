@@ -348,7 +348,7 @@ async fn a_stale_journal_is_recreated_not_trusted() {
     let dir = first.dir.path().to_path_buf();
     drop(first.sim);
     let second = world().await;
-    let env = tilink::app::context::Env::from_manifest(
+    let env = tilink::app::context::from_manifest(
         &second.m,
         &second.g,
         0.02,
@@ -445,7 +445,8 @@ async fn teardown_refuses_a_chain_it_does_not_own_before_deleting_anything() {
         |_| {},
     )
     .await
-    .unwrap_err();
+    .unwrap_err()
+    .to_string();
     assert!(e.contains("nothing was deleted"), "{e}");
     let mut j = w.store().load(&m.journal.setup_id).unwrap();
     j.setup_id = "tl-0abc5e7cd0".into();
@@ -457,7 +458,8 @@ async fn teardown_refuses_a_chain_it_does_not_own_before_deleting_anything() {
         |_| {},
     )
     .await
-    .unwrap_err();
+    .unwrap_err()
+    .to_string();
     // Refused on the first thing that is not this setup's (its allowlist group name, or
     // the tags of its resources).
     assert!(
@@ -521,7 +523,8 @@ async fn teardown_refuses_tampered_journals_and_touches_nothing() {
             |_| {},
         )
         .await
-        .expect_err(what);
+        .expect_err(what)
+        .to_string();
         assert!(e.contains("nothing was deleted"), "{what}: {e}");
         assert_same_resources(&before, &w.state().await, true);
     }

@@ -10,7 +10,6 @@ use ratatui::crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 use serde_json::json;
 use std::pin::Pin;
 use std::time::{Duration, Instant};
-use tilink::app::context::Env;
 use tilink::cli::{Cli, SetupArgs};
 use tilink::engine::journal::JournalStore;
 use tilink::sim::{self, SimHandle, SimOptions};
@@ -44,7 +43,7 @@ async fn runtime(
     let g = Cli::try_parse_from(["tilink", "--no-color"])
         .expect("args")
         .global;
-    let env = Env::from_manifest(&m, &g, 0.2, JournalStore::new(dir));
+    let env = tilink::app::context::from_manifest(&m, &g, 0.2, JournalStore::new(dir));
     let opts = tilink::tui::options(&g, &env, &SetupArgs::default(), Some(&m));
     let app = App::new(opts, vec![]);
     let (tx, events) = keys();

@@ -47,7 +47,7 @@ pub async fn bench_world(opts: SimOptions) -> Bench {
     let m = sim.manifest().clone();
     let dir = tempfile::tempdir().expect("tempdir");
     let g = Cli::parse_from(["tilink"]).global;
-    let env = Env::from_manifest(&m, &g, 1.0, JournalStore::new(dir.path()));
+    let env = tilink::app::context::from_manifest(&m, &g, 1.0, JournalStore::new(dir.path()));
     Bench {
         sim,
         m,
@@ -75,7 +75,7 @@ impl Bench {
     /// Discovery, checks and plan for the world's main cluster and RDS instance.
     pub async fn prepare(&self) -> Prepared {
         let tidb = self.env.tidb().expect("tidb client");
-        let make = |r: &str| self.env.clients(r).map_err(|f| f.message);
+        let make = |r: &str| self.env.clients(r);
         let inp = PrepareInput {
             cluster_id: &self.m.cluster_id,
             rds_id: &self.m.rds_instance_id,

@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 /// Entry point of `tilink doctor`.
 pub async fn command(g: &GlobalArgs, a: DoctorArgs) -> Result<u8, Failure> {
-    let mut env = Env::from_chain(g).await?;
+    let mut env = crate::app::context::from_chain(g).await?;
     if a.all_clusters && env.rate_limit.is_none() {
         // A fleet walk stays well under the accounts' API throttles.
         env.rate_limit = crate::cloud::ratelimit::RateLimit::per_second(20.0);
@@ -143,7 +143,7 @@ async fn look_failure(env: &Env, e: crate::cloud::tidb::TidbError) -> Failure {
                 Ok(id) => format!("Alibaba Cloud accepts the key (account {})", id.account_id),
                 Err(a) => format!("Alibaba Cloud refused too: {a}"),
             },
-            Err(f) => format!("Alibaba Cloud not checked: {}", f.message),
+            Err(f) => format!("Alibaba Cloud not checked: {f}"),
         };
         return Failure {
             code: exit::CREDENTIALS,
@@ -160,7 +160,7 @@ async fn look_failure(env: &Env, e: crate::cloud::tidb::TidbError) -> Failure {
 
 /// Entry point of `tilink reconcile`: doctor, applying only the backend-IP swap, unasked.
 pub async fn reconcile(g: &GlobalArgs, mut a: DoctorArgs) -> Result<u8, Failure> {
-    let env = Env::from_chain(g).await?;
+    let env = crate::app::context::from_chain(g).await?;
     a.fix = true;
     a.yes = true;
     run_filtered(g, &env, &a, Some("backend-ip")).await

@@ -10,7 +10,7 @@ use crate::export::{gather, terraform, ticloud_command};
 
 /// Entry point of `tilink export`.
 pub async fn command(g: &GlobalArgs, a: ExportArgs) -> Result<u8, Failure> {
-    let env = Env::from_chain(g).await?;
+    let env = crate::app::context::from_chain(g).await?;
     let text = run(g, &env, &a).await?;
     print!("{text}");
     Ok(exit::OK)
@@ -24,7 +24,7 @@ pub async fn run(g: &GlobalArgs, env: &Env, a: &ExportArgs) -> Result<String, Fa
     super::verify_alibaba_key(&clients).await?;
     let journal = locate(&clients, &env.store, &cluster_id, a.setup.as_deref())
         .await
-        .map_err(super::locate_failure)?;
+        .map_err(Failure::from)?;
     let facts = gather(&clients, &journal)
         .await
         .map_err(|e| Failure::failed(format!("export of setup {}: {e}", journal.setup_id)))?;

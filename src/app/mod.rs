@@ -27,6 +27,17 @@ pub mod exit {
     pub const INCOMPLETE: u8 = 4;
     /// Interrupted (Ctrl-C, SIGINT, SIGTERM, SIGHUP); the journal is kept.
     pub const INTERRUPTED: u8 = 130;
+
+    /// The one table from the engine's error kinds to exit codes.
+    pub fn code(kind: crate::engine::Kind) -> u8 {
+        use crate::engine::Kind;
+        match kind {
+            Kind::Input => INPUT,
+            Kind::Credentials | Kind::Permission => CREDENTIALS,
+            Kind::Interrupted => INTERRUPTED,
+            Kind::Cloud | Kind::Timeout | Kind::Failed => FAILED,
+        }
+    }
 }
 
 /// A failure with its exit code and an actionable message.
@@ -62,13 +73,21 @@ impl Failure {
     }
 }
 
+impl From<crate::engine::Error> for Failure {
+    fn from(e: crate::engine::Error) -> Self {
+        Failure {
+            code: exit::code(e.kind()),
+            message: e.to_string(),
+        }
+    }
+}
+
 impl fmt::Display for Failure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.message)
     }
 }
 
-/// A failure to find a setup: bad input when there is none, otherwise the cloud's error.
 /// Asks Alibaba Cloud who the key belongs to before a command that reads and writes a chain,
 /// so that a refused key exits 3 with what is wrong instead of failing later with 1.
 pub async fn verify_alibaba_key(c: &crate::engine::discover::Clients) -> Result<(), Failure> {
@@ -85,14 +104,6 @@ pub async fn verify_alibaba_key(c: &crate::engine::discover::Clients) -> Result<
                 _ => Ok(()),
             }
         }
-    }
-}
-
-pub fn locate_failure(m: String) -> Failure {
-    if m.starts_with("no tilink setup found") {
-        Failure::input(m)
-    } else {
-        Failure::failed(m)
     }
 }
 

@@ -2,7 +2,6 @@
 //! simulator of both clouds. Journals go to a temporary state dir unless
 //! `TILINK_STATE_DIR` is set, so a rehearsal never mixes with real setups.
 
-use super::context::Env;
 use super::{Failure, setup};
 use crate::cli::{GlobalArgs, SandboxArgs};
 use crate::engine::journal::JournalStore;
@@ -28,7 +27,7 @@ pub async fn command(g: &GlobalArgs, a: SandboxArgs) -> Result<u8, Failure> {
     };
     // Polled exactly as the real clouds are: tilink is not told the simulator's speed and
     // learns it from the first waits (engine::poll).
-    let env = Env::from_manifest(&m, g, 1.0, store).with_timeout(a.setup.timeout_secs);
+    let env = super::context::from_manifest(&m, g, 1.0, store).with_timeout(a.setup.timeout_secs);
     let mut args = a.setup.clone();
     args.cluster_id.get_or_insert(m.cluster_id.clone());
     if args.non_interactive {

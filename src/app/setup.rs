@@ -24,10 +24,14 @@ pub async fn command(g: &GlobalArgs, a: SetupArgs) -> Result<u8, Failure> {
                 "no terminal to run the wizard in: use `tilink setup --non-interactive --cluster-id ID --rds-instance ID --yes` (add -o json for scripts)",
             ));
         }
-        let env = Env::from_chain(g).await?.with_timeout(a.timeout_secs);
+        let env = crate::app::context::from_chain(g)
+            .await?
+            .with_timeout(a.timeout_secs);
         return crate::tui::run(g.clone(), env, a, None).await;
     }
-    let env = Env::from_chain(g).await?.with_timeout(a.timeout_secs);
+    let env = crate::app::context::from_chain(g)
+        .await?
+        .with_timeout(a.timeout_secs);
     non_interactive(g, &env, &a).await
 }
 
@@ -36,32 +40,9 @@ pub fn discover_failure(e: crate::engine::discover::DiscoverError) -> Failure {
     prepare_failure(PrepareError::Discover(e))
 }
 
-/// Maps a preparation error to an exit code and message.
+/// Maps a preparation error to an exit code and message (through the engine's kinds).
 pub fn prepare_failure(e: PrepareError) -> Failure {
-    use crate::engine::discover::DiscoverError as D;
-    let e = match e {
-        PrepareError::Input(m) => return Failure::input(m),
-        PrepareError::Client(m) => return Failure::failed(m),
-        PrepareError::Discover(d) => d,
-    };
-    match &e {
-        D::Input(_) => Failure::input(e.to_string()),
-        D::Aliyun(x) if x.is_forbidden() => Failure::credentials(format!(
-            "{e}{}",
-            x.missing_permission()
-                .map(|p| format!(
-                    " — missing permission {p}; `tilink policy` prints the policy to attach"
-                ))
-                .unwrap_or_default()
-        )),
-        D::Aliyun(x) if matches!(x.code(), Some(c) if c.starts_with("InvalidAccessKeyId") || c == "SignatureDoesNotMatch") => {
-            Failure::credentials(format!("{e} — check the Alibaba Cloud access key"))
-        }
-        D::Tidb(crate::cloud::tidb::TidbError::Unauthorized { .. }) => {
-            Failure::credentials(e.to_string())
-        }
-        _ => Failure::failed(e.to_string()),
-    }
+    crate::engine::Error::from(e).into()
 }
 
 /// Takes the cluster's setup lock, waiting for another run unless `no_wait`.
@@ -110,7 +91,7 @@ pub async fn non_interactive(g: &GlobalArgs, env: &Env, a: &SetupArgs) -> Result
     };
     eprintln!("tilink: discovering cluster {cluster_id} and RDS instance {rds_id}…");
     let tidb = env.tidb()?;
-    let make = |region: &str| env.clients(region).map_err(|f| f.message);
+    let make = |region: &str| env.clients(region);
     let input = PrepareInput {
         cluster_id: &cluster_id,
         rds_id: &rds_id,
@@ -213,7 +194,7 @@ pub fn outcome_failure(model: &ApplyModel, store: &JournalStore) -> Option<Failu
     let sid = &model.journal.setup_id;
     match &model.outcome {
         Some(Ok(())) => None,
-        Some(Err(e)) if e == "interrupted" => Some(Failure {
+        Some(Err(crate::engine::apply::Stopped::Interrupted)) => Some(Failure {
             code: exit::INTERRUPTED,
             message: format!(
                 "interrupted; every id is in the journal. Resume with `tilink setup --resume {sid}`"
@@ -334,7 +315,7 @@ pub async fn apply(
 pub fn result_json(m: &ApplyModel, c: &Clients, began: Instant) -> serde_json::Value {
     let state = match &m.outcome {
         Some(Ok(())) => "ACTIVE".to_string(),
-        Some(Err(e)) if e == "interrupted" => "INTERRUPTED".to_string(),
+        Some(Err(crate::engine::apply::Stopped::Interrupted)) => "INTERRUPTED".to_string(),
         _ => "FAILED".to_string(),
     };
     serde_json::json!({
@@ -352,7 +333,7 @@ pub fn result_json(m: &ApplyModel, c: &Clients, began: Instant) -> serde_json::V
             "allowlist_group": m.journal.resources.allowlist_group,
         },
         "state": state,
-        "error": m.outcome.as_ref().and_then(|o| o.as_ref().err()),
+        "error": m.outcome.as_ref().and_then(|o| o.as_ref().err()).map(|e| e.to_string()),
         "foreign_requests": m.foreign,
         "api_calls": c.api_calls(),
         "api_calls_by_action": c.aliyun.stats().snapshot(),

@@ -8,7 +8,7 @@ use std::io::IsTerminal;
 
 /// Entry point of `tilink teardown`.
 pub async fn command(g: &GlobalArgs, a: TeardownArgs) -> Result<u8, Failure> {
-    let env = Env::from_chain(g).await?;
+    let env = crate::app::context::from_chain(g).await?;
     run(g, &env, &a).await
 }
 
@@ -20,7 +20,7 @@ pub async fn run(g: &GlobalArgs, env: &Env, a: &TeardownArgs) -> Result<u8, Fail
     super::verify_alibaba_key(&clients).await?;
     let mut journal = locate(&clients, &env.store, &cluster_id, a.setup.as_deref())
         .await
-        .map_err(super::locate_failure)?;
+        .map_err(Failure::from)?;
     let list = targets(&journal);
     if list.is_empty() {
         eprintln!("setup {} has nothing left to delete", journal.setup_id);
@@ -59,7 +59,7 @@ pub async fn run(g: &GlobalArgs, env: &Env, a: &TeardownArgs) -> Result<u8, Fail
     .await;
     if g.output == Output::Json {
         super::emit_json(
-            &serde_json::json!({"setup_id": journal.setup_id, "planned": list, "state": journal.state, "error": result.as_ref().err(), "api_calls": clients.api_calls()}),
+            &serde_json::json!({"setup_id": journal.setup_id, "planned": list, "state": journal.state, "error": result.as_ref().err().map(|e| e.to_string()), "api_calls": clients.api_calls()}),
         );
     }
     result.map_err(|e| {

@@ -7,11 +7,15 @@ pub mod checks;
 pub mod discover;
 pub mod doctor;
 pub mod dryrun;
+pub mod error;
 pub mod facts;
 pub mod journal;
 pub mod lock;
 pub mod plan;
 pub mod poll;
 pub mod prepare;
+pub mod session;
 pub mod teardown;
 pub mod zones;
+
+pub use error::{Error, Kind};

@@ -22,6 +22,7 @@
 //! wide spread and is looked at more often. Running waits re-plan as soon as the pace
 //! changes. `docs/WAITS.md` has the reasoning, the measured figures and the worst cases.
 
+use super::Error;
 use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -381,7 +382,7 @@ pub async fn nlb_job(
     job_id: &str,
     what: &str,
     missing_is_done: bool,
-) -> Result<(), String> {
+) -> Result<(), Error> {
     if job_id.is_empty() {
         return Ok(());
     }
@@ -392,12 +393,12 @@ pub async fn nlb_job(
         || async move {
             match a.get_job_status(job_id).await {
                 Ok(s) if s.status.eq_ignore_ascii_case("Succeeded") => Ok(Probe::Ready(())),
-                Ok(s) if s.status.eq_ignore_ascii_case("Failed") => Err(format!(
+                Ok(s) if s.status.eq_ignore_ascii_case("Failed") => Err(Error::Failed(format!(
                     "NLB job {job_id} failed ({what}); rerun tilink to retry"
-                )),
+                ))),
                 Ok(s) => Ok(Probe::Waiting(s.status)),
                 Err(e) if missing_is_done && e.is_not_found() => Ok(Probe::Ready(())),
-                Err(e) => Err(e.to_string()),
+                Err(e) => Err(Error::from(e)),
             }
         },
     )
@@ -435,11 +436,11 @@ pub async fn until<T, E, F, Fut>(
     what: &str,
     mut on_wait: impl FnMut(&str),
     probe: F,
-) -> Result<T, String>
+) -> Result<T, Error>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<Probe<T>, E>>,
-    E: std::fmt::Display,
+    E: Into<Error>,
 {
     until_reporting(
         p,
@@ -460,11 +461,11 @@ pub async fn until_reporting<T, E, F, Fut>(
     what: &str,
     mut on_update: impl FnMut(Update),
     mut probe: F,
-) -> Result<T, String>
+) -> Result<T, Error>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<Probe<T>, E>>,
-    E: std::fmt::Display,
+    E: Into<Error>,
 {
     let start = Instant::now();
     let mut last = String::new();
@@ -497,7 +498,7 @@ where
             }
         }
         let sent = start.elapsed();
-        let seen = probe().await.map_err(|e| e.to_string())?;
+        let seen = probe().await.map_err(Into::into)?;
         // The state was observed somewhere between sending and the answer.
         let at = (sent + start.elapsed()) / 2;
         match seen {
@@ -540,10 +541,10 @@ where
             "not ready yet"
         );
         if next > p.timeout {
-            return Err(format!(
+            return Err(Error::Timeout(format!(
                 "gave up waiting for {what} after {}s (last state: {last}); rerun tilink to resume",
                 p.timeout.as_secs()
-            ));
+            )));
         }
     }
 }
@@ -563,7 +564,7 @@ mod tests {
     async fn run_wait(p: Poll, ready: Duration) -> (u32, Duration) {
         let start = Instant::now();
         let mut looks = 0;
-        let r: Result<(), String> = until(
+        let r: Result<(), Error> = until(
             p,
             "x",
             |_| {},
@@ -588,7 +589,7 @@ mod tests {
     async fn waits_until_ready_and_reports_state_changes() {
         let mut n = 0;
         let mut states = Vec::new();
-        let v: Result<u32, String> = until(
+        let v: Result<u32, Error> = until(
             tuning().load_balancer(),
             "lb",
             |s| states.push(s.to_string()),
@@ -615,7 +616,7 @@ mod tests {
             timeout: Duration::from_secs(5),
             ..Tuning::default()
         };
-        let r: Result<(), String> = until(
+        let r: Result<(), Error> = until(
             t.listener().now(),
             "the listener",
             |_| {},
@@ -623,6 +624,8 @@ mod tests {
         )
         .await;
         let e = r.unwrap_err();
+        assert_eq!(e.kind(), crate::engine::Kind::Timeout);
+        let e = e.to_string();
         assert!(
             e.contains("the listener") && e.contains("Configuring"),
             "{e}"
@@ -699,7 +702,7 @@ mod tests {
         let t = tuning();
         let mut updates = Vec::new();
         let start = Instant::now();
-        let r: Result<(), String> = until_reporting(
+        let r: Result<(), Error> = until_reporting(
             t.listener(),
             "the listener",
             |u| updates.push(u),
@@ -741,7 +744,7 @@ mod study {
     async fn wait(t: &Tuning, w: Wait, ready: Duration, looks: &std::cell::Cell<u32>) {
         let start = Instant::now();
         let before = looks.get();
-        let _: Result<(), String> = until(
+        let _: Result<(), Error> = until(
             t.poll(w),
             "x",
             |_| {},

@@ -38,8 +38,8 @@ pub enum PrepareError {
     #[error("{0}")]
     Input(String),
     /// Clients could not be built.
-    #[error("{0}")]
-    Client(String),
+    #[error(transparent)]
+    Client(super::Error),
 }
 
 /// The outcome of preparation.
@@ -62,7 +62,7 @@ pub struct Prepared {
 /// Runs discovery, checks and planning.
 pub async fn prepare(
     tidb: &TidbClient,
-    make_clients: &(dyn Fn(&str) -> Result<Clients, String> + Sync),
+    make_clients: &(dyn Fn(&str) -> Result<Clients, super::Error> + Sync),
     store: &JournalStore,
     inp: &PrepareInput<'_>,
 ) -> Result<Prepared, PrepareError> {

@@ -2,6 +2,7 @@
 //! endpoint service → listener → NLB → server group → allowlist group), only resources that
 //! carry tilink's tag, journaling each deletion so a rerun after a crash just continues.
 
+use super::Error;
 use super::discover::{Clients, TAG_CLUSTER, TAG_SETUP};
 use super::journal::{Journal, JournalStore, SetupState};
 use super::poll::{Probe, Tuning, nlb_job, until};
@@ -50,7 +51,7 @@ pub async fn locate(
     store: &JournalStore,
     cluster_id: &str,
     setup: Option<&str>,
-) -> Result<Journal, String> {
+) -> Result<Journal, Error> {
     if let Some(id) = setup {
         if let Ok(j) = store.load(id) {
             return Ok(j);
@@ -66,16 +67,15 @@ pub async fn locate(
     };
     let lbs = a
         .list_load_balancers(&[], std::slice::from_ref(&tag))
-        .await
-        .map_err(|e| e.to_string())?;
+        .await?;
     let Some(lb) = lbs.first() else {
-        return Err(format!(
+        return Err(Error::Input(format!(
             "no tilink setup found for cluster {cluster_id}{}: no journal under {} and no load balancer tagged {}={}",
             setup.map(|s| format!(" (setup {s})")).unwrap_or_default(),
             super::journal::state_dir().display(),
             tag.0,
             tag.1
-        ));
+        )));
     };
     let sid = lb
         .tags
@@ -95,14 +95,12 @@ pub async fn locate(
     j.resources.load_balancer_id = Some(lb.common.load_balancer_id.clone());
     j.resources.server_group_id = a
         .list_server_groups(&[], &by_setup)
-        .await
-        .map_err(|e| e.to_string())?
+        .await?
         .first()
         .map(|g| g.server_group_id.clone());
     if let Some(s) = a
         .list_endpoint_services(None, None, &by_setup)
-        .await
-        .map_err(|e| e.to_string())?
+        .await?
         .first()
     {
         j.resources.endpoint_service_id = Some(s.service_id.clone());
@@ -120,8 +118,7 @@ pub async fn locate(
     }
     j.resources.listener_id = a
         .list_listeners(std::slice::from_ref(&lb.common.load_balancer_id))
-        .await
-        .map_err(|e| e.to_string())?
+        .await?
         .first()
         .map(|l| l.listener_id.clone());
     if !rds.is_empty() {
@@ -137,23 +134,23 @@ fn gone(e: &AliyunError) -> bool {
 /// Refuses, before anything is deleted, when a target still exists but is not this setup's:
 /// NLB resources and the endpoint service must carry `tilink:setup-id`, the listener must
 /// sit on the setup's NLB, the PLC must point at the setup's endpoint service.
-pub async fn verify_ownership(c: &Clients, j: &Journal) -> Result<(), String> {
+pub async fn verify_ownership(c: &Clients, j: &Journal) -> Result<(), Error> {
     let a = &c.aliyun;
     let sid = &j.setup_id;
     let r = &j.resources;
     let refuse = |what: &str, id: &str| {
-        Err(format!(
+        Err(Error::Failed(format!(
             "{what} {id} does not carry {TAG_SETUP}={sid}; tilink leaves the whole chain alone (nothing was deleted)"
-        ))
+        )))
     };
     // The allowlist group: only the one tilink names for this setup, never another group
     // (a modified journal must not empty a user's `Default`).
     if let Some(group) = &r.allowlist_group {
         let want = crate::engine::plan::allowlist_group_name(sid);
         if group != &want {
-            return Err(format!(
+            return Err(Error::Failed(format!(
                 "allowlist group {group} is not the group tilink made for setup {sid} ({want}); nothing was deleted"
-            ));
+            )));
         }
     }
     if let Some(plc) = &r.private_link_connection_id {
@@ -166,35 +163,31 @@ pub async fn verify_ownership(c: &Clients, j: &Journal) -> Result<(), String> {
                 if let Some(name) = &r.endpoint_service_name
                     && &points_at != name
                 {
-                    return Err(format!(
+                    return Err(Error::Failed(format!(
                         "private link connection {plc} points at {points_at}, not at this setup's {name}; nothing was deleted"
-                    ));
+                    )));
                 }
                 // From the cloud, not the journal: the service it points at must be a service
                 // tagged with this setup (or, once that is gone, the one the journal names).
                 let mine = a
                     .list_endpoint_services(None, None, &[(TAG_SETUP.to_string(), sid.clone())])
-                    .await
-                    .map_err(|e| e.to_string())?;
+                    .await?;
                 let tagged = mine.iter().any(|s| s.service_name == points_at);
                 let journaled = r.endpoint_service_name.as_deref() == Some(points_at.as_str())
                     && r.endpoint_service_id.is_some();
                 if !tagged && !journaled {
-                    return Err(format!(
+                    return Err(Error::Failed(format!(
                         "private link connection {plc} points at {points_at}, which is not an endpoint service of setup {sid}; nothing was deleted"
-                    ));
+                    )));
                 }
             }
             Err(e) if e.is_not_found() => {}
-            Err(e) => return Err(e.to_string()),
+            Err(e) => return Err(e.into()),
         }
     }
     if let Some(svc) = &r.endpoint_service_id {
         // The list answer carries tags (the attribute call may not).
-        let found = a
-            .list_endpoint_services(Some(svc), None, &[])
-            .await
-            .map_err(|e| e.to_string())?;
+        let found = a.list_endpoint_services(Some(svc), None, &[]).await?;
         if let Some(s) = found.iter().find(|s| &s.service_id == svc)
             && !has_tag(s.tag_list(), TAG_SETUP, sid)
         {
@@ -204,13 +197,13 @@ pub async fn verify_ownership(c: &Clients, j: &Journal) -> Result<(), String> {
     if let Some(lsn) = &r.listener_id {
         match a.get_listener_attribute(lsn).await {
             Ok(l) if Some(&l.load_balancer_id) != r.load_balancer_id.as_ref() => {
-                return Err(format!(
+                return Err(Error::Failed(format!(
                     "listener {lsn} is not on this setup's load balancer; nothing was deleted"
-                ));
+                )));
             }
             Ok(_) => {}
             Err(e) if gone(&e) => {}
-            Err(e) => return Err(e.to_string()),
+            Err(e) => return Err(e.into()),
         }
     }
     if let Some(lb) = &r.load_balancer_id {
@@ -229,21 +222,18 @@ pub async fn verify_ownership(c: &Clients, j: &Journal) -> Result<(), String> {
                     t.tag_key == super::discover::TAG_RDS && t.tag_value != j.rds_instance_id
                 }) =>
             {
-                return Err(format!(
+                return Err(Error::Failed(format!(
                     "load balancer {lb} serves another RDS instance than the journal's {}; nothing was deleted",
                     j.rds_instance_id
-                ));
+                )));
             }
             Ok(_) => {}
             Err(e) if gone(&e) => {}
-            Err(e) => return Err(e.to_string()),
+            Err(e) => return Err(e.into()),
         }
     }
     if let Some(sg) = &r.server_group_id {
-        let groups = a
-            .list_server_groups(std::slice::from_ref(sg), &[])
-            .await
-            .map_err(|e| e.to_string())?;
+        let groups = a.list_server_groups(std::slice::from_ref(sg), &[]).await?;
         if let Some(g) = groups.first()
             && !has_tag(&g.tags, TAG_SETUP, sid)
         {
@@ -261,7 +251,7 @@ pub async fn execute(
     j: &mut Journal,
     tuning: Tuning,
     mut say: impl FnMut(String),
-) -> Result<(), String> {
+) -> Result<(), Error> {
     verify_ownership(c, j).await?;
     let a = &c.aliyun;
     let sid = j.setup_id.clone();
@@ -279,12 +269,7 @@ pub async fn execute(
         &j.resources.endpoint_service_id,
         &j.resources.endpoint_service_name,
     ) {
-        for p in c
-            .tidb
-            .list_plcs(&j.cluster_id)
-            .await
-            .map_err(|e| e.to_string())?
-        {
+        for p in c.tidb.list_plcs(&j.cluster_id).await? {
             let on_service = p
                 .alicloud_endpoint_service
                 .as_ref()
@@ -310,7 +295,7 @@ pub async fn execute(
         match c.tidb.delete_plc(&j.cluster_id, &plc).await {
             Ok(_) => {}
             Err(e) if e.is_not_found() => {}
-            Err(e) => return Err(e.to_string()),
+            Err(e) => return Err(e.into()),
         }
         let cluster = j.cluster_id.clone();
         until(
@@ -339,11 +324,11 @@ pub async fn execute(
     if let Some(svc) = j.resources.endpoint_service_id.clone() {
         match a.get_endpoint_service(&svc).await {
             Err(e) if gone(&e) => {}
-            Err(e) => return Err(e.to_string()),
+            Err(e) => return Err(e.into()),
             // Ownership was verified above through ListVpcEndpointServices, the call that
             // returns tags (GetVpcEndpointServiceAttribute returns none).
             Ok(_) => {
-                for conn in a.list_connections(&svc).await.map_err(|e| e.to_string())? {
+                for conn in a.list_connections(&svc).await? {
                     if !matches!(
                         conn.connection_status.as_str(),
                         "Disconnected" | "Disconnecting" | "Deleting"
@@ -352,18 +337,18 @@ pub async fn execute(
                         if let Err(e) = a.disable_connection(&svc, &conn.endpoint_id).await
                             && !gone(&e)
                         {
-                            return Err(e.to_string());
+                            return Err(e.into());
                         }
                     }
                 }
-                for user in a.list_users(&svc).await.map_err(|e| e.to_string())? {
+                for user in a.list_users(&svc).await? {
                     say(format!(
                         "removing account {user} from the service whitelist"
                     ));
                     if let Err(e) = a.remove_user(&svc, &user).await
                         && !gone(&e)
                     {
-                        return Err(e.to_string());
+                        return Err(e.into());
                     }
                 }
                 say(format!("deleting endpoint service {svc}"));
@@ -432,7 +417,7 @@ pub async fn execute(
         match a.delete_listener(&lsn).await {
             Ok(r) => wait_job(c, &tuning, &r.job_id).await?,
             Err(e) if gone(&e) => {}
-            Err(e) => return Err(e.to_string()),
+            Err(e) => return Err(e.into()),
         }
         j.resources.listener_id = None;
         save(store, j)?;
@@ -441,22 +426,22 @@ pub async fn execute(
     if let Some(lb) = j.resources.load_balancer_id.clone() {
         match a.get_load_balancer_attribute(&lb).await {
             Err(e) if gone(&e) => {}
-            Err(e) => return Err(e.to_string()),
+            Err(e) => return Err(e.into()),
             Ok(attr) => {
                 if !attr
                     .tags
                     .iter()
                     .any(|t| t.tag_key == TAG_SETUP && t.tag_value == sid)
                 {
-                    return Err(format!(
+                    return Err(Error::Failed(format!(
                         "load balancer {lb} does not carry {TAG_SETUP}={sid}; tilink leaves it alone"
-                    ));
+                    )));
                 }
                 say(format!("deleting load balancer {lb}"));
                 match a.delete_load_balancer(&lb).await {
                     Ok(r) => wait_job(c, &tuning, &r.job_id).await?,
                     Err(e) if gone(&e) => {}
-                    Err(e) => return Err(e.to_string()),
+                    Err(e) => return Err(e.into()),
                 }
             }
         }
@@ -465,15 +450,12 @@ pub async fn execute(
     }
     // 7. Server group (retry while the listener's deletion settles).
     if let Some(sg) = j.resources.server_group_id.clone() {
-        let groups = a
-            .list_server_groups(std::slice::from_ref(&sg), &[])
-            .await
-            .map_err(|e| e.to_string())?;
+        let groups = a.list_server_groups(std::slice::from_ref(&sg), &[]).await?;
         if let Some(g) = groups.first() {
             if !has_tag(&g.tags, TAG_SETUP, &sid) {
-                return Err(format!(
+                return Err(Error::Failed(format!(
                     "server group {sg} does not carry {TAG_SETUP}={sid}; tilink leaves it alone"
-                ));
+                )));
             }
             say(format!("deleting server group {sg}"));
             let job = until(
@@ -519,13 +501,12 @@ pub async fn execute(
                     if !ips.is_empty() {
                         say(format!("clearing RDS allowlist group {group}"));
                         a.modify_security_ips(&j.rds_instance_id, &group, &ips, "Delete")
-                            .await
-                            .map_err(|e| e.to_string())?;
+                            .await?;
                     }
                 }
             }
             Err(e) if gone(&e) => {}
-            Err(e) => return Err(e.to_string()),
+            Err(e) => return Err(e.into()),
         }
         j.resources.allowlist_group = None;
     }
@@ -549,10 +530,10 @@ fn blocked(svc: &str, blockers: &[String]) -> String {
     )
 }
 
-async fn wait_job(c: &Clients, tuning: &Tuning, job: &str) -> Result<(), String> {
+async fn wait_job(c: &Clients, tuning: &Tuning, job: &str) -> Result<(), Error> {
     nlb_job(&c.aliyun, tuning.job(), job, "an NLB delete job", true).await
 }
 
-fn save(store: &JournalStore, j: &mut Journal) -> Result<(), String> {
-    store.save(j).map_err(|e| e.to_string())
+fn save(store: &JournalStore, j: &mut Journal) -> Result<(), Error> {
+    store.save(j).map_err(crate::engine::Error::from)
 }

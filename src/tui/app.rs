@@ -1816,7 +1816,7 @@ mod tests {
         assert_eq!(fx, [Effect::CancelApply]);
         assert!(a.exit.is_none(), "waits for the journal");
         let mut done = fx::apply_running();
-        done.outcome = Some(Err("interrupted".into()));
+        done.outcome = Some(Err(crate::engine::apply::Stopped::Interrupted));
         update(
             &mut a,
             Msg::ApplyFinished {
@@ -1851,7 +1851,7 @@ mod tests {
         update(&mut b, key(KeyCode::Char('q')));
         update(&mut b, key(KeyCode::Char('y')));
         let mut done = fx::apply_running();
-        done.outcome = Some(Err("interrupted".into()));
+        done.outcome = Some(Err(crate::engine::apply::Stopped::Interrupted));
         update(
             &mut b,
             Msg::ApplyFinished {

@@ -64,7 +64,7 @@ impl Worker {
             Effect::CheckIdentity { req } => self.spawn(req, async move {
                 let region = env.region.clone().unwrap_or_else(|| DEFAULT_REGION.into());
                 let result = match env.clients(&region) {
-                    Err(f) => Err(UiError::from(f.message)),
+                    Err(f) => Err(UiError::from(f.to_string())),
                     Ok(c) => c
                         .aliyun
                         .get_caller_identity()
@@ -79,7 +79,7 @@ impl Worker {
             }),
             Effect::ListClusters { req } => self.spawn(req, async move {
                 let result = match env.tidb() {
-                    Err(f) => Err(UiError::from(f.message)),
+                    Err(f) => Err(UiError::from(f.to_string())),
                     Ok(t) => cluster_candidates(&t)
                         .await
                         .map_err(|e| UiError::new(e.to_string(), credentials_fix(&env.tidb_source))),
@@ -88,7 +88,7 @@ impl Worker {
             }),
             Effect::DescribeCluster { req, id } => self.spawn(req, async move {
                 let result = match env.tidb() {
-                    Err(f) => Err(UiError::from(f.message)),
+                    Err(f) => Err(UiError::from(f.to_string())),
                     Ok(t) => discover_cluster(&t, &id)
                         .await
                         .map(|(info, zones)| ClusterDetail { info, zones })
@@ -98,7 +98,7 @@ impl Worker {
             }),
             Effect::ListSources { req, region } => self.spawn(req, async move {
                 let result = match env.clients(&region) {
-                    Err(f) => Err(UiError::from(f.message)),
+                    Err(f) => Err(UiError::from(f.to_string())),
                     Ok(c) => rds_candidates(&c.aliyun).await.map_err(|e| {
                         let fix = if e.is_forbidden() {
                             "The RAM user needs rds:DescribeDBInstances; `tilink policy` prints the policy to attach. Then press r.".to_string()
@@ -120,8 +120,8 @@ impl Worker {
                 region,
             } => self.spawn(req, async move {
                 let result = async {
-                    let tidb = env.tidb().map_err(|f| UiError::from(f.message))?;
-                    let make = |r: &str| env.clients(r).map_err(|f| f.message);
+                    let tidb = env.tidb().map_err(|f| UiError::from(f.to_string()))?;
+                    let make = |r: &str| env.clients(r);
                     let input = PrepareInput {
                         cluster_id: &cluster_id,
                         rds_id: &rds_id,
@@ -163,9 +163,9 @@ impl Worker {
                         Ok(l) => l.noted(&plan.setup_id),
                         Err(e) => {
                             let mut m = model;
-                            m.outcome = Some(Err(format!(
+                            m.outcome = Some(Err(crate::engine::apply::Stopped::Failed(format!(
                                 "{e}. Nothing was created: wait for it to finish, then press r (the checks run again and adopt what it made)."
-                            )));
+                            ))));
                             let _ = tx.send(Msg::ApplyFinished { req, model: Box::new(m) });
                             return;
                         }
@@ -174,7 +174,7 @@ impl Worker {
                         Ok(c) => c,
                         Err(f) => {
                             let mut m = model;
-                            m.outcome = Some(Err(f.message));
+                            m.outcome = Some(Err(crate::engine::apply::Stopped::Failed(f.to_string())));
                             let _ = tx.send(Msg::ApplyFinished { req, model: Box::new(m) });
                             return;
                         }
@@ -205,9 +205,9 @@ impl Worker {
                 let fixed = match env.clients(&region) {
                     Ok(clients) => match fix.apply(&clients, env.tuning.clone()).await {
                         Ok(()) => Ok(fix.describe()),
-                        Err(e) => Err(e),
+                        Err(e) => Err(e.to_string()),
                     },
-                    Err(f) => Err(f.message),
+                    Err(f) => Err(f.to_string()),
                 };
                 let result = walk_links(&env, &cluster_id, &region).await;
                 Msg::Doctor { req, result, fixed: Some(fixed) }
@@ -239,7 +239,7 @@ async fn walk_links(
     cluster_id: &str,
     region: &str,
 ) -> Result<Vec<crate::engine::doctor::Report>, UiError> {
-    let tidb = env.tidb().map_err(|f| UiError::from(f.message))?;
+    let tidb = env.tidb().map_err(|f| UiError::from(f.to_string()))?;
     let plcs = tidb
         .list_plcs(cluster_id)
         .await
@@ -252,7 +252,7 @@ async fn walk_links(
     {
         let plc = crate::engine::discover::plc_info(p);
         let r = crate::engine::doctor::plc_region(&plc).unwrap_or_else(|| region.to_string());
-        let clients = env.clients(&r).map_err(|f| UiError::from(f.message))?;
+        let clients = env.clients(&r).map_err(|f| UiError::from(f.to_string()))?;
         let start = crate::engine::doctor::Start::Plc {
             cluster_id: cluster_id.to_string(),
             plc,

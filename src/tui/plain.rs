@@ -170,7 +170,7 @@ pub async fn run(
         }
     };
     eprintln!("tilink: checking cluster {cluster_id} and RDS instance {rds_id} (read-only)…");
-    let make = |r: &str| env.clients(r).map_err(|f| f.message);
+    let make = |r: &str| env.clients(r);
     let input = PrepareInput {
         cluster_id: &cluster_id,
         rds_id: &rds_id,

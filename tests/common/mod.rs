@@ -36,7 +36,8 @@ pub async fn world_with(opts: SimOptions) -> World {
     let dir = tempfile::tempdir().expect("tempdir");
     let g = global(&[]);
     let poll_scale = opts_scale;
-    let env = Env::from_manifest(&m, &g, poll_scale, JournalStore::new(dir.path()));
+    let env =
+        tilink::app::context::from_manifest(&m, &g, poll_scale, JournalStore::new(dir.path()));
     World {
         sim,
         m,
@@ -81,7 +82,7 @@ impl World {
         zones: &[String],
     ) -> Result<Prepared, tilink::engine::prepare::PrepareError> {
         let tidb = self.env.tidb().expect("tidb client");
-        let make = |r: &str| self.env.clients(r).map_err(|f| f.message);
+        let make = |r: &str| self.env.clients(r);
         let inp = PrepareInput {
             cluster_id: cluster,
             rds_id: rds,

@@ -6,5 +6,7 @@ pub mod model;
 pub mod runner;
 pub mod steps;
 
-pub use model::{ApplyModel, Effect, ForeignRequest, Learned, Msg, Step, StepRow, StepStatus};
+pub use model::{
+    ApplyModel, Effect, ForeignRequest, Learned, Msg, Step, StepRow, StepStatus, Stopped,
+};
 pub use runner::{CancelHandle, Channel, Executor, Reporter, StepFuture, run_apply};

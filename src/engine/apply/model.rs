@@ -162,6 +162,17 @@ pub struct ForeignRequest {
     pub status: String,
 }
 
+/// Why an apply stopped short of ACTIVE.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Stopped {
+    /// The user or a signal asked to stop; the journal is kept.
+    #[error("interrupted")]
+    Interrupted,
+    /// A step failed (its label and error).
+    #[error("{0}")]
+    Failed(String),
+}
+
 /// A resource id learned while applying.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Learned {
@@ -246,7 +257,7 @@ pub struct ApplyModel {
     /// Requests tilink did not accept.
     pub foreign: Vec<ForeignRequest>,
     /// `Some(Ok)` when ACTIVE, `Some(Err)` when stopped.
-    pub outcome: Option<Result<(), String>>,
+    pub outcome: Option<Result<(), Stopped>>,
     /// Clock (ms since start).
     pub now_ms: u64,
 }
@@ -440,13 +451,13 @@ pub fn update(m: &mut ApplyModel, msg: Msg) -> Vec<Effect> {
                 m.journal.state = SetupState::Failed;
             }
             m.journal.last_error = Some(format!("{}: {error}", step.name()));
-            m.outcome = Some(Err(format!("{}: {error}", step.label())));
+            m.outcome = Some(Err(Stopped::Failed(format!("{}: {error}", step.label()))));
             vec![Effect::SaveJournal, Effect::Finish]
         }
         Msg::Cancel => {
             m.log("stopped by the user; the journal keeps every id".into());
             m.journal.last_error = Some("interrupted".into());
-            m.outcome = Some(Err("interrupted".into()));
+            m.outcome = Some(Err(Stopped::Interrupted));
             vec![Effect::SaveJournal, Effect::Finish]
         }
     }
@@ -591,7 +602,7 @@ mod tests {
             update(&mut m, Msg::Cancel),
             [Effect::SaveJournal, Effect::Finish]
         );
-        assert_eq!(m.outcome, Some(Err("interrupted".into())));
+        assert_eq!(m.outcome, Some(Err(Stopped::Interrupted)));
     }
 
     #[test]

@@ -11,7 +11,7 @@ use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 
 /// A step's work.
-pub type StepFuture = Pin<Box<dyn Future<Output = Result<(), String>> + Send>>;
+pub type StepFuture = Pin<Box<dyn Future<Output = Result<(), crate::engine::Error>> + Send>>;
 
 /// Runs steps against a cloud (the real one, the simulator, or a test fake).
 pub trait Executor: Send + Sync + 'static {
@@ -165,7 +165,7 @@ pub async fn run_apply(
                     tasks.spawn(async move {
                         let msg = match fut.await {
                             Ok(()) => Msg::Done(step),
-                            Err(e) => Msg::Failed(step, e),
+                            Err(e) => Msg::Failed(step, e.to_string()),
                         };
                         let _ = done_tx.send(msg);
                     });
@@ -220,7 +220,11 @@ mod tests {
                 if step == Step::LoadBalancer {
                     r.learned(Learned::LoadBalancer("nlb-1".into()));
                 }
-                if fail { Err("boom".into()) } else { Ok(()) }
+                if fail {
+                    Err(crate::engine::Error::Failed("boom".into()))
+                } else {
+                    Ok(())
+                }
             })
         }
     }
@@ -289,6 +293,9 @@ mod tests {
             .await
             .unwrap()
             .unwrap();
-        assert_eq!(out.outcome, Some(Err("interrupted".into())));
+        assert_eq!(
+            out.outcome,
+            Some(Err(crate::engine::apply::Stopped::Interrupted))
+        );
     }
 }

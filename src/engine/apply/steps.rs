@@ -6,6 +6,7 @@ use super::claim::{Verdict, decide, rival, yielded_message};
 use super::model::{ForeignRequest, Learned, Step};
 use super::runner::{Executor, Reporter, StepFuture};
 use crate::cloud::aliyun::ops::{NewEndpointService, NewLoadBalancer, NewServerGroup};
+use crate::engine::Error;
 use crate::engine::discover::{Clients, TAG_CLAIMED, TAG_CLUSTER};
 use crate::engine::journal::ResourceIds;
 use crate::engine::plan::Plan;
@@ -15,7 +16,7 @@ use tokio::sync::watch;
 
 /// The claim's outcome, from the server-group step to the steps that must not create
 /// anything before it (load balancer, allowlist). `None` until decided.
-type ClaimState = Option<Result<(), String>>;
+type ClaimState = Option<Result<(), Error>>;
 
 /// Hands the claim from the server-group step to the others (see [`super::claim`]).
 #[derive(Debug)]
@@ -39,7 +40,7 @@ impl Gate {
     }
 
     /// Waits for the claim; a server-group step that ended without deciding stops the wait.
-    async fn wait(&self) -> Result<(), String> {
+    async fn wait(&self) -> Result<(), Error> {
         let mut rx = self.rx.clone();
         loop {
             if let Some(r) = rx.borrow_and_update().clone() {
@@ -47,7 +48,9 @@ impl Gate {
             }
             if rx.changed().await.is_err() {
                 return Err(
-                    "stopped: the server group step ended before the chain was claimed".into(),
+                    "stopped: the server group step ended before the chain was claimed"
+                        .to_string()
+                        .into(),
                 );
             }
         }
@@ -140,9 +143,9 @@ fn suffix(old_id: &str) -> String {
 }
 
 /// An id an earlier step journaled (the dependencies guarantee it; a damaged journal may not).
-fn need(id: &Option<String>, what: &str) -> Result<String, String> {
+fn need(id: &Option<String>, what: &str) -> Result<String, Error> {
     id.clone()
-        .ok_or_else(|| format!("no {what} in the journal"))
+        .ok_or_else(|| Error::Failed(format!("no {what} in the journal")))
 }
 
 /// True for TiDB Cloud's own request: its endpoint id and its account, both.
@@ -151,11 +154,11 @@ fn is_tidbs(c: &crate::wire::aliyun::EndpointConnection, endpoint_id: &str, acco
 }
 
 /// Whether a Get call found its resource.
-fn exists<T>(r: Result<T, crate::cloud::aliyun::AliyunError>) -> Result<bool, String> {
+fn exists<T>(r: Result<T, crate::cloud::aliyun::AliyunError>) -> Result<bool, Error> {
     match r {
         Ok(_) => Ok(true),
         Err(e) if e.is_not_found() => Ok(false),
-        Err(e) => Err(e.to_string()),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -169,10 +172,10 @@ impl Ctx {
         key: &str,
         id: Option<String>,
         still_there: F,
-    ) -> Result<(Option<String>, String), String>
+    ) -> Result<(Option<String>, String), Error>
     where
         F: FnOnce(String) -> Fut,
-        Fut: std::future::Future<Output = Result<bool, String>>,
+        Fut: std::future::Future<Output = Result<bool, Error>>,
     {
         let Some(old) = id else {
             return Ok((None, token(&self.p, key)));
@@ -189,13 +192,13 @@ impl Ctx {
         Ok((None, token(&self.p, &format!("{key}-{}", suffix(&old)))))
     }
 
-    async fn wait_job(&self, job_id: &str, what: &str) -> Result<(), String> {
+    async fn wait_job(&self, job_id: &str, what: &str) -> Result<(), Error> {
         nlb_job(&self.c.aliyun, self.t.job(), job_id, what, false).await
     }
 
     /// Whether a server group exists. Lists can lag behind a fresh create, so absence is
     /// only believed after a few looks.
-    async fn server_group_listed(&self, id: &str) -> Result<bool, String> {
+    async fn server_group_listed(&self, id: &str) -> Result<bool, Error> {
         let pause = self.t.server_group().first_look();
         for attempt in 0..4 {
             if attempt > 0 {
@@ -205,8 +208,7 @@ impl Ctx {
                 .c
                 .aliyun
                 .list_server_groups(&[id.to_string()], &[])
-                .await
-                .map_err(|e| e.to_string())?;
+                .await?;
             if !found.is_empty() {
                 return Ok(true);
             }
@@ -214,7 +216,7 @@ impl Ctx {
         Ok(false)
     }
 
-    async fn server_group(&self) -> Result<(), String> {
+    async fn server_group(&self) -> Result<(), Error> {
         let a = &self.c.aliyun;
         let p = &self.p;
         // Dropped unsent if this step fails: the steps waiting on the claim then stop.
@@ -246,8 +248,7 @@ impl Ctx {
                         client_token: &tok,
                         dry_run: false,
                     })
-                    .await
-                    .map_err(|e| e.to_string())?;
+                    .await?;
                 self.r
                     .learned(Learned::ServerGroup(out.server_group_id.clone()));
                 (out.server_group_id, true)
@@ -281,8 +282,7 @@ impl Ctx {
         // group needs a look first.
         let present = !created
             && a.list_server_group_servers(&id)
-                .await
-                .map_err(|e| e.to_string())?
+                .await?
                 .iter()
                 .any(|s| s.server_ip == p.backend_ip && s.port == p.backend_port);
         if !present {
@@ -296,8 +296,7 @@ impl Ctx {
                     &[(p.backend_ip.clone(), p.backend_port)],
                     Some(&token(p, "sg-backend")),
                 )
-                .await
-                .map_err(|e| e.to_string())?;
+                .await?;
             self.wait_job(&out.job_id, "adding the backend").await?;
         }
         self.r.progress("Available", None);
@@ -306,7 +305,7 @@ impl Ctx {
 
     /// Settles concurrent setups of the same chain from other machines ([`super::claim`]):
     /// proceeds, or deletes `own_group` and returns why this run yields.
-    async fn claim(&self, own_group: &str) -> Result<(), String> {
+    async fn claim(&self, own_group: &str) -> Result<(), Error> {
         let a = &self.c.aliyun;
         let p = &self.p;
         let by_cluster = [(TAG_CLUSTER.to_string(), p.cluster_id.clone())];
@@ -317,14 +316,14 @@ impl Ctx {
         let (me, cluster, rds) = (&p.setup_id, &p.cluster_id, &p.rds_id);
         let rivals = |groups: Result<Vec<crate::wire::aliyun::ServerGroup>, _>,
                       balancers: Result<Vec<crate::wire::aliyun::LoadBalancer>, _>|
-         -> Result<_, String> {
+         -> Result<_, Error> {
             let groups: Vec<_> = groups
-                .map_err(|e: crate::cloud::aliyun::AliyunError| e.to_string())?
+                .map_err(|e: crate::cloud::aliyun::AliyunError| Error::from(e))?
                 .iter()
                 .filter_map(|g| rival(&g.tags, &g.server_group_id, me, cluster, rds))
                 .collect();
             let balancers: Vec<_> = balancers
-                .map_err(|e: crate::cloud::aliyun::AliyunError| e.to_string())?
+                .map_err(|e: crate::cloud::aliyun::AliyunError| Error::from(e))?
                 .iter()
                 .filter_map(|l| rival(&l.tags, &l.common.load_balancer_id, me, cluster, rds))
                 .collect();
@@ -393,13 +392,15 @@ impl Ctx {
                     .await?
             }
             Err(e) if e.is_not_found() => {}
-            Err(e) => return Err(e.to_string()),
+            Err(e) => return Err(e.into()),
         }
         self.r.learned(Learned::Yielded(winner.clone()));
-        Err(yielded_message(cluster, rds, &winner, &why, own_group))
+        Err(Error::Failed(yielded_message(
+            cluster, rds, &winner, &why, own_group,
+        )))
     }
 
-    async fn load_balancer(&self) -> Result<(), String> {
+    async fn load_balancer(&self) -> Result<(), Error> {
         let a = &self.c.aliyun;
         let p = &self.p;
         if fresh(&self.ids) {
@@ -430,8 +431,7 @@ impl Ctx {
                         client_token: &tok,
                         dry_run: false,
                     })
-                    .await
-                    .map_err(|e| e.to_string())?;
+                    .await?;
                 (out.loadbalancer_id, true)
             }
         };
@@ -454,7 +454,7 @@ impl Ctx {
         Ok(())
     }
 
-    async fn allowlist(&self) -> Result<(), String> {
+    async fn allowlist(&self) -> Result<(), Error> {
         let a = &self.c.aliyun;
         let p = &self.p;
         if fresh(&self.ids) {
@@ -462,8 +462,7 @@ impl Ctx {
         }
         // Cover replaces tilink's own group only; writing the same CIDRs again is a no-op.
         a.modify_security_ips(&p.rds_id, &p.allowlist_group, &p.allowlist_cidrs, "Cover")
-            .await
-            .map_err(|e| e.to_string())?;
+            .await?;
         self.r
             .learned(Learned::Allowlist(p.allowlist_group.clone()));
         self.r.progress(
@@ -477,7 +476,7 @@ impl Ctx {
         Ok(())
     }
 
-    async fn listener(&self) -> Result<(), String> {
+    async fn listener(&self) -> Result<(), Error> {
         let a = &self.c.aliyun;
         let p = &self.p;
         let lb = need(&self.ids.load_balancer_id, "load balancer id")?;
@@ -503,8 +502,7 @@ impl Ctx {
                         &tok,
                         false,
                     )
-                    .await
-                    .map_err(|e| e.to_string())?;
+                    .await?;
                 (out.listener_id, true)
             }
         };
@@ -515,16 +513,13 @@ impl Ctx {
         until_reporting(poll.clone(), "the listener", r.watch(&poll), || {
             let id = id.clone();
             async move {
-                let l = a
-                    .get_listener_attribute(&id)
-                    .await
-                    .map_err(|e| e.to_string())?;
+                let l = a.get_listener_attribute(&id).await?;
                 match l.listener_status.as_str() {
                     "Running" => Ok(Probe::Ready(())),
-                    "Stopped" | "Stopping" | "Deleting" | "Deleted" => Err(format!(
+                    "Stopped" | "Stopping" | "Deleting" | "Deleted" => Err(Error::Failed(format!(
                         "listener {id} is {}: start it (StartListener) or delete it, then rerun",
                         l.listener_status
-                    )),
+                    ))),
                     _ => Ok(Probe::Waiting(l.listener_status)),
                 }
             }
@@ -534,11 +529,11 @@ impl Ctx {
         Ok(())
     }
 
-    async fn endpoint_service(&self) -> Result<(), String> {
+    async fn endpoint_service(&self) -> Result<(), Error> {
         let a = &self.c.aliyun;
         let p = &self.p;
         let lb = need(&self.ids.load_balancer_id, "load balancer id")?;
-        if p.open_privatelink && !a.check_product_open().await.map_err(|e| e.to_string())? {
+        if p.open_privatelink && !a.check_product_open().await? {
             self.r.progress(
                 "Activating PrivateLink",
                 Some("OpenPrivateLinkService".into()),
@@ -546,7 +541,7 @@ impl Ctx {
             if let Err(e) = a.open_privatelink_service().await
                 && e.code() != Some("OrderOpend")
             {
-                return Err(e.to_string());
+                return Err(e.into());
             }
         }
         let (id, tok) = self
@@ -572,8 +567,7 @@ impl Ctx {
                         client_token: &tok,
                         dry_run: false,
                     })
-                    .await
-                    .map_err(|e| e.to_string())?;
+                    .await?;
                 (out.service_id, out.service_name)
             }
         };
@@ -588,13 +582,13 @@ impl Ctx {
             || {
                 let id = id.clone();
                 async move {
-                    let s = a.get_endpoint_service(&id).await.map_err(|e| e.to_string())?;
+                    let s = a.get_endpoint_service(&id).await?;
                     match s.service_status.as_str() {
                         "Active" => Ok(Probe::Ready(())),
-                        "Inactive" | "Deleting" | "Deleted" => Err(format!(
+                        "Inactive" | "Deleting" | "Deleted" => Err(Error::Failed(format!(
                             "endpoint service {id} is {}: it cannot serve connections; delete it (tilink teardown) and rerun",
                             s.service_status
-                        )),
+                        ))),
                         _ => Ok(Probe::Waiting(s.service_status)),
                     }
                 }
@@ -606,9 +600,7 @@ impl Ctx {
         let attached = if !adopted {
             Vec::new()
         } else {
-            a.list_service_resources(&id)
-                .await
-                .map_err(|e| e.to_string())?
+            a.list_service_resources(&id).await?
         };
         for z in &zones {
             if adopted
@@ -618,16 +610,14 @@ impl Ctx {
             {
                 self.r
                     .progress("Attaching zone", Some(format!("attach {lb} in {z}")));
-                a.attach_resource(&id, &lb, z)
-                    .await
-                    .map_err(|e| e.to_string())?;
+                a.attach_resource(&id, &lb, z).await?;
             }
         }
         self.r.progress("Active", None);
         Ok(())
     }
 
-    async fn whitelist(&self) -> Result<(), String> {
+    async fn whitelist(&self) -> Result<(), Error> {
         let a = &self.c.aliyun;
         let id = need(&self.ids.endpoint_service_id, "endpoint service id")?;
         // Adding an account already on the whitelist is not an error the API documents
@@ -639,7 +629,7 @@ impl Ctx {
                 c.contains("exist") || c.contains("duplicate")
             });
             if !dup {
-                return Err(e.to_string());
+                return Err(e.into());
             }
         }
         self.r.progress(
@@ -649,7 +639,7 @@ impl Ctx {
         Ok(())
     }
 
-    async fn connection(&self) -> Result<(), String> {
+    async fn connection(&self) -> Result<(), Error> {
         let t = &self.c.tidb;
         let p = &self.p;
         let name = need(&self.ids.endpoint_service_name, "endpoint service name")?;
@@ -659,7 +649,7 @@ impl Ctx {
                 Ok(plc) if plc.state == "FAILED" || plc.state == "DELETING" => id = None,
                 Ok(_) => {}
                 Err(e) if e.is_not_found() => id = None,
-                Err(e) => return Err(e.to_string()),
+                Err(e) => return Err(e.into()),
             }
         }
         // A PLC already pointing at this service was found by discovery (merged into the
@@ -686,7 +676,7 @@ impl Ctx {
                         .map(|s| s.endpoint_id)
                         .unwrap_or_default();
                     Ok::<_, crate::cloud::tidb::TidbError>(match plc.state.as_str() {
-                        "FAILED" => Probe::Ready(Err(plc_failed(&plc.message))),
+                        "FAILED" => Probe::Ready(Err(Error::Failed(plc_failed(&plc.message)))),
                         _ if !ep.is_empty() => Probe::Ready(Ok(Some(ep))),
                         // Waiting for acceptance yet no endpoint id: waiting longer will not
                         // tell which request is this PLC's.
@@ -700,7 +690,7 @@ impl Ctx {
         let endpoint = match (endpoint, &p.accept_endpoint) {
             (Some(ep), _) => ep,
             (None, Some(chosen)) => chosen.clone(),
-            (None, None) => return Err(self.unidentified_endpoint(&id).await),
+            (None, None) => return Err(Error::Failed(self.unidentified_endpoint(&id).await)),
         };
         self.r.learned(Learned::Endpoint(endpoint));
         self.r.progress("Endpoint ready", None);
@@ -741,7 +731,7 @@ impl Ctx {
 
     /// Creates the PLC; after an error that may hide a success (5xx, lost answer), looks for
     /// a PLC on this service before trying again, so none is created twice.
-    async fn create_plc_once(&self, service_name: &str) -> Result<String, String> {
+    async fn create_plc_once(&self, service_name: &str) -> Result<String, Error> {
         let t = &self.c.tidb;
         let p = &self.p;
         // Right before creating, look again: another run (a second HOME, or a setup that
@@ -774,19 +764,14 @@ impl Ctx {
                     }
                     attempt += 1;
                 }
-                Err(e) => return Err(e.to_string()),
+                Err(e) => return Err(e.into()),
             }
         }
     }
 
     /// A live PLC of this cluster pointing at `service_name`, if any.
-    async fn plc_on(&self, service_name: &str) -> Result<Option<String>, String> {
-        let existing = self
-            .c
-            .tidb
-            .list_plcs(&self.p.cluster_id)
-            .await
-            .map_err(|e| e.to_string())?;
+    async fn plc_on(&self, service_name: &str) -> Result<Option<String>, Error> {
+        let existing = self.c.tidb.list_plcs(&self.p.cluster_id).await?;
         Ok(existing
             .into_iter()
             .find(|x| {
@@ -799,7 +784,7 @@ impl Ctx {
             .map(|x| x.private_link_connection_id))
     }
 
-    async fn accept(&self) -> Result<(), String> {
+    async fn accept(&self) -> Result<(), Error> {
         let a = &self.c.aliyun;
         let p = &self.p;
         let svc = need(&self.ids.endpoint_service_id, "endpoint service id")?;
@@ -836,24 +821,22 @@ impl Ctx {
         )
         .await?;
         if matches!(status.as_str(), "Deleting" | "Deleted" | "ServiceDeleted") {
-            return Err(format!(
+            return Err(Error::Failed(format!(
                 "TiDB Cloud's connection request {ep} is {status}: recreate the private link connection (rerun tilink)"
-            ));
+            )));
         }
         if awaiting(&status) {
             self.r.progress(
                 "Accepting",
                 Some(format!("accept {ep} from account {}", p.tidb_account_id)),
             );
-            a.enable_connection(&svc, &ep)
-                .await
-                .map_err(|e| e.to_string())?;
+            a.enable_connection(&svc, &ep).await?;
         }
         self.r.progress("Accepted", None);
         Ok(())
     }
 
-    async fn verify(&self) -> Result<(), String> {
+    async fn verify(&self) -> Result<(), Error> {
         let a = &self.c.aliyun;
         let t = &self.c.tidb;
         let p = &self.p;
@@ -874,18 +857,15 @@ impl Ctx {
             || {
                 let (svc, ep, plc) = (svc.clone(), ep.clone(), plc.clone());
                 async move {
-                    let x = t
-                        .get_plc(&p.cluster_id, &plc)
-                        .await
-                        .map_err(|e| e.to_string())?;
+                    let x = t.get_plc(&p.cluster_id, &plc).await?;
                     match x.state.as_str() {
                         "ACTIVE" => return Ok(Probe::Ready(())),
-                        "FAILED" => return Err(plc_failed(&x.message)),
+                        "FAILED" => return Err(Error::Failed(plc_failed(&x.message))),
                         _ => {}
                     }
                     let k = round.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     if k % 4 == 3 {
-                        let conns = a.list_connections(&svc).await.map_err(|e| e.to_string())?;
+                        let conns = a.list_connections(&svc).await?;
                         let status = conns
                             .iter()
                             .find(|c| is_tidbs(c, &ep, &p.tidb_account_id))
@@ -893,11 +873,9 @@ impl Ctx {
                             .unwrap_or_default();
                         if awaiting(&status) {
                             // Someone disabled it meanwhile, or the accept was lost: accept again.
-                            a.enable_connection(&svc, &ep)
-                                .await
-                                .map_err(|e| e.to_string())?;
+                            a.enable_connection(&svc, &ep).await?;
                         }
-                        return Ok::<_, String>(Probe::Waiting(format!(
+                        return Ok::<_, Error>(Probe::Waiting(format!(
                             "connection {}",
                             if status.is_empty() { "gone" } else { &status }
                         )));
@@ -949,19 +927,19 @@ pub fn listener_description(setup_id: &str) -> String {
 /// One look at a load balancer being waited for. `Inactive` (documented: "the NLB instance is
 /// disabled; its listeners do not forward traffic") never turns Active by itself, so it ends
 /// the wait with a fix, like `CreateFailed` and a deletion.
-pub fn load_balancer_probe(id: &str, status: String) -> Probe<Result<(), String>> {
+pub fn load_balancer_probe(id: &str, status: String) -> Probe<Result<(), Error>> {
     match status.as_str() {
         "Active" => Probe::Ready(Ok(())),
-        "CreateFailed" => Probe::Ready(Err(format!(
+        "CreateFailed" => Probe::Ready(Err(Error::Failed(format!(
             "load balancer {id} is CreateFailed; delete it (tilink teardown) and rerun"
-        ))),
-        "Inactive" => Probe::Ready(Err(format!(
+        )))),
+        "Inactive" => Probe::Ready(Err(Error::Failed(format!(
             "load balancer {id} is Inactive: it is disabled and forwards no traffic (an overdue \
              payment or a manual stop); re-enable it in the NLB console, then rerun"
-        ))),
-        "Deleting" | "Deleted" => Probe::Ready(Err(format!(
+        )))),
+        "Deleting" | "Deleted" => Probe::Ready(Err(Error::Failed(format!(
             "load balancer {id} is being deleted; rerun to create a new one"
-        ))),
+        )))),
         _ => Probe::Waiting(status),
     }
 }
@@ -981,7 +959,10 @@ mod probe_tests {
             Probe::Ready(Ok(()))
         ));
         match load_balancer_probe("nlb-1", "Inactive".into()) {
-            Probe::Ready(Err(e)) => assert!(e.contains("Inactive") && e.contains("rerun"), "{e}"),
+            Probe::Ready(Err(e)) => {
+                let e = e.to_string();
+                assert!(e.contains("Inactive") && e.contains("rerun"), "{e}")
+            }
             _ => panic!("Inactive must end the wait"),
         }
     }

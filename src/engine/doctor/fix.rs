@@ -1,6 +1,7 @@
 //! The safe fixes doctor can apply, each derived from the facts and shown before it runs.
 
 use super::facts::{ChainFacts, nlb_cidrs};
+use crate::engine::Error;
 use crate::engine::check::{Check, Status};
 use crate::engine::discover::Clients;
 use crate::engine::facts::cidr_covers;
@@ -132,9 +133,9 @@ impl Fix {
     }
 
     /// Applies it.
-    pub async fn apply(&self, c: &Clients, tuning: Tuning) -> Result<(), String> {
+    pub async fn apply(&self, c: &Clients, tuning: Tuning) -> Result<(), Error> {
         let a = &c.aliyun;
-        let s = |e: crate::cloud::aliyun::AliyunError| e.to_string();
+        let s = Error::from;
         match self {
             Fix::Whitelist {
                 service_id,
@@ -180,7 +181,7 @@ impl Fix {
                     match c.tidb.delete_plc(cluster_id, plc).await {
                         Ok(_) => {}
                         Err(e) if e.is_not_found() => continue,
-                        Err(e) => return Err(e.to_string()),
+                        Err(e) => return Err(e.into()),
                     }
                     until(
                         tuning.connection(),

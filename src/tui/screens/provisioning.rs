@@ -123,7 +123,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
                 Span::raw("the private link connection is ready. Press Enter."),
             ]),
         ],
-        Some(Err(e)) if e == "interrupted" => vec![
+        Some(Err(crate::engine::apply::Stopped::Interrupted)) => vec![
             Line::raw(""),
             Line::styled(
                 format!(
@@ -137,7 +137,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
         Some(Err(e)) => vec![
             Line::from(vec![
                 Span::styled(format!(" {} ", theme::FAIL), t.fail()),
-                Span::styled(e.clone(), t.fail()),
+                Span::styled(e.to_string(), t.fail()),
             ]),
             Line::raw(format!(
                 "   fix the cause, then r retries (what exists is adopted, nothing is made twice); later: tilink setup --resume {}",
