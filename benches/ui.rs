@@ -90,7 +90,7 @@ fn key_to_redraw(c: &mut Criterion) {
             0.2,
             tilink::engine::journal::JournalStore::new(dir.path()),
         );
-        let opts = tilink::tui::options(&g, &env, &Default::default(), Some(&m));
+        let opts = tilink::app::setup::wizard_options(&g, &env, &Default::default(), Some(&m));
         let (tx, rx) = tokio::sync::mpsc::unbounded_channel::<Event>();
         let keys: Keys = Box::pin(futures_util::stream::unfold(rx, |mut rx| async move {
             rx.recv().await.map(|e| (Ok(e), rx))

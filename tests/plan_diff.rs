@@ -3,8 +3,8 @@
 
 mod common;
 
-use tilink::app::setup::no_changes;
 use tilink::engine::plan::{Action, Plan};
+use tilink::report::no_changes;
 
 fn actions(p: &Plan) -> Vec<(String, Action)> {
     p.items.iter().map(|i| (i.what.clone(), i.action)).collect()
@@ -50,7 +50,7 @@ async fn plan_for_empty_healthy_and_partial_chains() {
         "{:?}",
         actions(&p)
     );
-    let text = tilink::app::setup::render_plan(&p);
+    let text = tilink::report::render_plan(&p);
     assert!(text.contains("No changes"), "{text}");
 
     // Partial: the TiDB account left the service whitelist and the allowlist group was

@@ -603,7 +603,7 @@ mod tui {
         let g = Cli::try_parse_from(["tilink", "--no-color"])
             .unwrap()
             .global;
-        let opts = tilink::tui::options(&g, &env, &SetupArgs::default(), Some(&w.m));
+        let opts = tilink::app::setup::wizard_options(&g, &env, &SetupArgs::default(), Some(&w.m));
         let app = App::new(opts, vec![]);
         let (tx, rx) = mpsc::unbounded_channel::<Event>();
         let keys: Keys = Box::pin(futures_util::stream::unfold(rx, |mut rx| async move {

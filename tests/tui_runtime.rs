@@ -44,7 +44,7 @@ async fn runtime(
         .expect("args")
         .global;
     let env = tilink::app::context::from_manifest(&m, &g, 0.2, JournalStore::new(dir));
-    let opts = tilink::tui::options(&g, &env, &SetupArgs::default(), Some(&m));
+    let opts = tilink::app::setup::wizard_options(&g, &env, &SetupArgs::default(), Some(&m));
     let app = App::new(opts, vec![]);
     let (tx, events) = keys();
     let term = Terminal::new(TestBackend::new(w, h)).expect("terminal");
@@ -122,10 +122,7 @@ async fn a_hung_network_call_does_not_stop_the_keys() {
         step_until(&mut rt, Duration::from_secs(2), |a| a.exit.is_some()).await,
         "q did not quit"
     );
-    assert_eq!(
-        rt.app.exit.as_ref().map(|o| o.code),
-        Some(tilink::app::exit::INTERRUPTED)
-    );
+    assert_eq!(rt.app.exit.as_ref().map(|o| o.interrupted), Some(true));
     sim.shutdown().await;
 }
 
@@ -160,7 +157,7 @@ async fn enter_alone_takes_the_sandbox_to_active() {
     tx.send(key(KeyCode::Char('q'))).expect("send");
     assert!(step_until(&mut rt, Duration::from_secs(2), |a| a.exit.is_some()).await);
     let out = rt.app.exit.clone().expect("outcome");
-    assert_eq!(out.code, 0);
+    assert!(!out.interrupted);
     assert!(out.summary.unwrap_or_default().contains("ACTIVE"));
     sim.shutdown().await;
 }

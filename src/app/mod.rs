@@ -7,7 +7,6 @@ pub mod export;
 pub mod logging;
 pub mod sandbox;
 pub mod setup;
-pub mod signals;
 pub mod teardown;
 
 use crate::cli::{Cli, Command, Output, SetupArgs};
@@ -140,8 +139,8 @@ async fn dispatch(cli: Cli) -> Result<u8, Failure> {
     const SETUP: &str =
         "Every resource created so far is in the journal; run the same command again to resume.";
     match cli.command.unwrap_or(Command::Setup(SetupArgs::default())) {
-        Command::Setup(a) => signals::interruptible(setup::command(&g, a), SETUP).await,
-        Command::Sandbox(a) => signals::interruptible(sandbox::command(&g, a), SETUP).await,
+        Command::Setup(a) => crate::signals::interruptible(setup::command(&g, a), SETUP).await,
+        Command::Sandbox(a) => crate::signals::interruptible(sandbox::command(&g, a), SETUP).await,
         Command::Sim(a) => {
             let opts = crate::sim::SimOptions {
                 listen: a.listen,
@@ -157,21 +156,21 @@ async fn dispatch(cli: Cli) -> Result<u8, Failure> {
             Ok(exit::OK)
         }
         Command::Doctor(a) => {
-            signals::interruptible(
+            crate::signals::interruptible(
                 doctor::command(&g, a),
                 "Doctor only reads, unless a fix was running (each fix is safe to run again); run it again.",
             )
             .await
         }
         Command::Reconcile(a) => {
-            signals::interruptible(
+            crate::signals::interruptible(
                 doctor::reconcile(&g, a),
                 "The backend swap is safe to run again; run the same command again.",
             )
             .await
         }
         Command::Teardown(a) => {
-            signals::interruptible(
+            crate::signals::interruptible(
                 teardown::command(&g, a),
                 "Every deletion so far is in the journal; run the same command again to finish the teardown.",
             )
@@ -183,7 +182,7 @@ async fn dispatch(cli: Cli) -> Result<u8, Failure> {
             Ok(exit::OK)
         }
         Command::Export(a) => {
-            signals::interruptible(export::command(&g, a), "Export only reads; run it again.").await
+            crate::signals::interruptible(export::command(&g, a), "Export only reads; run it again.").await
         }
         Command::Completions(a) => {
             use clap::CommandFactory;

@@ -36,5 +36,5 @@ pub async fn command(g: &GlobalArgs, a: SandboxArgs) -> Result<u8, Failure> {
         args.yes = true;
         return setup::non_interactive(g, &env, &args).await;
     }
-    crate::tui::run(g.clone(), env, args, Some(m)).await
+    setup::wizard(g, env, &args, Some(&m)).await
 }

@@ -4,16 +4,13 @@
 use super::context::Env;
 use super::{Failure, exit};
 use crate::cli::{GlobalArgs, Output, SetupArgs};
-use crate::engine::apply::steps::CloudExecutor;
-use crate::engine::apply::{ApplyModel, Channel, StepStatus, run_apply};
-use crate::engine::check::{Check, Status};
+use crate::engine::apply::ApplyModel;
+use crate::engine::check::Status;
 use crate::engine::discover::Clients;
-use crate::engine::journal::JournalStore;
-use crate::engine::plan::{COST_NOTE, Plan};
-use crate::engine::prepare::{PrepareError, PrepareInput, Prepared, prepare};
-use std::collections::BTreeMap;
+use crate::engine::plan::Plan;
+use crate::engine::prepare::{PrepareError, PrepareInput, prepare};
+use crate::report::{Progress, active_summary, render_checks, render_plan};
 use std::io::IsTerminal;
-use std::sync::Arc;
 use std::time::Instant;
 
 /// Entry point of `tilink setup`.
@@ -27,12 +24,56 @@ pub async fn command(g: &GlobalArgs, a: SetupArgs) -> Result<u8, Failure> {
         let env = crate::app::context::from_chain(g)
             .await?
             .with_timeout(a.timeout_secs);
-        return crate::tui::run(g.clone(), env, a, None).await;
+        return wizard(g, env, &a, None).await;
     }
     let env = crate::app::context::from_chain(g)
         .await?
         .with_timeout(a.timeout_secs);
     non_interactive(g, &env, &a).await
+}
+
+/// The wizard (or its line mode) on `env`: its options from the flags, which win over the
+/// sandbox's defaults (the same precedence as line mode and `--non-interactive`).
+pub async fn wizard(
+    g: &GlobalArgs,
+    env: Env,
+    args: &SetupArgs,
+    sandbox: Option<&crate::sim::Manifest>,
+) -> Result<u8, Failure> {
+    let opts = wizard_options(g, &env, args, sandbox);
+    crate::tui::run(env, opts, args.plain).await?;
+    Ok(exit::OK)
+}
+
+/// The wizard's options from flags, the environment and the sandbox manifest: a flag wins,
+/// the sandbox's cluster and instance are the defaults.
+pub fn wizard_options(
+    g: &GlobalArgs,
+    env: &Env,
+    args: &SetupArgs,
+    sandbox: Option<&crate::sim::Manifest>,
+) -> crate::tui::Options {
+    crate::tui::Options {
+        no_color: g.no_color(),
+        sandbox: sandbox.is_some(),
+        alibaba_source: env.alibaba_source.clone(),
+        tidb_source: env.tidb_source.clone(),
+        region: g.region.clone(),
+        cluster_id: args
+            .cluster_id
+            .clone()
+            .or_else(|| sandbox.map(|m| m.cluster_id.clone())),
+        rds_id: args
+            .rds_instance
+            .clone()
+            .or_else(|| sandbox.map(|m| m.rds_instance_id.clone())),
+        zones: args.zones.clone(),
+        accept_endpoint: args.accept_endpoint.clone(),
+        name: args.name.clone(),
+        dry_run: args.dry_run,
+        resume: args.resume.clone(),
+        yes: args.yes,
+    }
 }
 
 /// Maps a discovery error to an exit code and message (bad input 2, credentials 3, else 1).
@@ -158,7 +199,7 @@ pub async fn non_interactive(g: &GlobalArgs, env: &Env, a: &SetupArgs) -> Result
     } else {
         Progress::Lines
     };
-    let model = apply(&prep, plan, env, &store, progress, |line| {
+    let model = crate::report::apply_with_progress(&prep, plan, env, &store, progress, |line| {
         eprintln!("{line}")
     })
     .await;
@@ -168,147 +209,7 @@ pub async fn non_interactive(g: &GlobalArgs, env: &Env, a: &SetupArgs) -> Result
     } else if ok {
         println!("{}", active_summary(&model));
     }
-    outcome_failure(&model, &store).map_or(Ok(exit::OK), Err)
-}
-
-/// The lines printed when a setup reaches ACTIVE: the ids changefeeds and DM use, and what
-/// to run next.
-pub fn active_summary(model: &ApplyModel) -> String {
-    let r = &model.journal.resources;
-    let q = |o: &Option<String>| o.clone().unwrap_or_else(|| "?".into());
-    let (cluster, sid) = (&model.journal.cluster_id, &model.journal.setup_id);
-    format!(
-        "ACTIVE: private link connection {} (endpoint {}) for cluster {cluster}\n  setup {sid} · server group {} · NLB {} · listener {} · endpoint service {}\n  next: `tilink doctor --cluster-id {cluster}` · `tilink teardown --cluster-id {cluster} --setup {sid}`",
-        q(&r.private_link_connection_id),
-        q(&r.endpoint_id),
-        q(&r.server_group_id),
-        q(&r.load_balancer_id),
-        q(&r.listener_id),
-        q(&r.endpoint_service_name),
-    )
-}
-
-/// How a finished apply run ends the command: `None` when ACTIVE, else the failure
-/// (interrupted: 130; failed: 1) with the way to resume.
-pub fn outcome_failure(model: &ApplyModel, store: &JournalStore) -> Option<Failure> {
-    let sid = &model.journal.setup_id;
-    match &model.outcome {
-        Some(Ok(())) => None,
-        Some(Err(crate::engine::apply::Stopped::Interrupted)) => Some(Failure {
-            code: exit::INTERRUPTED,
-            message: format!(
-                "interrupted; every id is in the journal. Resume with `tilink setup --resume {sid}`"
-            ),
-        }),
-        Some(Err(e)) => Some(Failure::failed(format!(
-            "{e}\nEvery id created so far is in the journal ({}). Rerun the same command (or `--resume {sid}`) to continue.",
-            store.path(sid).display()
-        ))),
-        None => Some(Failure::failed("setup stopped without an outcome")),
-    }
-}
-
-/// How [`apply`] reports progress on stderr.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Progress {
-    /// Readable lines: `[   3.2s] load-balancer     Provisioning · 0:03 · usually 1–2 min`.
-    Lines,
-    /// One JSON object per event (`-o json`): `{"event":"progress",…}`, `{"event":"slow",…}`,
-    /// `{"event":"warning",…}`.
-    Json,
-}
-
-/// Applies a plan, reporting each state change on stderr, stopping cleanly on SIGINT,
-/// SIGTERM or SIGHUP.
-pub async fn apply(
-    prep: &Prepared,
-    plan: Plan,
-    env: &Env,
-    store: &JournalStore,
-    progress: Progress,
-    mut print: impl FnMut(String),
-) -> ApplyModel {
-    let exec = Arc::new(CloudExecutor::new(
-        prep.clients.clone(),
-        plan,
-        env.tuning.clone(),
-    ));
-    let chan = Channel::new();
-    let cancel = chan.cancel_handle();
-    // The apply stops itself (steps cancelled, journal marked interrupted).
-    let owned = crate::app::signals::Owned::take();
-    let signals = tokio::spawn(async move {
-        crate::app::signals::next().await;
-        cancel.cancel();
-    });
-    let mut last: BTreeMap<String, String> = BTreeMap::new();
-    let mut log_seen = 0;
-    let model = run_apply(
-        ApplyModel::new(prep.journal.clone()),
-        exec,
-        store,
-        chan,
-        |m| {
-            for (step, row) in &m.steps {
-                let word = match &row.status {
-                    StepStatus::Pending => continue,
-                    StepStatus::Running if row.cloud_state.is_empty() => "started".to_string(),
-                    StepStatus::Running => row.cloud_state.clone(),
-                    StepStatus::Done => "done".to_string(),
-                    StepStatus::Failed { error } => format!("FAILED: {error}"),
-                };
-                if last.get(step.name()) == Some(&word) {
-                    continue;
-                }
-                let waiting = row.waiting_text(m.now_ms);
-                print(match progress {
-                    Progress::Lines => format!(
-                        "[{:>7.1}s] {:<17} {word}{}",
-                        m.now_ms as f64 / 1000.0,
-                        step.name(),
-                        waiting.map(|w| format!(" · {w}")).unwrap_or_default()
-                    ),
-                    Progress::Json => serde_json::json!({
-                        "event": "progress",
-                        "at_ms": m.now_ms,
-                        "step": step.name(),
-                        "state": word,
-                        "elapsed_ms": row.started_ms.map(|s| m.now_ms.saturating_sub(s)),
-                        "usual": row.usual.filter(|_| row.status == StepStatus::Running),
-                        "slow": row.slow,
-                    })
-                    .to_string(),
-                });
-                last.insert(step.name().to_string(), word);
-            }
-            for l in &m.log[log_seen..] {
-                let kind = if l.text.contains("left alone") {
-                    "warning"
-                } else if l.text.contains("longer than the usual") {
-                    "slow"
-                } else {
-                    continue;
-                };
-                print(match progress {
-                    Progress::Lines => format!(
-                        "[{:>7.1}s] {} {}",
-                        l.at_ms as f64 / 1000.0,
-                        kind.to_uppercase(),
-                        l.text
-                    ),
-                    Progress::Json => {
-                        serde_json::json!({"event": kind, "at_ms": l.at_ms, "message": l.text})
-                            .to_string()
-                    }
-                });
-            }
-            log_seen = m.log.len();
-        },
-    )
-    .await;
-    signals.abort();
-    drop(owned);
-    model
+    crate::engine::api::outcome_error(&model, &store).map_or(Ok(exit::OK), |e| Err(e.into()))
 }
 
 /// The contract's JSON result.
@@ -354,66 +255,4 @@ pub async fn dry_run(c: &Clients, p: &Plan) -> Vec<(String, String)> {
             (call.to_string(), verdict)
         })
         .collect()
-}
-
-/// Checks as text, failures first.
-pub fn render_checks(checks: &[Check]) -> String {
-    let mut s = String::from("\nChecks\n");
-    for c in checks {
-        s.push_str(&format!(
-            "  [{}] {:<22} {}\n",
-            c.status.tag(),
-            c.id,
-            c.detail
-        ));
-        if c.status != Status::Pass
-            && let Some(f) = &c.fix
-        {
-            s.push_str(&format!("         fix: {f}\n"));
-        }
-    }
-    s
-}
-
-/// The plan as text.
-pub fn render_plan(p: &Plan) -> String {
-    let mut s = format!("\nPlan for setup {} in {}\n", p.setup_id, p.region);
-    for i in &p.items {
-        s.push_str(&format!(
-            "  {:<7} {:<30} {}{}\n",
-            i.action.word(),
-            i.what,
-            i.detail,
-            i.id.as_ref()
-                .map(|id| format!(" [{id}]"))
-                .unwrap_or_default()
-        ));
-    }
-    if let Some(summary) = no_changes(p) {
-        s.push_str(&format!("  {summary}\n\n"));
-        return s;
-    }
-    s.push_str(&format!("  cost: {COST_NOTE}\n\n"));
-    s
-}
-
-/// "No changes: …" when every item is adopted or already as planned.
-pub fn no_changes(p: &Plan) -> Option<String> {
-    use crate::engine::plan::Action;
-    if p.items
-        .iter()
-        .any(|i| matches!(i.action, Action::Create | Action::Update))
-    {
-        return None;
-    }
-    let adopted: Vec<String> = p
-        .items
-        .iter()
-        .filter(|i| i.action == Action::Adopt)
-        .map(|i| i.id.clone().unwrap_or_else(|| i.what.clone()))
-        .collect();
-    Some(format!(
-        "No changes: the chain exists and is as planned (adopted: {})",
-        adopted.join(", ")
-    ))
 }

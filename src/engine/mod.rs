@@ -1,6 +1,7 @@
 //! The setup engine: discover → check → plan → apply → accept → verify; doctor; teardown.
 //! Nothing here touches the terminal.
 
+pub mod api;
 pub mod apply;
 pub mod check;
 pub mod checks;

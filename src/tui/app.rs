@@ -4,7 +4,6 @@
 //! so a result for a screen the user has left is dropped.
 
 use super::keymap::{Action, action};
-use crate::app::exit;
 use crate::engine::apply::{ApplyModel, Step, StepStatus};
 use crate::engine::check::{Check, Status, all_ok};
 use crate::engine::discover::{Discovery, RdsCandidate};
@@ -182,6 +181,8 @@ pub struct Options {
     pub dry_run: bool,
     /// `--resume`: highlight this unfinished setup.
     pub resume: Option<String>,
+    /// `--yes`: the line mode creates without asking.
+    pub yes: bool,
 }
 
 /// An unfinished setup found in the journal store.
@@ -261,8 +262,8 @@ pub struct PrepView {
 /// How the wizard ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Outcome {
-    /// Process exit code.
-    pub code: u8,
+    /// Stopped before the end (the user quit or declined): the driver exits 130.
+    pub interrupted: bool,
     /// Printed to stdout after the terminal is restored (the summary).
     pub summary: Option<String>,
     /// Printed to stderr after the terminal is restored (why it stopped, how to resume).
@@ -757,9 +758,9 @@ impl App {
         fx
     }
 
-    fn finish(&mut self, code: u8, summary: Option<String>, message: Option<String>) {
+    fn finish(&mut self, interrupted: bool, summary: Option<String>, message: Option<String>) {
         self.exit = Some(Outcome {
-            code,
+            interrupted,
             summary,
             message,
         });
@@ -772,7 +773,7 @@ impl App {
             .is_some_and(|m| matches!(m.outcome, Some(Ok(()))));
         if active {
             let summary = self.summary();
-            self.finish(exit::OK, summary, None);
+            self.finish(false, summary, None);
             return;
         }
         let message = match (self.setup_id(), &self.apply) {
@@ -784,7 +785,7 @@ impl App {
             ),
             _ => "setup cancelled; nothing was created".to_string(),
         };
-        self.finish(exit::INTERRUPTED, None, Some(message));
+        self.finish(true, None, Some(message));
     }
 
     /// The text printed after the terminal is restored when the link is ACTIVE.
@@ -1260,9 +1261,9 @@ fn plan(app: &mut App, a: Action) -> Vec<Effect> {
                 return Vec::new();
             };
             if app.opts.dry_run {
-                let text = crate::app::setup::render_plan(&plan);
+                let text = crate::report::render_plan(&plan);
                 app.finish(
-                    exit::OK,
+                    false,
                     Some(format!("{text}dry run: nothing was created")),
                     None,
                 );
@@ -1779,7 +1780,7 @@ mod tests {
         update(&mut b, enter());
         assert!(update(&mut b, enter()).is_empty());
         let out = b.exit.expect("dry run exits");
-        assert_eq!(out.code, 0);
+        assert!(!out.interrupted);
         assert!(out.summary.unwrap_or_default().contains("dry run"));
     }
 
@@ -1825,7 +1826,7 @@ mod tests {
             },
         );
         let out = a.exit.clone().expect("exits");
-        assert_eq!(out.code, exit::INTERRUPTED);
+        assert!(out.interrupted);
         assert!(
             out.message
                 .unwrap_or_default()
@@ -1886,7 +1887,7 @@ mod tests {
         assert_eq!(a.screen, Screen::Done);
         update(&mut a, enter());
         let out = a.exit.clone().expect("exits");
-        assert_eq!(out.code, 0);
+        assert!(!out.interrupted);
         assert!(out.summary.unwrap_or_default().contains("ACTIVE"));
     }
 
@@ -1902,7 +1903,7 @@ mod tests {
         );
         update(&mut a, key(KeyCode::Char('q')));
         assert!(!a.confirm_quit);
-        assert_eq!(a.exit.map(|o| o.code), Some(0));
+        assert_eq!(a.exit.map(|o| o.interrupted), Some(false));
     }
 
     #[test]
@@ -1946,7 +1947,7 @@ mod tests {
         let mut a = app();
         update(&mut a, key(KeyCode::Char('q')));
         let out = a.exit.expect("exits");
-        assert_eq!(out.code, exit::INTERRUPTED);
+        assert!(out.interrupted);
         assert!(
             out.message
                 .unwrap_or_default()

@@ -2,12 +2,11 @@
 //! result back as a [`Msg`] tagged with the request id. Nothing here touches the model.
 
 use super::app::{ClusterDetail, Effect, Identity, Msg, PrepView, UiError};
-use crate::app::context::Env;
-use crate::app::setup::prepare_failure;
 use crate::engine::apply::steps::CloudExecutor;
 use crate::engine::apply::{ApplyModel, CancelHandle, Channel, run_apply};
 use crate::engine::discover::{cluster_candidates, discover_cluster, rds_candidates};
 use crate::engine::prepare::{PrepareInput, prepare};
+use crate::engine::session::Session as Env;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -131,8 +130,8 @@ impl Worker {
                         region: region.as_deref(),
                     };
                     let p = prepare(&tidb, &make, &env.store, &input).await.map_err(|e| {
-                        let f = prepare_failure(e);
-                        UiError::new(f.message, "Fix the cause above and press r to check again, or Esc to pick another instance.")
+                        let f = crate::engine::Error::from(e);
+                        UiError::new(f.to_string(), "Fix the cause above and press r to check again, or Esc to pick another instance.")
                     })?;
                     Ok(Box::new(PrepView {
                         discovery: p.discovery,
@@ -235,7 +234,7 @@ impl Worker {
 
 /// Doctor on every Alibaba Cloud private link connection of a cluster.
 async fn walk_links(
-    env: &crate::app::context::Env,
+    env: &Env,
     cluster_id: &str,
     region: &str,
 ) -> Result<Vec<crate::engine::doctor::Report>, UiError> {

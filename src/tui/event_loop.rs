@@ -6,7 +6,7 @@
 use super::app::{App, Msg, update};
 use super::effects::Worker;
 use super::view;
-use crate::app::context::Env;
+use crate::engine::session::Session as Env;
 use futures_util::{Stream, StreamExt};
 use ratatui::Terminal;
 use ratatui::backend::Backend;

@@ -22,56 +22,28 @@ use bench_support::fixtures;
 #[cfg(test)]
 mod snapshot_tests;
 
-use crate::app::Failure;
-use crate::app::context::Env;
-use crate::cli::{GlobalArgs, SetupArgs};
-use crate::sim::Manifest;
-use app::{App, Options, Resumable};
+use crate::engine::Error;
+use crate::engine::session::Session;
+pub use app::Options;
+use app::{App, Resumable};
 
-/// The wizard's options from flags, the environment and the sandbox manifest.
-pub fn options(g: &GlobalArgs, env: &Env, args: &SetupArgs, sandbox: Option<&Manifest>) -> Options {
-    Options {
-        no_color: g.no_color(),
-        sandbox: sandbox.is_some(),
-        alibaba_source: env.alibaba_source.clone(),
-        tidb_source: env.tidb_source.clone(),
-        region: g.region.clone(),
-        cluster_id: sandbox
-            .map(|m| m.cluster_id.clone())
-            .or_else(|| args.cluster_id.clone()),
-        rds_id: args
-            .rds_instance
-            .clone()
-            .or_else(|| sandbox.map(|m| m.rds_instance_id.clone())),
-        zones: args.zones.clone(),
-        accept_endpoint: args.accept_endpoint.clone(),
-        name: args.name.clone(),
-        dry_run: args.dry_run,
-        resume: args.resume.clone(),
+/// Runs the full-screen wizard (or the line mode with `plain`) on `session`. `Ok` when it
+/// ended as the user meant (ACTIVE, a dry run, a plan with no changes); an
+/// [`Error::Interrupted`] when the user quit or declined (the message says what is kept).
+pub async fn run(session: Session, opts: Options, plain: bool) -> Result<(), Error> {
+    if plain {
+        return plain::run(&session, &opts).await;
     }
-}
-
-/// Runs the full-screen wizard (or the line mode with `--plain`).
-pub async fn run(
-    g: GlobalArgs,
-    env: Env,
-    args: SetupArgs,
-    sandbox: Option<Manifest>,
-) -> Result<u8, Failure> {
-    if args.plain {
-        return plain::run(&g, &env, &args, sandbox.as_ref()).await;
-    }
-    let opts = options(&g, &env, &args, sandbox.as_ref());
-    let app = App::new(opts, Resumable::from_journals(&env.store.list()));
+    let app = App::new(opts, Resumable::from_journals(&session.store.list()));
     // `try_init` installs a panic hook that restores the terminal before the default hook
     // prints; no other hook is installed after it.
     let terminal = ratatui::try_init().map_err(|e| {
-        Failure::failed(format!(
+        Error::Failed(format!(
             "cannot start the full-screen wizard ({e}); try `--plain`"
         ))
     })?;
     // Restores the terminal however the wizard ends, also when a signal drops this future
-    // (`app::signals`): raw mode, the alternate screen and the cursor never outlive it.
+    // (`crate::signals`): raw mode, the alternate screen and the cursor never outlive it.
     struct Restore;
     impl Drop for Restore {
         fn drop(&mut self) {
@@ -80,26 +52,26 @@ pub async fn run(
     }
     let restore = Restore;
     let events = ratatui::crossterm::event::EventStream::new();
-    let result = event_loop::Runtime::new(terminal, events, app, env)
+    let result = event_loop::Runtime::new(terminal, events, app, session)
         .run()
         .await;
     drop(restore);
-    let app = result.map_err(Failure::failed)?;
+    let app = result.map_err(Error::Failed)?;
     let Some(out) = app.exit else {
-        return Err(Failure::failed("the wizard stopped without an outcome"));
+        return Err(Error::Failed(
+            "the wizard stopped without an outcome".into(),
+        ));
     };
     if let Some(s) = &out.summary {
         println!("{s}");
     }
     match out.message {
-        Some(m) if out.code != crate::app::exit::OK => Err(Failure {
-            code: out.code,
-            message: m,
-        }),
+        Some(m) if out.interrupted => Err(Error::Interrupted(m)),
         Some(m) => {
             eprintln!("tilink: {m}");
-            Ok(out.code)
+            Ok(())
         }
-        None => Ok(out.code),
+        None if out.interrupted => Err(Error::Interrupted("stopped".into())),
+        None => Ok(()),
     }
 }

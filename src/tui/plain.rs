@@ -1,95 +1,49 @@
 //! `--plain`: the same flow as line-by-line prompts (dialoguer), for screen readers and
 //! dumb terminals. Checks, plan and progress are printed as text.
 
-use crate::app::context::Env;
-use crate::app::setup::{apply, prepare_failure, render_checks, render_plan};
-use crate::app::{Failure, exit};
-use crate::cli::{GlobalArgs, SetupArgs};
+use super::Options;
+use crate::engine::Error;
 use crate::engine::discover::{cluster_candidates, rds_candidates};
 use crate::engine::prepare::{PrepareInput, prepare};
-use crate::engine::zones::ZoneAnalysis;
-use crate::sim::Manifest;
+use crate::engine::session::Session;
+use crate::report::{
+    Progress, active_summary, apply_with_progress, render_checks, render_plan, render_zones,
+};
 use dialoguer::{Confirm, Select};
 
-fn prompt_failure(e: dialoguer::Error) -> Failure {
+fn prompt_failure(e: dialoguer::Error) -> Error {
     let dialoguer::Error::IO(io) = e;
     if io.kind() == std::io::ErrorKind::Interrupted {
-        Failure {
-            code: exit::INTERRUPTED,
-            message: "setup cancelled; nothing was created".into(),
-        }
+        Error::Interrupted("setup cancelled; nothing was created".into())
     } else {
-        Failure::failed(format!(
+        Error::Failed(format!(
             "cannot prompt: {io}; use --non-interactive with flags"
         ))
     }
 }
 
-fn pick(prompt: &str, items: &[String], default: usize) -> Result<usize, Failure> {
+fn pick(prompt: &str, items: &[String], default: usize) -> Result<usize, Error> {
     Select::new()
         .with_prompt(prompt)
         .items(items)
         .default(default)
         .interact_opt()
         .map_err(prompt_failure)?
-        .ok_or_else(|| Failure {
-            code: exit::INTERRUPTED,
-            message: "setup cancelled; nothing was created".into(),
-        })
-}
-
-/// The zone grid as text.
-pub fn render_zones(z: &ZoneAnalysis) -> String {
-    let yn = |b: bool| if b { "yes" } else { "no" };
-    let mut s = format!(
-        "\nZones\n  {:<18} {:<5} {:<5} {:<12} {:<34} {:<4} use\n",
-        "zone", "TiDB", "NLB", "PrivateLink", "vSwitch (free IPs)", "RDS"
-    );
-    for r in &z.rows {
-        let vsw = r
-            .vswitch
-            .as_ref()
-            .map(|v| format!("{} ({})", v.id, v.free_ips))
-            .unwrap_or_else(|| "none".into());
-        s.push_str(&format!(
-            "  {:<18} {:<5} {:<5} {:<12} {:<34} {:<4} {}\n",
-            r.zone,
-            yn(r.tidb),
-            yn(r.nlb),
-            yn(r.privatelink),
-            vsw,
-            yn(r.rds),
-            if r.chosen {
-                "chosen"
-            } else if r.eligible {
-                "eligible"
-            } else {
-                "-"
-            }
-        ));
-    }
-    s
+        .ok_or_else(|| Error::Interrupted("setup cancelled; nothing was created".into()))
 }
 
 /// Runs the line-mode wizard.
-pub async fn run(
-    _g: &GlobalArgs,
-    env: &Env,
-    args: &SetupArgs,
-    sandbox: Option<&Manifest>,
-) -> Result<u8, Failure> {
+pub async fn run(env: &Session, args: &Options) -> Result<(), Error> {
     eprintln!(
         "tilink: Alibaba Cloud key from {}; TiDB Cloud key from {}",
         env.alibaba_source, env.tidb_source
     );
     let tidb = env.tidb()?;
     // Flags answer prompts; in the sandbox they only pick the default.
-    let cluster_id = match (&args.cluster_id, sandbox) {
-        (Some(id), None) => id.clone(),
+    let cluster_id = match (&args.cluster_id, args.sandbox) {
+        (Some(id), false) => id.clone(),
         _ => {
-            let list = cluster_candidates(&tidb)
-                .await
-                .map_err(|e| Failure::credentials(e.to_string()))?;
+            let list = cluster_candidates(&tidb).await.map_err(Error::from)?;
             let usable: Vec<_> = list.iter().filter(|c| c.1.is_none()).collect();
             for (c, why) in list.iter().filter(|c| c.1.is_some()) {
                 eprintln!(
@@ -100,14 +54,12 @@ pub async fn run(
                 );
             }
             if usable.is_empty() {
-                return Err(Failure::input(
-                    "no ACTIVE Essential cluster on Alibaba Cloud is visible to this TiDB Cloud API key",
+                return Err(Error::Input(
+                    "no ACTIVE Essential cluster on Alibaba Cloud is visible to this TiDB Cloud API key"
+                        .into(),
                 ));
             }
-            let want = args
-                .cluster_id
-                .as_deref()
-                .or(sandbox.map(|m| m.cluster_id.as_str()));
+            let want = args.cluster_id.as_deref();
             let default = usable
                 .iter()
                 .position(|c| Some(c.0.id.as_str()) == want)
@@ -127,17 +79,15 @@ pub async fn run(
         None => {
             let c = crate::engine::discover::discover_cluster(&tidb, &cluster_id)
                 .await
-                .map_err(|e| Failure::input(e.to_string()))?;
+                .map_err(Error::from)?;
             c.0.region
         }
     };
-    let rds_id = match (&args.rds_instance, sandbox) {
-        (Some(id), None) => id.clone(),
+    let rds_id = match (&args.rds_id, args.sandbox) {
+        (Some(id), false) => id.clone(),
         _ => {
             let clients = env.clients(&region)?;
-            let list = rds_candidates(&clients.aliyun)
-                .await
-                .map_err(|e| Failure::failed(e.to_string()))?;
+            let list = rds_candidates(&clients.aliyun).await.map_err(Error::from)?;
             for r in list.iter().filter(|r| r.unusable.is_some()) {
                 eprintln!(
                     "  (not usable) {} {}: {}",
@@ -148,14 +98,11 @@ pub async fn run(
             }
             let usable: Vec<_> = list.iter().filter(|r| r.unusable.is_none()).collect();
             if usable.is_empty() {
-                return Err(Failure::input(format!(
+                return Err(Error::Input(format!(
                     "no running RDS for MySQL primary in a VPC in {region}"
                 )));
             }
-            let want = args
-                .rds_instance
-                .as_deref()
-                .or(sandbox.map(|m| m.rds_instance_id.as_str()));
+            let want = args.rds_id.as_deref();
             let default = usable
                 .iter()
                 .position(|r| Some(r.id.as_str()) == want)
@@ -181,20 +128,20 @@ pub async fn run(
     };
     let prep = prepare(&tidb, &make, &env.store, &input)
         .await
-        .map_err(prepare_failure)?;
+        .map_err(Error::from)?;
     eprint!("{}", render_checks(&prep.checks));
     if let Ok(z) = &prep.zones {
         eprint!("{}", render_zones(z));
     }
     let Some(plan) = prep.plan.clone() else {
-        return Err(Failure::input(
-            "nothing was created: fix the failed checks above, then run tilink again",
+        return Err(Error::Input(
+            "nothing was created: fix the failed checks above, then run tilink again".into(),
         ));
     };
     eprint!("{}", render_plan(&plan));
     if args.dry_run {
         eprintln!("dry run: nothing was created");
-        return Ok(exit::OK);
+        return Ok(());
     }
     if !args.yes {
         let ok = Confirm::new()
@@ -203,20 +150,14 @@ pub async fn run(
             .interact()
             .map_err(prompt_failure)?;
         if !ok {
-            eprintln!("nothing was created");
-            return Ok(exit::INTERRUPTED);
+            return Err(Error::Interrupted("nothing was created".into()));
         }
     }
     let mut plan = plan.clone();
     plan.accept_endpoint = args.accept_endpoint.clone();
-    let model = apply(
-        &prep,
-        plan,
-        env,
-        &env.store,
-        crate::app::setup::Progress::Lines,
-        |line| eprintln!("{line}"),
-    )
+    let model = apply_with_progress(&prep, plan, env, &env.store, Progress::Lines, |line| {
+        eprintln!("{line}")
+    })
     .await;
     match &model.outcome {
         Some(Ok(())) => {
@@ -226,10 +167,10 @@ pub async fn run(
                     f.endpoint_id, f.owner_id
                 );
             }
-            println!("{}", crate::app::setup::active_summary(&model));
-            Ok(exit::OK)
+            println!("{}", active_summary(&model));
+            Ok(())
         }
-        _ => Err(crate::app::setup::outcome_failure(&model, &env.store)
-            .unwrap_or_else(|| Failure::failed("setup stopped without an outcome"))),
+        _ => Err(crate::engine::api::outcome_error(&model, &env.store)
+            .unwrap_or_else(|| Error::Failed("setup stopped without an outcome".into()))),
     }
 }

@@ -7,6 +7,7 @@ pub mod runner;
 pub mod steps;
 
 pub use model::{
-    ApplyModel, Effect, ForeignRequest, Learned, Msg, Step, StepRow, StepStatus, Stopped,
+    ApplyModel, Effect, ForeignRequest, Learned, LogKind, LogLine, Msg, Step, StepRow, StepStatus,
+    Stopped,
 };
 pub use runner::{CancelHandle, Channel, Executor, Reporter, StepFuture, run_apply};

@@ -241,8 +241,24 @@ pub enum Effect {
 pub struct LogLine {
     /// ms since start.
     pub at_ms: u64,
+    /// What kind of line (front ends surface warnings and slow waits).
+    #[serde(default)]
+    pub kind: LogKind,
     /// Text.
     pub text: String,
+}
+
+/// The kind of a [`LogLine`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogKind {
+    /// What happened.
+    #[default]
+    Info,
+    /// Something left alone that the DBA should know about (a foreign connection request).
+    Warning,
+    /// A wait past its usual range.
+    Slow,
 }
 
 /// The whole apply state.
@@ -319,8 +335,13 @@ impl ApplyModel {
     }
 
     fn log(&mut self, text: String) {
+        self.log_as(LogKind::Info, text);
+    }
+
+    fn log_as(&mut self, kind: LogKind, text: String) {
         self.log.push(LogLine {
             at_ms: self.now_ms,
+            kind,
             text,
         });
     }
@@ -385,7 +406,7 @@ pub fn update(m: &mut ApplyModel, msg: Msg) -> Vec<Effect> {
             if let Some(row) = m.steps.get_mut(&step) {
                 row.slow = true;
             }
-            m.log(format!("{}: {note}", step.name()));
+            m.log_as(LogKind::Slow, format!("{}: {note}", step.name()));
             vec![]
         }
         Msg::Learned(step, Learned::Yielded(winner)) => {
@@ -410,7 +431,7 @@ pub fn update(m: &mut ApplyModel, msg: Msg) -> Vec<Effect> {
         }
         Msg::Foreign(f) => {
             if !m.foreign.contains(&f) {
-                m.log(format!(
+                m.log_as(LogKind::Warning, format!(
                     "connection request {} from account {} is not TiDB Cloud's for this PLC: left alone",
                     f.endpoint_id, f.owner_id
                 ));

@@ -187,8 +187,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
     let lines: Vec<Line> = m.log[start..]
         .iter()
         .map(|l| {
-            let style = if l.text.contains("left alone") || l.text.contains("longer than the usual")
-            {
+            let style = if l.kind != crate::engine::apply::LogKind::Info {
                 t.warn()
             } else if l.text.contains("FAILED") {
                 t.fail()

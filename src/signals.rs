@@ -4,9 +4,9 @@
 //!
 //! A phase that stops itself more gracefully (the apply, which cancels its steps and
 //! journals `interrupted`) holds an [`Owned`] guard while it runs; the top-level watcher then
-//! leaves the signal to it.
+//! leaves the signal to it. Below every front end: it knows only the engine's error.
 
-use super::{Failure, exit};
+use crate::engine::Error;
 use std::future::Future;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -51,11 +51,12 @@ pub async fn next() -> &'static str {
     "SIGINT"
 }
 
-/// Runs `f`; a signal that no phase owns stops it with exit 130 and `after` (what the
-/// journal keeps and how to go on).
-pub async fn interruptible<F>(f: F, after: &str) -> Result<u8, Failure>
+/// Runs `f`; a signal that no phase owns stops it with [`Error::Interrupted`] and `after`
+/// (what the journal keeps and how to go on).
+pub async fn interruptible<T, E, F>(f: F, after: &str) -> Result<T, E>
 where
-    F: Future<Output = Result<u8, Failure>>,
+    F: Future<Output = Result<T, E>>,
+    E: From<Error>,
 {
     // Register the handlers before the command starts, so that no signal in its first
     // moments falls to the default action.
@@ -69,10 +70,7 @@ where
                     sig = Box::pin(next());
                     continue;
                 }
-                return Err(Failure {
-                    code: exit::INTERRUPTED,
-                    message: format!("interrupted by {name}. {after}"),
-                });
+                return Err(Error::Interrupted(format!("interrupted by {name}. {after}")).into());
             }
         }
     }

@@ -1,0 +1,244 @@
+//! Text and JSON renderings of what the engine knows: checks, zones, plans, progress,
+//! the ACTIVE summary. Shared by the wizard, its line mode and the drivers; below them all,
+//! above the engine. Nothing here calls a cloud or reads the terminal.
+
+use crate::engine::api;
+use crate::engine::apply::{ApplyModel, LogKind, StepStatus};
+use crate::engine::check::{Check, Status};
+use crate::engine::journal::JournalStore;
+use crate::engine::plan::{COST_NOTE, Plan};
+use crate::engine::prepare::Prepared;
+use crate::engine::session::Session;
+use crate::engine::zones::ZoneAnalysis;
+use std::collections::BTreeMap;
+
+/// The lines printed when a setup reaches ACTIVE: the ids changefeeds and DM use, and what
+/// to run next.
+pub fn active_summary(model: &ApplyModel) -> String {
+    let r = &model.journal.resources;
+    let q = |o: &Option<String>| o.clone().unwrap_or_else(|| "?".into());
+    let (cluster, sid) = (&model.journal.cluster_id, &model.journal.setup_id);
+    format!(
+        "ACTIVE: private link connection {} (endpoint {}) for cluster {cluster}\n  setup {sid} · server group {} · NLB {} · listener {} · endpoint service {}\n  next: `tilink doctor --cluster-id {cluster}` · `tilink teardown --cluster-id {cluster} --setup {sid}`",
+        q(&r.private_link_connection_id),
+        q(&r.endpoint_id),
+        q(&r.server_group_id),
+        q(&r.load_balancer_id),
+        q(&r.listener_id),
+        q(&r.endpoint_service_name),
+    )
+}
+
+/// How progress is reported on stderr.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Progress {
+    /// Readable lines: `[   3.2s] load-balancer     Provisioning · 0:03 · usually 1–2 min`.
+    Lines,
+    /// One JSON object per event (`-o json`): `{"event":"progress",…}`, `{"event":"slow",…}`,
+    /// `{"event":"warning",…}`.
+    Json,
+}
+
+/// Turns successive apply states into progress lines, each change once.
+#[derive(Debug)]
+pub struct ProgressLines {
+    progress: Progress,
+    last: BTreeMap<String, String>,
+    log_seen: usize,
+}
+
+impl ProgressLines {
+    /// A printer in `progress` form.
+    pub fn new(progress: Progress) -> Self {
+        ProgressLines {
+            progress,
+            last: BTreeMap::new(),
+            log_seen: 0,
+        }
+    }
+
+    /// The lines this state adds: step state changes, then warnings and slow waits.
+    pub fn lines(&mut self, m: &ApplyModel) -> Vec<String> {
+        let mut out = Vec::new();
+        for (step, row) in &m.steps {
+            let word = match &row.status {
+                StepStatus::Pending => continue,
+                StepStatus::Running if row.cloud_state.is_empty() => "started".to_string(),
+                StepStatus::Running => row.cloud_state.clone(),
+                StepStatus::Done => "done".to_string(),
+                StepStatus::Failed { error } => format!("FAILED: {error}"),
+            };
+            if self.last.get(step.name()) == Some(&word) {
+                continue;
+            }
+            let waiting = row.waiting_text(m.now_ms);
+            out.push(match self.progress {
+                Progress::Lines => format!(
+                    "[{:>7.1}s] {:<17} {word}{}",
+                    m.now_ms as f64 / 1000.0,
+                    step.name(),
+                    waiting.map(|w| format!(" · {w}")).unwrap_or_default()
+                ),
+                Progress::Json => serde_json::json!({
+                    "event": "progress",
+                    "at_ms": m.now_ms,
+                    "step": step.name(),
+                    "state": word,
+                    "elapsed_ms": row.started_ms.map(|s| m.now_ms.saturating_sub(s)),
+                    "usual": row.usual.filter(|_| row.status == StepStatus::Running),
+                    "slow": row.slow,
+                })
+                .to_string(),
+            });
+            self.last.insert(step.name().to_string(), word);
+        }
+        for l in &m.log[self.log_seen.min(m.log.len())..] {
+            let kind = match l.kind {
+                LogKind::Warning => "warning",
+                LogKind::Slow => "slow",
+                LogKind::Info => continue,
+            };
+            out.push(match self.progress {
+                Progress::Lines => format!(
+                    "[{:>7.1}s] {} {}",
+                    l.at_ms as f64 / 1000.0,
+                    kind.to_uppercase(),
+                    l.text
+                ),
+                Progress::Json => {
+                    serde_json::json!({"event": kind, "at_ms": l.at_ms, "message": l.text})
+                        .to_string()
+                }
+            });
+        }
+        self.log_seen = m.log.len();
+        out
+    }
+}
+
+/// Applies a plan, printing progress with `print`, stopping cleanly on SIGINT, SIGTERM or
+/// SIGHUP (the apply owns the signals meanwhile: its steps stop and the journal says
+/// interrupted).
+pub async fn apply_with_progress(
+    prep: &Prepared,
+    plan: Plan,
+    session: &Session,
+    store: &JournalStore,
+    progress: Progress,
+    mut print: impl FnMut(String),
+) -> ApplyModel {
+    let owned = crate::signals::Owned::take();
+    let mut lines = ProgressLines::new(progress);
+    let model = api::apply(
+        prep,
+        plan,
+        session,
+        store,
+        async {
+            crate::signals::next().await;
+        },
+        |m| {
+            for l in lines.lines(m) {
+                print(l);
+            }
+        },
+    )
+    .await;
+    drop(owned);
+    model
+}
+
+/// Checks as text, failures first.
+pub fn render_checks(checks: &[Check]) -> String {
+    let mut s = String::from("\nChecks\n");
+    for c in checks {
+        s.push_str(&format!(
+            "  [{}] {:<22} {}\n",
+            c.status.tag(),
+            c.id,
+            c.detail
+        ));
+        if c.status != Status::Pass
+            && let Some(f) = &c.fix
+        {
+            s.push_str(&format!("         fix: {f}\n"));
+        }
+    }
+    s
+}
+
+/// The plan as text.
+pub fn render_plan(p: &Plan) -> String {
+    let mut s = format!("\nPlan for setup {} in {}\n", p.setup_id, p.region);
+    for i in &p.items {
+        s.push_str(&format!(
+            "  {:<7} {:<30} {}{}\n",
+            i.action.word(),
+            i.what,
+            i.detail,
+            i.id.as_ref()
+                .map(|id| format!(" [{id}]"))
+                .unwrap_or_default()
+        ));
+    }
+    if let Some(summary) = no_changes(p) {
+        s.push_str(&format!("  {summary}\n\n"));
+        return s;
+    }
+    s.push_str(&format!("  cost: {COST_NOTE}\n\n"));
+    s
+}
+
+/// "No changes: …" when every item is adopted or already as planned.
+pub fn no_changes(p: &Plan) -> Option<String> {
+    use crate::engine::plan::Action;
+    if p.items
+        .iter()
+        .any(|i| matches!(i.action, Action::Create | Action::Update))
+    {
+        return None;
+    }
+    let adopted: Vec<String> = p
+        .items
+        .iter()
+        .filter(|i| i.action == Action::Adopt)
+        .map(|i| i.id.clone().unwrap_or_else(|| i.what.clone()))
+        .collect();
+    Some(format!(
+        "No changes: the chain exists and is as planned (adopted: {})",
+        adopted.join(", ")
+    ))
+}
+
+/// The zone grid as text.
+pub fn render_zones(z: &ZoneAnalysis) -> String {
+    let yn = |b: bool| if b { "yes" } else { "no" };
+    let mut s = format!(
+        "\nZones\n  {:<18} {:<5} {:<5} {:<12} {:<34} {:<4} use\n",
+        "zone", "TiDB", "NLB", "PrivateLink", "vSwitch (free IPs)", "RDS"
+    );
+    for r in &z.rows {
+        let vsw = r
+            .vswitch
+            .as_ref()
+            .map(|v| format!("{} ({})", v.id, v.free_ips))
+            .unwrap_or_else(|| "none".into());
+        s.push_str(&format!(
+            "  {:<18} {:<5} {:<5} {:<12} {:<34} {:<4} {}\n",
+            r.zone,
+            yn(r.tidb),
+            yn(r.nlb),
+            yn(r.privatelink),
+            vsw,
+            yn(r.rds),
+            if r.chosen {
+                "chosen"
+            } else if r.eligible {
+                "eligible"
+            } else {
+                "-"
+            }
+        ));
+    }
+    s
+}
