@@ -157,19 +157,9 @@ async fn doctor_binary_prints_the_contract_and_exit_codes() {
         .clone()
         .unwrap();
     let run = |extra: &[&str]| {
-        let mut c = bin();
+        let mut c = w.bin();
         c.args(["doctor", "--cluster-id", &w.m.cluster_id, "-o", "json"])
             .args(extra);
-        c.env("TILINK_POLL_SCALE", "0.01")
-            .env("TILINK_ALIBABA_ENDPOINT", &w.m.alibaba_endpoint)
-            .env("TILINK_TIDB_ENDPOINT", &w.m.tidb_endpoint)
-            .env("ALIBABA_CLOUD_ACCESS_KEY_ID", &w.m.alibaba_access_key_id)
-            .env(
-                "ALIBABA_CLOUD_ACCESS_KEY_SECRET",
-                &w.m.alibaba_access_key_secret,
-            )
-            .env("TIDBCLOUD_PUBLIC_KEY", &w.m.tidb_public_key)
-            .env("TIDBCLOUD_PRIVATE_KEY", &w.m.tidb_private_key);
         c.output().unwrap()
     };
     let out = tokio::task::block_in_place(|| run(&["--connection", &plc]));

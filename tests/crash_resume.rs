@@ -18,27 +18,8 @@ struct Runner<'a> {
 
 impl Runner<'_> {
     fn cmd(&self, args: &[&str]) -> Command {
-        let m = &self.w.m;
-        let mut c = Command::new(env!("CARGO_BIN_EXE_tilink"));
-        c.args(args)
-            .env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("HOME", &self.state)
-            .env("TILINK_NO_KEYRING", "1")
-            .env("TILINK_STATE_DIR", &self.state)
-            .env("TILINK_POLL_SCALE", self.poll_scale.to_string())
-            .env("TILINK_ALIBABA_ENDPOINT", &m.alibaba_endpoint)
-            .env("TILINK_TIDB_ENDPOINT", &m.tidb_endpoint)
-            .env("ALIBABA_CLOUD_ACCESS_KEY_ID", &m.alibaba_access_key_id)
-            .env(
-                "ALIBABA_CLOUD_ACCESS_KEY_SECRET",
-                &m.alibaba_access_key_secret,
-            )
-            .env("TIDBCLOUD_PUBLIC_KEY", &m.tidb_public_key)
-            .env("TIDBCLOUD_PRIVATE_KEY", &m.tidb_private_key)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped());
+        let mut c = self.w.isolated(&self.state, self.poll_scale);
+        c.args(args).stdout(Stdio::null()).stderr(Stdio::piped());
         c
     }
 

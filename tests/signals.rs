@@ -14,25 +14,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 fn command(w: &common::World, state: &std::path::Path, args: &[&str]) -> Command {
-    let m = &w.m;
-    let mut c = Command::new(env!("CARGO_BIN_EXE_tilink"));
-    c.args(args)
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("HOME", state)
-        .env("TILINK_NO_KEYRING", "1")
-        .env("TILINK_STATE_DIR", state)
-        .env("TILINK_POLL_SCALE", "0.1")
-        .env("TILINK_ALIBABA_ENDPOINT", &m.alibaba_endpoint)
-        .env("TILINK_TIDB_ENDPOINT", &m.tidb_endpoint)
-        .env("ALIBABA_CLOUD_ACCESS_KEY_ID", &m.alibaba_access_key_id)
-        .env(
-            "ALIBABA_CLOUD_ACCESS_KEY_SECRET",
-            &m.alibaba_access_key_secret,
-        )
-        .env("TIDBCLOUD_PUBLIC_KEY", &m.tidb_public_key)
-        .env("TIDBCLOUD_PRIVATE_KEY", &m.tidb_private_key)
-        .stdin(Stdio::null());
+    let mut c = w.isolated(state, 0.1);
+    c.args(args);
     c
 }
 

@@ -77,24 +77,11 @@ pub(crate) fn probe(inputs: &Inputs) -> Result<Probe<AlibabaCredentials>, Creden
         });
     }
     let (id, secret) = (get("access_key_id"), get("access_key_secret"));
-    match (id.is_empty(), secret.is_empty()) {
-        (true, true) => {
-            return Ok(Probe::miss(with_warning(
-                format!("profile '{name}' (type {kind}) has no access key"),
-                &file.warning,
-            )));
-        }
-        (false, true) => {
-            return Err(incomplete(format!(
-                "type {kind} needs access_key_secret, which is empty"
-            )));
-        }
-        (true, false) => {
-            return Err(incomplete(format!(
-                "type {kind} needs access_key_id, which is empty"
-            )));
-        }
-        (false, false) => {}
+    if !super::files::whole_key(id, secret, &format!("type {kind}")).map_err(incomplete)? {
+        return Ok(Probe::miss(with_warning(
+            format!("profile '{name}' (type {kind}) has no access key"),
+            &file.warning,
+        )));
     }
     let mut creds = AlibabaCredentials {
         access_key_id: id.to_string(),

@@ -72,6 +72,18 @@ pub(crate) fn permission_warning(_path: &Path) -> Option<String> {
     None
 }
 
+/// Whether a profile holds a whole access key: `Ok(false)` when it has none (a miss),
+/// `Ok(true)` with both halves, and what is missing when it has only one (`label` names the
+/// profile kind, e.g. `type access_key`).
+pub(crate) fn whole_key(id: &str, secret: &str, label: &str) -> Result<bool, String> {
+    match (id.is_empty(), secret.is_empty()) {
+        (true, true) => Ok(false),
+        (false, true) => Err(format!("{label} needs access_key_secret, which is empty")),
+        (true, false) => Err(format!("{label} needs access_key_id, which is empty")),
+        (false, false) => Ok(true),
+    }
+}
+
 /// Appends `; <warning>` when there is one.
 pub(crate) fn with_warning(outcome: String, warning: &Option<String>) -> String {
     match warning {

@@ -20,7 +20,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
-use super::alibaba::{AliError, COMMON_PARAMS, Product, unknown_action};
+use super::alibaba::{AliError, COMMON_PARAMS, Product, ProductErrors, unknown_action};
 use crate::wire::apimeta::{self, ActionMeta, ParamMeta};
 
 /// Every rule name, in the order they are checked.

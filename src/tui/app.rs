@@ -790,20 +790,7 @@ impl App {
 
     /// The text printed after the terminal is restored when the link is ACTIVE.
     pub fn summary(&self) -> Option<String> {
-        let m = self.apply.as_ref()?;
-        let r = &m.journal.resources;
-        let cluster = &m.journal.cluster_id;
-        let sid = &m.journal.setup_id;
-        let q = |o: &Option<String>| o.clone().unwrap_or_else(|| "?".into());
-        Some(format!(
-            "ACTIVE: private link connection {} (endpoint {}) for cluster {cluster}\n  setup {sid} · server group {} · NLB {} · listener {} · endpoint service {}\n  next: `tilink doctor --cluster-id {cluster}` · `tilink teardown --cluster-id {cluster} --setup {sid}`",
-            q(&r.private_link_connection_id),
-            q(&r.endpoint_id),
-            q(&r.server_group_id),
-            q(&r.load_balancer_id),
-            q(&r.listener_id),
-            q(&r.endpoint_service_name),
-        ))
+        self.apply.as_ref().map(crate::report::active_summary)
     }
 }
 

@@ -6,7 +6,10 @@
 //! [`keymap`] turns keys into actions; [`plain`] is the dialoguer line mode.
 
 pub mod app;
-#[doc(hidden)]
+/// The snapshot fixtures, for the UI benchmarks: only with the `test-support` feature (the
+/// crate's own dev-dependency on itself turns it on for tests and benches), never in the
+/// library's interface.
+#[cfg(any(test, feature = "test-support"))]
 pub mod bench_support;
 pub mod effects;
 pub mod event_loop;

@@ -141,6 +141,32 @@ impl World {
         c
     }
 
+    /// The real binary with nothing from this process's environment but `PATH`: HOME and
+    /// the state dir are `state`, the simulator's endpoints and keys, polls at
+    /// `poll_scale`, no keyring, stdin closed. Crash, signal and credential tests start here.
+    #[allow(dead_code)]
+    pub fn isolated(&self, state: &std::path::Path, poll_scale: f64) -> std::process::Command {
+        let m = &self.m;
+        let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_tilink"));
+        c.env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("HOME", state)
+            .env("TILINK_NO_KEYRING", "1")
+            .env("TILINK_STATE_DIR", state)
+            .env("TILINK_POLL_SCALE", poll_scale.to_string())
+            .env("TILINK_ALIBABA_ENDPOINT", &m.alibaba_endpoint)
+            .env("TILINK_TIDB_ENDPOINT", &m.tidb_endpoint)
+            .env("ALIBABA_CLOUD_ACCESS_KEY_ID", &m.alibaba_access_key_id)
+            .env(
+                "ALIBABA_CLOUD_ACCESS_KEY_SECRET",
+                &m.alibaba_access_key_secret,
+            )
+            .env("TIDBCLOUD_PUBLIC_KEY", &m.tidb_public_key)
+            .env("TIDBCLOUD_PRIVATE_KEY", &m.tidb_private_key)
+            .stdin(std::process::Stdio::null());
+        c
+    }
+
     /// `GET /_sim/state`.
     pub async fn state(&self) -> serde_json::Value {
         reqwest::get(format!("{}/_sim/state", self.m.alibaba_endpoint))

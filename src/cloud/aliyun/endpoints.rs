@@ -32,6 +32,20 @@ const RDS_CENTRAL: &[&str] = &[
 ];
 
 impl Product {
+    /// Every product.
+    pub const ALL: [Product; 5] = [
+        Product::Sts,
+        Product::Vpc,
+        Product::Rds,
+        Product::Nlb,
+        Product::PrivateLink,
+    ];
+
+    /// The product an API version belongs to (all five differ; the simulator routes on it).
+    pub fn from_version(v: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|p| p.version() == v)
+    }
+
     /// The API version string sent as `Version` / `x-acs-version`.
     pub fn version(self) -> &'static str {
         match self {

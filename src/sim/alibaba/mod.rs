@@ -17,54 +17,24 @@ use tokio::time::Instant;
 use super::world::{AccessKey, World};
 use crate::wire::aliyun::{AccessDeniedDetail, ErrorBody};
 
-/// The five products, keyed by API version.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Product {
-    Sts,
-    Vpc,
-    Rds,
-    Nlb,
-    PrivateLink,
+/// The five products: the client's own table (versions, RAM codes, hosts), so client and
+/// simulator cannot disagree on an endpoint.
+pub use crate::cloud::aliyun::endpoints::Product;
+
+/// The simulator's error shapes per product.
+pub trait ProductErrors {
+    /// The product's generic "missing parameter" error.
+    fn missing(self, name: &str) -> AliError;
+    /// The product's generic "invalid parameter" error.
+    fn invalid(self, name: &str, why: &str) -> AliError;
+    /// The product's name in `Recommend` links.
+    fn recommend_name(self) -> &'static str;
 }
 
-impl Product {
-    /// Routes on the API version (alibaba-api.md §1: all five differ).
-    pub fn from_version(v: &str) -> Option<Self> {
-        Some(match v {
-            "2015-04-01" => Product::Sts,
-            "2016-04-28" => Product::Vpc,
-            "2014-08-15" => Product::Rds,
-            "2022-04-30" => Product::Nlb,
-            "2020-04-15" => Product::PrivateLink,
-            _ => return None,
-        })
-    }
-
-    /// RAM code (`nlb:CreateLoadBalancer`).
-    pub fn ram(self) -> &'static str {
-        match self {
-            Product::Sts => "sts",
-            Product::Vpc => "vpc",
-            Product::Rds => "rds",
-            Product::Nlb => "nlb",
-            Product::PrivateLink => "privatelink",
-        }
-    }
-
-    /// The product's public host, for `HostId`.
-    pub fn host(self, region: &str) -> String {
-        match self {
-            Product::Sts => "sts.aliyuncs.com".into(),
-            Product::Vpc => format!("vpc.{region}.aliyuncs.com"),
-            Product::Rds => "rds.aliyuncs.com".into(),
-            Product::Nlb => format!("nlb.{region}.aliyuncs.com"),
-            Product::PrivateLink => format!("privatelink.{region}.aliyuncs.com"),
-        }
-    }
-
+impl ProductErrors for Product {
     /// The product's generic "missing parameter" error: NLB says `MissingParam.<Name>`, the
     /// others the POP gateway's `MissingParameter`.
-    pub fn missing(self, name: &str) -> AliError {
+    fn missing(self, name: &str) -> AliError {
         match self {
             Product::Nlb => AliError::bad(
                 &format!("MissingParam.{name}"),
@@ -81,7 +51,7 @@ impl Product {
 
     /// The product's generic "invalid parameter" error (`IllegalParam.<Name>` on NLB,
     /// `InvalidParameter` elsewhere).
-    pub fn invalid(self, name: &str, why: &str) -> AliError {
+    fn invalid(self, name: &str, why: &str) -> AliError {
         match self {
             Product::Nlb => AliError::bad(
                 &format!("IllegalParam.{name}"),
@@ -412,7 +382,7 @@ pub fn page_by_number<T>(
 }
 
 fn ram_denied(caller: &AccessKey, product: Product, action: &str, uid: u64) -> Option<AliError> {
-    let auth = format!("{}:{action}", product.ram());
+    let auth = format!("{}:{action}", product.ram_code());
     let denied = (caller.deny_writes && is_write(action) && product != Product::Sts)
         || caller.denied_actions.contains(&auth);
     if !denied {
@@ -467,7 +437,7 @@ pub fn dispatch(
     let token_key = p
         .opt("ClientToken")
         .filter(|_| idem)
-        .map(|t| (format!("{}:{action}", product.ram()), t.to_string()));
+        .map(|t| (format!("{}:{action}", product.ram_code()), t.to_string()));
     if let Some(t) = &token_key {
         if t.1.len() > 64 || !t.1.is_ascii() {
             return Err(p.invalid("ClientToken", "at most 64 ASCII characters"));
