@@ -2,7 +2,7 @@
 //! help and stop-confirmation overlays. Reads only the model.
 
 use super::app::{App, Screen};
-use super::keymap::BINDINGS;
+use super::keymap::help_rows;
 use super::screens;
 use super::widgets::theme::Theme;
 use super::widgets::{centered, hints};
@@ -121,10 +121,10 @@ pub fn draw(f: &mut Frame, app: &App) {
             Line::raw(screens::help(app.screen)),
             Line::raw(""),
         ];
-        for (k, what) in BINDINGS {
+        for (keys, what) in help_rows() {
             lines.push(Line::from(vec![
-                Span::styled(format!("{k:<11}"), t.key()),
-                Span::raw(*what),
+                Span::styled(format!("{keys:<11}"), t.key()),
+                Span::raw(what),
             ]));
         }
         f.render_widget(Clear, r);

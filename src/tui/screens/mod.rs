@@ -77,38 +77,38 @@ pub fn hints(app: &App) -> Vec<(&'static str, &'static str)> {
     v
 }
 
-/// What the current screen is for, shown in the help overlay.
+/// What the current screen is for, shown in the help overlay (`assets/help.toml`).
 pub fn help(s: Screen) -> &'static str {
-    match s {
-        Screen::Welcome => {
-            "tilink builds the chain TiDB Cloud → PrivateLink → internal NLB → RDS for MySQL. Pick \"Set up\" for a new link, or resume a setup that stopped: its journal keeps every id, so nothing is created twice."
-        }
-        Screen::Credentials => {
-            "Where each key came from (flag, environment, aliyun/ticloud profile or keyring) and a live check: STS GetCallerIdentity for Alibaba Cloud and the cluster list for TiDB Cloud. Nothing is written."
-        }
-        Screen::Cluster => {
-            "Clusters the TiDB Cloud key can see. Only ACTIVE Essential clusters on Alibaba Cloud can use an Alibaba Cloud endpoint service; others are greyed with the reason. The panel shows the TiDB Cloud account id and zones the link must overlap."
-        }
-        Screen::Source => {
-            "RDS instances in the cluster's region (cross-region links are not supported). The source must be a running MySQL primary in a VPC; others are greyed with the reason."
-        }
-        Screen::Checks => {
-            "Read-only pre-flight checks, failures first. ↑↓ shows each check's evidence and fix. The grid shows which zones work for TiDB Cloud, NLB and PrivateLink and have a vSwitch with ≥8 free IPs; ◆ marks the zones the NLB will use."
-        }
-        Screen::Plan => {
-            "Everything setup will create, adopt (found by journal or tag) or update. Resources are tagged tilink:setup-id; reruns adopt them. Enter confirms once; with --dry-run nothing is created."
-        }
-        Screen::Provisioning => {
-            "Steps run as soon as their inputs exist. Every id is written to the journal the moment it exists: q stops safely and `tilink setup --resume <setup-id>` continues."
-        }
-        Screen::Acceptance => {
-            "tilink accepts only the request whose owner is TiDB Cloud's account and whose endpoint id is the one the private link connection reports. Anything else is shown and left alone."
-        }
-        Screen::Done => {
-            "The private link connection is ACTIVE. Use its id in changefeeds and DM; doctor re-checks the whole chain; teardown deletes only what this setup created."
-        }
-        Screen::Doctor => {
-            "Doctor walks each private link connection from TiDB Cloud to RDS and checks every link, read-only. Failing checks carry their evidence and fix; `tilink doctor --cluster-id <id> --fix` applies the safe fixes after showing each one."
+    static TEXTS: std::sync::OnceLock<std::collections::BTreeMap<String, String>> =
+        std::sync::OnceLock::new();
+    let texts = TEXTS.get_or_init(|| {
+        toml::from_str(include_str!("../../../assets/help.toml")).unwrap_or_default()
+    });
+    texts
+        .get(&format!("{s:?}"))
+        .map(String::as_str)
+        .unwrap_or("")
+}
+
+#[cfg(test)]
+mod help_tests {
+    use super::*;
+
+    #[test]
+    fn every_screen_has_its_help_text_from_the_asset() {
+        for s in [
+            Screen::Welcome,
+            Screen::Credentials,
+            Screen::Cluster,
+            Screen::Source,
+            Screen::Checks,
+            Screen::Plan,
+            Screen::Provisioning,
+            Screen::Acceptance,
+            Screen::Done,
+            Screen::Doctor,
+        ] {
+            assert!(help(s).len() > 40, "{s:?}");
         }
     }
 }
