@@ -134,3 +134,53 @@ pub fn evidence(v: &serde_json::Value) -> String {
         other => other.to_string(),
     }
 }
+
+// ── keys ──
+
+use crate::engine::check::all_ok;
+use crate::tui::app::update::step_sel;
+use crate::tui::app::*;
+use crate::tui::keymap::Action;
+
+/// Keys on this screen.
+pub(crate) fn keys(app: &mut App, a: Action) -> Vec<Effect> {
+    let len = app.prepared.ready().map_or(0, |p| p.checks.len());
+    match a {
+        Action::Up | Action::Down | Action::Next => {
+            app.check_sel = step_sel(app.check_sel, len, a != Action::Up);
+            Vec::new()
+        }
+        Action::Accept => match &app.prepared {
+            Load::Ready(p) if p.plan.is_some() => {
+                app.plan_sel = 0;
+                app.enter(Screen::Plan)
+            }
+            Load::Ready(p) => {
+                let n = p.checks.iter().filter(|c| c.status == Status::Fail).count();
+                app.note = Some(if all_ok(&p.checks) {
+                    "no plan could be made from these zones; see zone-overlap".into()
+                } else {
+                    format!(
+                        "{n} check(s) failed: fix them (the fix is under each), then press r to check again"
+                    )
+                });
+                Vec::new()
+            }
+            Load::Failed(_) => {
+                app.note = Some("press r to try again, Esc to pick another instance".into());
+                Vec::new()
+            }
+            _ => {
+                app.note = Some("still checking…".into());
+                Vec::new()
+            }
+        },
+        Action::Retry => app.start_prepare(),
+        Action::Back => {
+            let mut fx = app.abort_prepare();
+            fx.extend(app.enter(Screen::Source));
+            fx
+        }
+        _ => Vec::new(),
+    }
+}

@@ -116,3 +116,62 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
     };
     f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
 }
+
+// ── keys ──
+
+use crate::tui::app::update::step_sel;
+use crate::tui::app::*;
+use crate::tui::keymap::Action;
+
+/// Keys on this screen.
+pub(crate) fn keys(app: &mut App, a: Action) -> Vec<Effect> {
+    let len = app.clusters.ready().map_or(0, Vec::len);
+    match a {
+        Action::Up | Action::Down | Action::Next => {
+            app.cluster_sel = step_sel(app.cluster_sel, len, a != Action::Up);
+            app.note = None;
+            app.describe_highlighted()
+        }
+        Action::Accept => {
+            let Some((c, why)) = app.highlighted_cluster().cloned() else {
+                app.note = Some(if app.clusters.is_loading() {
+                    "still listing clusters…".into()
+                } else {
+                    "no cluster to pick".into()
+                });
+                return Vec::new();
+            };
+            if let Some(why) = why {
+                app.note = Some(format!("{} cannot be used: {why}", c.name));
+                return Vec::new();
+            }
+            if app.cluster_id.as_deref() != Some(&c.id) {
+                app.rds_id = None;
+                app.resuming = None;
+            }
+            app.cluster_id = Some(c.id.clone());
+            app.region = Some(app.opts.region.clone().unwrap_or(c.region.clone()));
+            if app.troubleshoot {
+                let mut fx = app.enter(Screen::Doctor);
+                fx.extend(app.start_doctor());
+                return fx;
+            }
+            app.enter(Screen::Source)
+        }
+        Action::Retry => {
+            if matches!(app.clusters, Load::Failed(_)) {
+                return app.enter(Screen::Cluster);
+            }
+            if let Some((c, _)) = app.highlighted_cluster() {
+                let id = c.id.clone();
+                if matches!(app.cluster_details.get(&id), Some(Load::Failed(_))) {
+                    app.cluster_details.remove(&id);
+                    return app.describe_highlighted();
+                }
+            }
+            Vec::new()
+        }
+        Action::Back => app.enter(Screen::Credentials),
+        _ => Vec::new(),
+    }
+}

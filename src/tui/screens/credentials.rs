@@ -74,3 +74,35 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
     ));
     f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
 }
+
+// ── keys ──
+
+use crate::tui::app::*;
+use crate::tui::keymap::Action;
+
+/// Keys on this screen.
+pub(crate) fn keys(app: &mut App, a: Action) -> Vec<Effect> {
+    match a {
+        Action::Accept => match (&app.identity, &app.clusters) {
+            (Load::Ready(_), Load::Ready(_)) => {
+                let mut fx = app.enter(Screen::Cluster);
+                fx.extend(app.describe_highlighted());
+                fx
+            }
+            (Load::Failed(_), _) | (_, Load::Failed(_)) => {
+                app.note = Some(
+                    "a credential check failed: fix it (see above) and press r to check again"
+                        .into(),
+                );
+                Vec::new()
+            }
+            _ => {
+                app.note = Some("still checking the keys…".into());
+                Vec::new()
+            }
+        },
+        Action::Retry => app.enter(Screen::Credentials),
+        Action::Back => app.enter(Screen::Welcome),
+        _ => Vec::new(),
+    }
+}

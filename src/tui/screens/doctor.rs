@@ -145,3 +145,65 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
         f.render_widget(Paragraph::new(d).wrap(Wrap { trim: false }), inner);
     }
 }
+
+// ── keys ──
+
+use crate::tui::app::update::step_sel;
+use crate::tui::app::*;
+use crate::tui::keymap::Action;
+
+/// Keys on this screen.
+pub(crate) fn keys(app: &mut App, a: Action) -> Vec<Effect> {
+    let len = app
+        .doctor
+        .ready()
+        .map_or(0, |r| r.iter().map(|x| x.checks.len()).sum());
+    // A fix waits for an explicit y; anything else cancels it.
+    if let Some(fix) = app.doctor_confirm.take() {
+        return match (a, app.cluster_id.clone(), app.region.clone()) {
+            (Action::Yes, Some(cluster_id), Some(region)) => {
+                let req = app.req();
+                app.doctor = Load::Loading(req);
+                app.doctor_since = app.frame;
+                app.note = Some(format!("applying: {}", fix.describe()));
+                vec![Effect::DoctorFix {
+                    req,
+                    cluster_id,
+                    region,
+                    fix: Box::new(fix),
+                }]
+            }
+            _ => {
+                app.note = Some("fix cancelled; nothing was changed".into());
+                Vec::new()
+            }
+        };
+    }
+    match a {
+        Action::Fix if !app.doctor.is_loading() => {
+            match app.doctor_fix().cloned() {
+                Some(f) => app.doctor_confirm = Some(f),
+                None => {
+                    app.note =
+                        Some("no automatic fix for this check: its fix line says what to do".into())
+                }
+            }
+            Vec::new()
+        }
+        Action::Up | Action::Down | Action::Next => {
+            app.doctor_sel = step_sel(app.doctor_sel, len, a != Action::Up);
+            Vec::new()
+        }
+        Action::Retry | Action::Accept if !app.doctor.is_loading() => app.start_doctor(),
+        Action::Back => {
+            let mut fx = Vec::new();
+            if let Load::Loading(req) = app.doctor {
+                fx.push(Effect::Abort { req });
+            }
+            app.doctor = Load::Idle;
+            fx.extend(app.enter(Screen::Cluster));
+            fx
+        }
+        _ => Vec::new(),
+    }
+}

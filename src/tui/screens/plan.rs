@@ -126,3 +126,45 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
     cl.push(ask);
     f.render_widget(Paragraph::new(cl).wrap(Wrap { trim: false }), inner);
 }
+
+// ── keys ──
+
+use crate::tui::app::update::step_sel;
+use crate::tui::app::*;
+use crate::tui::keymap::Action as Key;
+
+/// Keys on this screen.
+pub(crate) fn keys(app: &mut App, a: Key) -> Vec<Effect> {
+    let len = app
+        .prepared
+        .ready()
+        .and_then(|p| p.plan.as_ref())
+        .map_or(0, |p| p.items.len());
+    match a {
+        Key::Up | Key::Down | Key::Next => {
+            app.plan_sel = step_sel(app.plan_sel, len, a != Key::Up);
+            Vec::new()
+        }
+        Key::Accept => {
+            let Some(p) = app.prepared.ready() else {
+                return Vec::new();
+            };
+            let Some(plan) = p.plan.clone() else {
+                return Vec::new();
+            };
+            if app.opts.dry_run {
+                let text = crate::report::render_plan(&plan);
+                app.finish(
+                    false,
+                    Some(format!("{text}dry run: nothing was created")),
+                    None,
+                );
+                return Vec::new();
+            }
+            let journal = p.journal.clone();
+            app.start_apply(plan, journal)
+        }
+        Key::Back => app.enter(Screen::Checks),
+        _ => Vec::new(),
+    }
+}

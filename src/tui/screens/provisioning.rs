@@ -205,3 +205,33 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
         .collect();
     f.render_widget(Paragraph::new(lines), inner);
 }
+
+// ── keys ──
+
+use crate::tui::app::*;
+use crate::tui::keymap::Action;
+
+/// Keys on this screen.
+pub(crate) fn keys(app: &mut App, a: Action) -> Vec<Effect> {
+    let outcome = app.apply.as_ref().and_then(|m| m.outcome.clone());
+    match (a, outcome) {
+        (Action::Accept, Some(Ok(()))) => app.enter(Screen::Acceptance),
+        (Action::Accept, None) => {
+            app.note =
+                Some("provisioning is running; q stops it (the journal keeps every id)".into());
+            Vec::new()
+        }
+        (Action::Retry, Some(Err(_))) => {
+            let (Some(plan), Some(m)) = (app.applying.clone(), app.apply.as_ref()) else {
+                return Vec::new();
+            };
+            let journal = m.journal.clone();
+            app.start_apply(*plan, journal)
+        }
+        (Action::Accept, Some(Err(_))) => {
+            app.note = Some("press r to retry from where it stopped (existing resources are adopted), q to quit".into());
+            Vec::new()
+        }
+        _ => Vec::new(),
+    }
+}

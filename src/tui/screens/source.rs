@@ -99,3 +99,48 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
         foot,
     );
 }
+
+// ── keys ──
+
+use crate::tui::app::update::step_sel;
+use crate::tui::app::*;
+use crate::tui::keymap::Action;
+
+/// Keys on this screen.
+pub(crate) fn keys(app: &mut App, a: Action) -> Vec<Effect> {
+    let len = app.sources.ready().map_or(0, Vec::len);
+    match a {
+        Action::Up | Action::Down | Action::Next => {
+            app.source_sel = step_sel(app.source_sel, len, a != Action::Up);
+            app.note = None;
+            Vec::new()
+        }
+        Action::Accept => {
+            let Some(r) = app.highlighted_source().cloned() else {
+                app.note = Some(if app.sources.is_loading() {
+                    "still listing RDS instances…".into()
+                } else {
+                    "no RDS instance to pick in this region".into()
+                });
+                return Vec::new();
+            };
+            if let Some(why) = r.unusable {
+                app.note = Some(format!("{} cannot be the source: {why}", r.id));
+                return Vec::new();
+            }
+            if app.rds_id.as_deref() != Some(&r.id) {
+                app.resuming = None;
+            }
+            app.rds_id = Some(r.id);
+            let mut fx = app.enter(Screen::Checks);
+            fx.extend(app.start_prepare());
+            fx
+        }
+        Action::Retry => {
+            app.sources = Load::Idle;
+            app.enter(Screen::Source)
+        }
+        Action::Back => app.enter(Screen::Cluster),
+        _ => Vec::new(),
+    }
+}

@@ -73,3 +73,49 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
     ));
     f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
 }
+
+// ── keys ──
+
+use crate::tui::app::update::step_sel;
+use crate::tui::app::*;
+use crate::tui::keymap::Action;
+
+/// Keys on this screen.
+pub(crate) fn keys(app: &mut App, a: Action) -> Vec<Effect> {
+    let items = app.welcome_items();
+    match a {
+        Action::Up | Action::Down | Action::Next => {
+            app.welcome_sel = step_sel(app.welcome_sel, items.len(), a != Action::Up);
+            app.note = None;
+            Vec::new()
+        }
+        Action::Accept => match items.get(app.welcome_sel) {
+            Some(WelcomeItem::New) => {
+                app.resuming = None;
+                app.troubleshoot = false;
+                app.enter(Screen::Credentials)
+            }
+            Some(WelcomeItem::Resume(i)) => {
+                let Some(r) = app.resumable.get(*i).cloned() else {
+                    return Vec::new();
+                };
+                app.resuming = Some(r.setup_id.clone());
+                app.cluster_id = Some(r.cluster_id.clone());
+                app.rds_id = Some(r.rds_id.clone());
+                app.region = Some(app.opts.region.clone().unwrap_or(r.region.clone()));
+                app.opts.cluster_id = Some(r.cluster_id);
+                app.opts.rds_id = Some(r.rds_id);
+                let mut fx = app.enter(Screen::Checks);
+                fx.extend(app.start_prepare());
+                fx
+            }
+            Some(WelcomeItem::Troubleshoot) => {
+                app.resuming = None;
+                app.troubleshoot = true;
+                app.enter(Screen::Credentials)
+            }
+            None => Vec::new(),
+        },
+        _ => Vec::new(),
+    }
+}

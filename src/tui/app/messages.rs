@@ -1,0 +1,160 @@
+//! What flows into the wizard ([`Msg`]) and what it asks the runtime to do ([`Effect`]).
+
+use super::model::*;
+use crate::engine::apply::ApplyModel;
+use crate::engine::discover::RdsCandidate;
+use crate::engine::doctor::{Fix, Report};
+use crate::engine::journal::Journal;
+use crate::engine::plan::Plan;
+use ratatui::crossterm::event::KeyEvent;
+
+/// Messages into the wizard.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Msg {
+    /// A key press.
+    Key(KeyEvent),
+    /// Spinner tick (~8 Hz).
+    Tick,
+    /// STS GetCallerIdentity answered.
+    Identity {
+        /// Request id.
+        req: u64,
+        /// Result.
+        result: Result<Identity, UiError>,
+    },
+    /// The cluster list answered.
+    Clusters {
+        /// Request id.
+        req: u64,
+        /// Result.
+        result: Result<Vec<ClusterChoice>, UiError>,
+    },
+    /// `discover_cluster` answered.
+    ClusterDetail {
+        /// Request id.
+        req: u64,
+        /// Cluster id.
+        id: String,
+        /// Result.
+        result: Result<ClusterDetail, UiError>,
+    },
+    /// The RDS list answered.
+    Sources {
+        /// Request id.
+        req: u64,
+        /// Result.
+        result: Result<Vec<RdsCandidate>, UiError>,
+    },
+    /// `prepare` answered.
+    Prepared {
+        /// Request id.
+        req: u64,
+        /// Result.
+        result: Result<Box<PrepView>, UiError>,
+    },
+    /// Doctor's reports on the cluster's links.
+    Doctor {
+        /// Request id.
+        req: u64,
+        /// Result.
+        result: Result<Vec<Report>, UiError>,
+        /// The fix applied before this walk, and how it went.
+        fixed: Option<Result<String, String>>,
+    },
+    /// A snapshot of the apply run.
+    Apply {
+        /// Request id.
+        req: u64,
+        /// The model.
+        model: Box<ApplyModel>,
+    },
+    /// The apply run ended (final model).
+    ApplyFinished {
+        /// Request id.
+        req: u64,
+        /// The model.
+        model: Box<ApplyModel>,
+    },
+}
+
+/// Work for the runtime.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    /// STS GetCallerIdentity.
+    CheckIdentity {
+        /// Request id.
+        req: u64,
+    },
+    /// `cluster_candidates`.
+    ListClusters {
+        /// Request id.
+        req: u64,
+    },
+    /// `discover_cluster`.
+    DescribeCluster {
+        /// Request id.
+        req: u64,
+        /// Cluster id.
+        id: String,
+    },
+    /// `rds_candidates` in a region.
+    ListSources {
+        /// Request id.
+        req: u64,
+        /// Region.
+        region: String,
+    },
+    /// `engine::prepare::prepare`.
+    Prepare {
+        /// Request id.
+        req: u64,
+        /// Cluster.
+        cluster_id: String,
+        /// RDS instance.
+        rds_id: String,
+        /// `--zones`.
+        zones: Vec<String>,
+        /// `--name`.
+        name: Option<String>,
+        /// Setup to resume.
+        resume: Option<String>,
+        /// `--region`.
+        region: Option<String>,
+    },
+    /// `engine::apply::run_apply`.
+    StartApply {
+        /// Request id.
+        req: u64,
+        /// The plan.
+        plan: Box<Plan>,
+        /// The journal to continue.
+        journal: Box<Journal>,
+    },
+    /// Run doctor on every private link connection of a cluster.
+    Doctor {
+        /// Request id.
+        req: u64,
+        /// Cluster.
+        cluster_id: String,
+        /// The cluster's region.
+        region: String,
+    },
+    /// Apply one doctor fix, then walk the cluster's links again.
+    DoctorFix {
+        /// Request id.
+        req: u64,
+        /// Cluster.
+        cluster_id: String,
+        /// The cluster's region.
+        region: String,
+        /// The fix.
+        fix: Box<Fix>,
+    },
+    /// Stop the apply run (journal is saved).
+    CancelApply,
+    /// Abort the task of a request the user walked away from.
+    Abort {
+        /// Request id.
+        req: u64,
+    },
+}

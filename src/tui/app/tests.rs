@@ -1,0 +1,705 @@
+//! The wizard's transitions, screen by screen, without a terminal.
+
+use super::*;
+use crate::tui::fixtures as fx;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+fn key(c: KeyCode) -> Msg {
+    Msg::Key(KeyEvent::new(c, KeyModifiers::NONE))
+}
+fn enter() -> Msg {
+    key(KeyCode::Enter)
+}
+
+fn app() -> App {
+    App::new(fx::options(), vec![])
+}
+
+/// Drives the Enter-only path from Welcome to the Cluster screen with answers.
+fn at_cluster() -> App {
+    let mut a = app();
+    update(&mut a, enter());
+    let reqs = reqs(&update(&mut a, Msg::Tick));
+    assert!(reqs.is_empty());
+    settle_credentials(&mut a);
+    let fx = update(&mut a, enter());
+    assert_eq!(a.screen, Screen::Cluster);
+    assert!(matches!(fx.as_slice(), [Effect::DescribeCluster { .. }]));
+    a
+}
+
+fn settle_credentials(a: &mut App) {
+    let (Load::Loading(ri), Load::Loading(rc)) = (&a.identity, &a.clusters) else {
+        panic!("not loading: {:?} {:?}", a.identity, a.clusters);
+    };
+    let (ri, rc) = (*ri, *rc);
+    update(
+        a,
+        Msg::Identity {
+            req: ri,
+            result: Ok(fx::identity()),
+        },
+    );
+    update(
+        a,
+        Msg::Clusters {
+            req: rc,
+            result: Ok(fx::clusters()),
+        },
+    );
+}
+
+fn reqs(fx: &[Effect]) -> Vec<u64> {
+    fx.iter()
+        .filter_map(|e| match e {
+            Effect::CheckIdentity { req }
+            | Effect::ListClusters { req }
+            | Effect::DescribeCluster { req, .. }
+            | Effect::ListSources { req, .. }
+            | Effect::Prepare { req, .. }
+            | Effect::StartApply { req, .. } => Some(*req),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn welcome_enter_starts_credential_checks() {
+    let mut a = app();
+    let fx = update(&mut a, enter());
+    assert_eq!(a.screen, Screen::Credentials);
+    assert!(matches!(
+        fx.as_slice(),
+        [Effect::CheckIdentity { .. }, Effect::ListClusters { .. }]
+    ));
+}
+
+#[test]
+fn welcome_navigation_table() {
+    let resumable = vec![fx::resumable()];
+    // (keys, expected selection)
+    let cases: &[(&[KeyCode], usize)] = &[
+        (&[], 0),
+        (&[KeyCode::Down], 1),
+        (&[KeyCode::Char('j'), KeyCode::Char('j')], 2),
+        (&[KeyCode::Down, KeyCode::Down, KeyCode::Down], 2),
+        (&[KeyCode::Down, KeyCode::Up], 0),
+        (&[KeyCode::Char('k')], 0),
+        (&[KeyCode::Tab], 1),
+    ];
+    for (keys, want) in cases {
+        let mut a = App::new(fx::options(), resumable.clone());
+        for k in *keys {
+            update(&mut a, key(*k));
+        }
+        assert_eq!(a.welcome_sel, *want, "keys {keys:?}");
+    }
+}
+
+#[test]
+fn troubleshoot_walks_to_doctor_on_the_picked_cluster() {
+    let mut a = app();
+    update(&mut a, key(KeyCode::Down));
+    update(&mut a, enter());
+    assert_eq!(a.screen, Screen::Credentials);
+    assert!(a.troubleshoot);
+    settle_credentials(&mut a);
+    update(&mut a, enter());
+    assert_eq!(a.screen, Screen::Cluster);
+    let fx = update(&mut a, enter());
+    assert_eq!(a.screen, Screen::Doctor);
+    let req = match fx.as_slice() {
+        [
+            Effect::Doctor {
+                req, cluster_id, ..
+            },
+        ] => {
+            assert_eq!(cluster_id, &fx::clusters()[0].0.id);
+            *req
+        }
+        other => panic!("{other:?}"),
+    };
+    // A stale answer is dropped; the awaited one lands and offers the --fix hint.
+    update(
+        &mut a,
+        Msg::Doctor {
+            req: req + 100,
+            result: Ok(vec![]),
+            fixed: None,
+        },
+    );
+    assert!(a.doctor.is_loading());
+    update(
+        &mut a,
+        Msg::Doctor {
+            req,
+            result: Ok(vec![fx::doctor_report()]),
+            fixed: None,
+        },
+    );
+    assert!(a.doctor.ready().is_some());
+    assert_eq!(a.note.as_deref(), Some(DOCTOR_NOTE));
+    // The screen starts on the first failure: the root cause.
+    assert_eq!(
+        a.doctor_selected().map(|(_, c)| c.id.as_str()),
+        Some("rds-allowlist")
+    );
+    update(&mut a, key(KeyCode::Down));
+    assert_eq!(
+        a.doctor_selected().map(|(_, c)| c.id.as_str()),
+        Some(fx::doctor_report().checks[2].id.as_str())
+    );
+    update(&mut a, key(KeyCode::Up));
+    // r re-runs; Esc aborts a running walk and goes back.
+    assert!(matches!(
+        update(&mut a, key(KeyCode::Char('r'))).as_slice(),
+        [Effect::Doctor { .. }]
+    ));
+    let fx = update(&mut a, key(KeyCode::Esc));
+    assert!(matches!(fx.first(), Some(Effect::Abort { .. })));
+    assert_eq!(a.screen, Screen::Cluster);
+}
+
+#[test]
+fn doctor_applies_a_fix_only_after_an_explicit_yes_then_rechecks() {
+    let mut a = app();
+    update(&mut a, key(KeyCode::Down));
+    update(&mut a, enter());
+    settle_credentials(&mut a);
+    update(&mut a, enter());
+    let fx = update(&mut a, enter());
+    let Some(Effect::Doctor { req, .. }) = fx.first().cloned() else {
+        panic!("{fx:?}")
+    };
+    let report = fx::doctor_report();
+    update(
+        &mut a,
+        Msg::Doctor {
+            req,
+            result: Ok(vec![report.clone()]),
+            fixed: None,
+        },
+    );
+    assert_eq!(
+        a.doctor_selected().map(|(_, c)| c.id.as_str()),
+        Some("rds-allowlist")
+    );
+    // f asks; n (or any other key) cancels without changing anything.
+    assert!(update(&mut a, key(KeyCode::Char('f'))).is_empty());
+    assert_eq!(a.doctor_confirm.as_ref(), Some(&report.fixes[0]));
+    assert!(update(&mut a, key(KeyCode::Char('n'))).is_empty());
+    assert!(a.doctor_confirm.is_none());
+    assert!(a.note.as_deref().is_some_and(|n| n.contains("cancelled")));
+    // Enter is not a yes either.
+    update(&mut a, key(KeyCode::Char('f')));
+    assert!(update(&mut a, enter()).is_empty());
+    assert!(a.doctor_confirm.is_none());
+    // f then y applies exactly that fix, then the walk runs again.
+    update(&mut a, key(KeyCode::Char('f')));
+    let fx = update(&mut a, key(KeyCode::Char('y')));
+    let (req, fix) = match fx.as_slice() {
+        [
+            Effect::DoctorFix {
+                req,
+                fix,
+                cluster_id,
+                ..
+            },
+        ] => {
+            assert_eq!(cluster_id, &fx::clusters()[0].0.id);
+            (*req, fix.clone())
+        }
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(*fix, report.fixes[0]);
+    assert!(a.doctor.is_loading());
+    update(
+        &mut a,
+        Msg::Doctor {
+            req,
+            result: Ok(vec![report]),
+            fixed: Some(Ok(fix.describe())),
+        },
+    );
+    assert!(
+        a.note
+            .as_deref()
+            .is_some_and(|n| n.starts_with("fix applied")),
+        "{:?}",
+        a.note
+    );
+    // A check without an automatic fix says so.
+    update(&mut a, key(KeyCode::Up));
+    assert!(update(&mut a, key(KeyCode::Char('f'))).is_empty());
+    assert!(a.doctor_confirm.is_none());
+    assert!(
+        a.note
+            .as_deref()
+            .is_some_and(|n| n.contains("no automatic fix"))
+    );
+}
+
+#[test]
+fn welcome_resume_goes_to_checks_with_resume_id() {
+    let mut opts = fx::options();
+    opts.resume = Some(fx::resumable().setup_id);
+    let mut a = App::new(opts, vec![fx::resumable()]);
+    assert_eq!(a.welcome_sel, 1, "--resume highlights the setup");
+    let fx = update(&mut a, enter());
+    assert_eq!(a.screen, Screen::Checks);
+    match fx.as_slice() {
+        [
+            Effect::Prepare {
+                resume, cluster_id, ..
+            },
+        ] => {
+            assert_eq!(resume.as_deref(), Some("tl-0123456789ab"));
+            assert_eq!(cluster_id, &fx::resumable().cluster_id);
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn credentials_enter_waits_then_advances() {
+    let mut a = app();
+    update(&mut a, enter());
+    assert!(update(&mut a, enter()).is_empty());
+    assert_eq!(a.screen, Screen::Credentials);
+    assert!(a.note.as_deref().unwrap_or_default().contains("still"));
+    settle_credentials(&mut a);
+    update(&mut a, enter());
+    assert_eq!(a.screen, Screen::Cluster);
+}
+
+#[test]
+fn credentials_failure_blocks_and_r_retries() {
+    let mut a = app();
+    update(&mut a, enter());
+    let Load::Loading(ri) = a.identity else {
+        panic!()
+    };
+    update(
+        &mut a,
+        Msg::Identity {
+            req: ri,
+            result: Err(UiError::new("InvalidAccessKeyId", "check the key")),
+        },
+    );
+    update(&mut a, enter());
+    assert_eq!(a.screen, Screen::Credentials);
+    let fx = update(&mut a, key(KeyCode::Char('r')));
+    assert!(
+        matches!(fx.as_slice(), [Effect::CheckIdentity { .. }]),
+        "{fx:?}"
+    );
+}
+
+#[test]
+fn stale_results_are_dropped() {
+    let mut a = app();
+    update(&mut a, enter());
+    let Load::Loading(ri) = a.identity else {
+        panic!()
+    };
+    update(
+        &mut a,
+        Msg::Identity {
+            req: ri + 100,
+            result: Ok(fx::identity()),
+        },
+    );
+    assert!(a.identity.is_loading());
+    update(
+        &mut a,
+        Msg::Identity {
+            req: ri,
+            result: Ok(fx::identity()),
+        },
+    );
+    assert!(a.identity.ready().is_some());
+}
+
+#[test]
+fn cluster_default_is_the_sandbox_cluster_and_unusable_ones_refuse() {
+    let mut a = at_cluster();
+    let want = fx::options().cluster_id.unwrap_or_default();
+    assert_eq!(a.highlighted_cluster().map(|c| c.0.id.clone()), Some(want));
+    // Move to the unusable (aws) cluster: Enter explains and stays.
+    update(&mut a, key(KeyCode::Down));
+    let fx = update(&mut a, enter());
+    assert!(fx.is_empty());
+    assert_eq!(a.screen, Screen::Cluster);
+    assert!(
+        a.note
+            .as_deref()
+            .unwrap_or_default()
+            .contains("cannot be used")
+    );
+}
+
+#[test]
+fn cluster_detail_is_requested_once() {
+    let mut a = at_cluster();
+    update(&mut a, key(KeyCode::Down));
+    update(&mut a, key(KeyCode::Up));
+    assert!(update(&mut a, key(KeyCode::Down)).is_empty());
+    let id = fx::options().cluster_id.unwrap_or_default();
+    let Some(Load::Loading(req)) = a.cluster_details.get(&id).cloned() else {
+        panic!()
+    };
+    update(
+        &mut a,
+        Msg::ClusterDetail {
+            req,
+            id: id.clone(),
+            result: Ok(fx::cluster_detail()),
+        },
+    );
+    assert!(a.cluster_details[&id].ready().is_some());
+}
+
+fn at_source() -> App {
+    let mut a = at_cluster();
+    let fx = update(&mut a, enter());
+    assert_eq!(a.screen, Screen::Source);
+    let [Effect::ListSources { req, region }] = fx.as_slice() else {
+        panic!("{fx:?}")
+    };
+    assert_eq!(region, "ap-southeast-1");
+    update(
+        &mut a,
+        Msg::Sources {
+            req: *req,
+            result: Ok(fx::sources()),
+        },
+    );
+    a
+}
+
+fn at_checks() -> App {
+    let mut a = at_source();
+    let fx = update(&mut a, enter());
+    assert_eq!(a.screen, Screen::Checks);
+    let [Effect::Prepare { req, rds_id, .. }] = fx.as_slice() else {
+        panic!("{fx:?}")
+    };
+    assert_eq!(rds_id, "rm-t4nmain0001");
+    update(
+        &mut a,
+        Msg::Prepared {
+            req: *req,
+            result: Ok(Box::new(fx::prep_view())),
+        },
+    );
+    a
+}
+
+#[test]
+fn source_default_and_decoys() {
+    let mut a = at_source();
+    assert_eq!(
+        a.highlighted_source().map(|r| r.id.as_str()),
+        Some("rm-t4nmain0001")
+    );
+    update(&mut a, key(KeyCode::Down));
+    assert!(update(&mut a, enter()).is_empty());
+    assert!(
+        a.note
+            .as_deref()
+            .unwrap_or_default()
+            .contains("cannot be the source")
+    );
+    update(&mut a, key(KeyCode::Esc));
+    assert_eq!(a.screen, Screen::Cluster);
+}
+
+#[test]
+fn checks_back_aborts_the_running_prepare() {
+    let mut a = at_source();
+    update(&mut a, enter());
+    let Load::Loading(req) = a.prepared else {
+        panic!()
+    };
+    let fx = update(&mut a, key(KeyCode::Esc));
+    assert_eq!(a.screen, Screen::Source);
+    assert!(fx.contains(&Effect::Abort { req }));
+    // Its late answer is dropped.
+    update(
+        &mut a,
+        Msg::Prepared {
+            req,
+            result: Ok(Box::new(fx::prep_view())),
+        },
+    );
+    assert_eq!(a.prepared, Load::Idle);
+}
+
+#[test]
+fn failed_checks_block_the_plan_and_r_reruns() {
+    let mut a = at_source();
+    update(&mut a, enter());
+    let Load::Loading(req) = a.prepared else {
+        panic!()
+    };
+    update(
+        &mut a,
+        Msg::Prepared {
+            req,
+            result: Ok(Box::new(fx::prep_view_failing())),
+        },
+    );
+    update(&mut a, enter());
+    assert_eq!(a.screen, Screen::Checks);
+    assert!(a.note.as_deref().unwrap_or_default().contains("failed"));
+    let fx = update(&mut a, key(KeyCode::Char('r')));
+    assert!(matches!(fx.as_slice(), [Effect::Prepare { .. }]));
+}
+
+#[test]
+fn plan_confirm_starts_apply_and_dry_run_stops() {
+    let mut a = at_checks();
+    update(&mut a, enter());
+    assert_eq!(a.screen, Screen::Plan);
+    let fx = update(&mut a, enter());
+    assert_eq!(a.screen, Screen::Provisioning);
+    assert!(matches!(fx.as_slice(), [Effect::StartApply { .. }]));
+
+    let mut b = at_checks();
+    b.opts.dry_run = true;
+    update(&mut b, enter());
+    assert!(update(&mut b, enter()).is_empty());
+    let out = b.exit.expect("dry run exits");
+    assert!(!out.interrupted);
+    assert!(out.summary.unwrap_or_default().contains("dry run"));
+}
+
+fn provisioning() -> (App, u64) {
+    let mut a = at_checks();
+    update(&mut a, enter());
+    let fx = update(&mut a, enter());
+    let [Effect::StartApply { req, .. }] = fx.as_slice() else {
+        panic!()
+    };
+    (a, *req)
+}
+
+#[test]
+fn quit_while_provisioning_asks_then_cancels_and_says_how_to_resume() {
+    let (mut a, req) = provisioning();
+    update(
+        &mut a,
+        Msg::Apply {
+            req,
+            model: Box::new(fx::apply_running()),
+        },
+    );
+    update(&mut a, key(KeyCode::Char('q')));
+    assert!(a.confirm_quit);
+    update(&mut a, key(KeyCode::Char('n')));
+    assert!(!a.confirm_quit);
+    update(
+        &mut a,
+        Msg::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)),
+    );
+    assert!(a.confirm_quit, "Ctrl-C asks like q");
+    let fx = update(&mut a, key(KeyCode::Char('y')));
+    assert_eq!(fx, [Effect::CancelApply]);
+    assert!(a.exit.is_none(), "waits for the journal");
+    let mut done = fx::apply_running();
+    done.outcome = Some(Err(crate::engine::apply::Stopped::Interrupted));
+    update(
+        &mut a,
+        Msg::ApplyFinished {
+            req,
+            model: Box::new(done),
+        },
+    );
+    let out = a.exit.clone().expect("exits");
+    assert!(out.interrupted);
+    assert!(
+        out.message
+            .unwrap_or_default()
+            .contains("tilink setup --resume tl-0123456789ab")
+    );
+}
+
+#[test]
+fn sandbox_offers_no_resume_and_says_so_when_stopped() {
+    let mut opts = fx::options();
+    opts.sandbox = true;
+    let a = App::new(opts.clone(), vec![fx::resumable()]);
+    assert!(a.resumable.is_empty());
+    let (mut b, req) = provisioning();
+    b.opts = opts;
+    update(
+        &mut b,
+        Msg::Apply {
+            req,
+            model: Box::new(fx::apply_running()),
+        },
+    );
+    update(&mut b, key(KeyCode::Char('q')));
+    update(&mut b, key(KeyCode::Char('y')));
+    let mut done = fx::apply_running();
+    done.outcome = Some(Err(crate::engine::apply::Stopped::Interrupted));
+    update(
+        &mut b,
+        Msg::ApplyFinished {
+            req,
+            model: Box::new(done),
+        },
+    );
+    let out = b.exit.expect("exits");
+    assert!(
+        out.message
+            .unwrap_or_default()
+            .contains("nothing to resume")
+    );
+}
+
+#[test]
+fn active_then_acceptance_then_done_exits_zero() {
+    let (mut a, req) = provisioning();
+    update(
+        &mut a,
+        Msg::ApplyFinished {
+            req,
+            model: Box::new(fx::apply_active()),
+        },
+    );
+    update(&mut a, enter());
+    assert_eq!(a.screen, Screen::Acceptance);
+    update(&mut a, key(KeyCode::Esc));
+    assert_eq!(a.screen, Screen::Provisioning);
+    update(&mut a, enter());
+    update(&mut a, enter());
+    assert_eq!(a.screen, Screen::Done);
+    update(&mut a, enter());
+    let out = a.exit.clone().expect("exits");
+    assert!(!out.interrupted);
+    assert!(out.summary.unwrap_or_default().contains("ACTIVE"));
+}
+
+#[test]
+fn q_after_active_exits_zero_without_asking() {
+    let (mut a, req) = provisioning();
+    update(
+        &mut a,
+        Msg::ApplyFinished {
+            req,
+            model: Box::new(fx::apply_active()),
+        },
+    );
+    update(&mut a, key(KeyCode::Char('q')));
+    assert!(!a.confirm_quit);
+    assert_eq!(a.exit.map(|o| o.interrupted), Some(false));
+}
+
+#[test]
+fn failed_apply_r_retries_with_the_same_journal() {
+    let (mut a, req) = provisioning();
+    update(
+        &mut a,
+        Msg::ApplyFinished {
+            req,
+            model: Box::new(fx::apply_failed()),
+        },
+    );
+    let fx = update(&mut a, key(KeyCode::Char('r')));
+    match fx.as_slice() {
+        [
+            Effect::StartApply {
+                req: r2, journal, ..
+            },
+        ] => {
+            assert_ne!(*r2, req);
+            assert_eq!(
+                journal.resources.load_balancer_id.as_deref(),
+                Some("nlb-t4nfixture01")
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    // The old run's late snapshot is ignored.
+    update(
+        &mut a,
+        Msg::Apply {
+            req,
+            model: Box::new(fx::apply_failed()),
+        },
+    );
+    assert!(a.apply.as_ref().is_some_and(|m| m.outcome.is_none()));
+}
+
+#[test]
+fn quit_before_anything_is_created() {
+    let mut a = app();
+    update(&mut a, key(KeyCode::Char('q')));
+    let out = a.exit.expect("exits");
+    assert!(out.interrupted);
+    assert!(
+        out.message
+            .unwrap_or_default()
+            .contains("nothing was created")
+    );
+}
+
+#[test]
+fn help_toggles_and_swallows_keys() {
+    let mut a = app();
+    update(&mut a, key(KeyCode::Char('?')));
+    assert!(a.help);
+    assert!(update(&mut a, key(KeyCode::Down)).is_empty());
+    assert_eq!(a.welcome_sel, 0);
+    update(&mut a, key(KeyCode::Esc));
+    assert!(!a.help);
+    update(&mut a, key(KeyCode::Char('?')));
+    update(&mut a, key(KeyCode::Char('?')));
+    assert!(!a.help);
+}
+
+#[test]
+fn esc_walks_back_table() {
+    let a = at_checks();
+    let cases = [
+        (Screen::Checks, Screen::Source),
+        (Screen::Source, Screen::Cluster),
+        (Screen::Cluster, Screen::Credentials),
+        (Screen::Credentials, Screen::Welcome),
+        (Screen::Welcome, Screen::Welcome),
+        (Screen::Plan, Screen::Checks),
+        (Screen::Acceptance, Screen::Provisioning),
+        (Screen::Done, Screen::Acceptance),
+    ];
+    for (from, to) in cases {
+        let mut b = a.clone();
+        b.screen = from;
+        update(&mut b, key(KeyCode::Esc));
+        assert_eq!(b.screen, to, "Esc from {from:?}");
+    }
+}
+
+#[test]
+fn ticks_advance_the_spinner_only() {
+    let mut a = app();
+    let before = a.clone();
+    assert!(update(&mut a, Msg::Tick).is_empty());
+    assert_eq!(a.frame, 1);
+    a.frame = 0;
+    assert_eq!(a, before);
+}
+
+#[test]
+fn key_releases_are_not_actions() {
+    use ratatui::crossterm::event::{KeyEventKind, KeyEventState};
+    let mut a = app();
+    let release = KeyEvent {
+        code: KeyCode::Enter,
+        modifiers: KeyModifiers::NONE,
+        kind: KeyEventKind::Release,
+        state: KeyEventState::NONE,
+    };
+    assert!(update(&mut a, Msg::Key(release)).is_empty());
+    assert_eq!(a.screen, Screen::Welcome);
+}
