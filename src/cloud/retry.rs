@@ -2,9 +2,100 @@
 //! a bounded number of attempts and a client-wide retry budget (a token bucket, as in
 //! smithy-rs' standard strategy) so a degraded cloud is not hammered.
 
+use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
+
+/// A failure below HTTP.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TransportKind {
+    /// Connect or request timeout.
+    Timeout,
+    /// The connection could not be made.
+    Connect,
+    /// The connection broke mid-request.
+    Reset,
+    /// The server's TLS certificate was refused: final, never retried.
+    Certificate,
+    /// Anything else.
+    Other,
+}
+
+impl std::fmt::Display for TransportKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            TransportKind::Timeout => "timeout",
+            TransportKind::Connect => "connection failed",
+            TransportKind::Reset => "connection reset",
+            TransportKind::Certificate => "TLS certificate refused",
+            TransportKind::Other => "network error",
+        })
+    }
+}
+
+/// How one failed attempt is treated, for both clients.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Class {
+    /// Worth another attempt (throttling, 5xx, a network failure; never a refused
+    /// certificate, a 4xx or a POST that may have been processed).
+    pub retryable: bool,
+    /// The failure below HTTP, when it was one (connect and timeout failures get fewer
+    /// attempts; a timeout costs double).
+    pub transport: Option<TransportKind>,
+    /// How long the cloud asked to wait (`x-acs-retry-after`, `x-ratelimit-reset`).
+    pub wait: Option<Duration>,
+}
+
+/// The one retry loop of both clients: runs `attempt` until it succeeds, fails for good,
+/// runs out of attempts for its kind of failure, or the budget is spent.
+pub async fn run<T, E, F, Fut>(
+    policy: &RetryPolicy,
+    what: &str,
+    classify: impl Fn(&E) -> Class,
+    mut attempt: F,
+) -> Result<T, E>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, E>>,
+{
+    let mut n = 1;
+    loop {
+        let e = match attempt().await {
+            Ok(v) => {
+                policy.budget.refund();
+                return Ok(v);
+            }
+            Err(e) => e,
+        };
+        let c = classify(&e);
+        let limit = match c.transport {
+            Some(TransportKind::Connect) => CONNECT_ATTEMPTS,
+            Some(TransportKind::Timeout) => TIMEOUT_ATTEMPTS,
+            _ => policy.max_attempts,
+        }
+        .min(policy.max_attempts);
+        if !c.retryable || n >= limit {
+            return Err(e);
+        }
+        let cost = if c.transport == Some(TransportKind::Timeout) {
+            2 * RETRY_COST
+        } else {
+            RETRY_COST
+        };
+        if !policy.budget.try_spend(cost) {
+            tracing::warn!(what, "retry budget exhausted");
+            return Err(e);
+        }
+        let pause = c
+            .wait
+            .map(|d| d.min(policy.cap))
+            .unwrap_or_else(|| policy.backoff(n));
+        tracing::debug!(what, attempt = n, ?pause, class = ?c, "retrying");
+        tokio::time::sleep(pause).await;
+        n += 1;
+    }
+}
 
 /// Attempts at a connection that cannot be made (refused, unreachable, no DNS answer),
 /// the first included: a dead or mistyped endpoint fails in about a second instead of

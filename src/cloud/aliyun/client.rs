@@ -4,7 +4,7 @@ use super::endpoints::Product;
 use super::error::{AliyunError, ErrorBody, TransportKind};
 use super::params::Params;
 use super::sign;
-use crate::cloud::retry::{RETRY_COST, RetryPolicy};
+use crate::cloud::retry::RetryPolicy;
 use crate::cloud::stats::CallStats;
 use crate::secret::Secret;
 use crate::wire::apimeta;
@@ -178,49 +178,12 @@ impl AliyunClient {
         action: &str,
         params: &Params,
     ) -> Result<serde_json::Value, AliyunError> {
-        let policy = &self.cfg.retry;
-        let mut attempt = 1;
-        loop {
-            let result = self.attempt(product, action, params).await;
-            match result {
-                Ok(v) => {
-                    policy.budget.refund();
-                    crate::cloud::crash_point(action);
-                    return Ok(v);
-                }
-                // A connection that cannot be made is not a busy cloud but a dead or
-                // mistyped endpoint: tried a few times, then reported.
-                Err(AliyunError::Transport {
-                    kind: TransportKind::Connect,
-                    ..
-                }) if attempt >= crate::cloud::retry::CONNECT_ATTEMPTS => return result,
-                Err(AliyunError::Transport {
-                    kind: TransportKind::Timeout,
-                    ..
-                }) if attempt >= crate::cloud::retry::TIMEOUT_ATTEMPTS => return result,
-                Err(e) if e.is_retryable() && attempt < policy.max_attempts => {
-                    let cost = match &e {
-                        AliyunError::Transport {
-                            kind: TransportKind::Timeout,
-                            ..
-                        } => 2 * RETRY_COST,
-                        _ => RETRY_COST,
-                    };
-                    if !policy.budget.try_spend(cost) {
-                        tracing::warn!(action, "retry budget exhausted");
-                        return Err(e);
-                    }
-                    let pause = e
-                        .retry_after()
-                        .map(|d| d.min(policy.cap))
-                        .unwrap_or_else(|| policy.backoff(attempt));
-                    tracing::debug!(action, attempt, ?pause, error = %e, "retrying");
-                    tokio::time::sleep(pause).await;
-                    attempt += 1;
-                }
-                Err(e) => return Err(e),
-            }
-        }
+        let v = crate::cloud::retry::run(&self.cfg.retry, action, AliyunError::retry_class, || {
+            self.attempt(product, action, params)
+        })
+        .await?;
+        crate::cloud::crash_point(action);
+        Ok(v)
     }
 
     async fn attempt(

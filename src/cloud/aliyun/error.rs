@@ -59,32 +59,7 @@ fn request_hint(id: &str) -> String {
     }
 }
 
-/// A failure below HTTP.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TransportKind {
-    /// Connect or request timeout.
-    Timeout,
-    /// The connection could not be made.
-    Connect,
-    /// The connection broke mid-request.
-    Reset,
-    /// The server's TLS certificate was refused: final, never retried.
-    Certificate,
-    /// Anything else.
-    Other,
-}
-
-impl std::fmt::Display for TransportKind {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            TransportKind::Timeout => "timeout",
-            TransportKind::Connect => "connection failed",
-            TransportKind::Reset => "connection reset",
-            TransportKind::Certificate => "TLS certificate refused",
-            TransportKind::Other => "network error",
-        })
-    }
-}
+pub use crate::cloud::retry::TransportKind;
 
 /// The error body every product returns.
 #[derive(Debug, Default, Deserialize)]
@@ -183,6 +158,18 @@ impl AliyunError {
         match self {
             AliyunError::Api { retry_after, .. } => *retry_after,
             _ => None,
+        }
+    }
+
+    /// How the shared retry loop treats this failure.
+    pub fn retry_class(&self) -> crate::cloud::retry::Class {
+        crate::cloud::retry::Class {
+            retryable: self.is_retryable(),
+            transport: match self {
+                AliyunError::Transport { kind, .. } => Some(*kind),
+                _ => None,
+            },
+            wait: self.retry_after(),
         }
     }
 }

@@ -3,7 +3,7 @@
 //! 429/5xx backoff, and the `{code, message, details}` error body
 //! (reference `tidbcloud-api.md` §2–4).
 
-use crate::cloud::retry::{RETRY_COST, RetryPolicy};
+use crate::cloud::retry::RetryPolicy;
 use crate::cloud::stats::CallStats;
 use crate::secret::Secret;
 use digest_auth::{AuthContext, HttpMethod, WwwAuthenticateHeader};
@@ -65,23 +65,6 @@ pub enum TidbError {
 
 fn code_hint(code: Option<i64>) -> String {
     code.map(|c| format!(" (code {c})")).unwrap_or_default()
-}
-
-/// How many attempts a transport failure gets (`cloud::retry`): a connection that cannot
-/// be made and a silent server fail fast.
-fn transport_attempts(e: &TidbError) -> u32 {
-    use crate::cloud::aliyun::error::TransportKind;
-    match e {
-        TidbError::Transport {
-            kind: TransportKind::Connect,
-            ..
-        } => crate::cloud::retry::CONNECT_ATTEMPTS,
-        TidbError::Transport {
-            kind: TransportKind::Timeout,
-            ..
-        } => crate::cloud::retry::TIMEOUT_ATTEMPTS,
-        _ => u32::MAX,
-    }
 }
 
 impl TidbError {
@@ -219,57 +202,41 @@ impl TidbClient {
         // A POST that may have been processed (5xx, lost answer) is not repeated blindly: the
         // caller looks for what it created first. A 429 is refused before processing.
         let replayable = |status: Option<u16>| method != Method::POST || status == Some(429);
-        let mut attempt = 1;
-        loop {
-            match self.authenticated(&method, path, body).await {
-                Ok((status, bytes, _)) if status.is_success() => {
-                    self.retry.budget.refund();
-                    let decode = |e: serde_json::Error| TidbError::Decode {
-                        path: path.to_string(),
-                        detail: e.to_string(),
-                    };
-                    let mut v: serde_json::Value =
-                        serde_json::from_slice(&bytes).map_err(decode)?;
-                    crate::wire::strip_nulls(&mut v);
-                    return serde_json::from_value(v).map_err(decode);
-                }
-                Ok((status, bytes, reset)) => {
-                    let err = api_error(&method, path, status, &bytes);
-                    if err.is_retryable()
-                        && replayable(Some(status.as_u16()))
-                        && attempt < self.retry.max_attempts
-                        && self.retry.budget.try_spend(RETRY_COST)
-                    {
-                        let pause = reset
-                            .map(|d| d.min(self.retry.cap))
-                            .unwrap_or_else(|| self.retry.backoff(attempt));
-                        tracing::debug!(
-                            path,
-                            attempt,
-                            ?pause,
-                            status = status.as_u16(),
-                            "retrying"
-                        );
-                        tokio::time::sleep(pause).await;
-                        attempt += 1;
-                        continue;
+        // An attempt's failure with the wait the API asked for (`x-ratelimit-reset`).
+        let bytes = crate::cloud::retry::run(
+            &self.retry,
+            path,
+            |(e, wait): &(TidbError, Option<Duration>)| crate::cloud::retry::Class {
+                retryable: e.is_retryable()
+                    && replayable(match e {
+                        TidbError::Api { status, .. } => Some(*status),
+                        _ => None,
+                    }),
+                transport: match e {
+                    TidbError::Transport { kind, .. } => Some(*kind),
+                    _ => None,
+                },
+                wait: *wait,
+            },
+            || async {
+                match self.authenticated(&method, path, body).await {
+                    Ok((status, bytes, _)) if status.is_success() => Ok(bytes),
+                    Ok((status, bytes, reset)) => {
+                        Err((api_error(&method, path, status, &bytes), reset))
                     }
-                    return Err(err);
+                    Err(e) => Err((e, None)),
                 }
-                Err(e)
-                    if e.is_retryable()
-                        && replayable(None)
-                        && attempt < self.retry.max_attempts
-                        && attempt < transport_attempts(&e)
-                        && self.retry.budget.try_spend(RETRY_COST) =>
-                {
-                    tracing::debug!(path, attempt, error = %e, "retrying");
-                    tokio::time::sleep(self.retry.backoff(attempt)).await;
-                    attempt += 1;
-                }
-                Err(e) => return Err(e),
-            }
-        }
+            },
+        )
+        .await
+        .map_err(|(e, _)| e)?;
+        let decode = |e: serde_json::Error| TidbError::Decode {
+            path: path.to_string(),
+            detail: e.to_string(),
+        };
+        let mut v: serde_json::Value = serde_json::from_slice(&bytes).map_err(decode)?;
+        crate::wire::strip_nulls(&mut v);
+        serde_json::from_value(v).map_err(decode)
     }
 
     /// Sends with a cached digest answer when there is one; on a 401 takes the new
