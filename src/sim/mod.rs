@@ -9,6 +9,7 @@ pub mod clock;
 pub mod digest;
 pub mod faults;
 pub mod net;
+pub mod seed;
 pub mod server;
 pub mod strict;
 pub mod tidb;

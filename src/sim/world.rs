@@ -440,112 +440,41 @@ pub struct World {
 
 const LOWER_ALNUM: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
 const UPPER_ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
-const MIXED_ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+pub(super) const MIXED_ALNUM: &[u8] =
+    b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
-fn pick(rng: &mut fastrand::Rng, set: &[u8], n: usize) -> String {
+pub(super) fn pick(rng: &mut fastrand::Rng, set: &[u8], n: usize) -> String {
     (0..n)
         .map(|_| set[rng.usize(0..set.len())] as char)
         .collect()
 }
 
-fn digits(rng: &mut fastrand::Rng, n: usize) -> String {
+pub(super) fn digits(rng: &mut fastrand::Rng, n: usize) -> String {
     let mut s = rng.u8(1..10).to_string();
     s.extend((1..n).map(|_| char::from(b'0' + rng.u8(0..10))));
     s
 }
 
-fn zones_of(region: &str, letters: &[(&str, &str)]) -> Vec<ZoneInfo> {
-    letters
-        .iter()
-        .map(|(l, name)| ZoneInfo {
-            id: format!("{region}{l}"),
-            local_name: (*name).to_string(),
-            nlb: true,
-            privatelink: true,
-        })
-        .collect()
+/// A creation time for seed resources (wall clock, RFC 3339).
+pub(super) fn wall_created() -> String {
+    wall_rfc3339()
 }
 
 impl World {
     /// Builds the seeded world.
     pub fn new(seed: u64, clock: Clock) -> Self {
+        // The fixed facts are data (assets/sim-world.toml); ids and secrets are drawn here.
+        let table = super::seed::table().unwrap_or_else(|e| panic!("{e}"));
         let mut rng = fastrand::Rng::with_seed(seed);
         let delays = Delays::new(&clock);
-        let now = clock.now();
-        let created = wall_rfc3339();
         let uid: u64 = digits(&mut rng, 16)
             .parse()
             .unwrap_or(5_123_456_789_012_345);
         let tidb_account_id: u64 = digits(&mut rng, 16)
             .parse()
             .unwrap_or(1_234_567_890_123_456);
-
-        let regions = vec![
-            (
-                REGION.to_string(),
-                zones_of(
-                    REGION,
-                    &[
-                        ("a", "Singapore Zone A"),
-                        ("b", "Singapore Zone B"),
-                        ("c", "Singapore Zone C"),
-                    ],
-                ),
-            ),
-            (
-                OTHER_REGION.to_string(),
-                zones_of(
-                    OTHER_REGION,
-                    &[
-                        ("h", "Hangzhou Zone H"),
-                        ("i", "Hangzhou Zone I"),
-                        ("j", "Hangzhou Zone J"),
-                    ],
-                ),
-            ),
-        ];
-
-        let key = |label: &str, deny_writes: bool, sts: bool, rng: &mut fastrand::Rng| {
-            let user_id = digits(rng, 16);
-            let (id, token, identity_type, arn, principal_id, role_id) = if sts {
-                let role_id = digits(rng, 19);
-                (
-                    format!("STS.NT{}", pick(rng, MIXED_ALNUM, 22)),
-                    Some(format!("CAIS{}", pick(rng, MIXED_ALNUM, 120))),
-                    "AssumedRoleUser".to_string(),
-                    format!("acs:ram::{uid}:assumed-role/tilink-role/tilink-session"),
-                    format!("{role_id}:tilink-session"),
-                    role_id,
-                )
-            } else {
-                (
-                    format!("LTAI5t{}", pick(rng, MIXED_ALNUM, 18)),
-                    None,
-                    "RAMUser".to_string(),
-                    format!("acs:ram::{uid}:user/tilink-{label}"),
-                    user_id.clone(),
-                    String::new(),
-                )
-            };
-            AccessKey {
-                id,
-                secret: pick(rng, MIXED_ALNUM, 30),
-                label: label.to_string(),
-                security_token: token,
-                deny_writes,
-                denied_actions: BTreeSet::new(),
-                identity_type,
-                arn,
-                user_id,
-                principal_id,
-                role_id,
-            }
-        };
-        let keys = vec![
-            key("admin", false, false, &mut rng),
-            key("readonly", true, false, &mut rng),
-            key("sts", false, true, &mut rng),
-        ];
+        let regions = super::seed::regions(&table);
+        let keys = super::seed::keys(&table, uid, &mut rng);
         let tidb_keys = vec![(pick(&mut rng, UPPER_ALNUM, 8), {
             let h = pick(&mut rng, b"0123456789abcdef", 32);
             format!(
@@ -564,7 +493,7 @@ impl World {
             delay_rngs: HashMap::new(),
             clock,
             delays,
-            region: REGION.to_string(),
+            region: table.main_region.clone(),
             regions,
             uid,
             tidb_account_id,
@@ -591,330 +520,7 @@ impl World {
         };
         w.project_id = digits(&mut w.rng, 19);
         w.org_id = digits(&mut w.rng, 19);
-
-        // Networks: the customer VPC (one vSwitch per zone; zone c is a tiny /28 with
-        // 2 free IPs, a trap that does not block setup since TiDB's AZs are a and b).
-        let vpc_main = w.id("vpc-t4n", 18);
-        let vpc_decoy = w.id("vpc-t4n", 18);
-        let vpc_hz = w.id("vpc-bp1", 18);
-        w.vpcs.push(Vpc {
-            id: vpc_main.clone(),
-            name: "prod-vpc".into(),
-            region: REGION.into(),
-            cidr: "172.16.0.0/12".into(),
-            is_default: false,
-            created: created.clone(),
-        });
-        w.vpcs.push(Vpc {
-            id: vpc_decoy.clone(),
-            name: "staging-vpc".into(),
-            region: REGION.into(),
-            cidr: "192.168.0.0/16".into(),
-            is_default: true,
-            created: created.clone(),
-        });
-        w.vpcs.push(Vpc {
-            id: vpc_hz.clone(),
-            name: "hz-vpc".into(),
-            region: OTHER_REGION.into(),
-            cidr: "10.0.0.0/8".into(),
-            is_default: false,
-            created: created.clone(),
-        });
-        let vsw = |w: &mut World,
-                   vpc: &str,
-                   region: &str,
-                   zone: &str,
-                   cidr: &str,
-                   name: &str,
-                   free: u64| {
-            let id = w.id(
-                if region == REGION {
-                    "vsw-t4n"
-                } else {
-                    "vsw-bp1"
-                },
-                18,
-            );
-            w.vswitches.push(VSwitch {
-                id: id.clone(),
-                name: name.into(),
-                vpc_id: vpc.into(),
-                region: region.into(),
-                zone: zone.into(),
-                cidr: cidr.into(),
-                available: free,
-                used: BTreeSet::new(),
-                created: created.clone(),
-            });
-            id
-        };
-        let vsw_a = vsw(
-            &mut w,
-            &vpc_main,
-            REGION,
-            "ap-southeast-1a",
-            "172.16.1.0/24",
-            "prod-a",
-            213,
-        );
-        let vsw_b = vsw(
-            &mut w,
-            &vpc_main,
-            REGION,
-            "ap-southeast-1b",
-            "172.16.2.0/24",
-            "prod-b",
-            198,
-        );
-        let _vsw_c = vsw(
-            &mut w,
-            &vpc_main,
-            REGION,
-            "ap-southeast-1c",
-            "172.16.3.0/28",
-            "prod-c-small",
-            2,
-        );
-        let vsw_d = vsw(
-            &mut w,
-            &vpc_decoy,
-            REGION,
-            "ap-southeast-1a",
-            "192.168.10.0/24",
-            "staging-a",
-            240,
-        );
-        let vsw_hz = vsw(
-            &mut w,
-            &vpc_hz,
-            OTHER_REGION,
-            "cn-hangzhou-h",
-            "10.1.0.0/24",
-            "hz-h",
-            240,
-        );
-        // Pre-occupy some addresses so allocations look realistic.
-        for v in w.vswitches.iter_mut() {
-            if let Some((netw, _)) = net::parse_cidr(&v.cidr) {
-                for i in 3..8 {
-                    v.used.insert(netw + i);
-                }
-            }
-        }
-
-        // Databases.
-        let main_ip = {
-            let off = 20 + w.rng.u32(0..150);
-            let ip = net::parse_ip("172.16.1.0").unwrap_or(0) + off;
-            if let Some(v) = w.vswitches.iter_mut().find(|v| v.id == vsw_a) {
-                v.used.insert(ip);
-            }
-            net::fmt_ip(ip)
-        };
-        let default_groups = |extra: &str| {
-            vec![
-                IpGroup {
-                    name: "default".into(),
-                    attribute: String::new(),
-                    ips: vec![extra.to_string()],
-                },
-                IpGroup {
-                    name: "ali_dms_group".into(),
-                    attribute: "hidden".into(),
-                    ips: vec!["100.104.175.0/24".into(), "100.104.5.0/24".into()],
-                },
-            ]
-        };
-        let rds =
-            |w: &mut World, prefix: &str, engine: &str, ver: &str, status: &str, db_type: &str| {
-                let id = w.id(prefix, 14);
-                let mut r = Rds {
-                    id: id.clone(),
-                    description: String::new(),
-                    region: REGION.into(),
-                    engine: engine.into(),
-                    engine_version: ver.into(),
-                    status: status.into(),
-                    db_type: db_type.into(),
-                    network_type: "VPC".into(),
-                    zone: "ap-southeast-1a".into(),
-                    master_zone: "ap-southeast-1a".into(),
-                    slave_zones: vec!["ap-southeast-1b".into()],
-                    vpc_id: vpc_main.clone(),
-                    vswitch_id: vsw_a.clone(),
-                    private_ip: String::new(),
-                    port: if engine == "PostgreSQL" { 5432 } else { 3306 },
-                    connection_string: format!(
-                        "{id}.{}.singapore.rds.aliyuncs.com",
-                        if engine == "PostgreSQL" {
-                            "pg"
-                        } else {
-                            "mysql"
-                        }
-                    ),
-                    groups: default_groups("127.0.0.1"),
-                    category: "HighAvailability".into(),
-                    class: "mysql.n2.medium.2c".into(),
-                    master_instance_id: String::new(),
-                    security_ip_mode: "normal".into(),
-                    created: created.clone(),
-                };
-                if let Some(v) = w.vswitches.iter_mut().find(|v| v.id == r.vswitch_id) {
-                    r.private_ip = v.allocate().unwrap_or_default();
-                }
-                r
-            };
-        let mut main = rds(&mut w, "rm-t4n", "MySQL", "8.0", "Running", "Primary");
-        main.description = "orders-mysql".into();
-        if let Some(v) = w.vswitches.iter_mut().find(|v| v.id == vsw_a) {
-            v.release(&main.private_ip);
-        }
-        main.private_ip = main_ip;
-        main.groups[0].name = "Default".into();
-        w.main_rds_id = main.id.clone();
-        let main_id = main.id.clone();
-        let mut stopped = rds(&mut w, "rm-t4n", "MySQL", "5.7", "Stopped", "Primary");
-        stopped.description = "legacy-mysql (stopped)".into();
-        let mut pg = rds(
-            &mut w,
-            "pgm-t4n",
-            "PostgreSQL",
-            "14.0",
-            "Running",
-            "Primary",
-        );
-        pg.description = "analytics-pg".into();
-        pg.class = "pg.n2.medium.2c".into();
-        let mut ro = rds(&mut w, "rr-t4n", "MySQL", "8.0", "Running", "Readonly");
-        ro.description = "orders-mysql-ro".into();
-        ro.master_instance_id = main_id;
-        ro.slave_zones = vec![];
-        ro.category = "Basic".into();
-        let mut hz = rds(&mut w, "rm-bp1", "MySQL", "8.0", "Running", "Primary");
-        hz.description = "hangzhou-mysql".into();
-        hz.region = OTHER_REGION.into();
-        hz.zone = "cn-hangzhou-h".into();
-        hz.master_zone = "cn-hangzhou-h".into();
-        hz.slave_zones = vec!["cn-hangzhou-i".into()];
-        hz.vpc_id = vpc_hz.clone();
-        hz.vswitch_id = vsw_hz.clone();
-        hz.connection_string = format!("{}.mysql.rds.aliyuncs.com", hz.id);
-        if let Some(v) = w.vswitches.iter_mut().find(|v| v.id == vsw_hz) {
-            hz.private_ip = v.allocate().unwrap_or_default();
-        }
-        let mut classic = rds(&mut w, "rm-t4n", "MySQL", "5.6", "Running", "Primary");
-        classic.description = "classic-mysql".into();
-        classic.network_type = "Classic".into();
-        classic.vpc_id = String::new();
-        classic.vswitch_id = String::new();
-        classic.private_ip = "10.152.163.45".into();
-        let mut decoy_vpc = rds(&mut w, "rm-t4n", "MySQL", "8.0", "Running", "Primary");
-        decoy_vpc.description = "staging-mysql".into();
-        decoy_vpc.vpc_id = vpc_decoy.clone();
-        decoy_vpc.vswitch_id = vsw_d.clone();
-        if let Some(v) = w.vswitches.iter_mut().find(|v| v.id == vsw_d) {
-            decoy_vpc.private_ip = v.allocate().unwrap_or_default();
-        }
-        let _ = vsw_b;
-        w.rds = vec![main, stopped, pg, ro, hz, classic, decoy_vpc];
-
-        // TiDB clusters.
-        let tidb_uid = w.tidb_account_id.to_string();
-        let mk_cluster = |w: &mut World,
-                          name: &str,
-                          provider: &str,
-                          code: &str,
-                          display: &str,
-                          plan: &str| {
-            let id = digits(&mut w.rng, 19);
-            tidb::Cluster {
-                name: format!("clusters/{id}"),
-                cluster_id: id,
-                display_name: name.into(),
-                region: tidb::Region {
-                    name: format!("regions/{provider}-{code}"),
-                    // The OpenAPI pattern: `^(aws|gcp|azure|alicloud)-[a-z0-9-]+$`.
-                    region_id: format!("{provider}-{code}"),
-                    cloud_provider: provider.into(),
-                    display_name: display.into(),
-                },
-                state: "ACTIVE".into(),
-                cluster_plan: plan.into(),
-                service_plan: if plan == "STARTER" {
-                    "Starter".into()
-                } else {
-                    "Essential".into()
-                },
-                high_availability_type: if plan == "STARTER" {
-                    "ZONAL".into()
-                } else {
-                    "REGIONAL".into()
-                },
-                version: "v8.5.2".into(),
-                created_by: "dba@example.com".into(),
-                user_prefix: pick(&mut w.rng, MIXED_ALNUM, 15),
-                labels: [
-                    ("tidb.cloud/organization".to_string(), w.org_id.clone()),
-                    ("tidb.cloud/project".to_string(), w.project_id.clone()),
-                ]
-                .into_iter()
-                .collect(),
-                annotations: [(
-                    "tidb.cloud/has-set-password".to_string(),
-                    "true".to_string(),
-                )]
-                .into_iter()
-                .collect(),
-                create_time: wall_rfc3339(),
-                update_time: wall_rfc3339(),
-                endpoints: json!({"public": {"host": format!("gateway01.{code}.prod.{provider}.tidbcloud.com"), "port": 4000, "disabled": false}}),
-            }
-        };
-        let main_cluster = mk_cluster(
-            &mut w,
-            "orders-essential",
-            "alicloud",
-            REGION,
-            "Singapore (ap-southeast-1)",
-            "ESSENTIAL",
-        );
-        w.main_cluster_id = main_cluster.cluster_id.clone();
-        let aws = mk_cluster(
-            &mut w,
-            "us-essential",
-            "aws",
-            "us-east-1",
-            "N. Virginia (us-east-1)",
-            "ESSENTIAL",
-        );
-        let starter = mk_cluster(
-            &mut w,
-            "scratch-starter",
-            "alicloud",
-            REGION,
-            "Singapore (ap-southeast-1)",
-            "STARTER",
-        );
-        let aws_account = digits(&mut w.rng, 12);
-        w.clusters = vec![
-            Cluster {
-                wire: main_cluster,
-                plc_azs: vec!["ap-southeast-1a".into(), "ap-southeast-1b".into()],
-                plc_account: tidb_uid.clone(),
-            },
-            Cluster {
-                wire: aws,
-                plc_azs: vec!["use1-az1".into(), "use1-az2".into(), "use1-az4".into()],
-                plc_account: aws_account,
-            },
-            Cluster {
-                wire: starter,
-                plc_azs: vec!["ap-southeast-1a".into(), "ap-southeast-1b".into()],
-                plc_account: tidb_uid,
-            },
-        ];
-        let _ = now;
+        super::seed::populate(&mut w, &table).unwrap_or_else(|e| panic!("{e}"));
         w
     }
 
