@@ -1,8 +1,10 @@
 //! tilink: connect a TiDB Cloud Essential cluster on Alibaba Cloud to an ApsaraDB RDS for
 //! MySQL instance over a Private Link Connection, and diagnose an existing chain.
 //!
-//! Layers (dependencies point down only): `cli` → `tui`/front ends → `engine` → `cloud` →
-//! `wire`; `sim` is built on `wire` (and the shared signing code) and never imports `engine`.
+//! Layers (dependencies point down only, enforced by `tests/layers.rs`): `app` (drivers:
+//! clap, exit codes) → `tui` (front ends) → `report` → `signals` → `engine` (facade:
+//! `engine::api`, `engine::session`, `engine::Error`) → `cloud` → `wire`; `sim` is built on
+//! `wire` and the client's endpoint table and never imports `engine`. docs/ARCHITECTURE.md.
 
 // Error enums carry the API's code, message and request id; calls are network-bound, so
 // the size of `Result` on the error path does not matter.

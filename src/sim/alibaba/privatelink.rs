@@ -1,5 +1,8 @@
 //! PrivateLink 2020-04-15: activation, endpoint services, resources, whitelist and
 //! connections. Every error is HTTP 400, not-found included (alibaba-api.md §5).
+//!
+//! Size (~700 lines): the sixteen PrivateLink actions tilink calls, each with the checks
+//! the real API makes, in the order of the API reference.
 
 use serde_json::Value;
 

@@ -1,4 +1,7 @@
 //! The wizard's transitions, screen by screen, without a terminal.
+//!
+//! Size (~700 lines): one test per user path through the wizard; split by screen only
+//! when a screen's tests outgrow their neighbours.
 
 use super::*;
 use crate::tui::fixtures as fx;

@@ -1,0 +1,292 @@
+use super::*;
+use crate::engine::facts::{AllowlistGroup, ClusterInfo, PlcInfo, RdsInfo, TidbZones, VSwitchInfo};
+use crate::wire::aliyun as w;
+
+/// A healthy chain in facts: every check passes.
+fn healthy() -> ChainFacts {
+    let zone = |z: &str, v: &str| w::ZoneMapping {
+        zone_id: z.into(),
+        vswitch_id: v.into(),
+        status: "Active".into(),
+        ..Default::default()
+    };
+    let mut lb = w::GetLoadBalancerAttributeResponse::default();
+    lb.load_balancer.load_balancer_id = "nlb-1".into();
+    lb.load_balancer.load_balancer_status = "Active".into();
+    lb.load_balancer.address_type = "Intranet".into();
+    lb.load_balancer.vpc_id = "vpc-1".into();
+    lb.load_balancer.cross_zone_enabled = true;
+    lb.load_balancer.zone_mappings = vec![zone("a", "vsw-a"), zone("b", "vsw-b")];
+    ChainFacts {
+        caller: Some(("111".into(), "acs:ram::111:user/x".into())),
+        cluster: Some(ClusterInfo {
+            id: "c1".into(),
+            provider: "alicloud".into(),
+            region: "r1".into(),
+            plan: "ESSENTIAL".into(),
+            state: "ACTIVE".into(),
+            ..Default::default()
+        }),
+        tidb: Some(TidbZones {
+            account_id: "999".into(),
+            az_ids: vec!["a".into(), "b".into()],
+        }),
+        plc: Some(PlcInfo {
+            id: "plc-1".into(),
+            state: "ACTIVE".into(),
+            service_name: "com.aliyuncs.privatelink.r1.epsrv-1".into(),
+            endpoint_id: "ep-1".into(),
+            ..Default::default()
+        }),
+        siblings: Some(Vec::new()),
+        region: "r1".into(),
+        service_id: Some("epsrv-1".into()),
+        service: Some(w::EndpointService {
+            service_id: "epsrv-1".into(),
+            service_status: "Active".into(),
+            service_business_status: "Normal".into(),
+            service_resource_type: "nlb".into(),
+            ..Default::default()
+        }),
+        resources: ["a", "b"]
+            .iter()
+            .map(|z| w::ServiceResource {
+                resource_id: "nlb-1".into(),
+                resource_type: "nlb".into(),
+                zone_id: z.to_string(),
+                ..Default::default()
+            })
+            .collect(),
+        users: vec!["999".into()],
+        connections: vec![w::EndpointConnection {
+            endpoint_id: "ep-1".into(),
+            endpoint_owner_id: 999,
+            connection_status: "Connected".into(),
+            ..Default::default()
+        }],
+        lb: Some(lb),
+        listeners: vec![w::Listener {
+            listener_id: "lsn-1".into(),
+            listener_protocol: "TCP".into(),
+            listener_port: 3306,
+            listener_status: "Running".into(),
+            idle_timeout: 900,
+            server_group_id: "sgp-1".into(),
+            ..Default::default()
+        }],
+        server_groups: vec![w::ServerGroup {
+            server_group_id: "sgp-1".into(),
+            server_group_type: "Ip".into(),
+            protocol: "TCP".into(),
+            vpc_id: "vpc-1".into(),
+            health_check: w::HealthCheck {
+                health_check_enabled: true,
+                ..Default::default()
+            },
+            ..Default::default()
+        }],
+        servers: vec![w::BackendServer {
+            server_ip: "10.0.1.5".into(),
+            port: 3306,
+            ..Default::default()
+        }],
+        health: vec![w::ListenerHealthStatus::default()],
+        rds: Some(RdsInfo {
+            id: "rm-1".into(),
+            region: "r1".into(),
+            status: "Running".into(),
+            private_ip: "10.0.1.5".into(),
+            port: 3306,
+            allowlist: vec![AllowlistGroup {
+                name: "tilink_x".into(),
+                ips: vec!["10.0.1.0/24".into(), "10.0.2.0/24".into()],
+                hidden: false,
+            }],
+            ..Default::default()
+        }),
+        vswitches: vec![
+            VSwitchInfo {
+                id: "vsw-a".into(),
+                zone_id: "a".into(),
+                cidr: "10.0.1.0/24".into(),
+                ..Default::default()
+            },
+            VSwitchInfo {
+                id: "vsw-b".into(),
+                zone_id: "b".into(),
+                cidr: "10.0.2.0/24".into(),
+                ..Default::default()
+            },
+        ],
+        ..Default::default()
+    }
+}
+
+fn status_of(f: &ChainFacts, id: &str) -> Status {
+    run_checks(f)
+        .into_iter()
+        .find(|c| c.id == id)
+        .map(|c| c.status)
+        .unwrap_or(Status::Skip)
+}
+
+#[test]
+fn a_healthy_chain_passes_every_check() {
+    let checks = run_checks(&healthy());
+    let ids: Vec<&str> = checks.iter().map(|c| c.id.as_str()).collect();
+    assert_eq!(ids, ORDER);
+    for c in &checks {
+        assert_eq!(c.status, Status::Pass, "{c:?}");
+    }
+}
+
+#[test]
+fn each_failure_mode_names_its_check() {
+    type Break = fn(&mut ChainFacts);
+    let cases: Vec<(&str, Status, Break)> = vec![
+        ("several-plcs", Status::Warn, |f| {
+            f.siblings = Some(vec![PlcInfo {
+                id: "plc-0".into(),
+                state: "PENDING_ACCEPTANCE".into(),
+                service_name: "com.aliyuncs.privatelink.r1.epsrv-1".into(),
+                endpoint_id: "ep-2".into(),
+                ..Default::default()
+            }]);
+        }),
+        ("listener", Status::Fail, |f| {
+            f.listeners[0].proxy_protocol_enabled = true
+        }),
+        ("listener", Status::Warn, |f| {
+            f.listeners[0].idle_timeout = 60
+        }),
+        ("listener", Status::Fail, |f| {
+            f.listeners[0].listener_status = "Stopped".into()
+        }),
+        ("nlb-status", Status::Fail, |f| {
+            if let Some(lb) = f.lb.as_mut() {
+                lb.load_balancer.operation_locks = vec![w::OperationLock {
+                    lock_type: "FinancialLocked".into(),
+                    lock_reason: "overdue".into(),
+                }];
+            }
+        }),
+        ("nlb-status", Status::Warn, |f| {
+            if let Some(lb) = f.lb.as_mut() {
+                lb.load_balancer.cross_zone_enabled = false;
+            }
+        }),
+        ("zone-overlap", Status::Fail, |f| {
+            f.tidb
+                .as_mut()
+                .into_iter()
+                .for_each(|t| t.az_ids = vec!["c".into()])
+        }),
+        ("zone-overlap", Status::Warn, |f| {
+            f.tidb
+                .as_mut()
+                .into_iter()
+                .for_each(|t| t.az_ids = vec!["a".into()])
+        }),
+        ("region-match", Status::Fail, |f| {
+            f.cluster
+                .as_mut()
+                .into_iter()
+                .for_each(|c| c.region = "r2".into())
+        }),
+        ("server-group", Status::Fail, |f| {
+            f.server_groups[0].server_group_type = "Instance".into()
+        }),
+        ("server-group", Status::Fail, |f| {
+            f.server_groups[0].vpc_id = "vpc-other".into()
+        }),
+        ("server-group", Status::Warn, |f| {
+            f.server_groups[0].health_check.health_check_enabled = false
+        }),
+        ("service-whitelist", Status::Warn, |f| {
+            f.users.push("123".into())
+        }),
+        ("service-whitelist", Status::Fail, |f| f.users.clear()),
+        ("endpoint-service", Status::Warn, |f| {
+            f.service
+                .as_mut()
+                .into_iter()
+                .for_each(|s| s.auto_accept_enabled = true)
+        }),
+        ("service-zones", Status::Fail, |f| {
+            f.resources.iter_mut().for_each(|r| r.zone_id = "c".into())
+        }),
+        ("plc-state", Status::Fail, |f| {
+            f.plc
+                .as_mut()
+                .into_iter()
+                .for_each(|p| p.state = "FAILED".into())
+        }),
+        ("plc-state", Status::Fail, |f| {
+            f.plc
+                .as_mut()
+                .into_iter()
+                .for_each(|p| p.state = "PENDING_ACCEPTANCE".into())
+        }),
+        ("connection-state", Status::Fail, |f| {
+            f.connections[0].connection_status = "Disconnected".into()
+        }),
+        ("foreign-connections", Status::Fail, |f| {
+            f.connections.push(w::EndpointConnection {
+                endpoint_id: "ep-x".into(),
+                endpoint_owner_id: 5,
+                connection_status: "Connected".into(),
+                ..Default::default()
+            })
+        }),
+        ("backend-ip", Status::Fail, |f| {
+            f.rds
+                .as_mut()
+                .into_iter()
+                .for_each(|r| r.private_ip = "10.0.1.9".into())
+        }),
+        ("rds-allowlist", Status::Fail, |f| {
+            f.rds
+                .as_mut()
+                .into_iter()
+                .for_each(|r| r.allowlist[0].ips = vec!["10.0.1.0/24".into()])
+        }),
+        ("rds-allowlist", Status::Warn, |f| {
+            f.rds
+                .as_mut()
+                .into_iter()
+                .for_each(|r| r.allowlist[0].ips.push("0.0.0.0/0".into()))
+        }),
+        ("rds-status", Status::Fail, |f| {
+            f.rds
+                .as_mut()
+                .into_iter()
+                .for_each(|r| r.status = "Stopped".into())
+        }),
+    ];
+    for (id, want, brk) in cases {
+        let mut f = healthy();
+        brk(&mut f);
+        assert_eq!(status_of(&f, id), want, "{id}");
+        let c = run_checks(&f).into_iter().find(|c| c.id == id).unwrap();
+        if want == Status::Fail {
+            assert!(c.fix.is_some(), "{id} fails without a fix");
+        }
+    }
+}
+
+#[test]
+fn missing_links_skip_with_the_reason() {
+    let mut f = healthy();
+    f.lb = None;
+    f.listeners.clear();
+    f.missing
+        .insert("lb", "ResourceNotFound.loadBalancer".into());
+    let checks = run_checks(&f);
+    let nlb = checks.iter().find(|c| c.id == "nlb-status").unwrap();
+    assert_eq!(nlb.status, Status::Skip);
+    assert!(
+        nlb.detail.contains("ResourceNotFound.loadBalancer"),
+        "{}",
+        nlb.detail
+    );
+}
