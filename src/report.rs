@@ -5,6 +5,8 @@
 use crate::engine::api;
 use crate::engine::apply::{ApplyModel, LogKind, StepStatus};
 use crate::engine::check::{Check, Status};
+use crate::engine::doctor::checks::root_cause;
+use crate::engine::doctor::{Report, Verdict};
 use crate::engine::journal::JournalStore;
 use crate::engine::plan::{COST_NOTE, Plan};
 use crate::engine::prepare::Prepared;
@@ -241,4 +243,118 @@ pub fn render_zones(z: &ZoneAnalysis) -> String {
         ));
     }
     s
+}
+
+// ── doctor ──
+
+/// One line for a chain: healthy, broken (naming the root cause), or not fully checked.
+pub fn verdict(r: &Report) -> String {
+    match r.verdict() {
+        Verdict::Broken {
+            root,
+            fails,
+            unknown,
+        } => {
+            let unseen = if unknown > 0 {
+                format!("; {unknown} link(s) could not be checked")
+            } else {
+                String::new()
+            };
+            format!(
+                "BROKEN: {} ({fails} failing check(s), root cause first){unseen}",
+                root.id
+            )
+        }
+        Verdict::Incomplete { unknown } => {
+            format!("NOT FULLY CHECKED: {unknown} link(s) could not be checked, none failed")
+        }
+        Verdict::Healthy => "healthy".to_string(),
+    }
+}
+
+fn paint(s: Status, no_color: bool) -> String {
+    let tag = s.tag();
+    if no_color {
+        return format!("[{tag}]");
+    }
+    let code = match s {
+        Status::Pass => "32",
+        Status::Warn => "33",
+        Status::Fail => "31;1",
+        Status::Skip => "90",
+        Status::Unknown => "35",
+    };
+    format!("\x1b[{code}m[{tag}]\x1b[0m")
+}
+
+/// The text report: problems first (with their fixes), then the chain link by link.
+pub fn doctor_chain(r: &Report, no_color: bool) -> String {
+    let mut s = format!("\nChain {} — {}\n", r.target, verdict(r));
+    let problems: Vec<&Check> = r
+        .checks
+        .iter()
+        .filter(|c| matches!(c.status, Status::Fail | Status::Unknown | Status::Warn))
+        .collect();
+    if !problems.is_empty() {
+        s.push_str("\nProblems (causes before symptoms; could-not-look after failures)\n");
+        let mut sorted = problems.clone();
+        // Stable: failures keep their cause-first order, then unknowns, then warnings.
+        sorted.sort_by_key(|c| c.status);
+        for c in sorted {
+            s.push_str(&format!(
+                "  {} {}: {}\n      {}\n",
+                paint(c.status, no_color),
+                c.id,
+                c.title,
+                c.detail
+            ));
+            if let Some(f) = &c.fix {
+                s.push_str(&format!("      fix: {f}\n"));
+            }
+        }
+    }
+    s.push_str("\nLink by link (RDS → TiDB Cloud, causes before symptoms)\n");
+    for c in &r.checks {
+        s.push_str(&format!(
+            "  {} {:<20} {}\n",
+            paint(c.status, no_color),
+            c.id,
+            c.detail
+        ));
+    }
+    if !r.fixes.is_empty() {
+        s.push_str("\n`tilink doctor --fix` can apply:\n");
+        for f in &r.fixes {
+            s.push_str(&format!("  - {}\n", f.describe()));
+        }
+    }
+    s
+}
+
+/// Every chain's report, then a one-line summary each when there are several.
+pub fn doctor_text(reports: &[Report], no_color: bool) -> String {
+    let mut s: String = reports.iter().map(|r| doctor_chain(r, no_color)).collect();
+    if reports.len() > 1 {
+        s.push_str("\nSummary\n");
+        for r in reports {
+            s.push_str(&format!("  {:<28} {}\n", r.target, verdict(r)));
+        }
+    }
+    s
+}
+
+/// Doctor's `-o json` object: the verdict, the root causes, every check, every chain.
+pub fn doctor_json(reports: &[Report], exit_code: u8, api_calls: u64) -> serde_json::Value {
+    let checks: Vec<&Check> = reports.iter().flat_map(|r| r.checks.iter()).collect();
+    let roots: Vec<&str> = reports
+        .iter()
+        .filter_map(|r| root_cause(&r.checks).map(|c| c.id.as_str()))
+        .collect();
+    let unknown = checks
+        .iter()
+        .filter(|c| c.status == Status::Unknown)
+        .count();
+    let healthy = reports.iter().all(|r| r.healthy);
+    serde_json::json!({"healthy": healthy, "root_causes": roots, "unknown": unknown,
+        "exit_code": exit_code, "checks": checks, "chains": reports, "api_calls": api_calls})
 }

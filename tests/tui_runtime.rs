@@ -161,3 +161,27 @@ async fn enter_alone_takes_the_sandbox_to_active() {
     assert!(out.summary.unwrap_or_default().contains("ACTIVE"));
     sim.shutdown().await;
 }
+
+/// `tilink sandbox --cluster-id X --rds-instance Y`: the flags win over the sandbox's
+/// defaults in the wizard too (the TUI used to ignore them and highlight the sandbox's own).
+#[tokio::test]
+async fn sandbox_flags_win_over_the_sandboxs_defaults() {
+    let sim = sim::start(SimOptions::default()).await.expect("sim");
+    let m = sim.manifest().clone();
+    let dir = tempfile::tempdir().unwrap();
+    let g = Cli::try_parse_from(["tilink"]).expect("args").global;
+    let env = tilink::app::context::from_manifest(&m, &g, 1.0, JournalStore::new(dir.path()));
+    let flags = SetupArgs {
+        cluster_id: Some("1000000000000000001".into()),
+        rds_instance: Some("rm-chosen".into()),
+        ..SetupArgs::default()
+    };
+    let o = tilink::app::setup::wizard_options(&g, &env, &flags, Some(&m));
+    assert!(o.sandbox);
+    assert_eq!(o.cluster_id.as_deref(), Some("1000000000000000001"));
+    assert_eq!(o.rds_id.as_deref(), Some("rm-chosen"));
+    let o = tilink::app::setup::wizard_options(&g, &env, &SetupArgs::default(), Some(&m));
+    assert_eq!(o.cluster_id.as_deref(), Some(m.cluster_id.as_str()));
+    assert_eq!(o.rds_id.as_deref(), Some(m.rds_instance_id.as_str()));
+    sim.shutdown().await;
+}

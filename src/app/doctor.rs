@@ -3,11 +3,10 @@
 use super::context::Env;
 use super::{Failure, exit};
 use crate::cli::{DoctorArgs, GlobalArgs, Output};
-use crate::engine::check::{Check, Status};
-use crate::engine::discover::{cluster_candidates, discover_cluster};
-use crate::engine::doctor::checks::root_cause;
+use crate::engine::check::Status;
+use crate::engine::discover::cluster_candidates;
 use crate::engine::doctor::facts::plcs;
-use crate::engine::doctor::{Report, Start, Verdict, examine, plc_region};
+use crate::engine::doctor::{Report, Start, examine, plc_region};
 use std::io::IsTerminal;
 use std::sync::Arc;
 
@@ -45,13 +44,7 @@ async fn targets(env: &Env, a: &DoctorArgs) -> Result<Vec<Target>, Failure> {
     if let Some(svc) = &a.endpoint_service {
         let region = match (&env.region, clusters.first()) {
             (Some(r), _) => r.clone(),
-            (None, Some(c)) => {
-                discover_cluster(&tidb, c)
-                    .await
-                    .map_err(crate::app::setup::discover_failure)?
-                    .0
-                    .region
-            }
+            (None, Some(c)) => env.region_of(c).await?,
             (None, None) => {
                 return Err(Failure::input(
                     "--endpoint-service needs --region (or --cluster-id to take the cluster's region)",
@@ -73,12 +66,7 @@ async fn targets(env: &Env, a: &DoctorArgs) -> Result<Vec<Target>, Failure> {
     }
     let mut out = Vec::new();
     for cluster_id in clusters {
-        let cluster_region = || async {
-            discover_cluster(&tidb, &cluster_id)
-                .await
-                .map(|(c, _)| c.region)
-                .map_err(crate::app::setup::discover_failure)
-        };
+        let cluster_region = || async { env.region_of(&cluster_id).await.map_err(Failure::from) };
         // Every PLC of the cluster, so that each walk sees the others on its service.
         let listed = match &a.connection {
             Some(_) => tidb.list_plcs(&cluster_id).await.ok().map(|l| plcs(&l)),
@@ -204,7 +192,7 @@ pub async fn run_filtered(
     for (_, t, clients, mut report) in done {
         if a.fix && !report.fixes.is_empty() {
             if g.output == Output::Text {
-                print!("{}", render(&report, g.no_color()));
+                print!("{}", crate::report::doctor_chain(&report, g.no_color()));
             }
             let mut applied = 0;
             for fix in report
@@ -232,36 +220,15 @@ pub async fn run_filtered(
         }
         reports.push(report);
     }
-    let healthy = reports.iter().all(|r| r.healthy);
     let code = exit_code(&reports);
     match g.output {
         Output::Json => {
-            let checks: Vec<&Check> = reports.iter().flat_map(|r| r.checks.iter()).collect();
-            let roots: Vec<&str> = reports
-                .iter()
-                .filter_map(|r| root_cause(&r.checks).map(|c| c.id.as_str()))
-                .collect();
-            let unknown = checks
-                .iter()
-                .filter(|c| c.status == Status::Unknown)
-                .count();
             println!(
                 "{}",
-                serde_json::json!({"healthy": healthy, "root_causes": roots, "unknown": unknown,
-                    "exit_code": code, "checks": checks, "chains": reports, "api_calls": env.stats.total()})
+                crate::report::doctor_json(&reports, code, env.stats.total())
             );
         }
-        Output::Text => {
-            for r in &reports {
-                print!("{}", render(r, g.no_color()));
-            }
-            if reports.len() > 1 {
-                println!("\nSummary");
-                for r in &reports {
-                    println!("  {:<28} {}", r.target, verdict(r));
-                }
-            }
-        }
+        Output::Text => print!("{}", crate::report::doctor_text(&reports, g.no_color())),
     }
     Ok(code)
 }
@@ -286,31 +253,6 @@ pub fn exit_code(reports: &[Report]) -> u8 {
     }
 }
 
-/// One line for a chain: healthy, broken (naming the root cause), or not fully checked.
-fn verdict(r: &Report) -> String {
-    match r.verdict() {
-        Verdict::Broken {
-            root,
-            fails,
-            unknown,
-        } => {
-            let unseen = if unknown > 0 {
-                format!("; {unknown} link(s) could not be checked")
-            } else {
-                String::new()
-            };
-            format!(
-                "BROKEN: {} ({fails} failing check(s), root cause first){unseen}",
-                root.id
-            )
-        }
-        Verdict::Incomplete { unknown } => {
-            format!("NOT FULLY CHECKED: {unknown} link(s) could not be checked, none failed")
-        }
-        Verdict::Healthy => "healthy".to_string(),
-    }
-}
-
 fn confirm() -> Result<bool, Failure> {
     if !std::io::stdin().is_terminal() {
         return Err(Failure::input(
@@ -322,63 +264,4 @@ fn confirm() -> Result<bool, Failure> {
         .default(true)
         .interact()
         .map_err(|e| Failure::failed(e.to_string()))
-}
-
-fn paint(s: Status, no_color: bool) -> String {
-    let tag = s.tag();
-    if no_color {
-        return format!("[{tag}]");
-    }
-    let code = match s {
-        Status::Pass => "32",
-        Status::Warn => "33",
-        Status::Fail => "31;1",
-        Status::Skip => "90",
-        Status::Unknown => "35",
-    };
-    format!("\x1b[{code}m[{tag}]\x1b[0m")
-}
-
-/// The text report: problems first (with their fixes), then the chain link by link.
-pub fn render(r: &Report, no_color: bool) -> String {
-    let mut s = format!("\nChain {} — {}\n", r.target, verdict(r));
-    let problems: Vec<&Check> = r
-        .checks
-        .iter()
-        .filter(|c| matches!(c.status, Status::Fail | Status::Unknown | Status::Warn))
-        .collect();
-    if !problems.is_empty() {
-        s.push_str("\nProblems (causes before symptoms; could-not-look after failures)\n");
-        let mut sorted = problems.clone();
-        // Stable: failures keep their cause-first order, then unknowns, then warnings.
-        sorted.sort_by_key(|c| c.status);
-        for c in sorted {
-            s.push_str(&format!(
-                "  {} {}: {}\n      {}\n",
-                paint(c.status, no_color),
-                c.id,
-                c.title,
-                c.detail
-            ));
-            if let Some(f) = &c.fix {
-                s.push_str(&format!("      fix: {f}\n"));
-            }
-        }
-    }
-    s.push_str("\nLink by link (RDS → TiDB Cloud, causes before symptoms)\n");
-    for c in &r.checks {
-        s.push_str(&format!(
-            "  {} {:<20} {}\n",
-            paint(c.status, no_color),
-            c.id,
-            c.detail
-        ));
-    }
-    if !r.fixes.is_empty() {
-        s.push_str("\n`tilink doctor --fix` can apply:\n");
-        for f in &r.fixes {
-            s.push_str(&format!("  - {}\n", f.describe()));
-        }
-    }
-    s
 }

@@ -76,11 +76,6 @@ pub fn wizard_options(
     }
 }
 
-/// Maps a discovery error to an exit code and message (bad input 2, credentials 3, else 1).
-pub fn discover_failure(e: crate::engine::discover::DiscoverError) -> Failure {
-    prepare_failure(PrepareError::Discover(e))
-}
-
 /// Maps a preparation error to an exit code and message (through the engine's kinds).
 pub fn prepare_failure(e: PrepareError) -> Failure {
     crate::engine::Error::from(e).into()

@@ -93,18 +93,20 @@ impl Session {
             .and_then(|s| self.store.load(s).ok())
             .or_else(|| self.store.find(&cluster_id, None));
         let region = match (&self.region, journal) {
-            (Some(r), _) => r.clone(),
             (None, Some(j)) => j.region,
-            (None, None) => {
-                discover_cluster(&self.tidb()?, &cluster_id)
-                    .await
-                    .map_err(Error::from)?
-                    .0
-                    .region
-            }
+            _ => self.region_of(&cluster_id).await?,
         };
         let clients = self.clients(&region)?;
         Ok((cluster_id, clients))
+    }
+
+    /// The region a cluster's chain lives in, decided in one place: `--region` when given,
+    /// else the cluster's own region (cross-region links are not supported).
+    pub async fn region_of(&self, cluster_id: &str) -> Result<String, Error> {
+        if let Some(r) = &self.region {
+            return Ok(r.clone());
+        }
+        Ok(discover_cluster(&self.tidb()?, cluster_id).await?.0.region)
     }
 
     /// Both clients, Alibaba in `region`, retrying per [`retry_policy`].

@@ -74,15 +74,7 @@ pub async fn run(env: &Session, args: &Options) -> Result<(), Error> {
                 .clone()
         }
     };
-    let region = match &env.region {
-        Some(r) => r.clone(),
-        None => {
-            let c = crate::engine::discover::discover_cluster(&tidb, &cluster_id)
-                .await
-                .map_err(Error::from)?;
-            c.0.region
-        }
-    };
+    let region = env.region_of(&cluster_id).await?;
     let rds_id = match (&args.rds_id, args.sandbox) {
         (Some(id), false) => id.clone(),
         _ => {
