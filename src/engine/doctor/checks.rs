@@ -194,22 +194,22 @@ fn skip(id: &str, title: &str, f: &ChainFacts, piece: &str) -> Check {
 
 /// What exactly is wrong with an Alibaba Cloud key, in words (never the API's raw message,
 /// which for a signature mismatch carries the server's string to sign).
-fn refusal(key: &str, error: &str) -> String {
+fn refusal(key: &str, code: &str) -> String {
     let shown: String = key.chars().take(8).collect();
     let key = if shown.is_empty() {
         "the access key".to_string()
     } else {
         format!("access key {shown}…")
     };
-    if error.contains("SignatureDoesNotMatch") || error.contains("IncompleteSignature") {
+    if code.starts_with("SignatureDoesNotMatch") || code.starts_with("IncompleteSignature") {
         format!("the secret does not match {key}")
-    } else if error.contains("InvalidAccessKeyId.Inactive") {
+    } else if code.starts_with("InvalidAccessKeyId.Inactive") {
         format!("{key} is disabled")
-    } else if error.contains("InvalidAccessKeyId") {
+    } else if code.starts_with("InvalidAccessKeyId") {
         format!("{key} does not exist (deleted, or from another account or site)")
-    } else if error.contains("InvalidSecurityToken.Expired") {
+    } else if code.starts_with("InvalidSecurityToken.Expired") {
         "the STS security token has expired: get a new one".to_string()
-    } else if error.contains("InvalidSecurityToken") {
+    } else if code.starts_with("InvalidSecurityToken") {
         format!("the STS security token does not belong to {key}")
     } else {
         format!("{key} was refused")
@@ -229,7 +229,7 @@ fn credentials(f: &ChainFacts) -> Check {
         (Some((acct, arn)), _) => Said::Accepted(format!("Alibaba Cloud account {acct} ({arn})")),
         (None, Some(l)) if l.kind == LookKind::Credentials => Said::Refused(format!(
             "Alibaba Cloud: {}",
-            refusal(&f.access_key_id, &l.error)
+            refusal(&f.access_key_id, l.code.as_deref().unwrap_or_default())
         )),
         (None, Some(l)) => Said::Unseen(format!("Alibaba Cloud: {} failed: {}", l.call, l.error)),
         (None, None) => Said::Refused(format!(

@@ -80,6 +80,8 @@ pub struct Look {
     pub call: String,
     /// The error, as the API or the network said it.
     pub error: String,
+    /// The cloud's error code, when it gave one (`SignatureDoesNotMatch`, …).
+    pub code: Option<String>,
     /// What to do about the look (never about the infrastructure).
     pub fix: String,
 }
@@ -92,6 +94,10 @@ pub trait ReadError: std::fmt::Display {
     fn kind(&self) -> LookKind;
     /// The fix for the look: credentials, permission, or retry.
     fn look_fix(&self, call: &str) -> String;
+    /// The cloud's error code, when it gave one.
+    fn code(&self) -> Option<String> {
+        None
+    }
 }
 
 fn retry_fix() -> String {
@@ -103,6 +109,9 @@ fn retry_fix() -> String {
 impl ReadError for crate::cloud::aliyun::AliyunError {
     fn absent(&self) -> bool {
         self.is_not_found()
+    }
+    fn code(&self) -> Option<String> {
+        crate::cloud::aliyun::AliyunError::code(self).map(str::to_string)
     }
     fn kind(&self) -> LookKind {
         let code = self.code().unwrap_or_default();
@@ -183,6 +192,7 @@ impl ChainFacts {
                 kind: e.kind(),
                 call: call.to_string(),
                 error: without_string_to_sign(&e.to_string()),
+                code: ReadError::code(e),
                 fix: e.look_fix(call),
             });
         }
