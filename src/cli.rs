@@ -131,7 +131,6 @@ pub enum Command {
     /// Print shell completions.
     Completions(CompletionsArgs),
     /// Print the man page (troff) on stdout: `tilink man > tilink.1`.
-    #[command(hide = true)]
     Man,
 }
 

@@ -259,9 +259,5 @@ fn confirm() -> Result<bool, Failure> {
             "--fix asks before each fix: pass --yes to apply them without a terminal",
         ));
     }
-    dialoguer::Confirm::new()
-        .with_prompt("  apply?")
-        .default(true)
-        .interact()
-        .map_err(|e| Failure::failed(e.to_string()))
+    Ok(crate::tui::confirm::ask("  apply?")?)
 }

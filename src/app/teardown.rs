@@ -39,11 +39,10 @@ pub async fn run(g: &GlobalArgs, env: &Env, a: &TeardownArgs) -> Result<u8, Fail
                 "teardown deletes resources: pass --yes to confirm without a terminal",
             ));
         }
-        let ok = dialoguer::Confirm::new()
-            .with_prompt("Delete these resources?")
-            .default(false)
-            .interact()
-            .map_err(|e| Failure::failed(e.to_string()))?;
+        eprintln!(
+            "  (a changefeed, DM task or import using this private link connection stops working)"
+        );
+        let ok = crate::tui::confirm::ask("Delete these resources?")?;
         if !ok {
             eprintln!("nothing deleted");
             return Ok(exit::OK);

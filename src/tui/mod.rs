@@ -11,6 +11,7 @@ pub mod app;
 /// library's interface.
 #[cfg(any(test, feature = "test-support"))]
 pub mod bench_support;
+pub mod confirm;
 pub mod effects;
 pub mod event_loop;
 pub mod keymap;

@@ -9,7 +9,7 @@ use crate::engine::session::Session;
 use crate::report::{
     Progress, active_summary, apply_with_progress, render_checks, render_plan, render_zones,
 };
-use dialoguer::{Confirm, Select};
+use dialoguer::Select;
 
 fn prompt_failure(e: dialoguer::Error) -> Error {
     let dialoguer::Error::IO(io) = e;
@@ -136,11 +136,7 @@ pub async fn run(env: &Session, args: &Options) -> Result<(), Error> {
         return Ok(());
     }
     if !args.yes {
-        let ok = Confirm::new()
-            .with_prompt("Create these resources?")
-            .default(true)
-            .interact()
-            .map_err(prompt_failure)?;
+        let ok = super::confirm::ask("Create these resources?")?;
         if !ok {
             return Err(Error::Interrupted("nothing was created".into()));
         }

@@ -1,0 +1,42 @@
+//! Confirmations like terraform's and gh's: an explicit answer, then Enter. Only `y` or
+//! `yes` is yes; anything else (an empty line, `maybe`, `n`) is no, so a stray key never
+//! creates or deletes anything.
+
+use crate::engine::Error;
+
+/// Asks `prompt` on the terminal; true only for `y`/`yes` followed by Enter.
+pub fn ask(prompt: &str) -> Result<bool, Error> {
+    let answer: String = dialoguer::Input::new()
+        .with_prompt(format!("{prompt} [y/N]"))
+        .allow_empty(true)
+        .interact_text()
+        .map_err(|e| {
+            let dialoguer::Error::IO(io) = e;
+            if io.kind() == std::io::ErrorKind::Interrupted {
+                Error::Interrupted("cancelled; nothing was changed".into())
+            } else {
+                Error::Failed(format!("cannot prompt: {io}"))
+            }
+        })?;
+    Ok(is_yes(&answer))
+}
+
+/// Whether a typed answer means yes.
+pub fn is_yes(answer: &str) -> bool {
+    matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_y_or_yes_is_yes() {
+        for yes in ["y", "Y", "yes", " YES "] {
+            assert!(is_yes(yes), "{yes:?}");
+        }
+        for no in ["", "n", "no", "maybe", "yy", "ye", "yes please", "1"] {
+            assert!(!is_yes(no), "{no:?}");
+        }
+    }
+}
