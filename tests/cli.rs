@@ -299,3 +299,39 @@ fn policy_names_every_action_without_action_wildcards() {
         }
     }
 }
+
+/// `tilink doctor --connection plc-…` as USAGE documents it: no --cluster-id needed (the
+/// PLC is found on the clusters the key can see); an unknown one exits 2 saying so.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn doctor_connection_alone_finds_its_cluster() {
+    let w = common::world().await;
+    let m = w.setup().await;
+    let plc = m
+        .journal
+        .resources
+        .private_link_connection_id
+        .clone()
+        .unwrap();
+    let out = w
+        .bin()
+        .args(["doctor", "--connection", &plc, "-o", "json"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let chains = v["chains"].as_array().unwrap();
+    assert_eq!(chains.len(), 1);
+    assert_eq!(chains[0]["target"], plc.as_str());
+    let out = w
+        .bin()
+        .args(["doctor", "--connection", "plc-nosuchconnection01"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("plc-nosuchconnection01") && err.contains("--cluster-id"),
+        "{err}"
+    );
+}

@@ -40,6 +40,29 @@ async fn targets(env: &Env, a: &DoctorArgs) -> Result<Vec<Target>, Failure> {
         );
     } else if let Some(c) = &a.cluster_id {
         clusters.push(c.clone());
+    } else if let Some(plc) = &a.connection {
+        // `--connection plc-…` alone: a PLC id is unique, so find the cluster that has it
+        // among the Alibaba Cloud clusters this key can see.
+        let all = cluster_candidates(&tidb)
+            .await
+            .map_err(|e| Failure::from(crate::engine::Error::from(e)))?;
+        for (c, _) in all.into_iter().filter(|(c, _)| c.on_alibaba()) {
+            let has = tidb
+                .list_plcs(&c.id)
+                .await
+                .map_err(|e| Failure::from(crate::engine::Error::from(e)))?
+                .iter()
+                .any(|p| &p.private_link_connection_id == plc);
+            if has {
+                clusters.push(c.id);
+                break;
+            }
+        }
+        if clusters.is_empty() {
+            return Err(Failure::input(format!(
+                "private link connection {plc} is on none of the Alibaba Cloud clusters this TiDB Cloud key can see; pass --cluster-id ID with it"
+            )));
+        }
     }
     if let Some(svc) = &a.endpoint_service {
         let region = match (&env.region, clusters.first()) {
