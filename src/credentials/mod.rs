@@ -368,7 +368,12 @@ fn lookups_suffix(looked: &[Lookup]) -> String {
 
 fn not_found_message(kind: Kind, looked: &[Lookup]) -> String {
     let mut s = format!("no {kind} credentials found. tilink looked in:");
-    for l in looked {
+    // Keys are never command-line flags (they would land in shell history and `ps`): the
+    // library's flag slot is for embedders, so an empty one is not worth a line.
+    for l in looked
+        .iter()
+        .filter(|l| !(l.source == "command-line flags" && l.outcome == "not given"))
+    {
         s.push_str(&format!("\n  - {l}"));
     }
     s.push_str("\nTo fix it, do one of:");
@@ -382,7 +387,9 @@ fn not_found_message(kind: Kind, looked: &[Lookup]) -> String {
             ));
             s.push_str("\n  - run `aliyun configure` to create an aliyun CLI profile");
             s.push_str("\n  - add an access key to ~/.alibabacloud/credentials");
-            s.push_str("\n  - pass the access key as command-line flags (see `tilink --help`)");
+            s.push_str(
+                "\n  - store it in the OS keyring, where tilink reads it (service 'tilink', user 'alibaba:default')",
+            );
         }
         Kind::Tidb => {
             s.push_str(&format!(
@@ -393,7 +400,9 @@ fn not_found_message(kind: Kind, looked: &[Lookup]) -> String {
             s.push_str(
                 "\n  - run `ticloud config create` to store an API key in a ticloud profile",
             );
-            s.push_str("\n  - pass the API key as command-line flags (see `tilink --help`)");
+            s.push_str(
+                "\n  - store it in the OS keyring, where tilink reads it (service 'tilink', user 'tidb:default')",
+            );
         }
     }
     s.push_str(
