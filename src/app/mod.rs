@@ -140,7 +140,13 @@ async fn dispatch(cli: Cli) -> Result<u8, Failure> {
         "Every resource created so far is in the journal; run the same command again to resume.";
     match cli.command.unwrap_or(Command::Setup(SetupArgs::default())) {
         Command::Setup(a) => crate::signals::interruptible(setup::command(&g, a), SETUP).await,
-        Command::Sandbox(a) => crate::signals::interruptible(sandbox::command(&g, a), SETUP).await,
+        Command::Sandbox(a) => {
+            crate::signals::interruptible(
+                sandbox::command(&g, a),
+                "The sandbox's simulated clouds end with this process: nothing to resume; run `tilink sandbox` again.",
+            )
+            .await
+        }
         Command::Sim(a) => {
             let opts = crate::sim::SimOptions {
                 listen: a.listen,

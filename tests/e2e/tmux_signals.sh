@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Signals on the full-screen wizard (issue 17): SIGTERM, SIGHUP and SIGINT (sent with kill,
+# not the Ctrl-C key, which raw mode turns into a key press) on three screens (Welcome, Plan,
+# Provisioning) of `tilink sandbox`. Each must exit 130 with a message, leave the alternate
+# screen, and leave the terminal cooked (`stty -a`: icanon and echo). Before, SIGTERM left
+# raw mode, the alternate screen and a hidden cursor behind and exited 143.
+# Runs at 100x30. Expects target/debug/tilink (cargo build) and tmux.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+BIN=${TILINK_BIN:-target/debug/tilink}
+BIN=$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")
+TIMEOUT=${TILINK_E2E_TIMEOUT:-90}
+[ -x "$BIN" ] || { echo "tmux_signals: $BIN not found; run cargo build first" >&2; exit 2; }
+command -v tmux >/dev/null || { echo "tmux_signals: tmux is not installed" >&2; exit 2; }
+
+WORK=$(mktemp -d)
+SESSIONS=()
+cleanup() {
+  for s in "${SESSIONS[@]}"; do tmux kill-session -t "$s" 2>/dev/null || true; done
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+screen() { tmux capture-pane -p -t "$1"; }
+fail() { echo "tmux_signals: $2" >&2; echo "----- screen of $1 -----" >&2; screen "$1" >&2 || true; exit 1; }
+
+# one SIGNAL SCREEN: the sandbox wizard taken to SCREEN with Enter, then `kill -SIGNAL`.
+one() {
+  local sig=$1 want=$2 name="tilink-sig-$$-$1-$2" dir="$WORK/$1-$2"
+  mkdir -p "$dir/state"
+  SESSIONS+=("$name")
+  cat > "$dir/pane.sh" <<PANE
+env TILINK_STATE_DIR='$dir/state' TILINK_NO_KEYRING=1 '$BIN' sandbox --time-scale 0.2 2> '$dir/stderr' &
+echo \$! > '$dir/pid'
+wait \$!
+echo \$? > '$dir/status'
+stty -a > '$dir/stty'
+echo TILINK-EXITED
+sleep 600
+PANE
+  tmux new-session -d -s "$name" -x 100 -y 30 "bash '$dir/pane.sh'"
+  local end=$((SECONDS + TIMEOUT))
+  # The header names the screen: " tilink setup · step N/9 <title>".
+  until screen "$name" | head -n 1 | grep -q "step [0-9]*/[0-9]* $want"; do
+    [ $SECONDS -lt $end ] || fail "$name" "never reached $want"
+    if [ -s "$dir/status" ]; then fail "$name" "exited before $want"; fi
+    if [ "$want" != Welcome ]; then tmux send-keys -t "$name" Enter; fi
+    sleep 0.4
+  done
+  sleep 0.3
+  kill -"$sig" "$(cat "$dir/pid")"
+  end=$((SECONDS + 20))
+  until [ -s "$dir/status" ] && [ -s "$dir/stty" ]; do
+    [ $SECONDS -lt $end ] || fail "$name" "did not exit after SIG$sig"
+    sleep 0.2
+  done
+  sleep 0.3
+  local status
+  status=$(cat "$dir/status")
+  [ "$status" = 130 ] || fail "$name" "exit $status after SIG$sig on $want (want 130)"
+  [ "$(tmux display-message -p -t "$name" '#{alternate_on}')" = 0 ] || fail "$name" "alternate screen still on after SIG$sig"
+  grep -qw -- '-icanon' "$dir/stty" && fail "$name" "raw mode left after SIG$sig: $(cat "$dir/stty")"
+  grep -qw -- '-echo' "$dir/stty" && fail "$name" "echo off after SIG$sig"
+  grep -q "interrupted by SIG$sig" "$dir/stderr" || fail "$name" "no message after SIG$sig: $(cat "$dir/stderr")"
+  tmux kill-session -t "$name" 2>/dev/null || true
+}
+
+for sig in TERM HUP INT; do
+  for want in Welcome Plan Provisioning; do
+    one "$sig" "$want"
+  done
+  echo "tmux_signals: SIG$sig on Welcome, Plan, Provisioning → exit 130, terminal restored"
+done
