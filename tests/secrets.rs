@@ -551,6 +551,7 @@ async fn error_values_never_hold_the_secret() {
         name: None,
         resume: None,
         region: None,
+        setup_id: None,
     };
     let Err(e) = tilink::engine::prepare::prepare(&tidb, &make, &env.store, &input).await else {
         panic!("a wrong secret was accepted");

@@ -83,6 +83,7 @@ impl Bench {
             name: None,
             resume: None,
             region: None,
+            setup_id: None,
         };
         prepare(&tidb, &make, &self.env.store, &inp)
             .await

@@ -135,6 +135,7 @@ pub async fn non_interactive(g: &GlobalArgs, env: &Env, a: &SetupArgs) -> Result
         name: a.name.as_deref(),
         resume: a.resume.as_deref(),
         region: env.region.as_deref(),
+        setup_id: None,
     };
     let prep = prepare(&tidb, &make, &store, &input)
         .await

@@ -26,6 +26,9 @@ pub struct PrepareInput<'a> {
     pub resume: Option<&'a str>,
     /// Region override.
     pub region: Option<&'a str>,
+    /// The id a new journal takes, so that planning the same setup again (the wizard's Back
+    /// and forth) keeps one setup id; ignored unless it is a valid `tl-…` id.
+    pub setup_id: Option<&'a str>,
 }
 
 /// Why preparation stopped.
@@ -87,7 +90,13 @@ pub async fn prepare(
         }
         None => store
             .find(inp.cluster_id, Some(inp.rds_id))
-            .unwrap_or_else(|| Journal::new(inp.cluster_id, inp.rds_id, &region)),
+            .unwrap_or_else(|| {
+                let mut j = Journal::new(inp.cluster_id, inp.rds_id, &region);
+                if let Some(id) = inp.setup_id.filter(|id| super::journal::valid_setup_id(id)) {
+                    j.setup_id = id.to_string();
+                }
+                j
+            }),
     };
     let known = store.load(&journal.setup_id).is_ok();
     let d = discover(

@@ -117,6 +117,7 @@ impl Worker {
                 name,
                 resume,
                 region,
+                setup_id,
             } => self.spawn(req, async move {
                 let result = async {
                     let tidb = env.tidb().map_err(|f| UiError::from(f.to_string()))?;
@@ -128,6 +129,7 @@ impl Worker {
                         name: name.as_deref(),
                         resume: resume.as_deref(),
                         region: region.as_deref(),
+                        setup_id: setup_id.as_deref(),
                     };
                     let p = prepare(&tidb, &make, &env.store, &input).await.map_err(|e| {
                         let f = crate::engine::Error::from(e);

@@ -117,6 +117,7 @@ pub async fn run(env: &Session, args: &Options) -> Result<(), Error> {
         name: args.name.as_deref(),
         resume: args.resume.as_deref(),
         region: env.region.as_deref(),
+        setup_id: None,
     };
     let prep = prepare(&tidb, &make, &env.store, &input)
         .await

@@ -90,6 +90,7 @@ impl World {
             name: None,
             resume: None,
             region: None,
+            setup_id: None,
         };
         prepare(&tidb, &make, &self.store(), &inp).await
     }

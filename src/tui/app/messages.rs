@@ -120,6 +120,8 @@ pub enum Effect {
         resume: Option<String>,
         /// `--region`.
         region: Option<String>,
+        /// The setup id of the previous plan of the same cluster and instance (kept).
+        setup_id: Option<String>,
     },
     /// `engine::apply::run_apply`.
     StartApply {

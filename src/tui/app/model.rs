@@ -338,6 +338,9 @@ pub struct App {
     pub doctor_confirm: Option<Fix>,
     /// `frame` when the running doctor walk (or fix) started, for its elapsed time.
     pub doctor_since: u64,
+    /// The setup id of the last plan, with its cluster and instance: a new plan of the same
+    /// pair keeps it (one setup id from the first plan to Done).
+    pub last_plan: Option<(String, String, String)>,
 }
 
 /// Welcome's entries.
@@ -400,6 +403,7 @@ impl App {
             doctor_sel: 0,
             doctor_confirm: None,
             doctor_since: 0,
+            last_plan: None,
         }
     }
 
@@ -562,6 +566,22 @@ impl App {
         else {
             return Vec::new();
         };
+        // Planning the same setup again keeps its id (Back to the checks, then Plan again).
+        let setup_id = self
+            .prepared
+            .ready()
+            .map(|p| &p.journal)
+            .filter(|j| j.cluster_id == cluster_id && j.rds_instance_id == rds_id)
+            .map(|j| j.setup_id.clone())
+            .or_else(|| {
+                self.last_plan
+                    .as_ref()
+                    .filter(|(c, r, _)| *c == cluster_id && *r == rds_id)
+                    .map(|(_, _, id)| id.clone())
+            });
+        if let Some(id) = &setup_id {
+            self.last_plan = Some((cluster_id.clone(), rds_id.clone(), id.clone()));
+        }
         let mut fx = self.abort_prepare();
         let req = self.req();
         self.prepared = Load::Loading(req);
@@ -581,6 +601,7 @@ impl App {
             name: self.opts.name.clone(),
             resume,
             region: self.opts.region.clone(),
+            setup_id,
         });
         fx
     }

@@ -706,3 +706,25 @@ fn key_releases_are_not_actions() {
     assert!(update(&mut a, Msg::Key(release)).is_empty());
     assert_eq!(a.screen, Screen::Welcome);
 }
+
+/// One setup id from the first plan to Done: going back and planning the same cluster and
+/// instance again asks prepare to keep the id (issue 17: it changed on every re-entry).
+#[test]
+fn planning_the_same_setup_again_keeps_its_id() {
+    let mut a = at_checks();
+    let id = a.prepared.ready().unwrap().journal.setup_id.clone();
+    let fx = update(&mut a, key(KeyCode::Char('r')));
+    let kept = fx.iter().find_map(|e| match e {
+        Effect::Prepare { setup_id, .. } => Some(setup_id.clone()),
+        _ => None,
+    });
+    assert_eq!(kept, Some(Some(id.clone())), "{fx:?}");
+    // Back to the instance list and forward again: still the same id.
+    update(&mut a, key(KeyCode::Esc));
+    let fx = update(&mut a, enter());
+    let kept = fx.iter().find_map(|e| match e {
+        Effect::Prepare { setup_id, .. } => Some(setup_id.clone()),
+        _ => None,
+    });
+    assert_eq!(kept, Some(Some(id)), "{fx:?}");
+}

@@ -95,6 +95,13 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
         }
         Msg::Prepared { req, result } => {
             app.prepared.settle(req, result);
+            if let Some(j) = app.prepared.ready().map(|p| &p.journal) {
+                app.last_plan = Some((
+                    j.cluster_id.clone(),
+                    j.rds_instance_id.clone(),
+                    j.setup_id.clone(),
+                ));
+            }
             Vec::new()
         }
         Msg::Apply { req, model } => {
