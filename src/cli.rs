@@ -82,11 +82,17 @@ impl GlobalArgs {
     /// True when colours are off (flag or a non-empty NO_COLOR).
     pub fn no_color(&self) -> bool {
         use std::io::IsTerminal;
-        self.no_color
-            || std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
-            || std::env::var("TERM").is_ok_and(|t| t == "dumb")
-            // Piped or redirected output is read by programs and files: no escape codes.
-            || !std::io::stdout().is_terminal()
+        let set = |k: &str| std::env::var_os(k).is_some_and(|v| !v.is_empty() && v != "0");
+        // https://no-color.org and https://bixense.com/clicolors: NO_COLOR (or the flag)
+        // always wins; CLICOLOR_FORCE colours even a pipe; otherwise colour only on a
+        // terminal that is not `dumb` (piped output is read by programs and files).
+        if self.no_color || std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) {
+            return true;
+        }
+        if set("CLICOLOR_FORCE") {
+            return false;
+        }
+        std::env::var("TERM").is_ok_and(|t| t == "dumb") || !std::io::stdout().is_terminal()
     }
 }
 

@@ -273,18 +273,19 @@ pub fn verdict(r: &Report) -> String {
 }
 
 fn paint(s: Status, no_color: bool) -> String {
+    use anstyle::{AnsiColor, Style};
     let tag = s.tag();
     if no_color {
         return format!("[{tag}]");
     }
-    let code = match s {
-        Status::Pass => "32",
-        Status::Warn => "33",
-        Status::Fail => "31;1",
-        Status::Skip => "90",
-        Status::Unknown => "35",
+    let style = match s {
+        Status::Pass => Style::new().fg_color(Some(AnsiColor::Green.into())),
+        Status::Warn => Style::new().fg_color(Some(AnsiColor::Yellow.into())),
+        Status::Fail => Style::new().fg_color(Some(AnsiColor::Red.into())).bold(),
+        Status::Skip => Style::new().fg_color(Some(AnsiColor::BrightBlack.into())),
+        Status::Unknown => Style::new().fg_color(Some(AnsiColor::Magenta.into())),
     };
-    format!("\x1b[{code}m[{tag}]\x1b[0m")
+    format!("{style}[{tag}]{style:#}")
 }
 
 /// The text report: problems first (with their fixes), then the chain link by link.

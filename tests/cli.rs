@@ -335,3 +335,38 @@ async fn doctor_connection_alone_finds_its_cluster() {
         "{err}"
     );
 }
+
+/// Colour only where it belongs (issue 17): none in a pipe, none with NO_COLOR or
+/// `TERM=dumb`; CLICOLOR_FORCE colours a pipe; NO_COLOR wins over it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn colour_follows_no_color_clicolor_force_and_the_terminal() {
+    let w = common::world().await;
+    w.setup().await;
+    let run = |env: &[(&str, &str)]| {
+        let mut c = w.bin();
+        c.args(["doctor", "--cluster-id", &w.m.cluster_id])
+            .env_remove("NO_COLOR")
+            .env_remove("CLICOLOR_FORCE");
+        for (k, v) in env {
+            c.env(k, v);
+        }
+        let out = c.output().unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).contains('\u{1b}')
+    };
+    assert!(!run(&[]), "escape codes in a pipe");
+    assert!(
+        run(&[("CLICOLOR_FORCE", "1")]),
+        "CLICOLOR_FORCE must colour a pipe"
+    );
+    assert!(
+        !run(&[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "1")]),
+        "NO_COLOR wins"
+    );
+    assert!(!run(&[("CLICOLOR_FORCE", "0")]), "CLICOLOR_FORCE=0 is off");
+}
