@@ -171,6 +171,23 @@ async fn doctor_binary_prints_the_contract_and_exit_codes() {
     );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["healthy"], true);
+    // Every key docs/ARCHITECTURE.md documents.
+    for k in [
+        "healthy",
+        "root_causes",
+        "unknown",
+        "exit_code",
+        "api_calls",
+        "checks",
+        "chains",
+    ] {
+        assert!(v.get(k).is_some(), "doctor JSON lacks {k}: {v}");
+    }
+    for chain in v["chains"].as_array().unwrap() {
+        for k in ["target", "healthy", "depth", "checks", "fixes"] {
+            assert!(chain.get(k).is_some(), "chain lacks {k}: {chain}");
+        }
+    }
     let checks = v["checks"].as_array().unwrap();
     assert_eq!(checks.len(), 18);
     for c in checks {
