@@ -29,6 +29,8 @@ struct Target {
 async fn targets(env: &Env, a: &DoctorArgs) -> Result<Vec<Target>, Failure> {
     let tidb = env.tidb()?;
     let mut clusters: Vec<String> = Vec::new();
+    // The PLCs of the one cluster already listed while looking for `--connection`.
+    let mut prefetched = None;
     if a.all_clusters {
         let all = cluster_candidates(&tidb)
             .await
@@ -42,19 +44,18 @@ async fn targets(env: &Env, a: &DoctorArgs) -> Result<Vec<Target>, Failure> {
         clusters.push(c.clone());
     } else if let Some(plc) = &a.connection {
         // `--connection plc-…` alone: a PLC id is unique, so find the cluster that has it
-        // among the Alibaba Cloud clusters this key can see.
+        // among the Alibaba Cloud clusters this key can see (its list is kept for the walk).
         let all = cluster_candidates(&tidb)
             .await
             .map_err(|e| Failure::from(crate::engine::Error::from(e)))?;
         for (c, _) in all.into_iter().filter(|(c, _)| c.on_alibaba()) {
-            let has = tidb
+            let list = tidb
                 .list_plcs(&c.id)
                 .await
-                .map_err(|e| Failure::from(crate::engine::Error::from(e)))?
-                .iter()
-                .any(|p| &p.private_link_connection_id == plc);
-            if has {
+                .map_err(|e| Failure::from(crate::engine::Error::from(e)))?;
+            if list.iter().any(|p| &p.private_link_connection_id == plc) {
                 clusters.push(c.id);
+                prefetched = Some(list);
                 break;
             }
         }
@@ -90,27 +91,32 @@ async fn targets(env: &Env, a: &DoctorArgs) -> Result<Vec<Target>, Failure> {
     let mut out = Vec::new();
     for cluster_id in clusters {
         let cluster_region = || async { env.region_of(&cluster_id).await.map_err(Failure::from) };
-        // Every PLC of the cluster, so that each walk sees the others on its service.
-        let listed = match &a.connection {
-            Some(_) => tidb.list_plcs(&cluster_id).await.ok().map(|l| plcs(&l)),
-            None => None,
-        };
-        let list = match &a.connection {
-            Some(plc) => match tidb.get_plc(&cluster_id, plc).await {
-                Ok(p) => vec![p],
-                Err(e) if e.is_not_found() => {
-                    return Err(Failure::input(format!(
-                        "private link connection {plc} not found on cluster {cluster_id}"
-                    )));
-                }
-                Err(e) => return Err(look_failure(env, e).await),
-            },
+        // Every PLC of the cluster, once: the walks see the others on their service, and
+        // `--connection` picks its own from it.
+        let all = match prefetched.take() {
+            Some(l) => l,
             None => match tidb.list_plcs(&cluster_id).await {
                 Ok(l) => l,
                 Err(e) => return Err(look_failure(env, e).await),
             },
         };
-        let all = listed.or_else(|| (a.connection.is_none()).then(|| plcs(&list)));
+        let every = Some(plcs(&all));
+        let list = match &a.connection {
+            Some(plc) => {
+                let one: Vec<_> = all
+                    .iter()
+                    .filter(|p| &p.private_link_connection_id == plc)
+                    .cloned()
+                    .collect();
+                if one.is_empty() {
+                    return Err(Failure::input(format!(
+                        "private link connection {plc} not found on cluster {cluster_id}"
+                    )));
+                }
+                one
+            }
+            None => all,
+        };
         let list: Vec<_> = list
             .into_iter()
             .filter(|p| p.kind == crate::wire::tidb::ALICLOUD_ENDPOINT_SERVICE)
@@ -131,7 +137,7 @@ async fn targets(env: &Env, a: &DoctorArgs) -> Result<Vec<Target>, Failure> {
                 start: Start::Plc {
                     cluster_id: cluster_id.clone(),
                     plc: p,
-                    all: all.clone(),
+                    all: every.clone(),
                 },
             });
         }
