@@ -68,7 +68,7 @@ fn alibaba_steps<'a>(
 ) -> Vec<Step<'a, AlibabaCredentials>> {
     let mut steps: Vec<Step<'a, AlibabaCredentials>> = vec![
         (
-            "command-line flags".to_string(),
+            super::FLAGS.to_string(),
             Box::new(move || {
                 Ok(match &inputs.flag_alibaba {
                     Some((id, secret)) => {
@@ -84,7 +84,7 @@ fn alibaba_steps<'a>(
                             detail,
                         )
                     }
-                    None => Probe::miss("not given"),
+                    None => Probe::miss(super::NOT_GIVEN),
                 })
             }),
         ),
@@ -119,7 +119,7 @@ fn alibaba_steps<'a>(
 fn tidb_steps<'a>(inputs: &'a Inputs, store: &'a dyn KeyStore) -> Vec<Step<'a, TidbCredentials>> {
     let mut steps: Vec<Step<'a, TidbCredentials>> = vec![
         (
-            "command-line flags".to_string(),
+            super::FLAGS.to_string(),
             Box::new(move || {
                 Ok(match &inputs.flag_tidb {
                     Some((public, private)) => Probe::hit(
@@ -130,7 +130,7 @@ fn tidb_steps<'a>(inputs: &'a Inputs, store: &'a dyn KeyStore) -> Vec<Step<'a, T
                         },
                         format!("API key {}", mask_id(public)),
                     ),
-                    None => Probe::miss("not given"),
+                    None => Probe::miss(super::NOT_GIVEN),
                 })
             }),
         ),

@@ -91,7 +91,7 @@ pub enum Source {
 impl fmt::Display for Source {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Source::Flag => f.write_str("command-line flags"),
+            Source::Flag => f.write_str(FLAGS),
             Source::Env => f.write_str("environment variables"),
             Source::AliyunCliProfile { path, profile } => {
                 write!(f, "aliyun CLI profile '{profile}' ({})", display_path(path))
@@ -366,13 +366,18 @@ fn lookups_suffix(looked: &[Lookup]) -> String {
     s
 }
 
+/// The lookup place of keys given by an embedding program (the CLI takes no key as a flag).
+pub(crate) const FLAGS: &str = "command-line flags";
+/// What the flags lookup says when none were given.
+pub(crate) const NOT_GIVEN: &str = "not given";
+
 fn not_found_message(kind: Kind, looked: &[Lookup]) -> String {
     let mut s = format!("no {kind} credentials found. tilink looked in:");
     // Keys are never command-line flags (they would land in shell history and `ps`): the
     // library's flag slot is for embedders, so an empty one is not worth a line.
     for l in looked
         .iter()
-        .filter(|l| !(l.source == "command-line flags" && l.outcome == "not given"))
+        .filter(|l| !(l.source == FLAGS && l.outcome == NOT_GIVEN))
     {
         s.push_str(&format!("\n  - {l}"));
     }

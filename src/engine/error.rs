@@ -76,34 +76,6 @@ impl Error {
             Error::Failed(_) => Kind::Failed,
         }
     }
-
-    /// The same kind with `more` appended to the message.
-    pub fn context(self, more: &str) -> Self {
-        let add = |m: String| format!("{m}{more}");
-        match self {
-            Error::Input(m) => Error::Input(add(m)),
-            Error::Credentials(m) => Error::Credentials(add(m)),
-            Error::Permission {
-                message,
-                permission,
-            } => Error::Permission {
-                message: add(message),
-                permission,
-            },
-            Error::Cloud {
-                message,
-                code,
-                request_id,
-            } => Error::Cloud {
-                message: add(message),
-                code,
-                request_id,
-            },
-            Error::Interrupted(m) => Error::Interrupted(add(m)),
-            Error::Timeout(m) => Error::Timeout(add(m)),
-            Error::Failed(m) => Error::Failed(add(m)),
-        }
-    }
 }
 
 impl From<AliyunError> for Error {

@@ -566,22 +566,13 @@ impl App {
         else {
             return Vec::new();
         };
-        // Planning the same setup again keeps its id (Back to the checks, then Plan again).
+        // Planning the same setup again keeps its id (Back to the checks, then Plan again):
+        // every settled plan records its id in `last_plan`.
         let setup_id = self
-            .prepared
-            .ready()
-            .map(|p| &p.journal)
-            .filter(|j| j.cluster_id == cluster_id && j.rds_instance_id == rds_id)
-            .map(|j| j.setup_id.clone())
-            .or_else(|| {
-                self.last_plan
-                    .as_ref()
-                    .filter(|(c, r, _)| *c == cluster_id && *r == rds_id)
-                    .map(|(_, _, id)| id.clone())
-            });
-        if let Some(id) = &setup_id {
-            self.last_plan = Some((cluster_id.clone(), rds_id.clone(), id.clone()));
-        }
+            .last_plan
+            .as_ref()
+            .filter(|(c, r, _)| *c == cluster_id && *r == rds_id)
+            .map(|(_, _, id)| id.clone());
         let mut fx = self.abort_prepare();
         let req = self.req();
         self.prepared = Load::Loading(req);
