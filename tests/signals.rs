@@ -68,40 +68,14 @@ async fn interrupt_then_resume(signal: &str) {
         "--rds-instance",
         &m.rds_instance_id,
     ];
-    let mut child = command(&w, state, &setup)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let err = tail_stderr(&mut child);
-    // Wait until the load balancer is being provisioned.
-    let end = Instant::now() + Duration::from_secs(60);
-    loop {
-        let text = err.lock().unwrap().clone();
-        if text
-            .lines()
-            .any(|l| l.contains("load-balancer") && l.contains(']'))
-        {
-            break;
-        }
-        assert!(Instant::now() < end, "provisioning never started:\n{text}");
-        assert!(
-            child.try_wait().unwrap().is_none(),
-            "setup ended before the signal:\n{text}"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    let sent = Command::new("kill")
-        .args([&format!("-{signal}"), &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(sent.success());
-    let status = tokio::task::block_in_place(|| wait(&mut child, Duration::from_secs(20)))
-        .unwrap_or_else(|| panic!("setup did not stop within 20 s of {signal}"));
-    std::thread::sleep(Duration::from_millis(100));
-    let text = err.lock().unwrap().clone();
-    assert_eq!(status.code(), Some(130), "{signal}: {status:?}\n{text}");
+    // Once the load balancer is being provisioned, and a moment more.
+    let (code, _, text) =
+        signal_after(&w, state, &setup, signal, Duration::from_millis(200), |e| {
+            e.lines()
+                .any(|l| l.contains("load-balancer") && l.contains(']'))
+        })
+        .await;
+    assert_eq!(code, Some(130), "{signal}:\n{text}");
 
     // The journal is kept, in progress, marked interrupted, with the ids so far.
     let journals: Vec<_> = std::fs::read_dir(state.join("setups"))
@@ -177,12 +151,14 @@ async fn sighup_during_provisioning_stops_cleanly_and_resumes() {
     interrupt_then_resume("HUP").await;
 }
 
-/// Sends `signal` to a command `after` it started; returns its exit code, stdout, stderr.
+/// Sends `signal` to a command `settle` after its stderr shows it is `ready`; returns its
+/// exit code, stdout and stderr.
 async fn signal_after(
     w: &common::World,
     state: &std::path::Path,
     args: &[&str],
     signal: &str,
+    settle: Duration,
     ready: impl Fn(&str) -> bool,
 ) -> (Option<i32>, String, String) {
     let mut child = command(w, state, args)
@@ -205,6 +181,7 @@ async fn signal_after(
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+    tokio::time::sleep(settle).await;
     let sent = Command::new("kill")
         .args([&format!("-{signal}"), &child.id().to_string()])
         .status()
@@ -254,8 +231,10 @@ async fn signals_in_discovery_doctor_and_teardown_end_with_130_and_json() {
         &m.rds_instance_id,
     ];
     for signal in ["INT", "TERM", "HUP"] {
-        let (code, out, err) =
-            signal_after(&w, state, &setup, signal, |e| e.contains("discovering")).await;
+        let (code, out, err) = signal_after(&w, state, &setup, signal, Duration::ZERO, |e| {
+            e.contains("discovering")
+        })
+        .await;
         assert_eq!(code, Some(130), "setup discovery, {signal}: {err}");
         json_error(&out, signal);
         assert!(!err.contains("panicked"), "{err}");
@@ -273,7 +252,7 @@ async fn signals_in_discovery_doctor_and_teardown_end_with_130_and_json() {
     let doctor = ["doctor", "-o", "json", "--cluster-id", &m.cluster_id];
     // Doctor says nothing on stderr with -o json: give it a moment to start its walk.
     let t0 = Instant::now();
-    let (code, out, err) = signal_after(&w, state, &doctor, "TERM", |_| {
+    let (code, out, err) = signal_after(&w, state, &doctor, "TERM", Duration::ZERO, |_| {
         t0.elapsed() > Duration::from_millis(600)
     })
     .await;
@@ -288,7 +267,7 @@ async fn signals_in_discovery_doctor_and_teardown_end_with_130_and_json() {
         "--cluster-id",
         &m.cluster_id,
     ];
-    let (code, out, err) = signal_after(&w, state, &teardown, "TERM", |e| {
+    let (code, out, err) = signal_after(&w, state, &teardown, "TERM", Duration::ZERO, |e| {
         e.contains("deleting private link connection")
     })
     .await;
