@@ -8,22 +8,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-BIN=${TILINK_BIN:-target/debug/tilink}
-BIN=$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")
+SCRIPT=tmux_signals
 TIMEOUT=${TILINK_E2E_TIMEOUT:-90}
-[ -x "$BIN" ] || { echo "tmux_signals: $BIN not found; run cargo build first" >&2; exit 2; }
-command -v tmux >/dev/null || { echo "tmux_signals: tmux is not installed" >&2; exit 2; }
-
-WORK=$(mktemp -d)
-SESSIONS=()
-cleanup() {
-  for s in "${SESSIONS[@]}"; do tmux kill-session -t "$s" 2>/dev/null || true; done
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-screen() { tmux capture-pane -p -t "$1"; }
-fail() { echo "tmux_signals: $2" >&2; echo "----- screen of $1 -----" >&2; screen "$1" >&2 || true; exit 1; }
+# shellcheck source=tests/e2e/lib.sh
+. tests/e2e/lib.sh
 
 # one SIGNAL SCREEN: the sandbox wizard taken to SCREEN with Enter, then `kill -SIGNAL`.
 one() {
