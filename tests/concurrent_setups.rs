@@ -139,6 +139,8 @@ async fn concurrent_setups_from_separate_homes_build_one_chain() {
                 err.contains("another tilink setup") && err.contains("nothing else was created"),
                 "{err}"
             );
+            // Nothing of it is left to resume: the way on is a plain rerun, which adopts.
+            assert!(!err.contains("--resume"), "{err}");
             stood_down = Some(i);
         }
     }

@@ -54,6 +54,10 @@ pub fn outcome_error(model: &ApplyModel, store: &JournalStore) -> Option<Error> 
         Some(Err(Stopped::Interrupted)) => Some(Error::Interrupted(format!(
             "interrupted; every id is in the journal. Resume with `tilink setup --resume {sid}`"
         ))),
+        // A run that yielded to another setup left nothing: no journal to resume from.
+        Some(Err(e)) if model.journal.state == super::journal::SetupState::TornDown => {
+            Some(Error::Failed(e.to_string()))
+        }
         Some(Err(e)) => Some(Error::Failed(format!(
             "{e}\nEvery id created so far is in the journal ({}). Rerun the same command (or `--resume {sid}`) to continue.",
             store.path(sid).display()
