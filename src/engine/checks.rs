@@ -23,6 +23,18 @@ pub fn zone_analysis(d: &Discovery, requested: &[String]) -> Result<ZoneAnalysis
     })
 }
 
+/// The zone grid's rows from what discovery found (no pick), for showing a failed overlap.
+pub fn zone_rows(d: &Discovery) -> Vec<super::zones::ZoneRow> {
+    super::zones::rows(&ZoneInputs {
+        tidb: &d.tidb_zones.az_ids,
+        nlb: &d.nlb_zones,
+        privatelink: &d.privatelink_zones,
+        vswitches: &d.vswitches,
+        rds_zones: &d.rds.zones,
+        requested: &[],
+    })
+}
+
 /// Every pre-flight check, failures first.
 pub fn preflight(
     d: &Discovery,

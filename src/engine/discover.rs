@@ -266,13 +266,20 @@ pub struct RdsCandidate {
     pub zone: String,
     /// `None` when usable.
     pub unusable: Option<String>,
+    /// Why the zone check will likely fail for it (its VPC has no roomy vSwitch in a TiDB
+    /// Cloud zone, or room in one zone only), when that could be seen from the list.
+    #[serde(default)]
+    pub zone_hint: Option<String>,
 }
 
-/// Every RDS instance of the client's region, usable ones first.
-pub async fn rds_candidates(a: &AliyunClient) -> Result<Vec<RdsCandidate>, AliyunError> {
-    let mut out: Vec<RdsCandidate> = a
-        .describe_db_instances(None)
-        .await?
+/// Every RDS instance of the client's region, usable ones first, and among those the ones
+/// whose VPC has room for the NLB in the TiDB Cloud zones (`tidb_zones`, when known) first.
+pub async fn rds_candidates(
+    a: &AliyunClient,
+    tidb_zones: &[String],
+) -> Result<Vec<RdsCandidate>, AliyunError> {
+    let instances = a.describe_db_instances(None).await?;
+    let mut out: Vec<RdsCandidate> = instances
         .iter()
         .map(|i| RdsCandidate {
             id: i.db_instance_id.clone(),
@@ -286,15 +293,62 @@ pub async fn rds_candidates(a: &AliyunClient) -> Result<Vec<RdsCandidate>, Aliyu
                 &i.instance_network_type,
                 &i.db_instance_type,
             ),
+            zone_hint: None,
         })
         .collect();
+    // One look at each VPC's vSwitches (a hint only: a failed look hints nothing).
+    let mut vpcs: Vec<&str> = instances.iter().map(|i| i.vpc_id.as_str()).collect();
+    vpcs.sort();
+    vpcs.dedup();
+    for vpc in vpcs.into_iter().filter(|v| !v.is_empty()) {
+        let Ok(vsw) = a.describe_vswitches(vpc).await else {
+            continue;
+        };
+        let hint = zone_hint(vpc, &vsw, tidb_zones);
+        for (c, i) in out.iter_mut().zip(&instances) {
+            if i.vpc_id == vpc && c.unusable.is_none() {
+                c.zone_hint = hint.clone();
+            }
+        }
+    }
     out.sort_by(|a, b| {
         a.unusable
             .is_some()
             .cmp(&b.unusable.is_some())
+            .then(a.zone_hint.is_some().cmp(&b.zone_hint.is_some()))
             .then(a.id.cmp(&b.id))
     });
     Ok(out)
+}
+
+/// Why the NLB will likely find no zones in `vpc`: no vSwitch with room in a TiDB Cloud
+/// zone, or room in one zone only (NLB needs two). `None` when it looks fine.
+pub fn zone_hint(vpc: &str, vswitches: &[wa::VSwitch], tidb_zones: &[String]) -> Option<String> {
+    use super::zones::MIN_FREE_IPS;
+    let mut roomy: Vec<&str> = vswitches
+        .iter()
+        .filter(|v| v.available_ip_address_count >= MIN_FREE_IPS)
+        .map(|v| v.zone_id.as_str())
+        .collect();
+    roomy.sort();
+    roomy.dedup();
+    if !tidb_zones.is_empty() && !roomy.iter().any(|z| tidb_zones.iter().any(|t| t == z)) {
+        return Some(format!(
+            "the zone check will fail: its VPC {vpc} has no vSwitch with ≥{MIN_FREE_IPS} free IPs in a TiDB Cloud zone ({})",
+            tidb_zones.join(", ")
+        ));
+    }
+    if roomy.len() < 2 {
+        return Some(format!(
+            "the zone check will likely fail: NLB needs two zones and its VPC {vpc} has room in {} only",
+            if roomy.is_empty() {
+                "no zone".to_string()
+            } else {
+                roomy.join(", ")
+            }
+        ));
+    }
+    None
 }
 
 /// Clusters tilink can serve (on Alibaba Cloud) and the others with a reason.

@@ -89,6 +89,8 @@ pub struct Usual {
     pub lo_s: u64,
     /// Upper end, seconds: past it the wait is unusual and tilink says so.
     pub hi_s: u64,
+    /// The call that looks at the state ("GetLoadBalancerAttribute").
+    pub call: &'static str,
 }
 
 impl Usual {
@@ -128,17 +130,32 @@ impl Wait {
 
     /// The usual range shown to the DBA.
     pub fn usual(self) -> Usual {
-        let (what, lo_s, hi_s) = match self {
-            Wait::Job => ("NLB job", 2, 15),
-            Wait::ServerGroup => ("server group creation", 2, 15),
-            Wait::LoadBalancer => ("NLB provisioning", 60, 120),
-            Wait::Listener => ("listener start", 5, 30),
-            Wait::EndpointService => ("endpoint service creation", 10, 60),
-            Wait::Endpoint => ("TiDB Cloud endpoint creation", 60, 180),
-            Wait::Connection => ("connection to ACTIVE", 20, 90),
-            Wait::Quick => ("lookup", 0, 10),
+        let (what, lo_s, hi_s, call) = match self {
+            Wait::Job => ("NLB job", 2, 15, "GetJobStatus"),
+            Wait::ServerGroup => ("server group creation", 2, 15, "ListServerGroups"),
+            Wait::LoadBalancer => ("NLB provisioning", 60, 120, "GetLoadBalancerAttribute"),
+            Wait::Listener => ("listener start", 5, 30, "GetListenerAttribute"),
+            Wait::EndpointService => (
+                "endpoint service creation",
+                10,
+                60,
+                "GetVpcEndpointServiceAttribute",
+            ),
+            Wait::Endpoint => (
+                "TiDB Cloud endpoint creation",
+                60,
+                180,
+                "GET privateLinkConnections/{id}",
+            ),
+            Wait::Connection => ("connection to ACTIVE", 20, 90, "ListVpcEndpointConnections"),
+            Wait::Quick => ("lookup", 0, 10, "lookup"),
         };
-        Usual { what, lo_s, hi_s }
+        Usual {
+            what,
+            lo_s,
+            hi_s,
+            call,
+        }
     }
 
     /// Whether the wait holds up the chain to ACTIVE (NLB → endpoint service → TiDB Cloud's

@@ -23,6 +23,9 @@ pub struct ZoneRow {
     pub vswitch: Option<VSwitchInfo>,
     /// An RDS node (primary or standby) lives here.
     pub rds: bool,
+    /// The RDS primary lives here (the instance's own `ZoneId` / `MasterZone`).
+    #[serde(default)]
+    pub rds_primary: bool,
     /// All conditions hold.
     pub eligible: bool,
     /// Picked for the NLB.
@@ -102,22 +105,23 @@ fn pick(v: &VSwitchInfo, serves_tidb: bool) -> ZonePick {
     }
 }
 
-/// Computes the overlap and picks zones: every eligible zone (or the requested ones); when
-/// only one zone overlaps, a second NLB-only zone is added because NLB needs two.
-pub fn analyze(inp: &ZoneInputs<'_>) -> Result<ZoneAnalysis, ZoneError> {
+/// One row per zone seen by any side, sorted, with what each side offers there (no pick).
+/// The grid shows these even when no zone works, so the missing cell is visible.
+pub fn rows(inp: &ZoneInputs<'_>) -> Vec<ZoneRow> {
     let mut zones: Vec<String> = inp
         .tidb
         .iter()
         .chain(inp.nlb)
         .chain(inp.privatelink)
         .chain(inp.vswitches.iter().map(|v| &v.zone_id))
+        .chain(inp.rds_zones)
         .cloned()
         .collect();
     zones.sort();
     zones.dedup();
     let roomy =
         |z: &str| best_vswitch(inp.vswitches, z).is_some_and(|v| v.free_ips >= MIN_FREE_IPS);
-    let mut rows: Vec<ZoneRow> = zones
+    zones
         .iter()
         .map(|z| {
             let tidb = inp.tidb.contains(z);
@@ -130,11 +134,20 @@ pub fn analyze(inp: &ZoneInputs<'_>) -> Result<ZoneAnalysis, ZoneError> {
                 privatelink,
                 vswitch: best_vswitch(inp.vswitches, z).cloned(),
                 rds: inp.rds_zones.contains(z),
+                rds_primary: inp.rds_zones.first() == Some(z),
                 eligible: tidb && nlb && privatelink && roomy(z),
                 chosen: false,
             }
         })
-        .collect();
+        .collect()
+}
+
+/// Computes the overlap and picks zones: every eligible zone (or the requested ones); when
+/// only one zone overlaps, a second NLB-only zone is added because NLB needs two.
+pub fn analyze(inp: &ZoneInputs<'_>) -> Result<ZoneAnalysis, ZoneError> {
+    let mut rows = rows(inp);
+    let roomy =
+        |z: &str| best_vswitch(inp.vswitches, z).is_some_and(|v| v.free_ips >= MIN_FREE_IPS);
     let eligible: Vec<String> = rows
         .iter()
         .filter(|r| r.eligible)

@@ -95,10 +95,14 @@ impl Worker {
                 };
                 Msg::ClusterDetail { req, id, result }
             }),
-            Effect::ListSources { req, region } => self.spawn(req, async move {
+            Effect::ListSources {
+                req,
+                region,
+                tidb_zones,
+            } => self.spawn(req, async move {
                 let result = match env.clients(&region) {
                     Err(f) => Err(UiError::from(f.to_string())),
-                    Ok(c) => rds_candidates(&c.aliyun).await.map_err(|e| {
+                    Ok(c) => rds_candidates(&c.aliyun, &tidb_zones).await.map_err(|e| {
                         let fix = if e.is_forbidden() {
                             "The RAM user needs rds:DescribeDBInstances; `tilink policy` prints the policy to attach. Then press r.".to_string()
                         } else {

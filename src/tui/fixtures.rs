@@ -115,6 +115,7 @@ fn rds(
         status: status.into(),
         zone: zone.into(),
         unusable: why.map(str::to_string),
+        zone_hint: None,
     }
 }
 
@@ -128,6 +129,17 @@ pub fn sources() -> Vec<RdsCandidate> {
             "ap-southeast-1a",
             None,
         ),
+        RdsCandidate {
+            zone_hint: Some("the zone check will likely fail: NLB needs two zones and its VPC vpc-t4nstaging000000001 has room in ap-southeast-1a only".into()),
+            ..rds(
+                "rm-t4nstaging01",
+                "staging-mysql",
+                "MySQL 8.0",
+                "Running",
+                "ap-southeast-1a",
+                None,
+            )
+        },
         rds(
             "rm-t4nclassic01",
             "legacy classic",
@@ -159,7 +171,7 @@ fn vsw(id: &str, zone: &str, cidr: &str, free: u64) -> VSwitchInfo {
     VSwitchInfo {
         id: id.into(),
         name: String::new(),
-        vpc_id: "vpc-t4nfixture0001".into(),
+        vpc_id: "vpc-t4nfixture0123456789".into(),
         zone_id: zone.into(),
         cidr: cidr.into(),
         free_ips: free,
@@ -181,7 +193,7 @@ pub fn discovery() -> Discovery {
             status: "Running".into(),
             network_type: "VPC".into(),
             instance_type: "Primary".into(),
-            vpc_id: "vpc-t4nfixture0001".into(),
+            vpc_id: "vpc-t4nfixture0123456789".into(),
             vswitch_id: "vsw-t4nrds0000001".into(),
             zone_id: "ap-southeast-1a".into(),
             zones: vec!["ap-southeast-1a".into(), "ap-southeast-1b".into()],
@@ -275,14 +287,14 @@ pub fn apply_running() -> ApplyModel {
         &mut m,
         Msg::Learned(
             Step::ServerGroup,
-            Learned::ServerGroup("sgp-t4nfixture01".into()),
+            Learned::ServerGroup("sgp-t4nfixture0123456789".into()),
         ),
     );
     update(
         &mut m,
         Msg::Learned(
             Step::LoadBalancer,
-            Learned::LoadBalancer("nlb-t4nfixture01".into()),
+            Learned::LoadBalancer("nlb-t4nfixture0123456789".into()),
         ),
     );
     update(
@@ -340,15 +352,15 @@ pub fn apply_active() -> ApplyModel {
             Step::Listener,
             "Running",
             23_500,
-            Some(Learned::Listener("lsn-t4nfixture01".into())),
+            Some(Learned::Listener("lsn-t4nfixture0123456789".into())),
         ),
         (
             Step::EndpointService,
             "Active",
             27_000,
             Some(Learned::EndpointService(
-                "epsrv-t4nfixture01".into(),
-                "com.aliyuncs.privatelink.ap-southeast-1.epsrv-t4nfixture01".into(),
+                "epsrv-t4nfixture0123456789".into(),
+                "com.aliyuncs.privatelink.ap-southeast-1.epsrv-t4nfixture0123456789".into(),
             )),
         ),
         (Step::Whitelist, "Whitelisted", 27_400, None),
@@ -356,13 +368,13 @@ pub fn apply_active() -> ApplyModel {
             Step::Connection,
             "PENDING_ACCEPTANCE",
             41_000,
-            Some(Learned::Connection("plc-fixture0001".into())),
+            Some(Learned::Connection("plc-fixture000000000001".into())),
         ),
         (
             Step::Accept,
             "Accepted",
             44_000,
-            Some(Learned::Endpoint("ep-t4nfixture01".into())),
+            Some(Learned::Endpoint("ep-t4nfixture0123456789".into())),
         ),
         (Step::Verify, "ACTIVE", 52_000, None),
     ];

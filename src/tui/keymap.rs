@@ -27,6 +27,10 @@ pub enum Action {
     No,
     /// `f`: apply the highlighted check's fix (doctor; asks first).
     Fix,
+    /// `c`: create what the plan shows (a key of its own, never the Enter that advanced).
+    Create,
+    /// `/`: filter the list.
+    Filter,
     /// Anything else.
     None,
 }
@@ -71,6 +75,8 @@ fn parse_action(name: &str) -> Option<Action> {
         "yes" => Action::Yes,
         "no" => Action::No,
         "fix" => Action::Fix,
+        "create" => Action::Create,
+        "filter" => Action::Filter,
         _ => return None,
     })
 }
@@ -191,7 +197,9 @@ mod tests {
             (KeyCode::Char('?'), KeyModifiers::SHIFT, Action::Help),
             (KeyCode::Char('q'), KeyModifiers::NONE, Action::Quit),
             (KeyCode::Char('c'), KeyModifiers::CONTROL, Action::Quit),
-            (KeyCode::Char('c'), KeyModifiers::NONE, Action::None),
+            (KeyCode::Char('c'), KeyModifiers::NONE, Action::Create),
+            (KeyCode::Char('/'), KeyModifiers::NONE, Action::Filter),
+            (KeyCode::Char('x'), KeyModifiers::NONE, Action::None),
             (KeyCode::Char('r'), KeyModifiers::NONE, Action::Retry),
             (KeyCode::Char('y'), KeyModifiers::NONE, Action::Yes),
             (KeyCode::Char('n'), KeyModifiers::NONE, Action::No),
@@ -220,13 +228,15 @@ mod tests {
             Action::Yes,
             Action::No,
             Action::Fix,
+            Action::Create,
+            Action::Filter,
         ] {
             assert!(map.keys.iter().any(|(_, x)| *x == a), "no key for {a:?}");
         }
         // The help overlay lists every key the handler knows (BackTab and Backspace were
         // missing from the hand-kept table).
         let rows = help_rows();
-        assert_eq!(rows.len(), 8, "{rows:?}");
+        assert_eq!(rows.len(), 10, "{rows:?}");
         assert!(rows.iter().all(|(k, h)| !k.is_empty() && !h.is_empty()));
         assert!(
             bindings()

@@ -24,6 +24,8 @@ pub mod widgets;
 #[cfg(test)]
 use bench_support::fixtures;
 #[cfg(test)]
+mod layout_tests;
+#[cfg(test)]
 mod snapshot_tests;
 
 use crate::engine::Error;

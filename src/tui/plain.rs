@@ -79,7 +79,9 @@ pub async fn run(env: &Session, args: &Options) -> Result<(), Error> {
         (Some(id), false) => id.clone(),
         _ => {
             let clients = env.clients(&region)?;
-            let list = rds_candidates(&clients.aliyun).await.map_err(Error::from)?;
+            let list = rds_candidates(&clients.aliyun, &[])
+                .await
+                .map_err(Error::from)?;
             for r in list.iter().filter(|r| r.unusable.is_some()) {
                 eprintln!(
                     "  (not usable) {} {}: {}",

@@ -1,4 +1,5 @@
-//! Screen snapshots (ratatui `TestBackend` + insta) of every screen, at 120×40 and 80×24,
+//! Screen snapshots (ratatui `TestBackend` + insta) of every screen, at 120×40, 80×24 and
+//! the 60×16 minimum,
 //! plus error, overlay and narrow-terminal states. Models come from [`super::fixtures`].
 
 use super::app::{App, Load, Screen, UiError};
@@ -16,6 +17,7 @@ fn render(app: &App, w: u16, h: u16) -> String {
 fn snap(name: &str, app: &App) {
     insta::assert_snapshot!(format!("{name}_120x40"), render(app, 120, 40));
     insta::assert_snapshot!(format!("{name}_80x24"), render(app, 80, 24));
+    insta::assert_snapshot!(format!("{name}_60x16"), render(app, 60, 16));
 }
 
 fn base() -> App {

@@ -4,6 +4,7 @@
 use super::app::{App, Screen};
 use super::keymap::help_rows;
 use super::screens;
+use super::widgets::flow::Doc;
 use super::widgets::theme::Theme;
 use super::widgets::{centered, hints};
 use ratatui::Frame;
@@ -32,13 +33,20 @@ pub fn draw(f: &mut Frame, app: &App) {
         f.render_widget(Paragraph::new(msg).wrap(Wrap { trim: false }), area);
         return;
     }
-    let note_len = app.note.as_ref().map_or(0, |n| n.chars().count() + 1);
-    let note_rows = if note_len > area.width as usize { 2 } else { 1 };
+    // The note and the key hints wrap (never clipped); the body takes what is left.
+    let mut note_doc = Doc::new();
+    if let Some(msg) = &app.note {
+        note_doc.push(Line::styled(format!(" {msg}"), t.warn()));
+    }
+    let mut foot_doc = Doc::new();
+    foot_doc.push_at(hints(&t, &screens::hints(app)), 1);
+    let note_rows = note_doc.height(area.width).min(3);
+    let foot_rows = foot_doc.height(area.width).min(2);
     let [header, body, note, footer] = Layout::vertical([
         Constraint::Length(2),
         Constraint::Min(4),
         Constraint::Length(note_rows),
-        Constraint::Length(1),
+        Constraint::Length(foot_rows),
     ])
     .areas(area);
 
@@ -104,13 +112,8 @@ pub fn draw(f: &mut Frame, app: &App) {
 
     screens::draw(f, body, app, &t);
 
-    if let Some(msg) = &app.note {
-        f.render_widget(
-            Paragraph::new(Line::styled(format!(" {msg}"), t.warn())).wrap(Wrap { trim: false }),
-            note,
-        );
-    }
-    f.render_widget(Paragraph::new(hints(&t, &screens::hints(app))), footer);
+    note_doc.render(f, note, t.dim());
+    foot_doc.render(f, footer, t.dim());
 
     if app.help {
         let w = area.width.saturating_sub(8).min(84);

@@ -128,7 +128,8 @@ pub struct StepRow {
 }
 
 impl StepRow {
-    /// "NLB provisioning · 0:41 · usually 1–2 min" while the step waits on something with a
+    /// "NLB provisioning · 0:41 · usually 1–2 min · polling GetLoadBalancerAttribute" while
+    /// the step waits on something with a
     /// documented range (with "· slower than usual" past it); `None` otherwise.
     pub fn waiting_text(&self, now_ms: u64) -> Option<String> {
         let u = self.usual.as_ref()?;
@@ -142,11 +143,12 @@ impl StepRow {
             ""
         };
         Some(format!(
-            "{} · {}:{:02} · {}{slow}",
+            "{} · {}:{:02} · {}{slow} · polling {}",
             u.what,
             s / 60,
             s % 60,
-            u.range()
+            u.range(),
+            u.call
         ))
     }
 }

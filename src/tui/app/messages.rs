@@ -103,6 +103,8 @@ pub enum Effect {
         req: u64,
         /// Region.
         region: String,
+        /// The cluster's TiDB Cloud zones, when known (to hint at the zone check).
+        tidb_zones: Vec<String>,
     },
     /// `engine::prepare::prepare`.
     Prepare {

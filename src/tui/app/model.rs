@@ -310,6 +310,10 @@ pub struct App {
     pub sources_region: Option<String>,
     /// Highlighted RDS instance.
     pub source_sel: usize,
+    /// The list filter typed after `/` on the cluster and instance lists.
+    pub filter: String,
+    /// `/` was pressed: keys type into the filter until Enter or Esc.
+    pub filtering: bool,
     /// The picked RDS instance.
     pub rds_id: Option<String>,
     /// Discovery, checks and plan.
@@ -354,6 +358,26 @@ pub enum WelcomeItem {
     Troubleshoot,
 }
 
+/// Indices of `items` whose text contains `filter` (any case); all when it is empty.
+pub fn matching<T>(items: &[T], filter: &str, text: impl Fn(&T) -> String) -> Vec<usize> {
+    let f = filter.to_lowercase();
+    items
+        .iter()
+        .enumerate()
+        .filter(|(_, i)| f.is_empty() || text(i).to_lowercase().contains(&f))
+        .map(|(n, _)| n)
+        .collect()
+}
+
+/// The next highlighted index among `visible` (the first when `sel` is filtered out).
+pub fn step_visible(sel: usize, visible: &[usize], down: bool) -> usize {
+    match visible.iter().position(|&i| i == sel) {
+        None => visible.first().copied().unwrap_or(sel),
+        Some(p) if down => visible[(p + 1).min(visible.len() - 1)],
+        Some(p) => visible[p.saturating_sub(1)],
+    }
+}
+
 /// The note shown on the doctor screen about repairs.
 pub const DOCTOR_NOTE: &str =
     "f applies the highlighted check's fix (it asks first, then re-checks); r re-checks.";
@@ -389,6 +413,8 @@ impl App {
             sources: Load::Idle,
             sources_region: None,
             source_sel: 0,
+            filter: String::new(),
+            filtering: false,
             rds_id: None,
             prepared: Load::Idle,
             check_sel: 0,
@@ -416,6 +442,25 @@ impl App {
     }
 
     /// The highlighted cluster.
+    /// Indices of the clusters the filter shows (all without a filter).
+    pub fn visible_clusters(&self) -> Vec<usize> {
+        let list = self.clusters.ready().map_or(&[][..], Vec::as_slice);
+        matching(list, &self.filter, |(c, _)| {
+            format!("{} {} {} {} {}", c.name, c.id, c.region, c.plan, c.state)
+        })
+    }
+
+    /// Indices of the RDS instances the filter shows (all without a filter).
+    pub fn visible_sources(&self) -> Vec<usize> {
+        let list = self.sources.ready().map_or(&[][..], Vec::as_slice);
+        matching(list, &self.filter, |r| {
+            format!(
+                "{} {} {} {} {}",
+                r.id, r.description, r.engine, r.status, r.zone
+            )
+        })
+    }
+
     pub fn highlighted_cluster(&self) -> Option<&ClusterChoice> {
         self.clusters.ready()?.get(self.cluster_sel)
     }
@@ -448,6 +493,10 @@ impl App {
 
     /// Moves to `s`, closing overlays and asking for what it shows.
     pub(crate) fn enter(&mut self, s: Screen) -> Vec<Effect> {
+        if self.screen != s {
+            self.filter.clear();
+            self.filtering = false;
+        }
         self.screen = s;
         self.help = false;
         self.note = None;
@@ -468,7 +517,18 @@ impl App {
                     let req = self.req();
                     self.sources = Load::Loading(req);
                     self.sources_region = Some(region.clone());
-                    fx.push(Effect::ListSources { req, region });
+                    let tidb_zones = self
+                        .cluster_id
+                        .as_ref()
+                        .and_then(|id| self.cluster_details.get(id))
+                        .and_then(Load::ready)
+                        .map(|d| d.zones.az_ids.clone())
+                        .unwrap_or_default();
+                    fx.push(Effect::ListSources {
+                        req,
+                        region,
+                        tidb_zones,
+                    });
                 }
             }
             _ => {}

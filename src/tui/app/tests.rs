@@ -366,7 +366,7 @@ fn at_source() -> App {
     let mut a = at_cluster();
     let fx = update(&mut a, enter());
     assert_eq!(a.screen, Screen::Source);
-    let [Effect::ListSources { req, region }] = fx.as_slice() else {
+    let [Effect::ListSources { req, region, .. }] = fx.as_slice() else {
         panic!("{fx:?}")
     };
     assert_eq!(region, "ap-southeast-1");
@@ -406,6 +406,7 @@ fn source_default_and_decoys() {
         Some("rm-t4nmain0001")
     );
     update(&mut a, key(KeyCode::Down));
+    update(&mut a, key(KeyCode::Down));
     assert!(update(&mut a, enter()).is_empty());
     assert!(
         a.note
@@ -413,6 +414,57 @@ fn source_default_and_decoys() {
             .unwrap_or_default()
             .contains("cannot be the source")
     );
+    update(&mut a, key(KeyCode::Esc));
+    assert_eq!(a.screen, Screen::Cluster);
+}
+
+#[test]
+fn the_cursor_starts_on_the_first_instance_likely_to_pass_the_zone_check() {
+    // staging-mysql is listed first and is usable, but its VPC has room in one zone only.
+    let mut a = app();
+    a.screen = Screen::Source;
+    a.sources = Load::Loading(7);
+    let mut list = fx::sources();
+    list.swap(0, 1);
+    assert_eq!(list[0].description, "staging-mysql");
+    update(
+        &mut a,
+        Msg::Sources {
+            req: 7,
+            result: Ok(list),
+        },
+    );
+    assert_eq!(
+        a.highlighted_source().map(|r| r.id.as_str()),
+        Some("rm-t4nmain0001")
+    );
+}
+
+#[test]
+fn slash_filters_the_list_and_the_highlight_follows() {
+    let mut a = at_source();
+    update(&mut a, key(KeyCode::Char('/')));
+    assert!(a.filtering);
+    for c in "stag".chars() {
+        update(&mut a, key(KeyCode::Char(c)));
+    }
+    assert_eq!(a.visible_sources().len(), 1);
+    assert_eq!(
+        a.highlighted_source().map(|r| r.id.as_str()),
+        Some("rm-t4nstaging01")
+    );
+    // Letters typed into the filter are not keys: q did not quit, c did not create.
+    update(&mut a, key(KeyCode::Char('q')));
+    assert!(a.exit.is_none());
+    assert_eq!(a.filter, "stagq");
+    update(&mut a, key(KeyCode::Backspace));
+    update(&mut a, key(KeyCode::Enter));
+    assert!(!a.filtering);
+    assert_eq!(a.screen, Screen::Source);
+    // Esc clears the filter first, then goes back.
+    update(&mut a, key(KeyCode::Esc));
+    assert!(a.filter.is_empty());
+    assert_eq!(a.screen, Screen::Source);
     update(&mut a, key(KeyCode::Esc));
     assert_eq!(a.screen, Screen::Cluster);
 }
@@ -464,7 +516,11 @@ fn plan_confirm_starts_apply_and_dry_run_stops() {
     let mut a = at_checks();
     update(&mut a, enter());
     assert_eq!(a.screen, Screen::Plan);
-    let fx = update(&mut a, enter());
+    // The Enter that advanced every screen does not create: c does.
+    assert!(update(&mut a, enter()).is_empty());
+    assert_eq!(a.screen, Screen::Plan);
+    assert!(a.note.as_deref().unwrap_or_default().contains("press c"));
+    let fx = update(&mut a, create());
     assert_eq!(a.screen, Screen::Provisioning);
     assert!(matches!(fx.as_slice(), [Effect::StartApply { .. }]));
 
@@ -477,10 +533,14 @@ fn plan_confirm_starts_apply_and_dry_run_stops() {
     assert!(out.summary.unwrap_or_default().contains("dry run"));
 }
 
+fn create() -> Msg {
+    key(KeyCode::Char('c'))
+}
+
 fn provisioning() -> (App, u64) {
     let mut a = at_checks();
     update(&mut a, enter());
-    let fx = update(&mut a, enter());
+    let fx = update(&mut a, create());
     let [Effect::StartApply { req, .. }] = fx.as_slice() else {
         panic!()
     };
@@ -619,7 +679,7 @@ fn failed_apply_r_retries_with_the_same_journal() {
             assert_ne!(*r2, req);
             assert_eq!(
                 journal.resources.load_balancer_id.as_deref(),
-                Some("nlb-t4nfixture01")
+                Some("nlb-t4nfixture0123456789")
             );
         }
         other => panic!("{other:?}"),

@@ -6,6 +6,7 @@ use super::super::screens;
 use super::messages::{Effect, Msg};
 use super::model::*;
 use crate::engine::apply::{ApplyModel, Step, StepStatus};
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 pub(crate) fn step_sel(sel: usize, len: usize, down: bool) -> usize {
     if len == 0 {
@@ -36,6 +37,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             app.frame = app.frame.wrapping_add(1);
             Vec::new()
         }
+        Msg::Key(k) if app.filtering => on_filter_key(app, k),
         Msg::Key(k) => on_action(app, action(k)),
         Msg::Identity { req, result } => {
             app.identity.settle(req, result);
@@ -68,8 +70,16 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
                 && let Some(list) = app.sources.ready()
             {
                 let want = app.rds_id.clone().or_else(|| app.opts.rds_id.clone());
-                app.source_sel =
-                    default_index(list, want.as_deref(), |r| &r.id, |r| r.unusable.is_none());
+                // The first instance likely to pass the zone check, else the first usable.
+                let likely = list
+                    .iter()
+                    .any(|r| r.unusable.is_none() && r.zone_hint.is_none());
+                app.source_sel = default_index(
+                    list,
+                    want.as_deref(),
+                    |r| &r.id,
+                    |r| r.unusable.is_none() && (r.zone_hint.is_none() || !likely),
+                );
             }
             Vec::new()
         }
@@ -122,6 +132,60 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             Vec::new()
         }
     }
+}
+
+/// Typing into a list filter: characters add, Backspace removes, Enter keeps the filter,
+/// Esc clears it. The highlight moves to the first match when it is filtered out.
+fn on_filter_key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
+    if k.kind == KeyEventKind::Release {
+        return Vec::new();
+    }
+    match k.code {
+        KeyCode::Char('c') if k.modifiers.contains(KeyModifiers::CONTROL) => {
+            app.filtering = false;
+            return on_action(app, Action::Quit);
+        }
+        KeyCode::Char(c) => app.filter.push(c),
+        KeyCode::Backspace => {
+            app.filter.pop();
+        }
+        KeyCode::Enter => app.filtering = false,
+        KeyCode::Esc => {
+            app.filter.clear();
+            app.filtering = false;
+        }
+        KeyCode::Up | KeyCode::Down => {
+            app.filtering = false;
+            return on_action(app, action(k));
+        }
+        _ => {}
+    }
+    follow_filter(app)
+}
+
+/// Keeps the highlight on a row the filter shows.
+pub(crate) fn follow_filter(app: &mut App) -> Vec<Effect> {
+    match app.screen {
+        Screen::Cluster => {
+            let v = app.visible_clusters();
+            if !v.contains(&app.cluster_sel)
+                && let Some(&first) = v.first()
+            {
+                app.cluster_sel = first;
+                return app.describe_highlighted();
+            }
+        }
+        Screen::Source => {
+            let v = app.visible_sources();
+            if !v.contains(&app.source_sel)
+                && let Some(&first) = v.first()
+            {
+                app.source_sel = first;
+            }
+        }
+        _ => {}
+    }
+    Vec::new()
 }
 
 fn on_action(app: &mut App, a: Action) -> Vec<Effect> {

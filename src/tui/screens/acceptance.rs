@@ -6,7 +6,7 @@ use crate::tui::widgets::{field, mark};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Wrap};
+use ratatui::widgets::Paragraph;
 
 /// Draws the Acceptance screen.
 pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
@@ -84,5 +84,5 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
         " Auto-accept stays off and the service whitelist holds only TiDB Cloud's account.",
         t.dim(),
     ));
-    f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
+    crate::tui::widgets::flow::lines(f, area, lines, t.dim());
 }

@@ -1,13 +1,15 @@
 //! Checks: every pre-flight check with evidence and fix, and the zone overlap grid.
 
 use crate::engine::check::Status;
+use crate::engine::checks::zone_rows;
 use crate::tui::app::{App, Load};
+use crate::tui::widgets::flow::Doc;
 use crate::tui::widgets::theme::{self, Theme};
-use crate::tui::widgets::{cell, error_lines, loading_line, zone_grid};
+use crate::tui::widgets::{error_lines, loading_line, zone_grid};
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+use ratatui::widgets::Paragraph;
 
 /// Draws the Checks screen.
 pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
@@ -19,7 +21,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
                 Line::styled(" The checks could not run:", t.text()),
             ];
             lines.extend(error_lines(t, e));
-            f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
+            crate::tui::widgets::flow::lines(f, area, lines, t.dim());
             return;
         }
         _ => {
@@ -35,14 +37,6 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
             return;
         }
     };
-    let zone_rows = p.zones.as_ref().map_or(2, |z| z.rows.len() + 2) as u16;
-    let [list_area, grid_area, detail_area] = Layout::vertical([
-        Constraint::Length(p.checks.len() as u16 + 1),
-        Constraint::Length(zone_rows + 1),
-        Constraint::Min(3),
-    ])
-    .areas(area);
-
     let fails = p.checks.iter().filter(|c| c.status == Status::Fail).count();
     let warns = p.checks.iter().filter(|c| c.status == Status::Warn).count();
     let (sum_sym, sum_style, sum) = match (fails, warns) {
@@ -58,66 +52,74 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
             format!("{n} check(s) failed: nothing will be created until they pass"),
         ),
     };
-    let mut lines = vec![Line::from(vec![
+    let mut d = Doc::new();
+    d.push(Line::from(vec![
         Span::styled(format!(" {sum_sym} "), sum_style),
         Span::styled(sum, sum_style),
         Span::styled(
             format!("  ({} → {})", p.discovery.cluster.name, p.discovery.rds.id),
             t.dim(),
         ),
-    ])];
-    let w = list_area.width as usize;
-    for (i, c) in p.checks.iter().enumerate() {
-        let (sym, style) = t.status(c.status);
-        let row_style = if i == app.check_sel {
-            t.selected()
-        } else {
-            t.text()
-        };
-        lines.push(Line::from(vec![
-            Span::styled(format!(" {sym} "), style),
-            Span::styled(format!("{} ", c.status.tag()), style),
-            Span::styled(cell(&c.id, 22), row_style),
-            Span::styled(cell(&c.title, w.saturating_sub(32)), row_style),
-        ]));
-    }
-    f.render_widget(Paragraph::new(lines), list_area);
+    ]));
 
-    if let Some(c) = p.checks.get(app.check_sel) {
-        let block = Block::default()
-            .borders(Borders::TOP)
-            .title(Span::styled(format!(" {} ", c.id), t.heading()));
-        let inner = block.inner(detail_area);
-        f.render_widget(block, detail_area);
-        let mut d = vec![Line::raw(format!(" {}", c.detail))];
-        if let Some(fix) = &c.fix {
+    // The zone grid is the answer to "do the zones overlap": it stays when they do not,
+    // with the missing cells marked ✗ and the one fix under it.
+    d.push(Line::styled(" Zone overlap", t.heading()));
+    match &p.zones {
+        Ok(z) => d.extend(zone_grid::lines(t, &z.rows, area.width)),
+        Err(e) => {
+            d.extend(zone_grid::lines(t, &zone_rows(&p.discovery), area.width));
             d.push(Line::from(vec![
-                Span::styled(" fix: ", t.warn()),
-                Span::raw(fix.clone()),
+                Span::styled(format!(" {} ", theme::FAIL), t.fail()),
+                Span::styled(e.to_string(), t.fail()),
             ]));
         }
-        if !c.evidence.is_null() {
-            d.push(Line::styled(
-                format!(" evidence: {}", evidence(&c.evidence)),
-                t.dim(),
-            ));
-        }
-        f.render_widget(Paragraph::new(d).wrap(Wrap { trim: false }), inner);
     }
+    d.push(Line::styled(format!("  {}", zone_grid::LEGEND), t.dim()));
+    d.push(Line::raw(""));
 
-    let block = Block::default()
-        .borders(Borders::TOP)
-        .title(Span::styled(" Zone overlap ", t.heading()));
-    let inner = block.inner(grid_area);
-    f.render_widget(block, grid_area);
-    let grid = match &p.zones {
-        Ok(z) => zone_grid::lines(t, z, inner.width),
-        Err(e) => vec![Line::from(vec![
-            Span::styled(format!(" {} ", theme::FAIL), t.fail()),
-            Span::raw(e.to_string()),
-        ])],
-    };
-    f.render_widget(Paragraph::new(grid).wrap(Wrap { trim: false }), inner);
+    // Every check on one line (titles wrap under themselves); the highlighted one opens
+    // its detail, fix and evidence right under it.
+    for (i, c) in p.checks.iter().enumerate() {
+        let (sym, style) = t.status(c.status);
+        let sel = i == app.check_sel;
+        let row_style = if sel { t.selected() } else { t.text() };
+        if sel {
+            d.focus_start();
+        }
+        d.push_at(
+            Line::from(vec![
+                Span::styled(format!(" {sym} "), style),
+                Span::styled(format!("{} ", c.status.tag()), style),
+                Span::styled(format!("{:<22}", c.id), row_style),
+                Span::styled(c.title.clone(), row_style),
+            ]),
+            30.min(area.width as usize / 2),
+        );
+        if sel {
+            d.push_at(Line::raw(format!("        {}", c.detail)), 8);
+            if let Some(fix) = &c.fix {
+                d.push_at(
+                    Line::from(vec![
+                        Span::styled("        fix: ", t.warn()),
+                        Span::raw(fix.clone()),
+                    ]),
+                    13,
+                );
+            }
+            if !c.evidence.is_null() {
+                d.push_at(
+                    Line::styled(
+                        format!("        evidence: {}", evidence(&c.evidence)),
+                        t.dim(),
+                    ),
+                    18,
+                );
+            }
+            d.focus_end();
+        }
+    }
+    d.render(f, area, t.dim());
 }
 
 /// Evidence as `key=value, …` (nested values as compact JSON).

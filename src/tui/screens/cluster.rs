@@ -1,21 +1,16 @@
 //! Cluster: pick the TiDB Cloud cluster; unusable ones are greyed with the reason.
 
 use crate::tui::app::{App, Load};
+use crate::tui::widgets::flow::{self, Doc};
 use crate::tui::widgets::theme::{self, POINTER, Theme};
-use crate::tui::widgets::{cell, error_lines, field, load_status, loading_line};
+use crate::tui::widgets::{error_lines, field, load_status, loading_line};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, List, ListItem, ListState, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders};
 
 /// Draws the Cluster screen.
 pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
-    let [head, list_area, detail_area] = Layout::vertical([
-        Constraint::Length(2),
-        Constraint::Min(3),
-        Constraint::Length(7),
-    ])
-    .areas(area);
     let flag = if app.opts.sandbox {
         "   the sandbox's cluster is highlighted; Enter picks it"
     } else if app.opts.cluster_id.is_some() {
@@ -23,64 +18,101 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
     } else {
         "   only ACTIVE Essential clusters on Alibaba Cloud can be used"
     };
-    f.render_widget(
-        Paragraph::new(vec![
-            Line::styled(" Which cluster should reach the RDS instance?", t.text()),
-            Line::styled(flag, t.dim()),
-        ]),
-        head,
-    );
+    let mut head_doc = Doc::new();
+    head_doc.push(Line::styled(
+        " Which cluster should reach the RDS instance?",
+        t.text(),
+    ));
+    head_doc.push(Line::styled(flag, t.dim()));
+    let detail_rows = if area.height >= 20 { 7 } else { 5 };
+    let [head, list_area, detail_area] = Layout::vertical([
+        Constraint::Length(head_doc.height(area.width)),
+        Constraint::Min(3),
+        Constraint::Length(detail_rows),
+    ])
+    .areas(area);
+    head_doc.render(f, head, t.dim());
     let Some(list) = app.clusters.ready() else {
         if let Some(lines) = load_status(t, app.frame, &app.clusters, "listing clusters") {
-            f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), list_area);
+            crate::tui::widgets::flow::lines(f, list_area, lines, t.dim());
         }
         return;
     };
     if list.is_empty() {
-        f.render_widget(
-            Paragraph::new(" This TiDB Cloud API key sees no cluster. Create an Essential cluster on Alibaba Cloud, or use the key of the project that has one.")
-                .wrap(Wrap { trim: false }),
+        crate::tui::widgets::flow::lines(
+            f,
             list_area,
+            vec![Line::raw(
+                " This TiDB Cloud API key sees no cluster. Create an Essential cluster on Alibaba Cloud, or use the key of the project that has one.",
+            )],
+            t.dim(),
         );
         return;
     }
+    let visible = app.visible_clusters();
+    let mut d = Doc::new();
+    filter_line(&mut d, app, t, visible.len(), list.len());
     let w = list_area.width as usize;
-    let name_w = w.saturating_sub(62).clamp(10, 28);
-    let items: Vec<ListItem> = list
+    let name_w = list
         .iter()
-        .map(|(c, why)| {
-            let style = if why.is_some() { t.dim() } else { t.text() };
-            let region = if c.on_alibaba() {
-                c.region.clone()
-            } else {
-                format!("{} ({})", c.region, c.provider)
-            };
-            let row = format!(
-                "{}{}{}{}{}",
-                cell(&c.name, name_w + 1),
-                cell(&c.id, 21),
-                cell(&region, 19),
-                cell(&c.plan, 10),
-                c.state
+        .map(|(c, _)| flow::width(&c.name))
+        .max()
+        .unwrap_or(4)
+        + 2;
+    let region_w = 20;
+    let one_row = 2 + name_w + 21 + region_w + 11 + 8 <= w;
+    for &i in &visible {
+        let (c, why) = &list[i];
+        let sel = i == app.cluster_sel;
+        let style = match (sel, why.is_some()) {
+            (true, _) => t.selected(),
+            (false, true) => t.dim(),
+            (false, false) => t.text(),
+        };
+        let region = if c.on_alibaba() {
+            c.region.clone()
+        } else {
+            format!("{} ({})", c.region, c.provider)
+        };
+        let pointer = if sel { POINTER } else { "  " };
+        if sel {
+            d.focus_start();
+        }
+        if one_row {
+            d.push_at(
+                Line::styled(
+                    format!(
+                        "{pointer}{:<name_w$}{:<21}{:<region_w$}{:<11}{}",
+                        c.name, c.id, region, c.plan, c.state
+                    ),
+                    style,
+                ),
+                4,
             );
-            let mut lines = vec![Line::styled(row, style)];
-            if let Some(why) = why {
-                lines.push(Line::from(vec![
-                    Span::styled(format!("  {} ", theme::FAIL), t.fail()),
+        } else {
+            d.push_at(
+                Line::styled(format!("{pointer}{}  {}", c.name, c.id), style),
+                4,
+            );
+            d.push_at(
+                Line::styled(format!("    {region} · {} · {}", c.plan, c.state), style),
+                4,
+            );
+        }
+        if let Some(why) = why {
+            d.push_at(
+                Line::from(vec![
+                    Span::styled(format!("    {} ", theme::FAIL), t.fail()),
                     Span::styled(why.clone(), t.dim()),
-                ]));
-            }
-            ListItem::new(lines)
-        })
-        .collect();
-    let mut state = ListState::default().with_selected(Some(app.cluster_sel));
-    f.render_stateful_widget(
-        List::new(items)
-            .highlight_symbol(POINTER)
-            .highlight_style(t.selected()),
-        list_area,
-        &mut state,
-    );
+                ]),
+                6,
+            );
+        }
+        if sel {
+            d.focus_end();
+        }
+    }
+    d.render(f, list_area, t.dim());
     // Detail of the highlighted cluster.
     let block = Block::default()
         .borders(Borders::TOP)
@@ -114,21 +146,40 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
             " asking TiDB Cloud for its account id and zones",
         )],
     };
-    f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+    let mut doc = Doc::new();
+    doc.extend(lines);
+    doc.render(f, inner, t.dim());
+}
+
+/// The filter row: what `/` typed and how many rows match, or how to filter.
+pub(crate) fn filter_line(d: &mut Doc, app: &App, t: &Theme, shown: usize, all: usize) {
+    if app.filtering || !app.filter.is_empty() {
+        let cursor = if app.filtering { "▏" } else { "" };
+        d.push(Line::from(vec![
+            Span::styled(" filter /", t.key()),
+            Span::styled(format!("{}{cursor}", app.filter), t.value()),
+            Span::styled(format!("  {shown} of {all} · Esc clears"), t.dim()),
+        ]));
+    } else if all > 5 {
+        d.push(Line::styled(format!(" {all} in all · / filters"), t.dim()));
+    }
 }
 
 // ── keys ──
 
-use crate::tui::app::update::step_sel;
 use crate::tui::app::*;
 use crate::tui::keymap::Action;
 
 /// Keys on this screen.
 pub(crate) fn keys(app: &mut App, a: Action) -> Vec<Effect> {
-    let len = app.clusters.ready().map_or(0, Vec::len);
     match a {
+        Action::Filter => {
+            app.filtering = true;
+            Vec::new()
+        }
         Action::Up | Action::Down | Action::Next => {
-            app.cluster_sel = step_sel(app.cluster_sel, len, a != Action::Up);
+            app.cluster_sel =
+                step_visible(app.cluster_sel, &app.visible_clusters(), a != Action::Up);
             app.note = None;
             app.describe_highlighted()
         }
@@ -169,6 +220,10 @@ pub(crate) fn keys(app: &mut App, a: Action) -> Vec<Effect> {
                     return app.describe_highlighted();
                 }
             }
+            Vec::new()
+        }
+        Action::Back if !app.filter.is_empty() => {
+            app.filter.clear();
             Vec::new()
         }
         Action::Back => app.enter(Screen::Credentials),

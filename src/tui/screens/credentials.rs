@@ -6,7 +6,6 @@ use crate::tui::widgets::{error_lines, loading_line, mark};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Wrap};
 
 /// Draws the Credentials screen.
 pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
@@ -72,7 +71,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
         " Keys are read from flags, the environment, ~/.aliyun/config.json, ~/.ticloud/config.toml or the OS keyring; they are never written to logs or journals.",
         t.dim(),
     ));
-    f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
+    crate::tui::widgets::flow::lines(f, area, lines, t.dim());
 }
 
 // ── keys ──

@@ -2,12 +2,13 @@
 
 use crate::engine::doctor::Verdict;
 use crate::tui::app::{App, Load};
+use crate::tui::widgets::flow::Doc;
 use crate::tui::widgets::theme::{self, Theme};
-use crate::tui::widgets::{cell, error_lines, loading_line};
+use crate::tui::widgets::{error_lines, loading_line};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, Paragraph};
 
 /// Draws the Doctor screen.
 pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
@@ -19,7 +20,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
                 Line::styled(" Doctor could not run:", t.text()),
             ];
             lines.extend(error_lines(t, e));
-            f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
+            crate::tui::widgets::flow::lines(f, area, lines, t.dim());
             return;
         }
         _ => {
@@ -50,20 +51,22 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
                 " Esc, then pick \"Set up a new private link\" on the first screen to build one.",
             ),
         ];
-        f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
+        crate::tui::widgets::flow::lines(f, area, lines, t.dim());
         return;
     }
-    let rows: u16 = reports.iter().map(|r| r.checks.len() as u16 + 1).sum();
+    let rows: u16 = reports
+        .iter()
+        .map(|r| r.checks.len() as u16 + 1)
+        .sum::<u16>()
+        + 1;
     // On a small terminal the list scrolls (the highlight stays visible) so that the detail,
     // its fix and the confirmation keep room: at least 8 lines or half the screen.
     let list_max = rows.min(area.height.saturating_sub(8).max(area.height / 2));
     let [list_area, detail_area] =
         Layout::vertical([Constraint::Max(list_max), Constraint::Min(4)]).areas(area);
 
-    let w = list_area.width as usize;
-    let mut lines = Vec::new();
+    let mut lines = Doc::new();
     let mut index = 0;
-    let mut selected_line = 0;
     for r in reports {
         let (sym, style, verdict) = match r.verdict() {
             Verdict::Broken { root, fails, .. } => (
@@ -81,31 +84,37 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
             ),
             Verdict::Healthy => (theme::OK, t.ok(), "healthy".to_string()),
         };
-        lines.push(Line::from(vec![
-            Span::styled(format!(" {sym} {} ", r.target), style),
-            Span::styled(verdict, style),
-        ]));
+        lines.push_at(
+            Line::from(vec![
+                Span::styled(format!(" {sym} {} ", r.target), style),
+                Span::styled(verdict, style),
+            ]),
+            3,
+        );
         for c in &r.checks {
             let (sym, style) = t.status(c.status);
-            let row = if index == app.doctor_sel {
-                selected_line = lines.len();
-                t.selected()
-            } else {
-                t.text()
-            };
-            lines.push(Line::from(vec![
-                Span::styled(format!("   {sym} "), style),
-                Span::styled(format!("{} ", c.status.tag()), style),
-                Span::styled(cell(&c.id, 20), row),
-                Span::styled(cell(&c.title, w.saturating_sub(33)), row),
-            ]));
+            let sel = index == app.doctor_sel;
+            let row = if sel { t.selected() } else { t.text() };
+            if sel {
+                lines.focus_start();
+            }
+            lines.push_at(
+                Line::from(vec![
+                    Span::styled(format!("   {sym} "), style),
+                    Span::styled(format!("{} ", c.status.tag()), style),
+                    Span::styled(format!("{:<20}", c.id), row),
+                    Span::styled(c.title.clone(), row),
+                ]),
+                30.min(list_area.width as usize / 2),
+            );
+            if sel {
+                lines.focus_end();
+            }
             index += 1;
         }
     }
-    // Keep the highlighted row visible when the list is taller than its area.
-    let height = list_area.height as usize;
-    let scroll = selected_line.saturating_sub(height.saturating_sub(1)) as u16;
-    f.render_widget(Paragraph::new(lines).scroll((scroll, 0)), list_area);
+    // The highlighted row stays in view; rows out of view are counted by a marker.
+    lines.render(f, list_area, t.dim());
 
     if let Some((report, c)) = app.doctor_selected() {
         let block = Block::default().borders(Borders::TOP).title(Span::styled(
@@ -142,7 +151,9 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
         if !c.evidence.is_null() {
             d.push(Line::styled(format!(" evidence: {}", c.evidence), t.dim()));
         }
-        f.render_widget(Paragraph::new(d).wrap(Wrap { trim: false }), inner);
+        let mut doc = Doc::new();
+        doc.extend(d);
+        doc.render(f, inner, t.dim());
     }
 }
 

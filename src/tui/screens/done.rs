@@ -1,12 +1,13 @@
 //! Done: ACTIVE, the ids, and what to run next.
 
 use crate::tui::app::App;
-use crate::tui::widgets::field;
+use crate::tui::widgets::flow::Doc;
 use crate::tui::widgets::theme::{self, Theme};
+use crate::tui::widgets::{command_rows, field};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Wrap};
+use ratatui::widgets::Paragraph;
 
 /// Draws the Done screen.
 pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
@@ -19,7 +20,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
     let cluster = &m.journal.cluster_id;
     let sid = &m.journal.setup_id;
     let w = 16;
-    let lines = vec![
+    let mut lines = vec![
         Line::raw(""),
         Line::from(vec![
             Span::styled(format!(" {} ACTIVE ", theme::OK), t.ok()),
@@ -46,18 +47,20 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
         field(t, "setup id", w, sid.clone()),
         Line::raw(""),
         Line::styled(" Next:", t.heading()),
-        Line::styled(
-            format!("   tilink doctor --cluster-id {cluster}"),
-            t.value(),
-        ),
-        Line::styled(
-            format!("   tilink teardown --cluster-id {cluster} --setup {sid}"),
-            t.value(),
-        ),
-        Line::styled(
-            format!("   tilink export terraform --cluster-id {cluster} --setup {sid}"),
-            t.value(),
-        ),
     ];
-    f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
+    // Each command whole: one row, or rows joined by ` \` that a shell reads as one.
+    for cmd in [
+        format!("tilink doctor --cluster-id {cluster}"),
+        format!("tilink teardown --cluster-id {cluster} --setup {sid}"),
+        format!("tilink export terraform --cluster-id {cluster} --setup {sid}"),
+    ] {
+        for row in command_rows(&cmd, 3, area.width as usize) {
+            lines.push(Line::styled(row, t.value()));
+        }
+    }
+    let mut d = Doc::new();
+    for l in lines {
+        d.push(l);
+    }
+    d.render(f, area, t.dim());
 }

@@ -54,7 +54,7 @@ pub fn hints(app: &App) -> Vec<(&'static str, &'static str)> {
             ("↑↓", "item detail"),
             ("Esc", "back"),
         ],
-        Screen::Plan => vec![("Enter", "create"), ("↑↓", "item detail"), ("Esc", "back")],
+        Screen::Plan => vec![("c", "create"), ("↑↓", "move"), ("Esc", "back")],
         Screen::Provisioning => match app.apply.as_ref().and_then(|m| m.outcome.as_ref()) {
             Some(Ok(())) => vec![("Enter", "see the acceptance")],
             Some(Err(_)) => vec![("r", "retry from where it stopped")],

@@ -2,19 +2,15 @@
 
 use crate::engine::plan::{Action, COST_NOTE};
 use crate::tui::app::App;
+use crate::tui::widgets::flow::Doc;
 use crate::tui::widgets::theme::{POINTER, Theme};
-use crate::tui::widgets::{cell, truncate};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, Paragraph};
 
-/// Lines `text` needs at `width` columns (rough: by characters).
-fn rows(text_len: usize, width: u16) -> u16 {
-    (text_len.max(1)).div_ceil(width.max(1) as usize) as u16
-}
-
-/// Draws the Plan screen.
+/// Draws the Plan screen: every item whole (details wrap; the list scrolls with markers),
+/// then what is billed and the deliberate key that creates.
 pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
     let Some(p) = app.prepared.ready().and_then(|p| p.plan.as_ref()) else {
         f.render_widget(
@@ -23,108 +19,97 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
         );
         return;
     };
-    let cost = format!(" cost: {COST_NOTE}");
-    let cost_rows = rows(cost.chars().count() + 4, area.width);
-    let head_rows = if area.width >= 100 { 2 } else { 3 };
-    let [head, items_area, detail_area, confirm] = Layout::vertical([
-        Constraint::Length(head_rows),
-        Constraint::Length(p.items.len() as u16),
-        Constraint::Min(3),
-        Constraint::Length(cost_rows + 2),
-    ])
-    .areas(area);
     let zones = p
         .zones
         .iter()
         .map(|z| z.zone.as_str())
         .collect::<Vec<_>>()
         .join(", ");
-    f.render_widget(
-        Paragraph::new(vec![
-            Line::from(vec![
-                Span::raw(" Setup "),
-                Span::styled(p.setup_id.clone(), t.value()),
-                Span::raw(" in "),
-                Span::styled(p.region.clone(), t.value()),
-                Span::raw(format!(" · zones {zones}")),
-            ]),
-            Line::styled(
-                format!(
-                    " cluster {} → RDS {} ({}:{}); every resource is tagged tilink:setup-id",
-                    p.cluster_id, p.rds_id, p.backend_ip, p.backend_port
-                ),
-                t.dim(),
-            ),
-        ])
-        .wrap(Wrap { trim: false }),
-        head,
-    );
-    let w = items_area.width as usize;
-    let lines: Vec<Line> = p
-        .items
-        .iter()
-        .enumerate()
-        .map(|(i, it)| {
-            let style = match it.action {
-                Action::Create => t.ok(),
-                Action::Adopt => t.value(),
-                Action::Update => t.warn(),
-                Action::Keep => t.dim(),
-            };
-            let sel = i == app.plan_sel;
-            let what_style = if sel { t.selected() } else { t.text() };
-            Line::from(vec![
-                Span::raw(if sel {
-                    POINTER.to_string()
-                } else {
-                    "  ".to_string()
-                }),
-                Span::styled(cell(it.action.word(), 7), style),
-                Span::styled(cell(&it.what, 30), what_style),
-                Span::styled(truncate(&it.detail, w.saturating_sub(40)), t.dim()),
-            ])
-        })
-        .collect();
-    f.render_widget(Paragraph::new(lines), items_area);
-
-    if let Some(it) = p.items.get(app.plan_sel) {
-        let block = Block::default()
-            .borders(Borders::TOP)
-            .title(Span::styled(format!(" {} ", it.what), t.heading()));
-        let inner = block.inner(detail_area);
-        f.render_widget(block, detail_area);
-        let mut d = vec![Span::raw(format!(" {} {}", it.action.word(), it.detail))];
+    let mut d = Doc::new();
+    d.push(Line::from(vec![
+        Span::raw(" Setup "),
+        Span::styled(p.setup_id.clone(), t.value()),
+        Span::raw(" in "),
+        Span::styled(p.region.clone(), t.value()),
+        Span::raw(format!(" · zones {zones}")),
+    ]));
+    d.push(Line::styled(
+        format!(
+            " cluster {} → RDS {} ({}:{}); every resource is tagged tilink:setup-id",
+            p.cluster_id, p.rds_id, p.backend_ip, p.backend_port
+        ),
+        t.dim(),
+    ));
+    // Wide: details in a column; narrower: they continue under the action word.
+    let hang = if area.width >= 100 { 39 } else { 9 };
+    for (i, it) in p.items.iter().enumerate() {
+        let style = match it.action {
+            Action::Create => t.ok(),
+            Action::Adopt => t.value(),
+            Action::Update => t.warn(),
+            Action::Keep => t.dim(),
+        };
+        let sel = i == app.plan_sel;
+        let what_style = if sel { t.selected() } else { t.text() };
+        let mut spans = vec![
+            Span::raw(if sel {
+                POINTER.to_string()
+            } else {
+                "  ".to_string()
+            }),
+            Span::styled(format!("{:<7}", it.action.word()), style),
+            Span::styled(format!("{:<30}", it.what), what_style),
+            Span::styled(it.detail.clone(), t.dim()),
+        ];
         if let Some(id) = &it.id {
-            d.push(Span::styled(format!(" [{id}]"), t.value()));
+            spans.push(Span::styled(format!(" [{id}]"), t.value()));
         }
-        f.render_widget(
-            Paragraph::new(Line::from(d)).wrap(Wrap { trim: false }),
-            inner,
-        );
+        if sel {
+            d.focus_start();
+        }
+        d.push_at(Line::from(spans), hang);
+        if sel {
+            d.focus_end();
+        }
     }
 
-    let block = Block::default().borders(Borders::TOP);
-    let inner = block.inner(confirm);
-    f.render_widget(block, confirm);
-    let ask = if app.opts.dry_run {
+    let mut foot = Doc::new();
+    foot.push(Line::styled(format!(" cost: {COST_NOTE}"), t.dim()));
+    foot.push(if app.opts.dry_run {
         Line::from(vec![
             Span::styled(" Dry run: ", t.warn()),
             Span::raw("nothing will be created. Enter prints this plan and exits."),
         ])
+    } else if app.opts.sandbox {
+        Line::from(vec![
+            Span::styled(" Create these resources? ", t.heading()),
+            Span::raw("Sandbox: nothing is billed. "),
+            Span::styled("Enter", t.key()),
+            Span::raw(" or "),
+            Span::styled("c", t.key()),
+            Span::raw(" creates · "),
+            Span::styled("Esc", t.key()),
+            Span::raw(" back"),
+        ])
     } else {
         Line::from(vec![
             Span::styled(" Create these resources? ", t.heading()),
-            Span::styled("Enter", t.key()),
-            Span::raw(" yes, create · "),
+            Span::raw("The Internal NLB bills from creation. Press "),
+            Span::styled("c", t.key()),
+            Span::raw(" to create · "),
             Span::styled("Esc", t.key()),
-            Span::raw(" back · "),
-            Span::styled("q", t.key()),
-            Span::raw(" quit"),
+            Span::raw(" back"),
         ])
-    };
-    let mut cl = vec![Line::styled(cost, t.dim())];
-    cl.push(ask);
-    f.render_widget(Paragraph::new(cl).wrap(Wrap { trim: false }), inner);
+    });
+    let w = area.width;
+    let foot_h = foot.height(w) + 1;
+    let [items_area, foot_area] =
+        Layout::vertical([Constraint::Min(3), Constraint::Length(foot_h)]).areas(area);
+    d.render(f, items_area, t.dim());
+    let block = Block::default().borders(Borders::TOP).border_style(t.dim());
+    let inner = block.inner(foot_area);
+    f.render_widget(block, foot_area);
+    foot.render(f, inner, t.dim());
 }
 
 // ── keys ──
@@ -145,7 +130,19 @@ pub(crate) fn keys(app: &mut App, a: Key) -> Vec<Effect> {
             app.plan_sel = step_sel(app.plan_sel, len, a != Key::Up);
             Vec::new()
         }
-        Key::Accept => {
+        // In the sandbox nothing is billed, so Enter creates there too.
+        Key::Accept if !app.opts.dry_run && !app.opts.yes && !app.opts.sandbox => {
+            app.note = Some(
+                "Enter does not create: press c to create these resources (the NLB bills from creation), Esc to go back"
+                    .into(),
+            );
+            Vec::new()
+        }
+        Key::Accept | Key::Create => {
+            if a == Key::Create && app.opts.dry_run {
+                app.note = Some("dry run: nothing is created; Enter prints the plan".into());
+                return Vec::new();
+            }
             let Some(p) = app.prepared.ready() else {
                 return Vec::new();
             };

@@ -3,12 +3,13 @@
 use crate::engine::apply::{ApplyModel, Step, StepStatus};
 use crate::engine::journal::ResourceIds;
 use crate::tui::app::App;
+use crate::tui::widgets::elapsed;
+use crate::tui::widgets::flow::{self, Doc};
 use crate::tui::widgets::theme::{self, Theme};
-use crate::tui::widgets::{cell, elapsed, truncate};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, Paragraph};
 
 /// The id a step produced, once known.
 pub fn step_id(s: Step, r: &ResourceIds) -> Option<&str> {
@@ -42,10 +43,19 @@ fn done_word(cloud_state: &str) -> String {
     }
 }
 
-fn row<'a>(t: &Theme, frame: u64, m: &ApplyModel, s: Step, width: usize) -> Line<'a> {
-    let Some(r) = m.steps.get(&s) else {
-        return Line::raw("");
-    };
+/// The state column's width: the longest state word shown, at least "waiting".
+fn state_width(words: &[String]) -> usize {
+    words
+        .iter()
+        .map(|w| flow::width(w))
+        .max()
+        .unwrap_or(0)
+        .clamp(8, 22)
+        + 1
+}
+
+fn row(t: &Theme, frame: u64, m: &ApplyModel, s: Step) -> Option<(Line<'static>, String)> {
+    let r = m.steps.get(&s)?;
     let stopped = m.finished() && r.status == StepStatus::Running;
     let (sym, style) = match &r.status {
         _ if stopped => (theme::SKIP, t.dim()),
@@ -67,22 +77,39 @@ fn row<'a>(t: &Theme, frame: u64, m: &ApplyModel, s: Step, width: usize) -> Line
         (Some(a), None) if !stopped => elapsed(m.now_ms.saturating_sub(a)),
         _ => String::new(),
     };
-    let id = step_id(s, m.ids()).unwrap_or_default();
-    let id_w = width.saturating_sub(3 + 30 + 18 + 8);
-    Line::from(vec![
+    let label_style = if r.status == StepStatus::Pending {
+        t.dim()
+    } else {
+        t.text()
+    };
+    // The state is filled in by `rows` once every state's width is known.
+    let line = Line::from(vec![
         Span::styled(format!(" {sym} "), style),
+        Span::styled(format!("{:<30}", s.label()), label_style),
+        Span::styled(String::new(), style),
+        Span::styled(format!("{time:>6} "), t.dim()),
         Span::styled(
-            cell(s.label(), 30),
-            if r.status == StepStatus::Pending {
-                t.dim()
-            } else {
-                t.text()
-            },
+            step_id(s, m.ids()).unwrap_or_default().to_string(),
+            t.value(),
         ),
-        Span::styled(cell(&state, 18), style),
-        Span::styled(format!("{time:>7} "), t.dim()),
-        Span::styled(truncate(id, id_w), t.value()),
-    ])
+    ]);
+    Some((line, state))
+}
+
+/// One row per step; an id that does not fit moves whole to the row below, under the label.
+fn rows(t: &Theme, frame: u64, m: &ApplyModel) -> Doc {
+    let rows: Vec<(Line<'static>, String)> = Step::ALL
+        .iter()
+        .filter_map(|s| row(t, frame, m, *s))
+        .collect();
+    let words: Vec<String> = rows.iter().map(|(_, w)| w.clone()).collect();
+    let sw = state_width(&words);
+    let mut d = Doc::new();
+    for (mut line, word) in rows {
+        line.spans[2].content = format!("{word:<sw$}").into();
+        d.push_at(line, 3);
+    }
+    d
 }
 
 /// Draws the Provisioning screen.
@@ -91,119 +118,120 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
         f.render_widget(Paragraph::new(" Starting…"), area);
         return;
     };
-    let [head, steps, status, log] = Layout::vertical([
-        Constraint::Length(1),
-        Constraint::Length(Step::ALL.len() as u16),
-        Constraint::Length(4),
+    let mut head = Doc::new();
+    head.push(Line::from(vec![
+        Span::raw(" Setup "),
+        Span::styled(m.journal.setup_id.clone(), t.value()),
+        Span::styled(
+            format!(" · {} · journal saved after every id", elapsed(m.now_ms)),
+            t.dim(),
+        ),
+    ]));
+    let steps = rows(t, app.frame, m);
+    let status = status_doc(app, m, t);
+    let w = area.width;
+    let [head_area, steps_area, status_area, log] = Layout::vertical([
+        Constraint::Length(head.height(w)),
+        Constraint::Length(steps.height(w)),
+        Constraint::Length(status.height(w).max(2)),
         Constraint::Min(2),
     ])
     .areas(area);
-    f.render_widget(
-        Paragraph::new(Line::from(vec![
-            Span::raw(" Setup "),
-            Span::styled(m.journal.setup_id.clone(), t.value()),
-            Span::styled(
-                format!(" · {} · journal saved after every id", elapsed(m.now_ms)),
-                t.dim(),
-            ),
-        ])),
-        head,
-    );
-    let lines: Vec<Line> = Step::ALL
-        .iter()
-        .map(|s| row(t, app.frame, m, *s, steps.width as usize))
-        .collect();
-    f.render_widget(Paragraph::new(lines), steps);
-
-    let status_lines = match &m.outcome {
-        Some(Ok(())) => vec![
-            Line::raw(""),
-            Line::from(vec![
-                Span::styled(format!(" {} ACTIVE ", theme::OK), t.ok()),
-                Span::raw("the private link connection is ready. Press Enter."),
-            ]),
-        ],
-        Some(Err(crate::engine::apply::Stopped::Interrupted)) => vec![
-            Line::raw(""),
-            Line::styled(
-                format!(
-                    " {} stopped; resume with `tilink setup --resume {}`",
-                    theme::WARN,
-                    m.journal.setup_id
-                ),
-                t.warn(),
-            ),
-        ],
-        Some(Err(e)) => vec![
-            Line::from(vec![
-                Span::styled(format!(" {} ", theme::FAIL), t.fail()),
-                Span::styled(e.to_string(), t.fail()),
-            ]),
-            Line::raw(format!(
-                "   fix the cause, then r retries (what exists is adopted, nothing is made twice); later: tilink setup --resume {}",
-                m.journal.setup_id
-            )),
-        ],
-        None if app.stopping => vec![
-            Line::raw(""),
-            Line::styled(" stopping: saving the journal…", t.warn()),
-        ],
-        None => {
-            // What each running step waits on, how long so far, and how long it usually takes.
-            let mut lines: Vec<Line> = Step::ALL
-                .iter()
-                .filter_map(|s| m.steps.get(s))
-                .filter_map(|r| r.waiting_text(m.now_ms).map(|w| (r.slow, w)))
-                .take(3)
-                .map(|(slow, w)| {
-                    Line::styled(
-                        format!(" {} {w}", theme::spinner(app.frame)),
-                        if slow { t.warn() } else { t.dim() },
-                    )
-                })
-                .collect();
-            if lines.is_empty() {
-                lines.push(Line::raw(""));
-            }
-            lines.push(Line::styled(
-                " q stops safely; every id is already in the journal",
-                t.dim(),
-            ));
-            lines
-        }
-    };
-    f.render_widget(
-        Paragraph::new(status_lines).wrap(Wrap { trim: false }),
-        status,
-    );
+    head.render(f, head_area, t.dim());
+    steps.render(f, steps_area, t.dim());
+    status.render(f, status_area, t.dim());
 
     let block = Block::default()
         .borders(Borders::TOP)
         .title(Span::styled(" Log ", t.heading()));
     let inner = block.inner(log);
     f.render_widget(block, log);
-    let n = inner.height as usize;
-    let start = m.log.len().saturating_sub(n);
-    let lines: Vec<Line> = m.log[start..]
-        .iter()
-        .map(|l| {
-            let style = if l.kind != crate::engine::apply::LogKind::Info {
-                t.warn()
-            } else if l.text.contains("FAILED") {
-                t.fail()
-            } else {
-                t.text()
-            };
+    // The log's tail: the newest line stays in view, older ones scroll off with a marker.
+    let mut d = Doc::new();
+    let start = m.log.len().saturating_sub(200);
+    for l in &m.log[start..] {
+        let style = if l.kind != crate::engine::apply::LogKind::Info {
+            t.warn()
+        } else if l.text.contains("FAILED") {
+            t.fail()
+        } else {
+            t.text()
+        };
+        d.push_at(
             Line::from(vec![
                 Span::styled(format!(" {:>7} ", elapsed(l.at_ms)), t.dim()),
-                Span::styled(
-                    truncate(&l.text, (inner.width as usize).saturating_sub(10)),
-                    style,
+                Span::styled(l.text.clone(), style),
+            ]),
+            9,
+        );
+    }
+    if !d.is_empty() {
+        d.focus_start();
+        d.focus_end();
+    }
+    d.render(f, inner, t.dim());
+}
+
+/// What the run is doing or how it ended, under the steps.
+fn status_doc(app: &App, m: &ApplyModel, t: &Theme) -> Doc {
+    let mut d = Doc::new();
+    match &m.outcome {
+        Some(Ok(())) => {
+            d.push(Line::from(vec![
+                Span::styled(format!(" {} ACTIVE ", theme::OK), t.ok()),
+                Span::raw("the private link connection is ready. Press Enter."),
+            ]));
+        }
+        Some(Err(crate::engine::apply::Stopped::Interrupted)) => {
+            d.push(Line::styled(
+                format!(
+                    " {} stopped; resume with `tilink setup --resume {}`",
+                    theme::WARN,
+                    m.journal.setup_id
                 ),
-            ])
-        })
-        .collect();
-    f.render_widget(Paragraph::new(lines), inner);
+                t.warn(),
+            ));
+        }
+        Some(Err(e)) => {
+            d.push(Line::from(vec![
+                Span::styled(format!(" {} ", theme::FAIL), t.fail()),
+                Span::styled(e.to_string(), t.fail()),
+            ]));
+            d.push(Line::raw(
+                "   fix the cause, then r retries (what exists is adopted, nothing is made twice)",
+            ));
+            d.push(Line::from(vec![
+                Span::raw("   later: "),
+                Span::styled(
+                    format!("tilink setup --resume {}", m.journal.setup_id),
+                    t.value(),
+                ),
+            ]));
+        }
+        None if app.stopping => {
+            d.push(Line::styled(" stopping: saving the journal…", t.warn()));
+        }
+        None => {
+            // What each running step waits on, for how long, how long it usually takes and
+            // the call that looks.
+            for (slow, w) in Step::ALL
+                .iter()
+                .filter_map(|s| m.steps.get(s))
+                .filter_map(|r| r.waiting_text(m.now_ms).map(|w| (r.slow, w)))
+                .take(3)
+            {
+                d.push(Line::styled(
+                    format!(" {} {w}", theme::spinner(app.frame)),
+                    if slow { t.warn() } else { t.dim() },
+                ));
+            }
+            d.push(Line::styled(
+                " q stops safely; every id is already in the journal",
+                t.dim(),
+            ));
+        }
+    }
+    d
 }
 
 // ── keys ──

@@ -1,36 +1,32 @@
 //! Source: pick the RDS instance in the cluster's region; decoys greyed with the reason.
 
 use crate::tui::app::App;
+use crate::tui::widgets::flow::{self, Doc};
+use crate::tui::widgets::load_status;
 use crate::tui::widgets::theme::{self, POINTER, Theme};
-use crate::tui::widgets::{cell, load_status};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{List, ListItem, ListState, Paragraph, Wrap};
 
 /// Draws the Source screen.
 pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
+    let region = app.sources_region.clone().unwrap_or_default();
+    let mut head_doc = Doc::new();
+    head_doc.push(Line::from(vec![
+        Span::raw(" Which ApsaraDB RDS for MySQL instance is the source? Region "),
+        Span::styled(region.clone(), t.value()),
+    ]));
+    head_doc.push(Line::styled(
+        "   (the cluster's region: cross-region private links are not supported)",
+        t.dim(),
+    ));
     let [head, list_area, foot] = Layout::vertical([
-        Constraint::Length(3),
+        Constraint::Length(head_doc.height(area.width)),
         Constraint::Min(3),
         Constraint::Length(2),
     ])
     .areas(area);
-    let region = app.sources_region.clone().unwrap_or_default();
-    f.render_widget(
-        Paragraph::new(vec![
-            Line::raw(""),
-            Line::from(vec![
-                Span::raw(" Which ApsaraDB RDS for MySQL instance is the source? Region "),
-                Span::styled(region.clone(), t.value()),
-            ]),
-            Line::styled(
-                "   (the cluster's region: cross-region private links are not supported)",
-                t.dim(),
-            ),
-        ]),
-        head,
-    );
+    head_doc.render(f, head, t.dim());
     let Some(list) = app.sources.ready() else {
         if let Some(lines) = load_status(
             t,
@@ -38,80 +34,126 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
             &app.sources,
             &format!("listing RDS instances in {region}"),
         ) {
-            f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), list_area);
+            crate::tui::widgets::flow::lines(f, list_area, lines, t.dim());
         }
         return;
     };
     if list.is_empty() {
-        f.render_widget(
-            Paragraph::new(format!(
-                " No RDS instance in {region}. Create one in the cluster's region, then press r."
-            ))
-            .wrap(Wrap { trim: false }),
+        crate::tui::widgets::flow::lines(
+            f,
             list_area,
+            vec![Line::raw(format!(
+                " No RDS instance in {region}. Create one in the cluster's region, then press r."
+            ))],
+            t.dim(),
         );
         return;
     }
+    let visible = app.visible_sources();
+    let mut d = Doc::new();
+    super::cluster::filter_line(&mut d, app, t, visible.len(), list.len());
     let w = list_area.width as usize;
-    let desc_w = w.saturating_sub(2 + 24 + 16 + 10 + 16).clamp(8, 40);
-    let items: Vec<ListItem> = list
+    let id_w = list.iter().map(|r| flow::width(&r.id)).max().unwrap_or(4) + 2;
+    let desc_w = list
         .iter()
-        .map(|r| {
-            let style = if r.unusable.is_some() {
-                t.dim()
-            } else {
-                t.text()
-            };
-            let row = format!(
-                "{}{}{}{}{}{}",
-                cell(&r.id, 24),
-                cell(&r.description, desc_w),
-                " ",
-                cell(&r.engine, 16),
-                cell(&r.status, 10),
-                r.zone
+        .map(|r| flow::width(&r.description))
+        .max()
+        .unwrap_or(4)
+        + 2;
+    let eng_w = list
+        .iter()
+        .map(|r| flow::width(&r.engine))
+        .max()
+        .unwrap_or(4)
+        + 2;
+    let one_row = 2 + id_w + desc_w + eng_w + 10 + 16 <= w;
+    for &i in &visible {
+        let r = &list[i];
+        let sel = i == app.source_sel;
+        let style = match (sel, r.unusable.is_some()) {
+            (true, _) => t.selected(),
+            (false, true) => t.dim(),
+            (false, false) => t.text(),
+        };
+        let pointer = if sel { POINTER } else { "  " };
+        if sel {
+            d.focus_start();
+        }
+        if one_row {
+            d.push_at(
+                Line::styled(
+                    format!(
+                        "{pointer}{:<id_w$}{:<desc_w$}{:<eng_w$}{:<10}{}",
+                        r.id, r.description, r.engine, r.status, r.zone
+                    ),
+                    style,
+                ),
+                4,
             );
-            let mut lines = vec![Line::styled(row, style)];
-            if let Some(why) = &r.unusable {
-                lines.push(Line::from(vec![
-                    Span::styled(format!("  {} ", theme::FAIL), t.fail()),
+        } else {
+            d.push_at(
+                Line::styled(format!("{pointer}{}  {}", r.id, r.description), style),
+                4,
+            );
+            d.push_at(
+                Line::styled(
+                    format!("    {} · {} · {}", r.engine, r.status, r.zone),
+                    style,
+                ),
+                4,
+            );
+        }
+        if let Some(why) = &r.unusable {
+            d.push_at(
+                Line::from(vec![
+                    Span::styled(format!("    {} ", theme::FAIL), t.fail()),
                     Span::styled(why.clone(), t.dim()),
-                ]));
-            }
-            ListItem::new(lines)
-        })
-        .collect();
-    let mut state = ListState::default().with_selected(Some(app.source_sel));
-    f.render_stateful_widget(
-        List::new(items)
-            .highlight_symbol(POINTER)
-            .highlight_style(t.selected()),
-        list_area,
-        &mut state,
-    );
+                ]),
+                6,
+            );
+        } else if let Some(hint) = &r.zone_hint {
+            d.push_at(
+                Line::from(vec![
+                    Span::styled(format!("    {} ", theme::WARN), t.warn()),
+                    Span::styled(hint.clone(), t.dim()),
+                ]),
+                6,
+            );
+        }
+        if sel {
+            d.focus_end();
+        }
+    }
+    d.render(f, list_area, t.dim());
     let usable = list.iter().filter(|r| r.unusable.is_none()).count();
-    f.render_widget(
-        Paragraph::new(Line::styled(
-            format!(" {usable} of {} instance(s) can be the source. Enter runs read-only checks; nothing is created yet.", list.len()),
-            t.dim(),
-        ))
-        .wrap(Wrap { trim: false }),
+    crate::tui::widgets::flow::lines(
+        f,
         foot,
+        vec![Line::styled(
+            format!(
+                " {usable} of {} instance(s) can be the source. Enter runs read-only checks; nothing is created yet.",
+                list.len()
+            ),
+            t.dim(),
+        )],
+        t.dim(),
     );
 }
 
 // ── keys ──
 
-use crate::tui::app::update::step_sel;
 use crate::tui::app::*;
 use crate::tui::keymap::Action;
 
 /// Keys on this screen.
 pub(crate) fn keys(app: &mut App, a: Action) -> Vec<Effect> {
-    let len = app.sources.ready().map_or(0, Vec::len);
     match a {
+        Action::Filter => {
+            app.filtering = true;
+            Vec::new()
+        }
         Action::Up | Action::Down | Action::Next => {
-            app.source_sel = step_sel(app.source_sel, len, a != Action::Up);
+            app.source_sel = step_visible(app.source_sel, &app.visible_sources(), a != Action::Up);
             app.note = None;
             Vec::new()
         }
@@ -139,6 +181,10 @@ pub(crate) fn keys(app: &mut App, a: Action) -> Vec<Effect> {
         Action::Retry => {
             app.sources = Load::Idle;
             app.enter(Screen::Source)
+        }
+        Action::Back if !app.filter.is_empty() => {
+            app.filter.clear();
+            Vec::new()
         }
         Action::Back => app.enter(Screen::Cluster),
         _ => Vec::new(),

@@ -1,11 +1,11 @@
 //! Welcome: set up, resume an unfinished setup, or troubleshoot.
 
 use crate::tui::app::{App, WelcomeItem};
+use crate::tui::widgets::flow::Doc;
 use crate::tui::widgets::theme::{POINTER, Theme};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Wrap};
 
 /// Draws the Welcome screen.
 pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
@@ -31,6 +31,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
         lines.push(Line::raw(""));
     }
     lines.push(Line::styled(" What do you want to do?", t.text()));
+    let mut focus = (0, 1);
     for (i, item) in app.welcome_items().iter().enumerate() {
         let text = match item {
             WelcomeItem::New => "Set up a new private link".to_string(),
@@ -52,6 +53,9 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
             WelcomeItem::Troubleshoot => "Troubleshoot an existing link".to_string(),
         };
         let selected = i == app.welcome_sel;
+        if selected {
+            focus = (lines.len(), lines.len() + 1);
+        }
         lines.push(Line::from(vec![
             Span::raw(if selected {
                 format!(" {POINTER}")
@@ -64,6 +68,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
             && let Some(Some(e)) = app.resumable.get(*k).map(|r| r.last_error.as_ref())
         {
             lines.push(Line::styled(format!("     stopped at: {e}"), t.dim()));
+            focus.1 += 1;
         }
     }
     lines.push(Line::raw(""));
@@ -71,7 +76,10 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
         " Nothing is created until you confirm the plan.",
         t.dim(),
     ));
-    f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
+    let mut d = Doc::new();
+    d.extend(lines);
+    d.set_focus(focus.0, focus.1);
+    d.render(f, area, t.dim());
 }
 
 // ── keys ──

@@ -1,5 +1,6 @@
 //! Small drawing helpers shared by the screens.
 
+pub mod flow;
 pub mod theme;
 pub mod zone_grid;
 
@@ -108,6 +109,43 @@ pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
     r
 }
 
+/// A command as rows a shell reads back as one: whole when it fits in `width`, else broken
+/// between arguments (a flag stays with its value) with a trailing ` \` and the next row
+/// indented. Nothing is ever cut inside an argument, so copy and paste works.
+pub fn command_rows(cmd: &str, indent: usize, width: usize) -> Vec<String> {
+    let pad = " ".repeat(indent);
+    if flow::width(cmd) + indent <= width {
+        return vec![format!("{pad}{cmd}")];
+    }
+    // Units: the program and subcommand words, then each `--flag value` pair.
+    let mut units: Vec<String> = Vec::new();
+    for w in cmd.split(' ') {
+        match units.last_mut() {
+            Some(last) if last.starts_with("--") && !w.starts_with("--") && !last.contains(' ') => {
+                last.push(' ');
+                last.push_str(w);
+            }
+            _ => units.push(w.to_string()),
+        }
+    }
+    let mut rows: Vec<String> = Vec::new();
+    let mut cur = pad.clone();
+    for u in units {
+        let fresh = cur.trim().is_empty();
+        if !fresh && flow::width(&cur) + 1 + flow::width(&u) + 2 > width {
+            rows.push(format!("{cur} \\"));
+            cur = format!("{pad}    {u}");
+        } else if fresh {
+            cur.push_str(&u);
+        } else {
+            cur.push(' ');
+            cur.push_str(&u);
+        }
+    }
+    rows.push(cur);
+    rows
+}
+
 /// Milliseconds as `12.3s` / `2m05s`.
 pub fn elapsed(ms: u64) -> String {
     let s = ms / 1000;
@@ -129,5 +167,14 @@ mod tests {
         assert_eq!(cell("ab", 4), "ab  ");
         assert_eq!(elapsed(12_345), "12.3s");
         assert_eq!(elapsed(125_000), "2m05s");
+        let rows = command_rows("tilink teardown --cluster-id 1008 --setup tl-0123", 2, 40);
+        assert_eq!(
+            rows,
+            [
+                "  tilink teardown --cluster-id 1008 \\",
+                "      --setup tl-0123"
+            ]
+        );
+        assert_eq!(command_rows("tilink doctor", 2, 40), ["  tilink doctor"]);
     }
 }

@@ -1,0 +1,190 @@
+//! Layout that never loses information: every screen at 80×24 and at the 60×16 minimum
+//! shows every value whole (wrapped or moved to its own row, never cut with `…`), commands
+//! whole and copyable, and a marker wherever rows are scrolled out of view.
+
+use super::app::{App, Load, Screen};
+use super::fixtures as fx;
+use super::view;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+fn rows(app: &App, w: u16, h: u16) -> Vec<String> {
+    let mut t = Terminal::new(TestBackend::new(w, h)).expect("test terminal");
+    t.draw(|f| view::draw(f, app)).expect("draw");
+    let buf = t.backend().buffer().clone();
+    (0..h)
+        .map(|y| {
+            (0..w)
+                .map(|x| buf[(x, y)].symbol().to_string())
+                .collect::<String>()
+        })
+        .collect()
+}
+
+fn base() -> App {
+    let mut a = App::new(fx::options(), vec![fx::resumable()]);
+    a.identity = Load::Ready(fx::identity());
+    a.clusters = Load::Ready(fx::clusters());
+    a.cluster_details
+        .insert(fx::CLUSTER.into(), Load::Ready(fx::cluster_detail()));
+    a.cluster_id = Some(fx::CLUSTER.into());
+    a.region = Some(fx::REGION.into());
+    a.sources = Load::Ready(fx::sources());
+    a.sources_region = Some(fx::REGION.into());
+    a.rds_id = Some("rm-t4nmain0001".into());
+    let p = fx::prep_view();
+    a.applying = p.plan.clone().map(Box::new);
+    a.prepared = Load::Ready(Box::new(p));
+    a
+}
+
+/// Every ready screen the wizard has, with the model behind it.
+fn screens() -> Vec<(&'static str, App)> {
+    let on = |s: Screen| {
+        let mut a = base();
+        a.screen = s;
+        a
+    };
+    let mut v = vec![
+        ("welcome", on(Screen::Welcome)),
+        ("credentials", on(Screen::Credentials)),
+        ("cluster", on(Screen::Cluster)),
+        ("source", on(Screen::Source)),
+        ("checks", on(Screen::Checks)),
+        ("plan", on(Screen::Plan)),
+    ];
+    let mut a = on(Screen::Checks);
+    a.prepared = Load::Ready(Box::new(fx::prep_view_failing()));
+    v.push(("checks_failing", a));
+    for (name, m) in [
+        ("provisioning", fx::apply_running()),
+        ("provisioning_failed", fx::apply_failed()),
+        ("provisioning_active", fx::apply_active()),
+    ] {
+        let mut a = on(Screen::Provisioning);
+        a.apply = Some(m);
+        v.push((name, a));
+    }
+    for (name, s) in [("acceptance", Screen::Acceptance), ("done", Screen::Done)] {
+        let mut a = on(s);
+        a.apply = Some(fx::apply_active());
+        v.push((name, a));
+    }
+    let mut a = App::new(fx::options(), vec![]);
+    a.screen = Screen::Doctor;
+    a.troubleshoot = true;
+    a.doctor = Load::Ready(vec![fx::doctor_report()]);
+    a.doctor_sel = a.doctor_first_problem();
+    v.push(("doctor", a));
+    v
+}
+
+/// Values a DBA copies: ids, names, the setup id.
+fn values() -> Vec<String> {
+    let a = fx::apply_active();
+    let r = a.ids().clone();
+    let mut v: Vec<String> = [
+        r.server_group_id,
+        r.load_balancer_id,
+        r.listener_id,
+        r.endpoint_service_id,
+        r.private_link_connection_id,
+        r.endpoint_id,
+        r.allowlist_group,
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    v.extend(
+        [
+            fx::CLUSTER,
+            fx::SETUP,
+            "rm-t4nmain0001",
+            "vpc-t4nfixture0123456789",
+        ]
+        .iter()
+        .map(|s| s.to_string()),
+    );
+    v
+}
+
+fn scrolled(rows: &[String]) -> bool {
+    rows.iter()
+        .any(|r| (r.contains(" ↓ ") || r.contains(" ↑ ")) && r.contains(" more"))
+}
+
+#[test]
+fn nothing_is_cut_at_80x24_or_at_the_minimum() {
+    let mut problems = Vec::new();
+    for (name, app) in screens() {
+        let wide = rows(&app, 120, 40).join("\n");
+        for (w, h) in [(80, 24), (view::MIN_WIDTH, view::MIN_HEIGHT)] {
+            let got = rows(&app, w, h);
+            for (i, r) in got.iter().enumerate() {
+                if r.contains('…') {
+                    problems.push(format!("{name} {w}×{h} row {i} is cut: {r:?}"));
+                }
+            }
+            for v in values() {
+                if wide.contains(&v) && !got.iter().any(|r| r.contains(&v)) && !scrolled(&got) {
+                    problems.push(format!("{name} {w}×{h} lost {v}"));
+                }
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn wrapped_text_keeps_its_indentation() {
+    // A wrapped row never starts at column 0 under an indented line.
+    for (name, app) in screens() {
+        let got = rows(&app, 80, 24);
+        for pair in got.windows(2) {
+            let (a, b) = (&pair[0], &pair[1]);
+            let indented = a.starts_with(' ') && !a.trim().is_empty();
+            let flush = b.chars().next().is_some_and(char::is_alphanumeric);
+            assert!(!(indented && flush), "{name}: {a:?} then {b:?}");
+        }
+    }
+}
+
+#[test]
+fn the_done_screen_prints_each_command_whole() {
+    let mut a = base();
+    a.screen = Screen::Done;
+    a.apply = Some(fx::apply_active());
+    let want = [
+        format!("tilink doctor --cluster-id {}", fx::CLUSTER),
+        format!(
+            "tilink teardown --cluster-id {} --setup {}",
+            fx::CLUSTER,
+            fx::SETUP
+        ),
+        format!(
+            "tilink export terraform --cluster-id {} --setup {}",
+            fx::CLUSTER,
+            fx::SETUP
+        ),
+    ];
+    for (w, h) in [(120, 40), (80, 24), (view::MIN_WIDTH, 30)] {
+        // A command is one row, or rows joined by a trailing ` \` (what a shell reads).
+        let mut cmds = Vec::new();
+        let mut cur = String::new();
+        for r in rows(&a, w, h) {
+            let t = r.trim();
+            if let Some(head) = t.strip_suffix('\\') {
+                cur.push_str(head.trim_end());
+                cur.push(' ');
+            } else if !cur.is_empty() {
+                cur.push_str(t);
+                cmds.push(std::mem::take(&mut cur));
+            } else if t.starts_with("tilink ") {
+                cmds.push(t.to_string());
+            }
+        }
+        for c in &want {
+            assert!(cmds.contains(c), "{w}×{h}: {c:?} not whole in {cmds:#?}");
+        }
+    }
+}
