@@ -73,6 +73,17 @@ pub struct GlobalArgs {
         value_name = "PER_SECOND"
     )]
     pub rate_limit: Option<f64>,
+    /// Alibaba Cloud AccessKey id to use (its secret: env ALIBABA_CLOUD_ACCESS_KEY_SECRET,
+    /// --secrets-stdin, or a hidden prompt; never a flag).
+    #[arg(long, global = true, value_name = "ID")]
+    pub alibaba_access_key_id: Option<String>,
+    /// TiDB Cloud API public key to use (its private key: env TIDBCLOUD_PRIVATE_KEY,
+    /// --secrets-stdin, or a hidden prompt; never a flag).
+    #[arg(long, global = true, value_name = "KEY")]
+    pub tidb_public_key: Option<String>,
+    /// Read the secrets of the keys given by flag from stdin, one line each (Alibaba first).
+    #[arg(long, global = true)]
+    pub secrets_stdin: bool,
     /// Do not read the OS keyring.
     #[arg(long, global = true, env = "TILINK_NO_KEYRING", value_parser = clap::builder::BoolishValueParser::new())]
     pub no_keyring: bool,
@@ -134,10 +145,52 @@ pub enum Command {
     Policy(PolicyArgs),
     /// Export the chain as Terraform (with import blocks) and the ticloud command.
     Export(ExportArgs),
+    /// Sign in like `gh auth`: store each cloud's keys in the OS keyring (checked first),
+    /// see which keys tilink uses, or remove them.
+    Auth(AuthArgs),
     /// Print shell completions.
     Completions(CompletionsArgs),
     /// Print the man page (troff) on stdout: `tilink man > tilink.1`.
     Man,
+}
+
+/// `tilink auth`.
+#[derive(Debug, Args)]
+pub struct AuthArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub action: AuthAction,
+}
+
+/// `tilink auth login | status | logout`.
+#[derive(Debug, Subcommand)]
+pub enum AuthAction {
+    /// Ask for each cloud's keys, check them with one call each, store them in the OS
+    /// keyring (service `tilink`), and say where.
+    Login(AuthCloudArgs),
+    /// For each cloud: which source's keys tilink uses (key id masked), and whether they work.
+    Status,
+    /// Remove the keys `tilink auth login` stored in the OS keyring.
+    Logout(AuthCloudArgs),
+}
+
+/// Which cloud `tilink auth` works on.
+#[derive(Debug, Args)]
+pub struct AuthCloudArgs {
+    /// The cloud (default: both).
+    #[arg(long, value_enum, default_value_t = Cloud::Both)]
+    pub cloud: Cloud,
+}
+
+/// A cloud, or both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Cloud {
+    /// Alibaba Cloud (AccessKey).
+    Alibaba,
+    /// TiDB Cloud (API key).
+    Tidb,
+    /// Both clouds.
+    Both,
 }
 
 /// `tilink setup`.

@@ -27,6 +27,7 @@ fn every_subcommand_answers_help() {
         "teardown",
         "policy",
         "export",
+        "auth",
         "completions",
     ] {
         let out = bin().args([sub, "--help"]).output().unwrap();
@@ -51,6 +52,11 @@ fn doctor_without_credentials_names_every_place_looked() {
         "ALIBABA_CLOUD_ACCESS_KEY_SECRET",
         ".aliyun/config.json",
         "sandbox",
+        // Both clouds' problems at once, and the ways out that exist.
+        "no TiDB Cloud credentials",
+        "TIDBCLOUD_PRIVATE_KEY",
+        "tilink auth login --cloud alibaba",
+        "--alibaba-access-key-id ID",
     ] {
         assert!(err.contains(needle), "missing {needle} in: {err}");
     }
@@ -386,4 +392,93 @@ async fn colour_follows_no_color_clicolor_force_and_the_terminal() {
         "NO_COLOR wins"
     );
     assert!(!run(&[("CLICOLOR_FORCE", "0")]), "CLICOLOR_FORCE=0 is off");
+}
+
+/// The key flags the messages mention exist: ids by flag, secrets from stdin or env (never
+/// a flag), and a non-default endpoint is pointed out.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn key_flags_take_secrets_from_stdin_and_endpoints_are_pointed_out() {
+    use std::io::Write;
+    let w = common::world().await;
+    let m = &w.m;
+    let mut child = bin()
+        .env("TILINK_ALIBABA_ENDPOINT", &m.alibaba_endpoint)
+        .env("TILINK_TIDB_ENDPOINT", &m.tidb_endpoint)
+        .args([
+            "auth",
+            "status",
+            "--alibaba-access-key-id",
+            &m.alibaba_access_key_id,
+            "--tidb-public-key",
+            &m.tidb_public_key,
+            "--secrets-stdin",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    write!(
+        child.stdin.take().unwrap(),
+        "{}\n{}\n",
+        m.alibaba_access_key_secret,
+        m.tidb_private_key
+    )
+    .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert_eq!(
+        text.matches("from command-line flags works").count(),
+        2,
+        "{text}"
+    );
+    assert!(
+        text.contains("note: Alibaba Cloud requests go to http://127.0.0.1"),
+        "{text}"
+    );
+    assert!(
+        text.contains("note: TiDB Cloud requests go to http://127.0.0.1"),
+        "{text}"
+    );
+    assert!(!text.contains(&m.alibaba_access_key_secret) && !text.contains(&m.tidb_private_key));
+
+    // A key id by flag without its secret anywhere: a clear message, not a hang.
+    let out = bin()
+        .env("TILINK_ALIBABA_ENDPOINT", &m.alibaba_endpoint)
+        .args([
+            "auth",
+            "status",
+            "--alibaba-access-key-id",
+            "LTAI5tEXAMPLEEXAMPLE",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("ALIBABA_CLOUD_ACCESS_KEY_SECRET") && err.contains("--secrets-stdin"),
+        "{err}"
+    );
+
+    // A wrong secret: status says which key does not work, exit 3.
+    let out = bin()
+        .env("TILINK_ALIBABA_ENDPOINT", &m.alibaba_endpoint)
+        .env("TILINK_TIDB_ENDPOINT", &m.tidb_endpoint)
+        .env("ALIBABA_CLOUD_ACCESS_KEY_ID", &m.alibaba_access_key_id)
+        .env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "wrong")
+        .env("TIDBCLOUD_PUBLIC_KEY", &m.tidb_public_key)
+        .env("TIDBCLOUD_PRIVATE_KEY", &m.tidb_private_key)
+        .args(["auth", "status", "-o", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(v["clouds"][0]["works"], false, "{v}");
+    assert_eq!(v["clouds"][1]["works"], true, "{v}");
+    assert_eq!(v["clouds"][1]["source"], "environment variables", "{v}");
 }

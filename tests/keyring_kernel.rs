@@ -186,6 +186,90 @@ fn kernel_keyring_round_trip_and_setup_reads_it() -> Result<(), String> {
     assert_eq!(out.status.code(), Some(3));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("keyring"), "{err}");
+
+    // `tilink auth login` (stdin is not a terminal: id and secret lines per cloud) checks
+    // each key with one call and stores it; `auth status` says the keyring is the source.
+    let tilink = |args: &[&str], stdin: &str| {
+        use std::io::Write;
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_tilink"))
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("HOME", home.path())
+            .env("TILINK_ALIBABA_ENDPOINT", &w.m.alibaba_endpoint)
+            .env("TILINK_TIDB_ENDPOINT", &w.m.tidb_endpoint)
+            .args(args)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(stdin.as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        (
+            out.status.code(),
+            format!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            ),
+        )
+    };
+    let secrets = [&w.m.alibaba_access_key_secret, &w.m.tidb_private_key];
+    // A refused key stores nothing.
+    let (code, text) = tilink(
+        &["auth", "login", "--cloud", "alibaba"],
+        &format!("{}\nnot-the-secret\n", w.m.alibaba_access_key_id),
+    );
+    assert_eq!(code, Some(3), "{text}");
+    assert!(text.contains("Nothing was stored"), "{text}");
+    assert!(
+        load_from_keyring(Kind::Alibaba, None)
+            .expect("load")
+            .is_none()
+    );
+    let (code, text) = tilink(
+        &["auth", "login"],
+        &format!(
+            "{}\n{}\n{}\n{}\n",
+            w.m.alibaba_access_key_id, secrets[0], w.m.tidb_public_key, secrets[1]
+        ),
+    );
+    assert_eq!(code, Some(0), "{text}");
+    assert!(
+        text.contains("stored in the OS keyring (service 'tilink', user 'alibaba:default')"),
+        "{text}"
+    );
+    assert!(text.contains("user 'tidb:default'"), "{text}");
+    assert!(
+        text.contains("note: Alibaba Cloud requests go to"),
+        "{text}"
+    );
+    let (code, text) = tilink(&["auth", "status"], "");
+    assert_eq!(code, Some(0), "{text}");
+    assert_eq!(text.matches("from OS keyring works").count(), 2, "{text}");
+    for s in secrets {
+        assert!(!text.contains(s.as_str()), "a secret was printed");
+    }
+    assert!(
+        !text.contains(&w.m.alibaba_access_key_id),
+        "ids are masked: {text}"
+    );
+    let (code, text) = tilink(&["auth", "logout"], "");
+    assert_eq!(code, Some(0), "{text}");
+    assert_eq!(
+        text.matches("removed from the OS keyring").count(),
+        2,
+        "{text}"
+    );
+    assert!(load_from_keyring(Kind::Tidb, None).expect("load").is_none());
+    let (code, text) = tilink(&["auth", "status"], "");
+    assert_eq!(code, Some(3), "{text}");
+    assert!(text.contains("no keys found"), "{text}");
     drop(rt);
     Ok(())
 }

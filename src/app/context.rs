@@ -26,7 +26,82 @@ fn signature(s: Signature) -> SignatureVersion {
     }
 }
 
-/// From the credential chain (flags → env → profiles → keyring).
+/// A secret for a key given by flag: its env var, a line of stdin (`--secrets-stdin`), or
+/// a hidden prompt on a terminal. Never a flag value (shell history, `ps`).
+fn flag_secret(g: &GlobalArgs, what: &str, env_var: &str, id: &str) -> Result<Secret, Failure> {
+    use std::io::{BufRead, IsTerminal};
+    if let Ok(v) = std::env::var(env_var)
+        && !v.trim().is_empty()
+    {
+        return Ok(Secret::new(v.trim().to_string()));
+    }
+    if g.secrets_stdin {
+        let mut line = String::new();
+        std::io::stdin()
+            .lock()
+            .read_line(&mut line)
+            .map_err(|e| Failure::input(format!("reading {what} from stdin: {e}")))?;
+        let v = line.trim_end_matches(['\r', '\n']).to_string();
+        if v.is_empty() {
+            return Err(Failure::input(format!(
+                "--secrets-stdin: stdin has no line for the {what}"
+            )));
+        }
+        return Ok(Secret::new(v));
+    }
+    if std::io::stdin().is_terminal() {
+        return dialoguer::Password::new()
+            .with_prompt(format!("{what} for {}", crate::credentials::mask(id)))
+            .interact()
+            .map(Secret::new)
+            .map_err(|e| Failure::input(format!("reading the {what}: {e}")));
+    }
+    Err(Failure::input(format!(
+        "a key id was given by flag but not its {what}: set {env_var}, pass --secrets-stdin \
+         and write it on stdin, or run on a terminal to be asked"
+    )))
+}
+
+/// What the credential chain reads, with the keys given by flag (their secrets from env,
+/// stdin or a prompt).
+pub fn inputs(g: &GlobalArgs) -> Result<Inputs, Failure> {
+    use crate::credentials::env as ev;
+    let mut inputs = Inputs::from_process(g.aliyun_profile.clone(), g.ticloud_profile.clone());
+    inputs.use_keyring = !g.no_keyring;
+    if let Some(id) = g.alibaba_access_key_id.as_deref().filter(|s| !s.is_empty()) {
+        let secret = flag_secret(g, "Alibaba Cloud AccessKey secret", ev::ALIBABA_SECRET, id)?;
+        inputs.flag_alibaba = Some((id.to_string(), secret));
+    }
+    if let Some(id) = g.tidb_public_key.as_deref().filter(|s| !s.is_empty()) {
+        let secret = flag_secret(g, "TiDB Cloud private key", ev::TIDB_PRIVATE, id)?;
+        inputs.flag_tidb = Some((id.to_string(), secret));
+    }
+    Ok(inputs)
+}
+
+/// Lines saying which endpoints are not the clouds' own (a proxy, the simulator): a DBA
+/// should never be surprised that requests went elsewhere.
+pub fn endpoint_notes(g: &GlobalArgs) -> Vec<String> {
+    let mut v = Vec::new();
+    if let Some(e) = &g.alibaba_endpoint {
+        v.push(format!(
+            "note: Alibaba Cloud requests go to {e} (--alibaba-endpoint / TILINK_ALIBABA_ENDPOINT), not Alibaba Cloud's own endpoints"
+        ));
+    }
+    if let Some(e) = g
+        .tidb_endpoint
+        .as_deref()
+        .filter(|e| *e != DEFAULT_ENDPOINT)
+    {
+        v.push(format!(
+            "note: TiDB Cloud requests go to {e} (--tidb-endpoint / TILINK_TIDB_ENDPOINT), not {DEFAULT_ENDPOINT}"
+        ));
+    }
+    v
+}
+
+/// From the credential chain (flags → env → profiles → keyring). Missing credentials of
+/// both clouds are reported together.
 pub async fn from_chain(g: &GlobalArgs) -> Result<Env, Failure> {
     for e in [&g.alibaba_endpoint, &g.tidb_endpoint]
         .into_iter()
@@ -34,9 +109,23 @@ pub async fn from_chain(g: &GlobalArgs) -> Result<Env, Failure> {
     {
         clear_text_refused(e)?;
     }
-    let mut inputs = Inputs::from_process(g.aliyun_profile.clone(), g.ticloud_profile.clone());
-    inputs.use_keyring = !g.no_keyring;
-    let a = resolve_alibaba(&inputs).map_err(|e| Failure::credentials(e.to_string()))?;
+    for n in endpoint_notes(g) {
+        eprintln!("{n}");
+    }
+    let inputs = inputs(g)?;
+    let (a, t) = match (resolve_alibaba(&inputs), resolve_tidb(&inputs)) {
+        (Ok(a), Ok(t)) => (a, t),
+        (a, t) => {
+            let msgs: Vec<String> = [
+                a.err().map(|e| e.to_string()),
+                t.err().map(|e| e.to_string()),
+            ]
+            .into_iter()
+            .flatten()
+            .collect();
+            return Err(Failure::credentials(msgs.join("\n\n")));
+        }
+    };
     let mut key = AccessKey {
         id: a.access_key_id,
         secret: a.access_key_secret,
@@ -67,7 +156,6 @@ pub async fn from_chain(g: &GlobalArgs) -> Result<Env, Failure> {
             a.source, role.role_arn, r.expiration
         );
     }
-    let t = resolve_tidb(&inputs).map_err(|e| Failure::credentials(e.to_string()))?;
     Ok(Env {
         alibaba_endpoint: g.alibaba_endpoint.clone(),
         tidb_endpoint: g

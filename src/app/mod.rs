@@ -1,6 +1,7 @@
 //! Command dispatch: builds clients from flags and credentials, runs a command, maps
 //! failures to exit codes and readable messages.
 
+pub mod auth;
 pub mod context;
 pub mod doctor;
 pub mod export;
@@ -190,6 +191,7 @@ async fn dispatch(cli: Cli) -> Result<u8, Failure> {
         Command::Export(a) => {
             crate::signals::interruptible(export::command(&g, a), "Export only reads; run it again.").await
         }
+        Command::Auth(a) => crate::signals::interruptible(auth::command(&g, a), "auth").await,
         Command::Completions(a) => {
             use clap::CommandFactory;
             let mut cmd = Cli::command();

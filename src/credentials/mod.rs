@@ -366,15 +366,15 @@ fn lookups_suffix(looked: &[Lookup]) -> String {
     s
 }
 
-/// The lookup place of keys given by an embedding program (the CLI takes no key as a flag).
+/// The lookup place of keys given by flag (`--alibaba-access-key-id`, `--tidb-public-key`;
+/// their secrets come from env, stdin or a prompt, never a flag).
 pub(crate) const FLAGS: &str = "command-line flags";
 /// What the flags lookup says when none were given.
 pub(crate) const NOT_GIVEN: &str = "not given";
 
 fn not_found_message(kind: Kind, looked: &[Lookup]) -> String {
     let mut s = format!("no {kind} credentials found. tilink looked in:");
-    // Keys are never command-line flags (they would land in shell history and `ps`): the
-    // library's flag slot is for embedders, so an empty one is not worth a line.
+    // Key ids may be flags, secrets never are; an empty flag slot is not worth a line.
     for l in looked
         .iter()
         .filter(|l| !(l.source == FLAGS && l.outcome == NOT_GIVEN))
@@ -393,7 +393,7 @@ fn not_found_message(kind: Kind, looked: &[Lookup]) -> String {
             s.push_str("\n  - run `aliyun configure` to create an aliyun CLI profile");
             s.push_str("\n  - add an access key to ~/.alibabacloud/credentials");
             s.push_str(
-                "\n  - store it in the OS keyring, where tilink reads it (service 'tilink', user 'alibaba:default')",
+                "\n  - run `tilink auth login --cloud alibaba` to check it and store it in the OS keyring\n  - pass --alibaba-access-key-id ID with the secret in ALIBABA_CLOUD_ACCESS_KEY_SECRET or on stdin (--secrets-stdin)",
             );
         }
         Kind::Tidb => {
@@ -406,7 +406,7 @@ fn not_found_message(kind: Kind, looked: &[Lookup]) -> String {
                 "\n  - run `ticloud config create` to store an API key in a ticloud profile",
             );
             s.push_str(
-                "\n  - store it in the OS keyring, where tilink reads it (service 'tilink', user 'tidb:default')",
+                "\n  - run `tilink auth login --cloud tidb` to check it and store it in the OS keyring\n  - pass --tidb-public-key KEY with the private key in TIDBCLOUD_PRIVATE_KEY or on stdin (--secrets-stdin)",
             );
         }
     }
@@ -414,6 +414,11 @@ fn not_found_message(kind: Kind, looked: &[Lookup]) -> String {
         "\n  - or run `tilink sandbox` to try tilink against a simulator, no account needed",
     );
     s
+}
+
+/// `LTAI…abcd` / `ab…gh` / `***`: enough to tell keys apart without printing them whole.
+pub fn mask(id: &str) -> String {
+    mask_id(id)
 }
 
 /// `LTAI…abcd` / `ab…gh` / `***`: enough to tell keys apart without printing them whole.

@@ -1,0 +1,256 @@
+//! `tilink auth login | status | logout`, like `gh auth`: keys are checked with one call
+//! each before they are stored in the OS keyring, `status` says which source each cloud's
+//! keys come from (ids masked) and whether they work, `logout` removes what login stored.
+
+use super::context::{endpoint_notes, inputs};
+use super::{Failure, exit};
+use crate::cli::{AuthAction, AuthArgs, Cloud, GlobalArgs, Output};
+use crate::cloud::aliyun::{AccessKey, AliyunClient, AliyunConfig, SignatureVersion};
+use crate::cloud::tidb::TidbClient;
+use crate::cloud::tidb::client::DEFAULT_ENDPOINT;
+use crate::credentials::{
+    Kind, delete_from_keyring, explain_alibaba, explain_tidb, load_from_keyring, mask,
+    resolve_alibaba, resolve_tidb, save_to_keyring,
+};
+use crate::secret::Secret;
+use serde_json::json;
+use std::time::Duration;
+
+/// How long one verification call may take.
+const CHECK_TIMEOUT: Duration = Duration::from_secs(20);
+
+fn kinds(c: Cloud) -> Vec<Kind> {
+    match c {
+        Cloud::Alibaba => vec![Kind::Alibaba],
+        Cloud::Tidb => vec![Kind::Tidb],
+        Cloud::Both => vec![Kind::Alibaba, Kind::Tidb],
+    }
+}
+
+/// One call that only reads who the keys belong to: `GetCallerIdentity` (STS) for Alibaba
+/// Cloud, the first page of clusters for TiDB Cloud. `Ok(who)` or why it was refused.
+async fn verify(g: &GlobalArgs, kind: Kind, id: &str, secret: &Secret) -> Result<String, String> {
+    let call = async {
+        match kind {
+            Kind::Alibaba => {
+                let mut cfg = AliyunConfig::new(
+                    g.region
+                        .clone()
+                        .unwrap_or_else(|| "cn-hangzhou".to_string()),
+                );
+                cfg.endpoint_override = g.alibaba_endpoint.clone();
+                cfg.signature = match g.signature {
+                    crate::cli::Signature::V1 => SignatureVersion::V1,
+                    crate::cli::Signature::V3 => SignatureVersion::V3,
+                };
+                let key = AccessKey {
+                    id: id.to_string(),
+                    secret: secret.clone(),
+                    security_token: None,
+                };
+                let c = AliyunClient::new(cfg, key).map_err(|e| e.to_string())?;
+                c.get_caller_identity()
+                    .await
+                    .map(|i| format!("account {} ({})", i.account_id, i.arn))
+                    .map_err(|e| e.to_string())
+            }
+            Kind::Tidb => {
+                let ep = g.tidb_endpoint.as_deref().unwrap_or(DEFAULT_ENDPOINT);
+                let c = TidbClient::new(ep, id, secret.clone()).map_err(|e| e.to_string())?;
+                c.list_clusters(None)
+                    .await
+                    .map(|l| format!("{} cluster(s) visible", l.len()))
+                    .map_err(|e| e.to_string())
+            }
+        }
+    };
+    match tokio::time::timeout(CHECK_TIMEOUT, call).await {
+        Ok(r) => r,
+        Err(_) => Err(format!("no answer within {}s", CHECK_TIMEOUT.as_secs())),
+    }
+}
+
+fn names(kind: Kind) -> (&'static str, &'static str) {
+    match kind {
+        Kind::Alibaba => ("AccessKey id", "AccessKey secret"),
+        Kind::Tidb => ("API public key", "API private key"),
+    }
+}
+
+/// Reads an id and a secret: prompts on a terminal (the secret hidden), else two lines of
+/// stdin.
+fn ask(kind: Kind) -> Result<(String, Secret), Failure> {
+    use std::io::{BufRead, IsTerminal};
+    let (id_name, secret_name) = names(kind);
+    if std::io::stdin().is_terminal() {
+        let id: String = dialoguer::Input::new()
+            .with_prompt(format!("{kind} {id_name}"))
+            .interact_text()
+            .map_err(|e| Failure::input(format!("reading the {id_name}: {e}")))?;
+        let secret = dialoguer::Password::new()
+            .with_prompt(format!("{kind} {secret_name} (hidden)"))
+            .interact()
+            .map_err(|e| Failure::input(format!("reading the {secret_name}: {e}")))?;
+        return Ok((id.trim().to_string(), Secret::new(secret)));
+    }
+    let mut lines = std::io::stdin().lock().lines();
+    let mut next = |what: &str| -> Result<String, Failure> {
+        match lines.next() {
+            Some(Ok(l)) if !l.trim().is_empty() => Ok(l.trim_end_matches('\r').to_string()),
+            _ => Err(Failure::input(format!(
+                "tilink auth login reads the {kind} {what} from stdin (one line each: id, then secret) when it is not a terminal; the line is missing"
+            ))),
+        }
+    };
+    let id = next(id_name)?;
+    let secret = next(secret_name)?;
+    Ok((id.trim().to_string(), Secret::new(secret)))
+}
+
+/// Runs `tilink auth …`.
+pub async fn command(g: &GlobalArgs, a: AuthArgs) -> Result<u8, Failure> {
+    for n in endpoint_notes(g) {
+        eprintln!("{n}");
+    }
+    match a.action {
+        AuthAction::Login(c) => login(g, kinds(c.cloud)).await,
+        AuthAction::Status => status(g).await,
+        AuthAction::Logout(c) => logout(g, kinds(c.cloud)),
+    }
+}
+
+async fn login(g: &GlobalArgs, kinds: Vec<Kind>) -> Result<u8, Failure> {
+    if g.no_keyring {
+        return Err(Failure::input(
+            "tilink auth login stores keys in the OS keyring, which --no-keyring / TILINK_NO_KEYRING turns off",
+        ));
+    }
+    let mut out = Vec::new();
+    for kind in kinds {
+        let (id, secret) = ask(kind)?;
+        if id.is_empty() {
+            return Err(Failure::input(format!(
+                "the {kind} {} is empty",
+                names(kind).0
+            )));
+        }
+        let who = verify(g, kind, &id, &secret).await.map_err(|e| {
+            Failure::credentials(format!(
+                "{kind} refused key {}: {e}. Nothing was stored.",
+                mask(&id)
+            ))
+        })?;
+        save_to_keyring(kind, &id, &secret).map_err(|e| {
+            Failure::failed(format!(
+                "{kind} key {} works ({who}) but the OS keyring could not store it: {e}",
+                mask(&id)
+            ))
+        })?;
+        let user = format!("{}:default", kind.keyring_prefix());
+        match g.output {
+            Output::Json => out.push(json!({
+                "cloud": kind.keyring_prefix(),
+                "key_id": mask(&id),
+                "verified": who,
+                "stored": {"keyring_service": "tilink", "keyring_user": user},
+            })),
+            Output::Text => println!(
+                "✓ {kind}: key {} works ({who}); stored in the OS keyring (service 'tilink', user '{user}')",
+                mask(&id)
+            ),
+        }
+    }
+    if g.output == Output::Json {
+        println!("{}", json!({ "logged_in": out }));
+    }
+    Ok(exit::OK)
+}
+
+async fn status(g: &GlobalArgs) -> Result<u8, Failure> {
+    let inputs = inputs(g)?;
+    let mut code = exit::OK;
+    let mut out = Vec::new();
+    for kind in [Kind::Alibaba, Kind::Tidb] {
+        let (looked, resolved) = match kind {
+            Kind::Alibaba => (
+                explain_alibaba(&inputs),
+                resolve_alibaba(&inputs).map(|c| (c.access_key_id, c.access_key_secret, c.source)),
+            ),
+            Kind::Tidb => (
+                explain_tidb(&inputs),
+                resolve_tidb(&inputs).map(|c| (c.public_key, c.private_key, c.source)),
+            ),
+        };
+        let (source, key, works) = match &resolved {
+            Ok((id, secret, source)) => {
+                let check = verify(g, kind, id, secret).await;
+                if check.is_err() {
+                    code = exit::CREDENTIALS;
+                }
+                (Some(source.to_string()), Some(mask(id)), Some(check))
+            }
+            Err(_) => {
+                code = exit::CREDENTIALS;
+                (None, None, None)
+            }
+        };
+        match g.output {
+            Output::Json => out.push(json!({
+                "cloud": kind.keyring_prefix(),
+                "source": source,
+                "key_id": key,
+                "works": works.as_ref().map(|w| w.is_ok()),
+                "detail": works.as_ref().map(|w| match w { Ok(s) | Err(s) => s.clone() }),
+                "looked": looked.iter().map(|l| json!({"source": l.source, "outcome": l.outcome})).collect::<Vec<_>>(),
+            })),
+            Output::Text => {
+                match (&source, &key, &works) {
+                    (Some(s), Some(k), Some(Ok(who))) => {
+                        println!("✓ {kind}: key {k} from {s} works ({who})")
+                    }
+                    (Some(s), Some(k), Some(Err(e))) => {
+                        println!("✗ {kind}: key {k} from {s} does not work: {e}")
+                    }
+                    _ => println!("✗ {kind}: no keys found"),
+                }
+                for l in &looked {
+                    println!("    {l}");
+                }
+            }
+        }
+    }
+    if g.output == Output::Json {
+        println!("{}", json!({ "clouds": out }));
+    } else if code != exit::OK {
+        println!("Fix: `tilink auth login` checks keys and stores them in the OS keyring.");
+    }
+    Ok(code)
+}
+
+fn logout(g: &GlobalArgs, kinds: Vec<Kind>) -> Result<u8, Failure> {
+    let mut out = Vec::new();
+    for kind in kinds {
+        let stored = load_from_keyring(kind, None)
+            .map_err(|e| Failure::failed(format!("reading the OS keyring: {e}")))?;
+        let removed = match stored {
+            Some((id, _)) => {
+                delete_from_keyring(kind, &id).map_err(|e| {
+                    Failure::failed(format!("removing {kind} key {}: {e}", mask(&id)))
+                })?;
+                Some(mask(&id))
+            }
+            None => None,
+        };
+        match g.output {
+            Output::Json => out.push(json!({"cloud": kind.keyring_prefix(), "removed": removed})),
+            Output::Text => match removed {
+                Some(k) => println!("✓ {kind}: key {k} removed from the OS keyring"),
+                None => println!("· {kind}: nothing stored in the OS keyring"),
+            },
+        }
+    }
+    if g.output == Output::Json {
+        println!("{}", json!({ "logged_out": out }));
+    }
+    Ok(exit::OK)
+}
