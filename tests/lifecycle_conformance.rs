@@ -145,14 +145,41 @@ async fn life_cycle(sig: &str, enhanced_whitelist: bool) {
         "export keeps the tags:\n{hcl}"
     );
 
-    b.ok(&[
+    // A changefeed sinks through the connection: teardown names it before deleting.
+    let plc = setup["resources"]["private_link_connection_id"]
+        .as_str()
+        .expect("PLC id")
+        .to_string();
+    let cf = w
+        .admin(
+            "inject",
+            json!({"kind": "changefeed", "cluster_id": cluster, "plc_id": plc, "name": "orders-to-rds"}),
+        )
+        .await;
+    let cf = cf["changefeed_id"]
+        .as_str()
+        .expect("changefeed id")
+        .to_string();
+    let out = b.ok(&[
         "teardown",
         "--cluster-id",
         &cluster,
         "--setup",
         &sid,
         "--yes",
+        "-o",
+        "json",
     ]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("these stop working when the connection is deleted")
+            && err.contains(&format!(
+                "changefeed {cf} \"orders-to-rds\" (RUNNING, MYSQL sink via {plc})"
+            )),
+        "{err}"
+    );
+    let td = json_of(&out);
+    assert_eq!(td["dependents"][0]["changefeed_id"], cf.as_str(), "{td}");
 
     let stats = w.stats().await;
     assert_eq!(

@@ -3,7 +3,7 @@
 use super::context::Env;
 use super::{Failure, exit};
 use crate::cli::{GlobalArgs, Output, TeardownArgs};
-use crate::engine::teardown::{execute, locate, targets};
+use crate::engine::teardown::{dependents, execute, locate, targets};
 use std::io::IsTerminal;
 
 /// Entry point of `tilink teardown`.
@@ -33,6 +33,44 @@ pub async fn run(g: &GlobalArgs, env: &Env, a: &TeardownArgs) -> Result<u8, Fail
             eprintln!("  delete {:<24} {}", t.kind, t.id);
         }
     }
+    // What depends on the connection, from the TiDB Cloud API, before anything is asked.
+    let plc_ids: Vec<String> = list
+        .iter()
+        .filter(|t| t.kind == "private-link-connection")
+        .map(|t| t.id.clone())
+        .collect();
+    let deps = if plc_ids.is_empty() {
+        Ok(Vec::new())
+    } else {
+        match env.tidb() {
+            Ok(t) => dependents(&t, &cluster_id, &plc_ids).await,
+            Err(e) => Err(e),
+        }
+    };
+    if !plc_ids.is_empty() {
+        match &deps {
+            Ok(d) if d.is_empty() => eprintln!(
+                "  no TiDB Cloud changefeed uses {} (DM tasks and imports are not listed by the API: check them in the console)",
+                plc_ids.join(", ")
+            ),
+            Ok(d) => {
+                eprintln!("  these stop working when the connection is deleted:");
+                for c in d {
+                    eprintln!(
+                        "    changefeed {} \"{}\" ({}, {} sink via {})",
+                        c.changefeed_id,
+                        c.display_name,
+                        c.state,
+                        c.sink.kind,
+                        c.private_link_connection_id().unwrap_or_default()
+                    );
+                }
+            }
+            Err(e) => eprintln!(
+                "  could not list the changefeeds that use the connection ({e}); check the TiDB Cloud console before deleting"
+            ),
+        }
+    }
     if !a.yes && !list.is_empty() {
         if !std::io::stdin().is_terminal() {
             return Err(Failure::input(
@@ -40,7 +78,7 @@ pub async fn run(g: &GlobalArgs, env: &Env, a: &TeardownArgs) -> Result<u8, Fail
             ));
         }
         eprintln!(
-            "  (a changefeed, DM task or import using this private link connection stops working)"
+            "  (any changefeed, DM task or import using this private link connection stops working)"
         );
         let ok = crate::tui::confirm::ask("Delete these resources?")?;
         if !ok {
@@ -58,7 +96,7 @@ pub async fn run(g: &GlobalArgs, env: &Env, a: &TeardownArgs) -> Result<u8, Fail
     .await;
     if g.output == Output::Json {
         super::emit_json(
-            &serde_json::json!({"setup_id": journal.setup_id, "planned": list, "state": journal.state, "error": result.as_ref().err().map(|e| e.to_string()), "api_calls": clients.api_calls()}),
+            &serde_json::json!({"setup_id": journal.setup_id, "planned": list, "dependents": deps.as_ref().ok().map(|d| d.iter().map(|c| serde_json::json!({"changefeed_id": c.changefeed_id, "name": c.display_name, "state": c.state})).collect::<Vec<_>>()), "state": journal.state, "error": result.as_ref().err().map(|e| e.to_string()), "api_calls": clients.api_calls()}),
         );
     }
     result.map_err(|e| {

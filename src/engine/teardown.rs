@@ -537,3 +537,20 @@ async fn wait_job(c: &Clients, tuning: &Tuning, job: &str) -> Result<(), Error> 
 fn save(store: &JournalStore, j: &mut Journal) -> Result<(), Error> {
     store.save(j).map_err(crate::engine::Error::from)
 }
+
+/// The cluster's changefeeds whose sink goes through one of `plc_ids`: they stop when the
+/// connection is deleted. (DM tasks and imports have no list in the API.)
+pub async fn dependents(
+    t: &crate::cloud::tidb::TidbClient,
+    cluster_id: &str,
+    plc_ids: &[String],
+) -> Result<Vec<crate::wire::tidb::Changefeed>, super::Error> {
+    Ok(t.list_changefeeds(cluster_id)
+        .await?
+        .into_iter()
+        .filter(|c| {
+            c.private_link_connection_id()
+                .is_some_and(|p| plc_ids.iter().any(|x| x == p))
+        })
+        .collect())
+}

@@ -615,6 +615,35 @@ async fn admin_inject(State(s): State<Arc<Shared>>, body: Bytes) -> Response {
             w.connections.push(c);
             json_response(200, TIDB_JSON, &out)
         }
+        "changefeed" => {
+            // A changefeed whose MySQL sink goes through `plc_id` (the CDC API's shape).
+            let (Some(cluster), Some(plc)) = (s_("cluster_id"), s_("plc_id")) else {
+                return bad_admin("cluster_id and plc_id are required");
+            };
+            use crate::wire::tidb as wt;
+            let id = w.id("cf-", 16);
+            let cf = wt::Changefeed {
+                cluster_id: cluster,
+                changefeed_id: id.clone(),
+                display_name: s_("name").unwrap_or_else(|| "orders-to-rds".into()),
+                state: s_("state").unwrap_or_else(|| "RUNNING".into()),
+                sink: wt::ChangefeedSink {
+                    kind: "MYSQL".into(),
+                    mysql: Some(wt::SinkEndpoint {
+                        network: wt::SinkNetwork {
+                            network_type: "PRIVATE_LINK".into(),
+                            private_link: Some(wt::SinkPrivateLink {
+                                private_link_connection_id: plc,
+                                port: 3306,
+                            }),
+                        },
+                    }),
+                    kafka: None,
+                },
+            };
+            w.changefeeds.push(cf);
+            json_response(200, TIDB_JSON, &json!({"changefeed_id": id}))
+        }
         "plc-hides-endpoint-id" => {
             w.plc_hides_endpoint_id = v.get("on").and_then(Value::as_bool).unwrap_or(true);
             json_response(

@@ -79,6 +79,7 @@ pub fn template(method: &str, path: &str) -> String {
         .map(|(i, s)| match (i, segs.get(i.wrapping_sub(1)).copied()) {
             (_, Some("clusters")) => "{clusterId}".to_string(),
             (_, Some("privateLinkConnections")) => "{privateLinkConnectionId}".to_string(),
+            (_, Some("changefeeds")) => "{changefeedId}".to_string(),
             _ => s.to_string(),
         })
         .collect();
@@ -329,6 +330,23 @@ pub fn handle(
             })
         }
         ("POST", ["clusters", id, "privateLinkConnections"]) => create_plc(w, ctx, id, body),
+        ("GET", ["clusters", id, "changefeeds"]) => {
+            w.cluster(id)
+                .ok_or_else(|| TidbError::not_found(format!("cluster {id} not found")))?;
+            let (size, start) = parse_page(&q, 10)?;
+            let items: Vec<_> = w
+                .changefeeds
+                .iter()
+                .filter(|c| c.cluster_id == *id && c.state != "DELETED")
+                .cloned()
+                .collect();
+            let (changefeeds, next, total) = paginate(items, size, start);
+            ok(wire::Changefeeds {
+                changefeeds,
+                next_page_token: next,
+                total_size: total,
+            })
+        }
         ("GET", ["clusters", id, "privateLinkConnections", plc]) => {
             let p = w
                 .plcs

@@ -435,6 +435,8 @@ pub struct World {
     pub plc_hides_endpoint_id: bool,
     pub clusters: Vec<Cluster>,
     pub plcs: Vec<Plc>,
+    /// Changefeeds (the serverless CDC API), added through `/_sim/inject`.
+    pub changefeeds: Vec<crate::wire::tidb::Changefeed>,
     /// (product/action, ClientToken) → (parameter fingerprint, stored response).
     pub idempotency: HashMap<(String, String), (String, Value)>,
     pub main_cluster_id: String,
@@ -517,6 +519,7 @@ impl World {
             plc_hides_endpoint_id: false,
             clusters: vec![],
             plcs: vec![],
+            changefeeds: vec![],
             idempotency: HashMap::new(),
             main_cluster_id: String::new(),
             main_rds_id: String::new(),

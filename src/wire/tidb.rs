@@ -235,3 +235,77 @@ mod tests {
         assert_eq!(s.code, 49900007);
     }
 }
+
+/// One changefeed (`GET /v1beta1/clusters/{clusterId}/changefeeds`, the serverless CDC API:
+/// `pkg/tidbcloud/v1beta1/serverless/cdc.swagger.json` in tidbcloud/tidbcloud-cli). Only
+/// the fields tilink reads: which private link connection its sink uses.
+#[derive(Serialize, Deserialize, Debug, Clone, Default, PartialEq)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Changefeed {
+    pub cluster_id: String,
+    pub changefeed_id: String,
+    pub display_name: String,
+    /// `RUNNING`, `CREATING`, `PAUSED`, `WARNING`, `CREATE_FAILED`, `RUNNING_FAILED`, `DELETED`.
+    pub state: String,
+    pub sink: ChangefeedSink,
+}
+
+impl Changefeed {
+    /// The private link connection its sink goes through, if any.
+    pub fn private_link_connection_id(&self) -> Option<&str> {
+        [&self.sink.mysql, &self.sink.kafka]
+            .into_iter()
+            .flatten()
+            .filter_map(|s| s.network.private_link.as_ref())
+            .map(|p| p.private_link_connection_id.as_str())
+            .find(|id| !id.is_empty())
+    }
+}
+
+/// `SinkInfo`: the sink type and its MySQL or Kafka settings.
+#[derive(Serialize, Deserialize, Debug, Clone, Default, PartialEq)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ChangefeedSink {
+    /// `MYSQL` or `KAFKA`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mysql: Option<SinkEndpoint>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kafka: Option<SinkEndpoint>,
+}
+
+/// The network part of a `MySQL` or `Kafka` sink.
+#[derive(Serialize, Deserialize, Debug, Clone, Default, PartialEq)]
+#[serde(rename_all = "camelCase", default)]
+pub struct SinkEndpoint {
+    pub network: SinkNetwork,
+}
+
+/// `MySQL.Network` / `Kafka.Network`.
+#[derive(Serialize, Deserialize, Debug, Clone, Default, PartialEq)]
+#[serde(rename_all = "camelCase", default)]
+pub struct SinkNetwork {
+    /// `PUBLIC` or `PRIVATE_LINK`.
+    pub network_type: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub private_link: Option<SinkPrivateLink>,
+}
+
+/// `MySQL.PrivateLink` / `Kafka.PrivateLink`.
+#[derive(Serialize, Deserialize, Debug, Clone, Default, PartialEq)]
+#[serde(rename_all = "camelCase", default)]
+pub struct SinkPrivateLink {
+    pub private_link_connection_id: String,
+    pub port: i64,
+}
+
+/// `GET …/changefeeds` (`Changefeeds`).
+#[derive(Serialize, Deserialize, Debug, Clone, Default, PartialEq)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Changefeeds {
+    pub changefeeds: Vec<Changefeed>,
+    pub next_page_token: String,
+    #[serde(with = "crate::wire::num::int")]
+    pub total_size: i64,
+}

@@ -101,6 +101,28 @@ impl TidbClient {
         Ok(out)
     }
 
+    /// Every changefeed of the cluster (the serverless CDC API), all pages.
+    pub async fn list_changefeeds(&self, cluster_id: &str) -> R<Vec<w::Changefeed>> {
+        let mut out = Vec::new();
+        let mut token = String::new();
+        for _ in 0..50 {
+            let mut path = format!(
+                "/v1beta1/clusters/{}/changefeeds?pageSize=100",
+                esc(cluster_id)
+            );
+            if !token.is_empty() {
+                path.push_str(&format!("&pageToken={}", esc(&token)));
+            }
+            let page: w::Changefeeds = self.get(&path).await?;
+            out.extend(page.changefeeds);
+            if page.next_page_token.is_empty() || page.next_page_token == token {
+                break;
+            }
+            token = page.next_page_token;
+        }
+        Ok(out)
+    }
+
     /// One PLC.
     pub async fn get_plc(&self, cluster_id: &str, plc_id: &str) -> R<w::PrivateLinkConnection> {
         self.get(&format!(
