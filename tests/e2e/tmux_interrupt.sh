@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Ctrl-C in the real terminal: the full-screen wizard in a detached tmux session is driven
-# with Enter to the Provisioning screen, then gets Ctrl-C and `y` (stop now). Checks:
+# with Enter (c on the Plan) to the Provisioning screen, then gets Ctrl-C and `y` (stop now). Checks:
 #   - tilink exits 130 and prints how to resume (setup) or why there is nothing to resume
 #     (sandbox) on the restored terminal;
 #   - the terminal is restored: the alternate screen is off, and `stty -a` run in the pane
@@ -62,7 +62,12 @@ PANE
   until screen "$name" | grep -q 'Provisioning'; do
     [ $SECONDS -lt $end ] || fail "$name" "never reached Provisioning"
     if screen "$name" | grep -q TILINK-EXITED; then fail "$name" "tilink exited before Provisioning"; fi
-    tmux send-keys -t "$name" Enter
+    # The Plan screen creates on its own key (c); Enter advances the others.
+    if screen "$name" | grep -q 'step 6/9 Plan'; then
+      tmux send-keys -t "$name" c
+    else
+      tmux send-keys -t "$name" Enter
+    fi
     sleep 0.4
   done
   # Let provisioning actually start, then Ctrl-C.
