@@ -20,6 +20,65 @@ pub struct Cli {
     pub command: Option<Command>,
 }
 
+/// Global options that mean nothing to a subcommand: hidden from its help. They are still
+/// accepted (and ignored), so a script that sets them for every command keeps working.
+const CLOUD: &[&str] = &[
+    "alibaba_endpoint",
+    "tidb_endpoint",
+    "aliyun_profile",
+    "ticloud_profile",
+    "signature",
+    "rate_limit",
+    "no_keyring",
+    "alibaba_access_key_id",
+    "tidb_public_key",
+    "secrets_stdin",
+];
+
+/// The subcommands and the global options that do not apply to them.
+fn not_for(sub: &str) -> Vec<&'static str> {
+    let mut v: Vec<&'static str> = match sub {
+        // The simulator serves; it reads no credentials, calls no cloud, prints one manifest.
+        "sim" => vec!["region", "output", "no_color"],
+        // The sandbox brings its own simulated clouds and keys.
+        "sandbox" => vec![],
+        "policy" => vec!["region", "no_color", "log_file"],
+        "completions" | "man" => vec!["region", "output", "no_color", "log_file"],
+        _ => return Vec::new(),
+    };
+    v.extend_from_slice(CLOUD);
+    v
+}
+
+/// The command line with each subcommand's help showing only the options that apply to it:
+/// the subcommand gets its own hidden copy of each global option that does not apply, and
+/// clap does not propagate a global over an argument the subcommand already has.
+pub fn command() -> clap::Command {
+    use clap::CommandFactory;
+    let mut cmd = Cli::command();
+    let globals: Vec<clap::Arg> = cmd
+        .get_arguments()
+        .filter(|a| a.is_global_set())
+        .cloned()
+        .collect();
+    for sub in ["sim", "sandbox", "policy", "completions", "man"] {
+        let hidden: Vec<clap::Arg> = globals
+            .iter()
+            .filter(|a| not_for(sub).contains(&a.get_id().as_str()))
+            .map(|a| a.clone().hide(true))
+            .collect();
+        cmd = cmd.mut_subcommand(sub, |sc| sc.args(hidden));
+    }
+    cmd
+}
+
+/// Parses the process's arguments with [`command`].
+pub fn parse() -> Result<Cli, clap::Error> {
+    use clap::FromArgMatches;
+    let m = command().try_get_matches()?;
+    Cli::from_arg_matches(&m)
+}
+
 /// Options every command takes.
 #[derive(Debug, Args, Clone)]
 pub struct GlobalArgs {

@@ -1,11 +1,9 @@
 //! tilink's binary: parse arguments, install hooks, dispatch.
 
-use clap::Parser;
 use std::process::ExitCode;
-use tilink::cli::Cli;
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let cli = match tilink::cli::parse() {
         Ok(c) => c,
         // Help and version print as usual; a usage error is shown with each line bounded
         // (clap echoes the offending value, which may be 100 000 characters long).

@@ -193,14 +193,12 @@ async fn dispatch(cli: Cli) -> Result<u8, Failure> {
         }
         Command::Auth(a) => crate::signals::interruptible(auth::command(&g, a), "auth").await,
         Command::Completions(a) => {
-            use clap::CommandFactory;
-            let mut cmd = Cli::command();
+            let mut cmd = crate::cli::command();
             clap_complete::generate(a.shell, &mut cmd, "tilink", &mut std::io::stdout());
             Ok(exit::OK)
         }
         Command::Man => {
-            use clap::CommandFactory;
-            clap_mangen::Man::new(Cli::command())
+            clap_mangen::Man::new(crate::cli::command())
                 .render(&mut std::io::stdout())
                 .map_err(|e| Failure::failed(format!("writing the man page: {e}")))?;
             Ok(exit::OK)

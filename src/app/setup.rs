@@ -208,7 +208,10 @@ pub async fn non_interactive(g: &GlobalArgs, env: &Env, a: &SetupArgs) -> Result
     crate::engine::api::outcome_error(&model, &store).map_or(Ok(exit::OK), |e| Err(e.into()))
 }
 
-/// The contract's JSON result.
+/// The contract's JSON result (`-o json`, one object on stdout): `setup_id`, `region`,
+/// `zones`, `resources` (every id, null until it exists), `state` (`ACTIVE` / `FAILED` /
+/// `INTERRUPTED`), `error`, `foreign_requests` (connection requests left alone),
+/// `api_calls`, `api_calls_by_action`, `elapsed_ms`. USAGE documents the same keys.
 pub fn result_json(m: &ApplyModel, c: &Clients, began: Instant) -> serde_json::Value {
     let state = match &m.outcome {
         Some(Ok(())) => "ACTIVE".to_string(),

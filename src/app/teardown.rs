@@ -95,9 +95,24 @@ pub async fn run(g: &GlobalArgs, env: &Env, a: &TeardownArgs) -> Result<u8, Fail
     )
     .await;
     if g.output == Output::Json {
-        super::emit_json(
-            &serde_json::json!({"setup_id": journal.setup_id, "planned": list, "dependents": deps.as_ref().ok().map(|d| d.iter().map(|c| serde_json::json!({"changefeed_id": c.changefeed_id, "name": c.display_name, "state": c.state})).collect::<Vec<_>>()), "state": journal.state, "error": result.as_ref().err().map(|e| e.to_string()), "api_calls": clients.api_calls()}),
-        );
+        // `-o json`: {"setup_id", "planned": [{"kind","id"}], "dependents": [{"changefeed_id",
+        // "name","state"}] or null when they could not be listed, "state" (the journal's),
+        // "error" (null on success), "api_calls"}.
+        let dependents = deps.as_ref().ok().map(|d| {
+            d.iter()
+                .map(|c| {
+                    serde_json::json!({"changefeed_id": c.changefeed_id, "name": c.display_name, "state": c.state})
+                })
+                .collect::<Vec<_>>()
+        });
+        super::emit_json(&serde_json::json!({
+            "setup_id": journal.setup_id,
+            "planned": list,
+            "dependents": dependents,
+            "state": journal.state,
+            "error": result.as_ref().err().map(|e| e.to_string()),
+            "api_calls": clients.api_calls(),
+        }));
     }
     result.map_err(|e| {
         Failure::failed(format!(
