@@ -20,6 +20,7 @@ pub fn zone_analysis(d: &Discovery, requested: &[String]) -> Result<ZoneAnalysis
         vswitches: &d.vswitches,
         rds_zones: &d.rds.zones,
         requested,
+        rds_vpc: &d.rds.vpc_id,
     })
 }
 
@@ -32,6 +33,7 @@ pub fn zone_rows(d: &Discovery) -> Vec<super::zones::ZoneRow> {
         vswitches: &d.vswitches,
         rds_zones: &d.rds.zones,
         requested: &[],
+        rds_vpc: &d.rds.vpc_id,
     })
 }
 

@@ -87,6 +87,8 @@ pub struct ZoneInputs<'a> {
     pub rds_zones: &'a [String],
     /// Zones the user asked for (empty = choose).
     pub requested: &'a [String],
+    /// The RDS instance's VPC (named in the fix).
+    pub rds_vpc: &'a str,
 }
 
 fn best_vswitch<'v>(vswitches: &'v [VSwitchInfo], zone: &str) -> Option<&'v VSwitchInfo> {
@@ -256,8 +258,13 @@ fn no_overlap_advice(rows: &[ZoneRow], inp: &ZoneInputs<'_>) -> String {
     }
     let target = tidb_rows.iter().find(|r| r.nlb && r.privatelink);
     if let Some(r) = target {
+        let vpc = if inp.rds_vpc.is_empty() {
+            "the RDS VPC".to_string()
+        } else {
+            format!("the RDS VPC {}", inp.rds_vpc)
+        };
         parts.push(format!(
-            "fix: create a vSwitch in the RDS VPC in zone {} with at least {MIN_FREE_IPS} free IPs (a /28 or larger), then run tilink again",
+            "fix: create a vSwitch in {vpc} in zone {} with at least {MIN_FREE_IPS} free IPs (a /28 or larger), then run tilink again",
             r.zone
         ));
     }
@@ -299,6 +306,7 @@ mod tests {
             vswitches: &vs,
             rds_zones: &s(&["a"]),
             requested: &[],
+            rds_vpc: "vpc-t4nrds",
         })
         .unwrap();
         assert_eq!(r.eligible, ["a", "b"]);
@@ -370,6 +378,7 @@ mod tests {
                 vswitches: &vs,
                 rds_zones: &[],
                 requested: &req,
+                rds_vpc: "",
             })
         };
         assert_eq!(inp(&["b", "c"]).unwrap().chosen.len(), 2);
