@@ -5,6 +5,7 @@
 //! [`num`].
 
 pub mod aliyun;
+pub mod mysql;
 pub mod apimeta;
 pub mod num;
 pub mod tidb;
