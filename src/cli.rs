@@ -314,6 +314,9 @@ pub struct SandboxArgs {
     /// run-to-run variation). Reproducible from --seed.
     #[arg(long, env = "TILINK_SIM_JITTER", default_value_t = 0.0, value_parser = parse_sigma)]
     pub jitter: f64,
+    /// A real MySQL server (HOST:PORT) behind the simulated RDS instance (as `tilink sim`).
+    #[arg(long, env = "TILINK_SIM_RDS_UPSTREAM", value_name = "HOST:PORT")]
+    pub rds_upstream: Option<SocketAddr>,
     /// Setup options (as for `tilink setup`).
     #[command(flatten)]
     pub setup: SetupArgs,
@@ -342,6 +345,11 @@ pub struct SimArgs {
     /// run-to-run variation). Reproducible from --seed.
     #[arg(long, env = "TILINK_SIM_JITTER", default_value_t = 0.0, value_parser = parse_sigma)]
     pub jitter: f64,
+    /// A real MySQL server (HOST:PORT) behind the simulated RDS instance, instead of the
+    /// embedded MySQL-protocol server; its account must be the manifest's rds_user /
+    /// rds_password.
+    #[arg(long, env = "TILINK_SIM_RDS_UPSTREAM", value_name = "HOST:PORT")]
+    pub rds_upstream: Option<SocketAddr>,
 }
 
 /// A TiDB Cloud cluster id: a 19–20 digit decimal string (`tidbcloud-api.md` §1). Anything

@@ -156,6 +156,8 @@ async fn dispatch(cli: Cli) -> Result<u8, Failure> {
                 fault_rate: a.fault_rate,
                 time_scale: a.time_scale,
                 jitter: a.jitter,
+                rds_upstream: a.rds_upstream,
+                announce: true,
             };
             crate::sim::run(opts)
                 .await

@@ -14,6 +14,7 @@ pub async fn command(g: &GlobalArgs, a: SandboxArgs) -> Result<u8, Failure> {
         time_scale: a.time_scale,
         fault_rate: a.fault_rate,
         jitter: a.jitter,
+        rds_upstream: a.rds_upstream,
         ..SimOptions::default()
     })
     .await

@@ -6,6 +6,7 @@
 
 pub mod alibaba;
 pub mod clock;
+pub mod dataplane;
 pub mod digest;
 pub mod faults;
 pub mod net;
@@ -39,6 +40,10 @@ pub struct SimOptions {
     pub time_scale: f64,
     /// σ of the log-normal each provisioning delay is drawn from (0 = fixed profile).
     pub jitter: f64,
+    /// A real MySQL server behind the simulated RDS instead of the embedded one.
+    pub rds_upstream: Option<SocketAddr>,
+    /// Print each data-plane port as it opens (for `tilink sim`).
+    pub announce: bool,
 }
 
 impl Default for SimOptions {
@@ -50,6 +55,8 @@ impl Default for SimOptions {
             fault_rate: 0.0,
             time_scale: 0.05,
             jitter: 0.0,
+            rds_upstream: None,
+            announce: false,
         }
     }
 }
@@ -67,6 +74,10 @@ pub struct Manifest {
     pub cluster_id: String,
     pub rds_instance_id: String,
     pub tidb_account_id: String,
+    /// The simulated RDS instance's database account, for the data-path probe.
+    pub rds_user: String,
+    /// Its password (the simulator's own, like the keys above).
+    pub rds_password: String,
 }
 
 /// A running simulator. Dropping it stops the server.
@@ -75,6 +86,8 @@ pub struct SimHandle {
     manifest: Manifest,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
+    /// The data plane's ports and relays.
+    data: JoinHandle<()>,
 }
 
 impl SimHandle {
@@ -90,6 +103,7 @@ impl SimHandle {
 
     /// Stops the server gracefully (at most 2 s), then aborts it.
     pub async fn shutdown(mut self) {
+        self.data.abort();
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
@@ -105,6 +119,7 @@ impl SimHandle {
 
 impl Drop for SimHandle {
     fn drop(&mut self) {
+        self.data.abort();
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
@@ -135,6 +150,16 @@ pub async fn start(opts: SimOptions) -> anyhow::Result<SimHandle> {
         cluster_id: world.main_cluster_id.clone(),
         rds_instance_id: world.main_rds_id.clone(),
         tidb_account_id: world.tidb_account_id.to_string(),
+        rds_user: world.rds_account.0.clone(),
+        rds_password: world.rds_account.1.clone(),
+    };
+    let rds_backend = match opts.rds_upstream {
+        Some(up) => dataplane::RdsBackend::Upstream(up),
+        None => dataplane::RdsBackend::Embedded(crate::wire::mysql::Account {
+            user: world.rds_account.0.clone(),
+            password: world.rds_account.1.clone(),
+            version: "8.0.36-tilink-sim".into(),
+        }),
     };
     let shared = Arc::new(server::Shared {
         manifest: manifest.clone(),
@@ -149,6 +174,7 @@ pub async fn start(opts: SimOptions) -> anyhow::Result<SimHandle> {
             violations: Vec::new(),
         }),
     });
+    let data = dataplane::spawn(shared.clone(), rds_backend, opts.announce);
     let app = server::router(shared);
     let (tx, rx) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
@@ -160,6 +186,7 @@ pub async fn start(opts: SimOptions) -> anyhow::Result<SimHandle> {
         }
     });
     Ok(SimHandle {
+        data,
         addr,
         manifest,
         shutdown: Some(tx),

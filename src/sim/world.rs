@@ -437,6 +437,13 @@ pub struct World {
     pub plcs: Vec<Plc>,
     /// Changefeeds (the serverless CDC API), added through `/_sim/inject`.
     pub changefeeds: Vec<crate::wire::tidb::Changefeed>,
+    /// The data plane: listener id → the 127.0.0.1 address that answers for it.
+    pub data_plane: std::collections::BTreeMap<String, String>,
+    /// Whether the simulated RDS answers (the embedded server always; an upstream as its
+    /// last TCP check said).
+    pub rds_up: bool,
+    /// The RDS instances' database account (user, password), drawn from the seed.
+    pub rds_account: (String, String),
     /// (product/action, ClientToken) → (parameter fingerprint, stored response).
     pub idempotency: HashMap<(String, String), (String, Value)>,
     pub main_cluster_id: String,
@@ -520,6 +527,14 @@ impl World {
             clusters: vec![],
             plcs: vec![],
             changefeeds: vec![],
+            data_plane: Default::default(),
+            rds_up: true,
+            rds_account: {
+                // Its own stream, so every other id of the seed stays as it was.
+                let mut r = fastrand::Rng::with_seed(seed ^ 0x5d1_da7a);
+                let pw: String = (0..16).map(|_| r.alphanumeric()).collect();
+                ("tilink_probe".to_string(), format!("Tl{pw}"))
+            },
             idempotency: HashMap::new(),
             main_cluster_id: String::new(),
             main_rds_id: String::new(),
@@ -861,7 +876,7 @@ impl World {
                 "Servers": s.servers.iter().map(|b| json!({"ServerIp": b.server_ip, "Port": b.port, "Status": b.status(now), "delay_ms": ms(b.delay)})).collect::<Vec<_>>()})).collect::<Vec<_>>(),
             "load_balancers": self.load_balancers.iter().map(|l| json!({"LoadBalancerId": l.id, "Status": l.status(now), "VpcId": l.vpc_id, "Tags": tags(&l.tags), "delay_ms": ms(l.delay),
                 "Zones": l.zones.iter().map(|z| json!({"ZoneId": z.zone, "VSwitchId": z.vswitch_id, "Vip": z.vip})).collect::<Vec<_>>()})).collect::<Vec<_>>(),
-            "listeners": self.listeners.iter().map(|l| json!({"ListenerId": l.id, "LoadBalancerId": l.lb_id, "Port": l.port, "ServerGroupId": l.sg_id, "Status": l.status(now), "Tags": tags(&l.tags), "delay_ms": ms(l.delay)})).collect::<Vec<_>>(),
+            "listeners": self.listeners.iter().map(|l| json!({"ListenerId": l.id, "LoadBalancerId": l.lb_id, "Port": l.port, "ServerGroupId": l.sg_id, "Status": l.status(now), "Tags": tags(&l.tags), "delay_ms": ms(l.delay), "data_address": self.data_plane.get(&l.id)})).collect::<Vec<_>>(),
             "endpoint_services": self.services.iter().map(|s| json!({"ServiceId": s.id, "ServiceName": s.name, "Status": s.status(now), "AutoAcceptEnabled": s.auto_accept,
                 "Resources": s.resources.iter().map(|r| json!({"ResourceId": r.id, "ZoneId": r.zone})).collect::<Vec<_>>(),
                 "Users": s.users.iter().map(|u| u.to_string()).collect::<Vec<_>>(), "UserARNs": s.user_arns, "Tags": tags(&s.tags), "delay_ms": ms(s.delay)})).collect::<Vec<_>>(),

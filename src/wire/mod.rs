@@ -5,8 +5,8 @@
 //! [`num`].
 
 pub mod aliyun;
-pub mod mysql;
 pub mod apimeta;
+pub mod mysql;
 pub mod num;
 pub mod tidb;
 

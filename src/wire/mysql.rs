@@ -90,7 +90,10 @@ impl<'a> Cur<'a> {
         Cur { b, i: 0 }
     }
     fn u8(&mut self) -> R<u8> {
-        let v = *self.b.get(self.i).ok_or(Error::Malformed("short packet".into()))?;
+        let v = *self
+            .b
+            .get(self.i)
+            .ok_or(Error::Malformed("short packet".into()))?;
         self.i += 1;
         Ok(v)
     }
@@ -169,9 +172,7 @@ pub struct Greeting {
 impl Greeting {
     /// The version without MariaDB's `5.5.5-` replication prefix.
     pub fn display_version(&self) -> &str {
-        self.version
-            .strip_prefix("5.5.5-")
-            .unwrap_or(&self.version)
+        self.version.strip_prefix("5.5.5-").unwrap_or(&self.version)
     }
 
     /// Whether the server offers TLS (`CLIENT_SSL`).
@@ -504,7 +505,11 @@ async fn authenticate(
     let mut plugin = g.auth_plugin.clone();
     for _ in 0..4 {
         let (sq, p) = match timed(t.read, read_packet(s)).await {
-            Err(()) => return Err(AuthFailure::Io("no answer to the login within the timeout".into())),
+            Err(()) => {
+                return Err(AuthFailure::Io(
+                    "no answer to the login within the timeout".into(),
+                ));
+            }
             Ok(r) => r.map_err(io)?,
         };
         seq = sq;
@@ -533,7 +538,11 @@ async fn authenticate(
                     ));
                 }
             },
-            _ => return Err(AuthFailure::Io("an answer the login does not expect".into())),
+            _ => {
+                return Err(AuthFailure::Io(
+                    "an answer the login does not expect".into(),
+                ));
+            }
         }
     }
     Err(AuthFailure::Io("the login did not finish".into()))
@@ -649,13 +658,18 @@ pub async fn serve<S: AsyncRead + AsyncWrite + Unpin>(
             Some(0x01) => return Ok(()),
             Some(0x0e) => write_packet(&mut s, seq, &ok_packet()).await?, // COM_PING
             Some(0x03) => {
-                let q = String::from_utf8_lossy(&p[1..]).trim().trim_end_matches(';').trim().to_ascii_lowercase();
+                let q = String::from_utf8_lossy(&p[1..])
+                    .trim()
+                    .trim_end_matches(';')
+                    .trim()
+                    .to_ascii_lowercase();
                 let answer = match q.as_str() {
                     "select 1" => Some(("1", "1".to_string())),
                     "select version()" => Some(("VERSION()", account.version.clone())),
-                    "select @@version_comment limit 1" => {
-                        Some(("@@version_comment", "tilink simulator (ApsaraDB RDS for MySQL)".to_string()))
-                    }
+                    "select @@version_comment limit 1" => Some((
+                        "@@version_comment",
+                        "tilink simulator (ApsaraDB RDS for MySQL)".to_string(),
+                    )),
                     _ => None,
                 };
                 match answer {
@@ -664,7 +678,11 @@ pub async fn serve<S: AsyncRead + AsyncWrite + Unpin>(
                         write_packet(
                             &mut s,
                             seq,
-                            &err_packet(ER_PARSE_ERROR, "42000", "the simulated RDS answers only SELECT 1 and SELECT VERSION()"),
+                            &err_packet(
+                                ER_PARSE_ERROR,
+                                "42000",
+                                "the simulated RDS answers only SELECT 1 and SELECT VERSION()",
+                            ),
                         )
                         .await?
                     }

@@ -293,40 +293,20 @@ fn tag_resources(
 pub fn health_of(w: &World, l: &Listener, now: tokio::time::Instant) -> wire::ListenerHealthStatus {
     let sg = w.server_groups.iter().find(|s| s.id == l.sg_id);
     let lb = w.load_balancers.iter().find(|b| b.id == l.lb_id);
-    let cidrs: Vec<(u32, u8)> = lb
-        .map(|b| {
-            b.zones
-                .iter()
-                .filter_map(|z| w.vswitches.iter().find(|v| v.id == z.vswitch_id))
-                .filter_map(|v| net::parse_cidr(&v.cidr))
-                .collect()
-        })
-        .unwrap_or_default();
     let mut infos = vec![];
     if let Some(sg) = sg {
         let mut bad = vec![];
         for b in &sg.servers {
+            // The same path a connection takes (crate::sim::dataplane), and the RDS end
+            // as its last real TCP check found it.
+            use crate::sim::dataplane::{Path, backend_path};
             let status_reason = if l.status(now) != "Running" || b.status(now) != "Available" {
                 Some(("Initial", ""))
             } else {
-                let rds = w
-                    .rds
-                    .iter()
-                    .find(|r| r.private_ip == b.server_ip && r.vpc_id == sg.vpc_id);
-                match rds {
-                    Some(r) if r.port == b.port && r.status == "Running" => {
-                        let allow: Vec<(u32, u8)> = r
-                            .groups
-                            .iter()
-                            .flat_map(|g| g.ips.iter())
-                            .filter_map(|ip| net::parse_cidr(ip))
-                            .collect();
-                        let covered = cidrs
-                            .iter()
-                            .all(|c| allow.iter().any(|a| net::covers(*a, *c)));
-                        (!covered).then_some(("Unhealthy", "CONNECT_TIMEOUT"))
-                    }
-                    _ => Some(("Unhealthy", "CONNECT_FAILED")),
+                match backend_path(w, lb, sg, b) {
+                    Path::Rds { .. } if w.rds_up => None,
+                    Path::Rds { .. } | Path::Refused => Some(("Unhealthy", "CONNECT_FAILED")),
+                    Path::Dropped => Some(("Unhealthy", "CONNECT_TIMEOUT")),
                 }
             };
             if let Some((status, reason)) = status_reason {
