@@ -431,6 +431,23 @@ pub struct DoctorArgs {
     /// Apply the safe fixes after showing them.
     #[arg(long)]
     pub fix: bool,
+    /// Also open a MySQL connection through the NLB (greeting, login, SELECT 1): the
+    /// data-path check. The NLB is internal: run it on a host inside its VPC.
+    #[arg(long)]
+    pub probe: bool,
+    /// MySQL user for --probe (its password: env TILINK_MYSQL_PASSWORD or a hidden prompt,
+    /// never a flag).
+    #[arg(long, env = "TILINK_MYSQL_USER", value_name = "USER")]
+    pub mysql_user: Option<String>,
+    /// Connect HOST:PORT at ADDRESS:PORT instead of resolving it, like curl's --resolve
+    /// (an SSH tunnel, the simulator's data plane). Repeatable; env: comma-separated.
+    #[arg(
+        long,
+        env = "TILINK_RESOLVE",
+        value_delimiter = ',',
+        value_name = "HOST:PORT:ADDRESS:PORT"
+    )]
+    pub resolve: Vec<String>,
     /// Do not ask before each fix.
     #[arg(long, short = 'y', env = "TILINK_YES", value_parser = clap::builder::BoolishValueParser::new())]
     pub yes: bool,

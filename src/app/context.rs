@@ -182,6 +182,7 @@ pub async fn from_chain(g: &GlobalArgs) -> Result<Env, Failure> {
         store: JournalStore::default_location(),
         rate_limit: g.rate_limit.and_then(RateLimit::per_second),
         tidb_client: Default::default(),
+        probe: None,
     })
 }
 
@@ -209,5 +210,6 @@ pub fn from_manifest(m: &Manifest, g: &GlobalArgs, poll_scale: f64, store: Journ
         store,
         rate_limit: g.rate_limit.and_then(RateLimit::per_second),
         tidb_client: Default::default(),
+        probe: None,
     }
 }

@@ -6,7 +6,9 @@ use crate::cli::{DoctorArgs, GlobalArgs, Output};
 use crate::engine::check::Status;
 use crate::engine::discover::cluster_candidates;
 use crate::engine::doctor::facts::plcs;
-use crate::engine::doctor::{Report, Start, examine, plc_region};
+use crate::engine::doctor::{Report, Start, add_probe, examine, plc_region};
+use crate::engine::probe::{ProbeSetup, Resolver, parse_resolve};
+use crate::secret::Secret;
 use std::io::IsTerminal;
 use std::sync::Arc;
 
@@ -188,6 +190,53 @@ pub async fn run(g: &GlobalArgs, env: &Env, a: &DoctorArgs) -> Result<u8, Failur
     run_filtered(g, env, a, None).await
 }
 
+/// Who `--probe` logs in as: `--mysql-user`, the password from `TILINK_MYSQL_PASSWORD` or a
+/// hidden prompt (never a flag, never printed), `--resolve` overrides. The session's own
+/// setup (the sandbox's) when it has one.
+fn probe_setup(env: &Env, a: &DoctorArgs) -> Result<Option<ProbeSetup>, Failure> {
+    if !a.probe {
+        return Ok(env.probe.clone());
+    }
+    let fixed = a
+        .resolve
+        .iter()
+        .filter(|r| !r.trim().is_empty())
+        .map(|r| parse_resolve(r.trim()).map_err(Failure::input))
+        .collect::<Result<Vec<_>, _>>()?;
+    if let Some(p) = &env.probe {
+        let mut p = p.clone();
+        p.resolver.fixed.extend(fixed);
+        return Ok(Some(p));
+    }
+    let Some(user) = a.mysql_user.clone().filter(|u| !u.is_empty()) else {
+        return Err(Failure::input(
+            "--probe logs in to MySQL through the chain: give the user with --mysql-user USER (or TILINK_MYSQL_USER); the password comes from TILINK_MYSQL_PASSWORD or a prompt",
+        ));
+    };
+    let password = match std::env::var("TILINK_MYSQL_PASSWORD") {
+        Ok(p) if !p.is_empty() => Secret::new(p),
+        _ if std::io::stdin().is_terminal() => dialoguer::Password::new()
+            .with_prompt(format!("MySQL password for {user} (hidden)"))
+            .allow_empty_password(true)
+            .interact()
+            .map(Secret::new)
+            .map_err(|e| Failure::input(format!("reading the MySQL password: {e}")))?,
+        _ => {
+            return Err(Failure::input(format!(
+                "--probe needs the password of MySQL user {user}: set TILINK_MYSQL_PASSWORD (never a flag), or run on a terminal to be asked"
+            )));
+        }
+    };
+    Ok(Some(ProbeSetup::new(
+        user,
+        password,
+        Resolver {
+            fixed,
+            dynamic: None,
+        },
+    )))
+}
+
 /// Doctor applying only the fixes for check `only` (all when `None`).
 pub async fn run_filtered(
     g: &GlobalArgs,
@@ -195,6 +244,7 @@ pub async fn run_filtered(
     a: &DoctorArgs,
     only: Option<&str>,
 ) -> Result<u8, Failure> {
+    let probe = probe_setup(env, a)?;
     let targets = targets(env, a).await?;
     // Chains are examined concurrently, a few at a time (the APIs rate-limit per account).
     let limit = Arc::new(tokio::sync::Semaphore::new(if a.all_clusters {
@@ -206,9 +256,13 @@ pub async fn run_filtered(
     for (i, t) in targets.into_iter().enumerate() {
         let clients = env.clients(&t.region)?;
         let limit = limit.clone();
+        let (probe, cluster) = (probe.clone(), a.cluster_id.clone());
         tasks.spawn(async move {
             let _permit = limit.acquire_owned().await;
-            let (_, report) = examine(&clients, &t.start).await;
+            let (facts, mut report) = examine(&clients, &t.start).await;
+            if let Some(p) = &probe {
+                add_probe(&facts, &mut report, p, cluster.as_deref()).await;
+            }
             (i, t, clients, report)
         });
     }
@@ -244,7 +298,11 @@ pub async fn run_filtered(
             }
             if applied > 0 {
                 eprintln!("re-examining {} after {applied} fix(es)…", report.target);
-                report = examine(&clients, &t.start).await.1;
+                let (facts, again) = examine(&clients, &t.start).await;
+                report = again;
+                if let Some(p) = &probe {
+                    add_probe(&facts, &mut report, p, a.cluster_id.as_deref()).await;
+                }
             }
         }
         reports.push(report);

@@ -15,6 +15,7 @@ pub mod lock;
 pub mod plan;
 pub mod poll;
 pub mod prepare;
+pub mod probe;
 pub mod session;
 pub mod teardown;
 pub mod zones;

@@ -44,6 +44,9 @@ pub struct Session {
     pub rate_limit: Option<RateLimit>,
     /// The TiDB client, built on first use and shared.
     pub tidb_client: std::sync::OnceLock<TidbClient>,
+    /// Who to log in as for the data-path probe, and how to reach the NLB (the sandbox
+    /// sets it; doctor sets it from `--probe`).
+    pub probe: Option<crate::engine::probe::ProbeSetup>,
 }
 
 impl Session {

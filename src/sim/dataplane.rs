@@ -193,6 +193,7 @@ async fn accept(
     mut conn_id: u32,
 ) {
     while let Ok((mut client, _)) = l.accept().await {
+        let _ = client.set_nodelay(true);
         conn_id = conn_id.wrapping_add(1);
         let path = {
             let mut g = shared.lock();

@@ -644,6 +644,22 @@ async fn admin_inject(State(s): State<Arc<Shared>>, body: Bytes) -> Response {
             w.changefeeds.push(cf);
             json_response(200, TIDB_JSON, &json!({"changefeed_id": id}))
         }
+        "listener-stopped" => {
+            // Someone stops (or starts again) the listener in the console.
+            let Some(id) = s_("listener_id") else {
+                return bad_admin("listener_id is required");
+            };
+            let stopped = v.get("stopped").and_then(Value::as_bool).unwrap_or(true);
+            let Some(l) = w.listeners.iter_mut().find(|l| l.id == id) else {
+                return bad_admin("unknown listener_id");
+            };
+            l.stopped = stopped;
+            json_response(
+                200,
+                TIDB_JSON,
+                &json!({"listener_id": id, "stopped": stopped}),
+            )
+        }
         "plc-hides-endpoint-id" => {
             w.plc_hides_endpoint_id = v.get("on").and_then(Value::as_bool).unwrap_or(true);
             json_response(

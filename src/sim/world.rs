@@ -263,15 +263,19 @@ pub struct Listener {
     /// The provisioning delay this resource drew (already time-scaled).
     pub delay: Duration,
     pub deleting_at: Option<Instant>,
+    /// Stopped in the console (`/_sim/inject` kind `listener-stopped`).
+    pub stopped: bool,
 }
 
 impl Listener {
-    /// Provisioning | Running | Deleting.
+    /// Provisioning | Running | Stopped | Deleting (NLB's `ListenerStatus` values).
     pub fn status(&self, now: Instant) -> &'static str {
         if self.deleting_at.is_some() {
             "Deleting"
         } else if now < self.ready_at {
             "Provisioning"
+        } else if self.stopped {
+            "Stopped"
         } else {
             "Running"
         }

@@ -13,7 +13,7 @@ use serde_json::json;
 /// on ([`depends_on`]), so the first failure in a report is a root cause. The order follows
 /// the data path outwards: credentials and regions, the RDS instance, the backend, the NLB
 /// and its zones, the listener and its health, the endpoint service, then TiDB Cloud's side.
-pub const ORDER: [&str; 18] = [
+pub const ORDER: [&str; 19] = [
     "credentials",
     "region-match",
     "rds-status",
@@ -32,6 +32,8 @@ pub const ORDER: [&str; 18] = [
     "foreign-connections",
     "connection-state",
     "plc-state",
+    // Only with `--probe`: a MySQL login through the NLB (engine::probe).
+    "data-path",
 ];
 
 /// The checks whose failure explains a failure of `id` (its possible causes), each listed
@@ -69,6 +71,16 @@ pub fn depends_on(id: &str) -> &'static [&'static str] {
             "zone-overlap",
             "region-match",
             "backend-health",
+        ],
+        "data-path" => &[
+            "rds-allowlist",
+            "backend-ip",
+            "listener",
+            "backend-health",
+            "server-group",
+            "nlb-status",
+            "rds-status",
+            "rds-endpoint",
         ],
         _ => &[],
     }
@@ -149,7 +161,7 @@ fn unknown_if_unseen(f: &ChainFacts, c: Check) -> Check {
 }
 
 /// Marks each failing check that follows from another failing one with its root cause.
-fn link_causes(checks: &mut [Check]) {
+pub(crate) fn link_causes(checks: &mut [Check]) {
     let failing: Vec<String> = checks
         .iter()
         .filter(|c| c.status == Status::Fail)
@@ -166,7 +178,12 @@ fn link_causes(checks: &mut [Check]) {
         }
         (at != id).then_some(at)
     };
-    for c in checks.iter_mut().filter(|c| c.status == Status::Fail) {
+    // Idempotent: a check already linked (doctor links again after adding the probe) keeps
+    // its one note.
+    for c in checks
+        .iter_mut()
+        .filter(|c| c.status == Status::Fail && c.caused_by.is_none())
+    {
         if let Some(r) = root(&c.id) {
             c.detail = format!("{} (follows from {r}, listed above)", c.detail);
             c.caused_by = Some(r);

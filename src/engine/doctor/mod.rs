@@ -89,6 +89,40 @@ pub async fn examine(c: &Clients, start: &Start) -> (ChainFacts, Report) {
     )
 }
 
+/// Adds the `data-path` check: a MySQL login through the chain's NLB (its DNS name and
+/// listener port, as the cloud reports them), then links causes again so a failure names
+/// the control-plane link that explains it.
+pub async fn add_probe(
+    f: &ChainFacts,
+    report: &mut Report,
+    setup: &crate::engine::probe::ProbeSetup,
+    cluster: Option<&str>,
+) {
+    use crate::engine::probe;
+    let lb = f.lb.as_ref().map(|l| &l.load_balancer);
+    let port = f
+        .listeners
+        .iter()
+        .find(|l| l.listener_protocol.eq_ignore_ascii_case("TCP"))
+        .map(|l| l.listener_port);
+    let c = match (lb.filter(|l| !l.dns_name.is_empty()), port) {
+        (Some(lb), Some(port)) => {
+            let dp = probe::probe(&lb.dns_name, port, setup).await;
+            probe::check(&dp, &setup.user, &lb.vpc_id, cluster)
+        }
+        _ => Check::new(
+            "data-path",
+            Status::Unknown,
+            "could not look: no NLB listener to probe",
+            "The chain has no NLB with a TCP listener that doctor could read, so there is no address to open a MySQL connection to.",
+        ),
+    };
+    report.checks.retain(|x| x.id != "data-path");
+    report.checks.push(c);
+    checks::link_causes(&mut report.checks);
+    report.healthy = report.checks.iter().all(|c| c.status != Status::Fail);
+}
+
 /// The Alibaba region a PLC lives in (from its service name), if it says.
 pub fn plc_region(p: &PlcInfo) -> Option<String> {
     crate::engine::facts::region_of_service_name(&p.service_name).map(str::to_string)

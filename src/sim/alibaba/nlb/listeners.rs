@@ -220,6 +220,7 @@ pub(super) fn create_listener(
         ready_at,
         delay,
         deleting_at: None,
+        stopped: false,
     });
     ok(wire::CreateListenerResponse {
         request_id: ctx.request_id.into(),
