@@ -5,6 +5,8 @@
 use super::{Failure, setup};
 use crate::cli::{GlobalArgs, SandboxArgs};
 use crate::engine::journal::JournalStore;
+use crate::engine::probe::{ProbeSetup, Resolver};
+use crate::secret::Secret;
 use crate::sim::{SimOptions, start};
 
 /// Entry point of `tilink sandbox`.
@@ -28,7 +30,18 @@ pub async fn command(g: &GlobalArgs, a: SandboxArgs) -> Result<u8, Failure> {
     };
     // Polled exactly as the real clouds are: tilink is not told the simulator's speed and
     // learns it from the first waits (engine::poll).
-    let env = super::context::from_manifest(&m, g, 1.0, store).with_timeout(a.setup.timeout_secs);
+    let mut env =
+        super::context::from_manifest(&m, g, 1.0, store).with_timeout(a.setup.timeout_secs);
+    // The simulated VPC's data plane is reachable from here: after ACTIVE the wizard logs in
+    // to the simulated RDS through the NLB with the instance's account.
+    env.probe = Some(ProbeSetup::new(
+        m.rds_user.clone(),
+        Secret::new(m.rds_password.clone()),
+        Resolver {
+            fixed: Vec::new(),
+            dynamic: Some(std::sync::Arc::new(sim.resolver())),
+        },
+    ));
     let mut args = a.setup.clone();
     args.cluster_id.get_or_insert(m.cluster_id.clone());
     if args.non_interactive {

@@ -73,6 +73,7 @@ pub fn wizard_options(
         dry_run: args.dry_run,
         resume: args.resume.clone(),
         yes: args.yes,
+        probe: env.probe.is_some(),
     }
 }
 

@@ -96,6 +96,27 @@ pub fn connection_path(w: &World, listener_id: &str) -> Option<Path> {
     Some(backend_path(w, lb, sg, b))
 }
 
+/// The data-plane address of the listener on `port` of the NLB named `host` (its DNS
+/// name), while it runs.
+pub fn address_for(shared: &Shared, host: &str, port: u16) -> Option<SocketAddr> {
+    let g = shared.lock();
+    let w = &g.world;
+    let lb = w
+        .load_balancers
+        .iter()
+        .find(|b| host.eq_ignore_ascii_case(&dns_name(b)))?;
+    let l = w
+        .listeners
+        .iter()
+        .find(|l| l.lb_id == lb.id && l.port == port)?;
+    w.data_plane.get(&l.id)?.parse().ok()
+}
+
+/// The DNS name the simulator gives an NLB (as `GetLoadBalancerAttribute` reports it).
+pub fn dns_name(b: &LoadBalancer) -> String {
+    format!("{}.{}.nlb.aliyuncsslb.com", b.id, b.region)
+}
+
 /// What stands behind the simulated RDS instances.
 #[derive(Debug, Clone)]
 pub enum RdsBackend {
@@ -127,7 +148,7 @@ pub fn spawn(shared: Arc<Shared>, backend: RdsBackend, announce: bool) -> JoinHa
                             .load_balancers
                             .iter()
                             .find(|b| b.id == l.lb_id)
-                            .map(|b| format!("{}.{}.nlb.aliyuncsslb.com", b.id, b.region))
+                            .map(dns_name)
                             .unwrap_or_default();
                         (l.id.clone(), dns, l.port)
                     })

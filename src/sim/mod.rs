@@ -88,12 +88,25 @@ pub struct SimHandle {
     task: Option<JoinHandle<()>>,
     /// The data plane's ports and relays.
     data: JoinHandle<()>,
+    shared: Arc<server::Shared>,
 }
 
 impl SimHandle {
     /// Endpoints and credentials.
     pub fn manifest(&self) -> &Manifest {
         &self.manifest
+    }
+
+    /// Where the data plane answers for an NLB's DNS name and listener port (what a host in
+    /// the simulated VPC would reach): for the sandbox's probe.
+    pub fn data_address(&self, host: &str, port: u16) -> Option<SocketAddr> {
+        dataplane::address_for(&self.shared, host, port)
+    }
+
+    /// A function answering [`SimHandle::data_address`] for as long as it lives.
+    pub fn resolver(&self) -> impl Fn(&str, u16) -> Option<SocketAddr> + Send + Sync + 'static {
+        let shared = self.shared.clone();
+        move |host, port| dataplane::address_for(&shared, host, port)
     }
 
     /// The bound address.
@@ -175,6 +188,7 @@ pub async fn start(opts: SimOptions) -> anyhow::Result<SimHandle> {
         }),
     });
     let data = dataplane::spawn(shared.clone(), rds_backend, opts.announce);
+    let shared_for_handle = shared.clone();
     let app = server::router(shared);
     let (tx, rx) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
@@ -187,6 +201,7 @@ pub async fn start(opts: SimOptions) -> anyhow::Result<SimHandle> {
     });
     Ok(SimHandle {
         data,
+        shared: shared_for_handle,
         addr,
         manifest,
         shutdown: Some(tx),

@@ -217,6 +217,16 @@ impl Worker {
                 let result = walk_links(&env, &cluster_id, &region).await;
                 Msg::Doctor { req, result, fixed: Some(fixed) }
             }),
+            Effect::Probe {
+                req,
+                region,
+                load_balancer_id,
+                listener_id,
+                cluster_id,
+            } => self.spawn(req, async move {
+                let result = probe_chain(&env, &region, &load_balancer_id, &listener_id, &cluster_id).await;
+                Msg::Probed { req, result }
+            }),
             Effect::CancelApply => {
                 if let Some(c) = &self.cancel {
                     c.cancel();
@@ -236,6 +246,51 @@ impl Worker {
             h.abort();
         }
     }
+}
+
+/// The data-path check of a chain: its NLB's DNS name and listener port from the cloud,
+/// then a MySQL login through them.
+async fn probe_chain(
+    env: &Env,
+    region: &str,
+    lb: &str,
+    listener: &str,
+    cluster: &str,
+) -> Result<crate::engine::check::Check, UiError> {
+    let Some(setup) = env.probe.clone() else {
+        return Err(UiError::from("no MySQL account to probe with".to_string()));
+    };
+    let clients = env
+        .clients(region)
+        .map_err(|f| UiError::from(f.to_string()))?;
+    let attr = clients
+        .aliyun
+        .get_load_balancer_attribute(lb)
+        .await
+        .map_err(|e| {
+            UiError::new(
+                format!("could not look: {e}"),
+                "The chain is ACTIVE; probe later with tilink doctor --probe.",
+            )
+        })?;
+    let l = clients
+        .aliyun
+        .get_listener_attribute(listener)
+        .await
+        .map_err(|e| {
+            UiError::new(
+                format!("could not look: {e}"),
+                "The chain is ACTIVE; probe later with tilink doctor --probe.",
+            )
+        })?;
+    let dp =
+        crate::engine::probe::probe(&attr.load_balancer.dns_name, l.listener_port, &setup).await;
+    Ok(crate::engine::probe::check(
+        &dp,
+        &setup.user,
+        &attr.load_balancer.vpc_id,
+        Some(cluster),
+    ))
 }
 
 /// Doctor on every Alibaba Cloud private link connection of a cluster.
@@ -263,7 +318,11 @@ async fn walk_links(
             plc,
             all: Some(all.clone()),
         };
-        reports.push(crate::engine::doctor::examine(&clients, &start).await.1);
+        let (facts, mut report) = crate::engine::doctor::examine(&clients, &start).await;
+        if let Some(p) = &env.probe {
+            crate::engine::doctor::add_probe(&facts, &mut report, p, Some(cluster_id)).await;
+        }
+        reports.push(report);
     }
     Ok(reports)
 }

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The real binary in a real terminal: `tilink sandbox` in a detached tmux session, driven
-# with Enter alone until the screen shows ACTIVE, then `q`; the process must exit 0.
+# with Enter alone until the screen shows ACTIVE, then to Done, which must show the simulated
+# RDS's MySQL greeting through the chain, then `q`; the process must exit 0.
 # Runs at 120x40 and at 80x24. Builds nothing: expects target/debug/tilink (cargo build).
 # Needs tmux. Each run gets its own TILINK_STATE_DIR so journals never leak between runs.
 set -euo pipefail
@@ -36,6 +37,17 @@ run_at() { # COLSxROWS
     tmux send-keys -t "$name" Enter
     sleep 0.4
   done
+  # Enter to the acceptance, Enter to Done: the simulated RDS's greeting through the chain.
+  until screen "$name" | grep -q 'step 9/9 Done'; do
+    [ $SECONDS -lt $end ] || fail "$name" "never reached Done at $size"
+    tmux send-keys -t "$name" Enter
+    sleep 0.6
+  done
+  end=$((SECONDS + 30))
+  until screen "$name" | grep -qE '✓ MySQL [^ ]+ answers through the chain'; do
+    [ $SECONDS -lt $end ] || fail "$name" "Done shows no MySQL greeting through the chain at $size"
+    sleep 0.3
+  done
   tmux send-keys -t "$name" q
   end=$((SECONDS + 10))
   until [ -s "$status_file" ]; do
@@ -47,7 +59,7 @@ run_at() { # COLSxROWS
   screen "$name" | grep -q 'ACTIVE: private link connection' || fail "$name" "no summary printed after exit at $size"
   tmux kill-session -t "$name" 2>/dev/null || true
   rm -rf "$state"
-  echo "tmux_sandbox: $size ok (Enter only → ACTIVE → q → exit 0)"
+  echo "tmux_sandbox: $size ok (Enter only → ACTIVE → Done shows MySQL through the chain → q → exit 0)"
 }
 
 run_at 120x40

@@ -52,6 +52,13 @@ pub enum Msg {
         /// Result.
         result: Result<Box<PrepView>, UiError>,
     },
+    /// The data-path probe's check.
+    Probed {
+        /// Request id.
+        req: u64,
+        /// The check (pass, fail naming the link, or unknown), or why it could not run.
+        result: Result<crate::engine::check::Check, UiError>,
+    },
     /// Doctor's reports on the cluster's links.
     Doctor {
         /// Request id.
@@ -133,6 +140,19 @@ pub enum Effect {
         plan: Box<Plan>,
         /// The journal to continue.
         journal: Box<Journal>,
+    },
+    /// Log in to MySQL through the new chain's NLB.
+    Probe {
+        /// Request id.
+        req: u64,
+        /// Region of the chain.
+        region: String,
+        /// `nlb-…`.
+        load_balancer_id: String,
+        /// `lsn-…`.
+        listener_id: String,
+        /// The cluster (for the command the check suggests).
+        cluster_id: String,
     },
     /// Run doctor on every private link connection of a cluster.
     Doctor {

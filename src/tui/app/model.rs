@@ -183,6 +183,9 @@ pub struct Options {
     pub resume: Option<String>,
     /// `--yes`: the line mode creates without asking.
     pub yes: bool,
+    /// After ACTIVE, log in to MySQL through the chain (the sandbox, whose data plane is
+    /// reachable from here).
+    pub probe: bool,
 }
 
 /// An unfinished setup found in the journal store.
@@ -336,6 +339,8 @@ pub struct App {
     pub troubleshoot: bool,
     /// Doctor's reports.
     pub doctor: Load<Vec<Report>>,
+    /// The data-path probe after ACTIVE (`Options::probe`).
+    pub data_path: Load<crate::engine::check::Check>,
     /// Highlighted check, counted across every report.
     pub doctor_sel: usize,
     /// The fix waiting for an explicit `y` (doctor screen).
@@ -426,6 +431,7 @@ impl App {
             exit: None,
             troubleshoot: false,
             doctor: Load::Idle,
+            data_path: Load::Idle,
             doctor_sel: 0,
             doctor_confirm: None,
             doctor_since: 0,
@@ -442,6 +448,30 @@ impl App {
     }
 
     /// The highlighted cluster.
+    /// After ACTIVE (with `Options::probe`): a MySQL login through the new chain.
+    pub(crate) fn start_probe(&mut self) -> Vec<Effect> {
+        let Some(m) = &self.apply else {
+            return Vec::new();
+        };
+        if !self.opts.probe || !matches!(m.outcome, Some(Ok(()))) {
+            return Vec::new();
+        }
+        let r = m.ids();
+        let (Some(lb), Some(lsn)) = (r.load_balancer_id.clone(), r.listener_id.clone()) else {
+            return Vec::new();
+        };
+        let (region, cluster_id) = (m.journal.region.clone(), m.journal.cluster_id.clone());
+        let req = self.req();
+        self.data_path = Load::Loading(req);
+        vec![Effect::Probe {
+            req,
+            region,
+            load_balancer_id: lb,
+            listener_id: lsn,
+            cluster_id,
+        }]
+    }
+
     /// Indices of the clusters the filter shows (all without a filter).
     pub fn visible_clusters(&self) -> Vec<usize> {
         let list = self.clusters.ready().map_or(&[][..], Vec::as_slice);

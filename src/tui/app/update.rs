@@ -129,6 +129,10 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
                 app.stopping = false;
                 app.quit_now();
             }
+            app.start_probe()
+        }
+        Msg::Probed { req, result } => {
+            app.data_path.settle(req, result);
             Vec::new()
         }
     }

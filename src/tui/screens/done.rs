@@ -1,9 +1,9 @@
 //! Done: ACTIVE, the ids, and what to run next.
 
-use crate::tui::app::App;
+use crate::tui::app::{App, Load};
 use crate::tui::widgets::flow::Doc;
 use crate::tui::widgets::theme::{self, Theme};
-use crate::tui::widgets::{command_rows, field};
+use crate::tui::widgets::{command_rows, error_lines, field, loading_line};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -46,8 +46,49 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
         field(t, "allowlist group", w, q(&r.allowlist_group)),
         field(t, "setup id", w, sid.clone()),
         Line::raw(""),
-        Line::styled(" Next:", t.heading()),
     ];
+    // The data path, when this run can reach it (the sandbox): a MySQL login through the
+    // chain; otherwise how to test it from a host in the VPC.
+    lines.push(Line::styled(
+        " Data path (MySQL through the chain):",
+        t.heading(),
+    ));
+    match &app.data_path {
+        Load::Ready(c) => {
+            let (sym, style) = t.status(c.status);
+            lines.push(Line::from(vec![
+                Span::styled(format!("  {sym} "), style),
+                Span::styled(c.title.clone(), style),
+            ]));
+            lines.push(Line::raw(format!("    {}", c.detail)));
+            if let Some(fix) = &c.fix {
+                lines.push(Line::from(vec![
+                    Span::styled("    fix: ", t.warn()),
+                    Span::raw(fix.clone()),
+                ]));
+            }
+        }
+        Load::Loading(_) => lines.push(loading_line(
+            t,
+            app.frame,
+            "logging in to MySQL through the NLB (greeting, login, SELECT 1)",
+        )),
+        Load::Failed(e) => lines.extend(error_lines(t, e)),
+        Load::Idle => {
+            lines.push(Line::raw(
+                "  The NLB is internal: test it from a host in the RDS VPC with",
+            ));
+            for row in command_rows(
+                &format!("tilink doctor --probe --cluster-id {cluster} --mysql-user USER"),
+                3,
+                area.width as usize,
+            ) {
+                lines.push(Line::styled(row, t.value()));
+            }
+        }
+    }
+    lines.push(Line::raw(""));
+    lines.push(Line::styled(" Next:", t.heading()));
     // Each command whole: one row, or rows joined by ` \` that a shell reads as one.
     for cmd in [
         format!("tilink doctor --cluster-id {cluster}"),

@@ -101,7 +101,7 @@ fn lb_common(
         load_balancer_business_status: "Normal".into(),
         region_id: lb.region.clone(),
         vpc_id: lb.vpc_id.clone(),
-        dns_name: format!("{}.{}.nlb.aliyuncsslb.com", lb.id, lb.region),
+        dns_name: crate::sim::dataplane::dns_name(lb),
         cross_zone_enabled: true,
         create_time: lb.create_time.clone(),
         zone_mappings: lb
