@@ -477,6 +477,11 @@ async fn key_flags_take_secrets_from_stdin_and_endpoints_are_pointed_out() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(3));
+    let printed = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        !printed.contains(&m.alibaba_access_key_id),
+        "the key id is masked even inside the cloud's error: {printed}"
+    );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
     assert_eq!(v["clouds"][0]["works"], false, "{v}");
     assert_eq!(v["clouds"][1]["works"], true, "{v}");

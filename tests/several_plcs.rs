@@ -157,7 +157,7 @@ async fn teardown_removes_every_plc_on_its_service() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn teardown_stops_at_once_naming_what_holds_the_service() {
+async fn teardown_refuses_before_deleting_anything_naming_what_holds_the_service() {
     let w = world().await;
     chain_with_two_plcs(&w).await;
     let state = w.state().await;
@@ -176,16 +176,18 @@ async fn teardown_stops_at_once_naming_what_holds_the_service() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(
-        err.contains("cannot be deleted") && err.contains("1234567890123456"),
+        err.contains("Teardown deleted nothing") && err.contains("1234567890123456"),
         "{err}"
     );
     assert!(t0.elapsed() < std::time::Duration::from_secs(60));
     let calls = calls(&w.stats().await) - calls(&before);
     assert!(calls < 300, "teardown took {calls} calls");
     let state = w.state().await;
+    // Nothing was deleted: the PLCs keep working (before, they were deleted and the rest
+    // kept, leaving a broken link and a billing NLB).
     assert_eq!(
         state["private_link_connections"].as_array().unwrap().len(),
-        0
+        2
     );
     assert_eq!(live(&state, "load_balancers"), 1, "the rest is kept");
 }

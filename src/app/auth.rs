@@ -65,8 +65,22 @@ async fn verify(g: &GlobalArgs, kind: Kind, id: &str, secret: &Secret) -> Result
         }
     };
     match tokio::time::timeout(CHECK_TIMEOUT, call).await {
-        Ok(r) => r,
+        Ok(r) => r.map_err(|e| scrub(&e, id)),
         Err(_) => Err(format!("no answer within {}s", CHECK_TIMEOUT.as_secs())),
+    }
+}
+
+/// An error fit to print: the key id masked wherever it appears, and no server "string to
+/// sign" (it carries the request, key id included).
+fn scrub(e: &str, id: &str) -> String {
+    let cut = match e.find("string to sign") {
+        Some(i) => format!("{}(string to sign omitted)", &e[..i]),
+        None => e.to_string(),
+    };
+    if id.is_empty() {
+        cut
+    } else {
+        cut.replace(id, &mask(id))
     }
 }
 
@@ -125,45 +139,67 @@ async fn login(g: &GlobalArgs, kinds: Vec<Kind>) -> Result<u8, Failure> {
             "tilink auth login stores keys in the OS keyring, which --no-keyring / TILINK_NO_KEYRING turns off",
         ));
     }
+    // Each cloud on its own: one refused or unstorable key does not stop the other.
     let mut out = Vec::new();
+    let mut code = exit::OK;
     for kind in kinds {
         let (id, secret) = ask(kind)?;
-        if id.is_empty() {
-            return Err(Failure::input(format!(
-                "the {kind} {} is empty",
-                names(kind).0
-            )));
-        }
-        let who = verify(g, kind, &id, &secret).await.map_err(|e| {
-            Failure::credentials(format!(
-                "{kind} refused key {}: {e}. Nothing was stored.",
-                mask(&id)
-            ))
-        })?;
-        save_to_keyring(kind, &id, &secret).map_err(|e| {
-            Failure::failed(format!(
-                "{kind} key {} works ({who}) but the OS keyring could not store it: {e}",
-                mask(&id)
-            ))
-        })?;
         let user = format!("{}:default", kind.keyring_prefix());
+        let (stored, line) = if id.is_empty() {
+            code = code.max(exit::INPUT);
+            (Err(format!("the {} is empty", names(kind).0)), None)
+        } else {
+            match verify(g, kind, &id, &secret).await {
+                Err(e) => {
+                    code = code.max(exit::CREDENTIALS);
+                    (
+                        Err(format!(
+                            "{kind} refused key {}: {e}. Nothing was stored.",
+                            mask(&id)
+                        )),
+                        None,
+                    )
+                }
+                Ok(who) => match save_to_keyring(kind, &id, &secret) {
+                    Ok(()) => (
+                        Ok(who.clone()),
+                        Some(format!(
+                            "✓ {kind}: key {} works ({who}); stored in the OS keyring (service 'tilink', user '{user}')",
+                            mask(&id)
+                        )),
+                    ),
+                    Err(e) => {
+                        code = code.max(exit::FAILED);
+                        (
+                            Err(format!(
+                                "{kind} key {} works ({who}) but the OS keyring could not store it: {e}",
+                                mask(&id)
+                            )),
+                            None,
+                        )
+                    }
+                },
+            }
+        };
         match g.output {
             Output::Json => out.push(json!({
                 "cloud": kind.keyring_prefix(),
                 "key_id": mask(&id),
-                "verified": who,
-                "stored": {"keyring_service": "tilink", "keyring_user": user},
+                "verified": stored.as_ref().ok(),
+                "error": stored.as_ref().err(),
+                "stored": stored.is_ok().then(|| json!({"keyring_service": "tilink", "keyring_user": user})),
             })),
-            Output::Text => println!(
-                "✓ {kind}: key {} works ({who}); stored in the OS keyring (service 'tilink', user '{user}')",
-                mask(&id)
-            ),
+            Output::Text => match (&stored, line) {
+                (Ok(_), Some(l)) => println!("{l}"),
+                (Err(e), _) => eprintln!("✗ {e}"),
+                _ => {}
+            },
         }
     }
     if g.output == Output::Json {
         println!("{}", json!({ "logged_in": out }));
     }
-    Ok(exit::OK)
+    Ok(code)
 }
 
 async fn status(g: &GlobalArgs) -> Result<u8, Failure> {

@@ -74,6 +74,11 @@ pub fn wizard_options(
         resume: args.resume.clone(),
         yes: args.yes,
         probe: env.probe.is_some(),
+        endpoint_notes: if sandbox.is_some() {
+            Vec::new()
+        } else {
+            super::context::endpoint_notes(g)
+        },
     }
 }
 

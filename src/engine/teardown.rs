@@ -290,6 +290,19 @@ pub async fn execute(
             }
         }
     }
+    // Before anything is deleted: an endpoint no PLC of this setup owns keeps the service
+    // (only its owner can delete it), so stopping later would leave the PLCs deleted and
+    // the NLB billing. Say so now and delete nothing.
+    let foreign = foreign_connections(c, j, &endpoints).await?;
+    if !foreign.is_empty() {
+        return Err(Error::Failed(blocked_before(
+            j.resources
+                .endpoint_service_id
+                .as_deref()
+                .unwrap_or_default(),
+            &foreign,
+        )));
+    }
     for plc in plcs {
         say(format!("deleting private link connection {plc}"));
         match c.tidb.delete_plc(&j.cluster_id, &plc).await {
@@ -515,6 +528,45 @@ pub async fn execute(
     save(store, j)?;
     say(format!("setup {sid} torn down"));
     Ok(())
+}
+
+/// Connections to the setup's endpoint service from endpoints that are not `ours` (the
+/// endpoints of its PLCs), as `ep-… (account …, status)`.
+pub async fn foreign_connections(
+    c: &Clients,
+    j: &Journal,
+    ours: &[String],
+) -> Result<Vec<String>, Error> {
+    let Some(svc) = &j.resources.endpoint_service_id else {
+        return Ok(Vec::new());
+    };
+    let conns = match c.aliyun.list_connections(svc).await {
+        Ok(v) => v,
+        Err(e) if gone(&e) => return Ok(Vec::new()),
+        Err(e) => return Err(e.into()),
+    };
+    Ok(conns
+        .iter()
+        .filter(|x| !ours.contains(&x.endpoint_id))
+        .map(|x| {
+            format!(
+                "{} (account {}, {})",
+                x.endpoint_id, x.endpoint_owner_id, x.connection_status
+            )
+        })
+        .collect())
+}
+
+/// Teardown refuses before deleting anything: the service has other endpoints' connections.
+fn blocked_before(svc: &str, blockers: &[String]) -> String {
+    format!(
+        "endpoint service {svc} has connections from endpoints that no private link \
+         connection of this setup owns: {}. Alibaba Cloud keeps a service while any endpoint \
+         is connected, and only their owners can delete those endpoints (a PLC of another \
+         TiDB Cloud cluster, or an endpoint made by hand). Teardown deleted nothing, so the \
+         private link connection keeps working; rerun `tilink teardown` once they are gone.",
+        blockers.join(", ")
+    )
 }
 
 /// Why the endpoint service cannot be deleted: connections of endpoints no PLC of this setup

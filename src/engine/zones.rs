@@ -203,10 +203,16 @@ pub fn analyze(inp: &ZoneInputs<'_>) -> Result<ZoneAnalysis, ZoneError> {
         match extra {
             Some(v) => chosen.push(pick(v, inp.tidb.contains(&v.zone_id))),
             None => {
+                let others: Vec<&str> = inp
+                    .nlb
+                    .iter()
+                    .filter(|z| **z != chosen[0].zone)
+                    .map(String::as_str)
+                    .collect();
                 return Err(ZoneError::NoOverlap(format!(
                     "NLB needs two zones but only {} has a vSwitch with ≥{MIN_FREE_IPS} free IPs; create a vSwitch in the RDS VPC in another NLB zone ({})",
                     chosen[0].zone,
-                    inp.nlb.join(", ")
+                    others.join(", ")
                 )));
             }
         }

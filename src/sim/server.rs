@@ -733,7 +733,7 @@ async fn admin_inject(State(s): State<Arc<Shared>>, body: Bytes) -> Response {
             json_response(200, TIDB_JSON, &json!({"privatelink_open": false}))
         }
         other => bad_admin(format!(
-            "unknown kind `{other}`; expected foreign-connection, plc-connection-unknown-endpoint, rds-ip-change, rds-status, deny-action or privatelink-closed"
+            "unknown kind `{other}`; expected foreign-connection, plc-connection-unknown-endpoint, changefeed, listener-stopped, plc-hides-endpoint-id, rds-security-ip-mode, rds-ip-change, rds-status, deny-action or privatelink-closed"
         )),
     }
 }

@@ -31,6 +31,10 @@ pub enum Action {
     Create,
     /// `/`: filter the list.
     Filter,
+    /// PgUp: scroll the body up.
+    PageUp,
+    /// PgDn: scroll the body down.
+    PageDown,
     /// Anything else.
     None,
 }
@@ -77,6 +81,8 @@ fn parse_action(name: &str) -> Option<Action> {
         "fix" => Action::Fix,
         "create" => Action::Create,
         "filter" => Action::Filter,
+        "page_up" => Action::PageUp,
+        "page_down" => Action::PageDown,
         _ => return None,
     })
 }
@@ -99,6 +105,8 @@ fn parse_key(name: &str) -> Option<Key> {
         "Down" => KeyCode::Down,
         "Left" => KeyCode::Left,
         "Right" => KeyCode::Right,
+        "PageUp" => KeyCode::PageUp,
+        "PageDown" => KeyCode::PageDown,
         _ => {
             let mut chars = name.chars();
             match (chars.next(), chars.next()) {
@@ -230,13 +238,15 @@ mod tests {
             Action::Fix,
             Action::Create,
             Action::Filter,
+            Action::PageUp,
+            Action::PageDown,
         ] {
             assert!(map.keys.iter().any(|(_, x)| *x == a), "no key for {a:?}");
         }
         // The help overlay lists every key the handler knows (BackTab and Backspace were
         // missing from the hand-kept table).
         let rows = help_rows();
-        assert_eq!(rows.len(), 10, "{rows:?}");
+        assert_eq!(rows.len(), 11, "{rows:?}");
         assert!(rows.iter().all(|(k, h)| !k.is_empty() && !h.is_empty()));
         assert!(
             bindings()

@@ -167,11 +167,17 @@ fn the_done_screen_prints_each_command_whole() {
             fx::SETUP
         ),
     ];
-    for (w, h) in [(120, 40), (80, 24), (view::MIN_WIDTH, 30)] {
-        // A command is one row, or rows joined by a trailing ` \` (what a shell reads).
+    for (w, h) in [(120, 40), (80, 24), (view::MIN_WIDTH, view::MIN_HEIGHT)] {
+        // A command is one row, or rows joined by a trailing ` \` (what a shell reads);
+        // PgDn brings the commands into view where they do not fit.
         let mut cmds = Vec::new();
         let mut cur = String::new();
-        for r in rows(&a, w, h) {
+        let mut seen = Vec::new();
+        for shift in [0, 8, 200] {
+            a.scroll = shift;
+            seen.extend(rows(&a, w, h));
+        }
+        for r in seen {
             let t = r.trim();
             if let Some(head) = t.strip_suffix('\\') {
                 cur.push_str(head.trim_end());
@@ -187,4 +193,39 @@ fn the_done_screen_prints_each_command_whole() {
             assert!(cmds.contains(c), "{w}×{h}: {c:?} not whole in {cmds:#?}");
         }
     }
+}
+
+#[test]
+fn pgdn_reaches_what_does_not_fit_and_the_markers_count_it() {
+    // Done at the 60×16 minimum: the commands are below the fold until PgDn.
+    let mut a = base();
+    a.screen = Screen::Done;
+    a.apply = Some(fx::apply_active());
+    let top = rows(&a, view::MIN_WIDTH, view::MIN_HEIGHT);
+    assert!(
+        top.iter().any(|r| r.contains("↓ ") && r.contains(" more")),
+        "{top:#?}"
+    );
+    assert!(!top.iter().any(|r| r.contains("tilink teardown")));
+    use crate::tui::app::update;
+    use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    let key = |c| crate::tui::app::Msg::Key(KeyEvent::new(c, KeyModifiers::NONE));
+    for _ in 0..4 {
+        update::update(&mut a, key(KeyCode::PageDown));
+    }
+    let bottom = rows(&a, view::MIN_WIDTH, view::MIN_HEIGHT);
+    assert!(
+        bottom.iter().any(|r| r.contains("tilink teardown")),
+        "{bottom:#?}"
+    );
+    assert!(
+        bottom
+            .iter()
+            .any(|r| r.contains("↑ ") && r.contains(" more"))
+    );
+    // ↑ on a screen with nothing to pick scrolls back.
+    for _ in 0..40 {
+        update::update(&mut a, key(KeyCode::Up));
+    }
+    assert_eq!(rows(&a, view::MIN_WIDTH, view::MIN_HEIGHT), top);
 }

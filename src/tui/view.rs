@@ -116,8 +116,8 @@ pub fn draw(f: &mut Frame, app: &App) {
     foot_doc.render(f, footer, t.dim());
 
     if app.help {
-        let w = area.width.saturating_sub(8).min(84);
-        let h = area.height.saturating_sub(4).min(18);
+        let w = area.width.saturating_sub(4).min(88);
+        let h = area.height.saturating_sub(2).min(24);
         let r = centered(area, w, h);
         let mut lines = vec![
             Line::styled(app.screen.title().to_string(), t.heading()),
@@ -131,24 +131,31 @@ pub fn draw(f: &mut Frame, app: &App) {
             ]));
         }
         f.render_widget(Clear, r);
-        f.render_widget(
-            Paragraph::new(lines).wrap(Wrap { trim: false }).block(
-                Block::bordered().title(Span::styled(" Help (? or Esc closes) ", t.heading())),
-            ),
-            r,
-        );
+        let block = Block::bordered().title(Span::styled(" Help (? or Esc closes) ", t.heading()));
+        let inner = block.inner(r);
+        f.render_widget(block, r);
+        let mut d = Doc::new();
+        for l in lines {
+            d.push_at(l, 11);
+        }
+        d.render(f, inner, t.dim());
     }
     if app.confirm_quit {
         let w = area.width.saturating_sub(8).min(72);
         let r = centered(area, w, 8);
         let sid = app.setup_id().unwrap_or("<setup-id>");
-        let lines = vec![
-            Line::styled("Stop provisioning?", t.heading()),
-            Line::raw("Resources created so far stay, and every id is in the journal."),
+        let resume = if app.opts.sandbox {
+            Line::raw("The sandbox's clouds end with this process: there is nothing to resume.")
+        } else {
             Line::from(vec![
                 Span::raw("Resume later: "),
                 Span::styled(format!("tilink setup --resume {sid}"), t.value()),
-            ]),
+            ])
+        };
+        let lines = vec![
+            Line::styled("Stop provisioning?", t.heading()),
+            Line::raw("Resources created so far stay, and every id is in the journal."),
+            resume,
             Line::raw(""),
             Line::from(vec![
                 Span::styled("y", t.key()),

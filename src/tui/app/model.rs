@@ -186,6 +186,8 @@ pub struct Options {
     /// After ACTIVE, log in to MySQL through the chain (the sandbox, whose data plane is
     /// reachable from here).
     pub probe: bool,
+    /// Lines about non-default endpoints (shown on the Credentials screen).
+    pub endpoint_notes: Vec<String>,
 }
 
 /// An unfinished setup found in the journal store.
@@ -313,6 +315,9 @@ pub struct App {
     pub sources_region: Option<String>,
     /// Highlighted RDS instance.
     pub source_sel: usize,
+    /// Rows the user scrolled the body (PgDn / PgUp; ↑↓ on screens without a list) from
+    /// where the highlight puts it.
+    pub scroll: isize,
     /// The list filter typed after `/` on the cluster and instance lists.
     pub filter: String,
     /// `/` was pressed: keys type into the filter until Enter or Esc.
@@ -420,6 +425,7 @@ impl App {
             source_sel: 0,
             filter: String::new(),
             filtering: false,
+            scroll: 0,
             rds_id: None,
             prepared: Load::Idle,
             check_sel: 0,
@@ -526,6 +532,7 @@ impl App {
         if self.screen != s {
             self.filter.clear();
             self.filtering = false;
+            self.scroll = 0;
         }
         self.screen = s;
         self.help = false;

@@ -222,6 +222,32 @@ fn on_action(app: &mut App, a: Action) -> Vec<Effect> {
     if app.screen == Screen::Doctor && app.doctor_confirm.is_some() && a != Action::Quit {
         return screens::doctor::keys(app, a);
     }
+    // Scrolling: PgUp / PgDn everywhere; ↑↓ where the screen has nothing to pick. Moving
+    // the highlight brings the view back to it.
+    let text_only = matches!(
+        app.screen,
+        Screen::Credentials | Screen::Acceptance | Screen::Done
+    );
+    match a {
+        Action::PageUp | Action::PageDown | Action::Up | Action::Down
+            if text_only || matches!(a, Action::PageUp | Action::PageDown) =>
+        {
+            let step = if matches!(a, Action::PageUp | Action::PageDown) {
+                8
+            } else {
+                1
+            };
+            let up = matches!(a, Action::PageUp | Action::Up);
+            app.scroll += if up { -step } else { step };
+            // Text screens start at their top; lists may scroll above their highlight.
+            // (The view clamps to what exists; this bounds what a held key piles up.)
+            let low = if text_only { 0 } else { -40 };
+            app.scroll = app.scroll.clamp(low, 40);
+            return Vec::new();
+        }
+        Action::Up | Action::Down | Action::Next => app.scroll = 0,
+        _ => {}
+    }
     match a {
         Action::Help => {
             app.help = true;

@@ -84,5 +84,5 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
         " Auto-accept stays off and the service whitelist holds only TiDB Cloud's account.",
         t.dim(),
     ));
-    crate::tui::widgets::flow::lines(f, area, lines, t.dim());
+    crate::tui::widgets::flow::lines(f, area, lines, app.scroll, t.dim());
 }

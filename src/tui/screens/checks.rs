@@ -21,7 +21,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
                 Line::styled(" The checks could not run:", t.text()),
             ];
             lines.extend(error_lines(t, e));
-            crate::tui::widgets::flow::lines(f, area, lines, t.dim());
+            crate::tui::widgets::flow::lines(f, area, lines, app.scroll, t.dim());
             return;
         }
         _ => {
@@ -119,7 +119,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
             d.focus_end();
         }
     }
-    d.render(f, area, t.dim());
+    d.shift(app.scroll).render(f, area, t.dim());
 }
 
 /// Evidence as `key=value, …` (nested values as compact JSON).

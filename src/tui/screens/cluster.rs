@@ -34,7 +34,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
     head_doc.render(f, head, t.dim());
     let Some(list) = app.clusters.ready() else {
         if let Some(lines) = load_status(t, app.frame, &app.clusters, "listing clusters") {
-            crate::tui::widgets::flow::lines(f, list_area, lines, t.dim());
+            crate::tui::widgets::flow::lines(f, list_area, lines, app.scroll, t.dim());
         }
         return;
     };
@@ -45,6 +45,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
             vec![Line::raw(
                 " This TiDB Cloud API key sees no cluster. Create an Essential cluster on Alibaba Cloud, or use the key of the project that has one.",
             )],
+            0,
             t.dim(),
         );
         return;
@@ -112,7 +113,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
             d.focus_end();
         }
     }
-    d.render(f, list_area, t.dim());
+    d.shift(app.scroll).render(f, list_area, t.dim());
     // Detail of the highlighted cluster.
     let block = Block::default()
         .borders(Borders::TOP)
@@ -122,6 +123,9 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
     let Some((c, why)) = app.highlighted_cluster() else {
         return;
     };
+    if !app.visible_clusters().contains(&app.cluster_sel) {
+        return;
+    }
     let lines = match (why, app.cluster_details.get(&c.id)) {
         (Some(why), _) => vec![Line::styled(
             format!(" {} cannot be used: {why}", c.name),
@@ -160,7 +164,7 @@ pub(crate) fn filter_line(d: &mut Doc, app: &App, t: &Theme, shown: usize, all: 
             Span::styled(format!("{}{cursor}", app.filter), t.value()),
             Span::styled(format!("  {shown} of {all} · Esc clears"), t.dim()),
         ]));
-    } else if all > 5 {
+    } else if all > 1 {
         d.push(Line::styled(format!(" {all} in all · / filters"), t.dim()));
     }
 }
@@ -182,6 +186,15 @@ pub(crate) fn keys(app: &mut App, a: Action) -> Vec<Effect> {
                 step_visible(app.cluster_sel, &app.visible_clusters(), a != Action::Up);
             app.note = None;
             app.describe_highlighted()
+        }
+        Action::Accept
+            if !app.filter.is_empty() && !app.visible_clusters().contains(&app.cluster_sel) =>
+        {
+            app.note = Some(format!(
+                "no cluster matches the filter /{}: Backspace edits it, Esc clears it",
+                app.filter
+            ));
+            Vec::new()
         }
         Action::Accept => {
             let Some((c, why)) = app.highlighted_cluster().cloned() else {

@@ -71,7 +71,10 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
         " Keys are read from flags, the environment, ~/.aliyun/config.json, ~/.ticloud/config.toml or the OS keyring; they are never written to logs or journals.",
         t.dim(),
     ));
-    crate::tui::widgets::flow::lines(f, area, lines, t.dim());
+    for n in &app.opts.endpoint_notes {
+        lines.push(Line::styled(format!(" {} {n}", theme::WARN), t.warn()));
+    }
+    crate::tui::widgets::flow::lines(f, area, lines, app.scroll, t.dim());
 }
 
 // ── keys ──

@@ -20,7 +20,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
                 Line::styled(" Doctor could not run:", t.text()),
             ];
             lines.extend(error_lines(t, e));
-            crate::tui::widgets::flow::lines(f, area, lines, t.dim());
+            crate::tui::widgets::flow::lines(f, area, lines, app.scroll, t.dim());
             return;
         }
         _ => {
@@ -51,7 +51,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
                 " Esc, then pick \"Set up a new private link\" on the first screen to build one.",
             ),
         ];
-        crate::tui::widgets::flow::lines(f, area, lines, t.dim());
+        crate::tui::widgets::flow::lines(f, area, lines, app.scroll, t.dim());
         return;
     }
     let rows: u16 = reports
@@ -153,7 +153,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
         }
         let mut doc = Doc::new();
         doc.extend(d);
-        doc.render(f, inner, t.dim());
+        doc.shift(app.scroll).render(f, inner, t.dim());
     }
 }
 

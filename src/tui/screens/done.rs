@@ -89,6 +89,12 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
     }
     lines.push(Line::raw(""));
     lines.push(Line::styled(" Next:", t.heading()));
+    if app.opts.sandbox {
+        lines.push(Line::styled(
+            "  against your real clouds (the sandbox's simulated ones end when you exit):",
+            t.dim(),
+        ));
+    }
     // Each command whole: one row, or rows joined by ` \` that a shell reads as one.
     for cmd in [
         format!("tilink doctor --cluster-id {cluster}"),
@@ -103,5 +109,5 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
     for l in lines {
         d.push(l);
     }
-    d.render(f, area, t.dim());
+    d.shift(app.scroll).render(f, area, t.dim());
 }

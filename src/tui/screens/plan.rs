@@ -105,7 +105,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
     let foot_h = foot.height(w) + 1;
     let [items_area, foot_area] =
         Layout::vertical([Constraint::Min(3), Constraint::Length(foot_h)]).areas(area);
-    d.render(f, items_area, t.dim());
+    d.shift(app.scroll).render(f, items_area, t.dim());
     let block = Block::default().borders(Borders::TOP).border_style(t.dim());
     let inner = block.inner(foot_area);
     f.render_widget(block, foot_area);

@@ -105,9 +105,24 @@ fn rows(t: &Theme, frame: u64, m: &ApplyModel) -> Doc {
     let words: Vec<String> = rows.iter().map(|(_, w)| w.clone()).collect();
     let sw = state_width(&words);
     let mut d = Doc::new();
-    for (mut line, word) in rows {
+    // On a short terminal the first running (or failed) step stays in view.
+    let focus = Step::ALL
+        .iter()
+        .filter(|s| m.steps.contains_key(s))
+        .position(|s| {
+            m.steps.get(s).is_some_and(|r| {
+                matches!(r.status, StepStatus::Running | StepStatus::Failed { .. })
+            })
+        });
+    for (i, (mut line, word)) in rows.into_iter().enumerate() {
         line.spans[2].content = format!("{word:<sw$}").into();
+        if Some(i) == focus {
+            d.focus_start();
+        }
         d.push_at(line, 3);
+        if Some(i) == focus {
+            d.focus_end();
+        }
     }
     d
 }

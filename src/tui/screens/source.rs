@@ -34,7 +34,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
             &app.sources,
             &format!("listing RDS instances in {region}"),
         ) {
-            crate::tui::widgets::flow::lines(f, list_area, lines, t.dim());
+            crate::tui::widgets::flow::lines(f, list_area, lines, app.scroll, t.dim());
         }
         return;
     };
@@ -45,6 +45,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
             vec![Line::raw(format!(
                 " No RDS instance in {region}. Create one in the cluster's region, then press r."
             ))],
+            0,
             t.dim(),
         );
         return;
@@ -124,7 +125,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
             d.focus_end();
         }
     }
-    d.render(f, list_area, t.dim());
+    d.shift(app.scroll).render(f, list_area, t.dim());
     let usable = list.iter().filter(|r| r.unusable.is_none()).count();
     crate::tui::widgets::flow::lines(
         f,
@@ -136,6 +137,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
             ),
             t.dim(),
         )],
+        0,
         t.dim(),
     );
 }
@@ -155,6 +157,15 @@ pub(crate) fn keys(app: &mut App, a: Action) -> Vec<Effect> {
         Action::Up | Action::Down | Action::Next => {
             app.source_sel = step_visible(app.source_sel, &app.visible_sources(), a != Action::Up);
             app.note = None;
+            Vec::new()
+        }
+        Action::Accept
+            if !app.filter.is_empty() && !app.visible_sources().contains(&app.source_sel) =>
+        {
+            app.note = Some(format!(
+                "no instance matches the filter /{}: Backspace edits it, Esc clears it",
+                app.filter
+            ));
             Vec::new()
         }
         Action::Accept => {

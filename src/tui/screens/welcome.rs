@@ -79,7 +79,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
     let mut d = Doc::new();
     d.extend(lines);
     d.set_focus(focus.0, focus.1);
-    d.render(f, area, t.dim());
+    d.shift(app.scroll).render(f, area, t.dim());
 }
 
 // ── keys ──

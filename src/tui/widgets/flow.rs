@@ -179,6 +179,7 @@ fn trim_end(row: &mut Vec<Cell>) {
 pub struct Doc {
     lines: Vec<(Line<'static>, Hang)>,
     focus: Option<(usize, usize)>,
+    shift: isize,
 }
 
 impl Doc {
@@ -257,15 +258,22 @@ impl Doc {
                 starts[e.min(self.lines.len())],
             )
         });
-        show(f, area, rows, focus, dim)
+        show(f, area, rows, focus, self.shift, dim)
+    }
+
+    /// Scrolls the window `rows` down (negative: up) from where the focus puts it.
+    pub fn shift(mut self, rows: isize) -> Self {
+        self.shift = rows;
+        self
     }
 }
 
-/// Draws `lines` wrapped (indentation kept) into `area`, scrolling from the top with markers.
-pub fn lines(f: &mut Frame, area: Rect, lines: Vec<Line<'static>>, dim: Style) {
+/// Draws `lines` wrapped (indentation kept) into `area`, scrolled `shift` rows from the
+/// top, with markers.
+pub fn lines(f: &mut Frame, area: Rect, lines: Vec<Line<'static>>, shift: isize, dim: Style) {
     let mut d = Doc::new();
     d.extend(lines);
-    d.render(f, area, dim);
+    d.shift(shift).render(f, area, dim);
 }
 
 fn show(
@@ -273,34 +281,41 @@ fn show(
     area: Rect,
     rows: Vec<Line<'static>>,
     focus: Option<(usize, usize)>,
+    shift: isize,
     dim: Style,
 ) -> usize {
     let h = area.height as usize;
-    if rows.len() <= h || h < 3 {
+    let n = rows.len();
+    if n <= h || h < 3 {
         f.render_widget(Paragraph::new(rows), area);
         return 0;
     }
+    let body_at = |top: usize| {
+        let up = usize::from(top > 0);
+        let down = usize::from(top + (h - up) < n);
+        h - up - down
+    };
+    // The first window that shows the focused rows (their start when they are taller).
     let (fs, fe) = focus.unwrap_or((0, 1));
     let mut top = 0usize;
-    loop {
-        let up = usize::from(top > 0);
-        let down = usize::from(top + (h - up) < rows.len());
-        let body = h - up - down;
-        if fe <= top + body || top >= fs {
-            let hidden_below = rows.len().saturating_sub(top + body);
-            let mut out: Vec<Line> = Vec::with_capacity(h);
-            if up == 1 {
-                out.push(Line::styled(format!(" ↑ {top} more"), dim));
-            }
-            out.extend(rows[top..top + body].iter().cloned());
-            if down == 1 {
-                out.push(Line::styled(format!(" ↓ {hidden_below} more"), dim));
-            }
-            f.render_widget(Paragraph::new(out), area);
-            return top + hidden_below;
-        }
+    while !(fe <= top + body_at(top) || top >= fs) {
         top += 1;
     }
+    // The user's own scrolling (PgUp / PgDn), within the first and the last window.
+    let last = n - (h - 1);
+    let top = (top as isize + shift).clamp(0, last as isize) as usize;
+    let body = body_at(top);
+    let hidden_below = n.saturating_sub(top + body);
+    let mut out: Vec<Line> = Vec::with_capacity(h);
+    if top > 0 {
+        out.push(Line::styled(format!(" ↑ {top} more"), dim));
+    }
+    out.extend(rows[top..top + body].iter().cloned());
+    if hidden_below > 0 {
+        out.push(Line::styled(format!(" ↓ {hidden_below} more"), dim));
+    }
+    f.render_widget(Paragraph::new(out), area);
+    top + hidden_below
 }
 
 #[cfg(test)]

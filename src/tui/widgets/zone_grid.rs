@@ -13,8 +13,10 @@ fn pad(s: &str, w: usize) -> String {
 }
 
 /// What each symbol of the grid means.
-pub const LEGEND: &str = "✓ offered · ✗ missing · RDS: pri primary, sby standby, · no node \
-(not needed) · ◆ chosen for the NLB · eligible: usable, spare · – unusable";
+pub const LEGEND: &str = "TiDB, NLB, PL: ✓ TiDB Cloud / NLB / PrivateLink offer the zone, \
+✗ not · vSwitch: ✓ the RDS VPC's roomiest one has ≥8 free IPs, ✗ too few or none · RDS: \
+pri primary, sby standby, blank no node (not needed) · Use: ◆ chosen for the NLB, eligible \
+usable and spare, – cannot be used";
 
 /// The grid as lines, fitted to `width` columns; `failed` marks every ✗ as the cause.
 pub fn lines(t: &Theme, rows: &[ZoneRow], cols: u16) -> Vec<Line<'static>> {
@@ -69,7 +71,7 @@ pub fn lines(t: &Theme, rows: &[ZoneRow], cols: u16) -> Vec<Line<'static>> {
         let (rds, rs) = match (r.rds, r.rds_primary) {
             (true, true) => ("✓ pri", t.ok()),
             (true, false) => ("✓ sby", t.ok()),
-            _ => ("·", t.dim()),
+            _ => ("", t.dim()),
         };
         let (use_, us) = if r.chosen {
             ("◆ chosen", t.heading())
