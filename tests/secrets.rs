@@ -100,6 +100,7 @@ async fn sandbox_run_writes_no_secret() {
         .await
         .unwrap();
     let mut all = vec![
+        ("mysql password", m.rds_password.clone()),
         ("alibaba secret", m.alibaba_access_key_secret.clone()),
         ("tidb private key", m.tidb_private_key.clone()),
     ];
@@ -252,7 +253,9 @@ fn secrets_of(w: &common::World, key: &AccessKey) -> Secrets {
 async fn setup_doctor_teardown_with_env_keys_write_no_secret() {
     let w = common::world().await;
     let key = sts_key(&w).await;
-    let s = secrets_of(&w, &key);
+    let mut s = secrets_of(&w, &key);
+    // The data-path probe's MySQL password is a secret too.
+    s.0.push(("mysql password", w.m.rds_password.clone()));
     let r = Runner::new(&w, &key);
     let m = &w.m;
     let cluster = m.cluster_id.as_str();
@@ -277,6 +280,50 @@ async fn setup_doctor_teardown_with_env_keys_write_no_secret() {
         String::from_utf8_lossy(&setup.stderr)
     );
     scan_output(&s, "setup", &setup);
+    // doctor --probe logs in through the simulator's data plane with the password in env.
+    let sj: serde_json::Value = serde_json::from_slice(&setup.stdout).expect("setup JSON");
+    let lb = sj["resources"]["load_balancer_id"]
+        .as_str()
+        .expect("NLB id");
+    let dns = w
+        .clients()
+        .aliyun
+        .get_load_balancer_attribute(lb)
+        .await
+        .expect("NLB")
+        .load_balancer
+        .dns_name;
+    let mut addr = None;
+    for _ in 0..200 {
+        let st = w.state().await;
+        addr = st["listeners"][0]["data_address"]
+            .as_str()
+            .map(String::from);
+        if addr.is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let resolve = format!("{dns}:3306:{}", addr.expect("a data-plane port"));
+    let probe = r.run(
+        &[
+            "doctor",
+            "--cluster-id",
+            cluster,
+            "--probe",
+            "--mysql-user",
+            &m.rds_user,
+            "--resolve",
+            &resolve,
+        ],
+        &[("TILINK_MYSQL_PASSWORD", m.rds_password.as_str())],
+    );
+    assert!(
+        String::from_utf8_lossy(&probe.stdout).contains("[PASS] data-path"),
+        "{}",
+        String::from_utf8_lossy(&probe.stdout)
+    );
+    scan_output(&s, "doctor --probe", &probe);
     let mut runs = vec![("setup", setup)];
     for (name, args, extra) in [
         (
