@@ -136,6 +136,12 @@ fn sandbox_non_interactive_prints_the_setup_contract() {
         );
     }
     assert_eq!(v["state"], "ACTIVE");
+    // The sandbox reaches its simulated data path: the RDS answers MySQL through the chain.
+    assert_eq!(v["data_path"]["status"], "pass", "{v}");
+    assert_eq!(
+        v["data_path"]["evidence"]["server_version"],
+        "8.0.36-tilink-sim"
+    );
     // The journal is private and holds no secrets.
     let entries: Vec<_> = std::fs::read_dir(state.path().join("setups"))
         .unwrap()

@@ -206,8 +206,36 @@ pub async fn non_interactive(g: &GlobalArgs, env: &Env, a: &SetupArgs) -> Result
     })
     .await;
     let ok = matches!(model.outcome, Some(Ok(())));
+    // Where this run can reach the data path (the sandbox), a MySQL login through it.
+    let ids = model.ids();
+    let data_path = match (
+        &env.probe,
+        ok,
+        ids.load_balancer_id.as_deref(),
+        ids.listener_id.as_deref(),
+    ) {
+        (Some(p), true, Some(lb), Some(lsn)) => Some(
+            crate::engine::probe::chain_check(&prep.clients, p, lb, lsn, &model.journal.cluster_id)
+                .await
+                .map_err(|e| e.to_string()),
+        ),
+        _ => None,
+    };
+    if let (Output::Text, Some(dp)) = (g.output, &data_path) {
+        match dp {
+            Ok(c) => eprintln!("data path: {} — {}", c.title, c.detail),
+            Err(e) => eprintln!("data path: could not look: {e}"),
+        }
+    }
     if g.output == Output::Json {
-        super::emit_json(&result_json(&model, &prep.clients, began));
+        let mut v = result_json(&model, &prep.clients, began);
+        if let Some(dp) = &data_path {
+            v["data_path"] = match dp {
+                Ok(c) => serde_json::to_value(c).unwrap_or_default(),
+                Err(e) => serde_json::json!({"status": "unknown", "detail": e}),
+            };
+        }
+        super::emit_json(&v);
     } else if ok {
         println!("{}", active_summary(&model));
     }

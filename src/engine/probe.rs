@@ -173,6 +173,29 @@ pub async fn probe(host: &str, port: u16, s: &ProbeSetup) -> DataPath {
     out
 }
 
+/// The data-path check of a chain from its ids: the NLB's DNS name and the listener's port
+/// as the cloud reports them, then a MySQL login through them.
+pub async fn chain_check(
+    c: &crate::engine::discover::Clients,
+    s: &ProbeSetup,
+    load_balancer_id: &str,
+    listener_id: &str,
+    cluster: &str,
+) -> Result<Check, crate::engine::Error> {
+    let attr = c
+        .aliyun
+        .get_load_balancer_attribute(load_balancer_id)
+        .await?;
+    let l = c.aliyun.get_listener_attribute(listener_id).await?;
+    let dp = probe(&attr.load_balancer.dns_name, l.listener_port, s).await;
+    Ok(check(
+        &dp,
+        &s.user,
+        &attr.load_balancer.vpc_id,
+        Some(cluster),
+    ))
+}
+
 fn ms(d: &Duration) -> String {
     format!("{:.1} ms", d.as_secs_f64() * 1000.0)
 }

@@ -263,34 +263,14 @@ async fn probe_chain(
     let clients = env
         .clients(region)
         .map_err(|f| UiError::from(f.to_string()))?;
-    let attr = clients
-        .aliyun
-        .get_load_balancer_attribute(lb)
+    crate::engine::probe::chain_check(&clients, &setup, lb, listener, cluster)
         .await
         .map_err(|e| {
             UiError::new(
                 format!("could not look: {e}"),
                 "The chain is ACTIVE; probe later with tilink doctor --probe.",
             )
-        })?;
-    let l = clients
-        .aliyun
-        .get_listener_attribute(listener)
-        .await
-        .map_err(|e| {
-            UiError::new(
-                format!("could not look: {e}"),
-                "The chain is ACTIVE; probe later with tilink doctor --probe.",
-            )
-        })?;
-    let dp =
-        crate::engine::probe::probe(&attr.load_balancer.dns_name, l.listener_port, &setup).await;
-    Ok(crate::engine::probe::check(
-        &dp,
-        &setup.user,
-        &attr.load_balancer.vpc_id,
-        Some(cluster),
-    ))
+        })
 }
 
 /// Doctor on every Alibaba Cloud private link connection of a cluster.
