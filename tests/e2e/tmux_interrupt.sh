@@ -79,7 +79,8 @@ PANE
     [ $SECONDS -lt $end ] || fail "$name" "Ctrl-C did not ask to stop"
     sleep 0.1
   done
-  screen "$name" | grep -q -- '--resume' || fail "$name" "the stop dialog does not say how to resume"
+  # The dialog tells the truth about resuming: how (setup), or that there is nothing (sandbox).
+  screen "$name" | grep -qE -- '--resume|nothing to' || fail "$name" "the stop dialog does not say whether and how to resume"
   tmux send-keys -t "$name" y
   end=$((SECONDS + 20))
   until [ -s "$status_file" ] && [ -s "$stty_file" ]; do
