@@ -106,11 +106,15 @@ pub fn wrap(line: &Line, w: usize, hang: Hang) -> Vec<Line<'static>> {
     let mut i = 0usize;
     let mut first = true;
     while i < cs.len() {
-        // The next token: a run of blanks or a run of non-blanks.
+        // The next token: a run of blanks or a run of non-blanks; a comma also ends a word
+        // (`a,b,c` lists and compact JSON may break after it, never inside a value).
         let blank = cs[i].0 == ' ';
         let mut j = i;
         while j < cs.len() && (cs[j].0 == ' ') == blank {
             j += 1;
+            if !blank && cs[j - 1].0 == ',' {
+                break;
+            }
         }
         let tok = &cs[i..j];
         let tok_w: usize = tok.iter().map(|(c, _)| c.width().unwrap_or(0)).sum();
@@ -355,6 +359,22 @@ mod tests {
         let got = wrap(&l, 10, Hang::At(0));
         let joined: String = text(&got).join("");
         assert_eq!(joined.replace(' ', ""), "xabcdefghijklmnopqrstuvwxyz");
+    }
+
+    #[test]
+    fn lists_and_json_break_after_commas_not_inside_values() {
+        let l = Line::raw(r#"evidence: {"call":"CreateLoadBalancer","error":"Forbidden.RAM"}"#);
+        let got = text(&wrap(&l, 40, Hang::At(10)));
+        assert_eq!(
+            got[0], r#"evidence: {"call":"CreateLoadBalancer","#,
+            "{got:?}"
+        );
+        assert!(
+            got[1]
+                .trim_start()
+                .starts_with(r#""error":"Forbidden.RAM"}"#),
+            "{got:?}"
+        );
     }
 
     #[test]
