@@ -32,6 +32,13 @@ pub fn targets(j: &Journal) -> Vec<Target> {
         }
     };
     push("private-link-connection", &r.private_link_connection_id);
+    // The service's whitelist entries go before the service itself (shown, so the list is
+    // every step teardown takes).
+    let entries = r
+        .endpoint_service_id
+        .as_ref()
+        .map(|svc| format!("of {svc}"));
+    push("whitelist-entries", &entries);
     push("endpoint-service", &r.endpoint_service_id);
     push("listener", &r.listener_id);
     push("load-balancer", &r.load_balancer_id);
