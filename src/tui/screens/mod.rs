@@ -43,6 +43,11 @@ pub fn hints(app: &App) -> Vec<(&'static str, &'static str)> {
             ("r", "retry"),
             ("Esc", "back"),
         ],
+        Screen::Checks if app.prepared.ready().is_some_and(|p| p.plan.is_none()) => vec![
+            ("r", "check again after fixing"),
+            ("↑↓", "check details"),
+            ("Esc", "back"),
+        ],
         Screen::Checks => vec![
             ("Enter", "see the plan"),
             ("↑↓", "check details"),
