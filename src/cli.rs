@@ -315,7 +315,7 @@ pub struct SandboxArgs {
     #[arg(long, env = "TILINK_SIM_JITTER", default_value_t = 0.0, value_parser = parse_sigma)]
     pub jitter: f64,
     /// A real MySQL server (HOST:PORT) behind the simulated RDS instance (as `tilink sim`).
-    #[arg(long, env = "TILINK_SIM_RDS_UPSTREAM", value_name = "HOST:PORT")]
+    #[arg(long, env = "TILINK_SIM_RDS_UPSTREAM", value_name = "HOST:PORT", value_parser = parse_host_port)]
     pub rds_upstream: Option<SocketAddr>,
     /// Setup options (as for `tilink setup`).
     #[command(flatten)]
@@ -348,8 +348,23 @@ pub struct SimArgs {
     /// A real MySQL server (HOST:PORT) behind the simulated RDS instance, instead of the
     /// embedded MySQL-protocol server; its account must be the manifest's rds_user /
     /// rds_password.
-    #[arg(long, env = "TILINK_SIM_RDS_UPSTREAM", value_name = "HOST:PORT")]
+    #[arg(long, env = "TILINK_SIM_RDS_UPSTREAM", value_name = "HOST:PORT", value_parser = parse_host_port)]
     pub rds_upstream: Option<SocketAddr>,
+}
+
+/// `HOST:PORT` resolved once, at start (a name such as `localhost:3306` or an address).
+fn parse_host_port(s: &str) -> Result<SocketAddr, String> {
+    use std::net::ToSocketAddrs;
+    let addrs: Vec<SocketAddr> = s
+        .to_socket_addrs()
+        .map_err(|e| format!("{s:?} is not a HOST:PORT that resolves: {e}"))?
+        .collect();
+    addrs
+        .iter()
+        .find(|a| a.is_ipv4())
+        .or(addrs.first())
+        .copied()
+        .ok_or_else(|| format!("{s:?} resolves to no address"))
 }
 
 /// A TiDB Cloud cluster id: a 19–20 digit decimal string (`tidbcloud-api.md` §1). Anything

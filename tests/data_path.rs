@@ -238,3 +238,111 @@ async fn outside_the_vpc_the_probe_could_not_look_and_says_where_to_run_it() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("TILINK_MYSQL_PASSWORD"));
 }
+
+async fn data_address(w: &World) -> Option<String> {
+    w.state().await["listeners"][0]["data_address"]
+        .as_str()
+        .map(String::from)
+}
+
+async fn wait_for(w: &World, want_some: bool) -> Option<String> {
+    for _ in 0..200 {
+        let a = data_address(w).await;
+        if a.is_some() == want_some {
+            return a;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!(
+        "the data plane never became {}",
+        if want_some { "open" } else { "closed" }
+    );
+}
+
+/// An NLB keeps its address when its listener stops and starts again; a stopped listener
+/// ends the sessions that went through it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_listener_restart_keeps_the_port_and_a_stop_ends_open_sessions() {
+    use tokio::io::AsyncReadExt;
+    let w = common::world().await;
+    let m = w.setup().await;
+    assert_eq!(m.outcome, Some(Ok(())));
+    let lsn = m.journal.resources.listener_id.clone().unwrap();
+    let before = wait_for(&w, true).await.unwrap();
+
+    // A session that got its greeting stays open until the listener stops.
+    let mut s = tokio::net::TcpStream::connect(&before).await.unwrap();
+    let (_, greeting) = tilink::wire::mysql::read_packet(&mut s).await.unwrap();
+    assert_eq!(greeting[0], 10, "a HandshakeV10 greeting");
+    w.admin(
+        "inject",
+        json!({"kind": "listener-stopped", "listener_id": lsn}),
+    )
+    .await;
+    let mut buf = [0u8; 16];
+    let n = tokio::time::timeout(Duration::from_secs(3), s.read(&mut buf))
+        .await
+        .expect("the stopped listener ends the session")
+        .unwrap_or(0);
+    assert_eq!(n, 0, "the session was closed");
+    wait_for(&w, false).await;
+    assert!(
+        tokio::net::TcpStream::connect(&before).await.is_err(),
+        "the port is closed"
+    );
+
+    w.admin(
+        "inject",
+        json!({"kind": "listener-stopped", "listener_id": lsn, "stopped": false}),
+    )
+    .await;
+    let after = wait_for(&w, true).await.unwrap();
+    assert_eq!(after, before, "the same address after a restart");
+}
+
+/// An allowlist that admits one zone's NLB addresses but not the other's fails some
+/// connections, as a two-zone NLB does.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_allowlist_for_one_zone_fails_some_connections() {
+    let w = common::world().await;
+    let m = w.setup().await;
+    assert_eq!(m.outcome, Some(Ok(())));
+    let addr: std::net::SocketAddr = wait_for(&w, true).await.unwrap().parse().unwrap();
+    let a = w.clients().aliyun;
+    let group = m.journal.resources.allowlist_group.clone().unwrap();
+    let groups = a
+        .describe_db_instance_ip_array_list(&w.m.rds_instance_id)
+        .await
+        .unwrap();
+    let ips: Vec<String> = groups
+        .iter()
+        .find(|g| g.db_instance_ip_array_name == group)
+        .unwrap()
+        .security_ip_list
+        .split(',')
+        .map(String::from)
+        .collect();
+    assert_eq!(ips.len(), 2, "{ips:?}");
+    a.modify_security_ips(&w.m.rds_instance_id, &group, &ips[1..], "Delete")
+        .await
+        .unwrap();
+    let t = tilink::wire::mysql::Timeouts {
+        connect: Duration::from_secs(2),
+        read: Duration::from_millis(400),
+    };
+    let mut answered = 0;
+    let mut silent = 0;
+    for _ in 0..4 {
+        let p =
+            tilink::wire::mysql::probe(addr, &w.m.rds_user, w.m.rds_password.as_bytes(), t).await;
+        match p.greeting {
+            Some(Ok(_)) => answered += 1,
+            Some(Err(tilink::wire::mysql::GreetingFailure::Silence)) => silent += 1,
+            other => panic!("{other:?}"),
+        }
+    }
+    assert!(
+        answered > 0 && silent > 0,
+        "answered {answered}, silent {silent}"
+    );
+}

@@ -213,8 +213,9 @@ fn probe_setup(env: &Env, a: &DoctorArgs) -> Result<Option<ProbeSetup>, Failure>
             "--probe logs in to MySQL through the chain: give the user with --mysql-user USER (or TILINK_MYSQL_USER); the password comes from TILINK_MYSQL_PASSWORD or a prompt",
         ));
     };
+    // Set (even to the empty string, for an account without a password) wins over asking.
     let password = match std::env::var("TILINK_MYSQL_PASSWORD") {
-        Ok(p) if !p.is_empty() => Secret::new(p),
+        Ok(p) => Secret::new(p),
         _ if std::io::stdin().is_terminal() => dialoguer::Password::new()
             .with_prompt(format!("MySQL password for {user} (hidden)"))
             .allow_empty_password(true)

@@ -104,6 +104,8 @@ pub struct DataPath {
     pub overridden: bool,
     /// Every address DNS gave.
     pub resolved: Vec<IpAddr>,
+    /// `--resolve` entries that did not match the target (`host:port`), to say so.
+    pub unmatched: Vec<String>,
     /// The protocol steps.
     pub probe: Option<mysql::Probe>,
 }
@@ -127,6 +129,7 @@ pub async fn probe(host: &str, port: u16, s: &ProbeSetup) -> DataPath {
         address: Err(String::new()),
         overridden: false,
         resolved: Vec::new(),
+        unmatched: Vec::new(),
         probe: None,
     };
     let addr = match s.resolver.lookup(host, port) {
@@ -193,6 +196,7 @@ pub async fn chain_check(
         &s.user,
         &attr.load_balancer.vpc_id,
         Some(cluster),
+        &Links::default(),
     ))
 }
 
@@ -209,9 +213,36 @@ pub fn inside_command(host: &str, port: u16, user: &str, cluster: Option<&str>) 
     format!("{doctor}   (or: mysql -h {host} -P {port} -u {user} -p -e 'SELECT 1')")
 }
 
+/// What the control-plane checks said, for naming the link a data-path failure comes from
+/// (never a link whose own check passed).
+#[derive(Debug, Clone, Default)]
+pub struct Links {
+    /// Check id → whether it failed; absent: not looked at.
+    pub seen: std::collections::BTreeMap<String, bool>,
+}
+
+impl Links {
+    /// From doctor's checks.
+    pub fn from_checks(checks: &[Check]) -> Links {
+        Links {
+            seen: checks
+                .iter()
+                .filter(|c| matches!(c.status, Status::Pass | Status::Warn | Status::Fail))
+                .map(|c| (c.id.clone(), c.status == Status::Fail))
+                .collect(),
+        }
+    }
+    fn fails(&self, id: &str) -> bool {
+        self.seen.get(id).copied().unwrap_or(false)
+    }
+    fn known(&self, id: &str) -> bool {
+        self.seen.contains_key(id)
+    }
+}
+
 /// Doctor's `data-path` check from a probe: pass with what answered; fail naming the link
 /// that explains the failure; unknown when this host cannot reach the internal NLB.
-pub fn check(dp: &DataPath, user: &str, vpc: &str, cluster: Option<&str>) -> Check {
+pub fn check(dp: &DataPath, user: &str, vpc: &str, cluster: Option<&str>, links: &Links) -> Check {
     const ID: &str = "data-path";
     let (host, port) = dp
         .target
@@ -225,7 +256,14 @@ pub fn check(dp: &DataPath, user: &str, vpc: &str, cluster: Option<&str>) -> Che
         Err(_) => dp.target.clone(),
     };
     let Some(p) = &dp.probe else {
-        let why = dp.address.as_ref().err().cloned().unwrap_or_default();
+        let mut why = dp.address.as_ref().err().cloned().unwrap_or_default();
+        if !dp.unmatched.is_empty() {
+            why = format!(
+                "{why} (--resolve was given for {}, not for {})",
+                dp.unmatched.join(", "),
+                dp.target
+            );
+        }
         return Check::new(
             ID,
             Status::Unknown,
@@ -269,14 +307,35 @@ pub fn check(dp: &DataPath, user: &str, vpc: &str, cluster: Option<&str>) -> Che
             .fix(format!("Check that this host can reach {where_}, or run on a host in VPC {vpc}: {run_inside}"));
         }
         Err(ConnectFailure::Refused) => {
+            let ev = json!({"target": dp.target, "connect": "refused"});
+            if links.fails("listener") || !dp.overridden && !links.known("listener") {
+                return Check::new(
+                    ID,
+                    Status::Fail,
+                    "Nothing accepts MySQL connections on the NLB's port",
+                    format!("{where_} refused the TCP connection: the NLB has no running listener on port {port} (listener)."),
+                )
+                .evidence(ev)
+                .fix("Start or recreate the TCP listener on the NLB (see the listener check), then probe again.");
+            }
+            if dp.overridden {
+                return Check::new(
+                    ID,
+                    Status::Unknown,
+                    "could not look: nothing listens at the address --resolve gave",
+                    format!("{where_} refused the TCP connection, but the listener is Running: the --resolve address (a tunnel?) does not lead to the NLB."),
+                )
+                .evidence(ev)
+                .fix(format!("Check the tunnel or the --resolve mapping, or run on a host in VPC {vpc}: {run_inside}"));
+            }
             return Check::new(
                 ID,
                 Status::Fail,
-                "Nothing accepts MySQL connections on the NLB's port",
-                format!("{where_} refused the TCP connection: the NLB has no running listener on port {port} (listener)."),
+                "The NLB refuses connections although its listener is Running",
+                format!("{where_} refused the TCP connection while the listener check passes: the address DNS gave may not be this NLB's."),
             )
-            .evidence(json!({"target": dp.target, "connect": "refused"}))
-            .fix("Start or recreate the TCP listener on the NLB (see the listener check), then probe again.");
+            .evidence(ev)
+            .fix("Compare the NLB's DNS name and zone addresses with what this host resolves, then probe again.");
         }
         Err(ConnectFailure::Other(e)) => {
             return Check::new(
@@ -292,29 +351,83 @@ pub fn check(dp: &DataPath, user: &str, vpc: &str, cluster: Option<&str>) -> Che
     let greeting = match &p.greeting {
         Some(Ok(g)) => g.clone(),
         Some(Err(GreetingFailure::Silence)) => {
+            let ev = json!({"target": dp.target, "connect_ms": connect.as_millis() as u64, "greeting": "none (silence)"});
+            let accepted = format!(
+                "{where_} accepted the connection in {} and then stayed silent for {} s",
+                ms(&connect),
+                5
+            );
+            if links.fails("rds-allowlist") || !links.known("rds-allowlist") {
+                return Check::new(
+                    ID,
+                    Status::Fail,
+                    "The NLB accepts, but MySQL never answers",
+                    format!("{accepted}: RDS drops packets from addresses its IP allowlist does not admit, and the NLB's local addresses come from its vSwitch CIDRs (rds-allowlist)."),
+                )
+                .evidence(ev)
+                .fix("Add the NLB's vSwitch CIDRs to the RDS IP allowlist (see the rds-allowlist check; `tilink doctor --fix` does it), then probe again.");
+            }
+            if dp.overridden {
+                return Check::new(
+                    ID,
+                    Status::Unknown,
+                    "could not look: the address --resolve gave answers nothing",
+                    format!("{accepted}, while the RDS allowlist admits the NLB: the --resolve address (a tunnel?) may not lead to the NLB."),
+                )
+                .evidence(ev)
+                .fix(format!("Check the tunnel or the --resolve mapping, or run on a host in VPC {vpc}: {run_inside}"));
+            }
             return Check::new(
                 ID,
                 Status::Fail,
                 "The NLB accepts, but MySQL never answers",
-                format!(
-                    "{where_} accepted the connection in {} and then stayed silent: RDS drops packets from addresses its IP allowlist does not admit, and the NLB's local addresses come from its vSwitch CIDRs (rds-allowlist).",
-                    ms(&connect)
-                ),
+                format!("{accepted}, although the RDS allowlist admits the NLB's vSwitch CIDRs: something else drops the packets or the server hangs."),
             )
-            .evidence(json!({"target": dp.target, "connect_ms": connect.as_millis() as u64, "greeting": "none (silence)"}))
-            .fix("Add the NLB's vSwitch CIDRs to the RDS IP allowlist (see the rds-allowlist check; `tilink doctor --fix` does it), then probe again.");
+            .evidence(ev)
+            .fix("Look at what else filters the NLB → RDS path (a network ACL on the vSwitches, the RDS instance's security group) and at the instance's load and error log, then probe again.");
         }
         Some(Err(GreetingFailure::Closed)) => {
+            let ev = json!({"target": dp.target, "connect_ms": connect.as_millis() as u64, "greeting": "none (closed)"});
+            let closed =
+                format!("{where_} accepted the connection and closed it without a MySQL greeting");
+            if links.fails("rds-status") {
+                return Check::new(
+                    ID,
+                    Status::Fail,
+                    "The NLB accepts, but the RDS instance does not answer",
+                    format!("{closed}: the RDS instance is not running (rds-status)."),
+                )
+                .evidence(ev)
+                .fix("Start the RDS instance (see the rds-status check), then probe again.");
+            }
+            if links.fails("backend-ip") || !links.known("backend-ip") {
+                return Check::new(
+                    ID,
+                    Status::Fail,
+                    "The NLB accepts, but the connection closes without a MySQL greeting",
+                    format!("{closed}: the NLB forwards to a backend where nothing listens, usually a server group backend that is not the RDS instance's current address (backend-ip)."),
+                )
+                .evidence(ev)
+                .fix("Point the server group's backend at the RDS private IP and port (see the backend-ip check; `tilink reconcile` swaps it safely), then probe again.");
+            }
+            if dp.overridden {
+                return Check::new(
+                    ID,
+                    Status::Unknown,
+                    "could not look: the address --resolve gave closes the connection",
+                    format!("{closed}, while the backend is the RDS address: the --resolve address (a tunnel?) may not lead to the NLB."),
+                )
+                .evidence(ev)
+                .fix(format!("Check the tunnel or the --resolve mapping, or run on a host in VPC {vpc}: {run_inside}"));
+            }
             return Check::new(
                 ID,
                 Status::Fail,
                 "The NLB accepts, but the connection closes without a MySQL greeting",
-                format!(
-                    "{where_} accepted the connection and closed it: the NLB forwards to a backend where nothing listens, usually a server group backend that is not the RDS instance's current address (backend-ip) or a stopped instance."
-                ),
+                format!("{closed}, although the backend is the RDS address: the instance refuses connections (max connections, maintenance) or its port changed."),
             )
-            .evidence(json!({"target": dp.target, "connect_ms": connect.as_millis() as u64, "greeting": "none (closed)"}))
-            .fix("Point the server group's backend at the RDS private IP and port (see the backend-ip check; `tilink reconcile` swaps it safely), then probe again.");
+            .evidence(ev)
+            .fix("Look at the RDS instance's status, port and connection limit (see backend-health), then probe again.");
         }
         Some(Err(GreetingFailure::Refused(e))) => {
             return Check::new(
@@ -351,8 +464,14 @@ pub fn check(dp: &DataPath, user: &str, vpc: &str, cluster: Option<&str>) -> Che
     } else {
         "TLS not offered"
     };
+    // MariaDB says so in its version; anything else speaking the protocol is called MySQL.
+    let product = if greeting.version.contains("MariaDB") {
+        "MariaDB"
+    } else {
+        "MySQL"
+    };
     let hello = format!(
-        "MySQL {} answered through {where_} (connect {}, {tls})",
+        "{product} {} answered through {where_} (connect {}, {tls})",
         greeting.display_version(),
         ms(&connect)
     );
@@ -402,7 +521,7 @@ pub fn check(dp: &DataPath, user: &str, vpc: &str, cluster: Option<&str>) -> Che
                 ID,
                 Status::Pass,
                 format!(
-                    "MySQL {} answers through the chain",
+                    "{product} {} answers through the chain",
                     greeting.display_version()
                 ),
                 format!("{hello}; logged in as {user}; SELECT 1 in {}.", ms(d)),
@@ -457,6 +576,94 @@ mod tests {
         }
     }
 
+    fn failed_at(stage: &str, overridden: bool) -> DataPath {
+        let (greeting, connect) = match stage {
+            "silence" => (
+                Some(Err(GreetingFailure::Silence)),
+                Ok(Duration::from_millis(1)),
+            ),
+            "closed" => (
+                Some(Err(GreetingFailure::Closed)),
+                Ok(Duration::from_millis(1)),
+            ),
+            _ => (None, Err(ConnectFailure::Refused)),
+        };
+        DataPath {
+            target: "nlb-x.ap-southeast-1.nlb.aliyuncsslb.com:3306".into(),
+            address: Ok("127.0.0.1:40000".parse().unwrap()),
+            overridden,
+            resolved: vec![],
+            unmatched: vec![],
+            probe: Some(mysql::Probe {
+                connect,
+                greeting,
+                auth: None,
+                select1: None,
+            }),
+        }
+    }
+
+    fn links(pairs: &[(&str, bool)]) -> Links {
+        Links {
+            seen: pairs.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
+        }
+    }
+
+    #[test]
+    fn a_failure_names_a_link_only_when_that_links_check_failed() {
+        let healthy = links(&[
+            ("rds-allowlist", false),
+            ("backend-ip", false),
+            ("listener", false),
+            ("rds-status", false),
+        ]);
+        for (stage, link) in [
+            ("silence", "rds-allowlist"),
+            ("closed", "backend-ip"),
+            ("refused", "listener"),
+        ] {
+            // The control plane agrees: the link is named.
+            let broken = links(&[(link, true)]);
+            let c = check(&failed_at(stage, true), "u", "vpc-1", None, &broken);
+            assert_eq!(c.status, Status::Fail, "{stage}");
+            assert!(
+                c.detail.contains(&format!("({link})")),
+                "{stage}: {}",
+                c.detail
+            );
+            // The control plane says the link is fine and the address came from --resolve:
+            // tilink could not look, and blames nothing.
+            let c = check(&failed_at(stage, true), "u", "vpc-1", None, &healthy);
+            assert_eq!(c.status, Status::Unknown, "{stage}: {c:?}");
+            assert!(
+                !c.detail.contains(&format!("({link})")),
+                "{stage}: {}",
+                c.detail
+            );
+            assert!(c.fix.unwrap_or_default().contains("--resolve"));
+            // Reached through DNS: broken, but not pinned on the passing link.
+            let c = check(&failed_at(stage, false), "u", "vpc-1", None, &healthy);
+            assert_eq!(c.status, Status::Fail, "{stage}");
+            assert!(
+                !c.detail.contains(&format!("({link})")),
+                "{stage}: {}",
+                c.detail
+            );
+        }
+        // A stopped instance is named as such, with its own fix.
+        let c = check(
+            &failed_at("closed", true),
+            "u",
+            "vpc-1",
+            None,
+            &links(&[("rds-status", true), ("backend-ip", false)]),
+        );
+        assert!(
+            c.detail.contains("(rds-status)")
+                && c.fix.unwrap_or_default().contains("Start the RDS instance")
+        );
+    }
+
     #[test]
     fn an_unreachable_internal_nlb_is_unknown_never_broken() {
         let dp = DataPath {
@@ -467,6 +674,7 @@ mod tests {
                 "172.16.1.20".parse().unwrap(),
                 "172.16.2.20".parse().unwrap(),
             ],
+            unmatched: vec![],
             probe: Some(mysql::Probe {
                 connect: Err(ConnectFailure::Timeout),
                 greeting: None,
@@ -474,7 +682,13 @@ mod tests {
                 select1: None,
             }),
         };
-        let c = check(&dp, "dba", "vpc-t4n1", Some("1034567890123456789"));
+        let c = check(
+            &dp,
+            "dba",
+            "vpc-t4n1",
+            Some("1034567890123456789"),
+            &Links::default(),
+        );
         assert_eq!(c.status, Status::Unknown, "{c:?}");
         assert!(c.title.contains("outside the NLB's VPC"));
         let fix = c.fix.unwrap_or_default();
@@ -494,6 +708,9 @@ mod tests {
             probe: None,
             ..dp
         };
-        assert_eq!(check(&dp, "dba", "vpc-t4n1", None).status, Status::Unknown);
+        assert_eq!(
+            check(&dp, "dba", "vpc-t4n1", None, &Links::default()).status,
+            Status::Unknown
+        );
     }
 }

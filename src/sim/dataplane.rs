@@ -40,10 +40,24 @@ pub enum Path {
     Refused,
 }
 
-/// Where the NLB sends traffic for backend `b` of `sg`: the RDS instance when `b` is its
-/// private IP:port in the group's VPC and it is Running, dropped when its allowlist does not
-/// cover every vSwitch CIDR of the NLB (NLB local IPs come from them), else refused.
-pub fn backend_path(w: &World, lb: Option<&LoadBalancer>, sg: &ServerGroup, b: &Backend) -> Path {
+/// Whether RDS instance `r`'s allowlist admits address `ip` (an entry that is the address or
+/// a CIDR holding it).
+fn admits(r: &super::world::Rds, ip: &str) -> bool {
+    let Some(ip) = net::parse_ip(ip) else {
+        return false;
+    };
+    r.groups
+        .iter()
+        .flat_map(|g| g.ips.iter())
+        .filter_map(|e| net::parse_cidr(e))
+        .any(|a| net::covers(a, (ip, 32)))
+}
+
+/// Where the NLB sends traffic for backend `b` of `sg`, from NLB local address `from` (a
+/// connection comes from one zone's local address; a health check from every zone's): the
+/// RDS instance when `b` is its private IP:port in the group's VPC, it is Running and its
+/// allowlist admits the address; dropped when the allowlist does not; else refused.
+pub fn backend_path_from(w: &World, sg: &ServerGroup, b: &Backend, from: &[String]) -> Path {
     let Some(i) = w
         .rds
         .iter()
@@ -55,36 +69,36 @@ pub fn backend_path(w: &World, lb: Option<&LoadBalancer>, sg: &ServerGroup, b: &
     if r.status != "Running" {
         return Path::Refused;
     }
-    let cidrs: Vec<(u32, u8)> = lb
-        .map(|b| {
-            b.zones
-                .iter()
-                .filter_map(|z| w.vswitches.iter().find(|v| v.id == z.vswitch_id))
-                .filter_map(|v| net::parse_cidr(&v.cidr))
-                .collect()
-        })
-        .unwrap_or_default();
-    let allow: Vec<(u32, u8)> = r
-        .groups
-        .iter()
-        .flat_map(|g| g.ips.iter())
-        .filter_map(|ip| net::parse_cidr(ip))
-        .collect();
-    let covered = cidrs
-        .iter()
-        .all(|c| allow.iter().any(|a| net::covers(*a, *c)));
-    if !covered {
+    if from.is_empty() || !from.iter().all(|ip| admits(r, ip)) {
         return Path::Dropped;
     }
-    let from = lb
-        .and_then(|b| b.zones.iter().find_map(|z| z.locals.first().cloned()))
-        .unwrap_or_else(|| "100.64.0.1".into());
-    Path::Rds { rds: i, from }
+    Path::Rds {
+        rds: i,
+        from: from[0].clone(),
+    }
 }
 
-/// The path of a new connection through listener `id` now: through its first Available
-/// backend (`None` when the listener is not Running or has no backend).
-pub fn connection_path(w: &World, listener_id: &str) -> Option<Path> {
+/// The NLB's local addresses, one per zone (where its connections to backends come from).
+fn locals(lb: Option<&LoadBalancer>) -> Vec<String> {
+    lb.map(|b| {
+        b.zones
+            .iter()
+            .filter_map(|z| z.locals.first().cloned())
+            .collect()
+    })
+    .unwrap_or_default()
+}
+
+/// The path health checks see: from every zone's local address.
+pub fn backend_path(w: &World, lb: Option<&LoadBalancer>, sg: &ServerGroup, b: &Backend) -> Path {
+    backend_path_from(w, sg, b, &locals(lb))
+}
+
+/// The path of connection number `n` through listener `id` now: through its first Available
+/// backend, from one zone's local address (zones take turns, so an allowlist that admits
+/// some zones fails some connections). `None` when the listener is not Running or has no
+/// backend.
+pub fn connection_path(w: &World, listener_id: &str, n: u32) -> Option<Path> {
     let now = w.clock.now();
     let l = w.listeners.iter().find(|l| l.id == listener_id)?;
     if l.status(now) != "Running" {
@@ -93,7 +107,24 @@ pub fn connection_path(w: &World, listener_id: &str) -> Option<Path> {
     let sg = w.server_groups.iter().find(|s| s.id == l.sg_id)?;
     let lb = w.load_balancers.iter().find(|b| b.id == l.lb_id);
     let b = sg.servers.iter().find(|b| b.status(now) == "Available")?;
-    Some(backend_path(w, lb, sg, b))
+    let all = locals(lb);
+    let one: Vec<String> = all
+        .get(n as usize % all.len().max(1))
+        .cloned()
+        .into_iter()
+        .collect();
+    Some(backend_path_from(w, sg, b, &one))
+}
+
+/// What a listener's established sessions depend on: when it changes (RDS stops, the backend
+/// moves, the allowlist drops the NLB), they are cut, as the real path would cut them.
+fn path_kind(w: &World, listener_id: &str) -> Option<std::mem::Discriminant<Path>> {
+    let now = w.clock.now();
+    let l = w.listeners.iter().find(|l| l.id == listener_id)?;
+    let sg = w.server_groups.iter().find(|s| s.id == l.sg_id)?;
+    let lb = w.load_balancers.iter().find(|b| b.id == l.lb_id);
+    let b = sg.servers.iter().find(|b| b.status(now) == "Available")?;
+    Some(std::mem::discriminant(&backend_path(w, lb, sg, b)))
 }
 
 /// The data-plane address of the listener on `port` of the NLB named `host` (its DNS
@@ -126,16 +157,24 @@ pub enum RdsBackend {
     Upstream(SocketAddr),
 }
 
-/// Keeps one port per Running listener, a relay per connection, and the upstream's health.
-/// `announce` prints each port as it opens (for `tilink sim`).
+/// Keeps one port per Running listener (the same port again after a stop and start, as
+/// an NLB keeps its address), a relay per connection, and the upstream's health. Sessions
+/// end when their listener stops or their path changes. `announce` prints each port as it
+/// opens (for `tilink sim`).
 pub fn spawn(shared: Arc<Shared>, backend: RdsBackend, announce: bool) -> JoinHandle<()> {
+    struct Port {
+        task: JoinHandle<()>,
+        kind: Option<std::mem::Discriminant<Path>>,
+    }
     tokio::spawn(async move {
-        let mut ports: BTreeMap<String, JoinHandle<()>> = BTreeMap::new();
-        let mut last_check = tokio::time::Instant::now() - Duration::from_secs(10);
-        let mut conn_id = 0u32;
+        let mut ports: BTreeMap<String, Port> = BTreeMap::new();
+        let mut remembered: BTreeMap<String, u16> = BTreeMap::new();
+        let mut last_check: Option<tokio::time::Instant> = None;
+        let mut conn_base = 0u32;
         loop {
-            // Which listeners run now, under the lock; sockets are opened outside it.
-            let running: Vec<(String, String, u16)> = {
+            // Which listeners run now and what their sessions depend on, under the lock;
+            // sockets are opened outside it.
+            let running: Vec<(String, String, u16, Option<std::mem::Discriminant<Path>>)> = {
                 let mut g = shared.lock();
                 let now = g.world.clock.now();
                 g.world.tick(now);
@@ -150,47 +189,72 @@ pub fn spawn(shared: Arc<Shared>, backend: RdsBackend, announce: bool) -> JoinHa
                             .find(|b| b.id == l.lb_id)
                             .map(dns_name)
                             .unwrap_or_default();
-                        (l.id.clone(), dns, l.port)
+                        (l.id.clone(), dns, l.port, path_kind(w, &l.id))
                     })
                     .collect()
             };
-            ports.retain(|id, task| {
-                let keep = running.iter().any(|(r, _, _)| r == id);
-                if !keep {
-                    task.abort();
-                    shared.lock().world.data_plane.remove(id);
+            // A listener that stopped, or whose backend no longer answers (the instance
+            // stopped, the backend moved), closes its port and its sessions with it, as the
+            // real path would cut them. (An allowlist change only affects new connections.)
+            let refused = Some(std::mem::discriminant(&Path::Refused));
+            let gone: Vec<String> = ports
+                .iter()
+                .filter(|(id, p)| {
+                    !running.iter().any(|(r, _, _, kind)| {
+                        r == *id && (*kind == p.kind || *kind != refused && kind.is_some())
+                    })
+                })
+                .map(|(id, _)| id.clone())
+                .collect();
+            for id in gone {
+                if let Some(p) = ports.remove(&id) {
+                    p.task.abort();
+                    // Wait for the port to be released, so it can be taken again.
+                    let _ = p.task.await;
+                    shared.lock().world.data_plane.remove(&id);
                 }
-                keep
-            });
-            for (id, dns, port) in running {
+            }
+            for (id, _, _, kind) in &running {
+                if let Some(p) = ports.get_mut(id) {
+                    p.kind = *kind;
+                }
+            }
+            for (id, dns, port, kind) in running {
                 if ports.contains_key(&id) {
                     continue;
                 }
-                let Ok(l) = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await else {
-                    continue;
+                let again = remembered.get(&id).copied().unwrap_or(0);
+                let l = match tokio::net::TcpListener::bind(("127.0.0.1", again)).await {
+                    Ok(l) => l,
+                    Err(_) => match tokio::net::TcpListener::bind(("127.0.0.1", 0)).await {
+                        Ok(l) => l,
+                        Err(_) => continue,
+                    },
                 };
                 let Ok(addr) = l.local_addr() else { continue };
-                if announce {
+                if announce && remembered.get(&id) != Some(&addr.port()) {
                     eprintln!(
-                        "data plane: listener {id} ({dns}:{port}) answers on {addr}; probe it with --resolve {dns}:{port}:{}",
-                        addr
+                        "data plane: listener {id} ({dns}:{port}) answers on {addr}; probe it with --resolve {dns}:{port}:{addr}"
                     );
                 }
+                remembered.insert(id.clone(), addr.port());
                 shared
                     .lock()
                     .world
                     .data_plane
                     .insert(id.clone(), addr.to_string());
                 let (sh, be, lid) = (shared.clone(), backend.clone(), id.clone());
-                let base = conn_id;
-                conn_id = conn_id.wrapping_add(10_000);
-                ports.insert(id, tokio::spawn(accept(l, sh, be, lid, base)));
+                conn_base = conn_base.wrapping_add(10_000);
+                let task = tokio::spawn(accept(l, sh, be, lid, conn_base));
+                ports.insert(id, Port { task, kind });
             }
-            // A real TCP check of the upstream, as the NLB health check would make.
+            // A real TCP check of the upstream, as the NLB's health check makes it (every
+            // 5 s; each shows in the server's log as a connection closed before the login,
+            // as real NLB health checks do).
             if let RdsBackend::Upstream(up) = &backend
-                && last_check.elapsed() >= Duration::from_secs(1)
+                && last_check.is_none_or(|t| t.elapsed() >= Duration::from_secs(5))
             {
-                last_check = tokio::time::Instant::now();
+                last_check = Some(tokio::time::Instant::now());
                 let ok = matches!(
                     tokio::time::timeout(
                         Duration::from_secs(2),
@@ -213,17 +277,26 @@ async fn accept(
     listener_id: String,
     mut conn_id: u32,
 ) {
-    while let Ok((mut client, _)) = l.accept().await {
+    // The sessions live in this set: when the port closes (this task is aborted), they end.
+    let mut sessions = tokio::task::JoinSet::new();
+    loop {
+        let (mut client, _) = tokio::select! {
+            r = l.accept() => match r {
+                Ok(x) => x,
+                Err(_) => return,
+            },
+            Some(_) = sessions.join_next(), if !sessions.is_empty() => continue,
+        };
         let _ = client.set_nodelay(true);
         conn_id = conn_id.wrapping_add(1);
         let path = {
             let mut g = shared.lock();
             let now = g.world.clock.now();
             g.world.tick(now);
-            connection_path(&g.world, &listener_id)
+            connection_path(&g.world, &listener_id, conn_id)
         };
         let backend = backend.clone();
-        tokio::spawn(async move {
+        sessions.spawn(async move {
             match path {
                 Some(Path::Rds { from, .. }) => match backend {
                     RdsBackend::Embedded(account) => {
@@ -231,6 +304,7 @@ async fn accept(
                     }
                     RdsBackend::Upstream(up) => {
                         if let Ok(mut server) = tokio::net::TcpStream::connect(up).await {
+                            let _ = server.set_nodelay(true);
                             let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
                         }
                     }

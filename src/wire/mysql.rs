@@ -31,8 +31,8 @@ pub const CLIENT_PLUGIN_AUTH: u32 = 0x80000;
 
 /// `ER_ACCESS_DENIED_ERROR`.
 pub const ER_ACCESS_DENIED: u16 = 1045;
-/// `ER_PARSE_ERROR`.
-pub const ER_PARSE_ERROR: u16 = 1064;
+/// `ER_NOT_SUPPORTED_YET`: what the simulated RDS answers to anything it does not model.
+pub const ER_NOT_SUPPORTED_YET: u16 = 1235;
 
 /// Largest packet either side accepts here (the greeting and our results are tiny).
 const MAX_PACKET: usize = 1 << 20;
@@ -656,7 +656,8 @@ pub async fn serve<S: AsyncRead + AsyncWrite + Unpin>(
         seq = 1;
         match p.first() {
             Some(0x01) => return Ok(()),
-            Some(0x0e) => write_packet(&mut s, seq, &ok_packet()).await?, // COM_PING
+            // COM_PING, COM_INIT_DB (`USE db`): nothing to switch to, and no error either.
+            Some(0x0e) | Some(0x02) => write_packet(&mut s, seq, &ok_packet()).await?,
             Some(0x03) => {
                 let q = String::from_utf8_lossy(&p[1..])
                     .trim()
@@ -679,9 +680,9 @@ pub async fn serve<S: AsyncRead + AsyncWrite + Unpin>(
                             &mut s,
                             seq,
                             &err_packet(
-                                ER_PARSE_ERROR,
+                                ER_NOT_SUPPORTED_YET,
                                 "42000",
-                                "the simulated RDS answers only SELECT 1 and SELECT VERSION()",
+                                "This version of MySQL doesn't yet support it: the simulated RDS answers only SELECT 1, SELECT VERSION() and @@version_comment",
                             ),
                         )
                         .await?

@@ -1111,7 +1111,38 @@ fn rds_allowlist(f: &ChainFacts) -> Check {
         )
         .evidence(ev)
     } else {
-        Check::new("rds-allowlist", Status::Fail, "RDS allowlist misses NLB vSwitch CIDRs", format!("NLB local IPs come from {}, which no allowlist group covers: RDS drops the connections", uncovered.iter().map(|(v, c)| format!("{c} ({v})")).collect::<Vec<_>>().join(", ")))
+        // The NLB's current local addresses (GetLoadBalancerAttribute): when every one is
+        // admitted, the link works today; only its future is at risk (the NLB may take other
+        // addresses of the vSwitches). Working is never called broken.
+        let locals: Vec<&String> =
+            f.lb.iter()
+                .flat_map(|l| l.load_balancer.zone_mappings.iter())
+                .flat_map(|z| z.load_balancer_addresses.iter())
+                .flat_map(|a| a.ipv4_local_addresses.iter().flatten())
+                .collect();
+        let admitted = !locals.is_empty()
+            && locals
+                .iter()
+                .all(|ip| entries.iter().any(|e| cidr_covers(e, ip)));
+        let missing = uncovered
+            .iter()
+            .map(|(v, c)| format!("{c} ({v})"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        if admitted {
+            return Check::new(
+                "rds-allowlist",
+                Status::Warn,
+                "RDS allowlist admits the NLB's addresses of today, not its vSwitch CIDRs",
+                format!(
+                    "every current NLB local address ({}) is admitted, but not all of {missing}: when the NLB takes another address there, RDS will drop it",
+                    locals.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+                ),
+            )
+            .evidence(ev)
+            .fix("Write the NLB vSwitch CIDRs to a dedicated allowlist group (tilink doctor --fix; other groups are untouched).");
+        }
+        Check::new("rds-allowlist", Status::Fail, "RDS allowlist misses NLB vSwitch CIDRs", format!("NLB local IPs come from {missing}, which no allowlist group covers: RDS drops the connections"))
             .evidence(ev)
             .fix("Write the NLB vSwitch CIDRs to a dedicated allowlist group (tilink doctor --fix; other groups are untouched).")
     }

@@ -108,7 +108,8 @@ pub async fn add_probe(
     let c = match (lb.filter(|l| !l.dns_name.is_empty()), port) {
         (Some(lb), Some(port)) => {
             let dp = probe::probe(&lb.dns_name, port, setup).await;
-            probe::check(&dp, &setup.user, &lb.vpc_id, cluster)
+            let links = probe::Links::from_checks(&report.checks);
+            probe::check(&dp, &setup.user, &lb.vpc_id, cluster, &links)
         }
         _ => Check::new(
             "data-path",
