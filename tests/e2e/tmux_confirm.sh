@@ -3,7 +3,9 @@
 # (`tilink sandbox --plain`) at "Create these resources? [y/N]":
 #   - a bare `y` without Enter creates nothing (the old prompt took one keystroke);
 #   - `maybe` + Enter is no: nothing is created, exit 130, "nothing was created";
-#   - `y` + Enter creates, and the run reaches ACTIVE.
+#   - `y` + Enter creates, and the run reaches ACTIVE;
+# and in the wizard against `tilink sim`, Enter on the Plan creates nothing (the simulator
+# holds no server group) and says that `c` creates; `c` starts provisioning.
 # Runs at 100x30. Expects target/debug/tilink (cargo build) and tmux.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -69,3 +71,53 @@ status=$(wait_exit "$n2")
 [ "$status" = 0 ] || fail "$n2" "exit $status after 'y' + Enter (want 0)"
 screen "$n2" | grep -q 'ACTIVE' || fail "$n2" "no ACTIVE after 'y' + Enter"
 echo "tmux_confirm: y + Enter creates and reaches ACTIVE"
+
+# 3. The wizard against `tilink sim` (billed in a real account): Enter on the Plan creates
+#    nothing and says which key does; `c` creates.
+d3="$WORK/wizard"
+mkdir -p "$d3/state"
+"$BIN" sim --time-scale 0.05 > "$d3/manifest" 2> "$d3/sim.stderr" &
+SIM_PID=$!
+trap 'kill $SIM_PID 2>/dev/null || true; cleanup' EXIT
+end=$((SECONDS + 20))
+until [ -s "$d3/manifest" ]; do
+  [ $SECONDS -lt $end ] || { echo "tmux_confirm: tilink sim printed no manifest" >&2; exit 1; }
+  sleep 0.1
+done
+field() { python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())[sys.argv[2]])' "$d3/manifest" "$1"; }
+endpoint=$(field alibaba_endpoint)
+n3="tilink-confirm-$$-wizard"
+SESSIONS+=("$n3")
+cat > "$d3/pane.sh" <<PANE
+env TILINK_STATE_DIR='$d3/state' TILINK_NO_KEYRING=1 TILINK_POLL_SCALE=0.05 HOME='$d3' \
+  TILINK_ALIBABA_ENDPOINT='$endpoint' TILINK_TIDB_ENDPOINT='$(field tidb_endpoint)' \
+  ALIBABA_CLOUD_ACCESS_KEY_ID='$(field alibaba_access_key_id)' \
+  ALIBABA_CLOUD_ACCESS_KEY_SECRET='$(field alibaba_access_key_secret)' \
+  TIDBCLOUD_PUBLIC_KEY='$(field tidb_public_key)' TIDBCLOUD_PRIVATE_KEY='$(field tidb_private_key)' \
+  '$BIN' setup --cluster-id '$(field cluster_id)' --rds-instance '$(field rds_instance_id)'
+echo "TILINK-EXIT=\$?"
+sleep 600
+PANE
+tmux new-session -d -s "$n3" -x 100 -y 30 "bash '$d3/pane.sh'"
+end=$((SECONDS + TIMEOUT))
+until screen "$n3" | grep -q 'step 6/9 Plan'; do
+  [ $SECONDS -lt $end ] || fail "$n3" "never reached the Plan"
+  if screen "$n3" | grep -q 'TILINK-EXIT='; then fail "$n3" "exited before the Plan"; fi
+  tmux send-keys -t "$n3" Enter
+  sleep 0.6
+done
+tmux send-keys -t "$n3" Enter
+sleep 0.5
+tmux send-keys -t "$n3" Enter
+sleep 1
+screen "$n3" | grep -q 'step 6/9 Plan' || fail "$n3" "Enter left the Plan"
+screen "$n3" | grep -q 'Enter does not create: press c' || fail "$n3" "Enter did not say that c creates"
+groups=$(curl -s "$endpoint/_sim/state" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["server_groups"]))')
+[ "$groups" = 0 ] || fail "$n3" "Enter created $groups server group(s)"
+tmux send-keys -t "$n3" c
+end=$((SECONDS + TIMEOUT))
+until screen "$n3" | grep -q 'step 7/9 Provisioning'; do
+  [ $SECONDS -lt $end ] || fail "$n3" "c did not start provisioning"
+  sleep 0.3
+done
+echo "tmux_confirm: in the wizard, Enter on the Plan creates nothing and says so; c creates"
