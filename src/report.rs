@@ -301,11 +301,33 @@ pub fn doctor_chain(r: &Report, no_color: bool) -> String {
         let mut sorted = problems.clone();
         // Stable: failures keep their cause-first order, then unknowns, then warnings.
         sorted.sort_by_key(|c| c.status);
-        for c in sorted {
+        // Checks that could not look for the same reason (one failed read, one fix) are one
+        // problem: a refused key makes a dozen links unknown, and says so once.
+        let mut shown: Vec<usize> = Vec::new();
+        for (i, c) in sorted.iter().enumerate() {
+            if shown.contains(&i) {
+                continue;
+            }
+            let same: Vec<usize> = if c.status == Status::Unknown {
+                (i..sorted.len())
+                    .filter(|&k| {
+                        let o = &sorted[k];
+                        o.status == Status::Unknown && o.detail == c.detail && o.fix == c.fix
+                    })
+                    .collect()
+            } else {
+                vec![i]
+            };
+            shown.extend(&same);
+            let ids = same
+                .iter()
+                .map(|&k| sorted[k].id.as_str())
+                .collect::<Vec<_>>()
+                .join(", ");
             s.push_str(&format!(
                 "  {} {}: {}\n      {}\n",
                 paint(c.status, no_color),
-                c.id,
+                ids,
                 c.title,
                 c.detail
             ));
@@ -360,4 +382,48 @@ pub fn doctor_json(reports: &[Report], exit_code: u8, api_calls: u64) -> serde_j
     let healthy = reports.iter().all(|r| r.healthy);
     serde_json::json!({"healthy": healthy, "root_causes": roots, "unknown": unknown,
         "exit_code": exit_code, "checks": checks, "chains": reports, "api_calls": api_calls})
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::check::{Check, Status};
+    use crate::engine::doctor::Report;
+
+    #[test]
+    fn checks_that_could_not_look_for_one_reason_are_one_problem() {
+        let unknown = |id: &str, call: &str| {
+            Check::new(
+                id,
+                Status::Unknown,
+                format!("could not look ({call} failed)"),
+                format!("could not look: {call} failed: SignatureDoesNotMatch"),
+            )
+            .fix("check the key")
+        };
+        let r = Report {
+            target: "plc-1".into(),
+            healthy: false,
+            checks: vec![
+                Check::new(
+                    "credentials",
+                    Status::Fail,
+                    "Credentials refused",
+                    "Alibaba Cloud: no",
+                )
+                .fix("Check the Alibaba key"),
+                unknown("rds-status", "ListVpcEndpointServiceResources"),
+                unknown("listener", "ListVpcEndpointServiceResources"),
+                unknown("endpoint-service", "GetVpcEndpointServiceAttribute"),
+            ],
+            fixes: vec![],
+            depth: 1,
+        };
+        let text = doctor_chain(&r, true);
+        let problems = text.split("Link by link").next().unwrap();
+        assert!(problems.contains("[UNKNOWN] rds-status, listener: could not look (ListVpcEndpointServiceResources failed)"), "{problems}");
+        assert_eq!(problems.matches("[UNKNOWN]").count(), 2, "{problems}");
+        // Link by link still lists every check.
+        assert_eq!(text.matches("[UNKNOWN]").count(), 5, "{text}");
+    }
 }

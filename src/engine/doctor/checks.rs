@@ -291,7 +291,17 @@ fn credentials(f: &ChainFacts) -> Check {
         all.extend(unseen.iter().map(|u| format!("{u} (could not look)")));
         return Check::new("credentials", Status::Fail, "Credentials refused", all.join("; "))
             .evidence(json!({"refused": refused, "unreadable": unseen, "accepted": accepted}))
-            .fix("Check ALIBABA_CLOUD_ACCESS_KEY_ID / _SECRET (or the aliyun profile) and TIDBCLOUD_PUBLIC_KEY / _PRIVATE_KEY (or the ticloud profile): each key must exist, be active and match its secret.");
+            .fix({
+                // Only the refused cloud's keys are named: the other one works.
+                let ali_refused = matches!(ali, Said::Refused(_));
+                let tidb_refused = matches!(tidb, Said::Refused(_));
+                let which = match (ali_refused, tidb_refused) {
+                    (true, false) => "ALIBABA_CLOUD_ACCESS_KEY_ID / _SECRET (or the aliyun profile)",
+                    (false, true) => "TIDBCLOUD_PUBLIC_KEY / _PRIVATE_KEY (or the ticloud profile)",
+                    _ => "ALIBABA_CLOUD_ACCESS_KEY_ID / _SECRET (or the aliyun profile) and TIDBCLOUD_PUBLIC_KEY / _PRIVATE_KEY (or the ticloud profile)",
+                };
+                format!("Check {which}: each key must exist, be active and match its secret (`tilink auth status` shows which key is used).")
+            });
     }
     if !unseen.is_empty() {
         return Check::new("credentials", Status::Unknown, "Credentials: could not look", format!("could not look: {}", unseen.join("; ")))
