@@ -15,7 +15,7 @@ use app::{App, Load, Screen};
 use fixtures as fx;
 
 /// The wizard with everything discovered and planned, on `screen`.
-fn on(screen: Screen) -> App {
+pub fn on(screen: Screen) -> App {
     let mut a = App::new(fx::options(), vec![fx::resumable()]);
     a.identity = Load::Ready(fx::identity());
     a.clusters = Load::Ready(fx::clusters());

@@ -3,6 +3,7 @@
 //! whole and copyable, and a marker wherever rows are scrolled out of view.
 
 use super::app::{App, Load, Screen};
+use super::bench_support::{self, on};
 use super::fixtures as fx;
 use super::view;
 use ratatui::Terminal;
@@ -21,55 +22,16 @@ fn rows(app: &App, w: u16, h: u16) -> Vec<String> {
         .collect()
 }
 
-fn base() -> App {
-    let mut a = App::new(fx::options(), vec![fx::resumable()]);
-    a.identity = Load::Ready(fx::identity());
-    a.clusters = Load::Ready(fx::clusters());
-    a.cluster_details
-        .insert(fx::CLUSTER.into(), Load::Ready(fx::cluster_detail()));
-    a.cluster_id = Some(fx::CLUSTER.into());
-    a.region = Some(fx::REGION.into());
-    a.sources = Load::Ready(fx::sources());
-    a.sources_region = Some(fx::REGION.into());
-    a.rds_id = Some("rm-t4nmain0001".into());
-    let p = fx::prep_view();
-    a.applying = p.plan.clone().map(Box::new);
-    a.prepared = Load::Ready(Box::new(p));
-    a
-}
-
-/// Every ready screen the wizard has, with the model behind it.
+/// Every ready screen the wizard has (the benchmarks' models, less the help overlay, which
+/// covers the screen on purpose), plus ACTIVE and the doctor.
 fn screens() -> Vec<(&'static str, App)> {
-    let on = |s: Screen| {
-        let mut a = base();
-        a.screen = s;
-        a
-    };
-    let mut v = vec![
-        ("welcome", on(Screen::Welcome)),
-        ("credentials", on(Screen::Credentials)),
-        ("cluster", on(Screen::Cluster)),
-        ("source", on(Screen::Source)),
-        ("checks", on(Screen::Checks)),
-        ("plan", on(Screen::Plan)),
-    ];
-    let mut a = on(Screen::Checks);
-    a.prepared = Load::Ready(Box::new(fx::prep_view_failing()));
-    v.push(("checks_failing", a));
-    for (name, m) in [
-        ("provisioning", fx::apply_running()),
-        ("provisioning_failed", fx::apply_failed()),
-        ("provisioning_active", fx::apply_active()),
-    ] {
-        let mut a = on(Screen::Provisioning);
-        a.apply = Some(m);
-        v.push((name, a));
-    }
-    for (name, s) in [("acceptance", Screen::Acceptance), ("done", Screen::Done)] {
-        let mut a = on(s);
-        a.apply = Some(fx::apply_active());
-        v.push((name, a));
-    }
+    let mut v: Vec<(&'static str, App)> = bench_support::screens()
+        .into_iter()
+        .filter(|(name, _)| *name != "help_overlay")
+        .collect();
+    let mut a = on(Screen::Provisioning);
+    a.apply = Some(fx::apply_active());
+    v.push(("provisioning_active", a));
     let mut a = App::new(fx::options(), vec![]);
     a.screen = Screen::Doctor;
     a.troubleshoot = true;
@@ -151,8 +113,7 @@ fn wrapped_text_keeps_its_indentation() {
 
 #[test]
 fn the_done_screen_prints_each_command_whole() {
-    let mut a = base();
-    a.screen = Screen::Done;
+    let mut a = on(Screen::Done);
     a.apply = Some(fx::apply_active());
     let want = [
         format!("tilink doctor --cluster-id {}", fx::CLUSTER),
@@ -198,8 +159,7 @@ fn the_done_screen_prints_each_command_whole() {
 #[test]
 fn pgdn_reaches_what_does_not_fit_and_the_markers_count_it() {
     // Done at the 60×16 minimum: the commands are below the fold until PgDn.
-    let mut a = base();
-    a.screen = Screen::Done;
+    let mut a = on(Screen::Done);
     a.apply = Some(fx::apply_active());
     let top = rows(&a, view::MIN_WIDTH, view::MIN_HEIGHT);
     assert!(

@@ -24,27 +24,9 @@ fn base() -> App {
     App::new(fx::options(), vec![fx::resumable()])
 }
 
-fn with_everything() -> App {
-    let mut a = base();
-    a.identity = Load::Ready(fx::identity());
-    a.clusters = Load::Ready(fx::clusters());
-    a.cluster_details
-        .insert(fx::CLUSTER.into(), Load::Ready(fx::cluster_detail()));
-    a.cluster_id = Some(fx::CLUSTER.into());
-    a.region = Some(fx::REGION.into());
-    a.sources = Load::Ready(fx::sources());
-    a.sources_region = Some(fx::REGION.into());
-    a.rds_id = Some("rm-t4nmain0001".into());
-    let p = fx::prep_view();
-    a.applying = p.plan.clone().map(Box::new);
-    a.prepared = Load::Ready(Box::new(p));
-    a
-}
-
+/// The wizard with everything discovered and planned (the benchmarks' model), on `screen`.
 fn on(screen: Screen) -> App {
-    let mut a = with_everything();
-    a.screen = screen;
-    a
+    super::bench_support::on(screen)
 }
 
 #[test]
