@@ -9,28 +9,6 @@ use common::World;
 use serde_json::{Value, json};
 use std::time::Duration;
 
-/// `HOST:PORT:ADDRESS:PORT` for the chain's listener, once the data plane answers for it.
-async fn resolve(w: &World, lb: &str) -> String {
-    let a = w.clients().aliyun;
-    let attr = a
-        .get_load_balancer_attribute(lb)
-        .await
-        .expect("NLB attribute");
-    let dns = attr.load_balancer.dns_name.clone();
-    for _ in 0..200 {
-        let s = w.state().await;
-        if let Some(addr) = s["listeners"]
-            .as_array()
-            .and_then(|l| l.iter().find(|x| x["LoadBalancerId"] == lb))
-            .and_then(|l| l["data_address"].as_str())
-        {
-            return format!("{dns}:3306:{addr}");
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("the data plane never opened a port for {lb}");
-}
-
 struct Run {
     code: Option<i32>,
     json: Value,
@@ -83,7 +61,7 @@ async fn doctor_probe_passes_through_the_chain_and_names_each_broken_link() {
     assert_eq!(m.outcome, Some(Ok(())));
     let ids = m.journal.resources.clone();
     let lb = ids.load_balancer_id.clone().unwrap();
-    let r = resolve(&w, &lb).await;
+    let r = w.resolve_for(&lb).await;
     let (user, pw) = (w.m.rds_user.clone(), w.m.rds_password.clone());
 
     // Healthy: the server's greeting, the login and SELECT 1 through the NLB.
@@ -111,18 +89,7 @@ async fn doctor_probe_passes_through_the_chain_and_names_each_broken_link() {
     // 1. The allowlist no longer admits the NLB: silence, named as rds-allowlist.
     let a = w.clients().aliyun;
     let group = ids.allowlist_group.clone().unwrap();
-    let groups = a
-        .describe_db_instance_ip_array_list(&w.m.rds_instance_id)
-        .await
-        .unwrap();
-    let ips: Vec<String> = groups
-        .iter()
-        .find(|g| g.db_instance_ip_array_name == group)
-        .unwrap()
-        .security_ip_list
-        .split(',')
-        .map(String::from)
-        .collect();
+    let ips = w.allowlist_ips(&group).await;
     a.modify_security_ips(&w.m.rds_instance_id, &group, &ips, "Delete")
         .await
         .unwrap();
@@ -310,18 +277,7 @@ async fn an_allowlist_for_one_zone_fails_some_connections() {
     let addr: std::net::SocketAddr = wait_for(&w, true).await.unwrap().parse().unwrap();
     let a = w.clients().aliyun;
     let group = m.journal.resources.allowlist_group.clone().unwrap();
-    let groups = a
-        .describe_db_instance_ip_array_list(&w.m.rds_instance_id)
-        .await
-        .unwrap();
-    let ips: Vec<String> = groups
-        .iter()
-        .find(|g| g.db_instance_ip_array_name == group)
-        .unwrap()
-        .security_ip_list
-        .split(',')
-        .map(String::from)
-        .collect();
+    let ips = w.allowlist_ips(&group).await;
     assert_eq!(ips.len(), 2, "{ips:?}");
     a.modify_security_ips(&w.m.rds_instance_id, &group, &ips[1..], "Delete")
         .await

@@ -133,18 +133,7 @@ async fn every_failure_mode_is_named_and_fixed() {
 
     // 3. Someone empties tilink's allowlist group: health checks time out.
     let group = ids.allowlist_group.clone().unwrap();
-    let groups = a
-        .describe_db_instance_ip_array_list(&w.m.rds_instance_id)
-        .await
-        .unwrap();
-    let ips: Vec<String> = groups
-        .iter()
-        .find(|g| g.db_instance_ip_array_name == group)
-        .unwrap()
-        .security_ip_list
-        .split(',')
-        .map(String::from)
-        .collect();
+    let ips = w.allowlist_ips(&group).await;
     a.modify_security_ips(&w.m.rds_instance_id, &group, &ips, "Delete")
         .await
         .unwrap();

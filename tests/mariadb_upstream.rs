@@ -142,25 +142,7 @@ async fn a_real_mariadb_answers_through_the_simulated_chain() {
     let m = w.setup().await;
     assert_eq!(m.outcome, Some(Ok(())), "{:#?}", m.log);
     let lb = m.journal.resources.load_balancer_id.clone().unwrap();
-    let dns = w
-        .clients()
-        .aliyun
-        .get_load_balancer_attribute(&lb)
-        .await
-        .unwrap()
-        .load_balancer
-        .dns_name;
-    let mut addr = None;
-    for _ in 0..200 {
-        addr = w.state().await["listeners"][0]["data_address"]
-            .as_str()
-            .map(String::from);
-        if addr.is_some() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    let resolve = format!("{dns}:3306:{}", addr.expect("a data-plane port"));
+    let resolve = w.resolve_for(&lb).await;
     let probe = |password: &str| {
         let out = w
             .bin()

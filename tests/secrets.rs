@@ -285,26 +285,7 @@ async fn setup_doctor_teardown_with_env_keys_write_no_secret() {
     let lb = sj["resources"]["load_balancer_id"]
         .as_str()
         .expect("NLB id");
-    let dns = w
-        .clients()
-        .aliyun
-        .get_load_balancer_attribute(lb)
-        .await
-        .expect("NLB")
-        .load_balancer
-        .dns_name;
-    let mut addr = None;
-    for _ in 0..200 {
-        let st = w.state().await;
-        addr = st["listeners"][0]["data_address"]
-            .as_str()
-            .map(String::from);
-        if addr.is_some() {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    let resolve = format!("{dns}:3306:{}", addr.expect("a data-plane port"));
+    let resolve = w.resolve_for(lb).await;
     let probe = r.run(
         &[
             "doctor",

@@ -168,6 +168,48 @@ impl World {
         c
     }
 
+    /// The entries of allowlist group `group` of the world's RDS instance.
+    pub async fn allowlist_ips(&self, group: &str) -> Vec<String> {
+        self.clients()
+            .aliyun
+            .describe_db_instance_ip_array_list(&self.m.rds_instance_id)
+            .await
+            .expect("the RDS allowlist")
+            .iter()
+            .find(|g| g.db_instance_ip_array_name == group)
+            .expect("the allowlist group")
+            .security_ip_list
+            .split(',')
+            .map(String::from)
+            .collect()
+    }
+
+    /// `HOST:PORT:ADDRESS:PORT` (for `--resolve`) that reaches NLB `lb`'s listener through
+    /// the simulator's data plane, once it answers: the NLB's DNS name as the cloud reports
+    /// it, the listener's data address from `/_sim/state`.
+    pub async fn resolve_for(&self, lb: &str) -> String {
+        let dns = self
+            .clients()
+            .aliyun
+            .get_load_balancer_attribute(lb)
+            .await
+            .expect("NLB attribute")
+            .load_balancer
+            .dns_name;
+        for _ in 0..200 {
+            let s = self.state().await;
+            if let Some(addr) = s["listeners"]
+                .as_array()
+                .and_then(|l| l.iter().find(|x| x["LoadBalancerId"] == lb))
+                .and_then(|l| l["data_address"].as_str())
+            {
+                return format!("{dns}:3306:{addr}");
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("the data plane never opened a port for {lb}");
+    }
+
     /// `GET /_sim/state`.
     pub async fn state(&self) -> serde_json::Value {
         reqwest::get(format!("{}/_sim/state", self.m.alibaba_endpoint))
