@@ -22,22 +22,40 @@ impl TidbClient {
 
     /// Every cluster, optionally filtered (`region.provider=alicloud`), all pages.
     pub async fn list_clusters(&self, filter: Option<&str>) -> R<Vec<w::Cluster>> {
+        let mut path = "/v1beta1/clusters?pageSize=100".to_string();
+        if let Some(f) = filter {
+            path.push_str(&format!("&filter={}", esc(f)));
+        }
+        self.all_pages(path, |p: w::ListClustersResponse| {
+            (p.clusters, p.next_page_token)
+        })
+        .await
+    }
+
+    /// Every item of a paged list: `path` (with its query) and `&pageToken=…` until the
+    /// next token is empty or repeats (at most 50 pages).
+    async fn all_pages<P, T>(
+        &self,
+        path: String,
+        split: impl Fn(P) -> (Vec<T>, String),
+    ) -> R<Vec<T>>
+    where
+        P: serde::de::DeserializeOwned,
+    {
         let mut out = Vec::new();
         let mut token = String::new();
         for _ in 0..50 {
-            let mut path = "/v1beta1/clusters?pageSize=100".to_string();
-            if let Some(f) = filter {
-                path.push_str(&format!("&filter={}", esc(f)));
-            }
-            if !token.is_empty() {
-                path.push_str(&format!("&pageToken={}", esc(&token)));
-            }
-            let page: w::ListClustersResponse = self.get(&path).await?;
-            out.extend(page.clusters);
-            if page.next_page_token.is_empty() || page.next_page_token == token {
+            let page_path = if token.is_empty() {
+                path.clone()
+            } else {
+                format!("{path}&pageToken={}", esc(&token))
+            };
+            let (items, next) = split(self.get(&page_path).await?);
+            out.extend(items);
+            if next.is_empty() || next == token {
                 break;
             }
-            token = page.next_page_token;
+            token = next;
         }
         Ok(out)
     }
@@ -81,46 +99,24 @@ impl TidbClient {
 
     /// Every PLC of a cluster, all pages.
     pub async fn list_plcs(&self, cluster_id: &str) -> R<Vec<w::PrivateLinkConnection>> {
-        let mut out = Vec::new();
-        let mut token = String::new();
-        for _ in 0..50 {
-            let mut path = format!(
-                "/v1beta1/clusters/{}/privateLinkConnections?pageSize=100",
-                esc(cluster_id)
-            );
-            if !token.is_empty() {
-                path.push_str(&format!("&pageToken={}", esc(&token)));
-            }
-            let page: w::ListPrivateLinkConnectionsResponse = self.get(&path).await?;
-            out.extend(page.private_link_connections);
-            if page.next_page_token.is_empty() || page.next_page_token == token {
-                break;
-            }
-            token = page.next_page_token;
-        }
-        Ok(out)
+        let path = format!(
+            "/v1beta1/clusters/{}/privateLinkConnections?pageSize=100",
+            esc(cluster_id)
+        );
+        self.all_pages(path, |p: w::ListPrivateLinkConnectionsResponse| {
+            (p.private_link_connections, p.next_page_token)
+        })
+        .await
     }
 
     /// Every changefeed of the cluster (the serverless CDC API), all pages.
     pub async fn list_changefeeds(&self, cluster_id: &str) -> R<Vec<w::Changefeed>> {
-        let mut out = Vec::new();
-        let mut token = String::new();
-        for _ in 0..50 {
-            let mut path = format!(
-                "/v1beta1/clusters/{}/changefeeds?pageSize=100",
-                esc(cluster_id)
-            );
-            if !token.is_empty() {
-                path.push_str(&format!("&pageToken={}", esc(&token)));
-            }
-            let page: w::Changefeeds = self.get(&path).await?;
-            out.extend(page.changefeeds);
-            if page.next_page_token.is_empty() || page.next_page_token == token {
-                break;
-            }
-            token = page.next_page_token;
-        }
-        Ok(out)
+        let path = format!(
+            "/v1beta1/clusters/{}/changefeeds?pageSize=100",
+            esc(cluster_id)
+        );
+        self.all_pages(path, |p: w::Changefeeds| (p.changefeeds, p.next_page_token))
+            .await
     }
 
     /// One PLC.
