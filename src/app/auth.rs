@@ -5,7 +5,7 @@
 use super::context::{endpoint_notes, inputs};
 use super::{Failure, exit};
 use crate::cli::{AuthAction, AuthArgs, Cloud, GlobalArgs, Output};
-use crate::cloud::aliyun::{AccessKey, AliyunClient, AliyunConfig, SignatureVersion};
+use crate::cloud::aliyun::{AccessKey, AliyunClient, AliyunConfig};
 use crate::cloud::tidb::TidbClient;
 use crate::cloud::tidb::client::DEFAULT_ENDPOINT;
 use crate::credentials::{
@@ -39,10 +39,7 @@ async fn verify(g: &GlobalArgs, kind: Kind, id: &str, secret: &Secret) -> Result
                         .unwrap_or_else(|| "cn-hangzhou".to_string()),
                 );
                 cfg.endpoint_override = g.alibaba_endpoint.clone();
-                cfg.signature = match g.signature {
-                    crate::cli::Signature::V1 => SignatureVersion::V1,
-                    crate::cli::Signature::V3 => SignatureVersion::V3,
-                };
+                cfg.signature = super::context::signature(g.signature);
                 let key = AccessKey {
                     id: id.to_string(),
                     secret: secret.clone(),
@@ -70,13 +67,10 @@ async fn verify(g: &GlobalArgs, kind: Kind, id: &str, secret: &Secret) -> Result
     }
 }
 
-/// An error fit to print: the key id masked wherever it appears, and no server "string to
-/// sign" (it carries the request, key id included).
+/// An error fit to print: no server "string to sign" (it carries the request, key id
+/// included), and the key id masked wherever else it appears.
 fn scrub(e: &str, id: &str) -> String {
-    let cut = match e.find("string to sign") {
-        Some(i) => format!("{}(string to sign omitted)", &e[..i]),
-        None => e.to_string(),
-    };
+    let cut = crate::engine::doctor::facts::without_string_to_sign(e);
     if id.is_empty() {
         cut
     } else {

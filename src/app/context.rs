@@ -19,7 +19,8 @@ use crate::sim::Manifest;
 /// The session (its old name in the drivers).
 pub type Env = Session;
 
-fn signature(s: Signature) -> SignatureVersion {
+/// The client's signature version for the `--signature` flag.
+pub(crate) fn signature(s: Signature) -> SignatureVersion {
     match s {
         Signature::V1 => SignatureVersion::V1,
         Signature::V3 => SignatureVersion::V3,

@@ -255,6 +255,20 @@ pub fn check(dp: &DataPath, user: &str, vpc: &str, cluster: Option<&str>, links:
         Ok(a) => format!("{} ({})", dp.target, a.ip()),
         Err(_) => dp.target.clone(),
     };
+    // The control plane says the link is fine but the address came from --resolve: the
+    // probe may not have reached the NLB at all, so it could not look.
+    let via_resolve = |what: &str, seen: String, ev: serde_json::Value| {
+        Check::new(
+            ID,
+            Status::Unknown,
+            format!("could not look: {what}"),
+            format!("{seen}: the --resolve address (a tunnel?) may not lead to the NLB."),
+        )
+        .evidence(ev)
+        .fix(format!(
+            "Check the tunnel or the --resolve mapping, or run on a host in VPC {vpc}: {run_inside}"
+        ))
+    };
     let Some(p) = &dp.probe else {
         let mut why = dp.address.as_ref().err().cloned().unwrap_or_default();
         if !dp.unmatched.is_empty() {
@@ -319,14 +333,11 @@ pub fn check(dp: &DataPath, user: &str, vpc: &str, cluster: Option<&str>, links:
                 .fix("Start or recreate the TCP listener on the NLB (see the listener check), then probe again.");
             }
             if dp.overridden {
-                return Check::new(
-                    ID,
-                    Status::Unknown,
-                    "could not look: nothing listens at the address --resolve gave",
-                    format!("{where_} refused the TCP connection, but the listener is Running: the --resolve address (a tunnel?) does not lead to the NLB."),
-                )
-                .evidence(ev)
-                .fix(format!("Check the tunnel or the --resolve mapping, or run on a host in VPC {vpc}: {run_inside}"));
+                return via_resolve(
+                    "nothing listens at the address --resolve gave",
+                    format!("{where_} refused the TCP connection, but the listener is Running"),
+                    ev,
+                );
             }
             return Check::new(
                 ID,
@@ -368,14 +379,11 @@ pub fn check(dp: &DataPath, user: &str, vpc: &str, cluster: Option<&str>, links:
                 .fix("Add the NLB's vSwitch CIDRs to the RDS IP allowlist (see the rds-allowlist check; `tilink doctor --fix` does it), then probe again.");
             }
             if dp.overridden {
-                return Check::new(
-                    ID,
-                    Status::Unknown,
-                    "could not look: the address --resolve gave answers nothing",
-                    format!("{accepted}, while the RDS allowlist admits the NLB: the --resolve address (a tunnel?) may not lead to the NLB."),
-                )
-                .evidence(ev)
-                .fix(format!("Check the tunnel or the --resolve mapping, or run on a host in VPC {vpc}: {run_inside}"));
+                return via_resolve(
+                    "the address --resolve gave answers nothing",
+                    format!("{accepted}, while the RDS allowlist admits the NLB"),
+                    ev,
+                );
             }
             return Check::new(
                 ID,
@@ -411,14 +419,11 @@ pub fn check(dp: &DataPath, user: &str, vpc: &str, cluster: Option<&str>, links:
                 .fix("Point the server group's backend at the RDS private IP and port (see the backend-ip check; `tilink reconcile` swaps it safely), then probe again.");
             }
             if dp.overridden {
-                return Check::new(
-                    ID,
-                    Status::Unknown,
-                    "could not look: the address --resolve gave closes the connection",
-                    format!("{closed}, while the backend is the RDS address: the --resolve address (a tunnel?) may not lead to the NLB."),
-                )
-                .evidence(ev)
-                .fix(format!("Check the tunnel or the --resolve mapping, or run on a host in VPC {vpc}: {run_inside}"));
+                return via_resolve(
+                    "the address --resolve gave closes the connection",
+                    format!("{closed}, while the backend is the RDS address"),
+                    ev,
+                );
             }
             return Check::new(
                 ID,
