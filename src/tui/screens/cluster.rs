@@ -64,54 +64,28 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
     let one_row = 2 + name_w + 21 + region_w + 11 + 8 <= w;
     for &i in &visible {
         let (c, why) = &list[i];
-        let sel = i == app.cluster_sel;
-        let style = match (sel, why.is_some()) {
-            (true, _) => t.selected(),
-            (false, true) => t.dim(),
-            (false, false) => t.text(),
-        };
         let region = if c.on_alibaba() {
             c.region.clone()
         } else {
             format!("{} ({})", c.region, c.provider)
         };
-        let pointer = if sel { POINTER } else { "  " };
-        if sel {
-            d.focus_start();
-        }
-        if one_row {
-            d.push_at(
-                Line::styled(
+        push_entry(
+            &mut d,
+            t,
+            Entry {
+                sel: i == app.cluster_sel,
+                unusable: why.is_some(),
+                row: one_row.then(|| {
                     format!(
-                        "{pointer}{:<name_w$}{:<21}{:<region_w$}{:<11}{}",
+                        "{:<name_w$}{:<21}{:<region_w$}{:<11}{}",
                         c.name, c.id, region, c.plan, c.state
-                    ),
-                    style,
-                ),
-                4,
-            );
-        } else {
-            d.push_at(
-                Line::styled(format!("{pointer}{}  {}", c.name, c.id), style),
-                4,
-            );
-            d.push_at(
-                Line::styled(format!("    {region} · {} · {}", c.plan, c.state), style),
-                4,
-            );
-        }
-        if let Some(why) = why {
-            d.push_at(
-                Line::from(vec![
-                    Span::styled(format!("    {} ", theme::FAIL), t.fail()),
-                    Span::styled(why.clone(), t.dim()),
-                ]),
-                6,
-            );
-        }
-        if sel {
-            d.focus_end();
-        }
+                    )
+                }),
+                head: format!("{}  {}", c.name, c.id),
+                rest: format!("{region} · {} · {}", c.plan, c.state),
+                note: why.as_ref().map(|w| (theme::FAIL, t.fail(), w.clone())),
+            },
+        );
     }
     d.shift(app.scroll).render(f, list_area, t.dim());
     // Detail of the highlighted cluster.
@@ -153,6 +127,55 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
     let mut doc = Doc::new();
     doc.extend(lines);
     doc.render(f, inner, t.dim());
+}
+
+/// One entry of a pick list (clusters, RDS instances).
+pub(crate) struct Entry {
+    /// Highlighted: drawn selected and kept in view.
+    pub sel: bool,
+    /// Cannot be picked: drawn dim.
+    pub unusable: bool,
+    /// Every field on one row, when the list fits the width.
+    pub row: Option<String>,
+    /// Otherwise the first row (name and id) …
+    pub head: String,
+    /// … and the rest of the fields under it.
+    pub rest: String,
+    /// A line under the entry: its mark, the mark's style and the text (why it cannot be
+    /// used, or a hint).
+    pub note: Option<(&'static str, ratatui::style::Style, String)>,
+}
+
+/// Adds `e` to a list: the pointer on the highlighted entry, wrapped rows under the name.
+pub(crate) fn push_entry(d: &mut Doc, t: &Theme, e: Entry) {
+    let style = match (e.sel, e.unusable) {
+        (true, _) => t.selected(),
+        (false, true) => t.dim(),
+        (false, false) => t.text(),
+    };
+    let pointer = if e.sel { POINTER } else { "  " };
+    if e.sel {
+        d.focus_start();
+    }
+    match e.row {
+        Some(row) => d.push_at(Line::styled(format!("{pointer}{row}"), style), 4),
+        None => {
+            d.push_at(Line::styled(format!("{pointer}{}", e.head), style), 4);
+            d.push_at(Line::styled(format!("    {}", e.rest), style), 4);
+        }
+    }
+    if let Some((mark, mark_style, text)) = e.note {
+        d.push_at(
+            Line::from(vec![
+                Span::styled(format!("    {mark} "), mark_style),
+                Span::styled(text, t.dim()),
+            ]),
+            6,
+        );
+    }
+    if e.sel {
+        d.focus_end();
+    }
 }
 
 /// The filter row: what `/` typed and how many rows match, or how to filter.

@@ -1,9 +1,10 @@
 //! Source: pick the RDS instance in the cluster's region; decoys greyed with the reason.
 
+use super::cluster::{Entry, filter_line, push_entry};
 use crate::tui::app::App;
 use crate::tui::widgets::flow::{self, Doc};
 use crate::tui::widgets::load_status;
-use crate::tui::widgets::theme::{self, POINTER, Theme};
+use crate::tui::widgets::theme::{self, Theme};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -52,7 +53,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
     }
     let visible = app.visible_sources();
     let mut d = Doc::new();
-    super::cluster::filter_line(&mut d, app, t, visible.len(), list.len());
+    filter_line(&mut d, app, t, visible.len(), list.len());
     let w = list_area.width as usize;
     let id_w = list.iter().map(|r| flow::width(&r.id)).max().unwrap_or(4) + 2;
     let desc_w = list
@@ -70,60 +71,28 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
     let one_row = 2 + id_w + desc_w + eng_w + 10 + 16 <= w;
     for &i in &visible {
         let r = &list[i];
-        let sel = i == app.source_sel;
-        let style = match (sel, r.unusable.is_some()) {
-            (true, _) => t.selected(),
-            (false, true) => t.dim(),
-            (false, false) => t.text(),
+        let note = match (&r.unusable, &r.zone_hint) {
+            (Some(why), _) => Some((theme::FAIL, t.fail(), why.clone())),
+            (None, Some(hint)) => Some((theme::WARN, t.warn(), hint.clone())),
+            (None, None) => None,
         };
-        let pointer = if sel { POINTER } else { "  " };
-        if sel {
-            d.focus_start();
-        }
-        if one_row {
-            d.push_at(
-                Line::styled(
+        push_entry(
+            &mut d,
+            t,
+            Entry {
+                sel: i == app.source_sel,
+                unusable: r.unusable.is_some(),
+                row: one_row.then(|| {
                     format!(
-                        "{pointer}{:<id_w$}{:<desc_w$}{:<eng_w$}{:<10}{}",
+                        "{:<id_w$}{:<desc_w$}{:<eng_w$}{:<10}{}",
                         r.id, r.description, r.engine, r.status, r.zone
-                    ),
-                    style,
-                ),
-                4,
-            );
-        } else {
-            d.push_at(
-                Line::styled(format!("{pointer}{}  {}", r.id, r.description), style),
-                4,
-            );
-            d.push_at(
-                Line::styled(
-                    format!("    {} · {} · {}", r.engine, r.status, r.zone),
-                    style,
-                ),
-                4,
-            );
-        }
-        if let Some(why) = &r.unusable {
-            d.push_at(
-                Line::from(vec![
-                    Span::styled(format!("    {} ", theme::FAIL), t.fail()),
-                    Span::styled(why.clone(), t.dim()),
-                ]),
-                6,
-            );
-        } else if let Some(hint) = &r.zone_hint {
-            d.push_at(
-                Line::from(vec![
-                    Span::styled(format!("    {} ", theme::WARN), t.warn()),
-                    Span::styled(hint.clone(), t.dim()),
-                ]),
-                6,
-            );
-        }
-        if sel {
-            d.focus_end();
-        }
+                    )
+                }),
+                head: format!("{}  {}", r.id, r.description),
+                rest: format!("{} · {} · {}", r.engine, r.status, r.zone),
+                note,
+            },
+        );
     }
     d.shift(app.scroll).render(f, list_area, t.dim());
     let usable = list.iter().filter(|r| r.unusable.is_none()).count();
