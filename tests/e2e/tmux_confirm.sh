@@ -76,15 +76,7 @@ echo "tmux_confirm: y + Enter creates and reaches ACTIVE"
 #    nothing and says which key does; `c` creates.
 d3="$WORK/wizard"
 mkdir -p "$d3/state"
-"$BIN" sim --time-scale 0.05 > "$d3/manifest" 2> "$d3/sim.stderr" &
-SIM_PID=$!
-trap 'kill $SIM_PID 2>/dev/null || true; cleanup' EXIT
-end=$((SECONDS + 20))
-until [ -s "$d3/manifest" ]; do
-  [ $SECONDS -lt $end ] || { echo "tmux_confirm: tilink sim printed no manifest" >&2; exit 1; }
-  sleep 0.1
-done
-field() { python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())[sys.argv[2]])' "$d3/manifest" "$1"; }
+start_sim "$d3" --time-scale 0.05
 endpoint=$(field alibaba_endpoint)
 n3="tilink-confirm-$$-wizard"
 SESSIONS+=("$n3")

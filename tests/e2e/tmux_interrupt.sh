@@ -12,32 +12,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-BIN=${TILINK_BIN:-target/debug/tilink}
-BIN=$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")
+SCRIPT=tmux_interrupt
 TIMEOUT=${TILINK_E2E_TIMEOUT:-120}
-[ -x "$BIN" ] || { echo "tmux_interrupt: $BIN not found; run cargo build first" >&2; exit 2; }
-command -v tmux >/dev/null || { echo "tmux_interrupt: tmux is not installed" >&2; exit 2; }
+# shellcheck source=tests/e2e/lib.sh
+. tests/e2e/lib.sh
 command -v python3 >/dev/null || { echo "tmux_interrupt: python3 is not installed" >&2; exit 2; }
-
-WORK=$(mktemp -d)
-SIM_PID=""
-SESSIONS=()
-cleanup() {
-  for s in "${SESSIONS[@]}"; do tmux kill-session -t "$s" 2>/dev/null || true; done
-  if [ -n "$SIM_PID" ]; then kill "$SIM_PID" 2>/dev/null || true; wait "$SIM_PID" 2>/dev/null || true; fi
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-screen() { tmux capture-pane -p -t "$1"; }
-
-fail() { # session message
-  echo "tmux_interrupt: $2" >&2
-  echo "----- screen of $1 -----" >&2
-  screen "$1" >&2 || true
-  echo "------------------------" >&2
-  exit 1
-}
 
 # run_interrupted NAME DIR COMMAND...: runs COMMAND in a pane, Enter to Provisioning,
 # Ctrl-C, y; waits for the exit; checks the exit code and the restored terminal.
@@ -111,14 +90,7 @@ echo "tmux_interrupt: sandbox ok (Ctrl-C, y → exit 130, terminal restored: ica
 # 2. The setup wizard against `tilink sim`: the journal is kept and the setup resumes.
 d2="$WORK/setup"
 mkdir -p "$d2/state"
-"$BIN" sim --time-scale 0.1 > "$d2/manifest" 2> "$d2/sim.stderr" &
-SIM_PID=$!
-end=$((SECONDS + 20))
-until [ -s "$d2/manifest" ]; do
-  [ $SECONDS -lt $end ] || { echo "tmux_interrupt: tilink sim printed no manifest" >&2; exit 1; }
-  sleep 0.1
-done
-field() { python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())[sys.argv[2]])' "$d2/manifest" "$1"; }
+start_sim "$d2" --time-scale 0.1
 sim_env=(
   TILINK_STATE_DIR="$d2/state" TILINK_NO_KEYRING=1 TILINK_POLL_SCALE=0.1 HOME="$d2"
   TILINK_ALIBABA_ENDPOINT="$(field alibaba_endpoint)" TILINK_TIDB_ENDPOINT="$(field tidb_endpoint)"
