@@ -5,7 +5,7 @@ use crate::engine::checks::zone_rows;
 use crate::tui::app::{App, Load};
 use crate::tui::widgets::flow::Doc;
 use crate::tui::widgets::theme::{self, Theme};
-use crate::tui::widgets::{error_lines, loading_line, zone_grid};
+use crate::tui::widgets::{check_row, error_lines, loading_line, zone_grid};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -81,21 +81,11 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
     // Every check on one line (titles wrap under themselves); the highlighted one opens
     // its detail, fix and evidence right under it.
     for (i, c) in p.checks.iter().enumerate() {
-        let (sym, style) = t.status(c.status);
         let sel = i == app.check_sel;
-        let row_style = if sel { t.selected() } else { t.text() };
         if sel {
             d.focus_start();
         }
-        d.push_at(
-            Line::from(vec![
-                Span::styled(format!(" {sym} "), style),
-                Span::styled(format!("{} ", c.status.tag()), style),
-                Span::styled(format!("{:<22}", c.id), row_style),
-                Span::styled(c.title.clone(), row_style),
-            ]),
-            30.min(area.width as usize / 2),
-        );
+        d.push_at(check_row(t, c, sel, 1, 22), 30.min(area.width as usize / 2));
         if sel {
             d.push_at(Line::raw(format!("        {}", c.detail)), 8);
             if let Some(fix) = &c.fix {

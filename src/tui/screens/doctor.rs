@@ -4,7 +4,7 @@ use crate::engine::doctor::Verdict;
 use crate::tui::app::{App, Load};
 use crate::tui::widgets::flow::Doc;
 use crate::tui::widgets::theme::{self, Theme};
-use crate::tui::widgets::{error_lines, loading_line};
+use crate::tui::widgets::{check_row, error_lines, loading_line};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -92,19 +92,12 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
             3,
         );
         for c in &r.checks {
-            let (sym, style) = t.status(c.status);
             let sel = index == app.doctor_sel;
-            let row = if sel { t.selected() } else { t.text() };
             if sel {
                 lines.focus_start();
             }
             lines.push_at(
-                Line::from(vec![
-                    Span::styled(format!("   {sym} "), style),
-                    Span::styled(format!("{} ", c.status.tag()), style),
-                    Span::styled(format!("{:<20}", c.id), row),
-                    Span::styled(c.title.clone(), row),
-                ]),
+                check_row(t, c, sel, 3, 20),
                 30.min(list_area.width as usize / 2),
             );
             if sel {

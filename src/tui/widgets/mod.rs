@@ -90,6 +90,25 @@ pub fn load_status<'a, T>(t: &Theme, frame: u64, l: &Load<T>, what: &str) -> Opt
     }
 }
 
+/// One check as a list row: mark, status tag, id in a `id_w` column, title; `indent`
+/// blanks before the mark; highlighted when `sel`.
+pub fn check_row(
+    t: &Theme,
+    c: &crate::engine::check::Check,
+    sel: bool,
+    indent: usize,
+    id_w: usize,
+) -> Line<'static> {
+    let (sym, style) = t.status(c.status);
+    let row = if sel { t.selected() } else { t.text() };
+    Line::from(vec![
+        Span::styled(format!("{:indent$}{sym} ", ""), style),
+        Span::styled(format!("{} ", c.status.tag()), style),
+        Span::styled(format!("{:<id_w$}", c.id), row),
+        Span::styled(c.title.clone(), row),
+    ])
+}
+
 /// A status mark and label: `✓ text`.
 pub fn mark<'a>(sym: &str, style: Style, text: impl Into<String>) -> Line<'a> {
     Line::from(vec![
