@@ -226,11 +226,6 @@ impl Doc {
         self.focus = Some((start, end.max(start + 1)));
     }
 
-    /// Lines so far.
-    pub fn len(&self) -> usize {
-        self.lines.len()
-    }
-
     /// Whether nothing was added.
     pub fn is_empty(&self) -> bool {
         self.lines.is_empty()

@@ -10,24 +10,6 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use theme::Theme;
 
-/// Cuts `s` to `max` characters, marking the cut with `…`.
-pub fn truncate(s: &str, max: usize) -> String {
-    if s.chars().count() <= max {
-        return s.to_string();
-    }
-    if max == 0 {
-        return String::new();
-    }
-    let mut out: String = s.chars().take(max - 1).collect();
-    out.push('…');
-    out
-}
-
-/// Pads or cuts `s` to exactly `w` characters.
-pub fn cell(s: &str, w: usize) -> String {
-    format!("{:<w$}", truncate(s, w))
-}
-
 /// `label  value` with the label in a fixed column.
 pub fn field<'a>(t: &Theme, label: &str, width: usize, value: impl Into<String>) -> Line<'a> {
     Line::from(vec![
@@ -180,10 +162,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn cutting_and_times() {
-        assert_eq!(truncate("abcdef", 4), "abc…");
-        assert_eq!(truncate("abc", 4), "abc");
-        assert_eq!(cell("ab", 4), "ab  ");
+    fn times_and_commands() {
         assert_eq!(elapsed(12_345), "12.3s");
         assert_eq!(elapsed(125_000), "2m05s");
         let rows = command_rows("tilink teardown --cluster-id 1008 --setup tl-0123", 2, 40);
