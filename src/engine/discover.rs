@@ -297,7 +297,13 @@ pub async fn rds_candidates(
         })
         .collect();
     // One look at each VPC's vSwitches (a hint only: a failed look hints nothing).
-    let mut vpcs: Vec<&str> = instances.iter().map(|i| i.vpc_id.as_str()).collect();
+    // Only the VPCs of instances that can be picked: an unusable one needs no hint.
+    let mut vpcs: Vec<&str> = instances
+        .iter()
+        .zip(&out)
+        .filter(|(_, c)| c.unusable.is_none())
+        .map(|(i, _)| i.vpc_id.as_str())
+        .collect();
     vpcs.sort();
     vpcs.dedup();
     for vpc in vpcs.into_iter().filter(|v| !v.is_empty()) {
