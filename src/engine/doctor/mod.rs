@@ -115,7 +115,7 @@ pub async fn add_probe(
             "data-path",
             Status::Unknown,
             "could not look: no NLB listener to probe",
-            "The chain has no NLB with a TCP listener that doctor could read, so there is no address to open a MySQL connection to.",
+            "Doctor could not read the chain's NLB or its TCP listener (see nlb-status and listener), so there is no address to open a MySQL connection to.",
         ),
     };
     report.checks.retain(|x| x.id != "data-path");
