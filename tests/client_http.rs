@@ -9,7 +9,7 @@ use axum::routing::any;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
-use tilink::cloud::aliyun::{AccessKey, AliyunClient, AliyunConfig, Product, SignatureVersion};
+use tilink::cloud::aliyun::{AccessKey, AliyunClient, AliyunConfig, SignatureVersion};
 use tilink::cloud::retry::{RetryBudget, RetryPolicy};
 use tilink::cloud::tidb::TidbClient;
 use tilink::secret::Secret;
@@ -30,6 +30,7 @@ fn fast_retry() -> RetryPolicy {
         cap: Duration::from_millis(50),
         jitter: false,
         budget: RetryBudget::new(100),
+        busy_for: Duration::from_secs(2),
     }
 }
 
@@ -117,7 +118,7 @@ async fn a_final_error_is_not_retried_and_keeps_its_code() {
     ))
     .await;
     let e = aliyun(&base, SignatureVersion::V1)
-        .call_value(Product::Nlb, "CreateLoadBalancer", &Default::default())
+        .call_value(tilink::cloud::aliyun::Action::CreateLoadBalancer, &Default::default())
         .await
         .unwrap_err();
     assert_eq!(n.load(Ordering::SeqCst), 1);

@@ -245,8 +245,7 @@ async fn a_zone_detached_from_the_service_is_found_and_reattached() {
         match c
             .aliyun
             .call_value(
-                tilink::cloud::aliyun::Product::PrivateLink,
-                "DetachResourceFromVpcEndpointService",
+                tilink::cloud::aliyun::Action::DetachResourceFromVpcEndpointService,
                 &params,
             )
             .await

@@ -274,6 +274,7 @@ fn fast_retry() -> RetryPolicy {
         cap: Duration::from_millis(5),
         jitter: false,
         budget: RetryBudget::new(10_000),
+        busy_for: Duration::from_secs(2),
     }
 }
 

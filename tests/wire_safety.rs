@@ -50,6 +50,7 @@ fn aliyun(url: &str, signature: SignatureVersion) -> AliyunClient {
         cap: Duration::from_millis(2),
         jitter: false,
         budget: RetryBudget::new(500),
+        busy_for: Duration::from_secs(2),
     };
     AliyunClient::new(
         cfg,
@@ -239,6 +240,7 @@ async fn a_real_bad_certificate_fails_at_once_and_is_not_retried() {
         cap: Duration::from_millis(100),
         jitter: false,
         budget: RetryBudget::new(500),
+        busy_for: Duration::from_secs(2),
     };
     let client = AliyunClient::new(
         cfg,
@@ -382,6 +384,7 @@ async fn dead_and_silent_endpoints_fail_in_seconds() {
         cap: Duration::from_millis(2),
         jitter: false,
         budget: RetryBudget::new(500),
+        busy_for: Duration::from_secs(2),
     };
     let client = AliyunClient::new(
         cfg,

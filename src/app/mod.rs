@@ -94,9 +94,8 @@ pub async fn verify_alibaba_key(c: &crate::engine::discover::Clients) -> Result<
     match c.aliyun.get_caller_identity().await {
         Ok(_) => Ok(()),
         Err(e) => {
-            use crate::engine::doctor::facts::{LookKind, ReadError};
             match e.kind() {
-                LookKind::Credentials => Err(Failure::credentials(format!(
+                crate::cloud::ErrorKind::Credentials => Err(Failure::credentials(format!(
                     "Alibaba Cloud refused the access key: {}. Check ALIBABA_CLOUD_ACCESS_KEY_ID / _SECRET (or the aliyun profile).",
                     crate::engine::doctor::facts::without_string_to_sign(&e.to_string())
                 ))),

@@ -1,6 +1,9 @@
 //! Thin clients for the two clouds.
 
+pub use kind::ErrorKind;
+
 pub mod aliyun;
+pub mod kind;
 pub mod ratelimit;
 pub mod retry;
 pub mod stats;

@@ -35,8 +35,12 @@ impl std::fmt::Display for TransportKind {
 }
 
 /// How one failed attempt is treated, for both clients.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Class {
+    /// The resource is busy or locked for this call (the action table's busy codes): retried
+    /// until [`RetryPolicy::busy_for`] has passed, at a calm pace, outside the retry budget
+    /// (the cloud is healthy; one resource is mid-change). Carries the cloud's code.
+    pub busy: Option<String>,
     /// Worth another attempt (throttling, 5xx, a network failure; never a refused
     /// certificate, a 4xx or a POST that may have been processed).
     pub retryable: bool,
@@ -60,6 +64,8 @@ where
     Fut: Future<Output = Result<T, E>>,
 {
     let mut n = 1;
+    let mut busy_tries = 0;
+    let started = tokio::time::Instant::now();
     loop {
         let e = match attempt().await {
             Ok(v) => {
@@ -69,6 +75,20 @@ where
             Err(e) => e,
         };
         let c = classify(&e);
+        if let Some(code) = &c.busy {
+            let waited = started.elapsed();
+            if waited >= policy.busy_for {
+                return Err(e);
+            }
+            busy_tries += 1;
+            let pause = policy
+                .busy_pause(busy_tries)
+                .min(policy.busy_for.saturating_sub(waited).max(Duration::from_millis(50)));
+            note_busy(what, code, waited);
+            tracing::info!(what, code = code.as_str(), ?pause, ?waited, "busy; retrying");
+            tokio::time::sleep(pause).await;
+            continue;
+        }
         let limit = match c.transport {
             Some(TransportKind::Connect) => CONNECT_ATTEMPTS,
             Some(TransportKind::Timeout) => TIMEOUT_ATTEMPTS,
@@ -97,6 +117,42 @@ where
     }
 }
 
+tokio::task_local! {
+    /// Who hears about busy retries in the current task (a setup step's progress line).
+    static BUSY_OBSERVER: Arc<dyn Fn(&BusyNote) + Send + Sync>;
+}
+
+/// A busy or locked answer being ridden out: what was called, what the cloud answered and
+/// how long tilink has been retrying it.
+#[derive(Debug, Clone)]
+pub struct BusyNote {
+    /// The call (`AddServersToServerGroup`).
+    pub call: String,
+    /// The cloud's code (`Conflict.Lock`).
+    pub code: String,
+    /// Time since the first attempt.
+    pub waited: Duration,
+}
+
+/// Runs `fut` with `observer` told of every busy retry inside it (task-local: concurrent
+/// steps each hear their own).
+pub async fn observe_busy<F: Future>(
+    observer: Arc<dyn Fn(&BusyNote) + Send + Sync>,
+    fut: F,
+) -> F::Output {
+    BUSY_OBSERVER.scope(observer, fut).await
+}
+
+fn note_busy(call: &str, code: &str, waited: Duration) {
+    let _ = BUSY_OBSERVER.try_with(|o| {
+        o(&BusyNote {
+            call: call.to_string(),
+            code: code.to_string(),
+            waited,
+        })
+    });
+}
+
 /// Attempts at a connection that cannot be made (refused, unreachable, no DNS answer),
 /// the first included: a dead or mistyped endpoint fails in about a second instead of
 /// after the full backoff (31 s before).
@@ -119,6 +175,9 @@ pub struct RetryPolicy {
     pub jitter: bool,
     /// Retry budget shared by every call of one client.
     pub budget: RetryBudget,
+    /// How long a busy or locked resource is retried (Terraform's resource timeout for the
+    /// same calls is 5 min; `docs/API-BEHAVIOUR.md`).
+    pub busy_for: Duration,
 }
 
 impl Default for RetryPolicy {
@@ -129,11 +188,32 @@ impl Default for RetryPolicy {
             cap: Duration::from_secs(20),
             jitter: true,
             budget: RetryBudget::new(500),
+            busy_for: BUSY_FOR,
         }
     }
 }
 
+/// The default [`RetryPolicy::busy_for`]: Terraform's timeout for the same calls.
+pub const BUSY_FOR: Duration = Duration::from_secs(300);
+
+/// First pause after a busy answer; the pauses double up to [`BUSY_PAUSE_CAP`] (Terraform
+/// waits 3 s, then 5 s: `common.go` `incrementalWait(3s, 5s)`).
+const BUSY_PAUSE: Duration = Duration::from_secs(1);
+const BUSY_PAUSE_CAP: Duration = Duration::from_secs(5);
+
 impl RetryPolicy {
+    /// The pause before busy retry number `n` (1 = first), with ±20 % jitter.
+    pub fn busy_pause(&self, n: u32) -> Duration {
+        let d = BUSY_PAUSE
+            .saturating_mul(2u32.saturating_pow(n.saturating_sub(1).min(8)))
+            .min(BUSY_PAUSE_CAP);
+        if self.jitter {
+            d.mul_f64(0.8 + 0.4 * fastrand::f64())
+        } else {
+            d
+        }
+    }
+
     /// The pause before retry number `attempt` (1 = first retry).
     pub fn backoff(&self, attempt: u32) -> Duration {
         let exp = self

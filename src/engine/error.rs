@@ -81,7 +81,7 @@ impl Error {
 impl From<AliyunError> for Error {
     fn from(e: AliyunError) -> Self {
         let message = e.to_string();
-        if e.is_forbidden() {
+        if e.kind() == crate::cloud::ErrorKind::Permission {
             let permission = e.missing_permission();
             let message = match &permission {
                 Some(p) => format!(
@@ -95,7 +95,7 @@ impl From<AliyunError> for Error {
             };
         }
         match e.code() {
-            Some(c) if c.starts_with("InvalidAccessKeyId") || c == "SignatureDoesNotMatch" => {
+            _ if e.kind() == crate::cloud::ErrorKind::Credentials => {
                 Error::Credentials(format!("{message} — check the Alibaba Cloud access key"))
             }
             code => Error::Cloud {
@@ -114,8 +114,12 @@ impl From<AliyunError> for Error {
 
 impl From<TidbError> for Error {
     fn from(e: TidbError) -> Self {
-        match e {
-            TidbError::Unauthorized { .. } => Error::Credentials(e.to_string()),
+        match e.kind() {
+            crate::cloud::ErrorKind::Credentials => Error::Credentials(e.to_string()),
+            crate::cloud::ErrorKind::Permission => Error::Permission {
+                message: e.to_string(),
+                permission: None,
+            },
             _ => Error::Cloud {
                 message: e.to_string(),
                 code: None,

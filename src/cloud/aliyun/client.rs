@@ -4,6 +4,7 @@ use super::endpoints::Product;
 use super::error::{AliyunError, ErrorBody, TransportKind};
 use super::params::Params;
 use super::sign;
+use super::actions::Action;
 use crate::cloud::retry::RetryPolicy;
 use crate::cloud::stats::CallStats;
 use crate::secret::Secret;
@@ -159,14 +160,13 @@ impl AliyunClient {
     /// succeeded on a lost answer is not done twice.
     pub async fn call<T: DeserializeOwned>(
         &self,
-        product: Product,
-        action: &str,
+        action: Action,
         params: Params,
     ) -> Result<T, AliyunError> {
-        let mut value = self.call_value(product, action, &params).await?;
+        let mut value = self.call_value(action, &params).await?;
         crate::wire::strip_nulls(&mut value);
         serde_json::from_value(value).map_err(|e| AliyunError::Decode {
-            action: action.to_string(),
+            action: action.name().to_string(),
             detail: e.to_string(),
         })
     }
@@ -174,15 +174,17 @@ impl AliyunClient {
     /// Like [`call`](Self::call) but returns the raw JSON.
     pub async fn call_value(
         &self,
-        product: Product,
-        action: &str,
+        action: Action,
         params: &Params,
     ) -> Result<serde_json::Value, AliyunError> {
-        let v = crate::cloud::retry::run(&self.cfg.retry, action, AliyunError::retry_class, || {
-            self.attempt(product, action, params)
-        })
+        let v = crate::cloud::retry::run(
+            &self.cfg.retry,
+            action.name(),
+            AliyunError::retry_class,
+            || self.attempt(action.product(), action.name(), params),
+        )
         .await?;
-        crate::cloud::crash_point(action);
+        crate::cloud::crash_point(action.name());
         Ok(v)
     }
 

@@ -1,5 +1,7 @@
 //! Typed Alibaba Cloud errors and their retry classification (reference `alibaba-api.md` §5).
 
+use super::actions::Action;
+use crate::cloud::kind::{ErrorKind, is_credential_code};
 use serde::Deserialize;
 use std::time::Duration;
 
@@ -82,21 +84,15 @@ pub(crate) struct AccessDenied {
     pub auth_action: Option<String>,
 }
 
-/// Codes that mean "try again later" (Terraform's `NeedRetry` plus the per-product lists).
-const RETRYABLE_CODES: &[&str] = &[
+/// Codes that mean "the cloud is struggling, try again later" for any action (Terraform's
+/// `NeedRetry` plus the POP gateway's generic busy answers). Codes that mean one resource is
+/// busy are per action, in the action table.
+const TRANSIENT_CODES: &[&str] = &[
     "ServiceUnavailable",
-    "Rejected.Throttling",
     "SystemBusy",
-    "Conflict.Lock",
-    "ConcurrentCallNotSupported",
-    "EndpointServiceOperationDenied",
-    "EndpointServiceLocked",
-    "EndpointConnectionOperationDenied",
-    "OperationFailed.ResourceIsConfiguring",
-    "ResourceInConfiguring.loadbalancer",
-    "ResourceInCreating.loadbalancer",
     "TimeoutRetryLater",
     "InternalError",
+    "UnknownError",
 ];
 
 impl AliyunError {
@@ -108,38 +104,78 @@ impl AliyunError {
         }
     }
 
-    /// True for transient failures worth retrying: throttling, 5xx, busy/locked resources,
-    /// `IncorrectStatus.*`, timeouts and resets.
-    pub fn is_retryable(&self) -> bool {
+    /// The action called (`CreateLoadBalancer`), when the error names one.
+    pub fn action(&self) -> Option<&str> {
         match self {
-            AliyunError::Api { status, code, .. } => {
-                *status >= 500
-                    || code.starts_with("Throttling")
-                    || code.starts_with("IncorrectStatus.")
-                    || RETRYABLE_CODES.contains(&code.as_str())
-            }
-            AliyunError::Transport { kind, .. } => *kind != TransportKind::Certificate,
-            AliyunError::Decode { .. } | AliyunError::Config(_) => false,
+            AliyunError::Api { action, .. }
+            | AliyunError::Transport { action, .. }
+            | AliyunError::Decode { action, .. } => Some(action),
+            AliyunError::Config(_) => None,
         }
+    }
+
+    /// What kind of failure this is: the one classification every caller reads.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            AliyunError::Config(_) => ErrorKind::Credentials,
+            AliyunError::Decode { .. } => ErrorKind::Permanent,
+            AliyunError::Transport { kind, .. } => {
+                if *kind == TransportKind::Certificate {
+                    ErrorKind::Permanent
+                } else {
+                    ErrorKind::Transient
+                }
+            }
+            AliyunError::Api {
+                action,
+                status,
+                code,
+                ..
+            } => {
+                if is_credential_code(code) {
+                    ErrorKind::Credentials
+                } else if code.starts_with("Forbidden") || code == "NoPermission" {
+                    ErrorKind::Permission
+                } else if code.starts_with("Throttling") || code == "Rejected.Throttling" {
+                    ErrorKind::Throttled
+                } else if Action::ALL
+                    .iter()
+                    .any(|a| a.name() == action && a.is_busy(code))
+                {
+                    ErrorKind::Busy
+                } else if *status >= 500 || TRANSIENT_CODES.contains(&code.as_str()) {
+                    ErrorKind::Transient
+                } else if code.ends_with("NotFound")
+                    || code.starts_with("ResourceNotFound")
+                    || (*status == 404 && !code.starts_with("InvalidApi"))
+                {
+                    ErrorKind::NotFound
+                } else {
+                    ErrorKind::Permanent
+                }
+            }
+        }
+    }
+
+    /// True for failures the client's own loop retries: throttling, 5xx, the network.
+    /// Busy answers are retried too, on their own clock ([`Self::is_busy`]).
+    pub fn is_retryable(&self) -> bool {
+        self.kind().is_transient()
+    }
+
+    /// True when the resource is busy or locked for this call.
+    pub fn is_busy(&self) -> bool {
+        self.kind() == ErrorKind::Busy
     }
 
     /// True when the resource does not exist (404 or a code ending in `NotFound`).
     pub fn is_not_found(&self) -> bool {
-        match self {
-            AliyunError::Api { status, code, .. } => {
-                *status == 404
-                    && !code.starts_with("InvalidApi")
-                    && !code.starts_with("InvalidAccessKeyId")
-                    || code.ends_with("NotFound") && !code.starts_with("InvalidAccessKeyId")
-                    || code.starts_with("ResourceNotFound")
-            }
-            _ => false,
-        }
+        self.kind() == ErrorKind::NotFound
     }
 
     /// True for permission denials; `missing_permission` names the action when known.
     pub fn is_forbidden(&self) -> bool {
-        matches!(self.code(), Some(c) if c.starts_with("Forbidden") || c == "NoPermission")
+        self.kind() == ErrorKind::Permission
     }
 
     /// The RAM action that was missing (`nlb:CreateLoadBalancer`), when the API said so.
@@ -164,6 +200,9 @@ impl AliyunError {
     /// How the shared retry loop treats this failure.
     pub fn retry_class(&self) -> crate::cloud::retry::Class {
         crate::cloud::retry::Class {
+            busy: self
+                .is_busy()
+                .then(|| self.code().unwrap_or_default().to_string()),
             retryable: self.is_retryable(),
             transport: match self {
                 AliyunError::Transport { kind, .. } => Some(*kind),
@@ -199,10 +238,6 @@ mod tests {
             (503, "ServiceUnavailable"),
             (500, "InternalError"),
             (400, "SystemBusy"),
-            (400, "Conflict.Lock"),
-            (400, "IncorrectStatus.loadbalancer"),
-            (400, "ConcurrentCallNotSupported"),
-            (400, "EndpointConnectionOperationDenied"),
         ];
         for (s, c) in retryable {
             assert!(api(s, c).is_retryable(), "{c} should retry");
@@ -218,6 +253,24 @@ mod tests {
         for (s, c) in final_ {
             assert!(!api(s, c).is_retryable(), "{c} should be final");
         }
+        // Busy is per action: a lock on a backend change is ridden out, the same family
+        // of code on a delete that waiting cannot fix is final.
+        let busy = |action: &str, code: &str| match api(400, code) {
+            AliyunError::Api { action: _, status, code, message, request_id, recommend, auth_action, retry_after } => AliyunError::Api {
+                action: action.into(), status, code, message, request_id, recommend, auth_action, retry_after,
+            },
+            other => other,
+        };
+        assert!(busy("AddServersToServerGroup", "Conflict.Lock").is_busy());
+        assert!(busy("AddServersToServerGroup", "IncorrectStatus.serverGroup").is_busy());
+        assert!(busy("CreateListener", "SystemBusy").is_busy());
+        assert!(busy("EnableVpcEndpointConnection", "ConcurrentCallNotSupported").is_busy());
+        assert!(!busy("DeleteLoadBalancer", "IncorrectStatus.loadbalancer").is_busy());
+        assert!(!busy("DeleteLoadBalancer", "IncorrectStatus.loadbalancer").is_retryable());
+        assert_eq!(
+            api(400, "InvalidSecurityToken.Expired").kind(),
+            ErrorKind::Credentials
+        );
         assert!(api(404, "ResourceNotFound.listener").is_not_found());
         assert!(api(400, "EndpointServiceNotFound").is_not_found());
         assert!(api(400, "InvalidDBInstanceId.NotFound").is_not_found());

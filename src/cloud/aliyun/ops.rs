@@ -5,7 +5,7 @@
 //! `assets/alibaba-api-meta.json`), so the whole call surface reads in one file.
 
 use super::client::AliyunClient;
-use super::endpoints::Product::{self, Nlb, PrivateLink, Rds, Sts, Vpc};
+use super::actions::Action as A;
 use super::error::AliyunError;
 use super::params::Params;
 use crate::wire::aliyun as w;
@@ -80,8 +80,7 @@ impl AliyunClient {
 
     async fn pages<T, F, I>(
         &self,
-        product: Product,
-        action: &str,
+        action: A,
         base: Params,
         items: F,
     ) -> R<Vec<I>>
@@ -96,7 +95,7 @@ impl AliyunClient {
             if !token.is_empty() {
                 p = p.set("NextToken", &token);
             }
-            let (mut page, next) = items(self.call::<T>(product, action, p).await?);
+            let (mut page, next) = items(self.call::<T>(action, p).await?);
             out.append(&mut page);
             if next.is_empty() || next == token {
                 break;
@@ -110,7 +109,7 @@ impl AliyunClient {
 
     /// Who the access key belongs to.
     pub async fn get_caller_identity(&self) -> R<w::GetCallerIdentityResponse> {
-        self.call(Sts, "GetCallerIdentity", Params::new()).await
+        self.call(A::GetCallerIdentity, Params::new()).await
     }
 
     // ── VPC ──────────────────────────────────────────────────────────────
@@ -124,7 +123,7 @@ impl AliyunClient {
                 .set("VpcId", vpc_id)
                 .set("PageSize", 50)
                 .set("PageNumber", page);
-            let r: w::DescribeVSwitchesResponse = self.call(Vpc, "DescribeVSwitches", p).await?;
+            let r: w::DescribeVSwitchesResponse = self.call(A::DescribeVSwitches, p).await?;
             let n = r.vswitches.items.len();
             out.extend(r.vswitches.items);
             if n < 50 || out.len() as u64 >= r.total_count {
@@ -137,13 +136,13 @@ impl AliyunClient {
     /// VPCs by id (comma list) or all.
     pub async fn describe_vpcs(&self, vpc_id: Option<&str>) -> R<Vec<w::Vpc>> {
         let p = self.regional().opt("VpcId", vpc_id).set("PageSize", 50);
-        let r: w::DescribeVpcsResponse = self.call(Vpc, "DescribeVpcs", p).await?;
+        let r: w::DescribeVpcsResponse = self.call(A::DescribeVpcs, p).await?;
         Ok(r.vpcs.items)
     }
 
     /// Zones of the region.
     pub async fn vpc_describe_zones(&self) -> R<Vec<w::Zone>> {
-        let r: w::DescribeZonesResponse = self.call(Vpc, "DescribeZones", self.regional()).await?;
+        let r: w::DescribeZonesResponse = self.call(A::VpcDescribeZones, self.regional()).await?;
         Ok(r.zones.items)
     }
 
@@ -159,7 +158,7 @@ impl AliyunClient {
                 .set("PageSize", 100)
                 .set("PageNumber", page);
             let r: w::DescribeDbInstancesResponse =
-                self.call(Rds, "DescribeDBInstances", p).await?;
+                self.call(A::DescribeDbInstances, p).await?;
             let n = r.items.items.len();
             out.extend(r.items.items);
             if n < 100 || out.len() as u64 >= r.total_record_count {
@@ -173,8 +172,7 @@ impl AliyunClient {
     pub async fn describe_db_instance_attribute(&self, id: &str) -> R<w::DbInstanceAttribute> {
         let r: w::DescribeDbInstanceAttributeResponse = self
             .call(
-                Rds,
-                "DescribeDBInstanceAttribute",
+                A::DescribeDbInstanceAttribute,
                 Params::new().set("DBInstanceId", id),
             )
             .await?;
@@ -217,8 +215,7 @@ impl AliyunClient {
     pub async fn describe_db_instance_net_info(&self, id: &str) -> R<Vec<w::DbInstanceNetInfo>> {
         let r: w::DescribeDbInstanceNetInfoResponse = self
             .call(
-                Rds,
-                "DescribeDBInstanceNetInfo",
+                A::DescribeDbInstanceNetInfo,
                 Params::new().set("DBInstanceId", id),
             )
             .await?;
@@ -232,8 +229,7 @@ impl AliyunClient {
     ) -> R<Vec<w::DbInstanceIpArray>> {
         let r: w::DescribeDbInstanceIpArrayListResponse = self
             .call(
-                Rds,
-                "DescribeDBInstanceIPArrayList",
+                A::DescribeDbInstanceIpArrayList,
                 Params::new().set("DBInstanceId", id),
             )
             .await?;
@@ -258,7 +254,7 @@ impl AliyunClient {
                 "WhitelistNetworkType",
                 whitelist_network_type(&security_ip_mode),
             );
-        self.call(Rds, "ModifySecurityIps", p).await
+        self.call(A::ModifySecurityIps, p).await
     }
 
     // ── NLB ──────────────────────────────────────────────────────────────
@@ -266,7 +262,7 @@ impl AliyunClient {
     /// Zones where NLB is offered.
     pub async fn nlb_describe_zones(&self) -> R<Vec<w::Zone>> {
         let r: w::NlbDescribeZonesResponse =
-            self.call(Nlb, "DescribeZones", self.regional()).await?;
+            self.call(A::NlbDescribeZones, self.regional()).await?;
         Ok(r.zones)
     }
 
@@ -292,7 +288,7 @@ impl AliyunClient {
             .tags(n.tags)
             .set("ClientToken", n.client_token)
             .opt("DryRun", n.dry_run.then_some("true"));
-        self.call(Nlb, "CreateServerGroup", p).await
+        self.call(A::CreateServerGroup, p).await
     }
 
     /// Server groups by id or tag (all pages).
@@ -307,8 +303,7 @@ impl AliyunClient {
             .tags(tags)
             .set("MaxResults", 100);
         self.pages(
-            Nlb,
-            "ListServerGroups",
+            A::ListServerGroups,
             p,
             |r: w::ListServerGroupsResponse| (r.server_groups, r.next_token),
         )
@@ -325,8 +320,7 @@ impl AliyunClient {
             .set("ServerGroupId", server_group_id)
             .set("MaxResults", 100);
         self.pages(
-            Nlb,
-            "ListServerGroupServers",
+            A::ListServerGroupServers,
             p,
             |r: w::ListServerGroupServersResponse| (r.servers, r.next_token),
         )
@@ -355,8 +349,7 @@ impl AliyunClient {
                 }),
             );
         self.call(
-            Nlb,
-            "AddServersToServerGroup",
+            A::AddServersToServerGroup,
             p.opt("ClientToken", client_token),
         )
         .await
@@ -382,14 +375,13 @@ impl AliyunClient {
                     ]
                 }),
             );
-        self.call(Nlb, "RemoveServersFromServerGroup", p).await
+        self.call(A::RemoveServersFromServerGroup, p).await
     }
 
     /// Deletes a server group.
     pub async fn delete_server_group(&self, id: &str) -> R<w::JobResponse> {
         self.call(
-            Nlb,
-            "DeleteServerGroup",
+            A::DeleteServerGroup,
             self.regional().set("ServerGroupId", id),
         )
         .await
@@ -420,7 +412,7 @@ impl AliyunClient {
             .tags(n.tags)
             .set("ClientToken", n.client_token)
             .opt("DryRun", n.dry_run.then_some("true"));
-        self.call(Nlb, "CreateLoadBalancer", p).await
+        self.call(A::CreateLoadBalancer, p).await
     }
 
     /// One load balancer.
@@ -429,8 +421,7 @@ impl AliyunClient {
         id: &str,
     ) -> R<w::GetLoadBalancerAttributeResponse> {
         self.call(
-            Nlb,
-            "GetLoadBalancerAttribute",
+            A::GetLoadBalancerAttribute,
             self.regional().set("LoadBalancerId", id),
         )
         .await
@@ -448,8 +439,7 @@ impl AliyunClient {
             .tags(tags)
             .set("MaxResults", 100);
         self.pages(
-            Nlb,
-            "ListLoadBalancers",
+            A::ListLoadBalancers,
             p,
             |r: w::ListLoadBalancersResponse| (r.load_balancers, r.next_token),
         )
@@ -459,8 +449,7 @@ impl AliyunClient {
     /// Deletes a load balancer.
     pub async fn delete_load_balancer(&self, id: &str) -> R<w::JobResponse> {
         self.call(
-            Nlb,
-            "DeleteLoadBalancer",
+            A::DeleteLoadBalancer,
             self.regional().set("LoadBalancerId", id),
         )
         .await
@@ -490,7 +479,7 @@ impl AliyunClient {
             .tags(tags)
             .set("ClientToken", client_token)
             .opt("DryRun", dry_run.then_some("true"));
-        self.call(Nlb, "CreateListener", p).await
+        self.call(A::CreateListener, p).await
     }
 
     /// Listeners of some load balancers (all pages).
@@ -499,7 +488,7 @@ impl AliyunClient {
             .regional()
             .list("LoadBalancerIds", load_balancer_ids)
             .set("MaxResults", 100);
-        self.pages(Nlb, "ListListeners", p, |r: w::ListListenersResponse| {
+        self.pages(A::ListListeners, p, |r: w::ListListenersResponse| {
             (r.listeners, r.next_token)
         })
         .await
@@ -509,8 +498,7 @@ impl AliyunClient {
     pub async fn get_listener_attribute(&self, id: &str) -> R<w::Listener> {
         let r: w::GetListenerAttributeResponse = self
             .call(
-                Nlb,
-                "GetListenerAttribute",
+                A::GetListenerAttribute,
                 self.regional().set("ListenerId", id),
             )
             .await?;
@@ -523,8 +511,7 @@ impl AliyunClient {
         id: &str,
     ) -> R<w::GetListenerHealthStatusResponse> {
         self.call(
-            Nlb,
-            "GetListenerHealthStatus",
+            A::GetListenerHealthStatus,
             self.regional().set("ListenerId", id),
         )
         .await
@@ -532,14 +519,14 @@ impl AliyunClient {
 
     /// Deletes a listener.
     pub async fn delete_listener(&self, id: &str) -> R<w::JobResponse> {
-        self.call(Nlb, "DeleteListener", self.regional().set("ListenerId", id))
+        self.call(A::DeleteListener, self.regional().set("ListenerId", id))
             .await
     }
 
     /// Status of an asynchronous NLB job (`Processing` → `Succeeded`).
     pub async fn get_job_status(&self, job_id: &str) -> R<w::GetJobStatusResponse> {
         // GetJobStatus declares only JobId and ClientToken: no RegionId.
-        self.call(Nlb, "GetJobStatus", Params::new().set("JobId", job_id))
+        self.call(A::GetJobStatus, Params::new().set("JobId", job_id))
             .await
     }
 
@@ -555,7 +542,7 @@ impl AliyunClient {
             .set("ResourceType", resource_type)
             .list("ResourceId", ids)
             .tags(tags);
-        self.call(Nlb, "TagResources", p).await
+        self.call(A::NlbTagResources, p).await
     }
 
     // ── PrivateLink ──────────────────────────────────────────────────────
@@ -563,14 +550,14 @@ impl AliyunClient {
     /// Whether PrivateLink is activated for the account.
     pub async fn check_product_open(&self) -> R<bool> {
         let r: w::CheckProductOpenResponse = self
-            .call(PrivateLink, "CheckProductOpen", Params::new())
+            .call(A::CheckProductOpen, Params::new())
             .await?;
         Ok(r.success)
     }
 
     /// Activates PrivateLink (once per account).
     pub async fn open_privatelink_service(&self) -> R<w::OpenPrivateLinkServiceResponse> {
-        self.call(PrivateLink, "OpenPrivateLinkService", Params::new())
+        self.call(A::OpenPrivateLinkService, Params::new())
             .await
     }
 
@@ -578,8 +565,7 @@ impl AliyunClient {
     pub async fn privatelink_describe_zones(&self) -> R<Vec<w::Zone>> {
         let r: w::DescribeZonesResponse = self
             .call(
-                PrivateLink,
-                "DescribeZones",
+                A::PlDescribeZones,
                 self.regional().set("ServiceResourceType", "nlb"),
             )
             .await?;
@@ -610,7 +596,7 @@ impl AliyunClient {
             .tags(n.tags)
             .set("ClientToken", n.client_token)
             .opt("DryRun", n.dry_run.then_some("true"));
-        self.call(PrivateLink, "CreateVpcEndpointService", p).await
+        self.call(A::CreateVpcEndpointService, p).await
     }
 
     /// Endpoint services by id, resource or tag (all pages).
@@ -627,8 +613,7 @@ impl AliyunClient {
             .tags(tags)
             .set("MaxResults", 100);
         self.pages(
-            PrivateLink,
-            "ListVpcEndpointServices",
+            A::ListVpcEndpointServices,
             p,
             |r: w::ListVpcEndpointServicesResponse| (r.services, r.next_token),
         )
@@ -639,8 +624,7 @@ impl AliyunClient {
     pub async fn get_endpoint_service(&self, id: &str) -> R<w::EndpointService> {
         let r: w::GetVpcEndpointServiceAttributeResponse = self
             .call(
-                PrivateLink,
-                "GetVpcEndpointServiceAttribute",
+                A::GetVpcEndpointServiceAttribute,
                 self.regional().set("ServiceId", id),
             )
             .await?;
@@ -650,8 +634,7 @@ impl AliyunClient {
     /// Deletes an endpoint service.
     pub async fn delete_endpoint_service(&self, id: &str) -> R<w::Ack> {
         self.call(
-            PrivateLink,
-            "DeleteVpcEndpointService",
+            A::DeleteVpcEndpointService,
             self.regional().set("ServiceId", id),
         )
         .await
@@ -665,7 +648,7 @@ impl AliyunClient {
             .set("ResourceId", lb)
             .set("ResourceType", "nlb")
             .set("ZoneId", zone);
-        self.call(PrivateLink, "AttachResourceToVpcEndpointService", p)
+        self.call(A::AttachResourceToVpcEndpointService, p)
             .await
     }
 
@@ -676,8 +659,7 @@ impl AliyunClient {
             .set("ServiceId", service_id)
             .set("MaxResults", 50); // 1–50 (the API reference; the metadata says 1000)
         self.pages(
-            PrivateLink,
-            "ListVpcEndpointServiceResources",
+            A::ListVpcEndpointServiceResources,
             p,
             |r: w::ListVpcEndpointServiceResourcesResponse| (r.resources, r.next_token),
         )
@@ -690,7 +672,7 @@ impl AliyunClient {
             .regional()
             .set("ServiceId", service_id)
             .set("UserId", user_id);
-        self.call(PrivateLink, "AddUserToVpcEndpointService", p)
+        self.call(A::AddUserToVpcEndpointService, p)
             .await
     }
 
@@ -700,7 +682,7 @@ impl AliyunClient {
             .regional()
             .set("ServiceId", service_id)
             .set("UserId", user_id);
-        self.call(PrivateLink, "RemoveUserFromVpcEndpointService", p)
+        self.call(A::RemoveUserFromVpcEndpointService, p)
             .await
     }
 
@@ -712,8 +694,7 @@ impl AliyunClient {
             .set("MaxResults", 50);
         let users = self
             .pages(
-                PrivateLink,
-                "ListVpcEndpointServiceUsers",
+                A::ListVpcEndpointServiceUsers,
                 p,
                 |r: w::ListVpcEndpointServiceUsersResponse| (r.users, r.next_token),
             )
@@ -728,8 +709,7 @@ impl AliyunClient {
             .set("ServiceId", service_id)
             .set("MaxResults", 100);
         self.pages(
-            PrivateLink,
-            "ListVpcEndpointConnections",
+            A::ListVpcEndpointConnections,
             p,
             |r: w::ListVpcEndpointConnectionsResponse| (r.connections, r.next_token),
         )
@@ -742,7 +722,7 @@ impl AliyunClient {
             .regional()
             .set("ServiceId", service_id)
             .set("EndpointId", endpoint_id);
-        self.call(PrivateLink, "EnableVpcEndpointConnection", p)
+        self.call(A::EnableVpcEndpointConnection, p)
             .await
     }
 
@@ -752,7 +732,7 @@ impl AliyunClient {
             .regional()
             .set("ServiceId", service_id)
             .set("EndpointId", endpoint_id);
-        self.call(PrivateLink, "DisableVpcEndpointConnection", p)
+        self.call(A::DisableVpcEndpointConnection, p)
             .await
     }
 
@@ -767,6 +747,6 @@ impl AliyunClient {
             .set("ResourceType", "vpcendpointservice")
             .list("ResourceId", ids)
             .tags(tags);
-        self.call(PrivateLink, "TagResources", p).await
+        self.call(A::PlTagResources, p).await
     }
 }

@@ -8,7 +8,6 @@
 //! `sts:AssumeRole` on the role and the role's trust policy must name the caller.
 
 use super::client::{AccessKey, AliyunClient};
-use super::endpoints::Product;
 use super::error::AliyunError;
 use super::params::Params;
 use crate::secret::Secret;
@@ -104,7 +103,7 @@ pub async fn assume_role(
             req.duration_seconds.max(MIN_DURATION_SECONDS),
         )
         .opt("ExternalId", req.external_id.as_deref());
-    let r: Response = base.call(Product::Sts, "AssumeRole", p).await?;
+    let r: Response = base.call(super::actions::Action::AssumeRole, p).await?;
     let c = r.credentials.ok_or_else(|| AliyunError::Decode {
         action: "AssumeRole".into(),
         detail: "the answer has no Credentials".into(),

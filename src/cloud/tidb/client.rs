@@ -68,21 +68,35 @@ fn code_hint(code: Option<i64>) -> String {
 }
 
 impl TidbError {
-    /// True for 429, 5xx and network errors.
-    pub fn is_retryable(&self) -> bool {
+    /// What kind of failure this is: the one classification every caller reads.
+    pub fn kind(&self) -> crate::cloud::ErrorKind {
+        use crate::cloud::ErrorKind as K;
         match self {
-            TidbError::Api { status, .. } => *status == 429 || *status >= 500,
+            TidbError::Unauthorized { .. } => K::Credentials,
+            TidbError::Api { status: 403, .. } => K::Permission,
+            TidbError::Api { status: 429, .. } => K::Throttled,
+            TidbError::Api { status: 404, .. } => K::NotFound,
+            TidbError::Api { status, .. } if *status >= 500 => K::Transient,
+            TidbError::Api { .. } | TidbError::Decode { .. } => K::Permanent,
             // A refused TLS certificate is final.
             TidbError::Transport { kind, .. } => {
-                *kind != crate::cloud::aliyun::error::TransportKind::Certificate
+                if *kind == crate::cloud::aliyun::error::TransportKind::Certificate {
+                    K::Permanent
+                } else {
+                    K::Transient
+                }
             }
-            _ => false,
         }
+    }
+
+    /// True for 429, 5xx and network errors.
+    pub fn is_retryable(&self) -> bool {
+        self.kind().is_transient()
     }
 
     /// True for 404.
     pub fn is_not_found(&self) -> bool {
-        matches!(self, TidbError::Api { status: 404, .. })
+        self.kind() == crate::cloud::ErrorKind::NotFound
     }
 }
 
@@ -207,6 +221,7 @@ impl TidbClient {
             &self.retry,
             path,
             |(e, wait): &(TidbError, Option<Duration>)| crate::cloud::retry::Class {
+                busy: None,
                 retryable: e.is_retryable()
                     && replayable(match e {
                         TidbError::Api { status, .. } => Some(*status),

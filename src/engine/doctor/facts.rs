@@ -71,6 +71,18 @@ pub enum LookKind {
     Credentials,
 }
 
+impl LookKind {
+    /// From the client's one classification.
+    pub fn of(kind: crate::cloud::ErrorKind) -> Self {
+        use crate::cloud::ErrorKind as K;
+        match kind {
+            K::Credentials => LookKind::Credentials,
+            K::Permission => LookKind::Permission,
+            _ => LookKind::Transient,
+        }
+    }
+}
+
 /// A read that failed without saying anything about the resource.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Look {
@@ -114,33 +126,18 @@ impl ReadError for crate::cloud::aliyun::AliyunError {
         crate::cloud::aliyun::AliyunError::code(self).map(str::to_string)
     }
     fn kind(&self) -> LookKind {
-        let code = self.code().unwrap_or_default();
-        if self.is_forbidden() {
-            LookKind::Permission
-        } else if code.starts_with("InvalidAccessKeyId")
-            || code.starts_with("SignatureDoesNotMatch")
-            || code.starts_with("IncompleteSignature")
-            || code.starts_with("InvalidSecurityToken")
-        {
-            LookKind::Credentials
-        } else {
-            LookKind::Transient
-        }
+        LookKind::of(crate::cloud::aliyun::AliyunError::kind(self))
     }
     fn look_fix(&self, call: &str) -> String {
-        let code = self.code().unwrap_or_default();
-        if self.is_forbidden() {
+        let kind = crate::cloud::aliyun::AliyunError::kind(self);
+        if kind == crate::cloud::ErrorKind::Permission {
             let perm = self
                 .missing_permission()
                 .unwrap_or_else(|| format!("the permission for {call}"));
             format!(
                 "The key may not read this link: grant {perm} (`tilink policy --for doctor` prints the least-privilege policy), then run doctor again."
             )
-        } else if code.starts_with("InvalidAccessKeyId")
-            || code.starts_with("SignatureDoesNotMatch")
-            || code.starts_with("IncompleteSignature")
-            || code.starts_with("InvalidSecurityToken")
-        {
+        } else if kind == crate::cloud::ErrorKind::Credentials {
             "Alibaba Cloud refused the signature of this read: check the access key and secret (see the credentials check), then run doctor again.".to_string()
         } else {
             retry_fix()
@@ -153,11 +150,7 @@ impl ReadError for crate::cloud::tidb::TidbError {
         self.is_not_found()
     }
     fn kind(&self) -> LookKind {
-        match self {
-            crate::cloud::tidb::TidbError::Unauthorized { .. } => LookKind::Credentials,
-            crate::cloud::tidb::TidbError::Api { status: 403, .. } => LookKind::Permission,
-            _ => LookKind::Transient,
-        }
+        LookKind::of(crate::cloud::tidb::TidbError::kind(self))
     }
     fn look_fix(&self, _call: &str) -> String {
         if matches!(self, crate::cloud::tidb::TidbError::Unauthorized { .. }) {

@@ -284,10 +284,10 @@ impl Ctx<'_> {
     }
 }
 
-/// True when an action changes state.
-pub fn is_write(action: &str) -> bool {
-    const READ: &[&str] = &["Describe", "List", "Get", "Check"];
-    !READ.iter().any(|p| action.starts_with(p))
+/// True when an action changes state (the action table's rule, shared with the client's
+/// policy and retry classification).
+pub fn is_write(product: Product, action: &str) -> bool {
+    crate::cloud::aliyun::actions::is_write(product, action)
 }
 
 /// Serializes a wire response.
@@ -383,7 +383,7 @@ pub fn page_by_number<T>(
 
 fn ram_denied(caller: &AccessKey, product: Product, action: &str, uid: u64) -> Option<AliError> {
     let auth = format!("{}:{action}", product.ram_code());
-    let denied = (caller.deny_writes && is_write(action) && product != Product::Sts)
+    let denied = (caller.deny_writes && is_write(product, action) && product != Product::Sts)
         || caller.denied_actions.contains(&auth);
     if !denied {
         return None;
@@ -424,7 +424,7 @@ pub fn dispatch(
         return Err(e);
     }
     if product == Product::PrivateLink
-        && is_write(action)
+        && is_write(product, action)
         && action != "OpenPrivateLinkService"
         && !world.privatelink_open
     {
@@ -433,7 +433,7 @@ pub fn dispatch(
             "The PrivateLink service is not activated. Call OpenPrivateLinkService first.",
         ));
     }
-    let idem = matches!(product, Product::Nlb | Product::PrivateLink) && is_write(action);
+    let idem = matches!(product, Product::Nlb | Product::PrivateLink) && is_write(product, action);
     let token_key = p
         .opt("ClientToken")
         .filter(|_| idem)
