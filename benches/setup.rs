@@ -236,7 +236,7 @@ async fn script(b: &Bench, every: Duration) -> ScriptRun {
             .await
             .expect("ListServerGroups");
         g.first()
-            .is_some_and(|g| g.server_group_status == "Available")
+            .is_some_and(|g| g.server_group_status.as_str() == "Available")
             .then_some(())
     })
     .await;
@@ -280,7 +280,7 @@ async fn script(b: &Bench, every: Duration) -> ScriptRun {
             .get_load_balancer_attribute(&lb)
             .await
             .expect("GetLoadBalancerAttribute");
-        (x.load_balancer.load_balancer_status == "Active").then_some(())
+        (x.load_balancer.load_balancer_status.as_str() == "Active").then_some(())
     })
     .await;
     mark("NLB Active");
@@ -303,7 +303,7 @@ async fn script(b: &Bench, every: Duration) -> ScriptRun {
             .get_listener_attribute(&lsn)
             .await
             .expect("GetListenerAttribute");
-        (l.listener_status == "Running").then_some(())
+        (l.listener_status.as_str() == "Running").then_some(())
     })
     .await;
     mark("listener Running");
@@ -326,7 +326,7 @@ async fn script(b: &Bench, every: Duration) -> ScriptRun {
             .get_endpoint_service(&sid)
             .await
             .expect("GetVpcEndpointServiceAttribute");
-        (s.service_status == "Active").then_some(())
+        (s.service_status.as_str() == "Active").then_some(())
     })
     .await;
     mark("endpoint service Active");

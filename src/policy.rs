@@ -17,10 +17,12 @@ pub fn actions(access: Access) -> Vec<String> {
 
 /// The policy document. `read_only` gives doctor's subset (no writes, no service-linked roles).
 pub fn policy(read_only: bool) -> Value {
-    let mut statements = vec![json!({"Effect": "Allow", "Action": actions(Access::Read), "Resource": "*"})];
+    let mut statements =
+        vec![json!({"Effect": "Allow", "Action": actions(Access::Read), "Resource": "*"})];
     if !read_only {
         // Creates cannot be scoped to a resource ARN (the id does not exist yet).
-        statements.push(json!({"Effect": "Allow", "Action": actions(Access::Write), "Resource": "*"}));
+        statements
+            .push(json!({"Effect": "Allow", "Action": actions(Access::Write), "Resource": "*"}));
         // First NLB / endpoint service in an account creates its service-linked role
         // (AliyunServiceRoleForNlb, AliyunServiceRoleForPrivatelink); scoped to those services.
         statements.push(json!({
@@ -46,9 +48,14 @@ mod tests {
             include_str!("cloud/aliyun/sts_assume.rs")
         );
         for a in Action::ALL {
-            let used = src.contains(&format!("A::{a:?},")) || src.contains(&format!("A::{a:?})"))
+            let used = src.contains(&format!("A::{a:?},"))
+                || src.contains(&format!("A::{a:?})"))
                 || src.contains(&format!("Action::{a:?}"));
-            assert_eq!(used, a.called(), "{a:?}: the table's `called` disagrees with the code");
+            assert_eq!(
+                used,
+                a.called(),
+                "{a:?}: the table's `called` disagrees with the code"
+            );
         }
         let text = policy(false).to_string();
         assert!(!text.contains("nlb:*") && !text.contains("privatelink:*"));

@@ -265,11 +265,23 @@ pub fn verdict(r: &Report) -> String {
                 root.id
             )
         }
-        Verdict::Incomplete { unknown } => {
-            format!("NOT FULLY CHECKED: {unknown} link(s) could not be checked, none failed")
-        }
+        Verdict::Incomplete { unknown, changing } => incomplete_words(unknown, changing),
         Verdict::Healthy => "healthy".to_string(),
     }
+}
+
+/// "NOT FULLY CHECKED: …" for links that could not be looked at and links being modified.
+pub fn incomplete_words(unknown: usize, changing: usize) -> String {
+    let mut parts = Vec::new();
+    if changing > 0 {
+        parts.push(format!(
+            "{changing} link(s) being modified right now (look again in a minute)"
+        ));
+    }
+    if unknown > 0 {
+        parts.push(format!("{unknown} link(s) could not be checked"));
+    }
+    format!("NOT FULLY CHECKED: {}, none failed", parts.join("; "))
 }
 
 fn paint(s: Status, no_color: bool) -> String {
@@ -284,6 +296,7 @@ fn paint(s: Status, no_color: bool) -> String {
         Status::Fail => Style::new().fg_color(Some(AnsiColor::Red.into())).bold(),
         Status::Skip => Style::new().fg_color(Some(AnsiColor::BrightBlack.into())),
         Status::Unknown => Style::new().fg_color(Some(AnsiColor::Magenta.into())),
+        Status::Changing => Style::new().fg_color(Some(AnsiColor::Cyan.into())),
     };
     format!("{style}[{tag}]{style:#}")
 }
@@ -294,7 +307,12 @@ pub fn doctor_chain(r: &Report, no_color: bool) -> String {
     let problems: Vec<&Check> = r
         .checks
         .iter()
-        .filter(|c| matches!(c.status, Status::Fail | Status::Unknown | Status::Warn))
+        .filter(|c| {
+            matches!(
+                c.status,
+                Status::Fail | Status::Unknown | Status::Changing | Status::Warn
+            )
+        })
         .collect();
     if !problems.is_empty() {
         s.push_str("\nProblems (causes before symptoms; could-not-look after failures)\n");

@@ -118,7 +118,10 @@ async fn a_final_error_is_not_retried_and_keeps_its_code() {
     ))
     .await;
     let e = aliyun(&base, SignatureVersion::V1)
-        .call_value(tilink::cloud::aliyun::Action::CreateLoadBalancer, &Default::default())
+        .call_value(
+            tilink::cloud::aliyun::Action::CreateLoadBalancer,
+            &Default::default(),
+        )
         .await
         .unwrap_err();
     assert_eq!(n.load(Ordering::SeqCst), 1);

@@ -64,7 +64,7 @@ async fn one(seed: u64) -> Result<(u64, u64), String> {
         )
         .await
         .map_err(|e| e.to_string())?;
-    if conns.len() != 1 || conns[0].connection_status != "Connected" {
+    if conns.len() != 1 || conns[0].connection_status.as_str() != "Connected" {
         return Err(format!("seed {seed}: connections {conns:?}"));
     }
     Ok((faults, stats["total_calls"].as_u64().unwrap_or(0)))

@@ -473,9 +473,9 @@ fn seeds_are_valid_answers() {
     let s = ALIYUN_SEEDS;
     let c: a::ListVpcEndpointConnectionsResponse = read(s[0]);
     assert_eq!(c.connections[0].endpoint_owner_id, 1234567890123456);
-    assert_eq!(c.connections[0].connection_status, "Disconnected");
+    assert_eq!(c.connections[0].connection_status.as_str(), "Disconnected");
     let lb: a::GetLoadBalancerAttributeResponse = read(s[1]);
-    assert_eq!(lb.load_balancer.load_balancer_status, "Active");
+    assert_eq!(lb.load_balancer.load_balancer_status.as_str(), "Active");
     assert_eq!(lb.load_balancer.zone_mappings[0].zone_id, "ap-southeast-1a");
     let g: a::ListServerGroupsResponse = read(s[4]);
     assert_eq!(g.server_groups[0].server_group_id, "sgp-1");

@@ -69,12 +69,13 @@ async fn assert_only_tidb_accepted(w: &common::World, svc: &str, mine: &str, hos
     assert_eq!(conns.len(), 3, "{conns:#?}");
     for c in &conns {
         if c.endpoint_id == mine {
-            assert_eq!(c.connection_status, "Connected", "{c:?}");
+            assert_eq!(c.connection_status.as_str(), "Connected", "{c:?}");
             assert_eq!(c.endpoint_owner_id.to_string(), w.m.tidb_account_id);
         } else {
             assert!(hostile.contains(&c.endpoint_id.as_str()), "{c:?}");
             assert_eq!(
-                c.connection_status, "Disconnected",
+                c.connection_status.as_str(),
+                "Disconnected",
                 "a hostile request was accepted: {c:?}"
             );
         }

@@ -51,7 +51,7 @@ async fn full_setup_builds_the_recipe_chain_then_rerun_and_teardown() {
     let lb_id = ids.load_balancer_id.clone().unwrap();
     let lb = a.get_load_balancer_attribute(&lb_id).await.unwrap();
     assert_eq!(lb.load_balancer.address_type, "Intranet");
-    assert_eq!(lb.load_balancer.load_balancer_status, "Active");
+    assert_eq!(lb.load_balancer.load_balancer_status.as_str(), "Active");
     let lb_zones: Vec<String> = lb
         .load_balancer
         .zone_mappings
@@ -87,11 +87,11 @@ async fn full_setup_builds_the_recipe_chain_then_rerun_and_teardown() {
         ("TCP", private.port, 900)
     );
     assert_eq!(l.server_group_id, sg_id);
-    assert_eq!(l.listener_status, "Running");
+    assert_eq!(l.listener_status.as_str(), "Running");
 
     let svc_id = ids.endpoint_service_id.clone().unwrap();
     let svc = a.get_endpoint_service(&svc_id).await.unwrap();
-    assert_eq!(svc.service_status, "Active");
+    assert_eq!(svc.service_status.as_str(), "Active");
     assert!(!svc.auto_accept_enabled);
     assert_eq!(svc.service_resource_type, "nlb");
     let res = a.list_service_resources(&svc_id).await.unwrap();
@@ -105,7 +105,7 @@ async fn full_setup_builds_the_recipe_chain_then_rerun_and_teardown() {
     );
     let conns = a.list_connections(&svc_id).await.unwrap();
     assert_eq!(conns.len(), 1);
-    assert_eq!(conns[0].connection_status, "Connected");
+    assert_eq!(conns[0].connection_status.as_str(), "Connected");
     assert_eq!(conns[0].endpoint_owner_id.to_string(), w.m.tidb_account_id);
     assert_eq!(Some(conns[0].endpoint_id.clone()), ids.endpoint_id);
 
@@ -165,8 +165,8 @@ async fn full_setup_builds_the_recipe_chain_then_rerun_and_teardown() {
             .await
             .unwrap()
             .iter()
-            .all(|l| l.common.load_balancer_status == "Deleted"
-                || l.common.load_balancer_status == "Deleting")
+            .all(|l| l.common.load_balancer_status.as_str() == "Deleted"
+                || l.common.load_balancer_status.as_str() == "Deleting")
     );
     assert!(
         a.list_server_groups(std::slice::from_ref(&sg_id), &[])

@@ -322,7 +322,7 @@ pub async fn run_filtered(
 }
 
 /// Doctor's exit code: 3 credentials refused, 1 something is broken, 4 nothing failed but
-/// something could not be checked, 0 healthy.
+/// something could not be checked or is being modified right now, 0 healthy.
 pub fn exit_code(reports: &[Report]) -> u8 {
     let any = |id: Option<&str>, s: Status| {
         reports
@@ -334,7 +334,7 @@ pub fn exit_code(reports: &[Report]) -> u8 {
         exit::CREDENTIALS
     } else if any(None, Status::Fail) {
         exit::FAILED
-    } else if any(None, Status::Unknown) {
+    } else if any(None, Status::Unknown) || any(None, Status::Changing) {
         exit::INCOMPLETE
     } else {
         exit::OK

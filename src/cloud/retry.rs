@@ -81,11 +81,20 @@ where
                 return Err(e);
             }
             busy_tries += 1;
-            let pause = policy
-                .busy_pause(busy_tries)
-                .min(policy.busy_for.saturating_sub(waited).max(Duration::from_millis(50)));
+            let pause = policy.busy_pause(busy_tries).min(
+                policy
+                    .busy_for
+                    .saturating_sub(waited)
+                    .max(Duration::from_millis(50)),
+            );
             note_busy(what, code, waited);
-            tracing::info!(what, code = code.as_str(), ?pause, ?waited, "busy; retrying");
+            tracing::info!(
+                what,
+                code = code.as_str(),
+                ?pause,
+                ?waited,
+                "busy; retrying"
+            );
             tokio::time::sleep(pause).await;
             continue;
         }

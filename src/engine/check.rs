@@ -12,6 +12,10 @@ pub enum Status {
     /// tilink could not look (throttled, 5xx, timeout, refused signature or permission on
     /// the read): nothing is known about this link, least of all that it is broken.
     Unknown,
+    /// Being modified right now (a documented transient state: `Configuring`, `Pending`,
+    /// `Provisioning`…): neither broken nor known to work; look again shortly. `--fix`
+    /// never writes to such a link.
+    Changing,
     /// Works, with a risk worth knowing.
     Warn,
     /// Could not run (the reason is in `detail`).
@@ -28,6 +32,7 @@ impl Status {
             Status::Warn => "WARN",
             Status::Fail => "FAIL",
             Status::Unknown => "UNKNOWN",
+            Status::Changing => "CHANGING",
             Status::Skip => "SKIP",
         }
     }

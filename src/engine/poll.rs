@@ -390,6 +390,36 @@ impl Tuning {
     }
 }
 
+/// Waits for an RDS instance to be `Running` again after an allowlist write: Terraform does
+/// after every `ModifySecurityIps` (`resource_alicloud_db_instance.go`, `service_alicloud_rds.go`
+/// `WaitForDBInstance(…, Running, …)`), and a second write meanwhile is refused with 403
+/// `IncorrectDBInstanceState`. An instance that stops, is deleted or released ends the wait.
+pub async fn rds_running(
+    a: &crate::cloud::aliyun::AliyunClient,
+    p: Poll,
+    instance: &str,
+) -> Result<(), Error> {
+    until(
+        p,
+        "the RDS instance to be Running",
+        |_| {},
+        || async move {
+            let attr = a.describe_db_instance_attribute(instance).await?;
+            Ok::<_, Error>(match attr.db_instance_status.as_str() {
+                "Running" => Probe::Ready(()),
+                s @ ("Deleting" | "Released" | "Stopped" | "Stopping") => {
+                    return Err(Error::Failed(format!(
+                        "RDS instance {instance} is {s}: it will not be Running again by itself; \
+                         start it in the RDS console, then rerun"
+                    )));
+                }
+                other => Probe::Waiting(other.to_string()),
+            })
+        },
+    )
+    .await
+}
+
 /// Waits for an asynchronous NLB job (`Processing` → `Succeeded`); a `Failed` job ends the
 /// wait with an error. An empty id means there is nothing to wait for. With
 /// `missing_is_done`, a job the API no longer knows counts as finished (deletes).

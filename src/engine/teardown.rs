@@ -8,6 +8,7 @@ use super::journal::{Journal, JournalStore, SetupState};
 use super::poll::{Probe, Tuning, nlb_job, until};
 use crate::cloud::aliyun::AliyunError;
 use crate::wire::aliyun::Tag;
+use crate::wire::states::{ConnectionStatus, ServiceStatus};
 use serde::Serialize;
 
 /// One thing to delete.
@@ -262,6 +263,7 @@ pub async fn execute(
     verify_ownership(c, j).await?;
     let a = &c.aliyun;
     let sid = j.setup_id.clone();
+    let own_lb_at_start = j.resources.load_balancer_id.clone();
     // 1. The PLCs (TiDB deletes each one's endpoint, which removes its connection): the
     // journal's, and every other PLC of the cluster on this setup's service (a second run
     // that made its own; the service was verified as this setup's above).
@@ -347,19 +349,62 @@ pub async fn execute(
             Err(e) => return Err(e.into()),
             // Ownership was verified above through ListVpcEndpointServices, the call that
             // returns tags (GetVpcEndpointServiceAttribute returns none).
+            // A service already `Deleting` (an earlier teardown's call): only wait for it.
+            // DeleteVpcEndpointService must not be repeated within a period (SDK 3.0.1 usage
+            // notes).
+            Ok(s) if s.service_status == ServiceStatus::Deleting => {
+                say(format!("endpoint service {svc} is already being deleted"));
+                wait_service_gone(a, &tuning, &svc, &mut say).await?;
+            }
             Ok(_) => {
+                let mut disabled = Vec::new();
                 for conn in a.list_connections(&svc).await? {
                     if !matches!(
-                        conn.connection_status.as_str(),
-                        "Disconnected" | "Disconnecting" | "Deleting"
+                        conn.connection_status,
+                        ConnectionStatus::Disconnected
+                            | ConnectionStatus::Disconnecting
+                            | ConnectionStatus::Deleting
                     ) {
                         say(format!("disconnecting endpoint {}", conn.endpoint_id));
-                        if let Err(e) = a.disable_connection(&svc, &conn.endpoint_id).await
-                            && !gone(&e)
-                        {
-                            return Err(e.into());
+                        match a.disable_connection(&svc, &conn.endpoint_id).await {
+                            Ok(_) => disabled.push(conn.endpoint_id.clone()),
+                            Err(e) if gone(&e) => {}
+                            Err(e) => return Err(e.into()),
                         }
                     }
+                }
+                // Disabling is asynchronous: wait until each is Disconnected (or gone)
+                // before the whitelist and the service go.
+                if !disabled.is_empty() {
+                    until(
+                        tuning.quick().now(),
+                        "the connections to be Disconnected",
+                        |s| say(format!("  {svc}: {s}")),
+                        || {
+                            let (svc, disabled) = (svc.clone(), &disabled);
+                            async move {
+                                let conns = a.list_connections(&svc).await?;
+                                let busy: Vec<String> = conns
+                                    .iter()
+                                    .filter(|c| disabled.contains(&c.endpoint_id))
+                                    .filter(|c| {
+                                        !matches!(
+                                            c.connection_status,
+                                            ConnectionStatus::Disconnected
+                                                | ConnectionStatus::Deleting
+                                        )
+                                    })
+                                    .map(|c| format!("{} {}", c.endpoint_id, c.connection_status))
+                                    .collect();
+                                Ok::<_, AliyunError>(if busy.is_empty() {
+                                    Probe::Ready(())
+                                } else {
+                                    Probe::Waiting(busy.join(", "))
+                                })
+                            }
+                        },
+                    )
+                    .await?;
                 }
                 for user in a.list_users(&svc).await? {
                     say(format!(
@@ -372,59 +417,7 @@ pub async fn execute(
                     }
                 }
                 say(format!("deleting endpoint service {svc}"));
-                until(
-                    tuning.endpoint_service(),
-                    "the endpoint service to be deleted",
-                    |s| say(format!("  {svc}: {s}")),
-                    || {
-                        let (svc, endpoints) = (svc.clone(), &endpoints);
-                        async move {
-                            match a.delete_endpoint_service(&svc).await {
-                                Ok(_) => {}
-                                Err(e) if gone(&e) => return Ok(Probe::Ready(Ok(()))),
-                                Err(e)
-                                    if matches!(
-                                        e.code(),
-                                        Some(
-                                            "EndpointServiceConnectionDependence"
-                                                | "DeleteFailedDueToEndpointExist"
-                                        )
-                                    ) =>
-                                {
-                                    // Only the endpoints of the PLCs deleted above go away
-                                    // by themselves; any other keeps the service forever.
-                                    let conns = a.list_connections(&svc).await?;
-                                    let blockers: Vec<String> = conns
-                                        .iter()
-                                        .filter(|c| !endpoints.contains(&c.endpoint_id))
-                                        .map(|c| {
-                                            format!(
-                                                "{} (account {}, {})",
-                                                c.endpoint_id,
-                                                c.endpoint_owner_id,
-                                                c.connection_status
-                                            )
-                                        })
-                                        .collect();
-                                    if !blockers.is_empty() {
-                                        return Ok(Probe::Ready(Err(blocked(&svc, &blockers))));
-                                    }
-                                    return Ok(Probe::Waiting(format!(
-                                        "{} connection(s) of the deleted PLCs still closing",
-                                        conns.len()
-                                    )));
-                                }
-                                Err(e) => return Err(e),
-                            }
-                            match a.get_endpoint_service(&svc).await {
-                                Err(e) if gone(&e) => Ok(Probe::Ready(Ok(()))),
-                                Err(e) => Err(e),
-                                Ok(s) => Ok(Probe::Waiting(s.service_status)),
-                            }
-                        }
-                    },
-                )
-                .await??;
+                delete_service_once(a, &tuning, &svc, &endpoints, &mut say).await?;
             }
         }
         j.resources.endpoint_service_id = None;
@@ -469,6 +462,7 @@ pub async fn execute(
         save(store, j)?;
     }
     // 7. Server group (retry while the listener's deletion settles).
+    let own_lb = &own_lb_at_start;
     if let Some(sg) = j.resources.server_group_id.clone() {
         let groups = a.list_server_groups(std::slice::from_ref(&sg), &[]).await?;
         if let Some(g) = groups.first() {
@@ -486,9 +480,25 @@ pub async fn execute(
                     let sg = sg.clone();
                     async move {
                         match a.delete_server_group(&sg).await {
-                            Ok(r) => Ok(Probe::Ready(r.job_id)),
-                            Err(e) if gone(&e) => Ok(Probe::Ready(String::new())),
+                            Ok(r) => Ok(Probe::Ready(Ok(r.job_id))),
+                            Err(e) if gone(&e) => Ok(Probe::Ready(Ok(String::new()))),
                             Err(e) if e.code() == Some("ResourceInUse.ServerGroup") => {
+                                // Only this setup's listener (deleted above) goes away by
+                                // itself: a group that another load balancer still uses
+                                // stays in use forever, so say so now.
+                                let g = a.list_server_groups(std::slice::from_ref(&sg), &[]).await?;
+                                let others: Vec<String> = g
+                                    .iter()
+                                    .flat_map(|g| g.related_load_balancer_ids.iter())
+                                    .filter(|id| own_lb.as_deref() != Some(id.as_str()))
+                                    .cloned()
+                                    .collect();
+                                if !others.is_empty() {
+                                    return Ok(Probe::Ready(Err(Error::Failed(format!(
+                                        "server group {sg} is used by a listener of load balancer(s) {} that this setup did not create; tilink leaves it alone: remove that listener (or move it to another server group), then run teardown again",
+                                        others.join(", ")
+                                    )))));
+                                }
                                 Ok(Probe::Waiting("in use by a listener being deleted".into()))
                             }
                             Err(e) => Err(e),
@@ -496,7 +506,7 @@ pub async fn execute(
                     }
                 },
             )
-            .await?;
+            .await??;
             wait_job(c, &tuning, &job).await?;
         }
         j.resources.server_group_id = None;
@@ -518,9 +528,9 @@ pub async fn execute(
                         .map(|s| s.trim().to_string())
                         .filter(|s| !s.is_empty())
                         .collect();
-                    if !ips.is_empty() {
+                    if !ips.is_empty() && ips != [LOCAL_ONLY] {
                         say(format!("clearing RDS allowlist group {group}"));
-                        a.modify_security_ips(&j.rds_instance_id, &group, &ips, "Delete")
+                        clear_allowlist(a, &tuning, &j.rds_instance_id, &group, &ips, &mut say)
                             .await?;
                     }
                 }
@@ -535,6 +545,155 @@ pub async fn execute(
     save(store, j)?;
     say(format!("setup {sid} torn down"));
     Ok(())
+}
+
+/// What an allowlist group that must keep one address holds once tilink is done with it:
+/// the loopback address admits nothing from the network (Terraform's convention:
+/// `LOCAL_HOST_IP` in `resource_alicloud_db_instance.go`, never an empty list).
+pub const LOCAL_ONLY: &str = "127.0.0.1";
+
+/// Empties tilink's allowlist group. The official parameter docs say "you must retain at
+/// least one IP address in the whitelist"; when RDS refuses the emptying delete
+/// (`SecurityIPList.Format`, assumed), the group is overwritten with [`LOCAL_ONLY`]
+/// instead, and the DBA is told what is left. Then waits for the instance to be `Running`.
+async fn clear_allowlist(
+    a: &crate::cloud::aliyun::AliyunClient,
+    tuning: &Tuning,
+    instance: &str,
+    group: &str,
+    ips: &[String],
+    say: &mut impl FnMut(String),
+) -> Result<(), Error> {
+    match a.modify_security_ips(instance, group, ips, "Delete").await {
+        Ok(_) => {}
+        Err(e) if e.code() == Some("SecurityIPList.Format") => {
+            a.modify_security_ips(instance, group, &[LOCAL_ONLY.to_string()], "Cover")
+                .await?;
+            say(format!(
+                "RDS keeps at least one address per allowlist group: {group} now holds only \
+                 {LOCAL_ONLY} (admits nothing from the network); delete the group in the RDS \
+                 console if you want it gone"
+            ));
+        }
+        Err(e) => return Err(e.into()),
+    }
+    crate::engine::poll::rds_running(a, tuning.quick().now(), instance).await
+}
+
+/// Deletes an endpoint service with one `DeleteVpcEndpointService` (the call is
+/// asynchronous and must not be repeated within a period: SDK 3.0.1 usage notes; Terraform
+/// calls it once and polls), then waits until the service is gone. A refusal because the
+/// service is busy is retried while it is not yet `Deleting`; connections of the deleted PLCs
+/// are waited for; any other endpoint stops the teardown with its name.
+async fn delete_service_once(
+    a: &crate::cloud::aliyun::AliyunClient,
+    tuning: &Tuning,
+    svc: &str,
+    endpoints: &[String],
+    say: &mut impl FnMut(String),
+) -> Result<(), Error> {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let asked = AtomicBool::new(false);
+    let asked = &asked;
+    until(
+        tuning.endpoint_service(),
+        "the endpoint service to be deleted",
+        |s| say(format!("  {svc}: {s}")),
+        || async move {
+            if !asked.load(Ordering::SeqCst) {
+                match a.delete_endpoint_service(svc).await {
+                    Ok(_) => asked.store(true, Ordering::SeqCst),
+                    Err(e) if gone(&e) => return Ok(Probe::Ready(Ok(()))),
+                    Err(e)
+                        if matches!(
+                            e.code(),
+                            Some(
+                                "EndpointServiceConnectionDependence"
+                                    | "DeleteFailedDueToEndpointExist"
+                            )
+                        ) =>
+                    {
+                        // Only the endpoints of the PLCs deleted above go away by
+                        // themselves; any other keeps the service forever.
+                        let conns = a.list_connections(svc).await?;
+                        let blockers: Vec<String> = conns
+                            .iter()
+                            .filter(|c| !endpoints.contains(&c.endpoint_id))
+                            .map(|c| {
+                                format!(
+                                    "{} (account {}, {})",
+                                    c.endpoint_id, c.endpoint_owner_id, c.connection_status
+                                )
+                            })
+                            .collect();
+                        if !blockers.is_empty() {
+                            return Ok(Probe::Ready(Err(blocked(svc, &blockers))));
+                        }
+                        return Ok(Probe::Waiting(format!(
+                            "{} connection(s) of the deleted PLCs still closing",
+                            conns.len()
+                        )));
+                    }
+                    Err(e)
+                        if matches!(
+                            e.code(),
+                            Some(
+                                "EndpointServiceOperationDenied"
+                                    | "ConcurrentCallNotSupported"
+                                    | "EndpointServiceLocked"
+                            )
+                        ) =>
+                    {
+                        // Busy: an earlier delete may be running (then only wait), or the
+                        // service is mid-change (then ask again at the next look).
+                        let code = e.code().unwrap_or_default().to_string();
+                        return match a.get_endpoint_service(svc).await {
+                            Err(e) if gone(&e) => Ok(Probe::Ready(Ok(()))),
+                            Err(e) => Err(e),
+                            Ok(s) if s.service_status == ServiceStatus::Deleting => {
+                                asked.store(true, Ordering::SeqCst);
+                                Ok(Probe::Waiting("Deleting".into()))
+                            }
+                            Ok(s) => Ok(Probe::Waiting(format!(
+                                "{} ({code}: busy, asking again)",
+                                s.service_status
+                            ))),
+                        };
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+            match a.get_endpoint_service(svc).await {
+                Err(e) if gone(&e) => Ok(Probe::Ready(Ok(()))),
+                Err(e) => Err(e),
+                Ok(s) => Ok(Probe::Waiting(s.service_status.to_string())),
+            }
+        },
+    )
+    .await?
+    .map_err(Error::Failed)
+}
+
+/// Waits for an endpoint service that is already `Deleting` to be gone.
+async fn wait_service_gone(
+    a: &crate::cloud::aliyun::AliyunClient,
+    tuning: &Tuning,
+    svc: &str,
+    say: &mut impl FnMut(String),
+) -> Result<(), Error> {
+    until(
+        tuning.endpoint_service().now(),
+        "the endpoint service to be deleted",
+        |s| say(format!("  {svc}: {s}")),
+        || async move {
+            match a.get_endpoint_service(svc).await {
+                Err(e) if gone(&e) => Ok(Probe::Ready(())),
+                Err(e) => Err(e),
+                Ok(s) => Ok(Probe::Waiting(s.service_status.to_string())),
+            }
+        },
+    )
+    .await
 }
 
 /// Connections to the setup's endpoint service from endpoints that are not `ours` (the

@@ -251,7 +251,7 @@ pub async fn gather(c: &Clients, j: &Journal) -> Result<ChainFacts, String> {
                 .await
                 .map_err(|e| read_err("servers of", id, e))?
                 .into_iter()
-                .filter(|s| s.status != "Removing")
+                .filter(|s| s.status != crate::wire::states::ServerStatus::Removing)
                 .map(|s| ServerFacts {
                     server_id: s.server_id,
                     server_ip: s.server_ip,
@@ -405,7 +405,7 @@ pub async fn gather(c: &Clients, j: &Journal) -> Result<ChainFacts, String> {
                     .map(|x| ConnectionFacts {
                         endpoint_id: x.endpoint_id,
                         endpoint_owner_id: x.endpoint_owner_id.to_string(),
-                        status: x.connection_status,
+                        status: x.connection_status.to_string(),
                         bandwidth: x.bandwidth,
                     })
                     .collect();

@@ -8,6 +8,10 @@
 //! `TagKey`/`TagValue` vs `Key`/`Value`, XML-style list wrappers, string `TotalCount` in
 //! PrivateLink connections/users and string RDS `Port`.
 
+pub use super::states::{
+    ConnectionStatus, ListenerStatus, LoadBalancerStatus, ServerGroupStatus, ServerStatus,
+    ServiceStatus,
+};
 use serde::{Deserialize, Serialize};
 
 /// Declares a `{"<Inner>": [T, …]}` wrapper, the XML-style list shape of RDS and VPC.
@@ -411,7 +415,7 @@ pub struct ServerGroup {
     /// Instance | Ip.
     pub server_group_type: String,
     /// Creating | Available | Configuring.
-    pub server_group_status: String,
+    pub server_group_status: ServerGroupStatus,
     pub protocol: String,
     pub scheduler: String,
     pub vpc_id: String,
@@ -473,7 +477,7 @@ pub struct BackendServer {
     pub weight: u32,
     pub zone_id: String,
     /// Adding | Available | Configuring | Removing.
-    pub status: String,
+    pub status: ServerStatus,
     pub description: String,
 }
 
@@ -518,7 +522,7 @@ pub struct LoadBalancerCommon {
     pub address_type: String,
     pub address_ip_version: String,
     /// Inactive | Active | Provisioning | Configuring | CreateFailed | Deleting | Deleted.
-    pub load_balancer_status: String,
+    pub load_balancer_status: LoadBalancerStatus,
     /// Normal | Abnormal.
     pub load_balancer_business_status: String,
     pub region_id: String,
@@ -628,7 +632,7 @@ pub struct Listener<T = Tag> {
     pub end_port: u16,
     pub server_group_id: String,
     /// Provisioning | Running | Configuring | Stopping | Stopped | Starting | Deleting | Deleted.
-    pub listener_status: String,
+    pub listener_status: ListenerStatus,
     #[serde(with = "crate::wire::num::int")]
     pub idle_timeout: u32,
     pub listener_description: String,
@@ -799,7 +803,7 @@ pub struct CreateVpcEndpointServiceResponse {
     pub service_name: String,
     pub service_domain: String,
     /// Creating | Pending | Active | Deleting.
-    pub service_status: String,
+    pub service_status: ServiceStatus,
     pub service_business_status: String,
     #[serde(with = "crate::wire::num::boolean")]
     pub auto_accept_enabled: bool,
@@ -816,7 +820,7 @@ pub struct EndpointService {
     pub service_name: String,
     pub service_domain: String,
     pub service_description: String,
-    pub service_status: String,
+    pub service_status: ServiceStatus,
     pub service_business_status: String,
     /// slb | alb | nlb | gwlb.
     pub service_resource_type: String,
@@ -955,7 +959,7 @@ pub struct EndpointConnection {
     #[serde(with = "crate::wire::num::boolean")]
     pub resource_owner: bool,
     /// Pending | Connecting | Connected | Disconnecting | Disconnected | Deleting | ServiceDeleted.
-    pub connection_status: String,
+    pub connection_status: ConnectionStatus,
     #[serde(with = "crate::wire::num::int")]
     pub bandwidth: u64,
     pub modified_time: String,

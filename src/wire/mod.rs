@@ -8,6 +8,7 @@ pub mod aliyun;
 pub mod apimeta;
 pub mod mysql;
 pub mod num;
+pub mod states;
 pub mod tidb;
 
 /// Removes `null` object members, recursively, so a `null` reads like a missing field (serde

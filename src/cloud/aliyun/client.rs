@@ -1,10 +1,10 @@
 //! The signed RPC client: one `call` for every product, with retries and timeouts.
 
+use super::actions::Action;
 use super::endpoints::Product;
 use super::error::{AliyunError, ErrorBody, TransportKind};
 use super::params::Params;
 use super::sign;
-use super::actions::Action;
 use crate::cloud::retry::RetryPolicy;
 use crate::cloud::stats::CallStats;
 use crate::secret::Secret;

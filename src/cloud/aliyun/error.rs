@@ -256,8 +256,24 @@ mod tests {
         // Busy is per action: a lock on a backend change is ridden out, the same family
         // of code on a delete that waiting cannot fix is final.
         let busy = |action: &str, code: &str| match api(400, code) {
-            AliyunError::Api { action: _, status, code, message, request_id, recommend, auth_action, retry_after } => AliyunError::Api {
-                action: action.into(), status, code, message, request_id, recommend, auth_action, retry_after,
+            AliyunError::Api {
+                action: _,
+                status,
+                code,
+                message,
+                request_id,
+                recommend,
+                auth_action,
+                retry_after,
+            } => AliyunError::Api {
+                action: action.into(),
+                status,
+                code,
+                message,
+                request_id,
+                recommend,
+                auth_action,
+                retry_after,
             },
             other => other,
         };

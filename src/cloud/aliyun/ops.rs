@@ -4,8 +4,8 @@
 //! Size (~770 lines): one small typed method per Alibaba action tilink calls (the 49 of
 //! `assets/alibaba-api-meta.json`), so the whole call surface reads in one file.
 
-use super::client::AliyunClient;
 use super::actions::Action as A;
+use super::client::AliyunClient;
 use super::error::AliyunError;
 use super::params::Params;
 use crate::wire::aliyun as w;
@@ -78,12 +78,7 @@ impl AliyunClient {
         Params::new().set("RegionId", self.region())
     }
 
-    async fn pages<T, F, I>(
-        &self,
-        action: A,
-        base: Params,
-        items: F,
-    ) -> R<Vec<I>>
+    async fn pages<T, F, I>(&self, action: A, base: Params, items: F) -> R<Vec<I>>
     where
         T: serde::de::DeserializeOwned,
         F: Fn(T) -> (Vec<I>, String),
@@ -157,8 +152,7 @@ impl AliyunClient {
                 .opt("Engine", engine)
                 .set("PageSize", 100)
                 .set("PageNumber", page);
-            let r: w::DescribeDbInstancesResponse =
-                self.call(A::DescribeDbInstances, p).await?;
+            let r: w::DescribeDbInstancesResponse = self.call(A::DescribeDbInstances, p).await?;
             let n = r.items.items.len();
             out.extend(r.items.items);
             if n < 100 || out.len() as u64 >= r.total_record_count {
@@ -302,11 +296,9 @@ impl AliyunClient {
             .list("ServerGroupIds", ids)
             .tags(tags)
             .set("MaxResults", 100);
-        self.pages(
-            A::ListServerGroups,
-            p,
-            |r: w::ListServerGroupsResponse| (r.server_groups, r.next_token),
-        )
+        self.pages(A::ListServerGroups, p, |r: w::ListServerGroupsResponse| {
+            (r.server_groups, r.next_token)
+        })
         .await
     }
 
@@ -549,16 +541,13 @@ impl AliyunClient {
 
     /// Whether PrivateLink is activated for the account.
     pub async fn check_product_open(&self) -> R<bool> {
-        let r: w::CheckProductOpenResponse = self
-            .call(A::CheckProductOpen, Params::new())
-            .await?;
+        let r: w::CheckProductOpenResponse = self.call(A::CheckProductOpen, Params::new()).await?;
         Ok(r.success)
     }
 
     /// Activates PrivateLink (once per account).
     pub async fn open_privatelink_service(&self) -> R<w::OpenPrivateLinkServiceResponse> {
-        self.call(A::OpenPrivateLinkService, Params::new())
-            .await
+        self.call(A::OpenPrivateLinkService, Params::new()).await
     }
 
     /// Zones where an endpoint service can live.
@@ -648,8 +637,7 @@ impl AliyunClient {
             .set("ResourceId", lb)
             .set("ResourceType", "nlb")
             .set("ZoneId", zone);
-        self.call(A::AttachResourceToVpcEndpointService, p)
-            .await
+        self.call(A::AttachResourceToVpcEndpointService, p).await
     }
 
     /// Resources (zones) attached to a service.
@@ -672,8 +660,7 @@ impl AliyunClient {
             .regional()
             .set("ServiceId", service_id)
             .set("UserId", user_id);
-        self.call(A::AddUserToVpcEndpointService, p)
-            .await
+        self.call(A::AddUserToVpcEndpointService, p).await
     }
 
     /// Removes an account from the service whitelist.
@@ -682,8 +669,7 @@ impl AliyunClient {
             .regional()
             .set("ServiceId", service_id)
             .set("UserId", user_id);
-        self.call(A::RemoveUserFromVpcEndpointService, p)
-            .await
+        self.call(A::RemoveUserFromVpcEndpointService, p).await
     }
 
     /// Whitelisted account ids.
@@ -722,8 +708,7 @@ impl AliyunClient {
             .regional()
             .set("ServiceId", service_id)
             .set("EndpointId", endpoint_id);
-        self.call(A::EnableVpcEndpointConnection, p)
-            .await
+        self.call(A::EnableVpcEndpointConnection, p).await
     }
 
     /// Rejects / disconnects a connection.
@@ -732,8 +717,7 @@ impl AliyunClient {
             .regional()
             .set("ServiceId", service_id)
             .set("EndpointId", endpoint_id);
-        self.call(A::DisableVpcEndpointConnection, p)
-            .await
+        self.call(A::DisableVpcEndpointConnection, p).await
     }
 
     /// Tags endpoint services.

@@ -14,8 +14,12 @@ use crate::engine::discover::{Clients, TAG_CLAIMED, TAG_CLUSTER};
 use crate::engine::journal::ResourceIds;
 use crate::engine::plan::Plan;
 use crate::engine::poll::{Probe, Tuning, nlb_job, until_reporting};
+use crate::wire::states::{
+    ConnectionStatus, ListenerStatus, LoadBalancerStatus, ServerGroupStatus, ServiceStatus,
+};
 use std::sync::{Arc, Mutex};
 use tokio::sync::watch;
+use tokio::time::Instant;
 
 /// The claim's outcome, from the server-group step to the steps that must not create
 /// anything before it (load balancer, allowlist). `None` until decided.
@@ -129,9 +133,22 @@ fn token(p: &Plan, resource: &str) -> String {
         .collect()
 }
 
-/// States of a connection that mean "awaiting acceptance" (no Rejected state exists).
-fn awaiting(status: &str) -> bool {
-    matches!(status, "Disconnected" | "Pending")
+/// The state of a connection that means "awaiting acceptance": with auto-accept off a new
+/// request is `Disconnected` (Terraform's endpoint data-source test). `Pending` is "being
+/// modified" (the official enum), never a request to accept.
+fn awaiting(status: &ConnectionStatus) -> bool {
+    *status == ConnectionStatus::Disconnected
+}
+
+/// Not-found from a Get right after this run created the resource is "not visible yet"
+/// for this long: Terraform's NLB waits treat not-found as pending and its PrivateLink waits
+/// tolerate 20 misses (`docs/API-BEHAVIOUR.md`). After it, not-found is believed.
+const NOT_VISIBLE_FOR: std::time::Duration = std::time::Duration::from_secs(120);
+
+/// Whether a failed Get of a resource this run created at `since` only means "not visible
+/// yet".
+fn not_visible_yet(e: &crate::cloud::aliyun::AliyunError, created: bool, since: Instant) -> bool {
+    created && e.is_not_found() && since.elapsed() < NOT_VISIBLE_FOR
 }
 
 /// A short, stable discriminator for a replacement's ClientToken.
@@ -266,8 +283,10 @@ impl Ctx {
             async move {
                 let g = a.list_server_groups(std::slice::from_ref(&id), &[]).await?;
                 Ok::<_, crate::cloud::aliyun::AliyunError>(match g.first() {
-                    Some(g) if g.server_group_status == "Available" => Probe::Ready(()),
-                    Some(g) => Probe::Waiting(g.server_group_status.clone()),
+                    Some(g) if g.server_group_status == ServerGroupStatus::Available => {
+                        Probe::Ready(())
+                    }
+                    Some(g) => Probe::Waiting(g.server_group_status.to_string()),
                     None => Probe::Waiting("Creating".into()),
                 })
             }
@@ -442,14 +461,20 @@ impl Ctx {
         let r = &self.r;
         let poll = self.t.load_balancer();
         let poll = if created { poll } else { poll.now() };
+        let since = Instant::now();
         until_reporting(poll.clone(), "the load balancer", r.watch(&poll), || {
             let id = id.clone();
             async move {
-                let lb = a.get_load_balancer_attribute(&id).await?;
-                Ok::<_, crate::cloud::aliyun::AliyunError>(load_balancer_probe(
-                    &id,
-                    lb.load_balancer.load_balancer_status,
-                ))
+                match a.get_load_balancer_attribute(&id).await {
+                    Ok(lb) => Ok(load_balancer_probe(
+                        &id,
+                        lb.load_balancer.load_balancer_status,
+                    )),
+                    Err(e) if not_visible_yet(&e, created, since) => {
+                        Ok(Probe::Waiting("not visible yet".into()))
+                    }
+                    Err(e) => Err(e),
+                }
             }
         })
         .await??;
@@ -468,6 +493,9 @@ impl Ctx {
             .await?;
         self.r
             .learned(Learned::Allowlist(p.allowlist_group.clone()));
+        // The write is a task on the instance: wait for it to be Running again, as
+        // Terraform does, so the next write (a doctor fix, a rerun) is not refused.
+        crate::engine::poll::rds_running(a, self.t.quick().now(), &p.rds_id).await?;
         self.r.progress(
             "Written",
             Some(format!(
@@ -513,17 +541,27 @@ impl Ctx {
         let r = &self.r;
         let poll = self.t.listener();
         let poll = if created { poll } else { poll.now() };
+        let since = Instant::now();
         until_reporting(poll.clone(), "the listener", r.watch(&poll), || {
             let id = id.clone();
             async move {
-                let l = a.get_listener_attribute(&id).await?;
-                match l.listener_status.as_str() {
-                    "Running" => Ok(Probe::Ready(())),
-                    "Stopped" | "Stopping" | "Deleting" | "Deleted" => Err(Error::Failed(format!(
-                        "listener {id} is {}: start it (StartListener) or delete it, then rerun",
-                        l.listener_status
-                    ))),
-                    _ => Ok(Probe::Waiting(l.listener_status)),
+                let l = match a.get_listener_attribute(&id).await {
+                    Ok(l) => l,
+                    Err(e) if not_visible_yet(&e, created, since) => {
+                        return Ok(Probe::Waiting("not visible yet".into()));
+                    }
+                    Err(e) => return Err(Error::from(e)),
+                };
+                use ListenerStatus as L;
+                match l.listener_status {
+                    L::Running => Ok(Probe::Ready(())),
+                    L::Stopped | L::Stopping | L::Deleting | L::Deleted => {
+                        Err(Error::Failed(format!(
+                            "listener {id} is {}: start it (StartListener) or delete it, then rerun",
+                            l.listener_status
+                        )))
+                    }
+                    other => Ok(Probe::Waiting(other.to_string())),
                 }
             }
         })
@@ -575,29 +613,9 @@ impl Ctx {
             }
         };
         self.r.learned(Learned::EndpointService(id.clone(), name));
-        let r = &self.r;
         let poll = self.t.endpoint_service();
         let poll = if adopted { poll.now() } else { poll };
-        until_reporting(
-            poll.clone(),
-            "the endpoint service",
-            r.watch(&poll),
-            || {
-                let id = id.clone();
-                async move {
-                    let s = a.get_endpoint_service(&id).await?;
-                    match s.service_status.as_str() {
-                        "Active" => Ok(Probe::Ready(())),
-                        "Inactive" | "Deleting" | "Deleted" => Err(Error::Failed(format!(
-                            "endpoint service {id} is {}: it cannot serve connections; delete it (tilink teardown) and rerun",
-                            s.service_status
-                        ))),
-                        _ => Ok(Probe::Waiting(s.service_status)),
-                    }
-                }
-            },
-        )
-        .await?;
+        self.service_active(&id, poll, !adopted).await?;
         // Adopted services may miss zones: attach the NLB in each chosen zone, serially.
         // A service created here has one resource per zone already.
         let attached = if !adopted {
@@ -614,10 +632,55 @@ impl Ctx {
                 self.r
                     .progress("Attaching zone", Some(format!("attach {lb} in {z}")));
                 a.attach_resource(&id, &lb, z).await?;
+                // The service is `Pending` while an attach settles; Terraform waits for it
+                // to be Active again before the next change.
+                self.service_active(&id, self.t.quick().now(), false)
+                    .await?;
             }
         }
         self.r.progress("Active", None);
         Ok(())
+    }
+
+    /// Waits for an endpoint service to be `Active` (`created`: this run just created it, so
+    /// a not-found is "not visible yet" for a while).
+    async fn service_active(
+        &self,
+        id: &str,
+        poll: crate::engine::poll::Poll,
+        created: bool,
+    ) -> Result<(), Error> {
+        let a = &self.c.aliyun;
+        let since = Instant::now();
+        until_reporting(
+            poll.clone(),
+            "the endpoint service",
+            self.r.watch(&poll),
+            || async move {
+                let s = match a.get_endpoint_service(id).await {
+                    Ok(s) => s,
+                    Err(e) if not_visible_yet(&e, created, since) => {
+                        return Ok(Probe::Waiting("not visible yet".into()));
+                    }
+                    Err(e) => return Err(Error::from(e)),
+                };
+                match s.service_status {
+                    ServiceStatus::Active => Ok(Probe::Ready(())),
+                    ServiceStatus::Deleting => Err(Error::Failed(format!(
+                        "endpoint service {id} is Deleting: it cannot serve connections; rerun \
+                         once it is gone to create a new one"
+                    ))),
+                    ServiceStatus::Unknown(u) if u == "Inactive" || u == "Deleted" => {
+                        Err(Error::Failed(format!(
+                            "endpoint service {id} is {u}: it cannot serve connections; delete \
+                             it (tilink teardown) and rerun"
+                        )))
+                    }
+                    other => Ok(Probe::Waiting(other.to_string())),
+                }
+            },
+        )
+        .await
     }
 
     async fn whitelist(&self) -> Result<(), Error> {
@@ -711,7 +774,7 @@ impl Ctx {
                 .into_iter()
                 .filter(|c| {
                     c.endpoint_owner_id.to_string() == p.tidb_account_id
-                        && c.connection_status == "Disconnected"
+                        && c.connection_status == ConnectionStatus::Disconnected
                 })
                 .map(|c| format!("{} (requested {})", c.endpoint_id, c.modified_time))
                 .collect::<Vec<_>>(),
@@ -811,11 +874,15 @@ impl Ctx {
                             r.foreign(ForeignRequest {
                                 endpoint_id: c.endpoint_id.clone(),
                                 owner_id: owner,
-                                status: c.connection_status.clone(),
+                                status: c.connection_status.to_string(),
                             });
                         }
                     }
                     Ok::<_, crate::cloud::aliyun::AliyunError>(match mine {
+                        // Being modified: neither a request to accept nor an answer yet.
+                        Some(ConnectionStatus::Pending) => {
+                            Probe::Waiting("Pending (being modified)".into())
+                        }
                         Some(s) => Probe::Ready(s),
                         None => Probe::Waiting("Waiting for request".into()),
                     })
@@ -823,7 +890,11 @@ impl Ctx {
             },
         )
         .await?;
-        if matches!(status.as_str(), "Deleting" | "Deleted" | "ServiceDeleted") {
+        if matches!(
+            status,
+            ConnectionStatus::Deleting | ConnectionStatus::ServiceDeleted
+        ) || status.as_str() == "Deleted"
+        {
             return Err(Error::Failed(format!(
                 "TiDB Cloud's connection request {ep} is {status}: recreate the private link connection (rerun tilink)"
             )));
@@ -872,15 +943,16 @@ impl Ctx {
                         let status = conns
                             .iter()
                             .find(|c| is_tidbs(c, &ep, &p.tidb_account_id))
-                            .map(|c| c.connection_status.clone())
-                            .unwrap_or_default();
-                        if awaiting(&status) {
+                            .map(|c| c.connection_status.clone());
+                        if let Some(s) = &status
+                            && awaiting(s)
+                        {
                             // Someone disabled it meanwhile, or the accept was lost: accept again.
                             a.enable_connection(&svc, &ep).await?;
                         }
                         return Ok::<_, Error>(Probe::Waiting(format!(
                             "connection {}",
-                            if status.is_empty() { "gone" } else { &status }
+                            status.as_ref().map_or("gone", |s| s.as_str())
                         )));
                     }
                     Ok(Probe::Waiting(format!("PLC {}", x.state)))
@@ -930,20 +1002,21 @@ pub fn listener_description(setup_id: &str) -> String {
 /// One look at a load balancer being waited for. `Inactive` (documented: "the NLB instance is
 /// disabled; its listeners do not forward traffic") never turns Active by itself, so it ends
 /// the wait with a fix, like `CreateFailed` and a deletion.
-pub fn load_balancer_probe(id: &str, status: String) -> Probe<Result<(), Error>> {
-    match status.as_str() {
-        "Active" => Probe::Ready(Ok(())),
-        "CreateFailed" => Probe::Ready(Err(Error::Failed(format!(
+pub fn load_balancer_probe(id: &str, status: LoadBalancerStatus) -> Probe<Result<(), Error>> {
+    use LoadBalancerStatus as S;
+    match status {
+        S::Active => Probe::Ready(Ok(())),
+        S::CreateFailed => Probe::Ready(Err(Error::Failed(format!(
             "load balancer {id} is CreateFailed; delete it (tilink teardown) and rerun"
         )))),
-        "Inactive" => Probe::Ready(Err(Error::Failed(format!(
+        S::Inactive => Probe::Ready(Err(Error::Failed(format!(
             "load balancer {id} is Inactive: it is disabled and forwards no traffic (an overdue \
              payment or a manual stop); re-enable it in the NLB console, then rerun"
         )))),
-        "Deleting" | "Deleted" => Probe::Ready(Err(Error::Failed(format!(
+        S::Deleting | S::Deleted => Probe::Ready(Err(Error::Failed(format!(
             "load balancer {id} is being deleted; rerun to create a new one"
         )))),
-        _ => Probe::Waiting(status),
+        other => Probe::Waiting(other.to_string()),
     }
 }
 

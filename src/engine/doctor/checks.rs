@@ -7,6 +7,7 @@
 use super::facts::{ChainFacts, nlb_cidrs};
 use crate::engine::check::{Check, Status};
 use crate::engine::facts::{PlcInfo, cidr_covers, region_of_service_name};
+use crate::wire::states::{ConnectionStatus, ListenerStatus, LoadBalancerStatus, ServiceStatus};
 use serde_json::json;
 
 /// The contract ids, causes before symptoms: every check comes after the checks it depends
@@ -369,13 +370,15 @@ fn connection_state(f: &ChainFacts) -> Check {
             .fix("Check the whitelist and zones below; TiDB Cloud opens the request a minute or two after the PLC is created.");
     };
     let ev = json!({"endpoint_id": c.endpoint_id, "owner": c.endpoint_owner_id, "status": c.connection_status, "plc_state": plc_state});
-    match c.connection_status.as_str() {
-        "Connected" if plc_state == "ACTIVE" || plc_state.is_empty() => Check::new("connection-state", Status::Pass, "Endpoint connection is Connected", format!("{} from account {} is Connected", c.endpoint_id, c.endpoint_owner_id)).evidence(ev),
-        "Connected" => Check::new("connection-state", Status::Warn, "The two sides disagree", format!("the connection is Connected but the PLC is {plc_state}; TiDB Cloud may not have noticed yet")).evidence(ev),
-        "Disconnected" | "Pending" => Check::new("connection-state", Status::Fail, "Endpoint connection not accepted", format!("{} is {} (with auto-accept off a new request shows Disconnected; a rejected or disabled one too)", c.endpoint_id, c.connection_status))
+    use ConnectionStatus as C;
+    match &c.connection_status {
+        C::Connected if plc_state == "ACTIVE" || plc_state.is_empty() => Check::new("connection-state", Status::Pass, "Endpoint connection is Connected", format!("{} from account {} is Connected", c.endpoint_id, c.endpoint_owner_id)).evidence(ev),
+        C::Connected => Check::new("connection-state", Status::Warn, "The two sides disagree", format!("the connection is Connected but the PLC is {plc_state}; TiDB Cloud may not have noticed yet")).evidence(ev),
+        C::Pending | C::Disconnecting => changing("connection-state", "Endpoint connection is being modified", format!("{} is {} (being modified; not a request awaiting acceptance)", c.endpoint_id, c.connection_status), c.connection_status.as_str()).evidence(ev),
+        C::Disconnected => Check::new("connection-state", Status::Fail, "Endpoint connection not accepted", format!("{} is {} (with auto-accept off a new request shows Disconnected; a rejected or disabled one too)", c.endpoint_id, c.connection_status))
             .evidence(ev)
             .fix(format!("Accept it: EnableVpcEndpointConnection ServiceId={} EndpointId={} (tilink doctor --fix).", f.service_id.as_deref().unwrap_or("?"), c.endpoint_id)),
-        "Connecting" => Check::new("connection-state", Status::Warn, "Endpoint connection is connecting", format!("{} is Connecting", c.endpoint_id)).evidence(ev),
+        C::Connecting => changing("connection-state", "Endpoint connection is connecting", format!("{} is Connecting (being accepted)", c.endpoint_id), "Connecting").evidence(ev),
         s => Check::new("connection-state", Status::Fail, "Endpoint connection is not usable", format!("{} is {s}", c.endpoint_id)).evidence(ev)
             .fix("If the service was deleted, recreate the chain with tilink setup."),
     }
@@ -419,7 +422,9 @@ fn foreign(f: &ChainFacts) -> Check {
             "only TiDB Cloud's endpoint asks for this service",
         );
     }
-    let connected = others.iter().any(|c| c.connection_status == "Connected");
+    let connected = others
+        .iter()
+        .any(|c| c.connection_status == ConnectionStatus::Connected);
     Check::new(
         "foreign-connections",
         if connected { Status::Fail } else { Status::Warn },
@@ -538,16 +543,33 @@ fn whitelist(f: &ChainFacts) -> Check {
     }
 }
 
+/// A link in a documented transient state: being modified, neither broken nor known to work.
+fn changing(id: &str, title: &str, detail: String, state: &str) -> Check {
+    Check::new(id, Status::Changing, title, detail).fix(format!(
+        "{state} is a documented transient state (being modified; it settles by itself, \
+         usually within a minute or two). Run tilink doctor again shortly; --fix does not \
+         write to a link while it changes."
+    ))
+}
+
 fn endpoint_service(f: &ChainFacts) -> Check {
     let Some(s) = &f.service else {
         return Check::new("endpoint-service", Status::Fail, "Endpoint service not found", f.why_missing("service").unwrap_or("unknown").to_string())
             .fix("The PLC must name an existing endpoint service in the cluster's region; recreate it with tilink setup.");
     };
     let ev = json!({"service": s.service_id, "name": s.service_name, "status": s.service_status, "business": s.service_business_status, "auto_accept": s.auto_accept_enabled, "type": s.service_resource_type});
-    if s.service_status != "Active"
-        || s.service_business_status
-            .eq_ignore_ascii_case("FinancialLocked")
-    {
+    let locked = s
+        .service_business_status
+        .eq_ignore_ascii_case("FinancialLocked");
+    if s.service_status.is_changing() && !locked {
+        changing(
+            "endpoint-service",
+            "Endpoint service is being modified",
+            format!("{} is {} (being modified)", s.service_id, s.service_status),
+            s.service_status.as_str(),
+        )
+        .evidence(ev)
+    } else if s.service_status != ServiceStatus::Active || locked {
         Check::new("endpoint-service", Status::Fail, "Endpoint service is not active", format!("{} is {} / {}", s.service_id, s.service_status, s.service_business_status))
             .evidence(ev)
             .fix("A FinancialLocked service needs the account's overdue payment settled; otherwise wait for Active.")
@@ -786,7 +808,18 @@ fn nlb_status(f: &ChainFacts) -> Check {
         .map(|x| format!("{} ({})", x.lock_type, x.lock_reason))
         .collect();
     let ev = json!({"load_balancer": l.load_balancer_id, "status": l.load_balancer_status, "business": l.load_balancer_business_status, "locks": locks, "cross_zone": l.cross_zone_enabled, "address_type": l.address_type});
-    if l.load_balancer_status != "Active" || !locks.is_empty() {
+    if l.load_balancer_status.is_changing() && locks.is_empty() {
+        changing(
+            "nlb-status",
+            "Load balancer is being modified",
+            format!(
+                "{} is {} (being modified)",
+                l.load_balancer_id, l.load_balancer_status
+            ),
+            l.load_balancer_status.as_str(),
+        )
+        .evidence(ev)
+    } else if l.load_balancer_status != LoadBalancerStatus::Active || !locks.is_empty() {
         Check::new("nlb-status", Status::Fail, "Load balancer is not serving", format!("{} is {}{}", l.load_balancer_id, l.load_balancer_status, if locks.is_empty() { String::new() } else { format!(", locked: {}", locks.join(", ")) }))
             .evidence(ev)
             .fix("A FinancialLocked NLB needs the overdue bill settled; CreateFailed means delete and recreate (tilink teardown + setup).")
@@ -825,7 +858,19 @@ fn listener(f: &ChainFacts) -> Check {
         .fix("Create a TCP listener on the RDS port forwarding to the server group.");
     };
     let ev = json!({"listener": l.listener_id, "protocol": l.listener_protocol, "port": l.listener_port, "status": l.listener_status, "idle_timeout": l.idle_timeout, "proxy_protocol": l.proxy_protocol_enabled, "server_group": l.server_group_id});
-    if l.listener_status != "Running" {
+    if l.listener_status.is_changing() {
+        return changing(
+            "listener",
+            "Listener is being modified",
+            format!(
+                "{} is {} (being modified)",
+                l.listener_id, l.listener_status
+            ),
+            l.listener_status.as_str(),
+        )
+        .evidence(ev);
+    }
+    if l.listener_status != ListenerStatus::Running {
         return Check::new(
             "listener",
             Status::Fail,

@@ -228,7 +228,9 @@ impl Fix {
                         async move {
                             let servers = a.list_server_group_servers(server_group_id).await?;
                             let added = servers.iter().any(|x| {
-                                x.server_ip == ip && x.port == port && x.status == "Available"
+                                x.server_ip == ip
+                                    && x.port == port
+                                    && x.status == crate::wire::states::ServerStatus::Available
                             });
                             if !added {
                                 return Ok(Probe::Waiting("Adding".into()));

@@ -46,6 +46,8 @@ pub enum Verdict<'a> {
     Incomplete {
         /// Checks that could not look.
         unknown: usize,
+        /// Links being modified right now.
+        changing: usize,
     },
 }
 
@@ -54,13 +56,14 @@ impl Report {
     pub fn verdict(&self) -> Verdict<'_> {
         let count = |s: Status| self.checks.iter().filter(|c| c.status == s).count();
         let (fails, unknown) = (count(Status::Fail), count(Status::Unknown));
+        let changing = count(Status::Changing);
         match checks::root_cause(&self.checks) {
             Some(root) => Verdict::Broken {
                 root,
                 fails,
                 unknown,
             },
-            None if unknown > 0 => Verdict::Incomplete { unknown },
+            None if unknown + changing > 0 => Verdict::Incomplete { unknown, changing },
             None => Verdict::Healthy,
         }
     }

@@ -76,7 +76,7 @@ fn conn_wire(c: &Connection) -> wire::EndpointConnection {
         endpoint_region_id: c.region.clone(),
         service_id: c.service_id.clone(),
         resource_owner: false,
-        connection_status: c.status.clone(),
+        connection_status: c.status.as_str().into(),
         bandwidth: c.bandwidth,
         modified_time: c.modified_time.clone(),
         zones: c

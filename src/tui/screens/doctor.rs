@@ -77,10 +77,10 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
                     root.id
                 ),
             ),
-            Verdict::Incomplete { unknown } => (
+            Verdict::Incomplete { unknown, changing } => (
                 theme::UNKNOWN,
                 t.warn(),
-                format!("NOT FULLY CHECKED: {unknown} link(s) could not be looked at"),
+                crate::report::incomplete_words(unknown, changing),
             ),
             Verdict::Healthy => (theme::OK, t.ok(), "healthy".to_string()),
         };

@@ -17,6 +17,8 @@ pub const FAIL: &str = "✗";
 pub const SKIP: &str = "–";
 /// Could not look (the status is unknown).
 pub const UNKNOWN: &str = "?";
+/// Being modified right now (look again shortly).
+pub const CHANGING: &str = "~";
 /// Waiting for inputs.
 pub const PENDING: &str = "○";
 /// Highlight marker in lists.
@@ -98,6 +100,7 @@ impl Theme {
             Status::Fail => (FAIL, self.fail()),
             Status::Skip => (SKIP, self.dim()),
             Status::Unknown => (UNKNOWN, self.warn()),
+            Status::Changing => (CHANGING, self.warn()),
         }
     }
     /// A yes/no cell: (symbol, style).

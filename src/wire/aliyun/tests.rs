@@ -96,7 +96,7 @@ fn nlb_quirks() {
           "Tags":[{"TagKey":"tilink:setup-id","TagValue":"s1"}]}"#,
     )
     .unwrap();
-    assert_eq!(g.load_balancer.load_balancer_status, "Active");
+    assert_eq!(g.load_balancer.load_balancer_status.as_str(), "Active");
     assert_eq!(g.tags[0].tag_key, "tilink:setup-id");
     assert_eq!(
         g.load_balancer.zone_mappings[0].load_balancer_addresses[0].private_ipv4_address,
@@ -166,7 +166,7 @@ fn privatelink_quirks() {
         r#"{"Services":[{"ServiceId":"epsrv-1","ServiceStatus":"Active","AutoAcceptEnabled":false}],"TotalCount":1}"#,
     )
     .unwrap();
-    assert_eq!(s.services[0].service_status, "Active");
+    assert_eq!(s.services[0].service_status.as_str(), "Active");
     let g: GetVpcEndpointServiceAttributeResponse = serde_json::from_str(
         r#"{"RequestId":"x","ServiceId":"epsrv-1","Zones":["ap-southeast-1a"],"ServiceName":"com.aliyuncs.privatelink.ap-southeast-1.epsrv-1"}"#,
     )

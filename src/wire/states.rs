@@ -1,0 +1,228 @@
+//! Cloud states as enums, each with an `Unknown` arm that keeps a value the documents do not
+//! list (as aws-sdk-rust does): the compiler sees every documented state, an undocumented one
+//! is carried, shown and never mistaken for another. The values and meanings are the official
+//! response models' enums (`docs/API-BEHAVIOUR.md` cites each).
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+macro_rules! state_enum {
+    ($(#[$m:meta])* $name:ident { $( $(#[$vm:meta])* $variant:ident = $s:literal ),* $(,)? }) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        pub enum $name {
+            $( $(#[$vm])* $variant, )*
+            /// A value the documents do not list, kept as sent.
+            Unknown(String),
+        }
+
+        impl $name {
+            /// The value as the API spells it.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    $( $name::$variant => $s, )*
+                    $name::Unknown(s) => s,
+                }
+            }
+
+            /// Parses the API's spelling (exact; anything else is `Unknown`).
+            pub fn parse(s: &str) -> Self {
+                match s {
+                    $( $s => $name::$variant, )*
+                    other => $name::Unknown(other.to_string()),
+                }
+            }
+        }
+
+        impl Default for $name {
+            fn default() -> Self {
+                $name::Unknown(String::new())
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl From<&str> for $name {
+            fn from(s: &str) -> Self {
+                $name::parse(s)
+            }
+        }
+
+        impl Serialize for $name {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let s = Option::<String>::deserialize(d)?.unwrap_or_default();
+                Ok($name::parse(&s))
+            }
+        }
+    };
+}
+
+state_enum! {
+    /// NLB `ServerGroupStatus`.
+    ServerGroupStatus {
+        /// Being created.
+        Creating = "Creating",
+        /// Ready.
+        Available = "Available",
+        /// Being modified (a backend change settling).
+        Configuring = "Configuring",
+        /// Being deleted (shown by the simulator; not in the documented enum).
+        Deleting = "Deleting",
+    }
+}
+
+state_enum! {
+    /// NLB backend server `Status`.
+    ServerStatus {
+        /// Being added.
+        Adding = "Adding",
+        /// Serving.
+        Available = "Available",
+        /// Being modified.
+        Configuring = "Configuring",
+        /// Being removed.
+        Removing = "Removing",
+    }
+}
+
+state_enum! {
+    /// NLB `LoadBalancerStatus`.
+    LoadBalancerStatus {
+        /// Stopped.
+        Inactive = "Inactive",
+        /// Serving.
+        Active = "Active",
+        /// Being created.
+        Provisioning = "Provisioning",
+        /// Being modified.
+        Configuring = "Configuring",
+        /// Creation failed.
+        CreateFailed = "CreateFailed",
+        /// Being deleted.
+        Deleting = "Deleting",
+        /// Deleted.
+        Deleted = "Deleted",
+    }
+}
+
+state_enum! {
+    /// NLB `ListenerStatus`.
+    ListenerStatus {
+        /// Being created.
+        Provisioning = "Provisioning",
+        /// Serving.
+        Running = "Running",
+        /// Being modified.
+        Configuring = "Configuring",
+        /// Being stopped.
+        Stopping = "Stopping",
+        /// Stopped.
+        Stopped = "Stopped",
+        /// Being started.
+        Starting = "Starting",
+        /// Being deleted.
+        Deleting = "Deleting",
+        /// Deleted.
+        Deleted = "Deleted",
+    }
+}
+
+state_enum! {
+    /// PrivateLink `ServiceStatus`.
+    ServiceStatus {
+        /// Being created.
+        Creating = "Creating",
+        /// Being modified (after an attach or a detach).
+        Pending = "Pending",
+        /// Available.
+        Active = "Active",
+        /// Being deleted.
+        Deleting = "Deleting",
+    }
+}
+
+state_enum! {
+    /// PrivateLink `ConnectionStatus`.
+    ConnectionStatus {
+        /// Being modified (not "awaiting acceptance": that is `Disconnected`).
+        Pending = "Pending",
+        /// Being accepted.
+        Connecting = "Connecting",
+        /// Accepted and serving.
+        Connected = "Connected",
+        /// Being rejected or closed.
+        Disconnecting = "Disconnecting",
+        /// Not accepted (a new request with auto-accept off) or closed.
+        Disconnected = "Disconnected",
+        /// Being deleted.
+        Deleting = "Deleting",
+        /// Its service was deleted.
+        ServiceDeleted = "ServiceDeleted",
+    }
+}
+
+impl ServerGroupStatus {
+    /// Mid-change: look again shortly.
+    pub fn is_changing(&self) -> bool {
+        matches!(self, Self::Creating | Self::Configuring)
+    }
+}
+
+impl LoadBalancerStatus {
+    /// Mid-change: look again shortly.
+    pub fn is_changing(&self) -> bool {
+        matches!(self, Self::Provisioning | Self::Configuring)
+    }
+}
+
+impl ListenerStatus {
+    /// Mid-change: look again shortly.
+    pub fn is_changing(&self) -> bool {
+        matches!(
+            self,
+            Self::Provisioning | Self::Configuring | Self::Starting
+        )
+    }
+}
+
+impl ServiceStatus {
+    /// Mid-change: look again shortly.
+    pub fn is_changing(&self) -> bool {
+        matches!(self, Self::Creating | Self::Pending)
+    }
+}
+
+impl ConnectionStatus {
+    /// Mid-change: look again shortly (never an answer to act on).
+    pub fn is_changing(&self) -> bool {
+        matches!(self, Self::Pending | Self::Connecting | Self::Disconnecting)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn documented_values_round_trip_and_others_are_kept() {
+        for s in ["Pending", "Connecting", "Connected", "Disconnected"] {
+            let v: ConnectionStatus = serde_json::from_value(serde_json::json!(s)).unwrap();
+            assert!(!matches!(v, ConnectionStatus::Unknown(_)));
+            assert_eq!(serde_json::to_value(&v).unwrap(), serde_json::json!(s));
+        }
+        let odd: LoadBalancerStatus = serde_json::from_str("\"Migrating\"").unwrap();
+        assert_eq!(odd, LoadBalancerStatus::Unknown("Migrating".into()));
+        assert_eq!(odd.to_string(), "Migrating");
+        let none: ServiceStatus = serde_json::from_str("null").unwrap();
+        assert_eq!(none, ServiceStatus::default());
+    }
+}
