@@ -350,6 +350,26 @@ pub struct SimArgs {
     /// rds_password.
     #[arg(long, env = "TILINK_SIM_RDS_UPSTREAM", value_name = "HOST:PORT", value_parser = parse_host_port)]
     pub rds_upstream: Option<SocketAddr>,
+    /// Real-cloud behaviours to switch off, comma-separated (server-group-lock,
+    /// lb-configuring, service-pending, repeat-refusal, service-delete-async,
+    /// connection-pending, get-lag, rds-settling, plc-deleting, endpoint-id-late, or all).
+    /// All are on by default: the simulator is as strict as the real clouds.
+    #[arg(
+        long,
+        env = "TILINK_SIM_BEHAVIOUR_OFF",
+        value_name = "NAMES",
+        value_delimiter = ','
+    )]
+    pub behaviour_off: Vec<String>,
+    /// Assumed behaviours to switch on, comma-separated (rds-keep-one-ip: RDS refuses to
+    /// empty an allowlist group).
+    #[arg(
+        long,
+        env = "TILINK_SIM_BEHAVIOUR_ON",
+        value_name = "NAMES",
+        value_delimiter = ','
+    )]
+    pub behaviour_on: Vec<String>,
 }
 
 /// `HOST:PORT` resolved once, at start (a name such as `localhost:3306` or an address).

@@ -157,6 +157,8 @@ async fn dispatch(cli: Cli) -> Result<u8, Failure> {
                 jitter: a.jitter,
                 rds_upstream: a.rds_upstream,
                 announce: true,
+                behaviour_off: a.behaviour_off.clone(),
+                behaviour_on: a.behaviour_on.clone(),
             };
             crate::sim::run(opts)
                 .await

@@ -269,7 +269,12 @@ impl Poll {
         self.wait.usual()
     }
 
-    fn scaled(&self, ms: u64) -> Duration {
+    /// A documented real-cloud duration under this run's tuning scale (1.0 for every user).
+    pub fn scaled(&self, d: Duration) -> Duration {
+        d.mul_f64(self.scale)
+    }
+
+    fn scaled_ms(&self, ms: u64) -> Duration {
         Duration::from_secs_f64(ms as f64 / 1000.0 * self.scale)
     }
 
@@ -282,17 +287,17 @@ impl Poll {
     /// the documents).
     pub fn first_look(&self) -> Duration {
         if self.pace.learned() == 0 {
-            let typical = self.scaled(self.wait.typical_ms());
+            let typical = self.scaled_ms(self.wait.typical_ms());
             return typical.mul_f64(UNLEARNED_FIRST).max(self.min_gap());
         }
-        let (m, s) = self.pace.belief(self.scaled(self.wait.typical_ms()));
+        let (m, s) = self.pace.belief(self.scaled_ms(self.wait.typical_ms()));
         m.mul_f64((-EARLY * s).exp()).max(self.min_gap())
     }
 
     /// The elapsed time of the next look, given the last look at `t`.
     pub fn next_look(&self, t: Duration) -> Duration {
         let learned = self.pace.learned() > 0;
-        let (m, s) = self.pace.belief(self.scaled(self.wait.typical_ms()));
+        let (m, s) = self.pace.belief(self.scaled_ms(self.wait.typical_ms()));
         let start = m.mul_f64((-WINDOW * s).exp());
         // Gaps shrink with the square root of the spread: the cost of a look is fixed while
         // the chance that it is the one that sees "ready" grows as the belief narrows. Waits
@@ -312,7 +317,7 @@ impl Poll {
         };
         let gap = t
             .mul_f64(f)
-            .clamp(self.min_gap(), self.scaled(self.wait.cap_ms()));
+            .clamp(self.min_gap(), self.scaled_ms(self.wait.cap_ms()));
         let next = t + gap;
         if t < start {
             // Ramp towards the belief without stepping over its start.

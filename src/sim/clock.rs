@@ -63,6 +63,21 @@ pub struct Delays {
     pub load_balancer_delete: Duration,
     pub endpoint_service_delete: Duration,
     pub plc_delete: Duration,
+    /// A load balancer's `Configuring` after a listener change (behaviour `lb-configuring`).
+    pub lb_configuring: Duration,
+    /// An endpoint service's `Pending` after an attach or detach (`service-pending`).
+    pub service_pending: Duration,
+    /// How long a Get may miss a new resource (`get-lag`; each resource draws its own).
+    pub get_lag: Duration,
+    /// A connection's `Pending` after an enable (`connection-pending`).
+    pub connection_pending: Duration,
+    /// An RDS instance's settling after an allowlist write (`rds-settling`).
+    pub rds_settle: Duration,
+    /// The period within which a repeated call is refused (`repeat-refusal`).
+    pub repeat_window: Duration,
+    /// How long after the connection request TiDB Cloud reports the endpoint id
+    /// (`endpoint-id-late`).
+    pub endpoint_id_lag: Duration,
     /// σ of the log-normal each drawn delay follows (0: every delay is its median).
     pub jitter: f64,
 }
@@ -87,6 +102,13 @@ impl Delays {
             load_balancer_delete: clock.delay(15_000),
             endpoint_service_delete: clock.delay(20_000),
             plc_delete: clock.delay(15_000),
+            lb_configuring: clock.delay(5_000),
+            service_pending: clock.delay(10_000),
+            get_lag: clock.delay(2_000),
+            connection_pending: clock.delay(3_000),
+            rds_settle: clock.delay(3_000),
+            repeat_window: clock.delay(5_000),
+            endpoint_id_lag: clock.delay(5_000),
             jitter: 0.0,
         }
     }
@@ -125,6 +147,13 @@ impl Delays {
             "load_balancer_delete": ms(self.load_balancer_delete),
             "endpoint_service_delete": ms(self.endpoint_service_delete),
             "plc_delete": ms(self.plc_delete),
+            "lb_configuring": ms(self.lb_configuring),
+            "service_pending": ms(self.service_pending),
+            "get_lag": ms(self.get_lag),
+            "connection_pending": ms(self.connection_pending),
+            "rds_settle": ms(self.rds_settle),
+            "repeat_window": ms(self.repeat_window),
+            "endpoint_id_lag": ms(self.endpoint_id_lag),
             "jitter": self.jitter,
         })
     }

@@ -32,6 +32,35 @@ pub struct Targeted {
     pub action: String,
     pub fault: Fault,
     pub remaining: Option<u64>,
+    /// Answers until then (`for_ms`), then is spent; `None`: until `remaining` runs out.
+    pub until: Option<tokio::time::Instant>,
+}
+
+/// The HTTP status the official metadata gives `code` for `action` (any product), or 400 for
+/// a code the action table lists as busy for it (known from Terraform's retry lists, absent
+/// from the metadata, e.g. `ConcurrentCallNotSupported`).
+pub fn documented_code(action: &str, code: &str) -> Option<u16> {
+    use crate::cloud::aliyun::Action;
+    static META: std::sync::OnceLock<serde_json::Value> = std::sync::OnceLock::new();
+    let meta = META.get_or_init(|| {
+        serde_json::from_str(include_str!("../../assets/alibaba-api-meta.json")).unwrap_or_default()
+    });
+    let listed = meta["products"].as_object().and_then(|products| {
+        products.values().find_map(|p| {
+            p["actions"][action]["errors"]
+                .as_array()?
+                .iter()
+                .find(|e| e["code"] == code)
+                .and_then(|e| e["http"].as_u64())
+        })
+    });
+    if let Some(st) = listed {
+        return Some(st as u16);
+    }
+    Action::ALL
+        .iter()
+        .any(|a| a.name() == action && a.is_busy(code))
+        .then_some(400)
 }
 
 /// The codes a targeted fault may answer with, as the real APIs send them: (code, HTTP
@@ -122,6 +151,8 @@ impl Control {
     pub fn on_call(&mut self, name: &str, tidb: bool, is_list: bool) -> Option<Fault> {
         *self.calls.entry(name.to_string()).or_default() += 1;
         self.total_calls += 1;
+        let now = tokio::time::Instant::now();
+        self.targeted.retain(|t| t.until.is_none_or(|u| now < u));
         if let Some(t) = self
             .targeted
             .iter_mut()
@@ -168,7 +199,8 @@ impl Control {
             "fault_rate": self.fault_rate,
             "stall_ms": self.stall_ms,
             "targeted": self.targeted.iter().map(|t| serde_json::json!({
-                "action": t.action, "fault": format!("{:?}", t.fault), "remaining": t.remaining})).collect::<Vec<_>>(),
+                "action": t.action, "fault": format!("{:?}", t.fault), "remaining": t.remaining,
+                "for_ms_left": t.until.map(|u| u.saturating_duration_since(tokio::time::Instant::now()).as_millis() as u64)})).collect::<Vec<_>>(),
         })
     }
 }

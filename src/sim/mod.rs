@@ -5,6 +5,7 @@
 //! Built on [`crate::wire`] and the shared signing code; never imports the engine or a UI.
 
 pub mod alibaba;
+pub mod behaviour;
 pub mod clock;
 pub mod dataplane;
 pub mod digest;
@@ -44,6 +45,10 @@ pub struct SimOptions {
     pub rds_upstream: Option<SocketAddr>,
     /// Print each data-plane port as it opens (for `tilink sim`).
     pub announce: bool,
+    /// Real-cloud behaviours to switch off (names from [`behaviour::Behaviour`]; `all`).
+    pub behaviour_off: Vec<String>,
+    /// Behaviours to switch on that are off by default (the assumptions).
+    pub behaviour_on: Vec<String>,
 }
 
 impl Default for SimOptions {
@@ -57,6 +62,8 @@ impl Default for SimOptions {
             jitter: 0.0,
             rds_upstream: None,
             announce: false,
+            behaviour_off: Vec::new(),
+            behaviour_on: Vec::new(),
         }
     }
 }
@@ -149,6 +156,14 @@ pub async fn start(opts: SimOptions) -> anyhow::Result<SimHandle> {
     let clock = clock::Clock::new(opts.time_scale);
     let mut world = world::World::new(opts.seed, clock);
     world.delays.jitter = opts.jitter;
+    world
+        .behaviours
+        .set_names(opts.behaviour_off.iter().map(String::as_str), false)
+        .map_err(|e| anyhow::anyhow!(e))?;
+    world
+        .behaviours
+        .set_names(opts.behaviour_on.iter().map(String::as_str), true)
+        .map_err(|e| anyhow::anyhow!(e))?;
     let admin = &world.keys[0];
     let (tidb_pub, tidb_priv) = world.tidb_keys[0].clone();
     let base = format!("http://{addr}");

@@ -345,6 +345,7 @@ pub fn populate(w: &mut World, s: &Seed) -> Result<(), String> {
         let pg = r.engine == "PostgreSQL";
         let zone = r.zone.clone().unwrap_or_else(|| d.zone.clone());
         let mut x = Rds {
+            settling_until: None,
             id: id.clone(),
             description: r.description.clone(),
             region: r.region.clone().unwrap_or_else(|| d.region.clone()),

@@ -59,6 +59,10 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .route("/_sim/faults", post(admin_faults))
         .route("/_sim/inject", post(admin_inject))
         .route("/_sim/relax", post(admin_relax))
+        .route(
+            "/_sim/behaviour",
+            get(admin_behaviour_get).post(admin_behaviour),
+        )
         .route("/", any(alibaba_handler))
         .route("/v1beta1/{*rest}", any(tidb_handler))
         .fallback(fallback)
@@ -206,7 +210,7 @@ async fn alibaba_handler(
             return ali_error(&e, product, &region, &rid);
         }
         Some(Fault::Code(code)) => {
-            let (status, message) = targeted_code(&code);
+            let (status, message) = targeted_code(&action, &code);
             return ali_error(
                 &AliError::new(status, &code, message),
                 product,
@@ -378,7 +382,7 @@ async fn tidb_handler(
             );
         }
         Some(Fault::Code(code)) => {
-            let (status, message) = targeted_code(&code);
+            let (status, message) = targeted_code("", &code);
             let status = if status == 400 || status == 404 {
                 401
             } else {
@@ -465,6 +469,33 @@ async fn admin_stats(State(s): State<Arc<Shared>>) -> Response {
 }
 
 /// `POST /_sim/relax {"rules": ["charset"]}`: relaxes strict rules by name (tests only).
+/// `GET /_sim/behaviour`: which real-cloud behaviours are on.
+async fn admin_behaviour_get(State(s): State<Arc<Shared>>) -> Response {
+    let g = s.lock();
+    json_response(200, TIDB_JSON, &g.world.behaviours.to_json())
+}
+
+/// `POST /_sim/behaviour {"off": [...], "on": [...]}`: switches behaviours by name (`all`
+/// names every one), so a test can isolate one.
+async fn admin_behaviour(State(s): State<Arc<Shared>>, body: Bytes) -> Response {
+    let v: Value = match serde_json::from_slice(&body) {
+        Ok(v) => v,
+        Err(e) => return bad_admin(format!("invalid JSON: {e}")),
+    };
+    let mut g = s.lock();
+    for (key, on) in [("off", false), ("on", true)] {
+        let names: Vec<&str> = v
+            .get(key)
+            .and_then(Value::as_array)
+            .map(|a| a.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
+        if let Err(e) = g.world.behaviours.set_names(names, on) {
+            return bad_admin(e);
+        }
+    }
+    json_response(200, TIDB_JSON, &g.world.behaviours.to_json())
+}
+
 async fn admin_relax(State(s): State<Arc<Shared>>, body: Bytes) -> Response {
     let v: Value = match serde_json::from_slice(&body) {
         Ok(v) => v,
@@ -486,16 +517,26 @@ fn bad_admin(msg: impl Into<String>) -> Response {
     json_response(400, TIDB_JSON, &json!({"error": msg.into()}))
 }
 
-/// (HTTP status, message) of a targeted fault's code.
-fn targeted_code(code: &str) -> (u16, &'static str) {
-    super::faults::TARGETED_CODES
+/// (HTTP status, message) of a targeted fault's code for `action`.
+fn targeted_code(action: &str, code: &str) -> (u16, String) {
+    if let Some((_, st, m)) = super::faults::TARGETED_CODES
         .iter()
         .find(|(c, _, _)| *c == code)
-        .map(|(_, st, m)| (*st, *m))
-        .unwrap_or((
+    {
+        return (*st, m.to_string());
+    }
+    match super::faults::documented_code(action, code) {
+        Some(st) => (
+            st,
+            format!(
+                "{code}: the resource is busy or in a state that does not allow this operation now."
+            ),
+        ),
+        None => (
             503,
-            "The request has failed due to a temporary failure of the server.",
-        ))
+            "The request has failed due to a temporary failure of the server.".to_string(),
+        ),
+    }
 }
 
 async fn admin_faults(State(s): State<Arc<Shared>>, body: Bytes) -> Response {
@@ -529,16 +570,28 @@ async fn admin_faults(State(s): State<Arc<Shared>>, body: Bytes) -> Response {
             {
                 Fault::Code(c.to_string())
             }
+            // Any code the action's official metadata documents, with its HTTP status, or
+            // one Terraform retries for it (the action table's busy codes).
+            c if super::faults::documented_code(action, c).is_some() => Fault::Code(c.to_string()),
             c => {
                 let known: Vec<&str> = super::faults::TARGETED_CODES
                     .iter()
                     .map(|(k, _, _)| *k)
                     .collect();
                 return bad_admin(format!(
-                    "unknown code {c}: use one of {}, drop, slow:MS",
+                    "unknown code {c} for {action}: use a code its API metadata documents, one of {}, drop or slow:MS",
                     known.join(", ")
                 ));
             }
+        };
+        let until = match v.get("for_ms") {
+            None | Some(Value::Null) => None,
+            Some(n) => match n.as_u64() {
+                Some(ms) => {
+                    Some(tokio::time::Instant::now() + std::time::Duration::from_millis(ms))
+                }
+                None => return bad_admin("for_ms must be a non-negative integer"),
+            },
         };
         let remaining = match v.get("count") {
             None | Some(Value::Null) => None,
@@ -555,6 +608,7 @@ async fn admin_faults(State(s): State<Arc<Shared>>, body: Bytes) -> Response {
             action: action.to_string(),
             fault,
             remaining,
+            until,
         });
     }
     if let Some(r) = v.get("rate") {
@@ -643,6 +697,44 @@ async fn admin_inject(State(s): State<Arc<Shared>>, body: Bytes) -> Response {
             };
             w.changefeeds.push(cf);
             json_response(200, TIDB_JSON, &json!({"changefeed_id": id}))
+        }
+        "lb-configuring" | "listener-configuring" | "service-pending" | "connection-pending" => {
+            // A link caught mid-modification (someone changes it in the console): the
+            // documented transient states, for `for_ms` milliseconds (default 60 s).
+            let kind = v["kind"].as_str().unwrap_or_default().to_string();
+            let for_ms = v.get("for_ms").and_then(Value::as_u64).unwrap_or(60_000);
+            let until = now + std::time::Duration::from_millis(for_ms);
+            let id = s_("id").unwrap_or_default();
+            let found = match kind.as_str() {
+                "lb-configuring" => w.load_balancers.iter_mut().find(|x| x.id == id).map(|x| {
+                    x.configuring_until = Some(until);
+                }),
+                "listener-configuring" => w.listeners.iter_mut().find(|x| x.id == id).map(|x| {
+                    x.configuring_until = Some(until);
+                }),
+                "service-pending" => w.services.iter_mut().find(|x| x.id == id).map(|x| {
+                    x.pending_until = Some(until);
+                }),
+                _ => w
+                    .connections
+                    .iter_mut()
+                    .find(|x| x.endpoint_id == id)
+                    .map(|x| {
+                        let back = x.status.clone();
+                        x.status = "Pending".into();
+                        x.next = Some((until, back));
+                    }),
+            };
+            if found.is_none() {
+                return bad_admin(format!(
+                    "{kind} needs \"id\": a load balancer, listener, service or endpoint id that exists"
+                ));
+            }
+            json_response(
+                200,
+                TIDB_JSON,
+                &json!({"kind": kind, "id": id, "for_ms": for_ms}),
+            )
         }
         "listener-stopped" => {
             // Someone stops (or starts again) the listener in the console.

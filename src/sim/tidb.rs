@@ -197,7 +197,12 @@ pub fn plc_wire(w: &World, p: &Plc, now: Instant) -> wire::PrivateLinkConnection
         alicloud_endpoint_service: (p.kind == wire::ALICLOUD_ENDPOINT_SERVICE).then(|| {
             wire::AlicloudEndpointService {
                 name: p.service_name.clone(),
-                endpoint_id: if w.plc_hides_endpoint_id {
+                // Behaviour `endpoint-id-late`: the id shows a little after the connection
+                // request appears (its timing is undocumented).
+                endpoint_id: if w.plc_hides_endpoint_id
+                    || (w.behaves(crate::sim::behaviour::Behaviour::EndpointIdLate)
+                        && now < p.connect_at + w.delays.endpoint_id_lag)
+                {
                     String::new()
                 } else {
                     p.endpoint_id.clone().unwrap_or_default()

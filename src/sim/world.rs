@@ -137,6 +137,21 @@ pub struct Rds {
     pub created: String,
     /// `normal` (general whitelist mode) or `safety` (enhanced: groups per network type).
     pub security_ip_mode: String,
+    /// Not `Running` until then: an allowlist write settling (behaviour `rds-settling`).
+    pub settling_until: Option<Instant>,
+}
+
+impl Rds {
+    /// `DBInstanceStatus` at `now`: the seeded status, or, while an allowlist write settles,
+    /// `DBInstanceNetTypeChanging` (an assumption: no source names the status a whitelist
+    /// change shows; Terraform waits for `Running` after every write).
+    pub fn status_at(&self, now: Instant) -> &str {
+        if self.status == "Running" && self.settling_until.is_some_and(|t| now < t) {
+            "DBInstanceNetTypeChanging"
+        } else {
+            &self.status
+        }
+    }
 }
 
 /// An NLB backend.
@@ -187,15 +202,19 @@ pub struct ServerGroup {
     /// The provisioning delay this resource drew (already time-scaled).
     pub delay: Duration,
     pub deleting_at: Option<Instant>,
+    /// `Configuring` until then: a backend change settling (behaviour `server-group-lock`).
+    pub configuring_until: Option<Instant>,
 }
 
 impl ServerGroup {
-    /// Creating | Available | Deleting.
+    /// Creating | Available | Configuring | Deleting.
     pub fn status(&self, now: Instant) -> &'static str {
         if self.deleting_at.is_some() {
             "Deleting"
         } else if now < self.ready_at {
             "Creating"
+        } else if self.configuring_until.is_some_and(|t| now < t) {
+            "Configuring"
         } else {
             "Available"
         }
@@ -230,15 +249,22 @@ pub struct LoadBalancer {
     /// The provisioning delay this resource drew (already time-scaled).
     pub delay: Duration,
     pub deleting_at: Option<Instant>,
+    /// `Configuring` until then: a listener being created or deleted on it (behaviour
+    /// `lb-configuring`), or `/_sim/inject` kind `lb-configuring`.
+    pub configuring_until: Option<Instant>,
+    /// Get calls see it from then on (behaviour `get-lag`).
+    pub visible_at: Instant,
 }
 
 impl LoadBalancer {
-    /// Provisioning | Active | Deleting.
+    /// Provisioning | Active | Configuring | Deleting.
     pub fn status(&self, now: Instant) -> &'static str {
         if self.deleting_at.is_some() {
             "Deleting"
         } else if now < self.ready_at {
             "Provisioning"
+        } else if self.configuring_until.is_some_and(|t| now < t) {
+            "Configuring"
         } else {
             "Active"
         }
@@ -265,6 +291,10 @@ pub struct Listener {
     pub deleting_at: Option<Instant>,
     /// Stopped in the console (`/_sim/inject` kind `listener-stopped`).
     pub stopped: bool,
+    /// `Configuring` until then (`/_sim/inject` kind `listener-configuring`).
+    pub configuring_until: Option<Instant>,
+    /// Get calls see it from then on (behaviour `get-lag`).
+    pub visible_at: Instant,
 }
 
 impl Listener {
@@ -276,6 +306,8 @@ impl Listener {
             "Provisioning"
         } else if self.stopped {
             "Stopped"
+        } else if self.configuring_until.is_some_and(|t| now < t) {
+            "Configuring"
         } else {
             "Running"
         }
@@ -312,15 +344,22 @@ pub struct EndpointService {
     /// The provisioning delay this resource drew (already time-scaled).
     pub delay: Duration,
     pub deleting_at: Option<Instant>,
+    /// `Pending` until then: an attach or a detach settling (behaviour `service-pending`),
+    /// or `/_sim/inject` kind `service-pending`.
+    pub pending_until: Option<Instant>,
+    /// Get calls see it from then on (behaviour `get-lag`).
+    pub visible_at: Instant,
 }
 
 impl EndpointService {
-    /// Creating | Active | Deleting.
+    /// Creating | Pending | Active | Deleting.
     pub fn status(&self, now: Instant) -> &'static str {
         if self.deleting_at.is_some() {
             "Deleting"
         } else if now < self.ready_at {
             "Creating"
+        } else if self.pending_until.is_some_and(|t| now < t) {
+            "Pending"
         } else {
             "Active"
         }
@@ -450,6 +489,10 @@ pub struct World {
     pub rds_account: (String, String),
     /// (product/action, ClientToken) → (parameter fingerprint, stored response).
     pub idempotency: HashMap<(String, String), (String, Value)>,
+    /// Which real-cloud behaviours are on.
+    pub behaviours: super::behaviour::Behaviours,
+    /// (action, resource) → when it last succeeded (behaviour `repeat-refusal`).
+    pub recent_writes: HashMap<(String, String), Instant>,
     pub main_cluster_id: String,
     pub main_rds_id: String,
 }
@@ -540,6 +583,8 @@ impl World {
                 ("tilink_probe".to_string(), format!("Tl{pw}"))
             },
             idempotency: HashMap::new(),
+            behaviours: Default::default(),
+            recent_writes: HashMap::new(),
             main_cluster_id: String::new(),
             main_rds_id: String::new(),
         };
@@ -557,15 +602,47 @@ impl World {
     /// A new NLB job id (UUID-shaped) that succeeds at `done_at`.
     /// A provisioning delay of `kind` around `median`, per the profile's jitter.
     pub fn draw(&mut self, kind: &'static str, median: Duration) -> Duration {
+        let delays = self.delays.clone();
+        delays.draw(self.stream(kind), median)
+    }
+
+    /// The random stream of one kind of delay.
+    fn stream(&mut self, kind: &'static str) -> &mut fastrand::Rng {
         let seed = self.delay_seed;
-        let rng = self.delay_rngs.entry(kind).or_insert_with(|| {
+        self.delay_rngs.entry(kind).or_insert_with(|| {
             // FNV-1a of the kind, mixed into the seed.
             let h = kind.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
                 (h ^ b as u64).wrapping_mul(0x0100_0000_01b3)
             });
             fastrand::Rng::with_seed(seed ^ h)
-        });
-        self.delays.draw(rng, median)
+        })
+    }
+
+    /// True when a real-cloud behaviour is on.
+    pub fn behaves(&self, b: super::behaviour::Behaviour) -> bool {
+        self.behaviours.on(b)
+    }
+
+    /// When Get calls start to see a resource created at `now` (behaviour `get-lag`: a
+    /// uniform draw up to the profile's lag; `now` when the behaviour is off).
+    pub fn visible_from(&mut self, now: Instant) -> Instant {
+        if !self.behaves(super::behaviour::Behaviour::GetLag) {
+            return now;
+        }
+        let max = self.delays.get_lag;
+        let f = self.stream("get_lag").f64();
+        now + max.mul_f64(f)
+    }
+
+    /// `now + d` when behaviour `b` is on, else `None`.
+    pub fn until_if(
+        &mut self,
+        b: super::behaviour::Behaviour,
+        kind: &'static str,
+        median: Duration,
+        now: Instant,
+    ) -> Option<Instant> {
+        self.behaves(b).then(|| now + self.draw(kind, median))
     }
 
     pub fn job(&mut self, done_at: Instant) -> String {
@@ -640,8 +717,10 @@ impl World {
                 } else {
                     c.connected_since = None;
                 }
+                // Pending → Connecting (behaviour `connection-pending`) goes on to Connected
+                // after the connection's own delay.
+                c.next = (s == "Connecting").then(|| (t + c.delay, "Connected".to_string()));
                 c.status = s;
-                c.next = None;
             }
         }
         self.tick_plcs(now);

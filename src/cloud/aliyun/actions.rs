@@ -211,6 +211,33 @@ actions! {
 }
 
 impl Action {
+    /// True for writes whose official parameters include `ClientToken` (the idempotency
+    /// token): the client fills in a fresh one per logical call when the caller set none, so
+    /// a retry after a lost answer is recognised by the cloud instead of being done twice.
+    pub fn takes_client_token(self) -> bool {
+        use Action::*;
+        matches!(
+            self,
+            CreateServerGroup
+                | AddServersToServerGroup
+                | RemoveServersFromServerGroup
+                | DeleteServerGroup
+                | CreateLoadBalancer
+                | DeleteLoadBalancer
+                | CreateListener
+                | DeleteListener
+                | NlbTagResources
+                | CreateVpcEndpointService
+                | DeleteVpcEndpointService
+                | AttachResourceToVpcEndpointService
+                | AddUserToVpcEndpointService
+                | RemoveUserFromVpcEndpointService
+                | EnableVpcEndpointConnection
+                | DisableVpcEndpointConnection
+                | PlTagResources
+        )
+    }
+
     /// The row for a product's action name, if the table has it.
     pub fn find(product: Product, name: &str) -> Option<Action> {
         Action::ALL
@@ -273,6 +300,14 @@ mod tests {
             };
             let def = &meta["products"][key]["actions"][a.name()];
             assert!(def.is_object(), "{a:?} is not in the metadata");
+            let token = def["parameters"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|p| p["name"] == "ClientToken");
+            if a.access() == Access::Write {
+                assert_eq!(token, a.takes_client_token(), "{a:?}: ClientToken");
+            }
         }
     }
 }

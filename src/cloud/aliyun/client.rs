@@ -177,6 +177,16 @@ impl AliyunClient {
         action: Action,
         params: &Params,
     ) -> Result<serde_json::Value, AliyunError> {
+        // Every retryable write carries an idempotency token, the same on each retry.
+        let filled;
+        let params = if action.takes_client_token() && params.get("ClientToken").is_none() {
+            filled = params
+                .clone()
+                .set("ClientToken", format!("tilink-{}", nonce()));
+            &filled
+        } else {
+            params
+        };
         let v = crate::cloud::retry::run(
             &self.cfg.retry,
             action.name(),

@@ -145,6 +145,10 @@ fn awaiting(status: &ConnectionStatus) -> bool {
 /// tolerate 20 misses (`docs/API-BEHAVIOUR.md`). After it, not-found is believed.
 const NOT_VISIBLE_FOR: std::time::Duration = std::time::Duration::from_secs(120);
 
+/// How long a PLC in `PENDING_ACCEPTANCE` may go without reporting its endpoint id before
+/// tilink stops waiting for it and lists the candidate requests (the timing is undocumented).
+const ENDPOINT_ID_GRACE: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// Whether a failed Get of a resource this run created at `since` only means "not visible
 /// yet".
 fn not_visible_yet(e: &crate::cloud::aliyun::AliyunError, created: bool, since: Instant) -> bool {
@@ -729,6 +733,12 @@ impl Ctx {
         let cluster = p.cluster_id.clone();
         let poll = self.t.endpoint();
         let poll = if created { poll } else { poll.now() };
+        // When the PLC reports the endpoint id is undocumented: it may come a little after
+        // PENDING_ACCEPTANCE, so give it a grace before asking the DBA to choose.
+        let grace = poll.scaled(ENDPOINT_ID_GRACE);
+        let pending_since: Mutex<Option<Instant>> = Mutex::new(None);
+        let pending_since = &pending_since;
+        let chosen = p.accept_endpoint.is_some();
         let endpoint = until_reporting(
             poll.clone(),
             "TiDB Cloud's endpoint",
@@ -744,9 +754,20 @@ impl Ctx {
                     Ok::<_, crate::cloud::tidb::TidbError>(match plc.state.as_str() {
                         "FAILED" => Probe::Ready(Err(Error::Failed(plc_failed(&plc.message)))),
                         _ if !ep.is_empty() => Probe::Ready(Ok(Some(ep))),
-                        // Waiting for acceptance yet no endpoint id: waiting longer will not
-                        // tell which request is this PLC's.
-                        "PENDING_ACCEPTANCE" => Probe::Ready(Ok(None)),
+                        "PENDING_ACCEPTANCE" => {
+                            let since = {
+                                let mut g = pending_since.lock().unwrap_or_else(|e| e.into_inner());
+                                *g.get_or_insert_with(Instant::now)
+                            };
+                            if chosen || since.elapsed() >= grace {
+                                // Waiting for acceptance yet still no endpoint id.
+                                Probe::Ready(Ok(None))
+                            } else {
+                                Probe::Waiting(
+                                    "PENDING_ACCEPTANCE (endpoint id not reported yet)".into(),
+                                )
+                            }
+                        }
                         s => Probe::Waiting(s.to_string()),
                     })
                 }

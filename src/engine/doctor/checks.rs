@@ -1103,6 +1103,12 @@ fn rds_endpoint(f: &ChainFacts) -> Check {
     }
 }
 
+/// RDS states that do not return to `Running` by themselves (the RDS instance state table);
+/// every other state than `Running` is a task in progress.
+const RDS_DOWN: &[&str] = &[
+    "Stopped", "Stopping", "Deleting", "Released", "Locked", "LockMode",
+];
+
 fn rds_status(f: &ChainFacts) -> Check {
     let Some(r) = &f.rds else {
         return skip("rds-status", "RDS instance", f, "rds");
@@ -1115,6 +1121,16 @@ fn rds_status(f: &ChainFacts) -> Check {
             Status::Pass,
             "RDS instance is Running",
             format!("{} {} {}", r.id, r.engine, r.engine_version),
+        )
+        .evidence(ev)
+    } else if !RDS_DOWN.contains(&r.status.as_str()) {
+        // A task on the instance (a class change, a minor upgrade, an allowlist write
+        // settling): it returns to Running by itself.
+        changing(
+            "rds-status",
+            "RDS instance is being modified",
+            format!("{} is {} (a task is running on it)", r.id, r.status),
+            &r.status,
         )
         .evidence(ev)
     } else {

@@ -5,10 +5,12 @@
 //! the real API makes, in the order of the API reference.
 
 use serde_json::Value;
+use tokio::time::Instant;
 
 use super::{
     AliError, Ctx, Params, known_region, merge_tags, ok, page_by_token, tags_match, unknown_action,
 };
+use crate::sim::behaviour::Behaviour;
 use crate::sim::clock::wall_rfc3339;
 use crate::sim::world::{Connection, EndpointService, ServiceResource, World};
 use crate::wire::aliyun as wire;
@@ -19,6 +21,43 @@ fn svc_not_found(id: &str) -> AliError {
         format!("The specified endpoint service {id} does not exist."),
     )
 }
+/// Who a call's "no repeats within a period" rule is scoped to (the official docs: the
+/// account for delete, enable, disable and adding users; the service for attach, detach and
+/// removing users).
+fn repeat_key(action: &str, service_id: &str) -> (String, String) {
+    let per_account = matches!(
+        action,
+        "DeleteVpcEndpointService"
+            | "EnableVpcEndpointConnection"
+            | "DisableVpcEndpointConnection"
+            | "AddUserToVpcEndpointService"
+    );
+    let scope = if per_account { "account" } else { service_id };
+    (action.to_string(), scope.to_string())
+}
+
+/// Behaviour `repeat-refusal`: the SDK 3.0.1 usage notes say these calls "cannot be called
+/// repeatedly within a specified period"; the period is not given (the profile's
+/// `repeat_window`, an assumption) and the code is the one Terraform retries for them
+/// (`ConcurrentCallNotSupported`, added in 99dd0a256, c7a4d6824, d5686225e, 2d2060c11).
+fn repeat_check(w: &World, action: &str, service_id: &str, now: Instant) -> Result<(), AliError> {
+    if !w.behaves(Behaviour::RepeatRefusal) {
+        return Ok(());
+    }
+    match w.recent_writes.get(&repeat_key(action, service_id)) {
+        Some(t) if now < *t + w.delays.repeat_window => Err(AliError::bad(
+            "ConcurrentCallNotSupported",
+            format!("{action} does not support concurrent or repeated calls; try again later."),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// Records a successful call for [`repeat_check`].
+fn repeat_note(w: &mut World, action: &str, service_id: &str, now: Instant) {
+    w.recent_writes.insert(repeat_key(action, service_id), now);
+}
+
 fn conn_not_found(id: &str) -> AliError {
     AliError::bad(
         "EndpointConnectionNotFound",
@@ -300,6 +339,8 @@ pub fn handle(w: &mut World, ctx: &Ctx<'_>, action: &str, p: &Params) -> Result<
                 ready_at: now + delay,
                 delay,
                 deleting_at: None,
+                pending_until: None,
+                visible_at: w.visible_from(now),
             };
             let resp = wire::CreateVpcEndpointServiceResponse {
                 request_id: rid,
@@ -354,7 +395,7 @@ pub fn handle(w: &mut World, ctx: &Ctx<'_>, action: &str, p: &Params) -> Result<
             let s = w
                 .services
                 .iter()
-                .find(|s| s.id == id && s.region == region)
+                .find(|s| s.id == id && s.region == region && now >= s.visible_at)
                 .ok_or_else(|| svc_not_found(id))?;
             ok(wire::GetVpcEndpointServiceAttributeResponse {
                 request_id: rid,
@@ -378,15 +419,31 @@ pub fn handle(w: &mut World, ctx: &Ctx<'_>, action: &str, p: &Params) -> Result<
                     ),
                 ));
             }
+            let asynchronous = w.behaves(Behaviour::ServiceDeleteAsync);
+            if asynchronous && s.deleting_at.is_some() {
+                // Asynchronous, and not to be asked twice (SDK 3.0.1 usage notes).
+                return Err(AliError::bad(
+                    "EndpointServiceOperationDenied",
+                    format!(
+                        "The endpoint service {id} is Deleting and does not support this operation."
+                    ),
+                ));
+            }
+            repeat_check(w, action, &id, now)?;
             if dry {
                 return Err(AliError::dry_run());
             }
-            let done = s.deleting_at.unwrap_or(
-                now + w.draw("endpoint_service_delete", w.delays.endpoint_service_delete),
-            );
+            let done = match s.deleting_at {
+                Some(t) => t,
+                None if asynchronous => {
+                    now + w.draw("endpoint_service_delete", w.delays.endpoint_service_delete)
+                }
+                None => now,
+            };
             if let Some(s) = w.services.iter_mut().find(|s| s.id == id) {
                 s.deleting_at = Some(done);
             }
+            repeat_note(w, action, &id, now);
             ok(wire::Ack { request_id: rid })
         }
         "AttachResourceToVpcEndpointService" => {
@@ -400,6 +457,7 @@ pub fn handle(w: &mut World, ctx: &Ctx<'_>, action: &str, p: &Params) -> Result<
                 return Err(p.invalid("ResourceType", "must match the service resource type"));
             }
             check_resource(w, p, &region, &rid_, &kind, zone.as_deref(), now)?;
+            repeat_check(w, action, &id, now)?;
             if dry {
                 return Err(AliError::dry_run());
             }
@@ -410,6 +468,17 @@ pub fn handle(w: &mut World, ctx: &Ctx<'_>, action: &str, p: &Params) -> Result<
                     zone: zone.unwrap_or_default(),
                 });
             }
+            // `Pending` (being modified) while the change settles.
+            let pending = w.until_if(
+                Behaviour::ServicePending,
+                "service_pending",
+                w.delays.service_pending,
+                now,
+            );
+            if let Some(s) = w.services.iter_mut().find(|s| s.id == id) {
+                s.pending_until = pending.or(s.pending_until);
+            }
+            repeat_note(w, action, &id, now);
             ok(wire::Ack { request_id: rid })
         }
         "DetachResourceFromVpcEndpointService" => {
@@ -435,12 +504,24 @@ pub fn handle(w: &mut World, ctx: &Ctx<'_>, action: &str, p: &Params) -> Result<
                     format!("The endpoint service {id} still has endpoint connections."),
                 ));
             }
+            repeat_check(w, action, &id, now)?;
             if dry {
                 return Err(AliError::dry_run());
             }
             if let Some(s) = w.services.iter_mut().find(|s| s.id == id) {
                 s.resources.remove(i);
             }
+            // `Pending` (being modified) while the change settles.
+            let pending = w.until_if(
+                Behaviour::ServicePending,
+                "service_pending",
+                w.delays.service_pending,
+                now,
+            );
+            if let Some(s) = w.services.iter_mut().find(|s| s.id == id) {
+                s.pending_until = pending.or(s.pending_until);
+            }
+            repeat_note(w, action, &id, now);
             ok(wire::Ack { request_id: rid })
         }
         "ListVpcEndpointServiceResources" => {
@@ -513,6 +594,7 @@ pub fn handle(w: &mut World, ctx: &Ctx<'_>, action: &str, p: &Params) -> Result<
             };
             let dry = p.bool("DryRun", false)?;
             active_service(w, &id, &region, now)?;
+            repeat_check(w, action, &id, now)?;
             if dry {
                 return Err(AliError::dry_run());
             }
@@ -534,6 +616,7 @@ pub fn handle(w: &mut World, ctx: &Ctx<'_>, action: &str, p: &Params) -> Result<
                     _ => {}
                 }
             }
+            repeat_note(w, action, &id, now);
             ok(wire::Ack { request_id: rid })
         }
         "ListVpcEndpointServiceUsers" => {
@@ -621,7 +704,14 @@ pub fn handle(w: &mut World, ctx: &Ctx<'_>, action: &str, p: &Params) -> Result<
             }
             let dry = p.bool("DryRun", false)?;
             active_service(w, &sid, &region, now)?;
+            repeat_check(w, action, &sid, now)?;
             let disable = w.draw("connection_disable", w.delays.connection_disable);
+            let pending = w.until_if(
+                Behaviour::ConnectionPending,
+                "connection_pending",
+                w.delays.connection_pending,
+                now,
+            );
             let c = w
                 .connections
                 .iter_mut()
@@ -637,6 +727,14 @@ pub fn handle(w: &mut World, ctx: &Ctx<'_>, action: &str, p: &Params) -> Result<
                 return Err(AliError::bad(
                     "EndpointConnectionOperationDenied",
                     format!("The endpoint connection {ep} is being deleted."),
+                ));
+            }
+            if c.status == "Pending" {
+                return Err(AliError::bad(
+                    "EndpointConnectionOperationDenied",
+                    format!(
+                        "The endpoint connection {ep} is Pending (being modified); retry later."
+                    ),
                 ));
             }
             if enable {
@@ -655,8 +753,17 @@ pub fn handle(w: &mut World, ctx: &Ctx<'_>, action: &str, p: &Params) -> Result<
                 if let Some(b) = p.opt("Bandwidth").and_then(|b| b.parse().ok()) {
                     c.bandwidth = b;
                 }
-                c.status = "Connecting".into();
-                c.next = Some((now + c.delay, "Connected".into()));
+                match pending {
+                    // Being modified first, then Connecting (the tick chains the two).
+                    Some(t) => {
+                        c.status = "Pending".into();
+                        c.next = Some((t, "Connecting".into()));
+                    }
+                    None => {
+                        c.status = "Connecting".into();
+                        c.next = Some((now + c.delay, "Connected".into()));
+                    }
+                }
             } else {
                 if target == "Disconnected" {
                     return ok(wire::Ack { request_id: rid });
@@ -669,6 +776,7 @@ pub fn handle(w: &mut World, ctx: &Ctx<'_>, action: &str, p: &Params) -> Result<
                 c.next = Some((now + disable, "Disconnected".into()));
             }
             c.modified_time = wall_rfc3339();
+            repeat_note(w, action, &sid, now);
             ok(wire::Ack { request_id: rid })
         }
         "TagResources" => {

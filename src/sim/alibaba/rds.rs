@@ -5,6 +5,7 @@
 use serde_json::Value;
 
 use super::{AliError, Ctx, Params, ok, page_by_number, unknown_action};
+use crate::sim::behaviour::Behaviour;
 use crate::sim::net;
 use crate::sim::world::{IpGroup, Rds, World};
 use crate::wire::aliyun as wire;
@@ -28,14 +29,14 @@ fn net_type(_r: &Rds) -> &'static str {
     "Intranet"
 }
 
-fn summary(r: &Rds) -> wire::DbInstance {
+fn summary(r: &Rds, now: tokio::time::Instant) -> wire::DbInstance {
     wire::DbInstance {
         db_instance_id: r.id.clone(),
         db_instance_description: r.description.clone(),
         region_id: r.region.clone(),
         engine: r.engine.clone(),
         engine_version: r.engine_version.clone(),
-        db_instance_status: r.status.clone(),
+        db_instance_status: r.status_at(now).into(),
         db_instance_type: r.db_type.clone(),
         db_instance_net_type: net_type(r).into(),
         instance_network_type: r.network_type.clone(),
@@ -69,11 +70,11 @@ pub fn handle(w: &mut World, ctx: &Ctx<'_>, action: &str, p: &Params) -> Result<
                 .filter(|r| {
                     f("Engine", &r.engine) && f("VpcId", &r.vpc_id) && f("VSwitchId", &r.vswitch_id)
                 })
-                .filter(|r| f("ZoneId", &r.zone) && f("DBInstanceStatus", &r.status))
+                .filter(|r| f("ZoneId", &r.zone) && f("DBInstanceStatus", r.status_at(ctx.now)))
                 .filter(|r| {
                     f("InstanceNetworkType", &r.network_type) && f("DBInstanceType", &r.db_type)
                 })
-                .map(summary)
+                .map(|r| summary(r, ctx.now))
                 .collect();
             let (page, number, _size, total) = page_by_number(p, items, 30, 100)?;
             ok(wire::DescribeDbInstancesResponse {
@@ -93,7 +94,7 @@ pub fn handle(w: &mut World, ctx: &Ctx<'_>, action: &str, p: &Params) -> Result<
                 region_id: r.region.clone(),
                 engine: r.engine.clone(),
                 engine_version: r.engine_version.clone(),
-                db_instance_status: r.status.clone(),
+                db_instance_status: r.status_at(ctx.now).into(),
                 db_instance_type: r.db_type.clone(),
                 db_instance_net_type: net_type(r).into(),
                 instance_network_type: r.network_type.clone(),
@@ -190,6 +191,13 @@ fn modify_security_ips(w: &mut World, ctx: &Ctx<'_>, p: &Params) -> Result<Value
         return Err(p.invalid("ModifyMode", "must be Cover, Append or Delete"));
     }
     let task_id = w.digits(9);
+    let settle = w.until_if(
+        Behaviour::RdsSettling,
+        "rds_settle",
+        w.delays.rds_settle,
+        ctx.now,
+    );
+    let keep_one = w.behaves(Behaviour::RdsKeepOneIp);
     let r = w
         .rds
         .iter_mut()
@@ -213,13 +221,13 @@ fn modify_security_ips(w: &mut World, ctx: &Ctx<'_>, p: &Params) -> Result<Value
             ),
         ));
     }
-    if r.status != "Running" {
+    if r.status_at(ctx.now) != "Running" {
         return Err(AliError::new(
             403,
             "IncorrectDBInstanceState",
             format!(
                 "Current DB instance state does not support this operation ({}).",
-                r.status
+                r.status_at(ctx.now)
             ),
         ));
     }
@@ -297,11 +305,25 @@ fn modify_security_ips(w: &mut World, ctx: &Ctx<'_>, p: &Params) -> Result<Value
             "At most 1000 IP entries per instance.",
         ));
     }
+    if new_ips.is_empty() && keep_one {
+        // Behaviour `rds-keep-one-ip` (an assumption): "you must retain at least one IP
+        // address in the whitelist" (ModifySecurityIps parameter docs), enforced per group,
+        // with the one listed code about the resulting list's validity.
+        if created_new {
+            r.groups.remove(idx);
+        }
+        return Err(AliError::bad(
+            "SecurityIPList.Format",
+            "Specified SecurityIPList is not valid: at least one IP address must be retained.",
+        ));
+    }
     if new_ips.is_empty() && !r.groups[idx].name.eq_ignore_ascii_case("default") {
         r.groups.remove(idx);
     } else {
         r.groups[idx].ips = new_ips;
     }
+    // The write is a task on the instance (behaviour `rds-settling`).
+    r.settling_until = settle.or(r.settling_until);
     ok(wire::ModifySecurityIpsResponse {
         request_id: ctx.request_id.into(),
         task_id,

@@ -122,6 +122,8 @@ async fn connection_accept_and_disable() {
         ready_at: now,
         delay: std::time::Duration::ZERO,
         deleting_at: None,
+        pending_until: None,
+        visible_at: now,
     });
     let c = w.new_connection(
         "epsrv-x",

@@ -51,7 +51,7 @@ pub(super) fn get_listener_attribute(
     let l = w
         .listeners
         .iter()
-        .find(|l| l.id == id && l.region == region)
+        .find(|l| l.id == id && l.region == region && now >= l.visible_at)
         .ok_or_else(|| lsn_not_found(id))?;
     ok(wire::GetListenerAttributeResponse {
         request_id: rid,
@@ -78,12 +78,19 @@ pub(super) fn delete_listener(
     if dry {
         return Err(AliError::dry_run());
     }
+    let lb_id = l.lb_id.clone();
     let done = l
         .deleting_at
         .unwrap_or(now + w.draw("listener_delete", w.delays.listener_delete));
     let job = w.job(done);
     if let Some(l) = w.listeners.iter_mut().find(|l| l.id == id) {
         l.deleting_at = Some(done);
+    }
+    // The load balancer is being modified until the listener is gone.
+    if w.behaves(Behaviour::LoadBalancerConfiguring)
+        && let Some(lb) = w.load_balancers.iter_mut().find(|l| l.id == lb_id)
+    {
+        lb.configuring_until = Some(done.max(lb.configuring_until.unwrap_or(done)));
     }
     ok(wire::JobResponse {
         request_id: rid,
@@ -205,6 +212,8 @@ pub(super) fn create_listener(
     let delay = w.draw("listener", w.delays.listener);
     let ready_at = now + delay;
     let job = w.job(ready_at);
+    let visible_at = w.visible_from(now);
+    let lb_id_for_busy = lb_id.clone();
     w.listeners.push(Listener {
         id: id.clone(),
         lb_id,
@@ -221,7 +230,19 @@ pub(super) fn create_listener(
         delay,
         deleting_at: None,
         stopped: false,
+        configuring_until: None,
+        visible_at,
     });
+    // The load balancer is being modified while its new listener comes up.
+    let busy = w.until_if(
+        Behaviour::LoadBalancerConfiguring,
+        "lb_configuring",
+        w.delays.lb_configuring,
+        now,
+    );
+    if let Some(lb) = w.load_balancers.iter_mut().find(|l| l.id == lb_id_for_busy) {
+        lb.configuring_until = busy.or(lb.configuring_until);
+    }
     ok(wire::CreateListenerResponse {
         request_id: ctx.request_id.into(),
         listener_id: id,

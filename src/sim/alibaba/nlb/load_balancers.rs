@@ -38,7 +38,7 @@ pub(super) fn get_load_balancer_attribute(
     let lb = w
         .load_balancers
         .iter()
-        .find(|l| l.id == id && l.region == region)
+        .find(|l| l.id == id && l.region == region && now >= l.visible_at)
         .ok_or_else(|| lb_not_found(id))?;
     ok(wire::GetLoadBalancerAttributeResponse {
         request_id: rid,
@@ -123,6 +123,12 @@ pub(super) fn delete_load_balancer(
         return Err(AliError::bad(
             "OperationDenied.DeletionProtectionEnabled",
             "Deletion protection is enabled.",
+        ));
+    }
+    if lb.status(now) == "Configuring" {
+        return Err(AliError::bad(
+            "ResourceInConfiguring.loadbalancer",
+            format!("The load balancer {id} is being configured; try again later."),
         ));
     }
     if let Some(l) = w.listeners.iter().find(|l| l.lb_id == id) {
@@ -318,6 +324,7 @@ pub(super) fn create_load_balancer(
     }
     let order_id: u64 = w.digits(15).parse().unwrap_or(1);
     let delay = w.draw("load_balancer", w.delays.load_balancer);
+    let visible_at = w.visible_from(now);
     w.load_balancers.push(LoadBalancer {
         id: id.clone(),
         name: p.opt("LoadBalancerName").unwrap_or_default().into(),
@@ -333,6 +340,8 @@ pub(super) fn create_load_balancer(
         ready_at: now + delay,
         delay,
         deleting_at: None,
+        configuring_until: None,
+        visible_at,
     });
     ok(wire::CreateLoadBalancerResponse {
         request_id: ctx.request_id.into(),

@@ -9,6 +9,7 @@ use super::{
     AliError, Ctx, Params, known_region, merge_tags, ok, page_by_token, region_of, tags_match,
     unknown_action,
 };
+use crate::sim::behaviour::Behaviour;
 use crate::sim::net;
 use crate::sim::world::{Backend, Listener, LoadBalancer, ServerGroup, World, ZoneMap};
 use crate::wire::aliyun as wire;

@@ -89,12 +89,24 @@ pub(super) fn create_server_group(
         ready_at,
         delay,
         deleting_at: None,
+        configuring_until: None,
     });
     ok(wire::ServerGroupJobResponse {
         request_id: rid,
         server_group_id: id,
         job_id: job,
     })
+}
+
+/// 400 `Conflict.Lock`: a backend change is settling (Terraform retries it on backend calls
+/// for 5 min: `resource_alicloud_nlb_server_group_server_attachment.go`).
+fn locked(id: &str) -> AliError {
+    AliError::bad(
+        "Conflict.Lock",
+        format!(
+            "The server group {id} is locked by another operation in progress; try again later."
+        ),
+    )
 }
 
 /// `AddServersToServerGroup`.
@@ -120,6 +132,9 @@ pub(super) fn add_servers_to_server_group(
         .iter()
         .find(|s| s.id == id && s.region == region)
         .ok_or_else(|| sg_not_found(&id))?;
+    if sg.status(now) == "Configuring" {
+        return Err(locked(&id));
+    }
     if sg.status(now) != "Available" {
         return Err(AliError::bad(
             "IncorrectStatus.serverGroup",
@@ -217,8 +232,13 @@ pub(super) fn add_servers_to_server_group(
         b.delay = delay;
     }
     let job = w.job(now + delay);
+    let lock = w.behaves(Behaviour::ServerGroupLock);
     if let Some(sg) = w.server_groups.iter_mut().find(|s| s.id == id) {
         sg.servers.extend(new);
+        // `Configuring` (and locked) until the job is done.
+        if lock {
+            sg.configuring_until = Some(now + delay);
+        }
     }
     ok(wire::ServerGroupJobResponse {
         request_id: rid,
@@ -247,6 +267,9 @@ pub(super) fn remove_servers_from_server_group(
         .iter()
         .find(|s| s.id == id && s.region == region)
         .ok_or_else(|| sg_not_found(&id))?;
+    if sg.status(now) == "Configuring" {
+        return Err(locked(&id));
+    }
     let mut idx = vec![];
     for s in &servers {
         let sid = s.get("ServerId").cloned().unwrap_or_default();
@@ -270,9 +293,13 @@ pub(super) fn remove_servers_from_server_group(
     }
     let done = now + w.draw("backend_remove", w.delays.backend_remove);
     let job = w.job(done);
+    let lock = w.behaves(Behaviour::ServerGroupLock);
     if let Some(sg) = w.server_groups.iter_mut().find(|s| s.id == id) {
         for i in idx {
             sg.servers[i].removing_at = Some(done);
+        }
+        if lock {
+            sg.configuring_until = Some(done);
         }
     }
     ok(wire::ServerGroupJobResponse {
@@ -380,6 +407,12 @@ pub(super) fn delete_server_group(
         .iter()
         .find(|s| s.id == id && s.region == region)
         .ok_or_else(|| sg_not_found(&id))?;
+    if sg.status(now) == "Configuring" {
+        return Err(AliError::bad(
+            "IncorrectStatus.serverGroup",
+            format!("The status of {id} is Configuring and does not support this operation."),
+        ));
+    }
     if let Some(l) = w.listeners.iter().find(|l| l.sg_id == id) {
         return Err(AliError::bad(
             "ResourceInUse.ServerGroup",
