@@ -120,6 +120,17 @@ fn rds_check(d: &Discovery) -> Check {
     let r = &d.rds;
     let ev = json!({"instance": r.id, "engine": r.engine, "version": r.engine_version, "status": r.status, "network": r.network_type, "type": r.instance_type});
     match rds_unusable(&r.engine, &r.status, &r.network_type, &r.instance_type) {
+        None if !r.status.eq_ignore_ascii_case("Running") => Check::new(
+            "rds-status",
+            Status::Warn,
+            "RDS instance is busy with a task",
+            format!(
+                "{} is {} (a task is running on it): tilink waits for Running before and after \
+                 writing its allowlist group",
+                r.id, r.status
+            ),
+        )
+        .evidence(ev),
         None => Check::new(
             "rds-status",
             Status::Pass,

@@ -232,12 +232,24 @@ fn allowlist_group(g: &wa::DbInstanceIpArray) -> AllowlistGroup {
     }
 }
 
+/// RDS states that do not return to `Running` by themselves (the RDS instance state table);
+/// any other state than `Running` is a task in progress (a class change, a minor upgrade, an
+/// allowlist write settling), which setup waits out and doctor reports as changing.
+pub const RDS_DOWN: &[&str] = &[
+    "Stopped", "Stopping", "Deleting", "Released", "Locked", "LockMode",
+];
+
+/// True when an RDS instance in `status` will not be `Running` again by itself.
+pub fn rds_down(status: &str) -> bool {
+    RDS_DOWN.iter().any(|s| s.eq_ignore_ascii_case(status)) || status.is_empty()
+}
+
 /// Why an RDS instance cannot be the source, or `None` when it can.
 pub fn rds_unusable(engine: &str, status: &str, network: &str, kind: &str) -> Option<String> {
     if !engine.eq_ignore_ascii_case("MySQL") {
         return Some(format!("{engine} instance: tilink connects RDS for MySQL"));
     }
-    if !status.eq_ignore_ascii_case("Running") {
+    if rds_down(status) {
         return Some(format!("status {status}: it must be Running"));
     }
     if !network.is_empty() && !network.eq_ignore_ascii_case("VPC") {

@@ -101,7 +101,7 @@ pub fn backend_path(w: &World, lb: Option<&LoadBalancer>, sg: &ServerGroup, b: &
 pub fn connection_path(w: &World, listener_id: &str, n: u32) -> Option<Path> {
     let now = w.clock.now();
     let l = w.listeners.iter().find(|l| l.id == listener_id)?;
-    if l.status(now) != "Running" {
+    if !serving(l.status(now)) {
         return None;
     }
     let sg = w.server_groups.iter().find(|s| s.id == l.sg_id)?;
@@ -114,6 +114,12 @@ pub fn connection_path(w: &World, listener_id: &str, n: u32) -> Option<Path> {
         .into_iter()
         .collect();
     Some(backend_path_from(w, sg, b, &one))
+}
+
+/// A listener forwards while Running, and while being configured (a change to a serving
+/// listener does not stop it).
+fn serving(status: &str) -> bool {
+    matches!(status, "Running" | "Configuring")
 }
 
 /// What a listener's established sessions depend on: when it changes (RDS stops, the backend
@@ -181,7 +187,7 @@ pub fn spawn(shared: Arc<Shared>, backend: RdsBackend, announce: bool) -> JoinHa
                 let w = &g.world;
                 w.listeners
                     .iter()
-                    .filter(|l| l.status(now) == "Running")
+                    .filter(|l| serving(l.status(now)))
                     .map(|l| {
                         let dns = w
                             .load_balancers

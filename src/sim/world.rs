@@ -913,7 +913,11 @@ impl World {
                 format!("endpoint {ep} no longer exists on the endpoint service"),
             ),
             Some(c) => match c.connected_since {
-                Some(t) if c.status == "Connected" && now >= t + p.delay_active => {
+                // A connected connection being modified (`Pending`) keeps serving.
+                Some(t)
+                    if (c.status == "Connected" || c.status == "Pending")
+                        && now >= t + p.delay_active =>
+                {
                     ("ACTIVE", String::new())
                 }
                 _ => ("PENDING_ACCEPTANCE", String::new()),

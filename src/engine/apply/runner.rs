@@ -19,6 +19,42 @@ pub trait Executor: Send + Sync + 'static {
     fn run(&self, step: Step, ids: ResourceIds, r: Reporter) -> StepFuture;
 }
 
+/// Tells the step's progress line what the cloud answered while a busy resource is ridden
+/// out ("the server group is locked (Conflict.Lock), retrying · 0:41"), at most every 10 s.
+fn busy_observer(
+    r: Reporter,
+) -> std::sync::Arc<dyn Fn(&crate::cloud::retry::BusyNote) + Send + Sync> {
+    let last = std::sync::Mutex::new(None::<Duration>);
+    std::sync::Arc::new(move |n: &crate::cloud::retry::BusyNote| {
+        let mut last = last.lock().unwrap_or_else(|e| e.into_inner());
+        if last.is_none_or(|l| n.waited >= l + Duration::from_secs(10)) {
+            r.progress(&busy_words(n), None);
+            *last = Some(n.waited);
+        }
+    })
+}
+
+/// "the server group is locked (Conflict.Lock), retrying · 0:41".
+pub fn busy_words(n: &crate::cloud::retry::BusyNote) -> String {
+    let object = crate::cloud::aliyun::Action::ALL
+        .iter()
+        .find(|a| a.name() == n.call)
+        .map_or("the resource", |a| a.object());
+    let how = if n.code == "Conflict.Lock" || n.code.ends_with("Locked") {
+        "is locked"
+    } else {
+        "is busy"
+    };
+    let s = n.waited.as_secs();
+    format!(
+        "{object} {how} ({}), retrying {} · {}:{:02}",
+        n.code,
+        n.call,
+        s / 60,
+        s % 60
+    )
+}
+
 /// How a running step talks back.
 #[derive(Debug, Clone)]
 pub struct Reporter {
@@ -160,7 +196,10 @@ pub async fn run_apply(
                         step,
                         tx: tx.clone(),
                     };
-                    let fut = exec.run(step, model.ids().clone(), reporter);
+                    let fut = crate::cloud::retry::observe_busy(
+                        busy_observer(reporter.clone()),
+                        exec.run(step, model.ids().clone(), reporter),
+                    );
                     let done_tx = tx.clone();
                     tasks.spawn(async move {
                         let msg = match fut.await {

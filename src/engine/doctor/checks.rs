@@ -337,8 +337,16 @@ fn plc_state(f: &ChainFacts) -> Check {
         );
     };
     let ev = json!({"plc": p.id, "state": p.state, "message": p.message, "service": p.service_name, "endpoint_id": p.endpoint_id});
+    // The connection behind it being modified: TiDB Cloud's view follows once it settles.
+    let conn_changing = f.connections.iter().any(|c| {
+        !p.endpoint_id.is_empty()
+            && c.endpoint_id == p.endpoint_id
+            && c.connection_status.is_changing()
+    });
     match p.state.as_str() {
         "ACTIVE" => Check::new("plc-state", Status::Pass, "Private link connection is ACTIVE", format!("{} ({}) → {}", p.name, p.id, p.service_name)).evidence(ev),
+        "PENDING_ACCEPTANCE" if conn_changing => changing("plc-state", "Private link connection follows a connection being modified", format!("{} is PENDING_ACCEPTANCE while its endpoint connection is being modified", p.id), "PENDING_ACCEPTANCE").evidence(ev),
+        "DELETING" => changing("plc-state", "Private link connection is being deleted", format!("{} is DELETING", p.id), "DELETING").evidence(ev),
         "PENDING_ACCEPTANCE" => Check::new("plc-state", Status::Fail, "Private link connection waits for acceptance", format!("{} is PENDING_ACCEPTANCE: the endpoint connection request has not been accepted on the endpoint service", p.id))
             .evidence(ev)
             .fix("Accept the request from the TiDB Cloud account (tilink doctor --fix does it safely)."),
@@ -1010,6 +1018,20 @@ fn backend_health(f: &ChainFacts) -> Check {
             "no backend reported unhealthy by GetListenerHealthStatus",
         );
     }
+    // `Initial`: the health check has not run yet (a new or just-changed backend or
+    // listener); it settles by itself.
+    if bad.iter().all(|s| s.status.eq_ignore_ascii_case("Initial")) {
+        return changing(
+            "backend-health",
+            "Backend health is not known yet",
+            format!("{} backend(s) not yet health-checked (Initial)", bad.len()),
+            "Initial",
+        );
+    }
+    let bad: Vec<_> = bad
+        .into_iter()
+        .filter(|s| !s.status.eq_ignore_ascii_case("Initial"))
+        .collect();
     let reasons: Vec<String> = bad
         .iter()
         .map(|s| {
@@ -1103,12 +1125,6 @@ fn rds_endpoint(f: &ChainFacts) -> Check {
     }
 }
 
-/// RDS states that do not return to `Running` by themselves (the RDS instance state table);
-/// every other state than `Running` is a task in progress.
-const RDS_DOWN: &[&str] = &[
-    "Stopped", "Stopping", "Deleting", "Released", "Locked", "LockMode",
-];
-
 fn rds_status(f: &ChainFacts) -> Check {
     let Some(r) = &f.rds else {
         return skip("rds-status", "RDS instance", f, "rds");
@@ -1123,7 +1139,7 @@ fn rds_status(f: &ChainFacts) -> Check {
             format!("{} {} {}", r.id, r.engine, r.engine_version),
         )
         .evidence(ev)
-    } else if !RDS_DOWN.contains(&r.status.as_str()) {
+    } else if !crate::engine::discover::rds_down(&r.status) {
         // A task on the instance (a class change, a minor upgrade, an allowlist write
         // settling): it returns to Running by itself.
         changing(

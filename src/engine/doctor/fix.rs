@@ -330,7 +330,7 @@ pub fn plan_fixes(f: &ChainFacts, checks: &[Check]) -> Vec<Fix> {
         && let Some(c) = f.connections.iter().find(|c| {
             c.endpoint_id == p.endpoint_id && c.endpoint_owner_id.to_string() == t.account_id
         })
-        && matches!(c.connection_status.as_str(), "Disconnected" | "Pending")
+        && c.connection_status == crate::wire::states::ConnectionStatus::Disconnected
     {
         out.push(Fix::Accept {
             service_id: svc.clone(),
@@ -406,5 +406,21 @@ pub fn plan_fixes(f: &ChainFacts, checks: &[Check]) -> Vec<Fix> {
             });
         }
     }
+    // Nothing writes to a link while it is being modified: the fix waits for the next look.
+    let changing = |ids: &[&str]| {
+        checks
+            .iter()
+            .any(|c| c.status == Status::Changing && ids.contains(&c.id.as_str()))
+    };
+    out.retain(|fix| {
+        !changing(match fix {
+            Fix::Whitelist { .. } => &["endpoint-service"],
+            Fix::Allowlist { .. } => &["rds-status"],
+            Fix::Accept { .. } => &["endpoint-service", "connection-state"],
+            Fix::AttachZones { .. } => &["endpoint-service", "nlb-status"],
+            Fix::RemovePlcs { .. } => &["plc-state"],
+            Fix::Reconcile { .. } => &["nlb-status", "listener", "server-group", "rds-status"],
+        })
+    });
     out
 }

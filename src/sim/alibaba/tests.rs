@@ -157,6 +157,21 @@ async fn connection_accept_and_disable() {
         &p,
     )
     .unwrap();
+    // Being modified first (behaviour connection-pending), and not to be asked again
+    // within the period (repeat-refusal), then Connecting and Connected.
+    assert_eq!(status(&mut w), "Pending");
+    assert_eq!(
+        call(
+            &mut w,
+            Product::PrivateLink,
+            "EnableVpcEndpointConnection",
+            &p
+        )
+        .unwrap_err()
+        .code,
+        "ConcurrentCallNotSupported"
+    );
+    tokio::time::advance(Duration::from_secs(4)).await;
     assert_eq!(status(&mut w), "Connecting");
     tokio::time::advance(Duration::from_secs(31)).await;
     assert_eq!(status(&mut w), "Connected");

@@ -152,13 +152,7 @@ pub(super) fn create_listener(
         .iter()
         .find(|l| l.id == lb_id && l.region == region)
         .ok_or_else(|| lb_not_found(&lb_id))?;
-    let st = lb.status(now);
-    if st != "Active" {
-        return Err(AliError::bad(
-            "IncorrectStatus.loadbalancer",
-            format!("The status of {lb_id} is {st} and does not support this operation."),
-        ));
-    }
+    // A taken port is refused whatever the load balancer is doing; then its state.
     let family = |p: &str| if p == "UDP" { "UDP" } else { "TCP" };
     if let Some(l) = w.listeners.iter().find(|l| {
         l.lb_id == lb_id && l.port == port as u16 && family(&l.protocol) == family(protocol)
@@ -166,6 +160,13 @@ pub(super) fn create_listener(
         return Err(AliError::bad(
             "Conflict.Port",
             format!("Port {port} is already used by listener {}.", l.id),
+        ));
+    }
+    let st = lb.status(now);
+    if st != "Active" {
+        return Err(AliError::bad(
+            "IncorrectStatus.loadbalancer",
+            format!("The status of {lb_id} is {st} and does not support this operation."),
         ));
     }
     let sg = w

@@ -301,7 +301,9 @@ pub fn health_of(w: &World, l: &Listener, now: tokio::time::Instant) -> wire::Li
             // The same path a connection takes (crate::sim::dataplane), and the RDS end
             // as its last real TCP check found it.
             use crate::sim::dataplane::{Path, backend_path};
-            let status_reason = if l.status(now) != "Running" || b.status(now) != "Available" {
+            let status_reason = if !matches!(l.status(now), "Running" | "Configuring")
+                || b.status(now) != "Available"
+            {
                 Some(("Initial", ""))
             } else {
                 match backend_path(w, lb, sg, b) {
