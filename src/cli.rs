@@ -10,7 +10,7 @@ use std::path::PathBuf;
 #[command(name = "tilink", version, about, long_about = None, propagate_version = true)]
 #[command(after_help = "Without a subcommand, `tilink` runs `tilink setup`. \
 Try it with no cloud account: `tilink sandbox`.\n\
-Exit codes: 0 ok · 1 failed, or doctor: a link is broken · 2 bad usage or input · 3 credentials missing or refused · 4 doctor: nothing failed but some link could not be checked · 130 interrupted (the journal keeps every id).")]
+Exit codes: 0 ok · 1 failed, or doctor: a link is broken · 2 bad usage or input · 3 credentials missing or refused · 4 doctor: nothing failed but some link could not be checked or is being modified · 130 interrupted (the journal keeps every id).")]
 pub struct Cli {
     /// Global options.
     #[command(flatten)]
@@ -94,7 +94,7 @@ pub struct GlobalArgs {
     #[arg(long, global = true, env = "TILINK_TIDB_ENDPOINT", value_name = "URL")]
     pub tidb_endpoint: Option<String>,
     /// Alibaba Cloud region (default: the cluster's region).
-    #[arg(long, global = true, env = "TILINK_REGION")]
+    #[arg(long, global = true, env = "TILINK_REGION", value_parser = parse_region)]
     pub region: Option<String>,
     /// Output format for reports.
     #[arg(short, long, global = true, env = "TILINK_OUTPUT", value_enum, default_value_t = Output::Text)]
@@ -401,6 +401,18 @@ fn parse_cluster_id(s: &str) -> Result<String, String> {
     ))
 }
 
+/// An Alibaba Cloud region id (`ap-southeast-1`), checked before anything is built from it.
+fn parse_region(s: &str) -> Result<String, String> {
+    if crate::wire::region::is_region_id(s) {
+        Ok(s.to_string())
+    } else {
+        Err(format!(
+            "`{}` is not an Alibaba Cloud region id: use one such as ap-southeast-1",
+            s.chars().take(64).collect::<String>()
+        ))
+    }
+}
+
 /// A share of calls: a number from 0 to 1.
 fn parse_share(s: &str) -> Result<f64, String> {
     let v: f64 = s
@@ -448,7 +460,7 @@ fn parse_sigma(s: &str) -> Result<f64, String> {
 /// `tilink doctor`.
 #[derive(Debug, Args, Clone, Default)]
 #[command(
-    after_help = "Exit codes: 0 healthy · 1 at least one link is broken (the first failure listed is the root cause) · 2 bad input (unknown cluster or connection) · 3 credentials refused (both clouds reported) · 4 nothing failed, but some link could not be checked (throttled, 5xx, timeout, permission): run again later."
+    after_help = "Exit codes: 0 healthy · 1 at least one link is broken (the first failure listed is the root cause) · 2 bad input (unknown cluster or connection) · 3 credentials refused (both clouds reported) · 4 nothing failed, but some link could not be checked (throttled, 5xx, timeout, permission) or is being modified right now (changing): run again later."
 )]
 pub struct DoctorArgs {
     /// Check every private link connection of this cluster.

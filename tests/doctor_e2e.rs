@@ -53,6 +53,20 @@ fn failing(r: &Report) -> Vec<String> {
 }
 
 /// Applies every fix, then waits until doctor is healthy again (the cloud settles).
+/// Doctor once nothing is being modified (a test's own write leaves the RDS instance or a
+/// service settling for a moment; doctor calls that "changing" and --fix waits for it).
+async fn settled(w: &World, plc_id: &str) -> Report {
+    let mut r = doctor(w, plc_id).await;
+    for _ in 0..100 {
+        if r.checks.iter().all(|c| c.status != Status::Changing) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        r = doctor(w, plc_id).await;
+    }
+    r
+}
+
 async fn fix_and_recheck(w: &World, plc_id: &str, r: &Report) -> Report {
     assert!(!r.fixes.is_empty(), "no fix offered for {:?}", failing(r));
     for f in &r.fixes {
@@ -67,6 +81,7 @@ async fn fix_and_recheck(w: &World, plc_id: &str, r: &Report) -> Report {
                 .checks
                 .iter()
                 .all(|c| c.status != Status::Warn || c.id == "foreign-connections")
+            && last.checks.iter().all(|c| c.status != Status::Changing)
         {
             break;
         }
@@ -137,7 +152,7 @@ async fn every_failure_mode_is_named_and_fixed() {
     a.modify_security_ips(&w.m.rds_instance_id, &group, &ips, "Delete")
         .await
         .unwrap();
-    let r = doctor(&w, &plc).await;
+    let r = settled(&w, &plc).await;
     assert_eq!(status(&r, "rds-allowlist"), Status::Fail);
     assert_eq!(status(&r, "backend-health"), Status::Fail);
     let r = fix_and_recheck(&w, &plc, &r).await;
@@ -265,7 +280,22 @@ async fn a_zone_detached_from_the_service_is_found_and_reattached() {
         cluster_id: Some(w.m.cluster_id.clone()),
         service_id: svc.clone(),
     };
-    let (_, r) = examine(&c, &s).await;
+    // The detach leaves the service Pending for a moment: doctor says it is changing and
+    // --fix leaves it alone; the next look, once Active, offers the fix.
+    let (_, mut r) = examine(&c, &s).await;
+    for _ in 0..100 {
+        if r.checks.iter().all(|x| x.status != Status::Changing) {
+            break;
+        }
+        assert!(
+            !r.fixes
+                .iter()
+                .any(|f| matches!(f, tilink::engine::doctor::Fix::AttachZones { .. })),
+            "a fix planned on a changing service"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        r = examine(&c, &s).await.1;
+    }
     let check = r.checks.iter().find(|x| x.id == "service-zones").unwrap();
     assert_eq!(check.status, Status::Warn, "{check:?}");
     assert!(check.detail.contains(&zone), "{}", check.detail);

@@ -413,6 +413,36 @@ async fn aliyun_client_gives_clear_errors_on_hostile_answers() {
     assert_eq!(c[0].zones[0].zone_status, "Teleporting");
     assert_eq!(c[0].service_id, "", "missing field defaults to empty");
 
+    // Control characters from a cloud never reach a terminal: a display name that clears
+    // the screen, sets the title or writes the clipboard (OSC 52) comes out escaped, and an
+    // error message of 1 MiB is cut (reliability round 3, #10).
+    f.json(
+        200,
+        b"{\"Connections\":[{\"EndpointId\":\"ep-1\\u001b[2J\\u001b]52;c;ZXZpbA==\\u0007\\n[PASS] fake\"}]}",
+    );
+    let c = list().await.unwrap();
+    assert!(
+        !c[0].endpoint_id.chars().any(char::is_control),
+        "{:?}",
+        c[0].endpoint_id
+    );
+    assert!(
+        c[0].endpoint_id.contains("\\x1b[2J"),
+        "{:?}",
+        c[0].endpoint_id
+    );
+    let mut huge = br#"{"Code":"X","Message":""#.to_vec();
+    huge.extend(b"\\u001b[31m");
+    huge.extend(std::iter::repeat_n(b'm', 1 << 20));
+    huge.extend_from_slice(br#"","RequestId":"R"}"#);
+    f.json(400, &huge);
+    let e = list().await.unwrap_err().to_string();
+    assert!(
+        e.len() < 2_000 && !e.chars().any(char::is_control),
+        "{}",
+        e.len()
+    );
+
     // A huge but valid answer (a 16 MB string) is read, not refused.
     let mut big = br#"{"RequestId":""#.to_vec();
     big.extend(std::iter::repeat_n(b'r', 16 << 20));

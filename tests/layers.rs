@@ -24,7 +24,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "wire", "cloud", "secret", "engine", "export", "report", "signals",
         ],
     ),
-    ("cli", &[]),
+    ("cli", &["wire"]),
     (
         "app",
         &[

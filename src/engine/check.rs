@@ -72,11 +72,13 @@ impl Check {
         title: impl Into<String>,
         detail: impl Into<String>,
     ) -> Self {
+        // Titles and details carry what clouds and servers said (names, greetings, error
+        // texts): never a raw control character on a terminal.
         Check {
             id: id.to_string(),
             status,
-            title: title.into(),
-            detail: detail.into(),
+            title: crate::wire::printable::clean(&title.into()),
+            detail: crate::wire::printable::clean(&detail.into()),
             evidence: serde_json::Value::Null,
             fix: None,
             caused_by: None,
@@ -91,7 +93,7 @@ impl Check {
 
     /// Adds a fix.
     pub fn fix(mut self, fix: impl Into<String>) -> Self {
-        self.fix = Some(fix.into());
+        self.fix = Some(crate::wire::printable::clean(&fix.into()));
         self
     }
 

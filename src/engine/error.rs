@@ -81,6 +81,9 @@ impl Error {
 impl From<AliyunError> for Error {
     fn from(e: AliyunError) -> Self {
         let message = e.to_string();
+        if let AliyunError::InvalidRegion(_) = e {
+            return Error::Input(message);
+        }
         if e.kind() == crate::cloud::ErrorKind::Permission {
             let permission = e.missing_permission();
             let message = match &permission {

@@ -8,6 +8,8 @@ pub mod aliyun;
 pub mod apimeta;
 pub mod mysql;
 pub mod num;
+pub mod printable;
+pub mod region;
 pub mod states;
 pub mod tidb;
 

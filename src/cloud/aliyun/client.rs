@@ -123,6 +123,11 @@ pub(crate) fn http_client(
 impl AliyunClient {
     /// A client signing with `key`.
     pub fn new(cfg: AliyunConfig, key: AccessKey) -> Result<Self, AliyunError> {
+        if !super::endpoints::is_region_id(&cfg.region) {
+            return Err(AliyunError::InvalidRegion(
+                cfg.region.chars().take(64).collect(),
+            ));
+        }
         let http = http_client(cfg.connect_timeout, cfg.request_timeout)?;
         Ok(AliyunClient {
             http,
@@ -165,6 +170,7 @@ impl AliyunClient {
     ) -> Result<T, AliyunError> {
         let mut value = self.call_value(action, &params).await?;
         crate::wire::strip_nulls(&mut value);
+        crate::wire::printable::clean_value(&mut value);
         serde_json::from_value(value).map_err(|e| AliyunError::Decode {
             action: action.name().to_string(),
             detail: e.to_string(),
@@ -254,11 +260,14 @@ impl AliyunClient {
             } else {
                 body.code
             },
-            message: self.redact(if body.message.is_empty() {
-                String::from_utf8_lossy(&bytes[..bytes.len().min(300)]).into_owned()
-            } else {
-                body.message
-            }),
+            message: crate::wire::printable::clean_capped(
+                &self.redact(if body.message.is_empty() {
+                    String::from_utf8_lossy(&bytes[..bytes.len().min(300)]).into_owned()
+                } else {
+                    body.message
+                }),
+                1000,
+            ),
             request_id: body.request_id,
             recommend: body.recommend,
             auth_action: body.access_denied.and_then(|d| d.auth_action),

@@ -70,6 +70,12 @@ impl Product {
 
     /// The public HTTPS host for this product in `region`.
     pub fn host(self, region: &str) -> String {
+        // Never a host from an unchecked region: the client refuses one at construction.
+        let region = if is_region_id(region) {
+            region
+        } else {
+            "invalid-region"
+        };
         match self {
             Product::Sts => "sts.aliyuncs.com".to_string(),
             Product::Vpc if region == "cn-hangzhou" => "vpc.aliyuncs.com".to_string(),
@@ -156,5 +162,41 @@ mod tests {
         v.sort();
         v.dedup();
         assert_eq!(v.len(), 5);
+    }
+}
+
+pub use crate::wire::region::is_region_id;
+
+#[cfg(test)]
+mod region_tests {
+    use super::*;
+
+    #[test]
+    fn only_region_shaped_ids_reach_a_host() {
+        for ok in [
+            "ap-southeast-1",
+            "cn-hangzhou",
+            "cn-shanghai-finance-1",
+            "us-west-1",
+            "me-east-1",
+        ] {
+            assert!(is_region_id(ok), "{ok}");
+        }
+        for bad in [
+            "x@127.0.0.1:18010/#",
+            "ap-southeast-1.evil.com",
+            "AP-southeast-1",
+            "ap",
+            "",
+            "ap-southeast-1/",
+            "ap--1",
+            "a-b-c-d-e",
+        ] {
+            assert!(!is_region_id(bad), "{bad}");
+            assert!(
+                !Product::Nlb.host(bad).contains(bad) || bad.is_empty(),
+                "{bad}"
+            );
+        }
     }
 }

@@ -51,6 +51,11 @@ pub enum AliyunError {
     /// No credentials or an unusable configuration.
     #[error("{0}")]
     Config(String),
+    /// A region that is not an Alibaba Cloud region id: refused before any host is built.
+    #[error(
+        "{0:?} is not an Alibaba Cloud region id (such as ap-southeast-1): refused before any request was sent"
+    )]
+    InvalidRegion(String),
 }
 
 fn request_hint(id: &str) -> String {
@@ -110,7 +115,7 @@ impl AliyunError {
             AliyunError::Api { action, .. }
             | AliyunError::Transport { action, .. }
             | AliyunError::Decode { action, .. } => Some(action),
-            AliyunError::Config(_) => None,
+            AliyunError::Config(_) | AliyunError::InvalidRegion(_) => None,
         }
     }
 
@@ -118,6 +123,7 @@ impl AliyunError {
     pub fn kind(&self) -> ErrorKind {
         match self {
             AliyunError::Config(_) => ErrorKind::Credentials,
+            AliyunError::InvalidRegion(_) => ErrorKind::Permanent,
             AliyunError::Decode { .. } => ErrorKind::Permanent,
             AliyunError::Transport { kind, .. } => {
                 if *kind == TransportKind::Certificate {

@@ -251,6 +251,7 @@ impl TidbClient {
         };
         let mut v: serde_json::Value = serde_json::from_slice(&bytes).map_err(decode)?;
         crate::wire::strip_nulls(&mut v);
+        crate::wire::printable::clean_value(&mut v);
         serde_json::from_value(v).map_err(decode)
     }
 
@@ -409,11 +410,17 @@ fn api_error(method: &Method, path: &str, status: StatusCode, bytes: &[u8]) -> T
         path: path.to_string(),
         status: status.as_u16(),
         code,
-        message: body.message.unwrap_or_else(|| {
-            String::from_utf8_lossy(&bytes[..bytes.len().min(300)]).into_owned()
-        }),
+        message: crate::wire::printable::clean_capped(
+            &body.message.unwrap_or_else(|| {
+                String::from_utf8_lossy(&bytes[..bytes.len().min(300)]).into_owned()
+            }),
+            MESSAGE_CHARS,
+        ),
     }
 }
+
+/// The longest error message kept from an answer (a 1 MiB message is cut).
+const MESSAGE_CHARS: usize = 1000;
 
 /// A stable name for stats: ids replaced by `{id}`.
 fn route_name(path: &str) -> String {

@@ -320,7 +320,10 @@ impl Ctx {
                 .add_ip_servers(
                     &id,
                     &[(p.backend_ip.clone(), p.backend_port)],
-                    Some(&token(p, "sg-backend")),
+                    // Stable per setup *and group*: a group recreated after a deletion
+                    // behind tilink's back gets its own token, never one the cloud bound
+                    // to the old group's parameters (IdempotenceSignatureMismatch forever).
+                    Some(&token(p, &format!("sg-backend-{}", suffix(&id)))),
                 )
                 .await?;
             self.wait_job(&out.job_id, "adding the backend").await?;
