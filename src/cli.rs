@@ -259,13 +259,13 @@ pub struct SetupArgs {
     #[arg(long, env = "TILINK_CLUSTER_ID", value_parser = parse_cluster_id)]
     pub cluster_id: Option<String>,
     /// ApsaraDB RDS instance id (rm-…).
-    #[arg(long, env = "TILINK_RDS_INSTANCE")]
+    #[arg(long, env = "TILINK_RDS_INSTANCE", value_parser = parse_rds_instance)]
     pub rds_instance: Option<String>,
     /// Zones for the NLB and endpoint service (comma-separated; default: the best overlap).
     #[arg(long, env = "TILINK_ZONES", value_delimiter = ',')]
     pub zones: Vec<String>,
     /// Display name of the TiDB private link connection.
-    #[arg(long, env = "TILINK_PLC_NAME")]
+    #[arg(long, env = "TILINK_PLC_NAME", value_parser = parse_plc_name)]
     pub name: Option<String>,
     /// No prompts: every answer comes from flags or env vars.
     #[arg(long, env = "TILINK_NON_INTERACTIVE", value_parser = clap::builder::BoolishValueParser::new())]
@@ -325,7 +325,11 @@ pub struct SandboxArgs {
 /// `tilink sim`.
 #[derive(Debug, Args, Clone)]
 pub struct SimArgs {
-    /// Address to listen on (port 0 picks a free one).
+    /// Listen on a non-loopback address (the simulator serves its keys at /_sim/state
+    /// without authentication: only for a network you trust).
+    #[arg(long, env = "TILINK_SIM_LISTEN_ANY")]
+    pub listen_any: bool,
+    /// Address to listen on (port 0 picks a free one); loopback only unless --listen-any.
     #[arg(long, env = "TILINK_SIM_LISTEN", default_value = "127.0.0.1:0")]
     pub listen: SocketAddr,
     /// Seed of the world and of the fault schedule.
@@ -399,6 +403,46 @@ fn parse_cluster_id(s: &str) -> Result<String, String> {
     Err(format!(
         "`{shown}{more}` is not a TiDB Cloud cluster id: it is 19 or 20 digits (e.g. 1379661944646413143); `ticloud serverless list` shows yours, or run `tilink` to pick one"
     ))
+}
+
+/// A PLC display name as TiDB Cloud takes it (1–64 characters, no control characters),
+/// checked before the first write: a bad one used to be refused only at the PLC step, after
+/// the NLB and the rest existed.
+fn parse_plc_name(s: &str) -> Result<String, String> {
+    let n = s.chars().count();
+    if s.trim().is_empty() || n > 64 {
+        return Err(format!(
+            "the private link connection name must be 1 to 64 characters (this one has {n})"
+        ));
+    }
+    if s.chars().any(char::is_control) {
+        return Err("the private link connection name must not contain control characters".into());
+    }
+    Ok(s.to_string())
+}
+
+/// An ApsaraDB RDS instance id: `rm-`, `pgm-` … followed by lowercase letters and digits.
+fn parse_rds_instance(s: &str) -> Result<String, String> {
+    let ok = s.len() <= 64
+        && s.split_once('-').is_some_and(|(p, rest)| {
+            !p.is_empty()
+                && p.bytes().all(|b| b.is_ascii_lowercase())
+                && !rest.is_empty()
+                && rest
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        });
+    if ok {
+        Ok(s.to_string())
+    } else {
+        Err(format!(
+            "`{}` is not an ApsaraDB RDS instance id (such as rm-t4nnxp5ov7eqpx7w4); `aliyun rds DescribeDBInstances` lists yours, or run `tilink` to pick one",
+            s.chars()
+                .take(64)
+                .filter(|c| !c.is_control())
+                .collect::<String>()
+        ))
+    }
 }
 
 /// An Alibaba Cloud region id (`ap-southeast-1`), checked before anything is built from it.

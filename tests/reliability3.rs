@@ -141,3 +141,142 @@ async fn a_server_group_deleted_behind_its_back_does_not_stick_the_setup() {
     let s = w.state().await;
     assert_eq!(common::live(&s, "server_groups"), 1, "{s:#}");
 }
+
+fn setup_args(w: &common::World) -> Vec<String> {
+    [
+        "setup",
+        "--non-interactive",
+        "--yes",
+        "--cluster-id",
+        &w.m.cluster_id,
+        "--rds-instance",
+        &w.m.rds_instance_id,
+        "-o",
+        "json",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect()
+}
+
+/// #7: a tampered journal that names another setup's PLC (and a service that does not
+/// exist) deletes nothing: only a PLC whose service, per TiDB Cloud, is an existing endpoint
+/// service tagged with the setup id is this setup's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tampered_journal_never_deletes_another_setups_plc() {
+    let w = common::world().await;
+    let out = w.bin().args(setup_args(&w)).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let plc = v["resources"]["private_link_connection_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let dir = w.dir.path().join("state").join("setups");
+    let real = std::fs::read_dir(&dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|x| x == "json"))
+        .expect("the journal");
+    let mut j: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&real).unwrap()).unwrap();
+    let fake = "tl-0000000fa4e0";
+    j["setup_id"] = fake.into();
+    let r = j["resources"].as_object_mut().unwrap();
+    r.insert(
+        "endpoint_service_id".into(),
+        "epsrv-doesnotexist000000".into(),
+    );
+    for k in [
+        "server_group_id",
+        "load_balancer_id",
+        "listener_id",
+        "allowlist_group",
+    ] {
+        r.insert(k.into(), serde_json::Value::Null);
+    }
+    std::fs::write(dir.join(format!("{fake}.json")), j.to_string()).unwrap();
+    let out = w
+        .bin()
+        .args([
+            "teardown",
+            "--cluster-id",
+            &w.m.cluster_id,
+            "--setup",
+            fake,
+            "--yes",
+        ])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_ne!(out.status.code(), Some(0), "{err}");
+    let s = w.state().await;
+    let plcs = s["private_link_connections"].to_string();
+    assert!(plcs.contains(&plc), "the PLC was deleted: {err}");
+    assert!(err.contains("cannot prove"), "{err}");
+}
+
+/// #11: inputs are checked before the first write: a PLC name TiDB Cloud would refuse, an
+/// RDS id that is not one, a simulator on a public address, a log file that is a symlink.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_inputs_are_refused_before_anything_exists() {
+    let w = common::world().await;
+    let mut args = setup_args(&w);
+    args.extend(["--name".to_string(), "n".repeat(65)]);
+    let out = w.bin().args(&args).output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut args = setup_args(&w);
+    let i = args.iter().position(|a| a == "--rds-instance").unwrap();
+    args[i + 1] = "rm-1/../x".into();
+    let out = w.bin().args(&args).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let s = w.state().await;
+    for key in ["server_groups", "load_balancers", "endpoint_services"] {
+        assert_eq!(common::live(&s, key), 0, "{key}: {s:#}");
+    }
+    let calls = w.stats().await["total_calls"].as_u64().unwrap_or(0);
+    assert_eq!(calls, 0, "a refused input made calls");
+
+    let out = w
+        .bin()
+        .args(["sim", "--listen", "0.0.0.0:0"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--listen-any"));
+
+    let target = w.dir.path().join("elsewhere");
+    std::fs::write(&target, "").unwrap();
+    let link = w.dir.path().join("tilink.log");
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    let out = w
+        .bin()
+        .env("TILINK_LOG", "debug")
+        .args(["--log-file", link.to_str().unwrap(), "policy"])
+        .output()
+        .unwrap();
+    assert_ne!(
+        out.status.code(),
+        Some(0),
+        "a symlinked log file was followed"
+    );
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), "");
+    use std::os::unix::fs::PermissionsExt;
+    let open = w.dir.path().join("open.log");
+    std::fs::write(&open, "").unwrap();
+    std::fs::set_permissions(&open, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let out = w
+        .bin()
+        .args(["--log-file", open.to_str().unwrap(), "policy"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let mode = std::fs::metadata(&open).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "the log file keeps a readable mode");
+}

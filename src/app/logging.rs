@@ -2,6 +2,25 @@
 
 use std::path::Path;
 
+/// `O_NOFOLLOW` (Linux and the BSDs agree on refusing a final symlink with it).
+#[cfg(unix)]
+fn libc_o_nofollow() -> i32 {
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    {
+        0o400000
+    }
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    {
+        0x0100
+    }
+}
+
+/// `ELOOP`: what opening a symlink with `O_NOFOLLOW` answers.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+const ELOOP: i32 = 40;
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+const ELOOP: i32 = 62;
+
 /// Installs the file logger when `path` is given; `TILINK_LOG=debug|info|warn` without a
 /// file logs to stderr (never used while the TUI runs).
 pub fn init(path: Option<&Path>) -> std::io::Result<()> {
@@ -21,8 +40,28 @@ pub fn init(path: Option<&Path>) -> std::io::Result<()> {
             {
                 use std::os::unix::fs::OpenOptionsExt;
                 opts.mode(0o600);
+                // Never follow a symlink planted where the log goes.
+                opts.custom_flags(libc_o_nofollow());
             }
-            let file = opts.open(p)?;
+            let file = opts.open(p).map_err(|e| {
+                if e.raw_os_error() == Some(ELOOP) {
+                    std::io::Error::new(
+                        std::io::ErrorKind::InvalidInput,
+                        format!(
+                            "{} is a symbolic link: refused (give the file itself)",
+                            p.display()
+                        ),
+                    )
+                } else {
+                    e
+                }
+            })?;
+            // An existing file keeps its mode otherwise: the log is private, whoever made it.
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+            }
             let _ = tracing_subscriber::fmt()
                 .with_max_level(level)
                 .with_ansi(false)

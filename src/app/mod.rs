@@ -148,6 +148,12 @@ async fn dispatch(cli: Cli) -> Result<u8, Failure> {
             .await
         }
         Command::Sim(a) => {
+            if !a.listen.ip().is_loopback() && !a.listen_any {
+                return Err(Failure::input(format!(
+                    "--listen {} is not a loopback address: the simulator serves its access keys at /_sim/state without authentication. Listen on 127.0.0.1, or pass --listen-any for a network you trust",
+                    a.listen
+                )));
+            }
             let opts = crate::sim::SimOptions {
                 listen: a.listen,
                 seed: a.seed,

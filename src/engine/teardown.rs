@@ -175,17 +175,13 @@ pub async fn verify_ownership(c: &Clients, j: &Journal) -> Result<(), Error> {
                         "private link connection {plc} points at {points_at}, not at this setup's {name}; nothing was deleted"
                     )));
                 }
-                // From the cloud, not the journal: the service it points at must be a service
-                // tagged with this setup (or, once that is gone, the one the journal names).
-                let mine = a
-                    .list_endpoint_services(None, None, &[(TAG_SETUP.to_string(), sid.clone())])
-                    .await?;
-                let tagged = mine.iter().any(|s| s.service_name == points_at);
-                let journaled = r.endpoint_service_name.as_deref() == Some(points_at.as_str())
-                    && r.endpoint_service_id.is_some();
-                if !tagged && !journaled {
+                // From the cloud, never the journal: the service it points at (per TiDB
+                // Cloud) must be an existing endpoint service tagged with this setup. A journal
+                // naming a service that does not exist proves nothing.
+                let mine = proven_services(c, sid).await?;
+                if !mine.contains(&points_at) {
                     return Err(Error::Failed(format!(
-                        "private link connection {plc} points at {points_at}, which is not an endpoint service of setup {sid}; nothing was deleted"
+                        "private link connection {plc} points at {points_at}, which is not an existing endpoint service tagged {TAG_SETUP}={sid}; tilink cannot prove it is this setup's, so nothing was deleted. If it is yours, delete it with `ticloud serverless private-link-connection delete` or in the TiDB Cloud console"
                     )));
                 }
             }
@@ -274,9 +270,14 @@ pub async fn execute(
         .cloned()
         .collect();
     let mut endpoints: Vec<String> = j.resources.endpoint_id.iter().cloned().collect();
+    // Only on a service the cloud proves is this setup's (tagged), whatever the journal says.
+    let proven = proven_services(c, &sid).await?;
     if let (Some(_), Some(name)) = (
         &j.resources.endpoint_service_id,
-        &j.resources.endpoint_service_name,
+        j.resources
+            .endpoint_service_name
+            .as_ref()
+            .filter(|n| proven.contains(n)),
     ) {
         for p in c.tidb.list_plcs(&j.cluster_id).await? {
             let on_service = p
@@ -545,6 +546,17 @@ pub async fn execute(
     save(store, j)?;
     say(format!("setup {sid} torn down"));
     Ok(())
+}
+
+/// The names of the existing endpoint services tagged with setup `sid`: what the cloud itself
+/// proves is this setup's.
+async fn proven_services(c: &Clients, sid: &str) -> Result<Vec<String>, Error> {
+    Ok(c.aliyun
+        .list_endpoint_services(None, None, &[(TAG_SETUP.to_string(), sid.to_string())])
+        .await?
+        .into_iter()
+        .map(|s| s.service_name)
+        .collect())
 }
 
 /// What an allowlist group that must keep one address holds once tilink is done with it:

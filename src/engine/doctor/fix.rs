@@ -149,11 +149,13 @@ impl Fix {
                 rds_id,
                 group,
                 cidrs,
-            } => a
-                .modify_security_ips(rds_id, group, cidrs, "Cover")
-                .await
-                .map(|_| ())
-                .map_err(s),
+            } => {
+                a.modify_security_ips(rds_id, group, cidrs, "Cover")
+                    .await
+                    .map_err(s)?;
+                // A task on the instance: wait for Running, as setup does.
+                crate::engine::poll::rds_running(a, tuning.quick().now(), rds_id).await
+            }
             Fix::Accept {
                 service_id,
                 endpoint_id,
@@ -171,6 +173,25 @@ impl Fix {
                     a.attach_resource(service_id, load_balancer_id, z)
                         .await
                         .map_err(s)?;
+                    // The service is Pending while the attach settles: wait for Active
+                    // before the next change (Terraform does the same).
+                    until(
+                        tuning.quick().now(),
+                        "the endpoint service to be Active",
+                        |_| {},
+                        || async move {
+                            let svc = a.get_endpoint_service(service_id).await?;
+                            Ok::<_, crate::cloud::aliyun::AliyunError>(
+                                if svc.service_status == crate::wire::states::ServiceStatus::Active
+                                {
+                                    Probe::Ready(())
+                                } else {
+                                    Probe::Waiting(svc.service_status.to_string())
+                                },
+                            )
+                        },
+                    )
+                    .await?;
                 }
                 Ok(())
             }
