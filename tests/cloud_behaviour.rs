@@ -276,3 +276,115 @@ async fn a_chain_being_modified_is_changing_not_broken() {
         "--fix wrote to a changing chain"
     );
 }
+
+/// The whole life cycle with every behaviour on (the assumptions included) and 50 ms on
+/// every call: setup, doctor, a fix, reconcile, export and teardown each succeed, with one
+/// of each resource while the chain lives and nothing but the loopback-only allowlist group
+/// after teardown.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_whole_life_cycle_holds_with_every_behaviour_on() {
+    let w = common::world_with(tilink::sim::SimOptions {
+        time_scale: 0.01,
+        latency_ms: 50,
+        ..tilink::sim::SimOptions::default()
+    })
+    .await;
+    w.admin("behaviour", json!({"on": ["all"]})).await;
+    let out = setup(&w);
+    let v = json_of(&out);
+    assert_eq!(out.status.code(), Some(0), "{v:#}");
+    let s = w.state().await;
+    for key in [
+        "server_groups",
+        "load_balancers",
+        "listeners",
+        "endpoint_services",
+        "connections",
+    ] {
+        assert_eq!(common::live(&s, key), 1, "{key}: {s:#}");
+    }
+    let cluster = w.m.cluster_id.clone();
+    let run = |args: &[&str]| w.bin().args(args).output().expect("tilink runs");
+    // Doctor: healthy once nothing is settling (an exit of 4 would say "look again").
+    let healthy = || {
+        (0..20).any(|_| {
+            let o = run(&["doctor", "--cluster-id", &cluster]);
+            if o.status.code() == Some(0) {
+                return true;
+            }
+            assert_ne!(
+                o.status.code(),
+                Some(1),
+                "{}",
+                String::from_utf8_lossy(&o.stdout)
+            );
+            std::thread::sleep(std::time::Duration::from_millis(200));
+            false
+        })
+    };
+    assert!(healthy(), "doctor never said healthy");
+    // Someone removes TiDB Cloud's account from the whitelist; --fix puts it back.
+    let svc = v["resources"]["endpoint_service_id"].as_str().unwrap();
+    w.clients()
+        .aliyun
+        .remove_user(svc, &w.m.tidb_account_id)
+        .await
+        .unwrap();
+    let o = run(&["doctor", "--cluster-id", &cluster, "--fix", "--yes"]);
+    assert_ne!(
+        o.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(healthy(), "the fix did not heal the chain");
+    let o = run(&["reconcile", "--cluster-id", &cluster]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let setup_id = v["setup_id"].as_str().unwrap();
+    let o = run(&[
+        "export",
+        "terraform",
+        "--cluster-id",
+        &cluster,
+        "--setup",
+        setup_id,
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(String::from_utf8_lossy(&o.stdout).contains(svc));
+    let o = run(&[
+        "teardown",
+        "--cluster-id",
+        &cluster,
+        "--setup",
+        setup_id,
+        "--yes",
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let s = w.state().await;
+    for key in [
+        "server_groups",
+        "load_balancers",
+        "listeners",
+        "endpoint_services",
+        "connections",
+    ] {
+        assert_eq!(common::live(&s, key), 0, "{key} left: {s:#}");
+    }
+    let plcs = s["private_link_connections"].as_array().unwrap();
+    assert!(plcs.is_empty(), "{plcs:#?}");
+}

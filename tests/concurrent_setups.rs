@@ -173,3 +173,69 @@ async fn concurrent_setups_from_separate_homes_build_one_chain() {
         1
     );
 }
+
+/// Issue 25 #1: two setups from two HOMEs a few seconds apart over a slow network both reach
+/// the PLC step (the second adopts the first's NLB); creating a PLC takes no idempotency
+/// token, so both may create one. They converge on the one TiDB Cloud created first: exactly
+/// one PLC and one connection remain, whatever the stagger. Not at zero latency: 300 ms on
+/// every call, staggers of 0.6 and 2 s.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn staggered_setups_over_a_slow_network_keep_one_plc() {
+    for stagger_ms in [600u64, 2_000] {
+        let w = world_with(SimOptions {
+            time_scale: 0.01,
+            latency_ms: 300,
+            ..SimOptions::default()
+        })
+        .await;
+        let homes: Vec<tempfile::TempDir> = (0..2).map(|_| tempfile::tempdir().unwrap()).collect();
+        let run = |home: &std::path::Path| {
+            let mut c = w.bin();
+            c.env("HOME", home)
+                .env("TILINK_STATE_DIR", home.join("state"))
+                .args(["setup", "--non-interactive", "--yes", "--cluster-id"])
+                .arg(&w.m.cluster_id)
+                .arg("--rds-instance")
+                .arg(&w.m.rds_instance_id)
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped());
+            c
+        };
+        let first = run(homes[0].path()).spawn().unwrap();
+        tokio::time::sleep(std::time::Duration::from_millis(stagger_ms)).await;
+        let second = run(homes[1].path()).spawn().unwrap();
+        let outs = tokio::task::spawn_blocking(move || {
+            [first, second].map(|c| c.wait_with_output().unwrap())
+        })
+        .await
+        .unwrap();
+        let state = w.state().await;
+        let errs: Vec<String> = outs
+            .iter()
+            .map(|o| String::from_utf8_lossy(&o.stderr).into_owned())
+            .collect();
+        assert!(
+            outs.iter().any(|o| o.status.success()),
+            "stagger {stagger_ms}: no run built the chain: {errs:#?}"
+        );
+        for key in [
+            "server_groups",
+            "load_balancers",
+            "listeners",
+            "endpoint_services",
+        ] {
+            assert_eq!(
+                live(&state, key),
+                1,
+                "stagger {stagger_ms}: {key}: {errs:#?}"
+            );
+        }
+        let plcs: Vec<_> = state["private_link_connections"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|p| p["state"] != "DELETING")
+            .collect();
+        assert_eq!(plcs.len(), 1, "stagger {stagger_ms}: {plcs:#?} {errs:#?}");
+    }
+}

@@ -45,3 +45,61 @@ async fn a_refused_key_exits_3_everywhere() {
     let state = w.state().await;
     assert_eq!(state["load_balancers"].as_array().unwrap().len(), 1);
 }
+
+/// One classification, one exit code (issue 29): a refused credential, however it is
+/// refused (an expired STS token, a wrong secret, an unknown key id), exits 3 from every
+/// command, setup included (an expired token used to exit 1 from setup).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_credential_refusal_exits_3_from_every_command() {
+    let w = common::world().await;
+    let out = w
+        .bin()
+        .args(["setup", "--non-interactive", "--yes", "--cluster-id"])
+        .arg(&w.m.cluster_id)
+        .arg("--rds-instance")
+        .arg(&w.m.rds_instance_id)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let cid = w.m.cluster_id.clone();
+    let rds = w.m.rds_instance_id.clone();
+    for code in [
+        "InvalidSecurityToken.Expired",
+        "SignatureDoesNotMatch",
+        "InvalidAccessKeyId.NotFound",
+    ] {
+        w.admin("faults", serde_json::json!({"clear": true})).await;
+        w.admin(
+            "faults",
+            serde_json::json!({"action": "GetCallerIdentity", "code": code}),
+        )
+        .await;
+        for args in [
+            vec![
+                "setup",
+                "--non-interactive",
+                "--dry-run",
+                "--cluster-id",
+                &cid,
+                "--rds-instance",
+                &rds,
+            ],
+            vec!["doctor", "--cluster-id", &cid],
+            vec!["reconcile", "--cluster-id", &cid],
+            vec!["teardown", "--cluster-id", &cid, "--yes"],
+            vec!["export", "terraform", "--cluster-id", &cid],
+        ] {
+            let out = w.bin().args(&args).output().unwrap();
+            let text = format!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+            assert_eq!(out.status.code(), Some(3), "{code} {args:?}: {text}");
+        }
+    }
+}

@@ -27,7 +27,7 @@ pub async fn run(g: &GlobalArgs, env: &Env, a: &ExportArgs) -> Result<String, Fa
         .map_err(Failure::from)?;
     let facts = gather(&clients, &journal)
         .await
-        .map_err(|e| Failure::failed(format!("export of setup {}: {e}", journal.setup_id)))?;
+        .map_err(|e| Failure::from(e.context(format!("export of setup {}", journal.setup_id))))?;
     if facts.server_group.is_none()
         && facts.load_balancer.is_none()
         && facts.endpoint_service.is_none()

@@ -64,6 +64,35 @@ pub enum Error {
 }
 
 impl Error {
+    /// The same failure, its message prefixed with what was being done ("reading listener
+    /// lsn-1: …"); the kind, and so the exit code, stay.
+    pub fn context(self, doing: impl std::fmt::Display) -> Self {
+        let pre = |m: String| format!("{doing}: {m}");
+        match self {
+            Error::Input(m) => Error::Input(pre(m)),
+            Error::Credentials(m) => Error::Credentials(pre(m)),
+            Error::Permission {
+                message,
+                permission,
+            } => Error::Permission {
+                message: pre(message),
+                permission,
+            },
+            Error::Cloud {
+                message,
+                code,
+                request_id,
+            } => Error::Cloud {
+                message: pre(message),
+                code,
+                request_id,
+            },
+            Error::Interrupted(m) => Error::Interrupted(pre(m)),
+            Error::Timeout(m) => Error::Timeout(pre(m)),
+            Error::Failed(m) => Error::Failed(pre(m)),
+        }
+    }
+
     /// Its kind.
     pub fn kind(&self) -> Kind {
         match self {

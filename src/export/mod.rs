@@ -10,6 +10,7 @@
 pub mod terraform;
 
 use crate::cloud::aliyun::AliyunError;
+use crate::engine::Error;
 use crate::engine::discover::Clients;
 use crate::engine::journal::Journal;
 use crate::wire::aliyun as w;
@@ -203,8 +204,8 @@ pub struct PlcFacts {
     pub endpoint_id: String,
 }
 
-fn read_err(what: &str, id: &str, e: AliyunError) -> String {
-    format!("reading {what} {id}: {e}")
+fn read_err(what: &str, id: &str, e: AliyunError) -> Error {
+    Error::from(e).context(format!("reading {what} {id}"))
 }
 
 fn pairs(tags: &[w::Tag]) -> Vec<(String, String)> {
@@ -218,7 +219,7 @@ fn pairs(tags: &[w::Tag]) -> Vec<(String, String)> {
 
 /// Reads every resource of the located setup back from the APIs. A resource the journal
 /// names but the API no longer has is left out (the export shows what exists).
-pub async fn gather(c: &Clients, j: &Journal) -> Result<ChainFacts, String> {
+pub async fn gather(c: &Clients, j: &Journal) -> Result<ChainFacts, Error> {
     let a = &c.aliyun;
     let r = &j.resources;
     let mut f = ChainFacts {
@@ -326,7 +327,11 @@ pub async fn gather(c: &Clients, j: &Journal) -> Result<ChainFacts, String> {
         match c.tidb.get_plc(&j.cluster_id, plc_id).await {
             Ok(p) => f.plc = Some(plc_facts(p)),
             Err(e) if e.is_not_found() => {}
-            Err(e) => return Err(format!("reading private link connection {plc_id}: {e}")),
+            Err(e) => {
+                return Err(
+                    Error::from(e).context(format!("reading private link connection {plc_id}"))
+                );
+            }
         }
     } else if let Some(name) = &r.endpoint_service_name
         && let Ok(all) = c.tidb.list_plcs(&j.cluster_id).await

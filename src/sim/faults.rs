@@ -92,6 +92,11 @@ pub const TARGETED_CODES: &[(&str, u16, &str)] = &[
         "Specified access key is not found.",
     ),
     (
+        "InvalidSecurityToken.Expired",
+        400,
+        "Specified SecurityToken is expired.",
+    ),
+    (
         "Forbidden.RAM",
         403,
         "User not authorized to operate on the specified resource, or this API does not support RAM.",

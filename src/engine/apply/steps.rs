@@ -727,11 +727,105 @@ impl Ctx {
         }
         // A PLC already pointing at this service was found by discovery (merged into the
         // journal ids), so only a missing one is created.
-        let (id, created) = match id {
+        let (mut id, mut created) = match id {
             Some(id) => (id, false),
-            None => (self.create_plc_once(&name).await?, true),
+            None => self.create_plc_once(&name).await?,
         };
+        // Creating a PLC takes no idempotency token: two runs that both found none both
+        // create one. Converge on the cloud's own record, before and after TiDB Cloud's
+        // endpoint appears (a rival's create may land in between).
+        (id, created) = self.converge_plc(&name, id, created).await?;
         self.r.learned(Learned::Connection(id.clone()));
+        let endpoint = loop {
+            let ep = self.endpoint_of(&id, created).await?;
+            let (winner, mine) = self.converge_plc(&name, id.clone(), created).await?;
+            if winner == id {
+                break ep;
+            }
+            (id, created) = (winner, mine);
+            self.r.learned(Learned::Connection(id.clone()));
+        };
+        let endpoint = match (endpoint, &p.accept_endpoint) {
+            (Some(ep), _) => ep,
+            (None, Some(chosen)) => chosen.clone(),
+            (None, None) => return Err(Error::Failed(self.unidentified_endpoint(&id).await)),
+        };
+        self.r.learned(Learned::Endpoint(endpoint));
+        self.r.progress("Endpoint ready", None);
+        Ok(())
+    }
+
+    /// Keeps one PLC per service however many runs created one: of the live PLCs of the
+    /// cluster on `service_name`, the one TiDB Cloud created first (its `createTime`, then its
+    /// id) is kept, a rule every run computes alike from the cloud's own record. A run whose
+    /// own PLC lost deletes it and follows the winner; a loser another run created is left to
+    /// that run (or to `doctor --fix`, which removes extra PLCs). Returns the PLC to follow
+    /// and whether this run created it.
+    async fn converge_plc(
+        &self,
+        service_name: &str,
+        mine: String,
+        created: bool,
+    ) -> Result<(String, bool), Error> {
+        let t = &self.c.tidb;
+        let p = &self.p;
+        let mut live: Vec<_> = t
+            .list_plcs(&p.cluster_id)
+            .await?
+            .into_iter()
+            .filter(|x| {
+                x.alicloud_endpoint_service
+                    .as_ref()
+                    .is_some_and(|s| s.name == service_name)
+                    && x.state != "FAILED"
+                    && x.state != "DELETING"
+            })
+            .collect();
+        let created_at = |s: &str| humantime::parse_rfc3339_weak(s).ok();
+        live.sort_by(|a, b| {
+            created_at(&a.create_time)
+                .cmp(&created_at(&b.create_time))
+                .then_with(|| {
+                    a.private_link_connection_id
+                        .cmp(&b.private_link_connection_id)
+                })
+        });
+        let Some(first) = live.first() else {
+            return Ok((mine, created));
+        };
+        let winner = first.private_link_connection_id.clone();
+        if winner == mine {
+            return Ok((mine, created));
+        }
+        if created {
+            self.r.progress(
+                "Converging",
+                Some(format!(
+                    "another run created private link connection {winner} on {service_name} first: removing this run's duplicate {mine} and following {winner}"
+                )),
+            );
+            match t.delete_plc(&p.cluster_id, &mine).await {
+                Ok(_) => {}
+                Err(e) if e.is_not_found() => {}
+                Err(e) => return Err(e.into()),
+            }
+        } else {
+            self.r.progress(
+                "Converging",
+                Some(format!(
+                    "private link connection {winner} on {service_name} is older than {mine}: following it"
+                )),
+            );
+        }
+        Ok((winner, false))
+    }
+
+    /// Waits for TiDB Cloud's endpoint of PLC `id` (`Ok(None)`: it waits for acceptance but
+    /// never said which endpoint is its own).
+    async fn endpoint_of(&self, id: &str, created: bool) -> Result<Option<String>, Error> {
+        let t = &self.c.tidb;
+        let p = &self.p;
+        let id = id.to_string();
         let r = &self.r;
         let cluster = p.cluster_id.clone();
         let poll = self.t.endpoint();
@@ -776,15 +870,8 @@ impl Ctx {
                 }
             },
         )
-        .await??;
-        let endpoint = match (endpoint, &p.accept_endpoint) {
-            (Some(ep), _) => ep,
-            (None, Some(chosen)) => chosen.clone(),
-            (None, None) => return Err(Error::Failed(self.unidentified_endpoint(&id).await)),
-        };
-        self.r.learned(Learned::Endpoint(endpoint));
-        self.r.progress("Endpoint ready", None);
-        Ok(())
+        .await?;
+        endpoint
     }
 
     /// The PLC waits for acceptance but never said which endpoint is its own. TiDB Cloud's
@@ -821,7 +908,7 @@ impl Ctx {
 
     /// Creates the PLC; after an error that may hide a success (5xx, lost answer), looks for
     /// a PLC on this service before trying again, so none is created twice.
-    async fn create_plc_once(&self, service_name: &str) -> Result<String, Error> {
+    async fn create_plc_once(&self, service_name: &str) -> Result<(String, bool), Error> {
         let t = &self.c.tidb;
         let p = &self.p;
         // Right before creating, look again: another run (a second HOME, or a setup that
@@ -834,12 +921,12 @@ impl Ctx {
                     "private link connection {id} already points at {service_name}"
                 )),
             );
-            return Ok(id);
+            return Ok((id, false));
         }
         let mut attempt = 1;
         loop {
             match t.create_plc(&p.cluster_id, &p.plc_name, service_name).await {
-                Ok(plc) => return Ok(plc.private_link_connection_id),
+                Ok(plc) => return Ok((plc.private_link_connection_id, true)),
                 Err(e) if e.is_retryable() && attempt < 6 => {
                     tokio::time::sleep(
                         self.t
@@ -850,7 +937,7 @@ impl Ctx {
                     )
                     .await;
                     if let Some(id) = self.plc_on(service_name).await? {
-                        return Ok(id);
+                        return Ok((id, false));
                     }
                     attempt += 1;
                 }
