@@ -836,7 +836,7 @@ impl Ctx {
         let pending_since: Mutex<Option<Instant>> = Mutex::new(None);
         let pending_since = &pending_since;
         let chosen = p.accept_endpoint.is_some();
-        let endpoint = until_reporting(
+        until_reporting(
             poll.clone(),
             "TiDB Cloud's endpoint",
             r.watch(&poll),
@@ -870,8 +870,7 @@ impl Ctx {
                 }
             },
         )
-        .await?;
-        endpoint
+        .await?
     }
 
     /// The PLC waits for acceptance but never said which endpoint is its own. TiDB Cloud's
