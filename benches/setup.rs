@@ -276,11 +276,17 @@ async fn script(b: &Bench, every: Duration) -> ScriptRun {
         .expect("CreateLoadBalancer")
         .loadbalancer_id;
     wait_fixed(every, || async {
-        let x = a
-            .get_load_balancer_attribute(&lb)
-            .await
-            .expect("GetLoadBalancerAttribute");
-        (x.load_balancer.load_balancer_status.as_str() == "Active").then_some(())
+        // A Get may not see the NLB right after its create (docs/API-BEHAVIOUR.md, get-lag).
+        match a.get_load_balancer_attribute(&lb).await {
+            Err(e) if e.is_not_found() => None,
+            x => (x
+                .expect("GetLoadBalancerAttribute")
+                .load_balancer
+                .load_balancer_status
+                .as_str()
+                == "Active")
+                .then_some(()),
+        }
     })
     .await;
     mark("NLB Active");
@@ -299,11 +305,11 @@ async fn script(b: &Bench, every: Duration) -> ScriptRun {
         .expect("CreateListener")
         .listener_id;
     wait_fixed(every, || async {
-        let l = a
-            .get_listener_attribute(&lsn)
-            .await
-            .expect("GetListenerAttribute");
-        (l.listener_status.as_str() == "Running").then_some(())
+        match a.get_listener_attribute(&lsn).await {
+            Err(e) if e.is_not_found() => None,
+            l => (l.expect("GetListenerAttribute").listener_status.as_str() == "Running")
+                .then_some(()),
+        }
     })
     .await;
     mark("listener Running");
@@ -322,11 +328,15 @@ async fn script(b: &Bench, every: Duration) -> ScriptRun {
         .expect("CreateVpcEndpointService");
     let sid = es.service_id.clone();
     wait_fixed(every, || async {
-        let s = a
-            .get_endpoint_service(&sid)
-            .await
-            .expect("GetVpcEndpointServiceAttribute");
-        (s.service_status.as_str() == "Active").then_some(())
+        match a.get_endpoint_service(&sid).await {
+            Err(e) if e.is_not_found() => None,
+            s => (s
+                .expect("GetVpcEndpointServiceAttribute")
+                .service_status
+                .as_str()
+                == "Active")
+                .then_some(()),
+        }
     })
     .await;
     mark("endpoint service Active");

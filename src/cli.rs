@@ -410,7 +410,10 @@ fn parse_cluster_id(s: &str) -> Result<String, String> {
 /// the NLB and the rest existed.
 fn parse_plc_name(s: &str) -> Result<String, String> {
     let n = s.chars().count();
-    if s.trim().is_empty() || n > 64 {
+    if s.trim().is_empty() {
+        return Err("the private link connection name must not be blank".into());
+    }
+    if n > 64 {
         return Err(format!(
             "the private link connection name must be 1 to 64 characters (this one has {n})"
         ));

@@ -397,8 +397,12 @@ pub fn doctor_json(reports: &[Report], exit_code: u8, api_calls: u64) -> serde_j
         .iter()
         .filter(|c| c.status == Status::Unknown)
         .count();
+    let changing = checks
+        .iter()
+        .filter(|c| c.status == Status::Changing)
+        .count();
     let healthy = reports.iter().all(|r| r.healthy);
-    serde_json::json!({"healthy": healthy, "root_causes": roots, "unknown": unknown,
+    serde_json::json!({"healthy": healthy, "root_causes": roots, "unknown": unknown, "changing": changing,
         "exit_code": exit_code, "checks": checks, "chains": reports, "api_calls": api_calls})
 }
 

@@ -388,3 +388,80 @@ async fn the_whole_life_cycle_holds_with_every_behaviour_on() {
     let plcs = s["private_link_connections"].as_array().unwrap();
     assert!(plcs.is_empty(), "{plcs:#?}");
 }
+
+/// A real break on a link that is also being modified: doctor still calls it broken, and
+/// `--fix` holds the fix back *saying so* (which link it waits for), instead of doing nothing
+/// silently. A stale backend is swapped even while the load balancer is being modified (the
+/// swap writes to the server group only).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fix_held_back_by_a_changing_link_says_so() {
+    let w = common::world().await;
+    let out = setup(&w);
+    let v = json_of(&out);
+    assert_eq!(out.status.code(), Some(0), "{v:#}");
+    let r = &v["resources"];
+    let (lb, svc) = (
+        r["load_balancer_id"].as_str().unwrap(),
+        r["endpoint_service_id"].as_str().unwrap(),
+    );
+    w.clients()
+        .aliyun
+        .remove_user(svc, &w.m.tidb_account_id)
+        .await
+        .unwrap();
+    w.admin(
+        "inject",
+        json!({"kind": "service-pending", "id": svc, "for_ms": 120_000}),
+    )
+    .await;
+    let out = w
+        .bin()
+        .args(["doctor", "--cluster-id", &w.m.cluster_id, "-o", "json"])
+        .output()
+        .unwrap();
+    let d = json_of(&out);
+    assert_eq!(out.status.code(), Some(1), "{d:#}");
+    let wl = d["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "service-whitelist")
+        .unwrap();
+    assert_eq!(wl["status"], "fail", "{wl:#}");
+    let fix = wl["fix"].as_str().unwrap_or_default();
+    assert!(
+        fix.contains("held back") && fix.contains("endpoint-service"),
+        "{fix}"
+    );
+    assert_eq!(d["changing"], 1, "{d:#}");
+
+    // A stale backend while the NLB is being modified: reconcile swaps it.
+    w.admin(
+        "inject",
+        json!({"kind": "service-pending", "id": svc, "for_ms": 0}),
+    )
+    .await;
+    w.clients()
+        .aliyun
+        .add_user(svc, &w.m.tidb_account_id)
+        .await
+        .unwrap();
+    w.admin(
+        "inject",
+        json!({"kind": "rds-ip-change", "instance_id": w.m.rds_instance_id}),
+    )
+    .await;
+    w.admin(
+        "inject",
+        json!({"kind": "lb-configuring", "id": lb, "for_ms": 120_000}),
+    )
+    .await;
+    let out = w
+        .bin()
+        .args(["reconcile", "--cluster-id", &w.m.cluster_id])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stderr);
+    assert!(text.contains("fix for backend-ip"), "{text}");
+    assert_ne!(out.status.code(), Some(1), "{text}");
+}

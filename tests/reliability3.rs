@@ -280,3 +280,74 @@ async fn bad_inputs_are_refused_before_anything_exists() {
     let mode = std::fs::metadata(&open).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o600, "the log file keeps a readable mode");
 }
+
+/// #2 and #3: a run whose journal already names a server group (an earlier run crashed,
+/// failed or stood down) re-claims before its first billed create, with the time of *this*
+/// claim: an old journal and an old claim tag no longer make two runs each think the other
+/// is an abandoned leftover (both used to build: two chains).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stale_journal_rerun_beside_a_new_run_builds_one_chain() {
+    let w = common::world().await;
+    let homes: Vec<tempfile::TempDir> = (0..2).map(|_| tempfile::tempdir().unwrap()).collect();
+    let run = |home: &std::path::Path| {
+        let mut c = w.bin();
+        c.env("HOME", home)
+            .env("TILINK_STATE_DIR", home.join("state"))
+            .args(["setup", "--non-interactive", "--yes", "--cluster-id"])
+            .arg(&w.m.cluster_id)
+            .arg("--rds-instance")
+            .arg(&w.m.rds_instance_id)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        c
+    };
+    // HOME A: a run that died after its server group got its backend.
+    let out = run(homes[0].path())
+        .env("TILINK_CRASH_AFTER", "AddServersToServerGroup")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    // Make it stale: the journal and the group's claim two hours old.
+    let old = humantime::format_rfc3339_seconds(
+        std::time::SystemTime::now() - std::time::Duration::from_secs(7200),
+    )
+    .to_string();
+    let dir = homes[0].path().join("state").join("setups");
+    for e in std::fs::read_dir(&dir).unwrap().flatten() {
+        let p = e.path();
+        if p.extension().is_some_and(|x| x == "json") {
+            let mut j: serde_json::Value =
+                serde_json::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap();
+            j["created_at"] = old.clone().into();
+            std::fs::write(&p, j.to_string()).unwrap();
+        }
+    }
+    let s = w.state().await;
+    let sg = s["server_groups"][0]["ServerGroupId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    w.clients()
+        .aliyun
+        .nlb_tag_resources(
+            "servergroup",
+            std::slice::from_ref(&sg),
+            &[("tilink:claimed-at".to_string(), old.clone())],
+        )
+        .await
+        .unwrap();
+    // A reruns while B (another machine) starts fresh.
+    let a = run(homes[0].path()).spawn().unwrap();
+    let b = run(homes[1].path()).spawn().unwrap();
+    let outs = tokio::task::spawn_blocking(move || [a, b].map(|c| c.wait_with_output().unwrap()))
+        .await
+        .unwrap();
+    let errs: Vec<String> = outs
+        .iter()
+        .map(|o| String::from_utf8_lossy(&o.stderr).into_owned())
+        .collect();
+    let s = w.state().await;
+    assert_eq!(common::live(&s, "load_balancers"), 1, "{errs:#?}");
+    assert_eq!(common::live(&s, "endpoint_services"), 1, "{errs:#?}");
+    assert!(outs.iter().any(|o| o.status.success()), "{errs:#?}");
+}

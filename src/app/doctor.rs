@@ -289,7 +289,12 @@ pub async fn run_filtered(
                     eprintln!("  skipped");
                     continue;
                 }
-                match fix.apply(&clients, env.tuning.clone()).await {
+                match crate::cloud::retry::observe_busy(
+                    super::busy_to_stderr(),
+                    fix.apply(&clients, env.tuning.clone()),
+                )
+                .await
+                {
                     Ok(()) => {
                         applied += 1;
                         eprintln!("  done");

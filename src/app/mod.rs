@@ -106,6 +106,26 @@ pub async fn verify_alibaba_key(c: &crate::engine::discover::Clients) -> Result<
     }
 }
 
+/// Tells stderr what the cloud answered while a busy resource is ridden out ("the endpoint
+/// service is busy (EndpointServiceOperationDenied), retrying RemoveUserFromVpcEndpointService
+/// · 0:12"), at most every 10 s per call: teardown and `--fix` are not silent while they wait.
+pub fn busy_to_stderr() -> std::sync::Arc<dyn Fn(&crate::cloud::retry::BusyNote) + Send + Sync> {
+    let last = std::sync::Mutex::new(None::<(String, std::time::Duration)>);
+    std::sync::Arc::new(move |n: &crate::cloud::retry::BusyNote| {
+        let mut last = last.lock().unwrap_or_else(|e| e.into_inner());
+        let due = match last.as_ref() {
+            Some((call, at)) if *call == n.call => {
+                n.waited >= *at + std::time::Duration::from_secs(10)
+            }
+            _ => true,
+        };
+        if due {
+            eprintln!("  {}", crate::engine::apply::runner::busy_words(n));
+            *last = Some((n.call.clone(), n.waited));
+        }
+    })
+}
+
 static JSON_PRINTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 /// Prints a command's one JSON object on stdout (`-o json`). A failure after it does not add
@@ -148,6 +168,12 @@ async fn dispatch(cli: Cli) -> Result<u8, Failure> {
             .await
         }
         Command::Sim(a) => {
+            // Behaviour names are bad usage (exit 2), not a failure of the simulator.
+            let mut check = crate::sim::behaviour::Behaviours::default();
+            check
+                .set_names(a.behaviour_off.iter().map(String::as_str), false)
+                .and_then(|_| check.set_names(a.behaviour_on.iter().map(String::as_str), true))
+                .map_err(Failure::input)?;
             if !a.listen.ip().is_loopback() && !a.listen_any {
                 return Err(Failure::input(format!(
                     "--listen {} is not a loopback address: the simulator serves its access keys at /_sim/state without authentication. Listen on 127.0.0.1, or pass --listen-any for a network you trust",

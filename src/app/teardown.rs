@@ -86,12 +86,15 @@ pub async fn run(g: &GlobalArgs, env: &Env, a: &TeardownArgs) -> Result<u8, Fail
             return Ok(exit::OK);
         }
     }
-    let result = execute(
-        &clients,
-        &env.store,
-        &mut journal,
-        env.tuning.clone(),
-        |line| eprintln!("{line}"),
+    let result = crate::cloud::retry::observe_busy(
+        super::busy_to_stderr(),
+        execute(
+            &clients,
+            &env.store,
+            &mut journal,
+            env.tuning.clone(),
+            |line| eprintln!("{line}"),
+        ),
     )
     .await;
     if g.output == Output::Json {

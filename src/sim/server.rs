@@ -702,7 +702,13 @@ async fn admin_inject(State(s): State<Arc<Shared>>, body: Bytes) -> Response {
             // A link caught mid-modification (someone changes it in the console): the
             // documented transient states, for `for_ms` milliseconds (default 60 s).
             let kind = v["kind"].as_str().unwrap_or_default().to_string();
-            let for_ms = v.get("for_ms").and_then(Value::as_u64).unwrap_or(60_000);
+            let for_ms = match v.get("for_ms") {
+                None | Some(Value::Null) => 60_000,
+                Some(n) => match n.as_u64() {
+                    Some(ms) => ms,
+                    None => return bad_admin("for_ms must be a non-negative integer"),
+                },
+            };
             let until = now + std::time::Duration::from_millis(for_ms);
             let id = s_("id").unwrap_or_default();
             let found = match kind.as_str() {
@@ -825,7 +831,7 @@ async fn admin_inject(State(s): State<Arc<Shared>>, body: Bytes) -> Response {
             json_response(200, TIDB_JSON, &json!({"privatelink_open": false}))
         }
         other => bad_admin(format!(
-            "unknown kind `{other}`; expected foreign-connection, plc-connection-unknown-endpoint, changefeed, listener-stopped, plc-hides-endpoint-id, rds-security-ip-mode, rds-ip-change, rds-status, deny-action or privatelink-closed"
+            "unknown kind `{other}`; expected foreign-connection, plc-connection-unknown-endpoint, changefeed, listener-stopped, plc-hides-endpoint-id, rds-security-ip-mode, rds-ip-change, rds-status, deny-action, privatelink-closed, lb-configuring, listener-configuring, service-pending or connection-pending"
         )),
     }
 }

@@ -64,10 +64,11 @@ impl Gate {
     }
 }
 
-/// A chain with neither a server group nor a load balancer yet: its first creates must be
-/// claimed against concurrent setups from other machines.
+/// A chain with no load balancer yet: before its first billed create it is claimed against
+/// concurrent setups from other machines, also when the journal already names a server group
+/// (a rerun of a run that stood down, failed or was interrupted re-checks the claim).
 fn fresh(ids: &ResourceIds) -> bool {
-    ids.server_group_id.is_none() && ids.load_balancer_id.is_none()
+    ids.load_balancer_id.is_none()
 }
 
 /// Executes a [`Plan`] against real (or simulated) clouds.
@@ -249,9 +250,17 @@ impl Ctx {
         } else {
             None
         };
+        // The claim's time is now, when this run claims, never the journal's creation time:
+        // a reused FAILED or INTERRUPTED journal (or a wizard left on the Plan) would
+        // otherwise look like an abandoned leftover to a concurrent run, and it to it.
+        let claimed_at = if claim.is_some() {
+            humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string()
+        } else {
+            p.claimed_at.clone()
+        };
         let mut tags = p.tags.clone();
-        if !p.claimed_at.is_empty() {
-            tags.push((TAG_CLAIMED.to_string(), p.claimed_at.clone()));
+        if !claimed_at.is_empty() {
+            tags.push((TAG_CLAIMED.to_string(), claimed_at.clone()));
         }
         let (id, tok) = self
             .journaled(
@@ -297,7 +306,16 @@ impl Ctx {
         })
         .await?;
         if let Some(tx) = claim {
-            if let Err(message) = self.claim(&id).await {
+            if !created {
+                // An adopted group carries its old claim: renew it before comparing.
+                a.nlb_tag_resources(
+                    "servergroup",
+                    std::slice::from_ref(&id),
+                    &[(TAG_CLAIMED.to_string(), claimed_at.clone())],
+                )
+                .await?;
+            }
+            if let Err(message) = self.claim(&id, &claimed_at).await {
                 let _ = tx.send(Some(Err(message.clone())));
                 return Err(message);
             }
@@ -334,7 +352,7 @@ impl Ctx {
 
     /// Settles concurrent setups of the same chain from other machines ([`super::claim`]):
     /// proceeds, or deletes `own_group` and returns why this run yields.
-    async fn claim(&self, own_group: &str) -> Result<(), Error> {
+    async fn claim(&self, own_group: &str, claimed_at: &str) -> Result<(), Error> {
         let a = &self.c.aliyun;
         let p = &self.p;
         let by_cluster = [(TAG_CLUSTER.to_string(), p.cluster_id.clone())];
@@ -359,7 +377,7 @@ impl Ctx {
             Ok((groups, balancers))
         };
         let (groups, balancers) = rivals(groups, balancers)?;
-        let (winner, why) = match decide(me, &p.claimed_at, &groups, &balancers) {
+        let (winner, why) = match decide(me, claimed_at, &groups, &balancers) {
             Verdict::Proceed => return Ok(()),
             Verdict::Yield { winner, why } => (winner, why),
             Verdict::Await(later) => {
@@ -393,7 +411,7 @@ impl Ctx {
                         );
                     }
                     if !b.is_empty() || !g.iter().any(|x| later.contains(&x.setup_id)) {
-                        match decide(me, &p.claimed_at, &g, &b) {
+                        match decide(me, claimed_at, &g, &b) {
                             Verdict::Yield { winner, why } => break (winner, why),
                             _ => return Ok(()),
                         }

@@ -554,9 +554,8 @@ fn whitelist(f: &ChainFacts) -> Check {
 /// A link in a documented transient state: being modified, neither broken nor known to work.
 fn changing(id: &str, title: &str, detail: String, state: &str) -> Check {
     Check::new(id, Status::Changing, title, detail).fix(format!(
-        "{state} is a documented transient state (being modified; it settles by itself, \
-         usually within a minute or two). Run tilink doctor again shortly; --fix does not \
-         write to a link while it changes."
+        "{state} is a documented transient state (being modified; it settles by itself). Run \
+         tilink doctor again shortly; --fix does not write to a link while it changes."
     ))
 }
 
@@ -1009,6 +1008,41 @@ fn backend_health(f: &ChainFacts) -> Check {
         .collect();
     if f.health.is_empty() {
         return skip("backend-health", "Backend health", f, "health");
+    }
+    if !bad.is_empty() {
+        // A stopped listener runs no health checks; an RDS instance running a task (a
+        // restart, a class change) fails them for a while: neither is the backend's fault.
+        if let Some(l) = f.listeners.iter().find(|l| {
+            matches!(
+                l.listener_status,
+                ListenerStatus::Stopped | ListenerStatus::Stopping
+            )
+        }) {
+            return Check::skip(
+                "backend-health",
+                "Backend health",
+                format!(
+                    "listener {} is {}: no health checks run until it is started (see listener)",
+                    l.listener_id, l.listener_status
+                ),
+            );
+        }
+        if let Some(r) = f.rds.as_ref().filter(|r| {
+            !r.status.eq_ignore_ascii_case("Running")
+                && !crate::engine::discover::rds_down(&r.status)
+        }) {
+            return changing(
+                "backend-health",
+                "Backend health follows the RDS instance being modified",
+                format!(
+                    "{} backend(s) not healthy while {} is {} (see rds-status)",
+                    bad.len(),
+                    r.id,
+                    r.status
+                ),
+                &r.status,
+            );
+        }
     }
     if bad.is_empty() {
         return Check::new(

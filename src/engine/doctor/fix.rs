@@ -296,6 +296,12 @@ impl Fix {
 
 /// The fixes for the failing (or warning, where safe) checks.
 pub fn plan_fixes(f: &ChainFacts, checks: &[Check]) -> Vec<Fix> {
+    plan_fixes_held(f, checks).0
+}
+
+/// The fixes to apply now, and those held back because a link they write to is being
+/// modified (each with the changing links' ids), so the report can say why.
+pub fn plan_fixes_held(f: &ChainFacts, checks: &[Check]) -> (Vec<Fix>, Vec<(Fix, Vec<String>)>) {
     let failing = |id: &str| {
         checks
             .iter()
@@ -427,21 +433,31 @@ pub fn plan_fixes(f: &ChainFacts, checks: &[Check]) -> Vec<Fix> {
             });
         }
     }
-    // Nothing writes to a link while it is being modified: the fix waits for the next look.
-    let changing = |ids: &[&str]| {
+    // Nothing writes to a link while it is being modified: the fix waits for the next look,
+    // and the report says which link holds it.
+    let changing = |ids: &[&str]| -> Vec<String> {
         checks
             .iter()
-            .any(|c| c.status == Status::Changing && ids.contains(&c.id.as_str()))
+            .filter(|c| c.status == Status::Changing && ids.contains(&c.id.as_str()))
+            .map(|c| c.id.clone())
+            .collect()
     };
-    out.retain(|fix| {
-        !changing(match fix {
+    let (mut now, mut held) = (Vec::new(), Vec::new());
+    for fix in out {
+        let blockers = changing(match &fix {
             Fix::Whitelist { .. } => &["endpoint-service"],
             Fix::Allowlist { .. } => &["rds-status"],
             Fix::Accept { .. } => &["endpoint-service", "connection-state"],
             Fix::AttachZones { .. } => &["endpoint-service", "nlb-status"],
             Fix::RemovePlcs { .. } => &["plc-state"],
-            Fix::Reconcile { .. } => &["nlb-status", "listener", "server-group", "rds-status"],
-        })
-    });
-    out
+            // The backend swap writes to the server group only.
+            Fix::Reconcile { .. } => &["server-group"],
+        });
+        if blockers.is_empty() {
+            now.push(fix);
+        } else {
+            held.push((fix, blockers));
+        }
+    }
+    (now, held)
 }

@@ -11,7 +11,7 @@ use crate::engine::facts::PlcInfo;
 use serde::Serialize;
 
 pub use facts::{ChainFacts, Start, gather};
-pub use fix::{Fix, plan_fixes};
+pub use fix::{Fix, plan_fixes, plan_fixes_held};
 
 /// Doctor's verdict on one chain.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -72,8 +72,23 @@ impl Report {
 /// Examines one chain.
 pub async fn examine(c: &Clients, start: &Start) -> (ChainFacts, Report) {
     let f = gather(c, start).await;
-    let checks = checks::run_checks(&f);
-    let fixes = plan_fixes(&f, &checks);
+    let mut checks = checks::run_checks(&f);
+    let (fixes, held) = plan_fixes_held(&f, &checks);
+    // A fix held back says so on its check, with the link it waits for.
+    for (fix, blockers) in held {
+        if let Some(c) = checks.iter_mut().find(|c| c.id == fix.check_id()) {
+            let note = format!(
+                "held back: {} is being modified right now, and --fix does not write while it \
+                 changes; run tilink doctor --fix again in a minute ({})",
+                blockers.join(", "),
+                fix.describe()
+            );
+            c.fix = Some(match c.fix.take() {
+                Some(f) => format!("{f} — {note}"),
+                None => note,
+            });
+        }
+    }
     let target = match start {
         Start::Plc { plc, .. } => plc.id.clone(),
         Start::Service { service_id, .. } => service_id.clone(),
