@@ -30,8 +30,12 @@ use crate::wire::aliyun::Tag;
 use std::time::{Duration, SystemTime};
 
 /// Claims further apart than this are not concurrent: the older server group was left by an
-/// abandoned run (a live one creates its load balancer seconds after its server group).
-pub const WINDOW: Duration = Duration::from_secs(30 * 60);
+/// abandoned run. A live run creates its load balancer right after its claim settles (at
+/// most [`SETTLE`] plus the create's own retries), so a claim this old with no load balancer
+/// is a run that died: it blocks other machines for these few minutes, not longer (it was
+/// 30 min; issue 25 #5). Every run claims with the time it claims, a rerun too, so a live
+/// run's claim is always fresh. Assumes the machines' clocks agree within a minute (NTP).
+pub const WINDOW: Duration = Duration::from_secs(5 * 60);
 
 /// How long a run waits for later rivals to settle before it yields to be safe.
 pub const SETTLE: Duration = Duration::from_secs(120);
@@ -147,7 +151,10 @@ pub fn yielded_message(
          {rds} (started from another machine or HOME: {why}). So that only one chain is \
          built, this run deleted the server group it had just made ({own_group}) and stopped; \
          nothing else was created. When that run is done, `tilink doctor --cluster-id \
-         {cluster}` checks the chain, and `tilink setup` adopts it."
+         {cluster}` checks the chain, and `tilink setup` adopts it. If that run died before \
+         creating its load balancer, its claim lapses {} minutes after it began: run \
+         `tilink setup` again then.",
+        WINDOW.as_secs() / 60
     )
 }
 
@@ -191,6 +198,18 @@ mod tests {
         let old = g("tl-a", Some("2026-12-01T09:00:00Z"));
         assert_eq!(decide("tl-b", t, &[old], &[]), Verdict::Proceed);
         assert_eq!(decide("tl-b", t, &[g("tl-a", None)], &[]), Verdict::Proceed);
+    }
+
+    #[test]
+    fn a_dead_claimant_blocks_for_minutes_not_half_an_hour() {
+        let t = "2026-12-01T10:00:00Z";
+        let six_min = g("tl-a", Some("2026-12-01T09:54:00Z"));
+        assert_eq!(decide("tl-b", t, &[six_min], &[]), Verdict::Proceed);
+        let four_min = g("tl-a", Some("2026-12-01T09:56:00Z"));
+        assert!(matches!(
+            decide("tl-b", t, &[four_min], &[]),
+            Verdict::Yield { winner, .. } if winner == "tl-a"
+        ));
     }
 
     #[test]
