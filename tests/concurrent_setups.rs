@@ -239,3 +239,108 @@ async fn staggered_setups_over_a_slow_network_keep_one_plc() {
         assert_eq!(plcs.len(), 1, "stagger {stagger_ms}: {plcs:#?} {errs:#?}");
     }
 }
+
+/// The concurrency soak (issue 25): 2–3 setups for one cluster from different HOMEs, with
+/// latency 0–300 ms, staggers 0–4 s and, in every other schedule, 10 % of calls faulted
+/// (lists that miss fresh resources among them). Every schedule must end with exactly one
+/// server group, NLB, listener, endpoint service and live PLC, and at least one run ACTIVE.
+/// `TILINK_SOAK_SCHEDULES` (default 200) and `TILINK_SOAK_SEED` choose the schedules:
+/// `cargo test --test concurrent_setups -- --ignored concurrency_soak`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "soak: 200 schedules take about half an hour"]
+async fn concurrency_soak() {
+    let n: u64 = std::env::var("TILINK_SOAK_SCHEDULES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(200);
+    let seed: u64 = std::env::var("TILINK_SOAK_SEED")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(25);
+    let mut rng = fastrand::Rng::with_seed(seed);
+    let mut failures = Vec::new();
+    for i in 0..n {
+        let latency_ms = [0u64, 50, 150, 300][rng.usize(0..4)];
+        let runs = rng.usize(2..=3);
+        let staggers: Vec<u64> = (0..runs).map(|_| rng.u64(0..=4_000)).collect();
+        let fault_rate = if i % 2 == 1 { 0.1 } else { 0.0 };
+        let w = world_with(SimOptions {
+            time_scale: 0.01,
+            latency_ms,
+            fault_rate,
+            seed: seed.wrapping_add(i),
+            ..SimOptions::default()
+        })
+        .await;
+        let homes: Vec<tempfile::TempDir> =
+            (0..runs).map(|_| tempfile::tempdir().unwrap()).collect();
+        let mut children = Vec::new();
+        let mut last = 0;
+        let mut order: Vec<usize> = (0..runs).collect();
+        order.sort_by_key(|&k| staggers[k]);
+        for k in order {
+            tokio::time::sleep(std::time::Duration::from_millis(staggers[k] - last)).await;
+            last = staggers[k];
+            let h = homes[k].path();
+            children.push(
+                w.bin()
+                    .env("HOME", h)
+                    .env("TILINK_STATE_DIR", h.join("state"))
+                    .args(["setup", "--non-interactive", "--yes", "--cluster-id"])
+                    .arg(&w.m.cluster_id)
+                    .arg("--rds-instance")
+                    .arg(&w.m.rds_instance_id)
+                    .stdout(std::process::Stdio::null())
+                    .stderr(std::process::Stdio::piped())
+                    .spawn()
+                    .unwrap(),
+            );
+        }
+        let outs = tokio::task::spawn_blocking(move || {
+            children
+                .into_iter()
+                .map(|c| c.wait_with_output().unwrap())
+                .collect::<Vec<_>>()
+        })
+        .await
+        .unwrap();
+        // Faults off to read the truth back.
+        w.admin("faults", serde_json::json!({"rate": 0.0, "clear": true}))
+            .await;
+        let s = w.state().await;
+        let plcs = s["private_link_connections"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|p| p["state"] != "DELETING")
+            .count();
+        let counts: Vec<usize> = [
+            "server_groups",
+            "load_balancers",
+            "listeners",
+            "endpoint_services",
+        ]
+        .iter()
+        .map(|k| live(&s, k))
+        .chain([plcs])
+        .collect();
+        let built = outs.iter().filter(|o| o.status.success()).count();
+        let what = format!(
+            "schedule {i}: latency {latency_ms} ms, staggers {staggers:?}, faults {fault_rate}: sg/nlb/lsn/svc/plc {counts:?}, {built} of {runs} ACTIVE"
+        );
+        println!("{what}");
+        if counts != [1, 1, 1, 1, 1] || built == 0 {
+            let errs: Vec<String> = outs
+                .iter()
+                .map(|o| String::from_utf8_lossy(&o.stderr).into_owned())
+                .collect();
+            failures.push(format!("{what}\n{}", errs.join("\n---\n")));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {n} schedules broke:\n{}",
+        failures.len(),
+        failures.join("\n=====\n")
+    );
+}
