@@ -9,18 +9,8 @@ use common::World;
 use serde_json::{Value, json};
 
 fn setup(w: &World) -> std::process::Output {
-    w.bin()
-        .args([
-            "setup",
-            "--non-interactive",
-            "--yes",
-            "--cluster-id",
-            &w.m.cluster_id,
-            "--rds-instance",
-            &w.m.rds_instance_id,
-            "-o",
-            "json",
-        ])
+    w.setup_cmd(None)
+        .args(["-o", "json"])
         .output()
         .expect("tilink runs")
 }
@@ -132,18 +122,7 @@ async fn teardown_deletes_the_service_once_and_leaves_nothing() {
     let setup_id = v["setup_id"].as_str().expect("setup_id").to_string();
     let group = format!("tilink_{}", setup_id.trim_start_matches("tl-"));
     let before = w.stats().await;
-    let out = w
-        .bin()
-        .args([
-            "teardown",
-            "--cluster-id",
-            &w.m.cluster_id,
-            "--setup",
-            &setup_id,
-            "--yes",
-        ])
-        .output()
-        .expect("tilink runs");
+    let out = w.teardown_cmd(&setup_id).output().expect("tilink runs");
     let stderr =
         String::from_utf8_lossy(&out.stderr).to_string() + &String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
@@ -165,6 +144,12 @@ async fn teardown_deletes_the_service_once_and_leaves_nothing() {
     }
     assert_eq!(w.allowlist_ips(&group).await, ["127.0.0.1"]);
     assert!(stderr.contains("127.0.0.1"), "says what it left: {stderr}");
+    // Tearing down what is already torn down is success (a rerun, or a run killed as it
+    // finished), as `terraform destroy` on an empty state.
+    let again = w.teardown_cmd(&setup_id).output().expect("tilink runs");
+    let text = String::from_utf8_lossy(&again.stderr);
+    assert_eq!(again.status.code(), Some(0), "{text}");
+    assert!(text.contains("nothing to tear down"), "{text}");
 }
 
 /// A teardown that finds the service already Deleting (an earlier run's call) does not ask
@@ -182,18 +167,7 @@ async fn a_refused_repeat_delete_is_not_repeated() {
         json!({"action": "DeleteVpcEndpointService", "code": "EndpointServiceOperationDenied", "for_ms": 2_000}),
     )
     .await;
-    let out = w
-        .bin()
-        .args([
-            "teardown",
-            "--cluster-id",
-            &w.m.cluster_id,
-            "--setup",
-            &setup_id,
-            "--yes",
-        ])
-        .output()
-        .expect("tilink runs");
+    let out = w.teardown_cmd(&setup_id).output().expect("tilink runs");
     let text = String::from_utf8_lossy(&out.stderr).to_string();
     assert_eq!(out.status.code(), Some(0), "{text}");
     let s = w.state().await;

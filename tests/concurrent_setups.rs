@@ -189,18 +189,7 @@ async fn staggered_setups_over_a_slow_network_keep_one_plc() {
         })
         .await;
         let homes: Vec<tempfile::TempDir> = (0..2).map(|_| tempfile::tempdir().unwrap()).collect();
-        let run = |home: &std::path::Path| {
-            let mut c = w.bin();
-            c.env("HOME", home)
-                .env("TILINK_STATE_DIR", home.join("state"))
-                .args(["setup", "--non-interactive", "--yes", "--cluster-id"])
-                .arg(&w.m.cluster_id)
-                .arg("--rds-instance")
-                .arg(&w.m.rds_instance_id)
-                .stdout(std::process::Stdio::piped())
-                .stderr(std::process::Stdio::piped());
-            c
-        };
+        let run = |home: &std::path::Path| w.setup_cmd(Some(home));
         let first = run(homes[0].path()).spawn().unwrap();
         tokio::time::sleep(std::time::Duration::from_millis(stagger_ms)).await;
         let second = run(homes[1].path()).spawn().unwrap();
@@ -282,19 +271,7 @@ async fn concurrency_soak() {
             tokio::time::sleep(std::time::Duration::from_millis(staggers[k] - last)).await;
             last = staggers[k];
             let h = homes[k].path();
-            children.push(
-                w.bin()
-                    .env("HOME", h)
-                    .env("TILINK_STATE_DIR", h.join("state"))
-                    .args(["setup", "--non-interactive", "--yes", "--cluster-id"])
-                    .arg(&w.m.cluster_id)
-                    .arg("--rds-instance")
-                    .arg(&w.m.rds_instance_id)
-                    .stdout(std::process::Stdio::null())
-                    .stderr(std::process::Stdio::piped())
-                    .spawn()
-                    .unwrap(),
-            );
+            children.push(w.setup_cmd(Some(h)).spawn().unwrap());
         }
         let outs = tokio::task::spawn_blocking(move || {
             children

@@ -52,14 +52,7 @@ async fn a_refused_key_exits_3_everywhere() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_credential_refusal_exits_3_from_every_command() {
     let w = common::world().await;
-    let out = w
-        .bin()
-        .args(["setup", "--non-interactive", "--yes", "--cluster-id"])
-        .arg(&w.m.cluster_id)
-        .arg("--rds-instance")
-        .arg(&w.m.rds_instance_id)
-        .output()
-        .unwrap();
+    let out = w.setup_cmd(None).output().unwrap();
     assert!(
         out.status.success(),
         "{}",

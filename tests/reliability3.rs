@@ -88,21 +88,9 @@ fn a_hostile_region_never_reaches_the_network() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_server_group_deleted_behind_its_back_does_not_stick_the_setup() {
     let w = common::world().await;
-    let args = [
-        "setup",
-        "--non-interactive",
-        "--yes",
-        "--cluster-id",
-        &w.m.cluster_id,
-        "--rds-instance",
-        &w.m.rds_instance_id,
-        "-o",
-        "json",
-    ];
     let out = w
-        .bin()
+        .setup_cmd(None)
         .env("TILINK_CRASH_AFTER", "AddServersToServerGroup")
-        .args(args)
         .output()
         .unwrap();
     assert!(!out.status.success(), "the crash point fired");
@@ -134,7 +122,7 @@ async fn a_server_group_deleted_behind_its_back_does_not_stick_the_setup() {
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
-    let out = w.bin().args(args).output().unwrap();
+    let out = w.setup_cmd(None).output().unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{err}");
     assert!(!err.contains("IdempotenceSignatureMismatch"), "{err}");
@@ -143,20 +131,11 @@ async fn a_server_group_deleted_behind_its_back_does_not_stick_the_setup() {
 }
 
 fn setup_args(w: &common::World) -> Vec<String> {
-    [
-        "setup",
-        "--non-interactive",
-        "--yes",
-        "--cluster-id",
-        &w.m.cluster_id,
-        "--rds-instance",
-        &w.m.rds_instance_id,
-        "-o",
-        "json",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect()
+    let c = w.setup_cmd(None);
+    c.get_args()
+        .map(|a| a.to_string_lossy().into_owned())
+        .chain(["-o".to_string(), "json".to_string()])
+        .collect()
 }
 
 /// #7: a tampered journal that names another setup's PLC (and a service that does not
@@ -289,18 +268,7 @@ async fn bad_inputs_are_refused_before_anything_exists() {
 async fn a_stale_journal_rerun_beside_a_new_run_builds_one_chain() {
     let w = common::world().await;
     let homes: Vec<tempfile::TempDir> = (0..2).map(|_| tempfile::tempdir().unwrap()).collect();
-    let run = |home: &std::path::Path| {
-        let mut c = w.bin();
-        c.env("HOME", home)
-            .env("TILINK_STATE_DIR", home.join("state"))
-            .args(["setup", "--non-interactive", "--yes", "--cluster-id"])
-            .arg(&w.m.cluster_id)
-            .arg("--rds-instance")
-            .arg(&w.m.rds_instance_id)
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped());
-        c
-    };
+    let run = |home: &std::path::Path| w.setup_cmd(Some(home));
     // HOME A: a run that died after its server group got its backend.
     let out = run(homes[0].path())
         .env("TILINK_CRASH_AFTER", "AddServersToServerGroup")

@@ -21,6 +21,20 @@ pub async fn run(g: &GlobalArgs, env: &Env, a: &TeardownArgs) -> Result<u8, Fail
     let mut journal = locate(&clients, &env.store, &cluster_id, a.setup.as_deref())
         .await
         .map_err(Failure::from)?;
+    if journal.state == crate::engine::journal::SetupState::TornDown && targets(&journal).is_empty()
+    {
+        eprintln!(
+            "setup {} was already torn down: nothing to tear down",
+            journal.setup_id
+        );
+        if g.output == Output::Json {
+            super::emit_json(&serde_json::json!({
+                "setup_id": journal.setup_id, "planned": [], "dependents": [],
+                "state": "TORN_DOWN", "error": null, "api_calls": clients.api_calls(),
+            }));
+        }
+        return Ok(exit::OK);
+    }
     let list = targets(&journal);
     if list.is_empty() {
         eprintln!("setup {} has nothing left to delete", journal.setup_id);

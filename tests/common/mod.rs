@@ -142,6 +142,36 @@ impl World {
         c
     }
 
+    /// `tilink setup --non-interactive --yes` for this world's cluster and RDS instance, from
+    /// `home` (its own HOME and state dir: another machine) or this world's, output piped.
+    pub fn setup_cmd(&self, home: Option<&std::path::Path>) -> std::process::Command {
+        let mut c = self.bin();
+        if let Some(h) = home {
+            c.env("HOME", h).env("TILINK_STATE_DIR", h.join("state"));
+        }
+        c.args(["setup", "--non-interactive", "--yes", "--cluster-id"])
+            .arg(&self.m.cluster_id)
+            .arg("--rds-instance")
+            .arg(&self.m.rds_instance_id)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        c
+    }
+
+    /// `tilink teardown --setup ID --yes` for this world's cluster.
+    pub fn teardown_cmd(&self, setup_id: &str) -> std::process::Command {
+        let mut c = self.bin();
+        c.args([
+            "teardown",
+            "--cluster-id",
+            &self.m.cluster_id,
+            "--setup",
+            setup_id,
+            "--yes",
+        ]);
+        c
+    }
+
     /// The real binary with nothing from this process's environment but `PATH`: HOME and
     /// the state dir are `state`, the simulator's endpoints and keys, polls at
     /// `poll_scale`, no keyring, stdin closed. Crash, signal and credential tests start here.

@@ -53,6 +53,20 @@ fn repeat_check(w: &World, action: &str, service_id: &str, now: Instant) -> Resu
     }
 }
 
+/// Behaviour `service-pending`: the service is `Pending` (being modified) while an attach or a
+/// detach settles.
+fn settle_pending(w: &mut World, id: &str, now: Instant) {
+    let pending = w.until_if(
+        Behaviour::ServicePending,
+        "service_pending",
+        w.delays.service_pending,
+        now,
+    );
+    if let Some(s) = w.services.iter_mut().find(|s| s.id == id) {
+        s.pending_until = pending.or(s.pending_until);
+    }
+}
+
 /// Records a successful call for [`repeat_check`].
 fn repeat_note(w: &mut World, action: &str, service_id: &str, now: Instant) {
     w.recent_writes.insert(repeat_key(action, service_id), now);
@@ -468,16 +482,7 @@ pub fn handle(w: &mut World, ctx: &Ctx<'_>, action: &str, p: &Params) -> Result<
                     zone: zone.unwrap_or_default(),
                 });
             }
-            // `Pending` (being modified) while the change settles.
-            let pending = w.until_if(
-                Behaviour::ServicePending,
-                "service_pending",
-                w.delays.service_pending,
-                now,
-            );
-            if let Some(s) = w.services.iter_mut().find(|s| s.id == id) {
-                s.pending_until = pending.or(s.pending_until);
-            }
+            settle_pending(w, &id, now);
             repeat_note(w, action, &id, now);
             ok(wire::Ack { request_id: rid })
         }
@@ -511,16 +516,7 @@ pub fn handle(w: &mut World, ctx: &Ctx<'_>, action: &str, p: &Params) -> Result<
             if let Some(s) = w.services.iter_mut().find(|s| s.id == id) {
                 s.resources.remove(i);
             }
-            // `Pending` (being modified) while the change settles.
-            let pending = w.until_if(
-                Behaviour::ServicePending,
-                "service_pending",
-                w.delays.service_pending,
-                now,
-            );
-            if let Some(s) = w.services.iter_mut().find(|s| s.id == id) {
-                s.pending_until = pending.or(s.pending_until);
-            }
+            settle_pending(w, &id, now);
             repeat_note(w, action, &id, now);
             ok(wire::Ack { request_id: rid })
         }
