@@ -321,3 +321,37 @@ async fn concurrency_soak() {
         failures.join("\n=====\n")
     );
 }
+
+/// Issue 25 #4: with tag-filtered `ListServerGroups` hiding every group younger than 3 s
+/// (eventual consistency), two HOMEs 0.2 s apart used to both see no rival and build two
+/// chains. A run now decides only on a list that already shows its own group.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lagging_list_does_not_let_two_runs_build() {
+    let w = world_with(SimOptions {
+        time_scale: 0.01,
+        ..SimOptions::default()
+    })
+    .await;
+    w.admin(
+        "faults",
+        serde_json::json!({"action": "ListServerGroups", "code": "eventual:3000"}),
+    )
+    .await;
+    let homes: Vec<tempfile::TempDir> = (0..2).map(|_| tempfile::tempdir().unwrap()).collect();
+    let first = w.setup_cmd(Some(homes[0].path())).spawn().unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let second = w.setup_cmd(Some(homes[1].path())).spawn().unwrap();
+    let outs =
+        tokio::task::spawn_blocking(move || [first, second].map(|c| c.wait_with_output().unwrap()))
+            .await
+            .unwrap();
+    let errs: Vec<String> = outs
+        .iter()
+        .map(|o| String::from_utf8_lossy(&o.stderr).into_owned())
+        .collect();
+    w.admin("faults", serde_json::json!({"clear": true})).await;
+    let s = w.state().await;
+    assert_eq!(live(&s, "load_balancers"), 1, "{errs:#?}");
+    assert_eq!(live(&s, "server_groups"), 1, "{errs:#?}");
+    assert!(outs.iter().any(|o| o.status.success()), "{errs:#?}");
+}

@@ -564,6 +564,11 @@ async fn admin_faults(State(s): State<Arc<Shared>>, body: Bytes) -> Response {
                 Ok(ms) => Fault::Slow(std::time::Duration::from_millis(ms)),
                 Err(_) => return bad_admin("slow:MS needs a number of milliseconds"),
             },
+            // A list that omits resources created in the last MS (eventual consistency).
+            c if c.starts_with("eventual:") => match c[9..].parse::<u64>() {
+                Ok(ms) => Fault::Eventual(std::time::Duration::from_millis(ms)),
+                Err(_) => return bad_admin("eventual:MS needs a number of milliseconds"),
+            },
             c if super::faults::TARGETED_CODES
                 .iter()
                 .any(|(k, _, _)| *k == c) =>

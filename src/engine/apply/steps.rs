@@ -146,6 +146,10 @@ fn awaiting(status: &ConnectionStatus) -> bool {
 /// tolerate 20 misses (`docs/API-BEHAVIOUR.md`). After it, not-found is believed.
 const NOT_VISIBLE_FOR: std::time::Duration = std::time::Duration::from_secs(120);
 
+/// How long the claim waits for the tag-filtered list to show this run's own server group
+/// before deciding on what it lists.
+const LIST_CATCH_UP: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// How long a PLC in `PENDING_ACCEPTANCE` may go without reporting its endpoint id before
 /// tilink stops waiting for it and lists the candidate requests (the timing is undocumented).
 const ENDPOINT_ID_GRACE: std::time::Duration = std::time::Duration::from_secs(60);
@@ -356,10 +360,27 @@ impl Ctx {
         let a = &self.c.aliyun;
         let p = &self.p;
         let by_cluster = [(TAG_CLUSTER.to_string(), p.cluster_id.clone())];
-        let (groups, balancers) = tokio::join!(
-            a.list_server_groups(&[], &by_cluster),
-            a.list_load_balancers(&[], &by_cluster)
+        // Lists are eventually consistent: decide only on a list that already shows this
+        // run's own group (then a rival that created its group earlier shows too; one that
+        // created later sees this run's). Bounded: past it, decide on what is listed.
+        let settle_until = tokio::time::Instant::now() + LIST_CATCH_UP;
+        let pause = self.t.quick().first_look().clamp(
+            std::time::Duration::from_millis(100),
+            std::time::Duration::from_secs(2),
         );
+        let (groups, balancers) = loop {
+            let (groups, balancers) = tokio::join!(
+                a.list_server_groups(&[], &by_cluster),
+                a.list_load_balancers(&[], &by_cluster)
+            );
+            let seen = groups
+                .as_ref()
+                .is_ok_and(|g| g.iter().any(|x| x.server_group_id == own_group));
+            if seen || groups.is_err() || tokio::time::Instant::now() >= settle_until {
+                break (groups, balancers);
+            }
+            tokio::time::sleep(pause).await;
+        };
         let (me, cluster, rds) = (&p.setup_id, &p.cluster_id, &p.rds_id);
         let rivals = |groups: Result<Vec<crate::wire::aliyun::ServerGroup>, _>,
                       balancers: Result<Vec<crate::wire::aliyun::LoadBalancer>, _>|
