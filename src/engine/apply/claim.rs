@@ -23,7 +23,10 @@
 //!
 //! A run that yields deletes the server group it just made, journals itself as torn down and
 //! stops with a message naming the winner. The check runs once this run's own group is
-//! Available, so that lists have caught up with creates made around the same moment.
+//! Available *and* the tag-filtered list shows it (lists are eventually consistent: a list
+//! that shows this run's group also shows a rival's made earlier; a rival made later sees
+//! this one). A claim carries the time the run claims, a rerun's too (a journal's age never
+//! decides), and lapses after [`WINDOW`] without a load balancer (a dead claimant).
 
 use crate::engine::discover::{TAG_CLAIMED, TAG_CLUSTER, TAG_RDS, TAG_SETUP};
 use crate::wire::aliyun::Tag;
