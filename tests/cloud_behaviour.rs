@@ -25,6 +25,22 @@ fn json_of(out: &std::process::Output) -> Value {
     })
 }
 
+/// Asserts `n` live server groups, NLBs, listeners, endpoint services and connections (one
+/// chain, or none after teardown); returns the simulator's state.
+async fn chain_is(w: &World, n: usize) -> Value {
+    let s = w.state().await;
+    for key in [
+        "server_groups",
+        "load_balancers",
+        "listeners",
+        "endpoint_services",
+        "connections",
+    ] {
+        assert_eq!(common::live(&s, key), n, "{key}: {s:#}");
+    }
+    s
+}
+
 fn calls(stats: &Value, action: &str) -> u64 {
     stats["calls"][action].as_u64().unwrap_or(0)
 }
@@ -96,15 +112,7 @@ async fn gets_that_miss_a_new_resource_for_3_seconds_are_waited_out() {
         "{v:#} {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let s = w.state().await;
-    for key in [
-        "load_balancers",
-        "listeners",
-        "endpoint_services",
-        "server_groups",
-    ] {
-        assert_eq!(common::live(&s, key), 1, "{key}: {s:#}");
-    }
+    chain_is(&w, 1).await;
 }
 
 /// Teardown asks for the endpoint service's deletion once (the call is asynchronous and
@@ -132,16 +140,7 @@ async fn teardown_deletes_the_service_once_and_leaves_nothing() {
         1,
         "one delete, then polling: {stderr}"
     );
-    let s = w.state().await;
-    for key in [
-        "load_balancers",
-        "listeners",
-        "endpoint_services",
-        "server_groups",
-        "connections",
-    ] {
-        assert_eq!(common::live(&s, key), 0, "{key} left: {s:#}");
-    }
+    chain_is(&w, 0).await;
     assert_eq!(w.allowlist_ips(&group).await, ["127.0.0.1"]);
     assert!(stderr.contains("127.0.0.1"), "says what it left: {stderr}");
     // Tearing down what is already torn down is success (a rerun, or a run killed as it
@@ -267,16 +266,7 @@ async fn the_whole_life_cycle_holds_with_every_behaviour_on() {
     let out = setup(&w);
     let v = json_of(&out);
     assert_eq!(out.status.code(), Some(0), "{v:#}");
-    let s = w.state().await;
-    for key in [
-        "server_groups",
-        "load_balancers",
-        "listeners",
-        "endpoint_services",
-        "connections",
-    ] {
-        assert_eq!(common::live(&s, key), 1, "{key}: {s:#}");
-    }
+    chain_is(&w, 1).await;
     let cluster = w.m.cluster_id.clone();
     let run = |args: &[&str]| w.bin().args(args).output().expect("tilink runs");
     // Doctor: healthy once nothing is settling (an exit of 4 would say "look again").
@@ -349,16 +339,7 @@ async fn the_whole_life_cycle_holds_with_every_behaviour_on() {
         "{}",
         String::from_utf8_lossy(&o.stderr)
     );
-    let s = w.state().await;
-    for key in [
-        "server_groups",
-        "load_balancers",
-        "listeners",
-        "endpoint_services",
-        "connections",
-    ] {
-        assert_eq!(common::live(&s, key), 0, "{key} left: {s:#}");
-    }
+    let s = chain_is(&w, 0).await;
     let plcs = s["private_link_connections"].as_array().unwrap();
     assert!(plcs.is_empty(), "{plcs:#?}");
 }
