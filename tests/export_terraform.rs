@@ -324,8 +324,15 @@ async fn export_after_setup_adopts_every_resource_with_real_ids() {
             "SETUP",
         ),
         (plc_name.clone(), "PLC-NAME"),
-        (m.journal.created_at.clone(), "CLAIMED-AT"),
     ];
+    // The claim carries the time the run claimed (not the journal's creation time).
+    if let Some(claimed) = hcl
+        .lines()
+        .find(|l| l.contains("\"tilink:claimed-at\""))
+        .and_then(|l| l.rsplit('"').nth(1))
+    {
+        ids.push((claimed.to_string(), "CLAIMED-AT"));
+    }
     ids.push((w.m.cluster_id.clone(), "CLUSTER"));
     insta::assert_snapshot!("export_terraform_after_setup", redact(&hcl, &ids));
 }
