@@ -110,20 +110,7 @@ pub async fn verify_alibaba_key(c: &crate::engine::discover::Clients) -> Result<
 /// service is busy (EndpointServiceOperationDenied), retrying RemoveUserFromVpcEndpointService
 /// · 0:12"), at most every 10 s per call: teardown and `--fix` are not silent while they wait.
 pub fn busy_to_stderr() -> std::sync::Arc<dyn Fn(&crate::cloud::retry::BusyNote) + Send + Sync> {
-    let last = std::sync::Mutex::new(None::<(String, std::time::Duration)>);
-    std::sync::Arc::new(move |n: &crate::cloud::retry::BusyNote| {
-        let mut last = last.lock().unwrap_or_else(|e| e.into_inner());
-        let due = match last.as_ref() {
-            Some((call, at)) if *call == n.call => {
-                n.waited >= *at + std::time::Duration::from_secs(10)
-            }
-            _ => true,
-        };
-        if due {
-            eprintln!("  {}", crate::engine::apply::runner::busy_words(n));
-            *last = Some((n.call.clone(), n.waited));
-        }
-    })
+    crate::engine::apply::runner::busy_reporter(|line| eprintln!("  {line}"))
 }
 
 static JSON_PRINTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);

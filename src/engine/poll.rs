@@ -395,6 +395,59 @@ impl Tuning {
     }
 }
 
+/// Not-found from a Get right after this run created the resource is "not visible yet"
+/// for this long: Terraform's NLB waits treat not-found as pending and its PrivateLink waits
+/// tolerate 20 misses (`docs/API-BEHAVIOUR.md`). After it, not-found is believed.
+pub const NOT_VISIBLE_FOR: std::time::Duration = std::time::Duration::from_secs(120);
+
+/// Whether a failed Get of a resource this run created at `since` only means "not visible
+/// yet".
+pub fn not_visible_yet(
+    e: &crate::cloud::aliyun::AliyunError,
+    created: bool,
+    since: Instant,
+) -> bool {
+    created && e.is_not_found() && since.elapsed() < NOT_VISIBLE_FOR
+}
+
+/// Waits for an endpoint service to be `Active` (after its create, or an attach that left it
+/// `Pending`). `created`: this run just created it, so a not-found is "not visible yet" for a
+/// while. `Deleting` (and the undocumented `Inactive`/`Deleted`) end the wait with the fix.
+pub async fn service_active(
+    a: &crate::cloud::aliyun::AliyunClient,
+    p: Poll,
+    id: &str,
+    created: bool,
+    on_update: impl FnMut(Update),
+) -> Result<(), Error> {
+    use crate::wire::states::ServiceStatus;
+    let since = Instant::now();
+    until_reporting(p, "the endpoint service", on_update, || async move {
+        let s = match a.get_endpoint_service(id).await {
+            Ok(s) => s,
+            Err(e) if not_visible_yet(&e, created, since) => {
+                return Ok(Probe::Waiting("not visible yet".into()));
+            }
+            Err(e) => return Err(Error::from(e)),
+        };
+        match s.service_status {
+            ServiceStatus::Active => Ok(Probe::Ready(())),
+            ServiceStatus::Deleting => Err(Error::Failed(format!(
+                "endpoint service {id} is Deleting: it cannot serve connections; rerun \
+                 once it is gone to create a new one"
+            ))),
+            ServiceStatus::Unknown(u) if u == "Inactive" || u == "Deleted" => {
+                Err(Error::Failed(format!(
+                    "endpoint service {id} is {u}: it cannot serve connections; delete \
+                     it (tilink teardown) and rerun"
+                )))
+            }
+            other => Ok(Probe::Waiting(other.to_string())),
+        }
+    })
+    .await
+}
+
 /// Waits for an RDS instance to be `Running` again after an allowlist write: Terraform does
 /// after every `ModifySecurityIps` (`resource_alicloud_db_instance.go`, `service_alicloud_rds.go`
 /// `WaitForDBInstance(…, Running, …)`), and a second write meanwhile is refused with 403

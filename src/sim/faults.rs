@@ -57,10 +57,7 @@ pub fn documented_code(action: &str, code: &str) -> Option<u16> {
     if let Some(st) = listed {
         return Some(st as u16);
     }
-    Action::ALL
-        .iter()
-        .any(|a| a.name() == action && a.is_busy(code))
-        .then_some(400)
+    Action::is_busy_by_name(action, code).then_some(400)
 }
 
 /// The codes a targeted fault may answer with, as the real APIs send them: (code, HTTP

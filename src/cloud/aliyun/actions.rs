@@ -246,6 +246,14 @@ impl Action {
             .find(|a| a.product() == product && a.name() == name)
     }
 
+    /// True when `code` is a busy code of the action called `name` (an error carries the
+    /// name only; `TagResources` and `DescribeZones` exist in two products, either counts).
+    pub fn is_busy_by_name(name: &str, code: &str) -> bool {
+        Action::ALL
+            .iter()
+            .any(|a| a.name() == name && a.is_busy(code))
+    }
+
     /// True when `code` means the resource is busy or locked for this action.
     pub fn is_busy(self, code: &str) -> bool {
         self.busy_codes().contains(&code)

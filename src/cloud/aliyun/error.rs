@@ -144,10 +144,7 @@ impl AliyunError {
                     ErrorKind::Permission
                 } else if code.starts_with("Throttling") || code == "Rejected.Throttling" {
                     ErrorKind::Throttled
-                } else if Action::ALL
-                    .iter()
-                    .any(|a| a.name() == action && a.is_busy(code))
-                {
+                } else if Action::is_busy_by_name(action, code) {
                     ErrorKind::Busy
                 } else if *status >= 500 || TRANSIENT_CODES.contains(&code.as_str()) {
                     ErrorKind::Transient
@@ -224,8 +221,12 @@ mod tests {
     use super::*;
 
     fn api(status: u16, code: &str) -> AliyunError {
+        api_for("X", status, code)
+    }
+
+    fn api_for(action: &str, status: u16, code: &str) -> AliyunError {
         AliyunError::Api {
-            action: "X".into(),
+            action: action.into(),
             status,
             code: code.into(),
             message: String::new(),
@@ -261,28 +262,7 @@ mod tests {
         }
         // Busy is per action: a lock on a backend change is ridden out, the same family
         // of code on a delete that waiting cannot fix is final.
-        let busy = |action: &str, code: &str| match api(400, code) {
-            AliyunError::Api {
-                action: _,
-                status,
-                code,
-                message,
-                request_id,
-                recommend,
-                auth_action,
-                retry_after,
-            } => AliyunError::Api {
-                action: action.into(),
-                status,
-                code,
-                message,
-                request_id,
-                recommend,
-                auth_action,
-                retry_after,
-            },
-            other => other,
-        };
+        let busy = |action: &str, code: &str| api_for(action, 400, code);
         assert!(busy("AddServersToServerGroup", "Conflict.Lock").is_busy());
         assert!(busy("AddServersToServerGroup", "IncorrectStatus.serverGroup").is_busy());
         assert!(busy("CreateListener", "SystemBusy").is_busy());

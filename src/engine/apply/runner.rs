@@ -24,12 +24,25 @@ pub trait Executor: Send + Sync + 'static {
 fn busy_observer(
     r: Reporter,
 ) -> std::sync::Arc<dyn Fn(&crate::cloud::retry::BusyNote) + Send + Sync> {
-    let last = std::sync::Mutex::new(None::<Duration>);
+    busy_reporter(move |line| r.progress(&line, None))
+}
+
+/// Passes [`busy_words`] to `say` when a call first meets a busy answer and then at most
+/// every 10 s while it is ridden out (the setup runner's progress line, or stderr for
+/// teardown and `--fix`).
+pub fn busy_reporter(
+    say: impl Fn(String) + Send + Sync + 'static,
+) -> std::sync::Arc<dyn Fn(&crate::cloud::retry::BusyNote) + Send + Sync> {
+    let last = std::sync::Mutex::new(None::<(String, Duration)>);
     std::sync::Arc::new(move |n: &crate::cloud::retry::BusyNote| {
         let mut last = last.lock().unwrap_or_else(|e| e.into_inner());
-        if last.is_none_or(|l| n.waited >= l + Duration::from_secs(10)) {
-            r.progress(&busy_words(n), None);
-            *last = Some(n.waited);
+        let due = match last.as_ref() {
+            Some((call, at)) if *call == n.call => n.waited >= *at + Duration::from_secs(10),
+            _ => true,
+        };
+        if due {
+            say(busy_words(n));
+            *last = Some((n.call.clone(), n.waited));
         }
     })
 }

@@ -13,9 +13,11 @@ use crate::engine::Error;
 use crate::engine::discover::{Clients, TAG_CLAIMED, TAG_CLUSTER};
 use crate::engine::journal::ResourceIds;
 use crate::engine::plan::Plan;
-use crate::engine::poll::{Probe, Tuning, nlb_job, until_reporting};
+use crate::engine::poll::{
+    Probe, Tuning, nlb_job, not_visible_yet, service_active, until_reporting,
+};
 use crate::wire::states::{
-    ConnectionStatus, ListenerStatus, LoadBalancerStatus, ServerGroupStatus, ServiceStatus,
+    ConnectionStatus, ListenerStatus, LoadBalancerStatus, ServerGroupStatus,
 };
 use std::sync::{Arc, Mutex};
 use tokio::sync::watch;
@@ -141,11 +143,6 @@ fn awaiting(status: &ConnectionStatus) -> bool {
     *status == ConnectionStatus::Disconnected
 }
 
-/// Not-found from a Get right after this run created the resource is "not visible yet"
-/// for this long: Terraform's NLB waits treat not-found as pending and its PrivateLink waits
-/// tolerate 20 misses (`docs/API-BEHAVIOUR.md`). After it, not-found is believed.
-const NOT_VISIBLE_FOR: std::time::Duration = std::time::Duration::from_secs(120);
-
 /// How long the claim waits for the tag-filtered list to show this run's own server group
 /// before deciding on what it lists.
 const LIST_CATCH_UP: std::time::Duration = std::time::Duration::from_secs(60);
@@ -153,12 +150,6 @@ const LIST_CATCH_UP: std::time::Duration = std::time::Duration::from_secs(60);
 /// How long a PLC in `PENDING_ACCEPTANCE` may go without reporting its endpoint id before
 /// tilink stops waiting for it and lists the candidate requests (the timing is undocumented).
 const ENDPOINT_ID_GRACE: std::time::Duration = std::time::Duration::from_secs(60);
-
-/// Whether a failed Get of a resource this run created at `since` only means "not visible
-/// yet".
-fn not_visible_yet(e: &crate::cloud::aliyun::AliyunError, created: bool, since: Instant) -> bool {
-    created && e.is_not_found() && since.elapsed() < NOT_VISIBLE_FOR
-}
 
 /// A short, stable discriminator for a replacement's ClientToken.
 fn suffix(old_id: &str) -> String {
@@ -661,7 +652,14 @@ impl Ctx {
         self.r.learned(Learned::EndpointService(id.clone(), name));
         let poll = self.t.endpoint_service();
         let poll = if adopted { poll.now() } else { poll };
-        self.service_active(&id, poll, !adopted).await?;
+        service_active(
+            &self.c.aliyun,
+            poll.clone(),
+            &id,
+            !adopted,
+            self.r.watch(&poll),
+        )
+        .await?;
         // Adopted services may miss zones: attach the NLB in each chosen zone, serially.
         // A service created here has one resource per zone already.
         let attached = if !adopted {
@@ -680,53 +678,11 @@ impl Ctx {
                 a.attach_resource(&id, &lb, z).await?;
                 // The service is `Pending` while an attach settles; Terraform waits for it
                 // to be Active again before the next change.
-                self.service_active(&id, self.t.quick().now(), false)
-                    .await?;
+                service_active(&self.c.aliyun, self.t.quick().now(), &id, false, |_| {}).await?;
             }
         }
         self.r.progress("Active", None);
         Ok(())
-    }
-
-    /// Waits for an endpoint service to be `Active` (`created`: this run just created it, so
-    /// a not-found is "not visible yet" for a while).
-    async fn service_active(
-        &self,
-        id: &str,
-        poll: crate::engine::poll::Poll,
-        created: bool,
-    ) -> Result<(), Error> {
-        let a = &self.c.aliyun;
-        let since = Instant::now();
-        until_reporting(
-            poll.clone(),
-            "the endpoint service",
-            self.r.watch(&poll),
-            || async move {
-                let s = match a.get_endpoint_service(id).await {
-                    Ok(s) => s,
-                    Err(e) if not_visible_yet(&e, created, since) => {
-                        return Ok(Probe::Waiting("not visible yet".into()));
-                    }
-                    Err(e) => return Err(Error::from(e)),
-                };
-                match s.service_status {
-                    ServiceStatus::Active => Ok(Probe::Ready(())),
-                    ServiceStatus::Deleting => Err(Error::Failed(format!(
-                        "endpoint service {id} is Deleting: it cannot serve connections; rerun \
-                         once it is gone to create a new one"
-                    ))),
-                    ServiceStatus::Unknown(u) if u == "Inactive" || u == "Deleted" => {
-                        Err(Error::Failed(format!(
-                            "endpoint service {id} is {u}: it cannot serve connections; delete \
-                             it (tilink teardown) and rerun"
-                        )))
-                    }
-                    other => Ok(Probe::Waiting(other.to_string())),
-                }
-            },
-        )
-        .await
     }
 
     async fn whitelist(&self) -> Result<(), Error> {

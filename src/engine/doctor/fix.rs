@@ -175,21 +175,12 @@ impl Fix {
                         .map_err(s)?;
                     // The service is Pending while the attach settles: wait for Active
                     // before the next change (Terraform does the same).
-                    until(
+                    crate::engine::poll::service_active(
+                        a,
                         tuning.quick().now(),
-                        "the endpoint service to be Active",
+                        service_id,
+                        false,
                         |_| {},
-                        || async move {
-                            let svc = a.get_endpoint_service(service_id).await?;
-                            Ok::<_, crate::cloud::aliyun::AliyunError>(
-                                if svc.service_status == crate::wire::states::ServiceStatus::Active
-                                {
-                                    Probe::Ready(())
-                                } else {
-                                    Probe::Waiting(svc.service_status.to_string())
-                                },
-                            )
-                        },
                     )
                     .await?;
                 }
