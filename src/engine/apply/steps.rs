@@ -56,6 +56,10 @@ impl Gate {
                 return r;
             }
             if rx.changed().await.is_err() {
+                // The server-group step failed for its own reason (a timeout, a refusal):
+                // let its failure reach the runner first, so the DBA reads the cause, not
+                // this consequence.
+                tokio::time::sleep(std::time::Duration::from_millis(200)).await;
                 return Err(
                     "stopped: the server group step ended before the chain was claimed"
                         .to_string()
