@@ -319,3 +319,124 @@ async fn a_stale_journal_rerun_beside_a_new_run_builds_one_chain() {
     assert_eq!(common::live(&s, "endpoint_services"), 1, "{errs:#?}");
     assert!(outs.iter().any(|o| o.status.success()), "{errs:#?}");
 }
+
+/// The server groups of this world's cluster, with their tags (`key=value`).
+async fn groups_with_tags(w: &common::World) -> Vec<(String, Vec<(String, String)>)> {
+    let by_cluster = [("tilink:cluster".to_string(), w.m.cluster_id.clone())];
+    w.clients()
+        .aliyun
+        .list_server_groups(&[], &by_cluster)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|g| {
+            let tags = g.tags.into_iter().map(|t| (t.key, t.value)).collect();
+            (g.server_group_id, tags)
+        })
+        .collect()
+}
+
+/// #5: `kill -9` a setup right after its server group exists. Another machine's setup yields
+/// to the live-looking claim and says when it lapses; once the claim is older than the
+/// window by the cloud's clock (back-dated here: four minutes without a heartbeat), a rerun
+/// builds the chain, and the dead run's own rerun then yields to it: one chain.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_claimant_blocks_for_minutes_and_its_rerun_yields() {
+    let w = common::world_with(tilink::sim::SimOptions {
+        time_scale: 0.01,
+        ..Default::default()
+    })
+    .await;
+    let homes: Vec<tempfile::TempDir> = (0..2).map(|_| tempfile::tempdir().unwrap()).collect();
+    let dead = w
+        .setup_cmd(Some(homes[0].path()))
+        .env("TILINK_CRASH_AFTER", "CreateServerGroup")
+        .output()
+        .unwrap();
+    assert!(!dead.status.success(), "the crash point did not fire");
+    let groups = groups_with_tags(&w).await;
+    assert_eq!(groups.len(), 1, "{groups:?}");
+    let (dead_group, tags) = groups[0].clone();
+    let claimed = tags
+        .iter()
+        .find(|(k, _)| k == "tilink:claimed-at")
+        .map(|(_, v)| v.clone())
+        .expect("the claim is tagged");
+    // The claim is the cloud's time (the simulator's Date), within seconds of now.
+    let t = humantime::parse_rfc3339(&claimed).unwrap();
+    let skew = std::time::SystemTime::now()
+        .duration_since(t)
+        .unwrap_or_default();
+    assert!(skew < std::time::Duration::from_secs(30), "{claimed}");
+
+    // Another machine starts: it yields to the live-looking claim (saying when it lapses),
+    // or, when its own claim sorts first, waits for the rival to build, stand down or lapse.
+    let b = w.setup_cmd(Some(homes[1].path())).spawn().unwrap();
+    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    assert_eq!(common::live(&w.state().await, "load_balancers"), 0);
+    // Four minutes pass without a heartbeat (the dead run cannot beat).
+    let old = humantime::format_rfc3339_seconds(
+        std::time::SystemTime::now() - std::time::Duration::from_secs(240),
+    )
+    .to_string();
+    w.clients()
+        .aliyun
+        .nlb_tag_resources(
+            "servergroup",
+            std::slice::from_ref(&dead_group),
+            &[("tilink:claimed-at".to_string(), old)],
+        )
+        .await
+        .unwrap();
+    let b = tokio::task::spawn_blocking(move || b.wait_with_output().unwrap())
+        .await
+        .unwrap();
+    if !b.status.success() {
+        let err = String::from_utf8_lossy(&b.stderr);
+        assert!(err.contains("lapses at"), "the yield says when: {err}");
+        let b = w.setup_cmd(Some(homes[1].path())).output().unwrap();
+        assert!(b.status.success(), "{}", String::from_utf8_lossy(&b.stderr));
+    }
+    // The dead run's HOME reruns (its journal names its group): it re-claims and yields.
+    let a = w.setup_cmd(Some(homes[0].path())).output().unwrap();
+    let err = String::from_utf8_lossy(&a.stderr);
+    let s = w.state().await;
+    for key in ["server_groups", "load_balancers", "listeners", "endpoint_services"] {
+        assert_eq!(common::live(&s, key), 1, "{key}: {err}");
+    }
+    assert!(
+        groups_with_tags(&w).await.iter().all(|(id, _)| *id != dead_group),
+        "the rerun removed the dead run's group: {err}"
+    );
+}
+
+/// A live run whose load balancer is slow to become Active (a minute at the real pace)
+/// refreshes its claim's heartbeat, so another machine never takes it for dead (the window
+/// counts from the last beat).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_live_claim_beats_until_its_load_balancer_exists() {
+    let w = common::world_with(tilink::sim::SimOptions {
+        time_scale: 1.0,
+        ..Default::default()
+    })
+    .await;
+    let home = tempfile::tempdir().unwrap();
+    let mut run = w.setup_cmd(Some(home.path())).spawn().unwrap();
+    let mut beat = None;
+    for _ in 0..90 {
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+        let groups = groups_with_tags(&w).await;
+        beat = groups.iter().find_map(|(_, tags)| {
+            tags.iter()
+                .find(|(k, _)| k == "tilink:alive-at")
+                .map(|(_, v)| v.clone())
+        });
+        if beat.is_some() {
+            break;
+        }
+    }
+    let _ = run.kill();
+    let _ = run.wait();
+    let beat = beat.expect("no heartbeat within 90 s");
+    assert!(humantime::parse_rfc3339(&beat).is_ok(), "{beat}");
+}

@@ -15,6 +15,9 @@ pub const TAG_CLUSTER: &str = "tilink:cluster";
 pub const TAG_RDS: &str = "tilink:rds";
 /// Tag key on the server group: when its setup began (RFC 3339), to settle concurrent setups.
 pub const TAG_CLAIMED: &str = "tilink:claimed-at";
+/// Tag key of the claim's heartbeat: the cloud's time when the claiming run last proved it
+/// is alive (refreshed until its load balancer exists).
+pub const TAG_ALIVE: &str = "tilink:alive-at";
 
 /// Why discovery could not finish.
 #[derive(Debug, Clone, thiserror::Error)]

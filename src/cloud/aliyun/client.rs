@@ -79,6 +79,8 @@ pub struct AliyunClient {
     /// the allowlist right after a read of the instance does not read it again.
     pub(crate) ip_modes:
         Arc<std::sync::Mutex<std::collections::HashMap<String, (String, std::time::Instant)>>>,
+    /// The cloud's clock: the `Date` of the latest answer and when it arrived.
+    clock: Arc<std::sync::Mutex<Option<(std::time::SystemTime, std::time::Instant)>>>,
 }
 
 impl std::fmt::Debug for AliyunClient {
@@ -135,7 +137,18 @@ impl AliyunClient {
             key: Arc::new(key),
             stats: CallStats::default(),
             ip_modes: Arc::default(),
+            clock: Arc::default(),
         })
+    }
+
+    /// Now by the cloud's clock: the HTTP `Date` of the latest answer (RFC 9110 §6.6.1: an
+    /// origin server with a clock sends one) plus the time elapsed on this machine's monotonic
+    /// clock since it arrived, as smithy-rs's `ServiceClockSkew` reads the service's clock.
+    /// `None` before any answer with a `Date`. Decisions shared between machines (the claim
+    /// of [`crate::engine::apply`]) use it, never this machine's wall clock.
+    pub fn cloud_now(&self) -> Option<std::time::SystemTime> {
+        let (date, at) = (*self.clock.lock().ok()?)?;
+        Some(date + at.elapsed())
     }
 
     /// The same client counting into `stats`.
@@ -224,6 +237,15 @@ impl AliyunClient {
             .await
             .map_err(|e| transport(action, &base, &e))?;
         let status = resp.status().as_u16();
+        if let Some(date) = resp
+            .headers()
+            .get(reqwest::header::DATE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| httpdate::parse_http_date(v).ok())
+            && let Ok(mut c) = self.clock.lock()
+        {
+            *c = Some((date, std::time::Instant::now()));
+        }
         let retry_after = resp
             .headers()
             .get("x-acs-retry-after")

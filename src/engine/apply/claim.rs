@@ -3,7 +3,7 @@
 //! The per-cluster lock (`engine::lock`) serialises setups that share a state directory. Two
 //! runs from different machines or HOMEs share nothing but the cloud, so the cloud settles
 //! it: a fresh setup creates its server group first (free, seconds), tagged with when the
-//! setup began ([`TAG_CLAIMED`]), and before anything billed or visible exists it lists the
+//! setup claims ([`TAG_CLAIMED`]), and before anything billed or visible exists it lists the
 //! server groups and load balancers tagged for the same cluster and instance.
 //!
 //! Every run writes (creates its group) before it reads (lists), so of two concurrent runs
@@ -11,45 +11,59 @@
 //!
 //! - Another setup's load balancer for this pair: a chain already exists or is being built;
 //!   this run yields to it.
-//! - A rival claimed earlier (concurrent: within [`WINDOW`]; setup id breaks ties): this run
-//!   yields. The rival either saw this run and wins by the same rule, or did not see it and
-//!   proceeds.
-//! - Only rivals claimed later: each of them either saw this run (and yields, deleting its
-//!   group) or did not (and proceeds, creating a load balancer soon after). This run waits
-//!   to see which: all gone, it proceeds; a load balancer appears, or neither within
+//! - A live rival (its claim or heartbeat within [`WINDOW`]) claimed earlier (setup id breaks
+//!   ties): this run yields. The rival either saw this run and wins by the same rule, or did
+//!   not see it and proceeds.
+//! - Only live rivals claimed later: each of them either saw this run (and yields, deleting
+//!   its group) or did not (and proceeds, creating a load balancer soon after). This run
+//!   waits to see which: all gone, it proceeds; a load balancer appears, or neither within
 //!   [`SETTLE`], it yields. Never two chains; in the worst case none, and a rerun builds one.
-//! - Older server groups with no load balancer are leftovers of abandoned runs and are
-//!   ignored (`tilink teardown --setup <id>` removes them).
+//! - Rivals with neither a load balancer nor a heartbeat within [`WINDOW`] are dead or
+//!   abandoned and are ignored (`tilink teardown --setup <id>` removes their groups).
+//!
+//! **Whose clock.** Every time here is the cloud's: the HTTP `Date` of its latest answer plus
+//! this machine's monotonic time since ([`crate::cloud::aliyun::AliyunClient::cloud_now`]).
+//! No machine's wall clock and no journal's age decides a claim; a rerun claims anew.
+//!
+//! **Liveness.** From its claim until its load balancer exists, a run refreshes
+//! [`TAG_ALIVE`] on its server group every [`HEARTBEAT`]; a run killed with `kill -9` stops
+//! refreshing, and its claim lapses [`WINDOW`] after its last heartbeat, so it blocks other
+//! machines for minutes, while a live run that is slow (busy retries on its load balancer)
+//! is never mistaken for a dead one.
 //!
 //! A run that yields deletes the server group it just made, journals itself as torn down and
 //! stops with a message naming the winner. The check runs once this run's own group is
 //! Available *and* the tag-filtered list shows it (lists are eventually consistent: a list
 //! that shows this run's group also shows a rival's made earlier; a rival made later sees
-//! this one). A claim carries the time the run claims, a rerun's too (a journal's age never
-//! decides), and lapses after [`WINDOW`] without a load balancer (a dead claimant).
+//! this one).
 
-use crate::engine::discover::{TAG_CLAIMED, TAG_CLUSTER, TAG_RDS, TAG_SETUP};
+use crate::engine::discover::{TAG_ALIVE, TAG_CLAIMED, TAG_CLUSTER, TAG_RDS, TAG_SETUP};
 use crate::wire::aliyun::Tag;
 use std::time::{Duration, SystemTime};
 
-/// Claims further apart than this are not concurrent: the older server group was left by an
-/// abandoned run. A live run creates its load balancer right after its claim settles (at
-/// most [`SETTLE`] plus the create's own retries), so a claim this old with no load balancer
-/// is a run that died: it blocks other machines for these few minutes, not longer (it was
-/// 30 min; issue 25 #5). Every run claims with the time it claims, a rerun too, so a live
-/// run's claim is always fresh. Assumes the machines' clocks agree within a minute (NTP).
-pub const WINDOW: Duration = Duration::from_secs(5 * 60);
+/// A claim whose last sign of life (claim or heartbeat) is older than this, by the cloud's
+/// clock, with no load balancer, is a run that died or was abandoned: it blocks other
+/// machines for these few minutes, not longer (it was 30 min; issue 25 #5). Four missed
+/// heartbeats.
+pub const WINDOW: Duration = Duration::from_secs(3 * 60);
 
-/// How long a run waits for later rivals to settle before it yields to be safe.
-pub const SETTLE: Duration = Duration::from_secs(120);
+/// How often a claiming run refreshes [`TAG_ALIVE`] until its load balancer exists.
+pub const HEARTBEAT: Duration = Duration::from_secs(45);
+
+/// How long a run waits for later rivals to settle before it yields to be safe. Longer than
+/// [`WINDOW`], so that a rival that died is seen to lapse first; only a live rival that
+/// neither builds nor stands down for this long makes this run step back.
+pub const SETTLE: Duration = Duration::from_secs(5 * 60);
 
 /// A server group or load balancer of another setup, as listed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rival {
     /// The other setup's id.
     pub setup_id: String,
-    /// Its claim (RFC 3339), if its server group carries one.
+    /// Its claim (RFC 3339, the cloud's clock), if its server group carries one.
     pub claimed_at: Option<String>,
+    /// Its last heartbeat (RFC 3339, the cloud's clock), if any.
+    pub alive_at: Option<String>,
     /// The resource id (server group or load balancer).
     pub resource: String,
 }
@@ -84,6 +98,7 @@ pub fn rival(tags: &[Tag], id: &str, me: &str, cluster: &str, rds: &str) -> Opti
     .then(|| Rival {
         setup_id: sid,
         claimed_at: tag(tags, TAG_CLAIMED),
+        alive_at: tag(tags, TAG_ALIVE),
         resource: id.to_string(),
     })
 }
@@ -92,8 +107,32 @@ fn at(s: &str) -> Option<SystemTime> {
     humantime::parse_rfc3339_weak(s).ok()
 }
 
-/// Decides between this setup (`me`, claimed at `mine`) and the rivals listed.
-pub fn decide(me: &str, mine: &str, groups: &[Rival], balancers: &[Rival]) -> Verdict {
+/// When `r` last showed it was alive: the later of its claim and its heartbeat.
+fn last_alive(r: &Rival) -> Option<SystemTime> {
+    let claimed = r.claimed_at.as_deref().and_then(at);
+    let alive = r.alive_at.as_deref().and_then(at);
+    claimed.max(alive)
+}
+
+/// Whether `r` showed a sign of life (claim or heartbeat) within [`WINDOW`] of `now`.
+pub fn is_live(r: &Rival, now: SystemTime) -> bool {
+    last_alive(r).is_some_and(|t| now.duration_since(t).unwrap_or_default() <= WINDOW)
+}
+
+/// When a rival's claim lapses if it shows no more sign of life (for the message).
+pub fn lapses_at(r: &Rival) -> Option<String> {
+    last_alive(r).map(|t| humantime::format_rfc3339_seconds(t + WINDOW).to_string())
+}
+
+/// Decides between this setup (`me`, claimed at `mine`) and the rivals listed, at `now`
+/// (all three times by the cloud's clock).
+pub fn decide(
+    me: &str,
+    mine: &str,
+    now: SystemTime,
+    groups: &[Rival],
+    balancers: &[Rival],
+) -> Verdict {
     if let Some(lb) = balancers.first() {
         return Verdict::Yield {
             winner: lb.setup_id.clone(),
@@ -106,33 +145,32 @@ pub fn decide(me: &str, mine: &str, groups: &[Rival], balancers: &[Rival]) -> Ve
     let Some(my_time) = at(mine) else {
         return Verdict::Proceed;
     };
-    let concurrent: Vec<_> = groups
+    let live: Vec<_> = groups
         .iter()
-        .filter_map(|g| {
-            let t = at(g.claimed_at.as_deref()?)?;
-            let gap = t
-                .duration_since(my_time)
-                .or_else(|e| Ok::<_, ()>(e.duration()))
-                .unwrap_or_default();
-            (gap <= WINDOW).then_some((t, g))
-        })
+        .filter(|g| is_live(g, now))
+        .filter_map(|g| Some((at(g.claimed_at.as_deref()?)?, g)))
         .collect();
-    let first = concurrent
+    let first = live
         .iter()
         .min_by(|(ta, a), (tb, b)| ta.cmp(tb).then(a.setup_id.cmp(&b.setup_id)));
     match first {
         Some((t, g)) if (*t, g.setup_id.as_str()) < (my_time, me) => Verdict::Yield {
             winner: g.setup_id.clone(),
             why: format!(
-                "setup {} (server group {}) began at {}, before this one ({mine})",
+                "setup {} (server group {}) claimed at {}, before this one ({mine}); it is alive \
+                 (last seen {}), and if it died its claim lapses at {}",
                 g.setup_id,
                 g.resource,
-                g.claimed_at.as_deref().unwrap_or("?")
+                g.claimed_at.as_deref().unwrap_or("?"),
+                g.alive_at
+                    .as_deref()
+                    .or(g.claimed_at.as_deref())
+                    .unwrap_or("?"),
+                lapses_at(g).unwrap_or_else(|| "?".into()),
             ),
         },
         Some(_) => {
-            let mut later: Vec<String> =
-                concurrent.iter().map(|(_, g)| g.setup_id.clone()).collect();
+            let mut later: Vec<String> = live.iter().map(|(_, g)| g.setup_id.clone()).collect();
             later.sort();
             later.dedup();
             Verdict::Await(later)
@@ -154,9 +192,11 @@ pub fn yielded_message(
          {rds} (started from another machine or HOME: {why}). So that only one chain is \
          built, this run deleted the server group it had just made ({own_group}) and stopped; \
          nothing else was created. When that run is done, `tilink doctor --cluster-id \
-         {cluster}` checks the chain, and `tilink setup` adopts it. If that run died before \
-         creating its load balancer, its claim lapses {} minutes after it began: run \
-         `tilink setup` again then.",
+         {cluster}` checks the chain, and `tilink setup` adopts it. A live run refreshes its \
+         claim every {} s; if that run died before creating its load balancer, its claim \
+         lapses {} minutes after its last sign of life (by the cloud's clock): run `tilink \
+         setup` again then.",
+        HEARTBEAT.as_secs(),
         WINDOW.as_secs() / 60
     )
 }
@@ -169,50 +209,90 @@ mod tests {
         Rival {
             setup_id: sid.into(),
             claimed_at: at.map(str::to_string),
+            alive_at: None,
             resource: format!("sgp-{sid}"),
         }
     }
 
+    fn t(s: &str) -> SystemTime {
+        humantime::parse_rfc3339(s).unwrap()
+    }
+
+    const T: &str = "2026-12-01T10:00:00Z";
+
     #[test]
-    fn the_earliest_claim_wins_and_ties_go_to_the_smaller_id() {
-        let t = "2026-12-01T10:00:00Z";
-        assert_eq!(decide("tl-b", t, &[], &[]), Verdict::Proceed);
+    fn the_earliest_live_claim_wins_and_ties_go_to_the_smaller_id() {
+        let now = t(T);
+        assert_eq!(decide("tl-b", T, now, &[], &[]), Verdict::Proceed);
         assert!(matches!(
-            decide("tl-b", t, &[g("tl-a", Some(t))], &[]),
+            decide("tl-b", T, now, &[g("tl-a", Some(T))], &[]),
             Verdict::Yield { winner, .. } if winner == "tl-a"
         ));
         assert_eq!(
-            decide("tl-a", t, &[g("tl-b", Some(t))], &[]),
+            decide("tl-a", T, now, &[g("tl-b", Some(T))], &[]),
             Verdict::Await(vec!["tl-b".into()])
         );
         assert!(matches!(
-            decide("tl-a", t, &[g("tl-z", Some("2026-12-01T09:59:59Z"))], &[]),
+            decide("tl-a", T, now, &[g("tl-z", Some("2026-12-01T09:59:59Z"))], &[]),
             Verdict::Yield { winner, .. } if winner == "tl-z"
         ));
         assert_eq!(
-            decide("tl-z", "2026-12-01T09:59:59Z", &[g("tl-a", Some(t))], &[]),
+            decide("tl-z", "2026-12-01T09:59:59Z", now, &[g("tl-a", Some(T))], &[]),
             Verdict::Await(vec!["tl-a".into()])
         );
     }
 
     #[test]
     fn leftovers_of_abandoned_runs_do_not_block_a_new_setup() {
-        let t = "2026-12-01T10:00:00Z";
         let old = g("tl-a", Some("2026-12-01T09:00:00Z"));
-        assert_eq!(decide("tl-b", t, &[old], &[]), Verdict::Proceed);
-        assert_eq!(decide("tl-b", t, &[g("tl-a", None)], &[]), Verdict::Proceed);
+        assert_eq!(decide("tl-b", T, t(T), &[old], &[]), Verdict::Proceed);
+        assert_eq!(
+            decide("tl-b", T, t(T), &[g("tl-a", None)], &[]),
+            Verdict::Proceed
+        );
     }
 
     #[test]
     fn a_dead_claimant_blocks_for_minutes_not_half_an_hour() {
-        let t = "2026-12-01T10:00:00Z";
-        let six_min = g("tl-a", Some("2026-12-01T09:54:00Z"));
-        assert_eq!(decide("tl-b", t, &[six_min], &[]), Verdict::Proceed);
         let four_min = g("tl-a", Some("2026-12-01T09:56:00Z"));
+        assert_eq!(decide("tl-b", T, t(T), &[four_min], &[]), Verdict::Proceed);
+        let two_min = g("tl-a", Some("2026-12-01T09:58:00Z"));
+        match decide("tl-b", T, t(T), &[two_min], &[]) {
+            Verdict::Yield { winner, why } => {
+                assert_eq!(winner, "tl-a");
+                assert!(why.contains("lapses at 2026-12-01T10:01:00Z"), "{why}");
+            }
+            v => panic!("{v:?}"),
+        }
+    }
+
+    #[test]
+    fn a_heartbeat_keeps_a_slow_live_claim_ahead_of_a_newcomer() {
+        // Claimed ten minutes ago, still busy before its load balancer, heartbeat fresh.
+        let mut slow = g("tl-z", Some("2026-12-01T09:50:00Z"));
+        slow.alive_at = Some("2026-12-01T09:59:30Z".into());
         assert!(matches!(
-            decide("tl-b", t, &[four_min], &[]),
-            Verdict::Yield { winner, .. } if winner == "tl-a"
+            decide("tl-a", T, t(T), std::slice::from_ref(&slow), &[]),
+            Verdict::Yield { winner, .. } if winner == "tl-z"
         ));
+        // Its heartbeat stopped four minutes ago: dead.
+        slow.alive_at = Some("2026-12-01T09:56:00Z".into());
+        assert_eq!(decide("tl-a", T, t(T), &[slow], &[]), Verdict::Proceed);
+    }
+
+    #[test]
+    fn the_decision_reads_only_the_clock_it_is_given() {
+        // The same tags decide alike whatever this machine's wall clock says: `now` comes
+        // from the cloud's Date. A rival two minutes old is live at 10:00 and dead at 10:05.
+        let r = g("tl-a", Some("2026-12-01T09:58:00Z"));
+        assert!(matches!(
+            decide("tl-b", T, t(T), std::slice::from_ref(&r), &[]),
+            Verdict::Yield { .. }
+        ));
+        assert_eq!(
+            decide("tl-b", T, t("2026-12-01T10:05:00Z"), &[r], &[]),
+            Verdict::Proceed
+        );
     }
 
     #[test]
@@ -220,36 +300,12 @@ mod tests {
         let lb = Rival {
             setup_id: "tl-z".into(),
             claimed_at: None,
+            alive_at: None,
             resource: "nlb-1".into(),
         };
         assert!(matches!(
-            decide("tl-a", "2026-12-01T10:00:00Z", &[], &[lb]),
+            decide("tl-a", T, t(T), &[], &[lb]),
             Verdict::Yield { winner, .. } if winner == "tl-z"
         ));
-    }
-
-    #[test]
-    fn rivals_are_other_setups_of_the_same_pair_only() {
-        let tags = |sid: &str, cluster: &str, rds: &str| {
-            vec![
-                Tag {
-                    key: TAG_SETUP.into(),
-                    value: sid.into(),
-                },
-                Tag {
-                    key: TAG_CLUSTER.into(),
-                    value: cluster.into(),
-                },
-                Tag {
-                    key: TAG_RDS.into(),
-                    value: rds.into(),
-                },
-            ]
-        };
-        assert!(rival(&tags("tl-b", "c", "r"), "sgp-1", "tl-a", "c", "r").is_some());
-        assert!(rival(&tags("tl-a", "c", "r"), "sgp-1", "tl-a", "c", "r").is_none());
-        assert!(rival(&tags("tl-b", "c", "other"), "sgp-1", "tl-a", "c", "r").is_none());
-        assert!(rival(&tags("tl-b", "d", "r"), "sgp-1", "tl-a", "c", "r").is_none());
-        assert!(rival(&[], "sgp-1", "tl-a", "c", "r").is_none());
     }
 }

@@ -4,6 +4,7 @@
 pub mod claim;
 pub mod model;
 pub mod runner;
+mod settle;
 pub mod steps;
 
 pub use model::{

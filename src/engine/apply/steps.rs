@@ -2,15 +2,16 @@
 //! what is missing with a ClientToken stable for the setup and resource, journals the id
 //! the moment it exists, then polls to a terminal state.
 //!
-//! Size (~980 lines): nine step executors; each one's adopt/create/journal/wait is read
-//! whole when a cloud misbehaves, so they stay together (the claim is `claim.rs`).
+//! Size (~1000 lines): nine step executors; each one's adopt/create/journal/wait is read
+//! whole when a cloud misbehaves, so they stay together (the claim is decided in `claim.rs`
+//! and run in `settle.rs`).
 
-use super::claim::{Verdict, decide, rival, yielded_message};
+use super::settle::{Gate, claim_time};
 use super::model::{ForeignRequest, Learned, Step};
 use super::runner::{Executor, Reporter, StepFuture};
 use crate::cloud::aliyun::ops::{NewEndpointService, NewLoadBalancer, NewServerGroup};
 use crate::engine::Error;
-use crate::engine::discover::{Clients, TAG_CLAIMED, TAG_CLUSTER};
+use crate::engine::discover::{Clients, TAG_CLAIMED};
 use crate::engine::journal::ResourceIds;
 use crate::engine::plan::Plan;
 use crate::engine::poll::{
@@ -20,55 +21,7 @@ use crate::wire::states::{
     ConnectionStatus, ListenerStatus, LoadBalancerStatus, ServerGroupStatus,
 };
 use std::sync::{Arc, Mutex};
-use tokio::sync::watch;
 use tokio::time::Instant;
-
-/// The claim's outcome, from the server-group step to the steps that must not create
-/// anything before it (load balancer, allowlist). `None` until decided.
-type ClaimState = Option<Result<(), Error>>;
-
-/// Hands the claim from the server-group step to the others (see [`super::claim`]).
-#[derive(Debug)]
-struct Gate {
-    tx: Mutex<Option<watch::Sender<ClaimState>>>,
-    rx: watch::Receiver<ClaimState>,
-}
-
-impl Gate {
-    fn new() -> Self {
-        let (tx, rx) = watch::channel(None);
-        Gate {
-            tx: Mutex::new(Some(tx)),
-            rx,
-        }
-    }
-
-    /// The sender, once (the server-group step of a fresh chain takes it).
-    fn take(&self) -> Option<watch::Sender<ClaimState>> {
-        self.tx.lock().ok().and_then(|mut t| t.take())
-    }
-
-    /// Waits for the claim; a server-group step that ended without deciding stops the wait.
-    async fn wait(&self) -> Result<(), Error> {
-        let mut rx = self.rx.clone();
-        loop {
-            if let Some(r) = rx.borrow_and_update().clone() {
-                return r;
-            }
-            if rx.changed().await.is_err() {
-                // The server-group step failed for its own reason (a timeout, a refusal):
-                // let its failure reach the runner first, so the DBA reads the cause, not
-                // this consequence.
-                tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-                return Err(
-                    "stopped: the server group step ended before the chain was claimed"
-                        .to_string()
-                        .into(),
-                );
-            }
-        }
-    }
-}
 
 /// A chain with no load balancer yet: before its first billed create it is claimed against
 /// concurrent setups from other machines, also when the journal already names a server group
@@ -124,13 +77,14 @@ impl Executor for CloudExecutor {
     }
 }
 
-struct Ctx {
-    c: Clients,
-    p: Arc<Plan>,
-    t: Tuning,
-    gate: Arc<Gate>,
-    ids: ResourceIds,
-    r: Reporter,
+/// What a step executor works with (the claim's settle loop in [`super::settle`] too).
+pub(super) struct Ctx {
+    pub(super) c: Clients,
+    pub(super) p: Arc<Plan>,
+    pub(super) t: Tuning,
+    pub(super) gate: Arc<Gate>,
+    pub(super) ids: ResourceIds,
+    pub(super) r: Reporter,
 }
 
 fn token(p: &Plan, resource: &str) -> String {
@@ -146,10 +100,6 @@ fn token(p: &Plan, resource: &str) -> String {
 fn awaiting(status: &ConnectionStatus) -> bool {
     *status == ConnectionStatus::Disconnected
 }
-
-/// How long the claim waits for the tag-filtered list to show this run's own server group
-/// before deciding on what it lists.
-const LIST_CATCH_UP: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// How long a PLC in `PENDING_ACCEPTANCE` may go without reporting its endpoint id before
 /// tilink stops waiting for it and lists the candidate requests (the timing is undocumented).
@@ -216,7 +166,7 @@ impl Ctx {
         Ok((None, token(&self.p, &format!("{key}-{}", suffix(&old)))))
     }
 
-    async fn wait_job(&self, job_id: &str, what: &str) -> Result<(), Error> {
+    pub(super) async fn wait_job(&self, job_id: &str, what: &str) -> Result<(), Error> {
         nlb_job(&self.c.aliyun, self.t.job(), job_id, what, false).await
     }
 
@@ -249,11 +199,12 @@ impl Ctx {
         } else {
             None
         };
-        // The claim's time is now, when this run claims, never the journal's creation time:
+        // The claim's time is now by the cloud's clock, when this run claims, never the
+        // journal's creation time nor this machine's clock:
         // a reused FAILED or INTERRUPTED journal (or a wizard left on the Plan) would
         // otherwise look like an abandoned leftover to a concurrent run, and it to it.
         let claimed_at = if claim.is_some() {
-            humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string()
+            claim_time(a, &p.cluster_id).await
         } else {
             p.claimed_at.clone()
         };
@@ -305,6 +256,7 @@ impl Ctx {
         })
         .await?;
         if let Some(tx) = claim {
+            self.gate.start_heartbeat(a.clone(), id.clone());
             if !created {
                 // An adopted group carries its old claim: renew it before comparing.
                 a.nlb_tag_resources(
@@ -347,120 +299,6 @@ impl Ctx {
         }
         self.r.progress("Available", None);
         Ok(())
-    }
-
-    /// Settles concurrent setups of the same chain from other machines ([`super::claim`]):
-    /// proceeds, or deletes `own_group` and returns why this run yields.
-    async fn claim(&self, own_group: &str, claimed_at: &str) -> Result<(), Error> {
-        let a = &self.c.aliyun;
-        let p = &self.p;
-        let by_cluster = [(TAG_CLUSTER.to_string(), p.cluster_id.clone())];
-        // Lists are eventually consistent: decide only on a list that already shows this
-        // run's own group (then a rival that created its group earlier shows too; one that
-        // created later sees this run's). Bounded: past it, decide on what is listed.
-        let settle_until = tokio::time::Instant::now() + LIST_CATCH_UP;
-        let pause = self.t.quick().first_look().clamp(
-            std::time::Duration::from_millis(100),
-            std::time::Duration::from_secs(2),
-        );
-        let (groups, balancers) = loop {
-            let (groups, balancers) = tokio::join!(
-                a.list_server_groups(&[], &by_cluster),
-                a.list_load_balancers(&[], &by_cluster)
-            );
-            let seen = groups
-                .as_ref()
-                .is_ok_and(|g| g.iter().any(|x| x.server_group_id == own_group));
-            if seen || groups.is_err() || tokio::time::Instant::now() >= settle_until {
-                break (groups, balancers);
-            }
-            tokio::time::sleep(pause).await;
-        };
-        let (me, cluster, rds) = (&p.setup_id, &p.cluster_id, &p.rds_id);
-        let rivals = |groups: Result<Vec<crate::wire::aliyun::ServerGroup>, _>,
-                      balancers: Result<Vec<crate::wire::aliyun::LoadBalancer>, _>|
-         -> Result<_, Error> {
-            let groups: Vec<_> = groups
-                .map_err(|e: crate::cloud::aliyun::AliyunError| Error::from(e))?
-                .iter()
-                .filter_map(|g| rival(&g.tags, &g.server_group_id, me, cluster, rds))
-                .collect();
-            let balancers: Vec<_> = balancers
-                .map_err(|e: crate::cloud::aliyun::AliyunError| Error::from(e))?
-                .iter()
-                .filter_map(|l| rival(&l.tags, &l.common.load_balancer_id, me, cluster, rds))
-                .collect();
-            Ok((groups, balancers))
-        };
-        let (groups, balancers) = rivals(groups, balancers)?;
-        let (winner, why) = match decide(me, claimed_at, &groups, &balancers) {
-            Verdict::Proceed => return Ok(()),
-            Verdict::Yield { winner, why } => (winner, why),
-            Verdict::Await(later) => {
-                self.r.progress(
-                    "Settling",
-                    Some(format!(
-                        "setups {} began just after this one on another machine; waiting for them to stand down",
-                        later.join(", ")
-                    )),
-                );
-                let started = tokio::time::Instant::now();
-                let pause = self
-                    .t
-                    .quick()
-                    .first_look()
-                    .max(std::time::Duration::from_millis(200));
-                loop {
-                    tokio::time::sleep(pause.min(std::time::Duration::from_secs(5))).await;
-                    let (g, b) = tokio::join!(
-                        a.list_server_groups(&[], &by_cluster),
-                        a.list_load_balancers(&[], &by_cluster)
-                    );
-                    let (g, b) = rivals(g, b)?;
-                    if let Some(lb) = b.iter().find(|l| later.contains(&l.setup_id)) {
-                        break (
-                            lb.setup_id.clone(),
-                            format!(
-                                "setup {} did not see this one in time and built load balancer {}",
-                                lb.setup_id, lb.resource
-                            ),
-                        );
-                    }
-                    if !b.is_empty() || !g.iter().any(|x| later.contains(&x.setup_id)) {
-                        match decide(me, claimed_at, &g, &b) {
-                            Verdict::Yield { winner, why } => break (winner, why),
-                            _ => return Ok(()),
-                        }
-                    }
-                    if started.elapsed() >= super::claim::SETTLE {
-                        break (
-                            later[0].clone(),
-                            format!(
-                                "setup {} neither stood down nor went on within {} s, so this run steps back to be safe",
-                                later[0],
-                                super::claim::SETTLE.as_secs()
-                            ),
-                        );
-                    }
-                }
-            }
-        };
-        self.r.progress(
-            "Yielding",
-            Some(format!("another setup builds this chain: {why}")),
-        );
-        match a.delete_server_group(own_group).await {
-            Ok(out) => {
-                self.wait_job(&out.job_id, "deleting the server group")
-                    .await?
-            }
-            Err(e) if e.is_not_found() => {}
-            Err(e) => return Err(e.into()),
-        }
-        self.r.learned(Learned::Yielded(winner.clone()));
-        Err(Error::Failed(yielded_message(
-            cluster, rds, &winner, &why, own_group,
-        )))
     }
 
     async fn load_balancer(&self) -> Result<(), Error> {
@@ -519,6 +357,8 @@ impl Ctx {
             }
         })
         .await??;
+        // The load balancer now speaks for this run's claim (rivals yield to it).
+        self.gate.stop_heartbeat();
         self.r.progress("Active", None);
         Ok(())
     }
