@@ -122,9 +122,12 @@ impl World {
 
     /// The real binary pointed at this simulator: its endpoints and keys in the environment,
     /// polls at the simulator's pace, retries without long backoffs, journals under this
-    /// world's directory, no keyring.
+    /// world's directory, no keyring. `TILINK_TEST_BIN` names another build of the binary
+    /// (a long soak runs on a copy while the tree is rebuilt).
     pub fn bin(&self) -> std::process::Command {
-        let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_tilink"));
+        let exe = std::env::var_os("TILINK_TEST_BIN")
+            .unwrap_or_else(|| env!("CARGO_BIN_EXE_tilink").into());
+        let mut c = std::process::Command::new(exe);
         c.env("TILINK_POLL_SCALE", "0.01")
             .env("TILINK_RETRY_BASE_MS", "1")
             .env("TILINK_STATE_DIR", self.dir.path().join("state"))
