@@ -9,7 +9,7 @@ use crate::cloud::aliyun::{AccessKey, AliyunClient, AliyunConfig};
 use crate::cloud::tidb::TidbClient;
 use crate::cloud::tidb::client::DEFAULT_ENDPOINT;
 use crate::credentials::{
-    Kind, delete_from_keyring, explain_alibaba, explain_tidb, load_from_keyring, mask,
+    Kind, backend_note, explain_alibaba, explain_tidb, forget_all_in_keyring, mask,
     resolve_alibaba, resolve_tidb, save_to_keyring,
 };
 use crate::secret::Secret;
@@ -158,8 +158,9 @@ async fn login(g: &GlobalArgs, kinds: Vec<Kind>) -> Result<u8, Failure> {
                     Ok(()) => (
                         Ok(who.clone()),
                         Some(format!(
-                            "✓ {kind}: key {} works ({who}); stored in the OS keyring (service 'tilink', user '{user}')",
-                            mask(&id)
+                            "✓ {kind}: key {} works ({who}); stored in {} (service 'tilink', user '{user}')",
+                            mask(&id),
+                            backend_note()
                         )),
                     ),
                     Err(e) => {
@@ -181,7 +182,7 @@ async fn login(g: &GlobalArgs, kinds: Vec<Kind>) -> Result<u8, Failure> {
                 "key_id": mask(&id),
                 "verified": stored.as_ref().ok(),
                 "error": stored.as_ref().err(),
-                "stored": stored.is_ok().then(|| json!({"keyring_service": "tilink", "keyring_user": user})),
+                "stored": stored.is_ok().then(|| json!({"keyring_service": "tilink", "keyring_user": user, "backend": backend_note()})),
             })),
             Output::Text => match (&stored, line) {
                 (Ok(_), Some(l)) => println!("{l}"),
@@ -260,23 +261,20 @@ async fn status(g: &GlobalArgs) -> Result<u8, Failure> {
 fn logout(g: &GlobalArgs, kinds: Vec<Kind>) -> Result<u8, Failure> {
     let mut out = Vec::new();
     for kind in kinds {
-        let stored = load_from_keyring(kind, None)
-            .map_err(|e| Failure::failed(format!("reading the OS keyring: {e}")))?;
-        let removed = match stored {
-            Some((id, _)) => {
-                delete_from_keyring(kind, &id).map_err(|e| {
-                    Failure::failed(format!("removing {kind} key {}: {e}", mask(&id)))
-                })?;
-                Some(mask(&id))
-            }
-            None => None,
-        };
+        // Every key tilink ever stored for this cloud, not only the current one.
+        let removed = forget_all_in_keyring(kind)
+            .map_err(|e| Failure::failed(format!("removing {kind} keys from the OS keyring: {e}")))?;
+        let masked: Vec<String> = removed.iter().map(|id| mask(id)).collect();
         match g.output {
-            Output::Json => out.push(json!({"cloud": kind.keyring_prefix(), "removed": removed})),
-            Output::Text => match removed {
-                Some(k) => println!("✓ {kind}: key {k} removed from the OS keyring"),
-                None => println!("· {kind}: nothing stored in the OS keyring"),
-            },
+            Output::Json => out.push(json!({"cloud": kind.keyring_prefix(), "removed": masked})),
+            Output::Text if masked.is_empty() => {
+                println!("· {kind}: nothing stored in the OS keyring")
+            }
+            Output::Text => println!(
+                "✓ {kind}: removed from the OS keyring: key{} {}",
+                if masked.len() == 1 { "" } else { "s" },
+                masked.join(", ")
+            ),
         }
     }
     if g.output == Output::Json {

@@ -3,6 +3,10 @@
 //! Service `tilink`; users `alibaba:<id>` / `tidb:<id>` plus the slot the chain reads,
 //! `alibaba:default` / `tidb:default`. Each entry's secret is the JSON
 //! `{"id": "...", "secret": "..."}` so the non-secret id comes back with the secret.
+//! `alibaba:index` / `tidb:index` list every id tilink ever stored (a JSON array, no
+//! secrets): the keyring cannot be enumerated by service on every backend (kernel keyutils
+//! cannot), so logout reads the index to remove every key, not only the current one
+//! (issue 25 #9).
 //! Backend failures never panic: the chain turns them into a lookup line and moves on.
 
 use serde::{Deserialize, Serialize};
@@ -15,6 +19,22 @@ pub const KEYRING_SERVICE: &str = "tilink";
 
 /// The slot name the chain reads.
 const DEFAULT_SLOT: &str = "default";
+
+/// The slot that lists every id stored.
+const INDEX_SLOT: &str = "index";
+
+/// Where keys are kept on this platform, for `auth login` to say.
+pub fn backend_note() -> &'static str {
+    if cfg!(target_os = "macos") {
+        "the macOS Keychain"
+    } else if cfg!(target_os = "windows") {
+        "the Windows Credential Manager"
+    } else {
+        "the Linux kernel keyring (keyutils: kept in memory, linked into your persistent \
+         keyring, which the kernel drops after a few days unused and at reboot; \
+         `tilink auth logout` removes it at once)"
+    }
+}
 
 /// A keyring backend; failures are explanations fit for a lookup line.
 pub(crate) trait KeyStore {
@@ -158,12 +178,68 @@ pub(crate) fn save_in(
         secret: secret.expose().to_string(),
     })
     .map_err(|_| CredentialsError::Keyring("cannot encode the entry".to_string()))?;
+    // The index first: a key is never stored where logout would not find it.
+    let mut ids = index(store, kind);
+    if !ids.iter().any(|x| x == id) {
+        ids.push(id.to_string());
+        let list = serde_json::to_string(&ids)
+            .map_err(|_| CredentialsError::Keyring("cannot encode the index".to_string()))?;
+        store
+            .set(&user(kind, Some(INDEX_SLOT)), &list)
+            .map_err(CredentialsError::Keyring)?;
+    }
     for slot in [None, Some(id)] {
         store
             .set(&user(kind, slot), &value)
             .map_err(CredentialsError::Keyring)?;
     }
     Ok(())
+}
+
+/// The ids the index lists (empty when there is none or it cannot be read).
+fn index(store: &dyn KeyStore, kind: Kind) -> Vec<String> {
+    store
+        .get(&user(kind, Some(INDEX_SLOT)))
+        .ok()
+        .flatten()
+        .and_then(|raw| serde_json::from_str(&raw).ok())
+        .unwrap_or_default()
+}
+
+/// Removes every entry tilink stored for `kind`: each id of the index, the current key,
+/// the default slot and the index. Returns the ids removed (sorted, deduplicated).
+pub(crate) fn forget_all_in(
+    store: &dyn KeyStore,
+    kind: Kind,
+) -> Result<Vec<String>, CredentialsError> {
+    let mut ids = index(store, kind);
+    if let Ok(Some((current, _))) = load_in(store, kind, None) {
+        ids.push(current);
+    }
+    ids.sort();
+    ids.dedup();
+    let mut removed = Vec::new();
+    for id in &ids {
+        let slot = user(kind, Some(id));
+        if store.get(&slot).ok().flatten().is_some() {
+            removed.push(id.clone());
+        }
+        store.delete(&slot).map_err(CredentialsError::Keyring)?;
+    }
+    if store.get(&user(kind, None)).ok().flatten().is_some() && removed.is_empty() {
+        removed.push(DEFAULT_SLOT.to_string());
+    }
+    for slot in [None, Some(INDEX_SLOT)] {
+        store
+            .delete(&user(kind, slot))
+            .map_err(CredentialsError::Keyring)?;
+    }
+    Ok(removed)
+}
+
+/// Removes every entry tilink stored in the OS keyring for `kind` (see [`forget_all_in`]).
+pub fn forget_all_in_keyring(kind: Kind) -> Result<Vec<String>, CredentialsError> {
+    forget_all_in(&OsKeyring::default(), kind)
 }
 
 pub(crate) fn load_in(
@@ -194,6 +270,14 @@ pub(crate) fn delete_in(
         store
             .delete(&user(kind, None))
             .map_err(CredentialsError::Keyring)?;
+    }
+    let mut ids = index(store, kind);
+    ids.retain(|x| x != id);
+    let slot = user(kind, Some(INDEX_SLOT));
+    if ids.is_empty() {
+        store.delete(&slot).map_err(CredentialsError::Keyring)?;
+    } else if let Ok(list) = serde_json::to_string(&ids) {
+        store.set(&slot, &list).map_err(CredentialsError::Keyring)?;
     }
     Ok(())
 }
@@ -281,6 +365,26 @@ pub(crate) mod tests {
         );
         delete_in(&store, Kind::Tidb, "PUB1").expect("delete");
         assert!(store.entries.borrow().is_empty());
+    }
+
+    /// Issue 25 #9: log in with key A, then key B, then log out: A's secret went too.
+    #[test]
+    fn logout_removes_every_key_ever_stored_not_only_the_current_one() {
+        let store = MemStore::default();
+        save_in(&store, Kind::Alibaba, "LTAI-A", &Secret::new("secret-a")).unwrap();
+        save_in(&store, Kind::Alibaba, "LTAI-B", &Secret::new("secret-b")).unwrap();
+        save_in(&store, Kind::Tidb, "PUB1", &Secret::new("priv")).unwrap();
+        let removed = forget_all_in(&store, Kind::Alibaba).unwrap();
+        assert_eq!(removed, vec!["LTAI-A".to_string(), "LTAI-B".to_string()]);
+        let left = store.entries.borrow();
+        assert!(
+            left.keys().all(|k| k.starts_with("tidb:")),
+            "alibaba entries left: {:?}",
+            left.keys().collect::<Vec<_>>()
+        );
+        assert!(left.values().all(|v| !v.contains("secret-a")));
+        drop(left);
+        assert!(forget_all_in(&store, Kind::Alibaba).unwrap().is_empty());
     }
 
     #[test]

@@ -26,7 +26,10 @@ use std::path::{Path, PathBuf};
 use crate::secret::Secret;
 
 pub use chain::{explain_alibaba, explain_tidb, resolve_alibaba, resolve_tidb};
-pub use keyring_store::{KEYRING_SERVICE, delete_from_keyring, load_from_keyring, save_to_keyring};
+pub use keyring_store::{
+    KEYRING_SERVICE, backend_note, delete_from_keyring, forget_all_in_keyring, load_from_keyring,
+    save_to_keyring,
+};
 
 /// Which cloud a credential is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
