@@ -556,9 +556,14 @@ pub struct TeardownArgs {
     /// The setup id (default: the cluster's most recent setup).
     #[arg(long, env = "TILINK_SETUP_ID")]
     pub setup: Option<String>,
-    /// Do not ask for confirmation.
+    /// Do not ask for confirmation (not enough when changefeeds or DM tasks use the
+    /// connection: see --force-with-dependents).
     #[arg(long, short = 'y', env = "TILINK_YES", value_parser = clap::builder::BoolishValueParser::new())]
     pub yes: bool,
+    /// With --yes: delete even when changefeeds or DM tasks still use the connection (or
+    /// could not be listed); they stop working. Never read from the environment.
+    #[arg(long)]
+    pub force_with_dependents: bool,
 }
 
 /// `tilink policy`.

@@ -260,13 +260,27 @@ pub fn verdict(r: &Report) -> String {
             } else {
                 String::new()
             };
-            format!(
-                "BROKEN: {} ({fails} failing check(s), root cause first){unseen}",
-                root.id
-            )
+            if root.id == crate::engine::doctor::dependents::ID {
+                // The links are fine; what runs through them is not.
+                format!(
+                    "LINK OK, A TASK ON IT FAILS: {} ({fails} failing check(s)){unseen}",
+                    root.title
+                )
+            } else {
+                format!(
+                    "BROKEN: {} ({fails} failing check(s), root cause first){unseen}",
+                    root.id
+                )
+            }
         }
         Verdict::Incomplete { unknown, changing } => incomplete_words(unknown, changing),
-        Verdict::Healthy => "healthy".to_string(),
+        Verdict::Healthy if r.checks.iter().any(|c| c.id == "data-path") => {
+            "healthy (control plane and data path)".to_string()
+        }
+        Verdict::Healthy => {
+            "healthy (control plane; `--probe` on a host in the VPC proves the data path)"
+                .to_string()
+        }
     }
 }
 

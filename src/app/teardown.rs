@@ -3,7 +3,7 @@
 use super::context::Env;
 use super::{Failure, exit};
 use crate::cli::{GlobalArgs, Output, TeardownArgs};
-use crate::engine::teardown::{dependents, execute, locate, targets};
+use crate::engine::teardown::{Dependents, dependents, execute, locate, targets};
 use std::io::IsTerminal;
 
 /// Entry point of `tilink teardown`.
@@ -48,28 +48,39 @@ pub async fn run(g: &GlobalArgs, env: &Env, a: &TeardownArgs) -> Result<u8, Fail
         }
     }
     // What depends on the connection, from the TiDB Cloud API, before anything is asked.
-    let plc_ids: Vec<String> = list
+    let plcs: Vec<(String, String)> = list
         .iter()
         .filter(|t| t.kind == "private-link-connection")
-        .map(|t| t.id.clone())
+        .map(|t| {
+            (
+                t.id.clone(),
+                journal.resources.endpoint_id.clone().unwrap_or_default(),
+            )
+        })
         .collect();
-    let deps = if plc_ids.is_empty() {
-        Ok(Vec::new())
+    let deps = if plcs.is_empty() {
+        Ok(Dependents::default())
     } else {
         match env.tidb() {
-            Ok(t) => dependents(&t, &cluster_id, &plc_ids).await,
+            Ok(t) => dependents(&t, &cluster_id, &plcs).await,
             Err(e) => Err(e),
         }
     };
-    if !plc_ids.is_empty() {
+    let plc_names = plcs
+        .iter()
+        .map(|(p, _)| p.as_str())
+        .collect::<Vec<_>>()
+        .join(", ");
+    // In use, or unknown: either makes deleting a decision to type out.
+    let mut at_risk: Vec<String> = Vec::new();
+    if !plcs.is_empty() {
         match &deps {
             Ok(d) if d.is_empty() => eprintln!(
-                "  no TiDB Cloud changefeed uses {} (DM tasks and imports are not listed by the API: check them in the console)",
-                plc_ids.join(", ")
+                "  no TiDB Cloud changefeed or DM task uses {plc_names}"
             ),
             Ok(d) => {
                 eprintln!("  these stop working when the connection is deleted:");
-                for c in d {
+                for c in &d.changefeeds {
                     eprintln!(
                         "    changefeed {} \"{}\" ({}, {} sink via {})",
                         c.changefeed_id,
@@ -79,21 +90,45 @@ pub async fn run(g: &GlobalArgs, env: &Env, a: &TeardownArgs) -> Result<u8, Fail
                         c.private_link_connection_id().unwrap_or_default()
                     );
                 }
+                for m in &d.migrations {
+                    eprintln!(
+                        "    DM task {} \"{}\" ({}, reads RDS through {plc_names})",
+                        m.migration_id, m.display_name, m.state
+                    );
+                }
+                at_risk = d.in_use();
             }
-            Err(e) => eprintln!(
-                "  could not list the changefeeds that use the connection ({e}); check the TiDB Cloud console before deleting"
-            ),
+            Err(e) => {
+                eprintln!(
+                    "  could not list the changefeeds and DM tasks that use the connection ({e}); check the TiDB Cloud console (cluster → Data) before deleting"
+                );
+                at_risk.push("changefeeds and DM tasks that could not be listed".into());
+            }
         }
     }
-    if !a.yes && !list.is_empty() {
+    if !list.is_empty() && !at_risk.is_empty() && !(a.yes && a.force_with_dependents) {
+        let what = at_risk.join("; ");
+        if !std::io::stdin().is_terminal() {
+            return Err(Failure::input(format!(
+                "not deleting: {what} still use{} private link connection {plc_names}, and deleting it cuts them. Stop or move them first, or pass --yes --force-with-dependents to delete anyway",
+                if at_risk.len() == 1 { "s" } else { "" }
+            )));
+        }
+        eprintln!("  deleting the connection cuts: {what}");
+        let ok = crate::tui::confirm::ask_typed(
+            "Delete these resources while tasks still use the connection?",
+            &journal.setup_id,
+        )?;
+        if !ok {
+            eprintln!("nothing deleted (the answer was not the setup id)");
+            return Ok(exit::OK);
+        }
+    } else if !a.yes && !list.is_empty() {
         if !std::io::stdin().is_terminal() {
             return Err(Failure::input(
                 "teardown deletes resources: pass --yes to confirm without a terminal",
             ));
         }
-        eprintln!(
-            "  (any changefeed, DM task or import using this private link connection stops working)"
-        );
         let ok = crate::tui::confirm::ask("Delete these resources?")?;
         if !ok {
             eprintln!("nothing deleted");
@@ -113,13 +148,17 @@ pub async fn run(g: &GlobalArgs, env: &Env, a: &TeardownArgs) -> Result<u8, Fail
     .await;
     if g.output == Output::Json {
         // `-o json`: {"setup_id", "planned": [{"kind","id"}], "dependents": [{"changefeed_id",
-        // "name","state"}] or null when they could not be listed, "state" (the journal's),
-        // "error" (null on success), "api_calls"}.
+        // "name","state"} or {"migration_id","name","state"}] or null when they could not
+        // be listed, "state" (the journal's), "error" (null on success), "api_calls"}.
         let dependents = deps.as_ref().ok().map(|d| {
-            d.iter()
+            d.changefeeds
+                .iter()
                 .map(|c| {
                     serde_json::json!({"changefeed_id": c.changefeed_id, "name": c.display_name, "state": c.state})
                 })
+                .chain(d.migrations.iter().map(|m| {
+                    serde_json::json!({"migration_id": m.migration_id, "name": m.display_name, "state": m.state})
+                }))
                 .collect::<Vec<_>>()
         });
         super::emit_json(&serde_json::json!({

@@ -777,19 +777,59 @@ fn save(store: &JournalStore, j: &mut Journal) -> Result<(), Error> {
     store.save(j).map_err(crate::engine::Error::from)
 }
 
-/// The cluster's changefeeds whose sink goes through one of `plc_ids`: they stop when the
-/// connection is deleted. (DM tasks and imports have no list in the API.)
+/// What runs through a chain's PLCs: changefeeds writing into RDS and DM tasks reading
+/// from it. Both stop when the connection is deleted.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Dependents {
+    /// Changefeeds whose MySQL or Kafka sink goes through one of the PLCs.
+    pub changefeeds: Vec<crate::wire::tidb::Changefeed>,
+    /// DM tasks with a source that connects through one of the PLCs.
+    pub migrations: Vec<crate::wire::tidb::Migration>,
+}
+
+impl Dependents {
+    /// Nothing runs through the connection.
+    pub fn is_empty(&self) -> bool {
+        self.changefeeds.is_empty() && self.migrations.is_empty()
+    }
+
+    /// Those still in use (running, starting, paused to be resumed, retrying): deleting the
+    /// connection under them cuts live replication. Failed and deleted ones are not.
+    pub fn in_use(&self) -> Vec<String> {
+        let cfs = self
+            .changefeeds
+            .iter()
+            .filter(|c| !matches!(c.state.as_str(), "DELETED" | "CREATE_FAILED" | "RUNNING_FAILED"))
+            .map(|c| format!("changefeed {} \"{}\" ({})", c.changefeed_id, c.display_name, c.state));
+        let migs = self
+            .migrations
+            .iter()
+            .filter(|m| !matches!(m.state.as_str(), "FAILED" | "DELETING"))
+            .map(|m| format!("DM task {} \"{}\" ({})", m.migration_id, m.display_name, m.state));
+        cfs.chain(migs).collect()
+    }
+}
+
+/// The cluster's changefeeds and DM tasks that go through one of `plcs` (`(plc id, its
+/// Alibaba endpoint id)`): the CDC API's changefeeds by sink, `ListMigrations` by source
+/// (`endpointId` is the PLC id or its endpoint's id; see `Migration::uses_plc`).
 pub async fn dependents(
     t: &crate::cloud::tidb::TidbClient,
     cluster_id: &str,
-    plc_ids: &[String],
-) -> Result<Vec<crate::wire::tidb::Changefeed>, super::Error> {
-    Ok(t.list_changefeeds(cluster_id)
-        .await?
-        .into_iter()
-        .filter(|c| {
-            c.private_link_connection_id()
-                .is_some_and(|p| plc_ids.iter().any(|x| x == p))
-        })
-        .collect())
+    plcs: &[(String, String)],
+) -> Result<Dependents, super::Error> {
+    let (cfs, migs) = tokio::join!(t.list_changefeeds(cluster_id), t.list_migrations(cluster_id));
+    Ok(Dependents {
+        changefeeds: cfs?
+            .into_iter()
+            .filter(|c| {
+                c.private_link_connection_id()
+                    .is_some_and(|p| plcs.iter().any(|(x, _)| x == p))
+            })
+            .collect(),
+        migrations: migs?
+            .into_iter()
+            .filter(|m| plcs.iter().any(|(p, e)| m.uses_plc(p, e)))
+            .collect(),
+    })
 }

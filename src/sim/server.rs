@@ -703,6 +703,47 @@ async fn admin_inject(State(s): State<Arc<Shared>>, body: Bytes) -> Response {
             w.changefeeds.push(cf);
             json_response(200, TIDB_JSON, &json!({"changefeed_id": id}))
         }
+        "migration" => {
+            // A DM task reading from RDS through `plc_id` (`dm.swagger.json`'s shape); its
+            // `endpointId` is the PLC id unless `endpoint_id` names another.
+            let (Some(cluster), Some(plc)) = (s_("cluster_id"), s_("plc_id")) else {
+                return bad_admin("cluster_id and plc_id are required");
+            };
+            let state = s_("state").unwrap_or_else(|| "RUNNING".into());
+            const STATES: [&str; 5] = ["CREATING", "RUNNING", "PAUSED", "FAILED", "DELETING"];
+            if !STATES.contains(&state.as_str()) {
+                return bad_admin(format!("state must be one of {}", STATES.join(", ")));
+            }
+            use crate::wire::tidb as wt;
+            let id = w.id("mig-", 16);
+            let stage = match state.as_str() {
+                "FAILED" => "FAILED",
+                "PAUSED" => "PAUSED",
+                _ => "RUNNING",
+            };
+            let m = wt::Migration {
+                migration_id: id.clone(),
+                display_name: s_("name").unwrap_or_else(|| "rds-to-tidb".into()),
+                state,
+                sub_tasks: vec![wt::MigrationSubTask {
+                    source: wt::MigrationSource {
+                        source_type: "ALICLOUD_RDS_MYSQL".into(),
+                        conn_profile: wt::ConnProfile {
+                            conn_type: "PRIVATE_LINK".into(),
+                            endpoint_id: s_("endpoint_id").unwrap_or(plc),
+                            host: String::new(),
+                            port: 3306,
+                        },
+                    },
+                    current_step: "SYNC".into(),
+                    stage: stage.into(),
+                    error_msg: s_("error"),
+                }],
+                create_time: super::clock::wall_rfc3339(),
+            };
+            w.migrations.push((cluster, m));
+            json_response(200, TIDB_JSON, &json!({"migration_id": id}))
+        }
         "lb-configuring" | "listener-configuring" | "service-pending" | "connection-pending" => {
             // A link caught mid-modification (someone changes it in the console): the
             // documented transient states, for `for_ms` milliseconds (default 60 s).

@@ -80,6 +80,7 @@ pub fn template(method: &str, path: &str) -> String {
             (_, Some("clusters")) => "{clusterId}".to_string(),
             (_, Some("privateLinkConnections")) => "{privateLinkConnectionId}".to_string(),
             (_, Some("changefeeds")) => "{changefeedId}".to_string(),
+            (_, Some("migrations")) => "{migrationId}".to_string(),
             _ => s.to_string(),
         })
         .collect();
@@ -348,6 +349,23 @@ pub fn handle(
             let (changefeeds, next, total) = paginate(items, size, start);
             ok(wire::Changefeeds {
                 changefeeds,
+                next_page_token: next,
+                total_size: total,
+            })
+        }
+        ("GET", ["clusters", id, "migrations"]) => {
+            w.cluster(id)
+                .ok_or_else(|| TidbError::not_found(format!("cluster {id} not found")))?;
+            let (size, start) = parse_page(&q, 10)?;
+            let items: Vec<_> = w
+                .migrations
+                .iter()
+                .filter(|(c, _)| c == id)
+                .map(|(_, m)| m.clone())
+                .collect();
+            let (migrations, next, total) = paginate(items, size, start);
+            ok(wire::Migrations {
+                migrations,
                 next_page_token: next,
                 total_size: total,
             })

@@ -480,6 +480,8 @@ pub struct World {
     pub plcs: Vec<Plc>,
     /// Changefeeds (the serverless CDC API), added through `/_sim/inject`.
     pub changefeeds: Vec<crate::wire::tidb::Changefeed>,
+    /// Data Migration tasks, with their cluster id (`/_sim/inject` kind `migration`).
+    pub migrations: Vec<(String, crate::wire::tidb::Migration)>,
     /// The data plane: listener id → the 127.0.0.1 address that answers for it.
     pub data_plane: std::collections::BTreeMap<String, String>,
     /// Whether the simulated RDS answers (the embedded server always; an upstream as its
@@ -574,6 +576,7 @@ impl World {
             clusters: vec![],
             plcs: vec![],
             changefeeds: vec![],
+            migrations: vec![],
             data_plane: Default::default(),
             rds_up: true,
             rds_account: {

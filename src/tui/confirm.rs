@@ -21,7 +21,25 @@ pub fn ask(prompt: &str) -> Result<bool, Error> {
     Ok(is_yes(&answer))
 }
 
-/// Whether a typed answer means yes.
+/// Asks for `expected` typed out (as `gh repo delete` asks for the repository's name):
+/// `true` only when the answer is exactly it.
+pub fn ask_typed(prompt: &str, expected: &str) -> Result<bool, Error> {
+    let answer: String = dialoguer::Input::new()
+        .with_prompt(format!("{prompt} Type {expected} to confirm"))
+        .allow_empty(true)
+        .interact_text()
+        .map_err(|e| {
+            let dialoguer::Error::IO(io) = e;
+            if io.kind() == std::io::ErrorKind::Interrupted {
+                Error::Interrupted("cancelled; nothing was changed".into())
+            } else {
+                Error::Failed(format!("cannot prompt: {io}"))
+            }
+        })?;
+    Ok(answer.trim() == expected)
+}
+
+/// Whether a typed answer to [`ask`] means yes.
 pub fn is_yes(answer: &str) -> bool {
     matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes")
 }

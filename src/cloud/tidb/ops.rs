@@ -119,6 +119,17 @@ impl TidbClient {
             .await
     }
 
+    /// Every Data Migration task of the cluster (`ListMigrations`, tidbcloud-cli's
+    /// `dm.swagger.json`), all pages.
+    pub async fn list_migrations(&self, cluster_id: &str) -> R<Vec<w::Migration>> {
+        let path = format!(
+            "/v1beta1/clusters/{}/migrations?pageSize=100",
+            esc(cluster_id)
+        );
+        self.all_pages(path, |p: w::Migrations| (p.migrations, p.next_page_token))
+            .await
+    }
+
     /// One PLC.
     pub async fn get_plc(&self, cluster_id: &str, plc_id: &str) -> R<w::PrivateLinkConnection> {
         self.get(&format!(

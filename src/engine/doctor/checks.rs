@@ -14,7 +14,7 @@ use serde_json::json;
 /// on ([`depends_on`]), so the first failure in a report is a root cause. The order follows
 /// the data path outwards: credentials and regions, the RDS instance, the backend, the NLB
 /// and its zones, the listener and its health, the endpoint service, then TiDB Cloud's side.
-pub const ORDER: [&str; 19] = [
+pub const ORDER: [&str; 20] = [
     "credentials",
     "region-match",
     "rds-status",
@@ -35,6 +35,8 @@ pub const ORDER: [&str; 19] = [
     "plc-state",
     // Only with `--probe`: a MySQL login through the NLB (engine::probe).
     "data-path",
+    // What runs through the PLC: changefeeds and DM tasks (`dependents.rs`).
+    "dependents",
 ];
 
 /// The checks whose failure explains a failure of `id` (its possible causes), each listed
@@ -72,6 +74,24 @@ pub fn depends_on(id: &str) -> &'static [&'static str] {
             "zone-overlap",
             "region-match",
             "backend-health",
+        ],
+        "dependents" => &[
+            "data-path",
+            "plc-state",
+            "connection-state",
+            "backend-health",
+            "rds-allowlist",
+            "listener",
+            "server-group",
+            "backend-ip",
+            "service-whitelist",
+            "service-zones",
+            "endpoint-service",
+            "zone-overlap",
+            "nlb-status",
+            "rds-endpoint",
+            "rds-status",
+            "region-match",
         ],
         "data-path" => &[
             "rds-allowlist",
@@ -130,6 +150,7 @@ pub fn run_checks(f: &ChainFacts) -> Vec<Check> {
         rds_endpoint(f),
         rds_status(f),
         rds_allowlist(f),
+        super::dependents::check(f),
     ];
     let mut out: Vec<Check> = ORDER
         .iter()
@@ -137,6 +158,7 @@ pub fn run_checks(f: &ChainFacts) -> Vec<Check> {
         .map(|c| unknown_if_unseen(f, c))
         .collect();
     link_causes(&mut out);
+    super::dependents::word_root(&mut out);
     out
 }
 

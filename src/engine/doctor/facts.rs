@@ -16,6 +16,8 @@ pub struct ChainFacts {
     pub caller: Option<(String, String)>,
     /// The Alibaba access key id in use (for saying which key was refused).
     pub access_key_id: String,
+    /// The cluster id doctor was given (empty when none).
+    pub cluster_id: String,
     /// The cluster.
     pub cluster: Option<ClusterInfo>,
     /// TiDB account and AZs.
@@ -51,6 +53,10 @@ pub struct ChainFacts {
     pub rds: Option<RdsInfo>,
     /// vSwitches of the NLB's VPC.
     pub vswitches: Vec<VSwitchInfo>,
+    /// The changefeeds whose sink goes through the PLC (read when the PLC is known).
+    pub changefeeds: Vec<crate::wire::tidb::Changefeed>,
+    /// The DM tasks that read from RDS through the PLC (read when the PLC is known).
+    pub migrations: Vec<crate::wire::tidb::Migration>,
     /// Why a piece is missing, by piece name.
     pub missing: BTreeMap<&'static str, String>,
     /// Pieces tilink could not look at (the read failed for a reason that says nothing
@@ -271,11 +277,18 @@ pub async fn gather(c: &Clients, start: &Start) -> ChainFacts {
         } => (cluster_id.clone(), Some(service_id.clone())),
     };
     f.service_id = service_id.clone();
+    f.cluster_id = cluster_id.clone().unwrap_or_default();
     // Level 1: identity, the TiDB side, the service and what hangs off it, RDS instances.
     let svc = service_id.clone().unwrap_or_default();
     let cid = cluster_id.clone().unwrap_or_default();
     let have_svc = service_id.is_some();
-    let (caller, cluster, zones, service, resources, users, conns, instances) = tokio::join!(
+    // Dependents (what runs through the PLC) only when the PLC is known.
+    let plc_ids = f
+        .plc
+        .as_ref()
+        .map(|p| (p.id.clone(), p.endpoint_id.clone()));
+    let dependents = plc_ids.is_some() && !cid.is_empty();
+    let (caller, cluster, zones, service, resources, users, conns, instances, cfs, migs) = tokio::join!(
         a.get_caller_identity(),
         async {
             if cid.is_empty() {
@@ -320,8 +333,47 @@ pub async fn gather(c: &Clients, start: &Start) -> ChainFacts {
             }
         },
         a.describe_db_instances(Some("MySQL")),
+        async {
+            if dependents {
+                Some(c.tidb.list_changefeeds(&cid).await)
+            } else {
+                None
+            }
+        },
+        async {
+            if dependents {
+                Some(c.tidb.list_migrations(&cid).await)
+            } else {
+                None
+            }
+        },
     );
     f.depth = 1;
+    if let Some((plc_id, endpoint_id)) = &plc_ids {
+        match cfs {
+            Some(Ok(all)) => {
+                f.changefeeds = all
+                    .into_iter()
+                    .filter(|c| c.private_link_connection_id() == Some(plc_id.as_str()))
+                    .collect()
+            }
+            Some(Err(e)) => f.read_failed("changefeeds", "GET /v1beta1/clusters/{id}/changefeeds", &e),
+            None => f.miss("changefeeds", "no --cluster-id given"),
+        }
+        match migs {
+            Some(Ok(all)) => {
+                f.migrations = all
+                    .into_iter()
+                    .filter(|m| m.uses_plc(plc_id, endpoint_id))
+                    .collect()
+            }
+            Some(Err(e)) => f.read_failed("migrations", "GET /v1beta1/clusters/{id}/migrations", &e),
+            None => f.miss("migrations", "no --cluster-id given"),
+        }
+    } else {
+        f.miss("changefeeds", "no private link connection");
+        f.miss("migrations", "no private link connection");
+    }
     match caller {
         Ok(x) => f.caller = Some((x.account_id, x.arn)),
         Err(e) => f.read_failed("caller", "GetCallerIdentity", &e),

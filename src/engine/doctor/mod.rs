@@ -2,6 +2,7 @@
 //! why, and how to fix it; apply the safe fixes on request.
 
 pub mod checks;
+pub mod dependents;
 pub mod facts;
 pub mod fix;
 
@@ -137,8 +138,15 @@ pub async fn add_probe(
         ),
     };
     report.checks.retain(|x| x.id != "data-path");
-    report.checks.push(c);
+    // In ORDER: before `dependents`, which it may explain.
+    let at = report
+        .checks
+        .iter()
+        .position(|x| x.id == dependents::ID)
+        .unwrap_or(report.checks.len());
+    report.checks.insert(at, c);
     checks::link_causes(&mut report.checks);
+    dependents::word_root(&mut report.checks);
     report.healthy = report.checks.iter().all(|c| c.status != Status::Fail);
 }
 

@@ -1,0 +1,141 @@
+//! Issue 26: doctor and teardown see what runs through the chain (changefeeds and DM
+//! tasks), through the real binary against the simulator.
+
+mod common;
+
+use common::World;
+
+/// A chain built through the library; returns its PLC id and setup id.
+async fn chain(w: &World) -> (String, String) {
+    let m = w.setup().await;
+    assert!(
+        matches!(m.outcome, Some(Ok(()))),
+        "setup failed: {:?}",
+        m.outcome
+    );
+    let plc = m.journal.resources.private_link_connection_id.clone().unwrap();
+    (plc, m.journal.setup_id.clone())
+}
+
+fn doctor(w: &World) -> (i32, String, String) {
+    let o = w
+        .bin()
+        .args(["doctor", "--cluster-id", &w.m.cluster_id])
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    (
+        o.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+/// A FAILED changefeed on a healthy chain: doctor exits non-zero, names the changefeed and
+/// says the link is fine; with tilink's allowlist group emptied, it follows from
+/// `rds-allowlist`. Today (before issue 26) doctor said "healthy", exit 0.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_changefeed_is_named_and_placed() {
+    let w = common::world().await;
+    let (plc, setup) = chain(&w).await;
+    let (code, out, err) = doctor(&w);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("--probe"), "healthy says what it did not test: {out}");
+    w.admin(
+        "inject",
+        serde_json::json!({"kind": "changefeed", "cluster_id": w.m.cluster_id, "plc_id": plc,
+                           "name": "cf-orders", "state": "RUNNING_FAILED"}),
+    )
+    .await;
+    let (code, out, err) = doctor(&w);
+    assert_ne!(code, 0, "{out}{err}");
+    assert!(out.contains("cf-orders"), "{out}");
+    assert!(out.contains("LINK OK"), "{out}");
+    assert!(out.contains("connection is fine"), "{out}");
+    assert!(out.contains("ticloud serverless changefeed describe"), "{out}");
+
+    // Break the allowlist: the changefeed now follows from it.
+    let ids = w.store().load(&setup).unwrap().resources;
+    let group = ids.allowlist_group.clone().unwrap();
+    let ips = w.allowlist_ips(&group).await;
+    w.clients()
+        .aliyun
+        .modify_security_ips(&w.m.rds_instance_id, &group, &ips, "Delete")
+        .await
+        .unwrap();
+    let o = w
+        .bin()
+        .args(["doctor", "--cluster-id", &w.m.cluster_id, "-o", "json"])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap_or_else(|e| {
+        panic!("{e}: {}", String::from_utf8_lossy(&o.stdout))
+    });
+    let checks = v["chains"][0]["checks"]
+        .as_array()
+        .or_else(|| v["checks"].as_array())
+        .unwrap_or_else(|| panic!("{v:#}"));
+    let dep = checks.iter().find(|c| c["id"] == "dependents").unwrap();
+    assert_eq!(dep["status"], "fail", "{dep:#}");
+    assert_eq!(dep["caused_by"], "rds-allowlist", "{dep:#}");
+}
+
+/// A RUNNING DM task on the PLC: teardown names it, and `--yes` alone does not delete; with
+/// `--force-with-dependents` it does. Before issue 26 teardown said DM tasks could not be
+/// listed and deleted the connection under it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_running_dm_task_stops_a_plain_yes_teardown() {
+    let w = common::world().await;
+    let (plc, setup) = chain(&w).await;
+    w.admin(
+        "inject",
+        serde_json::json!({"kind": "migration", "cluster_id": w.m.cluster_id, "plc_id": plc,
+                           "name": "rds-orders", "state": "RUNNING"}),
+    )
+    .await;
+    let o = w
+        .teardown_cmd(&setup)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("rds-orders"), "{err}");
+    assert!(err.contains("--force-with-dependents"), "{err}");
+    assert!(!err.contains("not listed by the API"), "{err}");
+    let s = w.state().await;
+    assert_eq!(common::live(&s, "load_balancers"), 1, "nothing was deleted");
+
+    let o = w
+        .teardown_cmd(&setup)
+        .arg("--force-with-dependents")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(common::live(&w.state().await, "load_balancers"), 0);
+}
+
+/// A failed DM task does not hold teardown back (nothing runs through the connection).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_dm_task_is_listed_but_does_not_block() {
+    let w = common::world().await;
+    let (plc, setup) = chain(&w).await;
+    w.admin(
+        "inject",
+        serde_json::json!({"kind": "migration", "cluster_id": w.m.cluster_id, "plc_id": plc,
+                           "name": "old-import", "state": "FAILED", "error": "binlog purged"}),
+    )
+    .await;
+    let (code, out, _) = doctor(&w);
+    assert_ne!(code, 0, "{out}");
+    assert!(out.contains("binlog purged"), "{out}");
+    let o = w
+        .teardown_cmd(&setup)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    assert!(err.contains("old-import"), "{err}");
+}
