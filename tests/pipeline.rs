@@ -139,3 +139,37 @@ async fn a_failed_dm_task_is_listed_but_does_not_block() {
     assert!(o.status.success(), "{err}");
     assert!(err.contains("old-import"), "{err}");
 }
+
+/// Issue 26 #3: `doctor --endpoint-service epsrv-… --region …` on a healthy chain with a
+/// stranger's unaccepted request: TiDB Cloud's endpoint is never called foreign and never
+/// to be disabled; the stranger gets a warning, exit 0.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn from_the_service_side_tidbs_endpoint_is_never_foreign() {
+    let w = common::world().await;
+    let (_, setup) = chain(&w).await;
+    let ids = w.store().load(&setup).unwrap().resources;
+    let svc = ids.endpoint_service_id.clone().unwrap();
+    w.admin(
+        "inject",
+        serde_json::json!({"kind": "foreign-connection", "service_id": svc}),
+    )
+    .await;
+    let region = w.state().await["region"].as_str().unwrap().to_string();
+    let o = w
+        .bin()
+        .args(["doctor", "--endpoint-service", &svc, "--region", &region])
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&o.stdout);
+    let tidb_ep = ids.endpoint_id.clone().unwrap();
+    assert_eq!(o.status.code(), Some(0), "{out}{}", String::from_utf8_lossy(&o.stderr));
+    assert!(!out.contains("BROKEN"), "{out}");
+    let foreign = out
+        .lines()
+        .filter(|l| l.contains("foreign-connections") || l.contains("DisableVpcEndpointConnection"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(foreign.contains("[WARN]"), "{out}");
+    assert!(!foreign.contains(&tidb_ep), "TiDB's endpoint named as foreign: {out}");
+}

@@ -68,6 +68,13 @@ async fn targets(env: &Env, a: &DoctorArgs) -> Result<Vec<Target>, Failure> {
         }
     }
     if let Some(svc) = &a.endpoint_service {
+        // From the service side, the chain's PLC is found among the PLCs of the clusters
+        // this key can see (or of the one given): then the whole chain is walked, and TiDB
+        // Cloud's own endpoint is known as such (issue 26 #3). Found nowhere, the walk
+        // starts at the service and says what it cannot tell.
+        if let Some(t) = plc_of_service(env, &tidb, &clusters, svc).await {
+            return Ok(vec![t]);
+        }
         let region = match (&env.region, clusters.first()) {
             (Some(r), _) => r.clone(),
             (None, Some(c)) => env.region_of(c).await?,
@@ -145,6 +152,56 @@ async fn targets(env: &Env, a: &DoctorArgs) -> Result<Vec<Target>, Failure> {
         }
     }
     Ok(out)
+}
+
+/// The PLC pointing at endpoint service `svc`, on `clusters` or, when none is given, on the
+/// Alibaba Cloud clusters this key can see. `None` when no PLC points at it or the lists
+/// could not be read (the walk then starts at the service).
+async fn plc_of_service(
+    env: &Env,
+    tidb: &crate::cloud::tidb::TidbClient,
+    clusters: &[String],
+    svc: &str,
+) -> Option<Target> {
+    let search: Vec<String> = if clusters.is_empty() {
+        cluster_candidates(tidb)
+            .await
+            .ok()?
+            .into_iter()
+            .filter(|(c, _)| c.on_alibaba())
+            .map(|(c, _)| c.id)
+            .collect()
+    } else {
+        clusters.to_vec()
+    };
+    for cluster_id in search {
+        let Ok(all) = tidb.list_plcs(&cluster_id).await else {
+            continue;
+        };
+        let every = plcs(&all);
+        let Some(p) = every
+            .iter()
+            .filter(|p| p.state != "DELETING")
+            .find(|p| crate::engine::facts::service_id_of_name(&p.service_name) == Some(svc))
+            .cloned()
+        else {
+            continue;
+        };
+        let region = match (plc_region(&p), &env.region) {
+            (Some(r), _) => r,
+            (None, Some(r)) => r.clone(),
+            (None, None) => env.region_of(&cluster_id).await.ok()?,
+        };
+        return Some(Target {
+            region,
+            start: Start::Plc {
+                cluster_id,
+                plc: p,
+                all: Some(every),
+            },
+        });
+    }
+    None
 }
 
 /// A TiDB Cloud read that failed before any chain could be examined: refused keys are a

@@ -436,20 +436,59 @@ fn foreign(f: &ChainFacts) -> Check {
             .flatten()
             .any(|p| !p.endpoint_id.is_empty() && p.endpoint_id == e)
     };
+    // An account on the service's whitelist was let in on purpose: its endpoint is never
+    // an intruder, and doctor never advises disabling it (issue 26 #3). Without the TiDB
+    // side (no PLC, no cluster) doctor cannot tell which whitelisted endpoint is TiDB
+    // Cloud's, and says so.
+    let whitelisted = |c: &crate::wire::aliyun::EndpointConnection| {
+        let owner = c.endpoint_owner_id.to_string();
+        f.users.iter().any(|u| *u == owner)
+    };
     let others: Vec<_> = f
         .connections
         .iter()
         .filter(|c| {
-            c.endpoint_owner_id.to_string() != tidb
-                || endpoint_id(f).is_some_and(|e| e != c.endpoint_id) && !sibling(&c.endpoint_id)
+            if tidb.is_empty() {
+                return !whitelisted(c);
+            }
+            c.endpoint_owner_id.to_string() != tidb && !whitelisted(c)
+                || c.endpoint_owner_id.to_string() == tidb
+                    && endpoint_id(f).is_some_and(|e| e != c.endpoint_id)
+                    && !sibling(&c.endpoint_id)
         })
         .collect();
+    let allowed: Vec<_> = f
+        .connections
+        .iter()
+        .filter(|c| whitelisted(c) && c.endpoint_owner_id.to_string() != tidb)
+        .collect();
     if others.is_empty() {
+        let detail = if tidb.is_empty() && !f.connections.is_empty() {
+            format!(
+                "every request comes from an account on the service's whitelist ({}); without a private link connection doctor cannot tell which is TiDB Cloud's endpoint: pass --cluster-id to check the TiDB side",
+                f.connections
+                    .iter()
+                    .map(|c| format!("{} from {} ({})", c.endpoint_id, c.endpoint_owner_id, c.connection_status))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            )
+        } else if !allowed.is_empty() {
+            format!(
+                "TiDB Cloud's endpoint, and endpoints of whitelisted accounts: {}",
+                allowed
+                    .iter()
+                    .map(|c| format!("{} from {} ({})", c.endpoint_id, c.endpoint_owner_id, c.connection_status))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            )
+        } else {
+            "only TiDB Cloud's endpoint asks for this service".to_string()
+        };
         return Check::new(
             "foreign-connections",
             Status::Pass,
-            "No other connection requests",
-            "only TiDB Cloud's endpoint asks for this service",
+            "No connection requests from strangers",
+            detail,
         );
     }
     let connected = others
@@ -458,11 +497,23 @@ fn foreign(f: &ChainFacts) -> Check {
     Check::new(
         "foreign-connections",
         if connected { Status::Fail } else { Status::Warn },
-        "Connection requests from elsewhere",
+        "Connection requests from accounts not on the whitelist",
         others.iter().map(|c| format!("{} from account {} ({})", c.endpoint_id, c.endpoint_owner_id, c.connection_status)).collect::<Vec<_>>().join("; "),
     )
     .evidence(json!(others.iter().map(|c| json!({"endpoint": c.endpoint_id, "owner": c.endpoint_owner_id, "status": c.connection_status})).collect::<Vec<_>>()))
-    .fix("Leave them unaccepted; if one is Connected and unknown, disable it (DisableVpcEndpointConnection) and remove its account from the whitelist.")
+    .fix(format!(
+        "If you do not know them, reject them (an unaccepted request gets nothing until accepted; a Connected one keeps its access until rejected): {}",
+        others
+            .iter()
+            .map(|c| format!(
+                "aliyun privatelink DisableVpcEndpointConnection --RegionId {} --ServiceId {} --EndpointId {}",
+                f.region,
+                f.service_id.as_deref().unwrap_or("<epsrv-id>"),
+                c.endpoint_id
+            ))
+            .collect::<Vec<_>>()
+            .join("; ")
+    ))
 }
 
 /// The PLC a chain keeps when several point at one service: the furthest along (ACTIVE

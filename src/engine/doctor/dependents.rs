@@ -214,10 +214,11 @@ pub fn word_root(checks: &mut [Check]) {
     } else {
         "every link of the private link chain passed: the connection is fine"
     };
-    c.detail = format!(
-        "{verdict}; the task itself failed: look at its own error. {}",
-        c.detail
-    );
+    let mut rest = c.detail.clone();
+    if let Some(first) = rest.get(..1) {
+        rest = first.to_uppercase() + &rest[1..];
+    }
+    c.detail = format!("{verdict}; the task itself failed: look at its own error. {rest}");
 }
 
 #[cfg(test)]
