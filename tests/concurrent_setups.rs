@@ -250,7 +250,12 @@ async fn schedule(rng: &mut fastrand::Rng, i: u64, seed: u64) -> Result<String, 
     let runs = rng.usize(2..=3);
     let staggers: Vec<u64> = (0..runs).map(|_| rng.u64(0..=4_000)).collect();
     let fault_rate = if i % 2 == 1 { 0.1 } else { 0.0 };
-    let twist = [Twist::Plain, Twist::ListLag, Twist::Kill, Twist::StaleJournal][(i % 4) as usize];
+    let twist = [
+        Twist::Plain,
+        Twist::ListLag,
+        Twist::Kill,
+        Twist::StaleJournal,
+    ][(i % 4) as usize];
     let w = world_with(SimOptions {
         time_scale: 0.01,
         latency_ms,
@@ -278,7 +283,10 @@ async fn schedule(rng: &mut fastrand::Rng, i: u64, seed: u64) -> Result<String, 
                 std::time::SystemTime::now() - std::time::Duration::from_secs(7200),
             )
             .to_string();
-            for e in std::fs::read_dir(h.join("state").join("setups")).unwrap().flatten() {
+            for e in std::fs::read_dir(h.join("state").join("setups"))
+                .unwrap()
+                .flatten()
+            {
                 let p = e.path();
                 if p.extension().is_some_and(|x| x == "json") {
                     let mut j: serde_json::Value =
@@ -308,7 +316,10 @@ async fn schedule(rng: &mut fastrand::Rng, i: u64, seed: u64) -> Result<String, 
             let _ = c.wait();
         }
         children.retain(|(k, _)| *k != victim);
-        children.push((victim, w.setup_cmd(Some(homes[victim].path())).spawn().unwrap()));
+        children.push((
+            victim,
+            w.setup_cmd(Some(homes[victim].path())).spawn().unwrap(),
+        ));
     }
     let outs = tokio::task::spawn_blocking(move || {
         children

@@ -13,7 +13,12 @@ async fn chain(w: &World) -> (String, String) {
         "setup failed: {:?}",
         m.outcome
     );
-    let plc = m.journal.resources.private_link_connection_id.clone().unwrap();
+    let plc = m
+        .journal
+        .resources
+        .private_link_connection_id
+        .clone()
+        .unwrap();
     (plc, m.journal.setup_id.clone())
 }
 
@@ -40,7 +45,10 @@ async fn a_failed_changefeed_is_named_and_placed() {
     let (plc, setup) = chain(&w).await;
     let (code, out, err) = doctor(&w);
     assert_eq!(code, 0, "{out}{err}");
-    assert!(out.contains("--probe"), "healthy says what it did not test: {out}");
+    assert!(
+        out.contains("--probe"),
+        "healthy says what it did not test: {out}"
+    );
     w.admin(
         "inject",
         serde_json::json!({"kind": "changefeed", "cluster_id": w.m.cluster_id, "plc_id": plc,
@@ -52,7 +60,10 @@ async fn a_failed_changefeed_is_named_and_placed() {
     assert!(out.contains("cf-orders"), "{out}");
     assert!(out.contains("LINK OK"), "{out}");
     assert!(out.contains("connection is fine"), "{out}");
-    assert!(out.contains("ticloud serverless changefeed describe"), "{out}");
+    assert!(
+        out.contains("ticloud serverless changefeed describe"),
+        "{out}"
+    );
 
     // Break the allowlist: the changefeed now follows from it.
     let ids = w.store().load(&setup).unwrap().resources;
@@ -68,9 +79,8 @@ async fn a_failed_changefeed_is_named_and_placed() {
         .args(["doctor", "--cluster-id", &w.m.cluster_id, "-o", "json"])
         .output()
         .unwrap();
-    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap_or_else(|e| {
-        panic!("{e}: {}", String::from_utf8_lossy(&o.stdout))
-    });
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&o.stdout)));
     let checks = v["chains"][0]["checks"]
         .as_array()
         .or_else(|| v["checks"].as_array())
@@ -163,7 +173,12 @@ async fn from_the_service_side_tidbs_endpoint_is_never_foreign() {
         .unwrap();
     let out = String::from_utf8_lossy(&o.stdout);
     let tidb_ep = ids.endpoint_id.clone().unwrap();
-    assert_eq!(o.status.code(), Some(0), "{out}{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{out}{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     assert!(!out.contains("BROKEN"), "{out}");
     let foreign = out
         .lines()
@@ -171,5 +186,74 @@ async fn from_the_service_side_tidbs_endpoint_is_never_foreign() {
         .collect::<Vec<_>>()
         .join("\n");
     assert!(foreign.contains("[WARN]"), "{out}");
-    assert!(!foreign.contains(&tidb_ep), "TiDB's endpoint named as foreign: {out}");
+    assert!(
+        !foreign.contains(&tidb_ep),
+        "TiDB's endpoint named as foreign: {out}"
+    );
+}
+
+/// Issue 26 #5: the PLC deleted in the TiDB console. Doctor finds the tilink chain by its
+/// tags, reports the half that still bills with both ways out (exit 1, not 2), and the dry
+/// run plans to create a PLC rather than adopt the deleting one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plc_deleted_in_the_console_leaves_a_billing_half_that_doctor_reports() {
+    let w = common::world().await;
+    let (plc, setup) = chain(&w).await;
+    w.env
+        .tidb()
+        .unwrap()
+        .delete_plc(&w.m.cluster_id, &plc)
+        .await
+        .unwrap();
+    // While TiDB Cloud deletes it, the link is changing (exit 4), never broken.
+    let (code, out, _) = doctor(&w);
+    assert!(code == 4 || code == 1, "{out}");
+    assert!(!out.contains("not usable"), "{out}");
+    for _ in 0..100 {
+        let left = w
+            .env
+            .tidb()
+            .unwrap()
+            .list_plcs(&w.m.cluster_id)
+            .await
+            .unwrap();
+        if left.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let (code, out, err) = doctor(&w);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(out.contains("still bills"), "{out}");
+    assert!(
+        out.contains(&format!(
+            "tilink teardown --cluster-id {} --setup {setup}",
+            w.m.cluster_id
+        )),
+        "{out}"
+    );
+    assert!(out.contains("tilink setup --cluster-id"), "{out}");
+    let o = w
+        .bin()
+        .args([
+            "setup",
+            "--non-interactive",
+            "--dry-run",
+            "--cluster-id",
+            &w.m.cluster_id,
+            "--rds-instance",
+            &w.m.rds_instance_id,
+        ])
+        .output()
+        .unwrap();
+    let plan = format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let line = plan
+        .lines()
+        .find(|l| l.contains("TiDB private link connection"))
+        .unwrap_or_else(|| panic!("{plan}"));
+    assert!(line.trim_start().starts_with("create"), "{line}\n{plan}");
 }

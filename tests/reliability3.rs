@@ -401,11 +401,19 @@ async fn a_killed_claimant_blocks_for_minutes_and_its_rerun_yields() {
     let a = w.setup_cmd(Some(homes[0].path())).output().unwrap();
     let err = String::from_utf8_lossy(&a.stderr);
     let s = w.state().await;
-    for key in ["server_groups", "load_balancers", "listeners", "endpoint_services"] {
+    for key in [
+        "server_groups",
+        "load_balancers",
+        "listeners",
+        "endpoint_services",
+    ] {
         assert_eq!(common::live(&s, key), 1, "{key}: {err}");
     }
     assert!(
-        groups_with_tags(&w).await.iter().all(|(id, _)| *id != dead_group),
+        groups_with_tags(&w)
+            .await
+            .iter()
+            .all(|(id, _)| *id != dead_group),
         "the rerun removed the dead run's group: {err}"
     );
 }

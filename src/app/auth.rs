@@ -262,8 +262,9 @@ fn logout(g: &GlobalArgs, kinds: Vec<Kind>) -> Result<u8, Failure> {
     let mut out = Vec::new();
     for kind in kinds {
         // Every key tilink ever stored for this cloud, not only the current one.
-        let removed = forget_all_in_keyring(kind)
-            .map_err(|e| Failure::failed(format!("removing {kind} keys from the OS keyring: {e}")))?;
+        let removed = forget_all_in_keyring(kind).map_err(|e| {
+            Failure::failed(format!("removing {kind} keys from the OS keyring: {e}"))
+        })?;
         let masked: Vec<String> = removed.iter().map(|id| mask(id)).collect();
         match g.output {
             Output::Json => out.push(json!({"cloud": kind.keyring_prefix(), "removed": masked})),

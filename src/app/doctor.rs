@@ -130,10 +130,18 @@ async fn targets(env: &Env, a: &DoctorArgs) -> Result<Vec<Target>, Failure> {
             .into_iter()
             .filter(|p| p.kind == crate::wire::tidb::ALICLOUD_ENDPOINT_SERVICE)
             .collect();
-        if list.is_empty() && !a.all_clusters {
-            return Err(Failure::input(format!(
-                "cluster {cluster_id} has no Alibaba Cloud private link connection; create one with `tilink setup --cluster-id {cluster_id}`"
-            )));
+        if list.is_empty() {
+            // No PLC: a tilink chain may still be there (its PLC deleted in the TiDB
+            // console), billing. Found by its tags, it is walked from its service.
+            if let Some(t) = orphaned_chain(env, &cluster_id).await {
+                out.push(t);
+                continue;
+            }
+            if !a.all_clusters {
+                return Err(Failure::input(format!(
+                    "cluster {cluster_id} has no Alibaba Cloud private link connection, and no tilink chain is tagged for it; create one with `tilink setup --cluster-id {cluster_id}`"
+                )));
+            }
         }
         for p in plcs(&list) {
             let region = match (plc_region(&p), &env.region) {
@@ -152,6 +160,39 @@ async fn targets(env: &Env, a: &DoctorArgs) -> Result<Vec<Target>, Failure> {
         }
     }
     Ok(out)
+}
+
+/// A tilink endpoint service tagged for `cluster_id` when the cluster has no PLC: the half
+/// of a chain left when its PLC was deleted in the TiDB console. `None` when there is none
+/// or it could not be looked for.
+async fn orphaned_chain(env: &Env, cluster_id: &str) -> Option<Target> {
+    let region = match &env.region {
+        Some(r) => r.clone(),
+        None => env.region_of(cluster_id).await.ok()?,
+    };
+    let clients = env.clients(&region).ok()?;
+    let by_cluster = [(
+        crate::engine::discover::TAG_CLUSTER.to_string(),
+        cluster_id.to_string(),
+    )];
+    let services = clients
+        .aliyun
+        .list_endpoint_services(None, None, &by_cluster)
+        .await
+        .ok()?;
+    let svc = services.into_iter().find(|s| {
+        s.tag_list()
+            .iter()
+            .any(|t| t.key == crate::engine::discover::TAG_SETUP)
+            && s.service_status != crate::wire::states::ServiceStatus::Deleting
+    })?;
+    Some(Target {
+        region,
+        start: Start::Service {
+            cluster_id: Some(cluster_id.to_string()),
+            service_id: svc.service_id,
+        },
+    })
 }
 
 /// The PLC pointing at endpoint service `svc`, on `clusters` or, when none is given, on the

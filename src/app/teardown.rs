@@ -75,9 +75,9 @@ pub async fn run(g: &GlobalArgs, env: &Env, a: &TeardownArgs) -> Result<u8, Fail
     let mut at_risk: Vec<String> = Vec::new();
     if !plcs.is_empty() {
         match &deps {
-            Ok(d) if d.is_empty() => eprintln!(
-                "  no TiDB Cloud changefeed or DM task uses {plc_names}"
-            ),
+            Ok(d) if d.is_empty() => {
+                eprintln!("  no TiDB Cloud changefeed or DM task uses {plc_names}")
+            }
             Ok(d) => {
                 eprintln!("  these stop working when the connection is deleted:");
                 for c in &d.changefeeds {

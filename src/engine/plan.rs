@@ -150,13 +150,19 @@ pub fn make_plan(
             Action::Create
         }
     };
-    let plc_existing = ids.private_link_connection_id.clone().or_else(|| {
-        let name = ids.endpoint_service_name.as_deref()?;
-        d.plcs
-            .iter()
-            .find(|p| p.service_name == name && p.state != "FAILED")
-            .map(|p| p.id.clone())
-    });
+    // A PLC is adopted only while TiDB Cloud lists it alive: one deleted in the console
+    // (DELETING, or gone) or FAILED is replaced, whatever the journal says (issue 26 #5).
+    let plc_existing = ids
+        .private_link_connection_id
+        .clone()
+        .filter(|id| d.plcs.iter().any(|p| &p.id == id && live_plc(&p.state)))
+        .or_else(|| {
+            let name = ids.endpoint_service_name.as_deref()?;
+            d.plcs
+                .iter()
+                .find(|p| p.service_name == name && live_plc(&p.state))
+                .map(|p| p.id.clone())
+        });
     // What already is as planned (a rerun on a healthy chain changes nothing).
     let whitelisted = ids.endpoint_service_id.is_some()
         && d.existing.endpoint_service.as_ref().map(|s| &s.0) == ids.endpoint_service_id.as_ref()
@@ -323,11 +329,16 @@ pub fn merged_ids(d: &Discovery, journal: &Journal) -> ResourceIds {
         && let Some(p) = d
             .plcs
             .iter()
-            .find(|p| &p.service_name == name && p.state != "FAILED")
+            .find(|p| &p.service_name == name && live_plc(&p.state))
     {
         ids.private_link_connection_id = Some(p.id.clone());
     }
     ids
+}
+
+/// Whether a PLC in `state` can be adopted: not FAILED (never repairable) and not DELETING.
+fn live_plc(state: &str) -> bool {
+    state != "FAILED" && state != "DELETING"
 }
 
 #[cfg(test)]

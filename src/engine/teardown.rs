@@ -799,13 +799,28 @@ impl Dependents {
         let cfs = self
             .changefeeds
             .iter()
-            .filter(|c| !matches!(c.state.as_str(), "DELETED" | "CREATE_FAILED" | "RUNNING_FAILED"))
-            .map(|c| format!("changefeed {} \"{}\" ({})", c.changefeed_id, c.display_name, c.state));
+            .filter(|c| {
+                !matches!(
+                    c.state.as_str(),
+                    "DELETED" | "CREATE_FAILED" | "RUNNING_FAILED"
+                )
+            })
+            .map(|c| {
+                format!(
+                    "changefeed {} \"{}\" ({})",
+                    c.changefeed_id, c.display_name, c.state
+                )
+            });
         let migs = self
             .migrations
             .iter()
             .filter(|m| !matches!(m.state.as_str(), "FAILED" | "DELETING"))
-            .map(|m| format!("DM task {} \"{}\" ({})", m.migration_id, m.display_name, m.state));
+            .map(|m| {
+                format!(
+                    "DM task {} \"{}\" ({})",
+                    m.migration_id, m.display_name, m.state
+                )
+            });
         cfs.chain(migs).collect()
     }
 }
@@ -818,7 +833,10 @@ pub async fn dependents(
     cluster_id: &str,
     plcs: &[(String, String)],
 ) -> Result<Dependents, super::Error> {
-    let (cfs, migs) = tokio::join!(t.list_changefeeds(cluster_id), t.list_migrations(cluster_id));
+    let (cfs, migs) = tokio::join!(
+        t.list_changefeeds(cluster_id),
+        t.list_migrations(cluster_id)
+    );
     Ok(Dependents {
         changefeeds: cfs?
             .into_iter()

@@ -323,7 +323,8 @@ impl Migration {
             let c = &t.source.conn_profile;
             c.conn_type == "PRIVATE_LINK"
                 && !c.endpoint_id.is_empty()
-                && (c.endpoint_id == plc_id || (!endpoint_id.is_empty() && c.endpoint_id == endpoint_id))
+                && (c.endpoint_id == plc_id
+                    || (!endpoint_id.is_empty() && c.endpoint_id == endpoint_id))
         })
     }
 

@@ -237,7 +237,13 @@ mod tests {
             Verdict::Yield { winner, .. } if winner == "tl-z"
         ));
         assert_eq!(
-            decide("tl-z", "2026-12-01T09:59:59Z", now, &[g("tl-a", Some(T))], &[]),
+            decide(
+                "tl-z",
+                "2026-12-01T09:59:59Z",
+                now,
+                &[g("tl-a", Some(T))],
+                &[]
+            ),
             Verdict::Await(vec!["tl-a".into()])
         );
     }

@@ -6,9 +6,9 @@
 //! whole when a cloud misbehaves, so they stay together (the claim is decided in `claim.rs`
 //! and run in `settle.rs`).
 
-use super::settle::{Gate, claim_time};
 use super::model::{ForeignRequest, Learned, Step};
 use super::runner::{Executor, Reporter, StepFuture};
+use super::settle::{Gate, claim_time};
 use crate::cloud::aliyun::ops::{NewEndpointService, NewLoadBalancer, NewServerGroup};
 use crate::engine::Error;
 use crate::engine::discover::{Clients, TAG_CLAIMED};

@@ -352,6 +352,9 @@ fn endpoint_id(f: &ChainFacts) -> Option<&str> {
 
 fn plc_state(f: &ChainFacts) -> Check {
     let Some(p) = &f.plc else {
+        if !f.cluster_id.is_empty() && f.service.is_some() {
+            return orphaned_half(f);
+        }
         return Check::skip(
             "plc-state",
             "TiDB private link connection",
@@ -365,7 +368,15 @@ fn plc_state(f: &ChainFacts) -> Check {
             && c.endpoint_id == p.endpoint_id
             && c.connection_status.is_changing()
     });
+    // Accepted on the Alibaba side, and TiDB Cloud has not caught up yet (it does within a
+    // minute or so): on its way to healthy, not waiting for anyone (issue 26 #4).
+    let accepted = f.connections.iter().any(|c| {
+        !p.endpoint_id.is_empty()
+            && c.endpoint_id == p.endpoint_id
+            && c.connection_status == ConnectionStatus::Connected
+    });
     match p.state.as_str() {
+        "PENDING_ACCEPTANCE" if accepted => changing("plc-state", "Private link connection is catching up with the acceptance", format!("{} is still PENDING_ACCEPTANCE, but its endpoint connection {} is already Connected: TiDB Cloud turns it ACTIVE shortly; look again in a minute", p.id, p.endpoint_id), "PENDING_ACCEPTANCE").evidence(ev),
         "ACTIVE" => Check::new("plc-state", Status::Pass, "Private link connection is ACTIVE", format!("{} ({}) → {}", p.name, p.id, p.service_name)).evidence(ev),
         "PENDING_ACCEPTANCE" if conn_changing => changing("plc-state", "Private link connection follows a connection being modified", format!("{} is PENDING_ACCEPTANCE while its endpoint connection is being modified", p.id), "PENDING_ACCEPTANCE").evidence(ev),
         "DELETING" => changing("plc-state", "Private link connection is being deleted", format!("{} is DELETING", p.id), "DELETING").evidence(ev),
@@ -378,6 +389,46 @@ fn plc_state(f: &ChainFacts) -> Check {
         "CREATING" => Check::new("plc-state", Status::Warn, "Private link connection is being created", format!("{} is CREATING", p.id)).evidence(ev),
         s => Check::new("plc-state", Status::Warn, "Private link connection in an unusual state", format!("{} is {s}", p.id)).evidence(ev),
     }
+}
+
+/// The cluster has no PLC on this endpoint service (deleted in the TiDB console, say): the
+/// Alibaba half still bills. Both ways out, with the ids (issue 26 #5).
+fn orphaned_half(f: &ChainFacts) -> Check {
+    let tag = |k: &str| {
+        f.lb.as_ref()
+            .and_then(|l| l.tags.iter().find(|t| t.tag_key == k))
+            .map(|t| t.tag_value.clone())
+    };
+    let setup = tag(crate::engine::discover::TAG_SETUP);
+    let rds = tag(crate::engine::discover::TAG_RDS)
+        .or_else(|| f.rds.as_ref().map(|r| r.id.clone()))
+        .unwrap_or_else(|| "<rds-instance-id>".into());
+    let c = &f.cluster_id;
+    let svc = f.service_id.as_deref().unwrap_or("?");
+    let lb =
+        f.lb.as_ref()
+            .map(|l| l.load_balancer.load_balancer_id.clone())
+            .unwrap_or_else(|| "?".into());
+    let teardown = match &setup {
+        Some(s) => format!("tilink teardown --cluster-id {c} --setup {s}"),
+        None => format!("tilink teardown --cluster-id {c}"),
+    };
+    Check::new(
+        "plc-state",
+        Status::Fail,
+        "No private link connection uses this chain",
+        format!(
+            "cluster {c} has no private link connection on endpoint service {svc} (deleted in the TiDB Cloud console?); {}NLB {lb} and the endpoint service still exist and the NLB still bills (≈ US$0.02/hour plus LCU, list price)",
+            setup
+                .as_ref()
+                .map(|s| format!("tilink setup {s} built it; "))
+                .unwrap_or_default()
+        ),
+    )
+    .evidence(json!({"cluster_id": c, "service_id": svc, "load_balancer_id": lb, "setup_id": setup}))
+    .fix(format!(
+        "reconnect (a new PLC on this service): tilink setup --cluster-id {c} --rds-instance {rds}; or remove the billing half: {teardown}"
+    ))
 }
 
 fn connection_state(f: &ChainFacts) -> Check {
@@ -403,8 +454,9 @@ fn connection_state(f: &ChainFacts) -> Check {
     use ConnectionStatus as C;
     match &c.connection_status {
         C::Connected if plc_state == "ACTIVE" || plc_state.is_empty() => Check::new("connection-state", Status::Pass, "Endpoint connection is Connected", format!("{} from account {} is Connected", c.endpoint_id, c.endpoint_owner_id)).evidence(ev),
+        C::Connected if plc_state == "PENDING_ACCEPTANCE" => Check::new("connection-state", Status::Pass, "Endpoint connection is Connected", format!("{} from account {} is Connected (accepted; the PLC catches up shortly)", c.endpoint_id, c.endpoint_owner_id)).evidence(ev),
         C::Connected => Check::new("connection-state", Status::Warn, "The two sides disagree", format!("the connection is Connected but the PLC is {plc_state}; TiDB Cloud may not have noticed yet")).evidence(ev),
-        C::Pending | C::Disconnecting => changing("connection-state", "Endpoint connection is being modified", format!("{} is {} (being modified; not a request awaiting acceptance)", c.endpoint_id, c.connection_status), c.connection_status.as_str()).evidence(ev),
+        C::Pending | C::Disconnecting | C::Deleting => changing("connection-state", "Endpoint connection is being modified", format!("{} is {} (being modified; not a request awaiting acceptance)", c.endpoint_id, c.connection_status), c.connection_status.as_str()).evidence(ev),
         C::Disconnected => Check::new("connection-state", Status::Fail, "Endpoint connection not accepted", format!("{} is {} (with auto-accept off a new request shows Disconnected; a rejected or disabled one too)", c.endpoint_id, c.connection_status))
             .evidence(ev)
             .fix(format!("Accept it: EnableVpcEndpointConnection ServiceId={} EndpointId={} (tilink doctor --fix).", f.service_id.as_deref().unwrap_or("?"), c.endpoint_id)),
@@ -468,7 +520,10 @@ fn foreign(f: &ChainFacts) -> Check {
                 "every request comes from an account on the service's whitelist ({}); without a private link connection doctor cannot tell which is TiDB Cloud's endpoint: pass --cluster-id to check the TiDB side",
                 f.connections
                     .iter()
-                    .map(|c| format!("{} from {} ({})", c.endpoint_id, c.endpoint_owner_id, c.connection_status))
+                    .map(|c| format!(
+                        "{} from {} ({})",
+                        c.endpoint_id, c.endpoint_owner_id, c.connection_status
+                    ))
                     .collect::<Vec<_>>()
                     .join("; ")
             )
@@ -477,7 +532,10 @@ fn foreign(f: &ChainFacts) -> Check {
                 "TiDB Cloud's endpoint, and endpoints of whitelisted accounts: {}",
                 allowed
                     .iter()
-                    .map(|c| format!("{} from {} ({})", c.endpoint_id, c.endpoint_owner_id, c.connection_status))
+                    .map(|c| format!(
+                        "{} from {} ({})",
+                        c.endpoint_id, c.endpoint_owner_id, c.connection_status
+                    ))
                     .collect::<Vec<_>>()
                     .join("; ")
             )

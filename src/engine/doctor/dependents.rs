@@ -120,7 +120,10 @@ pub fn check(f: &ChainFacts) -> Check {
         .map(|r| r.line.as_str())
         .collect::<Vec<_>>()
         .join("; ");
-    let failing: Vec<&Row> = rows.iter().filter(|r| r.health == Health::Failing).collect();
+    let failing: Vec<&Row> = rows
+        .iter()
+        .filter(|r| r.health == Health::Failing)
+        .collect();
     let paused: Vec<&Row> = rows.iter().filter(|r| r.health == Health::Paused).collect();
     let tail = if unseen.is_empty() {
         String::new()
@@ -173,7 +176,10 @@ pub fn check(f: &ChainFacts) -> Check {
             format!("{} (paused: nothing flows through it)", first.line),
             format!("what runs through this connection: {listing}"),
         )
-        .fix(format!("resume it when intended: {}", first.look.replace("describe", "resume")))
+        .fix(format!(
+            "resume it when intended: {}",
+            first.look.replace("describe", "resume")
+        ))
     } else if rows.is_empty() {
         Check::new(
             ID,

@@ -357,7 +357,9 @@ pub async fn gather(c: &Clients, start: &Start) -> ChainFacts {
                     .filter(|c| c.private_link_connection_id() == Some(plc_id.as_str()))
                     .collect()
             }
-            Some(Err(e)) => f.read_failed("changefeeds", "GET /v1beta1/clusters/{id}/changefeeds", &e),
+            Some(Err(e)) => {
+                f.read_failed("changefeeds", "GET /v1beta1/clusters/{id}/changefeeds", &e)
+            }
             None => f.miss("changefeeds", "no --cluster-id given"),
         }
         match migs {
@@ -367,7 +369,9 @@ pub async fn gather(c: &Clients, start: &Start) -> ChainFacts {
                     .filter(|m| m.uses_plc(plc_id, endpoint_id))
                     .collect()
             }
-            Some(Err(e)) => f.read_failed("migrations", "GET /v1beta1/clusters/{id}/migrations", &e),
+            Some(Err(e)) => {
+                f.read_failed("migrations", "GET /v1beta1/clusters/{id}/migrations", &e)
+            }
             None => f.miss("migrations", "no --cluster-id given"),
         }
     } else {

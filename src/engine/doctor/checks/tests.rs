@@ -135,7 +135,11 @@ fn a_healthy_chain_passes_every_check() {
     let checks = run_checks(&healthy());
     let ids: Vec<&str> = checks.iter().map(|c| c.id.as_str()).collect();
     // Every check but data-path, which only `--probe` adds (engine::doctor::add_probe).
-    let expected: Vec<&str> = ORDER.iter().copied().filter(|id| *id != "data-path").collect();
+    let expected: Vec<&str> = ORDER
+        .iter()
+        .copied()
+        .filter(|id| *id != "data-path")
+        .collect();
     assert_eq!(ids, expected);
     for c in &checks {
         assert_eq!(c.status, Status::Pass, "{c:?}");
@@ -316,7 +320,11 @@ fn a_failed_changefeed_on_a_healthy_chain_is_its_own_problem() {
     let root = root_cause(&checks).expect("a failure");
     assert_eq!(root.id, "dependents");
     assert!(root.title.contains("cf-orders"), "{}", root.title);
-    assert!(root.detail.contains("connection is fine"), "{}", root.detail);
+    assert!(
+        root.detail.contains("connection is fine"),
+        "{}",
+        root.detail
+    );
     assert!(
         root.fix
             .as_deref()
@@ -340,4 +348,26 @@ fn a_failed_changefeed_follows_from_a_broken_link() {
     assert_eq!(dep.caused_by.as_deref(), Some("rds-allowlist"));
     assert!(!dep.detail.contains("connection is fine"), "{}", dep.detail);
     assert_eq!(root_cause(&checks).unwrap().id, "rds-allowlist");
+}
+
+/// Issue 26 #4: right after `--fix` accepted the request the connection is Connected and
+/// TiDB Cloud still says PENDING_ACCEPTANCE for a few seconds: on its way, not "accept it".
+#[test]
+fn just_accepted_is_changing_not_waiting_for_acceptance() {
+    let mut f = healthy();
+    f.plc.as_mut().unwrap().state = "PENDING_ACCEPTANCE".into();
+    let checks = run_checks(&f);
+    let plc = checks.iter().find(|c| c.id == "plc-state").unwrap();
+    assert_eq!(plc.status, Status::Changing, "{plc:?}");
+    assert!(
+        !plc.fix.as_deref().unwrap_or("").contains("Accept"),
+        "{plc:?}"
+    );
+    assert!(
+        checks.iter().all(|c| c.status != Status::Fail),
+        "{checks:#?}"
+    );
+    // Not accepted yet (Disconnected): that is a failure with the accept fix.
+    f.connections[0].connection_status = "Disconnected".into();
+    assert_eq!(status_of(&f, "plc-state"), Status::Fail);
 }
