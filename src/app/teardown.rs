@@ -106,7 +106,8 @@ pub async fn run(g: &GlobalArgs, env: &Env, a: &TeardownArgs) -> Result<u8, Fail
             }
         }
     }
-    if !list.is_empty() && !at_risk.is_empty() && !(a.yes && a.force_with_dependents) {
+    let forced = a.yes && a.force_with_dependents;
+    if !list.is_empty() && !at_risk.is_empty() && !forced {
         let what = at_risk.join("; ");
         if !std::io::stdin().is_terminal() {
             return Err(Failure::input(format!(

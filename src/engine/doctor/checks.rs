@@ -494,7 +494,7 @@ fn foreign(f: &ChainFacts) -> Check {
     // Cloud's, and says so.
     let whitelisted = |c: &crate::wire::aliyun::EndpointConnection| {
         let owner = c.endpoint_owner_id.to_string();
-        f.users.iter().any(|u| *u == owner)
+        f.users.contains(&owner)
     };
     let others: Vec<_> = f
         .connections
