@@ -253,7 +253,7 @@ pub enum Cloud {
 }
 
 /// `tilink setup`.
-#[derive(Debug, Args, Clone, Default)]
+#[derive(Debug, Args, Clone)]
 pub struct SetupArgs {
     /// TiDB Cloud cluster id (19–20 digits).
     #[arg(long, env = "TILINK_CLUSTER_ID", value_parser = parse_cluster_id)]
@@ -295,6 +295,37 @@ pub struct SetupArgs {
     /// resume).
     #[arg(long, env = "TILINK_TIMEOUT", default_value_t = 1800)]
     pub timeout_secs: u64,
+}
+
+impl SetupArgs {
+    /// `tilink setup` with no flags: clap's defaults and the `TILINK_*` environment.
+    pub fn from_env() -> Result<SetupArgs, clap::Error> {
+        use clap::FromArgMatches;
+        let cmd =
+            <SetupArgs as Args>::augment_args(clap::Command::new("setup").no_binary_name(true));
+        SetupArgs::from_arg_matches(&cmd.try_get_matches_from(std::iter::empty::<String>())?)
+    }
+}
+
+impl Default for SetupArgs {
+    /// The declared defaults, without the environment (a derived default gave a timeout of
+    /// zero; see [`SetupArgs::from_env`] for what a bare `tilink` uses).
+    fn default() -> Self {
+        SetupArgs {
+            cluster_id: None,
+            rds_instance: None,
+            zones: Vec::new(),
+            name: None,
+            non_interactive: false,
+            plain: false,
+            yes: false,
+            dry_run: false,
+            no_wait: false,
+            resume: None,
+            accept_endpoint: None,
+            timeout_secs: 1800,
+        }
+    }
 }
 
 /// `tilink sandbox`.

@@ -257,3 +257,31 @@ async fn a_plc_deleted_in_the_console_leaves_a_billing_half_that_doctor_reports(
         .unwrap_or_else(|| panic!("{plan}"));
     assert!(line.trim_start().starts_with("create"), "{line}\n{plan}");
 }
+
+/// Issue 26 #7: a bare `tilink` (the wizard) gave up every wait after one second: its
+/// arguments were a derived default (timeout 0), not `tilink setup`'s, and it ignored the
+/// `TILINK_*` environment. It is now `tilink setup`, parsed as such.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bare_tilink_is_tilink_setup_with_its_defaults_and_environment() {
+    assert_eq!(tilink::cli::SetupArgs::default().timeout_secs, 1800);
+    let w = common::world().await;
+    let o = w
+        .bin()
+        .env("TILINK_NON_INTERACTIVE", "1")
+        .env("TILINK_DRY_RUN", "1")
+        .env("TILINK_CLUSTER_ID", &w.m.cluster_id)
+        .env("TILINK_RDS_INSTANCE", &w.m.rds_instance_id)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(o.status.success(), "{all}");
+    assert!(
+        all.contains("TiDB private link connection"),
+        "a plan: {all}"
+    );
+}

@@ -145,7 +145,14 @@ async fn dispatch(cli: Cli) -> Result<u8, Failure> {
     let g = cli.global;
     const SETUP: &str =
         "Every resource created so far is in the journal; run the same command again to resume.";
-    match cli.command.unwrap_or(Command::Setup(SetupArgs::default())) {
+    // A bare `tilink` is `tilink setup`, parsed as such so that its defaults and its
+    // environment (TILINK_TIMEOUT, TILINK_CLUSTER_ID, …) apply (issue 26 #7: a derived
+    // default made every wait give up after one second).
+    let command = match cli.command {
+        Some(c) => c,
+        None => Command::Setup(SetupArgs::from_env().map_err(|e| Failure::input(e.to_string()))?),
+    };
+    match command {
         Command::Setup(a) => crate::signals::interruptible(setup::command(&g, a), SETUP).await,
         Command::Sandbox(a) => {
             crate::signals::interruptible(

@@ -500,7 +500,13 @@ pub fn check(dp: &DataPath, user: &str, vpc: &str, cluster: Option<&str>, links:
                 format!("{hello}; the login as {user} failed: {e} (credentials)."),
             )
             .evidence(ev)
-            .fix("Check --mysql-user / TILINK_MYSQL_USER and TILINK_MYSQL_PASSWORD: the chain itself carried the connection to the server.");
+            .fix(if e.code == 1045 {
+                format!(
+                    "The chain itself carried the connection to the server. Check --mysql-user / TILINK_MYSQL_USER and TILINK_MYSQL_PASSWORD, and that the account's host part admits the NLB's local addresses: changefeeds and this probe connect from the NLB vSwitch CIDRs (listed by the rds-allowlist check), so '{user}'@'10.%' fails exactly like a wrong password when the vSwitches are in 172.16.0.0/12. On RDS: SELECT user, host FROM mysql.user WHERE user = '{user}';"
+                )
+            } else {
+                "Check --mysql-user / TILINK_MYSQL_USER and TILINK_MYSQL_PASSWORD: the chain itself carried the connection to the server.".to_string()
+            });
         }
         Some(Err(AuthFailure::Unsupported(why))) => {
             return Check::new(

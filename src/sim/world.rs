@@ -291,6 +291,8 @@ pub struct Listener {
     pub deleting_at: Option<Instant>,
     /// Stopped in the console (`/_sim/inject` kind `listener-stopped`).
     pub stopped: bool,
+    /// `Starting` until then, after a `StartListener`.
+    pub starting_until: Option<Instant>,
     /// `Configuring` until then (`/_sim/inject` kind `listener-configuring`).
     pub configuring_until: Option<Instant>,
     /// Get calls see it from then on (behaviour `get-lag`).
@@ -298,7 +300,8 @@ pub struct Listener {
 }
 
 impl Listener {
-    /// Provisioning | Running | Stopped | Deleting (NLB's `ListenerStatus` values).
+    /// Provisioning | Running | Starting | Stopped | Configuring | Deleting (NLB's
+    /// `ListenerStatus` values).
     pub fn status(&self, now: Instant) -> &'static str {
         if self.deleting_at.is_some() {
             "Deleting"
@@ -306,6 +309,8 @@ impl Listener {
             "Provisioning"
         } else if self.stopped {
             "Stopped"
+        } else if self.starting_until.is_some_and(|t| now < t) {
+            "Starting"
         } else if self.configuring_until.is_some_and(|t| now < t) {
             "Configuring"
         } else {

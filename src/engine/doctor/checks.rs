@@ -232,6 +232,33 @@ fn skip(id: &str, title: &str, f: &ChainFacts, piece: &str) -> Check {
     )
 }
 
+/// `tilink doctor … --fix` for this chain, ready to paste.
+fn doctor_fix(f: &ChainFacts) -> String {
+    if !f.cluster_id.is_empty() {
+        format!("tilink doctor --cluster-id {} --fix", f.cluster_id)
+    } else {
+        format!(
+            "tilink doctor --endpoint-service {} --region {} --fix",
+            f.service_id.as_deref().unwrap_or("<epsrv-id>"),
+            f.region
+        )
+    }
+}
+
+/// An `aliyun` CLI line for `product action` in the chain's region, ready to paste.
+fn aliyun_cmd(f: &ChainFacts, product: &str, action: &str, params: &[(&str, &str)]) -> String {
+    let mut s = format!("aliyun {product} {action} --RegionId {}", f.region);
+    for (k, v) in params {
+        s.push_str(&format!(" --{k} {v}"));
+    }
+    s
+}
+
+/// The endpoint service id, or a placeholder.
+fn svc_id(f: &ChainFacts) -> &str {
+    f.service_id.as_deref().unwrap_or("<epsrv-id>")
+}
+
 /// What exactly is wrong with an Alibaba Cloud key, in words (never the API's raw message,
 /// which for a signature mismatch carries the server's string to sign).
 fn refusal(key: &str, code: &str) -> String {
@@ -382,7 +409,7 @@ fn plc_state(f: &ChainFacts) -> Check {
         "DELETING" => changing("plc-state", "Private link connection is being deleted", format!("{} is DELETING", p.id), "DELETING").evidence(ev),
         "PENDING_ACCEPTANCE" => Check::new("plc-state", Status::Fail, "Private link connection waits for acceptance", format!("{} is PENDING_ACCEPTANCE: the endpoint connection request has not been accepted on the endpoint service", p.id))
             .evidence(ev)
-            .fix("Accept the request from the TiDB Cloud account (tilink doctor --fix does it safely)."),
+            .fix(format!("Accept the request from the TiDB Cloud account: {} does it safely.", doctor_fix(f))),
         "FAILED" => Check::new("plc-state", Status::Fail, "Private link connection FAILED", format!("TiDB Cloud says: {}", if p.message.is_empty() { "(no message)" } else { &p.message }))
             .evidence(ev)
             .fix("A FAILED connection cannot be repaired: fix the causes below (whitelist, zones, region), delete it and create a new one (tilink setup)."),
@@ -459,7 +486,7 @@ fn connection_state(f: &ChainFacts) -> Check {
         C::Pending | C::Disconnecting | C::Deleting => changing("connection-state", "Endpoint connection is being modified", format!("{} is {} (being modified; not a request awaiting acceptance)", c.endpoint_id, c.connection_status), c.connection_status.as_str()).evidence(ev),
         C::Disconnected => Check::new("connection-state", Status::Fail, "Endpoint connection not accepted", format!("{} is {} (with auto-accept off a new request shows Disconnected; a rejected or disabled one too)", c.endpoint_id, c.connection_status))
             .evidence(ev)
-            .fix(format!("Accept it: EnableVpcEndpointConnection ServiceId={} EndpointId={} (tilink doctor --fix).", f.service_id.as_deref().unwrap_or("?"), c.endpoint_id)),
+            .fix(format!("Accept it: {} (checks the requester first), or {}", doctor_fix(f), aliyun_cmd(f, "privatelink", "EnableVpcEndpointConnection", &[("ServiceId", svc_id(f)), ("EndpointId", &c.endpoint_id)]))),
         C::Connecting => changing("connection-state", "Endpoint connection is connecting", format!("{} is Connecting (being accepted)", c.endpoint_id), "Connecting").evidence(ev),
         s => Check::new("connection-state", Status::Fail, "Endpoint connection is not usable", format!("{} is {s}", c.endpoint_id)).evidence(ev)
             .fix("If the service was deleted, recreate the chain with tilink setup."),
@@ -653,7 +680,7 @@ fn whitelist(f: &ChainFacts) -> Check {
     if !f.users.contains(&t.account_id) {
         Check::new("service-whitelist", Status::Fail, "TiDB Cloud account is not whitelisted", format!("account {} is missing from the service whitelist, so TiDB Cloud cannot see the service", t.account_id))
             .evidence(ev)
-            .fix(format!("AddUserToVpcEndpointService UserId={} (tilink doctor --fix).", t.account_id))
+            .fix(format!("{}, or {}", doctor_fix(f), aliyun_cmd(f, "privatelink", "AddUserToVpcEndpointService", &[("ServiceId", svc_id(f)), ("UserId", &t.account_id)])))
     } else if !unknown.is_empty() {
         Check::new(
             "service-whitelist",
@@ -670,7 +697,19 @@ fn whitelist(f: &ChainFacts) -> Check {
             ),
         )
         .evidence(ev)
-        .fix("Remove accounts you do not know (RemoveUserFromVpcEndpointService).")
+        .fix(format!(
+            "Remove accounts you do not know: {}",
+            unknown
+                .iter()
+                .map(|u| aliyun_cmd(
+                    f,
+                    "privatelink",
+                    "RemoveUserFromVpcEndpointService",
+                    &[("ServiceId", svc_id(f)), ("UserId", u.as_str())]
+                ))
+                .collect::<Vec<_>>()
+                .join("; ")
+        ))
     } else {
         Check::new(
             "service-whitelist",
@@ -783,7 +822,10 @@ fn service_zones(f: &ChainFacts) -> Check {
             ),
         )
         .evidence(ev)
-        .fix("Attach them (tilink doctor --fix) for zone redundancy.")
+        .fix(format!(
+            "Attach them for zone redundancy: {}",
+            doctor_fix(f)
+        ))
     } else {
         Check::new(
             "service-zones",
@@ -1016,7 +1058,10 @@ fn listener(f: &ChainFacts) -> Check {
             format!("{} is {}", l.listener_id, l.listener_status),
         )
         .evidence(ev)
-        .fix("Start the listener (StartListener).");
+        .fix(format!(
+            "Start it: {}",
+            aliyun_cmd(f, "nlb", "StartListener", &[("ListenerId", &l.listener_id)])
+        ));
     }
     if l.proxy_protocol_enabled {
         return Check::new(
@@ -1026,7 +1071,18 @@ fn listener(f: &ChainFacts) -> Check {
             "MySQL cannot parse the PROXY header: connections fail",
         )
         .evidence(ev)
-        .fix("Turn proxy protocol off on the listener.");
+        .fix(format!(
+            "Turn proxy protocol off (MySQL does not speak it): {}",
+            aliyun_cmd(
+                f,
+                "nlb",
+                "UpdateListenerAttribute",
+                &[
+                    ("ListenerId", &l.listener_id),
+                    ("ProxyProtocolEnabled", "false")
+                ]
+            )
+        ));
     }
     if l.idle_timeout != 0 && l.idle_timeout < 900 {
         return Check::new(
@@ -1039,7 +1095,15 @@ fn listener(f: &ChainFacts) -> Check {
             ),
         )
         .evidence(ev)
-        .fix("Set IdleTimeout to 900 s.");
+        .fix(format!(
+            "Set the idle timeout to 900 s: {}",
+            aliyun_cmd(
+                f,
+                "nlb",
+                "UpdateListenerAttribute",
+                &[("ListenerId", &l.listener_id), ("IdleTimeout", "900")]
+            )
+        ));
     }
     match rds_port {
         Some(p) if p != l.listener_port => Check::new(
@@ -1115,7 +1179,12 @@ fn server_group(f: &ChainFacts) -> Check {
             format!("{} is empty", g.server_group_id),
         )
         .evidence(ev)
-        .fix("Add the RDS private IP and port (tilink reconcile).")
+        .fix(format!(
+            "Add the RDS private IP and port: {}",
+            doctor_fix(f)
+                .replace("tilink doctor", "tilink reconcile")
+                .replace(" --fix", "")
+        ))
     } else {
         Check::new(
             "server-group",
@@ -1200,16 +1269,31 @@ fn backend_health(f: &ChainFacts) -> Check {
     let reasons: Vec<String> = bad
         .iter()
         .map(|s| {
-            format!(
-                "{}:{} {} ({})",
-                s.server_ip, s.port, s.status, s.reason.reason_code
-            )
+            let reason = if s.reason.reason_code.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", s.reason.reason_code)
+            };
+            format!("{}:{} {}{reason}", s.server_ip, s.port, s.status)
         })
         .collect();
-    let fix = if bad.iter().any(|s| s.reason.reason_code.contains("TIMEOUT")) {
-        "CONNECT_TIMEOUT usually means the RDS allowlist lacks the NLB vSwitch CIDRs (see rds-allowlist) or a network ACL drops the health checks."
+    // A stopped (or locked, released) RDS instance answers nothing: that is the cause, not
+    // the backend's address.
+    let rds_down = f
+        .rds
+        .as_ref()
+        .filter(|r| crate::engine::discover::rds_down(&r.status));
+    let fix = if let Some(r) = rds_down {
+        format!(
+            "The RDS instance {} is {} (see rds-status): nothing answers until it runs again.",
+            r.id, r.status
+        )
+    } else if bad.iter().any(|s| s.reason.reason_code.contains("TIMEOUT")) {
+        "CONNECT_TIMEOUT usually means the RDS allowlist lacks the NLB vSwitch CIDRs (see rds-allowlist) or a network ACL drops the health checks.".to_string()
+    } else if bad.iter().any(|s| s.reason.reason_code.contains("FAILED")) {
+        "CONNECT_FAILED usually means a wrong backend IP or port (see backend-ip): nothing listens there.".to_string()
     } else {
-        "CONNECT_FAILED usually means a wrong backend IP or port (see backend-ip): nothing listens there."
+        "The health checks fail without a reason code: compare the backend with the RDS address (backend-ip), the allowlist (rds-allowlist) and the listener (listener).".to_string()
     };
     Check::new("backend-health", Status::Fail, "Backends fail health checks", reasons.join("; "))
         .evidence(json!(bad.iter().map(|s| json!({"ip": s.server_ip, "port": s.port, "status": s.status, "reason": s.reason.reason_code})).collect::<Vec<_>>()))
@@ -1255,12 +1339,17 @@ fn backend_ip(f: &ChainFacts) -> Check {
                 ),
             )
             .evidence(ev)
-            .fix("Remove backends that are not the RDS primary (tilink reconcile).")
+            .fix(format!(
+                "Remove backends that are not the RDS primary: {}",
+                doctor_fix(f)
+                    .replace("tilink doctor", "tilink reconcile")
+                    .replace(" --fix", "")
+            ))
         }
     } else {
         Check::new("backend-ip", Status::Fail, "Backend IP is stale", format!("server group points at {} but {} now answers at {want} (RDS IPs change after a zone migration or upgrade; NLB does not follow)", backends.join(", "), r.id))
             .evidence(ev)
-            .fix("tilink doctor --fix (or tilink reconcile): add the new IP, wait healthy, remove the old one. Run it on a schedule.")
+            .fix(format!("{} adds the new IP, waits until it is healthy and removes the old one; run `{}` on a schedule to follow future moves.", doctor_fix(f), doctor_fix(f).replace("tilink doctor", "tilink reconcile").replace(" --fix", "")))
     }
 }
 
@@ -1392,11 +1481,11 @@ fn rds_allowlist(f: &ChainFacts) -> Check {
                 ),
             )
             .evidence(ev)
-            .fix("Write the NLB vSwitch CIDRs to a dedicated allowlist group (tilink doctor --fix; other groups are untouched).");
+            .fix(format!("Write the NLB vSwitch CIDRs to a dedicated allowlist group: {} (other groups are untouched).", doctor_fix(f)));
         }
         Check::new("rds-allowlist", Status::Fail, "RDS allowlist misses NLB vSwitch CIDRs", format!("NLB local IPs come from {missing}, which no allowlist group covers: RDS drops the connections"))
             .evidence(ev)
-            .fix("Write the NLB vSwitch CIDRs to a dedicated allowlist group (tilink doctor --fix; other groups are untouched).")
+            .fix(format!("Write the NLB vSwitch CIDRs to a dedicated allowlist group: {} (other groups are untouched).", doctor_fix(f)))
     }
 }
 

@@ -98,6 +98,46 @@ pub(super) fn delete_listener(
     })
 }
 
+/// `StartListener`: a stopped listener starts (`Starting`, then `Running`); any other
+/// state is `IncorrectStatus.listener` (the metadata's error for this action). Tilink never
+/// calls it: doctor's fix for a stopped listener tells the DBA to, and this answers it.
+pub(super) fn start_listener(
+    w: &mut World,
+    ctx: &Ctx<'_>,
+    p: &Params,
+    region: &str,
+) -> Result<Value, AliError> {
+    let now = ctx.now;
+    let rid = ctx.request_id.to_string();
+    let id = p.req("ListenerId")?.to_string();
+    let dry = p.bool("DryRun", false)?;
+    let l = w
+        .listeners
+        .iter()
+        .find(|l| l.id == id && l.region == region)
+        .ok_or_else(|| lsn_not_found(&id))?;
+    let st = l.status(now);
+    if st != "Stopped" {
+        return Err(AliError::bad(
+            "IncorrectStatus.listener",
+            format!("The status of listener [{id}] is incorrect."),
+        ));
+    }
+    if dry {
+        return Err(AliError::dry_run());
+    }
+    let done = now + w.draw("listener", w.delays.listener);
+    let job = w.job(done);
+    if let Some(l) = w.listeners.iter_mut().find(|l| l.id == id) {
+        l.stopped = false;
+        l.starting_until = Some(done);
+    }
+    ok(wire::JobResponse {
+        request_id: rid,
+        job_id: job,
+    })
+}
+
 /// `GetListenerHealthStatus`.
 pub(super) fn get_listener_health_status(
     w: &mut World,
@@ -232,6 +272,7 @@ pub(super) fn create_listener(
         deleting_at: None,
         stopped: false,
         configuring_until: None,
+        starting_until: None,
         visible_at,
     });
     // The load balancer is being modified while its new listener comes up.

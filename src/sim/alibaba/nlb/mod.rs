@@ -179,6 +179,7 @@ pub fn handle(w: &mut World, ctx: &Ctx<'_>, action: &str, p: &Params) -> Result<
         "ListListeners" => listeners::list_listeners(w, ctx, p, &region),
         "GetListenerAttribute" => listeners::get_listener_attribute(w, ctx, p, &region),
         "DeleteListener" => listeners::delete_listener(w, ctx, p, &region),
+        "StartListener" => listeners::start_listener(w, ctx, p, &region),
         "GetJobStatus" => get_job_status(w, ctx, p, &region),
         "GetListenerHealthStatus" => listeners::get_listener_health_status(w, ctx, p, &region),
         "TagResources" | "UntagResources" => tag_resources(w, ctx, p, &region, action),
