@@ -295,6 +295,9 @@ pub struct SetupArgs {
     /// resume).
     #[arg(long, env = "TILINK_TIMEOUT", default_value_t = 1800)]
     pub timeout_secs: u64,
+    /// With --dry-run, terraform's exit codes: 0 no changes, 2 changes pending, 1 error.
+    #[arg(long, requires = "dry_run")]
+    pub detailed_exitcode: bool,
 }
 
 impl SetupArgs {
@@ -324,6 +327,7 @@ impl Default for SetupArgs {
             resume: None,
             accept_endpoint: None,
             timeout_secs: 1800,
+            detailed_exitcode: false,
         }
     }
 }
@@ -588,8 +592,9 @@ pub struct TeardownArgs {
     #[arg(long, env = "TILINK_SETUP_ID")]
     pub setup: Option<String>,
     /// Do not ask for confirmation (not enough when changefeeds or DM tasks use the
-    /// connection: see --force-with-dependents).
-    #[arg(long, short = 'y', env = "TILINK_YES", value_parser = clap::builder::BoolishValueParser::new())]
+    /// connection: see --force-with-dependents). `TILINK_YES=1` counts only without a
+    /// terminal: an environment variable never answers a destructive question on one.
+    #[arg(long, short = 'y')]
     pub yes: bool,
     /// With --yes: delete even when changefeeds or DM tasks still use the connection (or
     /// could not be listed); they stop working. Never read from the environment.

@@ -4,6 +4,7 @@
 
 use super::context::{endpoint_notes, inputs};
 use super::{Failure, exit};
+use crate::app::say;
 use crate::cli::{AuthAction, AuthArgs, Cloud, GlobalArgs, Output};
 use crate::cloud::aliyun::{AccessKey, AliyunClient, AliyunConfig};
 use crate::cloud::tidb::TidbClient;
@@ -118,7 +119,7 @@ fn ask(kind: Kind) -> Result<(String, Secret), Failure> {
 /// Runs `tilink auth …`.
 pub async fn command(g: &GlobalArgs, a: AuthArgs) -> Result<u8, Failure> {
     for n in endpoint_notes(g) {
-        eprintln!("{n}");
+        say!("{n}");
     }
     match a.action {
         AuthAction::Login(c) => login(g, kinds(c.cloud)).await,
@@ -186,7 +187,7 @@ async fn login(g: &GlobalArgs, kinds: Vec<Kind>) -> Result<u8, Failure> {
             })),
             Output::Text => match (&stored, line) {
                 (Ok(_), Some(l)) => println!("{l}"),
-                (Err(e), _) => eprintln!("✗ {e}"),
+                (Err(e), _) => say!("✗ {e}"),
                 _ => {}
             },
         }

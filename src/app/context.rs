@@ -3,6 +3,7 @@
 //! engine's ([`Session`]); only its construction knows clap and the simulator.
 
 use super::Failure;
+use crate::app::say;
 use crate::cli::{GlobalArgs, Signature};
 use crate::cloud::aliyun::sts_assume::{AssumeRoleRequest, assume_role};
 use crate::cloud::aliyun::{AccessKey, AliyunClient, AliyunConfig, SignatureVersion};
@@ -111,7 +112,7 @@ pub async fn from_chain(g: &GlobalArgs) -> Result<Env, Failure> {
         clear_text_refused(e)?;
     }
     for n in endpoint_notes(g) {
-        eprintln!("{n}");
+        say!("{n}");
     }
     let inputs = inputs(g)?;
     let (a, t) = match (resolve_alibaba(&inputs), resolve_tidb(&inputs)) {

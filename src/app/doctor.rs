@@ -2,6 +2,7 @@
 
 use super::context::Env;
 use super::{Failure, exit};
+use crate::app::say;
 use crate::cli::{DoctorArgs, GlobalArgs, Output};
 use crate::engine::check::Status;
 use crate::engine::discover::cluster_candidates;
@@ -382,9 +383,9 @@ pub async fn run_filtered(
                 .iter()
                 .filter(|f| only.is_none_or(|o| f.check_id() == o))
             {
-                eprintln!("fix for {}: {}", fix.check_id(), fix.describe());
+                say!("fix for {}: {}", fix.check_id(), fix.describe());
                 if !a.yes && !confirm()? {
-                    eprintln!("  skipped");
+                    say!("  skipped");
                     continue;
                 }
                 match crate::cloud::retry::observe_busy(
@@ -395,13 +396,13 @@ pub async fn run_filtered(
                 {
                     Ok(()) => {
                         applied += 1;
-                        eprintln!("  done");
+                        say!("  done");
                     }
-                    Err(e) => eprintln!("  failed: {e}"),
+                    Err(e) => say!("  failed: {e}"),
                 }
             }
             if applied > 0 {
-                eprintln!("re-examining {} after {applied} fix(es)…", report.target);
+                say!("re-examining {} after {applied} fix(es)…", report.target);
                 let (facts, again) = examine(&clients, &t.start).await;
                 report = again;
                 if let Some(p) = &probe {

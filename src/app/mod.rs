@@ -13,6 +13,31 @@ pub mod teardown;
 use crate::cli::{Cli, Command, Output, SetupArgs};
 use std::fmt;
 
+/// The output format of this run, set once by [`run`]: notes on stderr follow it.
+static OUTPUT: std::sync::OnceLock<Output> = std::sync::OnceLock::new();
+
+/// One note or progress line on stderr: as is, or under `-o json` as a JSON line
+/// `{"note": …}` so that stdout holds only the result and stderr only JSON lines (issue 27
+/// #9). A multi-line text gives one line each (blank lines dropped under JSON).
+pub fn say_line(text: &str) {
+    if OUTPUT.get() == Some(&Output::Json) {
+        for line in text.lines().filter(|l| !l.trim().is_empty()) {
+            let line = line.strip_prefix("note: ").unwrap_or(line);
+            eprintln!("{}", serde_json::json!({ "note": line }));
+        }
+    } else {
+        eprintln!("{}", text.strip_suffix('\n').unwrap_or(text));
+    }
+}
+
+/// `eprintln!` for notes and progress, through [`say_line`].
+macro_rules! say {
+    ($($t:tt)*) => {
+        $crate::app::say_line(&format!($($t)*))
+    };
+}
+pub(crate) use say;
+
 /// Exit codes (documented in `--help` and the README).
 pub mod exit {
     /// Success; doctor: healthy.
@@ -21,6 +46,9 @@ pub mod exit {
     pub const FAILED: u8 = 1;
     /// Bad usage or input (unknown cluster, PostgreSQL instance, no zone overlap, …).
     pub const INPUT: u8 = 2;
+    /// `setup --dry-run --detailed-exitcode`: the plan would change something (terraform's
+    /// meaning of 2; without the flag a dry run exits 0).
+    pub const CHANGES_PENDING: u8 = 2;
     /// Credentials missing or refused.
     pub const CREDENTIALS: u8 = 3;
     /// Doctor: nothing failed, but at least one link could not be checked.
@@ -125,9 +153,10 @@ pub fn emit_json(v: &serde_json::Value) {
 /// Runs the parsed command line; returns the process exit code.
 pub async fn run(cli: Cli) -> u8 {
     let json = cli.global.output == Output::Json;
+    let _ = OUTPUT.set(cli.global.output);
     let result = dispatch(cli).await;
     for n in crate::engine::journal::take_notices() {
-        eprintln!("tilink: warning: {n}");
+        say_line(&format!("tilink: warning: {n}"));
     }
     match result {
         Ok(code) => code,

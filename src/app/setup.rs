@@ -3,6 +3,7 @@
 
 use super::context::Env;
 use super::{Failure, exit};
+use crate::app::say;
 use crate::cli::{GlobalArgs, Output, SetupArgs};
 use crate::engine::apply::ApplyModel;
 use crate::engine::check::Status;
@@ -97,7 +98,7 @@ pub async fn cluster_lock(
     match ClusterLock::try_acquire(dir, cluster_id) {
         Ok(l) => Ok(l),
         Err(LockError::Busy { holder, path }) if !no_wait => {
-            eprintln!(
+            say!(
                 "tilink: another tilink setup for cluster {cluster_id} is running ({holder}); waiting for it to finish, then this one adopts what it made (Ctrl-C stops; --no-wait fails at once; lock {})",
                 path.display()
             );
@@ -131,7 +132,7 @@ pub async fn non_interactive(g: &GlobalArgs, env: &Env, a: &SetupArgs) -> Result
     } else {
         Some(cluster_lock(&store.lock_dir(), &cluster_id, a.no_wait).await?)
     };
-    eprintln!("tilink: discovering cluster {cluster_id} and RDS instance {rds_id}…");
+    say!("tilink: discovering cluster {cluster_id} and RDS instance {rds_id}…");
     let tidb = env.tidb()?;
     let make = |region: &str| env.clients(region);
     let input = PrepareInput {
@@ -146,7 +147,7 @@ pub async fn non_interactive(g: &GlobalArgs, env: &Env, a: &SetupArgs) -> Result
     let prep = prepare(&tidb, &make, &store, &input)
         .await
         .map_err(prepare_failure)?;
-    eprint!("{}", render_checks(&prep.checks));
+    say!("{}", render_checks(&prep.checks));
     let Some(plan) = prep.plan.clone() else {
         let failed: Vec<String> = prep
             .checks
@@ -170,11 +171,21 @@ pub async fn non_interactive(g: &GlobalArgs, env: &Env, a: &SetupArgs) -> Result
         )));
     };
     let _lock = _lock.map(|l| l.noted(&plan.setup_id));
-    eprint!("{}", render_plan(&plan));
+    // A dry run's plan is its result: stdout (`> plan.txt` keeps it); otherwise it is the
+    // preview before the work, on stderr with the progress (issue 27 #5).
+    if a.dry_run && g.output == Output::Text {
+        print!("{}", render_plan(&plan));
+    } else {
+        say!("{}", render_plan(&plan));
+    }
     if a.dry_run {
         let results = dry_run(&prep.clients, &plan).await;
         for (what, r) in &results {
-            eprintln!("  dry run {what}: {r}");
+            if g.output == Output::Text {
+                println!("  dry run {what}: {r}");
+            } else {
+                say!("  dry run {what}: {r}");
+            }
         }
         if g.output == Output::Json {
             let v = serde_json::json!({
@@ -186,7 +197,11 @@ pub async fn non_interactive(g: &GlobalArgs, env: &Env, a: &SetupArgs) -> Result
             });
             super::emit_json(&v);
         }
-        eprintln!("dry run: nothing was created");
+        say!("dry run: nothing was created");
+        // terraform plan's -detailed-exitcode: 2 when the plan would change something.
+        if a.detailed_exitcode && crate::report::no_changes(&plan).is_none() {
+            return Ok(exit::CHANGES_PENDING);
+        }
         return Ok(exit::OK);
     }
     if !a.yes {
@@ -202,7 +217,7 @@ pub async fn non_interactive(g: &GlobalArgs, env: &Env, a: &SetupArgs) -> Result
         Progress::Lines
     };
     let model = crate::report::apply_with_progress(&prep, plan, env, &store, progress, |line| {
-        eprintln!("{line}")
+        say!("{line}")
     })
     .await;
     let ok = matches!(model.outcome, Some(Ok(())));
@@ -223,8 +238,8 @@ pub async fn non_interactive(g: &GlobalArgs, env: &Env, a: &SetupArgs) -> Result
     };
     if let (Output::Text, Some(dp)) = (g.output, &data_path) {
         match dp {
-            Ok(c) => eprintln!("data path: {} — {}", c.title, c.detail),
-            Err(e) => eprintln!("data path: could not look: {e}"),
+            Ok(c) => say!("data path: {} — {}", c.title, c.detail),
+            Err(e) => say!("data path: could not look: {e}"),
         }
     }
     if g.output == Output::Json {

@@ -2,8 +2,9 @@
 
 use super::context::Env;
 use super::{Failure, exit};
+use crate::app::say;
 use crate::cli::{GlobalArgs, Output, TeardownArgs};
-use crate::engine::teardown::{Dependents, dependents, execute, locate, targets};
+use crate::engine::teardown::{Dependents, dependents, execute, locate, refusal, targets};
 use std::io::IsTerminal;
 
 /// Entry point of `tilink teardown`.
@@ -23,7 +24,7 @@ pub async fn run(g: &GlobalArgs, env: &Env, a: &TeardownArgs) -> Result<u8, Fail
         .map_err(Failure::from)?;
     if journal.state == crate::engine::journal::SetupState::TornDown && targets(&journal).is_empty()
     {
-        eprintln!(
+        say!(
             "setup {} was already torn down: nothing to tear down",
             journal.setup_id
         );
@@ -37,14 +38,15 @@ pub async fn run(g: &GlobalArgs, env: &Env, a: &TeardownArgs) -> Result<u8, Fail
     }
     let list = targets(&journal);
     if list.is_empty() {
-        eprintln!("setup {} has nothing left to delete", journal.setup_id);
+        say!("setup {} has nothing left to delete", journal.setup_id);
     } else {
-        eprintln!(
+        say!(
             "Teardown of setup {} (cluster {}), in this order:",
-            journal.setup_id, cluster_id
+            journal.setup_id,
+            cluster_id
         );
         for t in &list {
-            eprintln!("  delete {:<24} {}", t.kind, t.id);
+            say!("  delete {:<24} {}", t.kind, t.id);
         }
     }
     // What depends on the connection, from the TiDB Cloud API, before anything is asked.
@@ -76,12 +78,12 @@ pub async fn run(g: &GlobalArgs, env: &Env, a: &TeardownArgs) -> Result<u8, Fail
     if !plcs.is_empty() {
         match &deps {
             Ok(d) if d.is_empty() => {
-                eprintln!("  no TiDB Cloud changefeed or DM task uses {plc_names}")
+                say!("  no TiDB Cloud changefeed or DM task uses {plc_names}")
             }
             Ok(d) => {
-                eprintln!("  these stop working when the connection is deleted:");
+                say!("  these stop working when the connection is deleted:");
                 for c in &d.changefeeds {
-                    eprintln!(
+                    say!(
                         "    changefeed {} \"{}\" ({}, {} sink via {})",
                         c.changefeed_id,
                         c.display_name,
@@ -91,48 +93,61 @@ pub async fn run(g: &GlobalArgs, env: &Env, a: &TeardownArgs) -> Result<u8, Fail
                     );
                 }
                 for m in &d.migrations {
-                    eprintln!(
+                    say!(
                         "    DM task {} \"{}\" ({}, reads RDS through {plc_names})",
-                        m.migration_id, m.display_name, m.state
+                        m.migration_id,
+                        m.display_name,
+                        m.state
                     );
                 }
                 at_risk = d.in_use();
             }
             Err(e) => {
-                eprintln!(
+                say!(
                     "  could not list the changefeeds and DM tasks that use the connection ({e}); check the TiDB Cloud console (cluster → Data) before deleting"
                 );
                 at_risk.push("changefeeds and DM tasks that could not be listed".into());
             }
         }
     }
-    let forced = a.yes && a.force_with_dependents;
-    if !list.is_empty() && !at_risk.is_empty() && !forced {
+    let terminal = std::io::stdin().is_terminal();
+    // `TILINK_YES` answers only where nobody could (no terminal: a script); on a terminal
+    // an environment variable never answers a destructive question (issue 27 #1).
+    let yes = a.yes || (!terminal && env_yes());
+    // What would stop teardown before it deletes anything is said now, before anyone is
+    // asked (issue 27 #2).
+    if !list.is_empty()
+        && let Some(why) = refusal(&clients, &journal).await.map_err(Failure::from)?
+    {
+        return Err(Failure::failed(why));
+    }
+    if !list.is_empty() && !at_risk.is_empty() && !(yes && a.force_with_dependents) {
         let what = at_risk.join("; ");
-        if !std::io::stdin().is_terminal() {
+        if !terminal {
             return Err(Failure::input(format!(
                 "not deleting: {what} still use{} private link connection {plc_names}, and deleting it cuts them. Stop or move them first, or pass --yes --force-with-dependents to delete anyway",
                 if at_risk.len() == 1 { "s" } else { "" }
             )));
         }
-        eprintln!("  deleting the connection cuts: {what}");
+        say!("  deleting the connection cuts: {what}");
         let ok = crate::tui::confirm::ask_typed(
             "Delete these resources while tasks still use the connection?",
             &journal.setup_id,
         )?;
         if !ok {
-            eprintln!("nothing deleted (the answer was not the setup id)");
+            say!("nothing deleted (the answer was not the setup id)");
             return Ok(exit::OK);
         }
-    } else if !a.yes && !list.is_empty() {
-        if !std::io::stdin().is_terminal() {
+    } else if !yes && !list.is_empty() {
+        if !terminal {
             return Err(Failure::input(
-                "teardown deletes resources: pass --yes to confirm without a terminal",
+                "teardown deletes resources: pass --yes (or TILINK_YES=1) to confirm without a terminal",
             ));
         }
-        let ok = crate::tui::confirm::ask("Delete these resources?")?;
+        // As `terraform destroy` asks for "yes" and `gh repo delete` for the name.
+        let ok = crate::tui::confirm::ask_typed("Delete these resources?", &journal.setup_id)?;
         if !ok {
-            eprintln!("nothing deleted");
+            say!("nothing deleted (the answer was not the setup id)");
             return Ok(exit::OK);
         }
     }
@@ -143,12 +158,13 @@ pub async fn run(g: &GlobalArgs, env: &Env, a: &TeardownArgs) -> Result<u8, Fail
             &env.store,
             &mut journal,
             env.tuning.clone(),
-            |line| eprintln!("{line}"),
+            |line| say!("{line}"),
         ),
     )
     .await;
     if g.output == Output::Json {
-        // `-o json`: {"setup_id", "planned": [{"kind","id"}], "dependents": [{"changefeed_id",
+        // `-o json`: {"setup_id", "planned": [{"kind","id"}], "deleted": [{"kind","id"}] (what
+        // is gone, in order), "dependents": [{"changefeed_id",
         // "name","state"} or {"migration_id","name","state"}] or null when they could not
         // be listed, "state" (the journal's), "error" (null on success), "api_calls"}.
         let dependents = deps.as_ref().ok().map(|d| {
@@ -162,9 +178,16 @@ pub async fn run(g: &GlobalArgs, env: &Env, a: &TeardownArgs) -> Result<u8, Fail
                 }))
                 .collect::<Vec<_>>()
         });
+        // What is gone: planned, and no longer in the journal.
+        let left = targets(&journal);
+        let deleted: Vec<_> = list
+            .iter()
+            .filter(|t| !left.iter().any(|l| l.kind == t.kind && l.id == t.id))
+            .collect();
         super::emit_json(&serde_json::json!({
             "setup_id": journal.setup_id,
             "planned": list,
+            "deleted": deleted,
             "dependents": dependents,
             "state": journal.state,
             "error": result.as_ref().err().map(|e| e.to_string()),
@@ -178,4 +201,14 @@ pub async fn run(g: &GlobalArgs, env: &Env, a: &TeardownArgs) -> Result<u8, Fail
         ))
     })?;
     Ok(exit::OK)
+}
+
+/// `TILINK_YES` set to a true value (`1`, `true`, `yes`, `on`).
+fn env_yes() -> bool {
+    std::env::var("TILINK_YES").is_ok_and(|v| {
+        matches!(
+            v.trim().to_ascii_lowercase().as_str(),
+            "1" | "true" | "yes" | "on" | "y"
+        )
+    })
 }

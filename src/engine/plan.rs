@@ -96,6 +96,16 @@ pub struct Plan {
     pub items: Vec<PlanItem>,
 }
 
+impl Plan {
+    /// Whether the plan keeps `step` as it is (already as planned): its step sends no write
+    /// (issue 27 #8: a "No changes" rerun wrote the allowlist and the whitelist again).
+    pub fn keeps(&self, step: Step) -> bool {
+        self.items
+            .iter()
+            .any(|i| i.step == step && i.action == Action::Keep)
+    }
+}
+
 /// Rough list price of an internal NLB, for the confirm screen.
 pub const COST_NOTE: &str = "Internal NLB ≈ US$0.02/hour instance fee + LCU usage (list price, international site; verify on the buy page). \
 PrivateLink: the endpoint side (TiDB Cloud) pays by default. No internet traffic fees.";

@@ -34,12 +34,8 @@ pub fn targets(j: &Journal) -> Vec<Target> {
     };
     push("private-link-connection", &r.private_link_connection_id);
     // The service's whitelist entries go before the service itself (shown, so the list is
-    // every step teardown takes).
-    let entries = r
-        .endpoint_service_id
-        .as_ref()
-        .map(|svc| format!("of {svc}"));
-    push("whitelist-entries", &entries);
+    // every step teardown takes); their id is the service's.
+    push("whitelist-entries", &r.endpoint_service_id);
     push("endpoint-service", &r.endpoint_service_id);
     push("listener", &r.listener_id);
     push("load-balancer", &r.load_balancer_id);
@@ -272,43 +268,7 @@ pub async fn execute(
     // 1. The PLCs (TiDB deletes each one's endpoint, which removes its connection): the
     // journal's, and every other PLC of the cluster on this setup's service (a second run
     // that made its own; the service was verified as this setup's above).
-    let mut plcs: Vec<String> = j
-        .resources
-        .private_link_connection_id
-        .iter()
-        .cloned()
-        .collect();
-    let mut endpoints: Vec<String> = j.resources.endpoint_id.iter().cloned().collect();
-    // Only on a service the cloud proves is this setup's (tagged), whatever the journal says.
-    let proven = proven_services(c, &sid).await?;
-    if let (Some(_), Some(name)) = (
-        &j.resources.endpoint_service_id,
-        j.resources
-            .endpoint_service_name
-            .as_ref()
-            .filter(|n| proven.contains(n)),
-    ) {
-        for p in c.tidb.list_plcs(&j.cluster_id).await? {
-            let on_service = p
-                .alicloud_endpoint_service
-                .as_ref()
-                .is_some_and(|s| &s.name == name);
-            if !on_service {
-                continue;
-            }
-            if let Some(ep) = p
-                .alicloud_endpoint_service
-                .as_ref()
-                .map(|s| s.endpoint_id.clone())
-                .filter(|e| !e.is_empty())
-            {
-                endpoints.push(ep);
-            }
-            if !plcs.contains(&p.private_link_connection_id) {
-                plcs.push(p.private_link_connection_id);
-            }
-        }
-    }
+    let (plcs, endpoints) = owned(c, j).await?;
     // Before anything is deleted: an endpoint no PLC of this setup owns keeps the service
     // (only its owner can delete it), so stopping later would leave the PLCs deleted and
     // the NLB billing. Say so now and delete nothing.
@@ -717,6 +677,67 @@ async fn wait_service_gone(
     .await
 }
 
+/// The PLCs this setup may delete and their endpoints: the journal's, and every other PLC
+/// of the cluster on this setup's service (a second run that made its own), only on a
+/// service the cloud proves is this setup's (tagged), whatever the journal says.
+async fn owned(c: &Clients, j: &Journal) -> Result<(Vec<String>, Vec<String>), Error> {
+    let sid = j.setup_id.clone();
+    let mut plcs: Vec<String> = j
+        .resources
+        .private_link_connection_id
+        .iter()
+        .cloned()
+        .collect();
+    let mut endpoints: Vec<String> = j.resources.endpoint_id.iter().cloned().collect();
+    let proven = proven_services(c, &sid).await?;
+    if let (Some(_), Some(name)) = (
+        &j.resources.endpoint_service_id,
+        j.resources
+            .endpoint_service_name
+            .as_ref()
+            .filter(|n| proven.contains(n)),
+    ) {
+        for p in c.tidb.list_plcs(&j.cluster_id).await? {
+            let on_service = p
+                .alicloud_endpoint_service
+                .as_ref()
+                .is_some_and(|s| &s.name == name);
+            if !on_service {
+                continue;
+            }
+            if let Some(ep) = p
+                .alicloud_endpoint_service
+                .as_ref()
+                .map(|s| s.endpoint_id.clone())
+                .filter(|e| !e.is_empty())
+            {
+                endpoints.push(ep);
+            }
+            if !plcs.contains(&p.private_link_connection_id) {
+                plcs.push(p.private_link_connection_id);
+            }
+        }
+    }
+    Ok((plcs, endpoints))
+}
+
+/// Why teardown would stop before deleting anything, known before anyone is asked: the
+/// setup's service has connections from endpoints that none of its PLCs own. `None` when
+/// nothing blocks it.
+pub async fn refusal(c: &Clients, j: &Journal) -> Result<Option<String>, Error> {
+    let (_, endpoints) = owned(c, j).await?;
+    let foreign = foreign_connections(c, j, &endpoints).await?;
+    Ok((!foreign.is_empty()).then(|| {
+        blocked_before(
+            j.resources
+                .endpoint_service_id
+                .as_deref()
+                .unwrap_or_default(),
+            &foreign,
+        )
+    }))
+}
+
 /// Connections to the setup's endpoint service from endpoints that are not `ours` (the
 /// endpoints of its PLCs), as `ep-… (account …, status)`.
 pub async fn foreign_connections(
@@ -751,7 +772,10 @@ fn blocked_before(svc: &str, blockers: &[String]) -> String {
          connection of this setup owns: {}. Alibaba Cloud keeps a service while any endpoint \
          is connected, and only their owners can delete those endpoints (a PLC of another \
          TiDB Cloud cluster, or an endpoint made by hand). Teardown deleted nothing, so the \
-         private link connection keeps working; rerun `tilink teardown` once they are gone.",
+         private link connection keeps working. Find the owner of each (an unknown requester \
+         can be rejected: aliyun privatelink DisableVpcEndpointConnection --RegionId <region> \
+         --ServiceId {svc} --EndpointId <ep-id>; its owner must still delete the endpoint), \
+         then rerun `tilink teardown`.",
         blockers.join(", ")
     )
 }

@@ -674,6 +674,19 @@ async fn admin_inject(State(s): State<Arc<Shared>>, body: Bytes) -> Response {
             w.connections.push(c);
             json_response(200, TIDB_JSON, &out)
         }
+        "delete-endpoint" => {
+            // The owner of an endpoint deletes it (another account's, or TiDB Cloud's): its
+            // connection leaves the service.
+            let Some(ep) = s_("endpoint_id") else {
+                return bad_admin("endpoint_id is required");
+            };
+            let before = w.connections.len();
+            w.connections.retain(|c| c.endpoint_id != ep);
+            if w.connections.len() == before {
+                return bad_admin("unknown endpoint_id");
+            }
+            json_response(200, TIDB_JSON, &json!({"deleted": ep}))
+        }
         "changefeed" => {
             // A changefeed whose MySQL sink goes through `plc_id` (the CDC API's shape).
             let (Some(cluster), Some(plc)) = (s_("cluster_id"), s_("plc_id")) else {

@@ -141,7 +141,8 @@ pub async fn run(env: &Session, args: &Options) -> Result<(), Error> {
     if !args.yes {
         let ok = super::confirm::ask("Create these resources?")?;
         if !ok {
-            return Err(Error::Interrupted("nothing was created".into()));
+            // Declined is a decision, not an interruption: exit 1 (issue 27 #10).
+            return Err(Error::Failed("declined: nothing was created".into()));
         }
     }
     let mut plan = plan.clone();

@@ -369,6 +369,13 @@ impl Ctx {
         if fresh(&self.ids) {
             self.gate.wait().await?;
         }
+        if p.keeps(Step::Allowlist) {
+            // Already as planned: no write (and no task on the instance to wait out).
+            self.r
+                .learned(Learned::Allowlist(p.allowlist_group.clone()));
+            self.r.progress("kept (already as planned)", None);
+            return Ok(());
+        }
         // Cover replaces tilink's own group only; writing the same CIDRs again is a no-op.
         a.modify_security_ips(&p.rds_id, &p.allowlist_group, &p.allowlist_cidrs, "Cover")
             .await?;
@@ -532,6 +539,10 @@ impl Ctx {
     async fn whitelist(&self) -> Result<(), Error> {
         let a = &self.c.aliyun;
         let id = need(&self.ids.endpoint_service_id, "endpoint service id")?;
+        if self.p.keeps(Step::Whitelist) {
+            self.r.progress("kept (already as planned)", None);
+            return Ok(());
+        }
         // Adding an account already on the whitelist is not an error the API documents
         // (AddUserToVpcEndpointService lists none), so add directly; should a region answer
         // with a duplicate error anyway, the account is there, which is what was asked.

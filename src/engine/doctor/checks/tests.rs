@@ -228,10 +228,12 @@ fn each_failure_mode_names_its_check() {
                 .for_each(|p| p.state = "FAILED".into())
         }),
         ("plc-state", Status::Fail, |f| {
+            // Waiting for acceptance: the request is not accepted (Disconnected).
             f.plc
                 .as_mut()
                 .into_iter()
-                .for_each(|p| p.state = "PENDING_ACCEPTANCE".into())
+                .for_each(|p| p.state = "PENDING_ACCEPTANCE".into());
+            f.connections[0].connection_status = "Disconnected".into();
         }),
         ("connection-state", Status::Fail, |f| {
             f.connections[0].connection_status = "Disconnected".into()
