@@ -121,7 +121,8 @@ pub async fn run(g: &GlobalArgs, env: &Env, a: &TeardownArgs) -> Result<u8, Fail
     {
         return Err(Failure::failed(why));
     }
-    if !list.is_empty() && !at_risk.is_empty() && !(yes && a.force_with_dependents) {
+    let forced = yes && a.force_with_dependents;
+    if !list.is_empty() && !at_risk.is_empty() && !forced {
         let what = at_risk.join("; ");
         if !terminal {
             return Err(Failure::input(format!(

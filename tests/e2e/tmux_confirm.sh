@@ -2,7 +2,7 @@
 # Confirmations need an explicit answer and Enter (issue 17): in the line mode
 # (`tilink sandbox --plain`) at "Create these resources? [y/N]":
 #   - a bare `y` without Enter creates nothing (the old prompt took one keystroke);
-#   - `maybe` + Enter is no: nothing is created, exit 130, "nothing was created";
+#   - `maybe` + Enter is no: nothing is created, exit 1 (declined), "nothing was created";
 #   - `y` + Enter creates, and the run reaches ACTIVE;
 # and in the wizard against `tilink sim`, Enter on the Plan creates nothing (the simulator
 # holds no server group) and says that `c` creates; `c` starts provisioning.
@@ -58,10 +58,10 @@ tmux send-keys -t "$n1" BSpace
 tmux send-keys -t "$n1" -l maybe
 tmux send-keys -t "$n1" Enter
 status=$(wait_exit "$n1")
-[ "$status" = 130 ] || fail "$n1" "exit $status after 'maybe' (want 130)"
+[ "$status" = 1 ] || fail "$n1" "exit $status after 'maybe' (want 1: declined)"
 screen "$n1" | grep -q 'nothing was created' || fail "$n1" "no 'nothing was created'"
 screen "$n1" | grep -q 'load-balancer' && fail "$n1" "'maybe' started provisioning"
-echo "tmux_confirm: a bare y waits for Enter; 'maybe' + Enter creates nothing (exit 130)"
+echo "tmux_confirm: a bare y waits for Enter; 'maybe' + Enter creates nothing (exit 1)"
 
 # 2. y + Enter creates.
 n2="tilink-confirm-$$-yes"
@@ -71,6 +71,47 @@ status=$(wait_exit "$n2")
 [ "$status" = 0 ] || fail "$n2" "exit $status after 'y' + Enter (want 0)"
 screen "$n2" | grep -q 'ACTIVE' || fail "$n2" "no ACTIVE after 'y' + Enter"
 echo "tmux_confirm: y + Enter creates and reaches ACTIVE"
+
+# 2b. Teardown on a terminal (issue 27 #1): TILINK_YES=1 in the environment does not answer
+#     it; it asks for the setup id typed out, and a wrong answer deletes nothing.
+d4="$WORK/teardown"
+mkdir -p "$d4/state"
+start_sim "$d4" --time-scale 0.02
+cat > "$d4/env.sh" <<ENV
+export TILINK_STATE_DIR='$d4/state' TILINK_NO_KEYRING=1 TILINK_POLL_SCALE=0.02 HOME='$d4'
+export TILINK_ALIBABA_ENDPOINT='$(field alibaba_endpoint)' TILINK_TIDB_ENDPOINT='$(field tidb_endpoint)'
+export ALIBABA_CLOUD_ACCESS_KEY_ID='$(field alibaba_access_key_id)' ALIBABA_CLOUD_ACCESS_KEY_SECRET='$(field alibaba_access_key_secret)'
+export TIDBCLOUD_PUBLIC_KEY='$(field tidb_public_key)' TIDBCLOUD_PRIVATE_KEY='$(field tidb_private_key)'
+ENV
+cluster=$(field cluster_id)
+( . "$d4/env.sh"; "$BIN" setup --non-interactive --yes --cluster-id "$cluster" --rds-instance "$(field rds_instance_id)" >/dev/null 2>"$d4/setup.err" ) \
+  || { cat "$d4/setup.err" >&2; echo "tmux_confirm: setup for the teardown step failed" >&2; exit 1; }
+n4="tilink-confirm-$$-teardown"
+SESSIONS+=("$n4")
+cat > "$d4/pane.sh" <<PANE
+. '$d4/env.sh'
+TILINK_YES=1 '$BIN' teardown --cluster-id '$cluster'
+echo "TILINK-EXIT=\$?"
+sleep 600
+PANE
+tmux new-session -d -s "$n4" -x 100 -y 30 "bash '$d4/pane.sh'"
+end=$((SECONDS + TIMEOUT))
+until screen "$n4" | grep -q 'to confirm'; do
+  [ $SECONDS -lt $end ] || fail "$n4" "TILINK_YES answered teardown on a terminal (no typed confirmation)"
+  if screen "$n4" | grep -q 'TILINK-EXIT='; then fail "$n4" "exited without asking"; fi
+  sleep 0.3
+done
+screen "$n4" | grep -q 'Type tl-' || fail "$n4" "the prompt does not ask for the setup id"
+tmux send-keys -t "$n4" -l y
+tmux send-keys -t "$n4" Enter
+status=$(wait_exit "$n4")
+[ "$status" = 0 ] || fail "$n4" "exit $status after a wrong answer (want 0)"
+screen "$n4" | grep -q 'nothing deleted' || fail "$n4" "no 'nothing deleted'"
+lbs=$(curl -s "$(field alibaba_endpoint)/_sim/state" | python3 -c 'import json,sys; print(sum(1 for l in json.load(sys.stdin)["load_balancers"] if l["Status"] not in ("Deleted","Deleting")))')
+[ "$lbs" = 1 ] || fail "$n4" "a wrong answer deleted the load balancer"
+kill "$SIM_PID" 2>/dev/null || true
+wait "$SIM_PID" 2>/dev/null || true
+echo "tmux_confirm: on a terminal TILINK_YES does not answer teardown; 'y' is not the setup id"
 
 # 3. The wizard against `tilink sim` (billed in a real account): Enter on the Plan creates
 #    nothing and says which key does; `c` creates.
