@@ -84,6 +84,7 @@ fi
 bash_completes() { # HOME, then the words; prints COMPREPLY
   local home=$1
   shift
+  # shellcheck disable=SC2016 # expanded by the inner bash
   env -i HOME="$home" PATH="$PATH" bash --norc --noprofile -c '
     . /usr/share/bash-completion/bash_completion
     _comp_load tilink 2>/dev/null || __load_completion tilink 2>/dev/null || _completion_loader tilink
@@ -100,7 +101,7 @@ else
 fi
 $SUDO dpkg -r tilink >/dev/null
 installed=0
-[ ! -e /usr/bin/tilink ] && [ ! -e /usr/share/man/man1/tilink.1.gz ] || fail "dpkg -r left files behind"
+if [ -e /usr/bin/tilink ] || [ -e /usr/share/man/man1/tilink.1.gz ]; then fail "dpkg -r left files behind"; fi
 ok "dpkg -r tilink removes it"
 
 echo "==> .rpm: $rpm"
@@ -147,6 +148,7 @@ if [ -f /usr/share/bash-completion/bash_completion ]; then
   ok "bash-completion loads the per-user file"
 fi
 if command -v zsh >/dev/null 2>&1; then
+  # shellcheck disable=SC2016 # expanded by zsh
   env -i HOME="$home" PATH="$userpath" zsh -fc 'fpath=(~/.zfunc $fpath); autoload -Uz compinit && compinit -u -d ~/.zcompdump; (( $+_comps[tilink] ))' ||
     fail "zsh does not register the completion from ~/.zfunc"
   ok "zsh registers _tilink from ~/.zfunc"
