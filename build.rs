@@ -59,10 +59,16 @@ fn is_own_checkout(dir: &Path) -> bool {
 }
 
 /// Reruns this script when HEAD moves: HEAD itself, the branch it points to (its loose ref),
-/// and packed-refs. Only files that exist are named: cargo reruns on every build for a
-/// missing one. Paths come from git, so a linked worktree (`.git` is a file) works too.
+/// packed-refs, and HEAD's reflog (a commit on a packed branch writes a loose ref that did
+/// not exist to be watched, and appends to the reflog). Only files that exist are named:
+/// cargo reruns on every build for a missing one. Paths come from git, so a linked worktree
+/// (`.git` is a file) works too.
 fn watch_head(dir: &Path) {
-    let mut paths = vec!["HEAD".to_string(), "packed-refs".to_string()];
+    let mut paths = vec![
+        "HEAD".to_string(),
+        "packed-refs".to_string(),
+        "logs/HEAD".to_string(),
+    ];
     if let Some(r) = git(dir, &["symbolic-ref", "-q", "HEAD"]) {
         paths.push(r);
     }
