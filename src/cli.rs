@@ -72,6 +72,41 @@ pub fn command() -> clap::Command {
     cmd
 }
 
+/// The report format a raw command line asks for (its last `-o`/`--output`, else
+/// `TILINK_OUTPUT`). For `--version`, which ends clap's parse before a later `-o json` is
+/// read; `args` excludes the program name.
+pub fn output_in_args<I, S>(args: I) -> Output
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<std::ffi::OsStr>,
+{
+    let mut chosen = std::env::var("TILINK_OUTPUT").ok();
+    let mut args = args.into_iter();
+    while let Some(a) = args.next() {
+        let a = a.as_ref().to_string_lossy().into_owned();
+        if a == "--" {
+            break;
+        }
+        let value = if a == "-o" || a == "--output" {
+            args.next()
+                .map(|v| v.as_ref().to_string_lossy().into_owned())
+        } else if let Some(v) = a.strip_prefix("--output=") {
+            Some(v.to_string())
+        } else {
+            a.strip_prefix("-o")
+                .map(|v| v.strip_prefix('=').unwrap_or(v).to_string())
+        };
+        if value.is_some() {
+            chosen = value;
+        }
+    }
+    if chosen.as_deref() == Some("json") {
+        Output::Json
+    } else {
+        Output::Text
+    }
+}
+
 /// Parses the process's arguments with [`command`].
 pub fn parse() -> Result<Cli, clap::Error> {
     use clap::FromArgMatches;
@@ -207,10 +242,11 @@ pub enum Command {
     /// Sign in like `gh auth`: store each cloud's keys in the OS keyring (checked first),
     /// see which keys tilink uses, or remove them.
     Auth(AuthArgs),
-    /// Print shell completions.
+    /// Print shell completions: `tilink completions bash|zsh|fish|powershell|elvish`.
     Completions(CompletionsArgs),
-    /// Print the man page (troff) on stdout: `tilink man > tilink.1`.
-    Man,
+    /// Print the man page (troff) on stdout: `tilink man > tilink.1`, `tilink man doctor`;
+    /// or write one page per command into a directory: `tilink man --out-dir DIR`.
+    Man(ManArgs),
 }
 
 /// `tilink auth`.
@@ -640,6 +676,18 @@ pub enum ExportFormat {
     Terraform,
 }
 
+/// `tilink man`.
+#[derive(Debug, Args, Clone)]
+pub struct ManArgs {
+    /// The command whose page to print (`doctor`, `auth login`; default: tilink's own).
+    #[arg(value_name = "COMMAND", conflicts_with = "out_dir")]
+    pub command: Vec<String>,
+    /// Write every page (tilink.1, tilink-doctor.1, … one per command) into DIR, created if
+    /// missing, instead of printing one.
+    #[arg(long, value_name = "DIR")]
+    pub out_dir: Option<PathBuf>,
+}
+
 /// `tilink completions`.
 #[derive(Debug, Args, Clone)]
 pub struct CompletionsArgs {
@@ -693,5 +741,27 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert!(Cli::try_parse_from(["tilink", "setup", "--cluster-id", "1"]).is_err());
+    }
+
+    #[test]
+    fn version_reads_the_output_option_wherever_it_is() {
+        // SAFETY: no other test reads or writes TILINK_OUTPUT.
+        unsafe { std::env::remove_var("TILINK_OUTPUT") };
+        let out = |a: &[&str]| output_in_args(a.iter().copied());
+        assert_eq!(out(&["--version"]), Output::Text);
+        assert_eq!(out(&["--version", "-o", "json"]), Output::Json);
+        assert_eq!(out(&["-o", "json", "--version"]), Output::Json);
+        assert_eq!(out(&["--output=json", "-V"]), Output::Json);
+        assert_eq!(out(&["-ojson", "doctor", "--version"]), Output::Json);
+        assert_eq!(out(&["-o=json", "--version"]), Output::Json);
+        assert_eq!(
+            out(&["-o", "json", "-o", "text", "--version"]),
+            Output::Text
+        );
+        assert_eq!(out(&["--version", "--", "-o", "json"]), Output::Text);
+        assert_eq!(out(&["--version", "-o"]), Output::Text);
+        // clap still owns the flag (and `-V`, and `doctor --version`): main answers it.
+        let e = Cli::try_parse_from(["tilink", "--version"]).unwrap_err();
+        assert_eq!(e.kind(), clap::error::ErrorKind::DisplayVersion);
     }
 }

@@ -4,13 +4,15 @@
 //! Layers (dependencies point down only, enforced by `tests/layers.rs`): `app` (drivers:
 //! clap, exit codes) → `tui` (front ends) → `report` → `signals` → `engine` (facade:
 //! `engine::api`, `engine::session`, `engine::Error`) → `cloud` → `wire`; `sim` is built on
-//! `wire` and the client's endpoint table and never imports `engine`. docs/ARCHITECTURE.md.
+//! `wire` and the client's endpoint table and never imports `engine`; `build_info` (version,
+//! commit, build date) names nothing. docs/ARCHITECTURE.md.
 
 // Error enums carry the API's code, message and request id; calls are network-bound, so
 // the size of `Result` on the error path does not matter.
 #![allow(clippy::result_large_err)]
 
 pub mod app;
+pub mod build_info;
 pub mod cli;
 pub mod cloud;
 pub mod credentials;

@@ -38,7 +38,15 @@ fn main() -> ExitCode {
     quiet_broken_pipe();
     let cli = match tilink::cli::parse() {
         Ok(c) => c,
-        // Help and version print as usual; a usage error is shown with each line bounded
+        // The version names the build: `tilink 0.1.0 (commit date)`, or JSON with `-o json`.
+        Err(e) if e.kind() == clap::error::ErrorKind::DisplayVersion => {
+            match tilink::cli::output_in_args(std::env::args_os().skip(1)) {
+                tilink::cli::Output::Json => println!("{}", tilink::build_info::json()),
+                tilink::cli::Output::Text => println!("{}", tilink::build_info::version_line()),
+            }
+            return ExitCode::SUCCESS;
+        }
+        // Help prints as usual; a usage error is shown with each line bounded
         // (clap echoes the offending value, which may be 100 000 characters long).
         Err(e) if !e.use_stderr() => e.exit(),
         Err(e) => {

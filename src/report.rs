@@ -398,7 +398,8 @@ pub fn doctor_text(reports: &[Report], no_color: bool) -> String {
     s
 }
 
-/// Doctor's `-o json` object: the verdict, the root causes, every check, every chain. The
+/// Doctor's `-o json` object: the verdict, the root causes, every check, every chain, and
+/// the build that wrote it (`tilink`: version, commit, build date). The
 /// shape is documented in docs/ARCHITECTURE.md ("Contracts other tools rely on"), tested by
 /// `tests/cli.rs` (`doctor_binary_prints_the_contract_and_exit_codes`).
 pub fn doctor_json(reports: &[Report], exit_code: u8, api_calls: u64) -> serde_json::Value {
@@ -417,7 +418,8 @@ pub fn doctor_json(reports: &[Report], exit_code: u8, api_calls: u64) -> serde_j
         .count();
     let healthy = reports.iter().all(|r| r.healthy);
     serde_json::json!({"healthy": healthy, "root_causes": roots, "unknown": unknown, "changing": changing,
-        "exit_code": exit_code, "checks": checks, "chains": reports, "api_calls": api_calls})
+        "exit_code": exit_code, "checks": checks, "chains": reports, "api_calls": api_calls,
+        "tilink": crate::build_info::json()})
 }
 
 #[cfg(test)]

@@ -195,6 +195,12 @@ async fn doctor_binary_prints_the_contract_and_exit_codes() {
     ] {
         assert!(v.get(k).is_some(), "doctor JSON lacks {k}: {v}");
     }
+    // The build that wrote the report, as `tilink --version -o json` names it.
+    let version =
+        tokio::task::block_in_place(|| w.bin().args(["--version", "-o", "json"]).output().unwrap());
+    let version: serde_json::Value = serde_json::from_slice(&version.stdout).unwrap();
+    assert_eq!(v["tilink"], version, "{v}");
+    assert_eq!(v["tilink"]["version"], env!("CARGO_PKG_VERSION"));
     for chain in v["chains"].as_array().unwrap() {
         for k in ["target", "healthy", "depth", "checks", "fixes"] {
             assert!(chain.get(k).is_some(), "chain lacks {k}: {chain}");

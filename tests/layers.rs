@@ -9,6 +9,7 @@ use std::path::Path;
 /// Module → the modules it may name (`crate::<module>`).
 const ALLOWED: &[(&str, &[&str])] = &[
     ("wire", &[]),
+    ("build_info", &[]),
     ("secret", &[]),
     ("cloud", &["wire", "secret"]),
     ("credentials", &["secret", "cloud"]),
@@ -17,7 +18,10 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("engine", &["wire", "cloud", "secret"]),
     ("signals", &["engine"]),
     ("export", &["wire", "cloud", "engine"]),
-    ("report", &["wire", "cloud", "engine", "export", "signals"]),
+    (
+        "report",
+        &["wire", "cloud", "engine", "export", "signals", "build_info"],
+    ),
     (
         "tui",
         &[
@@ -40,6 +44,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "signals",
             "tui",
             "cli",
+            "build_info",
         ],
     ),
 ];

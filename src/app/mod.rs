@@ -6,6 +6,7 @@ pub mod context;
 pub mod doctor;
 pub mod export;
 pub mod logging;
+pub mod manpages;
 pub mod sandbox;
 pub mod setup;
 pub mod teardown;
@@ -255,11 +256,6 @@ async fn dispatch(cli: Cli) -> Result<u8, Failure> {
             clap_complete::generate(a.shell, &mut cmd, "tilink", &mut std::io::stdout());
             Ok(exit::OK)
         }
-        Command::Man => {
-            clap_mangen::Man::new(crate::cli::command())
-                .render(&mut std::io::stdout())
-                .map_err(|e| Failure::failed(format!("writing the man page: {e}")))?;
-            Ok(exit::OK)
-        }
+        Command::Man(a) => manpages::command(a),
     }
 }
