@@ -114,8 +114,10 @@ pub fn parse() -> Result<Cli, clap::Error> {
     Cli::from_arg_matches(&m)
 }
 
-/// Options every command takes.
+/// Options every command takes (shown once, under their own heading, after a command's
+/// own options, as `gh` does).
 #[derive(Debug, Args, Clone)]
+#[command(next_help_heading = "Global options")]
 pub struct GlobalArgs {
     /// One base URL for every Alibaba Cloud product (the simulator, a proxy).
     #[arg(

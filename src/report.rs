@@ -31,6 +31,100 @@ pub fn active_summary(model: &ApplyModel) -> String {
     )
 }
 
+/// How to use a connection once it is ACTIVE: where a changefeed into RDS and a DM task from
+/// RDS pick it in the TiDB Cloud console, the `ticloud` route, and the MySQL account's host
+/// part (changefeeds and DM connect from the NLB's local addresses, in its vSwitch CIDRs).
+/// `plc` is `(display name, id)`; `cidrs` the NLB vSwitch CIDRs.
+pub fn how_to_use(cluster: &str, plc: (&str, &str), port: u16, cidrs: &[String]) -> Vec<String> {
+    let (name, id) = plc;
+    let host = mysql_hosts_pattern(cidrs);
+    vec![
+        format!(
+            "Changefeed into RDS: TiDB Cloud console → cluster → Data → Changefeed → Create → Sink to MySQL → Private Link → connection \"{name}\" ({id}) → port {port}; or `ticloud serverless changefeed template`, then `ticloud serverless changefeed create -c {cluster} …` with that connection."
+        ),
+        format!(
+            "DM task from RDS: console → cluster → Data → Migration → Create → source Alibaba Cloud RDS MySQL → Private Link → \"{name}\" ({id}) → port {port}; or `ticloud serverless migration template`, then `ticloud serverless migration create -c {cluster} …` with connProfile connType PRIVATE_LINK, endpointId {id}."
+        ),
+        format!(
+            "The MySQL account must admit the NLB's addresses ({}): e.g. CREATE USER 'cdc'@'{}'; an account for '10.%' fails exactly like a wrong password.",
+            cidrs.join(", "),
+            host
+        ),
+    ]
+}
+
+/// A MySQL host pattern covering an IPv4 CIDR at octet granularity (`172.16.1.0/24` →
+/// `172.16.1.%`, `172.16.0.0/16` → `172.16.%`); a prefix that is not a multiple of 8 widens
+/// to the octet above it.
+pub fn mysql_host_pattern(cidr: &str) -> String {
+    let Some((ip, bits)) = cidr.split_once('/') else {
+        return cidr.to_string();
+    };
+    let bits: usize = bits.parse().unwrap_or(0);
+    let octets: Vec<&str> = ip.split('.').collect();
+    let keep = (bits / 8).min(octets.len());
+    if keep >= 4 {
+        return ip.to_string();
+    }
+    if keep == 0 {
+        return "%".into();
+    }
+    format!("{}.%", octets[..keep].join("."))
+}
+
+/// One MySQL host pattern covering every CIDR: their longest common octet prefix
+/// (`172.16.1.0/24` and `172.16.2.0/24` → `172.16.%`).
+pub fn mysql_hosts_pattern(cidrs: &[String]) -> String {
+    let parts: Vec<Vec<String>> = cidrs
+        .iter()
+        .map(|c| {
+            mysql_host_pattern(c)
+                .split('.')
+                .filter(|o| *o != "%")
+                .map(str::to_string)
+                .collect()
+        })
+        .collect();
+    let Some(first) = parts.first() else {
+        return "%".into();
+    };
+    let common: Vec<&String> = (0..first.len())
+        .take_while(|&i| parts.iter().all(|p| p.get(i) == first.get(i)))
+        .map(|i| &first[i])
+        .collect();
+    if common.is_empty() {
+        "%".into()
+    } else if common.len() == 4 && parts.len() == 1 {
+        first.join(".")
+    } else {
+        format!(
+            "{}.%",
+            common
+                .iter()
+                .take(3)
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(".")
+        )
+    }
+}
+
+#[cfg(test)]
+mod host_pattern_tests {
+    use super::*;
+
+    #[test]
+    fn host_patterns_cover_every_vswitch() {
+        assert_eq!(mysql_host_pattern("172.16.1.0/24"), "172.16.1.%");
+        assert_eq!(mysql_host_pattern("10.0.0.0/8"), "10.%");
+        assert_eq!(mysql_host_pattern("192.168.0.0/20"), "192.168.%");
+        let two = ["172.16.1.0/24".to_string(), "172.16.2.0/24".to_string()];
+        assert_eq!(mysql_hosts_pattern(&two), "172.16.%");
+        assert_eq!(mysql_hosts_pattern(&two[..1]), "172.16.1.%");
+        assert_eq!(mysql_hosts_pattern(&[]), "%");
+    }
+}
+
 /// How progress is reported on stderr.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Progress {

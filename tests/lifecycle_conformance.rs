@@ -167,10 +167,18 @@ async fn life_cycle(sig: &str, enhanced_whitelist: bool) {
         "--setup",
         &sid,
         "--yes",
+        // The changefeed above is running: deleting under it needs saying so.
+        "--force-with-dependents",
         "-o",
         "json",
     ]);
-    let err = String::from_utf8_lossy(&out.stderr);
+    // With -o json, stderr is JSON lines: the notes carry the text.
+    let err: String = String::from_utf8_lossy(&out.stderr)
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter_map(|v| v["note"].as_str().map(str::to_string))
+        .collect::<Vec<_>>()
+        .join("\n");
     assert!(
         err.contains("these stop working when the connection is deleted")
             && err.contains(&format!(

@@ -23,6 +23,11 @@ static OUTPUT: std::sync::OnceLock<Output> = std::sync::OnceLock::new();
 pub fn say_line(text: &str) {
     if OUTPUT.get() == Some(&Output::Json) {
         for line in text.lines().filter(|l| !l.trim().is_empty()) {
+            // A progress event is already a JSON line.
+            if line.starts_with('{') && serde_json::from_str::<serde_json::Value>(line).is_ok() {
+                eprintln!("{line}");
+                continue;
+            }
             let line = line.strip_prefix("note: ").unwrap_or(line);
             eprintln!("{}", serde_json::json!({ "note": line }));
         }

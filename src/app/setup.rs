@@ -204,7 +204,8 @@ pub async fn non_interactive(g: &GlobalArgs, env: &Env, a: &SetupArgs) -> Result
         }
         return Ok(exit::OK);
     }
-    if !a.yes {
+    // Only a plan that creates or changes something needs the confirmation.
+    if !a.yes && crate::report::no_changes(&plan).is_none() {
         return Err(Failure::input(
             "setup creates billable resources: pass --yes (or set TILINK_YES=1) to confirm in non-interactive mode",
         ));
@@ -216,10 +217,11 @@ pub async fn non_interactive(g: &GlobalArgs, env: &Env, a: &SetupArgs) -> Result
     } else {
         Progress::Lines
     };
-    let model = crate::report::apply_with_progress(&prep, plan, env, &store, progress, |line| {
-        say!("{line}")
-    })
-    .await;
+    let model =
+        crate::report::apply_with_progress(&prep, plan.clone(), env, &store, progress, |line| {
+            say!("{line}")
+        })
+        .await;
     let ok = matches!(model.outcome, Some(Ok(())));
     // Where this run can reach the data path (the sandbox), a MySQL login through it.
     let ids = model.ids();
@@ -253,6 +255,20 @@ pub async fn non_interactive(g: &GlobalArgs, env: &Env, a: &SetupArgs) -> Result
         super::emit_json(&v);
     } else if ok {
         println!("{}", active_summary(&model));
+        let id = model
+            .journal
+            .resources
+            .private_link_connection_id
+            .clone()
+            .unwrap_or_default();
+        for line in crate::report::how_to_use(
+            &model.journal.cluster_id,
+            (&plan.plc_name, &id),
+            plan.backend_port,
+            &plan.allowlist_cidrs,
+        ) {
+            println!("  {line}");
+        }
     }
     crate::engine::api::outcome_error(&model, &store).map_or(Ok(exit::OK), |e| Err(e.into()))
 }

@@ -109,8 +109,8 @@ pub fn permissions_check(results: &[(&'static str, Result<(), AliyunError>)]) ->
         Check::new(
             "permissions",
             Status::Pass,
-            "Nothing new to create",
-            "every NLB resource is adopted",
+            "No NLB resource left to create",
+            "the server group and the load balancer (the creates with a dry run) are adopted; the rest of the plan is checked as it runs",
         )
     } else {
         Check::new(

@@ -245,7 +245,11 @@ pub fn make_plan(
                 Action::Update
             },
             what: "Service whitelist".into(),
-            detail: format!("add TiDB Cloud account {}", d.tidb_zones.account_id),
+            detail: if whitelisted {
+                format!("TiDB Cloud account {} is on it", d.tidb_zones.account_id)
+            } else {
+                format!("add TiDB Cloud account {}", d.tidb_zones.account_id)
+            },
             id: None,
         },
         PlanItem {

@@ -170,10 +170,14 @@ fn pgdn_reaches_what_does_not_fit_and_the_markers_count_it() {
     use crate::tui::app::update;
     use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
     let key = |c| crate::tui::app::Msg::Key(KeyEvent::new(c, KeyModifiers::NONE));
-    for _ in 0..4 {
+    let mut bottom = rows(&a, view::MIN_WIDTH, view::MIN_HEIGHT);
+    for _ in 0..20 {
+        if bottom.iter().any(|r| r.contains("tilink teardown")) {
+            break;
+        }
         update::update(&mut a, key(KeyCode::PageDown));
+        bottom = rows(&a, view::MIN_WIDTH, view::MIN_HEIGHT);
     }
-    let bottom = rows(&a, view::MIN_WIDTH, view::MIN_HEIGHT);
     assert!(
         bottom.iter().any(|r| r.contains("tilink teardown")),
         "{bottom:#?}"

@@ -138,7 +138,8 @@ pub async fn run(env: &Session, args: &Options) -> Result<(), Error> {
         eprintln!("dry run: nothing was created");
         return Ok(());
     }
-    if !args.yes {
+    // A plan that creates and changes nothing asks nothing (it said "No changes").
+    if !args.yes && crate::report::no_changes(&plan).is_none() {
         let ok = super::confirm::ask("Create these resources?")?;
         if !ok {
             // Declined is a decision, not an interruption: exit 1 (issue 27 #10).
@@ -147,9 +148,14 @@ pub async fn run(env: &Session, args: &Options) -> Result<(), Error> {
     }
     let mut plan = plan.clone();
     plan.accept_endpoint = args.accept_endpoint.clone();
-    let model = apply_with_progress(&prep, plan, env, &env.store, Progress::Lines, |line| {
-        eprintln!("{line}")
-    })
+    let model = apply_with_progress(
+        &prep,
+        plan.clone(),
+        env,
+        &env.store,
+        Progress::Lines,
+        |line| eprintln!("{line}"),
+    )
     .await;
     match &model.outcome {
         Some(Ok(())) => {
@@ -160,6 +166,20 @@ pub async fn run(env: &Session, args: &Options) -> Result<(), Error> {
                 );
             }
             println!("{}", active_summary(&model));
+            let id = model
+                .journal
+                .resources
+                .private_link_connection_id
+                .clone()
+                .unwrap_or_default();
+            for line in crate::report::how_to_use(
+                &model.journal.cluster_id,
+                (&plan.plc_name, &id),
+                plan.backend_port,
+                &plan.allowlist_cidrs,
+            ) {
+                println!("  {line}");
+            }
             Ok(())
         }
         _ => Err(crate::engine::api::outcome_error(&model, &env.store)

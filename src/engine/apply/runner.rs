@@ -134,13 +134,34 @@ pub fn slow_note(
 ) -> String {
     let s = elapsed.as_secs();
     format!(
-        "{} has taken {}:{:02}, longer than the usual {} (still {state}). Not an error yet:          clouds are sometimes slow in a region or at busy hours. tilink keeps waiting (up to          {} min); check the resource in the console, or stop safely (q / Ctrl-C) and rerun the          same command later to resume.",
+        "{} has taken {}:{:02}, longer than the usual {} (still {state}). Not an error yet: \
+         clouds are sometimes slow in a region or at busy hours. tilink keeps waiting (up to \
+         {} min); check the resource in the console, or stop safely (q / Ctrl-C) and rerun the \
+         same command later to resume.",
         u.what,
         s / 60,
         s % 60,
         u.range().trim_start_matches("usually "),
         timeout.as_secs() / 60
     )
+}
+
+#[cfg(test)]
+mod slow_note_tests {
+    /// Issue 27 #12: the SLOW line carried runs of source indentation.
+    #[test]
+    fn the_slow_note_has_no_runs_of_spaces() {
+        let u = crate::engine::poll::Tuning::default()
+            .load_balancer()
+            .usual();
+        let n = super::slow_note(
+            &u,
+            "Provisioning",
+            std::time::Duration::from_secs(200),
+            std::time::Duration::from_secs(1800),
+        );
+        assert!(!n.contains("  "), "{n}");
+    }
 }
 
 /// A handle to stop a run from outside (Ctrl-C, `q`).

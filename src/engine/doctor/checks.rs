@@ -379,7 +379,7 @@ fn endpoint_id(f: &ChainFacts) -> Option<&str> {
 
 fn plc_state(f: &ChainFacts) -> Check {
     let Some(p) = &f.plc else {
-        if !f.cluster_id.is_empty() && f.service.is_some() {
+        if f.no_plc_on_service && f.service.is_some() {
             return orphaned_half(f);
         }
         return Check::skip(

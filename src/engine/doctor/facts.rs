@@ -18,6 +18,9 @@ pub struct ChainFacts {
     pub access_key_id: String,
     /// The cluster id doctor was given (empty when none).
     pub cluster_id: String,
+    /// Started from a service with a cluster: the cluster's PLCs were listed and none points
+    /// at the service (its PLC was deleted in the TiDB console, say).
+    pub no_plc_on_service: bool,
     /// The cluster.
     pub cluster: Option<ClusterInfo>,
     /// TiDB account and AZs.
@@ -274,7 +277,32 @@ pub async fn gather(c: &Clients, start: &Start) -> ChainFacts {
         Start::Service {
             cluster_id,
             service_id,
-        } => (cluster_id.clone(), Some(service_id.clone())),
+        } => {
+            // With a cluster, its PLC on this service (if any) makes this the whole chain's
+            // walk; none (listed, not found) is an orphaned half.
+            if let Some(cid) = cluster_id
+                && let Ok(list) = c.tidb.list_plcs(cid).await
+            {
+                let all = plcs(&list);
+                let on_service = |p: &PlcInfo| {
+                    service_id_of_name(&p.service_name) == Some(service_id.as_str())
+                        && p.state != "DELETING"
+                };
+                match all.iter().find(|p| on_service(p)).cloned() {
+                    Some(p) => {
+                        f.siblings = Some(
+                            all.iter()
+                                .filter(|o| o.id != p.id && on_service(o))
+                                .cloned()
+                                .collect(),
+                        );
+                        f.plc = Some(p);
+                    }
+                    None => f.no_plc_on_service = true,
+                }
+            }
+            (cluster_id.clone(), Some(service_id.clone()))
+        }
     };
     f.service_id = service_id.clone();
     f.cluster_id = cluster_id.clone().unwrap_or_default();

@@ -32,6 +32,16 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
         Line::raw(""),
         Line::styled(" For changefeeds and DM use:", t.heading()),
         field(t, "PLC id", w, q(&r.private_link_connection_id)),
+        field(
+            t,
+            "PLC name",
+            w,
+            app.applying
+                .as_deref()
+                .or(app.prepared.ready().and_then(|p| p.plan.as_ref()))
+                .map(|p| p.plc_name.clone())
+                .unwrap_or_else(|| "?".into()),
+        ),
         field(t, "endpoint id", w, q(&r.endpoint_id)),
         Line::raw(""),
         Line::styled(" Created or adopted (tagged tilink:setup-id):", t.heading()),
@@ -87,14 +97,38 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
             }
         }
     }
+    // How to use the connection: what the console shows (the PLC's display name), the
+    // ticloud route, and the MySQL account's host part (issue 27 #11).
+    if let Some(p) = app
+        .applying
+        .as_deref()
+        .or(app.prepared.ready().and_then(|p| p.plan.as_ref()))
+    {
+        lines.push(Line::raw(""));
+        lines.push(Line::styled(" Use it:", t.heading()));
+        let id = q(&r.private_link_connection_id);
+        for line in crate::report::how_to_use(
+            cluster,
+            (&p.plc_name, &id),
+            p.backend_port,
+            &p.allowlist_cidrs,
+        ) {
+            lines.push(Line::raw(format!("  {line}")));
+        }
+    }
     lines.push(Line::raw(""));
     lines.push(Line::styled(" Next:", t.heading()));
-    if app.opts.sandbox {
+    // In the sandbox the ids are the simulator's and end with it: the commands for real
+    // clouds carry placeholders, never sandbox ids.
+    let (cluster, sid) = if app.opts.sandbox {
         lines.push(Line::styled(
             "  against your real clouds (the sandbox's simulated ones end when you exit):",
             t.dim(),
         ));
-    }
+        ("<cluster-id>".to_string(), "<setup-id>".to_string())
+    } else {
+        (cluster.clone(), sid.clone())
+    };
     // Each command whole: one row, or rows joined by ` \` that a shell reads as one.
     for cmd in [
         format!("tilink doctor --cluster-id {cluster}"),

@@ -66,7 +66,7 @@ pub fn hints(app: &App) -> Vec<(&'static str, &'static str)> {
             None => vec![],
         },
         Screen::Acceptance => vec![("Enter", "summary"), ("Esc", "back")],
-        Screen::Done => vec![("Enter", "exit")],
+        Screen::Done => vec![("↑↓ PgDn", "scroll"), ("Enter", "exit")],
         Screen::Doctor if app.doctor_confirm.is_some() => {
             vec![("y", "apply the fix"), ("n", "cancel")]
         }

@@ -80,6 +80,16 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
             Span::styled(" Dry run: ", t.warn()),
             Span::raw("nothing will be created. Enter prints this plan and exits."),
         ])
+    } else if crate::report::no_changes(p).is_some() {
+        // Everything exists as planned: nothing is created or billed anew.
+        Line::from(vec![
+            Span::styled(" No changes: ", t.heading()),
+            Span::raw("the chain exists and is as planned. "),
+            Span::styled("c", t.key()),
+            Span::raw(" checks it to the end · "),
+            Span::styled("Esc", t.key()),
+            Span::raw(" back"),
+        ])
     } else if app.opts.sandbox {
         Line::from(vec![
             Span::styled(" Create these resources? ", t.heading()),
