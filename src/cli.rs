@@ -336,6 +336,14 @@ pub struct SetupArgs {
     /// With --dry-run, terraform's exit codes: 0 no changes, 2 changes pending, 1 error.
     #[arg(long, requires = "dry_run")]
     pub detailed_exitcode: bool,
+    /// With --dry-run: save the plan to FILE (JSON, mode 0600) for `setup --plan FILE`.
+    #[arg(long, value_name = "FILE", requires = "dry_run")]
+    pub out: Option<std::path::PathBuf>,
+    /// Apply exactly the plan saved by `--dry-run --out FILE` (its setup id, cluster and
+    /// instance), without asking; refused (exit 2, naming the difference) if the clouds
+    /// changed since. Implies --non-interactive.
+    #[arg(long = "plan", value_name = "FILE", conflicts_with = "dry_run")]
+    pub plan_file: Option<std::path::PathBuf>,
 }
 
 impl SetupArgs {
@@ -366,6 +374,8 @@ impl Default for SetupArgs {
             accept_endpoint: None,
             timeout_secs: 1800,
             detailed_exitcode: false,
+            out: None,
+            plan_file: None,
         }
     }
 }

@@ -188,3 +188,65 @@ fn a_closed_stdout_is_not_a_panic() {
         "{status:?} {err}"
     );
 }
+
+/// #6: a saved plan. `--dry-run --out` writes it (0600); `--plan` applies exactly it, under
+/// its setup id, without asking; once the clouds changed, `--plan` refuses (exit 2) and names
+/// the difference.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_saved_plan_applies_exactly_or_refuses_when_the_clouds_changed() {
+    let w = common::world().await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("plan.json");
+    let o = dry_run(&w, &["--out", file.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+    }
+    let saved: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    let sid = saved["plan"]["setup_id"].as_str().unwrap().to_string();
+    let o = w
+        .bin()
+        .args(["setup", "--plan", file.to_str().unwrap(), "-o", "json"])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["setup_id"], sid.as_str(), "{v}");
+    assert_eq!(v["state"], "ACTIVE", "{v}");
+
+    // Save a plan of the healthy chain, then someone removes TiDB Cloud from the whitelist.
+    let file2 = dir.path().join("plan2.json");
+    let o = dry_run(&w, &["--out", file2.to_str().unwrap()]);
+    assert!(o.status.success());
+    let svc = v["resources"]["endpoint_service_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let tidb_account = w.state().await["tidb_account_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    w.clients()
+        .aliyun
+        .remove_user(&svc, &tidb_account)
+        .await
+        .unwrap();
+    let o = w
+        .bin()
+        .args(["setup", "--plan", file2.to_str().unwrap()])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("the clouds changed"), "{err}");
+    assert!(
+        err.contains("Service whitelist"),
+        "names the difference: {err}"
+    );
+}

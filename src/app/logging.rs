@@ -4,7 +4,7 @@ use std::path::Path;
 
 /// `O_NOFOLLOW` (Linux and the BSDs agree on refusing a final symlink with it).
 #[cfg(unix)]
-fn libc_o_nofollow() -> i32 {
+pub(crate) fn libc_o_nofollow() -> i32 {
     #[cfg(any(target_os = "linux", target_os = "android"))]
     {
         0o400000

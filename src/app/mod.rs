@@ -8,6 +8,7 @@ pub mod export;
 pub mod logging;
 pub mod manpages;
 pub mod sandbox;
+pub mod saved_plan;
 pub mod setup;
 pub mod teardown;
 

@@ -16,7 +16,7 @@ use std::time::Instant;
 
 /// Entry point of `tilink setup`.
 pub async fn command(g: &GlobalArgs, a: SetupArgs) -> Result<u8, Failure> {
-    if !a.non_interactive {
+    if !a.non_interactive && a.plan_file.is_none() {
         if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
             return Err(Failure::input(
                 "no terminal to run the wizard in: use `tilink setup --non-interactive --cluster-id ID --rds-instance ID --yes` (add -o json for scripts)",
@@ -122,8 +122,30 @@ fn require(v: &Option<String>, flag: &str, env: &str) -> Result<String, Failure>
 /// The scripted setup.
 pub async fn non_interactive(g: &GlobalArgs, env: &Env, a: &SetupArgs) -> Result<u8, Failure> {
     let began = Instant::now();
-    let cluster_id = require(&a.cluster_id, "--cluster-id", "TILINK_CLUSTER_ID")?;
-    let rds_id = require(&a.rds_instance, "--rds-instance", "TILINK_RDS_INSTANCE")?;
+    // `--plan FILE`: the saved plan names the cluster, the instance and the setup id.
+    let saved = match &a.plan_file {
+        Some(path) => Some(super::saved_plan::read(path)?),
+        None => None,
+    };
+    let (cluster_id, rds_id) = match &saved {
+        Some(s) => {
+            for (flag, given, saved_value) in [
+                ("--cluster-id", &a.cluster_id, &s.cluster_id),
+                ("--rds-instance", &a.rds_instance, &s.rds_instance_id),
+            ] {
+                if let Some(g) = given.as_ref().filter(|g| *g != saved_value) {
+                    return Err(Failure::input(format!(
+                        "{flag} {g} differs from the saved plan's {saved_value}: drop the flag, or save a new plan"
+                    )));
+                }
+            }
+            (s.cluster_id.clone(), s.rds_instance_id.clone())
+        }
+        None => (
+            require(&a.cluster_id, "--cluster-id", "TILINK_CLUSTER_ID")?,
+            require(&a.rds_instance, "--rds-instance", "TILINK_RDS_INSTANCE")?,
+        ),
+    };
     let store = env.store.clone();
     // One setup per cluster: a second run plans after the first one finished (and adopts
     // what it made). A dry run only reads.
@@ -142,7 +164,7 @@ pub async fn non_interactive(g: &GlobalArgs, env: &Env, a: &SetupArgs) -> Result
         name: a.name.as_deref(),
         resume: a.resume.as_deref(),
         region: env.region.as_deref(),
-        setup_id: None,
+        setup_id: saved.as_ref().map(|s| s.plan.setup_id.as_str()),
     };
     let prep = prepare(&tidb, &make, &store, &input)
         .await
@@ -171,6 +193,21 @@ pub async fn non_interactive(g: &GlobalArgs, env: &Env, a: &SetupArgs) -> Result
         )));
     };
     let _lock = _lock.map(|l| l.noted(&plan.setup_id));
+    // `--plan FILE` applies exactly the saved plan, and only if the clouds still give it.
+    let plan = match &saved {
+        Some(s) => {
+            let diffs = super::saved_plan::differences(&s.plan, &plan);
+            if !diffs.is_empty() {
+                return Err(Failure::input(format!(
+                    "the clouds changed since the plan was saved ({}): nothing was created.\n  {}\nReview the new plan with `tilink setup --dry-run --out FILE`.",
+                    s.saved_at,
+                    diffs.join("\n  ")
+                )));
+            }
+            s.plan.clone()
+        }
+        None => plan,
+    };
     // A dry run's plan is its result: stdout (`> plan.txt` keeps it); otherwise it is the
     // preview before the work, on stderr with the progress (issue 27 #5).
     if a.dry_run && g.output == Output::Text {
@@ -197,6 +234,15 @@ pub async fn non_interactive(g: &GlobalArgs, env: &Env, a: &SetupArgs) -> Result
             });
             super::emit_json(&v);
         }
+        if let Some(out) = &a.out {
+            super::saved_plan::write(out, &super::saved_plan::SavedPlan::new(&plan))?;
+            say!(
+                "plan saved to {} (setup {}): `tilink setup --plan {}` applies exactly it",
+                out.display(),
+                plan.setup_id,
+                out.display()
+            );
+        }
         say!("dry run: nothing was created");
         // terraform plan's -detailed-exitcode: 2 when the plan would change something.
         if a.detailed_exitcode && crate::report::no_changes(&plan).is_none() {
@@ -205,7 +251,8 @@ pub async fn non_interactive(g: &GlobalArgs, env: &Env, a: &SetupArgs) -> Result
         return Ok(exit::OK);
     }
     // Only a plan that creates or changes something needs the confirmation.
-    if !a.yes && crate::report::no_changes(&plan).is_none() {
+    // A saved plan was reviewed when it was saved: applying it is the confirmation.
+    if !a.yes && saved.is_none() && crate::report::no_changes(&plan).is_none() {
         return Err(Failure::input(
             "setup creates billable resources: pass --yes (or set TILINK_YES=1) to confirm in non-interactive mode",
         ));
