@@ -42,7 +42,10 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
     ));
     // Wide: details in a column; narrower: they continue under the action word.
     let hang = if area.width >= 100 { 39 } else { 9 };
+    // The line each item starts on, to tell which are still below the window.
+    let mut item_line: Vec<usize> = Vec::with_capacity(p.items.len());
     for (i, it) in p.items.iter().enumerate() {
+        item_line.push(d.len());
         let style = match it.action {
             Action::Create => t.ok(),
             Action::Adopt => t.value(),
@@ -102,14 +105,39 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
             Span::raw(" back"),
         ])
     } else {
-        Line::from(vec![
+        // What `c` would create that is not on screen yet is named on the line with `c`
+        // (issue 27 #4: at 80×24, 3 of 8 items were hidden, the allowlist change among them).
+        let reserve = foot.height(area.width) + 4;
+        let below = d.lines_below(area.width, area.height.saturating_sub(reserve), app.scroll);
+        let unseen: Vec<&str> = p
+            .items
+            .iter()
+            .zip(&item_line)
+            .filter(|(_, at)| below.contains(at))
+            .map(|(it, _)| it.what.as_str())
+            .collect();
+        let mut spans = vec![
             Span::styled(" Create these resources? ", t.heading()),
-            Span::raw("The Internal NLB bills from creation. Press "),
+            Span::raw("The Internal NLB bills from creation. "),
+        ];
+        if !unseen.is_empty() {
+            spans.push(Span::styled(
+                format!(
+                    "{} more below ({}; ↓ to read). ",
+                    unseen.len(),
+                    unseen.join(", ")
+                ),
+                t.warn(),
+            ));
+        }
+        spans.extend([
+            Span::raw("Press "),
             Span::styled("c", t.key()),
             Span::raw(" to create · "),
             Span::styled("Esc", t.key()),
             Span::raw(" back"),
-        ])
+        ]);
+        Line::from(spans)
     });
     let w = area.width;
     let foot_h = foot.height(w) + 1;

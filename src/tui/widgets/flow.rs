@@ -260,6 +260,29 @@ impl Doc {
         show(f, area, rows, focus, self.shift, dim)
     }
 
+    /// The lines added so far.
+    pub fn len(&self) -> usize {
+        self.lines.len()
+    }
+
+    /// Which lines would be wholly below the window if drawn into `w`×`h` scrolled `shift`
+    /// rows (their indexes, in order): what a reader has not seen yet.
+    pub fn lines_below(&self, w: u16, h: u16, shift: isize) -> Vec<usize> {
+        let (rows, starts) = self.rows(w as usize);
+        let focus = self.focus.map(|(s, e)| {
+            (
+                starts[s.min(self.lines.len())],
+                starts[e.min(self.lines.len())],
+            )
+        });
+        let Some((top, body)) = window(rows.len(), h as usize, focus, shift) else {
+            return Vec::new();
+        };
+        (0..self.lines.len())
+            .filter(|&i| starts[i] >= top + body)
+            .collect()
+    }
+
     /// Scrolls the window `rows` down (negative: up) from where the focus puts it.
     pub fn shift(mut self, rows: isize) -> Self {
         self.shift = rows;
@@ -275,6 +298,34 @@ pub fn lines(f: &mut Frame, area: Rect, lines: Vec<Line<'static>>, shift: isize,
     d.shift(shift).render(f, area, dim);
 }
 
+/// The rows shown of `n` in a window `h` rows tall: `(first row, rows of body)`, or `None`
+/// when everything fits (no markers). The window is the first that shows the focused rows,
+/// moved by the user's own scrolling (`shift`) within the first and the last window; a
+/// marker row takes the place of a body row at each end with rows beyond it.
+fn window(
+    n: usize,
+    h: usize,
+    focus: Option<(usize, usize)>,
+    shift: isize,
+) -> Option<(usize, usize)> {
+    if n <= h || h < 3 {
+        return None;
+    }
+    let body_at = |top: usize| {
+        let up = usize::from(top > 0);
+        let down = usize::from(top + (h - up) < n);
+        h - up - down
+    };
+    let (fs, fe) = focus.unwrap_or((0, 1));
+    let mut top = 0usize;
+    while !(fe <= top + body_at(top) || top >= fs) {
+        top += 1;
+    }
+    let last = n - (h - 1);
+    let top = (top as isize + shift).clamp(0, last as isize) as usize;
+    Some((top, body_at(top)))
+}
+
 fn show(
     f: &mut Frame,
     area: Rect,
@@ -285,25 +336,10 @@ fn show(
 ) -> usize {
     let h = area.height as usize;
     let n = rows.len();
-    if n <= h || h < 3 {
+    let Some((top, body)) = window(n, h, focus, shift) else {
         f.render_widget(Paragraph::new(rows), area);
         return 0;
-    }
-    let body_at = |top: usize| {
-        let up = usize::from(top > 0);
-        let down = usize::from(top + (h - up) < n);
-        h - up - down
     };
-    // The first window that shows the focused rows (their start when they are taller).
-    let (fs, fe) = focus.unwrap_or((0, 1));
-    let mut top = 0usize;
-    while !(fe <= top + body_at(top) || top >= fs) {
-        top += 1;
-    }
-    // The user's own scrolling (PgUp / PgDn), within the first and the last window.
-    let last = n - (h - 1);
-    let top = (top as isize + shift).clamp(0, last as isize) as usize;
-    let body = body_at(top);
     let hidden_below = n.saturating_sub(top + body);
     let mut out: Vec<Line> = Vec::with_capacity(h);
     if top > 0 {
