@@ -120,15 +120,21 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
             Span::styled(" Create these resources? ", t.heading()),
             Span::raw("The Internal NLB bills from creation. "),
         ];
-        if !unseen.is_empty() {
-            spans.push(Span::styled(
+        // Named when few; counted when many (a small window has no room for the names).
+        match unseen.len() {
+            0 => {}
+            1..=3 => spans.push(Span::styled(
                 format!(
                     "{} more below ({}; ↓ to read). ",
                     unseen.len(),
                     unseen.join(", ")
                 ),
                 t.warn(),
-            ));
+            )),
+            n => spans.push(Span::styled(
+                format!("{n} of the {} items are below (↓ to read). ", p.items.len()),
+                t.warn(),
+            )),
         }
         spans.extend([
             Span::raw("Press "),
