@@ -10,8 +10,8 @@ use crate::cloud::aliyun::{AccessKey, AliyunClient, AliyunConfig};
 use crate::cloud::tidb::TidbClient;
 use crate::cloud::tidb::client::DEFAULT_ENDPOINT;
 use crate::credentials::{
-    Kind, backend_note, explain_alibaba, explain_tidb, forget_all_in_keyring, mask,
-    resolve_alibaba, resolve_tidb, save_to_keyring,
+    Kind, backend_note, explain_alibaba, explain_tidb, forget_all_in_keyring, load_from_keyring,
+    mask, resolve_alibaba, resolve_tidb, save_to_keyring,
 };
 use crate::secret::Secret;
 use serde_json::json;
@@ -86,6 +86,26 @@ fn names(kind: Kind) -> (&'static str, &'static str) {
     }
 }
 
+/// The environment variables that carry `kind`'s key.
+fn env_names(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Alibaba => "ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET",
+        Kind::Tidb => "TIDBCLOUD_PUBLIC_KEY and TIDBCLOUD_PRIVATE_KEY",
+    }
+}
+
+/// Where to make a key, and what it needs, for `kind`.
+fn where_to_create(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Alibaba => {
+            "create an AccessKey for a RAM user in the RAM console (Identities → Users → the user → Create AccessKey); attach the policy `tilink policy` prints"
+        }
+        Kind::Tidb => {
+            "create an API key in the TiDB Cloud console (Organization Settings → API Keys) with a role that can manage the cluster's project (Project Owner or Organization Owner; pingcap/docs tidb-cloud/manage-user-access.md)"
+        }
+    }
+}
+
 /// Reads an id and a secret: prompts on a terminal (the secret hidden), else two lines of
 /// stdin.
 fn ask(kind: Kind) -> Result<(String, Secret), Failure> {
@@ -137,14 +157,38 @@ async fn login(g: &GlobalArgs, kinds: Vec<Kind>) -> Result<u8, Failure> {
     // Each cloud on its own: one refused or unstorable key does not stop the other.
     let mut out = Vec::new();
     let mut code = exit::OK;
+    let terminal = std::io::IsTerminal::is_terminal(&std::io::stdin());
     for kind in kinds {
-        let (id, secret) = ask(kind)?;
+        if terminal {
+            say!("{kind}: {}", where_to_create(kind));
+        }
+        // On a terminal a refused or empty key is asked again (three tries), saying what
+        // was wrong; from stdin (a script) once.
+        let tries = if terminal { 3 } else { 1 };
+        let mut attempt = 0;
+        let (id, secret, checked) = loop {
+            attempt += 1;
+            let (id, secret) = ask(kind)?;
+            let checked = if id.is_empty() {
+                Err(format!("the {} is empty", names(kind).0))
+            } else {
+                verify(g, kind, &id, &secret).await
+            };
+            match &checked {
+                Err(e) if attempt < tries => say!(
+                    "✗ {kind} refused key {}: {e}. Try again ({} left), or Ctrl-C.",
+                    mask(&id),
+                    tries - attempt
+                ),
+                _ => break (id, secret, checked),
+            }
+        };
         let user = format!("{}:default", kind.keyring_prefix());
         let (stored, line) = if id.is_empty() {
             code = code.max(exit::INPUT);
             (Err(format!("the {} is empty", names(kind).0)), None)
         } else {
-            match verify(g, kind, &id, &secret).await {
+            match checked {
                 Err(e) => {
                     code = code.max(exit::CREDENTIALS);
                     (
@@ -202,6 +246,7 @@ async fn status(g: &GlobalArgs) -> Result<u8, Failure> {
     let inputs = inputs(g)?;
     let mut code = exit::OK;
     let mut out = Vec::new();
+    let mut shadowed: Vec<String> = Vec::new();
     for kind in [Kind::Alibaba, Kind::Tidb] {
         let (looked, resolved) = match kind {
             Kind::Alibaba => (
@@ -218,6 +263,19 @@ async fn status(g: &GlobalArgs) -> Result<u8, Failure> {
                 let check = verify(g, kind, id, secret).await;
                 if check.is_err() {
                     code = exit::CREDENTIALS;
+                    // A key found first (flags, the environment, a profile) may shadow a
+                    // working key in the keyring: say so, rather than "log in".
+                    if !g.no_keyring
+                        && let Ok(Some((kid, ksecret))) = load_from_keyring(kind, None)
+                        && &kid != id
+                        && verify(g, kind, &kid, &ksecret).await.is_ok()
+                    {
+                        shadowed.push(format!(
+                            "{kind}: the key from {source} shadows the OS keyring's key {}, which works: remove the {source} key (for the environment, unset {}) to use it",
+                            mask(&kid),
+                            env_names(kind)
+                        ));
+                    }
                 }
                 (Some(source.to_string()), Some(mask(id)), Some(check))
             }
@@ -252,7 +310,11 @@ async fn status(g: &GlobalArgs) -> Result<u8, Failure> {
         }
     }
     if g.output == Output::Json {
-        println!("{}", json!({ "clouds": out }));
+        println!("{}", json!({ "clouds": out, "shadowed": shadowed }));
+    } else if !shadowed.is_empty() {
+        for line in &shadowed {
+            println!("Fix: {line}.");
+        }
     } else if code != exit::OK {
         println!("Fix: `tilink auth login` checks keys and stores them in the OS keyring.");
     }
