@@ -192,7 +192,8 @@ impl ProgressLines {
             let kind = match l.kind {
                 LogKind::Warning => "warning",
                 LogKind::Slow => "slow",
-                LogKind::Info => continue,
+                // A failure shows as its step's state in the progress lines already.
+                LogKind::Info | LogKind::Failure => continue,
             };
             out.push(match self.progress {
                 Progress::Lines => format!(

@@ -183,13 +183,6 @@ impl From<super::prepare::PrepareError> for Error {
     }
 }
 
-/// A plain message is a failure of no particular kind (a step's own words).
-impl From<String> for Error {
-    fn from(m: String) -> Self {
-        Error::Failed(m)
-    }
-}
-
 impl From<super::journal::JournalError> for Error {
     fn from(e: super::journal::JournalError) -> Self {
         Error::Failed(format!("journal: {e}"))

@@ -261,6 +261,8 @@ pub enum LogKind {
     Warning,
     /// A wait past its usual range.
     Slow,
+    /// A step failed.
+    Failure,
 }
 
 /// The whole apply state.
@@ -468,7 +470,10 @@ pub fn update(m: &mut ApplyModel, msg: Msg) -> Vec<Effect> {
                 };
                 row.ended_ms = Some(m.now_ms);
             }
-            m.log(format!("{}: FAILED: {error}", step.name()));
+            m.log_as(
+                LogKind::Failure,
+                format!("{}: FAILED: {error}", step.name()),
+            );
             // A run that yielded to another setup stays closed: nothing of it is left.
             if m.journal.state != SetupState::TornDown {
                 m.journal.state = SetupState::Failed;

@@ -61,11 +61,9 @@ impl Gate {
                 // let its failure reach the runner first, so the DBA reads the cause, not
                 // this consequence.
                 tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-                return Err(
-                    "stopped: the server group step ended before the chain was claimed"
-                        .to_string()
-                        .into(),
-                );
+                return Err(Error::Failed(
+                    "stopped: the server group step ended before the chain was claimed".into(),
+                ));
             }
         }
     }

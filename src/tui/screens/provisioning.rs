@@ -165,12 +165,11 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
     let mut d = Doc::new();
     let start = m.log.len().saturating_sub(200);
     for l in &m.log[start..] {
-        let style = if l.kind != crate::engine::apply::LogKind::Info {
-            t.warn()
-        } else if l.text.contains("FAILED") {
-            t.fail()
-        } else {
-            t.text()
+        use crate::engine::apply::LogKind;
+        let style = match l.kind {
+            LogKind::Failure => t.fail(),
+            LogKind::Warning | LogKind::Slow => t.warn(),
+            LogKind::Info => t.text(),
         };
         d.push_at(
             Line::from(vec![
