@@ -15,7 +15,7 @@ async fn wait(t: &Tuning, w: Wait, ready: Duration, looks: &std::cell::Cell<u32>
             looks.set(looks.get() + 1);
             async move {
                 tokio::time::sleep(Duration::from_millis(20)).await;
-                Ok::<_, String>(if start.elapsed() >= ready + Duration::from_millis(10) {
+                Ok::<_, Error>(if start.elapsed() >= ready + Duration::from_millis(10) {
                     Probe::Ready(())
                 } else {
                     Probe::Waiting("x".into())

@@ -19,7 +19,7 @@ async fn run_wait(p: Poll, ready: Duration) -> (u32, Duration) {
             looks += 1;
             let done = start.elapsed() >= ready;
             async move {
-                Ok::<_, String>(if done {
+                Ok::<_, Error>(if done {
                     Probe::Ready(())
                 } else {
                     Probe::Waiting("Provisioning".into())
@@ -44,7 +44,7 @@ async fn waits_until_ready_and_reports_state_changes() {
             n += 1;
             let k = n;
             async move {
-                Ok::<_, String>(if k < 4 {
+                Ok::<_, Error>(if k < 4 {
                     Probe::Waiting("Provisioning".into())
                 } else {
                     Probe::Ready(k)
@@ -67,7 +67,7 @@ async fn times_out_with_the_last_state() {
         t.listener().now(),
         "the listener",
         |_| {},
-        || async { Ok::<_, String>(Probe::Waiting("Configuring".into())) },
+        || async { Ok::<_, Error>(Probe::Waiting("Configuring".into())) },
     )
     .await;
     let e = r.unwrap_err();
@@ -156,7 +156,7 @@ async fn a_slow_wait_says_so_once() {
         || {
             let done = start.elapsed() >= Duration::from_secs(75);
             async move {
-                Ok::<_, String>(if done {
+                Ok::<_, Error>(if done {
                     Probe::Ready(())
                 } else {
                     Probe::Waiting("Provisioning".into())
