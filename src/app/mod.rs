@@ -215,6 +215,8 @@ async fn dispatch(cli: Cli) -> Result<u8, Failure> {
                 announce: true,
                 behaviour_off: a.behaviour_off.clone(),
                 behaviour_on: a.behaviour_on.clone(),
+                rate_limit_window_ms: a.rate_limit_window_ms,
+                fleet: usize::try_from(a.fleet).unwrap_or(0),
             };
             crate::sim::run(opts)
                 .await
