@@ -5,6 +5,7 @@ pub mod auth;
 pub mod context;
 pub mod doctor;
 pub mod export;
+pub mod fleet;
 pub mod logging;
 pub mod manpages;
 pub mod sandbox;
