@@ -41,7 +41,11 @@ async fn fleet_doctor_is_refused_nothing_and_tells_every_chain_as_seeded() {
     let (summary, chains) = lines.split_last().expect("a summary line");
     assert_eq!(summary["type"], "summary", "{summary}");
     assert_eq!(summary["chains"], 20, "{summary}");
-    assert_eq!(out.status.code(), Some(1), "broken chains exit 1: {summary}");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "broken chains exit 1: {summary}"
+    );
     for c in chains {
         assert_eq!(c["type"], "chain");
         let t = &truth[c["target"].as_str().expect("target")];

@@ -85,7 +85,10 @@ impl TidbBudget {
         }
         // A whole window per `limit` calls after this one; the window's length is bounded
         // by what the last reset said at most.
-        let window = g.last.map_or(left, |l| reset.saturating_duration_since(l)).max(left);
+        let window = g
+            .last
+            .map_or(left, |l| reset.saturating_duration_since(l))
+            .max(left);
         let windows = (calls - rem).div_ceil(limit.max(1));
         Some(left + window * windows.saturating_sub(1))
     }
@@ -225,15 +228,29 @@ mod tests {
         assert_eq!(t0.elapsed(), Duration::ZERO, "the first half at once");
         // The rest: 50 calls spread over the 60 s left.
         for rem in (0..50).rev() {
-            b.acquire().await.observe(quota(100, rem, 60 - t0.elapsed().as_secs()));
+            b.acquire()
+                .await
+                .observe(quota(100, rem, 60 - t0.elapsed().as_secs()));
         }
-        assert!(t0.elapsed() <= Duration::from_secs(60), "{:?}", t0.elapsed());
-        assert!(t0.elapsed() >= Duration::from_secs(55), "{:?}", t0.elapsed());
+        assert!(
+            t0.elapsed() <= Duration::from_secs(60),
+            "{:?}",
+            t0.elapsed()
+        );
+        assert!(
+            t0.elapsed() >= Duration::from_secs(55),
+            "{:?}",
+            t0.elapsed()
+        );
         // Spent: the next waits for the reset.
         let before = t0.elapsed();
         b.acquire().await.observe(quota(100, 99, 60));
         assert!(before <= Duration::from_secs(60), "{before:?}");
-        assert!(t0.elapsed() >= Duration::from_secs(60), "{:?}", t0.elapsed());
+        assert!(
+            t0.elapsed() >= Duration::from_secs(60),
+            "{:?}",
+            t0.elapsed()
+        );
     }
 
     #[tokio::test(start_paused = true)]

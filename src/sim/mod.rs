@@ -212,7 +212,8 @@ pub async fn start(opts: SimOptions) -> anyhow::Result<SimHandle> {
             violations: Vec::new(),
             limits: ratelimit::RateLimits::new(
                 tokio::time::Instant::now(),
-                opts.rate_limit_window_ms.map(std::time::Duration::from_millis),
+                opts.rate_limit_window_ms
+                    .map(std::time::Duration::from_millis),
             ),
         }),
     });

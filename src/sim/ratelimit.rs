@@ -42,9 +42,7 @@ impl RateLimits {
     pub fn new(epoch: Instant, tidb_window: Option<Duration>) -> Self {
         RateLimits {
             epoch,
-            tidb_window: tidb_window
-                .filter(|w| !w.is_zero())
-                .unwrap_or(TIDB_WINDOW),
+            tidb_window: tidb_window.filter(|w| !w.is_zero()).unwrap_or(TIDB_WINDOW),
             tidb: HashMap::new(),
             alibaba: HashMap::new(),
             refused: 0,
@@ -113,12 +111,18 @@ mod tests {
         let mut l = RateLimits::new(t0, Some(Duration::from_secs(6)));
         for i in 0..100 {
             let q = l.tidb("k", t0 + Duration::from_millis(10));
-            assert!(q.allowed && q.remaining == 99 - i && q.reset_secs == 6, "{q:?}");
+            assert!(
+                q.allowed && q.remaining == 99 - i && q.reset_secs == 6,
+                "{q:?}"
+            );
         }
         let q = l.tidb("k", t0 + Duration::from_millis(4_500));
         assert!(!q.allowed && q.remaining == 0 && q.reset_secs == 2, "{q:?}");
         assert!(l.tidb("other", t0).allowed, "per key");
-        assert!(l.tidb("k", t0 + Duration::from_secs(6)).allowed, "a new window");
+        assert!(
+            l.tidb("k", t0 + Duration::from_secs(6)).allowed,
+            "a new window"
+        );
         assert_eq!(l.refused, 1);
     }
 
