@@ -457,6 +457,15 @@ pub struct SimArgs {
         value_delimiter = ','
     )]
     pub behaviour_on: Vec<String>,
+    /// TiDB Cloud's rate-limit window in milliseconds instead of its minute (100 requests per
+    /// window and API key): a scaled minute, so a benchmark of hundreds of chains finishes.
+    /// Clients learn the window from the X-Ratelimit-Reset header.
+    #[arg(long, env = "TILINK_SIM_RATE_LIMIT_WINDOW_MS", value_name = "MS", value_parser = clap::value_parser!(u64).range(1000..=3_600_000))]
+    pub rate_limit_window_ms: Option<u64>,
+    /// Seed N more Alibaba Cloud clusters, each with a chain in a known health (healthy, or
+    /// broken in one documented way, or unreadable); the truth is in /_sim/state → fleet.
+    #[arg(long, env = "TILINK_SIM_FLEET", value_name = "N", default_value_t = 0, value_parser = clap::value_parser!(u64).range(0..=1000))]
+    pub fleet: u64,
 }
 
 /// `HOST:PORT` resolved once, at start (a name such as `localhost:3306` or an address).

@@ -1184,6 +1184,35 @@ async fn alibaba_auth_and_error_codes() {
 }
 
 #[tokio::test]
+async fn tidb_answers_429_with_the_real_body_after_100_calls_in_a_window() {
+    let h = start(0.01).await;
+    let mut tidb = Tidb::new(&h);
+    for i in 0..100 {
+        let (st, v) = tidb.call("GET", "/v1beta1/clusters", None).await;
+        assert_eq!(st, 200, "call {i}: {v}");
+    }
+    let (st, v) = tidb.call("GET", "/v1beta1/clusters", None).await;
+    assert_eq!(st, 429, "{v}");
+    assert_eq!(v["code"], 49900007, "{v}");
+    assert!(
+        v["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("The request exceeded the limit of 100 times per apikey per minute"),
+        "{v}"
+    );
+    let stats: Value = client()
+        .get(format!("{}/_sim/stats", h.manifest().tidb_endpoint))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(stats["rate_limited"], 1, "{stats}");
+}
+
+#[tokio::test]
 async fn tidb_api_auth_and_validation() {
     let h = start(0.002).await;
     let m = h.manifest().clone();

@@ -183,6 +183,7 @@ pub async fn from_chain(g: &GlobalArgs) -> Result<Env, Failure> {
         stats: CallStats::default(),
         store: JournalStore::default_location(),
         rate_limit: g.rate_limit.and_then(RateLimit::per_second),
+        pacer: Default::default(),
         tidb_client: Default::default(),
         probe: None,
     })
@@ -211,6 +212,7 @@ pub fn from_manifest(m: &Manifest, g: &GlobalArgs, poll_scale: f64, store: Journ
         stats: CallStats::default(),
         store,
         rate_limit: g.rate_limit.and_then(RateLimit::per_second),
+        pacer: Default::default(),
         tidb_client: Default::default(),
         probe: None,
     }

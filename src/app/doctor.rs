@@ -15,18 +15,19 @@ use std::sync::Arc;
 
 /// Entry point of `tilink doctor`.
 pub async fn command(g: &GlobalArgs, a: DoctorArgs) -> Result<u8, Failure> {
-    let mut env = crate::app::context::from_chain(g).await?;
-    if a.all_clusters && env.rate_limit.is_none() {
-        // A fleet walk stays well under the accounts' API throttles.
-        env.rate_limit = crate::cloud::ratelimit::RateLimit::per_second(20.0);
+    let env = crate::app::context::from_chain(g).await?;
+    // The clients pace themselves within the clouds' limits (`cloud::ratelimit`); a fleet
+    // walk without --fix or --probe streams its chains as they are known (`app::fleet`).
+    if a.all_clusters && !a.fix && !a.probe {
+        return super::fleet::run(g, &env).await;
     }
     run(g, &env, &a).await
 }
 
 /// A chain to examine and the region its Alibaba side lives in.
-struct Target {
-    region: String,
-    start: Start,
+pub(super) struct Target {
+    pub(super) region: String,
+    pub(super) start: Start,
 }
 
 async fn targets(env: &Env, a: &DoctorArgs) -> Result<Vec<Target>, Failure> {
@@ -166,7 +167,7 @@ async fn targets(env: &Env, a: &DoctorArgs) -> Result<Vec<Target>, Failure> {
 /// A tilink endpoint service tagged for `cluster_id` when the cluster has no PLC: the half
 /// of a chain left when its PLC was deleted in the TiDB console. `None` when there is none
 /// or it could not be looked for.
-async fn orphaned_chain(env: &Env, cluster_id: &str) -> Option<Target> {
+pub(super) async fn orphaned_chain(env: &Env, cluster_id: &str) -> Option<Target> {
     let region = match &env.region {
         Some(r) => r.clone(),
         None => env.region_of(cluster_id).await.ok()?,

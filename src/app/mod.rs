@@ -5,6 +5,7 @@ pub mod auth;
 pub mod context;
 pub mod doctor;
 pub mod export;
+pub mod fleet;
 pub mod logging;
 pub mod manpages;
 pub mod sandbox;
@@ -221,6 +222,8 @@ async fn dispatch(cli: Cli) -> Result<u8, Failure> {
                 announce: true,
                 behaviour_off: a.behaviour_off.clone(),
                 behaviour_on: a.behaviour_on.clone(),
+                rate_limit_window_ms: a.rate_limit_window_ms,
+                fleet: usize::try_from(a.fleet).unwrap_or(0),
             };
             crate::sim::run(opts)
                 .await

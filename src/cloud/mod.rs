@@ -4,6 +4,7 @@ pub use kind::ErrorKind;
 
 pub mod aliyun;
 pub mod kind;
+pub mod limits;
 pub mod ratelimit;
 pub mod retry;
 pub mod stats;

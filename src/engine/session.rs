@@ -42,6 +42,8 @@ pub struct Session {
     pub store: JournalStore,
     /// Shared request rate limit.
     pub rate_limit: Option<RateLimit>,
+    /// Alibaba per-action pacing, shared by every client of the session.
+    pub pacer: crate::cloud::ratelimit::Pacer,
     /// The TiDB client, built on first use and shared.
     pub tidb_client: std::sync::OnceLock<TidbClient>,
     /// Who to log in as for the data-path probe, and how to reach the NLB (the sandbox
@@ -118,6 +120,7 @@ impl Session {
         cfg.endpoint_override = self.alibaba_endpoint.clone();
         cfg.signature = self.signature;
         cfg.rate_limit = self.rate_limit.clone();
+        cfg.pacer = self.pacer.clone();
         cfg.retry = retry_policy();
         let aliyun = AliyunClient::new(cfg, self.alibaba_key.clone())
             .map_err(|e| Error::Failed(e.to_string()))?

@@ -42,6 +42,10 @@ pub enum Behaviour {
     /// TiDB Cloud reports `alicloudEndpointService.endpointId` a little after the connection
     /// request appears (its timing is undocumented).
     EndpointIdLate,
+    /// The clouds' request rate limits: TiDB Cloud's 100 requests per minute and API key
+    /// (429 with `X-Ratelimit-*`), Alibaba's per-action flow control (`Throttling.User`).
+    /// Values and sources in `cloud::limits`.
+    RateLimits,
 }
 
 impl Behaviour {
@@ -58,6 +62,7 @@ impl Behaviour {
         Behaviour::RdsKeepOneIp,
         Behaviour::PlcDeleting,
         Behaviour::EndpointIdLate,
+        Behaviour::RateLimits,
     ];
 
     /// Its name in the admin API and on the command line.
@@ -74,6 +79,7 @@ impl Behaviour {
             Behaviour::RdsKeepOneIp => "rds-keep-one-ip",
             Behaviour::PlcDeleting => "plc-deleting",
             Behaviour::EndpointIdLate => "endpoint-id-late",
+            Behaviour::RateLimits => "rate-limits",
         }
     }
 

@@ -10,7 +10,9 @@ pub mod clock;
 pub mod dataplane;
 pub mod digest;
 pub mod faults;
+pub mod fleet;
 pub mod net;
+pub mod ratelimit;
 pub mod seed;
 pub mod server;
 pub mod strict;
@@ -49,6 +51,11 @@ pub struct SimOptions {
     pub behaviour_off: Vec<String>,
     /// Behaviours to switch on that are off by default (the assumptions).
     pub behaviour_on: Vec<String>,
+    /// TiDB Cloud's rate-limit window instead of its minute (a scaled minute for benchmarks
+    /// and tests; clients learn it from `X-Ratelimit-Reset`).
+    pub rate_limit_window_ms: Option<u64>,
+    /// Seeds this many more clusters, each with a chain in a known health (`sim::fleet`).
+    pub fleet: usize,
 }
 
 impl Default for SimOptions {
@@ -64,6 +71,8 @@ impl Default for SimOptions {
             announce: false,
             behaviour_off: Vec::new(),
             behaviour_on: Vec::new(),
+            rate_limit_window_ms: None,
+            fleet: 0,
         }
     }
 }
@@ -164,6 +173,7 @@ pub async fn start(opts: SimOptions) -> anyhow::Result<SimHandle> {
         .behaviours
         .set_names(opts.behaviour_on.iter().map(String::as_str), true)
         .map_err(|e| anyhow::anyhow!(e))?;
+    fleet::seed(&mut world, opts.fleet);
     let admin = &world.keys[0];
     let (tidb_pub, tidb_priv) = world.tidb_keys[0].clone();
     let base = format!("http://{addr}");
@@ -200,6 +210,11 @@ pub async fn start(opts: SimOptions) -> anyhow::Result<SimHandle> {
             req_rng: fastrand::Rng::with_seed(opts.seed ^ 0x4e9),
             strict: strict::Strictness::default(),
             violations: Vec::new(),
+            limits: ratelimit::RateLimits::new(
+                tokio::time::Instant::now(),
+                opts.rate_limit_window_ms
+                    .map(std::time::Duration::from_millis),
+            ),
         }),
     });
     let data = dataplane::spawn(shared.clone(), rds_backend, opts.announce);

@@ -42,6 +42,8 @@ pub struct Inner {
     pub strict: Strictness,
     /// Requests the metadata rejected and responses that differ from it, newest last.
     pub violations: Vec<String>,
+    /// The clouds' rate limits (behaviour `rate-limits`).
+    pub limits: super::ratelimit::RateLimits,
 }
 
 impl Shared {
@@ -263,6 +265,28 @@ async fn alibaba_handler(
         Ok(k) => k.clone(),
         Err(e) => return ali_error(&e, product, &region, &rid),
     };
+    if inner.world.behaves(super::behaviour::Behaviour::RateLimits)
+        && !inner.limits.alibaba(&action, tokio::time::Instant::now())
+    {
+        let e = AliError::bad(
+            "Throttling.User",
+            "Request was denied due to api flow control.",
+        );
+        return ali_error(&e, product, &region, &rid);
+    }
+    if !inner.world.unreadable.is_empty()
+        && query
+            .iter()
+            .chain(form.iter())
+            .any(|(_, v)| inner.world.unreadable.contains(v))
+    {
+        let e = AliError::new(
+            503,
+            "ServiceUnavailable",
+            "The request has failed due to a temporary failure of the server.",
+        );
+        return ali_error(&e, product, &region, &rid);
+    }
     let Some(product) = product else {
         return ali_error(&alibaba::unknown_action(&action), None, &region, &rid);
     };
@@ -417,6 +441,14 @@ async fn tidb_handler(
             Err(DigestError::Stale) => return unauthorized(inner.digest.challenge(true, now)),
             Err(_) => return unauthorized(inner.digest.challenge(false, now)),
         };
+    // Counted per key once the key is known (an unauthenticated request names no key).
+    let quota = inner
+        .world
+        .behaves(super::behaviour::Behaviour::RateLimits)
+        .then(|| inner.limits.tidb(&public_key, tokio::time::Instant::now()));
+    if let Some(q) = quota.filter(|q| !q.allowed) {
+        return with_quota(rate_limited(), Some(q));
+    }
     inner.world.tick(now);
     let ctx = TidbCtx {
         now,
@@ -431,9 +463,33 @@ async fn tidb_handler(
         uri.query().unwrap_or(""),
         &body,
     ) {
-        Ok(v) => json_response(200, TIDB_JSON, &v),
-        Err(e) => tidb_error(&e),
+        Ok(v) => with_quota(json_response(200, TIDB_JSON, &v), quota),
+        Err(e) => with_quota(tidb_error(&e), quota),
     }
+}
+
+/// TiDB Cloud's 429 body (`cloud::limits` cites it).
+fn rate_limited() -> Response {
+    json_response(
+        429,
+        TIDB_JSON,
+        &json!({"details": [], "code": 49900007,
+        "message": "The request exceeded the limit of 100 times per apikey per minute. For more quota, please contact us: https://support.pingcap.com/hc/en-us/requests/new?ticket_form_id=7800003722519"}),
+    )
+}
+
+/// The `X-Ratelimit-*` headers TiDB Cloud sends on every answer.
+fn with_quota(mut r: Response, q: Option<super::ratelimit::TidbQuota>) -> Response {
+    let Some(q) = q else { return r };
+    let h = r.headers_mut();
+    for (name, v) in [
+        ("x-ratelimit-limit-minute", u64::from(q.limit)),
+        ("x-ratelimit-remaining-minute", u64::from(q.remaining)),
+        ("x-ratelimit-reset", q.reset_secs),
+    ] {
+        h.insert(name, HeaderValue::from(v));
+    }
+    r
 }
 
 async fn fallback(uri: Uri) -> Response {
@@ -464,6 +520,7 @@ async fn admin_stats(State(s): State<Arc<Shared>>) -> Response {
     if let Some(o) = v.as_object_mut() {
         o.insert("metadata_violations".into(), json!(g.violations));
         o.insert("strict_relaxed".into(), json!(g.strict.relaxed()));
+        o.insert("rate_limited".into(), json!(g.limits.refused));
     }
     json_response(200, TIDB_JSON, &v)
 }

@@ -502,6 +502,11 @@ pub struct World {
     pub recent_writes: HashMap<(String, String), Instant>,
     pub main_cluster_id: String,
     pub main_rds_id: String,
+    /// The chains `--fleet` seeded, with their truth.
+    pub fleet: Vec<super::fleet::Seeded>,
+    /// Resource ids no Alibaba call may name: it answers 503 (a fleet chain doctor cannot
+    /// look at).
+    pub unreadable: BTreeSet<String>,
 }
 
 const LOWER_ALNUM: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
@@ -595,6 +600,8 @@ impl World {
             recent_writes: HashMap::new(),
             main_cluster_id: String::new(),
             main_rds_id: String::new(),
+            fleet: Vec::new(),
+            unreadable: BTreeSet::new(),
         };
         w.project_id = digits(&mut w.rng, 19);
         w.org_id = digits(&mut w.rng, 19);
@@ -983,6 +990,7 @@ impl World {
                 "state": st, "message": msg, "serviceName": p.service_name, "endpointId": p.endpoint_id, "availabilityZoneIds": p.az_ids,
                 "delay_ms": {"connection": ms(p.delay_connection), "active": ms(p.delay_active)}})}).collect::<Vec<_>>(),
             "main": {"cluster_id": self.main_cluster_id, "rds_instance_id": self.main_rds_id},
+            "fleet": self.fleet.iter().map(super::fleet::Seeded::to_json).collect::<Vec<_>>(),
         })
     }
 }

@@ -51,6 +51,8 @@ pub struct AliyunConfig {
     pub retry: RetryPolicy,
     /// Client-side request rate limit.
     pub rate_limit: Option<crate::cloud::ratelimit::RateLimit>,
+    /// Per-action pacing within the flow-control quotas (shared by the session's clients).
+    pub pacer: crate::cloud::ratelimit::Pacer,
 }
 
 impl AliyunConfig {
@@ -64,6 +66,7 @@ impl AliyunConfig {
             request_timeout: Duration::from_secs(30),
             retry: RetryPolicy::default(),
             rate_limit: None,
+            pacer: Default::default(),
         }
     }
 }
@@ -226,6 +229,7 @@ impl AliyunClient {
         if let Some(l) = &self.cfg.rate_limit {
             l.acquire().await;
         }
+        self.cfg.pacer.acquire(action).await;
         self.stats.record(action);
         let base = product.base_url(&self.cfg.region, self.cfg.endpoint_override.as_deref());
         let request = match self.cfg.signature {

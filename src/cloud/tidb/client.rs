@@ -119,6 +119,8 @@ pub struct TidbClient {
     retry: RetryPolicy,
     stats: CallStats,
     rate_limit: Option<crate::cloud::ratelimit::RateLimit>,
+    /// The key's budget as TiDB Cloud's headers tell it (always on: the limit is real).
+    budget: crate::cloud::ratelimit::TidbBudget,
 }
 
 impl std::fmt::Debug for TidbClient {
@@ -156,6 +158,7 @@ impl TidbClient {
             retry: RetryPolicy::default(),
             stats: CallStats::default(),
             rate_limit: None,
+            budget: Default::default(),
         })
     }
 
@@ -180,6 +183,11 @@ impl TidbClient {
     /// The call counters.
     pub fn stats(&self) -> &CallStats {
         &self.stats
+    }
+
+    /// The key's rate-limit budget (for progress estimates).
+    pub fn budget(&self) -> &crate::cloud::ratelimit::TidbBudget {
+        &self.budget
     }
 
     /// The public key (not secret).
@@ -350,12 +358,15 @@ impl TidbClient {
         if let Some(a) = auth {
             req = req.header("authorization", a);
         }
-        req.send().await.map_err(|e| TidbError::Transport {
+        let hold = self.budget.acquire().await;
+        let resp = req.send().await.map_err(|e| TidbError::Transport {
             method: method.to_string(),
             path: path.to_string(),
             kind: crate::cloud::aliyun::client::transport_kind(&e),
             detail: crate::cloud::aliyun::client::describe(&e),
-        })
+        })?;
+        hold.observe(crate::cloud::ratelimit::Quota::from_headers(resp.headers()));
+        Ok(resp)
     }
 }
 
