@@ -5,6 +5,7 @@ pub use kind::ErrorKind;
 pub mod aliyun;
 pub mod kind;
 pub mod ratelimit;
+pub mod record;
 pub mod retry;
 pub mod stats;
 pub mod tidb;
