@@ -178,6 +178,10 @@ pub struct GlobalArgs {
     /// Read the secrets of the keys given by flag from stdin, one line each (Alibaba first).
     #[arg(long, global = true)]
     pub secrets_stdin: bool,
+    /// Record every request and answer, redacted, to DIR/transcript.jsonl (mode 0600;
+    /// docs/TRANSCRIPTS.md).
+    #[arg(long, global = true, env = "TILINK_RECORD", value_name = "DIR")]
+    pub record: Option<PathBuf>,
     /// Do not read the OS keyring.
     #[arg(long, global = true, env = "TILINK_NO_KEYRING", value_parser = clap::builder::BoolishValueParser::new())]
     pub no_keyring: bool,

@@ -9,8 +9,9 @@
 //!   percent-encoded once or twice);
 //! - masked: AccessKey ids (`LTAI…`, `STS.…`) and TiDB Cloud public keys as `key-N`,
 //!   16-digit Alibaba Cloud account ids as `acct-N`, IPv4 addresses by a keyed
-//!   prefix-preserving permutation (two addresses in one subnet stay in one subnet, a CIDR
-//!   stays a network; loopback and `0.0.0.0` are kept).
+//!   prefix-preserving permutation of their last three octets (two addresses in one subnet
+//!   stay in one subnet, a CIDR stays a network, so a transcript can be replayed; the first
+//!   octet, loopback and `0.0.0.0` are kept).
 //!
 //! Every position goes through [`Redactor::field`]: a query or form parameter, a header, a
 //! JSON member (by [`Redactor::json`]) and free text such as an error message (a field
@@ -429,8 +430,10 @@ impl State {
             return ip;
         }
         let x = u32::from(ip);
-        let mut y = 0u32;
-        for i in 0..32u32 {
+        // The first octet is kept (a private 10.x or 192.x address stays one, and a reader
+        // sees which kind of network it was); the other 24 bits are permuted.
+        let mut y = x & 0xff00_0000;
+        for i in 8..32u32 {
             let before = if i == 0 { 0 } else { x >> (32 - i) << (32 - i) };
             let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(&self.key) else {
                 return Ipv4Addr::UNSPECIFIED;
