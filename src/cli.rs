@@ -620,6 +620,10 @@ pub struct DoctorArgs {
     /// Do not ask before each fix.
     #[arg(long, short = 'y', env = "TILINK_YES", value_parser = clap::builder::BoolishValueParser::new())]
     pub yes: bool,
+    /// Also write a support bundle (mode 0600): the report, the redacted transcript of this
+    /// run, the cluster's journals, version, OS and settings; read it before you send it.
+    #[arg(long, value_name = "FILE.tar.gz")]
+    pub bundle: Option<PathBuf>,
 }
 
 /// `tilink teardown`.

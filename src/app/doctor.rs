@@ -15,12 +15,43 @@ use std::sync::Arc;
 
 /// Entry point of `tilink doctor`.
 pub async fn command(g: &GlobalArgs, a: DoctorArgs) -> Result<u8, Failure> {
+    let Some(path) = a.bundle.clone() else {
+        let env = doctor_env(g, &a).await?;
+        return run(g, &env, &a).await;
+    };
+    // The bundle's transcript is kept in memory (and in --record DIR as well, if given).
+    let recorder = crate::app::context::recorder(g, true)?;
+    let outcome = match doctor_env(g, &a).await {
+        Ok(env) => examine_and_print(g, &env, &a, None)
+            .await
+            .map(|(code, reports)| (code, reports, env)),
+        Err(f) => Err(f),
+    };
+    let input = crate::app::bundle::Input {
+        g,
+        a: &a,
+        recorder: recorder.as_deref(),
+        outcome: match &outcome {
+            Ok((code, reports, env)) => Ok((*code, reports.as_slice(), env)),
+            Err(f) => Err(f),
+        },
+    };
+    crate::app::bundle::write(&path, &input)?;
+    say!(
+        "support bundle: {} (mode 0600; secrets removed, ids masked; read it before sending: tar -xzf {} -C DIR)",
+        path.display(),
+        path.display()
+    );
+    outcome.map(|(code, _, _)| code)
+}
+
+async fn doctor_env(g: &GlobalArgs, a: &DoctorArgs) -> Result<Env, Failure> {
     let mut env = crate::app::context::from_chain(g).await?;
     if a.all_clusters && env.rate_limit.is_none() {
         // A fleet walk stays well under the accounts' API throttles.
         env.rate_limit = crate::cloud::ratelimit::RateLimit::per_second(20.0);
     }
-    run(g, &env, &a).await
+    Ok(env)
 }
 
 /// A chain to examine and the region its Alibaba side lives in.
@@ -344,6 +375,16 @@ pub async fn run_filtered(
     a: &DoctorArgs,
     only: Option<&str>,
 ) -> Result<u8, Failure> {
+    examine_and_print(g, env, a, only).await.map(|(code, _)| code)
+}
+
+/// Doctor, printing its report; the exit code and the reports.
+async fn examine_and_print(
+    g: &GlobalArgs,
+    env: &Env,
+    a: &DoctorArgs,
+    only: Option<&str>,
+) -> Result<(u8, Vec<Report>), Failure> {
     let probe = probe_setup(env, a)?;
     let targets = targets(env, a).await?;
     // Chains are examined concurrently, a few at a time (the APIs rate-limit per account).
@@ -422,7 +463,7 @@ pub async fn run_filtered(
         }
         Output::Text => print!("{}", crate::report::doctor_text(&reports, g.no_color())),
     }
-    Ok(code)
+    Ok((code, reports))
 }
 
 /// Doctor's exit code: 3 credentials refused, 1 something is broken, 4 nothing failed but

@@ -2,6 +2,7 @@
 //! failures to exit codes and readable messages.
 
 pub mod auth;
+pub mod bundle;
 pub mod context;
 pub mod doctor;
 pub mod export;
@@ -9,6 +10,7 @@ pub mod logging;
 pub mod manpages;
 pub mod sandbox;
 pub mod setup;
+pub mod tarball;
 pub mod teardown;
 
 use crate::cli::{Cli, Command, Output, SetupArgs};
