@@ -80,7 +80,10 @@ pub fn write(path: &Path, input: &Input<'_>) -> Result<(), Failure> {
             let text = format!("doctor could not run (exit {}): {}\n", f.code, f.message);
             files.push(("doctor.txt".into(), redactor.text(&text).into_bytes()));
             let json = serde_json::json!({"error": f.message, "exit_code": f.code});
-            files.push(("doctor.json".into(), pretty(&redactor.json(&json)).into_bytes()));
+            files.push((
+                "doctor.json".into(),
+                pretty(&redactor.json(&json)).into_bytes(),
+            ));
         }
     }
     files.push((
@@ -133,7 +136,11 @@ fn pretty(v: &serde_json::Value) -> String {
 /// Version, OS, terminal and the effective non-secret settings with their sources.
 fn about(input: &Input<'_>) -> serde_json::Value {
     use std::io::IsTerminal;
-    let read = |p: &str| std::fs::read_to_string(p).ok().map(|s| s.trim().to_string());
+    let read = |p: &str| {
+        std::fs::read_to_string(p)
+            .ok()
+            .map(|s| s.trim().to_string())
+    };
     let distro = read("/etc/os-release").and_then(|s| {
         s.lines()
             .find_map(|l| l.strip_prefix("PRETTY_NAME="))
@@ -145,23 +152,98 @@ fn about(input: &Input<'_>) -> serde_json::Value {
         .map(|(c, r)| serde_json::json!({"columns": c, "rows": r}));
     let (g, a) = (input.g, input.a);
     let mut settings = vec![
-        setting("alibaba_endpoint", "--alibaba-endpoint", Some("TILINK_ALIBABA_ENDPOINT"), g.alibaba_endpoint.clone()),
-        setting("tidb_endpoint", "--tidb-endpoint", Some("TILINK_TIDB_ENDPOINT"), g.tidb_endpoint.clone()),
-        setting("region", "--region", Some("TILINK_REGION"), g.region.clone()),
-        setting("output", "--output", Some("TILINK_OUTPUT"), Some(format!("{:?}", g.output).to_lowercase())),
-        setting("signature", "--signature", Some("TILINK_SIGNATURE"), Some(format!("{:?}", g.signature).to_lowercase())),
-        setting("rate_limit", "--rate-limit", Some("TILINK_RATE_LIMIT"), g.rate_limit.map(|r| r.to_string())),
-        setting("aliyun_profile", "--aliyun-profile", Some("TILINK_ALIYUN_PROFILE"), g.aliyun_profile.clone()),
-        setting("ticloud_profile", "--ticloud-profile", Some("TILINK_TICLOUD_PROFILE"), g.ticloud_profile.clone()),
-        setting("no_keyring", "--no-keyring", Some("TILINK_NO_KEYRING"), Some(g.no_keyring.to_string())),
-        setting("record", "--record", Some("TILINK_RECORD"), g.record.as_ref().map(|p| p.display().to_string())),
-        setting("cluster_id", "--cluster-id", Some("TILINK_CLUSTER_ID"), a.cluster_id.clone()),
-        setting("connection", "--connection", Some("TILINK_CONNECTION"), a.connection.clone()),
-        setting("endpoint_service", "--endpoint-service", Some("TILINK_ENDPOINT_SERVICE"), a.endpoint_service.clone()),
-        setting("all_clusters", "--all-clusters", None, Some(a.all_clusters.to_string())),
+        setting(
+            "alibaba_endpoint",
+            "--alibaba-endpoint",
+            Some("TILINK_ALIBABA_ENDPOINT"),
+            g.alibaba_endpoint.clone(),
+        ),
+        setting(
+            "tidb_endpoint",
+            "--tidb-endpoint",
+            Some("TILINK_TIDB_ENDPOINT"),
+            g.tidb_endpoint.clone(),
+        ),
+        setting(
+            "region",
+            "--region",
+            Some("TILINK_REGION"),
+            g.region.clone(),
+        ),
+        setting(
+            "output",
+            "--output",
+            Some("TILINK_OUTPUT"),
+            Some(format!("{:?}", g.output).to_lowercase()),
+        ),
+        setting(
+            "signature",
+            "--signature",
+            Some("TILINK_SIGNATURE"),
+            Some(format!("{:?}", g.signature).to_lowercase()),
+        ),
+        setting(
+            "rate_limit",
+            "--rate-limit",
+            Some("TILINK_RATE_LIMIT"),
+            g.rate_limit.map(|r| r.to_string()),
+        ),
+        setting(
+            "aliyun_profile",
+            "--aliyun-profile",
+            Some("TILINK_ALIYUN_PROFILE"),
+            g.aliyun_profile.clone(),
+        ),
+        setting(
+            "ticloud_profile",
+            "--ticloud-profile",
+            Some("TILINK_TICLOUD_PROFILE"),
+            g.ticloud_profile.clone(),
+        ),
+        setting(
+            "no_keyring",
+            "--no-keyring",
+            Some("TILINK_NO_KEYRING"),
+            Some(g.no_keyring.to_string()),
+        ),
+        setting(
+            "record",
+            "--record",
+            Some("TILINK_RECORD"),
+            g.record.as_ref().map(|p| p.display().to_string()),
+        ),
+        setting(
+            "cluster_id",
+            "--cluster-id",
+            Some("TILINK_CLUSTER_ID"),
+            a.cluster_id.clone(),
+        ),
+        setting(
+            "connection",
+            "--connection",
+            Some("TILINK_CONNECTION"),
+            a.connection.clone(),
+        ),
+        setting(
+            "endpoint_service",
+            "--endpoint-service",
+            Some("TILINK_ENDPOINT_SERVICE"),
+            a.endpoint_service.clone(),
+        ),
+        setting(
+            "all_clusters",
+            "--all-clusters",
+            None,
+            Some(a.all_clusters.to_string()),
+        ),
         setting("fix", "--fix", None, Some(a.fix.to_string())),
         setting("probe", "--probe", None, Some(a.probe.to_string())),
-        setting("mysql_user", "--mysql-user", Some("TILINK_MYSQL_USER"), a.mysql_user.clone()),
+        setting(
+            "mysql_user",
+            "--mysql-user",
+            Some("TILINK_MYSQL_USER"),
+            a.mysql_user.clone(),
+        ),
     ];
     for (name, var) in [
         ("poll_scale", "TILINK_POLL_SCALE"),
@@ -169,7 +251,9 @@ fn about(input: &Input<'_>) -> serde_json::Value {
         ("state_dir", "TILINK_STATE_DIR"),
     ] {
         if let Ok(v) = std::env::var(var) {
-            settings.push(serde_json::json!({"name": name, "value": v, "source": format!("env {var}")}));
+            settings.push(
+                serde_json::json!({"name": name, "value": v, "source": format!("env {var}")}),
+            );
         }
     }
     if let Ok((_, _, env)) = &input.outcome {
@@ -192,12 +276,7 @@ fn about(input: &Input<'_>) -> serde_json::Value {
 }
 
 /// A setting, its value and where it came from: the flag, its env var, or the default.
-fn setting(
-    name: &str,
-    flag: &str,
-    var: Option<&str>,
-    value: Option<String>,
-) -> serde_json::Value {
+fn setting(name: &str, flag: &str, var: Option<&str>, value: Option<String>) -> serde_json::Value {
     let on_command_line = std::env::args().any(|x| x == flag || x.starts_with(&format!("{flag}=")));
     let from_env = var.filter(|v| std::env::var_os(v).is_some_and(|x| !x.is_empty()));
     let source = match (on_command_line, from_env) {

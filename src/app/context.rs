@@ -8,6 +8,7 @@ use crate::cli::{GlobalArgs, Signature};
 use crate::cloud::aliyun::sts_assume::{AssumeRoleRequest, assume_role};
 use crate::cloud::aliyun::{AccessKey, AliyunClient, AliyunConfig, SignatureVersion};
 use crate::cloud::ratelimit::RateLimit;
+use crate::cloud::record::Recorder;
 use crate::cloud::stats::CallStats;
 use crate::cloud::tidb::client::DEFAULT_ENDPOINT;
 use crate::credentials::{Inputs, resolve_alibaba, resolve_tidb};
@@ -15,7 +16,6 @@ use crate::engine::journal::JournalStore;
 use crate::engine::poll::Tuning;
 pub use crate::engine::session::{Session, clear_text_refused, retry_policy};
 use crate::secret::Secret;
-use crate::cloud::record::Recorder;
 use crate::sim::Manifest;
 use std::sync::Arc;
 
@@ -122,7 +122,10 @@ fn new_recorder(g: &GlobalArgs, in_memory: bool) -> Result<Option<Arc<Recorder>>
     let r = Recorder::new(g.record.as_deref(), in_memory).map_err(|e| {
         Failure::input(format!(
             "--record {}: cannot write the transcript there: {e}",
-            g.record.as_deref().unwrap_or(std::path::Path::new("")).display()
+            g.record
+                .as_deref()
+                .unwrap_or(std::path::Path::new(""))
+                .display()
         ))
     })?;
     if let Ok(p) = std::env::var("TILINK_MYSQL_PASSWORD") {

@@ -375,7 +375,9 @@ pub async fn run_filtered(
     a: &DoctorArgs,
     only: Option<&str>,
 ) -> Result<u8, Failure> {
-    examine_and_print(g, env, a, only).await.map(|(code, _)| code)
+    examine_and_print(g, env, a, only)
+        .await
+        .map(|(code, _)| code)
 }
 
 /// Doctor, printing its report; the exit code and the reports.

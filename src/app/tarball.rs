@@ -141,8 +141,14 @@ mod tests {
             return;
         };
         assert!(st.success());
-        assert_eq!(std::fs::read(dir.path().join("README.txt")).unwrap(), b"hello\n");
-        assert_eq!(std::fs::read(dir.path().join("journals/tl-1.json")).unwrap(), b"{}");
+        assert_eq!(
+            std::fs::read(dir.path().join("README.txt")).unwrap(),
+            b"hello\n"
+        );
+        assert_eq!(
+            std::fs::read(dir.path().join("journals/tl-1.json")).unwrap(),
+            b"{}"
+        );
         assert_eq!(std::fs::read(dir.path().join("big.bin")).unwrap(), big);
         assert!(std::fs::read(dir.path().join("empty")).unwrap().is_empty());
     }

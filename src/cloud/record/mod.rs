@@ -327,7 +327,8 @@ mod tests {
             ("AccessKeySecret".to_string(), "topsecretvalue".to_string()),
             ("ServerIp".to_string(), "172.16.1.30".to_string()),
         ];
-        let body = br#"{"RequestId":"R-1","Owner":"topsecretvalue","AccountId":"7693128384373573"}"#;
+        let body =
+            br#"{"RequestId":"R-1","Owner":"topsecretvalue","AccountId":"7693128384373573"}"#;
         rec.record(&ex(body, Sent::Pairs(&pairs)));
         rec.record(&ex(b"not json topsecretvalue", Sent::Json(None)));
         let path = rec.path().unwrap().to_path_buf();

@@ -86,10 +86,7 @@ fn classify(name: &str) -> Class {
     ];
     if REMOVE.contains(&n.as_str()) || REMOVE_SUFFIX.iter().any(|s| n.ends_with(s)) {
         Class::Remove
-    } else if n.ends_with("accesskeyid")
-        || n.ends_with("publickey")
-        || n == "credential"
-    {
+    } else if n.ends_with("accesskeyid") || n.ends_with("publickey") || n == "credential" {
         Class::KeyId
     } else {
         Class::Text
@@ -444,7 +441,11 @@ impl State {
             y |= (((x >> (31 - i)) & 1) ^ flip) << (31 - i);
         }
         if let Some(p) = prefix {
-            y = if p == 0 { 0 } else { y & (u32::MAX << (32 - p)) };
+            y = if p == 0 {
+                0
+            } else {
+                y & (u32::MAX << (32 - p))
+            };
         }
         Ipv4Addr::from(y)
     }
@@ -457,7 +458,10 @@ fn cidr_suffix(rest: &str) -> Option<u32> {
         .chars()
         .take_while(char::is_ascii_digit)
         .collect();
-    digits.parse().ok().filter(|p| *p <= 32 && digits.len() <= 2)
+    digits
+        .parse()
+        .ok()
+        .filter(|p| *p <= 32 && digits.len() <= 2)
 }
 
 /// An Alibaba Cloud AccessKey id: `LTAI` and 12–30 letters or digits, or an STS one

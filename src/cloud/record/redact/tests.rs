@@ -54,7 +54,10 @@ fn query_strings() {
     let out = r.text(&q);
     clean(&out);
     assert!(out.contains("AccessKeyId=key-1"), "{out}");
-    assert!(out.contains("Signature=[removed]&SignatureMethod=HMAC-SHA1"), "{out}");
+    assert!(
+        out.contains("Signature=[removed]&SignatureMethod=HMAC-SHA1"),
+        "{out}"
+    );
     assert!(out.contains("SignatureNonce=1"), "{out}");
     // Twice encoded (a SignatureDoesNotMatch string to sign).
     clean(&r.text(&percent_encode(&q)));
@@ -114,7 +117,10 @@ fn headers() {
     );
     let out = r.text(&dump);
     clean(&out);
-    assert!(out.contains("Authorization: ACS3-HMAC-SHA256 [removed]\r\n"), "{out}");
+    assert!(
+        out.contains("Authorization: ACS3-HMAC-SHA256 [removed]\r\n"),
+        "{out}"
+    );
     assert!(out.contains("x-acs-action: ListLoadBalancers"), "{out}");
 }
 
@@ -170,7 +176,10 @@ fn error_text() {
     clean(&r.text(&msg));
     // An unknown secret by its name alone.
     let out = r.text("password=hunter2xyz&auth_plugin_data=scrambledata");
-    assert!(!out.contains("hunter2xyz") && !out.contains("scrambledata"), "{out}");
+    assert!(
+        !out.contains("hunter2xyz") && !out.contains("scrambledata"),
+        "{out}"
+    );
 }
 
 #[test]
