@@ -449,6 +449,10 @@ pub struct SimArgs {
         value_delimiter = ','
     )]
     pub behaviour_on: Vec<String>,
+    /// Serve a recorded transcript (a `--record` DIR or its transcript.jsonl) back instead
+    /// of simulating, and report where tilink's requests differ (GET /_replay/report).
+    #[arg(long, value_name = "DIR")]
+    pub replay: Option<PathBuf>,
 }
 
 /// `HOST:PORT` resolved once, at start (a name such as `localhost:3306` or an address).

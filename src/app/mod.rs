@@ -206,6 +206,12 @@ async fn dispatch(cli: Cli) -> Result<u8, Failure> {
                     a.listen
                 )));
             }
+            if let Some(dir) = &a.replay {
+                let r = crate::sim::replay::run(dir, a.listen)
+                    .await
+                    .map_err(|e| Failure::input(format!("replay: {e:#}")))?;
+                return Ok(if r.differences.is_empty() { exit::OK } else { exit::FAILED });
+            }
             let opts = crate::sim::SimOptions {
                 listen: a.listen,
                 seed: a.seed,

@@ -11,6 +11,7 @@ pub mod dataplane;
 pub mod digest;
 pub mod faults;
 pub mod net;
+pub mod replay;
 pub mod seed;
 pub mod server;
 pub mod strict;
@@ -239,7 +240,7 @@ pub async fn run(opts: SimOptions) -> anyhow::Result<()> {
 }
 
 #[cfg(unix)]
-async fn wait_for_signal() {
+pub(crate) async fn wait_for_signal() {
     use tokio::signal::unix::{SignalKind, signal};
     match signal(SignalKind::terminate()) {
         Ok(mut term) => {
@@ -255,6 +256,6 @@ async fn wait_for_signal() {
 }
 
 #[cfg(not(unix))]
-async fn wait_for_signal() {
+pub(crate) async fn wait_for_signal() {
     let _ = tokio::signal::ctrl_c().await;
 }
