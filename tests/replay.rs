@@ -211,3 +211,71 @@ async fn committed_transcripts_hold_no_secret() {
         }
     }
 }
+
+/// Conformance from transcripts: the simulator's answers to the same command have the
+/// recorded answers' shape (fields and types); an edited recording (a field the real cloud
+/// sends and one it does not) is flagged both ways.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_simulators_answers_have_the_recorded_shape() {
+    use tilink::cloud::record::shape::compare;
+    let w = common::world().await;
+    let dir = transcripts()
+        .into_iter()
+        .find(|d| d.ends_with("setup"))
+        .unwrap();
+    let (args, code, _) = command(&dir);
+    assert!(
+        args.contains(&w.m.cluster_id),
+        "the recording's cluster is the simulator's"
+    );
+    let rec = tempfile::tempdir().unwrap();
+    let o = w
+        .bin()
+        .args(&args)
+        .arg("--record")
+        .arg(rec.path())
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(code),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let (sim, _) = read(&std::fs::read_to_string(rec.path().join("transcript.jsonl")).unwrap());
+    let (recorded, _) = read(&std::fs::read_to_string(dir.join("transcript.jsonl")).unwrap());
+    let d = compare(&recorded, &sim);
+    assert!(d.is_empty(), "{d:#?}");
+
+    let mut edited = recorded.clone();
+    let mut touched = false;
+    for l in edited
+        .iter_mut()
+        .filter(|l| l.action.as_deref() == Some("GetLoadBalancerAttribute"))
+    {
+        let o = l.body.as_object_mut().unwrap();
+        o.insert("RealCloudOnly".into(), "x".into());
+        touched |= o.remove("LoadBalancerName").is_some();
+    }
+    assert!(touched);
+    let d = compare(&edited, &sim);
+    let got: Vec<(&str, &str, &str)> = d
+        .iter()
+        .map(|d| (d.request.as_str(), d.field.as_str(), d.what.as_str()))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            (
+                "nlb GetLoadBalancerAttribute",
+                "RealCloudOnly",
+                "missing in simulator"
+            ),
+            (
+                "nlb GetLoadBalancerAttribute",
+                "LoadBalancerName",
+                "only in simulator"
+            ),
+        ]
+    );
+}

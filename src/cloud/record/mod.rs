@@ -3,6 +3,7 @@
 //! object a line, in the order the answers arrived; the format is docs/TRANSCRIPTS.md.
 
 pub mod redact;
+pub mod shape;
 
 pub use redact::Redactor;
 
