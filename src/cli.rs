@@ -180,6 +180,10 @@ pub struct GlobalArgs {
     /// Read the secrets of the keys given by flag from stdin, one line each (Alibaba first).
     #[arg(long, global = true)]
     pub secrets_stdin: bool,
+    /// Record every request and answer, redacted, to DIR/transcript.jsonl (mode 0600;
+    /// docs/TRANSCRIPTS.md).
+    #[arg(long, global = true, env = "TILINK_RECORD", value_name = "DIR")]
+    pub record: Option<PathBuf>,
     /// Do not read the OS keyring.
     #[arg(long, global = true, env = "TILINK_NO_KEYRING", value_parser = clap::builder::BoolishValueParser::new())]
     pub no_keyring: bool,
@@ -459,13 +463,18 @@ pub struct SimArgs {
     pub behaviour_on: Vec<String>,
     /// TiDB Cloud's rate-limit window in milliseconds instead of its minute (100 requests per
     /// window and API key): a scaled minute, so a benchmark of hundreds of chains finishes.
-    /// Clients learn the window from the X-Ratelimit-Reset header.
+    /// The Alibaba flow-control windows shrink by the same ratio. Clients learn the TiDB
+    /// window from the X-Ratelimit-Reset header and are told nothing.
     #[arg(long, env = "TILINK_SIM_RATE_LIMIT_WINDOW_MS", value_name = "MS", value_parser = clap::value_parser!(u64).range(1000..=3_600_000))]
     pub rate_limit_window_ms: Option<u64>,
     /// Seed N more Alibaba Cloud clusters, each with a chain in a known health (healthy, or
     /// broken in one documented way, or unreadable); the truth is in /_sim/state → fleet.
     #[arg(long, env = "TILINK_SIM_FLEET", value_name = "N", default_value_t = 0, value_parser = clap::value_parser!(u64).range(0..=1000))]
     pub fleet: u64,
+    /// Serve a recorded transcript (a `--record` DIR or its transcript.jsonl) back instead
+    /// of simulating, and report where tilink's requests differ (GET /_replay/report).
+    #[arg(long, value_name = "DIR")]
+    pub replay: Option<PathBuf>,
 }
 
 /// `HOST:PORT` resolved once, at start (a name such as `localhost:3306` or an address).
@@ -637,6 +646,10 @@ pub struct DoctorArgs {
     /// Do not ask before each fix.
     #[arg(long, short = 'y', env = "TILINK_YES", value_parser = clap::builder::BoolishValueParser::new())]
     pub yes: bool,
+    /// Also write a support bundle (mode 0600): the report, the redacted transcript of this
+    /// run, the cluster's journals, version, OS and settings; read it before you send it.
+    #[arg(long, value_name = "FILE.tar.gz")]
+    pub bundle: Option<PathBuf>,
 }
 
 /// `tilink teardown`.

@@ -254,9 +254,17 @@ async fn doctor_binary_prints_the_contract_and_exit_codes() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(v["chains"].as_array().map(Vec::len), Some(1));
-    assert_eq!(v["chains"][0]["target"], plc.as_str());
+    // JSON lines: one per chain as soon as it is known, then a summary (issue 28).
+    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let chains: Vec<_> = lines.iter().filter(|v| v["type"] == "chain").collect();
+    assert_eq!(chains.len(), 1, "{lines:#?}");
+    assert_eq!(chains[0]["target"], plc.as_str());
+    let summary = lines.last().unwrap();
+    assert_eq!(summary["type"], "summary", "{lines:#?}");
+    assert_eq!(summary["chains"], 1);
 }
 
 #[test]

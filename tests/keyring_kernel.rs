@@ -241,7 +241,8 @@ fn kernel_keyring_round_trip_and_setup_reads_it() -> Result<(), String> {
     );
     assert_eq!(code, Some(0), "{text}");
     assert!(
-        text.contains("stored in the OS keyring (service 'tilink', user 'alibaba:default')"),
+        text.contains("(service 'tilink', user 'alibaba:default')")
+            && text.contains("stored in the Linux kernel keyring"),
         "{text}"
     );
     assert!(text.contains("user 'tidb:default'"), "{text}");
@@ -259,6 +260,21 @@ fn kernel_keyring_round_trip_and_setup_reads_it() -> Result<(), String> {
         !text.contains(&w.m.alibaba_access_key_id),
         "ids are masked: {text}"
     );
+    // Issue 25 #9: a second Alibaba key logged in after the first; logout removes both.
+    let state = rt.block_on(w.state());
+    let second_id = state["readonly_key"]["access_key_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let second_secret = state["readonly_key"]["access_key_secret"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (code, text) = tilink(
+        &["auth", "login", "--cloud", "alibaba"],
+        &format!("{second_id}\n{second_secret}\n"),
+    );
+    assert_eq!(code, Some(0), "{text}");
     let (code, text) = tilink(&["auth", "logout"], "");
     assert_eq!(code, Some(0), "{text}");
     assert_eq!(
@@ -266,6 +282,15 @@ fn kernel_keyring_round_trip_and_setup_reads_it() -> Result<(), String> {
         2,
         "{text}"
     );
+    assert!(text.contains("keys "), "both Alibaba keys named: {text}");
+    for id in [w.m.alibaba_access_key_id.as_str(), second_id.as_str()] {
+        assert!(
+            load_from_keyring(Kind::Alibaba, Some(id))
+                .expect("load")
+                .is_none(),
+            "{id}'s entry survived logout"
+        );
+    }
     assert!(load_from_keyring(Kind::Tidb, None).expect("load").is_none());
     let (code, text) = tilink(&["auth", "status"], "");
     assert_eq!(code, Some(3), "{text}");

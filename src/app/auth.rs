@@ -41,6 +41,7 @@ async fn verify(g: &GlobalArgs, kind: Kind, id: &str, secret: &Secret) -> Result
                 );
                 cfg.endpoint_override = g.alibaba_endpoint.clone();
                 cfg.signature = super::context::signature(g.signature);
+                cfg.recorder = super::context::recorder(g, false).map_err(|f| f.message)?;
                 let key = AccessKey {
                     id: id.to_string(),
                     secret: secret.clone(),
@@ -54,7 +55,9 @@ async fn verify(g: &GlobalArgs, kind: Kind, id: &str, secret: &Secret) -> Result
             }
             Kind::Tidb => {
                 let ep = g.tidb_endpoint.as_deref().unwrap_or(DEFAULT_ENDPOINT);
-                let c = TidbClient::new(ep, id, secret.clone()).map_err(|e| e.to_string())?;
+                let c = TidbClient::new(ep, id, secret.clone())
+                    .map_err(|e| e.to_string())?
+                    .with_recorder(super::context::recorder(g, false).map_err(|f| f.message)?);
                 c.list_clusters(None)
                     .await
                     .map(|l| format!("{} cluster(s) visible", l.len()))

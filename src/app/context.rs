@@ -8,6 +8,7 @@ use crate::cli::{GlobalArgs, Signature};
 use crate::cloud::aliyun::sts_assume::{AssumeRoleRequest, assume_role};
 use crate::cloud::aliyun::{AccessKey, AliyunClient, AliyunConfig, SignatureVersion};
 use crate::cloud::ratelimit::RateLimit;
+use crate::cloud::record::Recorder;
 use crate::cloud::stats::CallStats;
 use crate::cloud::tidb::client::DEFAULT_ENDPOINT;
 use crate::credentials::{Inputs, resolve_alibaba, resolve_tidb};
@@ -16,6 +17,7 @@ use crate::engine::poll::Tuning;
 pub use crate::engine::session::{Session, clear_text_refused, retry_policy};
 use crate::secret::Secret;
 use crate::sim::Manifest;
+use std::sync::Arc;
 
 /// The session (its old name in the drivers).
 pub type Env = Session;
@@ -102,6 +104,36 @@ pub fn endpoint_notes(g: &GlobalArgs) -> Vec<String> {
     v
 }
 
+/// The run's recorder: `--record DIR` and/or in memory (`doctor --bundle`); one per process,
+/// made by the first call (later calls get the same one).
+pub fn recorder(g: &GlobalArgs, in_memory: bool) -> Result<Option<Arc<Recorder>>, Failure> {
+    static ONE: std::sync::OnceLock<Option<Arc<Recorder>>> = std::sync::OnceLock::new();
+    if let Some(r) = ONE.get() {
+        return Ok(r.clone());
+    }
+    let r = new_recorder(g, in_memory)?;
+    Ok(ONE.get_or_init(|| r).clone())
+}
+
+fn new_recorder(g: &GlobalArgs, in_memory: bool) -> Result<Option<Arc<Recorder>>, Failure> {
+    if g.record.is_none() && !in_memory {
+        return Ok(None);
+    }
+    let r = Recorder::new(g.record.as_deref(), in_memory).map_err(|e| {
+        Failure::input(format!(
+            "--record {}: cannot write the transcript there: {e}",
+            g.record
+                .as_deref()
+                .unwrap_or(std::path::Path::new(""))
+                .display()
+        ))
+    })?;
+    if let Ok(p) = std::env::var("TILINK_MYSQL_PASSWORD") {
+        r.redactor().secret(&p);
+    }
+    Ok(Some(Arc::new(r)))
+}
+
 /// From the credential chain (flags → env → profiles → keyring). Missing credentials of
 /// both clouds are reported together.
 pub async fn from_chain(g: &GlobalArgs) -> Result<Env, Failure> {
@@ -139,6 +171,7 @@ pub async fn from_chain(g: &GlobalArgs) -> Result<Env, Failure> {
         let mut cfg = AliyunConfig::new(g.region.clone().unwrap_or_else(|| "cn-hangzhou".into()));
         cfg.endpoint_override = g.alibaba_endpoint.clone();
         cfg.signature = signature(g.signature);
+        cfg.recorder = recorder(g, false)?;
         let base = AliyunClient::new(cfg, key).map_err(|e| Failure::failed(e.to_string()))?;
         let req = AssumeRoleRequest {
             role_arn: role.role_arn.clone(),
@@ -186,6 +219,7 @@ pub async fn from_chain(g: &GlobalArgs) -> Result<Env, Failure> {
         pacer: Default::default(),
         tidb_client: Default::default(),
         probe: None,
+        recorder: recorder(g, false)?,
     })
 }
 
@@ -215,5 +249,7 @@ pub fn from_manifest(m: &Manifest, g: &GlobalArgs, poll_scale: f64, store: Journ
         pacer: Default::default(),
         tidb_client: Default::default(),
         probe: None,
+        // Its own (a test process runs many simulators), never the process's.
+        recorder: new_recorder(g, false).ok().flatten(),
     }
 }

@@ -15,13 +15,45 @@ use std::sync::Arc;
 
 /// Entry point of `tilink doctor`.
 pub async fn command(g: &GlobalArgs, a: DoctorArgs) -> Result<u8, Failure> {
-    let env = crate::app::context::from_chain(g).await?;
-    // The clients pace themselves within the clouds' limits (`cloud::ratelimit`); a fleet
-    // walk without --fix or --probe streams its chains as they are known (`app::fleet`).
-    if a.all_clusters && !a.fix && !a.probe {
-        return super::fleet::run(g, &env).await;
-    }
-    run(g, &env, &a).await
+    let Some(path) = a.bundle.clone() else {
+        let env = doctor_env(g).await?;
+        // The clients pace themselves within the clouds' limits (`cloud::ratelimit`); a
+        // fleet walk without --fix or --probe streams its chains as they are known
+        // (`app::fleet`).
+        if a.all_clusters && !a.fix && !a.probe {
+            return super::fleet::run(g, &env).await;
+        }
+        return run(g, &env, &a).await;
+    };
+    // The bundle's transcript is kept in memory (and in --record DIR as well, if given).
+    let recorder = crate::app::context::recorder(g, true)?;
+    let outcome = match doctor_env(g).await {
+        Ok(env) => examine_and_print(g, &env, &a, None)
+            .await
+            .map(|(code, reports)| (code, reports, env)),
+        Err(f) => Err(f),
+    };
+    let input = crate::app::bundle::Input {
+        g,
+        a: &a,
+        recorder: recorder.as_deref(),
+        outcome: match &outcome {
+            Ok((code, reports, env)) => Ok((*code, reports.as_slice(), env)),
+            Err(f) => Err(f),
+        },
+    };
+    crate::app::bundle::write(&path, &input)?;
+    say!(
+        "support bundle: {} (mode 0600; secrets removed, ids masked; read it before sending: tar -xzf {} -C DIR)",
+        path.display(),
+        path.display()
+    );
+    outcome.map(|(code, _, _)| code)
+}
+
+/// The environment doctor runs in (the clients pace themselves within the clouds' limits).
+async fn doctor_env(g: &GlobalArgs) -> Result<Env, Failure> {
+    crate::app::context::from_chain(g).await
 }
 
 /// A chain to examine and the region its Alibaba side lives in.
@@ -345,6 +377,18 @@ pub async fn run_filtered(
     a: &DoctorArgs,
     only: Option<&str>,
 ) -> Result<u8, Failure> {
+    examine_and_print(g, env, a, only)
+        .await
+        .map(|(code, _)| code)
+}
+
+/// Doctor, printing its report; the exit code and the reports.
+async fn examine_and_print(
+    g: &GlobalArgs,
+    env: &Env,
+    a: &DoctorArgs,
+    only: Option<&str>,
+) -> Result<(u8, Vec<Report>), Failure> {
     let probe = probe_setup(env, a)?;
     let targets = targets(env, a).await?;
     // Chains are examined concurrently, a few at a time (the APIs rate-limit per account).
@@ -423,7 +467,7 @@ pub async fn run_filtered(
         }
         Output::Text => print!("{}", crate::report::doctor_text(&reports, g.no_color())),
     }
-    Ok(code)
+    Ok((code, reports))
 }
 
 /// Doctor's exit code: 3 credentials refused, 1 something is broken, 4 nothing failed but

@@ -2,6 +2,7 @@
 //! failures to exit codes and readable messages.
 
 pub mod auth;
+pub mod bundle;
 pub mod context;
 pub mod doctor;
 pub mod export;
@@ -11,6 +12,7 @@ pub mod manpages;
 pub mod sandbox;
 pub mod saved_plan;
 pub mod setup;
+pub mod tarball;
 pub mod teardown;
 
 use crate::cli::{Cli, Command, Output, SetupArgs};
@@ -210,6 +212,12 @@ async fn dispatch(cli: Cli) -> Result<u8, Failure> {
                     "--listen {} is not a loopback address: the simulator serves its access keys at /_sim/state without authentication. Listen on 127.0.0.1, or pass --listen-any for a network you trust",
                     a.listen
                 )));
+            }
+            if let Some(dir) = &a.replay {
+                let r = crate::sim::replay::run(dir, a.listen)
+                    .await
+                    .map_err(|e| Failure::input(format!("replay: {e:#}")))?;
+                return Ok(if r.differences.is_empty() { exit::OK } else { exit::FAILED });
             }
             let opts = crate::sim::SimOptions {
                 listen: a.listen,

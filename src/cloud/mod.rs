@@ -6,6 +6,7 @@ pub mod aliyun;
 pub mod kind;
 pub mod limits;
 pub mod ratelimit;
+pub mod record;
 pub mod retry;
 pub mod stats;
 pub mod tidb;

@@ -49,6 +49,8 @@ pub struct Session {
     /// Who to log in as for the data-path probe, and how to reach the NLB (the sandbox
     /// sets it; doctor sets it from `--probe`).
     pub probe: Option<crate::engine::probe::ProbeSetup>,
+    /// Where every request and answer is recorded, redacted (`--record`, `doctor --bundle`).
+    pub recorder: Option<std::sync::Arc<crate::cloud::record::Recorder>>,
 }
 
 impl Session {
@@ -74,6 +76,7 @@ impl Session {
             c.with_stats(self.stats.clone())
                 .with_rate_limit(self.rate_limit.clone())
                 .with_retry(retry_policy())
+                .with_recorder(self.recorder.clone())
         })
         .map_err(|e| Error::Failed(e.to_string()))?;
         Ok(self.tidb_client.get_or_init(|| c).clone())
@@ -122,6 +125,7 @@ impl Session {
         cfg.rate_limit = self.rate_limit.clone();
         cfg.pacer = self.pacer.clone();
         cfg.retry = retry_policy();
+        cfg.recorder = self.recorder.clone();
         let aliyun = AliyunClient::new(cfg, self.alibaba_key.clone())
             .map_err(|e| Error::Failed(e.to_string()))?
             .with_stats(self.stats.clone());

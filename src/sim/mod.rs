@@ -13,6 +13,7 @@ pub mod faults;
 pub mod fleet;
 pub mod net;
 pub mod ratelimit;
+pub mod replay;
 pub mod seed;
 pub mod server;
 pub mod strict;
@@ -254,7 +255,7 @@ pub async fn run(opts: SimOptions) -> anyhow::Result<()> {
 }
 
 #[cfg(unix)]
-async fn wait_for_signal() {
+pub(crate) async fn wait_for_signal() {
     use tokio::signal::unix::{SignalKind, signal};
     match signal(SignalKind::terminate()) {
         Ok(mut term) => {
@@ -270,6 +271,6 @@ async fn wait_for_signal() {
 }
 
 #[cfg(not(unix))]
-async fn wait_for_signal() {
+pub(crate) async fn wait_for_signal() {
     let _ = tokio::signal::ctrl_c().await;
 }

@@ -31,6 +31,9 @@ pub struct RateLimits {
     epoch: Instant,
     /// TiDB Cloud's window.
     pub tidb_window: Duration,
+    /// Every Alibaba window multiplied by the same ratio as TiDB's (1: real time): a
+    /// compressed world compresses all its windows alike.
+    alibaba_scale: f64,
     tidb: HashMap<String, (u64, u32)>,
     alibaba: HashMap<String, (u64, u32)>,
     /// Requests refused by a limit (`/_sim/stats` → `rate_limited`).
@@ -38,11 +41,14 @@ pub struct RateLimits {
 }
 
 impl RateLimits {
-    /// Limits counted from `epoch`; `tidb_window` replaces TiDB Cloud's minute when given.
+    /// Limits counted from `epoch`; `tidb_window` replaces TiDB Cloud's minute when given,
+    /// and shortens the Alibaba windows by the same ratio (a compressed world).
     pub fn new(epoch: Instant, tidb_window: Option<Duration>) -> Self {
+        let tidb_window = tidb_window.filter(|w| !w.is_zero()).unwrap_or(TIDB_WINDOW);
         RateLimits {
             epoch,
-            tidb_window: tidb_window.filter(|w| !w.is_zero()).unwrap_or(TIDB_WINDOW),
+            tidb_window,
+            alibaba_scale: (tidb_window.as_secs_f64() / TIDB_WINDOW.as_secs_f64()).min(1.0),
             tidb: HashMap::new(),
             alibaba: HashMap::new(),
             refused: 0,
@@ -74,7 +80,11 @@ impl RateLimits {
     /// Counts a call of Alibaba action `action` at `now`; false: throttle it.
     pub fn alibaba(&mut self, action: &str, now: Instant) -> bool {
         let q = alibaba_quota(action);
-        let (index, _) = self.window(now, q.window);
+        let w = q
+            .window
+            .mul_f64(self.alibaba_scale)
+            .max(Duration::from_millis(1));
+        let (index, _) = self.window(now, w);
         let slot = self.alibaba.entry(action.to_string()).or_insert((index, 0));
         if slot.0 != index {
             *slot = (index, 0);

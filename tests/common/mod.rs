@@ -27,8 +27,13 @@ pub fn global(args: &[&str]) -> GlobalArgs {
 }
 
 /// Starts a simulator with a fast clock.
-pub async fn world_with(opts: SimOptions) -> World {
+pub async fn world_with(mut opts: SimOptions) -> World {
     tilink::cloud::aliyun::client::install_tls_provider();
+    // A fast world compresses TiDB Cloud's rate-limit minute as it compresses every delay
+    // (the clients learn the window from X-Ratelimit-Reset; they are told nothing).
+    if opts.rate_limit_window_ms.is_none() {
+        opts.rate_limit_window_ms = Some(((60_000.0 * opts.time_scale) as u64).max(1_000));
+    }
     // Polls follow the simulator's clock.
     let opts_scale = opts.time_scale;
     let sim = start(opts).await.expect("simulator starts");

@@ -53,6 +53,8 @@ pub struct AliyunConfig {
     pub rate_limit: Option<crate::cloud::ratelimit::RateLimit>,
     /// Per-action pacing within the flow-control quotas (shared by the session's clients).
     pub pacer: crate::cloud::ratelimit::Pacer,
+    /// Where every request and answer is recorded (`--record`), redacted; `None`: nowhere.
+    pub recorder: Option<Arc<crate::cloud::record::Recorder>>,
 }
 
 impl AliyunConfig {
@@ -67,6 +69,7 @@ impl AliyunConfig {
             retry: RetryPolicy::default(),
             rate_limit: None,
             pacer: Default::default(),
+            recorder: None,
         }
     }
 }
@@ -134,6 +137,14 @@ impl AliyunClient {
             ));
         }
         let http = http_client(cfg.connect_timeout, cfg.request_timeout)?;
+        if let Some(r) = &cfg.recorder {
+            let r = r.redactor();
+            r.key_id(&key.id);
+            r.secret(key.secret.expose());
+            if let Some(t) = &key.security_token {
+                r.secret(t.expose());
+            }
+        }
         Ok(AliyunClient {
             http,
             cfg: Arc::new(cfg),
@@ -209,11 +220,15 @@ impl AliyunClient {
         } else {
             params
         };
+        let tries = std::sync::atomic::AtomicU32::new(0);
         let v = crate::cloud::retry::run(
             &self.cfg.retry,
             action.name(),
             AliyunError::retry_class,
-            || self.attempt(action.product(), action.name(), params),
+            || {
+                let n = tries.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+                self.attempt(action.product(), action.name(), params, n)
+            },
         )
         .await?;
         crate::cloud::crash_point(action.name());
@@ -225,21 +240,43 @@ impl AliyunClient {
         product: Product,
         action: &str,
         params: &Params,
+        attempt: u32,
     ) -> Result<serde_json::Value, AliyunError> {
         if let Some(l) = &self.cfg.rate_limit {
             l.acquire().await;
         }
         self.cfg.pacer.acquire(action).await;
+        let started = (SystemTime::now(), std::time::Instant::now());
+        let note = |status: Option<u16>, body: &[u8], error: Option<&str>| {
+            if let Some(r) = &self.cfg.recorder {
+                r.record(&crate::cloud::record::Exchange {
+                    product: product.ram_code(),
+                    version: Some(product.version()),
+                    action: Some(action),
+                    method: "POST",
+                    path: "/",
+                    sent: crate::cloud::record::Sent::Pairs(params.pairs()),
+                    status,
+                    body,
+                    request_id: None,
+                    attempt,
+                    started: started.0,
+                    duration: started.1.elapsed(),
+                    error,
+                });
+            }
+        };
         self.stats.record(action);
         let base = product.base_url(&self.cfg.region, self.cfg.endpoint_override.as_deref());
         let request = match self.cfg.signature {
             SignatureVersion::V1 => self.build_v1(&base, product, action, params),
             SignatureVersion::V3 => self.build_v3(&base, product, action, params),
         };
-        let resp = request
-            .send()
-            .await
-            .map_err(|e| transport(action, &base, &e))?;
+        let resp = request.send().await.map_err(|e| {
+            let e = transport(action, &base, &e);
+            note(None, b"", Some(&e.to_string()));
+            e
+        })?;
         let status = resp.status().as_u16();
         if let Some(date) = resp
             .headers()
@@ -260,8 +297,13 @@ impl AliyunClient {
             .map(Duration::from_millis);
         let bytes = match read_bounded(resp).await {
             Ok(b) => b,
-            Err(BodyError::Http(e)) => return Err(transport(action, &base, &e)),
+            Err(BodyError::Http(e)) => {
+                let e = transport(action, &base, &e);
+                note(Some(status), b"", Some(&e.to_string()));
+                return Err(e);
+            }
             Err(BodyError::TooLarge) => {
+                note(Some(status), b"", Some("answer too large"));
                 return Err(AliyunError::Decode {
                     action: action.to_string(),
                     detail: format!(
@@ -271,6 +313,7 @@ impl AliyunClient {
                 });
             }
         };
+        note(Some(status), &bytes, None);
         if (200..300).contains(&status) {
             return serde_json::from_slice(&bytes).map_err(|e| AliyunError::Decode {
                 action: action.to_string(),

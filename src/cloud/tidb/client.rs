@@ -121,6 +121,7 @@ pub struct TidbClient {
     rate_limit: Option<crate::cloud::ratelimit::RateLimit>,
     /// The key's budget as TiDB Cloud's headers tell it (always on: the limit is real).
     budget: crate::cloud::ratelimit::TidbBudget,
+    recorder: Option<Arc<crate::cloud::record::Recorder>>,
 }
 
 impl std::fmt::Debug for TidbClient {
@@ -159,7 +160,51 @@ impl TidbClient {
             stats: CallStats::default(),
             rate_limit: None,
             budget: Default::default(),
+            recorder: None,
         })
+    }
+
+    /// The same client recording every request and answer into `recorder` (redacted; the
+    /// keys are made known to its redactor).
+    pub fn with_recorder(mut self, recorder: Option<Arc<crate::cloud::record::Recorder>>) -> Self {
+        if let Some(r) = &recorder {
+            r.redactor().key_id(&self.public_key);
+            r.redactor().secret(self.private_key.expose());
+        }
+        self.recorder = recorder;
+        self
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn note(
+        &self,
+        method: &Method,
+        path: &str,
+        body: Option<&serde_json::Value>,
+        attempt: u32,
+        started: (std::time::SystemTime, std::time::Instant),
+        answer: Result<(u16, &[u8]), &TidbError>,
+    ) {
+        let Some(r) = &self.recorder else { return };
+        let (status, bytes, error) = match answer {
+            Ok((s, b)) => (Some(s), b, None),
+            Err(e) => (None, &[][..], Some(e.to_string())),
+        };
+        r.record(&crate::cloud::record::Exchange {
+            product: crate::cloud::record::TIDB,
+            version: None,
+            action: None,
+            method: method.as_str(),
+            path,
+            sent: crate::cloud::record::Sent::Json(body),
+            status,
+            body: bytes,
+            request_id: None,
+            attempt,
+            started: started.0,
+            duration: started.1.elapsed(),
+            error: error.as_deref(),
+        });
     }
 
     /// The same client with another retry policy.
@@ -225,6 +270,7 @@ impl TidbClient {
         // caller looks for what it created first. A 429 is refused before processing.
         let replayable = |status: Option<u16>| method != Method::POST || status == Some(429);
         // An attempt's failure with the wait the API asked for (`x-ratelimit-reset`).
+        let tries = std::sync::atomic::AtomicU32::new(0);
         let bytes = crate::cloud::retry::run(
             &self.retry,
             path,
@@ -242,7 +288,8 @@ impl TidbClient {
                 wait: *wait,
             },
             || async {
-                match self.authenticated(&method, path, body).await {
+                let n = tries.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+                match self.authenticated(&method, path, body, n).await {
                     Ok((status, bytes, _)) if status.is_success() => Ok(bytes),
                     Ok((status, bytes, reset)) => {
                         Err((api_error(&method, path, status, &bytes), reset))
@@ -270,12 +317,27 @@ impl TidbClient {
         method: &Method,
         path: &str,
         body: Option<&serde_json::Value>,
+        attempt: u32,
     ) -> Result<(StatusCode, bytes::Bytes, Option<Duration>), TidbError> {
         let cached = self.authorization(method, path)?;
-        let first = self.send(method, path, body, cached.clone()).await?;
+        let t0 = (std::time::SystemTime::now(), std::time::Instant::now());
+        let noted = |t0, r: Result<(StatusCode, bytes::Bytes, Option<Duration>), TidbError>| {
+            match &r {
+                Ok((s, b, _)) => self.note(method, path, body, attempt, t0, Ok((s.as_u16(), b))),
+                Err(e) => self.note(method, path, body, attempt, t0, Err(e)),
+            }
+            r
+        };
+        let first = match self.send(method, path, body, cached.clone()).await {
+            Ok(r) => r,
+            Err(e) => return noted(t0, Err(e)),
+        };
         if first.status() != StatusCode::UNAUTHORIZED {
-            return read(first, method, path).await;
+            return noted(t0, read(first, method, path).await);
         }
+        // The digest challenge round trip is recorded too (status 401, no body).
+        self.note(method, path, body, attempt, t0, Ok((401, b"")));
+        let t0 = (std::time::SystemTime::now(), std::time::Instant::now());
         let challenge = first
             .headers()
             .get_all("www-authenticate")
@@ -302,8 +364,12 @@ impl TidbClient {
             *slot = Some(parsed);
         }
         let auth = self.authorization(method, path)?;
-        let second = self.send(method, path, body, auth).await?;
+        let second = match self.send(method, path, body, auth).await {
+            Ok(r) => r,
+            Err(e) => return noted(t0, Err(e)),
+        };
         if second.status() == StatusCode::UNAUTHORIZED {
+            self.note(method, path, body, attempt, t0, Ok((401, b"")));
             if let Ok(mut slot) = self.challenge.lock() {
                 *slot = None;
             }
@@ -311,7 +377,7 @@ impl TidbClient {
                 path: path.to_string(),
             });
         }
-        read(second, method, path).await
+        noted(t0, read(second, method, path).await)
     }
 
     fn authorization(&self, method: &Method, path: &str) -> Result<Option<String>, TidbError> {

@@ -147,7 +147,18 @@ impl Ctx {
             let seen = groups
                 .as_ref()
                 .is_ok_and(|g| g.iter().any(|x| x.server_group_id == own_group));
-            if seen || groups.is_err() || tokio::time::Instant::now() >= settle_until {
+            // A look refused for a passing reason (throttled, busy, a 5xx) after the client's
+            // own retries is looked at again, not a reason to fail the setup: the claim
+            // has until `settle_until` (issue 28's flow control, met with two runs at once).
+            let passing = |e: &crate::cloud::aliyun::AliyunError| e.kind().is_transient();
+            let refused = groups.as_ref().err().map(|e| !passing(e)).unwrap_or(false)
+                || balancers
+                    .as_ref()
+                    .err()
+                    .map(|e| !passing(e))
+                    .unwrap_or(false);
+            let both = groups.is_ok() && balancers.is_ok();
+            if (seen && both) || refused || tokio::time::Instant::now() >= settle_until {
                 break (groups, balancers);
             }
             tokio::time::sleep(pause).await;
@@ -193,6 +204,14 @@ impl Ctx {
                         a.list_server_groups(&[], &by_cluster),
                         a.list_load_balancers(&[], &by_cluster)
                     );
+                    // A passing refusal (throttled, a 5xx): look again, within SETTLE.
+                    let passing = |e: &crate::cloud::aliyun::AliyunError| e.kind().is_transient();
+                    if (g.as_ref().err().is_some_and(passing)
+                        || b.as_ref().err().is_some_and(passing))
+                        && started.elapsed() < super::claim::SETTLE
+                    {
+                        continue;
+                    }
                     let (g, b) = rivals(g, b)?;
                     if let Some(lb) = b.iter().find(|l| later.contains(&l.setup_id)) {
                         break (
