@@ -788,3 +788,25 @@ fn planning_the_same_setup_again_keeps_its_id() {
     });
     assert_eq!(kept, Some(Some(id)), "{fx:?}");
 }
+
+/// Issue 27 #12: Enter during the run says it is running; once it ended, that note goes.
+#[test]
+fn the_running_note_goes_when_the_run_ends() {
+    let (mut a, req) = provisioning();
+    update(&mut a, enter());
+    assert!(
+        a.note
+            .as_deref()
+            .is_some_and(|n| n.contains("provisioning is running")),
+        "{:?}",
+        a.note
+    );
+    update(
+        &mut a,
+        Msg::ApplyFinished {
+            req,
+            model: Box::new(fx::apply_active()),
+        },
+    );
+    assert_eq!(a.note, None);
+}

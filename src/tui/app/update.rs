@@ -125,6 +125,9 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
                 return Vec::new();
             }
             app.apply = Some(*model);
+            // A note given while the run went on is stale once it ended (issue 27 #12: after
+            // ACTIVE the footer still said "provisioning is running; q stops it").
+            app.note = None;
             if app.stopping {
                 app.stopping = false;
                 app.quit_now();

@@ -151,14 +151,27 @@ pub fn wrap(line: &Line, w: usize, hang: Hang) -> Vec<Line<'static>> {
             row_w = at;
             continue;
         }
-        // A word longer than a row: split it where the row ends.
+        // A word longer than a row: split it where the row ends, or after the last dot
+        // that fits (a service name breaks between its parts, the epsrv id stays whole).
+        let mut tok_from = row.len();
         for &(c, s) in tok {
             let cw = c.width().unwrap_or(0);
             if row_w + cw > w {
+                let dot = row[tok_from..]
+                    .iter()
+                    .rposition(|(c, _)| *c == '.')
+                    .map(|p| tok_from + p + 1)
+                    .filter(|&p| p < row.len());
+                let carry = match dot {
+                    Some(p) => row.split_off(p),
+                    None => Vec::new(),
+                };
                 out.push(to_line(&row));
                 first = false;
                 row = vec![(' ', Style::default()); hang];
-                row_w = hang;
+                tok_from = row.len();
+                row.extend(carry);
+                row_w = row.iter().map(|(c, _)| c.width().unwrap_or(0)).sum();
             }
             row.push((c, s));
             row_w += cw;
@@ -382,6 +395,22 @@ mod tests {
         let got = text(&wrap(&l, 50, Hang::At(5)));
         assert_eq!(got[1].trim(), "nlb-t4nabcdefghij0123456789");
         assert!(got[1].starts_with("     nlb-"));
+    }
+
+    #[test]
+    fn a_name_wider_than_the_row_breaks_after_a_dot_and_keeps_its_id_whole() {
+        let l = Line::raw("  com.aliyuncs.privatelink.ap-southeast-1.epsrv-t4nfixture0123456789");
+        let rows = text(&wrap(&l, 56, Hang::At(2)));
+        assert!(rows.len() >= 2, "{rows:?}");
+        assert!(
+            rows.iter()
+                .any(|r| r.contains("epsrv-t4nfixture0123456789")),
+            "{rows:?}"
+        );
+        assert_eq!(
+            rows.concat().replace(' ', ""),
+            "com.aliyuncs.privatelink.ap-southeast-1.epsrv-t4nfixture0123456789"
+        );
     }
 
     #[test]
