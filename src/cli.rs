@@ -473,7 +473,7 @@ pub struct SimArgs {
     pub fleet: u64,
     /// Serve a recorded transcript (a `--record` DIR or its transcript.jsonl) back instead
     /// of simulating, and report where tilink's requests differ (GET /_replay/report).
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, env = "TILINK_SIM_REPLAY", value_name = "DIR")]
     pub replay: Option<PathBuf>,
 }
 
@@ -648,7 +648,7 @@ pub struct DoctorArgs {
     pub yes: bool,
     /// Also write a support bundle (mode 0600): the report, the redacted transcript of this
     /// run, the cluster's journals, version, OS and settings; read it before you send it.
-    #[arg(long, value_name = "FILE.tar.gz")]
+    #[arg(long, env = "TILINK_BUNDLE", value_name = "FILE.tar.gz")]
     pub bundle: Option<PathBuf>,
 }
 
