@@ -373,3 +373,55 @@ fn just_accepted_is_changing_not_waiting_for_acceptance() {
     f.connections[0].connection_status = "Disconnected".into();
     assert_eq!(status_of(&f, "plc-state"), Status::Fail);
 }
+
+/// Issue 29: `depends_on` names only checks earlier in ORDER, so it is acyclic and
+/// `link_causes` always ends; every id it names exists.
+#[test]
+fn causes_come_before_their_symptoms_and_exist() {
+    for (i, id) in ORDER.iter().enumerate() {
+        for cause in depends_on(id) {
+            let at = ORDER
+                .iter()
+                .position(|x| x == cause)
+                .unwrap_or_else(|| panic!("{id} depends on unknown check {cause}"));
+            assert!(
+                at < i,
+                "{id} depends on {cause}, which is not earlier in ORDER"
+            );
+        }
+    }
+}
+
+/// Issue 29: every piece a check `needs` is one that `gather` can mark unknown, so a typo
+/// cannot silently keep a check from ever being unknown.
+#[test]
+fn every_needed_piece_is_one_gather_reads() {
+    const PIECES: [&str; 16] = [
+        "caller",
+        "cluster",
+        "tidb",
+        "service",
+        "resources",
+        "users",
+        "connections",
+        "instances",
+        "lb",
+        "listeners",
+        "server_groups",
+        "servers",
+        "health",
+        "vswitches",
+        "rds",
+        "changefeeds",
+    ];
+    let src = include_str!("../facts.rs");
+    for id in ORDER {
+        for piece in needs(id) {
+            assert!(PIECES.contains(piece), "{id} needs unknown piece {piece}");
+            assert!(
+                src.contains(&format!("\"{piece}\"")),
+                "facts.rs never names piece {piece}"
+            );
+        }
+    }
+}
