@@ -2,7 +2,7 @@
 //! [`Discovery`] without I/O and shown before anything is created.
 
 use super::check::{Check, Status};
-use super::discover::{Discovery, cluster_unusable, rds_unusable};
+use super::discover::{Discovery, cluster_unusable};
 use super::zones::{ZoneAnalysis, ZoneError, ZoneInputs, analyze};
 use serde_json::json;
 
@@ -117,59 +117,11 @@ fn region_check(d: &Discovery, region: &str) -> Check {
 }
 
 fn rds_check(d: &Discovery) -> Check {
-    let r = &d.rds;
-    let ev = json!({"instance": r.id, "engine": r.engine, "version": r.engine_version, "status": r.status, "network": r.network_type, "type": r.instance_type});
-    match rds_unusable(&r.engine, &r.status, &r.network_type, &r.instance_type) {
-        None if !r.status.eq_ignore_ascii_case("Running") => Check::new(
-            "rds-status",
-            Status::Warn,
-            "RDS instance is busy with a task",
-            format!(
-                "{} is {} (a task is running on it): tilink waits for Running before and after \
-                 writing its allowlist group",
-                r.id, r.status
-            ),
-        )
-        .evidence(ev),
-        None => Check::new(
-            "rds-status",
-            Status::Pass,
-            "RDS instance is a running MySQL primary in a VPC",
-            format!("{} MySQL {} in {}", r.id, r.engine_version, r.vpc_id),
-        )
-        .evidence(ev),
-        Some(why) => Check::new(
-            "rds-status",
-            Status::Fail,
-            "RDS instance cannot be the source",
-            why,
-        )
-        .evidence(ev)
-        .fix("Pick the primary RDS for MySQL instance (VPC network) and make sure it is Running."),
-    }
+    super::rds_checks::rds_status(&d.rds)
 }
 
 fn endpoint_check(d: &Discovery) -> Check {
-    let r = &d.rds;
-    let ev = json!({"ip": r.private_ip, "port": r.port, "connection_string": r.connection_string});
-    if r.private_ip.is_empty() || r.port == 0 {
-        Check::new(
-            "rds-endpoint",
-            Status::Fail,
-            "No private endpoint on the RDS instance",
-            "DescribeDBInstanceNetInfo has no IPType=Private, ConnectionStringType=Normal entry",
-        )
-        .evidence(ev)
-        .fix("Enable the internal (VPC) endpoint of the instance in the RDS console.")
-    } else {
-        Check::new(
-            "rds-endpoint",
-            Status::Pass,
-            "RDS private endpoint found",
-            format!("{} → {}:{}", r.connection_string, r.private_ip, r.port),
-        )
-        .evidence(ev)
-    }
+    super::rds_checks::rds_endpoint(&d.rds)
 }
 
 fn zone_check(d: &Discovery, zones: &Result<ZoneAnalysis, ZoneError>) -> Check {

@@ -1354,64 +1354,16 @@ fn backend_ip(f: &ChainFacts) -> Check {
 }
 
 fn rds_endpoint(f: &ChainFacts) -> Check {
-    let Some(r) = &f.rds else {
-        return skip("rds-endpoint", "RDS endpoint", f, "rds");
-    };
-    if r.private_ip.is_empty() {
-        Check::new(
-            "rds-endpoint",
-            Status::Fail,
-            "RDS has no private endpoint",
-            format!(
-                "{} has no IPType=Private, ConnectionStringType=Normal entry",
-                r.id
-            ),
-        )
-        .fix("Enable the VPC endpoint of the instance.")
-    } else {
-        Check::new(
-            "rds-endpoint",
-            Status::Pass,
-            "RDS private endpoint",
-            format!("{} → {}:{}", r.connection_string, r.private_ip, r.port),
-        )
-        .evidence(json!({"instance": r.id, "ip": r.private_ip, "port": r.port, "vpc": r.vpc_id}))
+    match &f.rds {
+        Some(r) => crate::engine::rds_checks::rds_endpoint(r),
+        None => skip("rds-endpoint", "RDS endpoint", f, "rds"),
     }
 }
 
 fn rds_status(f: &ChainFacts) -> Check {
-    let Some(r) = &f.rds else {
-        return skip("rds-status", "RDS instance", f, "rds");
-    };
-    let ev =
-        json!({"instance": r.id, "status": r.status, "engine": r.engine, "type": r.instance_type});
-    if r.status == "Running" {
-        Check::new(
-            "rds-status",
-            Status::Pass,
-            "RDS instance is Running",
-            format!("{} {} {}", r.id, r.engine, r.engine_version),
-        )
-        .evidence(ev)
-    } else if !crate::engine::discover::rds_down(&r.status) {
-        // A task on the instance (a class change, a minor upgrade, an allowlist write
-        // settling): it returns to Running by itself.
-        changing(
-            "rds-status",
-            "RDS instance is being modified",
-            format!("{} is {} (a task is running on it)", r.id, r.status),
-            &r.status,
-        )
-        .evidence(ev)
-    } else {
-        Check::new(
-            "rds-status",
-            Status::Fail,
-            "RDS instance is not Running",
-            format!("{} is {}", r.id, r.status),
-        )
-        .evidence(ev)
-        .fix("Start the instance or wait for the maintenance to finish.")
+    match &f.rds {
+        Some(r) => crate::engine::rds_checks::rds_status(r),
+        None => skip("rds-status", "RDS instance", f, "rds"),
     }
 }
 

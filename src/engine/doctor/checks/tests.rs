@@ -94,6 +94,10 @@ fn healthy() -> ChainFacts {
         rds: Some(RdsInfo {
             id: "rm-1".into(),
             region: "r1".into(),
+            engine: "MySQL".into(),
+            engine_version: "8.0".into(),
+            network_type: "VPC".into(),
+            instance_type: "Primary".into(),
             status: "Running".into(),
             private_ip: "10.0.1.5".into(),
             port: 3306,
