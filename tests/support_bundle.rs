@@ -186,3 +186,23 @@ async fn record_refuses_a_directory_it_cannot_write() {
     );
     assert!(String::from_utf8_lossy(&o.stderr).contains("--record"));
 }
+
+/// `tilink reconcile --bundle` writes its bundle too (the flag is shared with doctor and was
+/// ignored by reconcile).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reconcile_writes_its_bundle_too() {
+    let w = common::world().await;
+    let m = w.setup().await;
+    assert!(matches!(m.outcome, Some(Ok(()))));
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("reconcile.tar.gz");
+    let o = w
+        .bin()
+        .args(["reconcile", "--cluster-id", &w.m.cluster_id, "--bundle"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(file.exists(), "no bundle");
+    assert_eq!(mode(&file), 0o600);
+}

@@ -25,24 +25,34 @@ pub async fn command(g: &GlobalArgs, a: DoctorArgs) -> Result<u8, Failure> {
         }
         return run(g, &env, &a).await;
     };
+    with_bundle(g, &a, &path, None).await
+}
+
+/// Doctor (or reconcile, `only` its one check) that also writes a support bundle to `path`.
+async fn with_bundle(
+    g: &GlobalArgs,
+    a: &DoctorArgs,
+    path: &std::path::Path,
+    only: Option<&str>,
+) -> Result<u8, Failure> {
     // The bundle's transcript is kept in memory (and in --record DIR as well, if given).
     let recorder = crate::app::context::recorder(g, true)?;
     let outcome = match doctor_env(g).await {
-        Ok(env) => examine_and_print(g, &env, &a, None)
+        Ok(env) => examine_and_print(g, &env, a, only)
             .await
             .map(|(code, reports)| (code, reports, env)),
         Err(f) => Err(f),
     };
     let input = crate::app::bundle::Input {
         g,
-        a: &a,
+        a,
         recorder: recorder.as_deref(),
         outcome: match &outcome {
             Ok((code, reports, env)) => Ok((*code, reports.as_slice(), env)),
             Err(f) => Err(f),
         },
     };
-    crate::app::bundle::write(&path, &input)?;
+    crate::app::bundle::write(path, &input)?;
     say!(
         "support bundle: {} (mode 0600; secrets removed, ids masked; read it before sending: tar -xzf {} -C DIR)",
         path.display(),
@@ -311,9 +321,12 @@ async fn look_failure(env: &Env, e: crate::cloud::tidb::TidbError) -> Failure {
 
 /// Entry point of `tilink reconcile`: doctor, applying only the backend-IP swap, unasked.
 pub async fn reconcile(g: &GlobalArgs, mut a: DoctorArgs) -> Result<u8, Failure> {
-    let env = crate::app::context::from_chain(g).await?;
     a.fix = true;
     a.yes = true;
+    if let Some(path) = a.bundle.clone() {
+        return with_bundle(g, &a, &path, Some("backend-ip")).await;
+    }
+    let env = crate::app::context::from_chain(g).await?;
     run_filtered(g, &env, &a, Some("backend-ip")).await
 }
 
