@@ -52,8 +52,10 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
             format!("{n} check(s) failed: nothing will be created until they pass"),
         ),
     };
-    let mut d = Doc::new();
-    d.push(Line::from(vec![
+    // The verdict stays on top whatever the list scrolls to (issue 27 #13: at 60×16 the
+    // screen opened scrolled past it, on the first failing check).
+    let mut head = Doc::new();
+    head.push(Line::from(vec![
         Span::styled(format!(" {sum_sym} "), sum_style),
         Span::styled(sum, sum_style),
         Span::styled(
@@ -61,6 +63,14 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
             t.dim(),
         ),
     ]));
+    let head_h = head.height(area.width).min(area.height.saturating_sub(3));
+    let [head_area, area] = ratatui::layout::Layout::vertical([
+        ratatui::layout::Constraint::Length(head_h),
+        ratatui::layout::Constraint::Min(1),
+    ])
+    .areas(area);
+    head.render(f, head_area, t.dim());
+    let mut d = Doc::new();
 
     // The zone grid is the answer to "do the zones overlap": it stays when they do not,
     // with the missing cells marked ✗ and the one fix under it.
