@@ -390,8 +390,9 @@ pub struct SandboxArgs {
     /// Seed of the simulated world.
     #[arg(long, env = "TILINK_SIM_SEED", default_value_t = 1)]
     pub seed: u64,
-    /// Speed of simulated provisioning (1.0 = real time; 0.1 shows every step for a few seconds).
-    #[arg(long, env = "TILINK_SIM_TIME_SCALE", default_value_t = 0.1, value_parser = parse_time_scale)]
+    /// Speed of simulated provisioning (1.0 = real time; the default 0.08 shows every step
+    /// for a few seconds and reaches Done in about 20 s; tilink's waits are not told).
+    #[arg(long, env = "TILINK_SIM_TIME_SCALE", default_value_t = 0.08, value_parser = parse_time_scale)]
     pub time_scale: f64,
     /// Share of simulated calls that fail transiently.
     #[arg(long, env = "TILINK_SIM_FAULT_RATE", default_value_t = 0.0, value_parser = parse_share)]
