@@ -31,6 +31,26 @@ pub fn active_summary(model: &ApplyModel) -> String {
     )
 }
 
+/// [`how_to_use`] for a finished apply of `plan`, each line indented, for the line modes.
+pub fn how_to_use_after(model: &ApplyModel, plan: &crate::engine::plan::Plan) -> String {
+    let id = model
+        .journal
+        .resources
+        .private_link_connection_id
+        .clone()
+        .unwrap_or_default();
+    how_to_use(
+        &model.journal.cluster_id,
+        (&plan.plc_name, &id),
+        plan.backend_port,
+        &plan.allowlist_cidrs,
+    )
+    .iter()
+    .map(|l| format!("  {l}"))
+    .collect::<Vec<_>>()
+    .join("\n")
+}
+
 /// How to use a connection once it is ACTIVE: where a changefeed into RDS and a DM task from
 /// RDS pick it in the TiDB Cloud console, the `ticloud` route, and the MySQL account's host
 /// part (changefeeds and DM connect from the NLB's local addresses, in its vSwitch CIDRs).

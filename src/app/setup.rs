@@ -302,20 +302,7 @@ pub async fn non_interactive(g: &GlobalArgs, env: &Env, a: &SetupArgs) -> Result
         super::emit_json(&v);
     } else if ok {
         println!("{}", active_summary(&model));
-        let id = model
-            .journal
-            .resources
-            .private_link_connection_id
-            .clone()
-            .unwrap_or_default();
-        for line in crate::report::how_to_use(
-            &model.journal.cluster_id,
-            (&plan.plc_name, &id),
-            plan.backend_port,
-            &plan.allowlist_cidrs,
-        ) {
-            println!("  {line}");
-        }
+        println!("{}", crate::report::how_to_use_after(&model, &plan));
     }
     crate::engine::api::outcome_error(&model, &store).map_or(Ok(exit::OK), |e| Err(e.into()))
 }

@@ -6,8 +6,13 @@ use crate::engine::Error;
 
 /// Asks `prompt` on the terminal; true only for `y`/`yes` followed by Enter.
 pub fn ask(prompt: &str) -> Result<bool, Error> {
-    let answer: String = dialoguer::Input::new()
-        .with_prompt(format!("{prompt} [y/N]"))
+    Ok(is_yes(&read_answer(&format!("{prompt} [y/N]"))?))
+}
+
+/// One line typed after `prompt`, then Enter; Ctrl-C is an interruption.
+fn read_answer(prompt: &str) -> Result<String, Error> {
+    dialoguer::Input::new()
+        .with_prompt(prompt)
         .allow_empty(true)
         .interact_text()
         .map_err(|e| {
@@ -17,25 +22,13 @@ pub fn ask(prompt: &str) -> Result<bool, Error> {
             } else {
                 Error::Failed(format!("cannot prompt: {io}"))
             }
-        })?;
-    Ok(is_yes(&answer))
+        })
 }
 
 /// Asks for `expected` typed out (as `gh repo delete` asks for the repository's name):
 /// `true` only when the answer is exactly it.
 pub fn ask_typed(prompt: &str, expected: &str) -> Result<bool, Error> {
-    let answer: String = dialoguer::Input::new()
-        .with_prompt(format!("{prompt} Type {expected} to confirm"))
-        .allow_empty(true)
-        .interact_text()
-        .map_err(|e| {
-            let dialoguer::Error::IO(io) = e;
-            if io.kind() == std::io::ErrorKind::Interrupted {
-                Error::Interrupted("cancelled; nothing was changed".into())
-            } else {
-                Error::Failed(format!("cannot prompt: {io}"))
-            }
-        })?;
+    let answer = read_answer(&format!("{prompt} Type {expected} to confirm"))?;
     Ok(answer.trim() == expected)
 }
 

@@ -166,20 +166,7 @@ pub async fn run(env: &Session, args: &Options) -> Result<(), Error> {
                 );
             }
             println!("{}", active_summary(&model));
-            let id = model
-                .journal
-                .resources
-                .private_link_connection_id
-                .clone()
-                .unwrap_or_default();
-            for line in crate::report::how_to_use(
-                &model.journal.cluster_id,
-                (&plan.plc_name, &id),
-                plan.backend_port,
-                &plan.allowlist_cidrs,
-            ) {
-                println!("  {line}");
-            }
+            println!("{}", crate::report::how_to_use_after(&model, &plan));
             Ok(())
         }
         _ => Err(crate::engine::api::outcome_error(&model, &env.store)

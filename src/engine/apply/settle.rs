@@ -4,7 +4,7 @@
 use super::claim::{HEARTBEAT, Verdict, decide, is_live, rival, yielded_message};
 use super::model::Learned;
 use super::steps::Ctx;
-use crate::cloud::aliyun::AliyunClient;
+use crate::cloud::aliyun::{AliyunClient, AliyunError};
 use crate::engine::Error;
 use crate::engine::discover::{TAG_ALIVE, TAG_CLUSTER};
 use std::sync::Mutex;
@@ -107,6 +107,11 @@ impl Gate {
     }
 }
 
+/// A refusal that passes (throttled, a 5xx): the claim looks again rather than failing.
+fn passing(e: &AliyunError) -> bool {
+    e.kind().is_transient()
+}
+
 /// Now by the cloud's clock; this machine's clock only when no cloud answer carried a
 /// `Date` (none seen: the claim then reads a list first, see [`claim_time`]).
 fn cloud_now(a: &AliyunClient) -> SystemTime {
@@ -150,7 +155,6 @@ impl Ctx {
             // A look refused for a passing reason (throttled, busy, a 5xx) after the client's
             // own retries is looked at again, not a reason to fail the setup: the claim
             // has until `settle_until` (issue 28's flow control, met with two runs at once).
-            let passing = |e: &crate::cloud::aliyun::AliyunError| e.kind().is_transient();
             let refused = groups.as_ref().err().map(|e| !passing(e)).unwrap_or(false)
                 || balancers
                     .as_ref()
@@ -205,7 +209,6 @@ impl Ctx {
                         a.list_load_balancers(&[], &by_cluster)
                     );
                     // A passing refusal (throttled, a 5xx): look again, within SETTLE.
-                    let passing = |e: &crate::cloud::aliyun::AliyunError| e.kind().is_transient();
                     if (g.as_ref().err().is_some_and(passing)
                         || b.as_ref().err().is_some_and(passing))
                         && started.elapsed() < super::claim::SETTLE
