@@ -42,7 +42,7 @@ fn not_for(sub: &str) -> Vec<&'static str> {
         "sim" => vec!["region", "output", "no_color"],
         // The sandbox brings its own simulated clouds and keys.
         "sandbox" => vec![],
-        "policy" => vec!["region", "no_color", "log_file"],
+        "policy" => vec!["no_color", "log_file"],
         "completions" | "man" => vec!["region", "output", "no_color", "log_file"],
         _ => return Vec::new(),
     };
@@ -550,6 +550,21 @@ fn parse_rds_instance(s: &str) -> Result<String, String> {
     }
 }
 
+/// An Alibaba Cloud account UID (digits only, as the console's account center shows it).
+fn parse_account_id(s: &str) -> Result<String, String> {
+    if !s.is_empty() && s.len() <= 20 && s.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(s.to_string())
+    } else {
+        Err(format!(
+            "`{}` is not an Alibaba Cloud account id: use the digits of your account UID (console: Account Center)",
+            s.chars()
+                .take(64)
+                .filter(|c| !c.is_control())
+                .collect::<String>()
+        ))
+    }
+}
+
 /// An Alibaba Cloud region id (`ap-southeast-1`), checked before anything is built from it.
 fn parse_region(s: &str) -> Result<String, String> {
     if crate::wire::region::is_region_id(s) {
@@ -679,6 +694,15 @@ pub struct PolicyArgs {
     /// Which commands the policy must allow.
     #[arg(long = "for", value_enum, default_value_t = PolicyScope::Setup)]
     pub scope: PolicyScope,
+    /// The Alibaba Cloud account (UID) that owns the resources: names it in every ARN.
+    #[arg(long, value_parser = parse_account_id)]
+    pub account_id: Option<String>,
+    /// The RDS instance whose allowlist tilink changes (default for teardown: the setup's).
+    #[arg(long, env = "TILINK_RDS_INSTANCE", value_parser = parse_rds_instance)]
+    pub rds_instance: Option<String>,
+    /// With --for teardown: the cluster whose setup (journal on this machine) to tear down.
+    #[arg(long, env = "TILINK_CLUSTER_ID", value_parser = parse_cluster_id)]
+    pub cluster_id: Option<String>,
 }
 
 /// Policy scope.
@@ -688,6 +712,8 @@ pub enum PolicyScope {
     Setup,
     /// doctor (read-only).
     Doctor,
+    /// teardown of one setup: deletes exactly its resources (needs --cluster-id).
+    Teardown,
 }
 
 /// `tilink export`.

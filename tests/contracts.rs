@@ -250,3 +250,181 @@ async fn a_saved_plan_applies_exactly_or_refuses_when_the_clouds_changed() {
         "names the difference: {err}"
     );
 }
+
+/// The statements of a RAM policy as (actions, resources).
+fn statements(v: &serde_json::Value) -> Vec<(Vec<String>, Vec<String>)> {
+    let list = |x: &serde_json::Value| -> Vec<String> {
+        match x {
+            serde_json::Value::Array(a) => {
+                a.iter().map(|s| s.as_str().unwrap().to_string()).collect()
+            }
+            serde_json::Value::String(s) => vec![s.clone()],
+            other => panic!("{other}"),
+        }
+    };
+    v["Statement"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|st| (list(&st["Action"]), list(&st["Resource"])))
+        .collect()
+}
+
+/// A write that acts on something that already exists (not a create, not opening a product).
+fn changes_existing(action: &str) -> bool {
+    let name = action.split_once(':').unwrap().1;
+    !["Describe", "List", "Get", "Check", "Create", "Open"]
+        .iter()
+        .any(|p| name.starts_with(p))
+}
+
+/// #18: no statement of `tilink policy` lets the key change or delete any resource of the
+/// account: every change to an existing resource names the product, region and account (and
+/// the RDS instance when given); stderr says why tags cannot scope it and which TiDB Cloud
+/// role the API key needs.
+#[test]
+fn the_setup_policy_scopes_every_change_to_region_account_and_instance() {
+    let exe = env!("CARGO_BIN_EXE_tilink");
+    let o = std::process::Command::new(exe)
+        .args([
+            "policy",
+            "--region",
+            "ap-southeast-1",
+            "--account-id",
+            "5123456789012345",
+            "--rds-instance",
+            "rm-t4n0123456789abcd",
+        ])
+        .env_remove("TILINK_REGION")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let mut seen_delete = false;
+    for (actions, resources) in statements(&v) {
+        for a in actions.iter().filter(|a| changes_existing(a)) {
+            seen_delete |= a == "nlb:DeleteLoadBalancer";
+            for r in &resources {
+                let (_, rest) = r.split_once(':').unwrap().1.split_once(':').unwrap();
+                assert!(
+                    rest.starts_with("ap-southeast-1:5123456789012345:"),
+                    "{a} may act on {r}"
+                );
+            }
+            if a == "rds:ModifySecurityIps" {
+                assert_eq!(
+                    resources,
+                    ["acs:rds:ap-southeast-1:5123456789012345:dbinstance/rm-t4n0123456789abcd"]
+                );
+            }
+        }
+    }
+    assert!(seen_delete, "{v:#}");
+    assert!(err.contains("tag"), "why tags do not scope it: {err}");
+    assert!(err.contains("--for teardown"), "{err}");
+    assert!(err.contains("Project Owner"), "the TiDB Cloud role: {err}");
+    // Without the account, the policy still never gives a change on "*".
+    let o = std::process::Command::new(exe)
+        .arg("policy")
+        .env_remove("TILINK_REGION")
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    for (actions, resources) in statements(&v) {
+        if actions.iter().any(|a| changes_existing(a))
+            && !actions.contains(&"ram:CreateServiceLinkedRole".to_string())
+        {
+            assert!(!resources.contains(&"*".to_string()), "{actions:?} on *");
+        }
+    }
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--account-id"));
+}
+
+/// #18: after a setup, `policy --for teardown` names exactly that setup's resources, so the
+/// key can delete them and nothing else; with no setup of the cluster on this machine it
+/// exits 2 saying so.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_teardown_policy_names_exactly_the_setups_resources() {
+    let w = common::world().await;
+    let o = w.setup_cmd(None).output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let journal = tilink::engine::journal::JournalStore::new(w.dir.path().join("state"))
+        .find(&w.m.cluster_id, None)
+        .expect("the setup's journal");
+    let ids = journal.resources.clone();
+    let o = w
+        .bin()
+        .args([
+            "policy",
+            "--for",
+            "teardown",
+            "--cluster-id",
+            &w.m.cluster_id,
+            "--account-id",
+            "5123456789012345",
+        ])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let region = &journal.region;
+    let acct = "5123456789012345";
+    let want = [
+        format!(
+            "acs:nlb:{region}:{acct}:loadbalancer/{}",
+            ids.load_balancer_id.unwrap()
+        ),
+        format!(
+            "acs:nlb:{region}:{acct}:listener/{}",
+            ids.listener_id.unwrap()
+        ),
+        format!(
+            "acs:nlb:{region}:{acct}:servergroup/{}",
+            ids.server_group_id.unwrap()
+        ),
+        format!(
+            "acs:privatelink:{region}:{acct}:vpcendpointservice/{}",
+            ids.endpoint_service_id.unwrap()
+        ),
+        format!("acs:rds:{region}:{acct}:dbinstance/{}", w.m.rds_instance_id),
+    ];
+    let all = statements(&v);
+    let mut named: Vec<String> = Vec::new();
+    for (actions, resources) in &all {
+        assert!(
+            !actions.iter().any(|a| a.contains(":Create")),
+            "teardown creates nothing: {actions:?}"
+        );
+        if actions.iter().any(|a| changes_existing(a)) {
+            for r in resources {
+                assert!(want.contains(r), "{actions:?} may act on {r}");
+            }
+            named.extend(resources.iter().cloned());
+        }
+    }
+    for r in &want {
+        assert!(named.contains(r), "{r} missing: {v:#}");
+    }
+    assert!(
+        all.iter()
+            .any(|(a, _)| a.contains(&"nlb:DeleteLoadBalancer".to_string())),
+        "{v:#}"
+    );
+    // No setup of this cluster here: exit 2, saying what to do.
+    let o = w
+        .bin()
+        .args([
+            "policy",
+            "--for",
+            "teardown",
+            "--cluster-id",
+            "1034567890123456780",
+        ])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("no setup"), "{err}");
+}

@@ -9,6 +9,7 @@ pub mod export;
 pub mod fleet;
 pub mod logging;
 pub mod manpages;
+pub mod policy;
 pub mod sandbox;
 pub mod saved_plan;
 pub mod setup;
@@ -259,11 +260,7 @@ async fn dispatch(cli: Cli) -> Result<u8, Failure> {
             )
             .await
         }
-        Command::Policy(a) => {
-            let doc = crate::policy::policy(a.scope == crate::cli::PolicyScope::Doctor);
-            println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
-            Ok(exit::OK)
-        }
+        Command::Policy(a) => policy::command(&g, a),
         Command::Export(a) => {
             crate::signals::interruptible(export::command(&g, a), "Export only reads; run it again.").await
         }
