@@ -1,7 +1,7 @@
 //! tilink: connect a TiDB Cloud Essential cluster on Alibaba Cloud to an ApsaraDB RDS for
 //! MySQL instance over a Private Link Connection, and diagnose an existing chain.
 //!
-//! Layers (dependencies point down only, enforced by `tests/layers.rs`): `app` (drivers:
+//! Layers (dependencies point down only, enforced by `tests/it/layers.rs`): `app` (drivers:
 //! clap, exit codes) → `tui` (front ends) → `report` → `signals` → `engine` (facade:
 //! `engine::api`, `engine::session`, `engine::Error`) → `cloud` → `wire`; `sim` is built on
 //! `wire` and the client's endpoint table and never imports `engine`; `build_info` (version,

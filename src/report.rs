@@ -516,7 +516,7 @@ pub fn doctor_text(reports: &[Report], no_color: bool) -> String {
 /// Doctor's `-o json` object: the verdict, the root causes, every check, every chain, and
 /// the build that wrote it (`tilink`: version, commit, build date). The
 /// shape is documented in docs/ARCHITECTURE.md ("Contracts other tools rely on"), tested by
-/// `tests/cli.rs` (`doctor_binary_prints_the_contract_and_exit_codes`).
+/// `tests/it/cli.rs` (`doctor_binary_prints_the_contract_and_exit_codes`).
 pub fn doctor_json(reports: &[Report], exit_code: u8, api_calls: u64) -> serde_json::Value {
     let checks: Vec<&Check> = reports.iter().flat_map(|r| r.checks.iter()).collect();
     let roots: Vec<&str> = reports

@@ -13,6 +13,7 @@
 //! the test refuses to run when tilink entries already exist, and deletes what it wrote even
 //! when an assertion fails.
 
+#[path = "it/common/mod.rs"]
 mod common;
 
 use tilink::credentials::{Kind, delete_from_keyring, load_from_keyring, save_to_keyring};

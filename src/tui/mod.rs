@@ -6,10 +6,10 @@
 //! [`keymap`] turns keys into actions; [`plain`] is the dialoguer line mode.
 
 pub mod app;
-/// The snapshot fixtures, for the UI benchmarks: only with the `test-support` feature (the
-/// crate's own dev-dependency on itself turns it on for tests and benches), never in the
-/// library's interface.
-#[cfg(any(test, feature = "test-support"))]
+/// The snapshot fixtures, for the UI benchmarks. Compiled into every build (the linker drops
+/// it from the binary) so that tests, benches and the binary share one build of the library;
+/// hidden from its documented interface.
+#[doc(hidden)]
 pub mod bench_support;
 pub mod confirm;
 pub mod effects;

@@ -15,7 +15,7 @@ manifest as one JSON line. Exits non-zero with a clear message on the first fail
 This run checks that the official SDKs accept the simulator's requests and answers (fields,
 codes, signatures). The real-cloud behaviours *between* requests (locks, Get lag, Pending,
 asynchronous deletes: docs/API-BEHAVIOUR.md) are switched off here, since this plain recipe
-does not ride them out; tilink meets them in tests/cloud_behaviour.rs.
+does not ride them out; tilink meets them in tests/it/cloud_behaviour.rs.
 """
 
 import json

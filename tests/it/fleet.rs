@@ -1,0 +1,67 @@
+//! Fleet doctor within the real rate limits: `doctor --all-clusters -o json` against
+//! `--fleet 20` (TiDB Cloud's window scaled to 3 s, learnt by the client from
+//! `X-Ratelimit-Reset`) is refused nothing, prints one JSON line per chain and a summary, and
+//! every chain's verdict is the seeded truth. No timing is asserted here (BENCHMARKS.md has
+//! the figures); the simulator's rate limits stay on.
+
+use crate::common;
+
+use serde_json::Value;
+use std::collections::BTreeMap;
+use tilink::sim::SimOptions;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fleet_doctor_is_refused_nothing_and_tells_every_chain_as_seeded() {
+    let w = common::world_with(SimOptions {
+        time_scale: 0.01,
+        fleet: 20,
+        rate_limit_window_ms: Some(3_000),
+        ..SimOptions::default()
+    })
+    .await;
+    let state = w.state().await;
+    let truth: BTreeMap<String, Value> = state["fleet"]
+        .as_array()
+        .expect("fleet truth")
+        .iter()
+        .map(|f| (f["plc_id"].as_str().unwrap().to_string(), f.clone()))
+        .collect();
+    assert_eq!(truth.len(), 20);
+
+    let out = w
+        .bin()
+        .args(["doctor", "--all-clusters", "-o", "json", "--no-color"])
+        .output()
+        .expect("tilink runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect();
+    let (summary, chains) = lines.split_last().expect("a summary line");
+    assert_eq!(summary["type"], "summary", "{summary}");
+    assert_eq!(summary["chains"], 20, "{summary}");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "broken chains exit 1: {summary}"
+    );
+    for c in chains {
+        assert_eq!(c["type"], "chain");
+        let t = &truth[c["target"].as_str().expect("target")];
+        assert_eq!(c["verdict"], t["verdict"], "{}: {c}", t["health"]);
+        assert_eq!(c["cluster_id"], t["cluster_id"]);
+        if let Some(check) = t["check"].as_str() {
+            let failed: Vec<&str> = c["checks"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|x| x["status"] == "fail")
+                .filter_map(|x| x["id"].as_str())
+                .collect();
+            assert!(failed.contains(&check), "{}: {failed:?}", t["health"]);
+        }
+    }
+    let stats = w.stats().await;
+    assert_eq!(stats["rate_limited"], 0, "{stats}");
+}
