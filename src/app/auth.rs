@@ -28,9 +28,38 @@ fn kinds(c: Cloud) -> Vec<Kind> {
     }
 }
 
+/// Why a key could not be confirmed: refused by the cloud (the key's fault) or not
+/// answered (the network's or the cloud's), decided on the client error's kind.
+#[derive(Debug, Clone)]
+struct Unconfirmed {
+    /// The key itself was refused (credentials or a missing permission).
+    refused: bool,
+    /// What happened, scrubbed of the key id and the string to sign.
+    message: String,
+}
+
+impl std::fmt::Display for Unconfirmed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
 /// One call that only reads who the keys belong to: `GetCallerIdentity` (STS) for Alibaba
-/// Cloud, the first page of clusters for TiDB Cloud. `Ok(who)` or why it was refused.
-async fn verify(g: &GlobalArgs, kind: Kind, id: &str, secret: &Secret) -> Result<String, String> {
+/// Cloud, the first page of clusters for TiDB Cloud. `Ok(who)` or why it could not be.
+async fn verify(
+    g: &GlobalArgs,
+    kind: Kind,
+    id: &str,
+    secret: &Secret,
+) -> Result<String, Unconfirmed> {
+    let not_sent = |message: String| Unconfirmed {
+        refused: false,
+        message,
+    };
+    let answered = |k: crate::cloud::ErrorKind, message: String| Unconfirmed {
+        refused: k.is_access(),
+        message,
+    };
     let call = async {
         match kind {
             Kind::Alibaba => {
@@ -41,33 +70,42 @@ async fn verify(g: &GlobalArgs, kind: Kind, id: &str, secret: &Secret) -> Result
                 );
                 cfg.endpoint_override = g.alibaba_endpoint.clone();
                 cfg.signature = super::context::signature(g.signature);
-                cfg.recorder = super::context::recorder(g, false).map_err(|f| f.message)?;
+                cfg.recorder =
+                    super::context::recorder(g, false).map_err(|f| not_sent(f.message))?;
                 let key = AccessKey {
                     id: id.to_string(),
                     secret: secret.clone(),
                     security_token: None,
                 };
-                let c = AliyunClient::new(cfg, key).map_err(|e| e.to_string())?;
+                let c = AliyunClient::new(cfg, key).map_err(|e| not_sent(e.to_string()))?;
                 c.get_caller_identity()
                     .await
                     .map(|i| format!("account {} ({})", i.account_id, i.arn))
-                    .map_err(|e| e.to_string())
+                    .map_err(|e| answered(e.kind(), e.to_string()))
             }
             Kind::Tidb => {
                 let ep = g.tidb_endpoint.as_deref().unwrap_or(DEFAULT_ENDPOINT);
                 let c = TidbClient::new(ep, id, secret.clone())
-                    .map_err(|e| e.to_string())?
-                    .with_recorder(super::context::recorder(g, false).map_err(|f| f.message)?);
+                    .map_err(|e| not_sent(e.to_string()))?
+                    .with_recorder(
+                        super::context::recorder(g, false).map_err(|f| not_sent(f.message))?,
+                    );
                 c.list_clusters(None)
                     .await
                     .map(|l| format!("{} cluster(s) visible", l.len()))
-                    .map_err(|e| e.to_string())
+                    .map_err(|e| answered(e.kind(), e.to_string()))
             }
         }
     };
     match tokio::time::timeout(CHECK_TIMEOUT, call).await {
-        Ok(r) => r.map_err(|e| scrub(&e, id)),
-        Err(_) => Err(format!("no answer within {}s", CHECK_TIMEOUT.as_secs())),
+        Ok(r) => r.map_err(|u| Unconfirmed {
+            message: scrub(&u.message, id),
+            ..u
+        }),
+        Err(_) => Err(not_sent(format!(
+            "no answer within {}s",
+            CHECK_TIMEOUT.as_secs()
+        ))),
     }
 }
 
@@ -173,12 +211,16 @@ async fn login(g: &GlobalArgs, kinds: Vec<Kind>) -> Result<u8, Failure> {
             attempt += 1;
             let (id, secret) = ask(kind)?;
             let checked = if id.is_empty() {
-                Err(format!("the {} is empty", names(kind).0))
+                Err(Unconfirmed {
+                    refused: true,
+                    message: format!("the {} is empty", names(kind).0),
+                })
             } else {
                 verify(g, kind, &id, &secret).await
             };
             match &checked {
-                Err(e) if attempt < tries => say!(
+                // Only a refused key is asked again: an outage is not the secret's fault.
+                Err(e) if e.refused && attempt < tries => say!(
                     "✗ {kind} refused key {}: {e}. Try again ({} left), or Ctrl-C.",
                     mask(&id),
                     tries - attempt
@@ -192,11 +234,21 @@ async fn login(g: &GlobalArgs, kinds: Vec<Kind>) -> Result<u8, Failure> {
             (Err(format!("the {} is empty", names(kind).0)), None)
         } else {
             match checked {
-                Err(e) => {
+                Err(e) if e.refused => {
                     code = code.max(exit::CREDENTIALS);
                     (
                         Err(format!(
                             "{kind} refused key {}: {e}. Nothing was stored.",
+                            mask(&id)
+                        )),
+                        None,
+                    )
+                }
+                Err(e) => {
+                    code = code.max(exit::FAILED);
+                    (
+                        Err(format!(
+                            "could not check {kind} key {}: {e}. Nothing was stored; run `tilink auth login` again once the cloud answers.",
                             mask(&id)
                         )),
                         None,
@@ -264,8 +316,12 @@ async fn status(g: &GlobalArgs) -> Result<u8, Failure> {
         let (source, key, works) = match &resolved {
             Ok((id, secret, source)) => {
                 let check = verify(g, kind, id, secret).await;
-                if check.is_err() {
-                    code = exit::CREDENTIALS;
+                if let Err(e) = &check {
+                    code = code.max(if e.refused {
+                        exit::CREDENTIALS
+                    } else {
+                        exit::FAILED
+                    });
                     // A key found first (flags, the environment, a profile) may shadow a
                     // working key in the keyring: say so, rather than "log in".
                     if !g.no_keyring
@@ -280,6 +336,7 @@ async fn status(g: &GlobalArgs) -> Result<u8, Failure> {
                         ));
                     }
                 }
+                let check = check.map_err(|e| e.message);
                 (Some(source.to_string()), Some(mask(id)), Some(check))
             }
             Err(_) => {

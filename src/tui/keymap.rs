@@ -174,6 +174,25 @@ pub fn help_rows() -> Vec<(String, &'static str)> {
     rows
 }
 
+/// How the footer names an action's key: its first key in the table (`Enter`, `r`, `Esc`;
+/// arrows and pages as `↑` `↓` `PgUp` `PgDn`), so that a hint never names a key the table
+/// does not bind.
+pub fn key_name(a: Action) -> String {
+    let Some(((code, ctrl), _)) = keymap().keys.iter().find(|(_, x)| *x == a) else {
+        return String::new();
+    };
+    let name = match code {
+        KeyCode::Up => "↑".to_string(),
+        KeyCode::Down => "↓".to_string(),
+        KeyCode::PageUp => "PgUp".to_string(),
+        KeyCode::PageDown => "PgDn".to_string(),
+        KeyCode::Char(c) => c.to_string(),
+        KeyCode::F(n) => format!("F{n}"),
+        other => format!("{other:?}"),
+    };
+    if *ctrl { format!("Ctrl-{name}") } else { name }
+}
+
 /// Maps a key event to an action. Only presses count (Windows also reports releases).
 pub fn action(k: KeyEvent) -> Action {
     if k.kind != KeyEventKind::Press {

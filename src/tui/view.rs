@@ -97,7 +97,7 @@ pub fn draw(f: &mut Frame, app: &App) {
         Span::styled(format!(" {mode} "), t.heading()),
         Span::styled("· ", t.dim()),
         Span::raw(format!("step {n}/{total} ")),
-        Span::styled(app.screen.title().to_string(), t.heading()),
+        Span::styled(screens::def(app.screen).title.to_string(), t.heading()),
         Span::raw("  "),
         Span::styled(dots, t.dim()),
     ]);
@@ -120,7 +120,7 @@ pub fn draw(f: &mut Frame, app: &App) {
         let h = area.height.saturating_sub(2).min(24);
         let r = centered(area, w, h);
         let mut lines = vec![
-            Line::styled(app.screen.title().to_string(), t.heading()),
+            Line::styled(screens::def(app.screen).title.to_string(), t.heading()),
             Line::raw(screens::help(app.screen)),
             Line::raw(""),
         ];

@@ -600,3 +600,60 @@ fn sim_help_shows_only_what_applies_to_the_simulator() {
     let doctor = bin().args(["doctor", "--help"]).output().unwrap();
     assert!(String::from_utf8_lossy(&doctor.stdout).contains("--aliyun-profile"));
 }
+
+/// A key that could not be checked (the endpoint does not answer) is not a refused key: `auth
+/// login` does not blame the secret and exits 1 (a failure), not 3 (credentials), storing
+/// nothing; `auth status` likewise (issue 29: decided on the error's kind, not its text).
+#[test]
+fn an_unanswered_key_check_is_not_a_refused_key() {
+    use std::io::Write;
+    // A port nothing listens on: bind one, note it, close it.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let dead = format!("http://127.0.0.1:{port}");
+    let home = tempfile::tempdir().unwrap();
+    let mut child = bin()
+        .env("HOME", home.path())
+        .env("TILINK_STATE_DIR", home.path().join("state"))
+        .env("TILINK_NO_KEYRING", "1")
+        .env("TILINK_ALIBABA_ENDPOINT", &dead)
+        .env("TILINK_RETRY_BASE_MS", "1")
+        .args(["auth", "login", "--cloud", "alibaba"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    write!(
+        child.stdin.take().unwrap(),
+        "LTAI5tEXAMPLEEXAMPLE00\nsecret-secret-secret-0000\n"
+    )
+    .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(!text.contains("refused"), "{text}");
+    assert!(text.contains("could not check"), "{text}");
+    let out = bin()
+        .env("HOME", home.path())
+        .env("TILINK_NO_KEYRING", "1")
+        .env("TILINK_ALIBABA_ENDPOINT", &dead)
+        .env("TILINK_RETRY_BASE_MS", "1")
+        .env("ALIBABA_CLOUD_ACCESS_KEY_ID", "LTAI5tEXAMPLEEXAMPLE00")
+        .env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "secret-secret-secret-0000")
+        .env("TILINK_TIDB_ENDPOINT", &dead)
+        .env("TIDBCLOUD_PUBLIC_KEY", "ABCDEFGH")
+        .env("TIDBCLOUD_PRIVATE_KEY", "secret-secret-secret-0000")
+        .args(["auth", "status"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+}

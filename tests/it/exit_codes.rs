@@ -96,3 +96,56 @@ async fn each_credential_refusal_exits_3_from_every_command() {
         }
     }
 }
+
+/// One kind, one exit code, from every command (issue 29): whatever the command, a key that
+/// lacks a permission exits 3 and a call the cloud keeps refusing for good exits 1, through
+/// the one table (`app::exit::code`). Doctor is the one reader that may say "could not look"
+/// (exit 4) for a refusal that is not the key's: a permanent refusal of a read is not a
+/// broken link.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_kind_gives_one_exit_code_from_every_command() {
+    let w = common::world().await;
+    let out = w.setup_cmd(None).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let cid = w.m.cluster_id.clone();
+    let rds = w.m.rds_instance_id.clone();
+    // (code on every ListServerGroups, the exit every command gives, doctor's exit)
+    for (code, want, doctor) in [("Forbidden.RAM", 3, 3), ("InvalidParameter", 1, 4)] {
+        w.admin("faults", serde_json::json!({"clear": true})).await;
+        w.admin(
+            "faults",
+            serde_json::json!({"action": "ListServerGroups", "code": code}),
+        )
+        .await;
+        for args in [
+            vec![
+                "setup",
+                "--non-interactive",
+                "--dry-run",
+                "--cluster-id",
+                &cid,
+                "--rds-instance",
+                &rds,
+            ],
+            vec!["doctor", "--cluster-id", &cid],
+            vec!["reconcile", "--cluster-id", &cid],
+            vec!["export", "terraform", "--cluster-id", &cid],
+            vec!["teardown", "--cluster-id", &cid, "--yes"],
+        ] {
+            let out = w.bin().args(&args).output().unwrap();
+            let text = format!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+            let expect = if args[0] == "doctor" { doctor } else { want };
+            assert_eq!(out.status.code(), Some(expect), "{code} {args:?}: {text}");
+        }
+    }
+    // Nothing was torn down by a refused teardown.
+    assert_eq!(common::live(&w.state().await, "load_balancers"), 1);
+}

@@ -54,22 +54,6 @@ impl Screen {
         Screen::Done,
     ];
 
-    /// Title shown in the header.
-    pub fn title(self) -> &'static str {
-        match self {
-            Screen::Welcome => "Welcome",
-            Screen::Credentials => "Credentials",
-            Screen::Cluster => "TiDB Cloud cluster",
-            Screen::Source => "Source RDS instance",
-            Screen::Checks => "Pre-flight checks",
-            Screen::Plan => "Plan",
-            Screen::Provisioning => "Provisioning",
-            Screen::Acceptance => "Connection acceptance",
-            Screen::Done => "Done",
-            Screen::Doctor => "Doctor",
-        }
-    }
-
     /// 1-based position (doctor's path is Welcome → Credentials → Cluster → Doctor).
     pub fn number(self) -> usize {
         match self {

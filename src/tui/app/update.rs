@@ -227,10 +227,7 @@ fn on_action(app: &mut App, a: Action) -> Vec<Effect> {
     }
     // Scrolling: PgUp / PgDn everywhere; ↑↓ where the screen has nothing to pick. Moving
     // the highlight brings the view back to it.
-    let text_only = matches!(
-        app.screen,
-        Screen::Credentials | Screen::Acceptance | Screen::Done
-    );
+    let text_only = screens::def(app.screen).scrolls_text;
     match a {
         Action::PageUp | Action::PageDown | Action::Up | Action::Down
             if text_only || matches!(a, Action::PageUp | Action::PageDown) =>
@@ -268,29 +265,7 @@ fn on_action(app: &mut App, a: Action) -> Vec<Effect> {
             Vec::new()
         }
         Action::None | Action::Yes | Action::No => Vec::new(),
-        _ => match app.screen {
-            Screen::Welcome => screens::welcome::keys(app, a),
-            Screen::Credentials => screens::credentials::keys(app, a),
-            Screen::Cluster => screens::cluster::keys(app, a),
-            Screen::Source => screens::source::keys(app, a),
-            Screen::Checks => screens::checks::keys(app, a),
-            Screen::Plan => screens::plan::keys(app, a),
-            Screen::Provisioning => screens::provisioning::keys(app, a),
-            Screen::Acceptance => match a {
-                Action::Accept => app.enter(Screen::Done),
-                Action::Back => app.enter(Screen::Provisioning),
-                _ => Vec::new(),
-            },
-            Screen::Done => match a {
-                Action::Accept => {
-                    app.quit_now();
-                    Vec::new()
-                }
-                Action::Back => app.enter(Screen::Acceptance),
-                _ => Vec::new(),
-            },
-            Screen::Doctor => screens::doctor::keys(app, a),
-        },
+        _ => (screens::def(app.screen).keys)(app, a),
     }
 }
 

@@ -1,5 +1,8 @@
 //! Acceptance: the request that was accepted and why it matched; foreign ones left alone.
 
+use super::{Hint, ScreenDef, hint};
+use crate::tui::app::{Effect, Screen};
+use crate::tui::keymap::Action;
 use crate::tui::app::App;
 use crate::tui::widgets::theme::{self, Theme};
 use crate::tui::widgets::{field, mark};
@@ -7,6 +10,29 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
+
+/// The Acceptance screen's declaration (`super::def`).
+pub const SCREEN: ScreenDef = ScreenDef {
+    title: "Connection acceptance",
+    help: "tilink accepts only the request whose owner is TiDB Cloud's account and whose endpoint id is the one the private link connection reports. Anything else is shown and left alone.",
+    hints: hints,
+    draw,
+    keys,
+    scrolls_text: true,
+};
+
+fn hints(_: &App) -> Vec<Hint> {
+    vec![hint(&[Action::Accept], "summary"), hint(&[Action::Back], "back")]
+}
+
+/// Enter: the summary; Esc: back to provisioning.
+fn keys(app: &mut App, a: Action) -> Vec<Effect> {
+    match a {
+        Action::Accept => app.enter(Screen::Done),
+        Action::Back => app.enter(Screen::Provisioning),
+        _ => Vec::new(),
+    }
+}
 
 /// Draws the Acceptance screen.
 pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {

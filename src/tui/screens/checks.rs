@@ -1,5 +1,6 @@
 //! Checks: every pre-flight check with evidence and fix, and the zone overlap grid.
 
+use super::{Hint, ScreenDef, hint};
 use crate::engine::check::Status;
 use crate::engine::checks::zone_rows;
 use crate::tui::app::{App, Load};
@@ -10,6 +11,32 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
+
+/// The Checks screen's declaration (`super::def`).
+pub const SCREEN: ScreenDef = ScreenDef {
+    title: "Pre-flight checks",
+    help: "Read-only pre-flight checks, failures first. ↑↓ shows each check's evidence and fix. The grid shows which zones work for TiDB Cloud, NLB and PrivateLink and have a vSwitch with ≥8 free IPs; ◆ marks the zones the NLB will use.",
+    hints: hints,
+    draw,
+    keys,
+    scrolls_text: false,
+};
+
+fn hints(app: &App) -> Vec<Hint> {
+    if app.prepared.ready().is_some_and(|p| p.plan.is_none()) {
+        return vec![
+            hint(&[Action::Retry], "check again after fixing"),
+            hint(&[Action::Up, Action::Down], "check details"),
+            hint(&[Action::Back], "back"),
+        ];
+    }
+    vec![
+        hint(&[Action::Accept], "see the plan"),
+        hint(&[Action::Up, Action::Down], "check details"),
+        hint(&[Action::Retry], "re-check"),
+        hint(&[Action::Back], "back"),
+    ]
+}
 
 /// Draws the Checks screen.
 pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {

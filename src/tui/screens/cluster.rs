@@ -1,5 +1,6 @@
 //! Cluster: pick the TiDB Cloud cluster; unusable ones are greyed with the reason.
 
+use super::{Hint, ScreenDef, hint};
 use crate::tui::app::{App, Load};
 use crate::tui::widgets::flow::{self, Doc};
 use crate::tui::widgets::theme::{self, POINTER, Theme};
@@ -8,6 +9,25 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders};
+
+/// The Cluster screen's declaration (`super::def`).
+pub const SCREEN: ScreenDef = ScreenDef {
+    title: "TiDB Cloud cluster",
+    help: "Clusters the TiDB Cloud key can see. Only ACTIVE Essential clusters on Alibaba Cloud can use an Alibaba Cloud endpoint service; others are greyed with the reason. The panel shows the TiDB Cloud account id and zones the link must overlap.",
+    hints: hints,
+    draw,
+    keys,
+    scrolls_text: false,
+};
+
+pub(crate) fn hints(_: &App) -> Vec<Hint> {
+    vec![
+        hint(&[Action::Accept], "pick"),
+        hint(&[Action::Up, Action::Down], "move"),
+        hint(&[Action::Retry], "retry"),
+        hint(&[Action::Back], "back"),
+    ]
+}
 
 /// Draws the Cluster screen.
 pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {

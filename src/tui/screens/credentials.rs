@@ -1,11 +1,30 @@
 //! Credentials: where each key came from, checked live.
 
+use super::{Hint, ScreenDef, hint};
 use crate::tui::app::{App, Load};
 use crate::tui::widgets::theme::{self, Theme};
 use crate::tui::widgets::{error_lines, loading_line, mark};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
+
+/// The Credentials screen's declaration (`super::def`).
+pub const SCREEN: ScreenDef = ScreenDef {
+    title: "Credentials",
+    help: "Where each key came from (flag, environment, aliyun/ticloud profile or keyring) and a live check: STS GetCallerIdentity for Alibaba Cloud and the cluster list for TiDB Cloud. Nothing is written.",
+    hints: hints,
+    draw,
+    keys,
+    scrolls_text: true,
+};
+
+fn hints(_: &App) -> Vec<Hint> {
+    vec![
+        hint(&[Action::Accept], "continue"),
+        hint(&[Action::Retry], "check again"),
+        hint(&[Action::Back], "back"),
+    ]
+}
 
 /// Draws the Credentials screen.
 pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {

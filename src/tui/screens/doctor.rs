@@ -1,5 +1,6 @@
 //! Doctor: the cluster's private link connections, link by link, with evidence and fixes.
 
+use super::{Hint, ScreenDef, hint};
 use crate::engine::doctor::Verdict;
 use crate::tui::app::{App, Load};
 use crate::tui::widgets::flow::Doc;
@@ -9,6 +10,28 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
+
+/// The Doctor screen's declaration (`super::def`).
+pub const SCREEN: ScreenDef = ScreenDef {
+    title: "Doctor",
+    help: "Doctor walks each private link connection from TiDB Cloud to RDS and checks every link, read-only. Failing checks carry their evidence and fix; `tilink doctor --cluster-id <id> --fix` applies the safe fixes after showing each one.",
+    hints: hints,
+    draw,
+    keys,
+    scrolls_text: false,
+};
+
+fn hints(app: &App) -> Vec<Hint> {
+    if app.doctor_confirm.is_some() {
+        return vec![hint(&[Action::Yes], "apply the fix"), hint(&[Action::No], "cancel")];
+    }
+    vec![
+        hint(&[Action::Up, Action::Down], "check details"),
+        hint(&[Action::Fix], "fix"),
+        hint(&[Action::Retry], "run again"),
+        hint(&[Action::Back], "back"),
+    ]
+}
 
 /// Draws the Doctor screen.
 pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {

@@ -1,5 +1,8 @@
 //! Done: ACTIVE, the ids, and what to run next.
 
+use super::{Hint, ScreenDef, hint};
+use crate::tui::app::{Effect, Screen};
+use crate::tui::keymap::Action;
 use crate::tui::app::{App, Load};
 use crate::tui::widgets::flow::Doc;
 use crate::tui::widgets::theme::{self, Theme};
@@ -8,6 +11,35 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
+
+/// The Done screen's declaration (`super::def`).
+pub const SCREEN: ScreenDef = ScreenDef {
+    title: "Done",
+    help: "The private link connection is ACTIVE. Use its id in changefeeds and DM; doctor re-checks the whole chain; teardown deletes only what this setup created.",
+    hints: hints,
+    draw,
+    keys,
+    scrolls_text: true,
+};
+
+fn hints(_: &App) -> Vec<Hint> {
+    vec![
+        hint(&[Action::Up, Action::Down, Action::PageDown], "scroll"),
+        hint(&[Action::Accept], "exit"),
+    ]
+}
+
+/// Enter: exit; Esc: back to the acceptance.
+fn keys(app: &mut App, a: Action) -> Vec<Effect> {
+    match a {
+        Action::Accept => {
+            app.quit_now();
+            Vec::new()
+        }
+        Action::Back => app.enter(Screen::Acceptance),
+        _ => Vec::new(),
+    }
+}
 
 /// Draws the Done screen.
 pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {

@@ -11,109 +11,135 @@ pub mod provisioning;
 pub mod source;
 pub mod welcome;
 
-use super::app::{App, Screen};
+use super::app::{App, Effect, Screen};
+use super::keymap::{Action, key_name};
 use super::widgets::theme::Theme;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 
-/// Draws the current screen's body.
-pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
-    match app.screen {
-        Screen::Welcome => welcome::draw(f, area, app, t),
-        Screen::Credentials => credentials::draw(f, area, app, t),
-        Screen::Cluster => cluster::draw(f, area, app, t),
-        Screen::Source => source::draw(f, area, app, t),
-        Screen::Checks => checks::draw(f, area, app, t),
-        Screen::Plan => plan::draw(f, area, app, t),
-        Screen::Provisioning => provisioning::draw(f, area, app, t),
-        Screen::Acceptance => acceptance::draw(f, area, app, t),
-        Screen::Done => done::draw(f, area, app, t),
-        Screen::Doctor => doctor::draw(f, area, app, t),
+/// What a screen declares about itself, once, in its own module: adding a screen is its
+/// module (this and its `draw`), one arm of [`def`] and its snapshots.
+pub struct ScreenDef {
+    /// The header's title.
+    pub title: &'static str,
+    /// What the screen is for (the help overlay).
+    pub help: &'static str,
+    /// The footer's key hints for the screen's current state (`?` and `q` are added).
+    pub hints: fn(&App) -> Vec<Hint>,
+    /// Draws the screen's body.
+    pub draw: fn(&mut Frame, Rect, &App, &Theme),
+    /// What the screen's keys do (after the keys every screen shares: help, quit, scroll).
+    pub keys: fn(&mut App, Action) -> Vec<Effect>,
+    /// Text to read rather than a list to pick from: ↑↓ scroll it.
+    pub scrolls_text: bool,
+}
+
+/// One footer hint: the actions whose keys it shows (named by the keymap) and what they do.
+#[derive(Debug, Clone, Copy)]
+pub struct Hint {
+    /// The actions, in the order their keys are shown.
+    pub keys: &'static [Action],
+    /// What they do on this screen.
+    pub what: &'static str,
+}
+
+/// A hint for `keys`.
+pub const fn hint(keys: &'static [Action], what: &'static str) -> Hint {
+    Hint { keys, what }
+}
+
+/// The screen's declaration.
+pub fn def(s: Screen) -> &'static ScreenDef {
+    match s {
+        Screen::Welcome => &welcome::SCREEN,
+        Screen::Credentials => &credentials::SCREEN,
+        Screen::Cluster => &cluster::SCREEN,
+        Screen::Source => &source::SCREEN,
+        Screen::Checks => &checks::SCREEN,
+        Screen::Plan => &plan::SCREEN,
+        Screen::Provisioning => &provisioning::SCREEN,
+        Screen::Acceptance => &acceptance::SCREEN,
+        Screen::Done => &done::SCREEN,
+        Screen::Doctor => &doctor::SCREEN,
     }
 }
 
-/// Footer key hints for the current state.
-pub fn hints(app: &App) -> Vec<(&'static str, &'static str)> {
-    let mut v: Vec<(&'static str, &'static str)> = match app.screen {
-        Screen::Welcome => vec![("Enter", "choose"), ("↑↓", "move")],
-        Screen::Credentials => vec![("Enter", "continue"), ("r", "check again"), ("Esc", "back")],
-        Screen::Cluster | Screen::Source => vec![
-            ("Enter", "pick"),
-            ("↑↓", "move"),
-            ("r", "retry"),
-            ("Esc", "back"),
-        ],
-        Screen::Checks if app.prepared.ready().is_some_and(|p| p.plan.is_none()) => vec![
-            ("r", "check again after fixing"),
-            ("↑↓", "check details"),
-            ("Esc", "back"),
-        ],
-        Screen::Checks => vec![
-            ("Enter", "see the plan"),
-            ("↑↓", "check details"),
-            ("r", "re-check"),
-            ("Esc", "back"),
-        ],
-        Screen::Plan if app.opts.dry_run => vec![
-            ("Enter", "finish the dry run"),
-            ("↑↓", "item detail"),
-            ("Esc", "back"),
-        ],
-        Screen::Plan => vec![("c", "create"), ("↑↓", "move"), ("Esc", "back")],
-        Screen::Provisioning => match app.apply.as_ref().and_then(|m| m.outcome.as_ref()) {
-            Some(Ok(())) => vec![("Enter", "see the acceptance")],
-            Some(Err(_)) => vec![("r", "retry from where it stopped")],
-            None => vec![],
-        },
-        Screen::Acceptance => vec![("Enter", "summary"), ("Esc", "back")],
-        Screen::Done => vec![("↑↓ PgDn", "scroll"), ("Enter", "exit")],
-        Screen::Doctor if app.doctor_confirm.is_some() => {
-            vec![("y", "apply the fix"), ("n", "cancel")]
-        }
-        Screen::Doctor => vec![
-            ("↑↓", "check details"),
-            ("f", "fix"),
-            ("r", "run again"),
-            ("Esc", "back"),
-        ],
-    };
-    v.push(("?", "help"));
-    v.push(("q", "quit"));
-    v
+/// Draws the current screen's body.
+pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
+    (def(app.screen).draw)(f, area, app, t)
 }
 
-/// What the current screen is for, shown in the help overlay (`assets/help.toml`).
+/// Footer key hints for the current state, keys named by the keymap: `("↑↓ PgDn", "scroll")`.
+pub fn hints(app: &App) -> Vec<(String, &'static str)> {
+    let mut v = (def(app.screen).hints)(app);
+    v.push(hint(&[Action::Help], "help"));
+    v.push(hint(&[Action::Quit], "quit"));
+    v.into_iter().map(|h| (keys_text(h.keys), h.what)).collect()
+}
+
+/// The keys of `actions` as one label: arrows side by side (`↑↓`), others apart.
+fn keys_text(actions: &[Action]) -> String {
+    let arrow = |s: &str| matches!(s, "↑" | "↓");
+    let mut out = String::new();
+    let mut prev_arrow = false;
+    for a in actions {
+        let k = key_name(*a);
+        if !out.is_empty() && !(prev_arrow && arrow(&k)) {
+            out.push(' ');
+        }
+        prev_arrow = arrow(&k);
+        out.push_str(&k);
+    }
+    out
+}
+
+/// What the current screen is for, shown in the help overlay.
 pub fn help(s: Screen) -> &'static str {
-    static TEXTS: std::sync::OnceLock<std::collections::BTreeMap<String, String>> =
-        std::sync::OnceLock::new();
-    let texts = TEXTS.get_or_init(|| {
-        toml::from_str(include_str!("../../../assets/help.toml")).unwrap_or_default()
-    });
-    texts
-        .get(&format!("{s:?}"))
-        .map(String::as_str)
-        .unwrap_or("")
+    def(s).help
 }
 
 #[cfg(test)]
-mod help_tests {
+mod def_tests {
     use super::*;
 
+    const EVERY: [Screen; 10] = [
+        Screen::Welcome,
+        Screen::Credentials,
+        Screen::Cluster,
+        Screen::Source,
+        Screen::Checks,
+        Screen::Plan,
+        Screen::Provisioning,
+        Screen::Acceptance,
+        Screen::Done,
+        Screen::Doctor,
+    ];
+
     #[test]
-    fn every_screen_has_its_help_text_from_the_asset() {
-        for s in [
-            Screen::Welcome,
-            Screen::Credentials,
-            Screen::Cluster,
-            Screen::Source,
-            Screen::Checks,
-            Screen::Plan,
-            Screen::Provisioning,
-            Screen::Acceptance,
-            Screen::Done,
-            Screen::Doctor,
-        ] {
+    fn every_screen_declares_a_title_and_its_help() {
+        for s in EVERY {
+            assert!(!def(s).title.is_empty(), "{s:?}");
             assert!(help(s).len() > 40, "{s:?}");
+        }
+        // The setup path is every screen but doctor's, in order.
+        assert_eq!(Screen::ALL.len(), EVERY.len() - 1);
+        assert!(Screen::ALL.iter().zip(EVERY).all(|(a, b)| *a == b));
+    }
+
+    #[test]
+    fn hints_name_the_keys_the_keymap_binds() {
+        assert_eq!(keys_text(&[Action::Up, Action::Down]), "↑↓");
+        assert_eq!(
+            keys_text(&[Action::Up, Action::Down, Action::PageDown]),
+            "↑↓ PgDn"
+        );
+        assert_eq!(keys_text(&[Action::Accept]), "Enter");
+        assert_eq!(keys_text(&[Action::Back]), "Esc");
+        for s in EVERY {
+            let app = crate::tui::bench_support::on(s);
+            for (keys, what) in hints(&app) {
+                assert!(!keys.is_empty(), "{s:?}: a hint for {what} names no key");
+            }
         }
     }
 }

@@ -1,5 +1,6 @@
 //! Plan: what will be created, adopted or updated, the cost, one confirm.
 
+use super::{Hint, ScreenDef, hint};
 use crate::engine::plan::{Action, COST_NOTE};
 use crate::tui::app::App;
 use crate::tui::widgets::flow::Doc;
@@ -8,6 +9,31 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
+
+/// The Plan screen's declaration (`super::def`).
+pub const SCREEN: ScreenDef = ScreenDef {
+    title: "Plan",
+    help: "Everything setup will create, adopt (found by journal or tag) or update. Resources are tagged tilink:setup-id; reruns adopt them. Enter confirms once; with --dry-run nothing is created.",
+    hints: hints,
+    draw,
+    keys,
+    scrolls_text: false,
+};
+
+fn hints(app: &App) -> Vec<Hint> {
+    if app.opts.dry_run {
+        return vec![
+            hint(&[Key::Accept], "finish the dry run"),
+            hint(&[Key::Up, Key::Down], "item detail"),
+            hint(&[Key::Back], "back"),
+        ];
+    }
+    vec![
+        hint(&[Key::Create], "create"),
+        hint(&[Key::Up, Key::Down], "move"),
+        hint(&[Key::Back], "back"),
+    ]
+}
 
 /// Draws the Plan screen: every item whole (details wrap; the list scrolls with markers),
 /// then what is billed and the deliberate key that creates.

@@ -1,5 +1,6 @@
 //! Provisioning: one row per apply step (spinner, cloud state, elapsed, id) and the log.
 
+use super::{Hint, ScreenDef, hint};
 use crate::engine::apply::{ApplyModel, Step, StepStatus};
 use crate::engine::journal::ResourceIds;
 use crate::tui::app::App;
@@ -125,6 +126,24 @@ fn rows(t: &Theme, frame: u64, m: &ApplyModel) -> Doc {
         }
     }
     d
+}
+
+/// The Provisioning screen's declaration (`super::def`).
+pub const SCREEN: ScreenDef = ScreenDef {
+    title: "Provisioning",
+    help: "Steps run as soon as their inputs exist. Every id is written to the journal the moment it exists: q stops safely and `tilink setup --resume <setup-id>` continues.",
+    hints: hints,
+    draw,
+    keys,
+    scrolls_text: false,
+};
+
+fn hints(app: &App) -> Vec<Hint> {
+    match app.apply.as_ref().and_then(|m| m.outcome.as_ref()) {
+        Some(Ok(())) => vec![hint(&[Action::Accept], "see the acceptance")],
+        Some(Err(_)) => vec![hint(&[Action::Retry], "retry from where it stopped")],
+        None => vec![],
+    }
 }
 
 /// Draws the Provisioning screen.

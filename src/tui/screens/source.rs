@@ -1,5 +1,6 @@
 //! Source: pick the RDS instance in the cluster's region; decoys greyed with the reason.
 
+use super::{Hint, ScreenDef, hint};
 use super::cluster::{Entry, filter_line, push_entry};
 use crate::tui::app::App;
 use crate::tui::widgets::flow::{self, Doc};
@@ -8,6 +9,16 @@ use crate::tui::widgets::theme::{self, Theme};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
+
+/// The Source screen's declaration (`super::def`).
+pub const SCREEN: ScreenDef = ScreenDef {
+    title: "Source RDS instance",
+    help: "RDS instances in the cluster's region (cross-region links are not supported). The source must be a running MySQL primary in a VPC; others are greyed with the reason.",
+    hints: super::cluster::hints,
+    draw,
+    keys,
+    scrolls_text: false,
+};
 
 /// Draws the Source screen.
 pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {

@@ -1,11 +1,26 @@
 //! Welcome: set up, resume an unfinished setup, or troubleshoot.
 
+use super::{Hint, ScreenDef, hint};
 use crate::tui::app::{App, WelcomeItem};
 use crate::tui::widgets::flow::Doc;
 use crate::tui::widgets::theme::{POINTER, Theme};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
+
+/// The Welcome screen's declaration (`super::def`).
+pub const SCREEN: ScreenDef = ScreenDef {
+    title: "Welcome",
+    help: "tilink builds the chain TiDB Cloud → PrivateLink → internal NLB → RDS for MySQL. Pick \"Set up\" for a new link, or resume a setup that stopped: its journal keeps every id, so nothing is created twice.",
+    hints: hints,
+    draw,
+    keys,
+    scrolls_text: false,
+};
+
+fn hints(_: &App) -> Vec<Hint> {
+    vec![hint(&[Action::Accept], "choose"), hint(&[Action::Up, Action::Down], "move")]
+}
 
 /// Draws the Welcome screen.
 pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
