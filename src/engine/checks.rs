@@ -1,7 +1,7 @@
 //! Pre-flight checks for setup: each a named result with evidence and a fix, computed from
 //! [`Discovery`] without I/O and shown before anything is created.
 
-use super::check::{Check, Status};
+use super::check::{Check, CheckId, Status};
 use super::discover::{Discovery, cluster_unusable};
 use super::zones::{ZoneAnalysis, ZoneError, ZoneInputs, analyze};
 use serde_json::json;
@@ -45,7 +45,7 @@ pub fn preflight(
 ) -> Vec<Check> {
     let mut out = vec![
         Check::new(
-            "credentials",
+            CheckId::Credentials,
             Status::Pass,
             "Credentials work",
             format!(
@@ -72,14 +72,14 @@ fn cluster_check(d: &Discovery) -> Check {
     let ev = json!({"cluster_id": c.id, "provider": c.provider, "plan": c.plan, "state": c.state, "region": c.region});
     match cluster_unusable(c) {
         None => Check::new(
-            "cluster",
+            CheckId::Cluster,
             Status::Pass,
             "Cluster is an ACTIVE Essential cluster on Alibaba Cloud",
             format!("{} ({}) in {}", c.name, c.id, c.region),
         )
         .evidence(ev),
         Some(why) => Check::new(
-            "cluster",
+            CheckId::Cluster,
             Status::Fail,
             "Cluster cannot use an Alibaba Cloud private link",
             why,
@@ -98,7 +98,7 @@ fn region_check(d: &Discovery, region: &str) -> Check {
     };
     if d.cluster.region == rds_region && rds_region == region {
         Check::new(
-            "region-match",
+            CheckId::RegionMatch,
             Status::Pass,
             "Everything is in one region",
             format!("cluster, RDS, NLB and endpoint service in {region}"),
@@ -106,7 +106,7 @@ fn region_check(d: &Discovery, region: &str) -> Check {
         .evidence(ev)
     } else {
         Check::new(
-            "region-match",
+            CheckId::RegionMatch,
             Status::Fail,
             "Regions differ",
             format!("cluster in {}, RDS in {rds_region}, NLB/endpoint service would be in {region}: TiDB Cloud does not support cross-region private links", d.cluster.region),
@@ -126,7 +126,7 @@ fn endpoint_check(d: &Discovery) -> Check {
 
 fn zone_check(d: &Discovery, zones: &Result<ZoneAnalysis, ZoneError>) -> Check {
     match zones {
-        Err(e) => Check::new("zone-overlap", Status::Fail, "No usable zone overlap", e.to_string())
+        Err(e) => Check::new(CheckId::ZoneOverlap, Status::Fail, "No usable zone overlap", e.to_string())
             .evidence(json!({"tidb": d.tidb_zones.az_ids, "nlb": d.nlb_zones, "privatelink": d.privatelink_zones}))
             .fix(match e {
                 ZoneError::NoOverlap(_) => "Create a vSwitch in the RDS VPC in one of TiDB Cloud's zones with at least 8 free IPs, then rerun.".to_string(),
@@ -140,11 +140,11 @@ fn zone_check(d: &Discovery, zones: &Result<ZoneAnalysis, ZoneError>) -> Check {
                 "chosen": z.chosen.iter().map(|c| json!({"zone": c.zone, "vswitch": c.vswitch_id, "cidr": c.cidr, "serves_tidb": c.serves_tidb})).collect::<Vec<_>>(),
             });
             if tidb_zones.len() == 1 {
-                Check::new("zone-overlap", Status::Warn, "Only one zone overlaps: no zone redundancy", format!("TiDB Cloud can reach the NLB only in {}; if that zone fails, the link is down", tidb_zones[0]))
+                Check::new(CheckId::ZoneOverlap, Status::Warn, "Only one zone overlaps: no zone redundancy", format!("TiDB Cloud can reach the NLB only in {}; if that zone fails, the link is down", tidb_zones[0]))
                     .evidence(ev)
                     .fix("Create a vSwitch (≥8 free IPs) in the RDS VPC in another TiDB Cloud zone and rerun to get two zones.")
             } else {
-                Check::new("zone-overlap", Status::Pass, "Zones overlap", format!("NLB and endpoint service in {}", tidb_zones.join(", "))).evidence(ev)
+                Check::new(CheckId::ZoneOverlap, Status::Pass, "Zones overlap", format!("NLB and endpoint service in {}", tidb_zones.join(", "))).evidence(ev)
             }
         }
     }
@@ -153,13 +153,13 @@ fn zone_check(d: &Discovery, zones: &Result<ZoneAnalysis, ZoneError>) -> Check {
 fn privatelink_check(d: &Discovery) -> Check {
     if d.privatelink_open {
         Check::new(
-            "privatelink-activated",
+            CheckId::PrivatelinkActivated,
             Status::Pass,
             "PrivateLink is activated",
             "CheckProductOpen: true",
         )
     } else {
-        Check::new("privatelink-activated", Status::Warn, "PrivateLink is not activated yet", "CheckProductOpen: false; tilink activates it (free) before creating the endpoint service")
+        Check::new(CheckId::PrivatelinkActivated, Status::Warn, "PrivateLink is not activated yet", "CheckProductOpen: false; tilink activates it (free) before creating the endpoint service")
             .fix("Nothing to do: activation is part of the plan (OpenPrivateLinkService).")
     }
 }
@@ -167,12 +167,12 @@ fn privatelink_check(d: &Discovery) -> Check {
 fn quota_check(d: &Discovery) -> Check {
     let ev = json!({"load_balancers": d.load_balancer_count, "nlb_quota": NLB_QUOTA, "endpoint_services": d.endpoint_service_count, "endpoint_service_quota": EPSRV_QUOTA});
     if d.load_balancer_count >= NLB_QUOTA || d.endpoint_service_count >= EPSRV_QUOTA {
-        Check::new("quota", Status::Fail, "Quota reached", format!("{} NLBs (default quota {NLB_QUOTA}), {} endpoint services (default quota {EPSRV_QUOTA})", d.load_balancer_count, d.endpoint_service_count))
+        Check::new(CheckId::Quota, Status::Fail, "Quota reached", format!("{} NLBs (default quota {NLB_QUOTA}), {} endpoint services (default quota {EPSRV_QUOTA})", d.load_balancer_count, d.endpoint_service_count))
             .evidence(ev)
             .fix("Raise nlb_quota_loadbalancers_num or pvl_quota_total_epsrv in Quota Center, or delete unused ones.")
     } else {
         Check::new(
-            "quota",
+            CheckId::Quota,
             Status::Pass,
             "Quota headroom",
             format!(
@@ -197,7 +197,7 @@ fn existing_plc_check(d: &Discovery) -> Check {
         .collect();
     if let Some(p) = same.first() {
         Check::new(
-            "existing-plc",
+            CheckId::ExistingPlc,
             Status::Pass,
             "A private link connection already points at this service",
             format!("{} ({}) is {}; tilink adopts it", p.name, p.id, p.state),
@@ -205,7 +205,7 @@ fn existing_plc_check(d: &Discovery) -> Check {
         .evidence(json!({"plc": p.id, "state": p.state, "service": p.service_name}))
     } else {
         Check::new(
-            "existing-plc",
+            CheckId::ExistingPlc,
             Status::Pass,
             "No private link connection to adopt",
             format!("the cluster has {} other connection(s)", d.plcs.len()),

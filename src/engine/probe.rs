@@ -8,7 +8,7 @@
 //! unreachable NLB broken. `--resolve HOST:PORT:ADDR` (curl's meaning) reaches it another
 //! way: an SSH tunnel, or the simulator's data plane.
 
-use crate::engine::check::{Check, Status};
+use crate::engine::check::{Check, CheckId, Status};
 use crate::secret::Secret;
 use crate::wire::mysql::{self, AuthFailure, ConnectFailure, GreetingFailure, Timeouts};
 use serde_json::json;
@@ -218,7 +218,7 @@ pub fn inside_command(host: &str, port: u16, user: &str, cluster: Option<&str>) 
 #[derive(Debug, Clone, Default)]
 pub struct Links {
     /// Check id → whether it failed; absent: not looked at.
-    pub seen: std::collections::BTreeMap<String, bool>,
+    pub seen: std::collections::BTreeMap<CheckId, bool>,
 }
 
 impl Links {
@@ -228,22 +228,22 @@ impl Links {
             seen: checks
                 .iter()
                 .filter(|c| matches!(c.status, Status::Pass | Status::Warn | Status::Fail))
-                .map(|c| (c.id.clone(), c.status == Status::Fail))
+                .map(|c| (c.id, c.status == Status::Fail))
                 .collect(),
         }
     }
-    fn fails(&self, id: &str) -> bool {
-        self.seen.get(id).copied().unwrap_or(false)
+    fn fails(&self, id: CheckId) -> bool {
+        self.seen.get(&id).copied().unwrap_or(false)
     }
-    fn known(&self, id: &str) -> bool {
-        self.seen.contains_key(id)
+    fn known(&self, id: CheckId) -> bool {
+        self.seen.contains_key(&id)
     }
 }
 
 /// Doctor's `data-path` check from a probe: pass with what answered; fail naming the link
 /// that explains the failure; unknown when this host cannot reach the internal NLB.
 pub fn check(dp: &DataPath, user: &str, vpc: &str, cluster: Option<&str>, links: &Links) -> Check {
-    const ID: &str = "data-path";
+    const ID: CheckId = CheckId::DataPath;
     let (host, port) = dp
         .target
         .rsplit_once(':')
@@ -322,7 +322,7 @@ pub fn check(dp: &DataPath, user: &str, vpc: &str, cluster: Option<&str>, links:
         }
         Err(ConnectFailure::Refused) => {
             let ev = json!({"target": dp.target, "connect": "refused"});
-            if links.fails("listener") || !dp.overridden && !links.known("listener") {
+            if links.fails(CheckId::Listener) || !dp.overridden && !links.known(CheckId::Listener) {
                 return Check::new(
                     ID,
                     Status::Fail,
@@ -368,7 +368,7 @@ pub fn check(dp: &DataPath, user: &str, vpc: &str, cluster: Option<&str>, links:
                 ms(&connect),
                 5
             );
-            if links.fails("rds-allowlist") || !links.known("rds-allowlist") {
+            if links.fails(CheckId::RdsAllowlist) || !links.known(CheckId::RdsAllowlist) {
                 return Check::new(
                     ID,
                     Status::Fail,
@@ -398,7 +398,7 @@ pub fn check(dp: &DataPath, user: &str, vpc: &str, cluster: Option<&str>, links:
             let ev = json!({"target": dp.target, "connect_ms": connect.as_millis() as u64, "greeting": "none (closed)"});
             let closed =
                 format!("{where_} accepted the connection and closed it without a MySQL greeting");
-            if links.fails("rds-status") {
+            if links.fails(CheckId::RdsStatus) {
                 return Check::new(
                     ID,
                     Status::Fail,
@@ -408,7 +408,7 @@ pub fn check(dp: &DataPath, user: &str, vpc: &str, cluster: Option<&str>, links:
                 .evidence(ev)
                 .fix("Start the RDS instance (see the rds-status check), then probe again.");
             }
-            if links.fails("backend-ip") || !links.known("backend-ip") {
+            if links.fails(CheckId::BackendIp) || !links.known(CheckId::BackendIp) {
                 return Check::new(
                     ID,
                     Status::Fail,
@@ -609,24 +609,24 @@ mod tests {
         }
     }
 
-    fn links(pairs: &[(&str, bool)]) -> Links {
+    fn links(pairs: &[(CheckId, bool)]) -> Links {
         Links {
-            seen: pairs.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
+            seen: pairs.iter().copied().collect(),
         }
     }
 
     #[test]
     fn a_failure_names_a_link_only_when_that_links_check_failed() {
         let healthy = links(&[
-            ("rds-allowlist", false),
-            ("backend-ip", false),
-            ("listener", false),
-            ("rds-status", false),
+            (CheckId::RdsAllowlist, false),
+            (CheckId::BackendIp, false),
+            (CheckId::Listener, false),
+            (CheckId::RdsStatus, false),
         ]);
         for (stage, link) in [
-            ("silence", "rds-allowlist"),
-            ("closed", "backend-ip"),
-            ("refused", "listener"),
+            ("silence", CheckId::RdsAllowlist),
+            ("closed", CheckId::BackendIp),
+            ("refused", CheckId::Listener),
         ] {
             // The control plane agrees: the link is named.
             let broken = links(&[(link, true)]);
@@ -662,7 +662,7 @@ mod tests {
             "u",
             "vpc-1",
             None,
-            &links(&[("rds-status", true), ("backend-ip", false)]),
+            &links(&[(CheckId::RdsStatus, true), (CheckId::BackendIp, false)]),
         );
         assert!(
             c.detail.contains("(rds-status)")

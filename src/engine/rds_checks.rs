@@ -2,7 +2,7 @@
 //! both make, written once so that the same instance gets the same verdict from both
 //! (issue 29: `rds-status` and `rds-endpoint` had two implementations with different rules).
 
-use super::check::{Check, Status};
+use super::check::{Check, CheckId, Status};
 use super::discover::{rds_down, rds_unusable};
 use super::facts::RdsInfo;
 use serde_json::json;
@@ -15,7 +15,7 @@ pub fn rds_status(r: &RdsInfo) -> Check {
         "status": r.status, "network": r.network_type, "type": r.instance_type});
     match rds_unusable(&r.engine, &r.status, &r.network_type, &r.instance_type) {
         Some(why) => Check::new(
-            "rds-status",
+            CheckId::RdsStatus,
             Status::Fail,
             if rds_down(&r.status) {
                 "RDS instance is not Running"
@@ -31,7 +31,7 @@ pub fn rds_status(r: &RdsInfo) -> Check {
             "Use the primary RDS for MySQL instance (VPC network)."
         }),
         None if !r.status.eq_ignore_ascii_case("Running") => Check::new(
-            "rds-status",
+            CheckId::RdsStatus,
             Status::Changing,
             "RDS instance is being modified",
             format!(
@@ -46,7 +46,7 @@ pub fn rds_status(r: &RdsInfo) -> Check {
             r.status
         )),
         None => Check::new(
-            "rds-status",
+            CheckId::RdsStatus,
             Status::Pass,
             "RDS instance is a running MySQL primary in a VPC",
             format!("{} MySQL {} in {}", r.id, r.engine_version, r.vpc_id),
@@ -62,7 +62,7 @@ pub fn rds_endpoint(r: &RdsInfo) -> Check {
         "connection_string": r.connection_string, "vpc": r.vpc_id});
     if r.private_ip.is_empty() || r.port == 0 {
         Check::new(
-            "rds-endpoint",
+            CheckId::RdsEndpoint,
             Status::Fail,
             "No private endpoint on the RDS instance",
             format!(
@@ -74,7 +74,7 @@ pub fn rds_endpoint(r: &RdsInfo) -> Check {
         .fix("Enable the internal (VPC) endpoint of the instance in the RDS console.")
     } else {
         Check::new(
-            "rds-endpoint",
+            CheckId::RdsEndpoint,
             Status::Pass,
             "RDS private endpoint",
             format!("{} → {}:{}", r.connection_string, r.private_ip, r.port),
