@@ -1,5 +1,5 @@
 //! `credentials`: what each cloud said about its key, reported together so one rerun
-//! fixes both.
+//! fixes both. Pre-flight (`engine::checks`) and doctor share [`verdict`].
 
 use super::super::facts::{ChainFacts, Piece};
 use crate::engine::check::{Check, CheckId, Status};
@@ -29,13 +29,17 @@ fn refusal(key: &str, code: &str) -> String {
     }
 }
 
-/// What one cloud said about the credentials.
-enum Said {
+/// What one cloud said about its key, in words.
+pub(crate) enum Said {
+    /// The key works (who it is).
     Accepted(String),
+    /// The key was refused (what exactly is wrong).
     Refused(String),
+    /// The identity call failed for another reason (throttled, outage).
     Unseen(String),
 }
 
+/// Doctor's `credentials`, from the chain's identity reads.
 pub(super) fn check(f: &ChainFacts) -> Check {
     use super::super::facts::LookKind;
     let ali = match (&f.caller, f.unknown(Piece::Caller)) {
@@ -52,7 +56,7 @@ pub(super) fn check(f: &ChainFacts) -> Check {
     };
     let tidb = match (f.why_missing(Piece::Cluster), f.unknown(Piece::Cluster)) {
         (None, _) => Said::Accepted("TiDB Cloud API key works".to_string()),
-        (Some(why), _) if why.contains("no --cluster-id") => {
+        (Some(_), _) if f.no_cluster_given() => {
             Said::Accepted("TiDB side not checked (no cluster given)".to_string())
         }
         (_, Some(l)) if l.kind == LookKind::Credentials => {
@@ -62,9 +66,18 @@ pub(super) fn check(f: &ChainFacts) -> Check {
         // The key worked; the cluster itself was not found (reported as bad input).
         (Some(why), None) => Said::Accepted(format!("TiDB Cloud API key works ({why})")),
     };
+    let caller = f.caller.as_ref().map(|(a, r)| (a.as_str(), r.as_str()));
+    verdict(&ali, Some(&tidb), caller)
+}
+
+/// `credentials` for pre-flight and doctor: a key refused by either cloud fails (both are
+/// named, so one rerun fixes both); a look that failed is unknown; otherwise it passes.
+/// `tidb` is `None` in pre-flight, whose `cluster` check is the TiDB key's proof (the
+/// cluster was read with it). `caller` is the Alibaba account and ARN, for the evidence.
+pub(crate) fn verdict(ali: &Said, tidb: Option<&Said>, caller: Option<(&str, &str)>) -> Check {
     let pick = |want: fn(&Said) -> Option<&String>| -> Vec<String> {
-        [&ali, &tidb]
-            .into_iter()
+        std::iter::once(ali)
+            .chain(tidb)
             .filter_map(want)
             .cloned()
             .collect()
@@ -90,7 +103,7 @@ pub(super) fn check(f: &ChainFacts) -> Check {
             .fix({
                 // Only the refused cloud's keys are named: the other one works.
                 let ali_refused = matches!(ali, Said::Refused(_));
-                let tidb_refused = matches!(tidb, Said::Refused(_));
+                let tidb_refused = matches!(tidb, Some(Said::Refused(_)));
                 let which = match (ali_refused, tidb_refused) {
                     (true, false) => "ALIBABA_CLOUD_ACCESS_KEY_ID / _SECRET (or the aliyun profile)",
                     (false, true) => "TIDBCLOUD_PUBLIC_KEY / _PRIVATE_KEY (or the ticloud profile)",
@@ -104,13 +117,18 @@ pub(super) fn check(f: &ChainFacts) -> Check {
             .evidence(json!({"unreadable": unseen, "accepted": accepted}))
             .fix("tilink retried with backoff and the identity calls still failed (throttling or an outage): run doctor again in a minute.");
     }
+    let title = if tidb.is_some() {
+        "Both clouds accept the credentials"
+    } else {
+        "Credentials work"
+    };
     let mut c = Check::new(
         CheckId::Credentials,
         Status::Pass,
-        "Both clouds accept the credentials",
+        title,
         accepted.join("; "),
     );
-    if let Some((acct, arn)) = &f.caller {
+    if let Some((acct, arn)) = caller {
         c = c.evidence(json!({"account_id": acct, "arn": arn}));
     }
     c

@@ -8,7 +8,7 @@ mod connection;
 pub(crate) mod credentials;
 mod nlb;
 mod plc;
-mod rds;
+pub(crate) mod rds;
 pub(crate) mod region;
 pub mod registry;
 mod service;

@@ -4,7 +4,47 @@
 use super::super::facts::{ChainFacts, Piece};
 use super::{doctor_fix, skip};
 use crate::engine::check::{Check, CheckId, Status};
+use crate::engine::zones::MIN_FREE_IPS;
 use serde_json::json;
+
+/// How TiDB Cloud's zones meet the NLB's: the one rule of `zone-overlap`, for pre-flight
+/// (the zones setup will build in, `engine::checks`) and doctor (the zones the NLB has).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Reach {
+    /// TiDB Cloud's zones are not known: nothing to compare.
+    TidbUnknown,
+    /// No NLB zone is a TiDB Cloud zone: TiDB Cloud cannot reach the NLB.
+    Nowhere,
+    /// One zone: it works, without zone redundancy.
+    One(String),
+    /// Two or more zones.
+    Several(Vec<String>),
+}
+
+impl Reach {
+    /// The NLB zones (`nlb`, in order) that are TiDB Cloud zones.
+    pub(crate) fn of(tidb: &[String], nlb: &[String]) -> Reach {
+        if tidb.is_empty() {
+            return Reach::TidbUnknown;
+        }
+        let mut both: Vec<String> = nlb.iter().filter(|z| tidb.contains(z)).cloned().collect();
+        match both.len() {
+            0 => Reach::Nowhere,
+            1 => Reach::One(both.remove(0)),
+            _ => Reach::Several(both),
+        }
+    }
+
+    /// The check's status.
+    pub(crate) fn status(&self) -> Status {
+        match self {
+            Reach::TidbUnknown => Status::Skip,
+            Reach::Nowhere => Status::Fail,
+            Reach::One(_) => Status::Warn,
+            Reach::Several(_) => Status::Pass,
+        }
+    }
+}
 
 pub(super) fn overlap(f: &ChainFacts) -> Check {
     let Some(lb) = &f.lb else {
@@ -21,7 +61,7 @@ pub(super) fn overlap(f: &ChainFacts) -> Check {
         .iter()
         .map(|z| z.zone_id.clone())
         .collect();
-    let both: Vec<&String> = nlb.iter().filter(|z| tidb.contains(z)).collect();
+    let reach = Reach::of(&tidb, &nlb);
     let ev = json!({"tidb": tidb, "nlb": nlb});
     // The exact zones where one more NLB zone mapping would overlap TiDB Cloud, with the
     // vSwitch that could carry it.
@@ -39,7 +79,7 @@ pub(super) fn overlap(f: &ChainFacts) -> Check {
             match f
                 .vswitches
                 .iter()
-                .filter(|v| &v.zone_id == z && v.free_ips >= 8)
+                .filter(|v| &v.zone_id == z && v.free_ips >= MIN_FREE_IPS)
                 .max_by_key(|v| v.free_ips)
             {
                 Some(v) => format!(
@@ -47,7 +87,7 @@ pub(super) fn overlap(f: &ChainFacts) -> Check {
                     v.id, v.free_ips
                 ),
                 None => format!(
-                    "create a vSwitch in zone {z} in {vpc} (≥ 8 free IPs), then add zone {z} to {lb_id}"
+                    "create a vSwitch in zone {z} in {vpc} (≥ {MIN_FREE_IPS} free IPs), then add zone {z} to {lb_id}"
                 ),
             }
         })
@@ -62,17 +102,18 @@ pub(super) fn overlap(f: &ChainFacts) -> Check {
             )
         }
     };
-    match both.len() {
-        _ if tidb.is_empty() => Check::new(
+    let status = reach.status();
+    match reach {
+        Reach::TidbUnknown => Check::new(
             CheckId::ZoneOverlap,
-            Status::Skip,
+            status,
             "Zone overlap",
             "TiDB Cloud zones unknown",
         )
         .evidence(ev),
-        0 => Check::new(
+        Reach::Nowhere => Check::new(
             CheckId::ZoneOverlap,
-            Status::Fail,
+            status,
             "NLB zones do not overlap TiDB Cloud's",
             format!(
                 "NLB in {}, TiDB Cloud in {}",
@@ -82,22 +123,19 @@ pub(super) fn overlap(f: &ChainFacts) -> Check {
         )
         .evidence(ev)
         .fix(zone_fix("Make one zone overlap")),
-        1 => Check::new(
+        Reach::One(z) => Check::new(
             CheckId::ZoneOverlap,
-            Status::Warn,
+            status,
             "Only one zone overlaps",
-            format!("{} only: no zone redundancy", both[0]),
+            format!("{z} only: no zone redundancy"),
         )
         .evidence(ev)
         .fix(zone_fix("Add a second overlapping zone")),
-        _ => Check::new(
+        Reach::Several(both) => Check::new(
             CheckId::ZoneOverlap,
-            Status::Pass,
+            status,
             "Zones overlap",
-            both.iter()
-                .map(|s| s.as_str())
-                .collect::<Vec<_>>()
-                .join(", "),
+            both.join(", "),
         )
         .evidence(ev),
     }
