@@ -2,7 +2,7 @@
 //! `backend-health`.
 
 use super::super::facts::{ChainFacts, Piece};
-use super::{changing, doctor_fix, skip};
+use super::{changing, doctor_fix, joined, skip};
 use crate::engine::check::{Check, CheckId, Status};
 use crate::wire::states::ListenerStatus;
 use serde_json::json;
@@ -103,14 +103,7 @@ pub(super) fn ip(f: &ChainFacts) -> Check {
                 CheckId::BackendIp,
                 Status::Warn,
                 "Extra backends in the server group",
-                format!(
-                    "{} besides {want}",
-                    stale
-                        .iter()
-                        .map(|s| s.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
+                format!("{} besides {want}", joined(&stale)),
             )
             .evidence(ev)
             .fix(format!(

@@ -72,5 +72,14 @@ pub(super) fn changing(id: CheckId, title: &str, detail: String, state: &str) ->
     ))
 }
 
+/// Items joined with ", " for a detail line.
+pub(super) fn joined<S: AsRef<str>>(items: &[S]) -> String {
+    items
+        .iter()
+        .map(AsRef::as_ref)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 #[cfg(test)]
 mod tests;

@@ -3,7 +3,7 @@
 //! verdict from both) and `rds-allowlist` (the NLB vSwitch CIDRs admitted).
 
 use super::super::facts::{ChainFacts, Piece, nlb_cidrs};
-use super::{doctor_fix, skip};
+use super::{doctor_fix, joined, skip};
 use crate::engine::check::{Check, CheckId, Status};
 use crate::engine::discover::{rds_down, rds_unusable};
 use crate::engine::facts::{RdsInfo, cidr_covers};
@@ -85,7 +85,7 @@ pub(super) fn allowlist(f: &ChainFacts) -> Check {
                 "RDS allowlist admits the NLB's addresses of today, not its vSwitch CIDRs",
                 format!(
                     "every current NLB local address ({}) is admitted, but not all of {missing}: when the NLB takes another address there, RDS will drop it",
-                    locals.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+                    joined(&locals)
                 ),
             )
             .evidence(ev)

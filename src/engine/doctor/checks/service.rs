@@ -1,7 +1,7 @@
 //! The endpoint service: `endpoint-service` and its `service-whitelist`.
 
 use super::super::facts::{ChainFacts, Piece};
-use super::{aliyun_cmd, changing, doctor_fix, skip, svc_id};
+use super::{aliyun_cmd, changing, doctor_fix, joined, skip, svc_id};
 use crate::engine::check::{Check, CheckId, Status};
 use crate::wire::states::ServiceStatus;
 use serde_json::json;
@@ -76,11 +76,7 @@ pub(super) fn whitelist(f: &ChainFacts) -> Check {
             format!(
                 "besides TiDB Cloud ({}), accounts {} can request connections",
                 t.account_id,
-                unknown
-                    .iter()
-                    .map(|s| s.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                joined(&unknown)
             ),
         )
         .evidence(ev)

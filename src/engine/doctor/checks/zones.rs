@@ -2,7 +2,7 @@
 //! service attached where both are).
 
 use super::super::facts::{ChainFacts, Piece};
-use super::{doctor_fix, skip};
+use super::{doctor_fix, joined, skip};
 use crate::engine::check::{Check, CheckId, Status};
 use crate::engine::zones::MIN_FREE_IPS;
 use serde_json::json;
@@ -187,11 +187,7 @@ pub(super) fn service_zones(f: &ChainFacts) -> Check {
             "Some NLB zones are not attached",
             format!(
                 "zones {} are NLB and TiDB Cloud zones but not attached to the service",
-                missing
-                    .iter()
-                    .map(|s| s.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                joined(&missing)
             ),
         )
         .evidence(ev)
