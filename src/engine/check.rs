@@ -103,6 +103,35 @@ pub enum CheckId {
 }
 
 impl CheckId {
+    /// Every id: doctor's in the contract order, then pre-flight's own.
+    pub const ALL: [CheckId; 25] = [
+        CheckId::Credentials,
+        CheckId::RegionMatch,
+        CheckId::RdsStatus,
+        CheckId::RdsEndpoint,
+        CheckId::RdsAllowlist,
+        CheckId::BackendIp,
+        CheckId::ServerGroup,
+        CheckId::NlbStatus,
+        CheckId::ZoneOverlap,
+        CheckId::Listener,
+        CheckId::BackendHealth,
+        CheckId::EndpointService,
+        CheckId::ServiceZones,
+        CheckId::ServiceWhitelist,
+        CheckId::SeveralPlcs,
+        CheckId::ForeignConnections,
+        CheckId::ConnectionState,
+        CheckId::PlcState,
+        CheckId::DataPath,
+        CheckId::Dependents,
+        CheckId::Cluster,
+        CheckId::PrivatelinkActivated,
+        CheckId::Quota,
+        CheckId::ExistingPlc,
+        CheckId::Permissions,
+    ];
+
     /// The contract id (`zone-overlap`), as JSON and text print it.
     pub fn as_str(self) -> &'static str {
         use CheckId as C;
@@ -217,4 +246,21 @@ impl Check {
 /// True when no check failed.
 pub fn all_ok(checks: &[Check]) -> bool {
     checks.iter().all(|c| c.status != Status::Fail)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Issue 29: JSON carries each id exactly as the string ids did (`as_str`), and reads
+    /// it back.
+    #[test]
+    fn ids_serialise_as_their_contract_names() {
+        for id in CheckId::ALL {
+            let json = serde_json::to_value(id).unwrap();
+            assert_eq!(json, serde_json::json!(id.as_str()));
+            assert_eq!(serde_json::from_value::<CheckId>(json).unwrap(), id);
+            assert_eq!(format!("{id:<24}|").len(), 25, "{id}: Display pads");
+        }
+    }
 }
