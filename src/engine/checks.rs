@@ -1,5 +1,8 @@
 //! Pre-flight checks for setup: each a named result with evidence and a fix, computed from
-//! [`Discovery`] without I/O and shown before anything is created.
+//! [`Discovery`] without I/O and shown before anything is created. The ids doctor also
+//! checks (`credentials`, `region-match`, `rds-status`, `rds-endpoint`, `zone-overlap`) call
+//! doctor's one function for each (`engine::doctor::checks`), so a chain gets the same
+//! verdict before it is built and after.
 
 use super::check::{Check, CheckId, Status};
 use super::discover::{Discovery, cluster_unusable};

@@ -7,6 +7,7 @@ use crate::engine::check::{Check, CheckId, Status};
 use crate::wire::states::ListenerStatus;
 use serde_json::json;
 
+/// `server-group`: an IP/TCP group in the NLB's VPC, with a health check and a backend.
 pub(super) fn server_group(f: &ChainFacts) -> Check {
     if f.lb.is_none() {
         return skip(CheckId::ServerGroup, "Server group", f, Piece::Lb);
@@ -74,6 +75,7 @@ pub(super) fn server_group(f: &ChainFacts) -> Check {
     }
 }
 
+/// `backend-ip`: the group's backend is the RDS instance's private address now.
 pub(super) fn ip(f: &ChainFacts) -> Check {
     let Some(r) = &f.rds else {
         return skip(CheckId::BackendIp, "Backend IP vs RDS", f, Piece::Rds);
@@ -120,6 +122,8 @@ pub(super) fn ip(f: &ChainFacts) -> Check {
     }
 }
 
+/// `backend-health`: the listeners' health checks reach the backend (a stopped listener
+/// or an RDS task explains a failure without blaming the backend).
 pub(super) fn health(f: &ChainFacts) -> Check {
     if f.listeners.is_empty() {
         return skip(

@@ -8,6 +8,7 @@ use crate::engine::check::{Check, CheckId, Status};
 use crate::wire::states::ConnectionStatus;
 use serde_json::json;
 
+/// `connection-state`: TiDB Cloud's endpoint connection on the service is Connected.
 pub(super) fn state(f: &ChainFacts) -> Check {
     if f.service.is_none() {
         return skip(
@@ -48,6 +49,7 @@ pub(super) fn state(f: &ChainFacts) -> Check {
     }
 }
 
+/// `foreign-connections`: connection requests from accounts that are not on the whitelist.
 pub(super) fn foreign(f: &ChainFacts) -> Check {
     if f.service.is_none() {
         return skip(

@@ -21,6 +21,7 @@ pub use plc::keeper;
 pub(crate) use registry::link_causes;
 pub use registry::{depends_on, needs, order, root_cause, run_checks};
 
+/// A check that could not run because `piece` is missing, saying why.
 pub(super) fn skip(id: CheckId, title: &str, f: &ChainFacts, piece: Piece) -> Check {
     Check::skip(
         id,

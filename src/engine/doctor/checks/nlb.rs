@@ -6,6 +6,7 @@ use crate::engine::check::{Check, CheckId, Status};
 use crate::wire::states::{ListenerStatus, LoadBalancerStatus};
 use serde_json::json;
 
+/// `nlb-status`: the NLB is Active, not locked, cross-zone.
 pub(super) fn status(f: &ChainFacts) -> Check {
     let Some(lb) = &f.lb else {
         return skip(CheckId::NlbStatus, "Load balancer", f, Piece::Lb);
@@ -47,6 +48,7 @@ pub(super) fn status(f: &ChainFacts) -> Check {
     }
 }
 
+/// `listener`: a running TCP listener without proxy protocol and a short idle timeout.
 pub(super) fn listener(f: &ChainFacts) -> Check {
     if f.lb.is_none() {
         return skip(CheckId::Listener, "Listener", f, Piece::Lb);

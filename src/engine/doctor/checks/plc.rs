@@ -8,6 +8,7 @@ use crate::engine::facts::PlcInfo;
 use crate::wire::states::ConnectionStatus;
 use serde_json::json;
 
+/// The endpoint TiDB Cloud created for the PLC, when it reports one.
 pub(super) fn endpoint_id(f: &ChainFacts) -> Option<&str> {
     f.plc
         .as_ref()
@@ -15,6 +16,8 @@ pub(super) fn endpoint_id(f: &ChainFacts) -> Option<&str> {
         .filter(|s| !s.is_empty())
 }
 
+/// `plc-state`: TiDB Cloud's private link connection is ACTIVE (or an orphaned Alibaba half
+/// when the cluster has none on the service).
 pub(super) fn state(f: &ChainFacts) -> Check {
     let Some(p) = &f.plc else {
         if f.no_plc_on_service && f.service.is_some() {
@@ -111,6 +114,7 @@ pub fn keeper<'a>(plc: &'a PlcInfo, siblings: &'a [PlcInfo]) -> &'a PlcInfo {
         .unwrap_or(plc)
 }
 
+/// `several-plcs`: one private link connection per endpoint service.
 pub(super) fn several_plcs(f: &ChainFacts) -> Check {
     const TITLE: &str = "One private link connection per service";
     let Some(plc) = &f.plc else {

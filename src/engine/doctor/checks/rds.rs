@@ -9,6 +9,7 @@ use crate::engine::discover::{rds_down, rds_unusable};
 use crate::engine::facts::{RdsInfo, cidr_covers};
 use serde_json::json;
 
+/// Doctor's `rds-status`: [`rds_status`] of the instance behind the backends.
 pub(super) fn status(f: &ChainFacts) -> Check {
     match &f.rds {
         Some(r) => rds_status(r),
@@ -16,6 +17,7 @@ pub(super) fn status(f: &ChainFacts) -> Check {
     }
 }
 
+/// Doctor's `rds-endpoint`: [`rds_endpoint`] of the instance behind the backends.
 pub(super) fn endpoint(f: &ChainFacts) -> Check {
     match &f.rds {
         Some(r) => rds_endpoint(r),
@@ -23,6 +25,7 @@ pub(super) fn endpoint(f: &ChainFacts) -> Check {
     }
 }
 
+/// `rds-allowlist`: an allowlist group admits the NLB's vSwitch CIDRs.
 pub(super) fn allowlist(f: &ChainFacts) -> Check {
     let Some(r) = &f.rds else {
         return skip(CheckId::RdsAllowlist, "RDS allowlist", f, Piece::Rds);

@@ -6,6 +6,7 @@ use crate::engine::check::{Check, CheckId, Status};
 use crate::wire::states::ServiceStatus;
 use serde_json::json;
 
+/// `endpoint-service`: the service is Active, not locked, auto-accept off.
 pub(super) fn endpoint_service(f: &ChainFacts) -> Check {
     let Some(s) = &f.service else {
         return Check::new(CheckId::EndpointService, Status::Fail, "Endpoint service not found", f.why_missing(Piece::Service).unwrap_or("unknown").to_string())
@@ -45,6 +46,7 @@ pub(super) fn endpoint_service(f: &ChainFacts) -> Check {
     }
 }
 
+/// `service-whitelist`: TiDB Cloud's account (and no stranger) is on the whitelist.
 pub(super) fn whitelist(f: &ChainFacts) -> Check {
     if f.service.is_none() {
         return skip(

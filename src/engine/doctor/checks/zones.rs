@@ -46,6 +46,8 @@ impl Reach {
     }
 }
 
+/// Doctor's `zone-overlap`: the NLB's zones against TiDB Cloud's ([`Reach`]), with the
+/// exact zone and vSwitch to add when they fall short.
 pub(super) fn overlap(f: &ChainFacts) -> Check {
     let Some(lb) = &f.lb else {
         return skip(CheckId::ZoneOverlap, "Zone overlap", f, Piece::Lb);
@@ -141,6 +143,7 @@ pub(super) fn overlap(f: &ChainFacts) -> Check {
     }
 }
 
+/// `service-zones`: the service is attached in the zones the NLB and TiDB Cloud share.
 pub(super) fn service_zones(f: &ChainFacts) -> Check {
     if f.service.is_none() {
         return skip(CheckId::ServiceZones, "Service zones", f, Piece::Resources);
