@@ -540,12 +540,12 @@ pub fn doctor_json(reports: &[Report], exit_code: u8, api_calls: u64) -> serde_j
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::check::{Check, Status};
+    use crate::engine::check::{Check, CheckId, Status};
     use crate::engine::doctor::Report;
 
     #[test]
     fn checks_that_could_not_look_for_one_reason_are_one_problem() {
-        let unknown = |id: &str, call: &str| {
+        let unknown = |id: CheckId, call: &str| {
             Check::new(
                 id,
                 Status::Unknown,
@@ -559,15 +559,15 @@ mod tests {
             healthy: false,
             checks: vec![
                 Check::new(
-                    "credentials",
+                    CheckId::Credentials,
                     Status::Fail,
                     "Credentials refused",
                     "Alibaba Cloud: no",
                 )
                 .fix("Check the Alibaba key"),
-                unknown("rds-status", "ListVpcEndpointServiceResources"),
-                unknown("listener", "ListVpcEndpointServiceResources"),
-                unknown("endpoint-service", "GetVpcEndpointServiceAttribute"),
+                unknown(CheckId::RdsStatus, "ListVpcEndpointServiceResources"),
+                unknown(CheckId::Listener, "ListVpcEndpointServiceResources"),
+                unknown(CheckId::EndpointService, "GetVpcEndpointServiceAttribute"),
             ],
             fixes: vec![],
             depth: 1,

@@ -346,7 +346,7 @@ fn probe_setup(env: &Env, a: &DoctorArgs) -> Result<Option<ProbeSetup>, Failure>
         .resolve
         .iter()
         .filter(|r| !r.trim().is_empty())
-        .map(|r| parse_resolve(r.trim()).map_err(Failure::input))
+        .map(|r| parse_resolve(r.trim()).map_err(|e| Failure::input(e.to_string())))
         .collect::<Result<Vec<_>, _>>()?;
     if let Some(p) = &env.probe {
         let mut p = p.clone();

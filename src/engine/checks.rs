@@ -1,8 +1,15 @@
 //! Pre-flight checks for setup: each a named result with evidence and a fix, computed from
-//! [`Discovery`] without I/O and shown before anything is created.
+//! [`Discovery`] without I/O and shown before anything is created. The ids doctor also
+//! checks (`credentials`, `region-match`, `rds-status`, `rds-endpoint`, `zone-overlap`) call
+//! doctor's one function for each (`engine::doctor::checks`), so a chain gets the same
+//! verdict before it is built and after.
 
-use super::check::{Check, Status};
+use super::check::{Check, CheckId, Status};
 use super::discover::{Discovery, cluster_unusable};
+use super::doctor::checks::credentials;
+use super::doctor::checks::rds;
+use super::doctor::checks::region::{self, Regions, Stage};
+use super::doctor::checks::zones::Reach;
 use super::zones::{ZoneAnalysis, ZoneError, ZoneInputs, analyze};
 use serde_json::json;
 
@@ -44,16 +51,14 @@ pub fn preflight(
     zones: &Result<ZoneAnalysis, ZoneError>,
 ) -> Vec<Check> {
     let mut out = vec![
-        Check::new(
-            "credentials",
-            Status::Pass,
-            "Credentials work",
-            format!(
+        credentials::verdict(
+            &credentials::Said::Accepted(format!(
                 "Alibaba Cloud account {} ({})",
                 d.caller_account, d.caller_arn
-            ),
-        )
-        .evidence(json!({"account_id": d.caller_account, "arn": d.caller_arn})),
+            )),
+            None,
+            Some((&d.caller_account, &d.caller_arn)),
+        ),
         cluster_check(d),
         region_check(d, region),
         rds_check(d),
@@ -72,14 +77,14 @@ fn cluster_check(d: &Discovery) -> Check {
     let ev = json!({"cluster_id": c.id, "provider": c.provider, "plan": c.plan, "state": c.state, "region": c.region});
     match cluster_unusable(c) {
         None => Check::new(
-            "cluster",
+            CheckId::Cluster,
             Status::Pass,
             "Cluster is an ACTIVE Essential cluster on Alibaba Cloud",
             format!("{} ({}) in {}", c.name, c.id, c.region),
         )
         .evidence(ev),
         Some(why) => Check::new(
-            "cluster",
+            CheckId::Cluster,
             Status::Fail,
             "Cluster cannot use an Alibaba Cloud private link",
             why,
@@ -90,61 +95,50 @@ fn cluster_check(d: &Discovery) -> Check {
 }
 
 fn region_check(d: &Discovery, region: &str) -> Check {
-    let ev = json!({"cluster": d.cluster.region, "rds": d.rds.region, "nlb_and_endpoint_service": region});
-    let rds_region = if d.rds.region.is_empty() {
-        region
-    } else {
-        d.rds.region.as_str()
-    };
-    if d.cluster.region == rds_region && rds_region == region {
-        Check::new(
-            "region-match",
-            Status::Pass,
-            "Everything is in one region",
-            format!("cluster, RDS, NLB and endpoint service in {region}"),
-        )
-        .evidence(ev)
-    } else {
-        Check::new(
-            "region-match",
-            Status::Fail,
-            "Regions differ",
-            format!("cluster in {}, RDS in {rds_region}, NLB/endpoint service would be in {region}: TiDB Cloud does not support cross-region private links", d.cluster.region),
-        )
-        .evidence(ev)
-        .fix("Use an RDS instance in the cluster's region (or a cluster in the RDS region).")
-    }
+    region::verdict(
+        Regions {
+            cluster: &d.cluster.region,
+            service: region,
+            nlb: region,
+            rds: &d.rds.region,
+        },
+        Stage::Planned,
+    )
 }
 
 fn rds_check(d: &Discovery) -> Check {
-    super::rds_checks::rds_status(&d.rds)
+    rds::rds_status(&d.rds)
 }
 
 fn endpoint_check(d: &Discovery) -> Check {
-    super::rds_checks::rds_endpoint(&d.rds)
+    rds::rds_endpoint(&d.rds)
 }
 
 fn zone_check(d: &Discovery, zones: &Result<ZoneAnalysis, ZoneError>) -> Check {
     match zones {
-        Err(e) => Check::new("zone-overlap", Status::Fail, "No usable zone overlap", e.to_string())
+        // The analysis found no zone set to build in: TiDB Cloud could reach nothing.
+        Err(e) => Check::new(CheckId::ZoneOverlap, Reach::Nowhere.status(), "No usable zone overlap", e.to_string())
             .evidence(json!({"tidb": d.tidb_zones.az_ids, "nlb": d.nlb_zones, "privatelink": d.privatelink_zones}))
             .fix(match e {
                 ZoneError::NoOverlap(_) => "Create a vSwitch in the RDS VPC in one of TiDB Cloud's zones with at least 8 free IPs, then rerun.".to_string(),
                 ZoneError::Unusable { .. } => "Pick zones from the overlap, or drop --zones to let tilink choose.".to_string(),
             }),
         Ok(z) => {
-            let tidb_zones: Vec<&str> = z.chosen.iter().filter(|c| c.serves_tidb).map(|c| c.zone.as_str()).collect();
+            let chosen: Vec<String> = z.chosen.iter().map(|c| c.zone.clone()).collect();
+            let reach = Reach::of(&d.tidb_zones.az_ids, &chosen);
             let ev = json!({
                 "tidb": d.tidb_zones.az_ids, "nlb": d.nlb_zones, "privatelink": d.privatelink_zones,
                 "eligible": z.eligible,
                 "chosen": z.chosen.iter().map(|c| json!({"zone": c.zone, "vswitch": c.vswitch_id, "cidr": c.cidr, "serves_tidb": c.serves_tidb})).collect::<Vec<_>>(),
             });
-            if tidb_zones.len() == 1 {
-                Check::new("zone-overlap", Status::Warn, "Only one zone overlaps: no zone redundancy", format!("TiDB Cloud can reach the NLB only in {}; if that zone fails, the link is down", tidb_zones[0]))
+            let status = reach.status();
+            match reach {
+                Reach::One(zone) => Check::new(CheckId::ZoneOverlap, status, "Only one zone overlaps: no zone redundancy", format!("TiDB Cloud can reach the NLB only in {zone}; if that zone fails, the link is down"))
                     .evidence(ev)
-                    .fix("Create a vSwitch (≥8 free IPs) in the RDS VPC in another TiDB Cloud zone and rerun to get two zones.")
-            } else {
-                Check::new("zone-overlap", Status::Pass, "Zones overlap", format!("NLB and endpoint service in {}", tidb_zones.join(", "))).evidence(ev)
+                    .fix("Create a vSwitch (≥8 free IPs) in the RDS VPC in another TiDB Cloud zone and rerun to get two zones."),
+                Reach::Several(zones) => Check::new(CheckId::ZoneOverlap, status, "Zones overlap", format!("NLB and endpoint service in {}", zones.join(", "))).evidence(ev),
+                // The analysis only succeeds with a zone TiDB Cloud serves; say so if not.
+                Reach::TidbUnknown | Reach::Nowhere => Check::new(CheckId::ZoneOverlap, Status::Fail, "No usable zone overlap", format!("none of the chosen zones ({}) is a TiDB Cloud zone ({})", chosen.join(", "), d.tidb_zones.az_ids.join(", "))).evidence(ev),
             }
         }
     }
@@ -153,13 +147,13 @@ fn zone_check(d: &Discovery, zones: &Result<ZoneAnalysis, ZoneError>) -> Check {
 fn privatelink_check(d: &Discovery) -> Check {
     if d.privatelink_open {
         Check::new(
-            "privatelink-activated",
+            CheckId::PrivatelinkActivated,
             Status::Pass,
             "PrivateLink is activated",
             "CheckProductOpen: true",
         )
     } else {
-        Check::new("privatelink-activated", Status::Warn, "PrivateLink is not activated yet", "CheckProductOpen: false; tilink activates it (free) before creating the endpoint service")
+        Check::new(CheckId::PrivatelinkActivated, Status::Warn, "PrivateLink is not activated yet", "CheckProductOpen: false; tilink activates it (free) before creating the endpoint service")
             .fix("Nothing to do: activation is part of the plan (OpenPrivateLinkService).")
     }
 }
@@ -167,12 +161,12 @@ fn privatelink_check(d: &Discovery) -> Check {
 fn quota_check(d: &Discovery) -> Check {
     let ev = json!({"load_balancers": d.load_balancer_count, "nlb_quota": NLB_QUOTA, "endpoint_services": d.endpoint_service_count, "endpoint_service_quota": EPSRV_QUOTA});
     if d.load_balancer_count >= NLB_QUOTA || d.endpoint_service_count >= EPSRV_QUOTA {
-        Check::new("quota", Status::Fail, "Quota reached", format!("{} NLBs (default quota {NLB_QUOTA}), {} endpoint services (default quota {EPSRV_QUOTA})", d.load_balancer_count, d.endpoint_service_count))
+        Check::new(CheckId::Quota, Status::Fail, "Quota reached", format!("{} NLBs (default quota {NLB_QUOTA}), {} endpoint services (default quota {EPSRV_QUOTA})", d.load_balancer_count, d.endpoint_service_count))
             .evidence(ev)
             .fix("Raise nlb_quota_loadbalancers_num or pvl_quota_total_epsrv in Quota Center, or delete unused ones.")
     } else {
         Check::new(
-            "quota",
+            CheckId::Quota,
             Status::Pass,
             "Quota headroom",
             format!(
@@ -197,7 +191,7 @@ fn existing_plc_check(d: &Discovery) -> Check {
         .collect();
     if let Some(p) = same.first() {
         Check::new(
-            "existing-plc",
+            CheckId::ExistingPlc,
             Status::Pass,
             "A private link connection already points at this service",
             format!("{} ({}) is {}; tilink adopts it", p.name, p.id, p.state),
@@ -205,11 +199,113 @@ fn existing_plc_check(d: &Discovery) -> Check {
         .evidence(json!({"plc": p.id, "state": p.state, "service": p.service_name}))
     } else {
         Check::new(
-            "existing-plc",
+            CheckId::ExistingPlc,
             Status::Pass,
             "No private link connection to adopt",
             format!("the cluster has {} other connection(s)", d.plcs.len()),
         )
         .evidence(json!({"plcs": d.plcs.iter().map(|p| &p.id).collect::<Vec<_>>()}))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::doctor::checks::run_checks;
+    use crate::engine::doctor::facts::ChainFacts;
+    use crate::engine::facts::{ClusterInfo, RdsInfo};
+
+    fn status(checks: &[Check], id: CheckId) -> Status {
+        checks
+            .iter()
+            .find(|c| c.id == id)
+            .map(|c| c.status)
+            .unwrap()
+    }
+
+    fn discovery(cluster_region: &str, rds_region: &str) -> Discovery {
+        Discovery {
+            cluster: ClusterInfo {
+                region: cluster_region.into(),
+                ..Default::default()
+            },
+            rds: RdsInfo {
+                region: rds_region.into(),
+                ..Default::default()
+            },
+            ..Default::default()
+        }
+    }
+
+    fn chain(cluster_region: &str, rds_region: &str, nlb_region: &str) -> ChainFacts {
+        ChainFacts {
+            region: nlb_region.into(),
+            cluster: Some(ClusterInfo {
+                region: cluster_region.into(),
+                ..Default::default()
+            }),
+            rds: Some(RdsInfo {
+                region: rds_region.into(),
+                ..Default::default()
+            }),
+            ..Default::default()
+        }
+    }
+
+    /// Issue 29: pre-flight said "Regions differ: cluster in , RDS in ap-southeast-1" (a
+    /// failure that blocks setup) for a cluster whose region TiDB Cloud's answer did not
+    /// name; doctor skipped, as nothing is known to differ. One rule now: skip.
+    #[test]
+    fn an_unknown_cluster_region_is_not_a_region_mismatch() {
+        let d = discovery("", "ap-southeast-1");
+        let zones = zone_analysis(&d, &[]);
+        let checks = preflight(&d, "ap-southeast-1", &zones);
+        let c = checks
+            .iter()
+            .find(|c| c.id == CheckId::RegionMatch)
+            .unwrap();
+        assert_eq!(c.status, Status::Skip, "{c:?}");
+        assert!(c.detail.contains("cluster region unknown"), "{c:?}");
+    }
+
+    /// Issue 29: the same regions get the same verdict from pre-flight and doctor.
+    #[test]
+    fn pre_flight_and_doctor_judge_regions_alike() {
+        for (cluster, rds, nlb) in [
+            ("ap-southeast-1", "ap-southeast-1", "ap-southeast-1"),
+            ("ap-southeast-1", "", "ap-southeast-1"),
+            ("ap-southeast-1", "ap-southeast-5", "ap-southeast-1"),
+            ("ap-southeast-1", "ap-southeast-5", "ap-southeast-5"),
+            ("", "ap-southeast-1", "ap-southeast-1"),
+        ] {
+            let d = discovery(cluster, rds);
+            let pre = preflight(&d, nlb, &zone_analysis(&d, &[]));
+            let doc = run_checks(&chain(cluster, rds, nlb));
+            assert_eq!(
+                status(&pre, CheckId::RegionMatch),
+                status(&doc, CheckId::RegionMatch),
+                "{cluster} / {rds} / {nlb}"
+            );
+        }
+    }
+
+    /// Issue 29: one zone where TiDB Cloud meets the NLB warns in both; two pass in both.
+    #[test]
+    fn pre_flight_and_doctor_judge_zone_overlap_alike() {
+        use crate::engine::doctor::checks::zones::Reach;
+        let z = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            Reach::of(&z(&["a", "b"]), &z(&["b", "c"])).status(),
+            Status::Warn
+        );
+        assert_eq!(
+            Reach::of(&z(&["a", "b"]), &z(&["a", "b"])).status(),
+            Status::Pass
+        );
+        assert_eq!(
+            Reach::of(&z(&["a"]), &z(&["b", "c"])).status(),
+            Status::Fail
+        );
+        assert_eq!(Reach::of(&[], &z(&["b"])).status(), Status::Skip);
     }
 }

@@ -3,7 +3,7 @@
 //! Setup runs it before anything is created so a missing RAM permission stops early.
 
 use super::apply::Step;
-use super::check::{Check, Status};
+use super::check::{Check, CheckId, Status};
 use super::discover::Clients;
 use super::plan::{Action, Plan};
 use crate::cloud::aliyun::AliyunError;
@@ -89,7 +89,7 @@ pub fn permissions_check(results: &[(&'static str, Result<(), AliyunError>)]) ->
     let ev = json!(results.iter().map(|(c, r)| json!({"call": c, "ok": r.is_ok(), "error": r.as_ref().err().map(|e| e.to_string())})).collect::<Vec<_>>());
     if !denied.is_empty() {
         Check::new(
-            "permissions",
+            CheckId::Permissions,
             Status::Fail,
             "Missing RAM permissions",
             format!("missing permission {}: the creates would be refused (Forbidden.RAM)", denied.join(", ")),
@@ -98,7 +98,7 @@ pub fn permissions_check(results: &[(&'static str, Result<(), AliyunError>)]) ->
         .fix("Attach the policy `tilink policy` prints to the RAM user or role (or at least the missing actions), then rerun.")
     } else if !failed.is_empty() {
         Check::new(
-            "permissions",
+            CheckId::Permissions,
             Status::Fail,
             "The creates would be refused",
             failed.join("; "),
@@ -107,14 +107,14 @@ pub fn permissions_check(results: &[(&'static str, Result<(), AliyunError>)]) ->
         .fix("Fix the cause named above (quota, vSwitch, parameters), then rerun.")
     } else if results.is_empty() {
         Check::new(
-            "permissions",
+            CheckId::Permissions,
             Status::Pass,
             "No NLB resource left to create",
             "the server group and the load balancer (the creates with a dry run) are adopted; the rest of the plan is checked as it runs",
         )
     } else {
         Check::new(
-            "permissions",
+            CheckId::Permissions,
             Status::Pass,
             "Creates pass their dry run",
             results

@@ -16,7 +16,6 @@ pub mod plan;
 pub mod poll;
 pub mod prepare;
 pub mod probe;
-pub mod rds_checks;
 pub mod session;
 pub mod teardown;
 pub mod zones;

@@ -433,39 +433,39 @@ pub fn apply_failed() -> ApplyModel {
 
 /// A doctor report on a chain whose allowlist lost the NLB vSwitches.
 pub fn doctor_report() -> crate::engine::doctor::Report {
-    use crate::engine::check::{Check, Status};
+    use crate::engine::check::{Check, CheckId, Status};
     use crate::engine::doctor::Fix;
-    let pass = |id: &str, title: &str, detail: &str| Check::new(id, Status::Pass, title, detail);
+    let pass = |id: CheckId, title: &str, detail: &str| Check::new(id, Status::Pass, title, detail);
     crate::engine::doctor::Report {
         target: "plc-b85kl1b4zbcemfvn1ixl".into(),
         healthy: false,
         depth: 3,
         // Causes before symptoms, as `checks::run_checks` lists them.
         checks: vec![
-            pass("credentials", "Both clouds accept the credentials", "Alibaba Cloud account 7693128384373573"),
+            pass(CheckId::Credentials, "Both clouds accept the credentials", "Alibaba Cloud account 7693128384373573"),
             Check::new(
-                "rds-allowlist",
+                CheckId::RdsAllowlist,
                 Status::Fail,
                 "RDS allowlist misses NLB vSwitch CIDRs",
                 "NLB local IPs come from 172.16.1.0/24 (vsw-a), 172.16.2.0/24 (vsw-b), which no allowlist group covers",
             )
             .evidence(serde_json::json!({"nlb_vswitch_cidrs": ["172.16.1.0/24", "172.16.2.0/24"], "groups": [{"name": "Default", "ips": ["127.0.0.1"]}]}))
             .fix("Write the NLB vSwitch CIDRs to a dedicated allowlist group (tilink doctor --fix)."),
-            pass("backend-ip", "Backend is the RDS private endpoint", "172.16.1.30:3306 (rm-t4nnxp5ov7eqpx7w4)"),
+            pass(CheckId::BackendIp, "Backend is the RDS private endpoint", "172.16.1.30:3306 (rm-t4nnxp5ov7eqpx7w4)"),
             {
                 let mut c = Check::new(
-                    "backend-health",
+                    CheckId::BackendHealth,
                     Status::Fail,
                     "Backends fail health checks",
                     "172.16.1.30:3306 Unhealthy (CONNECT_TIMEOUT) (follows from rds-allowlist, listed above)",
                 )
                 .fix("CONNECT_TIMEOUT usually means the RDS allowlist lacks the NLB vSwitch CIDRs (see rds-allowlist).");
-                c.caused_by = Some("rds-allowlist".into());
+                c.caused_by = Some(CheckId::RdsAllowlist);
                 c
             },
-            pass("service-whitelist", "TiDB Cloud account is whitelisted", "account 8838452482951371"),
-            pass("connection-state", "Endpoint connection is Connected", "ep-2o1xn2anw2i8njb0upg6 from account 8838452482951371 is Connected"),
-            pass("plc-state", "Private link connection is ACTIVE", "rds-t4nnxp5ov7eqpx7w4 (plc-b85kl1b4zbcemfvn1ixl)"),
+            pass(CheckId::ServiceWhitelist, "TiDB Cloud account is whitelisted", "account 8838452482951371"),
+            pass(CheckId::ConnectionState, "Endpoint connection is Connected", "ep-2o1xn2anw2i8njb0upg6 from account 8838452482951371 is Connected"),
+            pass(CheckId::PlcState, "Private link connection is ACTIVE", "rds-t4nnxp5ov7eqpx7w4 (plc-b85kl1b4zbcemfvn1ixl)"),
         ],
         fixes: vec![Fix::Allowlist {
             rds_id: "rm-t4nnxp5ov7eqpx7w4".into(),

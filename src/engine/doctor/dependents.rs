@@ -4,13 +4,13 @@
 //! from "changefeed cf-orders FAILED"; doctor names it, and says whether a broken link
 //! explains it (`caused_by`) or the link is fine and the task itself must be looked at.
 
-use super::facts::ChainFacts;
-use crate::engine::check::{Check, Status};
+use super::facts::{ChainFacts, Piece};
+use crate::engine::check::{Check, CheckId, Status};
 use crate::wire::tidb::{Changefeed, Migration};
 use serde_json::json;
 
 /// The check's id.
-pub const ID: &str = "dependents";
+pub const ID: CheckId = CheckId::Dependents;
 
 /// How one dependent is doing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -99,8 +99,8 @@ pub fn check(f: &ChainFacts) -> Check {
         .chain(f.migrations.iter().map(|m| migration_row(cluster, m)))
         .collect();
     rows.sort_by_key(|r| r.health);
-    let unseen: Vec<String> = ["changefeeds", "migrations"]
-        .iter()
+    let unseen: Vec<String> = [Piece::Changefeeds, Piece::Migrations]
+        .into_iter()
         .filter_map(|p| f.unknown(p))
         .map(|l| format!("could not list them ({} failed: {})", l.call, l.error))
         .collect();

@@ -9,6 +9,8 @@ use crate::engine::facts::{
 use crate::wire::aliyun as w;
 use std::collections::BTreeMap;
 
+pub use super::piece::Piece;
+
 /// Everything doctor learned about one chain.
 #[derive(Debug, Clone, Default)]
 pub struct ChainFacts {
@@ -60,11 +62,11 @@ pub struct ChainFacts {
     pub changefeeds: Vec<crate::wire::tidb::Changefeed>,
     /// The DM tasks that read from RDS through the PLC (read when the PLC is known).
     pub migrations: Vec<crate::wire::tidb::Migration>,
-    /// Why a piece is missing, by piece name.
-    pub missing: BTreeMap<&'static str, String>,
+    /// Why a piece is missing.
+    pub missing: BTreeMap<Piece, String>,
     /// Pieces tilink could not look at (the read failed for a reason that says nothing
-    /// about the resource), by piece name.
-    pub unknown: BTreeMap<&'static str, Look>,
+    /// about the resource).
+    pub unknown: BTreeMap<Piece, Look>,
     /// Round-trip depth used (levels of dependent calls).
     pub depth: u32,
 }
@@ -180,7 +182,7 @@ pub fn without_string_to_sign(s: &str) -> String {
 }
 
 impl ChainFacts {
-    fn miss(&mut self, piece: &'static str, why: impl ToString) {
+    fn miss(&mut self, piece: Piece, why: impl ToString) {
         self.missing
             .entry(piece)
             .or_insert_with(|| without_string_to_sign(&why.to_string()));
@@ -188,7 +190,7 @@ impl ChainFacts {
 
     /// A read of `piece` by `call` failed: the piece is absent when the API says so,
     /// otherwise tilink could not look.
-    fn read_failed(&mut self, piece: &'static str, call: &str, e: &impl ReadError) {
+    fn read_failed(&mut self, piece: Piece, call: &str, e: &impl ReadError) {
         if !e.absent() {
             self.unknown.entry(piece).or_insert_with(|| Look {
                 kind: e.kind(),
@@ -202,24 +204,29 @@ impl ChainFacts {
     }
 
     /// `pieces` could not be looked at because `because` could not.
-    fn unknown_after(&mut self, pieces: &[&'static str], because: &'static str) {
-        let Some(look) = self.unknown.get(because).cloned() else {
+    fn unknown_after(&mut self, pieces: &[Piece], because: Piece) {
+        let Some(look) = self.unknown.get(&because).cloned() else {
             return;
         };
-        for p in pieces {
+        for &p in pieces {
             self.unknown.entry(p).or_insert_with(|| look.clone());
             self.miss(p, format!("{because} could not be read"));
         }
     }
 
     /// Why `piece` is missing, if it is.
-    pub fn why_missing(&self, piece: &str) -> Option<&str> {
-        self.missing.get(piece).map(String::as_str)
+    pub fn why_missing(&self, piece: Piece) -> Option<&str> {
+        self.missing.get(&piece).map(String::as_str)
     }
 
     /// The failed read that left `piece` unknown, if one did.
-    pub fn unknown(&self, piece: &str) -> Option<&Look> {
-        self.unknown.get(piece)
+    pub fn unknown(&self, piece: Piece) -> Option<&Look> {
+        self.unknown.get(&piece)
+    }
+
+    /// Doctor was given no cluster (`--endpoint-service` alone): the TiDB side was not read.
+    pub fn no_cluster_given(&self) -> bool {
+        self.cluster_id.is_empty()
     }
 }
 
@@ -385,10 +392,12 @@ pub async fn gather(c: &Clients, start: &Start) -> ChainFacts {
                     .filter(|c| c.private_link_connection_id() == Some(plc_id.as_str()))
                     .collect()
             }
-            Some(Err(e)) => {
-                f.read_failed("changefeeds", "GET /v1beta1/clusters/{id}/changefeeds", &e)
-            }
-            None => f.miss("changefeeds", "no --cluster-id given"),
+            Some(Err(e)) => f.read_failed(
+                Piece::Changefeeds,
+                "GET /v1beta1/clusters/{id}/changefeeds",
+                &e,
+            ),
+            None => f.miss(Piece::Changefeeds, "no --cluster-id given"),
         }
         match migs {
             Some(Ok(all)) => {
@@ -397,23 +406,25 @@ pub async fn gather(c: &Clients, start: &Start) -> ChainFacts {
                     .filter(|m| m.uses_plc(plc_id, endpoint_id))
                     .collect()
             }
-            Some(Err(e)) => {
-                f.read_failed("migrations", "GET /v1beta1/clusters/{id}/migrations", &e)
-            }
-            None => f.miss("migrations", "no --cluster-id given"),
+            Some(Err(e)) => f.read_failed(
+                Piece::Migrations,
+                "GET /v1beta1/clusters/{id}/migrations",
+                &e,
+            ),
+            None => f.miss(Piece::Migrations, "no --cluster-id given"),
         }
     } else {
-        f.miss("changefeeds", "no private link connection");
-        f.miss("migrations", "no private link connection");
+        f.miss(Piece::Changefeeds, "no private link connection");
+        f.miss(Piece::Migrations, "no private link connection");
     }
     match caller {
         Ok(x) => f.caller = Some((x.account_id, x.arn)),
-        Err(e) => f.read_failed("caller", "GetCallerIdentity", &e),
+        Err(e) => f.read_failed(Piece::Caller, "GetCallerIdentity", &e),
     }
     match cluster {
         Some(Ok(x)) => f.cluster = Some(cluster_info(&x)),
-        Some(Err(e)) => f.read_failed("cluster", "GET /v1beta1/clusters/{id}", &e),
-        None => f.miss("cluster", "no --cluster-id given"),
+        Some(Err(e)) => f.read_failed(Piece::Cluster, "GET /v1beta1/clusters/{id}", &e),
+        None => f.miss(Piece::Cluster, "no --cluster-id given"),
     }
     match zones {
         Some(Ok(z)) => {
@@ -423,11 +434,11 @@ pub async fn gather(c: &Clients, start: &Start) -> ChainFacts {
             })
         }
         Some(Err(e)) => f.read_failed(
-            "tidb",
+            Piece::Tidb,
             "GET /v1beta1/clusters/{id}/privateLinkConnections:getAvailabilityZones",
             &e,
         ),
-        None => f.miss("tidb", "no --cluster-id given"),
+        None => f.miss(Piece::Tidb, "no --cluster-id given"),
     }
     if !have_svc {
         let why = match &f.plc {
@@ -437,32 +448,32 @@ pub async fn gather(c: &Clients, start: &Start) -> ChainFacts {
             ),
             None => "no endpoint service".to_string(),
         };
-        f.miss("service", why);
+        f.miss(Piece::Service, why);
     }
     match service {
         Some(Ok(s)) => f.service = Some(s),
-        Some(Err(e)) => f.read_failed("service", "GetVpcEndpointServiceAttribute", &e),
+        Some(Err(e)) => f.read_failed(Piece::Service, "GetVpcEndpointServiceAttribute", &e),
         None => {}
     }
     match resources {
         Some(Ok(r)) => f.resources = r,
-        Some(Err(e)) => f.read_failed("resources", "ListVpcEndpointServiceResources", &e),
-        None => f.miss("resources", "no endpoint service"),
+        Some(Err(e)) => f.read_failed(Piece::Resources, "ListVpcEndpointServiceResources", &e),
+        None => f.miss(Piece::Resources, "no endpoint service"),
     }
     match users {
         Some(Ok(u)) => f.users = u,
-        Some(Err(e)) => f.read_failed("users", "ListVpcEndpointServiceUsers", &e),
-        None => f.miss("users", "no endpoint service"),
+        Some(Err(e)) => f.read_failed(Piece::Users, "ListVpcEndpointServiceUsers", &e),
+        None => f.miss(Piece::Users, "no endpoint service"),
     }
     match conns {
         Some(Ok(x)) => f.connections = x,
-        Some(Err(e)) => f.read_failed("connections", "ListVpcEndpointConnections", &e),
-        None => f.miss("connections", "no endpoint service"),
+        Some(Err(e)) => f.read_failed(Piece::Connections, "ListVpcEndpointConnections", &e),
+        None => f.miss(Piece::Connections, "no endpoint service"),
     }
     let instances = match instances {
         Ok(i) => i,
         Err(e) => {
-            f.read_failed("instances", "DescribeDBInstances", &e);
+            f.read_failed(Piece::Instances, "DescribeDBInstances", &e);
             Vec::new()
         }
     };
@@ -476,20 +487,23 @@ pub async fn gather(c: &Clients, start: &Start) -> ChainFacts {
         // Everything below hangs off the NLB: when the look that should have named it
         // failed, it is unknown, not absent.
         let below = [
-            "lb",
-            "listeners",
-            "server_groups",
-            "servers",
-            "health",
-            "vswitches",
-            "rds",
+            Piece::Lb,
+            Piece::Listeners,
+            Piece::ServerGroups,
+            Piece::Servers,
+            Piece::Health,
+            Piece::Vswitches,
+            Piece::Rds,
         ];
-        f.unknown_after(&below, "resources");
-        f.unknown_after(&below, "service");
+        f.unknown_after(&below, Piece::Resources);
+        f.unknown_after(&below, Piece::Service);
         if f.service.is_some() {
-            f.miss("lb", "the endpoint service has no NLB resource attached");
+            f.miss(
+                Piece::Lb,
+                "the endpoint service has no NLB resource attached",
+            );
         } else {
-            f.miss("lb", "no endpoint service to start from");
+            f.miss(Piece::Lb, "no endpoint service to start from");
         }
         return f;
     };
@@ -500,14 +514,17 @@ pub async fn gather(c: &Clients, start: &Start) -> ChainFacts {
     f.depth = 2;
     match lb {
         Ok(x) => f.lb = Some(x),
-        Err(e) => f.read_failed("lb", "GetLoadBalancerAttribute", &e),
+        Err(e) => f.read_failed(Piece::Lb, "GetLoadBalancerAttribute", &e),
     }
     match listeners {
         Ok(l) => f.listeners = l,
-        Err(e) => f.read_failed("listeners", "ListListeners", &e),
+        Err(e) => f.read_failed(Piece::Listeners, "ListListeners", &e),
     }
-    f.unknown_after(&["server_groups", "servers", "health"], "listeners");
-    f.unknown_after(&["vswitches"], "lb");
+    f.unknown_after(
+        &[Piece::ServerGroups, Piece::Servers, Piece::Health],
+        Piece::Listeners,
+    );
+    f.unknown_after(&[Piece::Vswitches], Piece::Lb);
     // Level 3: server groups, backends, health, vSwitches, and the RDS candidates in the VPC.
     let sg_ids: Vec<String> = {
         let mut v: Vec<String> = f
@@ -575,7 +592,7 @@ pub async fn gather(c: &Clients, start: &Start) -> ChainFacts {
     f.depth = 3;
     match groups {
         Ok(g) => f.server_groups = g,
-        Err(e) => f.read_failed("server_groups", "ListServerGroups", &e),
+        Err(e) => f.read_failed(Piece::ServerGroups, "ListServerGroups", &e),
     }
     for (group, s) in sg_ids.iter().zip(servers) {
         match s {
@@ -584,27 +601,27 @@ pub async fn gather(c: &Clients, start: &Start) -> ChainFacts {
                 s.iter_mut().for_each(|x| x.server_group_id = group.clone());
                 f.servers.append(&mut s)
             }
-            Err(e) => f.read_failed("servers", "ListServerGroupServers", &e),
+            Err(e) => f.read_failed(Piece::Servers, "ListServerGroupServers", &e),
         }
     }
     for h in health {
         match h {
             Ok(h) => f.health.extend(h.listener_health_status),
-            Err(e) => f.read_failed("health", "GetListenerHealthStatus", &e),
+            Err(e) => f.read_failed(Piece::Health, "GetListenerHealthStatus", &e),
         }
     }
     match vsw {
         Ok(v) => f.vswitches = v.iter().map(vswitch_info).collect(),
-        Err(e) => f.read_failed("vswitches", "DescribeVSwitches", &e),
+        Err(e) => f.read_failed(Piece::Vswitches, "DescribeVSwitches", &e),
     }
     let backend_ips: Vec<String> = f.servers.iter().map(|s| s.server_ip.clone()).collect();
     let mut found: Vec<RdsInfo> = Vec::new();
     for (attr, net, ips) in nets {
         match (attr, net, ips) {
             (Ok(attr), Ok(net), Ok(ips)) => found.push(rds_info(&attr, &net, &ips)),
-            (Err(e), _, _) => f.read_failed("rds", "DescribeDBInstanceAttribute", &e),
-            (_, Err(e), _) => f.read_failed("rds", "DescribeDBInstanceNetInfo", &e),
-            (_, _, Err(e)) => f.read_failed("rds", "DescribeDBInstanceIPArrayList", &e),
+            (Err(e), _, _) => f.read_failed(Piece::Rds, "DescribeDBInstanceAttribute", &e),
+            (_, Err(e), _) => f.read_failed(Piece::Rds, "DescribeDBInstanceNetInfo", &e),
+            (_, _, Err(e)) => f.read_failed(Piece::Rds, "DescribeDBInstanceIPArrayList", &e),
         }
     }
     // The instance behind the chain: tagged, else the one whose private IP is a backend,
@@ -625,11 +642,17 @@ pub async fn gather(c: &Clients, start: &Start) -> ChainFacts {
     if f.rds.is_none() {
         // Found through the backends' IPs among the instances in the VPC: if either could
         // not be read, the instance is unknown rather than absent.
-        for because in ["instances", "servers", "server_groups", "listeners", "lb"] {
-            f.unknown_after(&["rds"], because);
+        for because in [
+            Piece::Instances,
+            Piece::Servers,
+            Piece::ServerGroups,
+            Piece::Listeners,
+            Piece::Lb,
+        ] {
+            f.unknown_after(&[Piece::Rds], because);
         }
         f.miss(
-            "rds",
+            Piece::Rds,
             format!(
                 "no RDS for MySQL instance in VPC {vpc} has backend IP {}",
                 backend_ips.join(", ")

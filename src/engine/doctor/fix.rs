@@ -2,7 +2,7 @@
 
 use super::facts::{ChainFacts, nlb_cidrs};
 use crate::engine::Error;
-use crate::engine::check::{Check, Status};
+use crate::engine::check::{Check, CheckId, Status};
 use crate::engine::discover::Clients;
 use crate::engine::facts::cidr_covers;
 use crate::engine::poll::{Probe, Tuning, nlb_job, until};
@@ -66,17 +66,57 @@ pub enum Fix {
     },
 }
 
-impl Fix {
-    /// The check this fix repairs.
-    pub fn check_id(&self) -> &'static str {
+/// Which repair a [`Fix`] is, without its ids: the check registry names the one each check
+/// gets (`checks::registry::TABLE`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FixKind {
+    /// [`Fix::Whitelist`].
+    Whitelist,
+    /// [`Fix::Allowlist`].
+    Allowlist,
+    /// [`Fix::Accept`].
+    Accept,
+    /// [`Fix::AttachZones`].
+    AttachZones,
+    /// [`Fix::RemovePlcs`].
+    RemovePlcs,
+    /// [`Fix::Reconcile`].
+    Reconcile,
+}
+
+impl FixKind {
+    /// The links this fix writes to: while one of them is being modified, the fix is held.
+    pub fn writes_to(self) -> &'static [CheckId] {
+        use CheckId as C;
         match self {
-            Fix::Whitelist { .. } => "service-whitelist",
-            Fix::Allowlist { .. } => "rds-allowlist",
-            Fix::Accept { .. } => "connection-state",
-            Fix::AttachZones { .. } => "service-zones",
-            Fix::Reconcile { .. } => "backend-ip",
-            Fix::RemovePlcs { .. } => "several-plcs",
+            FixKind::Whitelist => &[C::EndpointService],
+            FixKind::Allowlist => &[C::RdsStatus],
+            FixKind::Accept => &[C::EndpointService, C::ConnectionState],
+            FixKind::AttachZones => &[C::EndpointService, C::NlbStatus],
+            FixKind::RemovePlcs => &[C::PlcState],
+            // The backend swap writes to the server group only.
+            FixKind::Reconcile => &[C::ServerGroup],
         }
+    }
+}
+
+impl Fix {
+    /// Which repair this is.
+    pub fn kind(&self) -> FixKind {
+        match self {
+            Fix::Whitelist { .. } => FixKind::Whitelist,
+            Fix::Allowlist { .. } => FixKind::Allowlist,
+            Fix::Accept { .. } => FixKind::Accept,
+            Fix::AttachZones { .. } => FixKind::AttachZones,
+            Fix::Reconcile { .. } => FixKind::Reconcile,
+            Fix::RemovePlcs { .. } => FixKind::RemovePlcs,
+        }
+    }
+
+    /// The check this fix repairs (its row in the check registry).
+    pub fn check_id(&self) -> CheckId {
+        super::checks::registry::fixed_by(self.kind())
+            .expect("every fix kind is the fix of one check (registry test)")
     }
 
     /// What it will do, in words.
@@ -292,8 +332,8 @@ pub fn plan_fixes(f: &ChainFacts, checks: &[Check]) -> Vec<Fix> {
 
 /// The fixes to apply now, and those held back because a link they write to is being
 /// modified (each with the changing links' ids), so the report can say why.
-pub fn plan_fixes_held(f: &ChainFacts, checks: &[Check]) -> (Vec<Fix>, Vec<(Fix, Vec<String>)>) {
-    let failing = |id: &str| {
+pub fn plan_fixes_held(f: &ChainFacts, checks: &[Check]) -> (Vec<Fix>, Vec<(Fix, Vec<CheckId>)>) {
+    let failing = |id: CheckId| {
         checks
             .iter()
             .any(|c| c.id == id && matches!(c.status, Status::Fail | Status::Warn))
@@ -301,7 +341,7 @@ pub fn plan_fixes_held(f: &ChainFacts, checks: &[Check]) -> (Vec<Fix>, Vec<(Fix,
     let mut out = Vec::new();
     let svc = f.service_id.clone();
     let tidb = f.tidb.as_ref();
-    if failing("service-whitelist")
+    if failing(CheckId::ServiceWhitelist)
         && let (Some(svc), Some(t)) = (&svc, tidb)
         && !f.users.contains(&t.account_id)
     {
@@ -310,7 +350,7 @@ pub fn plan_fixes_held(f: &ChainFacts, checks: &[Check]) -> (Vec<Fix>, Vec<(Fix,
             account_id: t.account_id.clone(),
         });
     }
-    if failing("rds-allowlist")
+    if failing(CheckId::RdsAllowlist)
         && let Some(r) = &f.rds
     {
         let entries: Vec<&String> = r.allowlist.iter().flat_map(|g| g.ips.iter()).collect();
@@ -341,7 +381,7 @@ pub fn plan_fixes_held(f: &ChainFacts, checks: &[Check]) -> (Vec<Fix>, Vec<(Fix,
             .as_ref()
             .is_some_and(|s| !s.is_empty() && super::checks::keeper(p, s).id != p.id)
     });
-    if failing("connection-state")
+    if failing(CheckId::ConnectionState)
         && !extra
         && let (Some(svc), Some(t), Some(p)) = (&svc, tidb, &f.plc)
         && !p.endpoint_id.is_empty()
@@ -355,7 +395,7 @@ pub fn plan_fixes_held(f: &ChainFacts, checks: &[Check]) -> (Vec<Fix>, Vec<(Fix,
             endpoint_id: c.endpoint_id.clone(),
         });
     }
-    if failing("service-zones")
+    if failing(CheckId::ServiceZones)
         && let (Some(svc), Some(t), Some(lb)) = (&svc, tidb, &f.lb)
     {
         let attached: Vec<&String> = f.resources.iter().map(|r| &r.zone_id).collect();
@@ -381,7 +421,7 @@ pub fn plan_fixes_held(f: &ChainFacts, checks: &[Check]) -> (Vec<Fix>, Vec<(Fix,
             .iter()
             .any(|t| t.tag_key == crate::engine::discover::TAG_SETUP)
     });
-    if failing("several-plcs")
+    if failing(CheckId::SeveralPlcs)
         && tilinks
         && let (Some(p), Some(siblings), Some(cluster)) = (&f.plc, &f.siblings, &f.cluster)
         && !siblings.is_empty()
@@ -398,7 +438,7 @@ pub fn plan_fixes_held(f: &ChainFacts, checks: &[Check]) -> (Vec<Fix>, Vec<(Fix,
             delete,
         });
     }
-    if failing("backend-ip")
+    if failing(CheckId::BackendIp)
         && let (Some(r), Some(g), Some(l)) = (&f.rds, f.server_groups.first(), f.listeners.first())
         && !r.private_ip.is_empty()
     {
@@ -426,24 +466,16 @@ pub fn plan_fixes_held(f: &ChainFacts, checks: &[Check]) -> (Vec<Fix>, Vec<(Fix,
     }
     // Nothing writes to a link while it is being modified: the fix waits for the next look,
     // and the report says which link holds it.
-    let changing = |ids: &[&str]| -> Vec<String> {
+    let changing = |ids: &[CheckId]| -> Vec<CheckId> {
         checks
             .iter()
-            .filter(|c| c.status == Status::Changing && ids.contains(&c.id.as_str()))
-            .map(|c| c.id.clone())
+            .filter(|c| c.status == Status::Changing && ids.contains(&c.id))
+            .map(|c| c.id)
             .collect()
     };
     let (mut now, mut held) = (Vec::new(), Vec::new());
     for fix in out {
-        let blockers = changing(match &fix {
-            Fix::Whitelist { .. } => &["endpoint-service"],
-            Fix::Allowlist { .. } => &["rds-status"],
-            Fix::Accept { .. } => &["endpoint-service", "connection-state"],
-            Fix::AttachZones { .. } => &["endpoint-service", "nlb-status"],
-            Fix::RemovePlcs { .. } => &["plc-state"],
-            // The backend swap writes to the server group only.
-            Fix::Reconcile { .. } => &["server-group"],
-        });
+        let blockers = changing(fix.kind().writes_to());
         if blockers.is_empty() {
             now.push(fix);
         } else {

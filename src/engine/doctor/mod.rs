@@ -5,8 +5,9 @@ pub mod checks;
 pub mod dependents;
 pub mod facts;
 pub mod fix;
+pub mod piece;
 
-use crate::engine::check::{Check, Status};
+use crate::engine::check::{Check, CheckId, Status};
 use crate::engine::discover::Clients;
 use crate::engine::facts::PlcInfo;
 use serde::Serialize;
@@ -21,7 +22,7 @@ pub struct Report {
     pub target: String,
     /// No check failed.
     pub healthy: bool,
-    /// Checks, causes before symptoms (`checks::ORDER`).
+    /// Checks, causes before symptoms (`checks::order`).
     pub checks: Vec<Check>,
     /// Fixes doctor can apply.
     pub fixes: Vec<Fix>,
@@ -81,7 +82,11 @@ pub async fn examine(c: &Clients, start: &Start) -> (ChainFacts, Report) {
             let note = format!(
                 "held back: {} is being modified right now, and --fix does not write while it \
                  changes; run tilink doctor --fix again in a minute ({})",
-                blockers.join(", "),
+                blockers
+                    .iter()
+                    .map(|b| b.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
                 fix.describe()
             );
             c.fix = Some(match c.fix.take() {
@@ -131,18 +136,22 @@ pub async fn add_probe(
             probe::check(&dp, &setup.user, &lb.vpc_id, cluster, &links)
         }
         _ => Check::new(
-            "data-path",
+            CheckId::DataPath,
             Status::Unknown,
             "could not look: no NLB listener to probe",
             "Doctor could not read the chain's NLB or its TCP listener (see nlb-status and listener), so there is no address to open a MySQL connection to.",
         ),
     };
-    report.checks.retain(|x| x.id != "data-path");
-    // In ORDER: before `dependents`, which it may explain.
+    report.checks.retain(|x| x.id != CheckId::DataPath);
+    // In order: before the first check that comes after it (`dependents`, which it may
+    // explain).
+    let order = checks::order();
+    let rank = |id: CheckId| order.iter().position(|o| *o == id);
+    let me = rank(CheckId::DataPath);
     let at = report
         .checks
         .iter()
-        .position(|x| x.id == dependents::ID)
+        .position(|x| rank(x.id) > me)
         .unwrap_or(report.checks.len());
     report.checks.insert(at, c);
     checks::link_causes(&mut report.checks);

@@ -1,4 +1,6 @@
+use super::registry::{CheckDef, Cycle, Run, TABLE, sorted};
 use super::*;
+use crate::engine::doctor::fix::FixKind;
 use crate::engine::facts::{AllowlistGroup, ClusterInfo, PlcInfo, RdsInfo, TidbZones, VSwitchInfo};
 use crate::wire::aliyun as w;
 
@@ -139,7 +141,7 @@ fn a_healthy_chain_passes_every_check() {
     let checks = run_checks(&healthy());
     let ids: Vec<&str> = checks.iter().map(|c| c.id.as_str()).collect();
     // Every check but data-path, which only `--probe` adds (engine::doctor::add_probe).
-    let expected: Vec<&str> = ORDER
+    let expected: Vec<&str> = TODAYS_ORDER
         .iter()
         .copied()
         .filter(|id| *id != "data-path")
@@ -292,7 +294,7 @@ fn missing_links_skip_with_the_reason() {
     f.lb = None;
     f.listeners.clear();
     f.missing
-        .insert("lb", "ResourceNotFound.loadBalancer".into());
+        .insert(Piece::Lb, "ResourceNotFound.loadBalancer".into());
     let checks = run_checks(&f);
     let nlb = checks.iter().find(|c| c.id == "nlb-status").unwrap();
     assert_eq!(nlb.status, Status::Skip);
@@ -351,7 +353,7 @@ fn a_failed_changefeed_follows_from_a_broken_link() {
     let checks = run_checks(&f);
     let dep = checks.iter().find(|c| c.id == "dependents").unwrap();
     assert_eq!(dep.status, Status::Fail);
-    assert_eq!(dep.caused_by.as_deref(), Some("rds-allowlist"));
+    assert_eq!(dep.caused_by, Some(CheckId::RdsAllowlist));
     assert!(!dep.detail.contains("connection is fine"), "{}", dep.detail);
     assert_eq!(root_cause(&checks).unwrap().id, "rds-allowlist");
 }
@@ -378,53 +380,152 @@ fn just_accepted_is_changing_not_waiting_for_acceptance() {
     assert_eq!(status_of(&f, "plc-state"), Status::Fail);
 }
 
-/// Issue 29: `depends_on` names only checks earlier in ORDER, so it is acyclic and
-/// `link_causes` always ends; every id it names exists.
+/// The contract order before the registry (issue 29): `checks::ORDER`, written by hand.
+const TODAYS_ORDER: [&str; 20] = [
+    "credentials",
+    "region-match",
+    "rds-status",
+    "rds-endpoint",
+    "rds-allowlist",
+    "backend-ip",
+    "server-group",
+    "nlb-status",
+    "zone-overlap",
+    "listener",
+    "backend-health",
+    "endpoint-service",
+    "service-zones",
+    "service-whitelist",
+    "several-plcs",
+    "foreign-connections",
+    "connection-state",
+    "plc-state",
+    "data-path",
+    "dependents",
+];
+
+/// Issue 29: the order derived from the table by a stable topological sort is the order
+/// the contract has always listed.
 #[test]
-fn causes_come_before_their_symptoms_and_exist() {
-    for (i, id) in ORDER.iter().enumerate() {
-        for cause in depends_on(id) {
-            let at = ORDER
+fn the_derived_order_is_the_contract_order() {
+    let derived: Vec<&str> = order().iter().map(|id| id.as_str()).collect();
+    assert_eq!(derived, TODAYS_ORDER);
+}
+
+/// Issue 29: the dependency graph is acyclic (the sort places every check), each check
+/// comes after its causes, and every cause is a check of the table.
+#[test]
+fn the_table_is_acyclic_and_causes_come_first() {
+    let order = sorted(TABLE).expect("acyclic");
+    assert_eq!(order.len(), TABLE.len());
+    for d in TABLE {
+        let at = order.iter().position(|x| *x == d.id).unwrap();
+        for cause in d.depends_on {
+            let c = order
                 .iter()
                 .position(|x| x == cause)
-                .unwrap_or_else(|| panic!("{id} depends on unknown check {cause}"));
-            assert!(
-                at < i,
-                "{id} depends on {cause}, which is not earlier in ORDER"
-            );
+                .unwrap_or_else(|| panic!("{} depends on {cause}, not a doctor check", d.id));
+            assert!(c < at, "{} depends on {cause}, which comes later", d.id);
         }
+    }
+    // Each id once.
+    for (i, d) in TABLE.iter().enumerate() {
+        assert!(
+            TABLE[..i].iter().all(|e| e.id != d.id),
+            "{} twice in the table",
+            d.id
+        );
     }
 }
 
-/// Issue 29: every piece a check `needs` is one that `gather` can mark unknown, so a typo
-/// cannot silently keep a check from ever being unknown.
+/// Issue 29: a cycle is reported by the sort, and linking causes over one still ends.
+#[test]
+fn a_cycle_is_found_and_never_loops() {
+    fn pass(_: &ChainFacts) -> Check {
+        Check::new(CheckId::Listener, Status::Pass, "", "")
+    }
+    let cyclic = [
+        CheckDef {
+            id: CheckId::Listener,
+            run: Run::Facts(pass),
+            needs: &[],
+            depends_on: &[CheckId::NlbStatus],
+            fix: None,
+        },
+        CheckDef {
+            id: CheckId::NlbStatus,
+            run: Run::Facts(pass),
+            needs: &[],
+            depends_on: &[CheckId::Listener],
+            fix: None,
+        },
+    ];
+    assert_eq!(sorted(&cyclic), Err(Cycle(CheckId::Listener)));
+}
+
+/// Issue 29: every function in the table returns a check with its own id, and each fix
+/// kind repairs exactly one check.
+#[test]
+fn each_row_runs_its_own_check_and_each_fix_has_one_check() {
+    let f = healthy();
+    for d in TABLE {
+        if let Run::Facts(run) = d.run {
+            assert_eq!(run(&f).id, d.id);
+        }
+    }
+    for kind in [
+        FixKind::Whitelist,
+        FixKind::Allowlist,
+        FixKind::Accept,
+        FixKind::AttachZones,
+        FixKind::RemovePlcs,
+        FixKind::Reconcile,
+    ] {
+        let n = TABLE.iter().filter(|d| d.fix == Some(kind)).count();
+        assert_eq!(n, 1, "{kind:?} is the fix of {n} checks");
+    }
+}
+
+/// Issue 29: every piece a check `needs` is one that `gather` records as missing or
+/// unknown, so a check that reads it can be unknown.
 #[test]
 fn every_needed_piece_is_one_gather_reads() {
-    const PIECES: [&str; 16] = [
-        "caller",
-        "cluster",
-        "tidb",
-        "service",
-        "resources",
-        "users",
-        "connections",
-        "instances",
-        "lb",
-        "listeners",
-        "server_groups",
-        "servers",
-        "health",
-        "vswitches",
-        "rds",
-        "changefeeds",
-    ];
-    let src = include_str!("../facts.rs");
-    for id in ORDER {
-        for piece in needs(id) {
-            assert!(PIECES.contains(piece), "{id} needs unknown piece {piece}");
+    let src: String = include_str!("../facts.rs").split_whitespace().collect();
+    for d in TABLE {
+        for piece in d.needs {
+            let name = format!("{piece:?}");
             assert!(
-                src.contains(&format!("\"{piece}\"")),
-                "facts.rs never names piece {piece}"
+                src.contains(&format!("read_failed(Piece::{name},")),
+                "gather never records {name}, which {} needs",
+                d.id
+            );
+        }
+    }
+    assert!(Piece::ALL.iter().all(|p| !p.as_str().is_empty()));
+}
+
+/// Issue 29: a check whose needed piece could not be read is unknown, for every row.
+#[test]
+fn a_check_is_unknown_when_a_piece_it_needs_could_not_be_read() {
+    use super::super::facts::{Look, LookKind};
+    for d in TABLE.iter().filter(|d| matches!(d.run, Run::Facts(_))) {
+        for piece in d.needs {
+            let mut f = healthy();
+            f.unknown.insert(
+                *piece,
+                Look {
+                    kind: LookKind::Transient,
+                    call: "Call".into(),
+                    error: "throttled".into(),
+                    code: None,
+                    fix: "again".into(),
+                },
+            );
+            assert_eq!(
+                status_of(&f, d.id.as_str()),
+                Status::Unknown,
+                "{} / {piece}",
+                d.id
             );
         }
     }
