@@ -483,7 +483,7 @@ async fn examine_and_print(
     Ok((code, reports))
 }
 
-/// Doctor's exit code: 3 credentials refused, 1 something is broken, 4 nothing failed but
+/// Doctor's exit code: 3 credentials refused or lacking a permission, 1 something is broken, 4 nothing failed but
 /// something could not be checked or is being modified right now, 0 healthy.
 pub fn exit_code(reports: &[Report]) -> u8 {
     let any = |id: Option<&str>, s: Status| {

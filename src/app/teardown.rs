@@ -195,11 +195,13 @@ pub async fn run(g: &GlobalArgs, env: &Env, a: &TeardownArgs) -> Result<u8, Fail
             "api_calls": clients.api_calls(),
         }));
     }
-    result.map_err(|e| {
-        Failure::failed(format!(
+    result.map_err(|e| Failure {
+        // The one table: a refused permission exits 3 here as from every command.
+        code: exit::code(e.kind()),
+        message: format!(
             "{e}\nRerun `tilink teardown --cluster-id {cluster_id} --setup {}` to continue.",
             journal.setup_id
-        ))
+        ),
     })?;
     Ok(exit::OK)
 }

@@ -39,7 +39,9 @@ pub fn draw(f: &mut Frame, app: &App) {
         note_doc.push(Line::styled(format!(" {msg}"), t.warn()));
     }
     let mut foot_doc = Doc::new();
-    foot_doc.push_at(hints(&t, &screens::hints(app)), 1);
+    let keys = screens::hints(app);
+    let keys: Vec<(&str, &str)> = keys.iter().map(|(k, what)| (k.as_str(), *what)).collect();
+    foot_doc.push_at(hints(&t, &keys), 1);
     let note_rows = note_doc.height(area.width).min(3);
     let foot_rows = foot_doc.height(area.width).min(2);
     let [header, body, note, footer] = Layout::vertical([

@@ -1,9 +1,9 @@
 //! Acceptance: the request that was accepted and why it matched; foreign ones left alone.
 
 use super::{Hint, ScreenDef, hint};
+use crate::tui::app::App;
 use crate::tui::app::{Effect, Screen};
 use crate::tui::keymap::Action;
-use crate::tui::app::App;
 use crate::tui::widgets::theme::{self, Theme};
 use crate::tui::widgets::{field, mark};
 use ratatui::Frame;
@@ -15,14 +15,17 @@ use ratatui::widgets::Paragraph;
 pub const SCREEN: ScreenDef = ScreenDef {
     title: "Connection acceptance",
     help: "tilink accepts only the request whose owner is TiDB Cloud's account and whose endpoint id is the one the private link connection reports. Anything else is shown and left alone.",
-    hints: hints,
+    hints,
     draw,
     keys,
     scrolls_text: true,
 };
 
 fn hints(_: &App) -> Vec<Hint> {
-    vec![hint(&[Action::Accept], "summary"), hint(&[Action::Back], "back")]
+    vec![
+        hint(&[Action::Accept], "summary"),
+        hint(&[Action::Back], "back"),
+    ]
 }
 
 /// Enter: the summary; Esc: back to provisioning.

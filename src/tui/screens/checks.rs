@@ -16,7 +16,7 @@ use ratatui::widgets::Paragraph;
 pub const SCREEN: ScreenDef = ScreenDef {
     title: "Pre-flight checks",
     help: "Read-only pre-flight checks, failures first. ↑↓ shows each check's evidence and fix. The grid shows which zones work for TiDB Cloud, NLB and PrivateLink and have a vSwitch with ≥8 free IPs; ◆ marks the zones the NLB will use.",
-    hints: hints,
+    hints,
     draw,
     keys,
     scrolls_text: false,

@@ -14,7 +14,7 @@ use ratatui::widgets::{Block, Borders};
 pub const SCREEN: ScreenDef = ScreenDef {
     title: "TiDB Cloud cluster",
     help: "Clusters the TiDB Cloud key can see. Only ACTIVE Essential clusters on Alibaba Cloud can use an Alibaba Cloud endpoint service; others are greyed with the reason. The panel shows the TiDB Cloud account id and zones the link must overlap.",
-    hints: hints,
+    hints,
     draw,
     keys,
     scrolls_text: false,

@@ -12,7 +12,7 @@ use ratatui::text::{Line, Span};
 pub const SCREEN: ScreenDef = ScreenDef {
     title: "Credentials",
     help: "Where each key came from (flag, environment, aliyun/ticloud profile or keyring) and a live check: STS GetCallerIdentity for Alibaba Cloud and the cluster list for TiDB Cloud. Nothing is written.",
-    hints: hints,
+    hints,
     draw,
     keys,
     scrolls_text: true,

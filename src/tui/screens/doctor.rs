@@ -15,7 +15,7 @@ use ratatui::widgets::{Block, Borders, Paragraph};
 pub const SCREEN: ScreenDef = ScreenDef {
     title: "Doctor",
     help: "Doctor walks each private link connection from TiDB Cloud to RDS and checks every link, read-only. Failing checks carry their evidence and fix; `tilink doctor --cluster-id <id> --fix` applies the safe fixes after showing each one.",
-    hints: hints,
+    hints,
     draw,
     keys,
     scrolls_text: false,
@@ -23,7 +23,10 @@ pub const SCREEN: ScreenDef = ScreenDef {
 
 fn hints(app: &App) -> Vec<Hint> {
     if app.doctor_confirm.is_some() {
-        return vec![hint(&[Action::Yes], "apply the fix"), hint(&[Action::No], "cancel")];
+        return vec![
+            hint(&[Action::Yes], "apply the fix"),
+            hint(&[Action::No], "cancel"),
+        ];
     }
     vec![
         hint(&[Action::Up, Action::Down], "check details"),

@@ -1,9 +1,9 @@
 //! Done: ACTIVE, the ids, and what to run next.
 
 use super::{Hint, ScreenDef, hint};
+use crate::tui::app::{App, Load};
 use crate::tui::app::{Effect, Screen};
 use crate::tui::keymap::Action;
-use crate::tui::app::{App, Load};
 use crate::tui::widgets::flow::Doc;
 use crate::tui::widgets::theme::{self, Theme};
 use crate::tui::widgets::{command_rows, error_lines, field, loading_line};
@@ -16,7 +16,7 @@ use ratatui::widgets::Paragraph;
 pub const SCREEN: ScreenDef = ScreenDef {
     title: "Done",
     help: "The private link connection is ACTIVE. Use its id in changefeeds and DM; doctor re-checks the whole chain; teardown deletes only what this setup created.",
-    hints: hints,
+    hints,
     draw,
     keys,
     scrolls_text: true,

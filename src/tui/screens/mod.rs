@@ -84,7 +84,8 @@ fn keys_text(actions: &[Action]) -> String {
     let mut prev_arrow = false;
     for a in actions {
         let k = key_name(*a);
-        if !out.is_empty() && !(prev_arrow && arrow(&k)) {
+        let side_by_side = prev_arrow && arrow(&k);
+        if !out.is_empty() && !side_by_side {
             out.push(' ');
         }
         prev_arrow = arrow(&k);

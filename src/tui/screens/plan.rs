@@ -14,7 +14,7 @@ use ratatui::widgets::{Block, Borders, Paragraph};
 pub const SCREEN: ScreenDef = ScreenDef {
     title: "Plan",
     help: "Everything setup will create, adopt (found by journal or tag) or update. Resources are tagged tilink:setup-id; reruns adopt them. Enter confirms once; with --dry-run nothing is created.",
-    hints: hints,
+    hints,
     draw,
     keys,
     scrolls_text: false,

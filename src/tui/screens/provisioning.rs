@@ -132,7 +132,7 @@ fn rows(t: &Theme, frame: u64, m: &ApplyModel) -> Doc {
 pub const SCREEN: ScreenDef = ScreenDef {
     title: "Provisioning",
     help: "Steps run as soon as their inputs exist. Every id is written to the journal the moment it exists: q stops safely and `tilink setup --resume <setup-id>` continues.",
-    hints: hints,
+    hints,
     draw,
     keys,
     scrolls_text: false,

@@ -1,6 +1,6 @@
 //! Source: pick the RDS instance in the cluster's region; decoys greyed with the reason.
 
-use super::{Hint, ScreenDef, hint};
+use super::ScreenDef;
 use super::cluster::{Entry, filter_line, push_entry};
 use crate::tui::app::App;
 use crate::tui::widgets::flow::{self, Doc};

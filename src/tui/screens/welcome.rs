@@ -12,14 +12,17 @@ use ratatui::text::{Line, Span};
 pub const SCREEN: ScreenDef = ScreenDef {
     title: "Welcome",
     help: "tilink builds the chain TiDB Cloud → PrivateLink → internal NLB → RDS for MySQL. Pick \"Set up\" for a new link, or resume a setup that stopped: its journal keeps every id, so nothing is created twice.",
-    hints: hints,
+    hints,
     draw,
     keys,
     scrolls_text: false,
 };
 
 fn hints(_: &App) -> Vec<Hint> {
-    vec![hint(&[Action::Accept], "choose"), hint(&[Action::Up, Action::Down], "move")]
+    vec![
+        hint(&[Action::Accept], "choose"),
+        hint(&[Action::Up, Action::Down], "move"),
+    ]
 }
 
 /// Draws the Welcome screen.

@@ -67,7 +67,32 @@ pub(super) fn check(f: &ChainFacts) -> Check {
         (Some(why), None) => Said::Accepted(format!("TiDB Cloud API key works ({why})")),
     };
     let caller = f.caller.as_ref().map(|(a, r)| (a.as_str(), r.as_str()));
-    verdict(&ali, Some(&tidb), caller)
+    let c = verdict(&ali, Some(&tidb), caller);
+    if c.status == Status::Fail {
+        return c;
+    }
+    // A key that works but may not make a call doctor needs: the looks it blocked stay
+    // unknown (nothing is said about those links), and the key is what to fix.
+    let denied: Vec<String> = f
+        .unknown
+        .values()
+        .filter(|l| l.kind == LookKind::Permission)
+        .map(|l| match &l.code {
+            Some(code) => format!("{} ({code})", l.call),
+            None => l.call.clone(),
+        })
+        .collect();
+    if denied.is_empty() {
+        return c;
+    }
+    Check::new(
+        CheckId::Credentials,
+        Status::Fail,
+        "The key lacks permissions doctor needs",
+        format!("refused for lack of a permission: {}", denied.join(", ")),
+    )
+    .evidence(json!({"denied": denied}))
+    .fix("Attach `tilink policy --for doctor` to the Alibaba Cloud RAM user as a custom policy (TiDB Cloud: a key with a role that can read the cluster's project), then run doctor again.")
 }
 
 /// `credentials` for pre-flight and doctor: a key refused by either cloud fails (both are
