@@ -16,6 +16,7 @@ pub mod ratelimit;
 pub mod replay;
 pub mod seed;
 pub mod server;
+pub mod signature;
 pub mod strict;
 pub mod tidb;
 pub mod verify;

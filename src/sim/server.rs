@@ -18,11 +18,11 @@ use super::Manifest;
 use super::alibaba::{self, AliError, Ctx, Params, Product};
 use super::digest::{DigestError, DigestStore};
 use super::faults::{Control, Fault};
+use super::signature;
 use super::strict::{self, Strictness};
 use super::tidb::{self, TidbCtx, TidbError};
 use super::verify::{NonceStore, SignedRequest, verify};
 use super::world::World;
-use crate::cloud::aliyun::sign;
 
 /// Everything the handlers share.
 pub struct Shared {
@@ -130,7 +130,7 @@ async fn alibaba_handler(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let query = uri.query().map(sign::parse_form).unwrap_or_default();
+    let query = uri.query().map(signature::parse_form).unwrap_or_default();
     let ctype = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -138,7 +138,7 @@ async fn alibaba_handler(
     let form = if ctype.contains("x-www-form-urlencoded") || (ctype.is_empty() && !body.is_empty())
     {
         std::str::from_utf8(&body)
-            .map(sign::parse_form)
+            .map(signature::parse_form)
             .unwrap_or_default()
     } else {
         vec![]
@@ -290,7 +290,7 @@ async fn alibaba_handler(
     let Some(product) = product else {
         return ali_error(&alibaba::unknown_action(&action), None, &region, &rid);
     };
-    let v3 = hdr("authorization").is_some_and(|a| a.starts_with(sign::ACS3));
+    let v3 = hdr("authorization").is_some_and(|a| a.starts_with(signature::V3_ALGORITHM));
     if let Err(e) = strict::check_request(&version, &action, &query, &form, v3, &inner.strict) {
         inner
             .violations
