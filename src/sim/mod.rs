@@ -11,6 +11,7 @@ pub mod dataplane;
 pub mod digest;
 pub mod faults;
 pub mod fleet;
+pub mod mysql_server;
 pub mod net;
 pub mod ratelimit;
 pub mod replay;
@@ -195,7 +196,7 @@ pub async fn start(opts: SimOptions) -> anyhow::Result<SimHandle> {
     };
     let rds_backend = match opts.rds_upstream {
         Some(up) => dataplane::RdsBackend::Upstream(up),
-        None => dataplane::RdsBackend::Embedded(crate::wire::mysql::Account {
+        None => dataplane::RdsBackend::Embedded(mysql_server::Account {
             user: world.rds_account.0.clone(),
             password: world.rds_account.1.clone(),
             version: "8.0.36-tilink-sim".into(),
