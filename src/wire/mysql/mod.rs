@@ -3,8 +3,8 @@
 //! `caching_sha2_password`, OK/ERR packets and a text result set for `SELECT 1`.
 //!
 //! This module is the codec both sides share; doctor's probe asks with [`client::probe`]
-//! (re-exported here), the simulator's RDS answers with `sim::mysql_server`. Layouts follow the MySQL internals manual ("Connection Phase Packets",
-//! "Protocol::HandshakeV10", "Protocol::HandshakeResponse41", "COM_QUERY Response") and
+//! (re-exported here), the simulator's RDS answers with `sim::mysql_server`. Layouts follow
+//! the MySQL internals manual ("Connection Phase Packets", "Protocol::HandshakeV10", "Protocol::HandshakeResponse41", "COM_QUERY Response") and
 //! were checked against MariaDB 10.11 (`5.5.5-` version prefix, `CLIENT_LONG_PASSWORD`
 //! clear on purpose). Hand-written on purpose: the probe must report the greeting, the
 //! capability flags and an auth failure's code, which the client crates do not expose.
