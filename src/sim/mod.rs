@@ -4,6 +4,7 @@
 //!
 //! Built on [`crate::wire`] and the shared signing code; never imports the engine or a UI.
 
+pub mod admin;
 pub mod alibaba;
 pub mod behaviour;
 pub mod clock;
