@@ -337,13 +337,13 @@ async fn admin_inject(State(s): State<Arc<Shared>>, body: Bytes) -> Response {
             let id = s_("id").unwrap_or_default();
             let found = match kind.as_str() {
                 "lb-configuring" => w.load_balancers.iter_mut().find(|x| x.id == id).map(|x| {
-                    x.configuring_until = Some(until);
+                    x.life.busy_until = Some(until);
                 }),
                 "listener-configuring" => w.listeners.iter_mut().find(|x| x.id == id).map(|x| {
-                    x.configuring_until = Some(until);
+                    x.life.busy_until = Some(until);
                 }),
                 "service-pending" => w.services.iter_mut().find(|x| x.id == id).map(|x| {
-                    x.pending_until = Some(until);
+                    x.life.busy_until = Some(until);
                 }),
                 _ => w
                     .connections

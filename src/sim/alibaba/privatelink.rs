@@ -12,7 +12,7 @@ use super::{
 };
 use crate::sim::behaviour::Behaviour;
 use crate::sim::clock::wall_rfc3339;
-use crate::sim::world::{Connection, EndpointService, ServiceResource, World};
+use crate::sim::world::{Connection, EndpointService, Lifecycle, ServiceResource, World};
 use crate::wire::aliyun as wire;
 
 fn svc_not_found(id: &str) -> AliError {
@@ -63,7 +63,7 @@ fn settle_pending(w: &mut World, id: &str, now: Instant) {
         now,
     );
     if let Some(s) = w.services.iter_mut().find(|s| s.id == id) {
-        s.pending_until = pending.or(s.pending_until);
+        s.life.busy_until = pending.or(s.life.busy_until);
     }
 }
 
@@ -170,7 +170,7 @@ fn check_resource(
     let lb = w
         .load_balancers
         .iter()
-        .find(|l| l.id == id && l.region == region && l.deleting_at.is_none())
+        .find(|l| l.id == id && l.region == region && l.life.deleting_at.is_none())
         .ok_or_else(|| {
             AliError::bad(
                 "IllegalParam.ResourceId",
@@ -349,11 +349,7 @@ pub fn handle(w: &mut World, ctx: &Ctx<'_>, action: &str, p: &Params) -> Result<
                 users: Default::default(),
                 user_arns: Default::default(),
                 create_time: wall_rfc3339(),
-                created_at: now,
-                ready_at: now + delay,
-                delay,
-                deleting_at: None,
-                pending_until: None,
+                life: Lifecycle::new(now, delay),
                 visible_at: w.visible_from(now),
             };
             let resp = wire::CreateVpcEndpointServiceResponse {
@@ -375,7 +371,7 @@ pub fn handle(w: &mut World, ctx: &Ctx<'_>, action: &str, p: &Params) -> Result<
             let items: Vec<_> = w
                 .services
                 .iter()
-                .filter(|s| s.region == region && ctx.visible(s.created_at))
+                .filter(|s| s.region == region && ctx.visible(s.life.created_at))
                 .filter(|s| p.opt("ServiceId").is_none_or(|x| x == s.id))
                 .filter(|s| p.opt("ServiceName").is_none_or(|x| x == s.name))
                 .filter(|s| {
@@ -434,7 +430,7 @@ pub fn handle(w: &mut World, ctx: &Ctx<'_>, action: &str, p: &Params) -> Result<
                 ));
             }
             let asynchronous = w.behaves(Behaviour::ServiceDeleteAsync);
-            if asynchronous && s.deleting_at.is_some() {
+            if asynchronous && s.life.deleting_at.is_some() {
                 // Asynchronous, and not to be asked twice (SDK 3.0.1 usage notes).
                 return Err(AliError::bad(
                     "EndpointServiceOperationDenied",
@@ -447,7 +443,7 @@ pub fn handle(w: &mut World, ctx: &Ctx<'_>, action: &str, p: &Params) -> Result<
             if dry {
                 return Err(AliError::dry_run());
             }
-            let done = match s.deleting_at {
+            let done = match s.life.deleting_at {
                 Some(t) => t,
                 None if asynchronous => {
                     now + w.draw("endpoint_service_delete", w.delays.endpoint_service_delete)
@@ -455,7 +451,7 @@ pub fn handle(w: &mut World, ctx: &Ctx<'_>, action: &str, p: &Params) -> Result<
                 None => now,
             };
             if let Some(s) = w.services.iter_mut().find(|s| s.id == id) {
-                s.deleting_at = Some(done);
+                s.life.deleting_at = Some(done);
             }
             repeat_note(w, action, &id, now);
             ok(wire::Ack { request_id: rid })
