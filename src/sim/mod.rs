@@ -2,7 +2,9 @@
 //! served by one axum server: Alibaba RPC at `/` (routed by Version + Action, V1 and V3
 //! signatures verified), TiDB Cloud at `/v1beta1/…` (HTTP Digest), admin at `/_sim/…`.
 //!
-//! Built on [`crate::wire`] and the shared signing code; never imports the engine or a UI.
+//! Built on [`crate::wire`] and the client's endpoint and action tables; it checks signatures
+//! with its own implementation ([`signature`]), never the client's signer, and never imports
+//! the engine or a UI.
 
 pub mod admin;
 pub mod alibaba;
