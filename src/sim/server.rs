@@ -118,6 +118,12 @@ fn ali_error(e: &AliError, product: Option<Product>, region: &str, rid: &str) ->
     r
 }
 
+/// True when the action table says `action` reads (only a read can be served stale); an
+/// action of no known product is not one.
+fn is_read(product: Option<Product>, action: &str) -> bool {
+    product.is_some_and(|p| !alibaba::is_write(p, action))
+}
+
 async fn alibaba_handler(
     State(s): State<Arc<Shared>>,
     method: Method,
@@ -172,9 +178,7 @@ async fn alibaba_handler(
         } else {
             action.clone()
         };
-        // Reads and writes as the action table says (an unknown action is neither).
-        let read = product.is_some_and(|p| !alibaba::is_write(p, &action));
-        let f = g.control.on_call(&name, false, read);
+        let f = g.control.on_call(&name, false, is_read(product, &action));
         (f, request_id(&mut g.req_rng))
     };
     let mut hide_recent = None;
@@ -512,5 +516,24 @@ fn targeted_code(action: &str, code: &str) -> (u16, String) {
             503,
             "The request has failed due to a temporary failure of the server.".to_string(),
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Reads are what the action table says, not what a `List`/`Describe` prefix suggests.
+    #[test]
+    fn reads_come_from_the_action_table() {
+        assert!(is_read(Some(Product::Nlb), "ListListeners"));
+        assert!(is_read(Some(Product::Nlb), "GetLoadBalancerAttribute"));
+        assert!(is_read(Some(Product::PrivateLink), "CheckProductOpen"));
+        assert!(!is_read(Some(Product::Nlb), "CreateListener"));
+        assert!(!is_read(
+            Some(Product::PrivateLink),
+            "EnableVpcEndpointConnection"
+        ));
+        assert!(!is_read(None, "ListListeners"));
     }
 }
