@@ -21,6 +21,17 @@ pub enum TransportKind {
     Other,
 }
 
+impl TransportKind {
+    /// The kind of failure for every caller: a refused certificate is final, anything else
+    /// below HTTP is transient.
+    pub fn error_kind(self) -> crate::cloud::ErrorKind {
+        match self {
+            TransportKind::Certificate => crate::cloud::ErrorKind::Permanent,
+            _ => crate::cloud::ErrorKind::Transient,
+        }
+    }
+}
+
 impl std::fmt::Display for TransportKind {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {

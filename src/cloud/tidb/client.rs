@@ -78,14 +78,7 @@ impl TidbError {
             TidbError::Api { status: 404, .. } => K::NotFound,
             TidbError::Api { status, .. } if *status >= 500 => K::Transient,
             TidbError::Api { .. } | TidbError::Decode { .. } => K::Permanent,
-            // A refused TLS certificate is final.
-            TidbError::Transport { kind, .. } => {
-                if *kind == crate::cloud::http::TransportKind::Certificate {
-                    K::Permanent
-                } else {
-                    K::Transient
-                }
-            }
+            TidbError::Transport { kind, .. } => kind.error_kind(),
         }
     }
 
