@@ -3,6 +3,7 @@
 pub use kind::ErrorKind;
 
 pub mod aliyun;
+pub mod http;
 pub mod kind;
 pub mod limits;
 pub mod ratelimit;

@@ -7,32 +7,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
-/// A failure below HTTP.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TransportKind {
-    /// Connect or request timeout.
-    Timeout,
-    /// The connection could not be made.
-    Connect,
-    /// The connection broke mid-request.
-    Reset,
-    /// The server's TLS certificate was refused: final, never retried.
-    Certificate,
-    /// Anything else.
-    Other,
-}
-
-impl std::fmt::Display for TransportKind {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            TransportKind::Timeout => "timeout",
-            TransportKind::Connect => "connection failed",
-            TransportKind::Reset => "connection reset",
-            TransportKind::Certificate => "TLS certificate refused",
-            TransportKind::Other => "network error",
-        })
-    }
-}
+pub use super::http::TransportKind;
 
 /// How one failed attempt is treated, for both clients.
 #[derive(Debug, Clone, PartialEq, Eq)]

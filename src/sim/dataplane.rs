@@ -2,7 +2,7 @@
 //! each connection the way the chain would carry it.
 //!
 //! - A backend that is the RDS instance's private address and port reaches the simulated
-//!   RDS: the embedded MySQL-protocol server ([`crate::wire::mysql::serve`]) with the
+//!   RDS: the embedded MySQL-protocol server ([`super::mysql_server::serve`]) with the
 //!   instance's account, or a real server given by `--rds-upstream HOST:PORT`.
 //! - When the RDS allowlist does not admit the NLB's local addresses (they come from the
 //!   NLB's vSwitch CIDRs), the packets are dropped the way RDS drops them: the connection
@@ -14,10 +14,10 @@
 //! upstream's reachability is a real TCP check, so the control plane tells the truth about
 //! the data path.
 
+use super::mysql_server::{self, Account};
 use super::net;
 use super::server::Shared;
 use super::world::{Backend, LoadBalancer, ServerGroup, World};
-use crate::wire::mysql::{self, Account};
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -306,7 +306,7 @@ async fn accept(
             match path {
                 Some(Path::Rds { from, .. }) => match backend {
                     RdsBackend::Embedded(account) => {
-                        let _ = mysql::serve(client, &account, conn_id, &from).await;
+                        let _ = mysql_server::serve(client, &account, conn_id, &from).await;
                     }
                     RdsBackend::Upstream(up) => {
                         if let Ok(mut server) = tokio::net::TcpStream::connect(up).await {

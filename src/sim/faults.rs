@@ -149,8 +149,9 @@ impl Control {
         }
     }
 
-    /// Counts one call and maybe picks a fault for it.
-    pub fn on_call(&mut self, name: &str, tidb: bool, is_list: bool) -> Option<Fault> {
+    /// Counts one call and maybe picks a fault for it; only a read (`is_read`) can be served
+    /// stale (`Eventual`).
+    pub fn on_call(&mut self, name: &str, tidb: bool, is_read: bool) -> Option<Fault> {
         *self.calls.entry(name.to_string()).or_default() += 1;
         self.total_calls += 1;
         let now = tokio::time::Instant::now();
@@ -181,7 +182,7 @@ impl Control {
                 2 => Fault::Internal,
                 3 => Fault::Drop,
                 4 => Fault::Slow(Duration::from_millis(1_500 + self.rng.u64(0..2_000))),
-                _ if is_list => Fault::Eventual(Duration::from_millis(3_000)),
+                _ if is_read => Fault::Eventual(Duration::from_millis(3_000)),
                 _ => continue,
             };
             break f;

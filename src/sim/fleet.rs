@@ -12,7 +12,7 @@ use tokio::time::Instant;
 
 use super::clock::{wall_rfc3339, wall_rfc3339_millis};
 use super::world::{
-    Backend, Cluster, Connection, EndpointService, IpGroup, Listener, LoadBalancer, Plc,
+    Backend, Cluster, Connection, EndpointService, IpGroup, Lifecycle, Listener, LoadBalancer, Plc,
     ServerGroup, ServiceResource, VSwitch, World, ZoneMap,
 };
 use crate::wire::aliyun::HealthCheck;
@@ -226,11 +226,7 @@ fn chain(
             delay: Duration::ZERO,
             removing_at: None,
         }],
-        created_at: now,
-        ready_at: now,
-        delay: Duration::ZERO,
-        deleting_at: None,
-        configuring_until: None,
+        life: Lifecycle::new(now, Duration::ZERO),
     });
     // Load balancer and listener.
     let lb_id = w.id("nlb-", 18);
@@ -258,11 +254,7 @@ fn chain(
         tags: tags.clone(),
         deletion_protection: false,
         create_time: wall_rfc3339(),
-        created_at: now,
-        ready_at: now,
-        delay: Duration::ZERO,
-        deleting_at: None,
-        configuring_until: None,
+        life: Lifecycle::new(now, Duration::ZERO),
         visible_at: now,
     });
     let listener_id = w.id("lsn-", 18);
@@ -277,13 +269,9 @@ fn chain(
         description: "tilink".into(),
         proxy_protocol: false,
         tags: tags.clone(),
-        created_at: now,
-        ready_at: now,
-        delay: Duration::ZERO,
-        deleting_at: None,
+        life: Lifecycle::new(now, Duration::ZERO),
         stopped: kind == Kind::ListenerStopped,
         starting_until: None,
-        configuring_until: None,
         visible_at: now,
     });
     // Endpoint service, connection and PLC.
@@ -315,11 +303,7 @@ fn chain(
         },
         user_arns: BTreeSet::new(),
         create_time: wall_rfc3339(),
-        created_at: now,
-        ready_at: now,
-        delay: Duration::ZERO,
-        deleting_at: None,
-        pending_until: None,
+        life: Lifecycle::new(now, Duration::ZERO),
         visible_at: now,
     });
     let zones: Vec<(String, String)> = resources

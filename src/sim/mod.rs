@@ -2,8 +2,11 @@
 //! served by one axum server: Alibaba RPC at `/` (routed by Version + Action, V1 and V3
 //! signatures verified), TiDB Cloud at `/v1beta1/…` (HTTP Digest), admin at `/_sim/…`.
 //!
-//! Built on [`crate::wire`] and the shared signing code; never imports the engine or a UI.
+//! Built on [`crate::wire`] and the client's endpoint and action tables; it checks signatures
+//! with its own implementation ([`signature`]), never the client's signer, and never imports
+//! the engine or a UI.
 
+pub mod admin;
 pub mod alibaba;
 pub mod behaviour;
 pub mod clock;
@@ -11,11 +14,13 @@ pub mod dataplane;
 pub mod digest;
 pub mod faults;
 pub mod fleet;
+pub mod mysql_server;
 pub mod net;
 pub mod ratelimit;
 pub mod replay;
 pub mod seed;
 pub mod server;
+pub mod signature;
 pub mod strict;
 pub mod tidb;
 pub mod verify;
@@ -194,7 +199,7 @@ pub async fn start(opts: SimOptions) -> anyhow::Result<SimHandle> {
     };
     let rds_backend = match opts.rds_upstream {
         Some(up) => dataplane::RdsBackend::Upstream(up),
-        None => dataplane::RdsBackend::Embedded(crate::wire::mysql::Account {
+        None => dataplane::RdsBackend::Embedded(mysql_server::Account {
             user: world.rds_account.0.clone(),
             password: world.rds_account.1.clone(),
             version: "8.0.36-tilink-sim".into(),

@@ -2,19 +2,26 @@
 //! TiDB clusters. Deterministic for a given seed. Resource states are computed lazily from
 //! timestamps; [`World::tick`] applies due removals and the TiDB PLC progression.
 //!
-//! Size (~870 lines): the world's resource types, their lazily computed states and the
-//! state snapshot; the seed is data (`assets/sim-world.toml`, `sim/seed.rs`).
+//! The resource types live here; their shared [`Lifecycle`] in `lifecycle.rs`, the TiDB PLC
+//! progression in `plc.rs`, the `/_sim/state` snapshot in `snapshot.rs`. The seed is data
+//! (`assets/sim-world.toml`, `sim/seed.rs`).
 
 use std::collections::{BTreeSet, HashMap};
 use std::time::Duration;
 
-use serde_json::{Value, json};
+use serde_json::Value;
 use tokio::time::Instant;
 
-use super::clock::{Clock, Delays, wall_rfc3339, wall_rfc3339_millis};
+use super::clock::{Clock, Delays, wall_rfc3339};
 use super::net;
+
+mod lifecycle;
+mod plc;
+mod snapshot;
+
 use crate::wire::aliyun::HealthCheck;
 use crate::wire::tidb;
+pub use lifecycle::{Lifecycle, Phase};
 
 /// The main simulated region.
 pub const REGION: &str = "ap-southeast-1";
@@ -197,26 +204,18 @@ pub struct ServerGroup {
     pub health: HealthCheck,
     pub tags: Vec<(String, String)>,
     pub servers: Vec<Backend>,
-    pub created_at: Instant,
-    pub ready_at: Instant,
-    /// The provisioning delay this resource drew (already time-scaled).
-    pub delay: Duration,
-    pub deleting_at: Option<Instant>,
-    /// `Configuring` until then: a backend change settling (behaviour `server-group-lock`).
-    pub configuring_until: Option<Instant>,
+    /// Created, ready, busy, deleting.
+    pub life: Lifecycle,
 }
 
 impl ServerGroup {
     /// Creating | Available | Configuring | Deleting.
     pub fn status(&self, now: Instant) -> &'static str {
-        if self.deleting_at.is_some() {
-            "Deleting"
-        } else if now < self.ready_at {
-            "Creating"
-        } else if self.configuring_until.is_some_and(|t| now < t) {
-            "Configuring"
-        } else {
-            "Available"
+        match self.life.phase(now) {
+            Phase::Deleting => "Deleting",
+            Phase::Provisioning => "Creating",
+            Phase::Busy => "Configuring",
+            Phase::Ready => "Available",
         }
     }
 }
@@ -244,14 +243,8 @@ pub struct LoadBalancer {
     pub tags: Vec<(String, String)>,
     pub deletion_protection: bool,
     pub create_time: String,
-    pub created_at: Instant,
-    pub ready_at: Instant,
-    /// The provisioning delay this resource drew (already time-scaled).
-    pub delay: Duration,
-    pub deleting_at: Option<Instant>,
-    /// `Configuring` until then: a listener being created or deleted on it (behaviour
-    /// `lb-configuring`), or `/_sim/inject` kind `lb-configuring`.
-    pub configuring_until: Option<Instant>,
+    /// Created, ready, busy, deleting.
+    pub life: Lifecycle,
     /// Get calls see it from then on (behaviour `get-lag`).
     pub visible_at: Instant,
 }
@@ -259,14 +252,11 @@ pub struct LoadBalancer {
 impl LoadBalancer {
     /// Provisioning | Active | Configuring | Deleting.
     pub fn status(&self, now: Instant) -> &'static str {
-        if self.deleting_at.is_some() {
-            "Deleting"
-        } else if now < self.ready_at {
-            "Provisioning"
-        } else if self.configuring_until.is_some_and(|t| now < t) {
-            "Configuring"
-        } else {
-            "Active"
+        match self.life.phase(now) {
+            Phase::Deleting => "Deleting",
+            Phase::Provisioning => "Provisioning",
+            Phase::Busy => "Configuring",
+            Phase::Ready => "Active",
         }
     }
 }
@@ -284,17 +274,12 @@ pub struct Listener {
     pub description: String,
     pub proxy_protocol: bool,
     pub tags: Vec<(String, String)>,
-    pub created_at: Instant,
-    pub ready_at: Instant,
-    /// The provisioning delay this resource drew (already time-scaled).
-    pub delay: Duration,
-    pub deleting_at: Option<Instant>,
+    /// Created, ready, busy, deleting.
+    pub life: Lifecycle,
     /// Stopped in the console (`/_sim/inject` kind `listener-stopped`).
     pub stopped: bool,
     /// `Starting` until then, after a `StartListener`.
     pub starting_until: Option<Instant>,
-    /// `Configuring` until then (`/_sim/inject` kind `listener-configuring`).
-    pub configuring_until: Option<Instant>,
     /// Get calls see it from then on (behaviour `get-lag`).
     pub visible_at: Instant,
 }
@@ -303,18 +288,13 @@ impl Listener {
     /// Provisioning | Running | Starting | Stopped | Configuring | Deleting (NLB's
     /// `ListenerStatus` values).
     pub fn status(&self, now: Instant) -> &'static str {
-        if self.deleting_at.is_some() {
-            "Deleting"
-        } else if now < self.ready_at {
-            "Provisioning"
-        } else if self.stopped {
-            "Stopped"
-        } else if self.starting_until.is_some_and(|t| now < t) {
-            "Starting"
-        } else if self.configuring_until.is_some_and(|t| now < t) {
-            "Configuring"
-        } else {
-            "Running"
+        match self.life.phase(now) {
+            Phase::Deleting => "Deleting",
+            Phase::Provisioning => "Provisioning",
+            _ if self.stopped => "Stopped",
+            _ if self.starting_until.is_some_and(|t| now < t) => "Starting",
+            Phase::Busy => "Configuring",
+            Phase::Ready => "Running",
         }
     }
 }
@@ -344,14 +324,8 @@ pub struct EndpointService {
     pub users: BTreeSet<u64>,
     pub user_arns: BTreeSet<String>,
     pub create_time: String,
-    pub created_at: Instant,
-    pub ready_at: Instant,
-    /// The provisioning delay this resource drew (already time-scaled).
-    pub delay: Duration,
-    pub deleting_at: Option<Instant>,
-    /// `Pending` until then: an attach or a detach settling (behaviour `service-pending`),
-    /// or `/_sim/inject` kind `service-pending`.
-    pub pending_until: Option<Instant>,
+    /// Created, ready, busy, deleting.
+    pub life: Lifecycle,
     /// Get calls see it from then on (behaviour `get-lag`).
     pub visible_at: Instant,
 }
@@ -359,14 +333,11 @@ pub struct EndpointService {
 impl EndpointService {
     /// Creating | Pending | Active | Deleting.
     pub fn status(&self, now: Instant) -> &'static str {
-        if self.deleting_at.is_some() {
-            "Deleting"
-        } else if now < self.ready_at {
-            "Creating"
-        } else if self.pending_until.is_some_and(|t| now < t) {
-            "Pending"
-        } else {
-            "Active"
+        match self.life.phase(now) {
+            Phase::Deleting => "Deleting",
+            Phase::Provisioning => "Creating",
+            Phase::Busy => "Pending",
+            Phase::Ready => "Active",
         }
     }
 
@@ -705,11 +676,11 @@ impl World {
         for sg in &mut self.server_groups {
             sg.servers.retain(|b| !due(b.removing_at));
         }
-        self.listeners.retain(|l| !due(l.deleting_at));
-        self.server_groups.retain(|s| !due(s.deleting_at));
+        self.listeners.retain(|l| !due(l.life.deleting_at));
+        self.server_groups.retain(|s| !due(s.life.deleting_at));
         let (gone, keep): (Vec<_>, Vec<_>) = std::mem::take(&mut self.load_balancers)
             .into_iter()
-            .partition(|l| due(l.deleting_at));
+            .partition(|l| due(l.life.deleting_at));
         self.load_balancers = keep;
         for lb in gone {
             for z in lb.zones {
@@ -721,7 +692,7 @@ impl World {
                 }
             }
         }
-        self.services.retain(|s| !due(s.deleting_at));
+        self.services.retain(|s| !due(s.life.deleting_at));
         self.connections.retain(|c| !due(c.removing_at));
         for c in &mut self.connections {
             if let Some((t, s)) = c.next.clone()
@@ -739,125 +710,6 @@ impl World {
             }
         }
         self.tick_plcs(now);
-    }
-
-    fn tick_plcs(&mut self, now: Instant) {
-        let mut i = 0;
-        while i < self.plcs.len() {
-            if let Some(t) = self.plcs[i].deleting_at {
-                if now >= t {
-                    let p = self.plcs.remove(i);
-                    if let Some(ep) = p.endpoint_id {
-                        self.connections.retain(|c| c.endpoint_id != ep);
-                    }
-                    continue;
-                }
-                i += 1;
-                continue;
-            }
-            if self.plcs[i].failed.is_some() || self.plcs[i].endpoint_id.is_some() {
-                i += 1;
-                continue;
-            }
-            if !self.plcs[i].validated && now >= self.plcs[i].validate_at {
-                match self.plc_check(&self.plcs[i]) {
-                    Err(m) => self.fail_plc(i, m),
-                    Ok(_) => self.plcs[i].validated = true,
-                }
-            }
-            if self.plcs[i].failed.is_none() && now >= self.plcs[i].connect_at {
-                match self.plc_check(&self.plcs[i]) {
-                    Err(m) => self.fail_plc(i, m),
-                    Ok(None) => {
-                        let d = self.delays.plc_validate.max(Duration::from_millis(100));
-                        self.plcs[i].connect_at = now + d;
-                    }
-                    Ok(Some((sid, zones))) => self.connect_plc(i, &sid, zones, now),
-                }
-            }
-            i += 1;
-        }
-    }
-
-    fn fail_plc(&mut self, i: usize, message: String) {
-        self.plcs[i].failed = Some(message);
-        self.plcs[i].update_time = wall_rfc3339_millis();
-    }
-
-    /// Checks a PLC against the Alibaba side. `Ok(None)`: the service is not Active yet.
-    /// `Ok(Some((service_id, [(zone, resource_id)])))`: ready to connect.
-    /// Reference: tidbcloud-api.md §6.3 (same region, whitelist, AZ overlap).
-    #[allow(clippy::type_complexity)]
-    pub fn plc_check(&self, p: &Plc) -> Result<Option<(String, Vec<(String, String)>)>, String> {
-        let cluster = self
-            .cluster(&p.cluster_id)
-            .ok_or_else(|| "cluster not found".to_string())?;
-        let region = cluster
-            .wire
-            .region
-            .region_id
-            .trim_start_matches(&format!("{}-", cluster.wire.region.cloud_provider))
-            .to_string();
-        let region = &region;
-        let Some(svc) = self
-            .services
-            .iter()
-            .find(|s| s.name == p.service_name && s.deleting_at.is_none())
-        else {
-            return Err(format!(
-                "endpoint service {} not found in region {region}",
-                p.service_name
-            ));
-        };
-        if &svc.region != region {
-            return Err(format!(
-                "endpoint service {} is in region {}, the cluster is in {region}; they must be in the same region",
-                p.service_name, svc.region
-            ));
-        }
-        let account: u64 = cluster.plc_account.parse().unwrap_or(0);
-        if !svc.allows(account) {
-            return Err(format!(
-                "TiDB Cloud account {account} is not in the whitelist of endpoint service {}; add it and recreate the private link connection",
-                svc.id
-            ));
-        }
-        let zones: Vec<(String, String)> = svc
-            .resources
-            .iter()
-            .filter(|r| cluster.plc_azs.contains(&r.zone))
-            .map(|r| (r.zone.clone(), r.id.clone()))
-            .collect();
-        if zones.is_empty() {
-            return Err(format!(
-                "endpoint service {} has no resource in the cluster's availability zones ({})",
-                svc.id,
-                cluster.plc_azs.join(", ")
-            ));
-        }
-        let now = self.clock.now();
-        if svc.status(now) != "Active" {
-            return Ok(None);
-        }
-        Ok(Some((svc.id.clone(), zones)))
-    }
-
-    fn connect_plc(&mut self, i: usize, sid: &str, zones: Vec<(String, String)>, now: Instant) {
-        let owner: u64 = self
-            .cluster(&self.plcs[i].cluster_id)
-            .and_then(|c| c.plc_account.parse().ok())
-            .unwrap_or(self.tidb_account_id);
-        let auto = self
-            .services
-            .iter()
-            .find(|s| s.id == sid)
-            .is_some_and(|s| s.auto_accept);
-        let conn = self.new_connection(sid, owner, &zones, now, auto);
-        let p = &mut self.plcs[i];
-        p.endpoint_id = Some(conn.endpoint_id.clone());
-        p.az_ids = zones.iter().map(|(z, _)| z.clone()).collect();
-        p.update_time = wall_rfc3339_millis();
-        self.connections.push(conn);
     }
 
     /// A connection request from account `owner` to service `sid`.
@@ -908,90 +760,6 @@ impl World {
             modified_time: wall_rfc3339(),
             created_at: now,
         }
-    }
-
-    /// The TiDB-facing state of a PLC at `now`, and its failure message.
-    /// A disabled (rejected) connection sends the PLC back to `PENDING_ACCEPTANCE`.
-    pub fn plc_state(&self, p: &Plc, now: Instant) -> (&'static str, String) {
-        if p.deleting_at.is_some() {
-            return ("DELETING", String::new());
-        }
-        if let Some(m) = &p.failed {
-            return ("FAILED", m.clone());
-        }
-        let Some(ep) = &p.endpoint_id else {
-            return ("CREATING", String::new());
-        };
-        match self.connections.iter().find(|c| &c.endpoint_id == ep) {
-            None => (
-                "FAILED",
-                format!("endpoint {ep} no longer exists on the endpoint service"),
-            ),
-            Some(c) => match c.connected_since {
-                // A connected connection being modified (`Pending`) keeps serving.
-                Some(t)
-                    if (c.status == "Connected" || c.status == "Pending")
-                        && now >= t + p.delay_active =>
-                {
-                    ("ACTIVE", String::new())
-                }
-                _ => ("PENDING_ACCEPTANCE", String::new()),
-            },
-        }
-    }
-
-    /// The world as JSON for `GET /_sim/state`.
-    pub fn snapshot(&self, now: Instant) -> Value {
-        let keys: Vec<Value> = self
-            .keys
-            .iter()
-            .map(|k| {
-                json!({"label": k.label, "access_key_id": k.id, "access_key_secret": k.secret,
-                       "security_token": k.security_token, "deny_writes": k.deny_writes,
-                       "denied_actions": k.denied_actions, "arn": k.arn, "identity_type": k.identity_type})
-            })
-            .collect();
-        let ms = |d: Duration| d.as_millis() as u64;
-        let tags = |t: &[(String, String)]| -> Value {
-            t.iter()
-                .map(|(k, v)| json!({"Key": k, "Value": v}))
-                .collect()
-        };
-        json!({
-            "region": self.region,
-            "account_uid": self.uid.to_string(),
-            "tidb_account_id": self.tidb_account_id.to_string(),
-            "keys": keys,
-            "readonly_key": self.keys.iter().find(|k| k.label == "readonly").map(|k| json!({"access_key_id": k.id, "access_key_secret": k.secret})),
-            "sts_key": self.keys.iter().find(|k| k.label == "sts").map(|k| json!({"access_key_id": k.id, "access_key_secret": k.secret, "security_token": k.security_token})),
-            "tidb_keys": self.tidb_keys.iter().map(|(p, s)| json!({"public_key": p, "private_key": s})).collect::<Vec<_>>(),
-            "delays_ms": self.delays.to_json(),
-            "privatelink_open": self.privatelink_open,
-            "zones": self.regions.iter().map(|(r, z)| json!({"region": r, "zones": z.iter().map(|z| json!({"ZoneId": z.id, "nlb": z.nlb, "privatelink": z.privatelink})).collect::<Vec<_>>()})).collect::<Vec<_>>(),
-            "vpcs": self.vpcs.iter().map(|v| json!({"VpcId": v.id, "VpcName": v.name, "RegionId": v.region, "CidrBlock": v.cidr})).collect::<Vec<_>>(),
-            "vswitches": self.vswitches.iter().map(|v| json!({"VSwitchId": v.id, "VpcId": v.vpc_id, "ZoneId": v.zone, "CidrBlock": v.cidr, "AvailableIpAddressCount": v.available})).collect::<Vec<_>>(),
-            "rds": self.rds.iter().map(|r| json!({"DBInstanceId": r.id, "Description": r.description, "RegionId": r.region, "Engine": r.engine, "EngineVersion": r.engine_version,
-                "DBInstanceStatus": r.status, "DBInstanceType": r.db_type, "InstanceNetworkType": r.network_type, "VpcId": r.vpc_id, "VSwitchId": r.vswitch_id,
-                "PrivateIp": r.private_ip, "Port": r.port, "ConnectionString": r.connection_string,
-                "IpGroups": r.groups.iter().map(|g| json!({"Name": g.name, "Attribute": g.attribute, "Ips": g.ips})).collect::<Vec<_>>()})).collect::<Vec<_>>(),
-            "server_groups": self.server_groups.iter().map(|s| json!({"ServerGroupId": s.id, "ServerGroupName": s.name, "Status": s.status(now), "VpcId": s.vpc_id, "Tags": tags(&s.tags), "delay_ms": ms(s.delay),
-                "Servers": s.servers.iter().map(|b| json!({"ServerIp": b.server_ip, "Port": b.port, "Status": b.status(now), "delay_ms": ms(b.delay)})).collect::<Vec<_>>()})).collect::<Vec<_>>(),
-            "load_balancers": self.load_balancers.iter().map(|l| json!({"LoadBalancerId": l.id, "Status": l.status(now), "VpcId": l.vpc_id, "Tags": tags(&l.tags), "delay_ms": ms(l.delay),
-                "Zones": l.zones.iter().map(|z| json!({"ZoneId": z.zone, "VSwitchId": z.vswitch_id, "Vip": z.vip})).collect::<Vec<_>>()})).collect::<Vec<_>>(),
-            "listeners": self.listeners.iter().map(|l| json!({"ListenerId": l.id, "LoadBalancerId": l.lb_id, "Port": l.port, "ServerGroupId": l.sg_id, "Status": l.status(now), "Tags": tags(&l.tags), "delay_ms": ms(l.delay), "data_address": self.data_plane.get(&l.id)})).collect::<Vec<_>>(),
-            "endpoint_services": self.services.iter().map(|s| json!({"ServiceId": s.id, "ServiceName": s.name, "Status": s.status(now), "AutoAcceptEnabled": s.auto_accept,
-                "Resources": s.resources.iter().map(|r| json!({"ResourceId": r.id, "ZoneId": r.zone})).collect::<Vec<_>>(),
-                "Users": s.users.iter().map(|u| u.to_string()).collect::<Vec<_>>(), "UserARNs": s.user_arns, "Tags": tags(&s.tags), "delay_ms": ms(s.delay)})).collect::<Vec<_>>(),
-            "connections": self.connections.iter().map(|c| json!({"ServiceId": c.service_id, "EndpointId": c.endpoint_id, "EndpointOwnerId": c.owner_id, "ConnectionStatus": c.status, "delay_ms": ms(c.delay),
-                "Zones": c.zones.iter().map(|z| z.zone.clone()).collect::<Vec<_>>()})).collect::<Vec<_>>(),
-            "clusters": self.clusters.iter().map(|c| json!({"clusterId": c.wire.cluster_id, "displayName": c.wire.display_name, "region": c.wire.region.name,
-                "clusterPlan": c.wire.cluster_plan, "state": c.wire.state, "plcAzIds": c.plc_azs, "plcAccountId": c.plc_account})).collect::<Vec<_>>(),
-            "private_link_connections": self.plcs.iter().map(|p| { let (st, msg) = self.plc_state(p, now); json!({"privateLinkConnectionId": p.id, "clusterId": p.cluster_id,
-                "state": st, "message": msg, "serviceName": p.service_name, "endpointId": p.endpoint_id, "availabilityZoneIds": p.az_ids,
-                "delay_ms": {"connection": ms(p.delay_connection), "active": ms(p.delay_active)}})}).collect::<Vec<_>>(),
-            "main": {"cluster_id": self.main_cluster_id, "rds_instance_id": self.main_rds_id},
-            "fleet": self.fleet.iter().map(super::fleet::Seeded::to_json).collect::<Vec<_>>(),
-        })
     }
 }
 

@@ -1,4 +1,5 @@
-//! serde models of requests and responses, shared by the clients and the simulator.
+//! serde models of requests and responses, shared by the clients and the simulator, and the
+//! MySQL protocol codec ([`mysql`]) with the probe's client.
 //!
 //! Deserialization is tolerant: every field has a default, states stay `String`s so unknown
 //! enum values never fail, and numbers that the APIs send sometimes as strings go through

@@ -2,9 +2,10 @@
 
 use super::actions::Action;
 use super::endpoints::Product;
-use super::error::{AliyunError, ErrorBody, TransportKind};
+use super::error::{AliyunError, ErrorBody};
 use super::params::Params;
 use super::sign;
+use crate::cloud::http::{self, BodyError, MAX_BODY, describe, read_bounded, transport_kind};
 use crate::cloud::retry::RetryPolicy;
 use crate::cloud::stats::CallStats;
 use crate::secret::Secret;
@@ -12,6 +13,9 @@ use crate::wire::apimeta;
 use serde::de::DeserializeOwned;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
+
+/// Kept here for the tests and benches that call it by this path.
+pub use crate::cloud::http::install_tls_provider;
 
 /// Which signature the client sends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -99,35 +103,6 @@ impl std::fmt::Debug for AliyunClient {
     }
 }
 
-/// Installs the ring TLS provider once (reqwest is built without a default provider, to
-/// avoid compiling aws-lc). Call before building any other `reqwest::Client`.
-pub fn install_tls_provider() {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-}
-
-/// A reqwest client with the given timeouts.
-/// Longest silence between two reads of one answer.
-pub const READ_TIMEOUT: Duration = Duration::from_secs(15);
-
-pub(crate) fn http_client(
-    connect: Duration,
-    request: Duration,
-) -> Result<reqwest::Client, AliyunError> {
-    install_tls_provider();
-    reqwest::Client::builder()
-        .connect_timeout(connect)
-        .timeout(request)
-        // A server that accepted and then went silent is as dead as one that refuses.
-        .read_timeout(request.min(READ_TIMEOUT))
-        .user_agent(concat!("tilink/", env!("CARGO_PKG_VERSION")))
-        // Signed requests carry credentials (the V3 token header, the V1 query): they go to the
-        // host they were signed for and nowhere else, and never leak in a Referer.
-        .redirect(reqwest::redirect::Policy::none())
-        .referer(false)
-        .build()
-        .map_err(|e| AliyunError::Config(format!("cannot build HTTP client: {e}")))
-}
-
 impl AliyunClient {
     /// A client signing with `key`.
     pub fn new(cfg: AliyunConfig, key: AccessKey) -> Result<Self, AliyunError> {
@@ -136,7 +111,8 @@ impl AliyunClient {
                 cfg.region.chars().take(64).collect(),
             ));
         }
-        let http = http_client(cfg.connect_timeout, cfg.request_timeout)?;
+        let http = http::client(cfg.connect_timeout, cfg.request_timeout)
+            .map_err(|e| AliyunError::Config(format!("cannot build HTTP client: {e}")))?;
         if let Some(r) = &cfg.recorder {
             let r = r.redactor();
             r.key_id(&key.id);
@@ -473,69 +449,6 @@ fn encode_pairs(pairs: &[(String, String)]) -> String {
         .join("&")
 }
 
-/// Largest answer body tilink reads (API answers are kilobytes; a hostile or broken server
-/// must not exhaust memory).
-pub const MAX_BODY: usize = 32 << 20;
-
-/// Why a body could not be read.
-pub(crate) enum BodyError {
-    /// The transport failed mid-body.
-    Http(reqwest::Error),
-    /// Past [`MAX_BODY`].
-    TooLarge,
-}
-
-/// Reads a response body, at most [`MAX_BODY`] bytes, chunk by chunk.
-pub(crate) async fn read_bounded(mut resp: reqwest::Response) -> Result<bytes::Bytes, BodyError> {
-    if resp.content_length().is_some_and(|n| n > MAX_BODY as u64) {
-        return Err(BodyError::TooLarge);
-    }
-    let mut out = Vec::new();
-    while let Some(chunk) = resp.chunk().await.map_err(BodyError::Http)? {
-        if out.len() + chunk.len() > MAX_BODY {
-            return Err(BodyError::TooLarge);
-        }
-        out.extend_from_slice(&chunk);
-    }
-    Ok(out.into())
-}
-
-/// True when the failure is a TLS certificate the client refused: final, never retried.
-/// The rustls error sits inside I/O errors nested by the connector (`io::Error(Other,
-/// io::Error(InvalidData, rustls::Error))`), which `source()` skips, so each I/O error is
-/// opened with `get_ref`.
-pub(crate) fn is_certificate(e: &reqwest::Error) -> bool {
-    fn refused(r: &rustls::Error) -> bool {
-        matches!(
-            r,
-            rustls::Error::InvalidCertificate(_) | rustls::Error::NoCertificatesPresented
-        )
-    }
-    fn inside(mut cause: &(dyn std::error::Error + 'static)) -> bool {
-        loop {
-            if let Some(r) = cause.downcast_ref::<rustls::Error>() {
-                return refused(r);
-            }
-            match cause
-                .downcast_ref::<std::io::Error>()
-                .and_then(|io| io.get_ref())
-            {
-                Some(inner) => cause = inner,
-                None => return false,
-            }
-        }
-    }
-    use std::error::Error as _;
-    let mut src = e.source();
-    while let Some(cause) = src {
-        if inside(cause) {
-            return true;
-        }
-        src = cause.source();
-    }
-    false
-}
-
 fn transport(action: &str, url: &str, e: &reqwest::Error) -> AliyunError {
     AliyunError::Transport {
         action: action.to_string(),
@@ -543,43 +456,6 @@ fn transport(action: &str, url: &str, e: &reqwest::Error) -> AliyunError {
         url: url.to_string(),
         detail: describe(e),
     }
-}
-
-/// What failed below HTTP, for both clients.
-pub(crate) fn transport_kind(e: &reqwest::Error) -> TransportKind {
-    if is_certificate(e) {
-        TransportKind::Certificate
-    } else if e.is_timeout() {
-        TransportKind::Timeout
-    } else if e.is_connect() {
-        TransportKind::Connect
-    } else if e.is_request() || e.is_body() {
-        TransportKind::Reset
-    } else {
-        TransportKind::Other
-    }
-}
-
-/// A reqwest error without its URL (a V1 URL carries the STS token) but with its causes.
-pub(crate) fn describe(e: &reqwest::Error) -> String {
-    use std::error::Error as _;
-    let mut out = if e.is_timeout() {
-        "timed out".to_string()
-    } else if e.is_connect() {
-        "could not connect".to_string()
-    } else {
-        "request failed".to_string()
-    };
-    let mut src = e.source();
-    while let Some(cause) = src {
-        let text = cause.to_string();
-        if !out.contains(&text) {
-            out.push_str(": ");
-            out.push_str(&text);
-        }
-        src = cause.source();
-    }
-    out
 }
 
 /// A fresh 32-hex-character nonce (the Python SDK's shape).

@@ -125,13 +125,7 @@ impl AliyunError {
             AliyunError::Config(_) => ErrorKind::Credentials,
             AliyunError::InvalidRegion(_) => ErrorKind::Permanent,
             AliyunError::Decode { .. } => ErrorKind::Permanent,
-            AliyunError::Transport { kind, .. } => {
-                if *kind == TransportKind::Certificate {
-                    ErrorKind::Permanent
-                } else {
-                    ErrorKind::Transient
-                }
-            }
+            AliyunError::Transport { kind, .. } => kind.error_kind(),
             AliyunError::Api {
                 action,
                 status,

@@ -6,16 +6,8 @@
 
 use base64::Engine as _;
 use hmac::{Hmac, Mac};
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use sha1::Sha1;
 use sha2::{Digest, Sha256};
-
-/// Everything but `A-Za-z0-9-_.~` is escaped (RFC 3986), as Alibaba requires.
-const RFC3986: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'_')
-    .remove(b'.')
-    .remove(b'~');
 
 /// SHA-256 of an empty body, lowercase hex.
 pub const EMPTY_SHA256: &str = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
@@ -23,10 +15,7 @@ pub const EMPTY_SHA256: &str = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934c
 /// The V3 algorithm name, as it appears in `Authorization`.
 pub const ACS3: &str = "ACS3-HMAC-SHA256";
 
-/// Percent-encodes one name or value: UTF-8, RFC 3986, uppercase hex; space is `%20`.
-pub fn pe(s: &str) -> String {
-    utf8_percent_encode(s, RFC3986).to_string()
-}
+pub use crate::cloud::http::pe;
 
 /// `k=v&k=v…` with names and values encoded, sorted by encoded name then value.
 pub fn canonical_query(params: &[(String, String)]) -> String {

@@ -49,7 +49,7 @@ pub enum TidbError {
         /// Path called.
         path: String,
         /// What failed below HTTP (a refused certificate is final).
-        kind: crate::cloud::aliyun::error::TransportKind,
+        kind: crate::cloud::http::TransportKind,
         /// Details.
         detail: String,
     },
@@ -78,14 +78,7 @@ impl TidbError {
             TidbError::Api { status: 404, .. } => K::NotFound,
             TidbError::Api { status, .. } if *status >= 500 => K::Transient,
             TidbError::Api { .. } | TidbError::Decode { .. } => K::Permanent,
-            // A refused TLS certificate is final.
-            TidbError::Transport { kind, .. } => {
-                if *kind == crate::cloud::aliyun::error::TransportKind::Certificate {
-                    K::Permanent
-                } else {
-                    K::Transient
-                }
-            }
+            TidbError::Transport { kind, .. } => kind.error_kind(),
         }
     }
 
@@ -140,16 +133,13 @@ impl TidbClient {
         public_key: impl Into<String>,
         private_key: Secret,
     ) -> Result<Self, TidbError> {
-        let http = crate::cloud::aliyun::client::http_client(
-            Duration::from_secs(5),
-            Duration::from_secs(30),
-        )
-        .map_err(|e| TidbError::Transport {
-            method: String::new(),
-            path: String::new(),
-            kind: crate::cloud::aliyun::error::TransportKind::Other,
-            detail: e.to_string(),
-        })?;
+        let http = crate::cloud::http::client(Duration::from_secs(5), Duration::from_secs(30))
+            .map_err(|e| TidbError::Transport {
+                method: String::new(),
+                path: String::new(),
+                kind: crate::cloud::http::TransportKind::Other,
+                detail: e.to_string(),
+            })?;
         Ok(TidbClient {
             http,
             base: base.into().trim_end_matches('/').to_string(),
@@ -428,8 +418,8 @@ impl TidbClient {
         let resp = req.send().await.map_err(|e| TidbError::Transport {
             method: method.to_string(),
             path: path.to_string(),
-            kind: crate::cloud::aliyun::client::transport_kind(&e),
-            detail: crate::cloud::aliyun::client::describe(&e),
+            kind: crate::cloud::http::transport_kind(&e),
+            detail: crate::cloud::http::describe(&e),
         })?;
         hold.observe(crate::cloud::ratelimit::Quota::from_headers(resp.headers()));
         Ok(resp)
@@ -448,14 +438,14 @@ async fn read(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<u64>().ok())
         .map(Duration::from_secs);
-    use crate::cloud::aliyun::client::{BodyError, MAX_BODY, describe, read_bounded};
+    use crate::cloud::http::{BodyError, MAX_BODY, describe, read_bounded};
     let bytes = match read_bounded(resp).await {
         Ok(b) => b,
         Err(BodyError::Http(e)) => {
             return Err(TidbError::Transport {
                 method: method.to_string(),
                 path: path.to_string(),
-                kind: crate::cloud::aliyun::client::transport_kind(&e),
+                kind: crate::cloud::http::transport_kind(&e),
                 detail: describe(&e),
             });
         }

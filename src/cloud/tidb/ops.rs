@@ -2,7 +2,7 @@
 //! (reference `tidbcloud-api.md` §2–3).
 
 use super::client::{TidbClient, TidbError};
-use crate::cloud::aliyun::sign::pe;
+use crate::cloud::http::pe;
 use crate::wire::tidb as w;
 
 type R<T> = Result<T, TidbError>;

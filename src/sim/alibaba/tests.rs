@@ -118,11 +118,7 @@ async fn connection_accept_and_disable() {
         users: Default::default(),
         user_arns: Default::default(),
         create_time: String::new(),
-        created_at: now,
-        ready_at: now,
-        delay: std::time::Duration::ZERO,
-        deleting_at: None,
-        pending_until: None,
+        life: crate::sim::world::Lifecycle::new(now, std::time::Duration::ZERO),
         visible_at: now,
     });
     let c = w.new_connection(

@@ -17,7 +17,7 @@ pub(super) fn list_listeners(
     let items: Vec<_> = w
         .listeners
         .iter()
-        .filter(|l| l.region == region && ctx.visible(l.created_at))
+        .filter(|l| l.region == region && ctx.visible(l.life.created_at))
         .filter(|l| lbs.is_empty() || lbs.contains(&l.lb_id))
         .filter(|l| ids.is_empty() || ids.contains(&l.id))
         .filter(|l| {
@@ -80,17 +80,18 @@ pub(super) fn delete_listener(
     }
     let lb_id = l.lb_id.clone();
     let done = l
+        .life
         .deleting_at
         .unwrap_or(now + w.draw("listener_delete", w.delays.listener_delete));
     let job = w.job(done);
     if let Some(l) = w.listeners.iter_mut().find(|l| l.id == id) {
-        l.deleting_at = Some(done);
+        l.life.deleting_at = Some(done);
     }
     // The load balancer is being modified until the listener is gone.
     if w.behaves(Behaviour::LoadBalancerConfiguring)
         && let Some(lb) = w.load_balancers.iter_mut().find(|l| l.id == lb_id)
     {
-        lb.configuring_until = Some(done.max(lb.configuring_until.unwrap_or(done)));
+        lb.life.busy_until = Some(done.max(lb.life.busy_until.unwrap_or(done)));
     }
     ok(wire::JobResponse {
         request_id: rid,
@@ -266,12 +267,8 @@ pub(super) fn create_listener(
         description: p.opt("ListenerDescription").unwrap_or_default().into(),
         proxy_protocol: proxy,
         tags,
-        created_at: now,
-        ready_at,
-        delay,
-        deleting_at: None,
+        life: Lifecycle::new(now, delay),
         stopped: false,
-        configuring_until: None,
         starting_until: None,
         visible_at,
     });
@@ -283,7 +280,7 @@ pub(super) fn create_listener(
         now,
     );
     if let Some(lb) = w.load_balancers.iter_mut().find(|l| l.id == lb_id_for_busy) {
-        lb.configuring_until = busy.or(lb.configuring_until);
+        lb.life.busy_until = busy.or(lb.life.busy_until);
     }
     ok(wire::CreateListenerResponse {
         request_id: ctx.request_id.into(),

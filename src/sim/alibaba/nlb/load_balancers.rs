@@ -70,7 +70,7 @@ pub(super) fn list_load_balancers(
     let items: Vec<_> = w
         .load_balancers
         .iter()
-        .filter(|l| l.region == region && ctx.visible(l.created_at))
+        .filter(|l| l.region == region && ctx.visible(l.life.created_at))
         .filter(|l| ids.is_empty() || ids.contains(&l.id))
         .filter(|l| names.is_empty() || names.contains(&l.name))
         .filter(|l| vpcs.is_empty() || vpcs.contains(&l.vpc_id))
@@ -157,11 +157,12 @@ pub(super) fn delete_load_balancer(
         return Err(AliError::dry_run());
     }
     let done = lb
+        .life
         .deleting_at
         .unwrap_or(now + w.draw("load_balancer_delete", w.delays.load_balancer_delete));
     let job = w.job(done);
     if let Some(lb) = w.load_balancers.iter_mut().find(|l| l.id == id) {
-        lb.deleting_at = Some(done);
+        lb.life.deleting_at = Some(done);
     }
     ok(wire::JobResponse {
         request_id: rid,
@@ -336,11 +337,7 @@ pub(super) fn create_load_balancer(
         tags,
         deletion_protection: protection,
         create_time: crate::sim::clock::wall_rfc3339(),
-        created_at: now,
-        ready_at: now + delay,
-        delay,
-        deleting_at: None,
-        configuring_until: None,
+        life: Lifecycle::new(now, delay),
         visible_at,
     });
     ok(wire::CreateLoadBalancerResponse {

@@ -11,7 +11,7 @@ use super::{
 };
 use crate::sim::behaviour::Behaviour;
 use crate::sim::net;
-use crate::sim::world::{Backend, Listener, LoadBalancer, ServerGroup, World, ZoneMap};
+use crate::sim::world::{Backend, Lifecycle, Listener, LoadBalancer, ServerGroup, World, ZoneMap};
 use crate::wire::aliyun as wire;
 
 mod listeners;

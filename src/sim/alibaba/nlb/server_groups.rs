@@ -85,11 +85,7 @@ pub(super) fn create_server_group(
         health,
         tags,
         servers: vec![],
-        created_at: now,
-        ready_at,
-        delay,
-        deleting_at: None,
-        configuring_until: None,
+        life: Lifecycle::new(now, delay),
     });
     ok(wire::ServerGroupJobResponse {
         request_id: rid,
@@ -237,7 +233,7 @@ pub(super) fn add_servers_to_server_group(
         sg.servers.extend(new);
         // `Configuring` (and locked) until the job is done.
         if lock {
-            sg.configuring_until = Some(now + delay);
+            sg.life.busy_until = Some(now + delay);
         }
     }
     ok(wire::ServerGroupJobResponse {
@@ -299,7 +295,7 @@ pub(super) fn remove_servers_from_server_group(
             sg.servers[i].removing_at = Some(done);
         }
         if lock {
-            sg.configuring_until = Some(done);
+            sg.life.busy_until = Some(done);
         }
     }
     ok(wire::ServerGroupJobResponse {
@@ -324,7 +320,7 @@ pub(super) fn list_server_groups(
     let items: Vec<_> = w
         .server_groups
         .iter()
-        .filter(|s| s.region == region && ctx.visible(s.created_at))
+        .filter(|s| s.region == region && ctx.visible(s.life.created_at))
         .filter(|s| ids.is_empty() || ids.contains(&s.id))
         .filter(|s| names.is_empty() || names.contains(&s.name))
         .filter(|s| {
@@ -423,11 +419,12 @@ pub(super) fn delete_server_group(
         return Err(AliError::dry_run());
     }
     let done = sg
+        .life
         .deleting_at
         .unwrap_or(now + w.draw("server_group_delete", w.delays.server_group_delete));
     let job = w.job(done);
     if let Some(sg) = w.server_groups.iter_mut().find(|s| s.id == id) {
-        sg.deleting_at = Some(done);
+        sg.life.deleting_at = Some(done);
     }
     // DeleteServerGroup returns RequestId and JobId only.
     ok(wire::JobResponse {

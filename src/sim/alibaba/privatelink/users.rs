@@ -1,0 +1,106 @@
+//! PrivateLink endpoint service whitelists: users by UID and by ARN.
+
+use super::*;
+
+/// `AddUserToVpcEndpointService` / `RemoveUserFromVpcEndpointService`.
+pub(super) fn add_or_remove_user(
+    w: &mut World,
+    ctx: &Ctx<'_>,
+    p: &Params,
+    region: &str,
+    action: &str,
+) -> Result<Value, AliError> {
+    let now = ctx.now;
+    let rid = ctx.request_id.to_string();
+    let id = p.req("ServiceId")?.to_string();
+    let user = p.opt("UserId");
+    let arn = p.opt("UserARN");
+    let uid = match (user, arn) {
+        (Some(_), Some(_)) => {
+            return Err(AliError::bad(
+                "Mismatch.UserIdAndUserArn",
+                "Specify either UserId or UserARN, not both.",
+            ));
+        }
+        (None, None) => {
+            return Err(AliError::bad(
+                "MissingParam.UserArn",
+                "UserId or UserARN is required.",
+            ));
+        }
+        (Some(u), None) => Some(
+            u.trim()
+                .parse::<u64>()
+                .map_err(|_| p.invalid("UserId", "must be an account UID"))?,
+        ),
+        (None, Some(_)) => None,
+    };
+    let dry = p.bool("DryRun", false)?;
+    active_service(w, &id, region, now)?;
+    repeat_check(w, action, &id, now)?;
+    if dry {
+        return Err(AliError::dry_run());
+    }
+    if let Some(s) = w.services.iter_mut().find(|s| s.id == id) {
+        let add = action.starts_with("Add");
+        match (uid, arn) {
+            (Some(u), _) if add => {
+                s.users.insert(u);
+            }
+            (Some(u), _) => {
+                s.users.remove(&u);
+            }
+            (None, Some(a)) if add => {
+                s.user_arns.insert(a.to_string());
+            }
+            (None, Some(a)) => {
+                s.user_arns.remove(a);
+            }
+            _ => {}
+        }
+    }
+    repeat_note(w, action, &id, now);
+    ok(wire::Ack { request_id: rid })
+}
+
+/// `ListVpcEndpointServiceUsers`.
+pub(super) fn list_vpc_endpoint_service_users(
+    w: &mut World,
+    ctx: &Ctx<'_>,
+    p: &Params,
+    region: &str,
+) -> Result<Value, AliError> {
+    let rid = ctx.request_id.to_string();
+    let id = p.req("ServiceId")?;
+    let s = w
+        .services
+        .iter()
+        .find(|s| s.id == id && s.region == region)
+        .ok_or_else(|| svc_not_found(id))?;
+    let filter: Option<u64> = p.opt("UserId").and_then(|u| u.trim().parse().ok());
+    let users: Vec<u64> = s
+        .users
+        .iter()
+        .copied()
+        .filter(|u| filter.is_none_or(|f| f == *u))
+        .collect();
+    let (page, next, total) = page_by_token(p, users, 50, 50)?;
+    let max = p.u64("MaxResults", 50)?;
+    ok(wire::ListVpcEndpointServiceUsersResponse {
+        request_id: rid,
+        users: page
+            .into_iter()
+            .map(|u| wire::ServiceUser { user_id: u })
+            .collect(),
+        user_arns: s
+            .user_arns
+            .iter()
+            .map(|a| wire::ServiceUserArn {
+                user_arn: a.clone(),
+            })
+            .collect(),
+        next_token: next,
+        max_results: max,
+        total_count: total,
+    })
+}
