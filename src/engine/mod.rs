@@ -1,7 +1,6 @@
 //! The setup engine: discover → check → plan → apply → accept → verify; doctor; teardown.
 //! Nothing here touches the terminal.
 
-pub mod api;
 pub mod apply;
 pub mod check;
 pub mod checks;
@@ -11,13 +10,13 @@ pub mod dryrun;
 pub mod error;
 pub mod facts;
 pub mod journal;
-pub mod lock;
 pub mod plan;
 pub mod poll;
 pub mod prepare;
 pub mod probe;
 pub mod rds_checks;
 pub mod session;
+pub mod setup;
 pub mod teardown;
 pub mod zones;
 

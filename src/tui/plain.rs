@@ -6,8 +6,9 @@ use crate::engine::Error;
 use crate::engine::discover::{cluster_candidates, rds_candidates};
 use crate::engine::prepare::{PrepareInput, prepare};
 use crate::engine::session::Session;
+use crate::engine::setup::{Setup, WhenBusy, outcome_error};
 use crate::report::{
-    Progress, active_summary, apply_with_progress, render_checks, render_plan, render_zones,
+    Progress, ProgressLines, active_summary, render_checks, render_plan, render_zones,
 };
 use dialoguer::Select;
 
@@ -110,6 +111,24 @@ pub async fn run(env: &Session, args: &Options) -> Result<(), Error> {
                 .clone()
         }
     };
+    // One setup per cluster, as `--non-interactive`: a second run plans after the first one
+    // finished (and adopts what it made), or with `--no-wait` stops at once. A dry run only
+    // reads.
+    let setup = if args.dry_run {
+        None
+    } else {
+        let when_busy = if args.no_wait {
+            WhenBusy::Fail
+        } else {
+            WhenBusy::Wait
+        };
+        let s = Setup::begin(env, &cluster_id, when_busy, |holder, path| {
+            eprintln!("{}", crate::report::lock_waiting(&cluster_id, holder, path))
+        })
+        .await
+        .map_err(|e| Error::Failed(crate::report::lock_refused(&e)))?;
+        Some(s)
+    };
     eprintln!("tilink: checking cluster {cluster_id} and RDS instance {rds_id} (read-only)…");
     let make = |r: &str| env.clients(r);
     let input = PrepareInput {
@@ -134,10 +153,10 @@ pub async fn run(env: &Session, args: &Options) -> Result<(), Error> {
         ));
     };
     eprint!("{}", render_plan(&plan));
-    if args.dry_run {
+    let Some(setup) = setup.map(|s| s.noted(&plan.setup_id)) else {
         eprintln!("dry run: nothing was created");
         return Ok(());
-    }
+    };
     // A plan that creates and changes nothing asks nothing (it said "No changes").
     if !args.yes && crate::report::no_changes(&plan).is_none() {
         let ok = super::confirm::ask("Create these resources?")?;
@@ -148,15 +167,23 @@ pub async fn run(env: &Session, args: &Options) -> Result<(), Error> {
     }
     let mut plan = plan.clone();
     plan.accept_endpoint = args.accept_endpoint.clone();
-    let model = apply_with_progress(
-        &prep,
-        plan.clone(),
-        env,
-        &env.store,
-        Progress::Lines,
-        |line| eprintln!("{line}"),
-    )
-    .await;
+    // The apply owns the signals meanwhile: SIGINT, SIGTERM or SIGHUP stop its steps and
+    // the journal says interrupted.
+    let owned = crate::signals::Owned::take();
+    let mut lines = ProgressLines::new(Progress::Lines);
+    let model = setup
+        .apply(
+            env,
+            prep.clients.clone(),
+            plan.clone(),
+            prep.journal.clone(),
+            async {
+                crate::signals::next().await;
+            },
+            |m| lines.lines(m).into_iter().for_each(|l| eprintln!("{l}")),
+        )
+        .await;
+    drop(owned);
     match &model.outcome {
         Some(Ok(())) => {
             for f in &model.foreign {
@@ -169,7 +196,7 @@ pub async fn run(env: &Session, args: &Options) -> Result<(), Error> {
             println!("{}", crate::report::how_to_use_after(&model, &plan));
             Ok(())
         }
-        _ => Err(crate::engine::api::outcome_error(&model, &env.store)
+        _ => Err(outcome_error(&model, env)
             .unwrap_or_else(|| Error::Failed("setup stopped without an outcome".into()))),
     }
 }
