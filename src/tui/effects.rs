@@ -285,26 +285,21 @@ async fn walk_links(
     cluster_id: &str,
     region: &str,
 ) -> Result<Vec<crate::engine::doctor::Report>, UiError> {
-    let tidb = env.tidb().map_err(|f| UiError::from(f.to_string()))?;
-    let plcs = tidb
-        .list_plcs(cluster_id)
+    use crate::engine::doctor::targets::{self, TargetError};
+    let found = targets::of_cluster(env, cluster_id, Some(region))
         .await
-        .map_err(|e| UiError::new(format!("could not look: {e}"), "Press r to ask again."))?;
-    let all: Vec<_> = plcs.iter().map(crate::engine::discover::plc_info).collect();
+        .map_err(|e| match e {
+            TargetError::List(e) => {
+                UiError::new(format!("could not look: {e}"), "Press r to ask again.")
+            }
+            TargetError::Session(e) => UiError::from(e.to_string()),
+        })?;
     let mut reports = Vec::new();
-    for p in plcs
-        .iter()
-        .filter(|p| p.kind == crate::wire::tidb::ALICLOUD_ENDPOINT_SERVICE)
-    {
-        let plc = crate::engine::discover::plc_info(p);
-        let r = crate::engine::doctor::plc_region(&plc).unwrap_or_else(|| region.to_string());
-        let clients = env.clients(&r).map_err(|f| UiError::from(f.to_string()))?;
-        let start = crate::engine::doctor::Start::Plc {
-            cluster_id: cluster_id.to_string(),
-            plc,
-            all: Some(all.clone()),
-        };
-        let (facts, mut report) = crate::engine::doctor::examine(&clients, &start).await;
+    for t in found {
+        let clients = env
+            .clients(&t.region)
+            .map_err(|f| UiError::from(f.to_string()))?;
+        let (facts, mut report) = crate::engine::doctor::examine(&clients, &t.start).await;
         if let Some(p) = &env.probe {
             crate::engine::doctor::add_probe(&facts, &mut report, p, Some(cluster_id)).await;
         }

@@ -5,6 +5,7 @@ pub mod checks;
 pub mod dependents;
 pub mod facts;
 pub mod fix;
+pub mod targets;
 
 use crate::engine::check::{Check, Status};
 use crate::engine::discover::Clients;
