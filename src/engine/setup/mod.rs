@@ -4,16 +4,18 @@
 //! ([`outcome_error`]). Only a [`Setup`] applies, and only [`Setup::begin`] makes one, so no
 //! driver can skip the lock. Drivers render the events (`report`) and map errors to exits.
 
+pub mod apply;
 pub mod lock;
+pub mod plan;
 
 use super::Error;
-use super::apply::steps::CloudExecutor;
-use super::apply::{ApplyModel, Channel, Stopped, run_apply};
 use super::discover::Clients;
 use super::journal::{Journal, SetupState};
-use super::plan::Plan;
 use super::session::Session;
+use apply::steps::CloudExecutor;
+use apply::{ApplyModel, Channel, Stopped, run_apply};
 use lock::{ClusterLock, LockError};
+use plan::Plan;
 use std::future::Future;
 use std::path::Path;
 use std::sync::Arc;
