@@ -57,6 +57,26 @@ fn hold_lock(w: &World) -> ClusterLock {
         .noted("tl-holder")
 }
 
+/// The run's exit status and everything it wrote to its terminal.
+async fn finish(child: Child) -> (std::process::Output, String) {
+    let out = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
+        .await
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    (out, text)
+}
+
+/// No server group exists: no run got past the lock.
+async fn nothing_created(w: &World) {
+    let state = w.state().await;
+    assert_eq!(
+        live(&state, "server_groups"),
+        0,
+        "{}",
+        state["server_groups"]
+    );
+}
+
 fn fast() -> SimOptions {
     SimOptions {
         time_scale: 0.01,
@@ -77,10 +97,7 @@ async fn no_wait_refuses_while_another_run_holds_the_lock(opts: SimOptions) {
     let held = hold_lock(&w);
     let t0 = Instant::now();
     let child = plain_setup(&w, &["--no-wait"]);
-    let out = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
-        .await
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
+    let (out, text) = finish(child).await;
     assert_eq!(out.status.code(), Some(1), "{text}");
     assert!(
         text.contains("another tilink setup for this cluster is running")
@@ -89,13 +106,7 @@ async fn no_wait_refuses_while_another_run_holds_the_lock(opts: SimOptions) {
         "{text}"
     );
     assert!(t0.elapsed() < Duration::from_secs(20));
-    let state = w.state().await;
-    assert_eq!(
-        live(&state, "server_groups"),
-        0,
-        "{}",
-        state["server_groups"]
-    );
+    nothing_created(&w).await;
     drop(held);
 }
 
@@ -109,18 +120,9 @@ async fn waits_for_the_holder_then_builds(opts: SimOptions) {
         child.try_wait().unwrap().is_none(),
         "the line mode did not wait for the lock"
     );
-    let state = w.state().await;
-    assert_eq!(
-        live(&state, "server_groups"),
-        0,
-        "{}",
-        state["server_groups"]
-    );
+    nothing_created(&w).await;
     drop(held);
-    let out = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
-        .await
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
+    let (out, text) = finish(child).await;
     assert!(out.status.success(), "{text}");
     assert!(
         text.contains("is running") && text.contains("waiting for it to finish"),

@@ -11,7 +11,7 @@ use crate::engine::discover::Clients;
 use crate::engine::plan::Plan;
 use crate::engine::prepare::{PrepareError, PrepareInput, prepare};
 use crate::engine::setup::{Setup, WhenBusy};
-use crate::report::{Progress, ProgressLines, active_summary, render_checks, render_plan};
+use crate::report::{Progress, active_summary, render_checks, render_plan};
 use std::io::IsTerminal;
 use std::time::Instant;
 
@@ -259,23 +259,11 @@ pub async fn non_interactive(g: &GlobalArgs, env: &Env, a: &SetupArgs) -> Result
     let Some(setup) = setup else {
         return Err(Failure::failed("no setup lock: a dry run applies nothing"));
     };
-    // The apply owns the signals meanwhile: SIGINT, SIGTERM or SIGHUP stop its steps and
-    // the journal says interrupted.
-    let owned = crate::signals::Owned::take();
-    let mut lines = ProgressLines::new(progress);
-    let model = setup
-        .apply(
-            env,
-            prep.clients.clone(),
-            plan.clone(),
-            prep.journal.clone(),
-            async {
-                crate::signals::next().await;
-            },
-            |m| lines.lines(m).into_iter().for_each(|l| say!("{l}")),
-        )
+    let model =
+        crate::tui::plain::apply_printing(&setup, env, &prep, plan.clone(), progress, |l| {
+            say!("{l}")
+        })
         .await;
-    drop(owned);
     let ok = matches!(model.outcome, Some(Ok(())));
     // Where this run can reach the data path (the sandbox), a MySQL login through it.
     let ids = model.ids();

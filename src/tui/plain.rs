@@ -3,8 +3,10 @@
 
 use super::Options;
 use crate::engine::Error;
+use crate::engine::apply::ApplyModel;
 use crate::engine::discover::{cluster_candidates, rds_candidates};
-use crate::engine::prepare::{PrepareInput, prepare};
+use crate::engine::plan::Plan;
+use crate::engine::prepare::{PrepareInput, Prepared, prepare};
 use crate::engine::session::Session;
 use crate::engine::setup::{Setup, WhenBusy, outcome_error};
 use crate::report::{
@@ -31,6 +33,35 @@ fn pick(prompt: &str, items: &[String], default: usize) -> Result<usize, Error> 
         .interact_opt()
         .map_err(prompt_failure)?
         .ok_or_else(|| Error::Interrupted("setup cancelled; nothing was created".into()))
+}
+
+/// The apply of both line modes (this one and `--non-interactive`): `setup` applies `plan`,
+/// printing each progress line with `print`, and owns the signals meanwhile (SIGINT, SIGTERM
+/// or SIGHUP stop its steps and the journal says interrupted).
+pub async fn apply_printing(
+    setup: &Setup,
+    env: &Session,
+    prep: &Prepared,
+    plan: Plan,
+    progress: Progress,
+    mut print: impl FnMut(String),
+) -> ApplyModel {
+    let owned = crate::signals::Owned::take();
+    let mut lines = ProgressLines::new(progress);
+    let model = setup
+        .apply(
+            env,
+            prep.clients.clone(),
+            plan,
+            prep.journal.clone(),
+            async {
+                crate::signals::next().await;
+            },
+            |m| lines.lines(m).into_iter().for_each(&mut print),
+        )
+        .await;
+    drop(owned);
+    model
 }
 
 /// Runs the line-mode wizard.
@@ -167,23 +198,10 @@ pub async fn run(env: &Session, args: &Options) -> Result<(), Error> {
     }
     let mut plan = plan.clone();
     plan.accept_endpoint = args.accept_endpoint.clone();
-    // The apply owns the signals meanwhile: SIGINT, SIGTERM or SIGHUP stop its steps and
-    // the journal says interrupted.
-    let owned = crate::signals::Owned::take();
-    let mut lines = ProgressLines::new(Progress::Lines);
-    let model = setup
-        .apply(
-            env,
-            prep.clients.clone(),
-            plan.clone(),
-            prep.journal.clone(),
-            async {
-                crate::signals::next().await;
-            },
-            |m| lines.lines(m).into_iter().for_each(|l| eprintln!("{l}")),
-        )
-        .await;
-    drop(owned);
+    let model = apply_printing(&setup, env, &prep, plan.clone(), Progress::Lines, |l| {
+        eprintln!("{l}")
+    })
+    .await;
     match &model.outcome {
         Some(Ok(())) => {
             for f in &model.foreign {
