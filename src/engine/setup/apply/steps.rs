@@ -6,11 +6,11 @@
 //! TiDB Cloud connection (create once, converge, wait for the endpoint) is in
 //! `steps/connection.rs`, the accept and the wait for ACTIVE in `steps/accept.rs`, the cause
 //! of a FAILED connection in `steps/plc_failed.rs`; the claim is decided in `claim.rs` and run
-//! in `settle.rs`.
+//! in `settle.rs` (its start and hand-off from the server-group step too).
 
 use super::model::{Learned, Step};
 use super::runner::{Executor, Reporter, StepFuture};
-use super::settle::{Gate, claim_time};
+use super::settle::Gate;
 use crate::cloud::ErrorKind;
 use crate::cloud::aliyun::ops::{NewEndpointService, NewLoadBalancer, NewServerGroup};
 use crate::engine::Error;
@@ -200,21 +200,7 @@ impl Ctx {
     async fn server_group(&self) -> Result<(), Error> {
         let a = &self.c.aliyun;
         let p = &self.p;
-        // Dropped unsent if this step fails: the steps waiting on the claim then stop.
-        let claim = if fresh(&self.ids) {
-            self.gate.take()
-        } else {
-            None
-        };
-        // The claim's time is now by the cloud's clock, when this run claims, never the
-        // journal's creation time nor this machine's clock:
-        // a reused FAILED or INTERRUPTED journal (or a wizard left on the Plan) would
-        // otherwise look like an abandoned leftover to a concurrent run, and it to it.
-        let claimed_at = if claim.is_some() {
-            claim_time(a, &p.cluster_id).await
-        } else {
-            p.claimed_at.clone()
-        };
+        let (claim, claimed_at) = self.claim_begin(fresh(&self.ids)).await;
         let mut tags = p.tags.clone();
         if !claimed_at.is_empty() {
             tags.push((TAG_CLAIMED.to_string(), claimed_at.clone()));
@@ -263,21 +249,7 @@ impl Ctx {
         })
         .await?;
         if let Some(tx) = claim {
-            self.gate.start_heartbeat(a.clone(), id.clone());
-            if !created {
-                // An adopted group carries its old claim: renew it before comparing.
-                a.nlb_tag_resources(
-                    "servergroup",
-                    std::slice::from_ref(&id),
-                    &[(TAG_CLAIMED.to_string(), claimed_at.clone())],
-                )
-                .await?;
-            }
-            if let Err(message) = self.claim(&id, &claimed_at).await {
-                let _ = tx.send(Some(Err(message.clone())));
-                return Err(message);
-            }
-            let _ = tx.send(Some(Ok(())));
+            self.claim_hand_off(tx, &id, created, &claimed_at).await?;
         }
         // A group this run created is empty, or holds the backend a replay of the same
         // ClientToken added: the add below carries a stable token too, so only an adopted
