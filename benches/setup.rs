@@ -159,7 +159,7 @@ impl Bound {
             ("connection_accept", accept),
             ("plc_active", n(plc["active"].clone(), "PLC active")),
         ];
-        // One chain per cluster across machines (engine/apply/claim.rs): a fresh setup's NLB
+        // One chain per cluster across machines (engine/setup/apply/claim.rs): a fresh setup's NLB
         // is created only once its server group is Available and the claim is settled, so
         // the front is the server group, then the NLB beside the backend.
         let front = sg + lb.max(backend);

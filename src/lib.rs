@@ -3,7 +3,7 @@
 //!
 //! Layers (dependencies point down only, enforced by `tests/it/layers.rs`): `app` (drivers:
 //! clap, exit codes) → `tui` (front ends) → `report` → `signals` → `engine` (facade:
-//! `engine::api`, `engine::session`, `engine::Error`) → `cloud` → `wire`; `sim` is built on
+//! `engine::setup`, `engine::session`, `engine::Error`) → `cloud` → `wire`; `sim` is built on
 //! `wire` and the client's endpoint table and never imports `engine`; `build_info` (version,
 //! commit, build date) names nothing. docs/ARCHITECTURE.md.
 

@@ -2,15 +2,12 @@
 //! the ACTIVE summary. Shared by the wizard, its line mode and the drivers; below them all,
 //! above the engine. Nothing here calls a cloud or reads the terminal.
 
-use crate::engine::api;
 use crate::engine::apply::{ApplyModel, LogKind, StepStatus};
 use crate::engine::check::{Check, Status};
 use crate::engine::doctor::checks::root_cause;
 use crate::engine::doctor::{Report, Verdict};
-use crate::engine::journal::JournalStore;
 use crate::engine::plan::{COST_NOTE, Plan};
-use crate::engine::prepare::Prepared;
-use crate::engine::session::Session;
+use crate::engine::setup::lock::LockError;
 use crate::engine::zones::ZoneAnalysis;
 use std::collections::BTreeMap;
 
@@ -233,36 +230,23 @@ impl ProgressLines {
     }
 }
 
-/// Applies a plan, printing progress with `print`, stopping cleanly on SIGINT, SIGTERM or
-/// SIGHUP (the apply owns the signals meanwhile: its steps stop and the journal says
-/// interrupted).
-pub async fn apply_with_progress(
-    prep: &Prepared,
-    plan: Plan,
-    session: &Session,
-    store: &JournalStore,
-    progress: Progress,
-    mut print: impl FnMut(String),
-) -> ApplyModel {
-    let owned = crate::signals::Owned::take();
-    let mut lines = ProgressLines::new(progress);
-    let model = api::apply(
-        prep,
-        plan,
-        session,
-        store,
-        async {
-            crate::signals::next().await;
-        },
-        |m| {
-            for l in lines.lines(m) {
-                print(l);
-            }
-        },
+/// What a setup says while it waits for another run of the same cluster (`holder` as the
+/// lock file names it).
+pub fn lock_waiting(cluster_id: &str, holder: &str, path: &std::path::Path) -> String {
+    format!(
+        "tilink: another tilink setup for cluster {cluster_id} is running ({holder}); waiting for it to finish, then this one adopts what it made (Ctrl-C stops; --no-wait fails at once; lock {})",
+        path.display()
     )
-    .await;
-    drop(owned);
-    model
+}
+
+/// Why a setup that does not wait (`--no-wait`) stopped before doing anything.
+pub fn lock_refused(e: &LockError) -> String {
+    match e {
+        LockError::Busy { .. } => {
+            format!("{e}: nothing was done (--no-wait). Run again when it has finished.")
+        }
+        LockError::Io { .. } => e.to_string(),
+    }
 }
 
 /// Checks as text, failures first.

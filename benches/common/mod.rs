@@ -10,10 +10,10 @@ use clap::Parser;
 use serde_json::Value;
 use tilink::app::context::Env;
 use tilink::cli::{Cli, GlobalArgs};
-use tilink::engine::apply::steps::CloudExecutor;
-use tilink::engine::apply::{ApplyModel, Channel, Step, StepStatus, run_apply};
+use tilink::engine::apply::{ApplyModel, Step, StepStatus};
 use tilink::engine::journal::JournalStore;
 use tilink::engine::prepare::{PrepareInput, Prepared, prepare};
+use tilink::engine::setup::{Setup, WhenBusy};
 use tilink::sim::{Manifest, SimHandle, SimOptions, start};
 
 /// A number from the environment, or `default`.
@@ -92,6 +92,10 @@ impl Bench {
 
     /// A whole setup (prepare, then apply to ACTIVE), as `tilink setup --non-interactive` does.
     pub async fn setup(&self) -> SetupRun {
+        // One setup per cluster, taken before the plan as `tilink setup` does.
+        let setup = Setup::begin(&self.env, &self.m.cluster_id, WhenBusy::Wait, |_, _| {})
+            .await
+            .expect("the setup lock");
         let t0 = Instant::now();
         let prep = self.prepare().await;
         let prepare_wall = t0.elapsed();
@@ -100,32 +104,30 @@ impl Bench {
             .plan
             .clone()
             .unwrap_or_else(|| panic!("checks failed: {:#?}", prep.checks));
-        let exec = std::sync::Arc::new(CloudExecutor::new(
-            prep.clients.clone(),
-            plan,
-            self.env.tuning.clone(),
-        ));
+        let setup = setup.noted(&plan.setup_id);
         let t1 = Instant::now();
         let mut timeline: BTreeMap<Step, (Option<Duration>, Option<Duration>)> = BTreeMap::new();
-        let model = run_apply(
-            ApplyModel::new(prep.journal.clone()),
-            exec,
-            &self.env.store,
-            Channel::new(),
-            |m| {
-                let now = t1.elapsed();
-                for (step, row) in &m.steps {
-                    let e = timeline.entry(*step).or_default();
-                    if row.status != StepStatus::Pending && e.0.is_none() {
-                        e.0 = Some(now);
+        let model = setup
+            .apply(
+                &self.env,
+                prep.clients.clone(),
+                plan,
+                prep.journal.clone(),
+                std::future::pending(),
+                |m| {
+                    let now = t1.elapsed();
+                    for (step, row) in &m.steps {
+                        let e = timeline.entry(*step).or_default();
+                        if row.status != StepStatus::Pending && e.0.is_none() {
+                            e.0 = Some(now);
+                        }
+                        if row.status == StepStatus::Done && e.1.is_none() {
+                            e.1 = Some(now);
+                        }
                     }
-                    if row.status == StepStatus::Done && e.1.is_none() {
-                        e.1 = Some(now);
-                    }
-                }
-            },
-        )
-        .await;
+                },
+            )
+            .await;
         let apply_wall = t1.elapsed();
         assert_eq!(
             model.outcome,

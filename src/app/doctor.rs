@@ -7,7 +7,8 @@ use crate::cli::{DoctorArgs, GlobalArgs, Output};
 use crate::engine::check::Status;
 use crate::engine::discover::cluster_candidates;
 use crate::engine::doctor::facts::plcs;
-use crate::engine::doctor::{Report, Start, add_probe, examine, plc_region};
+use crate::engine::doctor::targets::{self, Target};
+use crate::engine::doctor::{Report, Start, add_probe, examine};
 use crate::engine::probe::{ProbeSetup, Resolver, parse_resolve};
 use crate::secret::Secret;
 use std::io::IsTerminal;
@@ -64,12 +65,6 @@ async fn with_bundle(
 /// The environment doctor runs in (the clients pace themselves within the clouds' limits).
 async fn doctor_env(g: &GlobalArgs) -> Result<Env, Failure> {
     crate::app::context::from_chain(g).await
-}
-
-/// A chain to examine and the region its Alibaba side lives in.
-pub(super) struct Target {
-    pub(super) region: String,
-    pub(super) start: Start,
 }
 
 async fn targets(env: &Env, a: &DoctorArgs) -> Result<Vec<Target>, Failure> {
@@ -143,7 +138,6 @@ async fn targets(env: &Env, a: &DoctorArgs) -> Result<Vec<Target>, Failure> {
     }
     let mut out = Vec::new();
     for cluster_id in clusters {
-        let cluster_region = || async { env.region_of(&cluster_id).await.map_err(Failure::from) };
         // Every PLC of the cluster, once: the walks see the others on their service, and
         // `--connection` picks its own from it.
         let all = match prefetched.take() {
@@ -153,8 +147,7 @@ async fn targets(env: &Env, a: &DoctorArgs) -> Result<Vec<Target>, Failure> {
                 Err(e) => return Err(look_failure(env, e).await),
             },
         };
-        let every = Some(plcs(&all));
-        let list = match &a.connection {
+        let chosen = match &a.connection {
             Some(plc) => {
                 let one: Vec<_> = all
                     .iter()
@@ -168,16 +161,13 @@ async fn targets(env: &Env, a: &DoctorArgs) -> Result<Vec<Target>, Failure> {
                 }
                 one
             }
-            None => all,
+            None => all.clone(),
         };
-        let list: Vec<_> = list
-            .into_iter()
-            .filter(|p| p.kind == crate::wire::tidb::ALICLOUD_ENDPOINT_SERVICE)
-            .collect();
-        if list.is_empty() {
+        let chosen = targets::on_alibaba(chosen);
+        if chosen.is_empty() {
             // No PLC: a tilink chain may still be there (its PLC deleted in the TiDB
             // console), billing. Found by its tags, it is walked from its service.
-            if let Some(t) = orphaned_chain(env, &cluster_id).await {
+            if let Some(t) = targets::orphaned_chain(env, &cluster_id).await {
                 out.push(t);
                 continue;
             }
@@ -187,56 +177,9 @@ async fn targets(env: &Env, a: &DoctorArgs) -> Result<Vec<Target>, Failure> {
                 )));
             }
         }
-        for p in plcs(&list) {
-            let region = match (plc_region(&p), &env.region) {
-                (Some(r), _) => r,
-                (None, Some(r)) => r.clone(),
-                (None, None) => cluster_region().await?,
-            };
-            out.push(Target {
-                region,
-                start: Start::Plc {
-                    cluster_id: cluster_id.clone(),
-                    plc: p,
-                    all: every.clone(),
-                },
-            });
-        }
+        out.extend(targets::of_plcs(env, &cluster_id, &all, &chosen, None).await?);
     }
     Ok(out)
-}
-
-/// A tilink endpoint service tagged for `cluster_id` when the cluster has no PLC: the half
-/// of a chain left when its PLC was deleted in the TiDB console. `None` when there is none
-/// or it could not be looked for.
-pub(super) async fn orphaned_chain(env: &Env, cluster_id: &str) -> Option<Target> {
-    let region = match &env.region {
-        Some(r) => r.clone(),
-        None => env.region_of(cluster_id).await.ok()?,
-    };
-    let clients = env.clients(&region).ok()?;
-    let by_cluster = [(
-        crate::engine::discover::TAG_CLUSTER.to_string(),
-        cluster_id.to_string(),
-    )];
-    let services = clients
-        .aliyun
-        .list_endpoint_services(None, None, &by_cluster)
-        .await
-        .ok()?;
-    let svc = services.into_iter().find(|s| {
-        s.tag_list()
-            .iter()
-            .any(|t| t.key == crate::engine::discover::TAG_SETUP)
-            && s.service_status != crate::wire::states::ServiceStatus::Deleting
-    })?;
-    Some(Target {
-        region,
-        start: Start::Service {
-            cluster_id: Some(cluster_id.to_string()),
-            service_id: svc.service_id,
-        },
-    })
 }
 
 /// The PLC pointing at endpoint service `svc`, on `clusters` or, when none is given, on the
@@ -263,28 +206,18 @@ async fn plc_of_service(
         let Ok(all) = tidb.list_plcs(&cluster_id).await else {
             continue;
         };
-        let every = plcs(&all);
-        let Some(p) = every
-            .iter()
-            .filter(|p| p.state != "DELETING")
-            .find(|p| crate::engine::facts::service_id_of_name(&p.service_name) == Some(svc))
-            .cloned()
-        else {
+        let Some(i) = plcs(&all).iter().position(|p| {
+            p.state != "DELETING"
+                && crate::engine::facts::service_id_of_name(&p.service_name) == Some(svc)
+        }) else {
             continue;
         };
-        let region = match (plc_region(&p), &env.region) {
-            (Some(r), _) => r,
-            (None, Some(r)) => r.clone(),
-            (None, None) => env.region_of(&cluster_id).await.ok()?,
-        };
-        return Some(Target {
-            region,
-            start: Start::Plc {
-                cluster_id,
-                plc: p,
-                all: Some(every),
-            },
-        });
+        let one = [all[i].clone()];
+        return targets::of_plcs(env, &cluster_id, &all, &one, None)
+            .await
+            .ok()?
+            .into_iter()
+            .next();
     }
     None
 }

@@ -10,12 +10,12 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::context::Env;
-use super::doctor::{Target, exit_code, orphaned_chain};
+use super::doctor::exit_code;
 use super::{Failure, exit};
 use crate::cli::{GlobalArgs, Output};
 use crate::engine::discover::cluster_candidates;
-use crate::engine::doctor::facts::plcs;
-use crate::engine::doctor::{Report, Start, Verdict, examine, plc_region};
+use crate::engine::doctor::targets::{self, Target, TargetError};
+use crate::engine::doctor::{Report, Verdict, examine};
 
 /// Chains examined at once (each walk's reads are paced per action anyway).
 const PARALLEL: usize = 4;
@@ -209,34 +209,17 @@ async fn produce(
 
 /// The chains of one cluster: each Alibaba Cloud PLC, or the tilink chain left without one.
 async fn cluster_targets(env: &Env, cluster_id: &str) -> Result<Vec<Target>, Failure> {
-    let tidb = env.tidb()?;
-    let all = tidb
-        .list_plcs(cluster_id)
+    let found = targets::of_cluster(env, cluster_id, None)
         .await
-        .map_err(|e| Failure::from(crate::engine::Error::from(e)))?;
-    let every = plcs(&all);
-    let mine: Vec<_> = all
-        .into_iter()
-        .filter(|p| p.kind == crate::wire::tidb::ALICLOUD_ENDPOINT_SERVICE)
-        .collect();
-    if mine.is_empty() {
-        return Ok(orphaned_chain(env, cluster_id).await.into_iter().collect());
+        .map_err(|e| match e {
+            TargetError::List(e) => Failure::from(crate::engine::Error::from(e)),
+            TargetError::Session(e) => Failure::from(e),
+        })?;
+    if found.is_empty() {
+        return Ok(targets::orphaned_chain(env, cluster_id)
+            .await
+            .into_iter()
+            .collect());
     }
-    let mut out = Vec::new();
-    for p in plcs(&mine) {
-        let region = match (plc_region(&p), &env.region) {
-            (Some(r), _) => r,
-            (None, Some(r)) => r.clone(),
-            (None, None) => env.region_of(cluster_id).await?,
-        };
-        out.push(Target {
-            region,
-            start: Start::Plc {
-                cluster_id: cluster_id.to_string(),
-                plc: p,
-                all: Some(every.clone()),
-            },
-        });
-    }
-    Ok(out)
+    Ok(found)
 }

@@ -10,6 +10,7 @@ use crate::engine::check::Status;
 use crate::engine::discover::Clients;
 use crate::engine::plan::Plan;
 use crate::engine::prepare::{PrepareError, PrepareInput, prepare};
+use crate::engine::setup::{Setup, WhenBusy};
 use crate::report::{Progress, active_summary, render_checks, render_plan};
 use std::io::IsTerminal;
 use std::time::Instant;
@@ -74,6 +75,7 @@ pub fn wizard_options(
         dry_run: args.dry_run,
         resume: args.resume.clone(),
         yes: args.yes,
+        no_wait: args.no_wait,
         probe: env.probe.is_some(),
         endpoint_notes: if sandbox.is_some() {
             Vec::new()
@@ -88,29 +90,19 @@ pub fn prepare_failure(e: PrepareError) -> Failure {
     crate::engine::Error::from(e).into()
 }
 
-/// Takes the cluster's setup lock, waiting for another run unless `no_wait`.
-pub async fn cluster_lock(
-    dir: &std::path::Path,
-    cluster_id: &str,
-    no_wait: bool,
-) -> Result<crate::engine::lock::ClusterLock, Failure> {
-    use crate::engine::lock::{ClusterLock, LockError};
-    match ClusterLock::try_acquire(dir, cluster_id) {
-        Ok(l) => Ok(l),
-        Err(LockError::Busy { holder, path }) if !no_wait => {
-            say!(
-                "tilink: another tilink setup for cluster {cluster_id} is running ({holder}); waiting for it to finish, then this one adopts what it made (Ctrl-C stops; --no-wait fails at once; lock {})",
-                path.display()
-            );
-            ClusterLock::acquire(dir, cluster_id)
-                .await
-                .map_err(|e| Failure::failed(e.to_string()))
-        }
-        Err(e @ LockError::Busy { .. }) => Err(Failure::failed(format!(
-            "{e}: nothing was done (--no-wait). Run again when it has finished."
-        ))),
-        Err(e) => Err(Failure::failed(e.to_string())),
-    }
+/// Begins the setup of `cluster_id`: takes its lock, waiting for another run (and saying
+/// so) unless `no_wait`.
+pub async fn begin(env: &Env, cluster_id: &str, no_wait: bool) -> Result<Setup, Failure> {
+    let when_busy = if no_wait {
+        WhenBusy::Fail
+    } else {
+        WhenBusy::Wait
+    };
+    Setup::begin(env, cluster_id, when_busy, |holder, path| {
+        say!("{}", crate::report::lock_waiting(cluster_id, holder, path))
+    })
+    .await
+    .map_err(|e| Failure::failed(crate::report::lock_refused(&e)))
 }
 
 fn require(v: &Option<String>, flag: &str, env: &str) -> Result<String, Failure> {
@@ -149,10 +141,10 @@ pub async fn non_interactive(g: &GlobalArgs, env: &Env, a: &SetupArgs) -> Result
     let store = env.store.clone();
     // One setup per cluster: a second run plans after the first one finished (and adopts
     // what it made). A dry run only reads.
-    let _lock = if a.dry_run {
+    let setup = if a.dry_run {
         None
     } else {
-        Some(cluster_lock(&store.lock_dir(), &cluster_id, a.no_wait).await?)
+        Some(begin(env, &cluster_id, a.no_wait).await?)
     };
     say!("tilink: discovering cluster {cluster_id} and RDS instance {rds_id}…");
     let tidb = env.tidb()?;
@@ -192,7 +184,7 @@ pub async fn non_interactive(g: &GlobalArgs, env: &Env, a: &SetupArgs) -> Result
             failed.join("\n  ")
         )));
     };
-    let _lock = _lock.map(|l| l.noted(&plan.setup_id));
+    let setup = setup.map(|s| s.noted(&plan.setup_id));
     // `--plan FILE` applies exactly the saved plan, and only if the clouds still give it.
     let plan = match &saved {
         Some(s) => {
@@ -264,9 +256,12 @@ pub async fn non_interactive(g: &GlobalArgs, env: &Env, a: &SetupArgs) -> Result
     } else {
         Progress::Lines
     };
+    let Some(setup) = setup else {
+        return Err(Failure::failed("no setup lock: a dry run applies nothing"));
+    };
     let model =
-        crate::report::apply_with_progress(&prep, plan.clone(), env, &store, progress, |line| {
-            say!("{line}")
+        crate::tui::plain::apply_printing(&setup, env, &prep, plan.clone(), progress, |l| {
+            say!("{l}")
         })
         .await;
     let ok = matches!(model.outcome, Some(Ok(())));
@@ -304,7 +299,7 @@ pub async fn non_interactive(g: &GlobalArgs, env: &Env, a: &SetupArgs) -> Result
         println!("{}", active_summary(&model));
         println!("{}", crate::report::how_to_use_after(&model, &plan));
     }
-    crate::engine::api::outcome_error(&model, &store).map_or(Ok(exit::OK), |e| Err(e.into()))
+    crate::engine::setup::outcome_error(&model, env).map_or(Ok(exit::OK), |e| Err(e.into()))
 }
 
 /// The contract's JSON result (`-o json`, one object on stdout): `setup_id`, `region`,

@@ -189,7 +189,7 @@ impl JournalStore {
         &self.dir
     }
 
-    /// The directory of the per-cluster setup locks (`engine::lock`), beside the journals.
+    /// The directory of the per-cluster setup locks (`engine::setup::lock`), beside the journals.
     pub fn lock_dir(&self) -> PathBuf {
         self.dir
             .parent()

@@ -11,6 +11,12 @@ use crate::wire::aliyun::Tag;
 use crate::wire::states::{ConnectionStatus, ServiceStatus};
 use serde::Serialize;
 
+mod dependents;
+mod service;
+
+pub use dependents::{Dependents, dependents};
+use service::{delete_service_once, wait_service_gone};
+
 /// One thing to delete.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Target {
@@ -561,122 +567,6 @@ async fn clear_allowlist(
     crate::engine::poll::rds_running(a, tuning.quick().now(), instance).await
 }
 
-/// Deletes an endpoint service with one `DeleteVpcEndpointService` (the call is
-/// asynchronous and must not be repeated within a period: SDK 3.0.1 usage notes; Terraform
-/// calls it once and polls), then waits until the service is gone. A refusal because the
-/// service is busy is retried while it is not yet `Deleting`; connections of the deleted PLCs
-/// are waited for; any other endpoint stops the teardown with its name.
-async fn delete_service_once(
-    a: &crate::cloud::aliyun::AliyunClient,
-    tuning: &Tuning,
-    svc: &str,
-    endpoints: &[String],
-    say: &mut impl FnMut(String),
-) -> Result<(), Error> {
-    use std::sync::atomic::{AtomicBool, Ordering};
-    let asked = AtomicBool::new(false);
-    let asked = &asked;
-    until(
-        tuning.endpoint_service(),
-        "the endpoint service to be deleted",
-        |s| say(format!("  {svc}: {s}")),
-        || async move {
-            if !asked.load(Ordering::SeqCst) {
-                match a.delete_endpoint_service(svc).await {
-                    Ok(_) => asked.store(true, Ordering::SeqCst),
-                    Err(e) if gone(&e) => return Ok(Probe::Ready(Ok(()))),
-                    Err(e)
-                        if matches!(
-                            e.code(),
-                            Some(
-                                "EndpointServiceConnectionDependence"
-                                    | "DeleteFailedDueToEndpointExist"
-                            )
-                        ) =>
-                    {
-                        // Only the endpoints of the PLCs deleted above go away by
-                        // themselves; any other keeps the service forever.
-                        let conns = a.list_connections(svc).await?;
-                        let blockers: Vec<String> = conns
-                            .iter()
-                            .filter(|c| !endpoints.contains(&c.endpoint_id))
-                            .map(|c| {
-                                format!(
-                                    "{} (account {}, {})",
-                                    c.endpoint_id, c.endpoint_owner_id, c.connection_status
-                                )
-                            })
-                            .collect();
-                        if !blockers.is_empty() {
-                            return Ok(Probe::Ready(Err(blocked(svc, &blockers))));
-                        }
-                        return Ok(Probe::Waiting(format!(
-                            "{} connection(s) of the deleted PLCs still closing",
-                            conns.len()
-                        )));
-                    }
-                    Err(e)
-                        if matches!(
-                            e.code(),
-                            Some(
-                                "EndpointServiceOperationDenied"
-                                    | "ConcurrentCallNotSupported"
-                                    | "EndpointServiceLocked"
-                            )
-                        ) =>
-                    {
-                        // Busy: an earlier delete may be running (then only wait), or the
-                        // service is mid-change (then ask again at the next look).
-                        let code = e.code().unwrap_or_default().to_string();
-                        return match a.get_endpoint_service(svc).await {
-                            Err(e) if gone(&e) => Ok(Probe::Ready(Ok(()))),
-                            Err(e) => Err(e),
-                            Ok(s) if s.service_status == ServiceStatus::Deleting => {
-                                asked.store(true, Ordering::SeqCst);
-                                Ok(Probe::Waiting("Deleting".into()))
-                            }
-                            Ok(s) => Ok(Probe::Waiting(format!(
-                                "{} ({code}: busy, asking again)",
-                                s.service_status
-                            ))),
-                        };
-                    }
-                    Err(e) => return Err(e),
-                }
-            }
-            match a.get_endpoint_service(svc).await {
-                Err(e) if gone(&e) => Ok(Probe::Ready(Ok(()))),
-                Err(e) => Err(e),
-                Ok(s) => Ok(Probe::Waiting(s.service_status.to_string())),
-            }
-        },
-    )
-    .await?
-    .map_err(Error::Failed)
-}
-
-/// Waits for an endpoint service that is already `Deleting` to be gone.
-async fn wait_service_gone(
-    a: &crate::cloud::aliyun::AliyunClient,
-    tuning: &Tuning,
-    svc: &str,
-    say: &mut impl FnMut(String),
-) -> Result<(), Error> {
-    until(
-        tuning.endpoint_service().now(),
-        "the endpoint service to be deleted",
-        |s| say(format!("  {svc}: {s}")),
-        || async move {
-            match a.get_endpoint_service(svc).await {
-                Err(e) if gone(&e) => Ok(Probe::Ready(())),
-                Err(e) => Err(e),
-                Ok(s) => Ok(Probe::Waiting(s.service_status.to_string())),
-            }
-        },
-    )
-    .await
-}
-
 /// The PLCs this setup may delete and their endpoints: the journal's, and every other PLC
 /// of the cluster on this setup's service (a second run that made its own), only on a
 /// service the cloud proves is this setup's (tagged), whatever the journal says.
@@ -780,98 +670,10 @@ fn blocked_before(svc: &str, blockers: &[String]) -> String {
     )
 }
 
-/// Why the endpoint service cannot be deleted: connections of endpoints no PLC of this setup
-/// owns, which nothing tilink can do removes.
-fn blocked(svc: &str, blockers: &[String]) -> String {
-    format!(
-        "endpoint service {svc} cannot be deleted: it still has connections from endpoints \
-         that no private link connection of this setup owns: {}. Only their owners can delete \
-         those endpoints (a PLC of another TiDB Cloud cluster, or an endpoint made by hand). \
-         Teardown stopped here: the PLCs are deleted, the service, listener, NLB, server \
-         group and allowlist group are kept. Rerun `tilink teardown` once they are gone.",
-        blockers.join(", ")
-    )
-}
-
 async fn wait_job(c: &Clients, tuning: &Tuning, job: &str) -> Result<(), Error> {
     nlb_job(&c.aliyun, tuning.job(), job, "an NLB delete job", true).await
 }
 
 fn save(store: &JournalStore, j: &mut Journal) -> Result<(), Error> {
     store.save(j).map_err(crate::engine::Error::from)
-}
-
-/// What runs through a chain's PLCs: changefeeds writing into RDS and DM tasks reading
-/// from it. Both stop when the connection is deleted.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Dependents {
-    /// Changefeeds whose MySQL or Kafka sink goes through one of the PLCs.
-    pub changefeeds: Vec<crate::wire::tidb::Changefeed>,
-    /// DM tasks with a source that connects through one of the PLCs.
-    pub migrations: Vec<crate::wire::tidb::Migration>,
-}
-
-impl Dependents {
-    /// Nothing runs through the connection.
-    pub fn is_empty(&self) -> bool {
-        self.changefeeds.is_empty() && self.migrations.is_empty()
-    }
-
-    /// Those still in use (running, starting, paused to be resumed, retrying): deleting the
-    /// connection under them cuts live replication. Failed and deleted ones are not.
-    pub fn in_use(&self) -> Vec<String> {
-        let cfs = self
-            .changefeeds
-            .iter()
-            .filter(|c| {
-                !matches!(
-                    c.state.as_str(),
-                    "DELETED" | "CREATE_FAILED" | "RUNNING_FAILED"
-                )
-            })
-            .map(|c| {
-                format!(
-                    "changefeed {} \"{}\" ({})",
-                    c.changefeed_id, c.display_name, c.state
-                )
-            });
-        let migs = self
-            .migrations
-            .iter()
-            .filter(|m| !matches!(m.state.as_str(), "FAILED" | "DELETING"))
-            .map(|m| {
-                format!(
-                    "DM task {} \"{}\" ({})",
-                    m.migration_id, m.display_name, m.state
-                )
-            });
-        cfs.chain(migs).collect()
-    }
-}
-
-/// The cluster's changefeeds and DM tasks that go through one of `plcs` (`(plc id, its
-/// Alibaba endpoint id)`): the CDC API's changefeeds by sink, `ListMigrations` by source
-/// (`endpointId` is the PLC id or its endpoint's id; see `Migration::uses_plc`).
-pub async fn dependents(
-    t: &crate::cloud::tidb::TidbClient,
-    cluster_id: &str,
-    plcs: &[(String, String)],
-) -> Result<Dependents, super::Error> {
-    let (cfs, migs) = tokio::join!(
-        t.list_changefeeds(cluster_id),
-        t.list_migrations(cluster_id)
-    );
-    Ok(Dependents {
-        changefeeds: cfs?
-            .into_iter()
-            .filter(|c| {
-                c.private_link_connection_id()
-                    .is_some_and(|p| plcs.iter().any(|(x, _)| x == p))
-            })
-            .collect(),
-        migrations: migs?
-            .into_iter()
-            .filter(|m| plcs.iter().any(|(p, e)| m.uses_plc(p, e)))
-            .collect(),
-    })
 }

@@ -2,11 +2,13 @@
 //! result back as a [`Msg`] tagged with the request id. Nothing here touches the model.
 
 use super::app::{ClusterDetail, Effect, Identity, Msg, PrepView, UiError};
-use crate::engine::apply::steps::CloudExecutor;
-use crate::engine::apply::{ApplyModel, CancelHandle, Channel, run_apply};
+use crate::engine::apply::{ApplyModel, Stopped};
 use crate::engine::discover::{cluster_candidates, discover_cluster, rds_candidates};
+use crate::engine::journal::Journal;
+use crate::engine::plan::Plan;
 use crate::engine::prepare::{PrepareInput, prepare};
 use crate::engine::session::Session as Env;
+use crate::engine::setup::{Setup, WhenBusy};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -24,7 +26,8 @@ pub struct Worker {
     env: Arc<Env>,
     tx: UnboundedSender<Msg>,
     tasks: HashMap<u64, AbortHandle>,
-    cancel: Option<CancelHandle>,
+    /// Stops the running apply (its steps stop, the journal says interrupted).
+    cancel: Option<Arc<tokio::sync::Notify>>,
 }
 
 fn credentials_fix(source: &str) -> String {
@@ -151,54 +154,13 @@ impl Worker {
                 Msg::Prepared { req, result }
             }),
             Effect::StartApply { req, plan, journal } => {
-                let chan = Channel::new();
-                self.cancel = Some(chan.cancel_handle());
+                let stop = Arc::new(tokio::sync::Notify::new());
+                self.cancel = Some(stop.clone());
                 let tx = self.tx.clone();
-                // Not registered for abort: a stop goes through the cancel handle so the
-                // journal is saved.
+                // Not registered for abort: a stop goes through `stop` so the journal is saved.
                 tokio::spawn(async move {
-                    let model = ApplyModel::new(*journal);
-                    // One setup per cluster: the wizard's plan was made before this moment, so
-                    // it does not wait for another run (its plan would be stale); it stops and
-                    // says so.
-                    let _lock = match crate::engine::lock::ClusterLock::try_acquire(
-                        &env.store.lock_dir(),
-                        &plan.cluster_id,
-                    ) {
-                        Ok(l) => l.noted(&plan.setup_id),
-                        Err(e) => {
-                            let mut m = model;
-                            m.outcome = Some(Err(crate::engine::apply::Stopped::Failed(format!(
-                                "{e}. Nothing was created: wait for it to finish, then press r (the checks run again and adopt what it made)."
-                            ))));
-                            let _ = tx.send(Msg::ApplyFinished { req, model: Box::new(m) });
-                            return;
-                        }
-                    };
-                    let clients = match env.clients(&plan.region) {
-                        Ok(c) => c,
-                        Err(f) => {
-                            let mut m = model;
-                            m.outcome = Some(Err(crate::engine::apply::Stopped::Failed(f.to_string())));
-                            let _ = tx.send(Msg::ApplyFinished { req, model: Box::new(m) });
-                            return;
-                        }
-                    };
-                    let exec = Arc::new(CloudExecutor::new(clients, *plan, env.tuning.clone()));
-                    let mut last: Option<Instant> = None;
-                    let snap_tx = tx.clone();
-                    let done = run_apply(model, exec, &env.store, chan, |m| {
-                        if last.is_some_and(|t| t.elapsed() < APPLY_SNAPSHOT_EVERY) {
-                            return;
-                        }
-                        last = Some(Instant::now());
-                        let _ = snap_tx.send(Msg::Apply {
-                            req,
-                            model: Box::new(m.clone()),
-                        });
-                    })
-                    .await;
-                    let _ = tx.send(Msg::ApplyFinished { req, model: Box::new(done) });
+                    let model = start_apply(&env, req, *plan, *journal, stop, &tx).await;
+                    let _ = tx.send(Msg::ApplyFinished { req, model: Box::new(model) });
                 });
             }
             Effect::Doctor { req, cluster_id, region } => self.spawn(req, async move {
@@ -229,7 +191,7 @@ impl Worker {
             }),
             Effect::CancelApply => {
                 if let Some(c) = &self.cancel {
-                    c.cancel();
+                    c.notify_one();
                 }
             }
             Effect::Abort { req } => {
@@ -246,6 +208,50 @@ impl Worker {
             h.abort();
         }
     }
+}
+
+/// The wizard's apply: the setup use case with its lock taken at once (the plan was made
+/// before this moment, so it does not wait for another run, whose work would make it stale:
+/// it stops and says so), snapshots sent to the UI at most every [`APPLY_SNAPSHOT_EVERY`].
+async fn start_apply(
+    env: &Env,
+    req: u64,
+    plan: Plan,
+    journal: Journal,
+    stop: Arc<tokio::sync::Notify>,
+    tx: &UnboundedSender<Msg>,
+) -> ApplyModel {
+    let failed = |why: String| {
+        let mut m = ApplyModel::new(journal.clone());
+        m.outcome = Some(Err(Stopped::Failed(why)));
+        m
+    };
+    let setup = match Setup::begin(env, &plan.cluster_id, WhenBusy::Fail, |_, _| {}).await {
+        Ok(s) => s.noted(&plan.setup_id),
+        Err(e) => {
+            return failed(format!(
+                "{e}. Nothing was created: wait for it to finish, then press r (the checks run again and adopt what it made)."
+            ));
+        }
+    };
+    let clients = match env.clients(&plan.region) {
+        Ok(c) => c,
+        Err(f) => return failed(f.to_string()),
+    };
+    let mut last: Option<Instant> = None;
+    let cancel = async move { stop.notified().await };
+    setup
+        .apply(env, clients, plan, journal.clone(), cancel, |m| {
+            if last.is_some_and(|t| t.elapsed() < APPLY_SNAPSHOT_EVERY) {
+                return;
+            }
+            last = Some(Instant::now());
+            let _ = tx.send(Msg::Apply {
+                req,
+                model: Box::new(m.clone()),
+            });
+        })
+        .await
 }
 
 /// The data-path check of a chain: its NLB's DNS name and listener port from the cloud,
@@ -279,26 +285,21 @@ async fn walk_links(
     cluster_id: &str,
     region: &str,
 ) -> Result<Vec<crate::engine::doctor::Report>, UiError> {
-    let tidb = env.tidb().map_err(|f| UiError::from(f.to_string()))?;
-    let plcs = tidb
-        .list_plcs(cluster_id)
+    use crate::engine::doctor::targets::{self, TargetError};
+    let found = targets::of_cluster(env, cluster_id, Some(region))
         .await
-        .map_err(|e| UiError::new(format!("could not look: {e}"), "Press r to ask again."))?;
-    let all: Vec<_> = plcs.iter().map(crate::engine::discover::plc_info).collect();
+        .map_err(|e| match e {
+            TargetError::List(e) => {
+                UiError::new(format!("could not look: {e}"), "Press r to ask again.")
+            }
+            TargetError::Session(e) => UiError::from(e.to_string()),
+        })?;
     let mut reports = Vec::new();
-    for p in plcs
-        .iter()
-        .filter(|p| p.kind == crate::wire::tidb::ALICLOUD_ENDPOINT_SERVICE)
-    {
-        let plc = crate::engine::discover::plc_info(p);
-        let r = crate::engine::doctor::plc_region(&plc).unwrap_or_else(|| region.to_string());
-        let clients = env.clients(&r).map_err(|f| UiError::from(f.to_string()))?;
-        let start = crate::engine::doctor::Start::Plc {
-            cluster_id: cluster_id.to_string(),
-            plc,
-            all: Some(all.clone()),
-        };
-        let (facts, mut report) = crate::engine::doctor::examine(&clients, &start).await;
+    for t in found {
+        let clients = env
+            .clients(&t.region)
+            .map_err(|f| UiError::from(f.to_string()))?;
+        let (facts, mut report) = crate::engine::doctor::examine(&clients, &t.start).await;
         if let Some(p) = &env.probe {
             crate::engine::doctor::add_probe(&facts, &mut report, p, Some(cluster_id)).await;
         }

@@ -3,11 +3,14 @@
 
 use super::Options;
 use crate::engine::Error;
+use crate::engine::apply::ApplyModel;
 use crate::engine::discover::{cluster_candidates, rds_candidates};
-use crate::engine::prepare::{PrepareInput, prepare};
+use crate::engine::plan::Plan;
+use crate::engine::prepare::{PrepareInput, Prepared, prepare};
 use crate::engine::session::Session;
+use crate::engine::setup::{Setup, WhenBusy, outcome_error};
 use crate::report::{
-    Progress, active_summary, apply_with_progress, render_checks, render_plan, render_zones,
+    Progress, ProgressLines, active_summary, render_checks, render_plan, render_zones,
 };
 use dialoguer::Select;
 
@@ -30,6 +33,35 @@ fn pick(prompt: &str, items: &[String], default: usize) -> Result<usize, Error> 
         .interact_opt()
         .map_err(prompt_failure)?
         .ok_or_else(|| Error::Interrupted("setup cancelled; nothing was created".into()))
+}
+
+/// The apply of both line modes (this one and `--non-interactive`): `setup` applies `plan`,
+/// printing each progress line with `print`, and owns the signals meanwhile (SIGINT, SIGTERM
+/// or SIGHUP stop its steps and the journal says interrupted).
+pub async fn apply_printing(
+    setup: &Setup,
+    env: &Session,
+    prep: &Prepared,
+    plan: Plan,
+    progress: Progress,
+    mut print: impl FnMut(String),
+) -> ApplyModel {
+    let owned = crate::signals::Owned::take();
+    let mut lines = ProgressLines::new(progress);
+    let model = setup
+        .apply(
+            env,
+            prep.clients.clone(),
+            plan,
+            prep.journal.clone(),
+            async {
+                crate::signals::next().await;
+            },
+            |m| lines.lines(m).into_iter().for_each(&mut print),
+        )
+        .await;
+    drop(owned);
+    model
 }
 
 /// Runs the line-mode wizard.
@@ -110,6 +142,24 @@ pub async fn run(env: &Session, args: &Options) -> Result<(), Error> {
                 .clone()
         }
     };
+    // One setup per cluster, as `--non-interactive`: a second run plans after the first one
+    // finished (and adopts what it made), or with `--no-wait` stops at once. A dry run only
+    // reads.
+    let setup = if args.dry_run {
+        None
+    } else {
+        let when_busy = if args.no_wait {
+            WhenBusy::Fail
+        } else {
+            WhenBusy::Wait
+        };
+        let s = Setup::begin(env, &cluster_id, when_busy, |holder, path| {
+            eprintln!("{}", crate::report::lock_waiting(&cluster_id, holder, path))
+        })
+        .await
+        .map_err(|e| Error::Failed(crate::report::lock_refused(&e)))?;
+        Some(s)
+    };
     eprintln!("tilink: checking cluster {cluster_id} and RDS instance {rds_id} (read-only)…");
     let make = |r: &str| env.clients(r);
     let input = PrepareInput {
@@ -134,10 +184,10 @@ pub async fn run(env: &Session, args: &Options) -> Result<(), Error> {
         ));
     };
     eprint!("{}", render_plan(&plan));
-    if args.dry_run {
+    let Some(setup) = setup.map(|s| s.noted(&plan.setup_id)) else {
         eprintln!("dry run: nothing was created");
         return Ok(());
-    }
+    };
     // A plan that creates and changes nothing asks nothing (it said "No changes").
     if !args.yes && crate::report::no_changes(&plan).is_none() {
         let ok = super::confirm::ask("Create these resources?")?;
@@ -148,14 +198,9 @@ pub async fn run(env: &Session, args: &Options) -> Result<(), Error> {
     }
     let mut plan = plan.clone();
     plan.accept_endpoint = args.accept_endpoint.clone();
-    let model = apply_with_progress(
-        &prep,
-        plan.clone(),
-        env,
-        &env.store,
-        Progress::Lines,
-        |line| eprintln!("{line}"),
-    )
+    let model = apply_printing(&setup, env, &prep, plan.clone(), Progress::Lines, |l| {
+        eprintln!("{l}")
+    })
     .await;
     match &model.outcome {
         Some(Ok(())) => {
@@ -169,7 +214,7 @@ pub async fn run(env: &Session, args: &Options) -> Result<(), Error> {
             println!("{}", crate::report::how_to_use_after(&model, &plan));
             Ok(())
         }
-        _ => Err(crate::engine::api::outcome_error(&model, &env.store)
+        _ => Err(outcome_error(&model, env)
             .unwrap_or_else(|| Error::Failed("setup stopped without an outcome".into()))),
     }
 }

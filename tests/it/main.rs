@@ -35,6 +35,7 @@ mod reliability3;
 mod replay;
 mod secrets;
 mod setup_e2e;
+mod setup_lock;
 mod several_plcs;
 mod signals;
 mod sim_http;

@@ -6,6 +6,7 @@ pub mod dependents;
 pub mod facts;
 pub mod fix;
 pub mod piece;
+pub mod targets;
 
 use crate::engine::check::{Check, CheckId, Status};
 use crate::engine::discover::Clients;

@@ -167,6 +167,9 @@ pub struct Options {
     pub resume: Option<String>,
     /// `--yes`: the line mode creates without asking.
     pub yes: bool,
+    /// `--no-wait`: the line mode fails at once when another setup of the cluster runs
+    /// (the wizard never waits).
+    pub no_wait: bool,
     /// After ACTIVE, log in to MySQL through the chain (the sandbox, whose data plane is
     /// reachable from here).
     pub probe: bool,

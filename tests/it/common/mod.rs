@@ -4,11 +4,11 @@
 use clap::Parser;
 use tilink::app::context::Env;
 use tilink::cli::{Cli, GlobalArgs, SetupArgs};
-use tilink::engine::apply::steps::CloudExecutor;
-use tilink::engine::apply::{ApplyModel, Channel, run_apply};
+use tilink::engine::apply::ApplyModel;
 use tilink::engine::discover::Clients;
 use tilink::engine::journal::JournalStore;
 use tilink::engine::prepare::{PrepareInput, Prepared, prepare};
+use tilink::engine::setup::{Setup, WhenBusy};
 use tilink::sim::{Manifest, SimHandle, SimOptions, start};
 
 /// A running simulator, an environment pointing at it, and a private journal dir.
@@ -102,6 +102,10 @@ impl World {
 
     /// Full setup through the library; returns the final model.
     pub async fn setup(&self) -> ApplyModel {
+        // One setup per cluster, taken before the plan as `tilink setup` does.
+        let setup = Setup::begin(&self.env, &self.m.cluster_id, WhenBusy::Wait, |_, _| {})
+            .await
+            .expect("the setup lock");
         let prep = self
             .prepare(&self.m.cluster_id, &self.m.rds_instance_id, &[])
             .await
@@ -110,19 +114,17 @@ impl World {
             .plan
             .clone()
             .unwrap_or_else(|| panic!("checks failed: {:#?}", prep.checks));
-        let exec = std::sync::Arc::new(CloudExecutor::new(
-            prep.clients.clone(),
-            plan,
-            self.env.tuning.clone(),
-        ));
-        run_apply(
-            ApplyModel::new(prep.journal.clone()),
-            exec,
-            &self.store(),
-            Channel::new(),
-            |_| {},
-        )
-        .await
+        let setup = setup.noted(&plan.setup_id);
+        setup
+            .apply(
+                &self.env,
+                prep.clients.clone(),
+                plan,
+                prep.journal.clone(),
+                std::future::pending(),
+                |_| {},
+            )
+            .await
     }
 
     /// The real binary pointed at this simulator: its endpoints and keys in the environment,

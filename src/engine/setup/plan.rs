@@ -2,9 +2,9 @@
 //! and the allowlist change. Pure: built from discovery, the zone pick and the journal.
 
 use super::apply::Step;
-use super::discover::{Discovery, TAG_CLUSTER, TAG_RDS, TAG_SETUP};
-use super::journal::{Journal, ResourceIds};
-use super::zones::ZonePick;
+use crate::engine::discover::{Discovery, TAG_CLUSTER, TAG_RDS, TAG_SETUP};
+use crate::engine::journal::{Journal, ResourceIds};
+use crate::engine::zones::ZonePick;
 use serde::{Deserialize, Serialize};
 
 /// What happens to one resource.
@@ -88,7 +88,7 @@ pub struct Plan {
     /// Tags on every resource.
     pub tags: Vec<(String, String)>,
     /// When the setup began (the journal's `created_at`, RFC 3339): the server group carries
-    /// it as [`super::discover::TAG_CLAIMED`] so that concurrent setups from other machines can tell which
+    /// it as [`crate::engine::discover::TAG_CLAIMED`] so that concurrent setups from other machines can tell which
     /// one started first (see `apply::claim`).
     #[serde(default)]
     pub claimed_at: String,

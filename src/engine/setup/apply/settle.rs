@@ -6,7 +6,7 @@ use super::model::Learned;
 use super::steps::Ctx;
 use crate::cloud::aliyun::{AliyunClient, AliyunError};
 use crate::engine::Error;
-use crate::engine::discover::{TAG_ALIVE, TAG_CLUSTER};
+use crate::engine::discover::{TAG_ALIVE, TAG_CLAIMED, TAG_CLUSTER};
 use std::sync::Mutex;
 use std::time::SystemTime;
 use tokio::sync::watch;
@@ -121,7 +121,7 @@ fn cloud_now(a: &AliyunClient) -> SystemTime {
 /// The time a claim made now carries, by the cloud's clock (RFC 3339). When no answer has
 /// told the cloud's time yet, one read of the cluster's tagged server groups (which the
 /// claim reads anyway) does.
-pub(super) async fn claim_time(a: &AliyunClient, cluster_id: &str) -> String {
+async fn claim_time(a: &AliyunClient, cluster_id: &str) -> String {
     if a.cloud_now().is_none() {
         let by_cluster = [(TAG_CLUSTER.to_string(), cluster_id.to_string())];
         let _ = a.list_server_groups(&[], &by_cluster).await;
@@ -130,6 +130,56 @@ pub(super) async fn claim_time(a: &AliyunClient, cluster_id: &str) -> String {
 }
 
 impl Ctx {
+    /// The claim's start, in the server-group step of a `fresh` chain (no load balancer
+    /// yet): the sender that hands the verdict to the waiting steps (dropped unsent if the
+    /// step fails: they then stop) and the claim's time. Otherwise no sender, and the plan's
+    /// claim time.
+    pub(super) async fn claim_begin(
+        &self,
+        fresh: bool,
+    ) -> (Option<watch::Sender<ClaimState>>, String) {
+        let claim = if fresh { self.gate.take() } else { None };
+        // The claim's time is now by the cloud's clock, when this run claims, never the
+        // journal's creation time nor this machine's clock:
+        // a reused FAILED or INTERRUPTED journal (or a wizard left on the Plan) would
+        // otherwise look like an abandoned leftover to a concurrent run, and it to it.
+        let claimed_at = if claim.is_some() {
+            claim_time(&self.c.aliyun, &self.p.cluster_id).await
+        } else {
+            self.p.claimed_at.clone()
+        };
+        (claim, claimed_at)
+    }
+
+    /// The claim's hand-off, once server group `id` is Available: its heartbeat starts, an
+    /// adopted group's claim is renewed, the claim is settled and the verdict sent on `tx`
+    /// to the steps that wait for it.
+    pub(super) async fn claim_hand_off(
+        &self,
+        tx: watch::Sender<ClaimState>,
+        id: &str,
+        created: bool,
+        claimed_at: &str,
+    ) -> Result<(), Error> {
+        let a = &self.c.aliyun;
+        self.gate.start_heartbeat(a.clone(), id.to_string());
+        if !created {
+            // An adopted group carries its old claim: renew it before comparing.
+            a.nlb_tag_resources(
+                "servergroup",
+                &[id.to_string()],
+                &[(TAG_CLAIMED.to_string(), claimed_at.to_string())],
+            )
+            .await?;
+        }
+        if let Err(message) = self.claim(id, claimed_at).await {
+            let _ = tx.send(Some(Err(message.clone())));
+            return Err(message);
+        }
+        let _ = tx.send(Some(Ok(())));
+        Ok(())
+    }
+
     /// Settles concurrent setups of the same chain from other machines ([`super::claim`]):
     /// proceeds, or deletes `own_group` and returns why this run yields.
     pub(super) async fn claim(&self, own_group: &str, claimed_at: &str) -> Result<(), Error> {

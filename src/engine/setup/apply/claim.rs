@@ -1,6 +1,6 @@
 //! One chain per cluster and RDS instance, even across machines.
 //!
-//! The per-cluster lock (`engine::lock`) serialises setups that share a state directory. Two
+//! The per-cluster lock (`engine::setup::lock`) serialises setups that share a state directory. Two
 //! runs from different machines or HOMEs share nothing but the cloud, so the cloud settles
 //! it: a fresh setup creates its server group first (free, seconds), tagged with when the
 //! setup claims ([`TAG_CLAIMED`]), and before anything billed or visible exists it lists the

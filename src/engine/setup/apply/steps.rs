@@ -2,13 +2,16 @@
 //! what is missing with a ClientToken stable for the setup and resource, journals the id
 //! the moment it exists, then polls to a terminal state.
 //!
-//! Size (~1000 lines): nine step executors; each one's adopt/create/journal/wait is read
-//! whole when a cloud misbehaves, so they stay together (the claim is decided in `claim.rs`
-//! and run in `settle.rs`).
+//! The Alibaba Cloud steps are here, each one's adopt/create/journal/wait read whole; the
+//! TiDB Cloud connection (create once, converge, wait for the endpoint) is in
+//! `steps/connection.rs`, the accept and the wait for ACTIVE in `steps/accept.rs`, the cause
+//! of a FAILED connection in `steps/plc_failed.rs`; the claim is decided in `claim.rs` and run
+//! in `settle.rs` (its start and hand-off from the server-group step too).
 
-use super::model::{ForeignRequest, Learned, Step};
+use super::model::{Learned, Step};
 use super::runner::{Executor, Reporter, StepFuture};
-use super::settle::{Gate, claim_time};
+use super::settle::Gate;
+use crate::cloud::ErrorKind;
 use crate::cloud::aliyun::ops::{NewEndpointService, NewLoadBalancer, NewServerGroup};
 use crate::engine::Error;
 use crate::engine::discover::{Clients, TAG_CLAIMED};
@@ -20,8 +23,12 @@ use crate::engine::poll::{
 use crate::wire::states::{
     ConnectionStatus, ListenerStatus, LoadBalancerStatus, ServerGroupStatus,
 };
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use tokio::time::Instant;
+
+mod accept;
+mod connection;
+mod plc_failed;
 
 /// A chain with no load balancer yet: before its first billed create it is claimed against
 /// concurrent setups from other machines, also when the journal already names a server group
@@ -193,21 +200,7 @@ impl Ctx {
     async fn server_group(&self) -> Result<(), Error> {
         let a = &self.c.aliyun;
         let p = &self.p;
-        // Dropped unsent if this step fails: the steps waiting on the claim then stop.
-        let claim = if fresh(&self.ids) {
-            self.gate.take()
-        } else {
-            None
-        };
-        // The claim's time is now by the cloud's clock, when this run claims, never the
-        // journal's creation time nor this machine's clock:
-        // a reused FAILED or INTERRUPTED journal (or a wizard left on the Plan) would
-        // otherwise look like an abandoned leftover to a concurrent run, and it to it.
-        let claimed_at = if claim.is_some() {
-            claim_time(a, &p.cluster_id).await
-        } else {
-            p.claimed_at.clone()
-        };
+        let (claim, claimed_at) = self.claim_begin(fresh(&self.ids)).await;
         let mut tags = p.tags.clone();
         if !claimed_at.is_empty() {
             tags.push((TAG_CLAIMED.to_string(), claimed_at.clone()));
@@ -256,21 +249,7 @@ impl Ctx {
         })
         .await?;
         if let Some(tx) = claim {
-            self.gate.start_heartbeat(a.clone(), id.clone());
-            if !created {
-                // An adopted group carries its old claim: renew it before comparing.
-                a.nlb_tag_resources(
-                    "servergroup",
-                    std::slice::from_ref(&id),
-                    &[(TAG_CLAIMED.to_string(), claimed_at.clone())],
-                )
-                .await?;
-            }
-            if let Err(message) = self.claim(&id, &claimed_at).await {
-                let _ = tx.send(Some(Err(message.clone())));
-                return Err(message);
-            }
-            let _ = tx.send(Some(Ok(())));
+            self.claim_hand_off(tx, &id, created, &claimed_at).await?;
         }
         // A group this run created is empty, or holds the backend a replay of the same
         // ClientToken added: the add below carries a stable token too, so only an adopted
@@ -544,14 +523,12 @@ impl Ctx {
             return Ok(());
         }
         // Adding an account already on the whitelist is not an error the API documents
-        // (AddUserToVpcEndpointService lists none), so add directly; should a region answer
-        // with a duplicate error anyway, the account is there, which is what was asked.
+        // (AddUserToVpcEndpointService lists none), so add directly; should a region refuse
+        // anyway, the whitelist itself says whether what was asked holds.
         if let Err(e) = a.add_user(&id, &self.p.tidb_account_id).await {
-            let dup = e.code().is_some_and(|c| {
-                let c = c.to_ascii_lowercase();
-                c.contains("exist") || c.contains("duplicate")
-            });
-            if !dup {
+            let listed = e.kind() == ErrorKind::Permanent
+                && a.list_users(&id).await?.contains(&self.p.tidb_account_id);
+            if !listed {
                 return Err(e.into());
             }
         }
@@ -561,385 +538,6 @@ impl Ctx {
         );
         Ok(())
     }
-
-    async fn connection(&self) -> Result<(), Error> {
-        let t = &self.c.tidb;
-        let p = &self.p;
-        let name = need(&self.ids.endpoint_service_name, "endpoint service name")?;
-        let mut id = self.ids.private_link_connection_id.clone();
-        if let Some(existing) = &id {
-            match t.get_plc(&p.cluster_id, existing).await {
-                Ok(plc) if plc.state == "FAILED" || plc.state == "DELETING" => id = None,
-                Ok(_) => {}
-                Err(e) if e.is_not_found() => id = None,
-                Err(e) => return Err(e.into()),
-            }
-        }
-        // A PLC already pointing at this service was found by discovery (merged into the
-        // journal ids), so only a missing one is created.
-        let (mut id, mut created) = match id {
-            Some(id) => (id, false),
-            None => self.create_plc_once(&name).await?,
-        };
-        // Creating a PLC takes no idempotency token: two runs that both found none both
-        // create one. Converge on the cloud's own record, before and after TiDB Cloud's
-        // endpoint appears (a rival's create may land in between).
-        (id, created) = self.converge_plc(&name, id, created).await?;
-        self.r.learned(Learned::Connection(id.clone()));
-        let endpoint = loop {
-            let ep = self.endpoint_of(&id, created).await?;
-            let (winner, mine) = self.converge_plc(&name, id.clone(), created).await?;
-            if winner == id {
-                break ep;
-            }
-            (id, created) = (winner, mine);
-            self.r.learned(Learned::Connection(id.clone()));
-        };
-        let endpoint = match (endpoint, &p.accept_endpoint) {
-            (Some(ep), _) => ep,
-            (None, Some(chosen)) => chosen.clone(),
-            (None, None) => return Err(Error::Failed(self.unidentified_endpoint(&id).await)),
-        };
-        self.r.learned(Learned::Endpoint(endpoint));
-        self.r.progress("Endpoint ready", None);
-        Ok(())
-    }
-
-    /// Keeps one PLC per service however many runs created one: of the live PLCs of the
-    /// cluster on `service_name`, the one TiDB Cloud created first (its `createTime`, then its
-    /// id) is kept, a rule every run computes alike from the cloud's own record. A run whose
-    /// own PLC lost deletes it and follows the winner; a loser another run created is left to
-    /// that run (or to `doctor --fix`, which removes extra PLCs). Returns the PLC to follow
-    /// and whether this run created it.
-    async fn converge_plc(
-        &self,
-        service_name: &str,
-        mine: String,
-        created: bool,
-    ) -> Result<(String, bool), Error> {
-        let t = &self.c.tidb;
-        let p = &self.p;
-        let mut live: Vec<_> = t
-            .list_plcs(&p.cluster_id)
-            .await?
-            .into_iter()
-            .filter(|x| {
-                x.alicloud_endpoint_service
-                    .as_ref()
-                    .is_some_and(|s| s.name == service_name)
-                    && x.state != "FAILED"
-                    && x.state != "DELETING"
-            })
-            .collect();
-        let created_at = |s: &str| humantime::parse_rfc3339_weak(s).ok();
-        live.sort_by(|a, b| {
-            created_at(&a.create_time)
-                .cmp(&created_at(&b.create_time))
-                .then_with(|| {
-                    a.private_link_connection_id
-                        .cmp(&b.private_link_connection_id)
-                })
-        });
-        let Some(first) = live.first() else {
-            return Ok((mine, created));
-        };
-        let winner = first.private_link_connection_id.clone();
-        if winner == mine {
-            return Ok((mine, created));
-        }
-        if created {
-            self.r.progress(
-                "Converging",
-                Some(format!(
-                    "another run created private link connection {winner} on {service_name} first: removing this run's duplicate {mine} and following {winner}"
-                )),
-            );
-            match t.delete_plc(&p.cluster_id, &mine).await {
-                Ok(_) => {}
-                Err(e) if e.is_not_found() => {}
-                Err(e) => return Err(e.into()),
-            }
-        } else {
-            self.r.progress(
-                "Converging",
-                Some(format!(
-                    "private link connection {winner} on {service_name} is older than {mine}: following it"
-                )),
-            );
-        }
-        Ok((winner, false))
-    }
-
-    /// Waits for TiDB Cloud's endpoint of PLC `id` (`Ok(None)`: it waits for acceptance but
-    /// never said which endpoint is its own).
-    async fn endpoint_of(&self, id: &str, created: bool) -> Result<Option<String>, Error> {
-        let t = &self.c.tidb;
-        let p = &self.p;
-        let id = id.to_string();
-        let r = &self.r;
-        let cluster = p.cluster_id.clone();
-        let poll = self.t.endpoint();
-        let poll = if created { poll } else { poll.now() };
-        // When the PLC reports the endpoint id is undocumented: it may come a little after
-        // PENDING_ACCEPTANCE, so give it a grace before asking the DBA to choose.
-        let grace = poll.scaled(ENDPOINT_ID_GRACE);
-        let pending_since: Mutex<Option<Instant>> = Mutex::new(None);
-        let pending_since = &pending_since;
-        let chosen = p.accept_endpoint.is_some();
-        until_reporting(
-            poll.clone(),
-            "TiDB Cloud's endpoint",
-            r.watch(&poll),
-            || {
-                let (id, cluster) = (id.clone(), cluster.clone());
-                async move {
-                    let plc = t.get_plc(&cluster, &id).await?;
-                    let ep = plc
-                        .alicloud_endpoint_service
-                        .map(|s| s.endpoint_id)
-                        .unwrap_or_default();
-                    Ok::<_, crate::cloud::tidb::TidbError>(match plc.state.as_str() {
-                        "FAILED" => Probe::Ready(Err(Error::Failed(plc_failed(&plc.message)))),
-                        _ if !ep.is_empty() => Probe::Ready(Ok(Some(ep))),
-                        "PENDING_ACCEPTANCE" => {
-                            let since = {
-                                let mut g = pending_since.lock().unwrap_or_else(|e| e.into_inner());
-                                *g.get_or_insert_with(Instant::now)
-                            };
-                            if chosen || since.elapsed() >= grace {
-                                // Waiting for acceptance yet still no endpoint id.
-                                Probe::Ready(Ok(None))
-                            } else {
-                                Probe::Waiting(
-                                    "PENDING_ACCEPTANCE (endpoint id not reported yet)".into(),
-                                )
-                            }
-                        }
-                        s => Probe::Waiting(s.to_string()),
-                    })
-                }
-            },
-        )
-        .await?
-    }
-
-    /// The PLC waits for acceptance but never said which endpoint is its own. TiDB Cloud's
-    /// account serves every TiDB customer, so owner alone proves nothing: list the pending
-    /// requests from that account and let the DBA choose (`--accept-endpoint`).
-    async fn unidentified_endpoint(&self, plc: &str) -> String {
-        let p = &self.p;
-        let svc = self.ids.endpoint_service_id.clone().unwrap_or_default();
-        let pending = match self.c.aliyun.list_connections(&svc).await {
-            Ok(conns) => conns
-                .into_iter()
-                .filter(|c| {
-                    c.endpoint_owner_id.to_string() == p.tidb_account_id
-                        && c.connection_status == ConnectionStatus::Disconnected
-                })
-                .map(|c| format!("{} (requested {})", c.endpoint_id, c.modified_time))
-                .collect::<Vec<_>>(),
-            Err(e) => vec![format!("(could not list them: {e})")],
-        };
-        let listed = if pending.is_empty() {
-            "none yet".to_string()
-        } else {
-            pending.join(", ")
-        };
-        format!(
-            "private link connection {plc} is PENDING_ACCEPTANCE but TiDB Cloud does not report its \
-             endpoint id, so tilink cannot tell which connection request is this one and accepts \
-             none. Pending requests from TiDB Cloud's account {} on {svc}: {listed}. Check the \
-             endpoint id in the TiDB Cloud console (Private Link Connection details), then rerun \
-             with --accept-endpoint ep-…",
-            p.tidb_account_id
-        )
-    }
-
-    /// Creates the PLC; after an error that may hide a success (5xx, lost answer), looks for
-    /// a PLC on this service before trying again, so none is created twice.
-    async fn create_plc_once(&self, service_name: &str) -> Result<(String, bool), Error> {
-        let t = &self.c.tidb;
-        let p = &self.p;
-        // Right before creating, look again: another run (a second HOME, or a setup that
-        // crashed between create and journal) may have made one on this service since
-        // discovery. Adopting it keeps one PLC per service.
-        if let Some(id) = self.plc_on(service_name).await? {
-            self.r.progress(
-                "Adopting",
-                Some(format!(
-                    "private link connection {id} already points at {service_name}"
-                )),
-            );
-            return Ok((id, false));
-        }
-        let mut attempt = 1;
-        loop {
-            match t.create_plc(&p.cluster_id, &p.plc_name, service_name).await {
-                Ok(plc) => return Ok((plc.private_link_connection_id, true)),
-                Err(e) if e.is_retryable() && attempt < 6 => {
-                    tokio::time::sleep(
-                        self.t
-                            .quick()
-                            .first_look()
-                            .min(std::time::Duration::from_secs(2))
-                            * attempt,
-                    )
-                    .await;
-                    if let Some(id) = self.plc_on(service_name).await? {
-                        return Ok((id, false));
-                    }
-                    attempt += 1;
-                }
-                Err(e) => return Err(e.into()),
-            }
-        }
-    }
-
-    /// A live PLC of this cluster pointing at `service_name`, if any.
-    async fn plc_on(&self, service_name: &str) -> Result<Option<String>, Error> {
-        let existing = self.c.tidb.list_plcs(&self.p.cluster_id).await?;
-        Ok(existing
-            .into_iter()
-            .find(|x| {
-                x.alicloud_endpoint_service
-                    .as_ref()
-                    .is_some_and(|s| s.name == service_name)
-                    && x.state != "FAILED"
-                    && x.state != "DELETING"
-            })
-            .map(|x| x.private_link_connection_id))
-    }
-
-    async fn accept(&self) -> Result<(), Error> {
-        let a = &self.c.aliyun;
-        let p = &self.p;
-        let svc = need(&self.ids.endpoint_service_id, "endpoint service id")?;
-        let ep = need(&self.ids.endpoint_id, "TiDB endpoint id")?;
-        let r = &self.r;
-        let poll = self.t.quick().now();
-        let status = until_reporting(
-            poll.clone(),
-            "the connection request from TiDB Cloud",
-            r.watch(&poll),
-            || {
-                let (svc, ep) = (svc.clone(), ep.clone());
-                async move {
-                    let conns = a.list_connections(&svc).await?;
-                    let mut mine = None;
-                    for c in &conns {
-                        let owner = c.endpoint_owner_id.to_string();
-                        if is_tidbs(c, &ep, &p.tidb_account_id) {
-                            mine = Some(c.connection_status.clone());
-                        } else {
-                            r.foreign(ForeignRequest {
-                                endpoint_id: c.endpoint_id.clone(),
-                                owner_id: owner,
-                                status: c.connection_status.to_string(),
-                            });
-                        }
-                    }
-                    Ok::<_, crate::cloud::aliyun::AliyunError>(match mine {
-                        // Being modified: neither a request to accept nor an answer yet.
-                        Some(ConnectionStatus::Pending) => {
-                            Probe::Waiting("Pending (being modified)".into())
-                        }
-                        Some(s) => Probe::Ready(s),
-                        None => Probe::Waiting("Waiting for request".into()),
-                    })
-                }
-            },
-        )
-        .await?;
-        if matches!(
-            status,
-            ConnectionStatus::Deleting | ConnectionStatus::ServiceDeleted
-        ) || status.as_str() == "Deleted"
-        {
-            return Err(Error::Failed(format!(
-                "TiDB Cloud's connection request {ep} is {status}: recreate the private link connection (rerun tilink)"
-            )));
-        }
-        if awaiting(&status) {
-            self.r.progress(
-                "Accepting",
-                Some(format!("accept {ep} from account {}", p.tidb_account_id)),
-            );
-            a.enable_connection(&svc, &ep).await?;
-        }
-        self.r.progress("Accepted", None);
-        Ok(())
-    }
-
-    async fn verify(&self) -> Result<(), Error> {
-        let a = &self.c.aliyun;
-        let t = &self.c.tidb;
-        let p = &self.p;
-        let svc = need(&self.ids.endpoint_service_id, "endpoint service id")?;
-        let ep = need(&self.ids.endpoint_id, "TiDB endpoint id")?;
-        let plc = need(&self.ids.private_link_connection_id, "PLC id")?;
-        let r = &self.r;
-        // Poll the PLC (it turns ACTIVE once the connection is Connected); look at the
-        // connection itself only every fourth round, to re-accept one that someone disabled.
-        let round = std::sync::atomic::AtomicU32::new(0);
-        let round = &round;
-        // Planned as right after the accept: the connection needs tens of seconds.
-        let poll = self.t.connection();
-        until_reporting(
-            poll.clone(),
-            "the connection to be Connected and ACTIVE",
-            r.watch(&poll),
-            || {
-                let (svc, ep, plc) = (svc.clone(), ep.clone(), plc.clone());
-                async move {
-                    let x = t.get_plc(&p.cluster_id, &plc).await?;
-                    match x.state.as_str() {
-                        "ACTIVE" => return Ok(Probe::Ready(())),
-                        "FAILED" => return Err(Error::Failed(plc_failed(&x.message))),
-                        _ => {}
-                    }
-                    let k = round.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    if k % 4 == 3 {
-                        let conns = a.list_connections(&svc).await?;
-                        let status = conns
-                            .iter()
-                            .find(|c| is_tidbs(c, &ep, &p.tidb_account_id))
-                            .map(|c| c.connection_status.clone());
-                        if let Some(s) = &status
-                            && awaiting(s)
-                        {
-                            // Someone disabled it meanwhile, or the accept was lost: accept again.
-                            a.enable_connection(&svc, &ep).await?;
-                        }
-                        return Ok::<_, Error>(Probe::Waiting(format!(
-                            "connection {}",
-                            status.as_ref().map_or("gone", |s| s.as_str())
-                        )));
-                    }
-                    Ok(Probe::Waiting(format!("PLC {}", x.state)))
-                }
-            },
-        )
-        .await?;
-        self.r.progress("ACTIVE", None);
-        Ok(())
-    }
-}
-
-/// A FAILED PLC, with the likely cause.
-fn plc_failed(message: &str) -> String {
-    let m = message.to_ascii_lowercase();
-    let cause = if m.contains("whitelist") || m.contains("permission") || m.contains("not found") {
-        "the endpoint service does not whitelist the TiDB Cloud account, or is not visible to it"
-    } else if m.contains("zone") {
-        "the endpoint service has no zone in common with TiDB Cloud's zones"
-    } else if m.contains("region") {
-        "the endpoint service is in another region than the cluster"
-    } else {
-        "see `tilink doctor` for the whole chain"
-    };
-    format!(
-        "TiDB Cloud marked the private link connection FAILED: {message} (likely cause: {cause}). A FAILED connection cannot be repaired: run `tilink doctor`, fix the cause, then rerun setup (it creates a new connection)"
-    )
 }
 
 /// The listener's description: 2–256 of letters, digits and `, . ; / @ _ -`, no spaces
