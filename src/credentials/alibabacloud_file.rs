@@ -175,21 +175,11 @@ access_key_secret = half-secret
 ";
 
     fn home_with(text: &str) -> (tempfile::TempDir, Inputs) {
-        let dir = tempfile::tempdir().expect("tempdir");
-        std::fs::create_dir_all(dir.path().join(".alibabacloud")).expect("mkdir");
-        std::fs::write(dir.path().join(".alibabacloud/credentials"), text).expect("write");
-        let inputs = Inputs {
-            home: dir.path().to_path_buf(),
-            ..Inputs::default()
-        };
-        (dir, inputs)
+        crate::credentials::fixtures::home_with(".alibabacloud/credentials", text)
     }
 
     fn hit(i: &Inputs) -> AlibabaCredentials {
-        match probe(i).expect("ok") {
-            Probe::Hit { creds, .. } => creds,
-            Probe::Miss(w) => panic!("miss: {w}"),
-        }
+        crate::credentials::fixtures::hit(probe(i))
     }
 
     #[test]

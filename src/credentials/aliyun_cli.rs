@@ -228,21 +228,11 @@ mod tests {
     use super::*;
 
     fn home_with(json: &str) -> (tempfile::TempDir, Inputs) {
-        let dir = tempfile::tempdir().expect("tempdir");
-        std::fs::create_dir_all(dir.path().join(".aliyun")).expect("mkdir");
-        std::fs::write(dir.path().join(".aliyun/config.json"), json).expect("write");
-        let inputs = Inputs {
-            home: dir.path().to_path_buf(),
-            ..Inputs::default()
-        };
-        (dir, inputs)
+        crate::credentials::fixtures::home_with(".aliyun/config.json", json)
     }
 
     fn hit(inputs: &Inputs) -> AlibabaCredentials {
-        match probe(inputs).expect("probe ok") {
-            Probe::Hit { creds, .. } => creds,
-            Probe::Miss(why) => panic!("expected hit, got miss: {why}"),
-        }
+        crate::credentials::fixtures::hit(probe(inputs))
     }
 
     const CONFIG: &str = r#"{

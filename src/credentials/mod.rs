@@ -19,6 +19,35 @@ mod ini;
 mod keyring_store;
 mod ticloud;
 
+/// Fixtures the credential sources' tests share.
+#[cfg(test)]
+pub(crate) mod fixtures {
+    use super::Inputs;
+    use super::chain::Probe;
+
+    /// A temporary HOME holding `text` at `rel` (such as `.aliyun/config.json`), and inputs
+    /// that read from it.
+    pub fn home_with(rel: &str, text: &str) -> (tempfile::TempDir, Inputs) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join(rel);
+        std::fs::create_dir_all(path.parent().expect("a file in a folder")).expect("mkdir");
+        std::fs::write(path, text).expect("write");
+        let inputs = Inputs {
+            home: dir.path().to_path_buf(),
+            ..Inputs::default()
+        };
+        (dir, inputs)
+    }
+
+    /// The credentials a probe found; a miss or an error fails the test.
+    pub fn hit<T, E: std::fmt::Debug>(probe: Result<Probe<T>, E>) -> T {
+        match probe.expect("probe ok") {
+            Probe::Hit { creds, .. } => creds,
+            Probe::Miss(why) => panic!("expected hit, got miss: {why}"),
+        }
+    }
+}
+
 use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};

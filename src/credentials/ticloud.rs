@@ -142,21 +142,11 @@ private-key = "priv-home-secret"
 "#;
 
     fn home_with(text: &str) -> (tempfile::TempDir, Inputs) {
-        let dir = tempfile::tempdir().expect("tempdir");
-        std::fs::create_dir_all(dir.path().join(".ticloud")).expect("mkdir");
-        std::fs::write(dir.path().join(".ticloud/config.toml"), text).expect("write");
-        let inputs = Inputs {
-            home: dir.path().to_path_buf(),
-            ..Inputs::default()
-        };
-        (dir, inputs)
+        crate::credentials::fixtures::home_with(".ticloud/config.toml", text)
     }
 
     fn hit(i: &Inputs) -> TidbCredentials {
-        match probe(i).expect("ok") {
-            Probe::Hit { creds, .. } => creds,
-            Probe::Miss(w) => panic!("miss: {w}"),
-        }
+        crate::credentials::fixtures::hit(probe(i))
     }
 
     #[test]

@@ -3,6 +3,26 @@
 
 use crate::common;
 
+/// Every command that talks to the clouds, for this cluster and instance (teardown last: a
+/// refusal must stop it before it deletes).
+fn every_command<'a>(cid: &'a str, rds: &'a str) -> Vec<Vec<&'a str>> {
+    vec![
+        vec![
+            "setup",
+            "--non-interactive",
+            "--dry-run",
+            "--cluster-id",
+            cid,
+            "--rds-instance",
+            rds,
+        ],
+        vec!["doctor", "--cluster-id", cid],
+        vec!["reconcile", "--cluster-id", cid],
+        vec!["export", "terraform", "--cluster-id", cid],
+        vec!["teardown", "--cluster-id", cid, "--yes"],
+    ]
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_refused_key_exits_3_everywhere() {
     let w = common::world().await;
@@ -71,21 +91,7 @@ async fn each_credential_refusal_exits_3_from_every_command() {
             serde_json::json!({"action": "GetCallerIdentity", "code": code}),
         )
         .await;
-        for args in [
-            vec![
-                "setup",
-                "--non-interactive",
-                "--dry-run",
-                "--cluster-id",
-                &cid,
-                "--rds-instance",
-                &rds,
-            ],
-            vec!["doctor", "--cluster-id", &cid],
-            vec!["reconcile", "--cluster-id", &cid],
-            vec!["teardown", "--cluster-id", &cid, "--yes"],
-            vec!["export", "terraform", "--cluster-id", &cid],
-        ] {
+        for args in every_command(&cid, &rds) {
             let out = w.bin().args(&args).output().unwrap();
             let text = format!(
                 "{}{}",
@@ -124,21 +130,7 @@ async fn each_kind_gives_one_exit_code_from_every_command() {
             serde_json::json!({"action": "ListServerGroups", "code": code}),
         )
         .await;
-        for args in [
-            vec![
-                "setup",
-                "--non-interactive",
-                "--dry-run",
-                "--cluster-id",
-                &cid,
-                "--rds-instance",
-                &rds,
-            ],
-            vec!["doctor", "--cluster-id", &cid],
-            vec!["reconcile", "--cluster-id", &cid],
-            vec!["export", "terraform", "--cluster-id", &cid],
-            vec!["teardown", "--cluster-id", &cid, "--yes"],
-        ] {
+        for args in every_command(&cid, &rds) {
             let out = w.bin().args(&args).output().unwrap();
             let text = format!(
                 "{}{}",

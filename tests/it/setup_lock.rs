@@ -3,7 +3,6 @@
 //! mode waits (saying so) and then adopts, or with `--no-wait` fails at once, creating nothing.
 //! The line mode needs a terminal: `script` gives it one.
 
-
 use crate::common::{World, live, world_with};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};

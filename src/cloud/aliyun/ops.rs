@@ -78,6 +78,11 @@ impl AliyunClient {
         Params::new().set("RegionId", self.region())
     }
 
+    /// The region and the endpoint service every PrivateLink service action names.
+    fn on_service(&self, service_id: &str) -> Params {
+        self.regional().set("ServiceId", service_id)
+    }
+
     async fn pages<T, F, I>(&self, action: A, base: Params, items: F) -> R<Vec<I>>
     where
         T: serde::de::DeserializeOwned,
@@ -632,8 +637,7 @@ impl AliyunClient {
     /// Attaches the NLB in one more zone.
     pub async fn attach_resource(&self, service_id: &str, lb: &str, zone: &str) -> R<w::Ack> {
         let p = self
-            .regional()
-            .set("ServiceId", service_id)
+            .on_service(service_id)
             .set("ResourceId", lb)
             .set("ResourceType", "nlb")
             .set("ZoneId", zone);
@@ -642,10 +646,7 @@ impl AliyunClient {
 
     /// Resources (zones) attached to a service.
     pub async fn list_service_resources(&self, service_id: &str) -> R<Vec<w::ServiceResource>> {
-        let p = self
-            .regional()
-            .set("ServiceId", service_id)
-            .set("MaxResults", 50); // 1–50 (the API reference; the metadata says 1000)
+        let p = self.on_service(service_id).set("MaxResults", 50); // 1–50 (the API reference; the metadata says 1000)
         self.pages(
             A::ListVpcEndpointServiceResources,
             p,
@@ -656,28 +657,19 @@ impl AliyunClient {
 
     /// Adds an account to the service whitelist.
     pub async fn add_user(&self, service_id: &str, user_id: &str) -> R<w::Ack> {
-        let p = self
-            .regional()
-            .set("ServiceId", service_id)
-            .set("UserId", user_id);
+        let p = self.on_service(service_id).set("UserId", user_id);
         self.call(A::AddUserToVpcEndpointService, p).await
     }
 
     /// Removes an account from the service whitelist.
     pub async fn remove_user(&self, service_id: &str, user_id: &str) -> R<w::Ack> {
-        let p = self
-            .regional()
-            .set("ServiceId", service_id)
-            .set("UserId", user_id);
+        let p = self.on_service(service_id).set("UserId", user_id);
         self.call(A::RemoveUserFromVpcEndpointService, p).await
     }
 
     /// Whitelisted account ids.
     pub async fn list_users(&self, service_id: &str) -> R<Vec<String>> {
-        let p = self
-            .regional()
-            .set("ServiceId", service_id)
-            .set("MaxResults", 50);
+        let p = self.on_service(service_id).set("MaxResults", 50);
         let users = self
             .pages(
                 A::ListVpcEndpointServiceUsers,
@@ -690,10 +682,7 @@ impl AliyunClient {
 
     /// Connection requests to a service (all pages).
     pub async fn list_connections(&self, service_id: &str) -> R<Vec<w::EndpointConnection>> {
-        let p = self
-            .regional()
-            .set("ServiceId", service_id)
-            .set("MaxResults", 100);
+        let p = self.on_service(service_id).set("MaxResults", 100);
         self.pages(
             A::ListVpcEndpointConnections,
             p,
@@ -704,19 +693,13 @@ impl AliyunClient {
 
     /// Accepts a connection request.
     pub async fn enable_connection(&self, service_id: &str, endpoint_id: &str) -> R<w::Ack> {
-        let p = self
-            .regional()
-            .set("ServiceId", service_id)
-            .set("EndpointId", endpoint_id);
+        let p = self.on_service(service_id).set("EndpointId", endpoint_id);
         self.call(A::EnableVpcEndpointConnection, p).await
     }
 
     /// Rejects / disconnects a connection.
     pub async fn disable_connection(&self, service_id: &str, endpoint_id: &str) -> R<w::Ack> {
-        let p = self
-            .regional()
-            .set("ServiceId", service_id)
-            .set("EndpointId", endpoint_id);
+        let p = self.on_service(service_id).set("EndpointId", endpoint_id);
         self.call(A::DisableVpcEndpointConnection, p).await
     }
 
