@@ -22,6 +22,8 @@ const RT: Duration = Duration::from_millis(20);
 struct Looks {
     at: RefCell<Vec<(Instant, bool)>>,
     calls: Cell<u32>,
+    /// Each wait's overshoot past its resource's readiness, ms.
+    late: RefCell<Vec<(Wait, f64)>>,
 }
 
 impl Looks {
@@ -77,11 +79,12 @@ async fn wait(t: &Tuning, w: Wait, ready: Duration, looks: &Looks) {
         },
     )
     .await;
+    let late = (start.elapsed().as_secs_f64() - ready.as_secs_f64()) * 1000.0;
+    looks.late.borrow_mut().push((w, late));
     if std::env::var_os("STUDY_VERBOSE").is_some() {
         println!(
-            "  {w:?}: {} looks, {:.0} ms late",
-            looks.calls.get() - before,
-            (start.elapsed().as_secs_f64() - ready.as_secs_f64()) * 1000.0
+            "  {w:?}: {} looks, {late:.0} ms late",
+            looks.calls.get() - before
         );
     }
 }
@@ -176,6 +179,7 @@ impl Draw {
 /// What one setup cost.
 struct Outcome {
     ratio: f64,
+    late: Vec<(Wait, f64)>,
     calls: u32,
     tidb_peak: usize,
 }
@@ -224,6 +228,7 @@ async fn setup(d: Draw) -> Outcome {
     let wall = start.elapsed().as_secs_f64() * 1000.0;
     Outcome {
         ratio: wall / d.bound(),
+        late: looks.late.take(),
         calls: looks.calls.get(),
         tidb_peak: looks.tidb_peak_per_minute(),
     }
@@ -278,16 +283,33 @@ async fn study() {
     for sigma in [0.25, 0.5, 0.75] {
         let mut rng = fastrand::Rng::with_seed(1);
         let (mut ratios, mut calls, mut peak) = (Vec::new(), Vec::new(), 0);
+        let mut late: std::collections::BTreeMap<String, Vec<f64>> = Default::default();
         for _ in 0..seeds {
-            let o = setup(Draw::jittered(&mut rng, sigma)).await;
+            let d = Draw::jittered(&mut rng, sigma);
+            let o = setup(d).await;
+            if std::env::var_os("STUDY_WORST").is_some() && o.ratio > 1.4 {
+                println!(
+                    "    ratio {:.3}: sg {:.0} backend {:.0} lb {:.0} lsn {:.0} es {:.0} plc {:.0} acc {:.0} act {:.0}; late {:?}",
+                    o.ratio, d.sg, d.backend, d.lb, d.lsn, d.es, d.plc, d.acc, d.act, o.late
+                );
+            }
             ratios.push(o.ratio);
             calls.push(o.calls as f64);
             peak = peak.max(o.tidb_peak);
+            for (w, ms) in o.late {
+                late.entry(format!("{w:?}")).or_default().push(ms);
+            }
         }
         let (m, p90, worst) = quantiles(ratios);
         let (cm, cp90, _) = quantiles(calls);
         println!(
             "σ {sigma} × {seeds}: ratio median {m:.3}, p90 {p90:.3}, worst {worst:.3}; apply calls median {cm:.0}, p90 {cp90:.0}; most TiDB looks in a minute {peak}"
         );
+        if std::env::var_os("STUDY_LATE").is_some() {
+            for (w, v) in late {
+                let (m, p90, worst) = quantiles(v);
+                println!("    {w:<16} late median {m:>5.0} ms, p90 {p90:>5.0}, worst {worst:>5.0}");
+            }
+        }
     }
 }
