@@ -3,24 +3,38 @@
 //! Every wait has a *typical* duration (the documented magnitude in real clouds) and a
 //! *usual range* shown to the DBA; neither is a wall to wait behind. Where to look is decided
 //! from a belief about when the resource will be ready: a log-normal with median `M` and
-//! spread `s`, learned from the waits already finished in this run ([`Pace`]):
+//! spread `s`, learned from the waits already finished in this run ([`Pace`]).
 //!
-//! - nothing learned yet: the first look is at 3 % of the typical duration, then every 50 %
-//!   of the elapsed time: a cloud up to ~35× faster than the documents is still seen within
-//!   one step, and the overshoot is at most half the wait;
-//! - with a pace: the first look at `M·e^(-3s)`, ramping by 50 % to the window that starts at
-//!   `M·e^(-0.75s)`; from there each next look comes `f = k·√s·(1 + z⁺)` of the elapsed time
-//!   later (`z`: how many spreads past the median the wait already is; `k` 0.3 on the chain to
-//!   ACTIVE, 0.6 beside it), between 3 % and 10 %: the overshoot is at most `f` of the wait;
+//! **Bounded relative lateness.** Every gap is a share of the time already waited, so a
+//! resource ready after the first look is seen at most that share of its own time late, at
+//! any speed:
+//!
+//! - nothing learned yet: the first look is at 3 % of the typical duration, then every 25 %
+//!   ([`EARLY_SHARE`]) of the elapsed time: a cloud up to ~35× faster than the documents is
+//!   still seen within one step;
+//! - with a pace: the first look at `M·e^(-3s)`, ramping by at most 25 % to the window that
+//!   starts at `M·e^(-0.75s)`; from there each next look comes `f = k·√s·(1 + z⁺)` of the
+//!   elapsed time later (`z`: how many spreads past the median the wait already is; `k` 0.3
+//!   on the chain to ACTIVE, 0.6 beside it), between 3 % and 10 % ([`LATE_SHARE`]);
 //! - every gap is at least [`MIN_GAP`] (no hammering) and at most a cap per resource.
 //!
-//! When a wait finishes, the interval in which it became ready (the last "not yet" and the
-//! "ready" look) teaches the pace: `ln(time / typical)` over the run's waits, weighted by
-//! precision, gives the median; their dispersion beyond what the intervals explain, plus the
-//! uncertainty of the mean, gives the spread. A cloud uniformly 20× faster than the documents
-//! (a simulator) is learned in the first seconds; a cloud whose resources disagree keeps a
-//! wide spread and is looked at more often. Running waits re-plan as soon as the pace
-//! changes. `docs/WAITS.md` has the reasoning, the measured figures and the worst cases.
+//! **The belief.** When a wait finishes, the interval in which it became ready (the last
+//! "not yet" and the "ready" look) measures the cloud's pace, `ln(time / typical)`, with an
+//! error: that kind's own variation, read from its documented usual range
+//! ([`Wait::own_spread`]), and the interval's width. The pace is the precision-weighted mean
+//! (an NLB, documented at 1–2 min, says more than a server group at 2–15 s); the spread for
+//! the next wait is the pace's uncertainty plus that resource's own variation, widened when
+//! the run's resources disagree more than their documents allow. A cloud uniformly 20×
+//! faster than the documents (a simulator) is learned in the first seconds, yet no resource
+//! is believed more predictable than its documents say: one quick or slow resource does not
+//! push the next one's first look past its readiness. Running waits re-plan as soon as the
+//! pace changes. Nothing here knows the simulator's profile, seeds or jitter.
+//!
+//! **Rate limits.** Looks at TiDB Cloud (the PLC) take from a per-run budget of
+//! [`TIDB_LOOKS_PER_WINDOW`] (half the API key's 100 per minute, `cloud/limits.rs`) in any
+//! minute; an Alibaba wait looks at most every [`MIN_GAP`], 10 per second, under the 20 per
+//! second assumed for the NLB and PrivateLink reads. `docs/WAITS.md` has the reasoning, the
+//! measured figures and the worst cases.
 
 use super::Error;
 use crate::cloud::limits;
@@ -39,13 +53,13 @@ pub const MIN_GAP: Duration = Duration::from_millis(100);
 const PRIOR_SPREAD: f64 = 1.2;
 /// The largest step, as a share of the time already waited: the worst overshoot once a wait
 /// is in or past its belief.
-const LATE_SHARE: f64 = 0.1;
+pub const LATE_SHARE: f64 = 0.1;
 /// The largest step before the belief's window (and before anything is learned), as a share
 /// of the time already waited: a resource ready far sooner than believed is still seen at
 /// most this share of its own time late. The early tail is where a belief learned from a
 /// few other resources is least reliable, so its lateness is bounded too, not left to the
 /// belief.
-const EARLY_SHARE: f64 = 0.25;
+pub const EARLY_SHARE: f64 = 0.25;
 /// With nothing learned, the first look is at this share of the documented typical duration
 /// (`e^(-3·1.2)`: three prior spreads early), so a cloud up to ~35× faster than the documents
 /// is still seen within one step of being ready.
