@@ -3,26 +3,42 @@
 //! Every wait has a *typical* duration (the documented magnitude in real clouds) and a
 //! *usual range* shown to the DBA; neither is a wall to wait behind. Where to look is decided
 //! from a belief about when the resource will be ready: a log-normal with median `M` and
-//! spread `s`, learned from the waits already finished in this run ([`Pace`]):
+//! spread `s`, learned from the waits already finished in this run ([`Pace`]).
 //!
-//! - nothing learned yet: the first look is at 3 % of the typical duration, then every 50 %
-//!   of the elapsed time: a cloud up to ~35× faster than the documents is still seen within
-//!   one step, and the overshoot is at most half the wait;
-//! - with a pace: the first look at `M·e^(-3s)`, ramping by 50 % to the window that starts at
-//!   `M·e^(-0.75s)`; from there each next look comes `f = k·√s·(1 + z⁺)` of the elapsed time
-//!   later (`z`: how many spreads past the median the wait already is; `k` 0.3 on the chain to
-//!   ACTIVE, 0.6 beside it), between 3 % and 10 %: the overshoot is at most `f` of the wait;
+//! **Bounded relative lateness.** Every gap is a share of the time already waited, so a
+//! resource ready after the first look is seen at most that share of its own time late, at
+//! any speed:
+//!
+//! - nothing learned yet: the first look is at 3 % of the typical duration, then every 25 %
+//!   ([`EARLY_SHARE`]) of the elapsed time: a cloud up to ~35× faster than the documents is
+//!   still seen within one step;
+//! - with a pace: the first look at `M·e^(-3s)`, ramping by at most 25 % to the window that
+//!   starts at `M·e^(-0.75s)`; from there each next look comes `f = k·√s·(1 + z⁺)` of the
+//!   elapsed time later (`z`: how many spreads past the median the wait already is; `k` 0.3
+//!   on the chain to ACTIVE, 0.6 beside it), between 3 % and 10 % ([`LATE_SHARE`]);
 //! - every gap is at least [`MIN_GAP`] (no hammering) and at most a cap per resource.
 //!
-//! When a wait finishes, the interval in which it became ready (the last "not yet" and the
-//! "ready" look) teaches the pace: `ln(time / typical)` over the run's waits, weighted by
-//! precision, gives the median; their dispersion beyond what the intervals explain, plus the
-//! uncertainty of the mean, gives the spread. A cloud uniformly 20× faster than the documents
-//! (a simulator) is learned in the first seconds; a cloud whose resources disagree keeps a
-//! wide spread and is looked at more often. Running waits re-plan as soon as the pace
-//! changes. `docs/WAITS.md` has the reasoning, the measured figures and the worst cases.
+//! **The belief.** When a wait finishes, the interval in which it became ready (the last
+//! "not yet" and the "ready" look) measures the cloud's pace, `ln(time / typical)`, with an
+//! error: that kind's own variation, read from its documented usual range
+//! ([`Wait::own_spread`]), and the interval's width. The pace is the precision-weighted mean
+//! (an NLB, documented at 1–2 min, says more than a server group at 2–15 s); the spread for
+//! the next wait is the pace's uncertainty plus that resource's own variation, widened when
+//! the run's resources disagree more than their documents allow. A cloud uniformly 20×
+//! faster than the documents (a simulator) is learned in the first seconds, yet no resource
+//! is believed more predictable than its documents say: one quick or slow resource does not
+//! push the next one's first look past its readiness. Running waits re-plan as soon as the
+//! pace changes. Nothing here knows the simulator's profile, seeds or jitter.
+//!
+//! **Rate limits.** Looks at TiDB Cloud (the PLC) take from a per-run budget of
+//! [`TIDB_LOOKS_PER_WINDOW`] (half the API key's 100 per minute, `cloud/limits.rs`) in any
+//! minute; an Alibaba wait looks at most every [`MIN_GAP`], 10 per second, under the 20 per
+//! second assumed for the NLB and PrivateLink reads. `docs/WAITS.md` has the reasoning, the
+//! measured figures and the worst cases.
 
 use super::Error;
+use crate::cloud::limits;
+use std::collections::VecDeque;
 use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -35,24 +51,31 @@ pub const MIN_GAP: Duration = Duration::from_millis(100);
 /// Spread of the belief before anything was learned: the cloud may be many times faster or
 /// slower than the documents.
 const PRIOR_SPREAD: f64 = 1.2;
-/// Spread after one observation (one wait says little about the next resource).
-const ONE_SPREAD: f64 = 0.2;
 /// The largest step, as a share of the time already waited: the worst overshoot once a wait
 /// is in or past its belief.
-const LATE_SHARE: f64 = 0.1;
-/// The step before anything is learned: 50 % of the elapsed time, so the first waits both
-/// bound the overshoot and teach the pace precisely enough to plan the next ones.
-const UNLEARNED_SHARE: f64 = 0.5;
+pub const LATE_SHARE: f64 = 0.1;
+/// The largest step before the belief's window (and before anything is learned), as a share
+/// of the time already waited: a resource ready far sooner than believed is still seen at
+/// most this share of its own time late. The early tail is where a belief learned from a
+/// few other resources is least reliable, so its lateness is bounded too, not left to the
+/// belief.
+pub const EARLY_SHARE: f64 = 0.25;
 /// With nothing learned, the first look is at this share of the documented typical duration
 /// (`e^(-3·1.2)`: three prior spreads early), so a cloud up to ~35× faster than the documents
 /// is still seen within one step of being ready.
 const UNLEARNED_FIRST: f64 = 0.03;
-/// Once the run has a pace, the first look is this many spreads before the median…
+/// Once the run has a pace, the first look is this many spreads before the median; looks
+/// then ramp up by at most [`EARLY_SHARE`] of the elapsed time until the window, which starts
+/// [`WINDOW`] spreads before the median.
 const EARLY: f64 = 3.0;
-/// …and looks ramp up by this share of the elapsed time until the window, which starts this
-/// many spreads before the median.
-const RAMP_SHARE: f64 = 0.5;
 const WINDOW: f64 = 0.75;
+/// The documented usual range read as the central 80 % of a log-normal: its half-width in
+/// ln units is this many spreads (the normal's 90th percentile).
+const USUAL_Z: f64 = 1.2816;
+/// Looks at TiDB Cloud (the PLC) one run may make in any [`limits::TIDB_WINDOW`]: half the
+/// API key's limit, leaving the other half to the run's other calls and to other tools on
+/// the same key (a doctor cron).
+pub const TIDB_LOOKS_PER_WINDOW: usize = limits::TIDB_PER_WINDOW as usize / 2;
 /// Step coefficient inside the window, on the chain to ACTIVE and beside it.
 const K_CHAIN: f64 = 0.3;
 const K_SIDE: f64 = 0.6;
@@ -167,6 +190,23 @@ impl Wait {
         )
     }
 
+    /// How much this resource's own time varies around the cloud's pace, in ln units: the
+    /// documented usual range read as its central 80 % (`ln(hi/lo) / 2.56`; an NLB's
+    /// 1–2 min is 0.27, an endpoint service's 10–60 s 0.70). A run's pace says how fast this
+    /// cloud is, not when this one resource will be ready: the belief is never narrower
+    /// than this. `None` where the range starts at zero (a look-up).
+    pub fn own_spread(self) -> Option<f64> {
+        let u = self.usual();
+        (u.lo_s > 0 && u.hi_s > u.lo_s)
+            .then(|| (u.hi_s as f64 / u.lo_s as f64).ln() / (2.0 * USUAL_Z))
+    }
+
+    /// Whether the wait looks at TiDB Cloud (the PLC), whose API allows 100 requests per
+    /// minute per key ([`limits::TIDB_PER_WINDOW`]); the others look at Alibaba Cloud.
+    pub fn at_tidb(self) -> bool {
+        matches!(self, Wait::Endpoint | Wait::Connection)
+    }
+
     /// Largest gap between two looks, ms (before scaling): a slow cloud is still looked at.
     fn cap_ms(self) -> u64 {
         (self.typical_ms() / 3).clamp(2_000, 20_000)
@@ -178,8 +218,13 @@ impl Wait {
 /// `ln(time / typical)`. Shared by every wait of a run; running waits re-plan when it changes.
 #[derive(Debug, Default)]
 pub struct Pace {
-    seen: Mutex<Vec<(f64, f64)>>,
+    /// Per finished wait: `ln(time / typical)` at the middle of its interval, the interval's
+    /// width, and its kind's own spread, all in ln units.
+    seen: Mutex<Vec<(f64, f64, f64)>>,
     changed: Notify,
+    /// When this run's recent looks at TiDB Cloud were made (at most
+    /// [`TIDB_LOOKS_PER_WINDOW`], oldest first).
+    tidb_looks: Mutex<VecDeque<Instant>>,
 }
 
 impl Pace {
@@ -199,36 +244,64 @@ impl Pace {
         }
         let mid = ((lo * hi).sqrt() / typical).ln();
         let width = (hi / lo).ln();
+        let own = kind.own_spread().unwrap_or(PRIOR_SPREAD);
         if let Ok(mut l) = self.seen.lock() {
-            l.push((mid, width));
+            l.push((mid, width, own));
         }
         self.changed.notify_waiters();
     }
 
-    /// The belief for a wait of `typical`: (median, spread in ln units).
+    /// Takes a look at TiDB Cloud from the run's budget: returns when the look may be made
+    /// (`now`, or when the oldest of the last [`TIDB_LOOKS_PER_WINDOW`] looks leaves the
+    /// window) and counts it as made then.
+    pub fn admit_tidb_look(&self, now: Instant) -> Instant {
+        let Ok(mut q) = self.tidb_looks.lock() else {
+            return now;
+        };
+        while q
+            .front()
+            .is_some_and(|t| now.saturating_duration_since(*t) >= limits::TIDB_WINDOW)
+        {
+            q.pop_front();
+        }
+        let at = if q.len() >= TIDB_LOOKS_PER_WINDOW {
+            let oldest = q.pop_front().unwrap_or(now);
+            (oldest + limits::TIDB_WINDOW).max(now)
+        } else {
+            now
+        };
+        q.push_back(at);
+        at
+    }
+
+    /// The belief for a wait of `kind` whose typical duration is `typical` (already
+    /// scaled): (median, spread in ln units). Nothing learned: the documents, spread
+    /// [`PRIOR_SPREAD`].
     ///
-    /// Each observation counts by its precision (a narrow interval says more). The spread is
-    /// the dispersion between observations beyond what their own widths explain, plus a
-    /// prior that fades as observations accumulate (one wait says little about the next).
-    pub fn belief(&self, typical: Duration) -> (Duration, f64) {
+    /// Every finished wait measured the cloud's pace `ln(time / typical)` with an error: its
+    /// kind's own variation ([`Wait::own_spread`], from the documented usual range) and the
+    /// width of the interval it became ready in. The pace is their precision-weighted mean
+    /// (an NLB, whose documented range is narrow, says more than a server group), known to
+    /// `1/Σw`. The next resource adds its own variation. Should the run's resources disagree
+    /// more than their documented ranges allow (χ² over `n − 1` above 1), every variance is
+    /// widened by that ratio: a cloud noisier than its documents is looked at more often.
+    pub fn belief(&self, kind: Wait, typical: Duration) -> (Duration, f64) {
         let seen = self.seen.lock().map(|l| l.clone()).unwrap_or_default();
         if seen.is_empty() {
             return (typical, PRIOR_SPREAD);
         }
         let n = seen.len() as f64;
-        let w = |width: f64| 1.0 / (width * width + 0.02);
-        let sw: f64 = seen.iter().map(|(_, d)| w(*d)).sum();
-        let mean = seen.iter().map(|(x, d)| w(*d) * x).sum::<f64>() / sw;
-        let between = seen
-            .iter()
-            .map(|(x, d)| w(*d) * (x - mean).powi(2))
-            .sum::<f64>()
-            / sw;
-        let within = seen.iter().map(|(_, d)| w(*d) * d * d / 12.0).sum::<f64>() / sw;
-        // Predictive spread: the resources' own dispersion, the uncertainty of the mean
-        // (within-interval and between, over the observations), and the fading prior.
-        let disp = (between - within).max(0.0);
-        let spread = (disp + (disp + within) / n + (ONE_SPREAD / n).powi(2))
+        let w = |(_, d, o): &(f64, f64, f64)| 1.0 / (o * o + d * d / 12.0).max(1e-4);
+        let sw: f64 = seen.iter().map(w).sum();
+        let mean = seen.iter().map(|x| w(x) * x.0).sum::<f64>() / sw;
+        let chi2: f64 = seen.iter().map(|x| w(x) * (x.0 - mean).powi(2)).sum();
+        let noisier = if n >= 2.0 {
+            (chi2 / (n - 1.0)).max(1.0)
+        } else {
+            1.0
+        };
+        let next = kind.own_spread().unwrap_or(0.0);
+        let spread = (noisier * (1.0 / sw + next * next))
             .sqrt()
             .clamp(MIN_SPREAD, PRIOR_SPREAD);
         (typical.mul_f64(mean.exp().clamp(1e-4, 1e3)), spread)
@@ -282,6 +355,12 @@ impl Poll {
         MIN_GAP.mul_f64(self.scale)
     }
 
+    /// The run's belief for this wait ([`Pace::belief`]).
+    fn belief(&self) -> (Duration, f64) {
+        self.pace
+            .belief(self.wait, self.scaled_ms(self.wait.typical_ms()))
+    }
+
     /// The first look after a create: at the start of the belief once the run has a pace;
     /// with nothing learned yet, after the smallest gap (the cloud may be much faster than
     /// the documents).
@@ -290,14 +369,13 @@ impl Poll {
             let typical = self.scaled_ms(self.wait.typical_ms());
             return typical.mul_f64(UNLEARNED_FIRST).max(self.min_gap());
         }
-        let (m, s) = self.pace.belief(self.scaled_ms(self.wait.typical_ms()));
+        let (m, s) = self.belief();
         m.mul_f64((-EARLY * s).exp()).max(self.min_gap())
     }
 
     /// The elapsed time of the next look, given the last look at `t`.
     pub fn next_look(&self, t: Duration) -> Duration {
-        let learned = self.pace.learned() > 0;
-        let (m, s) = self.pace.belief(self.scaled_ms(self.wait.typical_ms()));
+        let (m, s) = self.belief();
         let start = m.mul_f64((-WINDOW * s).exp());
         // Gaps shrink with the square root of the spread: the cost of a look is fixed while
         // the chance that it is the one that sees "ready" grows as the belief narrows. Waits
@@ -311,7 +389,7 @@ impl Poll {
         // suggests: trust the belief less with every spread it is late by.
         let late = (t.as_secs_f64() / m.as_secs_f64().max(1e-6)).ln() / s;
         let f = if t < start {
-            if learned { RAMP_SHARE } else { UNLEARNED_SHARE }
+            EARLY_SHARE
         } else {
             (k * s.sqrt() * (1.0 + late.max(0.0))).clamp(0.03, LATE_SHARE)
         };
@@ -601,6 +679,10 @@ where
                     next = replanned.max(start.elapsed());
                 }
             }
+        }
+        if p.wait.at_tidb() {
+            let at = p.pace.admit_tidb_look(Instant::now());
+            tokio::time::sleep_until(at).await;
         }
         let sent = start.elapsed();
         let seen = probe().await.map_err(Into::into)?;
