@@ -232,7 +232,7 @@ pub enum Signature {
     V3,
 }
 
-/// Subcommands.
+/// Every `tilink` subcommand; none given runs `setup`.
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Build the private link chain (the wizard; `--non-interactive` for scripts).

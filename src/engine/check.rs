@@ -20,7 +20,7 @@ pub enum Status {
     Warn,
     /// Could not run (the reason is in `detail`).
     Skip,
-    /// Fine.
+    /// Works: the evidence shows it as it must be.
     Pass,
 }
 

@@ -271,13 +271,13 @@ pub fn rds_unusable(engine: &str, status: &str, network: &str, kind: &str) -> Op
 pub struct RdsCandidate {
     /// `rm-…`.
     pub id: String,
-    /// Description.
+    /// `DBInstanceDescription`, shown next to the id (may be empty).
     pub description: String,
     /// Engine and version.
     pub engine: String,
-    /// Status.
+    /// `DBInstanceStatus` (`Running`, `Stopped`, …).
     pub status: String,
-    /// Zone.
+    /// `ZoneId` as the list reports it (`ap-southeast-1a`).
     pub zone: String,
     /// `None` when usable.
     pub unusable: Option<String>,

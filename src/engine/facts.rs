@@ -51,9 +51,9 @@ pub struct AllowlistGroup {
 pub struct RdsInfo {
     /// `rm-…`.
     pub id: String,
-    /// Description.
+    /// `DBInstanceDescription`: the name its owner gave it (may be empty).
     pub description: String,
-    /// Region.
+    /// `RegionId` (`ap-southeast-1`).
     pub region: String,
     /// `MySQL`, `PostgreSQL`, …
     pub engine: String,
@@ -69,7 +69,7 @@ pub struct RdsInfo {
     pub vpc_id: String,
     /// vSwitch id.
     pub vswitch_id: String,
-    /// Zone.
+    /// `ZoneId` as RDS reports it; `zones` lists the primary's first.
     pub zone_id: String,
     /// Zones of the primary and standby nodes.
     pub zones: Vec<String>,
@@ -88,11 +88,11 @@ pub struct RdsInfo {
 pub struct VSwitchInfo {
     /// `vsw-…`.
     pub id: String,
-    /// Name.
+    /// `VSwitchName` (may be empty).
     pub name: String,
-    /// VPC.
+    /// The VPC it belongs to (`vpc-…`).
     pub vpc_id: String,
-    /// Zone.
+    /// The zone it lives in (`ap-southeast-1a`); the NLB takes one vSwitch per zone.
     pub zone_id: String,
     /// IPv4 CIDR.
     pub cidr: String,

@@ -59,7 +59,7 @@ pub struct Journal {
     pub cluster_id: String,
     /// RDS instance.
     pub rds_instance_id: String,
-    /// Region.
+    /// Alibaba Cloud region id the chain lives in (`ap-southeast-1`).
     pub region: String,
     /// Chosen zones.
     #[serde(default)]
@@ -70,7 +70,7 @@ pub struct Journal {
     /// Steps completed, by name.
     #[serde(default)]
     pub done: Vec<String>,
-    /// State.
+    /// In progress, ACTIVE, failed or torn down (in-progress and failed ones can be resumed).
     pub state: SetupState,
     /// Last error, if any (never holds secrets: errors are built without them).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -87,9 +87,9 @@ pub enum JournalError {
     /// Reading or writing failed.
     #[error("journal {path}: {source}")]
     Io {
-        /// File.
+        /// The file read, or the setups dir when a write failed.
         path: PathBuf,
-        /// Cause.
+        /// The I/O error from the OS.
         source: std::io::Error,
     },
     /// The file is not a journal.
@@ -97,7 +97,7 @@ pub enum JournalError {
         "journal {path} is damaged ({detail}); move it aside and run `tilink doctor` to find the resources by tag"
     )]
     Corrupt {
-        /// File.
+        /// The journal file (or the setups dir for a bad setup id).
         path: PathBuf,
         /// What did not parse.
         detail: String,

@@ -67,7 +67,7 @@ pub enum ZoneError {
     Unusable {
         /// The zone.
         zone: String,
-        /// Why.
+        /// What rules it out, `; `-joined (no NLB or PrivateLink there, no roomy vSwitch…).
         why: String,
     },
 }

@@ -54,11 +54,11 @@ pub struct ChainFacts {
 pub struct ServerGroupFacts {
     /// `sgp-…`.
     pub id: String,
-    /// Name.
+    /// `ServerGroupName` (`tilink-<setup id without tl->` when tilink made it).
     pub name: String,
     /// `Ip`.
     pub server_group_type: String,
-    /// VPC.
+    /// VPC of the backends (the RDS instance's, `vpc-…`).
     pub vpc_id: String,
     /// `TCP`.
     pub protocol: String,
@@ -70,7 +70,7 @@ pub struct ServerGroupFacts {
     pub preserve_client_ip_enabled: bool,
     /// Health check.
     pub health_check: w::HealthCheck,
-    /// Tags.
+    /// (key, value) pairs sorted by key, `tilink:*` included.
     pub tags: Vec<(String, String)>,
 }
 
@@ -83,9 +83,9 @@ pub struct ServerFacts {
     pub server_ip: String,
     /// `Ip`.
     pub server_type: String,
-    /// Port.
+    /// Backend port (the RDS instance's, `3306` by default).
     pub port: u16,
-    /// Weight.
+    /// Scheduling weight, 0–100 (tilink leaves the default 100).
     pub weight: u32,
 }
 
@@ -94,7 +94,7 @@ pub struct ServerFacts {
 pub struct LoadBalancerFacts {
     /// `nlb-…`.
     pub id: String,
-    /// Name.
+    /// `LoadBalancerName` (`tilink-<setup id without tl->` when tilink made it).
     pub name: String,
     /// `Network`.
     pub load_balancer_type: String,
@@ -102,11 +102,11 @@ pub struct LoadBalancerFacts {
     pub address_type: String,
     /// `ipv4`.
     pub address_ip_version: String,
-    /// VPC.
+    /// VPC it serves from (the RDS instance's, `vpc-…`).
     pub vpc_id: String,
     /// (zone, vSwitch).
     pub zone_mappings: Vec<(String, String)>,
-    /// Tags.
+    /// (key, value) pairs sorted by key, `tilink:*` included.
     pub tags: Vec<(String, String)>,
 }
 
@@ -117,9 +117,9 @@ pub struct ListenerFacts {
     pub id: String,
     /// `TCP`.
     pub protocol: String,
-    /// Port.
+    /// Listening port (the RDS instance's, `3306` by default).
     pub port: u16,
-    /// Description.
+    /// `ListenerDescription` (`tilink_tl-…` when tilink made it).
     pub description: String,
     /// Idle timeout (s).
     pub idle_timeout: u32,
@@ -129,7 +129,7 @@ pub struct ListenerFacts {
     pub load_balancer_id: String,
     /// The server group.
     pub server_group_id: String,
-    /// Tags.
+    /// (key, value) pairs sorted by key, `tilink:*` included.
     pub tags: Vec<(String, String)>,
 }
 
@@ -140,7 +140,7 @@ pub struct EndpointServiceFacts {
     pub id: String,
     /// `com.aliyuncs.privatelink.<region>.epsrv-…`.
     pub name: String,
-    /// Description.
+    /// `ServiceDescription` ("tilink tl-…: TiDB Cloud cluster … to RDS …").
     pub description: String,
     /// `nlb`.
     pub resource_type: String,
@@ -150,7 +150,7 @@ pub struct EndpointServiceFacts {
     pub zone_affinity_enabled: bool,
     /// `Endpoint` | `EndpointService`.
     pub payer: String,
-    /// Tags.
+    /// (key, value) pairs sorted by key, from the list call (the get returns none).
     pub tags: Vec<(String, String)>,
 }
 
@@ -161,7 +161,7 @@ pub struct ServiceResourceFacts {
     pub resource_id: String,
     /// `nlb`.
     pub resource_type: String,
-    /// Zone.
+    /// The zone the NLB serves the service in (`ap-southeast-1a`).
     pub zone_id: String,
 }
 
@@ -185,7 +185,7 @@ pub struct AllowlistFacts {
     pub db_instance_id: String,
     /// Group name.
     pub group_name: String,
-    /// Entries.
+    /// Its IPs and CIDRs, as `SecurityIPList` lists them.
     pub ips: Vec<String>,
 }
 
@@ -198,7 +198,7 @@ pub struct PlcFacts {
     pub display_name: String,
     /// The endpoint service name it points at.
     pub endpoint_service_name: String,
-    /// State.
+    /// TiDB Cloud's state word (`PENDING_ACCEPTANCE`, `ACTIVE`, …).
     pub state: String,
     /// TiDB's endpoint (`ep-…`).
     pub endpoint_id: String,

@@ -55,7 +55,7 @@ pub struct Block {
     pub kind: String,
     /// Labels (quoted).
     pub labels: Vec<String>,
-    /// Body.
+    /// Attributes and nested blocks, in output order.
     pub body: Vec<Item>,
 }
 

@@ -14,7 +14,7 @@ use tokio::io::{AsyncRead, AsyncWrite};
 pub struct Account {
     /// User name.
     pub user: String,
-    /// Password.
+    /// Plain-text password the client's `mysql_native_password` token must prove.
     pub password: String,
     /// What `SELECT VERSION()` and the greeting say.
     pub version: String,

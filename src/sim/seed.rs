@@ -24,9 +24,9 @@ pub struct Seed {
     pub region: Vec<SeedRegion>,
     /// Alibaba Cloud access keys, in order.
     pub key: Vec<SeedKey>,
-    /// VPCs.
+    /// VPCs of every region, in draw order (each draws an id).
     pub vpc: Vec<SeedVpc>,
-    /// vSwitches.
+    /// vSwitches, each in a VPC of this table by key.
     pub vswitch: Vec<SeedVSwitch>,
     /// Defaults of every RDS instance.
     pub rds_defaults: RdsDefaults,
@@ -68,13 +68,13 @@ pub struct SeedVpc {
     pub key: String,
     /// Id prefix.
     pub prefix: String,
-    /// VpcName.
+    /// The `VpcName` DescribeVpcs answers (`prod-vpc`).
     pub name: String,
-    /// Region.
+    /// Region id it lives in (one of `region`).
     pub region: String,
-    /// CidrBlock.
+    /// Its `CidrBlock` (`172.16.0.0/12`).
     pub cidr: String,
-    /// IsDefault.
+    /// `IsDefault`: the region's default VPC.
     #[serde(default)]
     pub default: bool,
 }
@@ -87,13 +87,13 @@ pub struct SeedVSwitch {
     pub key: String,
     /// Its VPC's key.
     pub vpc: String,
-    /// ZoneId.
+    /// Its `ZoneId` (`ap-southeast-1a`).
     pub zone: String,
-    /// CidrBlock.
+    /// Its `CidrBlock`, inside its VPC's (`172.16.1.0/24`).
     pub cidr: String,
-    /// VSwitchName.
+    /// The `VSwitchName` DescribeVSwitches answers (`prod-a`).
     pub name: String,
-    /// AvailableIpAddressCount.
+    /// `AvailableIpAddressCount`: free IPs (fewer than 8 rule the zone out).
     pub free: u64,
 }
 
@@ -101,7 +101,7 @@ pub struct SeedVSwitch {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RdsDefaults {
-    /// Region.
+    /// Region id (`ap-southeast-1`).
     pub region: String,
     /// ZoneId (and master zone).
     pub zone: String,
@@ -111,11 +111,11 @@ pub struct RdsDefaults {
     pub vpc: String,
     /// vSwitch key (every instance takes an address here first).
     pub vswitch: String,
-    /// Category.
+    /// RDS `Category` (`HighAvailability`, `Basic`).
     pub category: String,
-    /// DBInstanceClass.
+    /// `DBInstanceClass` (`mysql.n2.medium.2c`).
     pub class: String,
-    /// InstanceNetworkType.
+    /// `InstanceNetworkType`: `VPC` or `Classic`.
     pub network_type: String,
     /// The main instance's address: the default vSwitch's network + [from, from + span).
     pub main_ip_from: u32,
@@ -134,16 +134,16 @@ pub struct SeedRds {
     pub main: bool,
     /// Id prefix.
     pub prefix: String,
-    /// Engine.
+    /// `Engine`: `MySQL` or `PostgreSQL` (only MySQL is usable).
     pub engine: String,
-    /// EngineVersion.
+    /// `EngineVersion` (`8.0`).
     pub version: String,
-    /// DBInstanceStatus.
+    /// `DBInstanceStatus` (`Running`, or `Stopped` for a trap).
     pub status: String,
-    /// DBInstanceType.
+    /// `DBInstanceType`: `Primary` or `Readonly` (then `master` names its primary).
     #[serde(rename = "type")]
     pub db_type: String,
-    /// DBInstanceDescription.
+    /// `DBInstanceDescription`, the name the pickers show (`orders-mysql`).
     pub description: String,
     /// Overrides of [`RdsDefaults`].
     pub region: Option<String>,
@@ -155,9 +155,9 @@ pub struct SeedRds {
     pub vpc: Option<String>,
     /// vSwitch key (`""`: none).
     pub vswitch: Option<String>,
-    /// Category.
+    /// RDS `Category` (`HighAvailability`, `Basic`).
     pub category: Option<String>,
-    /// Class.
+    /// `DBInstanceClass` (`pg.n2.medium.2c`).
     pub class: Option<String>,
     /// Network type.
     pub network_type: Option<String>,
@@ -176,7 +176,7 @@ pub struct SeedCluster {
     /// The cluster setups use.
     #[serde(default)]
     pub main: bool,
-    /// displayName.
+    /// Its `displayName` in TiDB Cloud (`orders-essential`).
     pub name: String,
     /// Cloud provider.
     pub provider: String,

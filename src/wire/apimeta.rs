@@ -107,7 +107,7 @@ pub struct ParamMeta {
     /// `string`, `integer`, `boolean`, `number`, `array`, `object`.
     #[serde(rename = "type")]
     pub kind: String,
-    /// Required.
+    /// The call must carry it (the simulator refuses one without it).
     pub required: bool,
     /// Machine enum.
     #[serde(rename = "enum")]

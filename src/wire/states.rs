@@ -71,7 +71,7 @@ state_enum! {
     ServerGroupStatus {
         /// Being created.
         Creating = "Creating",
-        /// Ready.
+        /// Settled: setup waits for this before adding the backend.
         Available = "Available",
         /// Being modified (a backend change settling).
         Configuring = "Configuring",
@@ -85,7 +85,7 @@ state_enum! {
     ServerStatus {
         /// Being added.
         Adding = "Adding",
-        /// Serving.
+        /// Added; traffic goes to it while its health check passes.
         Available = "Available",
         /// Being modified.
         Configuring = "Configuring",
@@ -97,9 +97,9 @@ state_enum! {
 state_enum! {
     /// NLB `LoadBalancerStatus`.
     LoadBalancerStatus {
-        /// Stopped.
+        /// Disabled (overdue payment or a manual stop): forwards nothing until re-enabled.
         Inactive = "Inactive",
-        /// Serving.
+        /// Up and forwarding: what setup waits for.
         Active = "Active",
         /// Being created.
         Provisioning = "Provisioning",
@@ -109,7 +109,7 @@ state_enum! {
         CreateFailed = "CreateFailed",
         /// Being deleted.
         Deleting = "Deleting",
-        /// Deleted.
+        /// Deleted: a wait on it fails; a rerun creates a new one.
         Deleted = "Deleted",
     }
 }
@@ -119,19 +119,19 @@ state_enum! {
     ListenerStatus {
         /// Being created.
         Provisioning = "Provisioning",
-        /// Serving.
+        /// Started and forwarding: what setup waits for.
         Running = "Running",
         /// Being modified.
         Configuring = "Configuring",
         /// Being stopped.
         Stopping = "Stopping",
-        /// Stopped.
+        /// Stopped (StopListener): forwards nothing, runs no health checks; setup stops on it.
         Stopped = "Stopped",
         /// Being started.
         Starting = "Starting",
         /// Being deleted.
         Deleting = "Deleting",
-        /// Deleted.
+        /// Deleted: a wait on it fails; a rerun creates a new listener.
         Deleted = "Deleted",
     }
 }
@@ -143,7 +143,7 @@ state_enum! {
         Creating = "Creating",
         /// Being modified (after an attach or a detach).
         Pending = "Pending",
-        /// Available.
+        /// Ready for connections and changes: what setup waits for.
         Active = "Active",
         /// Being deleted.
         Deleting = "Deleting",

@@ -118,27 +118,27 @@ actions! {
     GetCallerIdentity = (Sts, "GetCallerIdentity", Read, "the caller", NONE, true),
     /// STS: a role's temporary key (`sts_assume.rs`; needs `sts:AssumeRole` on the role).
     AssumeRole = (Sts, "AssumeRole", Write, "the role", NONE, true),
-    /// VPC.
+    /// VPC: VPCs by id, or every VPC of the region.
     DescribeVpcs = (Vpc, "DescribeVpcs", Read, "the VPCs", NONE, true),
-    /// VPC.
+    /// VPC: the vSwitches of a VPC, with their zones and free IPs.
     DescribeVSwitches = (Vpc, "DescribeVSwitches", Read, "the vSwitches", NONE, true),
-    /// VPC.
+    /// VPC: the region's zones.
     VpcDescribeZones = (Vpc, "DescribeZones", Read, "the zones", NONE, true),
-    /// RDS.
+    /// RDS: the region's instances (the source picker).
     DescribeDbInstances = (Rds, "DescribeDBInstances", Read, "the RDS instances", NONE, true),
-    /// RDS.
+    /// RDS: one instance's VPC, vSwitch, zones and whitelist mode.
     DescribeDbInstanceAttribute = (Rds, "DescribeDBInstanceAttribute", Read, "the RDS instance", NONE, true),
-    /// RDS.
+    /// RDS: an instance's connection endpoints (its private IP and port).
     DescribeDbInstanceNetInfo = (Rds, "DescribeDBInstanceNetInfo", Read, "the RDS instance", NONE, true),
-    /// RDS.
+    /// RDS: an instance's allowlist groups.
     DescribeDbInstanceIpArrayList = (Rds, "DescribeDBInstanceIPArrayList", Read, "the RDS allowlist", NONE, true),
     /// RDS: writes an allowlist group.
     ModifySecurityIps = (Rds, "ModifySecurityIps", Write, "the RDS instance", RDS_BUSY, true),
-    /// NLB.
+    /// NLB: the zones where NLB is offered.
     NlbDescribeZones = (Nlb, "DescribeZones", Read, "the zones", NONE, true),
-    /// NLB.
+    /// NLB: server groups by id or tag.
     ListServerGroups = (Nlb, "ListServerGroups", Read, "the server groups", NONE, true),
-    /// NLB.
+    /// NLB: a server group's backends and their status.
     ListServerGroupServers = (Nlb, "ListServerGroupServers", Read, "the server group", NONE, true),
     /// NLB (asynchronous: a job).
     CreateServerGroup = (Nlb, "CreateServerGroup", Write, "the server group", NONE, true),
@@ -150,37 +150,37 @@ actions! {
     DeleteServerGroup = (Nlb, "DeleteServerGroup", Write, "the server group", &["Conflict.Lock", "IncorrectStatus.serverGroup"], true),
     /// NLB (asynchronous: `Provisioning` → `Active`).
     CreateLoadBalancer = (Nlb, "CreateLoadBalancer", Write, "the load balancer", NONE, true),
-    /// NLB.
+    /// NLB: one load balancer's status, zones and tags.
     GetLoadBalancerAttribute = (Nlb, "GetLoadBalancerAttribute", Read, "the load balancer", NONE, true),
-    /// NLB.
+    /// NLB: load balancers by id or tag.
     ListLoadBalancers = (Nlb, "ListLoadBalancers", Read, "the load balancers", NONE, true),
     /// NLB (asynchronous: a job).
     DeleteLoadBalancer = (Nlb, "DeleteLoadBalancer", Write, "the load balancer", LOAD_BALANCER_BUSY, true),
     /// NLB (asynchronous: `Provisioning` → `Running`).
     CreateListener = (Nlb, "CreateListener", Write, "the load balancer", LISTENER_BUSY, true),
-    /// NLB.
+    /// NLB: the listeners of some load balancers.
     ListListeners = (Nlb, "ListListeners", Read, "the listeners", NONE, true),
-    /// NLB.
+    /// NLB: one listener's status, port and server group.
     GetListenerAttribute = (Nlb, "GetListenerAttribute", Read, "the listener", NONE, true),
-    /// NLB.
+    /// NLB: the health of a listener's backends.
     GetListenerHealthStatus = (Nlb, "GetListenerHealthStatus", Read, "the listener", NONE, true),
     /// NLB (asynchronous: a job).
     DeleteListener = (Nlb, "DeleteListener", Write, "the listener", &["SystemBusy", "Conflict.Lock", "IncorrectStatus.loadbalancer", "IncorrectStatus.listener"], true),
-    /// NLB.
+    /// NLB: an asynchronous job's status (`Processing` → `Succeeded`).
     GetJobStatus = (Nlb, "GetJobStatus", Read, "the job", NONE, true),
-    /// NLB.
+    /// NLB: tags load balancers, server groups and listeners.
     NlbTagResources = (Nlb, "TagResources", Write, "the NLB resource", &["Conflict.Lock", "ResourceInConfiguring.loadbalancer"], true),
-    /// PrivateLink.
+    /// PrivateLink: whether the account has activated it.
     CheckProductOpen = (PrivateLink, "CheckProductOpen", Read, "PrivateLink", NONE, true),
-    /// PrivateLink.
+    /// PrivateLink: activates it for the account (once).
     OpenPrivateLinkService = (PrivateLink, "OpenPrivateLinkService", Write, "PrivateLink", NONE, true),
-    /// PrivateLink.
+    /// PrivateLink: the zones where an endpoint service can live.
     PlDescribeZones = (PrivateLink, "DescribeZones", Read, "the zones", NONE, true),
     /// PrivateLink (asynchronous: `Creating` → `Active`).
     CreateVpcEndpointService = (PrivateLink, "CreateVpcEndpointService", Write, "the endpoint service", SERVICE_BUSY, true),
-    /// PrivateLink.
+    /// PrivateLink: endpoint services by id, resource or tag (the list carries the tags).
     ListVpcEndpointServices = (PrivateLink, "ListVpcEndpointServices", Read, "the endpoint services", NONE, true),
-    /// PrivateLink.
+    /// PrivateLink: one endpoint service's status and settings (no tags).
     GetVpcEndpointServiceAttribute = (PrivateLink, "GetVpcEndpointServiceAttribute", Read, "the endpoint service", NONE, true),
     /// PrivateLink: asynchronous and not to be repeated within a period (SDK 3.0.1 usage
     /// notes). Its refusals are handled by teardown (call once, then wait until gone), so no
@@ -190,21 +190,21 @@ actions! {
     AttachResourceToVpcEndpointService = (PrivateLink, "AttachResourceToVpcEndpointService", Write, "the endpoint service", SERVICE_BUSY, true),
     /// PrivateLink (only the simulator answers it for tilink; SDK runs call it).
     DetachResourceFromVpcEndpointService = (PrivateLink, "DetachResourceFromVpcEndpointService", Write, "the endpoint service", SERVICE_BUSY, false),
-    /// PrivateLink.
+    /// PrivateLink: the resources (zones) attached to a service.
     ListVpcEndpointServiceResources = (PrivateLink, "ListVpcEndpointServiceResources", Read, "the endpoint service", NONE, true),
-    /// PrivateLink.
+    /// PrivateLink: adds an account to a service's whitelist.
     AddUserToVpcEndpointService = (PrivateLink, "AddUserToVpcEndpointService", Write, "the endpoint service", SERVICE_BUSY, true),
-    /// PrivateLink.
+    /// PrivateLink: removes an account from a service's whitelist (teardown).
     RemoveUserFromVpcEndpointService = (PrivateLink, "RemoveUserFromVpcEndpointService", Write, "the endpoint service", SERVICE_BUSY, true),
-    /// PrivateLink.
+    /// PrivateLink: the account ids on a service's whitelist.
     ListVpcEndpointServiceUsers = (PrivateLink, "ListVpcEndpointServiceUsers", Read, "the endpoint service", NONE, true),
-    /// PrivateLink.
+    /// PrivateLink: the connection requests to a service, with owner and status.
     ListVpcEndpointConnections = (PrivateLink, "ListVpcEndpointConnections", Read, "the endpoint connections", NONE, true),
     /// PrivateLink (asynchronous: `Connecting` → `Connected`).
     EnableVpcEndpointConnection = (PrivateLink, "EnableVpcEndpointConnection", Write, "the endpoint connection", CONNECTION_BUSY, true),
     /// PrivateLink (asynchronous: `Disconnecting` → `Disconnected`).
     DisableVpcEndpointConnection = (PrivateLink, "DisableVpcEndpointConnection", Write, "the endpoint connection", CONNECTION_BUSY, true),
-    /// PrivateLink.
+    /// PrivateLink: tags endpoint services.
     PlTagResources = (PrivateLink, "TagResources", Write, "the endpoint service", SERVICE_BUSY, true),
     /// PrivateLink (only the simulator answers it for tilink).
     PlUntagResources = (PrivateLink, "UntagResources", Write, "the endpoint service", SERVICE_BUSY, false),

@@ -13,7 +13,7 @@ pub enum Product {
     Rds,
     /// Network Load Balancer.
     Nlb,
-    /// PrivateLink.
+    /// PrivateLink (endpoint services and their connections).
     PrivateLink,
 }
 

@@ -22,7 +22,7 @@ pub struct NewServerGroup<'a> {
     pub name: &'a str,
     /// VPC of the backends.
     pub vpc_id: &'a str,
-    /// Tags.
+    /// (key, value) pairs, sent as `Tag.N.Key` / `Tag.N.Value`.
     pub tags: &'a [(String, String)],
     /// Idempotency token.
     pub client_token: &'a str,
@@ -33,13 +33,13 @@ pub struct NewServerGroup<'a> {
 /// Parameters of `CreateLoadBalancer` (internal, IPv4, pay-as-you-go).
 #[derive(Debug, Clone)]
 pub struct NewLoadBalancer<'a> {
-    /// Name.
+    /// `LoadBalancerName` (tilink sends `tilink-<setup id without tl->`).
     pub name: &'a str,
-    /// VPC.
+    /// VPC to create it in (the RDS instance's, `vpc-…`).
     pub vpc_id: &'a str,
     /// (zone, vSwitch) pairs.
     pub zones: &'a [(String, String)],
-    /// Tags.
+    /// (key, value) pairs, sent as `Tag.N.Key` / `Tag.N.Value`.
     pub tags: &'a [(String, String)],
     /// Idempotency token.
     pub client_token: &'a str,
@@ -54,9 +54,9 @@ pub struct NewEndpointService<'a> {
     pub load_balancer_id: &'a str,
     /// One resource per zone.
     pub zones: &'a [String],
-    /// Description.
+    /// `ServiceDescription` (tilink names the setup, cluster and RDS instance).
     pub description: &'a str,
-    /// Tags.
+    /// (key, value) pairs, sent as `Tag.N.Key` / `Tag.N.Value`.
     pub tags: &'a [(String, String)],
     /// Idempotency token.
     pub client_token: &'a str,

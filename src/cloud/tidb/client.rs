@@ -50,7 +50,7 @@ pub enum TidbError {
         path: String,
         /// What failed below HTTP (a refused certificate is final).
         kind: crate::cloud::http::TransportKind,
-        /// Details.
+        /// What failed, in words ("timed out", "could not connect", and the causes).
         detail: String,
     },
     /// The answer did not parse.

@@ -14,39 +14,39 @@ use serde::Serialize;
 pub enum Fix {
     /// Add the TiDB account to the service whitelist.
     Whitelist {
-        /// Service.
+        /// Endpoint service to whitelist on (`epsrv-…`).
         service_id: String,
         /// TiDB account.
         account_id: String,
     },
     /// Write the NLB vSwitch CIDRs to tilink's own allowlist group.
     Allowlist {
-        /// Instance.
+        /// RDS instance that owns the group (`rm-…`).
         rds_id: String,
         /// Group (tilink's own).
         group: String,
-        /// CIDRs.
+        /// The NLB's vSwitch CIDRs; they replace the group's entries (`Cover`).
         cidrs: Vec<String>,
     },
     /// Accept TiDB Cloud's pending request (matched on owner and endpoint id).
     Accept {
-        /// Service.
+        /// Endpoint service the request was sent to (`epsrv-…`).
         service_id: String,
-        /// Endpoint.
+        /// TiDB Cloud's endpoint (`ep-…`), as its PLC names it.
         endpoint_id: String,
     },
     /// Attach the NLB in zones it serves but the service lacks.
     AttachZones {
-        /// Service.
+        /// Endpoint service to attach to (`epsrv-…`).
         service_id: String,
-        /// NLB.
+        /// Load balancer attached as the resource (`nlb-…`).
         load_balancer_id: String,
-        /// Zones.
+        /// Zones the NLB serves and TiDB Cloud uses but the service lacks; one attach each.
         zones: Vec<String>,
     },
     /// Delete the extra PLCs on a tilink service, keeping one (see `checks::keeper`).
     RemovePlcs {
-        /// Cluster.
+        /// TiDB Cloud cluster id the PLCs belong to.
         cluster_id: String,
         /// The PLC kept.
         keep: String,

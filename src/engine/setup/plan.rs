@@ -53,7 +53,7 @@ pub struct PlanItem {
 pub struct Plan {
     /// Setup id (tag value and ClientToken prefix).
     pub setup_id: String,
-    /// Region.
+    /// Alibaba Cloud region id every resource is made in (the journal's).
     pub region: String,
     /// TiDB cluster.
     pub cluster_id: String,

@@ -19,14 +19,14 @@ pub enum Msg {
     Identity {
         /// Request id.
         req: u64,
-        /// Result.
+        /// The caller's account id and ARN, or why the key could not be checked.
         result: Result<Identity, UiError>,
     },
     /// The cluster list answered.
     Clusters {
         /// Request id.
         req: u64,
-        /// Result.
+        /// Every cluster with why it cannot be used (`None`: usable), or the error.
         result: Result<Vec<ClusterChoice>, UiError>,
     },
     /// `discover_cluster` answered.
@@ -35,21 +35,21 @@ pub enum Msg {
         req: u64,
         /// Cluster id.
         id: String,
-        /// Result.
+        /// The cluster with TiDB Cloud's account id and zones, or the error.
         result: Result<ClusterDetail, UiError>,
     },
     /// The RDS list answered.
     Sources {
         /// Request id.
         req: u64,
-        /// Result.
+        /// The region's RDS instances, usable ones first, or the error with its fix.
         result: Result<Vec<RdsCandidate>, UiError>,
     },
     /// `prepare` answered.
     Prepared {
         /// Request id.
         req: u64,
-        /// Result.
+        /// The prepared setup (discovery, zones, checks, plan, journal), or the error.
         result: Result<Box<PrepView>, UiError>,
     },
     /// The data-path probe's check.
@@ -63,7 +63,7 @@ pub enum Msg {
     Doctor {
         /// Request id.
         req: u64,
-        /// Result.
+        /// One report per private link connection of the cluster, or why the walk failed.
         result: Result<Vec<Report>, UiError>,
         /// The fix applied before this walk, and how it went.
         fixed: Option<Result<String, String>>,
@@ -108,7 +108,7 @@ pub enum Effect {
     ListSources {
         /// Request id.
         req: u64,
-        /// Region.
+        /// Alibaba Cloud region id to list (`--region`, else the cluster's or resumed setup's).
         region: String,
         /// The cluster's TiDB Cloud zones, when known (to hint at the zone check).
         tidb_zones: Vec<String>,
@@ -117,7 +117,7 @@ pub enum Effect {
     Prepare {
         /// Request id.
         req: u64,
-        /// Cluster.
+        /// TiDB Cloud cluster id (digits).
         cluster_id: String,
         /// RDS instance.
         rds_id: String,
@@ -158,7 +158,7 @@ pub enum Effect {
     Doctor {
         /// Request id.
         req: u64,
-        /// Cluster.
+        /// TiDB Cloud cluster id whose private link connections are walked.
         cluster_id: String,
         /// The cluster's region.
         region: String,
@@ -167,7 +167,7 @@ pub enum Effect {
     DoctorFix {
         /// Request id.
         req: u64,
-        /// Cluster.
+        /// TiDB Cloud cluster id whose links are walked again after the fix.
         cluster_id: String,
         /// The cluster's region.
         region: String,

@@ -71,7 +71,7 @@ pub enum Load<T> {
     Idle,
     /// Asked for with this request id.
     Loading(u64),
-    /// Here.
+    /// Answered; the value the screen shows.
     Ready(T),
     /// Failed; shown with its fix, `r` retries.
     Failed(UiError),
@@ -182,11 +182,11 @@ pub struct Options {
 pub struct Resumable {
     /// `tl-…`.
     pub setup_id: String,
-    /// Cluster.
+    /// TiDB Cloud cluster id (digits).
     pub cluster_id: String,
     /// RDS instance.
     pub rds_id: String,
-    /// Region.
+    /// Alibaba Cloud region id the chain lives in (`ap-southeast-1`).
     pub region: String,
     /// In progress or failed.
     pub state: SetupState,
@@ -351,7 +351,7 @@ pub enum WelcomeItem {
     New,
     /// Resume the unfinished setup at this index.
     Resume(usize),
-    /// Doctor.
+    /// "Troubleshoot an existing link": doctor on a cluster's links instead of a setup.
     Troubleshoot,
 }
 

@@ -49,7 +49,7 @@ impl Theme {
     pub fn text(&self) -> Style {
         Style::default()
     }
-    /// Headings.
+    /// Titles, section headings and block titles (bold cyan).
     pub fn heading(&self) -> Style {
         self.fg(Color::Cyan).add_modifier(Modifier::BOLD)
     }
@@ -61,15 +61,15 @@ impl Theme {
             Style::default().fg(Color::DarkGray)
         }
     }
-    /// Success.
+    /// Passed checks, finished steps, ACTIVE (green).
     pub fn ok(&self) -> Style {
         self.fg(Color::Green)
     }
-    /// Warning.
+    /// Warnings, hints, fixes to apply and the running step (yellow).
     pub fn warn(&self) -> Style {
         self.fg(Color::Yellow)
     }
-    /// Failure.
+    /// Failed checks and steps, errors, why an entry is unusable (bold red).
     pub fn fail(&self) -> Style {
         self.fg(Color::Red).add_modifier(Modifier::BOLD)
     }

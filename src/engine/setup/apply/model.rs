@@ -97,9 +97,9 @@ impl Step {
 pub enum StepStatus {
     /// Waiting for its inputs.
     Pending,
-    /// Running.
+    /// Started and not over yet (`started_ms` is set).
     Running,
-    /// Finished.
+    /// Succeeded: named in the journal's `done`, its dependants may start.
     Done,
     /// Failed with this error.
     Failed {
@@ -111,7 +111,7 @@ pub enum StepStatus {
 /// A step's row on screen and in reports.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StepRow {
-    /// Status.
+    /// Pending, running, done, or failed with the error.
     pub status: StepStatus,
     /// The cloud's own state word (`Provisioning`, `Active`, …).
     pub cloud_state: String,
@@ -182,11 +182,11 @@ pub enum Learned {
     ServerGroup(String),
     /// Load balancer.
     LoadBalancer(String),
-    /// Listener.
+    /// NLB listener id (`lsn-…`).
     Listener(String),
     /// Endpoint service id and name.
     EndpointService(String, String),
-    /// PLC.
+    /// TiDB Cloud private link connection id (`plc-…`).
     Connection(String),
     /// TiDB's endpoint.
     Endpoint(String),
@@ -202,7 +202,7 @@ pub enum Learned {
 pub enum Msg {
     /// A step reports the cloud state it is waiting on.
     Progress {
-        /// Step.
+        /// The step that is waiting.
         step: Step,
         /// Cloud state word.
         state: String,
@@ -246,7 +246,7 @@ pub struct LogLine {
     /// What kind of line (front ends surface warnings and slow waits).
     #[serde(default)]
     pub kind: LogKind,
-    /// Text.
+    /// The line as shown, led by the step's name when about one (`listener: done`).
     pub text: String,
 }
 
@@ -270,7 +270,7 @@ pub enum LogKind {
 pub struct ApplyModel {
     /// The journal (ids, progress) — saved on every `SaveJournal`.
     pub journal: Journal,
-    /// Steps.
+    /// Every step's row from the start, in [`Step::ALL`] order.
     pub steps: BTreeMap<Step, StepRow>,
     /// What happened.
     pub log: Vec<LogLine>,
