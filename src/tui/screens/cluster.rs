@@ -1,9 +1,10 @@
 //! Cluster: pick the TiDB Cloud cluster; unusable ones are greyed with the reason.
 
+use super::picker::{self, Entry, List, filter_line, push_entry};
 use super::{Hint, ScreenDef, hint};
 use crate::tui::app::{App, Load};
 use crate::tui::widgets::flow::{self, Doc};
-use crate::tui::widgets::theme::{self, POINTER, Theme};
+use crate::tui::widgets::theme::{self, Theme};
 use crate::tui::widgets::{error_lines, field, load_status, loading_line};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -149,69 +150,6 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
     doc.render(f, inner, t.dim());
 }
 
-/// One entry of a pick list (clusters, RDS instances).
-pub(crate) struct Entry {
-    /// Highlighted: drawn selected and kept in view.
-    pub sel: bool,
-    /// Cannot be picked: drawn dim.
-    pub unusable: bool,
-    /// Every field on one row, when the list fits the width.
-    pub row: Option<String>,
-    /// Otherwise the first row (name and id) …
-    pub head: String,
-    /// … and the rest of the fields under it.
-    pub rest: String,
-    /// A line under the entry: its mark, the mark's style and the text (why it cannot be
-    /// used, or a hint).
-    pub note: Option<(&'static str, ratatui::style::Style, String)>,
-}
-
-/// Adds `e` to a list: the pointer on the highlighted entry, wrapped rows under the name.
-pub(crate) fn push_entry(d: &mut Doc, t: &Theme, e: Entry) {
-    let style = match (e.sel, e.unusable) {
-        (true, _) => t.selected(),
-        (false, true) => t.dim(),
-        (false, false) => t.text(),
-    };
-    let pointer = if e.sel { POINTER } else { "  " };
-    if e.sel {
-        d.focus_start();
-    }
-    match e.row {
-        Some(row) => d.push_at(Line::styled(format!("{pointer}{row}"), style), 4),
-        None => {
-            d.push_at(Line::styled(format!("{pointer}{}", e.head), style), 4);
-            d.push_at(Line::styled(format!("    {}", e.rest), style), 4);
-        }
-    }
-    if let Some((mark, mark_style, text)) = e.note {
-        d.push_at(
-            Line::from(vec![
-                Span::styled(format!("    {mark} "), mark_style),
-                Span::styled(text, t.dim()),
-            ]),
-            6,
-        );
-    }
-    if e.sel {
-        d.focus_end();
-    }
-}
-
-/// The filter row: what `/` typed and how many rows match, or how to filter.
-pub(crate) fn filter_line(d: &mut Doc, app: &App, t: &Theme, shown: usize, all: usize) {
-    if app.filtering || !app.filter.is_empty() {
-        let cursor = if app.filtering { "▏" } else { "" };
-        d.push(Line::from(vec![
-            Span::styled(" filter /", t.key()),
-            Span::styled(format!("{}{cursor}", app.filter), t.value()),
-            Span::styled(format!("  {shown} of {all} · Esc clears"), t.dim()),
-        ]));
-    } else if all > 1 {
-        d.push(Line::styled(format!(" {all} in all · / filters"), t.dim()));
-    }
-}
-
 // ── keys ──
 
 use crate::tui::app::*;
@@ -219,26 +157,10 @@ use crate::tui::keymap::Action;
 
 /// Keys on this screen.
 pub(crate) fn keys(app: &mut App, a: Action) -> Vec<Effect> {
+    if let Some(fx) = picker::keys(app, a, List::Clusters, App::describe_highlighted) {
+        return fx;
+    }
     match a {
-        Action::Filter => {
-            app.filtering = true;
-            Vec::new()
-        }
-        Action::Up | Action::Down | Action::Next => {
-            app.cluster_sel =
-                step_visible(app.cluster_sel, &app.visible_clusters(), a != Action::Up);
-            app.note = None;
-            app.describe_highlighted()
-        }
-        Action::Accept
-            if !app.filter.is_empty() && !app.visible_clusters().contains(&app.cluster_sel) =>
-        {
-            app.note = Some(format!(
-                "no cluster matches the filter /{}: Backspace edits it, Esc clears it",
-                app.filter
-            ));
-            Vec::new()
-        }
         Action::Accept => {
             let Some((c, why)) = app.highlighted_cluster().cloned() else {
                 app.note = Some(if app.clusters.is_loading() {
@@ -276,10 +198,6 @@ pub(crate) fn keys(app: &mut App, a: Action) -> Vec<Effect> {
                     return app.describe_highlighted();
                 }
             }
-            Vec::new()
-        }
-        Action::Back if !app.filter.is_empty() => {
-            app.filter.clear();
             Vec::new()
         }
         Action::Back => app.enter(Screen::Credentials),

@@ -6,6 +6,7 @@ pub mod cluster;
 pub mod credentials;
 pub mod doctor;
 pub mod done;
+mod picker;
 pub mod plan;
 pub mod provisioning;
 pub mod source;

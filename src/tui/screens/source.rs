@@ -1,7 +1,7 @@
 //! Source: pick the RDS instance in the cluster's region; decoys greyed with the reason.
 
 use super::ScreenDef;
-use super::cluster::{Entry, filter_line, push_entry};
+use super::picker::{self, Entry, List, filter_line, push_entry};
 use crate::tui::app::App;
 use crate::tui::widgets::flow::{self, Doc};
 use crate::tui::widgets::load_status;
@@ -129,25 +129,10 @@ use crate::tui::keymap::Action;
 
 /// Keys on this screen.
 pub(crate) fn keys(app: &mut App, a: Action) -> Vec<Effect> {
+    if let Some(fx) = picker::keys(app, a, List::Sources, |_| Vec::new()) {
+        return fx;
+    }
     match a {
-        Action::Filter => {
-            app.filtering = true;
-            Vec::new()
-        }
-        Action::Up | Action::Down | Action::Next => {
-            app.source_sel = step_visible(app.source_sel, &app.visible_sources(), a != Action::Up);
-            app.note = None;
-            Vec::new()
-        }
-        Action::Accept
-            if !app.filter.is_empty() && !app.visible_sources().contains(&app.source_sel) =>
-        {
-            app.note = Some(format!(
-                "no instance matches the filter /{}: Backspace edits it, Esc clears it",
-                app.filter
-            ));
-            Vec::new()
-        }
         Action::Accept => {
             let Some(r) = app.highlighted_source().cloned() else {
                 app.note = Some(if app.sources.is_loading() {
@@ -172,10 +157,6 @@ pub(crate) fn keys(app: &mut App, a: Action) -> Vec<Effect> {
         Action::Retry => {
             app.sources = Load::Idle;
             app.enter(Screen::Source)
-        }
-        Action::Back if !app.filter.is_empty() => {
-            app.filter.clear();
-            Vec::new()
         }
         Action::Back => app.enter(Screen::Cluster),
         _ => Vec::new(),
