@@ -359,7 +359,14 @@ pub fn verdict(r: &Report) -> String {
             } else {
                 String::new()
             };
-            if root.id == crate::engine::doctor::dependents::ID {
+            if root.id == crate::engine::check::CheckId::Credentials {
+                // The key was refused or may not look: nothing is known about the links, so
+                // the chain is not called broken.
+                format!(
+                    "CANNOT CHECK: {} (the key, not the chain, is what to fix){unseen}",
+                    root.title
+                )
+            } else if root.id == crate::engine::doctor::dependents::ID {
                 // The links are fine; what runs through them is not.
                 format!(
                     "LINK OK, A TASK ON IT FAILS: {} ({fails} failing check(s)){unseen}",

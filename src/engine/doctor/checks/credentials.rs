@@ -73,7 +73,7 @@ pub(super) fn check(f: &ChainFacts) -> Check {
     }
     // A key that works but may not make a call doctor needs: the looks it blocked stay
     // unknown (nothing is said about those links), and the key is what to fix.
-    let denied: Vec<String> = f
+    let mut denied: Vec<String> = f
         .unknown
         .values()
         .filter(|l| l.kind == LookKind::Permission)
@@ -82,6 +82,9 @@ pub(super) fn check(f: &ChainFacts) -> Check {
             None => l.call.clone(),
         })
         .collect();
+    // One call refused can leave several pieces unread: name it once.
+    denied.sort();
+    denied.dedup();
     if denied.is_empty() {
         return c;
     }
