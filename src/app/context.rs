@@ -217,6 +217,7 @@ pub async fn from_chain(g: &GlobalArgs) -> Result<Env, Failure> {
         store: JournalStore::default_location(),
         rate_limit: g.rate_limit.and_then(RateLimit::per_second),
         pacer: Default::default(),
+        shared_reads: None,
         tidb_client: Default::default(),
         probe: None,
         recorder: recorder(g, false)?,
@@ -247,6 +248,7 @@ pub fn from_manifest(m: &Manifest, g: &GlobalArgs, poll_scale: f64, store: Journ
         store,
         rate_limit: g.rate_limit.and_then(RateLimit::per_second),
         pacer: Default::default(),
+        shared_reads: None,
         tidb_client: Default::default(),
         probe: None,
         // Its own (a test process runs many simulators), never the process's.

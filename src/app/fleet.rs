@@ -3,7 +3,9 @@
 //! a final summary line). The clients pace the calls within the clouds' rate limits
 //! (`cloud::ratelimit`), so the walk's length is set by the limits, not by refusals. Clusters
 //! are listed one at a time and each cluster's chains are examined right away, so the first
-//! answer comes after a handful of calls. Interrupted, every chain already printed stays.
+//! answer comes after a handful of calls. Reads every chain of a region shares (the key's
+//! identity, the products' zones) are made once. Interrupted, every chain already printed
+//! stays.
 
 use std::io::{IsTerminal, Write as _};
 use std::sync::Arc;
@@ -45,7 +47,10 @@ pub async fn run(g: &GlobalArgs, env: &Env) -> Result<u8, Failure> {
     let total = clusters.len();
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Result<Done, Failure>>(PARALLEL * 2);
     let producer = {
-        let (env, tx) = (env.clone(), tx.clone());
+        let (mut env, tx) = (env.clone(), tx.clone());
+        // Who the key is and which zones each product offers are the same for every chain
+        // of a region: asked once for the whole fleet.
+        env.shared_reads = Some(Default::default());
         tokio::spawn(async move { produce(env, clusters, tx).await })
     };
     drop(tx);

@@ -51,6 +51,8 @@ pub struct Session {
     pub probe: Option<crate::engine::probe::ProbeSetup>,
     /// Where every request and answer is recorded, redacted (`--record`, `doctor --bundle`).
     pub recorder: Option<std::sync::Arc<crate::cloud::record::Recorder>>,
+    /// Region-wide reads made once for the whole run (fleet doctor sets it).
+    pub shared_reads: Option<crate::cloud::aliyun::client::SharedReads>,
 }
 
 impl Session {
@@ -126,6 +128,7 @@ impl Session {
         cfg.pacer = self.pacer.clone();
         cfg.retry = retry_policy();
         cfg.recorder = self.recorder.clone();
+        cfg.shared_reads = self.shared_reads.clone();
         let aliyun = AliyunClient::new(cfg, self.alibaba_key.clone())
             .map_err(|e| Error::Failed(e.to_string()))?
             .with_stats(self.stats.clone());

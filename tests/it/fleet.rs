@@ -64,4 +64,9 @@ async fn fleet_doctor_is_refused_nothing_and_tells_every_chain_as_seeded() {
     }
     let stats = w.stats().await;
     assert_eq!(stats["rate_limited"], 0, "{stats}");
+    // Reads every chain of the region shares are made once, not once per chain (20 chains,
+    // one region: two products' zones and one identity).
+    let calls = |a: &str| stats["calls"][a].as_u64().unwrap_or(0);
+    assert!(calls("GetCallerIdentity") <= 2, "{stats}");
+    assert!(calls("DescribeZones") <= 3, "{stats}");
 }

@@ -59,6 +59,38 @@ pub struct AliyunConfig {
     pub pacer: crate::cloud::ratelimit::Pacer,
     /// Where every request and answer is recorded (`--record`), redacted; `None`: nowhere.
     pub recorder: Option<Arc<crate::cloud::record::Recorder>>,
+    /// Answers shared by every chain of one run (fleet doctor); `None`: every read is made.
+    pub shared_reads: Option<SharedReads>,
+}
+
+/// The answers of reads that say nothing about any one chain (who the key is, which zones a
+/// product offers in the region), made once for a run that walks many chains: the first
+/// caller asks, the others wait for its answer. A failed read is not kept.
+#[derive(Debug, Clone, Default)]
+pub struct SharedReads(
+    Arc<
+        std::sync::Mutex<
+            std::collections::HashMap<String, Arc<tokio::sync::OnceCell<serde_json::Value>>>,
+        >,
+    >,
+);
+
+impl SharedReads {
+    /// True for the actions whose answer every chain of a region shares.
+    pub fn shares(action: Action) -> bool {
+        matches!(
+            action,
+            Action::GetCallerIdentity
+                | Action::VpcDescribeZones
+                | Action::NlbDescribeZones
+                | Action::PlDescribeZones
+        )
+    }
+
+    fn cell(&self, key: String) -> Arc<tokio::sync::OnceCell<serde_json::Value>> {
+        let mut map = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        map.entry(key).or_default().clone()
+    }
 }
 
 impl AliyunConfig {
@@ -74,6 +106,7 @@ impl AliyunConfig {
             rate_limit: None,
             pacer: Default::default(),
             recorder: None,
+            shared_reads: None,
         }
     }
 }
@@ -182,6 +215,24 @@ impl AliyunClient {
 
     /// Like [`call`](Self::call) but returns the raw JSON.
     pub async fn call_value(
+        &self,
+        action: Action,
+        params: &Params,
+    ) -> Result<serde_json::Value, AliyunError> {
+        match &self.cfg.shared_reads {
+            Some(shared) if SharedReads::shares(action) => {
+                let key = format!("{}|{:?}|{:?}", self.cfg.region, action, params);
+                let cell = shared.cell(key);
+                cell.get_or_try_init(|| self.call_made(action, params))
+                    .await
+                    .cloned()
+            }
+            _ => self.call_made(action, params).await,
+        }
+    }
+
+    /// The call itself, with its retries.
+    async fn call_made(
         &self,
         action: Action,
         params: &Params,
