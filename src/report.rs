@@ -359,14 +359,7 @@ pub fn verdict(r: &Report) -> String {
             } else {
                 String::new()
             };
-            if root.id == crate::engine::check::CheckId::Credentials {
-                // The key was refused or may not look: nothing is known about the links, so
-                // the chain is not called broken.
-                format!(
-                    "CANNOT CHECK: {} (the key, not the chain, is what to fix){unseen}",
-                    root.title
-                )
-            } else if root.id == crate::engine::doctor::dependents::ID {
+            if root.id == crate::engine::doctor::dependents::ID {
                 // The links are fine; what runs through them is not.
                 format!(
                     "LINK OK, A TASK ON IT FAILS: {} ({fails} failing check(s)){unseen}",
@@ -379,6 +372,15 @@ pub fn verdict(r: &Report) -> String {
                 )
             }
         }
+        Verdict::CannotCheck { root, unknown } => format!(
+            "CANNOT CHECK: {} (the key, not the chain, is what to fix){}",
+            root.title,
+            if unknown > 0 {
+                format!("; {unknown} link(s) could not be checked")
+            } else {
+                String::new()
+            }
+        ),
         Verdict::Incomplete { unknown, changing } => incomplete_words(unknown, changing),
         Verdict::Healthy if r.checks.iter().any(|c| c.id == "data-path") => {
             "healthy (control plane and data path)".to_string()

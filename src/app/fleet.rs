@@ -130,7 +130,8 @@ pub async fn run(g: &GlobalArgs, env: &Env) -> Result<u8, Failure> {
 pub fn verdict(r: &Report) -> &'static str {
     match r.verdict() {
         Verdict::Healthy => "healthy",
-        Verdict::Broken { .. } => "broken",
+        // The fleet's words are unchanged: a refused key counts with the broken chains.
+        Verdict::Broken { .. } | Verdict::CannotCheck { .. } => "broken",
         Verdict::Incomplete { unknown: 0, .. } => "changing",
         Verdict::Incomplete { .. } => "unknown",
     }

@@ -3,6 +3,35 @@
 
 use crate::common;
 
+/// Runs every command while `action` answers `code` each time: (arguments, exit code,
+/// stdout and stderr together).
+async fn every_command_failing<'a>(
+    w: &common::World,
+    action: &str,
+    code: &str,
+    cid: &'a str,
+    rds: &'a str,
+) -> Vec<(Vec<&'a str>, Option<i32>, String)> {
+    w.admin("faults", serde_json::json!({"clear": true})).await;
+    w.admin(
+        "faults",
+        serde_json::json!({"action": action, "code": code}),
+    )
+    .await;
+    every_command(cid, rds)
+        .into_iter()
+        .map(|args| {
+            let out = w.bin().args(&args).output().unwrap();
+            let text = format!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+            (args, out.status.code(), text)
+        })
+        .collect()
+}
+
 /// Every command that talks to the clouds, for this cluster and instance (teardown last: a
 /// refusal must stop it before it deletes).
 fn every_command<'a>(cid: &'a str, rds: &'a str) -> Vec<Vec<&'a str>> {
@@ -85,20 +114,10 @@ async fn each_credential_refusal_exits_3_from_every_command() {
         "SignatureDoesNotMatch",
         "InvalidAccessKeyId.NotFound",
     ] {
-        w.admin("faults", serde_json::json!({"clear": true})).await;
-        w.admin(
-            "faults",
-            serde_json::json!({"action": "GetCallerIdentity", "code": code}),
-        )
-        .await;
-        for args in every_command(&cid, &rds) {
-            let out = w.bin().args(&args).output().unwrap();
-            let text = format!(
-                "{}{}",
-                String::from_utf8_lossy(&out.stdout),
-                String::from_utf8_lossy(&out.stderr)
-            );
-            assert_eq!(out.status.code(), Some(3), "{code} {args:?}: {text}");
+        for (args, status, text) in
+            every_command_failing(&w, "GetCallerIdentity", code, &cid, &rds).await
+        {
+            assert_eq!(status, Some(3), "{code} {args:?}: {text}");
         }
     }
 }
@@ -124,22 +143,12 @@ async fn each_kind_gives_one_exit_code_from_every_command() {
         ("ServiceUnavailable", 1, 4),
         ("Throttling.User", 1, 4),
     ] {
-        w.admin("faults", serde_json::json!({"clear": true})).await;
-        w.admin(
-            "faults",
-            serde_json::json!({"action": "ListServerGroups", "code": code}),
-        )
-        .await;
-        for args in every_command(&cid, &rds) {
-            let out = w.bin().args(&args).output().unwrap();
-            let text = format!(
-                "{}{}",
-                String::from_utf8_lossy(&out.stdout),
-                String::from_utf8_lossy(&out.stderr)
-            );
+        for (args, status, text) in
+            every_command_failing(&w, "ListServerGroups", code, &cid, &rds).await
+        {
             let reads_a_chain = matches!(args[0], "doctor" | "reconcile");
             let expect = if reads_a_chain { doctor } else { want };
-            assert_eq!(out.status.code(), Some(expect), "{code} {args:?}: {text}");
+            assert_eq!(status, Some(expect), "{code} {args:?}: {text}");
             if args[0] == "doctor" && code == "Forbidden.RAM" {
                 // A key that may not look says nothing about the links.
                 assert!(

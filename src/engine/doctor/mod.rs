@@ -45,6 +45,14 @@ pub enum Verdict<'a> {
         /// Checks that could not look.
         unknown: usize,
     },
+    /// The key was refused or may not look (`credentials` failed): nothing is known about
+    /// the links, so the chain is not called broken.
+    CannotCheck {
+        /// The failing `credentials` check.
+        root: &'a Check,
+        /// Checks that could not look.
+        unknown: usize,
+    },
     /// Nothing failed, but some links could not be looked at.
     Incomplete {
         /// Checks that could not look.
@@ -55,12 +63,14 @@ pub enum Verdict<'a> {
 }
 
 impl Report {
-    /// Healthy, broken (with its root cause) or not fully checked.
+    /// Healthy, broken (with its root cause), not checkable with this key, or not fully
+    /// checked.
     pub fn verdict(&self) -> Verdict<'_> {
         let count = |s: Status| self.checks.iter().filter(|c| c.status == s).count();
         let (fails, unknown) = (count(Status::Fail), count(Status::Unknown));
         let changing = count(Status::Changing);
         match checks::root_cause(&self.checks) {
+            Some(root) if root.id == CheckId::Credentials => Verdict::CannotCheck { root, unknown },
             Some(root) => Verdict::Broken {
                 root,
                 fails,

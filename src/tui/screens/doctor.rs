@@ -95,15 +95,11 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
     let mut index = 0;
     for r in reports {
         let (sym, style, verdict) = match r.verdict() {
-            Verdict::Broken { root, .. }
-                if root.id == crate::engine::check::CheckId::Credentials =>
-            {
-                (
-                    theme::FAIL,
-                    t.fail(),
-                    format!("CANNOT CHECK: {} (fix the key, not the chain)", root.title),
-                )
-            }
+            Verdict::CannotCheck { root, .. } => (
+                theme::FAIL,
+                t.fail(),
+                format!("CANNOT CHECK: {} (fix the key, not the chain)", root.title),
+            ),
             Verdict::Broken { root, fails, .. } => (
                 theme::FAIL,
                 t.fail(),
