@@ -25,6 +25,13 @@ impl List {
         }
     }
 
+    fn highlighted(self, app: &App) -> usize {
+        match self {
+            List::Clusters => app.cluster_sel,
+            List::Sources => app.source_sel,
+        }
+    }
+
     fn visible(self, app: &App) -> Vec<usize> {
         match self {
             List::Clusters => app.visible_clusters(),
@@ -61,10 +68,7 @@ pub(crate) fn keys(
             Some(moved(app))
         }
         Action::Accept
-            if !app.filter.is_empty() && {
-                let sel = *list.sel(app);
-                !list.visible(app).contains(&sel)
-            } =>
+            if !app.filter.is_empty() && !list.visible(app).contains(&list.highlighted(app)) =>
         {
             app.note = Some(format!(
                 "no {} matches the filter /{}: Backspace edits it, Esc clears it",
