@@ -1,6 +1,7 @@
 //! Discovery: everything setup needs to know about both clouds, fetched concurrently and
 //! turned into [`facts`](super::facts). Pure conversions from wire models live here too.
 
+use super::chain::RdsCall;
 use super::facts::{AllowlistGroup, ClusterInfo, PlcInfo, RdsInfo, TidbZones, VSwitchInfo};
 use crate::cloud::aliyun::{AliyunClient, AliyunError};
 use crate::cloud::tidb::{TidbClient, TidbError};
@@ -219,7 +220,8 @@ pub fn rds_info(
     }
 }
 
-fn allowlist_group(g: &wa::DbInstanceIpArray) -> AllowlistGroup {
+/// Converts an allowlist group (`SecurityIPList` split into its IPs and CIDRs).
+pub fn allowlist_group(g: &wa::DbInstanceIpArray) -> AllowlistGroup {
     AllowlistGroup {
         name: g.db_instance_ip_array_name.clone(),
         ips: g
@@ -454,11 +456,9 @@ pub async fn discover(
     setup_id: Option<&str>,
 ) -> Result<Discovery, DiscoverError> {
     let a = &c.aliyun;
-    let (caller, attr, net, groups, nlb_zones, pl_zones, open, plcs, lbs, services) = tokio::join!(
+    let (caller, rds, nlb_zones, pl_zones, open, plcs, lbs, services) = tokio::join!(
         a.get_caller_identity(),
-        a.describe_db_instance_attribute(rds_id),
-        a.describe_db_instance_net_info(rds_id),
-        a.describe_db_instance_ip_array_list(rds_id),
+        super::chain::rds(a, rds_id),
         a.nlb_describe_zones(),
         a.privatelink_describe_zones(),
         a.check_product_open(),
@@ -467,17 +467,16 @@ pub async fn discover(
         a.list_endpoint_services(None, None, &[]),
     );
     let caller = caller?;
-    let attr = match attr {
-        Ok(a) => a,
-        Err(e) if e.is_not_found() => {
+    let rds = match rds {
+        Ok(r) => r,
+        Err((RdsCall::Attribute, e)) if e.is_not_found() => {
             return Err(DiscoverError::Input(format!(
                 "RDS instance {rds_id} was not found in {}; check the id and the region (instances in other regions cannot be used: TiDB Cloud does not support cross-region private links)",
                 a.region()
             )));
         }
-        Err(e) => return Err(e.into()),
+        Err((_, e)) => return Err(e.into()),
     };
-    let rds = rds_info(&attr, &net?, &groups?);
     let vswitches = if rds.vpc_id.is_empty() {
         Vec::new()
     } else {

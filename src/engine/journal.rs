@@ -34,6 +34,88 @@ pub struct ResourceIds {
     pub allowlist_group: Option<String>,
 }
 
+/// One id a setup records: the single list of what a setup creates or adopts, read by the
+/// journal's JSON result, the teardown list, the wizard's rows and the tests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum IdKind {
+    /// The NLB server group, `sgp-…`.
+    ServerGroup,
+    /// The internal NLB, `nlb-…`.
+    LoadBalancer,
+    /// Its TCP listener, `lsn-…`.
+    Listener,
+    /// The endpoint service, `epsrv-…`.
+    EndpointService,
+    /// The endpoint service's name (TiDB Cloud's PLC points at it).
+    EndpointServiceName,
+    /// TiDB Cloud's private link connection, `plc-…`.
+    PrivateLinkConnection,
+    /// TiDB Cloud's endpoint, `ep-…` (its connection request is the one accepted).
+    Endpoint,
+    /// The RDS allowlist group tilink owns.
+    AllowlistGroup,
+}
+
+impl IdKind {
+    /// Every kind, in the order of [`ResourceIds`]' fields.
+    pub const ALL: [IdKind; 8] = [
+        IdKind::ServerGroup,
+        IdKind::LoadBalancer,
+        IdKind::Listener,
+        IdKind::EndpointService,
+        IdKind::EndpointServiceName,
+        IdKind::PrivateLinkConnection,
+        IdKind::Endpoint,
+        IdKind::AllowlistGroup,
+    ];
+
+    /// The field's name in the journal and in `setup -o json`'s `resources`.
+    pub fn key(self) -> &'static str {
+        match self {
+            IdKind::ServerGroup => "server_group_id",
+            IdKind::LoadBalancer => "load_balancer_id",
+            IdKind::Listener => "listener_id",
+            IdKind::EndpointService => "endpoint_service_id",
+            IdKind::EndpointServiceName => "endpoint_service_name",
+            IdKind::PrivateLinkConnection => "private_link_connection_id",
+            IdKind::Endpoint => "endpoint_id",
+            IdKind::AllowlistGroup => "allowlist_group",
+        }
+    }
+}
+
+impl ResourceIds {
+    /// The id of one kind, when recorded.
+    pub fn get(&self, kind: IdKind) -> Option<&str> {
+        match kind {
+            IdKind::ServerGroup => self.server_group_id.as_deref(),
+            IdKind::LoadBalancer => self.load_balancer_id.as_deref(),
+            IdKind::Listener => self.listener_id.as_deref(),
+            IdKind::EndpointService => self.endpoint_service_id.as_deref(),
+            IdKind::EndpointServiceName => self.endpoint_service_name.as_deref(),
+            IdKind::PrivateLinkConnection => self.private_link_connection_id.as_deref(),
+            IdKind::Endpoint => self.endpoint_id.as_deref(),
+            IdKind::AllowlistGroup => self.allowlist_group.as_deref(),
+        }
+    }
+
+    /// Every recorded id with its kind, in [`IdKind::ALL`]'s order.
+    pub fn recorded(&self) -> impl Iterator<Item = (IdKind, &str)> {
+        IdKind::ALL
+            .into_iter()
+            .filter_map(|k| self.get(k).map(|id| (k, id)))
+    }
+
+    /// The ids as a JSON object with every key present (`null` when not recorded).
+    pub fn to_json(&self) -> serde_json::Value {
+        IdKind::ALL
+            .into_iter()
+            .map(|k| (k.key().to_string(), serde_json::json!(self.get(k))))
+            .collect::<serde_json::Map<_, _>>()
+            .into()
+    }
+}
+
 /// Where a setup stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
@@ -360,6 +442,27 @@ fn create_private_dir(dir: &Path) -> std::io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_id_kinds_are_every_field_of_the_journal_under_its_own_name() {
+        let all = ResourceIds {
+            server_group_id: Some("sgp-1".into()),
+            load_balancer_id: Some("nlb-1".into()),
+            listener_id: Some("lsn-1".into()),
+            endpoint_service_id: Some("epsrv-1".into()),
+            endpoint_service_name: Some("com.aliyuncs.privatelink.r.epsrv-1".into()),
+            private_link_connection_id: Some("plc-1".into()),
+            endpoint_id: Some("ep-1".into()),
+            allowlist_group: Some("tilink_1".into()),
+        };
+        // The serde names are the journal's; the kinds must name each one, with its value.
+        assert_eq!(serde_json::to_value(&all).unwrap(), all.to_json());
+        assert_eq!(all.recorded().count(), IdKind::ALL.len());
+        let none = ResourceIds::default().to_json();
+        let none = none.as_object().unwrap();
+        assert_eq!(none.len(), IdKind::ALL.len());
+        assert!(none.values().all(|v| v.is_null()));
+    }
 
     #[test]
     fn round_trip_atomic_and_private() {

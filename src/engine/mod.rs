@@ -1,6 +1,7 @@
 //! The setup engine: discover → check → plan → apply → accept → verify; doctor; teardown.
 //! Nothing here touches the terminal.
 
+pub mod chain;
 pub mod check;
 pub mod checks;
 pub mod discover;

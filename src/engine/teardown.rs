@@ -4,7 +4,7 @@
 
 use super::Error;
 use super::discover::{Clients, TAG_CLUSTER, TAG_SETUP};
-use super::journal::{Journal, JournalStore, SetupState};
+use super::journal::{IdKind, Journal, JournalStore, SetupState};
 use super::poll::{Probe, Tuning, nlb_job, until};
 use crate::cloud::aliyun::AliyunError;
 use crate::wire::aliyun::Tag;
@@ -28,27 +28,29 @@ pub struct Target {
 
 /// What a teardown will delete, in order.
 pub fn targets(j: &Journal) -> Vec<Target> {
-    let r = &j.resources;
-    let mut out = Vec::new();
-    let mut push = |kind: &'static str, id: &Option<String>| {
-        if let Some(id) = id {
-            out.push(Target {
+    TEARDOWN_ORDER
+        .iter()
+        .filter_map(|&(kind, id)| {
+            j.resources.get(id).map(|id| Target {
                 kind,
-                id: id.clone(),
-            });
-        }
-    };
-    push("private-link-connection", &r.private_link_connection_id);
-    // The service's whitelist entries go before the service itself (shown, so the list is
-    // every step teardown takes); their id is the service's.
-    push("whitelist-entries", &r.endpoint_service_id);
-    push("endpoint-service", &r.endpoint_service_id);
-    push("listener", &r.listener_id);
-    push("load-balancer", &r.load_balancer_id);
-    push("server-group", &r.server_group_id);
-    push("allowlist-group", &r.allowlist_group);
-    out
+                id: id.to_string(),
+            })
+        })
+        .collect()
 }
+
+/// Every step teardown takes, in its order, with the recorded id each acts on. The
+/// service's whitelist entries go before the service itself (shown, so the list is every
+/// step teardown takes); their id is the service's.
+const TEARDOWN_ORDER: [(&str, IdKind); 7] = [
+    ("private-link-connection", IdKind::PrivateLinkConnection),
+    ("whitelist-entries", IdKind::EndpointService),
+    ("endpoint-service", IdKind::EndpointService),
+    ("listener", IdKind::Listener),
+    ("load-balancer", IdKind::LoadBalancer),
+    ("server-group", IdKind::ServerGroup),
+    ("allowlist-group", IdKind::AllowlistGroup),
+];
 
 fn has_tag(tags: &[Tag], key: &str, value: &str) -> bool {
     tags.iter().any(|t| t.key == key && t.value == value)

@@ -11,6 +11,7 @@ pub mod terraform;
 
 use crate::cloud::aliyun::AliyunError;
 use crate::engine::Error;
+use crate::engine::chain;
 use crate::engine::discover::Clients;
 use crate::engine::journal::Journal;
 use crate::wire::aliyun as w;
@@ -230,10 +231,8 @@ pub async fn gather(c: &Clients, j: &Journal) -> Result<ChainFacts, Error> {
     };
 
     if let Some(id) = &r.server_group_id {
-        let groups = a
-            .list_server_groups(std::slice::from_ref(id), &[])
-            .await
-            .map_err(|e| read_err("server group", id, e))?;
+        let read = chain::backends(a, std::slice::from_ref(id)).await;
+        let groups = read.groups.map_err(|e| read_err("server group", id, e))?;
         if let Some(g) = groups.into_iter().find(|g| &g.server_group_id == id) {
             f.server_group = Some(ServerGroupFacts {
                 id: g.server_group_id.clone(),
@@ -247,10 +246,11 @@ pub async fn gather(c: &Clients, j: &Journal) -> Result<ChainFacts, Error> {
                 health_check: g.health_check,
                 tags: pairs(&g.tags),
             });
-            let mut servers: Vec<ServerFacts> = a
-                .list_server_group_servers(id)
-                .await
-                .map_err(|e| read_err("servers of", id, e))?
+            let servers = match read.servers.into_iter().next() {
+                Some((_, s)) => s.map_err(|e| read_err("servers of", id, e))?,
+                None => Vec::new(),
+            };
+            let mut servers: Vec<ServerFacts> = servers
                 .into_iter()
                 .filter(|s| s.status != crate::wire::states::ServerStatus::Removing)
                 .map(|s| ServerFacts {
@@ -266,8 +266,11 @@ pub async fn gather(c: &Clients, j: &Journal) -> Result<ChainFacts, Error> {
         }
     }
 
+    // The load balancer's listeners: `None` without a load balancer id, none when it is gone.
+    let mut listeners: Option<Vec<w::Listener>> = None;
     if let Some(id) = &r.load_balancer_id {
-        match a.get_load_balancer_attribute(id).await {
+        let read = chain::nlb(a, id).await;
+        match read.attribute {
             Ok(lb) => {
                 let common = lb.load_balancer;
                 let mut tags: Vec<(String, String)> = lb
@@ -290,24 +293,25 @@ pub async fn gather(c: &Clients, j: &Journal) -> Result<ChainFacts, Error> {
                         .collect(),
                     tags,
                 });
+                listeners = Some(
+                    read.listeners
+                        .map_err(|e| read_err("listeners of", id, e))?,
+                );
             }
-            Err(e) if e.is_not_found() => {}
+            Err(e) if e.is_not_found() => listeners = Some(Vec::new()),
             Err(e) => return Err(read_err("load balancer", id, e)),
         }
     }
 
-    let listener = match (&r.listener_id, &r.load_balancer_id) {
-        (Some(id), _) => match a.get_listener_attribute(id).await {
+    // The journal's listener, else the load balancer's first.
+    let listener = match (&r.listener_id, listeners) {
+        (Some(id), Some(all)) => all.into_iter().find(|l| &l.listener_id == id),
+        (Some(id), None) => match a.get_listener_attribute(id).await {
             Ok(l) => Some(l),
             Err(e) if e.is_not_found() => None,
             Err(e) => return Err(read_err("listener", id, e)),
         },
-        (None, Some(lb)) => a
-            .list_listeners(std::slice::from_ref(lb))
-            .await
-            .map_err(|e| read_err("listeners of", lb, e))?
-            .into_iter()
-            .next(),
+        (None, Some(all)) => all.into_iter().next(),
         (None, None) => None,
     };
     f.listener = listener.map(|l| ListenerFacts {
@@ -352,7 +356,8 @@ pub async fn gather(c: &Clients, j: &Journal) -> Result<ChainFacts, Error> {
     }
 
     if let Some(id) = &r.endpoint_service_id {
-        match a.get_endpoint_service(id).await {
+        let read = chain::service(a, id).await;
+        match read.attribute {
             Ok(s) => {
                 // GetVpcEndpointServiceAttribute returns no tags; the list call does.
                 let tags = a
@@ -373,9 +378,8 @@ pub async fn gather(c: &Clients, j: &Journal) -> Result<ChainFacts, Error> {
                     payer: s.payer,
                     tags,
                 });
-                let mut res: Vec<ServiceResourceFacts> = a
-                    .list_service_resources(id)
-                    .await
+                let mut res: Vec<ServiceResourceFacts> = read
+                    .resources
                     .map_err(|e| read_err("resources of", id, e))?
                     .into_iter()
                     .map(|x| ServiceResourceFacts {
@@ -386,10 +390,7 @@ pub async fn gather(c: &Clients, j: &Journal) -> Result<ChainFacts, Error> {
                     .collect();
                 res.sort_by(|x, y| x.zone_id.cmp(&y.zone_id));
                 f.service_resources = res;
-                let mut users = a
-                    .list_users(id)
-                    .await
-                    .map_err(|e| read_err("whitelist of", id, e))?;
+                let mut users = read.users.map_err(|e| read_err("whitelist of", id, e))?;
                 users.sort();
                 f.service_users = users;
                 let tidb_endpoint = f
@@ -398,9 +399,8 @@ pub async fn gather(c: &Clients, j: &Journal) -> Result<ChainFacts, Error> {
                     .map(|p| p.endpoint_id.clone())
                     .filter(|e| !e.is_empty())
                     .or_else(|| r.endpoint_id.clone());
-                let mut conns: Vec<ConnectionFacts> = a
-                    .list_connections(id)
-                    .await
+                let mut conns: Vec<ConnectionFacts> = read
+                    .connections
                     .map_err(|e| read_err("connections of", id, e))?
                     .into_iter()
                     .filter(|x| match &tidb_endpoint {
@@ -425,24 +425,14 @@ pub async fn gather(c: &Clients, j: &Journal) -> Result<ChainFacts, Error> {
     if let Some(group) = &r.allowlist_group
         && !j.rds_instance_id.is_empty()
     {
-        let groups = a
-            .describe_db_instance_ip_array_list(&j.rds_instance_id)
+        let groups = chain::allowlist(a, &j.rds_instance_id)
             .await
             .map_err(|e| read_err("allowlist of", &j.rds_instance_id, e))?;
-        if let Some(g) = groups
-            .into_iter()
-            .find(|g| &g.db_instance_ip_array_name == group)
-        {
+        if let Some(g) = groups.into_iter().find(|g| &g.name == group) {
             f.allowlist = Some(AllowlistFacts {
                 db_instance_id: j.rds_instance_id.clone(),
-                group_name: g.db_instance_ip_array_name,
-                ips: g
-                    .security_ip_list
-                    .split(',')
-                    .map(str::trim)
-                    .filter(|s| !s.is_empty())
-                    .map(str::to_string)
-                    .collect(),
+                group_name: g.name,
+                ips: g.ips,
             });
         }
     }

@@ -6,6 +6,7 @@ use super::app::{App, Load, Screen};
 use super::bench_support::{self, on};
 use super::fixtures as fx;
 use super::view;
+use crate::engine::journal::IdKind;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
@@ -45,18 +46,11 @@ fn screens() -> Vec<(&'static str, App)> {
 fn values() -> Vec<String> {
     let a = fx::apply_active();
     let r = a.ids().clone();
-    let mut v: Vec<String> = [
-        r.server_group_id,
-        r.load_balancer_id,
-        r.listener_id,
-        r.endpoint_service_id,
-        r.private_link_connection_id,
-        r.endpoint_id,
-        r.allowlist_group,
-    ]
-    .into_iter()
-    .flatten()
-    .collect();
+    let mut v: Vec<String> = r
+        .recorded()
+        .filter(|(k, _)| *k != IdKind::EndpointServiceName)
+        .map(|(_, id)| id.to_string())
+        .collect();
     v.extend(
         [
             fx::CLUSTER,

@@ -2,7 +2,8 @@
 //! backends → RDS (by private IP in the VPC). Each level's lookups run concurrently; a
 //! lookup that fails is recorded (so its checks say "skip" and why) instead of aborting.
 
-use crate::engine::discover::{Clients, TAG_RDS, cluster_info, plc_info, rds_info, vswitch_info};
+use crate::engine::chain;
+use crate::engine::discover::{Clients, TAG_RDS, cluster_info, plc_info, vswitch_info};
 use crate::engine::facts::{
     ClusterInfo, PlcInfo, RdsInfo, TidbZones, VSwitchInfo, service_id_of_name,
 };
@@ -323,7 +324,7 @@ pub async fn gather(c: &Clients, start: &Start) -> ChainFacts {
         .as_ref()
         .map(|p| (p.id.clone(), p.endpoint_id.clone()));
     let dependents = plc_ids.is_some() && !cid.is_empty();
-    let (caller, cluster, zones, service, resources, users, conns, instances, cfs, migs) = tokio::join!(
+    let (caller, cluster, zones, service, instances, cfs, migs) = tokio::join!(
         a.get_caller_identity(),
         async {
             if cid.is_empty() {
@@ -341,28 +342,7 @@ pub async fn gather(c: &Clients, start: &Start) -> ChainFacts {
         },
         async {
             if have_svc {
-                Some(a.get_endpoint_service(&svc).await)
-            } else {
-                None
-            }
-        },
-        async {
-            if have_svc {
-                Some(a.list_service_resources(&svc).await)
-            } else {
-                None
-            }
-        },
-        async {
-            if have_svc {
-                Some(a.list_users(&svc).await)
-            } else {
-                None
-            }
-        },
-        async {
-            if have_svc {
-                Some(a.list_connections(&svc).await)
+                Some(chain::service(a, &svc).await)
             } else {
                 None
             }
@@ -451,24 +431,29 @@ pub async fn gather(c: &Clients, start: &Start) -> ChainFacts {
         f.miss(Piece::Service, why);
     }
     match service {
-        Some(Ok(s)) => f.service = Some(s),
-        Some(Err(e)) => f.read_failed(Piece::Service, "GetVpcEndpointServiceAttribute", &e),
-        None => {}
-    }
-    match resources {
-        Some(Ok(r)) => f.resources = r,
-        Some(Err(e)) => f.read_failed(Piece::Resources, "ListVpcEndpointServiceResources", &e),
-        None => f.miss(Piece::Resources, "no endpoint service"),
-    }
-    match users {
-        Some(Ok(u)) => f.users = u,
-        Some(Err(e)) => f.read_failed(Piece::Users, "ListVpcEndpointServiceUsers", &e),
-        None => f.miss(Piece::Users, "no endpoint service"),
-    }
-    match conns {
-        Some(Ok(x)) => f.connections = x,
-        Some(Err(e)) => f.read_failed(Piece::Connections, "ListVpcEndpointConnections", &e),
-        None => f.miss(Piece::Connections, "no endpoint service"),
+        Some(s) => {
+            match s.attribute {
+                Ok(x) => f.service = Some(x),
+                Err(e) => f.read_failed(Piece::Service, "GetVpcEndpointServiceAttribute", &e),
+            }
+            match s.resources {
+                Ok(r) => f.resources = r,
+                Err(e) => f.read_failed(Piece::Resources, "ListVpcEndpointServiceResources", &e),
+            }
+            match s.users {
+                Ok(u) => f.users = u,
+                Err(e) => f.read_failed(Piece::Users, "ListVpcEndpointServiceUsers", &e),
+            }
+            match s.connections {
+                Ok(x) => f.connections = x,
+                Err(e) => f.read_failed(Piece::Connections, "ListVpcEndpointConnections", &e),
+            }
+        }
+        None => {
+            for piece in [Piece::Resources, Piece::Users, Piece::Connections] {
+                f.miss(piece, "no endpoint service");
+            }
+        }
     }
     let instances = match instances {
         Ok(i) => i,
@@ -507,16 +492,13 @@ pub async fn gather(c: &Clients, start: &Start) -> ChainFacts {
         }
         return f;
     };
-    let (lb, listeners) = tokio::join!(
-        a.get_load_balancer_attribute(&lb_id),
-        a.list_listeners(std::slice::from_ref(&lb_id))
-    );
+    let nlb = chain::nlb(a, &lb_id).await;
     f.depth = 2;
-    match lb {
+    match nlb.attribute {
         Ok(x) => f.lb = Some(x),
         Err(e) => f.read_failed(Piece::Lb, "GetLoadBalancerAttribute", &e),
     }
-    match listeners {
+    match nlb.listeners {
         Ok(l) => f.listeners = l,
         Err(e) => f.read_failed(Piece::Listeners, "ListListeners", &e),
     }
@@ -559,15 +541,8 @@ pub async fn gather(c: &Clients, start: &Start) -> ChainFacts {
             .collect(),
     };
     let listener_ids: Vec<String> = f.listeners.iter().map(|l| l.listener_id.clone()).collect();
-    let (groups, servers, health, vsw, nets) = tokio::join!(
-        async {
-            if sg_ids.is_empty() {
-                Ok(Vec::new())
-            } else {
-                a.list_server_groups(&sg_ids, &[]).await
-            }
-        },
-        futures_util::future::join_all(sg_ids.iter().map(|id| a.list_server_group_servers(id))),
+    let (backends, health, vsw, found_reads) = tokio::join!(
+        chain::backends(a, &sg_ids),
         futures_util::future::join_all(
             listener_ids
                 .iter()
@@ -580,27 +555,16 @@ pub async fn gather(c: &Clients, start: &Start) -> ChainFacts {
                 a.describe_vswitches(&vpc).await
             }
         },
-        futures_util::future::join_all(candidates.iter().map(|id| async move {
-            let (attr, net, ips) = tokio::join!(
-                a.describe_db_instance_attribute(id),
-                a.describe_db_instance_net_info(id),
-                a.describe_db_instance_ip_array_list(id)
-            );
-            (attr, net, ips)
-        })),
+        futures_util::future::join_all(candidates.iter().map(|id| chain::rds(a, id))),
     );
     f.depth = 3;
-    match groups {
+    match backends.groups {
         Ok(g) => f.server_groups = g,
         Err(e) => f.read_failed(Piece::ServerGroups, "ListServerGroups", &e),
     }
-    for (group, s) in sg_ids.iter().zip(servers) {
+    for (_, s) in backends.servers {
         match s {
-            Ok(mut s) => {
-                // Remember which group each backend came from (the fix edits one group).
-                s.iter_mut().for_each(|x| x.server_group_id = group.clone());
-                f.servers.append(&mut s)
-            }
+            Ok(mut s) => f.servers.append(&mut s),
             Err(e) => f.read_failed(Piece::Servers, "ListServerGroupServers", &e),
         }
     }
@@ -616,12 +580,10 @@ pub async fn gather(c: &Clients, start: &Start) -> ChainFacts {
     }
     let backend_ips: Vec<String> = f.servers.iter().map(|s| s.server_ip.clone()).collect();
     let mut found: Vec<RdsInfo> = Vec::new();
-    for (attr, net, ips) in nets {
-        match (attr, net, ips) {
-            (Ok(attr), Ok(net), Ok(ips)) => found.push(rds_info(&attr, &net, &ips)),
-            (Err(e), _, _) => f.read_failed(Piece::Rds, "DescribeDBInstanceAttribute", &e),
-            (_, Err(e), _) => f.read_failed(Piece::Rds, "DescribeDBInstanceNetInfo", &e),
-            (_, _, Err(e)) => f.read_failed(Piece::Rds, "DescribeDBInstanceIPArrayList", &e),
+    for read in found_reads {
+        match read {
+            Ok(rds) => found.push(rds),
+            Err((call, e)) => f.read_failed(Piece::Rds, call.action(), &e),
         }
     }
     // The instance behind the chain: tagged, else the one whose private IP is a backend,

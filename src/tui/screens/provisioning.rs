@@ -14,17 +14,7 @@ use ratatui::widgets::{Block, Borders, Paragraph};
 
 /// The id a step produced, once known.
 pub fn step_id(s: Step, r: &ResourceIds) -> Option<&str> {
-    match s {
-        Step::ServerGroup => r.server_group_id.as_deref(),
-        Step::LoadBalancer => r.load_balancer_id.as_deref(),
-        Step::Allowlist => r.allowlist_group.as_deref(),
-        Step::Listener => r.listener_id.as_deref(),
-        Step::EndpointService => r.endpoint_service_id.as_deref(),
-        Step::Whitelist => None,
-        Step::Connection => r.private_link_connection_id.as_deref(),
-        Step::Accept => r.endpoint_id.as_deref(),
-        Step::Verify => None,
-    }
+    s.produces().and_then(|k| r.get(k))
 }
 
 /// The state word for a finished step: the cloud's last word unless it was still transient.

@@ -4,7 +4,7 @@
 //! balancer ∥ allowlist) runs concurrently and the critical path is LB → endpoint service →
 //! whitelist → PLC → accept → verify.
 
-use crate::engine::journal::{Journal, ResourceIds, SetupState};
+use crate::engine::journal::{IdKind, Journal, ResourceIds, SetupState};
 use crate::engine::poll::Usual;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -34,6 +34,20 @@ pub enum Step {
 }
 
 impl Step {
+    /// The id this step records in the journal, for steps that make or adopt something.
+    pub fn produces(self) -> Option<IdKind> {
+        match self {
+            Step::ServerGroup => Some(IdKind::ServerGroup),
+            Step::LoadBalancer => Some(IdKind::LoadBalancer),
+            Step::Allowlist => Some(IdKind::AllowlistGroup),
+            Step::Listener => Some(IdKind::Listener),
+            Step::EndpointService => Some(IdKind::EndpointService),
+            Step::Connection => Some(IdKind::PrivateLinkConnection),
+            Step::Accept => Some(IdKind::Endpoint),
+            Step::Whitelist | Step::Verify => None,
+        }
+    }
+
     /// Every step, in display order.
     pub const ALL: [Step; 9] = [
         Step::ServerGroup,
