@@ -130,10 +130,11 @@ pub async fn run(g: &GlobalArgs, env: &Env) -> Result<u8, Failure> {
 pub fn verdict(r: &Report) -> &'static str {
     match r.verdict() {
         Verdict::Healthy => "healthy",
-        // The fleet's words are unchanged: a refused key counts with the broken chains.
-        Verdict::Broken { .. } | Verdict::CannotCheck { .. } => "broken",
+        Verdict::Broken { .. } => "broken",
         Verdict::Incomplete { unknown: 0, .. } => "changing",
-        Verdict::Incomplete { .. } => "unknown",
+        // A refused key says nothing about the chain: it could not be checked (and the run
+        // exits 3, the key being what to fix).
+        Verdict::Incomplete { .. } | Verdict::CannotCheck { .. } => "unknown",
     }
 }
 

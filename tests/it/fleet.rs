@@ -70,3 +70,37 @@ async fn fleet_doctor_is_refused_nothing_and_tells_every_chain_as_seeded() {
     assert!(calls("GetCallerIdentity") <= 2, "{stats}");
     assert!(calls("DescribeZones") <= 3, "{stats}");
 }
+
+/// A refused Alibaba key says nothing about the chains: each reads `unknown` (could not be
+/// checked), never `broken`, and the run exits 3 (the key is what to fix).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_key_leaves_every_chain_unknown_not_broken() {
+    let w = common::world_with(SimOptions {
+        time_scale: 0.01,
+        fleet: 3,
+        ..SimOptions::default()
+    })
+    .await;
+    let out = w
+        .bin()
+        .env(
+            "ALIBABA_CLOUD_ACCESS_KEY_SECRET",
+            "not-the-secret-at-all-000000000",
+        )
+        .args(["doctor", "--all-clusters", "-o", "json", "--no-color"])
+        .output()
+        .expect("tilink runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect();
+    let (summary, chains) = lines.split_last().expect("a summary line");
+    assert!(!chains.is_empty(), "{stdout}");
+    for c in chains {
+        assert_eq!(c["verdict"], "unknown", "{c}");
+    }
+    assert_eq!(summary["broken"], 0, "{summary}");
+    assert_eq!(summary["unknown"], chains.len(), "{summary}");
+    assert_eq!(out.status.code(), Some(3), "{summary}");
+}
