@@ -95,17 +95,7 @@ async fn pre_delay(s: &Shared) {
 }
 
 fn request_id(rng: &mut fastrand::Rng) -> String {
-    let h: String = (0..32)
-        .map(|_| char::from(b"0123456789ABCDEF"[rng.usize(0..16)]))
-        .collect();
-    format!(
-        "{}-{}-{}-{}-{}",
-        &h[0..8],
-        &h[8..12],
-        &h[12..16],
-        &h[16..20],
-        &h[20..32]
-    )
+    super::world::uuid(rng, b"0123456789ABCDEF")
 }
 
 fn ali_error(e: &AliError, product: Option<Product>, region: &str, rid: &str) -> Response {

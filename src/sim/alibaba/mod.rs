@@ -14,7 +14,7 @@ use serde::Serialize;
 use serde_json::Value;
 use tokio::time::Instant;
 
-use super::world::{AccessKey, World};
+use super::world::{AccessKey, Provisioned, World};
 use crate::wire::aliyun::{AccessDeniedDetail, ErrorBody};
 
 /// The five products: the client's own table (versions, RAM codes, hosts), so client and
@@ -149,6 +149,12 @@ pub const COMMON_PARAMS: &[&str] = &[
     "SignatureType",
 ];
 
+/// True for a parameter of the call itself: neither a common parameter nor the idempotency
+/// token (what a fingerprint and a replay compare).
+pub fn is_business(name: &str) -> bool {
+    !COMMON_PARAMS.contains(&name) && name != "ClientToken"
+}
+
 /// Decoded request parameters (query ∪ form).
 pub struct Params {
     pub pairs: Vec<(String, String)>,
@@ -256,7 +262,7 @@ impl Params {
         let mut v: Vec<_> = self
             .pairs
             .iter()
-            .filter(|(k, _)| !COMMON_PARAMS.contains(&k.as_str()) && k != "ClientToken")
+            .filter(|(k, _)| is_business(k))
             .cloned()
             .collect();
         v.sort();
@@ -470,6 +476,29 @@ pub fn dispatch(
         world.idempotency.insert(t, (p.fingerprint(), resp.clone()));
     }
     Ok(resp)
+}
+
+/// The resource `id` in `region`, else `missing(id)`: the product's not-found answer.
+pub fn find_in<'a, T: Provisioned>(
+    items: &'a [T],
+    id: &str,
+    region: &str,
+    missing: fn(&str) -> AliError,
+) -> Result<&'a T, AliError> {
+    items
+        .iter()
+        .find(|x| x.id() == id && x.region() == region)
+        .ok_or_else(|| missing(id))
+}
+
+/// The `ResourceType` (lower case) and the `ResourceId.N` (at least one) of a tag call.
+pub fn tag_targets(p: &Params) -> Result<(String, Vec<String>), AliError> {
+    let rtype = p.req("ResourceType")?.to_ascii_lowercase();
+    let ids = p.list("ResourceId");
+    if ids.is_empty() {
+        return Err(p.missing("ResourceId"));
+    }
+    Ok((rtype, ids))
 }
 
 /// 404 `InvalidApi.NotFound`.

@@ -59,7 +59,45 @@ impl Lifecycle {
             Phase::Ready
         }
     }
+
+    /// The phase at `now` in an API's words for `[provisioning, busy, ready]`; every API
+    /// says `Deleting`.
+    pub fn status(
+        &self,
+        now: Instant,
+        [provisioning, busy, ready]: [&'static str; 3],
+    ) -> &'static str {
+        match self.phase(now) {
+            Phase::Deleting => "Deleting",
+            Phase::Provisioning => provisioning,
+            Phase::Busy => busy,
+            Phase::Ready => ready,
+        }
+    }
 }
+
+/// A provisioned resource, filed by id and region: what the handlers' lookups read.
+pub trait Provisioned {
+    /// The resource's id (`sgp-…`, `nlb-…`, `lsn-…@port`, `epsrv-…`).
+    fn id(&self) -> &str;
+    /// The region it lives in.
+    fn region(&self) -> &str;
+}
+
+macro_rules! provisioned {
+    ($($t:ident),*) => {$(
+        impl Provisioned for super::$t {
+            fn id(&self) -> &str {
+                &self.id
+            }
+            fn region(&self) -> &str {
+                &self.region
+            }
+        }
+    )*};
+}
+
+provisioned!(ServerGroup, LoadBalancer, Listener, EndpointService);
 
 #[cfg(test)]
 mod tests {

@@ -70,11 +70,7 @@ pub(super) fn delete_listener(
     let rid = ctx.request_id.to_string();
     let id = p.req("ListenerId")?.to_string();
     let dry = p.bool("DryRun", false)?;
-    let l = w
-        .listeners
-        .iter()
-        .find(|l| l.id == id && l.region == region)
-        .ok_or_else(|| lsn_not_found(&id))?;
+    let l = find_in(&w.listeners, &id, region, lsn_not_found)?;
     if dry {
         return Err(AliError::dry_run());
     }
@@ -112,11 +108,7 @@ pub(super) fn start_listener(
     let rid = ctx.request_id.to_string();
     let id = p.req("ListenerId")?.to_string();
     let dry = p.bool("DryRun", false)?;
-    let l = w
-        .listeners
-        .iter()
-        .find(|l| l.id == id && l.region == region)
-        .ok_or_else(|| lsn_not_found(&id))?;
+    let l = find_in(&w.listeners, &id, region, lsn_not_found)?;
     let st = l.status(now);
     if st != "Stopped" {
         return Err(AliError::bad(
@@ -149,11 +141,7 @@ pub(super) fn get_listener_health_status(
     let now = ctx.now;
     let rid = ctx.request_id.to_string();
     let id = p.req("ListenerId")?;
-    let l = w
-        .listeners
-        .iter()
-        .find(|l| l.id == id && l.region == region)
-        .ok_or_else(|| lsn_not_found(id))?;
+    let l = find_in(&w.listeners, id, region, lsn_not_found)?;
     ok(wire::GetListenerHealthStatusResponse {
         request_id: rid,
         listener_health_status: vec![health_of(w, l, now)],
@@ -188,11 +176,7 @@ pub(super) fn create_listener(
         return Err(p.missing("StartPort"));
     }
     let sg_id = p.req("ServerGroupId")?.to_string();
-    let lb = w
-        .load_balancers
-        .iter()
-        .find(|l| l.id == lb_id && l.region == region)
-        .ok_or_else(|| lb_not_found(&lb_id))?;
+    let lb = find_in(&w.load_balancers, &lb_id, region, lb_not_found)?;
     // A taken port is refused whatever the load balancer is doing; then its state.
     let family = |p: &str| if p == "UDP" { "UDP" } else { "TCP" };
     if let Some(l) = w.listeners.iter().find(|l| {
@@ -210,11 +194,7 @@ pub(super) fn create_listener(
             format!("The status of {lb_id} is {st} and does not support this operation."),
         ));
     }
-    let sg = w
-        .server_groups
-        .iter()
-        .find(|s| s.id == sg_id && s.region == region)
-        .ok_or_else(|| sg_not_found(&sg_id))?;
+    let sg = find_in(&w.server_groups, &sg_id, region, sg_not_found)?;
     if sg.vpc_id != lb.vpc_id {
         return Err(AliError::bad(
             "Mismatch.VpcId",

@@ -114,11 +114,7 @@ pub(super) fn delete_load_balancer(
     let rid = ctx.request_id.to_string();
     let id = p.req("LoadBalancerId")?.to_string();
     let dry = p.bool("DryRun", false)?;
-    let lb = w
-        .load_balancers
-        .iter()
-        .find(|l| l.id == id && l.region == region)
-        .ok_or_else(|| lb_not_found(&id))?;
+    let lb = find_in(&w.load_balancers, &id, region, lb_not_found)?;
     if lb.deletion_protection {
         return Err(AliError::bad(
             "OperationDenied.DeletionProtectionEnabled",

@@ -6,8 +6,8 @@ use serde_json::Value;
 use std::time::Duration;
 
 use super::{
-    AliError, Ctx, Params, known_region, merge_tags, ok, page_by_token, region_of, tags_match,
-    unknown_action,
+    AliError, Ctx, Params, find_in, known_region, merge_tags, ok, page_by_token, region_of,
+    tag_targets, tags_match, unknown_action,
 };
 use crate::sim::behaviour::Behaviour;
 use crate::sim::net;
@@ -222,11 +222,7 @@ fn tag_resources(
     action: &str,
 ) -> Result<Value, AliError> {
     let rid = ctx.request_id.to_string();
-    let rtype = p.req("ResourceType")?.to_ascii_lowercase();
-    let ids = p.list("ResourceId");
-    if ids.is_empty() {
-        return Err(p.missing("ResourceId"));
-    }
+    let (rtype, ids) = tag_targets(p)?;
     let new = if action == "TagResources" {
         p.tags()?
     } else {
@@ -237,55 +233,56 @@ fn tag_resources(
     }
     let keys = p.list("TagKey");
     let all = p.bool("All", false)?;
-    let apply = |tags: &mut Vec<(String, String)>| -> Result<(), AliError> {
-        if action == "TagResources" {
-            merge_tags(tags, &new)
-        } else {
-            tags.retain(|(k, _)| !all && !keys.contains(k));
-            Ok(())
-        }
-    };
+    if !matches!(
+        rtype.as_str(),
+        "loadbalancer" | "servergroup" | "listener" | "securitypolicy"
+    ) {
+        return Err(p.invalid(
+            "ResourceType",
+            "loadbalancer, servergroup, listener or securitypolicy",
+        ));
+    }
     // Validate every id first so a failed call changes nothing.
-    for id in &ids {
-        let exists = match rtype.as_str() {
-            "loadbalancer" => w.load_balancers.iter().any(|l| &l.id == id),
-            "servergroup" => w.server_groups.iter().any(|s| &s.id == id),
-            "listener" => w.listeners.iter().any(|l| &l.id == id),
-            "securitypolicy" => false,
-            _ => {
-                return Err(p.invalid(
-                    "ResourceType",
-                    "loadbalancer, servergroup, listener or securitypolicy",
-                ));
-            }
-        };
-        if !exists {
-            return Err(AliError::not_found(
-                &format!("ResourceNotFound.{rtype}"),
-                format!("The specified resource {id} is not found."),
-            ));
-        }
+    if let Some(id) = ids.iter().find(|id| tags_mut(w, &rtype, id).is_none()) {
+        return Err(AliError::not_found(
+            &format!("ResourceNotFound.{rtype}"),
+            format!("The specified resource {id} is not found."),
+        ));
     }
     for id in &ids {
-        match rtype.as_str() {
-            "loadbalancer" => {
-                if let Some(l) = w.load_balancers.iter_mut().find(|l| &l.id == id) {
-                    apply(&mut l.tags)?;
-                }
-            }
-            "servergroup" => {
-                if let Some(s) = w.server_groups.iter_mut().find(|s| &s.id == id) {
-                    apply(&mut s.tags)?;
-                }
-            }
-            _ => {
-                if let Some(l) = w.listeners.iter_mut().find(|l| &l.id == id) {
-                    apply(&mut l.tags)?;
-                }
-            }
+        let Some(tags) = tags_mut(w, &rtype, id) else {
+            continue;
+        };
+        if action == "TagResources" {
+            merge_tags(tags, &new)?;
+        } else {
+            tags.retain(|(k, _)| !all && !keys.contains(k));
         }
     }
     ok(wire::Ack { request_id: rid })
+}
+
+/// The tags of resource `id` of a tag call's `ResourceType` (none for a security policy: they
+/// are not modelled).
+fn tags_mut<'a>(w: &'a mut World, rtype: &str, id: &str) -> Option<&'a mut Vec<(String, String)>> {
+    match rtype {
+        "loadbalancer" => w
+            .load_balancers
+            .iter_mut()
+            .find(|l| l.id == id)
+            .map(|l| &mut l.tags),
+        "servergroup" => w
+            .server_groups
+            .iter_mut()
+            .find(|s| s.id == id)
+            .map(|s| &mut s.tags),
+        "listener" => w
+            .listeners
+            .iter_mut()
+            .find(|l| l.id == id)
+            .map(|l| &mut l.tags),
+        _ => None,
+    }
 }
 
 /// Health of a listener's backends as the NLB would see them: a backend is unhealthy when

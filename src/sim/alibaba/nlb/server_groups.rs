@@ -123,11 +123,7 @@ pub(super) fn add_servers_to_server_group(
         return Err(p.invalid("Servers", "at most 200 servers per call"));
     }
     let dry = p.bool("DryRun", false)?;
-    let sg = w
-        .server_groups
-        .iter()
-        .find(|s| s.id == id && s.region == region)
-        .ok_or_else(|| sg_not_found(&id))?;
+    let sg = find_in(&w.server_groups, &id, region, sg_not_found)?;
     if sg.status(now) == "Configuring" {
         return Err(locked(&id));
     }
@@ -258,11 +254,7 @@ pub(super) fn remove_servers_from_server_group(
         return Err(p.missing("Servers"));
     }
     let dry = p.bool("DryRun", false)?;
-    let sg = w
-        .server_groups
-        .iter()
-        .find(|s| s.id == id && s.region == region)
-        .ok_or_else(|| sg_not_found(&id))?;
+    let sg = find_in(&w.server_groups, &id, region, sg_not_found)?;
     if sg.status(now) == "Configuring" {
         return Err(locked(&id));
     }
@@ -352,11 +344,7 @@ pub(super) fn list_server_group_servers(
     let now = ctx.now;
     let rid = ctx.request_id.to_string();
     let id = p.req("ServerGroupId")?;
-    let sg = w
-        .server_groups
-        .iter()
-        .find(|s| s.id == id && s.region == region)
-        .ok_or_else(|| sg_not_found(id))?;
+    let sg = find_in(&w.server_groups, id, region, sg_not_found)?;
     let ids = p.list("ServerIds");
     let ips = p.list("ServerIps");
     let items: Vec<_> = sg
@@ -398,11 +386,7 @@ pub(super) fn delete_server_group(
     let rid = ctx.request_id.to_string();
     let id = p.req("ServerGroupId")?.to_string();
     let dry = p.bool("DryRun", false)?;
-    let sg = w
-        .server_groups
-        .iter()
-        .find(|s| s.id == id && s.region == region)
-        .ok_or_else(|| sg_not_found(&id))?;
+    let sg = find_in(&w.server_groups, &id, region, sg_not_found)?;
     if sg.status(now) == "Configuring" {
         return Err(AliError::bad(
             "IncorrectStatus.serverGroup",

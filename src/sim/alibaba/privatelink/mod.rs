@@ -8,7 +8,8 @@ use serde_json::Value;
 use tokio::time::Instant;
 
 use super::{
-    AliError, Ctx, Params, known_region, merge_tags, ok, page_by_token, tags_match, unknown_action,
+    AliError, Ctx, Params, find_in, known_region, merge_tags, ok, page_by_token, tag_targets,
+    tags_match, unknown_action,
 };
 use crate::sim::behaviour::Behaviour;
 use crate::sim::clock::wall_rfc3339;
@@ -66,7 +67,7 @@ fn settle_pending(w: &mut World, id: &str, now: Instant) {
         w.delays.service_pending,
         now,
     );
-    if let Some(s) = w.services.iter_mut().find(|s| s.id == id) {
+    if let Some(s) = service_mut(w, id) {
         s.life.busy_until = pending.or(s.life.busy_until);
     }
 }
@@ -74,6 +75,32 @@ fn settle_pending(w: &mut World, id: &str, now: Instant) {
 /// Records a successful call for [`repeat_check`].
 fn repeat_note(w: &mut World, action: &str, service_id: &str, now: Instant) {
     w.recent_writes.insert(repeat_key(action, service_id), now);
+}
+
+/// The end every write on service `id` shares, in the real API's order: the repeat rule,
+/// then `DryRun`, then `change`, then the note for the repeat rule.
+fn finish_write(
+    w: &mut World,
+    ctx: &Ctx<'_>,
+    action: &str,
+    id: &str,
+    dry: bool,
+    change: impl FnOnce(&mut World),
+) -> Result<Value, AliError> {
+    repeat_check(w, action, id, ctx.now)?;
+    if dry {
+        return Err(AliError::dry_run());
+    }
+    change(w);
+    repeat_note(w, action, id, ctx.now);
+    ok(wire::Ack {
+        request_id: ctx.request_id.to_string(),
+    })
+}
+
+/// The service `id` to change, if it is still there.
+fn service_mut<'a>(w: &'a mut World, id: &str) -> Option<&'a mut EndpointService> {
+    w.services.iter_mut().find(|s| s.id == id)
 }
 
 fn conn_not_found(id: &str) -> AliError {
@@ -226,11 +253,7 @@ fn active_service<'a>(
     region: &str,
     now: tokio::time::Instant,
 ) -> Result<&'a EndpointService, AliError> {
-    let s = w
-        .services
-        .iter()
-        .find(|s| s.id == id && s.region == region)
-        .ok_or_else(|| svc_not_found(id))?;
+    let s = find_in(&w.services, id, region, svc_not_found)?;
     if s.status(now) != "Active" {
         return Err(AliError::bad(
             "EndpointServiceOperationDenied",

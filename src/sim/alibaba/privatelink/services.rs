@@ -166,14 +166,9 @@ pub(super) fn delete_vpc_endpoint_service(
     action: &str,
 ) -> Result<Value, AliError> {
     let now = ctx.now;
-    let rid = ctx.request_id.to_string();
     let id = p.req("ServiceId")?.to_string();
     let dry = p.bool("DryRun", false)?;
-    let s = w
-        .services
-        .iter()
-        .find(|s| s.id == id && s.region == region)
-        .ok_or_else(|| svc_not_found(&id))?;
+    let s = find_in(&w.services, &id, region, svc_not_found)?;
     if let Some(c) = w.connections.iter().find(|c| c.service_id == id) {
         return Err(AliError::bad(
             "EndpointServiceConnectionDependence",
@@ -191,22 +186,19 @@ pub(super) fn delete_vpc_endpoint_service(
             format!("The endpoint service {id} is Deleting and does not support this operation."),
         ));
     }
-    repeat_check(w, action, &id, now)?;
-    if dry {
-        return Err(AliError::dry_run());
-    }
-    let done = match s.life.deleting_at {
-        Some(t) => t,
-        None if asynchronous => {
-            now + w.draw("endpoint_service_delete", w.delays.endpoint_service_delete)
+    let deleting_at = s.life.deleting_at;
+    finish_write(w, ctx, action, &id, dry, |w| {
+        let done = match deleting_at {
+            Some(t) => t,
+            None if asynchronous => {
+                now + w.draw("endpoint_service_delete", w.delays.endpoint_service_delete)
+            }
+            None => now,
+        };
+        if let Some(s) = service_mut(w, &id) {
+            s.life.deleting_at = Some(done);
         }
-        None => now,
-    };
-    if let Some(s) = w.services.iter_mut().find(|s| s.id == id) {
-        s.life.deleting_at = Some(done);
-    }
-    repeat_note(w, action, &id, now);
-    ok(wire::Ack { request_id: rid })
+    })
 }
 
 /// `AttachResourceToVpcEndpointService`.
@@ -218,9 +210,8 @@ pub(super) fn attach_resource_to_vpc_endpoint_service(
     action: &str,
 ) -> Result<Value, AliError> {
     let now = ctx.now;
-    let rid = ctx.request_id.to_string();
     let id = p.req("ServiceId")?.to_string();
-    let rid_ = p.req("ResourceId")?.to_string();
+    let resource = p.req("ResourceId")?.to_string();
     let kind = p.req("ResourceType")?.to_ascii_lowercase();
     let zone = p.opt("ZoneId").map(str::to_string);
     let dry = p.bool("DryRun", false)?;
@@ -228,21 +219,17 @@ pub(super) fn attach_resource_to_vpc_endpoint_service(
     if !kind.eq_ignore_ascii_case(&s.resource_type) {
         return Err(p.invalid("ResourceType", "must match the service resource type"));
     }
-    check_resource(w, p, region, &rid_, &kind, zone.as_deref(), now)?;
-    repeat_check(w, action, &id, now)?;
-    if dry {
-        return Err(AliError::dry_run());
-    }
-    if let Some(s) = w.services.iter_mut().find(|s| s.id == id) {
-        s.resources.push(ServiceResource {
-            id: rid_,
-            kind,
-            zone: zone.unwrap_or_default(),
-        });
-    }
-    settle_pending(w, &id, now);
-    repeat_note(w, action, &id, now);
-    ok(wire::Ack { request_id: rid })
+    check_resource(w, p, region, &resource, &kind, zone.as_deref(), now)?;
+    finish_write(w, ctx, action, &id, dry, |w| {
+        if let Some(s) = service_mut(w, &id) {
+            s.resources.push(ServiceResource {
+                id: resource,
+                kind,
+                zone: zone.unwrap_or_default(),
+            });
+        }
+        settle_pending(w, &id, now);
+    })
 }
 
 /// `DetachResourceFromVpcEndpointService`.
@@ -254,7 +241,6 @@ pub(super) fn detach_resource_from_vpc_endpoint_service(
     action: &str,
 ) -> Result<Value, AliError> {
     let now = ctx.now;
-    let rid = ctx.request_id.to_string();
     let id = p.req("ServiceId")?.to_string();
     let res = p.req("ResourceId")?.to_string();
     p.req("ResourceType")?;
@@ -277,16 +263,12 @@ pub(super) fn detach_resource_from_vpc_endpoint_service(
             format!("The endpoint service {id} still has endpoint connections."),
         ));
     }
-    repeat_check(w, action, &id, now)?;
-    if dry {
-        return Err(AliError::dry_run());
-    }
-    if let Some(s) = w.services.iter_mut().find(|s| s.id == id) {
-        s.resources.remove(i);
-    }
-    settle_pending(w, &id, now);
-    repeat_note(w, action, &id, now);
-    ok(wire::Ack { request_id: rid })
+    finish_write(w, ctx, action, &id, dry, |w| {
+        if let Some(s) = service_mut(w, &id) {
+            s.resources.remove(i);
+        }
+        settle_pending(w, &id, now);
+    })
 }
 
 /// `ListVpcEndpointServiceResources`.
@@ -298,11 +280,7 @@ pub(super) fn list_vpc_endpoint_service_resources(
 ) -> Result<Value, AliError> {
     let rid = ctx.request_id.to_string();
     let id = p.req("ServiceId")?;
-    let s = w
-        .services
-        .iter()
-        .find(|s| s.id == id && s.region == region)
-        .ok_or_else(|| svc_not_found(id))?;
+    let s = find_in(&w.services, id, region, svc_not_found)?;
     let items: Vec<_> = s
         .resources
         .iter()
@@ -349,11 +327,7 @@ pub(super) fn tag_resources(
     _region: &str,
 ) -> Result<Value, AliError> {
     let rid = ctx.request_id.to_string();
-    let rtype = p.req("ResourceType")?.to_ascii_lowercase();
-    let ids = p.list("ResourceId");
-    if ids.is_empty() {
-        return Err(p.missing("ResourceId"));
-    }
+    let (rtype, ids) = tag_targets(p)?;
     let new = p.tags()?;
     if new.is_empty() {
         return Err(p.missing("Tag.N.Key"));

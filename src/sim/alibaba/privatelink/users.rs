@@ -10,8 +10,6 @@ pub(super) fn add_or_remove_user(
     region: &str,
     action: &str,
 ) -> Result<Value, AliError> {
-    let now = ctx.now;
-    let rid = ctx.request_id.to_string();
     let id = p.req("ServiceId")?.to_string();
     let user = p.opt("UserId");
     let arn = p.opt("UserARN");
@@ -36,13 +34,12 @@ pub(super) fn add_or_remove_user(
         (None, Some(_)) => None,
     };
     let dry = p.bool("DryRun", false)?;
-    active_service(w, &id, region, now)?;
-    repeat_check(w, action, &id, now)?;
-    if dry {
-        return Err(AliError::dry_run());
-    }
-    if let Some(s) = w.services.iter_mut().find(|s| s.id == id) {
-        let add = action.starts_with("Add");
+    active_service(w, &id, region, ctx.now)?;
+    let add = action.starts_with("Add");
+    finish_write(w, ctx, action, &id, dry, |w| {
+        let Some(s) = service_mut(w, &id) else {
+            return;
+        };
         match (uid, arn) {
             (Some(u), _) if add => {
                 s.users.insert(u);
@@ -58,9 +55,7 @@ pub(super) fn add_or_remove_user(
             }
             _ => {}
         }
-    }
-    repeat_note(w, action, &id, now);
-    ok(wire::Ack { request_id: rid })
+    })
 }
 
 /// `ListVpcEndpointServiceUsers`.
@@ -72,11 +67,7 @@ pub(super) fn list_vpc_endpoint_service_users(
 ) -> Result<Value, AliError> {
     let rid = ctx.request_id.to_string();
     let id = p.req("ServiceId")?;
-    let s = w
-        .services
-        .iter()
-        .find(|s| s.id == id && s.region == region)
-        .ok_or_else(|| svc_not_found(id))?;
+    let s = find_in(&w.services, id, region, svc_not_found)?;
     let filter: Option<u64> = p.opt("UserId").and_then(|u| u.trim().parse().ok());
     let users: Vec<u64> = s
         .users
