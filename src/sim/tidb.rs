@@ -462,29 +462,20 @@ fn create_plc(
             c.wire.state
         )));
     }
-    let name = match plc.kind.as_str() {
-        wire::ALICLOUD_ENDPOINT_SERVICE => {
-            if c.wire.region.cloud_provider != "alicloud" {
-                return Err(TidbError::invalid(
-                    "type ALICLOUD_ENDPOINT_SERVICE is only available for clusters on Alibaba Cloud",
-                ));
-            }
-            plc.alicloud_endpoint_service
-                .map(|s| s.name)
-                .filter(|n| !n.trim().is_empty())
-                .ok_or_else(|| TidbError::invalid("alicloudEndpointService.name is required"))?
-        }
-        wire::AWS_ENDPOINT_SERVICE => {
-            if c.wire.region.cloud_provider != "aws" {
-                return Err(TidbError::invalid(
-                    "type AWS_ENDPOINT_SERVICE is only available for clusters on AWS",
-                ));
-            }
-            plc.aws_endpoint_service
-                .map(|s| s.name)
-                .filter(|n| !n.trim().is_empty())
-                .ok_or_else(|| TidbError::invalid("awsEndpointService.name is required"))?
-        }
+    // Per type: the cloud its clusters run on (API value, name) and the service's field.
+    let (provider, cloud, field, name) = match plc.kind.as_str() {
+        wire::ALICLOUD_ENDPOINT_SERVICE => (
+            "alicloud",
+            "Alibaba Cloud",
+            "alicloudEndpointService",
+            plc.alicloud_endpoint_service.map(|s| s.name),
+        ),
+        wire::AWS_ENDPOINT_SERVICE => (
+            "aws",
+            "AWS",
+            "awsEndpointService",
+            plc.aws_endpoint_service.map(|s| s.name),
+        ),
         "" => return Err(TidbError::invalid("privateLinkConnection.type is required")),
         other => {
             return Err(TidbError::invalid(format!(
@@ -492,6 +483,15 @@ fn create_plc(
             )));
         }
     };
+    if c.wire.region.cloud_provider != provider {
+        return Err(TidbError::invalid(format!(
+            "type {} is only available for clusters on {cloud}",
+            plc.kind
+        )));
+    }
+    let name = name
+        .filter(|n| !n.trim().is_empty())
+        .ok_or_else(|| TidbError::invalid(format!("{field}.name is required")))?;
     let id = w.id("plc-", 20);
     let t = wall_rfc3339_millis();
     let delay_connection = w.draw("plc_connection", w.delays.plc_connection);

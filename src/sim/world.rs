@@ -625,15 +625,7 @@ impl World {
     }
 
     pub fn job(&mut self, done_at: Instant) -> String {
-        let h = pick(&mut self.rng, b"0123456789abcdef", 32);
-        let id = format!(
-            "{}-{}-{}-{}-{}",
-            &h[0..8],
-            &h[8..12],
-            &h[12..16],
-            &h[16..20],
-            &h[20..32]
-        );
+        let id = uuid(&mut self.rng, b"0123456789abcdef");
         self.jobs.insert(id.clone(), done_at);
         id
     }

@@ -14,8 +14,9 @@ use serde::Serialize;
 use serde_json::Value;
 use tokio::time::Instant;
 
+use super::world::ZoneInfo;
 use super::world::{AccessKey, Provisioned, World};
-use crate::wire::aliyun::{AccessDeniedDetail, ErrorBody};
+use crate::wire::aliyun::{AccessDeniedDetail, ErrorBody, Zone};
 
 /// The five products: the client's own table (versions, RAM codes, hosts), so client and
 /// simulator cannot disagree on an endpoint.
@@ -489,6 +490,19 @@ pub fn find_in<'a, T: Provisioned>(
         .iter()
         .find(|x| x.id() == id && x.region() == region)
         .ok_or_else(|| missing(id))
+}
+
+/// The zones of `region` that `offers` the product, as `DescribeZones` lists them.
+pub fn zones_offering(w: &World, region: &str, offers: fn(&ZoneInfo) -> bool) -> Vec<Zone> {
+    w.zones(region)
+        .iter()
+        .filter(|z| offers(z))
+        .map(|z| Zone {
+            zone_id: z.id.clone(),
+            local_name: z.local_name.clone(),
+            zone_type: String::new(),
+        })
+        .collect()
 }
 
 /// The `ResourceType` (lower case) and the `ResourceId.N` (at least one) of a tag call.

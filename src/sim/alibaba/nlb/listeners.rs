@@ -67,7 +67,6 @@ pub(super) fn delete_listener(
     region: &str,
 ) -> Result<Value, AliError> {
     let now = ctx.now;
-    let rid = ctx.request_id.to_string();
     let id = p.req("ListenerId")?.to_string();
     let dry = p.bool("DryRun", false)?;
     let l = find_in(&w.listeners, &id, region, lsn_not_found)?;
@@ -79,7 +78,6 @@ pub(super) fn delete_listener(
         .life
         .deleting_at
         .unwrap_or(now + w.draw("listener_delete", w.delays.listener_delete));
-    let job = w.job(done);
     if let Some(l) = w.listeners.iter_mut().find(|l| l.id == id) {
         l.life.deleting_at = Some(done);
     }
@@ -89,10 +87,7 @@ pub(super) fn delete_listener(
     {
         lb.life.busy_until = Some(done.max(lb.life.busy_until.unwrap_or(done)));
     }
-    ok(wire::JobResponse {
-        request_id: rid,
-        job_id: job,
-    })
+    job_answer(w, ctx, done)
 }
 
 /// `StartListener`: a stopped listener starts (`Starting`, then `Running`); any other
@@ -105,7 +100,6 @@ pub(super) fn start_listener(
     region: &str,
 ) -> Result<Value, AliError> {
     let now = ctx.now;
-    let rid = ctx.request_id.to_string();
     let id = p.req("ListenerId")?.to_string();
     let dry = p.bool("DryRun", false)?;
     let l = find_in(&w.listeners, &id, region, lsn_not_found)?;
@@ -120,15 +114,11 @@ pub(super) fn start_listener(
         return Err(AliError::dry_run());
     }
     let done = now + w.draw("listener", w.delays.listener);
-    let job = w.job(done);
     if let Some(l) = w.listeners.iter_mut().find(|l| l.id == id) {
         l.stopped = false;
         l.starting_until = Some(done);
     }
-    ok(wire::JobResponse {
-        request_id: rid,
-        job_id: job,
-    })
+    job_answer(w, ctx, done)
 }
 
 /// `GetListenerHealthStatus`.

@@ -12,16 +12,7 @@ pub(super) fn describe_zones(
     let rid = ctx.request_id.to_string();
     ok(wire::NlbDescribeZonesResponse {
         request_id: rid,
-        zones: w
-            .zones(region)
-            .iter()
-            .filter(|z| z.nlb)
-            .map(|z| wire::Zone {
-                zone_id: z.id.clone(),
-                local_name: z.local_name.clone(),
-                zone_type: String::new(),
-            })
-            .collect(),
+        zones: zones_offering(w, region, |z| z.nlb),
     })
 }
 
@@ -111,7 +102,6 @@ pub(super) fn delete_load_balancer(
     region: &str,
 ) -> Result<Value, AliError> {
     let now = ctx.now;
-    let rid = ctx.request_id.to_string();
     let id = p.req("LoadBalancerId")?.to_string();
     let dry = p.bool("DryRun", false)?;
     let lb = find_in(&w.load_balancers, &id, region, lb_not_found)?;
@@ -156,14 +146,10 @@ pub(super) fn delete_load_balancer(
         .life
         .deleting_at
         .unwrap_or(now + w.draw("load_balancer_delete", w.delays.load_balancer_delete));
-    let job = w.job(done);
     if let Some(lb) = w.load_balancers.iter_mut().find(|l| l.id == id) {
         lb.life.deleting_at = Some(done);
     }
-    ok(wire::JobResponse {
-        request_id: rid,
-        job_id: job,
-    })
+    job_answer(w, ctx, done)
 }
 
 pub(super) fn create_load_balancer(

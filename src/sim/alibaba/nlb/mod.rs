@@ -4,10 +4,11 @@
 
 use serde_json::Value;
 use std::time::Duration;
+use tokio::time::Instant;
 
 use super::{
     AliError, Ctx, Params, find_in, known_region, merge_tags, ok, page_by_token, region_of,
-    tag_targets, tags_match, unknown_action,
+    tag_targets, tags_match, unknown_action, zones_offering,
 };
 use crate::sim::behaviour::Behaviour;
 use crate::sim::net;
@@ -153,6 +154,14 @@ fn listener_wire(l: &Listener, now: tokio::time::Instant) -> wire::Listener {
         proxy_protocol_enabled: l.proxy_protocol,
         tags: wire_tags(&l.tags),
     }
+}
+
+/// The answer of a write whose job is done at `done`: `RequestId` and `JobId` only.
+fn job_answer(w: &mut World, ctx: &Ctx<'_>, done: Instant) -> Result<Value, AliError> {
+    ok(wire::JobResponse {
+        request_id: ctx.request_id.to_string(),
+        job_id: w.job(done),
+    })
 }
 
 /// Handles one NLB action.

@@ -1,6 +1,7 @@
 //! NLB server groups and their backends.
 
 use super::*;
+use std::collections::BTreeMap;
 
 /// `CreateServerGroup`.
 pub(super) fn create_server_group(
@@ -105,6 +106,55 @@ fn locked(id: &str) -> AliError {
     )
 }
 
+/// What a backend call reads first: the group's id and its `Servers.N.*` (at least one).
+fn backend_call(p: &Params) -> Result<(String, Vec<BTreeMap<String, String>>), AliError> {
+    let id = p.req("ServerGroupId")?.to_string();
+    let servers = p.objects("Servers");
+    if servers.is_empty() {
+        return Err(p.missing("Servers"));
+    }
+    Ok((id, servers))
+}
+
+/// The server group `id` of a backend call: in `region`, and not locked by another backend
+/// change.
+fn unlocked_group<'a>(
+    w: &'a World,
+    id: &str,
+    region: &str,
+    now: Instant,
+) -> Result<&'a ServerGroup, AliError> {
+    let sg = find_in(&w.server_groups, id, region, sg_not_found)?;
+    if sg.status(now) == "Configuring" {
+        return Err(locked(id));
+    }
+    Ok(sg)
+}
+
+/// The end of a backend change: one job until `done`, `change` made to group `id`, which is
+/// `Configuring` (and locked) until then under behaviour `server-group-lock`.
+fn backend_job(
+    w: &mut World,
+    ctx: &Ctx<'_>,
+    id: String,
+    done: Instant,
+    change: impl FnOnce(&mut ServerGroup),
+) -> Result<Value, AliError> {
+    let job = w.job(done);
+    let lock = w.behaves(Behaviour::ServerGroupLock);
+    if let Some(sg) = w.server_groups.iter_mut().find(|s| s.id == id) {
+        change(sg);
+        if lock {
+            sg.life.busy_until = Some(done);
+        }
+    }
+    ok(wire::ServerGroupJobResponse {
+        request_id: ctx.request_id.to_string(),
+        server_group_id: id,
+        job_id: job,
+    })
+}
+
 /// `AddServersToServerGroup`.
 pub(super) fn add_servers_to_server_group(
     w: &mut World,
@@ -113,20 +163,12 @@ pub(super) fn add_servers_to_server_group(
     region: &str,
 ) -> Result<Value, AliError> {
     let now = ctx.now;
-    let rid = ctx.request_id.to_string();
-    let id = p.req("ServerGroupId")?.to_string();
-    let servers = p.objects("Servers");
-    if servers.is_empty() {
-        return Err(p.missing("Servers"));
-    }
+    let (id, servers) = backend_call(p)?;
     if servers.len() > 200 {
         return Err(p.invalid("Servers", "at most 200 servers per call"));
     }
     let dry = p.bool("DryRun", false)?;
-    let sg = find_in(&w.server_groups, &id, region, sg_not_found)?;
-    if sg.status(now) == "Configuring" {
-        return Err(locked(&id));
-    }
+    let sg = unlocked_group(w, &id, region, now)?;
     if sg.status(now) != "Available" {
         return Err(AliError::bad(
             "IncorrectStatus.serverGroup",
@@ -223,20 +265,7 @@ pub(super) fn add_servers_to_server_group(
         b.ready_at = now + delay;
         b.delay = delay;
     }
-    let job = w.job(now + delay);
-    let lock = w.behaves(Behaviour::ServerGroupLock);
-    if let Some(sg) = w.server_groups.iter_mut().find(|s| s.id == id) {
-        sg.servers.extend(new);
-        // `Configuring` (and locked) until the job is done.
-        if lock {
-            sg.life.busy_until = Some(now + delay);
-        }
-    }
-    ok(wire::ServerGroupJobResponse {
-        request_id: rid,
-        server_group_id: id,
-        job_id: job,
-    })
+    backend_job(w, ctx, id, now + delay, |sg| sg.servers.extend(new))
 }
 
 /// `RemoveServersFromServerGroup`.
@@ -247,17 +276,9 @@ pub(super) fn remove_servers_from_server_group(
     region: &str,
 ) -> Result<Value, AliError> {
     let now = ctx.now;
-    let rid = ctx.request_id.to_string();
-    let id = p.req("ServerGroupId")?.to_string();
-    let servers = p.objects("Servers");
-    if servers.is_empty() {
-        return Err(p.missing("Servers"));
-    }
+    let (id, servers) = backend_call(p)?;
     let dry = p.bool("DryRun", false)?;
-    let sg = find_in(&w.server_groups, &id, region, sg_not_found)?;
-    if sg.status(now) == "Configuring" {
-        return Err(locked(&id));
-    }
+    let sg = unlocked_group(w, &id, region, now)?;
     let mut idx = vec![];
     for s in &servers {
         let sid = s.get("ServerId").cloned().unwrap_or_default();
@@ -280,20 +301,10 @@ pub(super) fn remove_servers_from_server_group(
         return Err(AliError::dry_run());
     }
     let done = now + w.draw("backend_remove", w.delays.backend_remove);
-    let job = w.job(done);
-    let lock = w.behaves(Behaviour::ServerGroupLock);
-    if let Some(sg) = w.server_groups.iter_mut().find(|s| s.id == id) {
+    backend_job(w, ctx, id, done, |sg| {
         for i in idx {
             sg.servers[i].removing_at = Some(done);
         }
-        if lock {
-            sg.life.busy_until = Some(done);
-        }
-    }
-    ok(wire::ServerGroupJobResponse {
-        request_id: rid,
-        server_group_id: id,
-        job_id: job,
     })
 }
 
@@ -383,7 +394,6 @@ pub(super) fn delete_server_group(
     region: &str,
 ) -> Result<Value, AliError> {
     let now = ctx.now;
-    let rid = ctx.request_id.to_string();
     let id = p.req("ServerGroupId")?.to_string();
     let dry = p.bool("DryRun", false)?;
     let sg = find_in(&w.server_groups, &id, region, sg_not_found)?;
@@ -406,13 +416,9 @@ pub(super) fn delete_server_group(
         .life
         .deleting_at
         .unwrap_or(now + w.draw("server_group_delete", w.delays.server_group_delete));
-    let job = w.job(done);
     if let Some(sg) = w.server_groups.iter_mut().find(|s| s.id == id) {
         sg.life.deleting_at = Some(done);
     }
     // DeleteServerGroup returns RequestId and JobId only.
-    ok(wire::JobResponse {
-        request_id: rid,
-        job_id: job,
-    })
+    job_answer(w, ctx, done)
 }

@@ -9,7 +9,7 @@ use tokio::time::Instant;
 
 use super::{
     AliError, Ctx, Params, find_in, known_region, merge_tags, ok, page_by_token, tag_targets,
-    tags_match, unknown_action,
+    tags_match, unknown_action, zones_offering,
 };
 use crate::sim::behaviour::Behaviour;
 use crate::sim::clock::wall_rfc3339;
@@ -340,19 +340,8 @@ fn describe_zones(
     _p: &Params,
     region: &str,
 ) -> Result<Value, AliError> {
-    let rid = ctx.request_id.to_string();
-    let zones: Vec<wire::Zone> = w
-        .zones(region)
-        .iter()
-        .filter(|z| z.privatelink)
-        .map(|z| wire::Zone {
-            zone_id: z.id.clone(),
-            local_name: z.local_name.clone(),
-            zone_type: String::new(),
-        })
-        .collect();
     ok(wire::DescribeZonesResponse {
-        request_id: rid,
-        zones: zones.into(),
+        request_id: ctx.request_id.to_string(),
+        zones: zones_offering(w, region, |z| z.privatelink).into(),
     })
 }

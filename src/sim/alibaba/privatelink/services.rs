@@ -201,6 +201,46 @@ pub(super) fn delete_vpc_endpoint_service(
     })
 }
 
+/// What attach and detach read, in the API's order.
+struct ResourceCall {
+    service: String,
+    resource: String,
+    /// `ResourceType`, lower case.
+    kind: String,
+    zone: Option<String>,
+    dry: bool,
+}
+
+impl ResourceCall {
+    fn read(p: &Params) -> Result<Self, AliError> {
+        Ok(ResourceCall {
+            service: p.req("ServiceId")?.to_string(),
+            resource: p.req("ResourceId")?.to_string(),
+            kind: p.req("ResourceType")?.to_ascii_lowercase(),
+            zone: p.opt("ZoneId").map(str::to_string),
+            dry: p.bool("DryRun", false)?,
+        })
+    }
+
+    /// [`finish_write`] changing the service's resources; the service is then `Pending`
+    /// while the change settles.
+    fn finish(
+        &self,
+        w: &mut World,
+        ctx: &Ctx<'_>,
+        action: &str,
+        change: impl FnOnce(&mut Vec<ServiceResource>),
+    ) -> Result<Value, AliError> {
+        let id = &self.service;
+        finish_write(w, ctx, action, id, self.dry, |w| {
+            if let Some(s) = service_mut(w, id) {
+                change(&mut s.resources);
+            }
+            settle_pending(w, id, ctx.now);
+        })
+    }
+}
+
 /// `AttachResourceToVpcEndpointService`.
 pub(super) fn attach_resource_to_vpc_endpoint_service(
     w: &mut World,
@@ -209,27 +249,19 @@ pub(super) fn attach_resource_to_vpc_endpoint_service(
     region: &str,
     action: &str,
 ) -> Result<Value, AliError> {
-    let now = ctx.now;
-    let id = p.req("ServiceId")?.to_string();
-    let resource = p.req("ResourceId")?.to_string();
-    let kind = p.req("ResourceType")?.to_ascii_lowercase();
-    let zone = p.opt("ZoneId").map(str::to_string);
-    let dry = p.bool("DryRun", false)?;
-    let s = active_service(w, &id, region, now)?;
-    if !kind.eq_ignore_ascii_case(&s.resource_type) {
+    let call = ResourceCall::read(p)?;
+    let s = active_service(w, &call.service, region, ctx.now)?;
+    if !call.kind.eq_ignore_ascii_case(&s.resource_type) {
         return Err(p.invalid("ResourceType", "must match the service resource type"));
     }
-    check_resource(w, p, region, &resource, &kind, zone.as_deref(), now)?;
-    finish_write(w, ctx, action, &id, dry, |w| {
-        if let Some(s) = service_mut(w, &id) {
-            s.resources.push(ServiceResource {
-                id: resource,
-                kind,
-                zone: zone.unwrap_or_default(),
-            });
-        }
-        settle_pending(w, &id, now);
-    })
+    let zone = call.zone.as_deref();
+    check_resource(w, p, region, &call.resource, &call.kind, zone, ctx.now)?;
+    let added = ServiceResource {
+        id: call.resource.clone(),
+        kind: call.kind.clone(),
+        zone: zone.unwrap_or_default().to_string(),
+    };
+    call.finish(w, ctx, action, |resources| resources.push(added))
 }
 
 /// `DetachResourceFromVpcEndpointService`.
@@ -240,34 +272,27 @@ pub(super) fn detach_resource_from_vpc_endpoint_service(
     region: &str,
     action: &str,
 ) -> Result<Value, AliError> {
-    let now = ctx.now;
-    let id = p.req("ServiceId")?.to_string();
-    let res = p.req("ResourceId")?.to_string();
-    p.req("ResourceType")?;
-    let zone = p.opt("ZoneId").map(str::to_string);
-    let dry = p.bool("DryRun", false)?;
-    let s = active_service(w, &id, region, now)?;
+    let call = ResourceCall::read(p)?;
+    let (id, res) = (&call.service, &call.resource);
+    let s = active_service(w, id, region, ctx.now)?;
     let Some(i) = s
         .resources
         .iter()
-        .position(|r| r.id == res && zone.as_ref().is_none_or(|z| *z == r.zone))
+        .position(|r| r.id == *res && call.zone.as_ref().is_none_or(|z| *z == r.zone))
     else {
         return Err(AliError::bad(
             "EndpointServiceResourceNotFound",
             format!("Resource {res} is not attached to {id}."),
         ));
     };
-    if w.connections.iter().any(|c| c.service_id == id) {
+    if w.connections.iter().any(|c| c.service_id == *id) {
         return Err(AliError::bad(
             "EndpointServiceConnectionDependence",
             format!("The endpoint service {id} still has endpoint connections."),
         ));
     }
-    finish_write(w, ctx, action, &id, dry, |w| {
-        if let Some(s) = service_mut(w, &id) {
-            s.resources.remove(i);
-        }
-        settle_pending(w, &id, now);
+    call.finish(w, ctx, action, |resources| {
+        resources.remove(i);
     })
 }
 
