@@ -291,6 +291,18 @@ impl Ctx<'_> {
     }
 }
 
+/// One call as a product's handler sees it: the world, who calls and when, the parameters
+/// and the region.
+pub struct Call<'a> {
+    pub w: &'a mut World,
+    pub ctx: &'a Ctx<'a>,
+    pub p: &'a Params,
+    pub region: &'a str,
+}
+
+/// A handler's answer: the response body, or the product's error.
+pub type Reply = Result<Value, AliError>;
+
 /// True when an action changes state (the action table's rule, shared with the client's
 /// policy and retry classification).
 pub fn is_write(product: Product, action: &str) -> bool {

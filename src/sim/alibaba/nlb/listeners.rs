@@ -3,12 +3,7 @@
 use super::*;
 
 /// `ListListeners`.
-pub(super) fn list_listeners(
-    w: &mut World,
-    ctx: &Ctx<'_>,
-    p: &Params,
-    region: &str,
-) -> Result<Value, AliError> {
+pub(super) fn list_listeners(Call { w, ctx, p, region }: Call<'_>) -> Reply {
     let now = ctx.now;
     let rid = ctx.request_id.to_string();
     let lbs = p.list("LoadBalancerIds");
@@ -39,12 +34,7 @@ pub(super) fn list_listeners(
 }
 
 /// `GetListenerAttribute`.
-pub(super) fn get_listener_attribute(
-    w: &mut World,
-    ctx: &Ctx<'_>,
-    p: &Params,
-    region: &str,
-) -> Result<Value, AliError> {
+pub(super) fn get_listener_attribute(Call { w, ctx, p, region }: Call<'_>) -> Reply {
     let now = ctx.now;
     let rid = ctx.request_id.to_string();
     let id = p.req("ListenerId")?;
@@ -60,12 +50,7 @@ pub(super) fn get_listener_attribute(
 }
 
 /// `DeleteListener`.
-pub(super) fn delete_listener(
-    w: &mut World,
-    ctx: &Ctx<'_>,
-    p: &Params,
-    region: &str,
-) -> Result<Value, AliError> {
+pub(super) fn delete_listener(Call { w, ctx, p, region }: Call<'_>) -> Reply {
     let now = ctx.now;
     let id = p.req("ListenerId")?.to_string();
     let dry = p.bool("DryRun", false)?;
@@ -93,12 +78,7 @@ pub(super) fn delete_listener(
 /// `StartListener`: a stopped listener starts (`Starting`, then `Running`); any other
 /// state is `IncorrectStatus.listener` (the metadata's error for this action). Tilink never
 /// calls it: doctor's fix for a stopped listener tells the DBA to, and this answers it.
-pub(super) fn start_listener(
-    w: &mut World,
-    ctx: &Ctx<'_>,
-    p: &Params,
-    region: &str,
-) -> Result<Value, AliError> {
+pub(super) fn start_listener(Call { w, ctx, p, region }: Call<'_>) -> Reply {
     let now = ctx.now;
     let id = p.req("ListenerId")?.to_string();
     let dry = p.bool("DryRun", false)?;
@@ -122,12 +102,7 @@ pub(super) fn start_listener(
 }
 
 /// `GetListenerHealthStatus`.
-pub(super) fn get_listener_health_status(
-    w: &mut World,
-    ctx: &Ctx<'_>,
-    p: &Params,
-    region: &str,
-) -> Result<Value, AliError> {
+pub(super) fn get_listener_health_status(Call { w, ctx, p, region }: Call<'_>) -> Reply {
     let now = ctx.now;
     let rid = ctx.request_id.to_string();
     let id = p.req("ListenerId")?;
@@ -141,12 +116,7 @@ pub(super) fn get_listener_health_status(
     })
 }
 
-pub(super) fn create_listener(
-    w: &mut World,
-    ctx: &Ctx<'_>,
-    p: &Params,
-    region: &str,
-) -> Result<Value, AliError> {
+pub(super) fn create_listener(Call { w, ctx, p, region }: Call<'_>) -> Reply {
     let now = ctx.now;
     let lb_id = p.req("LoadBalancerId")?.to_string();
     let protocol = canonical(

@@ -3,12 +3,7 @@
 use super::*;
 
 /// `DescribeZones`.
-pub(super) fn describe_zones(
-    w: &mut World,
-    ctx: &Ctx<'_>,
-    _p: &Params,
-    region: &str,
-) -> Result<Value, AliError> {
+pub(super) fn describe_zones(Call { w, ctx, region, .. }: Call<'_>) -> Reply {
     let rid = ctx.request_id.to_string();
     ok(wire::NlbDescribeZonesResponse {
         request_id: rid,
@@ -17,12 +12,7 @@ pub(super) fn describe_zones(
 }
 
 /// `GetLoadBalancerAttribute`.
-pub(super) fn get_load_balancer_attribute(
-    w: &mut World,
-    ctx: &Ctx<'_>,
-    p: &Params,
-    region: &str,
-) -> Result<Value, AliError> {
+pub(super) fn get_load_balancer_attribute(Call { w, ctx, p, region }: Call<'_>) -> Reply {
     let now = ctx.now;
     let rid = ctx.request_id.to_string();
     let id = p.req("LoadBalancerId")?;
@@ -46,12 +36,7 @@ pub(super) fn get_load_balancer_attribute(
 }
 
 /// `ListLoadBalancers`.
-pub(super) fn list_load_balancers(
-    w: &mut World,
-    ctx: &Ctx<'_>,
-    p: &Params,
-    region: &str,
-) -> Result<Value, AliError> {
+pub(super) fn list_load_balancers(Call { w, ctx, p, region }: Call<'_>) -> Reply {
     let now = ctx.now;
     let rid = ctx.request_id.to_string();
     let ids = p.list("LoadBalancerIds");
@@ -95,12 +80,7 @@ pub(super) fn list_load_balancers(
 }
 
 /// `DeleteLoadBalancer`.
-pub(super) fn delete_load_balancer(
-    w: &mut World,
-    ctx: &Ctx<'_>,
-    p: &Params,
-    region: &str,
-) -> Result<Value, AliError> {
+pub(super) fn delete_load_balancer(Call { w, ctx, p, region }: Call<'_>) -> Reply {
     let now = ctx.now;
     let id = p.req("LoadBalancerId")?.to_string();
     let dry = p.bool("DryRun", false)?;
@@ -152,12 +132,7 @@ pub(super) fn delete_load_balancer(
     job_answer(w, ctx, done)
 }
 
-pub(super) fn create_load_balancer(
-    w: &mut World,
-    ctx: &Ctx<'_>,
-    p: &Params,
-    region: &str,
-) -> Result<Value, AliError> {
+pub(super) fn create_load_balancer(Call { w, ctx, p, region }: Call<'_>) -> Reply {
     let now = ctx.now;
     let address_type = canonical(
         p,

@@ -7,8 +7,8 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use super::{
-    AliError, Ctx, Params, find_in, known_region, merge_tags, ok, page_by_token, region_of,
-    tag_targets, tags_match, unknown_action, zones_offering,
+    AliError, Call, Ctx, Params, Reply, find_in, known_region, merge_tags, ok, page_by_token,
+    region_of, tag_targets, tags_match, unknown_action, zones_offering,
 };
 use crate::sim::behaviour::Behaviour;
 use crate::sim::net;
@@ -168,41 +168,38 @@ fn job_answer(w: &mut World, ctx: &Ctx<'_>, done: Instant) -> Result<Value, AliE
 pub fn handle(w: &mut World, ctx: &Ctx<'_>, action: &str, p: &Params) -> Result<Value, AliError> {
     let region = region_of(w, p);
     known_region(w, p, &region)?;
+    let call = Call {
+        w,
+        ctx,
+        p,
+        region: &region,
+    };
     match action {
-        "DescribeZones" => load_balancers::describe_zones(w, ctx, p, &region),
-        "CreateServerGroup" => server_groups::create_server_group(w, ctx, p, &region),
-        "AddServersToServerGroup" => server_groups::add_servers_to_server_group(w, ctx, p, &region),
-        "RemoveServersFromServerGroup" => {
-            server_groups::remove_servers_from_server_group(w, ctx, p, &region)
-        }
-        "ListServerGroups" => server_groups::list_server_groups(w, ctx, p, &region),
-        "ListServerGroupServers" => server_groups::list_server_group_servers(w, ctx, p, &region),
-        "DeleteServerGroup" => server_groups::delete_server_group(w, ctx, p, &region),
-        "CreateLoadBalancer" => load_balancers::create_load_balancer(w, ctx, p, &region),
-        "GetLoadBalancerAttribute" => {
-            load_balancers::get_load_balancer_attribute(w, ctx, p, &region)
-        }
-        "ListLoadBalancers" => load_balancers::list_load_balancers(w, ctx, p, &region),
-        "DeleteLoadBalancer" => load_balancers::delete_load_balancer(w, ctx, p, &region),
-        "CreateListener" => listeners::create_listener(w, ctx, p, &region),
-        "ListListeners" => listeners::list_listeners(w, ctx, p, &region),
-        "GetListenerAttribute" => listeners::get_listener_attribute(w, ctx, p, &region),
-        "DeleteListener" => listeners::delete_listener(w, ctx, p, &region),
-        "StartListener" => listeners::start_listener(w, ctx, p, &region),
-        "GetJobStatus" => get_job_status(w, ctx, p, &region),
-        "GetListenerHealthStatus" => listeners::get_listener_health_status(w, ctx, p, &region),
-        "TagResources" | "UntagResources" => tag_resources(w, ctx, p, &region, action),
+        "DescribeZones" => load_balancers::describe_zones(call),
+        "CreateServerGroup" => server_groups::create_server_group(call),
+        "AddServersToServerGroup" => server_groups::add_servers_to_server_group(call),
+        "RemoveServersFromServerGroup" => server_groups::remove_servers_from_server_group(call),
+        "ListServerGroups" => server_groups::list_server_groups(call),
+        "ListServerGroupServers" => server_groups::list_server_group_servers(call),
+        "DeleteServerGroup" => server_groups::delete_server_group(call),
+        "CreateLoadBalancer" => load_balancers::create_load_balancer(call),
+        "GetLoadBalancerAttribute" => load_balancers::get_load_balancer_attribute(call),
+        "ListLoadBalancers" => load_balancers::list_load_balancers(call),
+        "DeleteLoadBalancer" => load_balancers::delete_load_balancer(call),
+        "CreateListener" => listeners::create_listener(call),
+        "ListListeners" => listeners::list_listeners(call),
+        "GetListenerAttribute" => listeners::get_listener_attribute(call),
+        "DeleteListener" => listeners::delete_listener(call),
+        "StartListener" => listeners::start_listener(call),
+        "GetJobStatus" => get_job_status(call),
+        "GetListenerHealthStatus" => listeners::get_listener_health_status(call),
+        "TagResources" | "UntagResources" => tag_resources(call, action),
         _ => Err(unknown_action(action)),
     }
 }
 
 /// `GetJobStatus`.
-fn get_job_status(
-    w: &mut World,
-    ctx: &Ctx<'_>,
-    p: &Params,
-    _region: &str,
-) -> Result<Value, AliError> {
+fn get_job_status(Call { w, ctx, p, .. }: Call<'_>) -> Reply {
     let now = ctx.now;
     let rid = ctx.request_id.to_string();
     let id = p.req("JobId")?;
@@ -223,13 +220,7 @@ fn get_job_status(
 }
 
 /// `TagResources` / `UntagResources`.
-fn tag_resources(
-    w: &mut World,
-    ctx: &Ctx<'_>,
-    p: &Params,
-    _region: &str,
-    action: &str,
-) -> Result<Value, AliError> {
+fn tag_resources(Call { w, ctx, p, .. }: Call<'_>, action: &str) -> Reply {
     let rid = ctx.request_id.to_string();
     let (rtype, ids) = tag_targets(p)?;
     let new = if action == "TagResources" {

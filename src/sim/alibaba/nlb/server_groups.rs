@@ -4,12 +4,7 @@ use super::*;
 use std::collections::BTreeMap;
 
 /// `CreateServerGroup`.
-pub(super) fn create_server_group(
-    w: &mut World,
-    ctx: &Ctx<'_>,
-    p: &Params,
-    region: &str,
-) -> Result<Value, AliError> {
+pub(super) fn create_server_group(Call { w, ctx, p, region }: Call<'_>) -> Reply {
     let now = ctx.now;
     let rid = ctx.request_id.to_string();
     let name = p.req("ServerGroupName")?;
@@ -156,12 +151,7 @@ fn backend_job(
 }
 
 /// `AddServersToServerGroup`.
-pub(super) fn add_servers_to_server_group(
-    w: &mut World,
-    ctx: &Ctx<'_>,
-    p: &Params,
-    region: &str,
-) -> Result<Value, AliError> {
+pub(super) fn add_servers_to_server_group(Call { w, ctx, p, region }: Call<'_>) -> Reply {
     let now = ctx.now;
     let (id, servers) = backend_call(p)?;
     if servers.len() > 200 {
@@ -269,12 +259,7 @@ pub(super) fn add_servers_to_server_group(
 }
 
 /// `RemoveServersFromServerGroup`.
-pub(super) fn remove_servers_from_server_group(
-    w: &mut World,
-    ctx: &Ctx<'_>,
-    p: &Params,
-    region: &str,
-) -> Result<Value, AliError> {
+pub(super) fn remove_servers_from_server_group(Call { w, ctx, p, region }: Call<'_>) -> Reply {
     let now = ctx.now;
     let (id, servers) = backend_call(p)?;
     let dry = p.bool("DryRun", false)?;
@@ -309,12 +294,7 @@ pub(super) fn remove_servers_from_server_group(
 }
 
 /// `ListServerGroups`.
-pub(super) fn list_server_groups(
-    w: &mut World,
-    ctx: &Ctx<'_>,
-    p: &Params,
-    region: &str,
-) -> Result<Value, AliError> {
+pub(super) fn list_server_groups(Call { w, ctx, p, region }: Call<'_>) -> Reply {
     let now = ctx.now;
     let rid = ctx.request_id.to_string();
     let ids = p.list("ServerGroupIds");
@@ -346,12 +326,7 @@ pub(super) fn list_server_groups(
 }
 
 /// `ListServerGroupServers`.
-pub(super) fn list_server_group_servers(
-    w: &mut World,
-    ctx: &Ctx<'_>,
-    p: &Params,
-    region: &str,
-) -> Result<Value, AliError> {
+pub(super) fn list_server_group_servers(Call { w, ctx, p, region }: Call<'_>) -> Reply {
     let now = ctx.now;
     let rid = ctx.request_id.to_string();
     let id = p.req("ServerGroupId")?;
@@ -387,12 +362,7 @@ pub(super) fn list_server_group_servers(
 }
 
 /// `DeleteServerGroup`.
-pub(super) fn delete_server_group(
-    w: &mut World,
-    ctx: &Ctx<'_>,
-    p: &Params,
-    region: &str,
-) -> Result<Value, AliError> {
+pub(super) fn delete_server_group(Call { w, ctx, p, region }: Call<'_>) -> Reply {
     let now = ctx.now;
     let id = p.req("ServerGroupId")?.to_string();
     let dry = p.bool("DryRun", false)?;

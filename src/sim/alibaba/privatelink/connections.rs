@@ -3,12 +3,7 @@
 use super::*;
 
 /// `ListVpcEndpointConnections`.
-pub(super) fn list_vpc_endpoint_connections(
-    w: &mut World,
-    ctx: &Ctx<'_>,
-    p: &Params,
-    region: &str,
-) -> Result<Value, AliError> {
+pub(super) fn list_vpc_endpoint_connections(Call { w, ctx, p, region }: Call<'_>) -> Reply {
     let rid = ctx.request_id.to_string();
     let owner: Option<u64> = match p.opt("EndpointOwnerId") {
         Some(o) => Some(
@@ -49,12 +44,9 @@ pub(super) fn list_vpc_endpoint_connections(
 
 /// `EnableVpcEndpointConnection` / `DisableVpcEndpointConnection`.
 pub(super) fn enable_or_disable_connection(
-    w: &mut World,
-    ctx: &Ctx<'_>,
-    p: &Params,
-    region: &str,
+    Call { w, ctx, p, region }: Call<'_>,
     action: &str,
-) -> Result<Value, AliError> {
+) -> Reply {
     let now = ctx.now;
     let rid = ctx.request_id.to_string();
     let sid = p.req("ServiceId")?.to_string();

@@ -8,8 +8,8 @@ use serde_json::Value;
 use tokio::time::Instant;
 
 use super::{
-    AliError, Ctx, Params, find_in, known_region, merge_tags, ok, page_by_token, tag_targets,
-    tags_match, unknown_action, zones_offering,
+    AliError, Call, Ctx, Params, Reply, find_in, known_region, merge_tags, ok, page_by_token,
+    tag_targets, tags_match, unknown_action, zones_offering,
 };
 use crate::sim::behaviour::Behaviour;
 use crate::sim::clock::wall_rfc3339;
@@ -275,36 +275,34 @@ pub fn handle(w: &mut World, ctx: &Ctx<'_>, action: &str, p: &Params) -> Result<
     }
     let region = p.req("RegionId")?.to_string();
     known_region(w, p, &region)?;
+    let call = Call {
+        w,
+        ctx,
+        p,
+        region: &region,
+    };
     match action {
-        "DescribeZones" => describe_zones(w, ctx, p, &region),
-        "CreateVpcEndpointService" => services::create_vpc_endpoint_service(w, ctx, p, &region),
-        "ListVpcEndpointServices" => services::list_vpc_endpoint_services(w, ctx, p, &region),
-        "GetVpcEndpointServiceAttribute" => {
-            services::get_vpc_endpoint_service_attribute(w, ctx, p, &region)
-        }
-        "DeleteVpcEndpointService" => {
-            services::delete_vpc_endpoint_service(w, ctx, p, &region, action)
-        }
+        "DescribeZones" => describe_zones(call),
+        "CreateVpcEndpointService" => services::create_vpc_endpoint_service(call),
+        "ListVpcEndpointServices" => services::list_vpc_endpoint_services(call),
+        "GetVpcEndpointServiceAttribute" => services::get_vpc_endpoint_service_attribute(call),
+        "DeleteVpcEndpointService" => services::delete_vpc_endpoint_service(call, action),
         "AttachResourceToVpcEndpointService" => {
-            services::attach_resource_to_vpc_endpoint_service(w, ctx, p, &region, action)
+            services::attach_resource_to_vpc_endpoint_service(call, action)
         }
         "DetachResourceFromVpcEndpointService" => {
-            services::detach_resource_from_vpc_endpoint_service(w, ctx, p, &region, action)
+            services::detach_resource_from_vpc_endpoint_service(call, action)
         }
-        "ListVpcEndpointServiceResources" => {
-            services::list_vpc_endpoint_service_resources(w, ctx, p, &region)
-        }
+        "ListVpcEndpointServiceResources" => services::list_vpc_endpoint_service_resources(call),
         "AddUserToVpcEndpointService" | "RemoveUserFromVpcEndpointService" => {
-            users::add_or_remove_user(w, ctx, p, &region, action)
+            users::add_or_remove_user(call, action)
         }
-        "ListVpcEndpointServiceUsers" => users::list_vpc_endpoint_service_users(w, ctx, p, &region),
-        "ListVpcEndpointConnections" => {
-            connections::list_vpc_endpoint_connections(w, ctx, p, &region)
-        }
+        "ListVpcEndpointServiceUsers" => users::list_vpc_endpoint_service_users(call),
+        "ListVpcEndpointConnections" => connections::list_vpc_endpoint_connections(call),
         "EnableVpcEndpointConnection" | "DisableVpcEndpointConnection" => {
-            connections::enable_or_disable_connection(w, ctx, p, &region, action)
+            connections::enable_or_disable_connection(call, action)
         }
-        "TagResources" => services::tag_resources(w, ctx, p, &region),
+        "TagResources" => services::tag_resources(call),
         _ => Err(unknown_action(action)),
     }
 }
@@ -334,12 +332,7 @@ fn open_private_link_service(w: &mut World, ctx: &Ctx<'_>) -> Result<Value, AliE
 }
 
 /// `DescribeZones`.
-fn describe_zones(
-    w: &mut World,
-    ctx: &Ctx<'_>,
-    _p: &Params,
-    region: &str,
-) -> Result<Value, AliError> {
+fn describe_zones(Call { w, ctx, region, .. }: Call<'_>) -> Reply {
     ok(wire::DescribeZonesResponse {
         request_id: ctx.request_id.to_string(),
         zones: zones_offering(w, region, |z| z.privatelink).into(),

@@ -3,12 +3,7 @@
 use super::*;
 
 /// `CreateVpcEndpointService`.
-pub(super) fn create_vpc_endpoint_service(
-    w: &mut World,
-    ctx: &Ctx<'_>,
-    p: &Params,
-    region: &str,
-) -> Result<Value, AliError> {
+pub(super) fn create_vpc_endpoint_service(Call { w, ctx, p, region }: Call<'_>) -> Reply {
     let now = ctx.now;
     let rid = ctx.request_id.to_string();
     let rtype = p
@@ -94,12 +89,7 @@ pub(super) fn create_vpc_endpoint_service(
 }
 
 /// `ListVpcEndpointServices`.
-pub(super) fn list_vpc_endpoint_services(
-    w: &mut World,
-    ctx: &Ctx<'_>,
-    p: &Params,
-    region: &str,
-) -> Result<Value, AliError> {
+pub(super) fn list_vpc_endpoint_services(Call { w, ctx, p, region }: Call<'_>) -> Reply {
     let now = ctx.now;
     let rid = ctx.request_id.to_string();
     let tag_filter = p.tags()?;
@@ -137,12 +127,7 @@ pub(super) fn list_vpc_endpoint_services(
 }
 
 /// `GetVpcEndpointServiceAttribute`.
-pub(super) fn get_vpc_endpoint_service_attribute(
-    w: &mut World,
-    ctx: &Ctx<'_>,
-    p: &Params,
-    region: &str,
-) -> Result<Value, AliError> {
+pub(super) fn get_vpc_endpoint_service_attribute(Call { w, ctx, p, region }: Call<'_>) -> Reply {
     let now = ctx.now;
     let rid = ctx.request_id.to_string();
     let id = p.req("ServiceId")?;
@@ -159,12 +144,9 @@ pub(super) fn get_vpc_endpoint_service_attribute(
 
 /// `DeleteVpcEndpointService`.
 pub(super) fn delete_vpc_endpoint_service(
-    w: &mut World,
-    ctx: &Ctx<'_>,
-    p: &Params,
-    region: &str,
+    Call { w, ctx, p, region }: Call<'_>,
     action: &str,
-) -> Result<Value, AliError> {
+) -> Reply {
     let now = ctx.now;
     let id = p.req("ServiceId")?.to_string();
     let dry = p.bool("DryRun", false)?;
@@ -243,12 +225,9 @@ impl ResourceCall {
 
 /// `AttachResourceToVpcEndpointService`.
 pub(super) fn attach_resource_to_vpc_endpoint_service(
-    w: &mut World,
-    ctx: &Ctx<'_>,
-    p: &Params,
-    region: &str,
+    Call { w, ctx, p, region }: Call<'_>,
     action: &str,
-) -> Result<Value, AliError> {
+) -> Reply {
     let call = ResourceCall::read(p)?;
     let s = active_service(w, &call.service, region, ctx.now)?;
     if !call.kind.eq_ignore_ascii_case(&s.resource_type) {
@@ -266,12 +245,9 @@ pub(super) fn attach_resource_to_vpc_endpoint_service(
 
 /// `DetachResourceFromVpcEndpointService`.
 pub(super) fn detach_resource_from_vpc_endpoint_service(
-    w: &mut World,
-    ctx: &Ctx<'_>,
-    p: &Params,
-    region: &str,
+    Call { w, ctx, p, region }: Call<'_>,
     action: &str,
-) -> Result<Value, AliError> {
+) -> Reply {
     let call = ResourceCall::read(p)?;
     let (id, res) = (&call.service, &call.resource);
     let s = active_service(w, id, region, ctx.now)?;
@@ -297,12 +273,7 @@ pub(super) fn detach_resource_from_vpc_endpoint_service(
 }
 
 /// `ListVpcEndpointServiceResources`.
-pub(super) fn list_vpc_endpoint_service_resources(
-    w: &mut World,
-    ctx: &Ctx<'_>,
-    p: &Params,
-    region: &str,
-) -> Result<Value, AliError> {
+pub(super) fn list_vpc_endpoint_service_resources(Call { w, ctx, p, region }: Call<'_>) -> Reply {
     let rid = ctx.request_id.to_string();
     let id = p.req("ServiceId")?;
     let s = find_in(&w.services, id, region, svc_not_found)?;
@@ -345,12 +316,7 @@ pub(super) fn list_vpc_endpoint_service_resources(
 }
 
 /// `TagResources`.
-pub(super) fn tag_resources(
-    w: &mut World,
-    ctx: &Ctx<'_>,
-    p: &Params,
-    _region: &str,
-) -> Result<Value, AliError> {
+pub(super) fn tag_resources(Call { w, ctx, p, .. }: Call<'_>) -> Reply {
     let rid = ctx.request_id.to_string();
     let (rtype, ids) = tag_targets(p)?;
     let new = p.tags()?;

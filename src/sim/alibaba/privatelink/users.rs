@@ -3,13 +3,7 @@
 use super::*;
 
 /// `AddUserToVpcEndpointService` / `RemoveUserFromVpcEndpointService`.
-pub(super) fn add_or_remove_user(
-    w: &mut World,
-    ctx: &Ctx<'_>,
-    p: &Params,
-    region: &str,
-    action: &str,
-) -> Result<Value, AliError> {
+pub(super) fn add_or_remove_user(Call { w, ctx, p, region }: Call<'_>, action: &str) -> Reply {
     let id = p.req("ServiceId")?.to_string();
     let user = p.opt("UserId");
     let arn = p.opt("UserARN");
@@ -59,12 +53,7 @@ pub(super) fn add_or_remove_user(
 }
 
 /// `ListVpcEndpointServiceUsers`.
-pub(super) fn list_vpc_endpoint_service_users(
-    w: &mut World,
-    ctx: &Ctx<'_>,
-    p: &Params,
-    region: &str,
-) -> Result<Value, AliError> {
+pub(super) fn list_vpc_endpoint_service_users(Call { w, ctx, p, region }: Call<'_>) -> Reply {
     let rid = ctx.request_id.to_string();
     let id = p.req("ServiceId")?;
     let s = find_in(&w.services, id, region, svc_not_found)?;
