@@ -343,13 +343,24 @@ pub fn merge_tags(
     Ok(())
 }
 
-/// `NextToken`/`MaxResults` paging. Returns (page, next token, total).
+/// One page of a `NextToken`/`MaxResults` list.
+pub struct Page<T> {
+    pub items: Vec<T>,
+    /// Empty on the last page.
+    pub next_token: String,
+    /// The page size asked for (or the default).
+    pub max_results: u64,
+    /// How many items the whole list has.
+    pub total_count: u64,
+}
+
+/// `NextToken`/`MaxResults` paging.
 pub fn page_by_token<T>(
     p: &Params,
     items: Vec<T>,
     default_max: u64,
     limit: u64,
-) -> Result<(Vec<T>, String, u64), AliError> {
+) -> Result<Page<T>, AliError> {
     let max = p.u64("MaxResults", default_max)?;
     if max == 0 || max > limit {
         return Err(p.invalid("MaxResults", &format!("must be between 1 and {limit}")));
@@ -373,7 +384,12 @@ pub fn page_by_token<T>(
         .skip(start)
         .take(end.saturating_sub(start))
         .collect();
-    Ok((page, next, total))
+    Ok(Page {
+        items: page,
+        next_token: next,
+        max_results: max,
+        total_count: total,
+    })
 }
 
 /// `PageNumber`/`PageSize` paging. Returns (page, page number, page size, total).

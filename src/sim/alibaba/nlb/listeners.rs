@@ -22,14 +22,13 @@ pub(super) fn list_listeners(Call { w, ctx, p, region }: Call<'_>) -> Reply {
         .filter(|l| tags_match(&l.tags, &tag_filter))
         .map(|l| listener_wire(l, now))
         .collect();
-    let (page, next, total) = page_by_token(p, items, 20, 100)?;
-    let max = p.u64("MaxResults", 20)?;
+    let page = page_by_token(p, items, 20, 100)?;
     ok(wire::ListListenersResponse {
         request_id: rid,
-        listeners: page,
-        total_count: total,
-        next_token: next,
-        max_results: max,
+        listeners: page.items,
+        total_count: page.total_count,
+        next_token: page.next_token,
+        max_results: page.max_results,
     })
 }
 

@@ -68,14 +68,13 @@ pub(super) fn list_load_balancers(Call { w, ctx, p, region }: Call<'_>) -> Reply
             tags: wire_tags(&l.tags),
         })
         .collect();
-    let (page, next, total) = page_by_token(p, items, 20, 100)?;
-    let max = p.u64("MaxResults", 20)?;
+    let page = page_by_token(p, items, 20, 100)?;
     ok(wire::ListLoadBalancersResponse {
         request_id: rid,
-        load_balancers: page,
-        total_count: total,
-        next_token: next,
-        max_results: max,
+        load_balancers: page.items,
+        total_count: page.total_count,
+        next_token: page.next_token,
+        max_results: page.max_results,
     })
 }
 

@@ -314,14 +314,13 @@ pub(super) fn list_server_groups(Call { w, ctx, p, region }: Call<'_>) -> Reply 
         .filter(|s| tags_match(&s.tags, &tag_filter))
         .map(|s| sg_wire(w, s, now))
         .collect();
-    let (page, next, total) = page_by_token(p, items, 20, 100)?;
-    let max = p.u64("MaxResults", 20)?;
+    let page = page_by_token(p, items, 20, 100)?;
     ok(wire::ListServerGroupsResponse {
         request_id: rid,
-        server_groups: page,
-        total_count: total,
-        next_token: next,
-        max_results: max,
+        server_groups: page.items,
+        total_count: page.total_count,
+        next_token: page.next_token,
+        max_results: page.max_results,
     })
 }
 
@@ -350,14 +349,13 @@ pub(super) fn list_server_group_servers(Call { w, ctx, p, region }: Call<'_>) ->
             description: b.description.clone(),
         })
         .collect();
-    let (page, next, total) = page_by_token(p, items, 20, 100)?;
-    let max = p.u64("MaxResults", 20)?;
+    let page = page_by_token(p, items, 20, 100)?;
     ok(wire::ListServerGroupServersResponse {
         request_id: rid,
-        servers: page,
-        total_count: total,
-        next_token: next,
-        max_results: max,
+        servers: page.items,
+        total_count: page.total_count,
+        next_token: page.next_token,
+        max_results: page.max_results,
     })
 }
 

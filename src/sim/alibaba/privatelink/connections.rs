@@ -31,14 +31,13 @@ pub(super) fn list_vpc_endpoint_connections(Call { w, ctx, p, region }: Call<'_>
         })
         .map(conn_wire)
         .collect();
-    let (page, next, total) = page_by_token(p, items, 50, 1000)?;
-    let max = p.u64("MaxResults", 50)?;
+    let page = page_by_token(p, items, 50, 1000)?;
     ok(wire::ListVpcEndpointConnectionsResponse {
         request_id: rid,
-        connections: page,
-        next_token: next,
-        max_results: max,
-        total_count: total,
+        connections: page.items,
+        next_token: page.next_token,
+        max_results: page.max_results,
+        total_count: page.total_count,
     })
 }
 

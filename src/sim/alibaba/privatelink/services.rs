@@ -115,14 +115,13 @@ pub(super) fn list_vpc_endpoint_services(Call { w, ctx, p, region }: Call<'_>) -
         .filter(|s| tags_match(&s.tags, &tag_filter))
         .map(|s| svc_wire(s, now, false))
         .collect();
-    let (page, next, total) = page_by_token(p, items, 50, 1000)?;
-    let max = p.u64("MaxResults", 50)?;
+    let page = page_by_token(p, items, 50, 1000)?;
     ok(wire::ListVpcEndpointServicesResponse {
         request_id: rid,
-        services: page,
-        next_token: next,
-        max_results: max,
-        total_count: total,
+        services: page.items,
+        next_token: page.next_token,
+        max_results: page.max_results,
+        total_count: page.total_count,
     })
 }
 
@@ -305,13 +304,12 @@ pub(super) fn list_vpc_endpoint_service_resources(Call { w, ctx, p, region }: Ca
             }
         })
         .collect();
-    let (page, next, _) = page_by_token(p, items, 50, 50)?;
-    let max = p.u64("MaxResults", 50)?;
+    let page = page_by_token(p, items, 50, 50)?;
     ok(wire::ListVpcEndpointServiceResourcesResponse {
         request_id: rid,
-        resources: page,
-        next_token: next,
-        max_results: max,
+        resources: page.items,
+        next_token: page.next_token,
+        max_results: page.max_results,
     })
 }
 

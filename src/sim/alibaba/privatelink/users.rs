@@ -64,11 +64,11 @@ pub(super) fn list_vpc_endpoint_service_users(Call { w, ctx, p, region }: Call<'
         .copied()
         .filter(|u| filter.is_none_or(|f| f == *u))
         .collect();
-    let (page, next, total) = page_by_token(p, users, 50, 50)?;
-    let max = p.u64("MaxResults", 50)?;
+    let page = page_by_token(p, users, 50, 50)?;
     ok(wire::ListVpcEndpointServiceUsersResponse {
         request_id: rid,
         users: page
+            .items
             .into_iter()
             .map(|u| wire::ServiceUser { user_id: u })
             .collect(),
@@ -79,8 +79,8 @@ pub(super) fn list_vpc_endpoint_service_users(Call { w, ctx, p, region }: Call<'
                 user_arn: a.clone(),
             })
             .collect(),
-        next_token: next,
-        max_results: max,
-        total_count: total,
+        next_token: page.next_token,
+        max_results: page.max_results,
+        total_count: page.total_count,
     })
 }
