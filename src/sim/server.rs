@@ -336,6 +336,16 @@ fn unauthorized(challenge: String) -> Response {
     r
 }
 
+/// TiDB Cloud's 429: the body of its per-key limit (100 calls a minute).
+fn tidb_rate_limited() -> Response {
+    json_response(
+        429,
+        TIDB_JSON,
+        &json!({"details": [], "code": 49900007,
+        "message": "The request exceeded the limit of 100 times per apikey per minute. For more information, see the API documentation."}),
+    )
+}
+
 async fn tidb_handler(
     State(s): State<Arc<Shared>>,
     method: Method,
@@ -354,12 +364,7 @@ async fn tidb_handler(
     match fault {
         Some(Fault::Drop) => return dropped(),
         Some(Fault::RateLimited) | Some(Fault::Throttle { .. }) => {
-            let mut r = json_response(
-                429,
-                TIDB_JSON,
-                &json!({"details": [], "code": 49900007,
-                "message": "The request exceeded the limit of 100 times per apikey per minute. For more information, see the API documentation."}),
-            );
+            let mut r = tidb_rate_limited();
             let h = r.headers_mut();
             h.insert("X-Ratelimit-Limit-Minute", HeaderValue::from_static("100"));
             h.insert(
@@ -385,12 +390,7 @@ async fn tidb_handler(
             });
         }
         Some(Fault::Code(code)) if code == "RateLimited" || code.starts_with("Throttling") => {
-            return json_response(
-                429,
-                TIDB_JSON,
-                &json!({"details": [], "code": 49900007,
-                "message": "The request exceeded the limit of 100 times per apikey per minute. For more information, see the API documentation."}),
-            );
+            return tidb_rate_limited();
         }
         Some(Fault::Code(code)) => {
             let (status, message) = targeted_code("", &code);
