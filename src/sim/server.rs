@@ -336,16 +336,6 @@ fn unauthorized(challenge: String) -> Response {
     r
 }
 
-/// TiDB Cloud's 429: the body of its per-key limit (100 calls a minute).
-fn tidb_rate_limited() -> Response {
-    json_response(
-        429,
-        TIDB_JSON,
-        &json!({"details": [], "code": 49900007,
-        "message": "The request exceeded the limit of 100 times per apikey per minute. For more information, see the API documentation."}),
-    )
-}
-
 async fn tidb_handler(
     State(s): State<Arc<Shared>>,
     method: Method,
@@ -364,7 +354,7 @@ async fn tidb_handler(
     match fault {
         Some(Fault::Drop) => return dropped(),
         Some(Fault::RateLimited) | Some(Fault::Throttle { .. }) => {
-            let mut r = tidb_rate_limited();
+            let mut r = too_many("For more information, see the API documentation.");
             let h = r.headers_mut();
             h.insert("X-Ratelimit-Limit-Minute", HeaderValue::from_static("100"));
             h.insert(
@@ -390,7 +380,7 @@ async fn tidb_handler(
             });
         }
         Some(Fault::Code(code)) if code == "RateLimited" || code.starts_with("Throttling") => {
-            return tidb_rate_limited();
+            return too_many("For more information, see the API documentation.");
         }
         Some(Fault::Code(code)) => {
             let (status, message) = targeted_code("", &code);
@@ -457,11 +447,20 @@ async fn tidb_handler(
 
 /// TiDB Cloud's 429 body (`cloud::limits` cites it).
 fn rate_limited() -> Response {
+    too_many(
+        "For more quota, please contact us: https://support.pingcap.com/hc/en-us/requests/new?ticket_form_id=7800003722519",
+    )
+}
+
+/// A 429 body: the per-key limit, then where to read `more` (the limiter's answer and an
+/// injected fault's say different things).
+fn too_many(more: &str) -> Response {
+    let message =
+        format!("The request exceeded the limit of 100 times per apikey per minute. {more}");
     json_response(
         429,
         TIDB_JSON,
-        &json!({"details": [], "code": 49900007,
-        "message": "The request exceeded the limit of 100 times per apikey per minute. For more quota, please contact us: https://support.pingcap.com/hc/en-us/requests/new?ticket_form_id=7800003722519"}),
+        &json!({"details": [], "code": 49900007, "message": message}),
     )
 }
 
@@ -525,5 +524,28 @@ mod tests {
             "EnableVpcEndpointConnection"
         ));
         assert!(!is_read(None, "ListListeners"));
+    }
+
+    /// Both 429 bodies are TiDB Cloud's to the letter: the limiter's and an injected fault's.
+    #[tokio::test]
+    async fn the_429_bodies_keep_their_words() {
+        let limit = "The request exceeded the limit of 100 times per apikey per minute.";
+        for (r, more) in [
+            (
+                rate_limited(),
+                "For more quota, please contact us: https://support.pingcap.com/hc/en-us/requests/new?ticket_form_id=7800003722519",
+            ),
+            (
+                too_many("For more information, see the API documentation."),
+                "For more information, see the API documentation.",
+            ),
+        ] {
+            assert_eq!(r.status(), 429);
+            let body = axum::body::to_bytes(r.into_body(), 1 << 16).await.unwrap();
+            let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+            assert_eq!(v["code"], 49900007);
+            assert_eq!(v["details"], json!([]));
+            assert_eq!(v["message"], format!("{limit} {more}"));
+        }
     }
 }
