@@ -14,8 +14,7 @@ use serde::Serialize;
 use serde_json::Value;
 use tokio::time::Instant;
 
-use super::world::ZoneInfo;
-use super::world::{AccessKey, Provisioned, World};
+use super::world::{AccessKey, Provisioned, World, ZoneInfo};
 use crate::wire::aliyun::{AccessDeniedDetail, ErrorBody, Zone};
 
 /// The five products: the client's own table (versions, RAM codes, hosts), so client and

@@ -116,4 +116,18 @@ mod tests {
         l.deleting_at = Some(now + 9 * s);
         assert_eq!(l.phase(now), Phase::Deleting);
     }
+
+    #[test]
+    fn each_api_names_the_phases_in_its_own_words() {
+        let now = Instant::now();
+        let s = Duration::from_secs(1);
+        let words = ["Creating", "Pending", "Active"];
+        let mut l = Lifecycle::new(now, s);
+        assert_eq!(l.status(now, words), "Creating");
+        assert_eq!(l.status(now + s, words), "Active");
+        l.busy_until = Some(now + 3 * s);
+        assert_eq!(l.status(now + 2 * s, words), "Pending");
+        l.deleting_at = Some(now + 9 * s);
+        assert_eq!(l.status(now, words), "Deleting");
+    }
 }
