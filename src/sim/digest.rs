@@ -218,81 +218,29 @@ mod tests {
         );
         let nonce = nonce_of(&s.challenge(false, now));
         let uri = "/v1beta1/clusters?pageSize=10";
-        assert_eq!(
-            s.verify(
-                Some(&auth("PUB", "PRIV", &nonce, 1, uri)),
-                "GET",
-                uri,
-                &keys,
-                now
-            )
-            .unwrap(),
-            "PUB"
-        );
-        // Reuse with a new nc is fine; a replayed nc is not.
-        assert!(
-            s.verify(
-                Some(&auth("PUB", "PRIV", &nonce, 2, uri)),
-                "GET",
-                uri,
-                &keys,
-                now
-            )
-            .is_ok()
-        );
-        assert_eq!(
-            s.verify(
-                Some(&auth("PUB", "PRIV", &nonce, 2, uri)),
-                "GET",
-                uri,
-                &keys,
-                now
-            ),
-            Err(DigestError::Replay)
-        );
-        // Wrong password, wrong uri.
-        assert_eq!(
-            s.verify(
-                Some(&auth("PUB", "nope", &nonce, 3, uri)),
-                "GET",
-                uri,
-                &keys,
-                now
-            ),
-            Err(DigestError::Unauthorized)
-        );
-        assert_eq!(
-            s.verify(
-                Some(&auth("PUB", "PRIV", &nonce, 4, "/x")),
-                "GET",
-                uri,
-                &keys,
-                now
-            ),
-            Err(DigestError::Unauthorized)
-        );
-        // Unknown and expired nonces are stale.
-        assert_eq!(
-            s.verify(
-                Some(&auth("PUB", "PRIV", "feedface", 1, uri)),
-                "GET",
-                uri,
-                &keys,
-                now
-            ),
-            Err(DigestError::Stale)
-        );
         let later = now + NONCE_TTL + Duration::from_secs(1);
-        assert_eq!(
-            s.verify(
-                Some(&auth("PUB", "PRIV", &nonce, 9, uri)),
-                "GET",
-                uri,
-                &keys,
-                later
-            ),
-            Err(DigestError::Stale)
-        );
+        // In order: a nonce count once used is a replay afterwards.
+        let steps = [
+            ("PRIV", nonce.as_str(), 1, uri, now, Ok("PUB")),
+            // Reuse with a new nc is fine; a replayed nc is not.
+            ("PRIV", &nonce, 2, uri, now, Ok("PUB")),
+            ("PRIV", &nonce, 2, uri, now, Err(DigestError::Replay)),
+            // Wrong password, wrong uri.
+            ("nope", &nonce, 3, uri, now, Err(DigestError::Unauthorized)),
+            ("PRIV", &nonce, 4, "/x", now, Err(DigestError::Unauthorized)),
+            // Unknown and expired nonces are stale.
+            ("PRIV", "feedface", 1, uri, now, Err(DigestError::Stale)),
+            ("PRIV", &nonce, 9, uri, later, Err(DigestError::Stale)),
+        ];
+        for (pass, nonce, nc, signed_uri, at, want) in steps {
+            let header = auth("PUB", pass, nonce, nc, signed_uri);
+            let got = s.verify(Some(&header), "GET", uri, &keys, at);
+            assert_eq!(
+                got,
+                want.map(String::from),
+                "{pass} {nonce} nc={nc} {signed_uri}"
+            );
+        }
     }
 
     #[test]

@@ -11,6 +11,7 @@
 //! before comparing and in the answers served. `ClientToken` and the signing parameters are
 //! not compared.
 
+use super::alibaba::is_business;
 use crate::cloud::aliyun::endpoints::Product;
 use crate::cloud::record::{Line, TIDB};
 use axum::body::Bytes;
@@ -20,22 +21,6 @@ use serde::Serialize;
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
-
-/// Parameters that are never compared: how a request was signed, and idempotency tokens.
-const UNCOMPARED: &[&str] = &[
-    "Action",
-    "Version",
-    "Format",
-    "AccessKeyId",
-    "SignatureMethod",
-    "SignatureVersion",
-    "SignatureNonce",
-    "Signature",
-    "SignatureType",
-    "Timestamp",
-    "SecurityToken",
-    "ClientToken",
-];
 
 /// One way tilink's request differs from the recording.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -254,7 +239,7 @@ fn live_params(uri: &Uri, body: &[u8], tidb: bool) -> BTreeMap<String, String> {
         serde_urlencoded::from_str(uri.query().unwrap_or_default()).unwrap_or_default();
     let form: Vec<(String, String)> = serde_urlencoded::from_bytes(body).unwrap_or_default();
     for (k, v) in query.into_iter().chain(form) {
-        if !UNCOMPARED.contains(&k.as_str()) {
+        if is_business(&k) {
             out.insert(k, v);
         }
     }
@@ -277,7 +262,7 @@ fn recorded_params(l: &Line, tidb: bool) -> BTreeMap<String, String> {
     }
     if let Some(o) = l.params.as_object() {
         for (k, v) in o {
-            if !UNCOMPARED.contains(&k.as_str()) {
+            if is_business(k) {
                 let v = v.as_str().map_or_else(|| v.to_string(), str::to_string);
                 out.insert(k.clone(), v);
             }

@@ -95,17 +95,7 @@ async fn pre_delay(s: &Shared) {
 }
 
 fn request_id(rng: &mut fastrand::Rng) -> String {
-    let h: String = (0..32)
-        .map(|_| char::from(b"0123456789ABCDEF"[rng.usize(0..16)]))
-        .collect();
-    format!(
-        "{}-{}-{}-{}-{}",
-        &h[0..8],
-        &h[8..12],
-        &h[12..16],
-        &h[16..20],
-        &h[20..32]
-    )
+    super::world::uuid(rng, b"0123456789ABCDEF")
 }
 
 fn ali_error(e: &AliError, product: Option<Product>, region: &str, rid: &str) -> Response {
@@ -364,12 +354,7 @@ async fn tidb_handler(
     match fault {
         Some(Fault::Drop) => return dropped(),
         Some(Fault::RateLimited) | Some(Fault::Throttle { .. }) => {
-            let mut r = json_response(
-                429,
-                TIDB_JSON,
-                &json!({"details": [], "code": 49900007,
-                "message": "The request exceeded the limit of 100 times per apikey per minute. For more information, see the API documentation."}),
-            );
+            let mut r = too_many("For more information, see the API documentation.");
             let h = r.headers_mut();
             h.insert("X-Ratelimit-Limit-Minute", HeaderValue::from_static("100"));
             h.insert(
@@ -395,12 +380,7 @@ async fn tidb_handler(
             });
         }
         Some(Fault::Code(code)) if code == "RateLimited" || code.starts_with("Throttling") => {
-            return json_response(
-                429,
-                TIDB_JSON,
-                &json!({"details": [], "code": 49900007,
-                "message": "The request exceeded the limit of 100 times per apikey per minute. For more information, see the API documentation."}),
-            );
+            return too_many("For more information, see the API documentation.");
         }
         Some(Fault::Code(code)) => {
             let (status, message) = targeted_code("", &code);
@@ -467,11 +447,20 @@ async fn tidb_handler(
 
 /// TiDB Cloud's 429 body (`cloud::limits` cites it).
 fn rate_limited() -> Response {
+    too_many(
+        "For more quota, please contact us: https://support.pingcap.com/hc/en-us/requests/new?ticket_form_id=7800003722519",
+    )
+}
+
+/// A 429 body: the per-key limit, then where to read `more` (the limiter's answer and an
+/// injected fault's say different things).
+fn too_many(more: &str) -> Response {
+    let message =
+        format!("The request exceeded the limit of 100 times per apikey per minute. {more}");
     json_response(
         429,
         TIDB_JSON,
-        &json!({"details": [], "code": 49900007,
-        "message": "The request exceeded the limit of 100 times per apikey per minute. For more quota, please contact us: https://support.pingcap.com/hc/en-us/requests/new?ticket_form_id=7800003722519"}),
+        &json!({"details": [], "code": 49900007, "message": message}),
     )
 }
 
@@ -535,5 +524,28 @@ mod tests {
             "EnableVpcEndpointConnection"
         ));
         assert!(!is_read(None, "ListListeners"));
+    }
+
+    /// Both 429 bodies are TiDB Cloud's to the letter: the limiter's and an injected fault's.
+    #[tokio::test]
+    async fn the_429_bodies_keep_their_words() {
+        let limit = "The request exceeded the limit of 100 times per apikey per minute.";
+        for (r, more) in [
+            (
+                rate_limited(),
+                "For more quota, please contact us: https://support.pingcap.com/hc/en-us/requests/new?ticket_form_id=7800003722519",
+            ),
+            (
+                too_many("For more information, see the API documentation."),
+                "For more information, see the API documentation.",
+            ),
+        ] {
+            assert_eq!(r.status(), 429);
+            let body = axum::body::to_bytes(r.into_body(), 1 << 16).await.unwrap();
+            let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+            assert_eq!(v["code"], 49900007);
+            assert_eq!(v["details"], json!([]));
+            assert_eq!(v["message"], format!("{limit} {more}"));
+        }
     }
 }

@@ -9,7 +9,7 @@ use serde_json::Value;
 use tokio::time::Instant;
 
 use super::clock::wall_rfc3339_millis;
-use super::world::{Plc, World};
+use super::world::{Cluster, Plc, World};
 use crate::wire::tidb as wire;
 
 /// A TiDB error answer (HTTP status + google.rpc code).
@@ -85,6 +85,21 @@ pub fn template(method: &str, path: &str) -> String {
         })
         .collect();
     format!("{method} /{}", t.join("/"))
+}
+
+/// Cluster `id`, else the API's 404.
+fn find_cluster<'a>(w: &'a World, id: &str) -> Result<&'a Cluster, TidbError> {
+    w.cluster(id)
+        .ok_or_else(|| TidbError::not_found(format!("cluster {id} not found")))
+}
+
+/// Where private link connection `plc` of cluster `cluster` is in the world, else the API's
+/// 404.
+fn plc_index(w: &World, cluster: &str, plc: &str) -> Result<usize, TidbError> {
+    w.plcs
+        .iter()
+        .position(|p| p.cluster_id == cluster && p.id == plc)
+        .ok_or_else(|| TidbError::not_found(format!("private link connection {plc} not found")))
 }
 
 fn page_token(offset: usize) -> String {
@@ -260,9 +275,7 @@ pub fn handle(
             })
         }
         ("GET", ["clusters", id]) => {
-            let c = w
-                .cluster(id)
-                .ok_or_else(|| TidbError::not_found(format!("cluster {id} not found")))?;
+            let c = find_cluster(w, id)?;
             // `view` is BASIC or FULL (default BASIC). The spec says only that BASIC "returns
             // only basic cluster information"; nothing promises the plan fields in it, so the
             // simulator leaves them out and clients must ask for FULL when they need them.
@@ -295,9 +308,7 @@ pub fn handle(
                     message: "method not allowed".into(),
                 });
             }
-            let c = w
-                .cluster(id)
-                .ok_or_else(|| TidbError::not_found(format!("cluster {id} not found")))?;
+            let c = find_cluster(w, id)?;
             if c.wire.cluster_plan != "ESSENTIAL" {
                 return Err(TidbError::precondition(
                     "private link connections are only available for Essential clusters",
@@ -309,8 +320,7 @@ pub fn handle(
             })
         }
         ("GET", ["clusters", id, "privateLinkConnections"]) => {
-            w.cluster(id)
-                .ok_or_else(|| TidbError::not_found(format!("cluster {id} not found")))?;
+            find_cluster(w, id)?;
             let state = q
                 .iter()
                 .find(|(k, _)| k == "state")
@@ -337,8 +347,7 @@ pub fn handle(
         }
         ("POST", ["clusters", id, "privateLinkConnections"]) => create_plc(w, ctx, id, body),
         ("GET", ["clusters", id, "changefeeds"]) => {
-            w.cluster(id)
-                .ok_or_else(|| TidbError::not_found(format!("cluster {id} not found")))?;
+            find_cluster(w, id)?;
             let (size, start) = parse_page(&q, 10)?;
             let items: Vec<_> = w
                 .changefeeds
@@ -354,8 +363,7 @@ pub fn handle(
             })
         }
         ("GET", ["clusters", id, "migrations"]) => {
-            w.cluster(id)
-                .ok_or_else(|| TidbError::not_found(format!("cluster {id} not found")))?;
+            find_cluster(w, id)?;
             let (size, start) = parse_page(&q, 10)?;
             let items: Vec<_> = w
                 .migrations
@@ -371,24 +379,12 @@ pub fn handle(
             })
         }
         ("GET", ["clusters", id, "privateLinkConnections", plc]) => {
-            let p = w
-                .plcs
-                .iter()
-                .find(|p| p.cluster_id == *id && p.id == *plc)
-                .ok_or_else(|| {
-                    TidbError::not_found(format!("private link connection {plc} not found"))
-                })?;
+            let p = &w.plcs[plc_index(w, id, plc)?];
             ok(plc_wire(w, p, now))
         }
         ("DELETE", ["clusters", id, "privateLinkConnections", plc]) => {
             let delay = w.draw("plc_delete", w.delays.plc_delete);
-            let i = w
-                .plcs
-                .iter()
-                .position(|p| p.cluster_id == *id && p.id == *plc)
-                .ok_or_else(|| {
-                    TidbError::not_found(format!("private link connection {plc} not found"))
-                })?;
+            let i = plc_index(w, id, plc)?;
             if w.plcs[i].deleting_at.is_none() {
                 w.plcs[i].deleting_at = Some(now + delay);
                 w.plcs[i].update_time = wall_rfc3339_millis();
@@ -433,9 +429,7 @@ fn create_plc(
     let req: wire::CreatePrivateLinkConnectionRequest = serde_json::from_slice(body)
         .map_err(|e| TidbError::invalid(format!("invalid request body: {e}")))?;
     let plc = req.private_link_connection;
-    let c = w
-        .cluster(cluster_id)
-        .ok_or_else(|| TidbError::not_found(format!("cluster {cluster_id} not found")))?;
+    let c = find_cluster(w, cluster_id)?;
     if !plc.cluster_id.is_empty() && plc.cluster_id != cluster_id {
         return Err(TidbError::invalid(
             "privateLinkConnection.clusterId does not match the path",
@@ -462,29 +456,20 @@ fn create_plc(
             c.wire.state
         )));
     }
-    let name = match plc.kind.as_str() {
-        wire::ALICLOUD_ENDPOINT_SERVICE => {
-            if c.wire.region.cloud_provider != "alicloud" {
-                return Err(TidbError::invalid(
-                    "type ALICLOUD_ENDPOINT_SERVICE is only available for clusters on Alibaba Cloud",
-                ));
-            }
-            plc.alicloud_endpoint_service
-                .map(|s| s.name)
-                .filter(|n| !n.trim().is_empty())
-                .ok_or_else(|| TidbError::invalid("alicloudEndpointService.name is required"))?
-        }
-        wire::AWS_ENDPOINT_SERVICE => {
-            if c.wire.region.cloud_provider != "aws" {
-                return Err(TidbError::invalid(
-                    "type AWS_ENDPOINT_SERVICE is only available for clusters on AWS",
-                ));
-            }
-            plc.aws_endpoint_service
-                .map(|s| s.name)
-                .filter(|n| !n.trim().is_empty())
-                .ok_or_else(|| TidbError::invalid("awsEndpointService.name is required"))?
-        }
+    // Per type: the cloud its clusters run on (API value, name) and the service's field.
+    let (provider, cloud, field, name) = match plc.kind.as_str() {
+        wire::ALICLOUD_ENDPOINT_SERVICE => (
+            "alicloud",
+            "Alibaba Cloud",
+            "alicloudEndpointService",
+            plc.alicloud_endpoint_service.map(|s| s.name),
+        ),
+        wire::AWS_ENDPOINT_SERVICE => (
+            "aws",
+            "AWS",
+            "awsEndpointService",
+            plc.aws_endpoint_service.map(|s| s.name),
+        ),
         "" => return Err(TidbError::invalid("privateLinkConnection.type is required")),
         other => {
             return Err(TidbError::invalid(format!(
@@ -492,6 +477,15 @@ fn create_plc(
             )));
         }
     };
+    if c.wire.region.cloud_provider != provider {
+        return Err(TidbError::invalid(format!(
+            "type {} is only available for clusters on {cloud}",
+            plc.kind
+        )));
+    }
+    let name = name
+        .filter(|n| !n.trim().is_empty())
+        .ok_or_else(|| TidbError::invalid(format!("{field}.name is required")))?;
     let id = w.id("plc-", 20);
     let t = wall_rfc3339_millis();
     let delay_connection = w.draw("plc_connection", w.delays.plc_connection);

@@ -100,16 +100,29 @@ fn check_token(key: &AccessKey, token: Option<&str>) -> Result<(), AliError> {
             "InvalidSecurityToken.Malformed",
             "The security token you provided is malformed (missing).",
         )),
-        (None, Some(_)) => Err(AliError::new(
+        (_, Some(_)) => Err(AliError::new(
             400,
             "InvalidSecurityToken.MismatchWithAccessKey",
             "The security token you provided does not match the access key.",
         )),
-        (Some(_), Some(_)) => Err(AliError::new(
+    }
+}
+
+/// Records a signature nonce of `key`; a nonce seen before is `SignatureNonceUsed`.
+fn use_nonce(
+    nonces: &mut NonceStore,
+    key: &str,
+    nonce: &str,
+    now: SystemTime,
+) -> Result<(), AliError> {
+    if nonces.check_and_insert(key, nonce, now) {
+        Ok(())
+    } else {
+        Err(AliError::new(
             400,
-            "InvalidSecurityToken.MismatchWithAccessKey",
-            "The security token you provided does not match the access key.",
-        )),
+            "SignatureNonceUsed",
+            "Specified signature nonce was used already.",
+        ))
     }
 }
 
@@ -197,13 +210,7 @@ fn verify_v1<'k>(
         return Err(mismatch(&sts));
     }
     check_token(key, req.param("SecurityToken"))?;
-    if !nonces.check_and_insert(&key.id, nonce, now) {
-        return Err(AliError::new(
-            400,
-            "SignatureNonceUsed",
-            "Specified signature nonce was used already.",
-        ));
-    }
+    use_nonce(nonces, &key.id, nonce, now)?;
     Ok(key)
 }
 
@@ -256,13 +263,7 @@ fn verify_v3<'k>(
         return Err(mismatch(&sts));
     }
     check_token(key, req.header("x-acs-security-token"))?;
-    if !nonces.check_and_insert(&key.id, nonce, now) {
-        return Err(AliError::new(
-            400,
-            "SignatureNonceUsed",
-            "Specified signature nonce was used already.",
-        ));
-    }
+    use_nonce(nonces, &key.id, nonce, now)?;
     Ok(key)
 }
 
@@ -274,14 +275,8 @@ mod tests {
     use super::*;
     use crate::cloud::aliyun::sign;
     use crate::sim::clock::Clock;
+    use crate::sim::signature::owned_pairs as p;
     use crate::sim::world::World;
-
-    fn p(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
 
     fn ts(t: SystemTime) -> String {
         humantime::format_rfc3339_seconds(t).to_string()

@@ -21,7 +21,7 @@ mod snapshot;
 
 use crate::wire::aliyun::HealthCheck;
 use crate::wire::tidb;
-pub use lifecycle::{Lifecycle, Phase};
+pub use lifecycle::{Lifecycle, Phase, Provisioned};
 
 /// The main simulated region.
 pub const REGION: &str = "ap-southeast-1";
@@ -211,12 +211,8 @@ pub struct ServerGroup {
 impl ServerGroup {
     /// Creating | Available | Configuring | Deleting.
     pub fn status(&self, now: Instant) -> &'static str {
-        match self.life.phase(now) {
-            Phase::Deleting => "Deleting",
-            Phase::Provisioning => "Creating",
-            Phase::Busy => "Configuring",
-            Phase::Ready => "Available",
-        }
+        self.life
+            .status(now, ["Creating", "Configuring", "Available"])
     }
 }
 
@@ -252,12 +248,8 @@ pub struct LoadBalancer {
 impl LoadBalancer {
     /// Provisioning | Active | Configuring | Deleting.
     pub fn status(&self, now: Instant) -> &'static str {
-        match self.life.phase(now) {
-            Phase::Deleting => "Deleting",
-            Phase::Provisioning => "Provisioning",
-            Phase::Busy => "Configuring",
-            Phase::Ready => "Active",
-        }
+        self.life
+            .status(now, ["Provisioning", "Configuring", "Active"])
     }
 }
 
@@ -333,12 +325,7 @@ pub struct EndpointService {
 impl EndpointService {
     /// Creating | Pending | Active | Deleting.
     pub fn status(&self, now: Instant) -> &'static str {
-        match self.life.phase(now) {
-            Phase::Deleting => "Deleting",
-            Phase::Provisioning => "Creating",
-            Phase::Busy => "Pending",
-            Phase::Ready => "Active",
-        }
+        self.life.status(now, ["Creating", "Pending", "Active"])
     }
 
     /// True when `uid` may connect (by UID or by a matching ARN).
@@ -491,6 +478,19 @@ pub(super) fn pick(rng: &mut fastrand::Rng, set: &[u8], n: usize) -> String {
         .collect()
 }
 
+/// 32 random digits of `hex` in a UUID's groups (8-4-4-4-12).
+pub(super) fn uuid(rng: &mut fastrand::Rng, hex: &[u8]) -> String {
+    let h = pick(rng, hex, 32);
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..32]
+    )
+}
+
 pub(super) fn digits(rng: &mut fastrand::Rng, n: usize) -> String {
     let mut s = rng.u8(1..10).to_string();
     s.extend((1..n).map(|_| char::from(b'0' + rng.u8(0..10))));
@@ -517,17 +517,10 @@ impl World {
             .unwrap_or(1_234_567_890_123_456);
         let regions = super::seed::regions(&table);
         let keys = super::seed::keys(&table, uid, &mut rng);
-        let tidb_keys = vec![(pick(&mut rng, UPPER_ALNUM, 8), {
-            let h = pick(&mut rng, b"0123456789abcdef", 32);
-            format!(
-                "{}-{}-{}-{}-{}",
-                &h[0..8],
-                &h[8..12],
-                &h[12..16],
-                &h[16..20],
-                &h[20..32]
-            )
-        })];
+        let tidb_keys = vec![(
+            pick(&mut rng, UPPER_ALNUM, 8),
+            uuid(&mut rng, b"0123456789abcdef"),
+        )];
 
         let mut w = World {
             rng,
@@ -632,15 +625,7 @@ impl World {
     }
 
     pub fn job(&mut self, done_at: Instant) -> String {
-        let h = pick(&mut self.rng, b"0123456789abcdef", 32);
-        let id = format!(
-            "{}-{}-{}-{}-{}",
-            &h[0..8],
-            &h[8..12],
-            &h[12..16],
-            &h[16..20],
-            &h[20..32]
-        );
+        let id = uuid(&mut self.rng, b"0123456789abcdef");
         self.jobs.insert(id.clone(), done_at);
         id
     }

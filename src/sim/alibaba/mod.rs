@@ -14,8 +14,8 @@ use serde::Serialize;
 use serde_json::Value;
 use tokio::time::Instant;
 
-use super::world::{AccessKey, World};
-use crate::wire::aliyun::{AccessDeniedDetail, ErrorBody};
+use super::world::{AccessKey, Provisioned, World, ZoneInfo};
+use crate::wire::aliyun::{AccessDeniedDetail, ErrorBody, Zone};
 
 /// The five products: the client's own table (versions, RAM codes, hosts), so client and
 /// simulator cannot disagree on an endpoint.
@@ -149,6 +149,12 @@ pub const COMMON_PARAMS: &[&str] = &[
     "SignatureType",
 ];
 
+/// True for a parameter of the call itself: neither a common parameter nor the idempotency
+/// token (what a fingerprint and a replay compare).
+pub fn is_business(name: &str) -> bool {
+    !COMMON_PARAMS.contains(&name) && name != "ClientToken"
+}
+
 /// Decoded request parameters (query ∪ form).
 pub struct Params {
     pub pairs: Vec<(String, String)>,
@@ -256,7 +262,7 @@ impl Params {
         let mut v: Vec<_> = self
             .pairs
             .iter()
-            .filter(|(k, _)| !COMMON_PARAMS.contains(&k.as_str()) && k != "ClientToken")
+            .filter(|(k, _)| is_business(k))
             .cloned()
             .collect();
         v.sort();
@@ -283,6 +289,18 @@ impl Ctx<'_> {
             .is_none_or(|d| self.now.duration_since(t) >= d)
     }
 }
+
+/// One call as a product's handler sees it: the world, who calls and when, the parameters
+/// and the region.
+pub struct Call<'a> {
+    pub w: &'a mut World,
+    pub ctx: &'a Ctx<'a>,
+    pub p: &'a Params,
+    pub region: &'a str,
+}
+
+/// A handler's answer: the response body, or the product's error.
+pub type Reply = Result<Value, AliError>;
 
 /// True when an action changes state (the action table's rule, shared with the client's
 /// policy and retry classification).
@@ -324,13 +342,24 @@ pub fn merge_tags(
     Ok(())
 }
 
-/// `NextToken`/`MaxResults` paging. Returns (page, next token, total).
+/// One page of a `NextToken`/`MaxResults` list.
+pub struct Page<T> {
+    pub items: Vec<T>,
+    /// Empty on the last page.
+    pub next_token: String,
+    /// The page size asked for (or the default).
+    pub max_results: u64,
+    /// How many items the whole list has.
+    pub total_count: u64,
+}
+
+/// `NextToken`/`MaxResults` paging.
 pub fn page_by_token<T>(
     p: &Params,
     items: Vec<T>,
     default_max: u64,
     limit: u64,
-) -> Result<(Vec<T>, String, u64), AliError> {
+) -> Result<Page<T>, AliError> {
     let max = p.u64("MaxResults", default_max)?;
     if max == 0 || max > limit {
         return Err(p.invalid("MaxResults", &format!("must be between 1 and {limit}")));
@@ -354,7 +383,12 @@ pub fn page_by_token<T>(
         .skip(start)
         .take(end.saturating_sub(start))
         .collect();
-    Ok((page, next, total))
+    Ok(Page {
+        items: page,
+        next_token: next,
+        max_results: max,
+        total_count: total,
+    })
 }
 
 /// `PageNumber`/`PageSize` paging. Returns (page, page number, page size, total).
@@ -470,6 +504,42 @@ pub fn dispatch(
         world.idempotency.insert(t, (p.fingerprint(), resp.clone()));
     }
     Ok(resp)
+}
+
+/// The resource `id` in `region`, else `missing(id)`: the product's not-found answer.
+pub fn find_in<'a, T: Provisioned>(
+    items: &'a [T],
+    id: &str,
+    region: &str,
+    missing: fn(&str) -> AliError,
+) -> Result<&'a T, AliError> {
+    items
+        .iter()
+        .find(|x| x.id() == id && x.region() == region)
+        .ok_or_else(|| missing(id))
+}
+
+/// The zones of `region` that `offers` the product, as `DescribeZones` lists them.
+pub fn zones_offering(w: &World, region: &str, offers: fn(&ZoneInfo) -> bool) -> Vec<Zone> {
+    w.zones(region)
+        .iter()
+        .filter(|z| offers(z))
+        .map(|z| Zone {
+            zone_id: z.id.clone(),
+            local_name: z.local_name.clone(),
+            zone_type: String::new(),
+        })
+        .collect()
+}
+
+/// The `ResourceType` (lower case) and the `ResourceId.N` (at least one) of a tag call.
+pub fn tag_targets(p: &Params) -> Result<(String, Vec<String>), AliError> {
+    let rtype = p.req("ResourceType")?.to_ascii_lowercase();
+    let ids = p.list("ResourceId");
+    if ids.is_empty() {
+        return Err(p.missing("ResourceId"));
+    }
+    Ok((rtype, ids))
 }
 
 /// 404 `InvalidApi.NotFound`.

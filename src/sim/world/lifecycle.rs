@@ -59,7 +59,45 @@ impl Lifecycle {
             Phase::Ready
         }
     }
+
+    /// The phase at `now` in an API's words for `[provisioning, busy, ready]`; every API
+    /// says `Deleting`.
+    pub fn status(
+        &self,
+        now: Instant,
+        [provisioning, busy, ready]: [&'static str; 3],
+    ) -> &'static str {
+        match self.phase(now) {
+            Phase::Deleting => "Deleting",
+            Phase::Provisioning => provisioning,
+            Phase::Busy => busy,
+            Phase::Ready => ready,
+        }
+    }
 }
+
+/// A provisioned resource, filed by id and region: what the handlers' lookups read.
+pub trait Provisioned {
+    /// The resource's id (`sgp-…`, `nlb-…`, `lsn-…@port`, `epsrv-…`).
+    fn id(&self) -> &str;
+    /// The region it lives in.
+    fn region(&self) -> &str;
+}
+
+macro_rules! provisioned {
+    ($($t:ident),*) => {$(
+        impl Provisioned for super::$t {
+            fn id(&self) -> &str {
+                &self.id
+            }
+            fn region(&self) -> &str {
+                &self.region
+            }
+        }
+    )*};
+}
+
+provisioned!(ServerGroup, LoadBalancer, Listener, EndpointService);
 
 #[cfg(test)]
 mod tests {
@@ -77,5 +115,19 @@ mod tests {
         assert_eq!(l.phase(now + 3 * s), Phase::Ready);
         l.deleting_at = Some(now + 9 * s);
         assert_eq!(l.phase(now), Phase::Deleting);
+    }
+
+    #[test]
+    fn each_api_names_the_phases_in_its_own_words() {
+        let now = Instant::now();
+        let s = Duration::from_secs(1);
+        let words = ["Creating", "Pending", "Active"];
+        let mut l = Lifecycle::new(now, s);
+        assert_eq!(l.status(now, words), "Creating");
+        assert_eq!(l.status(now + s, words), "Active");
+        l.busy_until = Some(now + 3 * s);
+        assert_eq!(l.status(now + 2 * s, words), "Pending");
+        l.deleting_at = Some(now + 9 * s);
+        assert_eq!(l.status(now, words), "Deleting");
     }
 }

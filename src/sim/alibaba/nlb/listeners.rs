@@ -3,12 +3,7 @@
 use super::*;
 
 /// `ListListeners`.
-pub(super) fn list_listeners(
-    w: &mut World,
-    ctx: &Ctx<'_>,
-    p: &Params,
-    region: &str,
-) -> Result<Value, AliError> {
+pub(super) fn list_listeners(Call { w, ctx, p, region }: Call<'_>) -> Reply {
     let now = ctx.now;
     let rid = ctx.request_id.to_string();
     let lbs = p.list("LoadBalancerIds");
@@ -27,24 +22,18 @@ pub(super) fn list_listeners(
         .filter(|l| tags_match(&l.tags, &tag_filter))
         .map(|l| listener_wire(l, now))
         .collect();
-    let (page, next, total) = page_by_token(p, items, 20, 100)?;
-    let max = p.u64("MaxResults", 20)?;
+    let page = page_by_token(p, items, 20, 100)?;
     ok(wire::ListListenersResponse {
         request_id: rid,
-        listeners: page,
-        total_count: total,
-        next_token: next,
-        max_results: max,
+        listeners: page.items,
+        total_count: page.total_count,
+        next_token: page.next_token,
+        max_results: page.max_results,
     })
 }
 
 /// `GetListenerAttribute`.
-pub(super) fn get_listener_attribute(
-    w: &mut World,
-    ctx: &Ctx<'_>,
-    p: &Params,
-    region: &str,
-) -> Result<Value, AliError> {
+pub(super) fn get_listener_attribute(Call { w, ctx, p, region }: Call<'_>) -> Reply {
     let now = ctx.now;
     let rid = ctx.request_id.to_string();
     let id = p.req("ListenerId")?;
@@ -60,21 +49,11 @@ pub(super) fn get_listener_attribute(
 }
 
 /// `DeleteListener`.
-pub(super) fn delete_listener(
-    w: &mut World,
-    ctx: &Ctx<'_>,
-    p: &Params,
-    region: &str,
-) -> Result<Value, AliError> {
+pub(super) fn delete_listener(Call { w, ctx, p, region }: Call<'_>) -> Reply {
     let now = ctx.now;
-    let rid = ctx.request_id.to_string();
     let id = p.req("ListenerId")?.to_string();
     let dry = p.bool("DryRun", false)?;
-    let l = w
-        .listeners
-        .iter()
-        .find(|l| l.id == id && l.region == region)
-        .ok_or_else(|| lsn_not_found(&id))?;
+    let l = find_in(&w.listeners, &id, region, lsn_not_found)?;
     if dry {
         return Err(AliError::dry_run());
     }
@@ -83,7 +62,6 @@ pub(super) fn delete_listener(
         .life
         .deleting_at
         .unwrap_or(now + w.draw("listener_delete", w.delays.listener_delete));
-    let job = w.job(done);
     if let Some(l) = w.listeners.iter_mut().find(|l| l.id == id) {
         l.life.deleting_at = Some(done);
     }
@@ -93,30 +71,17 @@ pub(super) fn delete_listener(
     {
         lb.life.busy_until = Some(done.max(lb.life.busy_until.unwrap_or(done)));
     }
-    ok(wire::JobResponse {
-        request_id: rid,
-        job_id: job,
-    })
+    job_answer(w, ctx, done)
 }
 
 /// `StartListener`: a stopped listener starts (`Starting`, then `Running`); any other
 /// state is `IncorrectStatus.listener` (the metadata's error for this action). Tilink never
 /// calls it: doctor's fix for a stopped listener tells the DBA to, and this answers it.
-pub(super) fn start_listener(
-    w: &mut World,
-    ctx: &Ctx<'_>,
-    p: &Params,
-    region: &str,
-) -> Result<Value, AliError> {
+pub(super) fn start_listener(Call { w, ctx, p, region }: Call<'_>) -> Reply {
     let now = ctx.now;
-    let rid = ctx.request_id.to_string();
     let id = p.req("ListenerId")?.to_string();
     let dry = p.bool("DryRun", false)?;
-    let l = w
-        .listeners
-        .iter()
-        .find(|l| l.id == id && l.region == region)
-        .ok_or_else(|| lsn_not_found(&id))?;
+    let l = find_in(&w.listeners, &id, region, lsn_not_found)?;
     let st = l.status(now);
     if st != "Stopped" {
         return Err(AliError::bad(
@@ -128,32 +93,19 @@ pub(super) fn start_listener(
         return Err(AliError::dry_run());
     }
     let done = now + w.draw("listener", w.delays.listener);
-    let job = w.job(done);
     if let Some(l) = w.listeners.iter_mut().find(|l| l.id == id) {
         l.stopped = false;
         l.starting_until = Some(done);
     }
-    ok(wire::JobResponse {
-        request_id: rid,
-        job_id: job,
-    })
+    job_answer(w, ctx, done)
 }
 
 /// `GetListenerHealthStatus`.
-pub(super) fn get_listener_health_status(
-    w: &mut World,
-    ctx: &Ctx<'_>,
-    p: &Params,
-    region: &str,
-) -> Result<Value, AliError> {
+pub(super) fn get_listener_health_status(Call { w, ctx, p, region }: Call<'_>) -> Reply {
     let now = ctx.now;
     let rid = ctx.request_id.to_string();
     let id = p.req("ListenerId")?;
-    let l = w
-        .listeners
-        .iter()
-        .find(|l| l.id == id && l.region == region)
-        .ok_or_else(|| lsn_not_found(id))?;
+    let l = find_in(&w.listeners, id, region, lsn_not_found)?;
     ok(wire::GetListenerHealthStatusResponse {
         request_id: rid,
         listener_health_status: vec![health_of(w, l, now)],
@@ -163,12 +115,7 @@ pub(super) fn get_listener_health_status(
     })
 }
 
-pub(super) fn create_listener(
-    w: &mut World,
-    ctx: &Ctx<'_>,
-    p: &Params,
-    region: &str,
-) -> Result<Value, AliError> {
+pub(super) fn create_listener(Call { w, ctx, p, region }: Call<'_>) -> Reply {
     let now = ctx.now;
     let lb_id = p.req("LoadBalancerId")?.to_string();
     let protocol = canonical(
@@ -188,11 +135,7 @@ pub(super) fn create_listener(
         return Err(p.missing("StartPort"));
     }
     let sg_id = p.req("ServerGroupId")?.to_string();
-    let lb = w
-        .load_balancers
-        .iter()
-        .find(|l| l.id == lb_id && l.region == region)
-        .ok_or_else(|| lb_not_found(&lb_id))?;
+    let lb = find_in(&w.load_balancers, &lb_id, region, lb_not_found)?;
     // A taken port is refused whatever the load balancer is doing; then its state.
     let family = |p: &str| if p == "UDP" { "UDP" } else { "TCP" };
     if let Some(l) = w.listeners.iter().find(|l| {
@@ -210,11 +153,7 @@ pub(super) fn create_listener(
             format!("The status of {lb_id} is {st} and does not support this operation."),
         ));
     }
-    let sg = w
-        .server_groups
-        .iter()
-        .find(|s| s.id == sg_id && s.region == region)
-        .ok_or_else(|| sg_not_found(&sg_id))?;
+    let sg = find_in(&w.server_groups, &sg_id, region, sg_not_found)?;
     if sg.vpc_id != lb.vpc_id {
         return Err(AliError::bad(
             "Mismatch.VpcId",

@@ -3,35 +3,16 @@
 use super::*;
 
 /// `DescribeZones`.
-pub(super) fn describe_zones(
-    w: &mut World,
-    ctx: &Ctx<'_>,
-    _p: &Params,
-    region: &str,
-) -> Result<Value, AliError> {
+pub(super) fn describe_zones(Call { w, ctx, region, .. }: Call<'_>) -> Reply {
     let rid = ctx.request_id.to_string();
     ok(wire::NlbDescribeZonesResponse {
         request_id: rid,
-        zones: w
-            .zones(region)
-            .iter()
-            .filter(|z| z.nlb)
-            .map(|z| wire::Zone {
-                zone_id: z.id.clone(),
-                local_name: z.local_name.clone(),
-                zone_type: String::new(),
-            })
-            .collect(),
+        zones: zones_offering(w, region, |z| z.nlb),
     })
 }
 
 /// `GetLoadBalancerAttribute`.
-pub(super) fn get_load_balancer_attribute(
-    w: &mut World,
-    ctx: &Ctx<'_>,
-    p: &Params,
-    region: &str,
-) -> Result<Value, AliError> {
+pub(super) fn get_load_balancer_attribute(Call { w, ctx, p, region }: Call<'_>) -> Reply {
     let now = ctx.now;
     let rid = ctx.request_id.to_string();
     let id = p.req("LoadBalancerId")?;
@@ -55,12 +36,7 @@ pub(super) fn get_load_balancer_attribute(
 }
 
 /// `ListLoadBalancers`.
-pub(super) fn list_load_balancers(
-    w: &mut World,
-    ctx: &Ctx<'_>,
-    p: &Params,
-    region: &str,
-) -> Result<Value, AliError> {
+pub(super) fn list_load_balancers(Call { w, ctx, p, region }: Call<'_>) -> Reply {
     let now = ctx.now;
     let rid = ctx.request_id.to_string();
     let ids = p.list("LoadBalancerIds");
@@ -92,33 +68,22 @@ pub(super) fn list_load_balancers(
             tags: wire_tags(&l.tags),
         })
         .collect();
-    let (page, next, total) = page_by_token(p, items, 20, 100)?;
-    let max = p.u64("MaxResults", 20)?;
+    let page = page_by_token(p, items, 20, 100)?;
     ok(wire::ListLoadBalancersResponse {
         request_id: rid,
-        load_balancers: page,
-        total_count: total,
-        next_token: next,
-        max_results: max,
+        load_balancers: page.items,
+        total_count: page.total_count,
+        next_token: page.next_token,
+        max_results: page.max_results,
     })
 }
 
 /// `DeleteLoadBalancer`.
-pub(super) fn delete_load_balancer(
-    w: &mut World,
-    ctx: &Ctx<'_>,
-    p: &Params,
-    region: &str,
-) -> Result<Value, AliError> {
+pub(super) fn delete_load_balancer(Call { w, ctx, p, region }: Call<'_>) -> Reply {
     let now = ctx.now;
-    let rid = ctx.request_id.to_string();
     let id = p.req("LoadBalancerId")?.to_string();
     let dry = p.bool("DryRun", false)?;
-    let lb = w
-        .load_balancers
-        .iter()
-        .find(|l| l.id == id && l.region == region)
-        .ok_or_else(|| lb_not_found(&id))?;
+    let lb = find_in(&w.load_balancers, &id, region, lb_not_found)?;
     if lb.deletion_protection {
         return Err(AliError::bad(
             "OperationDenied.DeletionProtectionEnabled",
@@ -160,22 +125,13 @@ pub(super) fn delete_load_balancer(
         .life
         .deleting_at
         .unwrap_or(now + w.draw("load_balancer_delete", w.delays.load_balancer_delete));
-    let job = w.job(done);
     if let Some(lb) = w.load_balancers.iter_mut().find(|l| l.id == id) {
         lb.life.deleting_at = Some(done);
     }
-    ok(wire::JobResponse {
-        request_id: rid,
-        job_id: job,
-    })
+    job_answer(w, ctx, done)
 }
 
-pub(super) fn create_load_balancer(
-    w: &mut World,
-    ctx: &Ctx<'_>,
-    p: &Params,
-    region: &str,
-) -> Result<Value, AliError> {
+pub(super) fn create_load_balancer(Call { w, ctx, p, region }: Call<'_>) -> Reply {
     let now = ctx.now;
     let address_type = canonical(
         p,

@@ -4,10 +4,11 @@
 
 use serde_json::Value;
 use std::time::Duration;
+use tokio::time::Instant;
 
 use super::{
-    AliError, Ctx, Params, known_region, merge_tags, ok, page_by_token, region_of, tags_match,
-    unknown_action,
+    AliError, Call, Ctx, Params, Reply, find_in, known_region, merge_tags, ok, page_by_token,
+    region_of, tag_targets, tags_match, unknown_action, zones_offering,
 };
 use crate::sim::behaviour::Behaviour;
 use crate::sim::net;
@@ -155,45 +156,50 @@ fn listener_wire(l: &Listener, now: tokio::time::Instant) -> wire::Listener {
     }
 }
 
+/// The answer of a write whose job is done at `done`: `RequestId` and `JobId` only.
+fn job_answer(w: &mut World, ctx: &Ctx<'_>, done: Instant) -> Result<Value, AliError> {
+    ok(wire::JobResponse {
+        request_id: ctx.request_id.to_string(),
+        job_id: w.job(done),
+    })
+}
+
 /// Handles one NLB action.
 pub fn handle(w: &mut World, ctx: &Ctx<'_>, action: &str, p: &Params) -> Result<Value, AliError> {
     let region = region_of(w, p);
     known_region(w, p, &region)?;
+    let call = Call {
+        w,
+        ctx,
+        p,
+        region: &region,
+    };
     match action {
-        "DescribeZones" => load_balancers::describe_zones(w, ctx, p, &region),
-        "CreateServerGroup" => server_groups::create_server_group(w, ctx, p, &region),
-        "AddServersToServerGroup" => server_groups::add_servers_to_server_group(w, ctx, p, &region),
-        "RemoveServersFromServerGroup" => {
-            server_groups::remove_servers_from_server_group(w, ctx, p, &region)
-        }
-        "ListServerGroups" => server_groups::list_server_groups(w, ctx, p, &region),
-        "ListServerGroupServers" => server_groups::list_server_group_servers(w, ctx, p, &region),
-        "DeleteServerGroup" => server_groups::delete_server_group(w, ctx, p, &region),
-        "CreateLoadBalancer" => load_balancers::create_load_balancer(w, ctx, p, &region),
-        "GetLoadBalancerAttribute" => {
-            load_balancers::get_load_balancer_attribute(w, ctx, p, &region)
-        }
-        "ListLoadBalancers" => load_balancers::list_load_balancers(w, ctx, p, &region),
-        "DeleteLoadBalancer" => load_balancers::delete_load_balancer(w, ctx, p, &region),
-        "CreateListener" => listeners::create_listener(w, ctx, p, &region),
-        "ListListeners" => listeners::list_listeners(w, ctx, p, &region),
-        "GetListenerAttribute" => listeners::get_listener_attribute(w, ctx, p, &region),
-        "DeleteListener" => listeners::delete_listener(w, ctx, p, &region),
-        "StartListener" => listeners::start_listener(w, ctx, p, &region),
-        "GetJobStatus" => get_job_status(w, ctx, p, &region),
-        "GetListenerHealthStatus" => listeners::get_listener_health_status(w, ctx, p, &region),
-        "TagResources" | "UntagResources" => tag_resources(w, ctx, p, &region, action),
+        "DescribeZones" => load_balancers::describe_zones(call),
+        "CreateServerGroup" => server_groups::create_server_group(call),
+        "AddServersToServerGroup" => server_groups::add_servers_to_server_group(call),
+        "RemoveServersFromServerGroup" => server_groups::remove_servers_from_server_group(call),
+        "ListServerGroups" => server_groups::list_server_groups(call),
+        "ListServerGroupServers" => server_groups::list_server_group_servers(call),
+        "DeleteServerGroup" => server_groups::delete_server_group(call),
+        "CreateLoadBalancer" => load_balancers::create_load_balancer(call),
+        "GetLoadBalancerAttribute" => load_balancers::get_load_balancer_attribute(call),
+        "ListLoadBalancers" => load_balancers::list_load_balancers(call),
+        "DeleteLoadBalancer" => load_balancers::delete_load_balancer(call),
+        "CreateListener" => listeners::create_listener(call),
+        "ListListeners" => listeners::list_listeners(call),
+        "GetListenerAttribute" => listeners::get_listener_attribute(call),
+        "DeleteListener" => listeners::delete_listener(call),
+        "StartListener" => listeners::start_listener(call),
+        "GetJobStatus" => get_job_status(call),
+        "GetListenerHealthStatus" => listeners::get_listener_health_status(call),
+        "TagResources" | "UntagResources" => tag_resources(call, action),
         _ => Err(unknown_action(action)),
     }
 }
 
 /// `GetJobStatus`.
-fn get_job_status(
-    w: &mut World,
-    ctx: &Ctx<'_>,
-    p: &Params,
-    _region: &str,
-) -> Result<Value, AliError> {
+fn get_job_status(Call { w, ctx, p, .. }: Call<'_>) -> Reply {
     let now = ctx.now;
     let rid = ctx.request_id.to_string();
     let id = p.req("JobId")?;
@@ -214,19 +220,9 @@ fn get_job_status(
 }
 
 /// `TagResources` / `UntagResources`.
-fn tag_resources(
-    w: &mut World,
-    ctx: &Ctx<'_>,
-    p: &Params,
-    _region: &str,
-    action: &str,
-) -> Result<Value, AliError> {
+fn tag_resources(Call { w, ctx, p, .. }: Call<'_>, action: &str) -> Reply {
     let rid = ctx.request_id.to_string();
-    let rtype = p.req("ResourceType")?.to_ascii_lowercase();
-    let ids = p.list("ResourceId");
-    if ids.is_empty() {
-        return Err(p.missing("ResourceId"));
-    }
+    let (rtype, ids) = tag_targets(p)?;
     let new = if action == "TagResources" {
         p.tags()?
     } else {
@@ -237,55 +233,56 @@ fn tag_resources(
     }
     let keys = p.list("TagKey");
     let all = p.bool("All", false)?;
-    let apply = |tags: &mut Vec<(String, String)>| -> Result<(), AliError> {
-        if action == "TagResources" {
-            merge_tags(tags, &new)
-        } else {
-            tags.retain(|(k, _)| !all && !keys.contains(k));
-            Ok(())
-        }
-    };
+    if !matches!(
+        rtype.as_str(),
+        "loadbalancer" | "servergroup" | "listener" | "securitypolicy"
+    ) {
+        return Err(p.invalid(
+            "ResourceType",
+            "loadbalancer, servergroup, listener or securitypolicy",
+        ));
+    }
     // Validate every id first so a failed call changes nothing.
-    for id in &ids {
-        let exists = match rtype.as_str() {
-            "loadbalancer" => w.load_balancers.iter().any(|l| &l.id == id),
-            "servergroup" => w.server_groups.iter().any(|s| &s.id == id),
-            "listener" => w.listeners.iter().any(|l| &l.id == id),
-            "securitypolicy" => false,
-            _ => {
-                return Err(p.invalid(
-                    "ResourceType",
-                    "loadbalancer, servergroup, listener or securitypolicy",
-                ));
-            }
-        };
-        if !exists {
-            return Err(AliError::not_found(
-                &format!("ResourceNotFound.{rtype}"),
-                format!("The specified resource {id} is not found."),
-            ));
-        }
+    if let Some(id) = ids.iter().find(|id| tags_mut(w, &rtype, id).is_none()) {
+        return Err(AliError::not_found(
+            &format!("ResourceNotFound.{rtype}"),
+            format!("The specified resource {id} is not found."),
+        ));
     }
     for id in &ids {
-        match rtype.as_str() {
-            "loadbalancer" => {
-                if let Some(l) = w.load_balancers.iter_mut().find(|l| &l.id == id) {
-                    apply(&mut l.tags)?;
-                }
-            }
-            "servergroup" => {
-                if let Some(s) = w.server_groups.iter_mut().find(|s| &s.id == id) {
-                    apply(&mut s.tags)?;
-                }
-            }
-            _ => {
-                if let Some(l) = w.listeners.iter_mut().find(|l| &l.id == id) {
-                    apply(&mut l.tags)?;
-                }
-            }
+        let Some(tags) = tags_mut(w, &rtype, id) else {
+            continue;
+        };
+        if action == "TagResources" {
+            merge_tags(tags, &new)?;
+        } else {
+            tags.retain(|(k, _)| !all && !keys.contains(k));
         }
     }
     ok(wire::Ack { request_id: rid })
+}
+
+/// The tags of resource `id` of a tag call's `ResourceType` (none for a security policy: they
+/// are not modelled).
+fn tags_mut<'a>(w: &'a mut World, rtype: &str, id: &str) -> Option<&'a mut Vec<(String, String)>> {
+    match rtype {
+        "loadbalancer" => w
+            .load_balancers
+            .iter_mut()
+            .find(|l| l.id == id)
+            .map(|l| &mut l.tags),
+        "servergroup" => w
+            .server_groups
+            .iter_mut()
+            .find(|s| s.id == id)
+            .map(|s| &mut s.tags),
+        "listener" => w
+            .listeners
+            .iter_mut()
+            .find(|l| l.id == id)
+            .map(|l| &mut l.tags),
+        _ => None,
+    }
 }
 
 /// Health of a listener's backends as the NLB would see them: a backend is unhealthy when

@@ -1,14 +1,10 @@
 //! NLB server groups and their backends.
 
 use super::*;
+use std::collections::BTreeMap;
 
 /// `CreateServerGroup`.
-pub(super) fn create_server_group(
-    w: &mut World,
-    ctx: &Ctx<'_>,
-    p: &Params,
-    region: &str,
-) -> Result<Value, AliError> {
+pub(super) fn create_server_group(Call { w, ctx, p, region }: Call<'_>) -> Reply {
     let now = ctx.now;
     let rid = ctx.request_id.to_string();
     let name = p.req("ServerGroupName")?;
@@ -105,32 +101,64 @@ fn locked(id: &str) -> AliError {
     )
 }
 
-/// `AddServersToServerGroup`.
-pub(super) fn add_servers_to_server_group(
-    w: &mut World,
-    ctx: &Ctx<'_>,
-    p: &Params,
-    region: &str,
-) -> Result<Value, AliError> {
-    let now = ctx.now;
-    let rid = ctx.request_id.to_string();
+/// What a backend call reads first: the group's id and its `Servers.N.*` (at least one).
+fn backend_call(p: &Params) -> Result<(String, Vec<BTreeMap<String, String>>), AliError> {
     let id = p.req("ServerGroupId")?.to_string();
     let servers = p.objects("Servers");
     if servers.is_empty() {
         return Err(p.missing("Servers"));
     }
+    Ok((id, servers))
+}
+
+/// The server group `id` of a backend call: in `region`, and not locked by another backend
+/// change.
+fn unlocked_group<'a>(
+    w: &'a World,
+    id: &str,
+    region: &str,
+    now: Instant,
+) -> Result<&'a ServerGroup, AliError> {
+    let sg = find_in(&w.server_groups, id, region, sg_not_found)?;
+    if sg.status(now) == "Configuring" {
+        return Err(locked(id));
+    }
+    Ok(sg)
+}
+
+/// The end of a backend change: one job until `done`, `change` made to group `id`, which is
+/// `Configuring` (and locked) until then under behaviour `server-group-lock`.
+fn backend_job(
+    w: &mut World,
+    ctx: &Ctx<'_>,
+    id: String,
+    done: Instant,
+    change: impl FnOnce(&mut ServerGroup),
+) -> Result<Value, AliError> {
+    let job = w.job(done);
+    let lock = w.behaves(Behaviour::ServerGroupLock);
+    if let Some(sg) = w.server_groups.iter_mut().find(|s| s.id == id) {
+        change(sg);
+        if lock {
+            sg.life.busy_until = Some(done);
+        }
+    }
+    ok(wire::ServerGroupJobResponse {
+        request_id: ctx.request_id.to_string(),
+        server_group_id: id,
+        job_id: job,
+    })
+}
+
+/// `AddServersToServerGroup`.
+pub(super) fn add_servers_to_server_group(Call { w, ctx, p, region }: Call<'_>) -> Reply {
+    let now = ctx.now;
+    let (id, servers) = backend_call(p)?;
     if servers.len() > 200 {
         return Err(p.invalid("Servers", "at most 200 servers per call"));
     }
     let dry = p.bool("DryRun", false)?;
-    let sg = w
-        .server_groups
-        .iter()
-        .find(|s| s.id == id && s.region == region)
-        .ok_or_else(|| sg_not_found(&id))?;
-    if sg.status(now) == "Configuring" {
-        return Err(locked(&id));
-    }
+    let sg = unlocked_group(w, &id, region, now)?;
     if sg.status(now) != "Available" {
         return Err(AliError::bad(
             "IncorrectStatus.serverGroup",
@@ -227,45 +255,15 @@ pub(super) fn add_servers_to_server_group(
         b.ready_at = now + delay;
         b.delay = delay;
     }
-    let job = w.job(now + delay);
-    let lock = w.behaves(Behaviour::ServerGroupLock);
-    if let Some(sg) = w.server_groups.iter_mut().find(|s| s.id == id) {
-        sg.servers.extend(new);
-        // `Configuring` (and locked) until the job is done.
-        if lock {
-            sg.life.busy_until = Some(now + delay);
-        }
-    }
-    ok(wire::ServerGroupJobResponse {
-        request_id: rid,
-        server_group_id: id,
-        job_id: job,
-    })
+    backend_job(w, ctx, id, now + delay, |sg| sg.servers.extend(new))
 }
 
 /// `RemoveServersFromServerGroup`.
-pub(super) fn remove_servers_from_server_group(
-    w: &mut World,
-    ctx: &Ctx<'_>,
-    p: &Params,
-    region: &str,
-) -> Result<Value, AliError> {
+pub(super) fn remove_servers_from_server_group(Call { w, ctx, p, region }: Call<'_>) -> Reply {
     let now = ctx.now;
-    let rid = ctx.request_id.to_string();
-    let id = p.req("ServerGroupId")?.to_string();
-    let servers = p.objects("Servers");
-    if servers.is_empty() {
-        return Err(p.missing("Servers"));
-    }
+    let (id, servers) = backend_call(p)?;
     let dry = p.bool("DryRun", false)?;
-    let sg = w
-        .server_groups
-        .iter()
-        .find(|s| s.id == id && s.region == region)
-        .ok_or_else(|| sg_not_found(&id))?;
-    if sg.status(now) == "Configuring" {
-        return Err(locked(&id));
-    }
+    let sg = unlocked_group(w, &id, region, now)?;
     let mut idx = vec![];
     for s in &servers {
         let sid = s.get("ServerId").cloned().unwrap_or_default();
@@ -288,30 +286,15 @@ pub(super) fn remove_servers_from_server_group(
         return Err(AliError::dry_run());
     }
     let done = now + w.draw("backend_remove", w.delays.backend_remove);
-    let job = w.job(done);
-    let lock = w.behaves(Behaviour::ServerGroupLock);
-    if let Some(sg) = w.server_groups.iter_mut().find(|s| s.id == id) {
+    backend_job(w, ctx, id, done, |sg| {
         for i in idx {
             sg.servers[i].removing_at = Some(done);
         }
-        if lock {
-            sg.life.busy_until = Some(done);
-        }
-    }
-    ok(wire::ServerGroupJobResponse {
-        request_id: rid,
-        server_group_id: id,
-        job_id: job,
     })
 }
 
 /// `ListServerGroups`.
-pub(super) fn list_server_groups(
-    w: &mut World,
-    ctx: &Ctx<'_>,
-    p: &Params,
-    region: &str,
-) -> Result<Value, AliError> {
+pub(super) fn list_server_groups(Call { w, ctx, p, region }: Call<'_>) -> Reply {
     let now = ctx.now;
     let rid = ctx.request_id.to_string();
     let ids = p.list("ServerGroupIds");
@@ -331,32 +314,22 @@ pub(super) fn list_server_groups(
         .filter(|s| tags_match(&s.tags, &tag_filter))
         .map(|s| sg_wire(w, s, now))
         .collect();
-    let (page, next, total) = page_by_token(p, items, 20, 100)?;
-    let max = p.u64("MaxResults", 20)?;
+    let page = page_by_token(p, items, 20, 100)?;
     ok(wire::ListServerGroupsResponse {
         request_id: rid,
-        server_groups: page,
-        total_count: total,
-        next_token: next,
-        max_results: max,
+        server_groups: page.items,
+        total_count: page.total_count,
+        next_token: page.next_token,
+        max_results: page.max_results,
     })
 }
 
 /// `ListServerGroupServers`.
-pub(super) fn list_server_group_servers(
-    w: &mut World,
-    ctx: &Ctx<'_>,
-    p: &Params,
-    region: &str,
-) -> Result<Value, AliError> {
+pub(super) fn list_server_group_servers(Call { w, ctx, p, region }: Call<'_>) -> Reply {
     let now = ctx.now;
     let rid = ctx.request_id.to_string();
     let id = p.req("ServerGroupId")?;
-    let sg = w
-        .server_groups
-        .iter()
-        .find(|s| s.id == id && s.region == region)
-        .ok_or_else(|| sg_not_found(id))?;
+    let sg = find_in(&w.server_groups, id, region, sg_not_found)?;
     let ids = p.list("ServerIds");
     let ips = p.list("ServerIps");
     let items: Vec<_> = sg
@@ -376,33 +349,22 @@ pub(super) fn list_server_group_servers(
             description: b.description.clone(),
         })
         .collect();
-    let (page, next, total) = page_by_token(p, items, 20, 100)?;
-    let max = p.u64("MaxResults", 20)?;
+    let page = page_by_token(p, items, 20, 100)?;
     ok(wire::ListServerGroupServersResponse {
         request_id: rid,
-        servers: page,
-        total_count: total,
-        next_token: next,
-        max_results: max,
+        servers: page.items,
+        total_count: page.total_count,
+        next_token: page.next_token,
+        max_results: page.max_results,
     })
 }
 
 /// `DeleteServerGroup`.
-pub(super) fn delete_server_group(
-    w: &mut World,
-    ctx: &Ctx<'_>,
-    p: &Params,
-    region: &str,
-) -> Result<Value, AliError> {
+pub(super) fn delete_server_group(Call { w, ctx, p, region }: Call<'_>) -> Reply {
     let now = ctx.now;
-    let rid = ctx.request_id.to_string();
     let id = p.req("ServerGroupId")?.to_string();
     let dry = p.bool("DryRun", false)?;
-    let sg = w
-        .server_groups
-        .iter()
-        .find(|s| s.id == id && s.region == region)
-        .ok_or_else(|| sg_not_found(&id))?;
+    let sg = find_in(&w.server_groups, &id, region, sg_not_found)?;
     if sg.status(now) == "Configuring" {
         return Err(AliError::bad(
             "IncorrectStatus.serverGroup",
@@ -422,13 +384,9 @@ pub(super) fn delete_server_group(
         .life
         .deleting_at
         .unwrap_or(now + w.draw("server_group_delete", w.delays.server_group_delete));
-    let job = w.job(done);
     if let Some(sg) = w.server_groups.iter_mut().find(|s| s.id == id) {
         sg.life.deleting_at = Some(done);
     }
     // DeleteServerGroup returns RequestId and JobId only.
-    ok(wire::JobResponse {
-        request_id: rid,
-        job_id: job,
-    })
+    job_answer(w, ctx, done)
 }

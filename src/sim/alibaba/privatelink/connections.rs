@@ -3,12 +3,7 @@
 use super::*;
 
 /// `ListVpcEndpointConnections`.
-pub(super) fn list_vpc_endpoint_connections(
-    w: &mut World,
-    ctx: &Ctx<'_>,
-    p: &Params,
-    region: &str,
-) -> Result<Value, AliError> {
+pub(super) fn list_vpc_endpoint_connections(Call { w, ctx, p, region }: Call<'_>) -> Reply {
     let rid = ctx.request_id.to_string();
     let owner: Option<u64> = match p.opt("EndpointOwnerId") {
         Some(o) => Some(
@@ -36,25 +31,21 @@ pub(super) fn list_vpc_endpoint_connections(
         })
         .map(conn_wire)
         .collect();
-    let (page, next, total) = page_by_token(p, items, 50, 1000)?;
-    let max = p.u64("MaxResults", 50)?;
+    let page = page_by_token(p, items, 50, 1000)?;
     ok(wire::ListVpcEndpointConnectionsResponse {
         request_id: rid,
-        connections: page,
-        next_token: next,
-        max_results: max,
-        total_count: total,
+        connections: page.items,
+        next_token: page.next_token,
+        max_results: page.max_results,
+        total_count: page.total_count,
     })
 }
 
 /// `EnableVpcEndpointConnection` / `DisableVpcEndpointConnection`.
 pub(super) fn enable_or_disable_connection(
-    w: &mut World,
-    ctx: &Ctx<'_>,
-    p: &Params,
-    region: &str,
+    Call { w, ctx, p, region }: Call<'_>,
     action: &str,
-) -> Result<Value, AliError> {
+) -> Reply {
     let now = ctx.now;
     let rid = ctx.request_id.to_string();
     let sid = p.req("ServiceId")?.to_string();

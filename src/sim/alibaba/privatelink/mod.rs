@@ -8,7 +8,8 @@ use serde_json::Value;
 use tokio::time::Instant;
 
 use super::{
-    AliError, Ctx, Params, known_region, merge_tags, ok, page_by_token, tags_match, unknown_action,
+    AliError, Call, Ctx, Params, Reply, find_in, known_region, merge_tags, ok, page_by_token,
+    tag_targets, tags_match, unknown_action, zones_offering,
 };
 use crate::sim::behaviour::Behaviour;
 use crate::sim::clock::wall_rfc3339;
@@ -66,7 +67,7 @@ fn settle_pending(w: &mut World, id: &str, now: Instant) {
         w.delays.service_pending,
         now,
     );
-    if let Some(s) = w.services.iter_mut().find(|s| s.id == id) {
+    if let Some(s) = service_mut(w, id) {
         s.life.busy_until = pending.or(s.life.busy_until);
     }
 }
@@ -74,6 +75,32 @@ fn settle_pending(w: &mut World, id: &str, now: Instant) {
 /// Records a successful call for [`repeat_check`].
 fn repeat_note(w: &mut World, action: &str, service_id: &str, now: Instant) {
     w.recent_writes.insert(repeat_key(action, service_id), now);
+}
+
+/// The end every write on service `id` shares, in the real API's order: the repeat rule,
+/// then `DryRun`, then `change`, then the note for the repeat rule.
+fn finish_write(
+    w: &mut World,
+    ctx: &Ctx<'_>,
+    action: &str,
+    id: &str,
+    dry: bool,
+    change: impl FnOnce(&mut World),
+) -> Result<Value, AliError> {
+    repeat_check(w, action, id, ctx.now)?;
+    if dry {
+        return Err(AliError::dry_run());
+    }
+    change(w);
+    repeat_note(w, action, id, ctx.now);
+    ok(wire::Ack {
+        request_id: ctx.request_id.to_string(),
+    })
+}
+
+/// The service `id` to change, if it is still there.
+fn service_mut<'a>(w: &'a mut World, id: &str) -> Option<&'a mut EndpointService> {
+    w.services.iter_mut().find(|s| s.id == id)
 }
 
 fn conn_not_found(id: &str) -> AliError {
@@ -226,11 +253,7 @@ fn active_service<'a>(
     region: &str,
     now: tokio::time::Instant,
 ) -> Result<&'a EndpointService, AliError> {
-    let s = w
-        .services
-        .iter()
-        .find(|s| s.id == id && s.region == region)
-        .ok_or_else(|| svc_not_found(id))?;
+    let s = find_in(&w.services, id, region, svc_not_found)?;
     if s.status(now) != "Active" {
         return Err(AliError::bad(
             "EndpointServiceOperationDenied",
@@ -252,36 +275,34 @@ pub fn handle(w: &mut World, ctx: &Ctx<'_>, action: &str, p: &Params) -> Result<
     }
     let region = p.req("RegionId")?.to_string();
     known_region(w, p, &region)?;
+    let call = Call {
+        w,
+        ctx,
+        p,
+        region: &region,
+    };
     match action {
-        "DescribeZones" => describe_zones(w, ctx, p, &region),
-        "CreateVpcEndpointService" => services::create_vpc_endpoint_service(w, ctx, p, &region),
-        "ListVpcEndpointServices" => services::list_vpc_endpoint_services(w, ctx, p, &region),
-        "GetVpcEndpointServiceAttribute" => {
-            services::get_vpc_endpoint_service_attribute(w, ctx, p, &region)
-        }
-        "DeleteVpcEndpointService" => {
-            services::delete_vpc_endpoint_service(w, ctx, p, &region, action)
-        }
+        "DescribeZones" => describe_zones(call),
+        "CreateVpcEndpointService" => services::create_vpc_endpoint_service(call),
+        "ListVpcEndpointServices" => services::list_vpc_endpoint_services(call),
+        "GetVpcEndpointServiceAttribute" => services::get_vpc_endpoint_service_attribute(call),
+        "DeleteVpcEndpointService" => services::delete_vpc_endpoint_service(call, action),
         "AttachResourceToVpcEndpointService" => {
-            services::attach_resource_to_vpc_endpoint_service(w, ctx, p, &region, action)
+            services::attach_resource_to_vpc_endpoint_service(call, action)
         }
         "DetachResourceFromVpcEndpointService" => {
-            services::detach_resource_from_vpc_endpoint_service(w, ctx, p, &region, action)
+            services::detach_resource_from_vpc_endpoint_service(call, action)
         }
-        "ListVpcEndpointServiceResources" => {
-            services::list_vpc_endpoint_service_resources(w, ctx, p, &region)
-        }
+        "ListVpcEndpointServiceResources" => services::list_vpc_endpoint_service_resources(call),
         "AddUserToVpcEndpointService" | "RemoveUserFromVpcEndpointService" => {
-            users::add_or_remove_user(w, ctx, p, &region, action)
+            users::add_or_remove_user(call, action)
         }
-        "ListVpcEndpointServiceUsers" => users::list_vpc_endpoint_service_users(w, ctx, p, &region),
-        "ListVpcEndpointConnections" => {
-            connections::list_vpc_endpoint_connections(w, ctx, p, &region)
-        }
+        "ListVpcEndpointServiceUsers" => users::list_vpc_endpoint_service_users(call),
+        "ListVpcEndpointConnections" => connections::list_vpc_endpoint_connections(call),
         "EnableVpcEndpointConnection" | "DisableVpcEndpointConnection" => {
-            connections::enable_or_disable_connection(w, ctx, p, &region, action)
+            connections::enable_or_disable_connection(call, action)
         }
-        "TagResources" => services::tag_resources(w, ctx, p, &region),
+        "TagResources" => services::tag_resources(call),
         _ => Err(unknown_action(action)),
     }
 }
@@ -311,25 +332,9 @@ fn open_private_link_service(w: &mut World, ctx: &Ctx<'_>) -> Result<Value, AliE
 }
 
 /// `DescribeZones`.
-fn describe_zones(
-    w: &mut World,
-    ctx: &Ctx<'_>,
-    _p: &Params,
-    region: &str,
-) -> Result<Value, AliError> {
-    let rid = ctx.request_id.to_string();
-    let zones: Vec<wire::Zone> = w
-        .zones(region)
-        .iter()
-        .filter(|z| z.privatelink)
-        .map(|z| wire::Zone {
-            zone_id: z.id.clone(),
-            local_name: z.local_name.clone(),
-            zone_type: String::new(),
-        })
-        .collect();
+fn describe_zones(Call { w, ctx, region, .. }: Call<'_>) -> Reply {
     ok(wire::DescribeZonesResponse {
-        request_id: rid,
-        zones: zones.into(),
+        request_id: ctx.request_id.to_string(),
+        zones: zones_offering(w, region, |z| z.privatelink).into(),
     })
 }

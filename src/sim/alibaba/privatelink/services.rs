@@ -3,12 +3,7 @@
 use super::*;
 
 /// `CreateVpcEndpointService`.
-pub(super) fn create_vpc_endpoint_service(
-    w: &mut World,
-    ctx: &Ctx<'_>,
-    p: &Params,
-    region: &str,
-) -> Result<Value, AliError> {
+pub(super) fn create_vpc_endpoint_service(Call { w, ctx, p, region }: Call<'_>) -> Reply {
     let now = ctx.now;
     let rid = ctx.request_id.to_string();
     let rtype = p
@@ -94,12 +89,7 @@ pub(super) fn create_vpc_endpoint_service(
 }
 
 /// `ListVpcEndpointServices`.
-pub(super) fn list_vpc_endpoint_services(
-    w: &mut World,
-    ctx: &Ctx<'_>,
-    p: &Params,
-    region: &str,
-) -> Result<Value, AliError> {
+pub(super) fn list_vpc_endpoint_services(Call { w, ctx, p, region }: Call<'_>) -> Reply {
     let now = ctx.now;
     let rid = ctx.request_id.to_string();
     let tag_filter = p.tags()?;
@@ -125,24 +115,18 @@ pub(super) fn list_vpc_endpoint_services(
         .filter(|s| tags_match(&s.tags, &tag_filter))
         .map(|s| svc_wire(s, now, false))
         .collect();
-    let (page, next, total) = page_by_token(p, items, 50, 1000)?;
-    let max = p.u64("MaxResults", 50)?;
+    let page = page_by_token(p, items, 50, 1000)?;
     ok(wire::ListVpcEndpointServicesResponse {
         request_id: rid,
-        services: page,
-        next_token: next,
-        max_results: max,
-        total_count: total,
+        services: page.items,
+        next_token: page.next_token,
+        max_results: page.max_results,
+        total_count: page.total_count,
     })
 }
 
 /// `GetVpcEndpointServiceAttribute`.
-pub(super) fn get_vpc_endpoint_service_attribute(
-    w: &mut World,
-    ctx: &Ctx<'_>,
-    p: &Params,
-    region: &str,
-) -> Result<Value, AliError> {
+pub(super) fn get_vpc_endpoint_service_attribute(Call { w, ctx, p, region }: Call<'_>) -> Reply {
     let now = ctx.now;
     let rid = ctx.request_id.to_string();
     let id = p.req("ServiceId")?;
@@ -159,21 +143,13 @@ pub(super) fn get_vpc_endpoint_service_attribute(
 
 /// `DeleteVpcEndpointService`.
 pub(super) fn delete_vpc_endpoint_service(
-    w: &mut World,
-    ctx: &Ctx<'_>,
-    p: &Params,
-    region: &str,
+    Call { w, ctx, p, region }: Call<'_>,
     action: &str,
-) -> Result<Value, AliError> {
+) -> Reply {
     let now = ctx.now;
-    let rid = ctx.request_id.to_string();
     let id = p.req("ServiceId")?.to_string();
     let dry = p.bool("DryRun", false)?;
-    let s = w
-        .services
-        .iter()
-        .find(|s| s.id == id && s.region == region)
-        .ok_or_else(|| svc_not_found(&id))?;
+    let s = find_in(&w.services, &id, region, svc_not_found)?;
     if let Some(c) = w.connections.iter().find(|c| c.service_id == id) {
         return Err(AliError::bad(
             "EndpointServiceConnectionDependence",
@@ -191,118 +167,115 @@ pub(super) fn delete_vpc_endpoint_service(
             format!("The endpoint service {id} is Deleting and does not support this operation."),
         ));
     }
-    repeat_check(w, action, &id, now)?;
-    if dry {
-        return Err(AliError::dry_run());
-    }
-    let done = match s.life.deleting_at {
-        Some(t) => t,
-        None if asynchronous => {
-            now + w.draw("endpoint_service_delete", w.delays.endpoint_service_delete)
+    let deleting_at = s.life.deleting_at;
+    finish_write(w, ctx, action, &id, dry, |w| {
+        let done = match deleting_at {
+            Some(t) => t,
+            None if asynchronous => {
+                now + w.draw("endpoint_service_delete", w.delays.endpoint_service_delete)
+            }
+            None => now,
+        };
+        if let Some(s) = service_mut(w, &id) {
+            s.life.deleting_at = Some(done);
         }
-        None => now,
-    };
-    if let Some(s) = w.services.iter_mut().find(|s| s.id == id) {
-        s.life.deleting_at = Some(done);
+    })
+}
+
+/// What attach and detach read, in the API's order.
+struct ResourceCall {
+    service: String,
+    resource: String,
+    /// `ResourceType`, lower case.
+    kind: String,
+    zone: Option<String>,
+    dry: bool,
+}
+
+impl ResourceCall {
+    fn read(p: &Params) -> Result<Self, AliError> {
+        Ok(ResourceCall {
+            service: p.req("ServiceId")?.to_string(),
+            resource: p.req("ResourceId")?.to_string(),
+            kind: p.req("ResourceType")?.to_ascii_lowercase(),
+            zone: p.opt("ZoneId").map(str::to_string),
+            dry: p.bool("DryRun", false)?,
+        })
     }
-    repeat_note(w, action, &id, now);
-    ok(wire::Ack { request_id: rid })
+
+    /// [`finish_write`] changing the service's resources; the service is then `Pending`
+    /// while the change settles.
+    fn finish(
+        &self,
+        w: &mut World,
+        ctx: &Ctx<'_>,
+        action: &str,
+        change: impl FnOnce(&mut Vec<ServiceResource>),
+    ) -> Result<Value, AliError> {
+        let id = &self.service;
+        finish_write(w, ctx, action, id, self.dry, |w| {
+            if let Some(s) = service_mut(w, id) {
+                change(&mut s.resources);
+            }
+            settle_pending(w, id, ctx.now);
+        })
+    }
 }
 
 /// `AttachResourceToVpcEndpointService`.
 pub(super) fn attach_resource_to_vpc_endpoint_service(
-    w: &mut World,
-    ctx: &Ctx<'_>,
-    p: &Params,
-    region: &str,
+    Call { w, ctx, p, region }: Call<'_>,
     action: &str,
-) -> Result<Value, AliError> {
-    let now = ctx.now;
-    let rid = ctx.request_id.to_string();
-    let id = p.req("ServiceId")?.to_string();
-    let rid_ = p.req("ResourceId")?.to_string();
-    let kind = p.req("ResourceType")?.to_ascii_lowercase();
-    let zone = p.opt("ZoneId").map(str::to_string);
-    let dry = p.bool("DryRun", false)?;
-    let s = active_service(w, &id, region, now)?;
-    if !kind.eq_ignore_ascii_case(&s.resource_type) {
+) -> Reply {
+    let call = ResourceCall::read(p)?;
+    let s = active_service(w, &call.service, region, ctx.now)?;
+    if !call.kind.eq_ignore_ascii_case(&s.resource_type) {
         return Err(p.invalid("ResourceType", "must match the service resource type"));
     }
-    check_resource(w, p, region, &rid_, &kind, zone.as_deref(), now)?;
-    repeat_check(w, action, &id, now)?;
-    if dry {
-        return Err(AliError::dry_run());
-    }
-    if let Some(s) = w.services.iter_mut().find(|s| s.id == id) {
-        s.resources.push(ServiceResource {
-            id: rid_,
-            kind,
-            zone: zone.unwrap_or_default(),
-        });
-    }
-    settle_pending(w, &id, now);
-    repeat_note(w, action, &id, now);
-    ok(wire::Ack { request_id: rid })
+    let zone = call.zone.as_deref();
+    check_resource(w, p, region, &call.resource, &call.kind, zone, ctx.now)?;
+    let added = ServiceResource {
+        id: call.resource.clone(),
+        kind: call.kind.clone(),
+        zone: zone.unwrap_or_default().to_string(),
+    };
+    call.finish(w, ctx, action, |resources| resources.push(added))
 }
 
 /// `DetachResourceFromVpcEndpointService`.
 pub(super) fn detach_resource_from_vpc_endpoint_service(
-    w: &mut World,
-    ctx: &Ctx<'_>,
-    p: &Params,
-    region: &str,
+    Call { w, ctx, p, region }: Call<'_>,
     action: &str,
-) -> Result<Value, AliError> {
-    let now = ctx.now;
-    let rid = ctx.request_id.to_string();
-    let id = p.req("ServiceId")?.to_string();
-    let res = p.req("ResourceId")?.to_string();
-    p.req("ResourceType")?;
-    let zone = p.opt("ZoneId").map(str::to_string);
-    let dry = p.bool("DryRun", false)?;
-    let s = active_service(w, &id, region, now)?;
+) -> Reply {
+    let call = ResourceCall::read(p)?;
+    let (id, res) = (&call.service, &call.resource);
+    let s = active_service(w, id, region, ctx.now)?;
     let Some(i) = s
         .resources
         .iter()
-        .position(|r| r.id == res && zone.as_ref().is_none_or(|z| *z == r.zone))
+        .position(|r| r.id == *res && call.zone.as_ref().is_none_or(|z| *z == r.zone))
     else {
         return Err(AliError::bad(
             "EndpointServiceResourceNotFound",
             format!("Resource {res} is not attached to {id}."),
         ));
     };
-    if w.connections.iter().any(|c| c.service_id == id) {
+    if w.connections.iter().any(|c| c.service_id == *id) {
         return Err(AliError::bad(
             "EndpointServiceConnectionDependence",
             format!("The endpoint service {id} still has endpoint connections."),
         ));
     }
-    repeat_check(w, action, &id, now)?;
-    if dry {
-        return Err(AliError::dry_run());
-    }
-    if let Some(s) = w.services.iter_mut().find(|s| s.id == id) {
-        s.resources.remove(i);
-    }
-    settle_pending(w, &id, now);
-    repeat_note(w, action, &id, now);
-    ok(wire::Ack { request_id: rid })
+    call.finish(w, ctx, action, |resources| {
+        resources.remove(i);
+    })
 }
 
 /// `ListVpcEndpointServiceResources`.
-pub(super) fn list_vpc_endpoint_service_resources(
-    w: &mut World,
-    ctx: &Ctx<'_>,
-    p: &Params,
-    region: &str,
-) -> Result<Value, AliError> {
+pub(super) fn list_vpc_endpoint_service_resources(Call { w, ctx, p, region }: Call<'_>) -> Reply {
     let rid = ctx.request_id.to_string();
     let id = p.req("ServiceId")?;
-    let s = w
-        .services
-        .iter()
-        .find(|s| s.id == id && s.region == region)
-        .ok_or_else(|| svc_not_found(id))?;
+    let s = find_in(&w.services, id, region, svc_not_found)?;
     let items: Vec<_> = s
         .resources
         .iter()
@@ -331,29 +304,19 @@ pub(super) fn list_vpc_endpoint_service_resources(
             }
         })
         .collect();
-    let (page, next, _) = page_by_token(p, items, 50, 50)?;
-    let max = p.u64("MaxResults", 50)?;
+    let page = page_by_token(p, items, 50, 50)?;
     ok(wire::ListVpcEndpointServiceResourcesResponse {
         request_id: rid,
-        resources: page,
-        next_token: next,
-        max_results: max,
+        resources: page.items,
+        next_token: page.next_token,
+        max_results: page.max_results,
     })
 }
 
 /// `TagResources`.
-pub(super) fn tag_resources(
-    w: &mut World,
-    ctx: &Ctx<'_>,
-    p: &Params,
-    _region: &str,
-) -> Result<Value, AliError> {
+pub(super) fn tag_resources(Call { w, ctx, p, .. }: Call<'_>) -> Reply {
     let rid = ctx.request_id.to_string();
-    let rtype = p.req("ResourceType")?.to_ascii_lowercase();
-    let ids = p.list("ResourceId");
-    if ids.is_empty() {
-        return Err(p.missing("ResourceId"));
-    }
+    let (rtype, ids) = tag_targets(p)?;
     let new = p.tags()?;
     if new.is_empty() {
         return Err(p.missing("Tag.N.Key"));

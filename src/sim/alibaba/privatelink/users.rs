@@ -3,15 +3,7 @@
 use super::*;
 
 /// `AddUserToVpcEndpointService` / `RemoveUserFromVpcEndpointService`.
-pub(super) fn add_or_remove_user(
-    w: &mut World,
-    ctx: &Ctx<'_>,
-    p: &Params,
-    region: &str,
-    action: &str,
-) -> Result<Value, AliError> {
-    let now = ctx.now;
-    let rid = ctx.request_id.to_string();
+pub(super) fn add_or_remove_user(Call { w, ctx, p, region }: Call<'_>, action: &str) -> Reply {
     let id = p.req("ServiceId")?.to_string();
     let user = p.opt("UserId");
     let arn = p.opt("UserARN");
@@ -36,13 +28,12 @@ pub(super) fn add_or_remove_user(
         (None, Some(_)) => None,
     };
     let dry = p.bool("DryRun", false)?;
-    active_service(w, &id, region, now)?;
-    repeat_check(w, action, &id, now)?;
-    if dry {
-        return Err(AliError::dry_run());
-    }
-    if let Some(s) = w.services.iter_mut().find(|s| s.id == id) {
-        let add = action.starts_with("Add");
+    active_service(w, &id, region, ctx.now)?;
+    let add = action.starts_with("Add");
+    finish_write(w, ctx, action, &id, dry, |w| {
+        let Some(s) = service_mut(w, &id) else {
+            return;
+        };
         match (uid, arn) {
             (Some(u), _) if add => {
                 s.users.insert(u);
@@ -58,25 +49,14 @@ pub(super) fn add_or_remove_user(
             }
             _ => {}
         }
-    }
-    repeat_note(w, action, &id, now);
-    ok(wire::Ack { request_id: rid })
+    })
 }
 
 /// `ListVpcEndpointServiceUsers`.
-pub(super) fn list_vpc_endpoint_service_users(
-    w: &mut World,
-    ctx: &Ctx<'_>,
-    p: &Params,
-    region: &str,
-) -> Result<Value, AliError> {
+pub(super) fn list_vpc_endpoint_service_users(Call { w, ctx, p, region }: Call<'_>) -> Reply {
     let rid = ctx.request_id.to_string();
     let id = p.req("ServiceId")?;
-    let s = w
-        .services
-        .iter()
-        .find(|s| s.id == id && s.region == region)
-        .ok_or_else(|| svc_not_found(id))?;
+    let s = find_in(&w.services, id, region, svc_not_found)?;
     let filter: Option<u64> = p.opt("UserId").and_then(|u| u.trim().parse().ok());
     let users: Vec<u64> = s
         .users
@@ -84,11 +64,11 @@ pub(super) fn list_vpc_endpoint_service_users(
         .copied()
         .filter(|u| filter.is_none_or(|f| f == *u))
         .collect();
-    let (page, next, total) = page_by_token(p, users, 50, 50)?;
-    let max = p.u64("MaxResults", 50)?;
+    let page = page_by_token(p, users, 50, 50)?;
     ok(wire::ListVpcEndpointServiceUsersResponse {
         request_id: rid,
         users: page
+            .items
             .into_iter()
             .map(|u| wire::ServiceUser { user_id: u })
             .collect(),
@@ -99,8 +79,8 @@ pub(super) fn list_vpc_endpoint_service_users(
                 user_arn: a.clone(),
             })
             .collect(),
-        next_token: next,
-        max_results: max,
-        total_count: total,
+        next_token: page.next_token,
+        max_results: page.max_results,
+        total_count: page.total_count,
     })
 }
