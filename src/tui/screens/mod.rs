@@ -65,6 +65,21 @@ pub fn def(s: Screen) -> &'static ScreenDef {
     }
 }
 
+/// The run's model; without one, says on `area` that nothing was applied yet.
+fn applied<'a>(
+    f: &mut Frame,
+    area: Rect,
+    app: &'a App,
+) -> Option<&'a crate::engine::apply::ApplyModel> {
+    if app.apply.is_none() {
+        f.render_widget(
+            ratatui::widgets::Paragraph::new(" Nothing applied yet."),
+            area,
+        );
+    }
+    app.apply.as_ref()
+}
+
 /// Draws the current screen's body.
 pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
     (def(app.screen).draw)(f, area, app, t)
