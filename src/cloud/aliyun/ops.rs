@@ -1,7 +1,7 @@
 //! Typed operations for every action tilink calls (reference `alibaba-api.md` §6), with
 //! pagination helpers. Thin: they build parameters and decode `crate::wire::aliyun` models.
 //!
-//! Size (~770 lines): one small typed method per Alibaba action tilink calls (the 49 of
+//! Size (~720 lines): one small typed method per Alibaba action tilink calls (the 49 of
 //! `assets/alibaba-api-meta.json`), so the whole call surface reads in one file.
 
 use super::actions::Action as A;
