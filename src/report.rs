@@ -6,7 +6,7 @@ use crate::engine::apply::{ApplyModel, LogKind, StepStatus};
 use crate::engine::check::{Check, Status};
 use crate::engine::doctor::checks::root_cause;
 use crate::engine::doctor::{Report, Verdict};
-use crate::engine::plan::{COST_NOTE, Plan};
+use crate::engine::plan::{COST_NOTE, Plan, PlanItem};
 use crate::engine::setup::lock::LockError;
 use crate::engine::zones::ZoneAnalysis;
 use std::collections::BTreeMap;
@@ -268,6 +268,13 @@ pub fn render_checks(checks: &[Check]) -> String {
     s
 }
 
+/// ` [<id>]` after a plan item that names an existing resource; empty otherwise.
+pub fn id_suffix(i: &PlanItem) -> String {
+    i.id.as_ref()
+        .map(|id| format!(" [{id}]"))
+        .unwrap_or_default()
+}
+
 /// The plan as text.
 pub fn render_plan(p: &Plan) -> String {
     let mut s = format!("\nPlan for setup {} in {}\n", p.setup_id, p.region);
@@ -277,9 +284,7 @@ pub fn render_plan(p: &Plan) -> String {
             i.action.word(),
             i.what,
             i.detail,
-            i.id.as_ref()
-                .map(|id| format!(" [{id}]"))
-                .unwrap_or_default()
+            id_suffix(i)
         ));
     }
     if let Some(summary) = no_changes(p) {

@@ -151,100 +151,31 @@ fn about(input: &Input<'_>) -> serde_json::Value {
         .and_then(Result::ok)
         .map(|(c, r)| serde_json::json!({"columns": c, "rows": r}));
     let (g, a) = (input.g, input.a);
-    let mut settings = vec![
-        setting(
-            "alibaba_endpoint",
-            "--alibaba-endpoint",
-            Some("TILINK_ALIBABA_ENDPOINT"),
-            g.alibaba_endpoint.clone(),
-        ),
-        setting(
-            "tidb_endpoint",
-            "--tidb-endpoint",
-            Some("TILINK_TIDB_ENDPOINT"),
-            g.tidb_endpoint.clone(),
-        ),
-        setting(
-            "region",
-            "--region",
-            Some("TILINK_REGION"),
-            g.region.clone(),
-        ),
-        setting(
-            "output",
-            "--output",
-            Some("TILINK_OUTPUT"),
-            Some(format!("{:?}", g.output).to_lowercase()),
-        ),
-        setting(
-            "signature",
-            "--signature",
-            Some("TILINK_SIGNATURE"),
-            Some(format!("{:?}", g.signature).to_lowercase()),
-        ),
-        setting(
-            "rate_limit",
-            "--rate-limit",
-            Some("TILINK_RATE_LIMIT"),
-            g.rate_limit.map(|r| r.to_string()),
-        ),
-        setting(
-            "aliyun_profile",
-            "--aliyun-profile",
-            Some("TILINK_ALIYUN_PROFILE"),
-            g.aliyun_profile.clone(),
-        ),
-        setting(
-            "ticloud_profile",
-            "--ticloud-profile",
-            Some("TILINK_TICLOUD_PROFILE"),
-            g.ticloud_profile.clone(),
-        ),
-        setting(
-            "no_keyring",
-            "--no-keyring",
-            Some("TILINK_NO_KEYRING"),
-            Some(g.no_keyring.to_string()),
-        ),
-        setting(
-            "record",
-            "--record",
-            Some("TILINK_RECORD"),
-            g.record.as_ref().map(|p| p.display().to_string()),
-        ),
-        setting(
-            "cluster_id",
-            "--cluster-id",
-            Some("TILINK_CLUSTER_ID"),
-            a.cluster_id.clone(),
-        ),
-        setting(
-            "connection",
-            "--connection",
-            Some("TILINK_CONNECTION"),
-            a.connection.clone(),
-        ),
-        setting(
-            "endpoint_service",
-            "--endpoint-service",
-            Some("TILINK_ENDPOINT_SERVICE"),
-            a.endpoint_service.clone(),
-        ),
-        setting(
-            "all_clusters",
-            "--all-clusters",
-            None,
-            Some(a.all_clusters.to_string()),
-        ),
-        setting("fix", "--fix", None, Some(a.fix.to_string())),
-        setting("probe", "--probe", None, Some(a.probe.to_string())),
-        setting(
-            "mysql_user",
-            "--mysql-user",
-            Some("TILINK_MYSQL_USER"),
-            a.mysql_user.clone(),
-        ),
-    ];
+    let lowercase = |v: &dyn std::fmt::Debug| Some(format!("{v:?}").to_lowercase());
+    let record = g.record.as_ref().map(|p| p.display().to_string());
+    // (flag without `--`, whether a TILINK_<NAME> variable sets it too, value)
+    let mut settings: Vec<serde_json::Value> = [
+        ("alibaba-endpoint", ENV, g.alibaba_endpoint.clone()),
+        ("tidb-endpoint", ENV, g.tidb_endpoint.clone()),
+        ("region", ENV, g.region.clone()),
+        ("output", ENV, lowercase(&g.output)),
+        ("signature", ENV, lowercase(&g.signature)),
+        ("rate-limit", ENV, g.rate_limit.map(|r| r.to_string())),
+        ("aliyun-profile", ENV, g.aliyun_profile.clone()),
+        ("ticloud-profile", ENV, g.ticloud_profile.clone()),
+        ("no-keyring", ENV, Some(g.no_keyring.to_string())),
+        ("record", ENV, record),
+        ("cluster-id", ENV, a.cluster_id.clone()),
+        ("connection", ENV, a.connection.clone()),
+        ("endpoint-service", ENV, a.endpoint_service.clone()),
+        ("all-clusters", FLAG_ONLY, Some(a.all_clusters.to_string())),
+        ("fix", FLAG_ONLY, Some(a.fix.to_string())),
+        ("probe", FLAG_ONLY, Some(a.probe.to_string())),
+        ("mysql-user", ENV, a.mysql_user.clone()),
+    ]
+    .into_iter()
+    .map(|(flag, env, value)| setting(flag, env, value))
+    .collect();
     for (name, var) in [
         ("poll_scale", "TILINK_POLL_SCALE"),
         ("retry_base_ms", "TILINK_RETRY_BASE_MS"),
@@ -275,8 +206,17 @@ fn about(input: &Input<'_>) -> serde_json::Value {
     })
 }
 
-/// A setting, its value and where it came from: the flag, its env var, or the default.
-fn setting(name: &str, flag: &str, var: Option<&str>, value: Option<String>) -> serde_json::Value {
+/// A flag that a `TILINK_<NAME>` variable sets too.
+const ENV: bool = true;
+/// A flag only.
+const FLAG_ONLY: bool = false;
+
+/// A setting (`--some-flag` is named `some_flag`), its value and where it came from: the
+/// flag, its env var `TILINK_SOME_FLAG` (when `env`), or the default.
+fn setting(flag: &str, env: bool, value: Option<String>) -> serde_json::Value {
+    let name = flag.replace('-', "_");
+    let var = env.then(|| format!("TILINK_{}", name.to_uppercase()));
+    let flag = format!("--{flag}");
     let on_command_line = std::env::args().any(|x| x == flag || x.starts_with(&format!("{flag}=")));
     let from_env = var.filter(|v| std::env::var_os(v).is_some_and(|x| !x.is_empty()));
     let source = match (on_command_line, from_env) {

@@ -101,9 +101,7 @@ pub fn differences(saved: &Plan, now: &Plan) -> Vec<String> {
                     i.action.word(),
                     i.what,
                     i.detail,
-                    i.id.as_ref()
-                        .map(|id| format!(" [{id}]"))
-                        .unwrap_or_default()
+                    crate::report::id_suffix(i)
                 )
             })
             .collect()

@@ -12,16 +12,22 @@
 
 use std::path::PathBuf;
 
+use super::alibaba_profile::{self, Found, Spelling};
 use super::chain::{Probe, requested_aliyun_profile};
-use super::files::{self, with_warning};
+use super::files::{self, malformed};
 use super::{
-    AlibabaCredentials, AssumeRoleSpec, CredentialsError, DEFAULT_ROLE_DURATION_SECONDS,
-    DEFAULT_SESSION_NAME, Inputs, Source, env, ini, mask_id,
+    AlibabaCredentials, CredentialsError, DEFAULT_ROLE_DURATION_SECONDS, Inputs, Source, env, ini,
 };
-use crate::secret::Secret;
 
-const TOOL: &str = "Alibaba Cloud credentials file";
-const SUPPORTED: &str = "access_key, sts, ram_role_arn";
+const SPELLING: Spelling = Spelling {
+    tool: "Alibaba Cloud credentials file",
+    what: "type",
+    modes: ["access_key", "sts", "ram_role_arn"],
+    supported: "access_key, sts, ram_role_arn",
+    token: "security_token",
+    role_arn: "role_arn",
+    session_name: "role_session_name",
+};
 
 /// `ALIBABA_CLOUD_CREDENTIALS_FILE`, else `<home>/.alibabacloud/credentials`.
 pub(crate) fn path(inputs: &Inputs) -> PathBuf {
@@ -44,105 +50,46 @@ pub(crate) fn probe(inputs: &Inputs) -> Result<Probe<AlibabaCredentials>, Creden
     })?;
     let name = requested_aliyun_profile(inputs).unwrap_or_else(|| "default".to_string());
     let Some(section) = parsed.section(&name) else {
-        let names: Vec<&str> = parsed.names().collect();
-        let list = if names.is_empty() {
-            "none".to_string()
-        } else {
-            names.join(", ")
-        };
-        return Ok(Probe::miss(with_warning(
-            format!("profile '{name}' not found (profiles: {list})"),
+        return Ok(Probe::miss(files::profile_not_found(
+            &name,
+            parsed.names(),
             &file.warning,
         )));
     };
-    let get = |k: &str| section.get(k).map(|v| v.trim()).unwrap_or("");
-    let incomplete = |problem: String| CredentialsError::Incomplete {
-        tool: TOOL,
-        path: path.clone(),
-        profile: name.clone(),
-        problem,
-    };
-    let kind = match get("type") {
-        "" => "access_key",
-        t => t,
-    };
-    if !matches!(kind, "access_key" | "sts" | "ram_role_arn") {
-        return Err(CredentialsError::UnsupportedMode {
-            tool: TOOL,
-            path: path.clone(),
-            profile: name.clone(),
-            what: "type",
-            mode: super::printable_mode(kind),
-            supported: SUPPORTED,
-        });
-    }
-    let (id, secret) = (get("access_key_id"), get("access_key_secret"));
-    if !super::files::whole_key(id, secret, &format!("type {kind}")).map_err(incomplete)? {
-        return Ok(Probe::miss(with_warning(
-            format!("profile '{name}' (type {kind}) has no access key"),
-            &file.warning,
-        )));
-    }
-    let mut creds = AlibabaCredentials {
-        access_key_id: id.to_string(),
-        access_key_secret: Secret::new(secret),
-        security_token: None,
+    let get = |k: &str| Ok(section.get(k).map(|v| v.trim()).unwrap_or(""));
+    let found = Found {
+        path: &path,
+        name: &name,
+        mode: match get("type")? {
+            "" => "access_key",
+            t => t,
+        },
+        id: get("access_key_id")?,
+        secret: get("access_key_secret")?,
         source: Source::AlibabaCloudCredentialsFile {
             path: path.clone(),
             profile: name.clone(),
         },
-        role_arn: None,
+        warning: &file.warning,
     };
-    match kind {
-        "sts" => {
-            let token = get("security_token");
-            if token.is_empty() {
-                return Err(incomplete(
-                    "type sts needs security_token, which is empty".into(),
-                ));
-            }
-            creds.security_token = Some(Secret::new(token));
+    alibaba_profile::credentials(&SPELLING, found, get, || {
+        match get("role_session_expiration")? {
+            "" => Ok(DEFAULT_ROLE_DURATION_SECONDS),
+            s => s.parse::<u32>().map_err(|_| {
+                malformed(
+                    &path,
+                    &format!("[{name}] role_session_expiration must be a whole number of seconds"),
+                )
+            }),
         }
-        "ram_role_arn" => {
-            let role_arn = get("role_arn");
-            if role_arn.is_empty() {
-                return Err(incomplete(
-                    "type ram_role_arn needs role_arn, which is empty".into(),
-                ));
-            }
-            let duration_seconds = match get("role_session_expiration") {
-                "" => DEFAULT_ROLE_DURATION_SECONDS,
-                s => s.parse::<u32>().map_err(|_| CredentialsError::Malformed {
-                    path: path.clone(),
-                    line: None,
-                    column: None,
-                    problem: format!(
-                        "[{name}] role_session_expiration must be a whole number of seconds"
-                    ),
-                })?,
-            };
-            creds.role_arn = Some(AssumeRoleSpec {
-                role_arn: role_arn.to_string(),
-                session_name: match get("role_session_name") {
-                    "" => DEFAULT_SESSION_NAME,
-                    s => s,
-                }
-                .to_string(),
-                duration_seconds,
-            });
-        }
-        _ => {}
-    }
-    let detail = format!(
-        "profile '{name}' (type {kind}), access key {}",
-        mask_id(&creds.access_key_id)
-    );
-    Ok(Probe::hit(creds, detail).warn(&file.warning))
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::credentials::AssumeRoleSpec;
+    use crate::secret::Secret;
 
     const FILE: &str = "\
 [default]
@@ -224,7 +171,7 @@ access_key_secret = half-secret
         i.aliyun_profile = Some("ecs".into());
         let msg = probe(&i).expect_err("ecs").to_string();
         assert!(
-            msg.contains("ecs_ram_role") && msg.contains(SUPPORTED),
+            msg.contains("ecs_ram_role") && msg.contains(SPELLING.supported),
             "{msg}"
         );
         i.aliyun_profile = Some("half".into());

@@ -9,16 +9,20 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value};
 
+use super::alibaba_profile::{self, Found, Spelling};
 use super::chain::{Probe, requested_aliyun_profile};
-use super::files::{self, with_warning};
-use super::{
-    AlibabaCredentials, AssumeRoleSpec, CredentialsError, DEFAULT_ROLE_DURATION_SECONDS,
-    DEFAULT_SESSION_NAME, Inputs, Source, mask_id,
-};
-use crate::secret::Secret;
+use super::files::{self, malformed};
+use super::{AlibabaCredentials, CredentialsError, DEFAULT_ROLE_DURATION_SECONDS, Inputs, Source};
 
-const TOOL: &str = "aliyun CLI";
-const SUPPORTED: &str = "AK, StsToken, RamRoleArn";
+const SPELLING: Spelling = Spelling {
+    tool: "aliyun CLI",
+    what: "mode",
+    modes: ["AK", "StsToken", "RamRoleArn"],
+    supported: "AK, StsToken, RamRoleArn",
+    token: "sts_token",
+    role_arn: "ram_role_arn",
+    session_name: "ram_session_name",
+};
 
 /// `<home>/.aliyun/config.json`.
 pub(crate) fn path(inputs: &Inputs) -> PathBuf {
@@ -59,13 +63,9 @@ pub(crate) fn probe(inputs: &Inputs) -> Result<Probe<AlibabaCredentials>, Creden
         names.push(pname.to_string());
     }
     let Some((i, profile)) = found else {
-        let list = if names.is_empty() {
-            "none".to_string()
-        } else {
-            names.join(", ")
-        };
-        return Ok(Probe::miss(with_warning(
-            format!("profile '{name}' not found (profiles: {list})"),
+        return Ok(Probe::miss(files::profile_not_found(
+            &name,
+            names.iter().map(String::as_str),
             &file.warning,
         )));
     };
@@ -81,92 +81,24 @@ pub(crate) fn probe(inputs: &Inputs) -> Result<Probe<AlibabaCredentials>, Creden
         "" => "AK",
         m => m,
     };
-    let source = Source::AliyunCliProfile {
-        path: path.clone(),
-        profile: name.clone(),
+    let found = Found {
+        path: &path,
+        name: &name,
+        mode,
+        id: field("access_key_id")?,
+        secret: field("access_key_secret")?,
+        source: Source::AliyunCliProfile {
+            path: path.clone(),
+            profile: name.clone(),
+        },
+        warning: &file.warning,
     };
-    let incomplete = |problem: String| CredentialsError::Incomplete {
-        tool: TOOL,
-        path: path.clone(),
-        profile: name.clone(),
-        problem,
-    };
-    let id = field("access_key_id")?;
-    let secret = field("access_key_secret")?;
-    match mode {
-        "AK" | "StsToken" | "RamRoleArn" => {}
-        other => {
-            return Err(CredentialsError::UnsupportedMode {
-                tool: TOOL,
-                path: path.clone(),
-                profile: name.clone(),
-                what: "mode",
-                mode: super::printable_mode(other),
-                supported: SUPPORTED,
-            });
+    alibaba_profile::credentials(&SPELLING, found, field, || {
+        match opt_u32(profile, "expired_seconds", &path, &format!("profiles[{i}]"))? {
+            None | Some(0) => Ok(DEFAULT_ROLE_DURATION_SECONDS),
+            Some(n) => Ok(n),
         }
-    }
-    if !super::files::whole_key(id, secret, &format!("mode {mode}")).map_err(incomplete)? {
-        return Ok(Probe::miss(with_warning(
-            format!("profile '{name}' (mode {mode}) has no access key"),
-            &file.warning,
-        )));
-    }
-    let mut creds = AlibabaCredentials {
-        access_key_id: id.to_string(),
-        access_key_secret: Secret::new(secret),
-        security_token: None,
-        source,
-        role_arn: None,
-    };
-    match mode {
-        "StsToken" => {
-            let token = field("sts_token")?;
-            if token.is_empty() {
-                return Err(incomplete(
-                    "mode StsToken needs sts_token, which is empty".into(),
-                ));
-            }
-            creds.security_token = Some(Secret::new(token));
-        }
-        "RamRoleArn" => {
-            let role_arn = field("ram_role_arn")?;
-            if role_arn.is_empty() {
-                return Err(incomplete(
-                    "mode RamRoleArn needs ram_role_arn, which is empty".into(),
-                ));
-            }
-            let session_name = match field("ram_session_name")? {
-                "" => DEFAULT_SESSION_NAME,
-                s => s,
-            };
-            let duration_seconds =
-                match opt_u32(profile, "expired_seconds", &path, &format!("profiles[{i}]"))? {
-                    None | Some(0) => DEFAULT_ROLE_DURATION_SECONDS,
-                    Some(n) => n,
-                };
-            creds.role_arn = Some(AssumeRoleSpec {
-                role_arn: role_arn.to_string(),
-                session_name: session_name.to_string(),
-                duration_seconds,
-            });
-        }
-        _ => {}
-    }
-    let detail = format!(
-        "profile '{name}' (mode {mode}), access key {}",
-        mask_id(&creds.access_key_id)
-    );
-    Ok(Probe::hit(creds, detail).warn(&file.warning))
-}
-
-fn malformed(path: &Path, problem: &str) -> CredentialsError {
-    CredentialsError::Malformed {
-        path: path.to_path_buf(),
-        line: None,
-        column: None,
-        problem: problem.to_string(),
-    }
+    })
 }
 
 /// A JSON syntax error, without the offending text (it could be a secret).
@@ -226,6 +158,8 @@ fn opt_u32(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::credentials::{AssumeRoleSpec, DEFAULT_SESSION_NAME};
+    use crate::secret::Secret;
 
     fn home_with(json: &str) -> (tempfile::TempDir, Inputs) {
         crate::credentials::fixtures::home_with(".aliyun/config.json", json)

@@ -89,19 +89,17 @@ fn alibaba_steps<'a>(
             }),
         ),
         (env::alibaba_label(), Box::new(move || env::alibaba(inputs))),
-        (
-            format!(
-                "aliyun CLI config {}",
-                super::display_path(&aliyun_cli::path(inputs))
-            ),
-            Box::new(move || aliyun_cli::probe(inputs)),
+        file_step(
+            "aliyun CLI config",
+            inputs,
+            aliyun_cli::path,
+            aliyun_cli::probe,
         ),
-        (
-            format!(
-                "Alibaba Cloud credentials file {}",
-                super::display_path(&alibabacloud_file::path(inputs))
-            ),
-            Box::new(move || alibabacloud_file::probe(inputs)),
+        file_step(
+            "Alibaba Cloud credentials file",
+            inputs,
+            alibabacloud_file::path,
+            alibabacloud_file::probe,
         ),
     ];
     steps.push(keyring_step(inputs, store, Kind::Alibaba, |id, secret| {
@@ -135,13 +133,7 @@ fn tidb_steps<'a>(inputs: &'a Inputs, store: &'a dyn KeyStore) -> Vec<Step<'a, T
             }),
         ),
         (env::tidb_label(), Box::new(move || env::tidb(inputs))),
-        (
-            format!(
-                "ticloud config {}",
-                super::display_path(&ticloud::path(inputs))
-            ),
-            Box::new(move || ticloud::probe(inputs)),
-        ),
+        file_step("ticloud config", inputs, ticloud::path, ticloud::probe),
     ];
     steps.push(keyring_step(inputs, store, Kind::Tidb, |id, secret| {
         TidbCredentials {
@@ -151,6 +143,17 @@ fn tidb_steps<'a>(inputs: &'a Inputs, store: &'a dyn KeyStore) -> Vec<Step<'a, T
         }
     }));
     steps
+}
+
+/// The step that reads one tool's file: named by what the file is and where it is.
+fn file_step<'a, T: 'a>(
+    what: &str,
+    inputs: &'a Inputs,
+    path: fn(&Inputs) -> std::path::PathBuf,
+    probe: fn(&Inputs) -> Result<Probe<T>, CredentialsError>,
+) -> Step<'a, T> {
+    let name = format!("{what} {}", super::display_path(&path(inputs)));
+    (name, Box::new(move || probe(inputs)))
 }
 
 fn keyring_step<'a, T: 'a>(
@@ -182,17 +185,18 @@ fn keyring_step<'a, T: 'a>(
     )
 }
 
-/// Runs `steps` until one hits. With `requested_profile = (name, i)`, reaching step `i`
-/// (the keyring) means the explicitly requested profile held nothing: an error.
+/// Runs `steps` until one hits. With a `requested_profile`, reaching the last step (the
+/// keyring) means the explicitly requested profile held nothing: an error.
 fn resolve_with<T>(
     kind: Kind,
     steps: Vec<Step<'_, T>>,
-    requested_profile: Option<(String, usize)>,
+    requested_profile: Option<String>,
 ) -> Result<T, CredentialsError> {
     let mut looked = Vec::new();
+    let keyring = steps.len() - 1;
     for (i, (label, run)) in steps.into_iter().enumerate() {
-        if let Some((profile, before)) = &requested_profile
-            && i == *before
+        if let Some(profile) = &requested_profile
+            && i == keyring
         {
             return Err(CredentialsError::ProfileNotFound {
                 kind,
@@ -247,12 +251,7 @@ pub(crate) fn resolve_alibaba_in(
     store: &dyn KeyStore,
 ) -> Result<AlibabaCredentials, CredentialsError> {
     let steps = alibaba_steps(inputs, store);
-    let keyring_index = steps.len() - 1;
-    resolve_with(
-        Kind::Alibaba,
-        steps,
-        requested_aliyun_profile(inputs).map(|p| (p, keyring_index)),
-    )
+    resolve_with(Kind::Alibaba, steps, requested_aliyun_profile(inputs))
 }
 
 pub(crate) fn resolve_tidb_in(
@@ -260,12 +259,7 @@ pub(crate) fn resolve_tidb_in(
     store: &dyn KeyStore,
 ) -> Result<TidbCredentials, CredentialsError> {
     let steps = tidb_steps(inputs, store);
-    let keyring_index = steps.len() - 1;
-    resolve_with(
-        Kind::Tidb,
-        steps,
-        ticloud::requested_profile(inputs).map(|p| (p, keyring_index)),
-    )
+    resolve_with(Kind::Tidb, steps, ticloud::requested_profile(inputs))
 }
 
 /// Alibaba Cloud credentials from the first source that has them: flags, env,

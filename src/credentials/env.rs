@@ -47,18 +47,9 @@ pub(crate) fn alibaba(inputs: &Inputs) -> Result<Probe<AlibabaCredentials>, Cred
             };
             Ok(Probe::hit(creds, format!("{kind} {}", mask_id(id.trim()))))
         }
-        (Some(_), None) => Err(CredentialsError::HalfSetEnv {
-            set: ALIBABA_ID,
-            missing: ALIBABA_SECRET,
-        }),
-        (None, Some(_)) => Err(CredentialsError::HalfSetEnv {
-            set: ALIBABA_SECRET,
-            missing: ALIBABA_ID,
-        }),
-        (None, None) if token.is_some() => Err(CredentialsError::HalfSetEnv {
-            set: ALIBABA_TOKEN,
-            missing: ALIBABA_ID,
-        }),
+        (Some(_), None) => half_set(ALIBABA_ID, ALIBABA_SECRET),
+        (None, Some(_)) => half_set(ALIBABA_SECRET, ALIBABA_ID),
+        (None, None) if token.is_some() => half_set(ALIBABA_TOKEN, ALIBABA_ID),
         (None, None) => Ok(Probe::miss("not set")),
     }
 }
@@ -76,16 +67,15 @@ pub(crate) fn tidb(inputs: &Inputs) -> Result<Probe<TidbCredentials>, Credential
                 format!("API key {}", mask_id(public.trim())),
             ))
         }
-        (Some(_), None) => Err(CredentialsError::HalfSetEnv {
-            set: TIDB_PUBLIC,
-            missing: TIDB_PRIVATE,
-        }),
-        (None, Some(_)) => Err(CredentialsError::HalfSetEnv {
-            set: TIDB_PRIVATE,
-            missing: TIDB_PUBLIC,
-        }),
+        (Some(_), None) => half_set(TIDB_PUBLIC, TIDB_PRIVATE),
+        (None, Some(_)) => half_set(TIDB_PRIVATE, TIDB_PUBLIC),
         (None, None) => Ok(Probe::miss("not set")),
     }
+}
+
+/// One variable of a pair is set without the other: an error naming both.
+fn half_set<T>(set: &'static str, missing: &'static str) -> Result<Probe<T>, CredentialsError> {
+    Err(CredentialsError::HalfSetEnv { set, missing })
 }
 
 #[cfg(test)]

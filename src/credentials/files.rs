@@ -84,6 +84,34 @@ pub(crate) fn whole_key(id: &str, secret: &str, label: &str) -> Result<bool, Str
     }
 }
 
+/// A file that parsed but holds the wrong thing (no position: the problem names the key).
+pub(crate) fn malformed(path: &Path, problem: &str) -> CredentialsError {
+    CredentialsError::Malformed {
+        path: path.to_path_buf(),
+        line: None,
+        column: None,
+        problem: problem.to_string(),
+    }
+}
+
+/// Why a probe missed when the file has no profile `name`, listing the ones it has.
+pub(crate) fn profile_not_found<'a>(
+    name: &str,
+    names: impl IntoIterator<Item = &'a str>,
+    warning: &Option<String>,
+) -> String {
+    let names: Vec<&str> = names.into_iter().collect();
+    let list = if names.is_empty() {
+        "none".to_string()
+    } else {
+        names.join(", ")
+    };
+    with_warning(
+        format!("profile '{name}' not found (profiles: {list})"),
+        warning,
+    )
+}
+
 /// Appends `; <warning>` when there is one.
 pub(crate) fn with_warning(outcome: String, warning: &Option<String>) -> String {
     match warning {

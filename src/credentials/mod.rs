@@ -10,6 +10,7 @@
 //! `~/.alibabacloud/credentials`, OS keyring. For TiDB Cloud: flags, `TIDBCLOUD_*` env,
 //! `~/.ticloud/config.toml`, OS keyring.
 
+mod alibaba_profile;
 mod alibabacloud_file;
 mod aliyun_cli;
 mod chain;

@@ -8,7 +8,7 @@
 use std::path::{Path, PathBuf};
 
 use super::chain::Probe;
-use super::files::{self, line_col, with_warning};
+use super::files::{self, line_col, malformed, with_warning};
 use super::{CredentialsError, Inputs, Source, TidbCredentials, mask_id};
 use crate::secret::Secret;
 
@@ -43,18 +43,13 @@ pub(crate) fn probe(inputs: &Inputs) -> Result<Probe<TidbCredentials>, Credentia
         .or_else(|| current.map(str::to_string))
         .unwrap_or_else(|| "default".to_string());
     let Some(profile) = root.get(&name).and_then(toml::Value::as_table) else {
-        let names: Vec<&str> = root
+        let names = root
             .iter()
             .filter(|(_, v)| v.is_table())
-            .map(|(k, _)| k.as_str())
-            .collect();
-        let list = if names.is_empty() {
-            "none".to_string()
-        } else {
-            names.join(", ")
-        };
-        return Ok(Probe::miss(with_warning(
-            format!("profile '{name}' not found (profiles: {list})"),
+            .map(|(k, _)| k.as_str());
+        return Ok(Probe::miss(files::profile_not_found(
+            &name,
+            names,
             &file.warning,
         )));
     };
@@ -90,15 +85,6 @@ pub(crate) fn probe(inputs: &Inputs) -> Result<Probe<TidbCredentials>, Credentia
         (true, false) => format!("profile '{name}' has private-key but no public-key"),
     };
     Ok(Probe::miss(with_warning(outcome, &file.warning)))
-}
-
-fn malformed(path: &Path, problem: &str) -> CredentialsError {
-    CredentialsError::Malformed {
-        path: path.to_path_buf(),
-        line: None,
-        column: None,
-        problem: problem.to_string(),
-    }
 }
 
 /// A TOML error with position but without the source snippet `Display` would print.

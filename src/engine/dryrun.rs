@@ -29,9 +29,6 @@ pub async fn dry_run(c: &Clients, p: &Plan) -> Vec<(&'static str, Result<(), Ali
         .map(|z| (z.zone.clone(), z.vswitch_id.clone()))
         .collect();
     let sg = async {
-        if !creates(Step::ServerGroup) {
-            return None;
-        }
         let r = c
             .aliyun
             .create_server_group(&NewServerGroup {
@@ -43,12 +40,9 @@ pub async fn dry_run(c: &Clients, p: &Plan) -> Vec<(&'static str, Result<(), Ali
             })
             .await
             .map(|_| ());
-        Some(("CreateServerGroup", verdict(r)))
+        ("CreateServerGroup", verdict(r))
     };
     let lb = async {
-        if !creates(Step::LoadBalancer) {
-            return None;
-        }
         let r = c
             .aliyun
             .create_load_balancer(&NewLoadBalancer {
@@ -61,10 +55,18 @@ pub async fn dry_run(c: &Clients, p: &Plan) -> Vec<(&'static str, Result<(), Ali
             })
             .await
             .map(|_| ());
-        Some(("CreateLoadBalancer", verdict(r)))
+        ("CreateLoadBalancer", verdict(r))
     };
-    let (a, b) = tokio::join!(sg, lb);
+    let (a, b) = tokio::join!(
+        only_if(creates(Step::ServerGroup), sg),
+        only_if(creates(Step::LoadBalancer), lb)
+    );
     [a, b].into_iter().flatten().collect()
+}
+
+/// Runs `call` when `wanted` (a future does nothing until awaited).
+async fn only_if<T>(wanted: bool, call: impl std::future::Future<Output = T>) -> Option<T> {
+    if wanted { Some(call.await) } else { None }
 }
 
 /// The `permissions` pre-flight check from the dry runs.

@@ -337,6 +337,11 @@ impl Poll {
         }
     }
 
+    /// As planned after `created` (this run just made the resource); else [`Poll::now`].
+    pub fn after_create(self, created: bool) -> Poll {
+        if created { self } else { self.now() }
+    }
+
     /// The usual range, for the display.
     pub fn usual(&self) -> Usual {
         self.wait.usual()

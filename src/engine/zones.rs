@@ -295,26 +295,34 @@ mod tests {
         v.iter().map(|x| x.to_string()).collect()
     }
 
+    /// The analysis with TiDB in zones a and b, NLB and PrivateLink in a, b and c, the RDS
+    /// VPC's `vswitches`, its nodes in `rds_zones` and the user asking for `requested`.
+    fn analyze_abc(
+        vswitches: &[VSwitchInfo],
+        rds_zones: &[&str],
+        requested: &[&str],
+    ) -> Result<ZoneAnalysis, ZoneError> {
+        let all = s(&["a", "b", "c"]);
+        analyze(&ZoneInputs {
+            tidb: &s(&["a", "b"]),
+            nlb: &all,
+            privatelink: &all,
+            vswitches,
+            rds_zones: &s(rds_zones),
+            requested: &s(requested),
+            rds_vpc: "",
+        })
+    }
+
     #[test]
     fn picks_the_full_overlap() {
-        let tidb = s(&["a", "b"]);
-        let all = s(&["a", "b", "c"]);
         let vs = [
             vsw("vsw-a", "a", 200),
             vsw("vsw-a2", "a", 20),
             vsw("vsw-b", "b", 100),
             vsw("vsw-c", "c", 100),
         ];
-        let r = analyze(&ZoneInputs {
-            tidb: &tidb,
-            nlb: &all,
-            privatelink: &all,
-            vswitches: &vs,
-            rds_zones: &s(&["a"]),
-            requested: &[],
-            rds_vpc: "vpc-t4nrds",
-        })
-        .unwrap();
+        let r = analyze_abc(&vs, &["a"], &[]).unwrap();
         assert_eq!(r.eligible, ["a", "b"]);
         let ids: Vec<_> = r.chosen.iter().map(|c| c.vswitch_id.as_str()).collect();
         assert_eq!(ids, ["vsw-a", "vsw-b"]);
@@ -323,21 +331,12 @@ mod tests {
 
     #[test]
     fn one_overlap_adds_an_nlb_only_zone() {
-        let tidb = s(&["a", "b"]);
-        let all = s(&["a", "b", "c"]);
         let vs = [
             vsw("vsw-a", "a", 200),
             vsw("vsw-b", "b", 5),
             vsw("vsw-c", "c", 100),
         ];
-        let r = analyze(&ZoneInputs {
-            tidb: &tidb,
-            nlb: &all,
-            privatelink: &all,
-            vswitches: &vs,
-            ..Default::default()
-        })
-        .unwrap();
+        let r = analyze_abc(&vs, &[], &[]).unwrap();
         assert_eq!(r.eligible, ["a"]);
         assert_eq!(r.chosen.len(), 2);
         assert!(r.chosen[0].serves_tidb && !r.chosen[1].serves_tidb);
@@ -346,17 +345,8 @@ mod tests {
 
     #[test]
     fn no_overlap_says_which_vswitch_to_create() {
-        let tidb = s(&["a", "b"]);
-        let all = s(&["a", "b", "c"]);
         let vs = [vsw("vsw-c", "c", 100), vsw("vsw-b", "b", 3)];
-        let e = analyze(&ZoneInputs {
-            tidb: &tidb,
-            nlb: &all,
-            privatelink: &all,
-            vswitches: &vs,
-            ..Default::default()
-        })
-        .unwrap_err();
+        let e = analyze_abc(&vs, &[], &[]).unwrap_err();
         let msg = e.to_string();
         assert!(msg.contains("a: the RDS VPC has no vSwitch there"), "{msg}");
         assert!(msg.contains("vSwitch vsw-b has only 3 free IPs"), "{msg}");
@@ -368,25 +358,12 @@ mod tests {
 
     #[test]
     fn requested_zones_are_validated() {
-        let tidb = s(&["a", "b"]);
-        let all = s(&["a", "b", "c"]);
         let vs = [
             vsw("vsw-a", "a", 200),
             vsw("vsw-b", "b", 100),
             vsw("vsw-c", "c", 100),
         ];
-        let inp = |req: &'static [&'static str]| -> Result<ZoneAnalysis, ZoneError> {
-            let req: Vec<String> = req.iter().map(|x| x.to_string()).collect();
-            analyze(&ZoneInputs {
-                tidb: &tidb,
-                nlb: &all,
-                privatelink: &all,
-                vswitches: &vs,
-                rds_zones: &[],
-                requested: &req,
-                rds_vpc: "",
-            })
-        };
+        let inp = |req: &[&str]| analyze_abc(&vs, &[], req);
         assert_eq!(inp(&["b", "c"]).unwrap().chosen.len(), 2);
         assert!(matches!(inp(&["z"]), Err(ZoneError::Unusable { .. })));
         assert!(matches!(inp(&["c"]), Err(ZoneError::NoOverlap(_))));

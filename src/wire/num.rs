@@ -91,14 +91,8 @@ pub mod string {
         s.collect_str(v)
     }
 
-    /// Accepts a number, a numeric string, `""` or `null`.
-    pub fn deserialize<'de, T, D>(d: D) -> Result<T, D::Error>
-    where
-        T: FromStr + Default,
-        D: Deserializer<'de>,
-    {
-        d.deserialize_any(Lenient::<T>(PhantomData))
-    }
+    /// Reads as `int` does: a number, a numeric string, `""` or `null`.
+    pub use super::int::deserialize;
 }
 
 /// Reads `true`/`false` as a bool or a case-insensitive string; writes a JSON bool.

@@ -5,8 +5,13 @@
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+/// Declares a state enum whose variants are spelled on the wire as they are named, with an
+/// `Unknown(String)` arm, serde as a plain string, and (after `changing:`) `is_changing`.
 macro_rules! state_enum {
-    ($(#[$m:meta])* $name:ident { $( $(#[$vm:meta])* $variant:ident = $s:literal ),* $(,)? }) => {
+    (
+        $(#[$m:meta])* $name:ident { $( $(#[$vm:meta])* $variant:ident ),* $(,)? }
+        $( changing: $( $changing:ident )|+ )?
+    ) => {
         $(#[$m])*
         #[derive(Debug, Clone, PartialEq, Eq, Hash)]
         pub enum $name {
@@ -19,19 +24,28 @@ macro_rules! state_enum {
             /// The value as the API spells it.
             pub fn as_str(&self) -> &str {
                 match self {
-                    $( $name::$variant => $s, )*
+                    $( $name::$variant => stringify!($variant), )*
                     $name::Unknown(s) => s,
                 }
             }
 
             /// Parses the API's spelling (exact; anything else is `Unknown`).
             pub fn parse(s: &str) -> Self {
-                match s {
-                    $( $s => $name::$variant, )*
-                    other => $name::Unknown(other.to_string()),
-                }
+                $( if s == stringify!($variant) {
+                    return $name::$variant;
+                } )*
+                $name::Unknown(s.to_string())
             }
         }
+
+        $(
+            impl $name {
+                /// Mid-change: look again shortly (never an answer to act on).
+                pub fn is_changing(&self) -> bool {
+                    matches!(self, $( Self::$changing )|+)
+                }
+            }
+        )?
 
         impl Default for $name {
             fn default() -> Self {
@@ -70,27 +84,28 @@ state_enum! {
     /// NLB `ServerGroupStatus`.
     ServerGroupStatus {
         /// Being created.
-        Creating = "Creating",
+        Creating,
         /// Settled: setup waits for this before adding the backend.
-        Available = "Available",
+        Available,
         /// Being modified (a backend change settling).
-        Configuring = "Configuring",
+        Configuring,
         /// Being deleted (shown by the simulator; not in the documented enum).
-        Deleting = "Deleting",
+        Deleting,
     }
+    changing: Creating | Configuring
 }
 
 state_enum! {
     /// NLB backend server `Status`.
     ServerStatus {
         /// Being added.
-        Adding = "Adding",
+        Adding,
         /// Added; traffic goes to it while its health check passes.
-        Available = "Available",
+        Available,
         /// Being modified.
-        Configuring = "Configuring",
+        Configuring,
         /// Being removed.
-        Removing = "Removing",
+        Removing,
     }
 }
 
@@ -98,114 +113,80 @@ state_enum! {
     /// NLB `LoadBalancerStatus`.
     LoadBalancerStatus {
         /// Disabled (overdue payment or a manual stop): forwards nothing until re-enabled.
-        Inactive = "Inactive",
+        Inactive,
         /// Up and forwarding: what setup waits for.
-        Active = "Active",
+        Active,
         /// Being created.
-        Provisioning = "Provisioning",
+        Provisioning,
         /// Being modified.
-        Configuring = "Configuring",
+        Configuring,
         /// Creation failed.
-        CreateFailed = "CreateFailed",
+        CreateFailed,
         /// Being deleted.
-        Deleting = "Deleting",
+        Deleting,
         /// Deleted: a wait on it fails; a rerun creates a new one.
-        Deleted = "Deleted",
+        Deleted,
     }
+    changing: Provisioning | Configuring
 }
 
 state_enum! {
     /// NLB `ListenerStatus`.
     ListenerStatus {
         /// Being created.
-        Provisioning = "Provisioning",
+        Provisioning,
         /// Started and forwarding: what setup waits for.
-        Running = "Running",
+        Running,
         /// Being modified.
-        Configuring = "Configuring",
+        Configuring,
         /// Being stopped.
-        Stopping = "Stopping",
+        Stopping,
         /// Stopped (StopListener): forwards nothing, runs no health checks; setup stops on it.
-        Stopped = "Stopped",
+        Stopped,
         /// Being started.
-        Starting = "Starting",
+        Starting,
         /// Being deleted.
-        Deleting = "Deleting",
+        Deleting,
         /// Deleted: a wait on it fails; a rerun creates a new listener.
-        Deleted = "Deleted",
+        Deleted,
     }
+    changing: Provisioning | Configuring | Starting
 }
 
 state_enum! {
     /// PrivateLink `ServiceStatus`.
     ServiceStatus {
         /// Being created.
-        Creating = "Creating",
+        Creating,
         /// Being modified (after an attach or a detach).
-        Pending = "Pending",
+        Pending,
         /// Ready for connections and changes: what setup waits for.
-        Active = "Active",
+        Active,
         /// Being deleted.
-        Deleting = "Deleting",
+        Deleting,
     }
+    changing: Creating | Pending
 }
 
 state_enum! {
     /// PrivateLink `ConnectionStatus`.
     ConnectionStatus {
         /// Being modified (not "awaiting acceptance": that is `Disconnected`).
-        Pending = "Pending",
+        Pending,
         /// Being accepted.
-        Connecting = "Connecting",
+        Connecting,
         /// Accepted and serving.
-        Connected = "Connected",
+        Connected,
         /// Being rejected or closed.
-        Disconnecting = "Disconnecting",
+        Disconnecting,
         /// Not accepted (a new request with auto-accept off) or closed.
-        Disconnected = "Disconnected",
+        Disconnected,
         /// Being deleted.
-        Deleting = "Deleting",
+        Deleting,
         /// Its service was deleted.
-        ServiceDeleted = "ServiceDeleted",
+        ServiceDeleted,
     }
-}
-
-impl ServerGroupStatus {
-    /// Mid-change: look again shortly.
-    pub fn is_changing(&self) -> bool {
-        matches!(self, Self::Creating | Self::Configuring)
-    }
-}
-
-impl LoadBalancerStatus {
-    /// Mid-change: look again shortly.
-    pub fn is_changing(&self) -> bool {
-        matches!(self, Self::Provisioning | Self::Configuring)
-    }
-}
-
-impl ListenerStatus {
-    /// Mid-change: look again shortly.
-    pub fn is_changing(&self) -> bool {
-        matches!(
-            self,
-            Self::Provisioning | Self::Configuring | Self::Starting
-        )
-    }
-}
-
-impl ServiceStatus {
-    /// Mid-change: look again shortly.
-    pub fn is_changing(&self) -> bool {
-        matches!(self, Self::Creating | Self::Pending)
-    }
-}
-
-impl ConnectionStatus {
-    /// Mid-change: look again shortly (never an answer to act on).
-    pub fn is_changing(&self) -> bool {
-        matches!(self, Self::Pending | Self::Connecting | Self::Disconnecting)
-    }
+    changing: Pending | Connecting | Disconnecting
 }
 
 #[cfg(test)]

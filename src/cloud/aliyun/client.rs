@@ -295,9 +295,15 @@ impl AliyunClient {
         };
         self.stats.record(action);
         let base = product.base_url(&self.cfg.region, self.cfg.endpoint_override.as_deref());
+        let target = Target {
+            base: &base,
+            product,
+            action,
+            params,
+        };
         let request = match self.cfg.signature {
-            SignatureVersion::V1 => self.build_v1(&base, product, action, params),
-            SignatureVersion::V3 => self.build_v3(&base, product, action, params),
+            SignatureVersion::V1 => self.build_v1(target),
+            SignatureVersion::V3 => self.build_v3(target),
         };
         let resp = request.send().await.map_err(|e| {
             let e = transport(action, &base, &e);
@@ -387,13 +393,8 @@ impl AliyunClient {
         msg
     }
 
-    fn build_v1(
-        &self,
-        base: &str,
-        product: Product,
-        action: &str,
-        params: &Params,
-    ) -> reqwest::RequestBuilder {
+    fn build_v1(&self, to: Target<'_>) -> reqwest::RequestBuilder {
+        let (base, product, action, params) = (to.base, to.product, to.action, to.params);
         let mut common: Vec<(String, String)> = vec![
             ("Action".into(), action.into()),
             ("Version".into(), product.version().into()),
@@ -424,13 +425,8 @@ impl AliyunClient {
             .body(body)
     }
 
-    fn build_v3(
-        &self,
-        base: &str,
-        product: Product,
-        action: &str,
-        params: &Params,
-    ) -> reqwest::RequestBuilder {
+    fn build_v3(&self, to: Target<'_>) -> reqwest::RequestBuilder {
+        let (base, product, action, params) = (to.base, to.product, to.action, to.params);
         // Each parameter travels where the API metadata's `in` says, as the SDKs send it.
         let meta = apimeta::action(product.version(), action).map(|(_, m)| m);
         let (query, form): (Vec<_>, Vec<_>) =
@@ -490,6 +486,15 @@ impl AliyunClient {
         }
         req.header("authorization", auth)
     }
+}
+
+/// What one request is sent to: the endpoint, its product and action, and the parameters.
+#[derive(Clone, Copy)]
+struct Target<'a> {
+    base: &'a str,
+    product: Product,
+    action: &'a str,
+    params: &'a Params,
 }
 
 fn encode_pairs(pairs: &[(String, String)]) -> String {

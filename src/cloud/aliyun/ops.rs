@@ -1,7 +1,7 @@
 //! Typed operations for every action tilink calls (reference `alibaba-api.md` §6), with
 //! pagination helpers. Thin: they build parameters and decode `crate::wire::aliyun` models.
 //!
-//! Size (~770 lines): one small typed method per Alibaba action tilink calls (the 49 of
+//! Size (~720 lines): one small typed method per Alibaba action tilink calls (the 49 of
 //! `assets/alibaba-api-meta.json`), so the whole call surface reads in one file.
 
 use super::actions::Action as A;
@@ -73,6 +73,18 @@ pub fn whitelist_network_type(security_ip_mode: &str) -> Option<&'static str> {
         .then_some("VPC")
 }
 
+/// IP backends as `Servers.N.*` objects (`ServerId` = `ServerIp` = the IP).
+fn ip_servers(servers: &[(String, u16)]) -> impl Iterator<Item = Vec<(&'static str, String)>> + '_ {
+    servers.iter().map(|(ip, port)| {
+        vec![
+            ("ServerId", ip.clone()),
+            ("ServerIp", ip.clone()),
+            ("ServerType", "Ip".to_string()),
+            ("Port", port.to_string()),
+        ]
+    })
+}
+
 impl AliyunClient {
     fn regional(&self) -> Params {
         Params::new().set("RegionId", self.region())
@@ -83,6 +95,51 @@ impl AliyunClient {
         self.regional().set("ServiceId", service_id)
     }
 
+    /// An action that names one regional resource by its id parameter.
+    async fn by_id<T: serde::de::DeserializeOwned>(&self, action: A, key: &str, id: &str) -> R<T> {
+        self.call(action, self.regional().set(key, id)).await
+    }
+
+    /// An RDS action that names only the instance (`DBInstanceId`; no RegionId, as the API
+    /// wants).
+    async fn instance_call<T: serde::de::DeserializeOwned>(&self, action: A, id: &str) -> R<T> {
+        self.call(action, Params::new().set("DBInstanceId", id))
+            .await
+    }
+
+    /// A write on an endpoint service that names one more thing (an account, an endpoint).
+    async fn service_call(&self, action: A, service_id: &str, key: &str, value: &str) -> R<w::Ack> {
+        self.call(action, self.on_service(service_id).set(key, value))
+            .await
+    }
+
+    /// Every page of a `PageNumber`/`PageSize` listing; `items` gives a page's items and the
+    /// total count. Stops at a short page or once the total is reached.
+    async fn numbered_pages<T, F, I>(
+        &self,
+        action: A,
+        base: Params,
+        size: usize,
+        items: F,
+    ) -> R<Vec<I>>
+    where
+        T: serde::de::DeserializeOwned,
+        F: Fn(T) -> (Vec<I>, u64),
+    {
+        let mut out = Vec::new();
+        for page in 1..=MAX_PAGES {
+            let p = base.clone().set("PageSize", size).set("PageNumber", page);
+            let (page, total) = items(self.call::<T>(action, p).await?);
+            let n = page.len();
+            out.extend(page);
+            if n < size || out.len() as u64 >= total {
+                break;
+            }
+        }
+        Ok(out)
+    }
+
+    /// Every page of a `NextToken` listing; `items` gives a page's items and the next token.
     async fn pages<T, F, I>(&self, action: A, base: Params, items: F) -> R<Vec<I>>
     where
         T: serde::de::DeserializeOwned,
@@ -116,21 +173,14 @@ impl AliyunClient {
 
     /// Every vSwitch of `vpc_id` (all pages).
     pub async fn describe_vswitches(&self, vpc_id: &str) -> R<Vec<w::VSwitch>> {
-        let mut out = Vec::new();
-        for page in 1..=MAX_PAGES {
-            let p = self
-                .regional()
-                .set("VpcId", vpc_id)
-                .set("PageSize", 50)
-                .set("PageNumber", page);
-            let r: w::DescribeVSwitchesResponse = self.call(A::DescribeVSwitches, p).await?;
-            let n = r.vswitches.items.len();
-            out.extend(r.vswitches.items);
-            if n < 50 || out.len() as u64 >= r.total_count {
-                break;
-            }
-        }
-        Ok(out)
+        let p = self.regional().set("VpcId", vpc_id);
+        self.numbered_pages(
+            A::DescribeVSwitches,
+            p,
+            50,
+            |r: w::DescribeVSwitchesResponse| (r.vswitches.items, r.total_count),
+        )
+        .await
     }
 
     /// VPCs by id (comma list) or all.
@@ -150,30 +200,20 @@ impl AliyunClient {
 
     /// Instances in the region (all pages), optionally filtered by engine.
     pub async fn describe_db_instances(&self, engine: Option<&str>) -> R<Vec<w::DbInstance>> {
-        let mut out = Vec::new();
-        for page in 1..=MAX_PAGES {
-            let p = self
-                .regional()
-                .opt("Engine", engine)
-                .set("PageSize", 100)
-                .set("PageNumber", page);
-            let r: w::DescribeDbInstancesResponse = self.call(A::DescribeDbInstances, p).await?;
-            let n = r.items.items.len();
-            out.extend(r.items.items);
-            if n < 100 || out.len() as u64 >= r.total_record_count {
-                break;
-            }
-        }
-        Ok(out)
+        let p = self.regional().opt("Engine", engine);
+        self.numbered_pages(
+            A::DescribeDbInstances,
+            p,
+            100,
+            |r: w::DescribeDbInstancesResponse| (r.items.items, r.total_record_count),
+        )
+        .await
     }
 
     /// One instance's attributes (`DBInstanceId` only; no RegionId, as the API wants).
     pub async fn describe_db_instance_attribute(&self, id: &str) -> R<w::DbInstanceAttribute> {
         let r: w::DescribeDbInstanceAttributeResponse = self
-            .call(
-                A::DescribeDbInstanceAttribute,
-                Params::new().set("DBInstanceId", id),
-            )
+            .instance_call(A::DescribeDbInstanceAttribute, id)
             .await?;
         let a = r
             .items
@@ -212,12 +252,8 @@ impl AliyunClient {
 
     /// Connection endpoints of an instance.
     pub async fn describe_db_instance_net_info(&self, id: &str) -> R<Vec<w::DbInstanceNetInfo>> {
-        let r: w::DescribeDbInstanceNetInfoResponse = self
-            .call(
-                A::DescribeDbInstanceNetInfo,
-                Params::new().set("DBInstanceId", id),
-            )
-            .await?;
+        let r: w::DescribeDbInstanceNetInfoResponse =
+            self.instance_call(A::DescribeDbInstanceNetInfo, id).await?;
         Ok(r.db_instance_net_infos.items)
     }
 
@@ -227,10 +263,7 @@ impl AliyunClient {
         id: &str,
     ) -> R<Vec<w::DbInstanceIpArray>> {
         let r: w::DescribeDbInstanceIpArrayListResponse = self
-            .call(
-                A::DescribeDbInstanceIpArrayList,
-                Params::new().set("DBInstanceId", id),
-            )
+            .instance_call(A::DescribeDbInstanceIpArrayList, id)
             .await?;
         Ok(r.items.items)
     }
@@ -284,9 +317,7 @@ impl AliyunClient {
                     ("HealthCheckConnectPort", "0".into()),
                 ],
             )
-            .tags(n.tags)
-            .set("ClientToken", n.client_token)
-            .opt("DryRun", n.dry_run.then_some("true"));
+            .creating(n.tags, n.client_token, n.dry_run);
         self.call(A::CreateServerGroup, p).await
     }
 
@@ -334,17 +365,7 @@ impl AliyunClient {
         let p = self
             .regional()
             .set("ServerGroupId", server_group_id)
-            .list_of(
-                "Servers",
-                servers.iter().map(|(ip, port)| {
-                    vec![
-                        ("ServerId", ip.clone()),
-                        ("ServerIp", ip.clone()),
-                        ("ServerType", "Ip".to_string()),
-                        ("Port", port.to_string()),
-                    ]
-                }),
-            );
+            .list_of("Servers", ip_servers(servers));
         self.call(
             A::AddServersToServerGroup,
             p.opt("ClientToken", client_token),
@@ -361,27 +382,13 @@ impl AliyunClient {
         let p = self
             .regional()
             .set("ServerGroupId", server_group_id)
-            .list_of(
-                "Servers",
-                servers.iter().map(|(ip, port)| {
-                    vec![
-                        ("ServerId", ip.clone()),
-                        ("ServerIp", ip.clone()),
-                        ("ServerType", "Ip".to_string()),
-                        ("Port", port.to_string()),
-                    ]
-                }),
-            );
+            .list_of("Servers", ip_servers(servers));
         self.call(A::RemoveServersFromServerGroup, p).await
     }
 
     /// Deletes a server group.
     pub async fn delete_server_group(&self, id: &str) -> R<w::JobResponse> {
-        self.call(
-            A::DeleteServerGroup,
-            self.regional().set("ServerGroupId", id),
-        )
-        .await
+        self.by_id(A::DeleteServerGroup, "ServerGroupId", id).await
     }
 
     /// Creates an internal IPv4 NLB.
@@ -406,9 +413,7 @@ impl AliyunClient {
                 "LoadBalancerBillingConfig",
                 vec![("PayType", "PostPay".into())],
             )
-            .tags(n.tags)
-            .set("ClientToken", n.client_token)
-            .opt("DryRun", n.dry_run.then_some("true"));
+            .creating(n.tags, n.client_token, n.dry_run);
         self.call(A::CreateLoadBalancer, p).await
     }
 
@@ -417,11 +422,8 @@ impl AliyunClient {
         &self,
         id: &str,
     ) -> R<w::GetLoadBalancerAttributeResponse> {
-        self.call(
-            A::GetLoadBalancerAttribute,
-            self.regional().set("LoadBalancerId", id),
-        )
-        .await
+        self.by_id(A::GetLoadBalancerAttribute, "LoadBalancerId", id)
+            .await
     }
 
     /// Load balancers by id or tag (all pages).
@@ -445,11 +447,8 @@ impl AliyunClient {
 
     /// Deletes a load balancer.
     pub async fn delete_load_balancer(&self, id: &str) -> R<w::JobResponse> {
-        self.call(
-            A::DeleteLoadBalancer,
-            self.regional().set("LoadBalancerId", id),
-        )
-        .await
+        self.by_id(A::DeleteLoadBalancer, "LoadBalancerId", id)
+            .await
     }
 
     /// Creates a TCP listener (idle timeout 900 s, proxy protocol off: MySQL cannot parse it).
@@ -473,9 +472,7 @@ impl AliyunClient {
             .set("IdleTimeout", 900)
             .set("ProxyProtocolEnabled", "false")
             .set("ListenerDescription", description)
-            .tags(tags)
-            .set("ClientToken", client_token)
-            .opt("DryRun", dry_run.then_some("true"));
+            .creating(tags, client_token, dry_run);
         self.call(A::CreateListener, p).await
     }
 
@@ -494,10 +491,7 @@ impl AliyunClient {
     /// One listener.
     pub async fn get_listener_attribute(&self, id: &str) -> R<w::Listener> {
         let r: w::GetListenerAttributeResponse = self
-            .call(
-                A::GetListenerAttribute,
-                self.regional().set("ListenerId", id),
-            )
+            .by_id(A::GetListenerAttribute, "ListenerId", id)
             .await?;
         Ok(r.listener.map_tags(w::Tag::from))
     }
@@ -507,17 +501,13 @@ impl AliyunClient {
         &self,
         id: &str,
     ) -> R<w::GetListenerHealthStatusResponse> {
-        self.call(
-            A::GetListenerHealthStatus,
-            self.regional().set("ListenerId", id),
-        )
-        .await
+        self.by_id(A::GetListenerHealthStatus, "ListenerId", id)
+            .await
     }
 
     /// Deletes a listener.
     pub async fn delete_listener(&self, id: &str) -> R<w::JobResponse> {
-        self.call(A::DeleteListener, self.regional().set("ListenerId", id))
-            .await
+        self.by_id(A::DeleteListener, "ListenerId", id).await
     }
 
     /// Status of an asynchronous NLB job (`Processing` → `Succeeded`).
@@ -587,9 +577,7 @@ impl AliyunClient {
                     ]
                 }),
             )
-            .tags(n.tags)
-            .set("ClientToken", n.client_token)
-            .opt("DryRun", n.dry_run.then_some("true"));
+            .creating(n.tags, n.client_token, n.dry_run);
         self.call(A::CreateVpcEndpointService, p).await
     }
 
@@ -617,21 +605,15 @@ impl AliyunClient {
     /// One endpoint service.
     pub async fn get_endpoint_service(&self, id: &str) -> R<w::EndpointService> {
         let r: w::GetVpcEndpointServiceAttributeResponse = self
-            .call(
-                A::GetVpcEndpointServiceAttribute,
-                self.regional().set("ServiceId", id),
-            )
+            .by_id(A::GetVpcEndpointServiceAttribute, "ServiceId", id)
             .await?;
         Ok(r.service)
     }
 
     /// Deletes an endpoint service.
     pub async fn delete_endpoint_service(&self, id: &str) -> R<w::Ack> {
-        self.call(
-            A::DeleteVpcEndpointService,
-            self.regional().set("ServiceId", id),
-        )
-        .await
+        self.by_id(A::DeleteVpcEndpointService, "ServiceId", id)
+            .await
     }
 
     /// Attaches the NLB in one more zone.
@@ -657,14 +639,24 @@ impl AliyunClient {
 
     /// Adds an account to the service whitelist.
     pub async fn add_user(&self, service_id: &str, user_id: &str) -> R<w::Ack> {
-        let p = self.on_service(service_id).set("UserId", user_id);
-        self.call(A::AddUserToVpcEndpointService, p).await
+        self.service_call(
+            A::AddUserToVpcEndpointService,
+            service_id,
+            "UserId",
+            user_id,
+        )
+        .await
     }
 
     /// Removes an account from the service whitelist.
     pub async fn remove_user(&self, service_id: &str, user_id: &str) -> R<w::Ack> {
-        let p = self.on_service(service_id).set("UserId", user_id);
-        self.call(A::RemoveUserFromVpcEndpointService, p).await
+        self.service_call(
+            A::RemoveUserFromVpcEndpointService,
+            service_id,
+            "UserId",
+            user_id,
+        )
+        .await
     }
 
     /// Whitelisted account ids.
@@ -693,14 +685,24 @@ impl AliyunClient {
 
     /// Accepts a connection request.
     pub async fn enable_connection(&self, service_id: &str, endpoint_id: &str) -> R<w::Ack> {
-        let p = self.on_service(service_id).set("EndpointId", endpoint_id);
-        self.call(A::EnableVpcEndpointConnection, p).await
+        self.service_call(
+            A::EnableVpcEndpointConnection,
+            service_id,
+            "EndpointId",
+            endpoint_id,
+        )
+        .await
     }
 
     /// Rejects / disconnects a connection.
     pub async fn disable_connection(&self, service_id: &str, endpoint_id: &str) -> R<w::Ack> {
-        let p = self.on_service(service_id).set("EndpointId", endpoint_id);
-        self.call(A::DisableVpcEndpointConnection, p).await
+        self.service_call(
+            A::DisableVpcEndpointConnection,
+            service_id,
+            "EndpointId",
+            endpoint_id,
+        )
+        .await
     }
 
     /// Tags endpoint services.

@@ -66,6 +66,14 @@ impl Params {
         )
     }
 
+    /// What every create action sends last: the tags, the idempotency token and, when
+    /// validating only, `DryRun=true`.
+    pub fn creating(self, tags: &[(String, String)], client_token: &str, dry_run: bool) -> Self {
+        self.tags(tags)
+            .set("ClientToken", client_token)
+            .opt("DryRun", dry_run.then_some("true"))
+    }
+
     /// The value of a parameter, if set.
     pub fn get(&self, name: &str) -> Option<&str> {
         self.0

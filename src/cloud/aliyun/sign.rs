@@ -251,6 +251,20 @@ mod tests {
             .collect()
     }
 
+    /// Signs an empty-body POST to `/` with the six headers: the canonical request hashes to
+    /// `canonical_sha`, the signature with `secret` is `signature`.
+    fn assert_v3(
+        query: &[(String, String)],
+        headers: &[(String, String)],
+        secret: &str,
+        canonical_sha: &str,
+        signature: &str,
+    ) {
+        let cr = v3_canonical_request("POST", "/", query, headers, &six(), EMPTY_SHA256);
+        assert_eq!(sha256_hex(cr.as_bytes()), canonical_sha);
+        assert_eq!(v3_signature(secret, &v3_string_to_sign(&cr)), signature);
+    }
+
     #[test]
     fn v3_docs_vector_run_instances() {
         let query = p(&[
@@ -267,15 +281,12 @@ mod tests {
             "2023-10-26T09:01:01Z",
             "d410180a5abf7fe235dd9b74aca91fc0",
         );
-        let cr = v3_canonical_request("POST", "/", &query, &headers, &six(), EMPTY_SHA256);
-        assert_eq!(
-            sha256_hex(cr.as_bytes()),
-            "29622f5feb1e9fcaaa2e276a72889c975f7b16f00e02be1ca34965b18cd85015"
-        );
-        let sig = v3_signature("YourAccessKeySecret", &v3_string_to_sign(&cr));
-        assert_eq!(
-            sig,
-            "e521358f7776c97df52e6b2891a8bc73026794a071b50c3323388c4e0df64804"
+        assert_v3(
+            &query,
+            &headers,
+            "YourAccessKeySecret",
+            "29622f5feb1e9fcaaa2e276a72889c975f7b16f00e02be1ca34965b18cd85015",
+            "e521358f7776c97df52e6b2891a8bc73026794a071b50c3323388c4e0df64804",
         );
     }
 
@@ -289,14 +300,12 @@ mod tests {
             "2024-01-01T00:00:00Z",
             "0123456789abcdef0123456789abcdef",
         );
-        let cr = v3_canonical_request("POST", "/", &query, &headers, &six(), EMPTY_SHA256);
-        assert_eq!(
-            sha256_hex(cr.as_bytes()),
-            "feb1360de07876ee580fc21eaa25fcc2029502b74b7a7c073ed16648deadb978"
-        );
-        assert_eq!(
-            v3_signature("testsecret", &v3_string_to_sign(&cr)),
-            "e51df4720dc314043eea1813da9667add9aeb909384bdbf9b10bfff4faff49c8"
+        assert_v3(
+            &query,
+            &headers,
+            "testsecret",
+            "feb1360de07876ee580fc21eaa25fcc2029502b74b7a7c073ed16648deadb978",
+            "e51df4720dc314043eea1813da9667add9aeb909384bdbf9b10bfff4faff49c8",
         );
     }
 

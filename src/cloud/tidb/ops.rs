@@ -99,22 +99,18 @@ impl TidbClient {
 
     /// Every PLC of a cluster, all pages.
     pub async fn list_plcs(&self, cluster_id: &str) -> R<Vec<w::PrivateLinkConnection>> {
-        let path = format!(
-            "/v1beta1/clusters/{}/privateLinkConnections?pageSize=100",
-            esc(cluster_id)
-        );
-        self.all_pages(path, |p: w::ListPrivateLinkConnectionsResponse| {
-            (p.private_link_connections, p.next_page_token)
-        })
+        self.all_pages(
+            cluster_list(cluster_id, "privateLinkConnections"),
+            |p: w::ListPrivateLinkConnectionsResponse| {
+                (p.private_link_connections, p.next_page_token)
+            },
+        )
         .await
     }
 
     /// Every changefeed of the cluster (the serverless CDC API), all pages.
     pub async fn list_changefeeds(&self, cluster_id: &str) -> R<Vec<w::Changefeed>> {
-        let path = format!(
-            "/v1beta1/clusters/{}/changefeeds?pageSize=100",
-            esc(cluster_id)
-        );
+        let path = cluster_list(cluster_id, "changefeeds");
         self.all_pages(path, |p: w::Changefeeds| (p.changefeeds, p.next_page_token))
             .await
     }
@@ -122,31 +118,32 @@ impl TidbClient {
     /// Every Data Migration task of the cluster (`ListMigrations`, tidbcloud-cli's
     /// `dm.swagger.json`), all pages.
     pub async fn list_migrations(&self, cluster_id: &str) -> R<Vec<w::Migration>> {
-        let path = format!(
-            "/v1beta1/clusters/{}/migrations?pageSize=100",
-            esc(cluster_id)
-        );
+        let path = cluster_list(cluster_id, "migrations");
         self.all_pages(path, |p: w::Migrations| (p.migrations, p.next_page_token))
             .await
     }
 
     /// One PLC.
     pub async fn get_plc(&self, cluster_id: &str, plc_id: &str) -> R<w::PrivateLinkConnection> {
-        self.get(&format!(
-            "/v1beta1/clusters/{}/privateLinkConnections/{}",
-            esc(cluster_id),
-            esc(plc_id)
-        ))
-        .await
+        self.get(&plc_path(cluster_id, plc_id)).await
     }
 
     /// Deletes a PLC.
     pub async fn delete_plc(&self, cluster_id: &str, plc_id: &str) -> R<w::PrivateLinkConnection> {
-        self.delete(&format!(
-            "/v1beta1/clusters/{}/privateLinkConnections/{}",
-            esc(cluster_id),
-            esc(plc_id)
-        ))
-        .await
+        self.delete(&plc_path(cluster_id, plc_id)).await
     }
+}
+
+/// The first page's path of a cluster's list of `what` (100 a page).
+fn cluster_list(cluster_id: &str, what: &str) -> String {
+    format!("/v1beta1/clusters/{}/{what}?pageSize=100", esc(cluster_id))
+}
+
+/// One PLC's path.
+fn plc_path(cluster_id: &str, plc_id: &str) -> String {
+    format!(
+        "/v1beta1/clusters/{}/privateLinkConnections/{}",
+        esc(cluster_id),
+        esc(plc_id)
+    )
 }

@@ -177,6 +177,12 @@ impl Draw {
     }
 }
 
+/// One create call, then the wait for what it created.
+async fn create(t: &Tuning, w: Wait, ready: Duration, looks: &Looks) {
+    call(looks).await;
+    wait(t, w, ready, looks).await;
+}
+
 /// What one setup cost.
 struct Outcome {
     ratio: f64,
@@ -198,22 +204,12 @@ async fn setup(d: Draw) -> Outcome {
     let created = Instant::now();
     wait(t, Wait::ServerGroup, ms(d.sg), l).await;
     claim(t, created, ms(d.list_lag), l).await;
-    let backend = async {
-        call(l).await;
-        wait(t, Wait::Job, ms(d.backend), l).await;
-    };
-    let lb = async {
-        call(l).await;
-        wait(t, Wait::LoadBalancer, ms(d.lb), l).await;
-    };
+    let backend = create(t, Wait::Job, ms(d.backend), l);
+    let lb = create(t, Wait::LoadBalancer, ms(d.lb), l);
     tokio::join!(backend, lb);
-    let listener = async {
-        call(l).await;
-        wait(t, Wait::Listener, ms(d.lsn), l).await;
-    };
+    let listener = create(t, Wait::Listener, ms(d.lsn), l);
     let chain = async {
-        call(l).await;
-        wait(t, Wait::EndpointService, ms(d.es), l).await;
+        create(t, Wait::EndpointService, ms(d.es), l).await;
         // AddUserToVpcEndpointService, the PLC look-up, create PLC, the convergence list.
         for _ in 0..4 {
             call(l).await;

@@ -7,6 +7,18 @@ fn tuning() -> Tuning {
     }
 }
 
+/// One look at a resource that is ready once `ready` has passed since `start`.
+fn look(start: Instant, ready: Duration) -> impl Future<Output = Result<Probe<()>, Error>> {
+    let done = start.elapsed() >= ready;
+    async move {
+        Ok(if done {
+            Probe::Ready(())
+        } else {
+            Probe::Waiting("Provisioning".into())
+        })
+    }
+}
+
 /// Runs one wait against a resource ready after `ready`; returns (looks, overshoot).
 async fn run_wait(p: Poll, ready: Duration) -> (u32, Duration) {
     let start = Instant::now();
@@ -17,14 +29,7 @@ async fn run_wait(p: Poll, ready: Duration) -> (u32, Duration) {
         |_| {},
         || {
             looks += 1;
-            let done = start.elapsed() >= ready;
-            async move {
-                Ok::<_, Error>(if done {
-                    Probe::Ready(())
-                } else {
-                    Probe::Waiting("Provisioning".into())
-                })
-            }
+            look(start, ready)
         },
     )
     .await;
@@ -156,16 +161,7 @@ async fn a_slow_wait_says_so_once() {
         t.listener(),
         "the listener",
         |u| updates.push(u),
-        || {
-            let done = start.elapsed() >= Duration::from_secs(75);
-            async move {
-                Ok::<_, Error>(if done {
-                    Probe::Ready(())
-                } else {
-                    Probe::Waiting("Provisioning".into())
-                })
-            }
-        },
+        || look(start, Duration::from_secs(75)),
     )
     .await;
     r.unwrap();

@@ -348,33 +348,22 @@ mod tests {
             ("closed", CheckId::BackendIp),
             ("refused", CheckId::Listener),
         ] {
+            let names_link = |c: &Check| c.detail.contains(&format!("({link})"));
             // The control plane agrees: the link is named.
             let broken = links(&[(link, true)]);
             let c = check(&failed_at(stage, true), "u", "vpc-1", None, &broken);
             assert_eq!(c.status, Status::Fail, "{stage}");
-            assert!(
-                c.detail.contains(&format!("({link})")),
-                "{stage}: {}",
-                c.detail
-            );
+            assert!(names_link(&c), "{stage}: {}", c.detail);
             // The control plane says the link is fine and the address came from --resolve:
             // tilink could not look, and blames nothing.
             let c = check(&failed_at(stage, true), "u", "vpc-1", None, &healthy);
             assert_eq!(c.status, Status::Unknown, "{stage}: {c:?}");
-            assert!(
-                !c.detail.contains(&format!("({link})")),
-                "{stage}: {}",
-                c.detail
-            );
+            assert!(!names_link(&c), "{stage}: {}", c.detail);
             assert!(c.fix.unwrap_or_default().contains("--resolve"));
             // Reached through DNS: broken, but not pinned on the passing link.
             let c = check(&failed_at(stage, false), "u", "vpc-1", None, &healthy);
             assert_eq!(c.status, Status::Fail, "{stage}");
-            assert!(
-                !c.detail.contains(&format!("({link})")),
-                "{stage}: {}",
-                c.detail
-            );
+            assert!(!names_link(&c), "{stage}: {}", c.detail);
         }
         // A stopped instance is named as such, with its own fix.
         let c = check(

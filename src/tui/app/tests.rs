@@ -36,13 +36,7 @@ fn settle_credentials(a: &mut App) {
         panic!("not loading: {:?} {:?}", a.identity, a.clusters);
     };
     let (ri, rc) = (*ri, *rc);
-    update(
-        a,
-        Msg::Identity {
-            req: ri,
-            result: Ok(fx::identity()),
-        },
-    );
+    answer_identity(a, ri, Ok(fx::identity()));
     update(
         a,
         Msg::Clusters {
@@ -50,6 +44,32 @@ fn settle_credentials(a: &mut App) {
             result: Ok(fx::clusters()),
         },
     );
+}
+
+fn answer_identity(a: &mut App, req: u64, result: Result<Identity, UiError>) {
+    update(a, Msg::Identity { req, result });
+}
+
+fn answer_sources(
+    a: &mut App,
+    req: u64,
+    result: Result<Vec<crate::engine::discover::RdsCandidate>, UiError>,
+) {
+    update(a, Msg::Sources { req, result });
+}
+
+fn answer_prepared(a: &mut App, req: u64, view: PrepView) {
+    let result = Ok(Box::new(view));
+    update(a, Msg::Prepared { req, result });
+}
+
+fn answer_doctor(
+    a: &mut App,
+    req: u64,
+    result: Result<Vec<crate::engine::doctor::Report>, UiError>,
+    fixed: Option<Result<String, String>>,
+) {
+    update(a, Msg::Doctor { req, result, fixed });
 }
 
 fn create() -> Msg {
@@ -127,23 +147,9 @@ fn troubleshoot_walks_to_doctor_on_the_picked_cluster() {
         other => panic!("{other:?}"),
     };
     // A stale answer is dropped; the awaited one lands and offers the --fix hint.
-    update(
-        &mut a,
-        Msg::Doctor {
-            req: req + 100,
-            result: Ok(vec![]),
-            fixed: None,
-        },
-    );
+    answer_doctor(&mut a, req + 100, Ok(vec![]), None);
     assert!(a.doctor.is_loading());
-    update(
-        &mut a,
-        Msg::Doctor {
-            req,
-            result: Ok(vec![fx::doctor_report()]),
-            fixed: None,
-        },
-    );
+    answer_doctor(&mut a, req, Ok(vec![fx::doctor_report()]), None);
     assert!(a.doctor.ready().is_some());
     assert_eq!(a.note.as_deref(), Some(DOCTOR_NOTE));
     // The screen starts on the first failure: the root cause.
@@ -179,14 +185,7 @@ fn doctor_applies_a_fix_only_after_an_explicit_yes_then_rechecks() {
         panic!("{fx:?}")
     };
     let report = fx::doctor_report();
-    update(
-        &mut a,
-        Msg::Doctor {
-            req,
-            result: Ok(vec![report.clone()]),
-            fixed: None,
-        },
-    );
+    answer_doctor(&mut a, req, Ok(vec![report.clone()]), None);
     assert_eq!(
         a.doctor_selected().map(|(_, c)| c.id.as_str()),
         Some("rds-allowlist")
@@ -220,14 +219,7 @@ fn doctor_applies_a_fix_only_after_an_explicit_yes_then_rechecks() {
     };
     assert_eq!(*fix, report.fixes[0]);
     assert!(a.doctor.is_loading());
-    update(
-        &mut a,
-        Msg::Doctor {
-            req,
-            result: Ok(vec![report]),
-            fixed: Some(Ok(fix.describe())),
-        },
-    );
+    answer_doctor(&mut a, req, Ok(vec![report]), Some(Ok(fix.describe())));
     assert!(
         a.note
             .as_deref()
@@ -286,12 +278,10 @@ fn credentials_failure_blocks_and_r_retries() {
     let Load::Loading(ri) = a.identity else {
         panic!()
     };
-    update(
+    answer_identity(
         &mut a,
-        Msg::Identity {
-            req: ri,
-            result: Err(UiError::new("InvalidAccessKeyId", "check the key")),
-        },
+        ri,
+        Err(UiError::new("InvalidAccessKeyId", "check the key")),
     );
     update(&mut a, enter());
     assert_eq!(a.screen, Screen::Credentials);
@@ -309,21 +299,9 @@ fn stale_results_are_dropped() {
     let Load::Loading(ri) = a.identity else {
         panic!()
     };
-    update(
-        &mut a,
-        Msg::Identity {
-            req: ri + 100,
-            result: Ok(fx::identity()),
-        },
-    );
+    answer_identity(&mut a, ri + 100, Ok(fx::identity()));
     assert!(a.identity.is_loading());
-    update(
-        &mut a,
-        Msg::Identity {
-            req: ri,
-            result: Ok(fx::identity()),
-        },
-    );
+    answer_identity(&mut a, ri, Ok(fx::identity()));
     assert!(a.identity.ready().is_some());
 }
 
@@ -374,13 +352,7 @@ fn at_source() -> App {
         panic!("{fx:?}")
     };
     assert_eq!(region, "ap-southeast-1");
-    update(
-        &mut a,
-        Msg::Sources {
-            req: *req,
-            result: Ok(fx::sources()),
-        },
-    );
+    answer_sources(&mut a, *req, Ok(fx::sources()));
     a
 }
 
@@ -392,13 +364,7 @@ fn at_checks() -> App {
         panic!("{fx:?}")
     };
     assert_eq!(rds_id, "rm-t4nmain0001");
-    update(
-        &mut a,
-        Msg::Prepared {
-            req: *req,
-            result: Ok(Box::new(fx::prep_view())),
-        },
-    );
+    answer_prepared(&mut a, *req, fx::prep_view());
     a
 }
 
@@ -431,13 +397,7 @@ fn the_cursor_starts_on_the_first_instance_likely_to_pass_the_zone_check() {
     let mut list = fx::sources();
     list.swap(0, 1);
     assert_eq!(list[0].description, "staging-mysql");
-    update(
-        &mut a,
-        Msg::Sources {
-            req: 7,
-            result: Ok(list),
-        },
-    );
+    answer_sources(&mut a, 7, Ok(list));
     assert_eq!(
         a.highlighted_source().map(|r| r.id.as_str()),
         Some("rm-t4nmain0001")
@@ -484,13 +444,7 @@ fn checks_back_aborts_the_running_prepare() {
     assert_eq!(a.screen, Screen::Source);
     assert!(fx.contains(&Effect::Abort { req }));
     // Its late answer is dropped.
-    update(
-        &mut a,
-        Msg::Prepared {
-            req,
-            result: Ok(Box::new(fx::prep_view())),
-        },
-    );
+    answer_prepared(&mut a, req, fx::prep_view());
     assert_eq!(a.prepared, Load::Idle);
 }
 
@@ -501,13 +455,7 @@ fn failed_checks_block_the_plan_and_r_reruns() {
     let Load::Loading(req) = a.prepared else {
         panic!()
     };
-    update(
-        &mut a,
-        Msg::Prepared {
-            req,
-            result: Ok(Box::new(fx::prep_view_failing())),
-        },
-    );
+    answer_prepared(&mut a, req, fx::prep_view_failing());
     update(&mut a, enter());
     assert_eq!(a.screen, Screen::Checks);
     assert!(a.note.as_deref().unwrap_or_default().contains("failed"));

@@ -6,7 +6,7 @@ use crate::engine::checks::zone_rows;
 use crate::tui::app::{App, Load};
 use crate::tui::widgets::flow::Doc;
 use crate::tui::widgets::theme::{self, Theme};
-use crate::tui::widgets::{check_row, error_lines, loading_line, zone_grid};
+use crate::tui::widgets::{check_row, loading_line, zone_grid};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -43,13 +43,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
     let p = match &app.prepared {
         Load::Ready(p) => p,
         Load::Failed(e) => {
-            let mut lines = vec![
-                Line::raw(""),
-                Line::styled(" The checks could not run:", t.text()),
-            ];
-            lines.extend(error_lines(t, e));
-            crate::tui::widgets::flow::lines(f, area, lines, app.scroll, t.dim());
-            return;
+            return super::could_not_run(f, area, app, t, " The checks could not run:", e);
         }
         _ => {
             let what = format!(

@@ -5,7 +5,7 @@ use crate::engine::doctor::Verdict;
 use crate::tui::app::{App, Load};
 use crate::tui::widgets::flow::Doc;
 use crate::tui::widgets::theme::{self, Theme};
-use crate::tui::widgets::{check_row, error_lines, loading_line};
+use crate::tui::widgets::{check_row, loading_line};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -41,13 +41,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
     let reports = match &app.doctor {
         Load::Ready(r) => r,
         Load::Failed(e) => {
-            let mut lines = vec![
-                Line::raw(""),
-                Line::styled(" Doctor could not run:", t.text()),
-            ];
-            lines.extend(error_lines(t, e));
-            crate::tui::widgets::flow::lines(f, area, lines, app.scroll, t.dim());
-            return;
+            return super::could_not_run(f, area, app, t, " Doctor could not run:", e);
         }
         _ => {
             let cluster = app.cluster_id.as_deref().unwrap_or("the cluster");

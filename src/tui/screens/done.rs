@@ -10,7 +10,6 @@ use crate::tui::widgets::{command_rows, error_lines, field, loading_line};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
 
 /// The Done screen's declaration (`super::def`).
 pub const SCREEN: ScreenDef = ScreenDef {
@@ -43,8 +42,7 @@ fn keys(app: &mut App, a: Action) -> Vec<Effect> {
 
 /// Draws the Done screen.
 pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
-    let Some(m) = &app.apply else {
-        f.render_widget(Paragraph::new(" Nothing applied yet."), area);
+    let Some(m) = super::applied(f, area, app) else {
         return;
     };
     let r = m.ids();

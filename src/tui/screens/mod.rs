@@ -65,6 +65,39 @@ pub fn def(s: Screen) -> &'static ScreenDef {
     }
 }
 
+/// The run's model; without one, says on `area` that nothing was applied yet.
+fn applied<'a>(
+    f: &mut Frame,
+    area: Rect,
+    app: &'a App,
+) -> Option<&'a crate::engine::apply::ApplyModel> {
+    if app.apply.is_none() {
+        f.render_widget(
+            ratatui::widgets::Paragraph::new(" Nothing applied yet."),
+            area,
+        );
+    }
+    app.apply.as_ref()
+}
+
+/// Draws a screen whose work failed: `heading` (` The checks could not run:`), then the
+/// error and its fix.
+fn could_not_run(
+    f: &mut Frame,
+    area: Rect,
+    app: &App,
+    t: &Theme,
+    heading: &'static str,
+    e: &super::app::UiError,
+) {
+    let mut lines = vec![
+        ratatui::text::Line::raw(""),
+        ratatui::text::Line::styled(heading, t.text()),
+    ];
+    lines.extend(super::widgets::error_lines(t, e));
+    super::widgets::flow::lines(f, area, lines, app.scroll, t.dim());
+}
+
 /// Draws the current screen's body.
 pub fn draw(f: &mut Frame, area: Rect, app: &App, t: &Theme) {
     (def(app.screen).draw)(f, area, app, t)

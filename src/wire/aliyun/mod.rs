@@ -34,6 +34,41 @@ macro_rules! wrapper {
     };
 }
 
+/// Declares a `NextToken` list response: `RequestId`, the page's items, then the paging fields
+/// in the order the product sends them. NLB lists: `TotalCount`, `NextToken`, `MaxResults`.
+/// With `total_count: "<codec>"` (PrivateLink lists, NLB health): `NextToken`, `MaxResults`,
+/// then `TotalCount` read with that `crate::wire::num` codec (an int or a string).
+macro_rules! token_page {
+    ($(#[$m:meta])* $name:ident { $items:ident: $item:ty }) => {
+        token_page!(@struct $(#[$m])* $name { $items: $item } {
+            #[serde(with = "crate::wire::num::int")]
+            pub total_count: u64,
+            pub next_token: String,
+            #[serde(with = "crate::wire::num::int")]
+            pub max_results: u64,
+        });
+    };
+    ($(#[$m:meta])* $name:ident { $items:ident: $item:ty } total_count: $codec:literal) => {
+        token_page!(@struct $(#[$m])* $name { $items: $item } {
+            pub next_token: String,
+            #[serde(with = "crate::wire::num::int")]
+            pub max_results: u64,
+            #[serde(with = $codec)]
+            pub total_count: u64,
+        });
+    };
+    (@struct $(#[$m:meta])* $name:ident { $items:ident: $item:ty } { $($paging:tt)* }) => {
+        $(#[$m])*
+        #[derive(Serialize, Deserialize, Debug, Clone, Default, PartialEq)]
+        #[serde(rename_all = "PascalCase", default)]
+        pub struct $name {
+            pub request_id: String,
+            pub $items: Vec<$item>,
+            $($paging)*
+        }
+    };
+}
+
 mod nlb;
 mod privatelink;
 mod rds;

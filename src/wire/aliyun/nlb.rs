@@ -23,17 +23,9 @@ pub struct ServerGroupJobResponse {
     pub job_id: String,
 }
 
-/// NLB ListServerGroups.
-#[derive(Serialize, Deserialize, Debug, Clone, Default, PartialEq)]
-#[serde(rename_all = "PascalCase", default)]
-pub struct ListServerGroupsResponse {
-    pub request_id: String,
-    pub server_groups: Vec<ServerGroup>,
-    #[serde(with = "crate::wire::num::int")]
-    pub total_count: u64,
-    pub next_token: String,
-    #[serde(with = "crate::wire::num::int")]
-    pub max_results: u64,
+token_page! {
+    /// NLB ListServerGroups.
+    ListServerGroupsResponse { server_groups: ServerGroup }
 }
 
 /// One server group. The health check comes back as `HealthCheck`.
@@ -80,17 +72,9 @@ pub struct HealthCheck {
     pub unhealthy_threshold: u32,
 }
 
-/// NLB ListServerGroupServers.
-#[derive(Serialize, Deserialize, Debug, Clone, Default, PartialEq)]
-#[serde(rename_all = "PascalCase", default)]
-pub struct ListServerGroupServersResponse {
-    pub request_id: String,
-    pub servers: Vec<BackendServer>,
-    #[serde(with = "crate::wire::num::int")]
-    pub total_count: u64,
-    pub next_token: String,
-    #[serde(with = "crate::wire::num::int")]
-    pub max_results: u64,
+token_page! {
+    /// NLB ListServerGroupServers.
+    ListServerGroupServersResponse { servers: BackendServer }
 }
 
 /// One backend. Carries no health information.
@@ -221,17 +205,9 @@ pub struct BillingConfig {
     pub pay_type: String,
 }
 
-/// NLB ListLoadBalancers.
-#[derive(Serialize, Deserialize, Debug, Clone, Default, PartialEq)]
-#[serde(rename_all = "PascalCase", default)]
-pub struct ListLoadBalancersResponse {
-    pub request_id: String,
-    pub load_balancers: Vec<LoadBalancer>,
-    #[serde(with = "crate::wire::num::int")]
-    pub total_count: u64,
-    pub next_token: String,
-    #[serde(with = "crate::wire::num::int")]
-    pub max_results: u64,
+token_page! {
+    /// NLB ListLoadBalancers.
+    ListLoadBalancersResponse { load_balancers: LoadBalancer }
 }
 
 /// NLB CreateListener.
@@ -310,17 +286,9 @@ impl From<Tag> for TagKv {
     }
 }
 
-/// NLB ListListeners.
-#[derive(Serialize, Deserialize, Debug, Clone, Default, PartialEq)]
-#[serde(rename_all = "PascalCase", default)]
-pub struct ListListenersResponse {
-    pub request_id: String,
-    pub listeners: Vec<Listener>,
-    #[serde(with = "crate::wire::num::int")]
-    pub total_count: u64,
-    pub next_token: String,
-    #[serde(with = "crate::wire::num::int")]
-    pub max_results: u64,
+token_page! {
+    /// NLB ListListeners.
+    ListListenersResponse { listeners: Listener }
 }
 
 /// NLB GetListenerAttribute.
@@ -341,17 +309,9 @@ pub struct GetJobStatusResponse {
     pub status: String,
 }
 
-/// NLB GetListenerHealthStatus.
-#[derive(Serialize, Deserialize, Debug, Clone, Default, PartialEq)]
-#[serde(rename_all = "PascalCase", default)]
-pub struct GetListenerHealthStatusResponse {
-    pub request_id: String,
-    pub listener_health_status: Vec<ListenerHealthStatus>,
-    pub next_token: String,
-    #[serde(with = "crate::wire::num::int")]
-    pub max_results: u64,
-    #[serde(with = "crate::wire::num::int")]
-    pub total_count: u64,
+token_page! {
+    /// NLB GetListenerHealthStatus.
+    GetListenerHealthStatusResponse { listener_health_status: ListenerHealthStatus } total_count: "crate::wire::num::int"
 }
 
 /// Health of one listener.

@@ -79,17 +79,9 @@ impl EndpointService {
     }
 }
 
-/// PrivateLink ListVpcEndpointServices (`TotalCount` is an int here).
-#[derive(Serialize, Deserialize, Debug, Clone, Default, PartialEq)]
-#[serde(rename_all = "PascalCase", default)]
-pub struct ListVpcEndpointServicesResponse {
-    pub request_id: String,
-    pub services: Vec<EndpointService>,
-    pub next_token: String,
-    #[serde(with = "crate::wire::num::int")]
-    pub max_results: u64,
-    #[serde(with = "crate::wire::num::int")]
-    pub total_count: u64,
+token_page! {
+    /// PrivateLink ListVpcEndpointServices (`TotalCount` is an int here).
+    ListVpcEndpointServicesResponse { services: EndpointService } total_count: "crate::wire::num::int"
 }
 
 /// PrivateLink GetVpcEndpointServiceAttribute.
@@ -159,17 +151,9 @@ pub struct ServiceUserArn {
     pub user_arn: String,
 }
 
-/// PrivateLink ListVpcEndpointConnections (`TotalCount` is a string here).
-#[derive(Serialize, Deserialize, Debug, Clone, Default, PartialEq)]
-#[serde(rename_all = "PascalCase", default)]
-pub struct ListVpcEndpointConnectionsResponse {
-    pub request_id: String,
-    pub connections: Vec<EndpointConnection>,
-    pub next_token: String,
-    #[serde(with = "crate::wire::num::int")]
-    pub max_results: u64,
-    #[serde(with = "crate::wire::num::string")]
-    pub total_count: u64,
+token_page! {
+    /// PrivateLink ListVpcEndpointConnections (`TotalCount` is a string here).
+    ListVpcEndpointConnectionsResponse { connections: EndpointConnection } total_count: "crate::wire::num::string"
 }
 
 /// One endpoint connection request.

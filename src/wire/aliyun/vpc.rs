@@ -7,18 +7,30 @@ wrapper!(/** `VSwitchIds.VSwitchId[]`. */ VSwitchIdList, "VSwitchId", String);
 wrapper!(/** `VSwitches.VSwitch[]`. */ VSwitchList, "VSwitch", VSwitch);
 wrapper!(/** `Zones.Zone[]` (VPC and PrivateLink DescribeZones). */ ZoneList, "Zone", Zone);
 
-/// VPC DescribeVpcs.
-#[derive(Serialize, Deserialize, Debug, Clone, Default, PartialEq)]
-#[serde(rename_all = "PascalCase", default)]
-pub struct DescribeVpcsResponse {
-    pub request_id: String,
-    #[serde(with = "crate::wire::num::int")]
-    pub total_count: u64,
-    #[serde(with = "crate::wire::num::int")]
-    pub page_number: u64,
-    #[serde(with = "crate::wire::num::int")]
-    pub page_size: u64,
-    pub vpcs: VpcList,
+/// Declares a VPC `PageNumber` list response: `RequestId`, `TotalCount`, `PageNumber`,
+/// `PageSize`, then the page's wrapped list.
+macro_rules! numbered_page {
+    ($(#[$m:meta])* $name:ident { $(#[$im:meta])* $items:ident: $list:ty }) => {
+        $(#[$m])*
+        #[derive(Serialize, Deserialize, Debug, Clone, Default, PartialEq)]
+        #[serde(rename_all = "PascalCase", default)]
+        pub struct $name {
+            pub request_id: String,
+            #[serde(with = "crate::wire::num::int")]
+            pub total_count: u64,
+            #[serde(with = "crate::wire::num::int")]
+            pub page_number: u64,
+            #[serde(with = "crate::wire::num::int")]
+            pub page_size: u64,
+            $(#[$im])*
+            pub $items: $list,
+        }
+    };
+}
+
+numbered_page! {
+    /// VPC DescribeVpcs.
+    DescribeVpcsResponse { vpcs: VpcList }
 }
 
 /// One VPC.
@@ -39,19 +51,12 @@ pub struct Vpc {
     pub vswitch_ids: VSwitchIdList,
 }
 
-/// VPC DescribeVSwitches.
-#[derive(Serialize, Deserialize, Debug, Clone, Default, PartialEq)]
-#[serde(rename_all = "PascalCase", default)]
-pub struct DescribeVSwitchesResponse {
-    pub request_id: String,
-    #[serde(with = "crate::wire::num::int")]
-    pub total_count: u64,
-    #[serde(with = "crate::wire::num::int")]
-    pub page_number: u64,
-    #[serde(with = "crate::wire::num::int")]
-    pub page_size: u64,
-    #[serde(rename = "VSwitches")]
-    pub vswitches: VSwitchList,
+numbered_page! {
+    /// VPC DescribeVSwitches.
+    DescribeVSwitchesResponse {
+        #[serde(rename = "VSwitches")]
+        vswitches: VSwitchList
+    }
 }
 
 /// One vSwitch.

@@ -255,32 +255,35 @@ impl Greeting {
 /// `mysql_native_password`: `SHA1(pw) XOR SHA1(salt ‖ SHA1(SHA1(pw)))`; empty for an empty
 /// password.
 pub fn native_token(password: &[u8], salt: &[u8]) -> Vec<u8> {
-    if password.is_empty() {
-        return Vec::new();
-    }
-    let s1: [u8; 20] = Sha1::digest(password).into();
-    let s2: [u8; 20] = Sha1::digest(s1).into();
-    let s3: [u8; 20] = Sha1::new()
-        .chain_update(&salt[..salt.len().min(20)])
-        .chain_update(s2)
-        .finalize()
-        .into();
-    s1.iter().zip(s3).map(|(a, b)| a ^ b).collect()
+    scramble::<Sha1>(password, salt, SaltGoes::First)
 }
 
 /// `caching_sha2_password` (fast path): `SHA256(pw) XOR SHA256(SHA256(SHA256(pw)) ‖ salt)`.
 pub fn sha2_token(password: &[u8], salt: &[u8]) -> Vec<u8> {
+    scramble::<Sha256>(password, salt, SaltGoes::Last)
+}
+
+/// Where the salt goes in the last hash of a [`scramble`].
+enum SaltGoes {
+    First,
+    Last,
+}
+
+/// `H(pw) XOR H(salt ‖ H(H(pw)))` (or `H(H(H(pw)) ‖ salt)`), with the salt's first 20
+/// bytes; empty for an empty password.
+fn scramble<H: Digest>(password: &[u8], salt: &[u8], salt_goes: SaltGoes) -> Vec<u8> {
     if password.is_empty() {
         return Vec::new();
     }
-    let s1: [u8; 32] = Sha256::digest(password).into();
-    let s2: [u8; 32] = Sha256::digest(s1).into();
-    let s3: [u8; 32] = Sha256::new()
-        .chain_update(s2)
-        .chain_update(&salt[..salt.len().min(20)])
-        .finalize()
-        .into();
-    s1.iter().zip(s3).map(|(a, b)| a ^ b).collect()
+    let salt = &salt[..salt.len().min(20)];
+    let s1 = H::digest(password);
+    let s2 = H::digest(&s1);
+    let s3 = match salt_goes {
+        SaltGoes::First => H::new().chain_update(salt).chain_update(&s2),
+        SaltGoes::Last => H::new().chain_update(&s2).chain_update(salt),
+    }
+    .finalize();
+    s1.iter().zip(s3.iter()).map(|(a, b)| a ^ b).collect()
 }
 
 /// An ERR packet's content.

@@ -52,43 +52,42 @@ pub(crate) fn verdict(r: Regions<'_>, stage: Stage) -> Check {
         .evidence(ev);
     }
     let one = r.cluster == r.service && r.service == r.nlb && rds == r.nlb;
-    match (one, stage) {
-        (true, Stage::Planned) => Check::new(
-            CheckId::RegionMatch,
+    let (status, title, detail, fix) = match (one, stage) {
+        (true, Stage::Planned) => (
             Status::Pass,
             "Everything is in one region",
             format!("cluster, RDS, NLB and endpoint service in {}", r.nlb),
-        )
-        .evidence(ev),
-        (true, Stage::Built) => Check::new(
-            CheckId::RegionMatch,
+            None,
+        ),
+        (true, Stage::Built) => (
             Status::Pass,
             "One region end to end",
             format!("everything in {}", r.cluster),
-        )
-        .evidence(ev),
-        (false, Stage::Planned) => Check::new(
-            CheckId::RegionMatch,
+            None,
+        ),
+        (false, Stage::Planned) => (
             Status::Fail,
             "Regions differ",
             format!(
                 "cluster in {}, RDS in {rds}, NLB/endpoint service would be in {}: TiDB Cloud does not support cross-region private links",
                 r.cluster, r.nlb
             ),
-        )
-        .evidence(ev)
-        .fix("Use an RDS instance in the cluster's region (or a cluster in the RDS region)."),
-        (false, Stage::Built) => Check::new(
-            CheckId::RegionMatch,
+            Some("Use an RDS instance in the cluster's region (or a cluster in the RDS region)."),
+        ),
+        (false, Stage::Built) => (
             Status::Fail,
             "Regions differ",
             format!(
                 "cluster {}, endpoint service {}, NLB {}, RDS {rds}: TiDB Cloud does not support cross-region private links",
                 r.cluster, r.service, r.nlb
             ),
-        )
-        .evidence(ev)
-        .fix("Rebuild the chain in the cluster's region."),
+            Some("Rebuild the chain in the cluster's region."),
+        ),
+    };
+    let check = Check::new(CheckId::RegionMatch, status, title, detail).evidence(ev);
+    match fix {
+        Some(fix) => check.fix(fix),
+        None => check,
     }
 }
 

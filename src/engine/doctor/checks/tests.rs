@@ -188,22 +188,19 @@ fn each_failure_mode_names_its_check() {
             }
         }),
         ("zone-overlap", Status::Fail, |f| {
-            f.tidb
-                .as_mut()
-                .into_iter()
-                .for_each(|t| t.az_ids = vec!["c".into()])
+            if let Some(t) = &mut f.tidb {
+                t.az_ids = vec!["c".into()];
+            }
         }),
         ("zone-overlap", Status::Warn, |f| {
-            f.tidb
-                .as_mut()
-                .into_iter()
-                .for_each(|t| t.az_ids = vec!["a".into()])
+            if let Some(t) = &mut f.tidb {
+                t.az_ids = vec!["a".into()];
+            }
         }),
         ("region-match", Status::Fail, |f| {
-            f.cluster
-                .as_mut()
-                .into_iter()
-                .for_each(|c| c.region = "r2".into())
+            if let Some(c) = &mut f.cluster {
+                c.region = "r2".into();
+            }
         }),
         ("server-group", Status::Fail, |f| {
             f.server_groups[0].server_group_type = "Instance".into()
@@ -219,26 +216,23 @@ fn each_failure_mode_names_its_check() {
         }),
         ("service-whitelist", Status::Fail, |f| f.users.clear()),
         ("endpoint-service", Status::Warn, |f| {
-            f.service
-                .as_mut()
-                .into_iter()
-                .for_each(|s| s.auto_accept_enabled = true)
+            if let Some(s) = &mut f.service {
+                s.auto_accept_enabled = true;
+            }
         }),
         ("service-zones", Status::Fail, |f| {
             f.resources.iter_mut().for_each(|r| r.zone_id = "c".into())
         }),
         ("plc-state", Status::Fail, |f| {
-            f.plc
-                .as_mut()
-                .into_iter()
-                .for_each(|p| p.state = "FAILED".into())
+            if let Some(p) = &mut f.plc {
+                p.state = "FAILED".into();
+            }
         }),
         ("plc-state", Status::Fail, |f| {
             // Waiting for acceptance: the request is not accepted (Disconnected).
-            f.plc
-                .as_mut()
-                .into_iter()
-                .for_each(|p| p.state = "PENDING_ACCEPTANCE".into());
+            if let Some(p) = &mut f.plc {
+                p.state = "PENDING_ACCEPTANCE".into();
+            }
             f.connections[0].connection_status = "Disconnected".into();
         }),
         ("connection-state", Status::Fail, |f| {
@@ -253,28 +247,24 @@ fn each_failure_mode_names_its_check() {
             })
         }),
         ("backend-ip", Status::Fail, |f| {
-            f.rds
-                .as_mut()
-                .into_iter()
-                .for_each(|r| r.private_ip = "10.0.1.9".into())
+            if let Some(r) = &mut f.rds {
+                r.private_ip = "10.0.1.9".into();
+            }
         }),
         ("rds-allowlist", Status::Fail, |f| {
-            f.rds
-                .as_mut()
-                .into_iter()
-                .for_each(|r| r.allowlist[0].ips = vec!["10.0.1.0/24".into()])
+            if let Some(r) = &mut f.rds {
+                r.allowlist[0].ips = vec!["10.0.1.0/24".into()];
+            }
         }),
         ("rds-allowlist", Status::Warn, |f| {
-            f.rds
-                .as_mut()
-                .into_iter()
-                .for_each(|r| r.allowlist[0].ips.push("0.0.0.0/0".into()))
+            if let Some(r) = &mut f.rds {
+                r.allowlist[0].ips.push("0.0.0.0/0".into());
+            }
         }),
         ("rds-status", Status::Fail, |f| {
-            f.rds
-                .as_mut()
-                .into_iter()
-                .for_each(|r| r.status = "Stopped".into())
+            if let Some(r) = &mut f.rds {
+                r.status = "Stopped".into();
+            }
         }),
     ];
     for (id, want, brk) in cases {
@@ -346,10 +336,9 @@ fn a_failed_changefeed_on_a_healthy_chain_is_its_own_problem() {
 fn a_failed_changefeed_follows_from_a_broken_link() {
     let mut f = healthy();
     f.changefeeds = vec![failed_changefeed()];
-    f.rds
-        .as_mut()
-        .into_iter()
-        .for_each(|r| r.allowlist[0].ips = vec!["10.0.1.0/24".into()]);
+    if let Some(r) = &mut f.rds {
+        r.allowlist[0].ips = vec!["10.0.1.0/24".into()];
+    }
     let checks = run_checks(&f);
     let dep = checks.iter().find(|c| c.id == "dependents").unwrap();
     assert_eq!(dep.status, Status::Fail);

@@ -284,6 +284,23 @@ mod tests {
         fail: Option<Step>,
     }
 
+    /// A journal store in a temporary dir, a fake executor failing at `fail`, and a new run's
+    /// model.
+    fn fake_run(fail: Option<Step>) -> (tempfile::TempDir, JournalStore, Arc<Fake>, ApplyModel) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = JournalStore::new(dir.path());
+        let exec = Arc::new(Fake {
+            order: Mutex::new(vec![]),
+            fail,
+        });
+        (
+            dir,
+            store,
+            exec,
+            ApplyModel::new(Journal::new("c", "rm", "r")),
+        )
+    }
+
     impl Executor for Fake {
         fn run(&self, step: Step, _ids: ResourceIds, r: Reporter) -> StepFuture {
             self.order.lock().unwrap().push(step);
@@ -304,13 +321,7 @@ mod tests {
 
     #[tokio::test]
     async fn runs_every_step_and_journals() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = JournalStore::new(dir.path());
-        let exec = Arc::new(Fake {
-            order: Mutex::new(vec![]),
-            fail: None,
-        });
-        let m = ApplyModel::new(Journal::new("c", "rm", "r"));
+        let (_dir, store, exec, m) = fake_run(None);
         let id = m.journal.setup_id.clone();
         let mut seen = 0;
         let out = run_apply(m, exec.clone(), &store, Channel::new(), |_| seen += 1).await;
@@ -326,13 +337,7 @@ mod tests {
 
     #[tokio::test]
     async fn failure_is_journaled() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = JournalStore::new(dir.path());
-        let exec = Arc::new(Fake {
-            order: Mutex::new(vec![]),
-            fail: Some(Step::EndpointService),
-        });
-        let m = ApplyModel::new(Journal::new("c", "rm", "r"));
+        let (_dir, store, exec, m) = fake_run(Some(Step::EndpointService));
         let id = m.journal.setup_id.clone();
         let out = run_apply(m, exec, &store, Channel::new(), |_| {}).await;
         assert!(out.outcome.unwrap().is_err());

@@ -232,8 +232,7 @@ impl Ctx {
         };
         self.r.learned(Learned::ServerGroup(id.clone()));
         let r = &self.r;
-        let poll = self.t.server_group();
-        let poll = if created { poll } else { poll.now() };
+        let poll = self.t.server_group().after_create(created);
         until_reporting(poll.clone(), "the server group", r.watch(&poll), || {
             let id = id.clone();
             async move {
@@ -317,8 +316,7 @@ impl Ctx {
         };
         self.r.learned(Learned::LoadBalancer(id.clone()));
         let r = &self.r;
-        let poll = self.t.load_balancer();
-        let poll = if created { poll } else { poll.now() };
+        let poll = self.t.load_balancer().after_create(created);
         let since = Instant::now();
         until_reporting(poll.clone(), "the load balancer", r.watch(&poll), || {
             let id = id.clone();
@@ -406,8 +404,7 @@ impl Ctx {
         };
         self.r.learned(Learned::Listener(id.clone()));
         let r = &self.r;
-        let poll = self.t.listener();
-        let poll = if created { poll } else { poll.now() };
+        let poll = self.t.listener().after_create(created);
         let since = Instant::now();
         until_reporting(poll.clone(), "the listener", r.watch(&poll), || {
             let id = id.clone();

@@ -13,16 +13,30 @@ fn provisioning() -> (App, u64) {
     (a, *req)
 }
 
+/// The run `req` sends a snapshot.
+fn snapshot(a: &mut App, req: u64, model: crate::engine::apply::ApplyModel) {
+    let model = Box::new(model);
+    update(a, Msg::Apply { req, model });
+}
+
+/// The run `req` ends with `model`.
+fn finish(a: &mut App, req: u64, model: crate::engine::apply::ApplyModel) {
+    let model = Box::new(model);
+    update(a, Msg::ApplyFinished { req, model });
+}
+
+/// The setup id a re-plan asks prepare to keep.
+fn kept_setup_id(fx: &[Effect]) -> Option<Option<String>> {
+    fx.iter().find_map(|e| match e {
+        Effect::Prepare { setup_id, .. } => Some(setup_id.clone()),
+        _ => None,
+    })
+}
+
 #[test]
 fn quit_while_provisioning_asks_then_cancels_and_says_how_to_resume() {
     let (mut a, req) = provisioning();
-    update(
-        &mut a,
-        Msg::Apply {
-            req,
-            model: Box::new(fx::apply_running()),
-        },
-    );
+    snapshot(&mut a, req, fx::apply_running());
     update(&mut a, key(KeyCode::Char('q')));
     assert!(a.confirm_quit);
     update(&mut a, key(KeyCode::Char('n')));
@@ -37,13 +51,7 @@ fn quit_while_provisioning_asks_then_cancels_and_says_how_to_resume() {
     assert!(a.exit.is_none(), "waits for the journal");
     let mut done = fx::apply_running();
     done.outcome = Some(Err(crate::engine::apply::Stopped::Interrupted));
-    update(
-        &mut a,
-        Msg::ApplyFinished {
-            req,
-            model: Box::new(done),
-        },
-    );
+    finish(&mut a, req, done);
     let out = a.exit.clone().expect("exits");
     assert!(out.interrupted);
     assert!(
@@ -61,24 +69,12 @@ fn sandbox_offers_no_resume_and_says_so_when_stopped() {
     assert!(a.resumable.is_empty());
     let (mut b, req) = provisioning();
     b.opts = opts;
-    update(
-        &mut b,
-        Msg::Apply {
-            req,
-            model: Box::new(fx::apply_running()),
-        },
-    );
+    snapshot(&mut b, req, fx::apply_running());
     update(&mut b, key(KeyCode::Char('q')));
     update(&mut b, key(KeyCode::Char('y')));
     let mut done = fx::apply_running();
     done.outcome = Some(Err(crate::engine::apply::Stopped::Interrupted));
-    update(
-        &mut b,
-        Msg::ApplyFinished {
-            req,
-            model: Box::new(done),
-        },
-    );
+    finish(&mut b, req, done);
     let out = b.exit.expect("exits");
     assert!(
         out.message
@@ -90,13 +86,7 @@ fn sandbox_offers_no_resume_and_says_so_when_stopped() {
 #[test]
 fn active_then_acceptance_then_done_exits_zero() {
     let (mut a, req) = provisioning();
-    update(
-        &mut a,
-        Msg::ApplyFinished {
-            req,
-            model: Box::new(fx::apply_active()),
-        },
-    );
+    finish(&mut a, req, fx::apply_active());
     update(&mut a, enter());
     assert_eq!(a.screen, Screen::Acceptance);
     update(&mut a, key(KeyCode::Esc));
@@ -113,13 +103,7 @@ fn active_then_acceptance_then_done_exits_zero() {
 #[test]
 fn q_after_active_exits_zero_without_asking() {
     let (mut a, req) = provisioning();
-    update(
-        &mut a,
-        Msg::ApplyFinished {
-            req,
-            model: Box::new(fx::apply_active()),
-        },
-    );
+    finish(&mut a, req, fx::apply_active());
     update(&mut a, key(KeyCode::Char('q')));
     assert!(!a.confirm_quit);
     assert_eq!(a.exit.map(|o| o.interrupted), Some(false));
@@ -128,13 +112,7 @@ fn q_after_active_exits_zero_without_asking() {
 #[test]
 fn failed_apply_r_retries_with_the_same_journal() {
     let (mut a, req) = provisioning();
-    update(
-        &mut a,
-        Msg::ApplyFinished {
-            req,
-            model: Box::new(fx::apply_failed()),
-        },
-    );
+    finish(&mut a, req, fx::apply_failed());
     let fx = update(&mut a, key(KeyCode::Char('r')));
     match fx.as_slice() {
         [
@@ -151,13 +129,7 @@ fn failed_apply_r_retries_with_the_same_journal() {
         other => panic!("{other:?}"),
     }
     // The old run's late snapshot is ignored.
-    update(
-        &mut a,
-        Msg::Apply {
-            req,
-            model: Box::new(fx::apply_failed()),
-        },
-    );
+    snapshot(&mut a, req, fx::apply_failed());
     assert!(a.apply.as_ref().is_some_and(|m| m.outcome.is_none()));
 }
 
@@ -181,18 +153,12 @@ fn planning_the_same_setup_again_keeps_its_id() {
     let mut a = at_checks();
     let id = a.prepared.ready().unwrap().journal.setup_id.clone();
     let fx = update(&mut a, key(KeyCode::Char('r')));
-    let kept = fx.iter().find_map(|e| match e {
-        Effect::Prepare { setup_id, .. } => Some(setup_id.clone()),
-        _ => None,
-    });
+    let kept = kept_setup_id(&fx);
     assert_eq!(kept, Some(Some(id.clone())), "{fx:?}");
     // Back to the instance list and forward again: still the same id.
     update(&mut a, key(KeyCode::Esc));
     let fx = update(&mut a, enter());
-    let kept = fx.iter().find_map(|e| match e {
-        Effect::Prepare { setup_id, .. } => Some(setup_id.clone()),
-        _ => None,
-    });
+    let kept = kept_setup_id(&fx);
     assert_eq!(kept, Some(Some(id)), "{fx:?}");
 }
 
@@ -208,12 +174,6 @@ fn the_running_note_goes_when_the_run_ends() {
         "{:?}",
         a.note
     );
-    update(
-        &mut a,
-        Msg::ApplyFinished {
-            req,
-            model: Box::new(fx::apply_active()),
-        },
-    );
+    finish(&mut a, req, fx::apply_active());
     assert_eq!(a.note, None);
 }

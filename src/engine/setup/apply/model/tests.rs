@@ -4,6 +4,13 @@ fn model() -> ApplyModel {
     ApplyModel::new(Journal::new("c", "rm", "ap-southeast-1"))
 }
 
+/// A model whose run has started.
+fn started() -> ApplyModel {
+    let mut m = model();
+    start(&mut m);
+    m
+}
+
 fn starts(fx: &[Effect]) -> Vec<Step> {
     fx.iter()
         .filter_map(|e| match e {
@@ -26,8 +33,7 @@ fn independent_steps_start_together() {
 
 #[test]
 fn dependents_start_the_moment_inputs_exist() {
-    let mut m = model();
-    start(&mut m);
+    let mut m = started();
     assert!(starts(&update(&mut m, Msg::Done(Step::ServerGroup))).is_empty());
     let fx = update(&mut m, Msg::Done(Step::LoadBalancer));
     assert_eq!(starts(&fx), [Step::Listener, Step::EndpointService]);
@@ -58,8 +64,7 @@ fn dependents_start_the_moment_inputs_exist() {
 
 #[test]
 fn learned_ids_are_journaled_immediately() {
-    let mut m = model();
-    start(&mut m);
+    let mut m = started();
     let fx = update(
         &mut m,
         Msg::Learned(Step::LoadBalancer, Learned::LoadBalancer("nlb-1".into())),
@@ -70,8 +75,7 @@ fn learned_ids_are_journaled_immediately() {
 
 #[test]
 fn failure_stops_and_keeps_ids() {
-    let mut m = model();
-    start(&mut m);
+    let mut m = started();
     let fx = update(
         &mut m,
         Msg::Failed(Step::LoadBalancer, "Forbidden.RAM".into()),
@@ -91,8 +95,7 @@ fn failure_stops_and_keeps_ids() {
 
 #[test]
 fn cancel_finishes_and_foreign_is_recorded_once() {
-    let mut m = model();
-    start(&mut m);
+    let mut m = started();
     let f = ForeignRequest {
         endpoint_id: "ep-x".into(),
         owner_id: "999".into(),
@@ -110,8 +113,7 @@ fn cancel_finishes_and_foreign_is_recorded_once() {
 
 #[test]
 fn progress_updates_cloud_state() {
-    let mut m = model();
-    start(&mut m);
+    let mut m = started();
     update(&mut m, Msg::Tick(1500));
     update(
         &mut m,

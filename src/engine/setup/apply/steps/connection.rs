@@ -135,8 +135,7 @@ impl Ctx {
         let id = id.to_string();
         let r = &self.r;
         let cluster = p.cluster_id.clone();
-        let poll = self.t.endpoint();
-        let poll = if created { poll } else { poll.now() };
+        let poll = self.t.endpoint().after_create(created);
         // When the PLC reports the endpoint id is undocumented: it may come a little after
         // PENDING_ACCEPTANCE, so give it a grace before asking the DBA to choose.
         let grace = poll.scaled(ENDPOINT_ID_GRACE);
