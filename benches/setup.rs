@@ -23,6 +23,7 @@
 
 mod common;
 
+use common::sim_env::SimEnv;
 use common::{Bench, SetupRun, bench_world, diff, knob, ms, total};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -492,15 +493,7 @@ fn process_setup() -> Option<(Duration, bool)> {
         .env("TILINK_STATE_DIR", dir.path())
         .env("TILINK_NO_KEYRING", "1")
         .env("HOME", dir.path())
-        .env("TILINK_ALIBABA_ENDPOINT", &m.alibaba_endpoint)
-        .env("TILINK_TIDB_ENDPOINT", &m.tidb_endpoint)
-        .env("ALIBABA_CLOUD_ACCESS_KEY_ID", &m.alibaba_access_key_id)
-        .env(
-            "ALIBABA_CLOUD_ACCESS_KEY_SECRET",
-            &m.alibaba_access_key_secret,
-        )
-        .env("TIDBCLOUD_PUBLIC_KEY", &m.tidb_public_key)
-        .env("TIDBCLOUD_PRIVATE_KEY", &m.tidb_private_key)
+        .sim_env(&m)
         .output()
         .ok()?;
     let wall = t0.elapsed();

@@ -16,6 +16,9 @@ use tilink::engine::prepare::{PrepareInput, Prepared, prepare};
 use tilink::engine::setup::{Setup, WhenBusy};
 use tilink::sim::{Manifest, SimHandle, SimOptions, start};
 
+#[path = "../../tests/it/common/sim_env.rs"]
+pub mod sim_env;
+
 /// A number from the environment, or `default`.
 pub fn knob<T: std::str::FromStr>(name: &str, default: T) -> T {
     std::env::var(name)

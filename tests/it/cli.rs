@@ -103,13 +103,7 @@ fn sandbox_non_interactive_prints_the_setup_contract() {
         .env("TILINK_STATE_DIR", state.path())
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: serde_json::Value =
-        serde_json::from_slice(&out.stdout).expect("one JSON object on stdout");
+    let v = common::json_ok(&out);
     for k in [
         "setup_id",
         "region",
@@ -162,12 +156,7 @@ fn sandbox_non_interactive_prints_the_setup_contract() {
 async fn doctor_binary_prints_the_contract_and_exit_codes() {
     let w = common::world().await;
     let m = w.setup().await;
-    let plc = m
-        .journal
-        .resources
-        .private_link_connection_id
-        .clone()
-        .unwrap();
+    let plc = common::plc_id(&m);
     let run = |extra: &[&str]| {
         let mut c = w.bin();
         c.args(["doctor", "--cluster-id", &w.m.cluster_id, "-o", "json"])
@@ -349,12 +338,7 @@ fn policy_names_every_action_without_action_wildcards() {
 async fn doctor_connection_alone_finds_its_cluster() {
     let w = common::world().await;
     let m = w.setup().await;
-    let plc = m
-        .journal
-        .resources
-        .private_link_connection_id
-        .clone()
-        .unwrap();
+    let plc = common::plc_id(&m);
     let out = w
         .bin()
         .args(["doctor", "--connection", &plc, "-o", "json"])

@@ -10,15 +10,7 @@ fn calls(stats: &serde_json::Value, action: &str) -> u64 {
 
 fn dry_run(w: &common::World, extra: &[&str]) -> std::process::Output {
     w.bin()
-        .args([
-            "setup",
-            "--non-interactive",
-            "--dry-run",
-            "--cluster-id",
-            &w.m.cluster_id,
-            "--rds-instance",
-            &w.m.rds_instance_id,
-        ])
+        .args(w.setup_argv(&["--non-interactive", "--dry-run"]))
         .args(extra)
         .stdin(std::process::Stdio::null())
         .output()

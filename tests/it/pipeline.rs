@@ -13,12 +13,7 @@ async fn chain(w: &World) -> (String, String) {
         "setup failed: {:?}",
         m.outcome
     );
-    let plc = m
-        .journal
-        .resources
-        .private_link_connection_id
-        .clone()
-        .unwrap();
+    let plc = common::plc_id(&m);
     (plc, m.journal.setup_id.clone())
 }
 
@@ -235,15 +230,7 @@ async fn a_plc_deleted_in_the_console_leaves_a_billing_half_that_doctor_reports(
     assert!(out.contains("tilink setup --cluster-id"), "{out}");
     let o = w
         .bin()
-        .args([
-            "setup",
-            "--non-interactive",
-            "--dry-run",
-            "--cluster-id",
-            &w.m.cluster_id,
-            "--rds-instance",
-            &w.m.rds_instance_id,
-        ])
+        .args(w.setup_argv(&["--non-interactive", "--dry-run"]))
         .output()
         .unwrap();
     let plan = format!(

@@ -131,12 +131,7 @@ async fn sandbox_run_writes_no_secret() {
         .stdin(Stdio::null())
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = common::json_ok(&out);
     assert_eq!(v["state"], "ACTIVE");
     // Same seed, same world: the journal names the twin's cluster. (The state dir also holds
     // the cluster's setup lock, which names only a pid and a setup id.)
@@ -261,17 +256,7 @@ async fn setup_doctor_teardown_with_env_keys_write_no_secret() {
     let cluster = m.cluster_id.as_str();
 
     let setup = r.run(
-        &[
-            "setup",
-            "--non-interactive",
-            "--yes",
-            "-o",
-            "json",
-            "--cluster-id",
-            cluster,
-            "--rds-instance",
-            &m.rds_instance_id,
-        ],
+        &w.setup_argv(&["--non-interactive", "--yes", "-o", "json"]),
         &[],
     );
     assert!(
@@ -319,15 +304,7 @@ async fn setup_doctor_teardown_with_env_keys_write_no_secret() {
         ),
         (
             "setup rerun text",
-            vec![
-                "setup",
-                "--non-interactive",
-                "--yes",
-                "--cluster-id",
-                cluster,
-                "--rds-instance",
-                &m.rds_instance_id,
-            ],
+            w.setup_argv(&["--non-interactive", "--yes"]),
             vec![],
         ),
         (
@@ -383,17 +360,7 @@ async fn refused_keys_report_without_the_secret() {
     s.0.push(("wrong alibaba secret", wrong.secret.expose().to_string()));
     s.0.push(("wrong tidb key", "WrongTidbPrivateKey-0123456789".into()));
     let r = Runner::new(&w, &wrong);
-    let setup_args = [
-        "setup",
-        "--non-interactive",
-        "--yes",
-        "-o",
-        "json",
-        "--cluster-id",
-        &m.cluster_id,
-        "--rds-instance",
-        &m.rds_instance_id,
-    ];
+    let setup_args = w.setup_argv(&["--non-interactive", "--yes", "-o", "json"]);
     for sig in ["v1", "v3"] {
         let out = r.run(&setup_args, &[("TILINK_SIGNATURE", sig)]);
         let err = String::from_utf8_lossy(&out.stderr);
@@ -435,15 +402,7 @@ async fn refused_sts_signature_does_not_echo_the_security_token() {
     let r = Runner::new(&w, &key);
     for sig in ["v1", "v3"] {
         let out = r.run(
-            &[
-                "setup",
-                "--non-interactive",
-                "--yes",
-                "--cluster-id",
-                &w.m.cluster_id,
-                "--rds-instance",
-                &w.m.rds_instance_id,
-            ],
+            &w.setup_argv(&["--non-interactive", "--yes"]),
             &[("TILINK_SIGNATURE", sig)],
         );
         let err = String::from_utf8_lossy(&out.stderr);

@@ -180,15 +180,7 @@ async fn full_setup_builds_the_recipe_chain_then_rerun_and_teardown() {
             .unwrap_err()
             .is_not_found()
     );
-    assert!(
-        w.env
-            .tidb()
-            .unwrap()
-            .list_plcs(&w.m.cluster_id)
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    assert!(w.plcs().await.is_empty());
     let allow = a
         .describe_db_instance_ip_array_list(&w.m.rds_instance_id)
         .await
@@ -434,32 +426,16 @@ async fn teardown_refuses_a_chain_it_does_not_own_before_deleting_anything() {
     assert_eq!(m.outcome, Some(Ok(())));
     let before = w.state().await;
     // A journal whose PLC points elsewhere, and one naming a load balancer of another setup.
-    let mut j = w.store().load(&m.journal.setup_id).unwrap();
-    j.resources.endpoint_service_name =
-        Some("com.aliyuncs.privatelink.ap-southeast-1.epsrv-notours".into());
-    let e = teardown::execute(
-        &w.clients(),
-        &w.store(),
-        &mut j,
-        w.env.tuning.clone(),
-        |_| {},
-    )
-    .await
-    .unwrap_err()
-    .to_string();
+    let e = refused_teardown(&w, &m.journal.setup_id, "another service", |j| {
+        j.resources.endpoint_service_name =
+            Some("com.aliyuncs.privatelink.ap-southeast-1.epsrv-notours".into())
+    })
+    .await;
     assert!(e.contains("nothing was deleted"), "{e}");
-    let mut j = w.store().load(&m.journal.setup_id).unwrap();
-    j.setup_id = "tl-0abc5e7cd0".into();
-    let e = teardown::execute(
-        &w.clients(),
-        &w.store(),
-        &mut j,
-        w.env.tuning.clone(),
-        |_| {},
-    )
-    .await
-    .unwrap_err()
-    .to_string();
+    let e = refused_teardown(&w, &m.journal.setup_id, "another setup id", |j| {
+        j.setup_id = "tl-0abc5e7cd0".into()
+    })
+    .await;
     // Refused on the first thing that is not this setup's (its allowlist group name, or
     // the tags of its resources).
     assert!(
@@ -469,16 +445,29 @@ async fn teardown_refuses_a_chain_it_does_not_own_before_deleting_anything() {
     );
     let after = w.state().await;
     assert_same_resources(&before, &after, true);
-    assert_eq!(
-        w.env
-            .tidb()
-            .unwrap()
-            .list_plcs(&w.m.cluster_id)
-            .await
-            .unwrap()
-            .len(),
-        1
-    );
+    assert_eq!(w.plcs().await.len(), 1);
+}
+
+/// Teardown of setup `id` after `tamper` changed its journal, which must refuse it: the
+/// refusal's text (`what` names the tampering when it does not refuse).
+async fn refused_teardown(
+    w: &common::World,
+    id: &str,
+    what: &str,
+    tamper: impl FnOnce(&mut tilink::engine::journal::Journal),
+) -> String {
+    let mut j = w.store().load(id).unwrap();
+    tamper(&mut j);
+    teardown::execute(
+        &w.clients(),
+        &w.store(),
+        &mut j,
+        w.env.tuning.clone(),
+        |_| {},
+    )
+    .await
+    .expect_err(what)
+    .to_string()
 }
 
 /// A modified journal cannot turn teardown against the user (issue 15, item 2): a journal
@@ -513,18 +502,7 @@ async fn teardown_refuses_tampered_journals_and_touches_nothing() {
         ),
     ];
     for (what, change) in tamper {
-        let mut j = w.store().load(&m.journal.setup_id).unwrap();
-        change(&mut j);
-        let e = teardown::execute(
-            &w.clients(),
-            &w.store(),
-            &mut j,
-            w.env.tuning.clone(),
-            |_| {},
-        )
-        .await
-        .expect_err(what)
-        .to_string();
+        let e = refused_teardown(&w, &m.journal.setup_id, what, change).await;
         assert!(e.contains("nothing was deleted"), "{what}: {e}");
         assert_same_resources(&before, &w.state().await, true);
     }

@@ -14,18 +14,7 @@ fn run(w: &World, args: &[&str]) -> std::process::Output {
 /// A setup through the binary (journal in the world's state dir), then a second PLC on the
 /// same service, made the way a racing run made it, up to its pending connection request.
 async fn chain_with_two_plcs(w: &World) -> (String, String) {
-    let out = run(
-        w,
-        &[
-            "setup",
-            "--non-interactive",
-            "--yes",
-            "--cluster-id",
-            &w.m.cluster_id,
-            "--rds-instance",
-            &w.m.rds_instance_id,
-        ],
-    );
+    let out = run(w, &w.setup_argv(&["--non-interactive", "--yes"]));
     assert!(
         out.status.success(),
         "{}",

@@ -58,16 +58,7 @@ async fn interrupt_then_resume(signal: &str) {
     .await;
     let dir = tempfile::tempdir().unwrap();
     let state = dir.path();
-    let m = &w.m;
-    let setup = [
-        "setup",
-        "--non-interactive",
-        "--yes",
-        "--cluster-id",
-        &m.cluster_id,
-        "--rds-instance",
-        &m.rds_instance_id,
-    ];
+    let setup = w.setup_argv(&["--non-interactive", "--yes"]);
     // Once the load balancer is being provisioned, and a moment more.
     let (code, _, text) =
         signal_after(&w, state, &setup, signal, Duration::from_millis(200), |e| {
@@ -98,42 +89,13 @@ async fn interrupt_then_resume(signal: &str) {
     assert!(text.contains("interrupted"), "{text}");
 
     // The resume completes with exactly one of each resource.
-    let out = command(
-        &w,
-        state,
-        &[
-            "setup",
-            "--non-interactive",
-            "--yes",
-            "-o",
-            "json",
-            "--cluster-id",
-            &m.cluster_id,
-            "--rds-instance",
-            &m.rds_instance_id,
-            "--resume",
-            &id,
-        ],
-    )
-    .output()
-    .unwrap();
-    assert!(
-        out.status.success(),
-        "resume failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mut resume = w.setup_argv(&["--non-interactive", "--yes", "-o", "json"]);
+    resume.extend(["--resume", &id]);
+    let out = command(&w, state, &resume).output().unwrap();
+    let v = common::json_ok(&out);
     assert_eq!(v["state"], "ACTIVE");
     assert_eq!(v["setup_id"], id.as_str());
-    let s = w.state().await;
-    for k in [
-        "server_groups",
-        "load_balancers",
-        "listeners",
-        "endpoint_services",
-    ] {
-        assert_eq!(live(&s, k), 1, "{k}: {}", s[k]);
-    }
+    common::assert_chain_live(&w.state().await, 1, signal);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -219,17 +181,7 @@ async fn signals_in_discovery_doctor_and_teardown_end_with_130_and_json() {
     let dir = tempfile::tempdir().unwrap();
     let state = dir.path();
     let m = &w.m;
-    let setup = [
-        "setup",
-        "--non-interactive",
-        "--yes",
-        "-o",
-        "json",
-        "--cluster-id",
-        &m.cluster_id,
-        "--rds-instance",
-        &m.rds_instance_id,
-    ];
+    let setup = w.setup_argv(&["--non-interactive", "--yes", "-o", "json"]);
     for signal in ["INT", "TERM", "HUP"] {
         let (code, out, err) = signal_after(&w, state, &setup, signal, Duration::ZERO, |e| {
             e.contains("discovering")

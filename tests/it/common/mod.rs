@@ -11,6 +11,9 @@ use tilink::engine::prepare::{PrepareInput, Prepared, prepare};
 use tilink::engine::setup::{Setup, WhenBusy};
 use tilink::sim::{Manifest, SimHandle, SimOptions, start};
 
+mod sim_env;
+pub use sim_env::SimEnv;
+
 /// A running simulator, an environment pointing at it, and a private journal dir.
 pub struct World {
     pub sim: SimHandle,
@@ -140,15 +143,7 @@ impl World {
             .env("TILINK_STATE_DIR", self.dir.path().join("state"))
             .env("TILINK_NO_KEYRING", "1")
             .env("HOME", self.dir.path())
-            .env("TILINK_ALIBABA_ENDPOINT", &self.m.alibaba_endpoint)
-            .env("TILINK_TIDB_ENDPOINT", &self.m.tidb_endpoint)
-            .env("ALIBABA_CLOUD_ACCESS_KEY_ID", &self.m.alibaba_access_key_id)
-            .env(
-                "ALIBABA_CLOUD_ACCESS_KEY_SECRET",
-                &self.m.alibaba_access_key_secret,
-            )
-            .env("TIDBCLOUD_PUBLIC_KEY", &self.m.tidb_public_key)
-            .env("TIDBCLOUD_PRIVATE_KEY", &self.m.tidb_private_key);
+            .sim_env(&self.m);
         c
     }
 
@@ -159,13 +154,24 @@ impl World {
         if let Some(h) = home {
             c.env("HOME", h).env("TILINK_STATE_DIR", h.join("state"));
         }
-        c.args(["setup", "--non-interactive", "--yes", "--cluster-id"])
-            .arg(&self.m.cluster_id)
-            .arg("--rds-instance")
-            .arg(&self.m.rds_instance_id)
+        c.args(self.setup_argv(&["--non-interactive", "--yes"]))
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped());
         c
+    }
+
+    /// `setup FLAGS --cluster-id CLUSTER --rds-instance RDS` for this world's cluster and RDS
+    /// instance.
+    pub fn setup_argv<'a>(&'a self, flags: &[&'a str]) -> Vec<&'a str> {
+        let mut a = vec!["setup"];
+        a.extend_from_slice(flags);
+        a.extend([
+            "--cluster-id",
+            self.m.cluster_id.as_str(),
+            "--rds-instance",
+            self.m.rds_instance_id.as_str(),
+        ]);
+        a
     }
 
     /// `tilink teardown --setup ID --yes` for this world's cluster.
@@ -187,7 +193,6 @@ impl World {
     /// `poll_scale`, no keyring, stdin closed. Crash, signal and credential tests start here.
     #[allow(dead_code)]
     pub fn isolated(&self, state: &std::path::Path, poll_scale: f64) -> std::process::Command {
-        let m = &self.m;
         let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_tilink"));
         c.env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
@@ -195,17 +200,19 @@ impl World {
             .env("TILINK_NO_KEYRING", "1")
             .env("TILINK_STATE_DIR", state)
             .env("TILINK_POLL_SCALE", poll_scale.to_string())
-            .env("TILINK_ALIBABA_ENDPOINT", &m.alibaba_endpoint)
-            .env("TILINK_TIDB_ENDPOINT", &m.tidb_endpoint)
-            .env("ALIBABA_CLOUD_ACCESS_KEY_ID", &m.alibaba_access_key_id)
-            .env(
-                "ALIBABA_CLOUD_ACCESS_KEY_SECRET",
-                &m.alibaba_access_key_secret,
-            )
-            .env("TIDBCLOUD_PUBLIC_KEY", &m.tidb_public_key)
-            .env("TIDBCLOUD_PRIVATE_KEY", &m.tidb_private_key)
+            .sim_env(&self.m)
             .stdin(std::process::Stdio::null());
         c
+    }
+
+    /// The cluster's private link connections, as TiDB Cloud lists them.
+    pub async fn plcs(&self) -> Vec<tilink::wire::tidb::PrivateLinkConnection> {
+        self.env
+            .tidb()
+            .expect("tidb client")
+            .list_plcs(&self.m.cluster_id)
+            .await
+            .expect("the cluster's PLCs")
     }
 
     /// The entries of allowlist group `group` of the world's RDS instance.
@@ -282,6 +289,42 @@ impl World {
         let text = r.text().await.unwrap_or_default();
         assert!(status.is_success(), "admin {path}: {status} {text}");
         serde_json::from_str(&text).unwrap_or(serde_json::Value::Null)
+    }
+}
+
+/// The id of the PLC a setup created, from its journal.
+pub fn plc_id(m: &ApplyModel) -> String {
+    m.journal
+        .resources
+        .private_link_connection_id
+        .clone()
+        .expect("the setup journaled its PLC")
+}
+
+/// Asserts that a run of the binary exited 0 (its stderr the failure message) and returns the
+/// one JSON object on its stdout.
+pub fn json_ok(out: &std::process::Output) -> serde_json::Value {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("one JSON object on stdout")
+}
+
+/// The `/_sim/state` keys of the Alibaba resources one chain creates.
+pub const CHAIN_KEYS: [&str; 4] = [
+    "server_groups",
+    "load_balancers",
+    "listeners",
+    "endpoint_services",
+];
+
+/// Asserts `n` live resources of each of `CHAIN_KEYS` in a `/_sim/state` dump; `context` says
+/// when (it leads the failure message).
+pub fn assert_chain_live(state: &serde_json::Value, n: usize, context: &str) {
+    for key in CHAIN_KEYS {
+        assert_eq!(live(state, key), n, "{context}: {key}: {}", state[key]);
     }
 }
 
