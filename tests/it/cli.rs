@@ -221,11 +221,7 @@ async fn doctor_binary_prints_the_contract_and_exit_codes() {
             .any(|c| c["id"] == "service-whitelist" && c["status"] == "fail")
     );
     // Secrets never appear in what the binary writes.
-    let all = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let all = common::output_text(&out);
     assert!(!all.contains(&w.m.alibaba_access_key_secret) && !all.contains(&w.m.tidb_private_key));
     // --fix --yes repairs it.
     let out = tokio::task::block_in_place(|| run(&["--fix", "--yes"]));
@@ -430,11 +426,7 @@ async fn key_flags_take_secrets_from_stdin_and_endpoints_are_pointed_out() {
     )
     .unwrap();
     let out = child.wait_with_output().unwrap();
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let text = common::output_text(&out);
     assert_eq!(out.status.code(), Some(0), "{text}");
     assert_eq!(
         text.matches("from command-line flags works").count(),
@@ -617,11 +609,7 @@ fn an_unanswered_key_check_is_not_a_refused_key() {
     )
     .unwrap();
     let out = child.wait_with_output().unwrap();
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let text = common::output_text(&out);
     assert_eq!(out.status.code(), Some(1), "{text}");
     assert!(
         !text.contains("refused key") && !text.contains("Try again"),

@@ -29,13 +29,7 @@ fn json_of(out: &std::process::Output) -> Value {
 /// chain, or none after teardown); returns the simulator's state.
 async fn chain_is(w: &World, n: usize) -> Value {
     let s = w.state().await;
-    for key in [
-        "server_groups",
-        "load_balancers",
-        "listeners",
-        "endpoint_services",
-        "connections",
-    ] {
+    for key in common::CHAIN_KEYS.iter().chain(&["connections"]) {
         assert_eq!(common::live(&s, key), n, "{key}: {s:#}");
     }
     s

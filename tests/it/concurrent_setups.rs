@@ -24,11 +24,7 @@ fn setup(w: &common::World, extra: &[&str]) -> std::process::Child {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_concurrent_setups_build_one_chain() {
-    let w = world_with(SimOptions {
-        time_scale: 0.01,
-        ..SimOptions::default()
-    })
-    .await;
+    let w = common::world_at(0.01).await;
     let runs: Vec<_> = (0..3).map(|_| setup(&w, &[])).collect();
     let outs: Vec<_> = tokio::task::spawn_blocking(move || {
         runs.into_iter()
@@ -48,14 +44,7 @@ async fn three_concurrent_setups_build_one_chain() {
     }
     assert!(waited >= 1, "no run waited for another");
     let state = w.state().await;
-    for key in [
-        "server_groups",
-        "load_balancers",
-        "listeners",
-        "endpoint_services",
-    ] {
-        assert_eq!(live(&state, key), 1, "{key}: {}", state[key]);
-    }
+    common::assert_chain_live(&state, 1, "one chain");
     let plcs = state["private_link_connections"].as_array().unwrap();
     assert_eq!(plcs.len(), 1, "{plcs:?}");
     assert_eq!(state["connections"].as_array().unwrap().len(), 1);
@@ -63,11 +52,7 @@ async fn three_concurrent_setups_build_one_chain() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_wait_fails_at_once_naming_the_holder() {
-    let w = world_with(SimOptions {
-        time_scale: 0.05,
-        ..SimOptions::default()
-    })
-    .await;
+    let w = common::world_at(0.05).await;
     let first = setup(&w, &[]);
     // Let the first one take the lock.
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
@@ -83,11 +68,7 @@ async fn no_wait_fails_at_once_naming_the_holder() {
     let first = tokio::task::spawn_blocking(move || first.wait_with_output().unwrap())
         .await
         .unwrap();
-    assert!(
-        first.status.success(),
-        "{}",
-        String::from_utf8_lossy(&first.stderr)
-    );
+    common::assert_ok(&first);
     assert_eq!(live(&w.state().await, "load_balancers"), 1);
 }
 
@@ -96,11 +77,7 @@ async fn no_wait_fails_at_once_naming_the_holder() {
 /// rerun from a HOME that stood down adopts the chain with no change.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_setups_from_separate_homes_build_one_chain() {
-    let w = world_with(SimOptions {
-        time_scale: 0.01,
-        ..SimOptions::default()
-    })
-    .await;
+    let w = common::world_at(0.01).await;
     let homes: Vec<tempfile::TempDir> = (0..3).map(|_| tempfile::tempdir().unwrap()).collect();
     let run = |home: &std::path::Path| {
         let mut c = w.bin();
@@ -146,14 +123,7 @@ async fn concurrent_setups_from_separate_homes_build_one_chain() {
     }
     assert_eq!(built, 1, "exactly one run builds the chain");
     let state = w.state().await;
-    for key in [
-        "server_groups",
-        "load_balancers",
-        "listeners",
-        "endpoint_services",
-    ] {
-        assert_eq!(live(&state, key), 1, "{key}: {}", state[key]);
-    }
+    common::assert_chain_live(&state, 1, "one chain");
     assert_eq!(
         state["private_link_connections"].as_array().unwrap().len(),
         1
@@ -207,18 +177,7 @@ async fn staggered_setups_over_a_slow_network_keep_one_plc() {
             outs.iter().any(|o| o.status.success()),
             "stagger {stagger_ms}: no run built the chain: {errs:#?}"
         );
-        for key in [
-            "server_groups",
-            "load_balancers",
-            "listeners",
-            "endpoint_services",
-        ] {
-            assert_eq!(
-                live(&state, key),
-                1,
-                "stagger {stagger_ms}: {key}: {errs:#?}"
-            );
-        }
+        common::assert_chain_live(&state, 1, &format!("stagger {stagger_ms}: {errs:#?}"));
         let plcs: Vec<_> = state["private_link_connections"]
             .as_array()
             .unwrap()
@@ -279,22 +238,7 @@ async fn schedule(rng: &mut fastrand::Rng, i: u64, seed: u64) -> Result<String, 
                 .setup_cmd(Some(h))
                 .env("TILINK_CRASH_AFTER", "CreateServerGroup")
                 .output();
-            let old = humantime::format_rfc3339_seconds(
-                std::time::SystemTime::now() - std::time::Duration::from_secs(7200),
-            )
-            .to_string();
-            for e in std::fs::read_dir(h.join("state").join("setups"))
-                .unwrap()
-                .flatten()
-            {
-                let p = e.path();
-                if p.extension().is_some_and(|x| x == "json") {
-                    let mut j: serde_json::Value =
-                        serde_json::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap();
-                    j["created_at"] = old.clone().into();
-                    std::fs::write(&p, j.to_string()).unwrap();
-                }
-            }
+            common::backdate_journals(&h.join("state").join("setups"));
         }
         Twist::Plain | Twist::Kill => {}
     }
@@ -373,16 +317,11 @@ async fn schedule(rng: &mut fastrand::Rng, i: u64, seed: u64) -> Result<String, 
                 .count()
         })
         .unwrap_or(0);
-    let counts: Vec<usize> = [
-        "server_groups",
-        "load_balancers",
-        "listeners",
-        "endpoint_services",
-    ]
-    .iter()
-    .map(|k| live(&s, k))
-    .chain([plcs, allowlists])
-    .collect();
+    let counts: Vec<usize> = common::CHAIN_KEYS
+        .iter()
+        .map(|k| live(&s, k))
+        .chain([plcs, allowlists])
+        .collect();
     let what = format!(
         "schedule {i}: {twist:?}, latency {latency_ms} ms, staggers {staggers:?}, faults {fault_rate}: sg/nlb/lsn/svc/plc/allow {counts:?}, {built} of {runs} ACTIVE at once, stuck {stuck:?}"
     );
@@ -445,11 +384,7 @@ async fn concurrency_sample() {
 /// chains. A run now decides only on a list that already shows its own group.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_lagging_list_does_not_let_two_runs_build() {
-    let w = world_with(SimOptions {
-        time_scale: 0.01,
-        ..SimOptions::default()
-    })
-    .await;
+    let w = common::world_at(0.01).await;
     w.admin(
         "faults",
         serde_json::json!({"action": "ListServerGroups", "code": "eventual:3000"}),

@@ -41,7 +41,7 @@ async fn a_dry_run_prints_its_plan_on_stdout_and_says_whether_it_would_change() 
     );
     let before = w.stats().await;
     let o = w.setup_cmd(None).output().unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    common::assert_ok(&o);
     let after = w.stats().await;
     for action in ["ModifySecurityIps", "AddUserToVpcEndpointService"] {
         assert_eq!(
@@ -140,7 +140,7 @@ async fn teardown_says_what_stops_it_before_asking_and_lists_what_it_deleted() {
         .stdin(std::process::Stdio::null())
         .output()
         .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    common::assert_ok(&o);
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["deleted"].as_array().unwrap().len(), 7, "{v:#}");
     assert!(
@@ -190,7 +190,7 @@ async fn a_saved_plan_applies_exactly_or_refuses_when_the_clouds_changed() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("plan.json");
     let o = dry_run(&w, &["--out", file.to_str().unwrap()]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    common::assert_ok(&o);
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -206,7 +206,7 @@ async fn a_saved_plan_applies_exactly_or_refuses_when_the_clouds_changed() {
         .stdin(std::process::Stdio::null())
         .output()
         .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    common::assert_ok(&o);
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["setup_id"], sid.as_str(), "{v}");
     assert_eq!(v["state"], "ACTIVE", "{v}");
@@ -340,7 +340,7 @@ fn the_setup_policy_scopes_every_change_to_region_account_and_instance() {
 async fn the_teardown_policy_names_exactly_the_setups_resources() {
     let w = common::world().await;
     let o = w.setup_cmd(None).output().unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    common::assert_ok(&o);
     let journal = tilink::engine::journal::JournalStore::new(w.dir.path().join("state"))
         .find(&w.m.cluster_id, None)
         .expect("the setup's journal");

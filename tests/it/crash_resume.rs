@@ -14,7 +14,15 @@ struct Runner<'a> {
     poll_scale: f64,
 }
 
-impl Runner<'_> {
+impl<'a> Runner<'a> {
+    fn new(w: &'a common::World, state: &std::path::Path, poll_scale: f64) -> Self {
+        Runner {
+            w,
+            state: state.to_path_buf(),
+            poll_scale,
+        }
+    }
+
     fn cmd(&self, args: &[&str]) -> Command {
         let mut c = self.w.isolated(&self.state, self.poll_scale);
         c.args(args).stdout(Stdio::null()).stderr(Stdio::piped());
@@ -111,17 +119,9 @@ async fn killed_right_after_each_create_then_resumed() {
         "EnableVpcEndpointConnection",
     ];
     for p in points {
-        let w = common::world_with(tilink::sim::SimOptions {
-            time_scale: 0.002,
-            ..Default::default()
-        })
-        .await;
+        let w = common::world_at(0.002).await;
         let dir = tempfile::tempdir().unwrap();
-        let r = Runner {
-            w: &w,
-            state: dir.path().to_path_buf(),
-            poll_scale: 0.002,
-        };
+        let r = Runner::new(&w, dir.path(), 0.002);
         let args = r.setup_args();
         let crashed = !tokio::task::block_in_place(|| r.run_killed(&args, None, Some(p)));
         assert!(crashed, "crash point {p} was not reached");
@@ -135,17 +135,9 @@ async fn killed_right_after_each_create_then_resumed() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigkill_at_random_times_during_setup_and_teardown() {
-    let w = common::world_with(tilink::sim::SimOptions {
-        time_scale: 0.02,
-        ..Default::default()
-    })
-    .await;
+    let w = common::world_at(0.02).await;
     let dir = tempfile::tempdir().unwrap();
-    let r = Runner {
-        w: &w,
-        state: dir.path().to_path_buf(),
-        poll_scale: 0.02,
-    };
+    let r = Runner::new(&w, dir.path(), 0.02);
     let args = r.setup_args();
     let mut rng = fastrand::Rng::with_seed(7);
     let (done, kills) = r.run_killed_at_random(&args, &mut rng, 40, 20..900);

@@ -17,13 +17,7 @@ async fn start(w: &World, plc_id: &str) -> Start {
         .get_plc(&w.m.cluster_id, plc_id)
         .await
         .unwrap();
-    let all = w
-        .env
-        .tidb()
-        .unwrap()
-        .list_plcs(&w.m.cluster_id)
-        .await
-        .unwrap();
+    let all = w.plcs().await;
     Start::Plc {
         cluster_id: w.m.cluster_id.clone(),
         plc: tilink::engine::discover::plc_info(&p),

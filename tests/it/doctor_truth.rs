@@ -364,11 +364,7 @@ async fn reconcile_swaps_a_stale_backend_and_exits_healthy() {
         .args(["reconcile", "--cluster-id", &w.m.cluster_id, "--no-color"])
         .output()
         .unwrap();
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let text = common::output_text(&out);
     assert_eq!(out.status.code(), Some(0), "{text}");
     assert!(text.contains("healthy"), "{text}");
 }

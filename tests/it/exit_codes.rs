@@ -22,11 +22,7 @@ async fn every_command_failing<'a>(
         .into_iter()
         .map(|args| {
             let out = w.bin().args(&args).output().unwrap();
-            let text = format!(
-                "{}{}",
-                String::from_utf8_lossy(&out.stdout),
-                String::from_utf8_lossy(&out.stderr)
-            );
+            let text = common::output_text(&out);
             (args, out.status.code(), text)
         })
         .collect()
@@ -82,11 +78,7 @@ async fn a_refused_key_exits_3_everywhere() {
             .args(&args)
             .output()
             .unwrap();
-        let text = format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let text = common::output_text(&out);
         assert_eq!(out.status.code(), Some(3), "{args:?}: {text}");
         assert!(!text.contains("string to sign is"), "{args:?}: {text}");
     }
@@ -102,11 +94,7 @@ async fn a_refused_key_exits_3_everywhere() {
 async fn each_credential_refusal_exits_3_from_every_command() {
     let w = common::world().await;
     let out = w.setup_cmd(None).output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::assert_ok(&out);
     let cid = w.m.cluster_id.clone();
     let rds = w.m.rds_instance_id.clone();
     for code in [
@@ -130,11 +118,7 @@ async fn each_credential_refusal_exits_3_from_every_command() {
 async fn each_kind_gives_one_exit_code_from_every_command() {
     let w = common::world().await;
     let out = w.setup_cmd(None).output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::assert_ok(&out);
     let cid = w.m.cluster_id.clone();
     let rds = w.m.rds_instance_id.clone();
     // (code on every ListServerGroups, the exit every command gives, doctor's exit)

@@ -117,7 +117,7 @@ async fn a_running_dm_task_stops_a_plain_yes_teardown() {
         .stdin(std::process::Stdio::null())
         .output()
         .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    common::assert_ok(&o);
     assert_eq!(common::live(&w.state().await, "load_balancers"), 0);
 }
 
@@ -205,14 +205,7 @@ async fn a_plc_deleted_in_the_console_leaves_a_billing_half_that_doctor_reports(
     assert!(code == 4 || code == 1, "{out}");
     assert!(!out.contains("not usable"), "{out}");
     for _ in 0..100 {
-        let left = w
-            .env
-            .tidb()
-            .unwrap()
-            .list_plcs(&w.m.cluster_id)
-            .await
-            .unwrap();
-        if left.is_empty() {
+        if w.plcs().await.is_empty() {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
@@ -233,11 +226,7 @@ async fn a_plc_deleted_in_the_console_leaves_a_billing_half_that_doctor_reports(
         .args(w.setup_argv(&["--non-interactive", "--dry-run"]))
         .output()
         .unwrap();
-    let plan = format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    );
+    let plan = common::output_text(&o);
     let line = plan
         .lines()
         .find(|l| l.contains("TiDB private link connection"))
@@ -261,11 +250,7 @@ async fn a_bare_tilink_is_tilink_setup_with_its_defaults_and_environment() {
         .stdin(std::process::Stdio::null())
         .output()
         .unwrap();
-    let all = format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    );
+    let all = common::output_text(&o);
     assert!(o.status.success(), "{all}");
     assert!(
         all.contains("TiDB private link connection"),

@@ -176,18 +176,7 @@ async fn a_tampered_journal_never_deletes_another_setups_plc() {
         r.insert(k.into(), serde_json::Value::Null);
     }
     std::fs::write(dir.join(format!("{fake}.json")), j.to_string()).unwrap();
-    let out = w
-        .bin()
-        .args([
-            "teardown",
-            "--cluster-id",
-            &w.m.cluster_id,
-            "--setup",
-            fake,
-            "--yes",
-        ])
-        .output()
-        .unwrap();
+    let out = w.teardown_cmd(fake).output().unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert_ne!(out.status.code(), Some(0), "{err}");
     let s = w.state().await;
@@ -276,20 +265,8 @@ async fn a_stale_journal_rerun_beside_a_new_run_builds_one_chain() {
         .unwrap();
     assert!(!out.status.success());
     // Make it stale: the journal and the group's claim two hours old.
-    let old = humantime::format_rfc3339_seconds(
-        std::time::SystemTime::now() - std::time::Duration::from_secs(7200),
-    )
-    .to_string();
     let dir = homes[0].path().join("state").join("setups");
-    for e in std::fs::read_dir(&dir).unwrap().flatten() {
-        let p = e.path();
-        if p.extension().is_some_and(|x| x == "json") {
-            let mut j: serde_json::Value =
-                serde_json::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap();
-            j["created_at"] = old.clone().into();
-            std::fs::write(&p, j.to_string()).unwrap();
-        }
-    }
+    let old = common::backdate_journals(&dir);
     let s = w.state().await;
     let sg = s["server_groups"][0]["ServerGroupId"]
         .as_str()
@@ -342,11 +319,7 @@ async fn groups_with_tags(w: &common::World) -> Vec<(String, Vec<(String, String
 /// builds the chain, and the dead run's own rerun then yields to it: one chain.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_killed_claimant_blocks_for_minutes_and_its_rerun_yields() {
-    let w = common::world_with(tilink::sim::SimOptions {
-        time_scale: 0.01,
-        ..Default::default()
-    })
-    .await;
+    let w = common::world_at(0.01).await;
     let homes: Vec<tempfile::TempDir> = (0..2).map(|_| tempfile::tempdir().unwrap()).collect();
     let dead = w
         .setup_cmd(Some(homes[0].path()))
@@ -395,20 +368,12 @@ async fn a_killed_claimant_blocks_for_minutes_and_its_rerun_yields() {
         let err = String::from_utf8_lossy(&b.stderr);
         assert!(err.contains("lapses at"), "the yield says when: {err}");
         let b = w.setup_cmd(Some(homes[1].path())).output().unwrap();
-        assert!(b.status.success(), "{}", String::from_utf8_lossy(&b.stderr));
+        common::assert_ok(&b);
     }
     // The dead run's HOME reruns (its journal names its group): it re-claims and yields.
     let a = w.setup_cmd(Some(homes[0].path())).output().unwrap();
     let err = String::from_utf8_lossy(&a.stderr);
-    let s = w.state().await;
-    for key in [
-        "server_groups",
-        "load_balancers",
-        "listeners",
-        "endpoint_services",
-    ] {
-        assert_eq!(common::live(&s, key), 1, "{key}: {err}");
-    }
+    common::assert_chain_live(&w.state().await, 1, &err);
     assert!(
         groups_with_tags(&w)
             .await
@@ -423,11 +388,7 @@ async fn a_killed_claimant_blocks_for_minutes_and_its_rerun_yields() {
 /// counts from the last beat).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_live_claim_beats_until_its_load_balancer_exists() {
-    let w = common::world_with(tilink::sim::SimOptions {
-        time_scale: 1.0,
-        ..Default::default()
-    })
-    .await;
+    let w = common::world_at(1.0).await;
     let home = tempfile::tempdir().unwrap();
     let mut run = w.setup_cmd(Some(home.path())).spawn().unwrap();
     let mut beat = None;

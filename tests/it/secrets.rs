@@ -259,11 +259,7 @@ async fn setup_doctor_teardown_with_env_keys_write_no_secret() {
         &w.setup_argv(&["--non-interactive", "--yes", "-o", "json"]),
         &[],
     );
-    assert!(
-        setup.status.success(),
-        "{}",
-        String::from_utf8_lossy(&setup.stderr)
-    );
+    common::assert_ok(&setup);
     scan_output(&s, "setup", &setup);
     // doctor --probe logs in through the simulator's data plane with the password in env.
     let sj: serde_json::Value = serde_json::from_slice(&setup.stdout).expect("setup JSON");

@@ -4,7 +4,7 @@
 //! all, and a service that something else still holds ends teardown at once with what holds
 //! it, instead of a loop of thousands of calls.
 
-use crate::common::{World, live, world};
+use crate::common::{self, World, live, world};
 use serde_json::Value;
 
 fn run(w: &World, args: &[&str]) -> std::process::Output {
@@ -15,11 +15,7 @@ fn run(w: &World, args: &[&str]) -> std::process::Output {
 /// same service, made the way a racing run made it, up to its pending connection request.
 async fn chain_with_two_plcs(w: &World) -> (String, String) {
     let out = run(w, &w.setup_argv(&["--non-interactive", "--yes"]));
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::assert_ok(&out);
     let state = w.state().await;
     let service = state["endpoint_services"][0]["ServiceName"]
         .as_str()
@@ -131,14 +127,7 @@ async fn teardown_removes_every_plc_on_its_service() {
         state["private_link_connections"].as_array().unwrap().len(),
         0
     );
-    for key in [
-        "endpoint_services",
-        "listeners",
-        "load_balancers",
-        "server_groups",
-    ] {
-        assert_eq!(live(&state, key), 0, "{key}: {}", state[key]);
-    }
+    common::assert_chain_live(&state, 0, "after teardown");
     let calls = calls(&w.stats().await) - calls(&before);
     assert!(calls < 300, "teardown took {calls} calls");
 }

@@ -51,11 +51,7 @@ fn wait(child: &mut Child, limit: Duration) -> Option<std::process::ExitStatus> 
 /// then resumes it to ACTIVE.
 async fn interrupt_then_resume(signal: &str) {
     // A slower clock so the NLB and endpoint service take seconds to provision.
-    let w = common::world_with(tilink::sim::SimOptions {
-        time_scale: 0.05,
-        ..Default::default()
-    })
-    .await;
+    let w = common::world_at(0.05).await;
     let dir = tempfile::tempdir().unwrap();
     let state = dir.path();
     let setup = w.setup_argv(&["--non-interactive", "--yes"]);
@@ -195,11 +191,7 @@ async fn signals_in_discovery_doctor_and_teardown_end_with_130_and_json() {
 
     // A chain to examine and tear down.
     let out = command(&w, state, &setup).output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::assert_ok(&out);
 
     let doctor = ["doctor", "-o", "json", "--cluster-id", &m.cluster_id];
     // Doctor says nothing on stderr with -o json: give it a moment to start its walk.
@@ -227,11 +219,7 @@ async fn signals_in_discovery_doctor_and_teardown_end_with_130_and_json() {
     json_error(&out, "TERM");
     assert!(err.contains("run the same command again"), "{err}");
     let out = command(&w, state, &teardown).output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::assert_ok(&out);
     let s = w.state().await;
     for k in ["load_balancers", "endpoint_services", "server_groups"] {
         assert_eq!(live(&s, k), 0, "{k}: {}", s[k]);

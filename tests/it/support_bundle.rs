@@ -202,7 +202,7 @@ async fn reconcile_writes_its_bundle_too() {
         .arg(&file)
         .output()
         .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    common::assert_ok(&o);
     assert!(file.exists(), "no bundle");
     assert_eq!(mode(&file), 0o600);
 }

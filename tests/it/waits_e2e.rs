@@ -3,9 +3,6 @@
 
 use crate::common;
 
-use crate::common::world_with;
-use tilink::sim::SimOptions;
-
 /// `tilink setup` against a simulator, told nothing about its speed (no TILINK_POLL_SCALE).
 fn setup(w: &common::World, extra: &[&str]) -> std::process::Output {
     let mut c = w.bin();
@@ -20,11 +17,7 @@ fn setup(w: &common::World, extra: &[&str]) -> std::process::Output {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_wait_shows_elapsed_and_its_usual_range_in_lines_and_json() {
-    let w = world_with(SimOptions {
-        time_scale: 0.01,
-        ..SimOptions::default()
-    })
-    .await;
+    let w = common::world_at(0.01).await;
     let out = setup(&w, &[]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{err}");
@@ -34,11 +27,7 @@ async fn every_wait_shows_elapsed_and_its_usual_range_in_lines_and_json() {
         "no usual range on the NLB wait:\n{err}"
     );
 
-    let w = world_with(SimOptions {
-        time_scale: 0.01,
-        ..SimOptions::default()
-    })
-    .await;
+    let w = common::world_at(0.01).await;
     let out = setup(&w, &["-o", "json"]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{err}");
@@ -64,11 +53,7 @@ async fn every_wait_shows_elapsed_and_its_usual_range_in_lines_and_json() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn timeout_secs_gives_up_a_wait_and_says_how_to_resume() {
     // Real magnitudes: the server group takes 5 s, the NLB a minute; give up after 2 s.
-    let w = world_with(SimOptions {
-        time_scale: 1.0,
-        ..SimOptions::default()
-    })
-    .await;
+    let w = common::world_at(1.0).await;
     let t0 = std::time::Instant::now();
     let out = setup(&w, &["--timeout-secs", "2"]);
     let err = String::from_utf8_lossy(&out.stderr);

@@ -55,13 +55,18 @@ pub async fn world_with(mut opts: SimOptions) -> World {
     }
 }
 
-/// Default fast world (time scale 0.01).
-pub async fn world() -> World {
+/// A world whose simulator runs at `time_scale` (delays multiplied by it).
+pub async fn world_at(time_scale: f64) -> World {
     world_with(SimOptions {
-        time_scale: 0.01,
+        time_scale,
         ..SimOptions::default()
     })
     .await
+}
+
+/// Default fast world (time scale 0.01).
+pub async fn world() -> World {
+    world_at(0.01).await
 }
 
 impl World {
@@ -292,6 +297,34 @@ impl World {
     }
 }
 
+/// What a run of the binary printed: its stdout, then its stderr.
+pub fn output_text(out: &std::process::Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+/// Makes every setup journal in `dir` two hours old, as a run that died long ago left it;
+/// returns that time (RFC 3339).
+pub fn backdate_journals(dir: &std::path::Path) -> String {
+    let old = humantime::format_rfc3339_seconds(
+        std::time::SystemTime::now() - std::time::Duration::from_secs(7200),
+    )
+    .to_string();
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        let p = e.path();
+        if p.extension().is_some_and(|x| x == "json") {
+            let mut j: serde_json::Value =
+                serde_json::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap();
+            j["created_at"] = old.clone().into();
+            std::fs::write(&p, j.to_string()).unwrap();
+        }
+    }
+    old
+}
+
 /// The id of the PLC a setup created, from its journal.
 pub fn plc_id(m: &ApplyModel) -> String {
     m.journal
@@ -301,14 +334,19 @@ pub fn plc_id(m: &ApplyModel) -> String {
         .expect("the setup journaled its PLC")
 }
 
-/// Asserts that a run of the binary exited 0 (its stderr the failure message) and returns the
-/// one JSON object on its stdout.
-pub fn json_ok(out: &std::process::Output) -> serde_json::Value {
+/// Asserts that a run of the binary exited 0, its stderr the failure message.
+pub fn assert_ok(out: &std::process::Output) {
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+/// Asserts that a run of the binary exited 0 (its stderr the failure message) and returns the
+/// one JSON object on its stdout.
+pub fn json_ok(out: &std::process::Output) -> serde_json::Value {
+    assert_ok(out);
     serde_json::from_slice(&out.stdout).expect("one JSON object on stdout")
 }
 
