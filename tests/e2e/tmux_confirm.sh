@@ -20,14 +20,12 @@ TIMEOUT=${TILINK_E2E_TIMEOUT:-120}
 # confirmation.
 start() {
   local name=$1 dir=$2
-  SESSIONS+=("$name")
   mkdir -p "$dir/state"
-  cat > "$dir/pane.sh" <<PANE
+  open_pane "$name" "$dir" <<PANE
 env TILINK_STATE_DIR='$dir/state' TILINK_NO_KEYRING=1 '$BIN' sandbox --plain --time-scale 0.02
 echo "TILINK-EXIT=\$?"
 sleep 600
 PANE
-  tmux new-session -d -s "$name" -x 100 -y 30 "bash '$dir/pane.sh'"
   local end=$((SECONDS + TIMEOUT))
   until screen "$name" | grep -q 'Create these resources? \[y/N\]'; do
     [ $SECONDS -lt $end ] || fail "$name" "never asked to create"
@@ -87,14 +85,12 @@ cluster=$(field cluster_id)
 ( . "$d4/env.sh"; "$BIN" setup --non-interactive --yes --cluster-id "$cluster" --rds-instance "$(field rds_instance_id)" >/dev/null 2>"$d4/setup.err" ) \
   || { cat "$d4/setup.err" >&2; echo "tmux_confirm: setup for the teardown step failed" >&2; exit 1; }
 n4="tilink-confirm-$$-teardown"
-SESSIONS+=("$n4")
-cat > "$d4/pane.sh" <<PANE
+open_pane "$n4" "$d4" <<PANE
 . '$d4/env.sh'
 TILINK_YES=1 '$BIN' teardown --cluster-id '$cluster'
 echo "TILINK-EXIT=\$?"
 sleep 600
 PANE
-tmux new-session -d -s "$n4" -x 100 -y 30 "bash '$d4/pane.sh'"
 end=$((SECONDS + TIMEOUT))
 until screen "$n4" | grep -q 'to confirm'; do
   [ $SECONDS -lt $end ] || fail "$n4" "TILINK_YES answered teardown on a terminal (no typed confirmation)"
@@ -120,8 +116,7 @@ mkdir -p "$d3/state"
 start_sim "$d3" --time-scale 0.05
 endpoint=$(field alibaba_endpoint)
 n3="tilink-confirm-$$-wizard"
-SESSIONS+=("$n3")
-cat > "$d3/pane.sh" <<PANE
+open_pane "$n3" "$d3" <<PANE
 env TILINK_STATE_DIR='$d3/state' TILINK_NO_KEYRING=1 TILINK_POLL_SCALE=0.05 HOME='$d3' \
   TILINK_ALIBABA_ENDPOINT='$endpoint' TILINK_TIDB_ENDPOINT='$(field tidb_endpoint)' \
   ALIBABA_CLOUD_ACCESS_KEY_ID='$(field alibaba_access_key_id)' \
@@ -131,7 +126,6 @@ env TILINK_STATE_DIR='$d3/state' TILINK_NO_KEYRING=1 TILINK_POLL_SCALE=0.05 HOME
 echo "TILINK-EXIT=\$?"
 sleep 600
 PANE
-tmux new-session -d -s "$n3" -x 100 -y 30 "bash '$d3/pane.sh'"
 end=$((SECONDS + TIMEOUT))
 until screen "$n3" | grep -q 'step 6/9 Plan'; do
   [ $SECONDS -lt $end ] || fail "$n3" "never reached the Plan"
