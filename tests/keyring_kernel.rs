@@ -138,17 +138,7 @@ fn kernel_keyring_round_trip_and_setup_reads_it() -> Result<(), String> {
         .env("TILINK_POLL_SCALE", "0.02")
         .env("TILINK_ALIBABA_ENDPOINT", &w.m.alibaba_endpoint)
         .env("TILINK_TIDB_ENDPOINT", &w.m.tidb_endpoint)
-        .args([
-            "setup",
-            "--non-interactive",
-            "--cluster-id",
-            &w.m.cluster_id,
-            "--rds-instance",
-            &w.m.rds_instance_id,
-            "--yes",
-            "-o",
-            "json",
-        ])
+        .args(w.setup_argv(&["--non-interactive", "--yes", "-o", "json"]))
         .stdin(std::process::Stdio::null())
         .output()
         .unwrap();

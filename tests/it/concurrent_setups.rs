@@ -11,10 +11,7 @@ use tilink::sim::SimOptions;
 fn setup(w: &common::World, extra: &[&str]) -> std::process::Child {
     w.bin()
         .env_remove("TILINK_POLL_SCALE")
-        .args(["setup", "--non-interactive", "--yes", "--cluster-id"])
-        .arg(&w.m.cluster_id)
-        .arg("--rds-instance")
-        .arg(&w.m.rds_instance_id)
+        .args(w.setup_argv(&["--non-interactive", "--yes"]))
         .args(extra)
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
@@ -26,13 +23,7 @@ fn setup(w: &common::World, extra: &[&str]) -> std::process::Child {
 async fn three_concurrent_setups_build_one_chain() {
     let w = common::world_at(0.01).await;
     let runs: Vec<_> = (0..3).map(|_| setup(&w, &[])).collect();
-    let outs: Vec<_> = tokio::task::spawn_blocking(move || {
-        runs.into_iter()
-            .map(|c| c.wait_with_output().unwrap())
-            .collect::<Vec<_>>()
-    })
-    .await
-    .unwrap();
+    let outs = common::outputs(runs).await;
     let mut waited = 0;
     for o in &outs {
         let err = String::from_utf8_lossy(&o.stderr);
@@ -80,29 +71,15 @@ async fn concurrent_setups_from_separate_homes_build_one_chain() {
     let w = common::world_at(0.01).await;
     let homes: Vec<tempfile::TempDir> = (0..3).map(|_| tempfile::tempdir().unwrap()).collect();
     let run = |home: &std::path::Path| {
-        let mut c = w.bin();
-        c.env_remove("TILINK_POLL_SCALE")
-            .env("HOME", home)
-            .env("TILINK_STATE_DIR", home.join("state"))
-            .args(["setup", "--non-interactive", "--yes", "--cluster-id"])
-            .arg(&w.m.cluster_id)
-            .arg("--rds-instance")
-            .arg(&w.m.rds_instance_id)
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped());
+        let mut c = w.setup_cmd(Some(home));
+        c.env_remove("TILINK_POLL_SCALE");
         c
     };
     let runs: Vec<_> = homes
         .iter()
         .map(|h| run(h.path()).spawn().unwrap())
         .collect();
-    let outs: Vec<_> = tokio::task::spawn_blocking(move || {
-        runs.into_iter()
-            .map(|c| c.wait_with_output().unwrap())
-            .collect::<Vec<_>>()
-    })
-    .await
-    .unwrap();
+    let outs = common::outputs(runs).await;
     let mut built = 0;
     let mut stood_down = None;
     for (i, o) in outs.iter().enumerate() {
@@ -163,16 +140,9 @@ async fn staggered_setups_over_a_slow_network_keep_one_plc() {
         let first = run(homes[0].path()).spawn().unwrap();
         tokio::time::sleep(std::time::Duration::from_millis(stagger_ms)).await;
         let second = run(homes[1].path()).spawn().unwrap();
-        let outs = tokio::task::spawn_blocking(move || {
-            [first, second].map(|c| c.wait_with_output().unwrap())
-        })
-        .await
-        .unwrap();
+        let outs = common::outputs(vec![first, second]).await;
         let state = w.state().await;
-        let errs: Vec<String> = outs
-            .iter()
-            .map(|o| String::from_utf8_lossy(&o.stderr).into_owned())
-            .collect();
+        let errs = common::stderrs(&outs);
         assert!(
             outs.iter().any(|o| o.status.success()),
             "stagger {stagger_ms}: no run built the chain: {errs:#?}"
@@ -394,14 +364,8 @@ async fn a_lagging_list_does_not_let_two_runs_build() {
     let first = w.setup_cmd(Some(homes[0].path())).spawn().unwrap();
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     let second = w.setup_cmd(Some(homes[1].path())).spawn().unwrap();
-    let outs =
-        tokio::task::spawn_blocking(move || [first, second].map(|c| c.wait_with_output().unwrap()))
-            .await
-            .unwrap();
-    let errs: Vec<String> = outs
-        .iter()
-        .map(|o| String::from_utf8_lossy(&o.stderr).into_owned())
-        .collect();
+    let outs = common::outputs(vec![first, second]).await;
+    let errs = common::stderrs(&outs);
     w.admin("faults", serde_json::json!({"clear": true})).await;
     let s = w.state().await;
     assert_eq!(live(&s, "load_balancers"), 1, "{errs:#?}");

@@ -284,13 +284,8 @@ async fn a_stale_journal_rerun_beside_a_new_run_builds_one_chain() {
     // A reruns while B (another machine) starts fresh.
     let a = run(homes[0].path()).spawn().unwrap();
     let b = run(homes[1].path()).spawn().unwrap();
-    let outs = tokio::task::spawn_blocking(move || [a, b].map(|c| c.wait_with_output().unwrap()))
-        .await
-        .unwrap();
-    let errs: Vec<String> = outs
-        .iter()
-        .map(|o| String::from_utf8_lossy(&o.stderr).into_owned())
-        .collect();
+    let outs = common::outputs(vec![a, b]).await;
+    let errs = common::stderrs(&outs);
     let s = w.state().await;
     assert_eq!(common::live(&s, "load_balancers"), 1, "{errs:#?}");
     assert_eq!(common::live(&s, "endpoint_services"), 1, "{errs:#?}");

@@ -297,6 +297,25 @@ impl World {
     }
 }
 
+/// Waits for every child, off the runtime's worker threads; their outputs, in order.
+pub async fn outputs(children: Vec<std::process::Child>) -> Vec<std::process::Output> {
+    tokio::task::spawn_blocking(move || {
+        children
+            .into_iter()
+            .map(|c| c.wait_with_output().expect("wait for the run"))
+            .collect()
+    })
+    .await
+    .expect("the waiting task")
+}
+
+/// Each run's stderr, as text.
+pub fn stderrs(outs: &[std::process::Output]) -> Vec<String> {
+    outs.iter()
+        .map(|o| String::from_utf8_lossy(&o.stderr).into_owned())
+        .collect()
+}
+
 /// What a run of the binary printed: its stdout, then its stderr.
 pub fn output_text(out: &std::process::Output) -> String {
     format!(
