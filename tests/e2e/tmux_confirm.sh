@@ -37,6 +37,22 @@ PANE
   done
 }
 
+# await_screen NAME PATTERN MESSAGE [KEY]: waits until PATTERN is on NAME's screen; fails
+# with MESSAGE after TIMEOUT seconds, or as soon as tilink exits. With KEY, sends it each round.
+await_screen() {
+  local name=$1 pattern=$2 message=$3 key=${4:-} end=$((SECONDS + TIMEOUT))
+  until screen "$name" | grep -q -- "$pattern"; do
+    [ $SECONDS -lt $end ] || fail "$name" "$message"
+    if screen "$name" | grep -q 'TILINK-EXIT='; then fail "$name" "exited while waiting for '$pattern'"; fi
+    if [ -n "$key" ]; then
+      tmux send-keys -t "$name" "$key"
+      sleep 0.6
+    else
+      sleep 0.3
+    fi
+  done
+}
+
 wait_exit() { # NAME → prints the exit status
   local end=$((SECONDS + TIMEOUT))
   until screen "$1" | grep -q 'TILINK-EXIT='; do
@@ -91,12 +107,7 @@ TILINK_YES=1 '$BIN' teardown --cluster-id '$cluster'
 echo "TILINK-EXIT=\$?"
 sleep 600
 PANE
-end=$((SECONDS + TIMEOUT))
-until screen "$n4" | grep -q 'to confirm'; do
-  [ $SECONDS -lt $end ] || fail "$n4" "TILINK_YES answered teardown on a terminal (no typed confirmation)"
-  if screen "$n4" | grep -q 'TILINK-EXIT='; then fail "$n4" "exited without asking"; fi
-  sleep 0.3
-done
+await_screen "$n4" 'to confirm' "TILINK_YES answered teardown on a terminal (no typed confirmation)"
 screen "$n4" | grep -q 'Type tl-' || fail "$n4" "the prompt does not ask for the setup id"
 tmux send-keys -t "$n4" -l y
 tmux send-keys -t "$n4" Enter
@@ -126,13 +137,7 @@ env TILINK_STATE_DIR='$d3/state' TILINK_NO_KEYRING=1 TILINK_POLL_SCALE=0.05 HOME
 echo "TILINK-EXIT=\$?"
 sleep 600
 PANE
-end=$((SECONDS + TIMEOUT))
-until screen "$n3" | grep -q 'step 6/9 Plan'; do
-  [ $SECONDS -lt $end ] || fail "$n3" "never reached the Plan"
-  if screen "$n3" | grep -q 'TILINK-EXIT='; then fail "$n3" "exited before the Plan"; fi
-  tmux send-keys -t "$n3" Enter
-  sleep 0.6
-done
+await_screen "$n3" 'step 6/9 Plan' "never reached the Plan" Enter
 tmux send-keys -t "$n3" Enter
 sleep 0.5
 tmux send-keys -t "$n3" Enter
@@ -142,9 +147,5 @@ screen "$n3" | grep -q 'Enter does not create: press c' || fail "$n3" "Enter did
 groups=$(curl -s "$endpoint/_sim/state" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["server_groups"]))')
 [ "$groups" = 0 ] || fail "$n3" "Enter created $groups server group(s)"
 tmux send-keys -t "$n3" c
-end=$((SECONDS + TIMEOUT))
-until screen "$n3" | grep -q 'step 7/9 Provisioning'; do
-  [ $SECONDS -lt $end ] || fail "$n3" "c did not start provisioning"
-  sleep 0.3
-done
+await_screen "$n3" 'step 7/9 Provisioning' "c did not start provisioning"
 echo "tmux_confirm: in the wizard, Enter on the Plan creates nothing and says so; c creates"

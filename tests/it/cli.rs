@@ -1,19 +1,13 @@
 //! The real binary: help texts, the JSON contracts, exit codes, the credential message.
 
-use crate::common;
+use crate::common::{self, SimEnv};
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 
+/// A clean environment: no credentials, no real HOME, a private state dir.
 fn bin() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_tilink"));
-    // A clean environment: no credentials, no real HOME, a private state dir.
-    c.env_clear();
-    c.env("PATH", std::env::var("PATH").unwrap_or_default());
-    c.env("HOME", std::env::temp_dir().join("tilink-cli-test-home"));
-    c.env("TILINK_NO_KEYRING", "true");
-    c.stdin(Stdio::null());
-    c
+    common::clean_bin("tilink-cli-test-home")
 }
 
 #[test]
@@ -185,8 +179,7 @@ async fn doctor_binary_prints_the_contract_and_exit_codes() {
         assert!(v.get(k).is_some(), "doctor JSON lacks {k}: {v}");
     }
     // The build that wrote the report, as `tilink --version -o json` names it.
-    let version =
-        tokio::task::block_in_place(|| w.bin().args(["--version", "-o", "json"]).output().unwrap());
+    let version = tokio::task::block_in_place(|| w.run(["--version", "-o", "json"]));
     let version: serde_json::Value = serde_json::from_slice(&version.stdout).unwrap();
     assert_eq!(v["tilink"], version, "{v}");
     assert_eq!(v["tilink"]["version"], env!("CARGO_PKG_VERSION"));
@@ -335,22 +328,14 @@ async fn doctor_connection_alone_finds_its_cluster() {
     let w = common::world().await;
     let m = w.setup().await;
     let plc = common::plc_id(&m);
-    let out = w
-        .bin()
-        .args(["doctor", "--connection", &plc, "-o", "json"])
-        .output()
-        .unwrap();
+    let out = w.run(["doctor", "--connection", &plc, "-o", "json"]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{err}");
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let chains = v["chains"].as_array().unwrap();
     assert_eq!(chains.len(), 1);
     assert_eq!(chains[0]["target"], plc.as_str());
-    let out = w
-        .bin()
-        .args(["doctor", "--connection", "plc-nosuchconnection01"])
-        .output()
-        .unwrap();
+    let out = w.run(["doctor", "--connection", "plc-nosuchconnection01"]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(
@@ -463,12 +448,8 @@ async fn key_flags_take_secrets_from_stdin_and_endpoints_are_pointed_out() {
 
     // A wrong secret: status says which key does not work, exit 3.
     let out = bin()
-        .env("TILINK_ALIBABA_ENDPOINT", &m.alibaba_endpoint)
-        .env("TILINK_TIDB_ENDPOINT", &m.tidb_endpoint)
-        .env("ALIBABA_CLOUD_ACCESS_KEY_ID", &m.alibaba_access_key_id)
+        .sim_env(m)
         .env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "wrong")
-        .env("TIDBCLOUD_PUBLIC_KEY", &m.tidb_public_key)
-        .env("TIDBCLOUD_PRIVATE_KEY", &m.tidb_private_key)
         .args(["auth", "status", "-o", "json"])
         .output()
         .unwrap();

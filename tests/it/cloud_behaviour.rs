@@ -363,11 +363,7 @@ async fn a_fix_held_back_by_a_changing_link_says_so() {
         json!({"kind": "service-pending", "id": svc, "for_ms": 120_000}),
     )
     .await;
-    let out = w
-        .bin()
-        .args(["doctor", "--cluster-id", &w.m.cluster_id, "-o", "json"])
-        .output()
-        .unwrap();
+    let out = w.run(["doctor", "--cluster-id", &w.m.cluster_id, "-o", "json"]);
     let d = json_of(&out);
     assert_eq!(out.status.code(), Some(1), "{d:#}");
     let wl = d["checks"]
@@ -405,11 +401,7 @@ async fn a_fix_held_back_by_a_changing_link_says_so() {
         json!({"kind": "lb-configuring", "id": lb, "for_ms": 120_000}),
     )
     .await;
-    let out = w
-        .bin()
-        .args(["reconcile", "--cluster-id", &w.m.cluster_id])
-        .output()
-        .unwrap();
+    let out = w.run(["reconcile", "--cluster-id", &w.m.cluster_id]);
     let text = String::from_utf8_lossy(&out.stderr);
     assert!(text.contains("fix for backend-ip"), "{text}");
     assert_ne!(out.status.code(), Some(1), "{text}");

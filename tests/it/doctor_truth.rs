@@ -91,8 +91,7 @@ fn statuses(v: &Value) -> BTreeMap<String, String> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_failed_read_makes_a_healthy_link_fail() {
     let w = common::world().await;
-    let m = w.setup().await;
-    assert_eq!(m.outcome, Some(Ok(())), "{:#?}", m.log);
+    w.setup_active().await;
 
     let out = doctor(&w, true);
     let healthy: Value = serde_json::from_slice(&out.stdout).expect("json");
@@ -174,8 +173,7 @@ async fn no_failed_read_makes_a_healthy_link_fail() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn throttling_and_refused_signatures_on_reads_are_unknown_and_credentials_are_exact() {
     let w = common::world().await;
-    let m = w.setup().await;
-    assert_eq!(m.outcome, Some(Ok(())), "{:#?}", m.log);
+    w.setup_active().await;
 
     // Throttled identity call: the credentials are not "refused".
     w.admin(
@@ -241,8 +239,7 @@ async fn the_first_failure_is_the_root_cause() {
     use tilink::engine::check::Status;
     use tilink::engine::doctor::{Start, checks::root_cause, examine, facts::plcs};
     let w = common::world().await;
-    let m = w.setup().await;
-    assert_eq!(m.outcome, Some(Ok(())), "{:#?}", m.log);
+    w.setup_active().await;
     let c = w.clients();
     let list = c.tidb.list_plcs(&w.m.cluster_id).await.unwrap();
     let start = Start::Plc {
@@ -301,8 +298,7 @@ async fn the_first_failure_is_the_root_cause() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_wrong_secret_is_a_credentials_problem_not_a_broken_chain() {
     let w = common::world().await;
-    let m = w.setup().await;
-    assert_eq!(m.outcome, Some(Ok(())), "{:#?}", m.log);
+    w.setup_active().await;
     let out = w
         .bin()
         .env(
@@ -337,11 +333,7 @@ async fn a_wrong_secret_is_a_credentials_problem_not_a_broken_chain() {
         }
     }
 
-    let out = w
-        .bin()
-        .args(["doctor", "--cluster-id", "1234567890123456789"])
-        .output()
-        .unwrap();
+    let out = w.run(["doctor", "--cluster-id", "1234567890123456789"]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(err.contains("no such cluster"), "{err}");
@@ -352,18 +344,13 @@ async fn a_wrong_secret_is_a_credentials_problem_not_a_broken_chain() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reconcile_swaps_a_stale_backend_and_exits_healthy() {
     let w = common::world().await;
-    let m = w.setup().await;
-    assert_eq!(m.outcome, Some(Ok(())), "{:#?}", m.log);
+    w.setup_active().await;
     w.admin(
         "inject",
         serde_json::json!({"kind": "rds-ip-change", "instance_id": w.m.rds_instance_id}),
     )
     .await;
-    let out = w
-        .bin()
-        .args(["reconcile", "--cluster-id", &w.m.cluster_id, "--no-color"])
-        .output()
-        .unwrap();
+    let out = w.run(["reconcile", "--cluster-id", &w.m.cluster_id, "--no-color"]);
     let text = common::output_text(&out);
     assert_eq!(out.status.code(), Some(0), "{text}");
     assert!(text.contains("healthy"), "{text}");

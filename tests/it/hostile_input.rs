@@ -502,29 +502,22 @@ async fn aliyun_client_gives_clear_errors_on_hostile_answers() {
         200,
         br#"{"LoadBalancerStatus":["x"],"ZoneMappings":{"a":1}}"#,
     );
-    let e = bounded(a.get_load_balancer_attribute("nlb-x"))
-        .await
-        .unwrap_err();
-    readable(
-        &e.to_string(),
-        "GetLoadBalancerAttribute",
-        "unexpected response",
-    );
+    let e = bounded(a.get_load_balancer_attribute("nlb-x")).await;
+    readable_err(e, "GetLoadBalancerAttribute", "unexpected response");
     f.json(
         200,
         br#"{"DBInstanceNetInfos":{"DBInstanceNetInfo":[{"Port":"port"}]}}"#,
     );
-    let e = bounded(a.describe_db_instance_net_info("rm-x"))
-        .await
-        .unwrap_err();
-    readable(
-        &e.to_string(),
-        "DescribeDBInstanceNetInfo",
-        "invalid numeric value",
-    );
+    let e = bounded(a.describe_db_instance_net_info("rm-x")).await;
+    readable_err(e, "DescribeDBInstanceNetInfo", "invalid numeric value");
     f.json(200, br#"{"AccountId":{},"Arn":7}"#);
-    let e = bounded(a.get_caller_identity()).await.unwrap_err();
-    readable(&e.to_string(), "GetCallerIdentity", "unexpected response");
+    let e = bounded(a.get_caller_identity()).await;
+    readable_err(e, "GetCallerIdentity", "unexpected response");
+}
+
+/// A call that must fail with a readable error (see `readable`).
+fn readable_err<T: std::fmt::Debug>(r: Result<T, AliyunError>, what: &str, hint: &str) {
+    readable(&r.unwrap_err().to_string(), what, hint);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

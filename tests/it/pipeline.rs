@@ -7,14 +7,18 @@ use crate::common::World;
 
 /// A chain built through the library; returns its PLC id and setup id.
 async fn chain(w: &World) -> (String, String) {
-    let m = w.setup().await;
-    assert!(
-        matches!(m.outcome, Some(Ok(()))),
-        "setup failed: {:?}",
-        m.outcome
-    );
+    let m = w.setup_active().await;
     let plc = common::plc_id(&m);
     (plc, m.journal.setup_id.clone())
+}
+
+/// `tilink teardown --setup SETUP --yes` with `extra`, stdin closed.
+fn teardown(w: &World, setup: &str, extra: &[&str]) -> std::process::Output {
+    w.teardown_cmd(setup)
+        .args(extra)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap()
 }
 
 fn doctor(w: &World) -> (i32, String, String) {
@@ -69,11 +73,7 @@ async fn a_failed_changefeed_is_named_and_placed() {
         .modify_security_ips(&w.m.rds_instance_id, &group, &ips, "Delete")
         .await
         .unwrap();
-    let o = w
-        .bin()
-        .args(["doctor", "--cluster-id", &w.m.cluster_id, "-o", "json"])
-        .output()
-        .unwrap();
+    let o = w.run(["doctor", "--cluster-id", &w.m.cluster_id, "-o", "json"]);
     let v: serde_json::Value = serde_json::from_slice(&o.stdout)
         .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&o.stdout)));
     let checks = v["chains"][0]["checks"]
@@ -98,11 +98,7 @@ async fn a_running_dm_task_stops_a_plain_yes_teardown() {
                            "name": "rds-orders", "state": "RUNNING"}),
     )
     .await;
-    let o = w
-        .teardown_cmd(&setup)
-        .stdin(std::process::Stdio::null())
-        .output()
-        .unwrap();
+    let o = teardown(&w, &setup, &[]);
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(2), "{err}");
     assert!(err.contains("rds-orders"), "{err}");
@@ -111,12 +107,7 @@ async fn a_running_dm_task_stops_a_plain_yes_teardown() {
     let s = w.state().await;
     assert_eq!(common::live(&s, "load_balancers"), 1, "nothing was deleted");
 
-    let o = w
-        .teardown_cmd(&setup)
-        .arg("--force-with-dependents")
-        .stdin(std::process::Stdio::null())
-        .output()
-        .unwrap();
+    let o = teardown(&w, &setup, &["--force-with-dependents"]);
     common::assert_ok(&o);
     assert_eq!(common::live(&w.state().await, "load_balancers"), 0);
 }
@@ -135,11 +126,7 @@ async fn a_failed_dm_task_is_listed_but_does_not_block() {
     let (code, out, _) = doctor(&w);
     assert_ne!(code, 0, "{out}");
     assert!(out.contains("binlog purged"), "{out}");
-    let o = w
-        .teardown_cmd(&setup)
-        .stdin(std::process::Stdio::null())
-        .output()
-        .unwrap();
+    let o = teardown(&w, &setup, &[]);
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(o.status.success(), "{err}");
     assert!(err.contains("old-import"), "{err}");

@@ -192,7 +192,7 @@ async fn bad_inputs_are_refused_before_anything_exists() {
     let w = common::world().await;
     let mut args = setup_args(&w);
     args.extend(["--name".to_string(), "n".repeat(65)]);
-    let out = w.bin().args(&args).output().unwrap();
+    let out = w.run(&args);
     assert_eq!(
         out.status.code(),
         Some(2),
@@ -202,7 +202,7 @@ async fn bad_inputs_are_refused_before_anything_exists() {
     let mut args = setup_args(&w);
     let i = args.iter().position(|a| a == "--rds-instance").unwrap();
     args[i + 1] = "rm-1/../x".into();
-    let out = w.bin().args(&args).output().unwrap();
+    let out = w.run(&args);
     assert_eq!(out.status.code(), Some(2));
     let s = w.state().await;
     for key in ["server_groups", "load_balancers", "endpoint_services"] {
@@ -211,11 +211,7 @@ async fn bad_inputs_are_refused_before_anything_exists() {
     let calls = w.stats().await["total_calls"].as_u64().unwrap_or(0);
     assert_eq!(calls, 0, "a refused input made calls");
 
-    let out = w
-        .bin()
-        .args(["sim", "--listen", "0.0.0.0:0"])
-        .output()
-        .unwrap();
+    let out = w.run(["sim", "--listen", "0.0.0.0:0"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--listen-any"));
 
@@ -239,11 +235,7 @@ async fn bad_inputs_are_refused_before_anything_exists() {
     let open = w.dir.path().join("open.log");
     std::fs::write(&open, "").unwrap();
     std::fs::set_permissions(&open, std::fs::Permissions::from_mode(0o644)).unwrap();
-    let out = w
-        .bin()
-        .args(["--log-file", open.to_str().unwrap(), "policy"])
-        .output()
-        .unwrap();
+    let out = w.run(["--log-file", open.to_str().unwrap(), "policy"]);
     assert_eq!(out.status.code(), Some(0));
     let mode = std::fs::metadata(&open).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o600, "the log file keeps a readable mode");

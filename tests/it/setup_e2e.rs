@@ -12,8 +12,7 @@ use tilink::engine::teardown;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn full_setup_builds_the_recipe_chain_then_rerun_and_teardown() {
     let w = world().await;
-    let m = w.setup().await;
-    assert_eq!(m.outcome, Some(Ok(())), "log: {:#?}", m.log);
+    let m = w.setup_active().await;
     assert_eq!(m.journal.state, SetupState::Active);
     let ids = m.journal.resources.clone();
     let c = w.clients();
@@ -147,8 +146,7 @@ async fn full_setup_builds_the_recipe_chain_then_rerun_and_teardown() {
 
     // A rerun adopts everything and creates nothing.
     let before = w.state().await;
-    let m2 = w.setup().await;
-    assert_eq!(m2.outcome, Some(Ok(())), "log: {:#?}", m2.log);
+    let m2 = w.setup_active().await;
     assert_eq!(m2.journal.setup_id, m.journal.setup_id);
     assert_eq!(m2.journal.resources, ids);
     let after = w.state().await;
@@ -335,8 +333,7 @@ async fn a_stale_journal_is_recreated_not_trusted() {
     // A first world builds a chain and journals it; a second world with the same ids (the
     // resources are gone, as if deleted in the console) must get a fresh chain.
     let first = world().await;
-    let m1 = first.setup().await;
-    assert_eq!(m1.outcome, Some(Ok(())));
+    let m1 = first.setup_active().await;
     let dir = first.dir.path().to_path_buf();
     drop(first.sim);
     let second = world().await;
@@ -347,8 +344,7 @@ async fn a_stale_journal_is_recreated_not_trusted() {
         tilink::engine::journal::JournalStore::new(&dir),
     );
     let w = common::World { env, ..second };
-    let m2 = w.setup().await;
-    assert_eq!(m2.outcome, Some(Ok(())), "log: {:#?}", m2.log);
+    let m2 = w.setup_active().await;
     assert_eq!(
         m2.journal.setup_id, m1.journal.setup_id,
         "the journal is reused"
@@ -422,8 +418,7 @@ async fn missing_permissions_and_region_mismatch_stop_before_anything_is_created
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn teardown_refuses_a_chain_it_does_not_own_before_deleting_anything() {
     let w = world().await;
-    let m = w.setup().await;
-    assert_eq!(m.outcome, Some(Ok(())));
+    let m = w.setup_active().await;
     let before = w.state().await;
     // A journal whose PLC points elsewhere, and one naming a load balancer of another setup.
     let e = refused_teardown(&w, &m.journal.setup_id, "another service", |j| {
@@ -476,8 +471,7 @@ async fn refused_teardown(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn teardown_refuses_tampered_journals_and_touches_nothing() {
     let w = world().await;
-    let m = w.setup().await;
-    assert_eq!(m.outcome, Some(Ok(())));
+    let m = w.setup_active().await;
     let before = w.state().await;
     let other_rds = before["rds"]
         .as_array()

@@ -29,6 +29,18 @@ pub fn global(args: &[&str]) -> GlobalArgs {
     Cli::parse_from(v).global
 }
 
+/// The real binary in a clean environment: nothing from this process's but `PATH`, HOME a
+/// fixed directory named `home` under the temp dir, no keyring, stdin closed.
+pub fn clean_bin(home: &str) -> std::process::Command {
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_tilink"));
+    c.env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", std::env::temp_dir().join(home))
+        .env("TILINK_NO_KEYRING", "1")
+        .stdin(std::process::Stdio::null());
+    c
+}
+
 /// Starts a simulator with a fast clock.
 pub async fn world_with(mut opts: SimOptions) -> World {
     tilink::cloud::aliyun::client::install_tls_provider();
@@ -135,6 +147,13 @@ impl World {
             .await
     }
 
+    /// `setup`, which must reach ACTIVE (its log is the failure message).
+    pub async fn setup_active(&self) -> ApplyModel {
+        let m = self.setup().await;
+        assert_eq!(m.outcome, Some(Ok(())), "log: {:#?}", m.log);
+        m
+    }
+
     /// The real binary pointed at this simulator: its endpoints and keys in the environment,
     /// polls at the simulator's pace, retries without long backoffs, journals under this
     /// world's directory, no keyring. `TILINK_TEST_BIN` names another build of the binary
@@ -150,6 +169,14 @@ impl World {
             .env("HOME", self.dir.path())
             .sim_env(&self.m);
         c
+    }
+
+    /// Runs the binary (`bin`) with `args` to the end.
+    pub fn run<S: AsRef<std::ffi::OsStr>>(
+        &self,
+        args: impl IntoIterator<Item = S>,
+    ) -> std::process::Output {
+        self.bin().args(args).output().expect("tilink runs")
     }
 
     /// `tilink setup --non-interactive --yes` for this world's cluster and RDS instance, from
@@ -264,19 +291,19 @@ impl World {
 
     /// `GET /_sim/state`.
     pub async fn state(&self) -> serde_json::Value {
-        reqwest::get(format!("{}/_sim/state", self.m.alibaba_endpoint))
-            .await
-            .expect("state")
-            .json()
-            .await
-            .expect("json")
+        self.admin_get("state").await
     }
 
     /// `GET /_sim/stats`.
     pub async fn stats(&self) -> serde_json::Value {
-        reqwest::get(format!("{}/_sim/stats", self.m.alibaba_endpoint))
+        self.admin_get("stats").await
+    }
+
+    /// `GET /_sim/<what>`.
+    async fn admin_get(&self, what: &str) -> serde_json::Value {
+        reqwest::get(format!("{}/_sim/{what}", self.m.alibaba_endpoint))
             .await
-            .expect("stats")
+            .expect(what)
             .json()
             .await
             .expect("json")

@@ -12,14 +12,7 @@ async fn full_chain_v3_and_teardown() {
 
     let id = ali.ok(STS, "GetCallerIdentity", &[], &[]).await;
     assert_eq!(id["IdentityType"], "RAMUser");
-    let net = ali
-        .ok(
-            RDS,
-            "DescribeDBInstanceNetInfo",
-            &[("DBInstanceId", &m.rds_instance_id)],
-            &[],
-        )
-        .await;
+    let net = ali.net_info(&m.rds_instance_id).await;
     let info = &net["DBInstanceNetInfos"]["DBInstanceNetInfo"][0];
     let (ip, vpc) = (
         info["IPAddress"].as_str().unwrap().to_string(),

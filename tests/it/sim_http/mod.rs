@@ -214,6 +214,17 @@ impl Ali {
         v
     }
 
+    /// `DescribeDBInstanceNetInfo` of RDS instance `id`.
+    async fn net_info(&self, id: &str) -> Value {
+        self.ok(
+            RDS,
+            "DescribeDBInstanceNetInfo",
+            &[("DBInstanceId", id)],
+            &[],
+        )
+        .await
+    }
+
     /// Like `ok`, for a Get right after a create: a not-found answer (the simulator's
     /// `get-lag`, as real Gets may lag a create) is "not yet", as in Terraform's waits.
     async fn seen(
