@@ -11,7 +11,9 @@ use tilink::engine::prepare::{PrepareInput, Prepared, prepare};
 use tilink::engine::setup::{Setup, WhenBusy};
 use tilink::sim::{Manifest, SimHandle, SimOptions, start};
 
+mod apply;
 mod sim_env;
+pub use apply::apply_prepared;
 pub use sim_env::SimEnv;
 
 /// A running simulator, an environment pointing at it, and a private journal dir.
@@ -130,21 +132,7 @@ impl World {
             .prepare(&self.m.cluster_id, &self.m.rds_instance_id, &[])
             .await
             .expect("prepare");
-        let plan = prep
-            .plan
-            .clone()
-            .unwrap_or_else(|| panic!("checks failed: {:#?}", prep.checks));
-        let setup = setup.noted(&plan.setup_id);
-        setup
-            .apply(
-                &self.env,
-                prep.clients.clone(),
-                plan,
-                prep.journal.clone(),
-                std::future::pending(),
-                |_| {},
-            )
-            .await
+        apply_prepared(setup, &self.env, &prep, |_| {}).await
     }
 
     /// `setup`, which must reach ACTIVE (its log is the failure message).
