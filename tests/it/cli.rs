@@ -39,8 +39,7 @@ fn doctor_without_credentials_names_every_place_looked() {
         .args(["doctor", "--cluster-id", "1234567890123456789"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(3));
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = common::expect_exit(&out, 3);
     for needle in [
         "ALIBABA_CLOUD_ACCESS_KEY_ID",
         "ALIBABA_CLOUD_ACCESS_KEY_SECRET",
@@ -74,8 +73,7 @@ fn non_interactive_names_the_missing_flag_and_env() {
         .env("TIDBCLOUD_PRIVATE_KEY", "q")
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = common::expect_exit(&out, 2);
     assert!(
         err.contains("--cluster-id") && err.contains("TILINK_CLUSTER_ID"),
         "{err}"
@@ -329,15 +327,13 @@ async fn doctor_connection_alone_finds_its_cluster() {
     let m = w.setup().await;
     let plc = common::plc_id(&m);
     let out = w.run(["doctor", "--connection", &plc, "-o", "json"]);
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(0), "{err}");
+    common::expect_exit(&out, 0);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let chains = v["chains"].as_array().unwrap();
     assert_eq!(chains.len(), 1);
     assert_eq!(chains[0]["target"], plc.as_str());
     let out = w.run(["doctor", "--connection", "plc-nosuchconnection01"]);
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{err}");
+    let err = common::expect_exit(&out, 2);
     assert!(
         err.contains("plc-nosuchconnection01") && err.contains("--cluster-id"),
         "{err}"
@@ -383,11 +379,10 @@ async fn colour_follows_no_color_clicolor_force_and_the_terminal() {
 /// a flag), and a non-default endpoint is pointed out.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn key_flags_take_secrets_from_stdin_and_endpoints_are_pointed_out() {
-    use std::io::Write;
     let w = common::world().await;
     let m = &w.m;
-    let mut child = bin()
-        .env("TILINK_ALIBABA_ENDPOINT", &m.alibaba_endpoint)
+    let mut cmd = bin();
+    cmd.env("TILINK_ALIBABA_ENDPOINT", &m.alibaba_endpoint)
         .env("TILINK_TIDB_ENDPOINT", &m.tidb_endpoint)
         .args([
             "auth",
@@ -397,20 +392,9 @@ async fn key_flags_take_secrets_from_stdin_and_endpoints_are_pointed_out() {
             "--tidb-public-key",
             &m.tidb_public_key,
             "--secrets-stdin",
-        ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    write!(
-        child.stdin.take().unwrap(),
-        "{}\n{}\n",
-        m.alibaba_access_key_secret,
-        m.tidb_private_key
-    )
-    .unwrap();
-    let out = child.wait_with_output().unwrap();
+        ]);
+    let input = format!("{}\n{}\n", m.alibaba_access_key_secret, m.tidb_private_key);
+    let out = common::with_stdin(&mut cmd, &input);
     let text = common::output_text(&out);
     assert_eq!(out.status.code(), Some(0), "{text}");
     assert_eq!(
@@ -439,8 +423,7 @@ async fn key_flags_take_secrets_from_stdin_and_endpoints_are_pointed_out() {
         ])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = common::expect_exit(&out, 2);
     assert!(
         err.contains("ALIBABA_CLOUD_ACCESS_KEY_SECRET") && err.contains("--secrets-stdin"),
         "{err}"
@@ -563,7 +546,6 @@ fn sim_help_shows_only_what_applies_to_the_simulator() {
 /// nothing; `auth status` likewise (issue 29: decided on the error's kind, not its text).
 #[test]
 fn an_unanswered_key_check_is_not_a_refused_key() {
-    use std::io::Write;
     // A port nothing listens on: bind one, note it, close it.
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -572,24 +554,17 @@ fn an_unanswered_key_check_is_not_a_refused_key() {
         .port();
     let dead = format!("http://127.0.0.1:{port}");
     let home = tempfile::tempdir().unwrap();
-    let mut child = bin()
-        .env("HOME", home.path())
+    let mut cmd = bin();
+    cmd.env("HOME", home.path())
         .env("TILINK_STATE_DIR", home.path().join("state"))
         .env_remove("TILINK_NO_KEYRING")
         .env("TILINK_ALIBABA_ENDPOINT", &dead)
         .env("TILINK_RETRY_BASE_MS", "1")
-        .args(["auth", "login", "--cloud", "alibaba"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    write!(
-        child.stdin.take().unwrap(),
-        "LTAI5tEXAMPLEEXAMPLE00\nsecret-secret-secret-0000\n"
-    )
-    .unwrap();
-    let out = child.wait_with_output().unwrap();
+        .args(["auth", "login", "--cloud", "alibaba"]);
+    let out = common::with_stdin(
+        &mut cmd,
+        "LTAI5tEXAMPLEEXAMPLE00\nsecret-secret-secret-0000\n",
+    );
     let text = common::output_text(&out);
     assert_eq!(out.status.code(), Some(1), "{text}");
     assert!(

@@ -140,8 +140,7 @@ async fn teardown_deletes_the_service_once_and_leaves_nothing() {
     // Tearing down what is already torn down is success (a rerun, or a run killed as it
     // finished), as `terraform destroy` on an empty state.
     let again = w.teardown_cmd(&setup_id).output().expect("tilink runs");
-    let text = String::from_utf8_lossy(&again.stderr);
-    assert_eq!(again.status.code(), Some(0), "{text}");
+    let text = common::expect_exit(&again, 0);
     assert!(text.contains("nothing to tear down"), "{text}");
 }
 

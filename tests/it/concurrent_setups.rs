@@ -49,8 +49,7 @@ async fn no_wait_fails_at_once_naming_the_holder() {
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     let t0 = std::time::Instant::now();
     let second = setup(&w, &["--no-wait"]).wait_with_output().unwrap();
-    let err = String::from_utf8_lossy(&second.stderr);
-    assert_eq!(second.status.code(), Some(1), "{err}");
+    let err = common::expect_exit(&second, 1);
     assert!(
         err.contains("another tilink setup for this cluster is running") && err.contains("pid"),
         "{err}"

@@ -121,8 +121,7 @@ async fn teardown_says_what_stops_it_before_asking_and_lists_what_it_deleted() {
         .stdin(std::process::Stdio::null())
         .output()
         .unwrap();
-    let err = String::from_utf8_lossy(&o.stderr);
-    assert_eq!(o.status.code(), Some(1), "{err}");
+    let err = common::expect_exit(&o, 1);
     assert!(
         err.contains("no private link connection of this setup owns"),
         "{err}"
@@ -237,8 +236,7 @@ async fn a_saved_plan_applies_exactly_or_refuses_when_the_clouds_changed() {
         .stdin(std::process::Stdio::null())
         .output()
         .unwrap();
-    let err = String::from_utf8_lossy(&o.stderr);
-    assert_eq!(o.status.code(), Some(2), "{err}");
+    let err = common::expect_exit(&o, 2);
     assert!(err.contains("the clouds changed"), "{err}");
     assert!(
         err.contains("Service whitelist"),
@@ -397,7 +395,6 @@ async fn the_teardown_policy_names_exactly_the_setups_resources() {
     );
     // No setup of this cluster here: exit 2, saying what to do.
     let o = teardown_policy(&w, "1034567890123456780", None);
-    let err = String::from_utf8_lossy(&o.stderr);
-    assert_eq!(o.status.code(), Some(2), "{err}");
+    let err = common::expect_exit(&o, 2);
     assert!(err.contains("no setup"), "{err}");
 }

@@ -229,8 +229,7 @@ async fn missing_files_name_every_place_looked() {
     let w = common::world().await;
     let home = tempfile::tempdir().unwrap();
     let out = setup(&w, home.path(), &[]);
-    assert_eq!(out.status.code(), Some(3));
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = common::expect_exit(&out, 3);
     for place in [".aliyun/config.json", ".alibabacloud/credentials"] {
         assert!(err.contains(place), "{place} not named in: {err}");
     }

@@ -334,8 +334,7 @@ async fn a_wrong_secret_is_a_credentials_problem_not_a_broken_chain() {
     }
 
     let out = w.run(["doctor", "--cluster-id", "1234567890123456789"]);
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{err}");
+    let err = common::expect_exit(&out, 2);
     assert!(err.contains("no such cluster"), "{err}");
 }
 

@@ -99,8 +99,7 @@ async fn a_running_dm_task_stops_a_plain_yes_teardown() {
     )
     .await;
     let o = teardown(&w, &setup, &[]);
-    let err = String::from_utf8_lossy(&o.stderr);
-    assert_eq!(o.status.code(), Some(2), "{err}");
+    let err = common::expect_exit(&o, 2);
     assert!(err.contains("rds-orders"), "{err}");
     assert!(err.contains("--force-with-dependents"), "{err}");
     assert!(!err.contains("not listed by the API"), "{err}");

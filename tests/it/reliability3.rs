@@ -58,8 +58,7 @@ fn a_hostile_region_never_reaches_the_network() {
             c.env("TILINK_REGION", &hostile);
         }
         let out = c.output().unwrap();
-        let err = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(2), "{err}");
+        let err = common::expect_exit(&out, 2);
         assert!(err.contains("region id"), "{err}");
     }
     std::thread::sleep(std::time::Duration::from_millis(200));
@@ -123,8 +122,7 @@ async fn a_server_group_deleted_behind_its_back_does_not_stick_the_setup() {
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     let out = w.setup_cmd(None).output().unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(0), "{err}");
+    let err = common::expect_exit(&out, 0);
     assert!(!err.contains("IdempotenceSignatureMismatch"), "{err}");
     let s = w.state().await;
     assert_eq!(common::live(&s, "server_groups"), 1, "{s:#}");

@@ -371,8 +371,7 @@ async fn refused_keys_report_without_the_secret() {
             ("TIDBCLOUD_PRIVATE_KEY", "WrongTidbPrivateKey-0123456789"),
         ],
     );
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(3), "{err}");
+    let err = common::expect_exit(&out, 3);
     assert!(err.contains("401"), "{err}");
     scan_output(&s, "wrong tidb key", &out);
     // Doctor with a wrong key reports a failed credentials check, secret-free.
@@ -692,8 +691,7 @@ fn keyring_lookup_failures_degrade_to_a_clear_message_and_no_file() {
         .stdin(Stdio::null())
         .output()
         .unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(3), "{err}");
+    let err = common::expect_exit(&out, 3);
     assert!(err.contains("keyring"), "the keyring is not named: {err}");
     assert!(
         err.contains("ALIBABA_CLOUD_ACCESS_KEY_ID"),

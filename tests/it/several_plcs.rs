@@ -149,8 +149,7 @@ async fn teardown_refuses_before_deleting_anything_naming_what_holds_the_service
     let before = w.stats().await;
     let t0 = std::time::Instant::now();
     let out = run(&w, &["teardown", "--yes", "--cluster-id", &w.m.cluster_id]);
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{err}");
+    let err = common::expect_exit(&out, 1);
     assert!(
         err.contains("Teardown deleted nothing") && err.contains("1234567890123456"),
         "{err}"

@@ -72,8 +72,7 @@ async fn a_broken_chains_bundle_holds_report_transcript_and_journal_and_no_secre
         .env("TILINK_MYSQL_PASSWORD", &w.m.rds_password)
         .output()
         .unwrap();
-    let stderr = String::from_utf8_lossy(&o.stderr);
-    assert_eq!(o.status.code(), Some(1), "{stderr}");
+    let stderr = common::expect_exit(&o, 1);
     assert!(stderr.contains("support bundle:"), "{stderr}");
     #[cfg(unix)]
     {

@@ -56,8 +56,7 @@ async fn timeout_secs_gives_up_a_wait_and_says_how_to_resume() {
     let w = common::world_at(1.0).await;
     let t0 = std::time::Instant::now();
     let out = setup(&w, &["--timeout-secs", "2"]);
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{err}");
+    let err = common::expect_exit(&out, 1);
     assert!(
         err.contains("gave up waiting for the")
             && err.contains("after 2s")

@@ -3,6 +3,8 @@
 //! Referer), clear-text `http://` to another machine is refused before any call, and a huge
 //! or endless body ends in a clear error instead of exhausting memory.
 
+use crate::common;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -140,8 +142,7 @@ fn clear_text_to_another_machine_is_refused_before_any_call() {
         .env_remove("TILINK_ALLOW_INSECURE_HTTP")
         .output()
         .unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{err}");
+    let err = common::expect_exit(&out, 2);
     assert!(err.contains("clear text"), "{err}");
     for (url, ok) in [
         ("http://127.0.0.1:9", true),
@@ -191,8 +192,7 @@ fn cluster_ids_are_checked_against_their_documented_form() {
             .env("TILINK_NO_KEYRING", "1")
             .output()
             .unwrap();
-        let err = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(2), "{err}");
+        let err = common::expect_exit(&out, 2);
         assert!(err.contains("is not a TiDB Cloud cluster id"), "{err}");
         assert!(err.len() < 600, "{} bytes of error", err.len());
     }
@@ -364,8 +364,7 @@ async fn dead_and_silent_endpoints_fail_in_seconds() {
         .output()
         .unwrap();
     let took = t0.elapsed();
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(4), "{err}");
+    let err = common::expect_exit(&out, 4);
     assert!(err.contains("could not connect"), "{err}");
     println!("dead endpoint: exit 4 after {took:?}");
     assert!(took < Duration::from_secs(10), "took {took:?}");

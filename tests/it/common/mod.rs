@@ -331,6 +331,24 @@ pub fn stderrs(outs: &[std::process::Output]) -> Vec<String> {
         .collect()
 }
 
+/// Runs `cmd` with `input` on its stdin, its output piped.
+pub fn with_stdin(cmd: &mut std::process::Command, input: &str) -> std::process::Output {
+    use std::io::Write;
+    let mut child = cmd
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("tilink starts");
+    child
+        .stdin
+        .take()
+        .expect("its stdin")
+        .write_all(input.as_bytes())
+        .expect("the input is written");
+    child.wait_with_output().expect("tilink runs")
+}
+
 /// What a run of the binary printed: its stdout, then its stderr.
 pub fn output_text(out: &std::process::Output) -> String {
     format!(
@@ -366,6 +384,14 @@ pub fn plc_id(m: &ApplyModel) -> String {
         .private_link_connection_id
         .clone()
         .expect("the setup journaled its PLC")
+}
+
+/// Asserts that a run of the binary exited with `code` and returns its stderr (the failure
+/// message when it did not).
+pub fn expect_exit(out: &std::process::Output, code: i32) -> String {
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(code), "{err}");
+    err
 }
 
 /// Asserts that a run of the binary exited 0, its stderr the failure message.
