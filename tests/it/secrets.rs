@@ -93,12 +93,7 @@ async fn sandbox_run_writes_no_secret() {
     .await
     .unwrap();
     let m = twin.manifest().clone();
-    let keys: serde_json::Value = reqwest::get(format!("{}/_sim/state", m.alibaba_endpoint))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let keys = common::get_json(&format!("{}/_sim/state", m.alibaba_endpoint)).await;
     let mut all = vec![
         ("mysql password", m.rds_password.clone()),
         ("alibaba secret", m.alibaba_access_key_secret.clone()),

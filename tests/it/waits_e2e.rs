@@ -7,10 +7,7 @@ use crate::common;
 fn setup(w: &common::World, extra: &[&str]) -> std::process::Output {
     let mut c = w.bin();
     c.env_remove("TILINK_POLL_SCALE")
-        .args(["setup", "--non-interactive", "--yes", "--cluster-id"])
-        .arg(&w.m.cluster_id)
-        .arg("--rds-instance")
-        .arg(&w.m.rds_instance_id)
+        .args(w.setup_argv(&["--non-interactive", "--yes"]))
         .args(extra);
     c.output().expect("tilink runs")
 }

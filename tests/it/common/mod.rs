@@ -289,12 +289,7 @@ impl World {
 
     /// `GET /_sim/<what>`.
     async fn admin_get(&self, what: &str) -> serde_json::Value {
-        reqwest::get(format!("{}/_sim/{what}", self.m.alibaba_endpoint))
-            .await
-            .expect(what)
-            .json()
-            .await
-            .expect("json")
+        get_json(&format!("{}/_sim/{what}", self.m.alibaba_endpoint)).await
     }
 
     /// `POST /_sim/<path>`.
@@ -424,6 +419,16 @@ pub fn assert_chain_live(state: &serde_json::Value, n: usize, context: &str) {
     for key in CHAIN_KEYS {
         assert_eq!(live(state, key), n, "{context}: {key}: {}", state[key]);
     }
+}
+
+/// `GET url`, its JSON body.
+pub async fn get_json(url: &str) -> serde_json::Value {
+    reqwest::get(url)
+        .await
+        .unwrap_or_else(|e| panic!("GET {url}: {e}"))
+        .json()
+        .await
+        .unwrap_or_else(|e| panic!("GET {url}: not JSON: {e}"))
 }
 
 /// Resources of `key` in a `/_sim/state` dump that are not being deleted.
