@@ -167,8 +167,7 @@ async fn doctor_probe_passes_through_the_chain_and_names_each_broken_link() {
 /// look and where to run the probe, and never calls the chain broken.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn outside_the_vpc_the_probe_could_not_look_and_says_where_to_run_it() {
-    let w = common::world().await;
-    w.setup_active().await;
+    let (w, _) = common::world_with_chain().await;
     let out = w
         .bin()
         .env("TILINK_MYSQL_PASSWORD", &w.m.rds_password)
@@ -234,8 +233,7 @@ async fn wait_for(w: &World, want_some: bool) -> Option<String> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_listener_restart_keeps_the_port_and_a_stop_ends_open_sessions() {
     use tokio::io::AsyncReadExt;
-    let w = common::world().await;
-    let m = w.setup_active().await;
+    let (w, m) = common::world_with_chain().await;
     let lsn = m.journal.resources.listener_id.clone().unwrap();
     let before = wait_for(&w, true).await.unwrap();
 
@@ -273,8 +271,7 @@ async fn a_listener_restart_keeps_the_port_and_a_stop_ends_open_sessions() {
 /// connections, as a two-zone NLB does.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_allowlist_for_one_zone_fails_some_connections() {
-    let w = common::world().await;
-    let m = w.setup_active().await;
+    let (w, m) = common::world_with_chain().await;
     let addr: std::net::SocketAddr = wait_for(&w, true).await.unwrap().parse().unwrap();
     let a = w.clients().aliyun;
     let group = m.journal.resources.allowlist_group.clone().unwrap();

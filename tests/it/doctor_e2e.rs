@@ -87,8 +87,7 @@ async fn fix_and_recheck(w: &World, plc_id: &str, r: &Report) -> Report {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_failure_mode_is_named_and_fixed() {
-    let w = common::world().await;
-    let m = w.setup_active().await;
+    let (w, m) = common::world_with_chain().await;
     let ids = m.journal.resources.clone();
     let plc = ids.private_link_connection_id.clone().unwrap();
     let svc = ids.endpoint_service_id.clone().unwrap();
@@ -221,8 +220,7 @@ async fn doctor_from_the_service_end_and_a_missing_service() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_zone_detached_from_the_service_is_found_and_reattached() {
-    let w = common::world().await;
-    let m = w.setup_active().await;
+    let (w, m) = common::world_with_chain().await;
     let ids = m.journal.resources.clone();
     let svc = ids.endpoint_service_id.clone().unwrap();
     let lb = ids.load_balancer_id.clone().unwrap();

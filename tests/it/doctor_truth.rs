@@ -90,8 +90,7 @@ fn statuses(v: &Value) -> BTreeMap<String, String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_failed_read_makes_a_healthy_link_fail() {
-    let w = common::world().await;
-    w.setup_active().await;
+    let (w, _) = common::world_with_chain().await;
 
     let out = doctor(&w, true);
     let healthy: Value = serde_json::from_slice(&out.stdout).expect("json");
@@ -172,8 +171,7 @@ async fn no_failed_read_makes_a_healthy_link_fail() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn throttling_and_refused_signatures_on_reads_are_unknown_and_credentials_are_exact() {
-    let w = common::world().await;
-    w.setup_active().await;
+    let (w, _) = common::world_with_chain().await;
 
     // Throttled identity call: the credentials are not "refused".
     w.admin(
@@ -238,8 +236,7 @@ async fn throttling_and_refused_signatures_on_reads_are_unknown_and_credentials_
 async fn the_first_failure_is_the_root_cause() {
     use tilink::engine::check::Status;
     use tilink::engine::doctor::{Start, checks::root_cause, examine, facts::plcs};
-    let w = common::world().await;
-    w.setup_active().await;
+    let (w, _) = common::world_with_chain().await;
     let c = w.clients();
     let list = c.tidb.list_plcs(&w.m.cluster_id).await.unwrap();
     let start = Start::Plc {
@@ -297,8 +294,7 @@ async fn the_first_failure_is_the_root_cause() {
 /// 3), no link is called broken, no string to sign is shown; an unknown cluster is bad input.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_wrong_secret_is_a_credentials_problem_not_a_broken_chain() {
-    let w = common::world().await;
-    w.setup_active().await;
+    let (w, _) = common::world_with_chain().await;
     let out = w
         .bin()
         .env(
@@ -342,8 +338,7 @@ async fn a_wrong_secret_is_a_credentials_problem_not_a_broken_chain() {
 /// waiting for the old backend's removal instead of calling it stale while it drains.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reconcile_swaps_a_stale_backend_and_exits_healthy() {
-    let w = common::world().await;
-    w.setup_active().await;
+    let (w, _) = common::world_with_chain().await;
     w.admin(
         "inject",
         serde_json::json!({"kind": "rds-ip-change", "instance_id": w.m.rds_instance_id}),

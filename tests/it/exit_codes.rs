@@ -48,8 +48,7 @@ async fn world_with_a_chain() -> common::World {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_refused_key_exits_3_everywhere() {
-    let w = common::world().await;
-    w.setup_active().await;
+    let (w, _) = common::world_with_chain().await;
     // The binary finds the setup through the journal the library wrote.
     let state = w.dir.path().join("state").join("setups");
     std::fs::create_dir_all(&state).unwrap();

@@ -29,8 +29,7 @@ fn mode(p: &Path) -> u32 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_broken_chains_bundle_holds_report_transcript_and_journal_and_no_secret() {
-    let w = common::world().await;
-    let m = w.setup_active().await;
+    let (w, m) = common::world_with_chain().await;
     let ids = m.journal.resources.clone();
     let svc = ids.endpoint_service_id.clone().unwrap();
     // Break it: TiDB Cloud's account leaves the service whitelist.
@@ -189,8 +188,7 @@ async fn record_refuses_a_directory_it_cannot_write() {
 /// ignored by reconcile).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reconcile_writes_its_bundle_too() {
-    let w = common::world().await;
-    w.setup_active().await;
+    let (w, _) = common::world_with_chain().await;
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("reconcile.tar.gz");
     let o = w

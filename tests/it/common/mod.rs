@@ -78,6 +78,14 @@ pub async fn world_at(time_scale: f64) -> World {
     .await
 }
 
+/// A default fast world with a chain set up through the library (ACTIVE), and the setup's
+/// final model.
+pub async fn world_with_chain() -> (World, ApplyModel) {
+    let w = world().await;
+    let m = w.setup_active().await;
+    (w, m)
+}
+
 /// Default fast world (time scale 0.01).
 pub async fn world() -> World {
     world_at(0.01).await
