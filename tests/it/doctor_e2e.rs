@@ -10,13 +10,7 @@ use tilink::engine::doctor::{Report, Start, examine};
 use tilink::engine::facts::PlcInfo;
 
 async fn start(w: &World, plc_id: &str) -> Start {
-    let p = w
-        .env
-        .tidb()
-        .unwrap()
-        .get_plc(&w.m.cluster_id, plc_id)
-        .await
-        .unwrap();
+    let p = w.plc(plc_id).await;
     let all = w.plcs().await;
     Start::Plc {
         cluster_id: w.m.cluster_id.clone(),

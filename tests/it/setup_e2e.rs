@@ -133,15 +133,8 @@ async fn full_setup_builds_the_recipe_chain_then_rerun_and_teardown() {
         );
     }
     let plc = w
-        .env
-        .tidb()
-        .unwrap()
-        .get_plc(
-            &w.m.cluster_id,
-            ids.private_link_connection_id.as_deref().unwrap(),
-        )
-        .await
-        .unwrap();
+        .plc(ids.private_link_connection_id.as_deref().unwrap())
+        .await;
     assert_eq!(plc.state, "ACTIVE");
 
     // A rerun adopts everything and creates nothing.

@@ -243,6 +243,16 @@ impl World {
             .expect("the cluster's PLCs")
     }
 
+    /// The cluster's private link connection `id`, as TiDB Cloud reports it.
+    pub async fn plc(&self, id: &str) -> tilink::wire::tidb::PrivateLinkConnection {
+        self.env
+            .tidb()
+            .expect("tidb client")
+            .get_plc(&self.m.cluster_id, id)
+            .await
+            .expect("the PLC")
+    }
+
     /// The entries of allowlist group `group` of the world's RDS instance.
     pub async fn allowlist_ips(&self, group: &str) -> Vec<String> {
         self.clients()
