@@ -11,6 +11,10 @@ use std::time::{Duration, Instant};
 use tilink::cloud::limits::{TIDB_PER_WINDOW, alibaba_quota};
 use tilink::sim::{SimOptions, start};
 
+#[path = "../tests/it/common/sim_env.rs"]
+mod sim_env;
+use sim_env::SimEnv;
+
 fn main() {
     let window_ms: u64 = std::env::var("TILINK_BENCH_WINDOW_MS")
         .ok()
@@ -70,15 +74,7 @@ async fn run(n: usize, window_ms: u64) -> Row {
         .env("TILINK_NO_KEYRING", "1")
         // Backoff of the unreadable chains' retries shortened (a test knob); pacing untouched.
         .env("TILINK_RETRY_BASE_MS", "1")
-        .env("TILINK_ALIBABA_ENDPOINT", &m.alibaba_endpoint)
-        .env("TILINK_TIDB_ENDPOINT", &m.tidb_endpoint)
-        .env("ALIBABA_CLOUD_ACCESS_KEY_ID", &m.alibaba_access_key_id)
-        .env(
-            "ALIBABA_CLOUD_ACCESS_KEY_SECRET",
-            &m.alibaba_access_key_secret,
-        )
-        .env("TIDBCLOUD_PUBLIC_KEY", &m.tidb_public_key)
-        .env("TIDBCLOUD_PRIVATE_KEY", &m.tidb_private_key);
+        .sim_env(&m);
     let out = tokio::task::spawn_blocking(move || cmd.output())
         .await
         .expect("joined")

@@ -23,6 +23,7 @@
 
 mod common;
 
+use common::sim_env::SimEnv;
 use common::{Bench, SetupRun, bench_world, diff, knob, ms, total};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -106,42 +107,36 @@ impl Bound {
     fn from(state: &Value, ids: &tilink::engine::journal::ResourceIds, latency_ms: u64) -> Bound {
         let id = |o: &Option<String>| o.clone().expect("setup journaled every id");
         let n = |v: Value, what: &str| v.as_f64().unwrap_or_else(|| panic!("delay of {what}"));
+        // The drawn delay of each resource: (its list in the state, its id key, its id, what).
+        let [sg, lb, lsn, es, accept] = [
+            (
+                "server_groups",
+                "ServerGroupId",
+                &ids.server_group_id,
+                "server group",
+            ),
+            (
+                "load_balancers",
+                "LoadBalancerId",
+                &ids.load_balancer_id,
+                "NLB",
+            ),
+            ("listeners", "ListenerId", &ids.listener_id, "listener"),
+            (
+                "endpoint_services",
+                "ServiceId",
+                &ids.endpoint_service_id,
+                "endpoint service",
+            ),
+            ("connections", "EndpointId", &ids.endpoint_id, "connection"),
+        ]
+        .map(|(list, key, i, what)| n(drawn(state, list, key, &id(i)), what));
         let sg_id = id(&ids.server_group_id);
-        let sg = n(
-            drawn(state, "server_groups", "ServerGroupId", &sg_id),
-            "server group",
-        );
         let backend = state["server_groups"]
             .as_array()
             .and_then(|l| l.iter().find(|x| x["ServerGroupId"] == sg_id.as_str()))
             .and_then(|g| g["Servers"][0]["delay_ms"].as_f64())
             .expect("backend delay");
-        let lb = n(
-            drawn(
-                state,
-                "load_balancers",
-                "LoadBalancerId",
-                &id(&ids.load_balancer_id),
-            ),
-            "NLB",
-        );
-        let lsn = n(
-            drawn(state, "listeners", "ListenerId", &id(&ids.listener_id)),
-            "listener",
-        );
-        let es = n(
-            drawn(
-                state,
-                "endpoint_services",
-                "ServiceId",
-                &id(&ids.endpoint_service_id),
-            ),
-            "endpoint service",
-        );
-        let accept = n(
-            drawn(state, "connections", "EndpointId", &id(&ids.endpoint_id)),
-            "connection",
-        );
         let plc = drawn(
             state,
             "private_link_connections",
@@ -492,15 +487,7 @@ fn process_setup() -> Option<(Duration, bool)> {
         .env("TILINK_STATE_DIR", dir.path())
         .env("TILINK_NO_KEYRING", "1")
         .env("HOME", dir.path())
-        .env("TILINK_ALIBABA_ENDPOINT", &m.alibaba_endpoint)
-        .env("TILINK_TIDB_ENDPOINT", &m.tidb_endpoint)
-        .env("ALIBABA_CLOUD_ACCESS_KEY_ID", &m.alibaba_access_key_id)
-        .env(
-            "ALIBABA_CLOUD_ACCESS_KEY_SECRET",
-            &m.alibaba_access_key_secret,
-        )
-        .env("TIDBCLOUD_PUBLIC_KEY", &m.tidb_public_key)
-        .env("TIDBCLOUD_PRIVATE_KEY", &m.tidb_private_key)
+        .sim_env(&m)
         .output()
         .ok()?;
     let wall = t0.elapsed();

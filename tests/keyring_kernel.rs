@@ -138,17 +138,7 @@ fn kernel_keyring_round_trip_and_setup_reads_it() -> Result<(), String> {
         .env("TILINK_POLL_SCALE", "0.02")
         .env("TILINK_ALIBABA_ENDPOINT", &w.m.alibaba_endpoint)
         .env("TILINK_TIDB_ENDPOINT", &w.m.tidb_endpoint)
-        .args([
-            "setup",
-            "--non-interactive",
-            "--cluster-id",
-            &w.m.cluster_id,
-            "--rds-instance",
-            &w.m.rds_instance_id,
-            "--yes",
-            "-o",
-            "json",
-        ])
+        .args(w.setup_argv(&["--non-interactive", "--yes", "-o", "json"]))
         .stdin(std::process::Stdio::null())
         .output()
         .unwrap();
@@ -191,34 +181,15 @@ fn kernel_keyring_round_trip_and_setup_reads_it() -> Result<(), String> {
     // `tilink auth login` (stdin is not a terminal: id and secret lines per cloud) checks
     // each key with one call and stores it; `auth status` says the keyring is the source.
     let tilink = |args: &[&str], stdin: &str| {
-        use std::io::Write;
-        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_tilink"))
-            .env_clear()
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_tilink"));
+        cmd.env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .env("HOME", home.path())
             .env("TILINK_ALIBABA_ENDPOINT", &w.m.alibaba_endpoint)
             .env("TILINK_TIDB_ENDPOINT", &w.m.tidb_endpoint)
-            .args(args)
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(stdin.as_bytes())
-            .unwrap();
-        let out = child.wait_with_output().unwrap();
-        (
-            out.status.code(),
-            format!(
-                "{}{}",
-                String::from_utf8_lossy(&out.stdout),
-                String::from_utf8_lossy(&out.stderr)
-            ),
-        )
+            .args(args);
+        let out = common::with_stdin(&mut cmd, stdin);
+        (out.status.code(), common::output_text(&out))
     };
     let secrets = [&w.m.alibaba_access_key_secret, &w.m.tidb_private_key];
     // A refused key stores nothing.

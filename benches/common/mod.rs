@@ -16,6 +16,11 @@ use tilink::engine::prepare::{PrepareInput, Prepared, prepare};
 use tilink::engine::setup::{Setup, WhenBusy};
 use tilink::sim::{Manifest, SimHandle, SimOptions, start};
 
+#[path = "../../tests/it/common/apply.rs"]
+mod apply;
+#[path = "../../tests/it/common/sim_env.rs"]
+pub mod sim_env;
+
 /// A number from the environment, or `default`.
 pub fn knob<T: std::str::FromStr>(name: &str, default: T) -> T {
     std::env::var(name)
@@ -100,34 +105,21 @@ impl Bench {
         let prep = self.prepare().await;
         let prepare_wall = t0.elapsed();
         let calls_prepare = self.env.stats.snapshot();
-        let plan = prep
-            .plan
-            .clone()
-            .unwrap_or_else(|| panic!("checks failed: {:#?}", prep.checks));
-        let setup = setup.noted(&plan.setup_id);
         let t1 = Instant::now();
         let mut timeline: BTreeMap<Step, (Option<Duration>, Option<Duration>)> = BTreeMap::new();
-        let model = setup
-            .apply(
-                &self.env,
-                prep.clients.clone(),
-                plan,
-                prep.journal.clone(),
-                std::future::pending(),
-                |m| {
-                    let now = t1.elapsed();
-                    for (step, row) in &m.steps {
-                        let e = timeline.entry(*step).or_default();
-                        if row.status != StepStatus::Pending && e.0.is_none() {
-                            e.0 = Some(now);
-                        }
-                        if row.status == StepStatus::Done && e.1.is_none() {
-                            e.1 = Some(now);
-                        }
-                    }
-                },
-            )
-            .await;
+        let model = apply::apply_prepared(setup, &self.env, &prep, |m| {
+            let now = t1.elapsed();
+            for (step, row) in &m.steps {
+                let e = timeline.entry(*step).or_default();
+                if row.status != StepStatus::Pending && e.0.is_none() {
+                    e.0 = Some(now);
+                }
+                if row.status == StepStatus::Done && e.1.is_none() {
+                    e.1 = Some(now);
+                }
+            }
+        })
+        .await;
         let apply_wall = t1.elapsed();
         assert_eq!(
             model.outcome,

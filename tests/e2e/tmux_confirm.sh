@@ -20,14 +20,12 @@ TIMEOUT=${TILINK_E2E_TIMEOUT:-120}
 # confirmation.
 start() {
   local name=$1 dir=$2
-  SESSIONS+=("$name")
   mkdir -p "$dir/state"
-  cat > "$dir/pane.sh" <<PANE
+  open_pane "$name" "$dir" <<PANE
 env TILINK_STATE_DIR='$dir/state' TILINK_NO_KEYRING=1 '$BIN' sandbox --plain --time-scale 0.02
 echo "TILINK-EXIT=\$?"
 sleep 600
 PANE
-  tmux new-session -d -s "$name" -x 100 -y 30 "bash '$dir/pane.sh'"
   local end=$((SECONDS + TIMEOUT))
   until screen "$name" | grep -q 'Create these resources? \[y/N\]'; do
     [ $SECONDS -lt $end ] || fail "$name" "never asked to create"
@@ -36,6 +34,22 @@ PANE
       tmux send-keys -t "$name" Enter
     fi
     sleep 0.5
+  done
+}
+
+# await_screen NAME PATTERN MESSAGE [KEY]: waits until PATTERN is on NAME's screen; fails
+# with MESSAGE after TIMEOUT seconds, or as soon as tilink exits. With KEY, sends it each round.
+await_screen() {
+  local name=$1 pattern=$2 message=$3 key=${4:-} end=$((SECONDS + TIMEOUT))
+  until screen "$name" | grep -q -- "$pattern"; do
+    [ $SECONDS -lt $end ] || fail "$name" "$message"
+    if screen "$name" | grep -q 'TILINK-EXIT='; then fail "$name" "exited while waiting for '$pattern'"; fi
+    if [ -n "$key" ]; then
+      tmux send-keys -t "$name" "$key"
+      sleep 0.6
+    else
+      sleep 0.3
+    fi
   done
 }
 
@@ -87,20 +101,13 @@ cluster=$(field cluster_id)
 ( . "$d4/env.sh"; "$BIN" setup --non-interactive --yes --cluster-id "$cluster" --rds-instance "$(field rds_instance_id)" >/dev/null 2>"$d4/setup.err" ) \
   || { cat "$d4/setup.err" >&2; echo "tmux_confirm: setup for the teardown step failed" >&2; exit 1; }
 n4="tilink-confirm-$$-teardown"
-SESSIONS+=("$n4")
-cat > "$d4/pane.sh" <<PANE
+open_pane "$n4" "$d4" <<PANE
 . '$d4/env.sh'
 TILINK_YES=1 '$BIN' teardown --cluster-id '$cluster'
 echo "TILINK-EXIT=\$?"
 sleep 600
 PANE
-tmux new-session -d -s "$n4" -x 100 -y 30 "bash '$d4/pane.sh'"
-end=$((SECONDS + TIMEOUT))
-until screen "$n4" | grep -q 'to confirm'; do
-  [ $SECONDS -lt $end ] || fail "$n4" "TILINK_YES answered teardown on a terminal (no typed confirmation)"
-  if screen "$n4" | grep -q 'TILINK-EXIT='; then fail "$n4" "exited without asking"; fi
-  sleep 0.3
-done
+await_screen "$n4" 'to confirm' "TILINK_YES answered teardown on a terminal (no typed confirmation)"
 screen "$n4" | grep -q 'Type tl-' || fail "$n4" "the prompt does not ask for the setup id"
 tmux send-keys -t "$n4" -l y
 tmux send-keys -t "$n4" Enter
@@ -120,8 +127,7 @@ mkdir -p "$d3/state"
 start_sim "$d3" --time-scale 0.05
 endpoint=$(field alibaba_endpoint)
 n3="tilink-confirm-$$-wizard"
-SESSIONS+=("$n3")
-cat > "$d3/pane.sh" <<PANE
+open_pane "$n3" "$d3" <<PANE
 env TILINK_STATE_DIR='$d3/state' TILINK_NO_KEYRING=1 TILINK_POLL_SCALE=0.05 HOME='$d3' \
   TILINK_ALIBABA_ENDPOINT='$endpoint' TILINK_TIDB_ENDPOINT='$(field tidb_endpoint)' \
   ALIBABA_CLOUD_ACCESS_KEY_ID='$(field alibaba_access_key_id)' \
@@ -131,14 +137,7 @@ env TILINK_STATE_DIR='$d3/state' TILINK_NO_KEYRING=1 TILINK_POLL_SCALE=0.05 HOME
 echo "TILINK-EXIT=\$?"
 sleep 600
 PANE
-tmux new-session -d -s "$n3" -x 100 -y 30 "bash '$d3/pane.sh'"
-end=$((SECONDS + TIMEOUT))
-until screen "$n3" | grep -q 'step 6/9 Plan'; do
-  [ $SECONDS -lt $end ] || fail "$n3" "never reached the Plan"
-  if screen "$n3" | grep -q 'TILINK-EXIT='; then fail "$n3" "exited before the Plan"; fi
-  tmux send-keys -t "$n3" Enter
-  sleep 0.6
-done
+await_screen "$n3" 'step 6/9 Plan' "never reached the Plan" Enter
 tmux send-keys -t "$n3" Enter
 sleep 0.5
 tmux send-keys -t "$n3" Enter
@@ -148,9 +147,5 @@ screen "$n3" | grep -q 'Enter does not create: press c' || fail "$n3" "Enter did
 groups=$(curl -s "$endpoint/_sim/state" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["server_groups"]))')
 [ "$groups" = 0 ] || fail "$n3" "Enter created $groups server group(s)"
 tmux send-keys -t "$n3" c
-end=$((SECONDS + TIMEOUT))
-until screen "$n3" | grep -q 'step 7/9 Provisioning'; do
-  [ $SECONDS -lt $end ] || fail "$n3" "c did not start provisioning"
-  sleep 0.3
-done
+await_screen "$n3" 'step 7/9 Provisioning' "c did not start provisioning"
 echo "tmux_confirm: in the wizard, Enter on the Plan creates nothing and says so; c creates"

@@ -25,10 +25,9 @@ run_interrupted() {
   shift 2
   local status_file="$dir/exit-status" stty_file="$dir/stty" cmd
   cmd=$(printf '%q ' "$@")
-  SESSIONS+=("$name")
   # The pane keeps running after tilink exits so the screen, the status and the tty
   # settings can be read.
-  cat > "$dir/pane.sh" <<PANE
+  open_pane "$name" "$dir" <<PANE
 $cmd 2> '$dir/stderr'
 echo \$? > '$status_file'
 cat '$dir/stderr'
@@ -36,7 +35,6 @@ stty -a > '$stty_file'
 echo TILINK-EXITED
 sleep 600
 PANE
-  tmux new-session -d -s "$name" -x 100 -y 30 "bash '$dir/pane.sh'"
   local end=$((SECONDS + TIMEOUT))
   until screen "$name" | grep -q 'Provisioning'; do
     [ $SECONDS -lt $end ] || fail "$name" "never reached Provisioning"
@@ -61,19 +59,8 @@ PANE
   # The dialog tells the truth about resuming: how (setup), or that there is nothing (sandbox).
   screen "$name" | grep -qE -- '--resume|nothing to' || fail "$name" "the stop dialog does not say whether and how to resume"
   tmux send-keys -t "$name" y
-  end=$((SECONDS + 20))
-  until [ -s "$status_file" ] && [ -s "$stty_file" ]; do
-    [ $SECONDS -lt $end ] || fail "$name" "tilink did not exit after Ctrl-C, y"
-    sleep 0.2
-  done
-  sleep 0.3
-  local status
-  status=$(cat "$status_file")
-  [ "$status" = 130 ] || fail "$name" "exit status $status after Ctrl-C (want 130)"
-  [ "$(tmux display-message -p -t "$name" '#{alternate_on}')" = 0 ] || fail "$name" "the alternate screen is still on"
+  expect_130_restored "$name" "$status_file" "$stty_file" "Ctrl-C, y"
   screen "$name" | grep -q TILINK-EXITED || fail "$name" "the shell's text is not on the restored screen"
-  grep -qw -- '-icanon' "$stty_file" && fail "$name" "terminal left in raw mode (-icanon): $(cat "$stty_file")"
-  grep -qw -- '-echo' "$stty_file" && fail "$name" "terminal left without echo (-echo): $(cat "$stty_file")"
   grep -qw 'icanon' "$stty_file" || fail "$name" "stty shows no icanon"
   grep -qw 'echo' "$stty_file" || fail "$name" "stty shows no echo"
   grep -q 'tilink: ' "$dir/stderr" || fail "$name" "nothing said on stderr after the stop"

@@ -17,8 +17,7 @@ TIMEOUT=${TILINK_E2E_TIMEOUT:-90}
 one() {
   local sig=$1 want=$2 name="tilink-sig-$$-$1-$2" dir="$WORK/$1-$2"
   mkdir -p "$dir/state"
-  SESSIONS+=("$name")
-  cat > "$dir/pane.sh" <<PANE
+  open_pane "$name" "$dir" <<PANE
 env TILINK_STATE_DIR='$dir/state' TILINK_NO_KEYRING=1 '$BIN' sandbox --time-scale 0.2 2> '$dir/stderr' &
 echo \$! > '$dir/pid'
 wait \$!
@@ -27,7 +26,6 @@ stty -a > '$dir/stty'
 echo TILINK-EXITED
 sleep 600
 PANE
-  tmux new-session -d -s "$name" -x 100 -y 30 "bash '$dir/pane.sh'"
   local end=$((SECONDS + TIMEOUT))
   # The header names the screen: " tilink setup · step N/9 <title>".
   until screen "$name" | head -n 1 | grep -q "step [0-9]*/[0-9]* $want"; do
@@ -38,18 +36,7 @@ PANE
   done
   sleep 0.3
   kill -"$sig" "$(cat "$dir/pid")"
-  end=$((SECONDS + 20))
-  until [ -s "$dir/status" ] && [ -s "$dir/stty" ]; do
-    [ $SECONDS -lt $end ] || fail "$name" "did not exit after SIG$sig"
-    sleep 0.2
-  done
-  sleep 0.3
-  local status
-  status=$(cat "$dir/status")
-  [ "$status" = 130 ] || fail "$name" "exit $status after SIG$sig on $want (want 130)"
-  [ "$(tmux display-message -p -t "$name" '#{alternate_on}')" = 0 ] || fail "$name" "alternate screen still on after SIG$sig"
-  grep -qw -- '-icanon' "$dir/stty" && fail "$name" "raw mode left after SIG$sig: $(cat "$dir/stty")"
-  grep -qw -- '-echo' "$dir/stty" && fail "$name" "echo off after SIG$sig"
+  expect_130_restored "$name" "$dir/status" "$dir/stty" "SIG$sig on $want"
   grep -q "interrupted by SIG$sig" "$dir/stderr" || fail "$name" "no message after SIG$sig: $(cat "$dir/stderr")"
   tmux kill-session -t "$name" 2>/dev/null || true
 }

@@ -1,19 +1,13 @@
 //! The real binary: help texts, the JSON contracts, exit codes, the credential message.
 
-use crate::common;
+use crate::common::{self, SimEnv};
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 
+/// A clean environment: no credentials, no real HOME, a private state dir.
 fn bin() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_tilink"));
-    // A clean environment: no credentials, no real HOME, a private state dir.
-    c.env_clear();
-    c.env("PATH", std::env::var("PATH").unwrap_or_default());
-    c.env("HOME", std::env::temp_dir().join("tilink-cli-test-home"));
-    c.env("TILINK_NO_KEYRING", "true");
-    c.stdin(Stdio::null());
-    c
+    common::clean_bin("tilink-cli-test-home")
 }
 
 #[test]
@@ -45,8 +39,7 @@ fn doctor_without_credentials_names_every_place_looked() {
         .args(["doctor", "--cluster-id", "1234567890123456789"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(3));
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = common::expect_exit(&out, 3);
     for needle in [
         "ALIBABA_CLOUD_ACCESS_KEY_ID",
         "ALIBABA_CLOUD_ACCESS_KEY_SECRET",
@@ -80,8 +73,7 @@ fn non_interactive_names_the_missing_flag_and_env() {
         .env("TIDBCLOUD_PRIVATE_KEY", "q")
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = common::expect_exit(&out, 2);
     assert!(
         err.contains("--cluster-id") && err.contains("TILINK_CLUSTER_ID"),
         "{err}"
@@ -103,13 +95,7 @@ fn sandbox_non_interactive_prints_the_setup_contract() {
         .env("TILINK_STATE_DIR", state.path())
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: serde_json::Value =
-        serde_json::from_slice(&out.stdout).expect("one JSON object on stdout");
+    let v = common::json_ok(&out);
     for k in [
         "setup_id",
         "region",
@@ -162,12 +148,7 @@ fn sandbox_non_interactive_prints_the_setup_contract() {
 async fn doctor_binary_prints_the_contract_and_exit_codes() {
     let w = common::world().await;
     let m = w.setup().await;
-    let plc = m
-        .journal
-        .resources
-        .private_link_connection_id
-        .clone()
-        .unwrap();
+    let plc = common::plc_id(&m);
     let run = |extra: &[&str]| {
         let mut c = w.bin();
         c.args(["doctor", "--cluster-id", &w.m.cluster_id, "-o", "json"])
@@ -196,8 +177,7 @@ async fn doctor_binary_prints_the_contract_and_exit_codes() {
         assert!(v.get(k).is_some(), "doctor JSON lacks {k}: {v}");
     }
     // The build that wrote the report, as `tilink --version -o json` names it.
-    let version =
-        tokio::task::block_in_place(|| w.bin().args(["--version", "-o", "json"]).output().unwrap());
+    let version = tokio::task::block_in_place(|| w.run(["--version", "-o", "json"]));
     let version: serde_json::Value = serde_json::from_slice(&version.stdout).unwrap();
     assert_eq!(v["tilink"], version, "{v}");
     assert_eq!(v["tilink"]["version"], env!("CARGO_PKG_VERSION"));
@@ -232,11 +212,7 @@ async fn doctor_binary_prints_the_contract_and_exit_codes() {
             .any(|c| c["id"] == "service-whitelist" && c["status"] == "fail")
     );
     // Secrets never appear in what the binary writes.
-    let all = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let all = common::output_text(&out);
     assert!(!all.contains(&w.m.alibaba_access_key_secret) && !all.contains(&w.m.tidb_private_key));
     // --fix --yes repairs it.
     let out = tokio::task::block_in_place(|| run(&["--fix", "--yes"]));
@@ -349,30 +325,15 @@ fn policy_names_every_action_without_action_wildcards() {
 async fn doctor_connection_alone_finds_its_cluster() {
     let w = common::world().await;
     let m = w.setup().await;
-    let plc = m
-        .journal
-        .resources
-        .private_link_connection_id
-        .clone()
-        .unwrap();
-    let out = w
-        .bin()
-        .args(["doctor", "--connection", &plc, "-o", "json"])
-        .output()
-        .unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(0), "{err}");
+    let plc = common::plc_id(&m);
+    let out = w.run(["doctor", "--connection", &plc, "-o", "json"]);
+    common::expect_exit(&out, 0);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let chains = v["chains"].as_array().unwrap();
     assert_eq!(chains.len(), 1);
     assert_eq!(chains[0]["target"], plc.as_str());
-    let out = w
-        .bin()
-        .args(["doctor", "--connection", "plc-nosuchconnection01"])
-        .output()
-        .unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{err}");
+    let out = w.run(["doctor", "--connection", "plc-nosuchconnection01"]);
+    let err = common::expect_exit(&out, 2);
     assert!(
         err.contains("plc-nosuchconnection01") && err.contains("--cluster-id"),
         "{err}"
@@ -418,11 +379,10 @@ async fn colour_follows_no_color_clicolor_force_and_the_terminal() {
 /// a flag), and a non-default endpoint is pointed out.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn key_flags_take_secrets_from_stdin_and_endpoints_are_pointed_out() {
-    use std::io::Write;
     let w = common::world().await;
     let m = &w.m;
-    let mut child = bin()
-        .env("TILINK_ALIBABA_ENDPOINT", &m.alibaba_endpoint)
+    let mut cmd = bin();
+    cmd.env("TILINK_ALIBABA_ENDPOINT", &m.alibaba_endpoint)
         .env("TILINK_TIDB_ENDPOINT", &m.tidb_endpoint)
         .args([
             "auth",
@@ -432,25 +392,10 @@ async fn key_flags_take_secrets_from_stdin_and_endpoints_are_pointed_out() {
             "--tidb-public-key",
             &m.tidb_public_key,
             "--secrets-stdin",
-        ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    write!(
-        child.stdin.take().unwrap(),
-        "{}\n{}\n",
-        m.alibaba_access_key_secret,
-        m.tidb_private_key
-    )
-    .unwrap();
-    let out = child.wait_with_output().unwrap();
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+        ]);
+    let input = format!("{}\n{}\n", m.alibaba_access_key_secret, m.tidb_private_key);
+    let out = common::with_stdin(&mut cmd, &input);
+    let text = common::output_text(&out);
     assert_eq!(out.status.code(), Some(0), "{text}");
     assert_eq!(
         text.matches("from command-line flags works").count(),
@@ -478,8 +423,7 @@ async fn key_flags_take_secrets_from_stdin_and_endpoints_are_pointed_out() {
         ])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = common::expect_exit(&out, 2);
     assert!(
         err.contains("ALIBABA_CLOUD_ACCESS_KEY_SECRET") && err.contains("--secrets-stdin"),
         "{err}"
@@ -487,12 +431,8 @@ async fn key_flags_take_secrets_from_stdin_and_endpoints_are_pointed_out() {
 
     // A wrong secret: status says which key does not work, exit 3.
     let out = bin()
-        .env("TILINK_ALIBABA_ENDPOINT", &m.alibaba_endpoint)
-        .env("TILINK_TIDB_ENDPOINT", &m.tidb_endpoint)
-        .env("ALIBABA_CLOUD_ACCESS_KEY_ID", &m.alibaba_access_key_id)
+        .sim_env(m)
         .env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "wrong")
-        .env("TIDBCLOUD_PUBLIC_KEY", &m.tidb_public_key)
-        .env("TIDBCLOUD_PRIVATE_KEY", &m.tidb_private_key)
         .args(["auth", "status", "-o", "json"])
         .output()
         .unwrap();
@@ -606,7 +546,6 @@ fn sim_help_shows_only_what_applies_to_the_simulator() {
 /// nothing; `auth status` likewise (issue 29: decided on the error's kind, not its text).
 #[test]
 fn an_unanswered_key_check_is_not_a_refused_key() {
-    use std::io::Write;
     // A port nothing listens on: bind one, note it, close it.
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -615,29 +554,18 @@ fn an_unanswered_key_check_is_not_a_refused_key() {
         .port();
     let dead = format!("http://127.0.0.1:{port}");
     let home = tempfile::tempdir().unwrap();
-    let mut child = bin()
-        .env("HOME", home.path())
+    let mut cmd = bin();
+    cmd.env("HOME", home.path())
         .env("TILINK_STATE_DIR", home.path().join("state"))
         .env_remove("TILINK_NO_KEYRING")
         .env("TILINK_ALIBABA_ENDPOINT", &dead)
         .env("TILINK_RETRY_BASE_MS", "1")
-        .args(["auth", "login", "--cloud", "alibaba"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    write!(
-        child.stdin.take().unwrap(),
-        "LTAI5tEXAMPLEEXAMPLE00\nsecret-secret-secret-0000\n"
-    )
-    .unwrap();
-    let out = child.wait_with_output().unwrap();
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
+        .args(["auth", "login", "--cloud", "alibaba"]);
+    let out = common::with_stdin(
+        &mut cmd,
+        "LTAI5tEXAMPLEEXAMPLE00\nsecret-secret-secret-0000\n",
     );
+    let text = common::output_text(&out);
     assert_eq!(out.status.code(), Some(1), "{text}");
     assert!(
         !text.contains("refused key") && !text.contains("Try again"),

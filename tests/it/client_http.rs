@@ -2,7 +2,6 @@
 //! throttle (honouring `x-acs-retry-after`), a final error, a stale digest nonce, a 429.
 
 use axum::Router;
-use axum::body::Bytes;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::any;
@@ -21,6 +20,25 @@ async fn serve(router: Router) -> String {
         let _ = axum::serve(l, router).await;
     });
     format!("http://{addr}")
+}
+
+/// A fake at `path` answering request `k` (counted from 0, with its headers) with
+/// `answer(k, headers)`; its URL and the count of requests it got.
+async fn counted<F>(path: &str, answer: F) -> (String, Arc<AtomicUsize>)
+where
+    F: Fn(usize, HeaderMap) -> Response + Clone + Send + Sync + 'static,
+{
+    let n = Arc::new(AtomicUsize::new(0));
+    let seen = n.clone();
+    let base = serve(Router::new().route(
+        path,
+        any(move |h: HeaderMap| {
+            let (seen, answer) = (seen.clone(), answer.clone());
+            async move { answer(seen.fetch_add(1, Ordering::SeqCst), h) }
+        }),
+    ))
+    .await;
+    (base, n)
 }
 
 fn fast_retry() -> RetryPolicy {
@@ -50,6 +68,13 @@ fn aliyun(base: &str, sig: SignatureVersion) -> AliyunClient {
     .unwrap()
 }
 
+/// A TiDB Cloud client of `base` with the fast retry policy.
+fn tidb(base: &str) -> TidbClient {
+    TidbClient::new(base, "PUB", Secret::new("PRIV"))
+        .unwrap()
+        .with_retry(fast_retry())
+}
+
 fn json(status: StatusCode, body: serde_json::Value) -> Response {
     (
         status,
@@ -61,26 +86,18 @@ fn json(status: StatusCode, body: serde_json::Value) -> Response {
 
 #[tokio::test]
 async fn throttle_is_retried_after_the_servers_pause_then_succeeds() {
-    let n = Arc::new(AtomicUsize::new(0));
-    let seen = n.clone();
-    let base = serve(Router::new().route(
-        "/",
-        any(move || {
-            let seen = seen.clone();
-            async move {
-                if seen.fetch_add(1, Ordering::SeqCst) == 0 {
-                    let mut r = json(
-                        StatusCode::BAD_REQUEST,
-                        serde_json::json!({"RequestId": "r1", "Code": "Throttling.User", "Message": "Request was denied due to user flow control."}),
-                    );
-                    r.headers_mut().insert("x-acs-retry-after", HeaderValue::from_static("300"));
-                    r
-                } else {
-                    json(StatusCode::OK, serde_json::json!({"RequestId": "r2", "AccountId": "123", "Arn": "acs:ram::123:user/x"}))
-                }
-            }
-        }),
-    ))
+    let (base, n) = counted("/", |k, _| {
+        if k == 0 {
+            let mut r = json(
+                StatusCode::BAD_REQUEST,
+                serde_json::json!({"RequestId": "r1", "Code": "Throttling.User", "Message": "Request was denied due to user flow control."}),
+            );
+            r.headers_mut().insert("x-acs-retry-after", HeaderValue::from_static("300"));
+            r
+        } else {
+            json(StatusCode::OK, serde_json::json!({"RequestId": "r2", "AccountId": "123", "Arn": "acs:ram::123:user/x"}))
+        }
+    })
     .await;
     for sig in [SignatureVersion::V1, SignatureVersion::V3] {
         n.store(0, Ordering::SeqCst);
@@ -100,22 +117,13 @@ async fn throttle_is_retried_after_the_servers_pause_then_succeeds() {
 
 #[tokio::test]
 async fn a_final_error_is_not_retried_and_keeps_its_code() {
-    let n = Arc::new(AtomicUsize::new(0));
-    let seen = n.clone();
-    let base = serve(Router::new().route(
-        "/",
-        any(move || {
-            let seen = seen.clone();
-            async move {
-                seen.fetch_add(1, Ordering::SeqCst);
-                json(
-                    StatusCode::FORBIDDEN,
-                    serde_json::json!({"RequestId": "r9", "Code": "Forbidden.RAM", "Message": "User not authorized",
-                        "AccessDeniedDetail": {"AuthAction": "nlb:CreateLoadBalancer"}}),
-                )
-            }
-        }),
-    ))
+    let (base, n) = counted("/", |_, _| {
+        json(
+            StatusCode::FORBIDDEN,
+            serde_json::json!({"RequestId": "r9", "Code": "Forbidden.RAM", "Message": "User not authorized",
+                "AccessDeniedDetail": {"AuthAction": "nlb:CreateLoadBalancer"}}),
+        )
+    })
     .await;
     let e = aliyun(&base, SignatureVersion::V1)
         .call_value(
@@ -135,21 +143,12 @@ async fn a_final_error_is_not_retried_and_keeps_its_code() {
 
 #[tokio::test]
 async fn resets_and_5xx_are_retried_until_the_budget_or_attempts_run_out() {
-    let n = Arc::new(AtomicUsize::new(0));
-    let seen = n.clone();
-    let base = serve(Router::new().route(
-        "/",
-        any(move || {
-            let seen = seen.clone();
-            async move {
-                seen.fetch_add(1, Ordering::SeqCst);
-                json(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    serde_json::json!({"Code": "ServiceUnavailable", "Message": "busy"}),
-                )
-            }
-        }),
-    ))
+    let (base, n) = counted("/", |_, _| {
+        json(
+            StatusCode::SERVICE_UNAVAILABLE,
+            serde_json::json!({"Code": "ServiceUnavailable", "Message": "busy"}),
+        )
+    })
     .await;
     let e = aliyun(&base, SignatureVersion::V1)
         .get_caller_identity()
@@ -191,28 +190,17 @@ fn challenge(nonce: &str, stale: bool) -> Response {
 #[tokio::test]
 async fn digest_challenge_is_reused_and_a_stale_nonce_is_answered_once() {
     // nonce-1 is accepted for two requests, then declared stale; nonce-2 works after that.
-    let calls = Arc::new(AtomicUsize::new(0));
-    let seen = calls.clone();
-    let base = serve(Router::new().route(
-        "/v1beta1/clusters/{id}",
-        any(move |h: HeaderMap, _b: Bytes| {
-            let seen = seen.clone();
-            async move {
-                let k = seen.fetch_add(1, Ordering::SeqCst);
-                match (k, nonce_of(&h).as_deref()) {
-                    (_, None) => challenge("nonce-1", false),
-                    (_, Some("nonce-1")) if k < 3 => json(StatusCode::OK, serde_json::json!({"clusterId": "1", "displayName": "c", "clusterPlan": "ESSENTIAL", "region": {"name": "regions/alicloud-ap-southeast-1"}})),
-                    (_, Some("nonce-1")) => challenge("nonce-2", true),
-                    (_, Some("nonce-2")) => json(StatusCode::OK, serde_json::json!({"clusterId": "1", "displayName": "c", "clusterPlan": "ESSENTIAL", "region": {"name": "regions/alicloud-ap-southeast-1"}})),
-                    _ => challenge("nonce-2", false),
-                }
-            }
-        }),
-    ))
+    let (base, calls) = counted("/v1beta1/clusters/{id}", |k, h| {
+        match (k, nonce_of(&h).as_deref()) {
+            (_, None) => challenge("nonce-1", false),
+            (_, Some("nonce-1")) if k < 3 => json(StatusCode::OK, serde_json::json!({"clusterId": "1", "displayName": "c", "clusterPlan": "ESSENTIAL", "region": {"name": "regions/alicloud-ap-southeast-1"}})),
+            (_, Some("nonce-1")) => challenge("nonce-2", true),
+            (_, Some("nonce-2")) => json(StatusCode::OK, serde_json::json!({"clusterId": "1", "displayName": "c", "clusterPlan": "ESSENTIAL", "region": {"name": "regions/alicloud-ap-southeast-1"}})),
+            _ => challenge("nonce-2", false),
+        }
+    })
     .await;
-    let t = TidbClient::new(&base, "PUB", Secret::new("PRIV"))
-        .unwrap()
-        .with_retry(fast_retry());
+    let t = tidb(&base);
     for _ in 0..3 {
         assert_eq!(t.get_cluster("1").await.unwrap().cluster_id, "1");
     }
@@ -222,34 +210,21 @@ async fn digest_challenge_is_reused_and_a_stale_nonce_is_answered_once() {
 
 #[tokio::test]
 async fn tidb_429_backs_off_and_wrong_keys_say_what_to_do() {
-    let calls = Arc::new(AtomicUsize::new(0));
-    let seen = calls.clone();
-    let base = serve(Router::new().route(
-        "/v1beta1/clusters/{id}",
-        any(move |h: HeaderMap| {
-            let seen = seen.clone();
-            async move {
-                let k = seen.fetch_add(1, Ordering::SeqCst);
-                match nonce_of(&h) {
-                    None => challenge("n", false),
-                    Some(_) if k < 3 => {
-                        let mut r = json(
-                            StatusCode::TOO_MANY_REQUESTS,
-                            serde_json::json!({"details": [], "code": 49900007, "message": "The request exceeded the limit of 100 times per apikey per minute."}),
-                        );
-                        r.headers_mut().insert("x-ratelimit-remaining-minute", HeaderValue::from_static("0"));
-                        r.headers_mut().insert("x-ratelimit-reset", HeaderValue::from_static("0"));
-                        r
-                    }
-                    Some(_) => json(StatusCode::OK, serde_json::json!({"clusterId": "7", "displayName": "c", "region": {}})),
-                }
-            }
-        }),
-    ))
+    let (base, calls) = counted("/v1beta1/clusters/{id}", |k, h| match nonce_of(&h) {
+        None => challenge("n", false),
+        Some(_) if k < 3 => {
+            let mut r = json(
+                StatusCode::TOO_MANY_REQUESTS,
+                serde_json::json!({"details": [], "code": 49900007, "message": "The request exceeded the limit of 100 times per apikey per minute."}),
+            );
+            r.headers_mut().insert("x-ratelimit-remaining-minute", HeaderValue::from_static("0"));
+            r.headers_mut().insert("x-ratelimit-reset", HeaderValue::from_static("0"));
+            r
+        }
+        Some(_) => json(StatusCode::OK, serde_json::json!({"clusterId": "7", "displayName": "c", "region": {}})),
+    })
     .await;
-    let t = TidbClient::new(&base, "PUB", Secret::new("PRIV"))
-        .unwrap()
-        .with_retry(fast_retry());
+    let t = tidb(&base);
     assert_eq!(t.get_cluster("7").await.unwrap().cluster_id, "7");
     assert!(calls.load(Ordering::SeqCst) >= 4);
 

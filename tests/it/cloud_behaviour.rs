@@ -29,13 +29,7 @@ fn json_of(out: &std::process::Output) -> Value {
 /// chain, or none after teardown); returns the simulator's state.
 async fn chain_is(w: &World, n: usize) -> Value {
     let s = w.state().await;
-    for key in [
-        "server_groups",
-        "load_balancers",
-        "listeners",
-        "endpoint_services",
-        "connections",
-    ] {
+    for key in common::CHAIN_KEYS.iter().chain(&["connections"]) {
         assert_eq!(common::live(&s, key), n, "{key}: {s:#}");
     }
     s
@@ -146,8 +140,7 @@ async fn teardown_deletes_the_service_once_and_leaves_nothing() {
     // Tearing down what is already torn down is success (a rerun, or a run killed as it
     // finished), as `terraform destroy` on an empty state.
     let again = w.teardown_cmd(&setup_id).output().expect("tilink runs");
-    let text = String::from_utf8_lossy(&again.stderr);
-    assert_eq!(again.status.code(), Some(0), "{text}");
+    let text = common::expect_exit(&again, 0);
     assert!(text.contains("nothing to tear down"), "{text}");
 }
 
@@ -369,11 +362,7 @@ async fn a_fix_held_back_by_a_changing_link_says_so() {
         json!({"kind": "service-pending", "id": svc, "for_ms": 120_000}),
     )
     .await;
-    let out = w
-        .bin()
-        .args(["doctor", "--cluster-id", &w.m.cluster_id, "-o", "json"])
-        .output()
-        .unwrap();
+    let out = w.run(["doctor", "--cluster-id", &w.m.cluster_id, "-o", "json"]);
     let d = json_of(&out);
     assert_eq!(out.status.code(), Some(1), "{d:#}");
     let wl = d["checks"]
@@ -411,11 +400,7 @@ async fn a_fix_held_back_by_a_changing_link_says_so() {
         json!({"kind": "lb-configuring", "id": lb, "for_ms": 120_000}),
     )
     .await;
-    let out = w
-        .bin()
-        .args(["reconcile", "--cluster-id", &w.m.cluster_id])
-        .output()
-        .unwrap();
+    let out = w.run(["reconcile", "--cluster-id", &w.m.cluster_id]);
     let text = String::from_utf8_lossy(&out.stderr);
     assert!(text.contains("fix for backend-ip"), "{text}");
     assert_ne!(out.status.code(), Some(1), "{text}");

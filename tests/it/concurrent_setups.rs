@@ -11,10 +11,7 @@ use tilink::sim::SimOptions;
 fn setup(w: &common::World, extra: &[&str]) -> std::process::Child {
     w.bin()
         .env_remove("TILINK_POLL_SCALE")
-        .args(["setup", "--non-interactive", "--yes", "--cluster-id"])
-        .arg(&w.m.cluster_id)
-        .arg("--rds-instance")
-        .arg(&w.m.rds_instance_id)
+        .args(w.setup_argv(&["--non-interactive", "--yes"]))
         .args(extra)
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
@@ -24,19 +21,9 @@ fn setup(w: &common::World, extra: &[&str]) -> std::process::Child {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_concurrent_setups_build_one_chain() {
-    let w = world_with(SimOptions {
-        time_scale: 0.01,
-        ..SimOptions::default()
-    })
-    .await;
+    let w = common::world_at(0.01).await;
     let runs: Vec<_> = (0..3).map(|_| setup(&w, &[])).collect();
-    let outs: Vec<_> = tokio::task::spawn_blocking(move || {
-        runs.into_iter()
-            .map(|c| c.wait_with_output().unwrap())
-            .collect::<Vec<_>>()
-    })
-    .await
-    .unwrap();
+    let outs = common::outputs(runs).await;
     let mut waited = 0;
     for o in &outs {
         let err = String::from_utf8_lossy(&o.stderr);
@@ -48,14 +35,7 @@ async fn three_concurrent_setups_build_one_chain() {
     }
     assert!(waited >= 1, "no run waited for another");
     let state = w.state().await;
-    for key in [
-        "server_groups",
-        "load_balancers",
-        "listeners",
-        "endpoint_services",
-    ] {
-        assert_eq!(live(&state, key), 1, "{key}: {}", state[key]);
-    }
+    common::assert_chain_live(&state, 1, "one chain");
     let plcs = state["private_link_connections"].as_array().unwrap();
     assert_eq!(plcs.len(), 1, "{plcs:?}");
     assert_eq!(state["connections"].as_array().unwrap().len(), 1);
@@ -63,18 +43,13 @@ async fn three_concurrent_setups_build_one_chain() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_wait_fails_at_once_naming_the_holder() {
-    let w = world_with(SimOptions {
-        time_scale: 0.05,
-        ..SimOptions::default()
-    })
-    .await;
+    let w = common::world_at(0.05).await;
     let first = setup(&w, &[]);
     // Let the first one take the lock.
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     let t0 = std::time::Instant::now();
     let second = setup(&w, &["--no-wait"]).wait_with_output().unwrap();
-    let err = String::from_utf8_lossy(&second.stderr);
-    assert_eq!(second.status.code(), Some(1), "{err}");
+    let err = common::expect_exit(&second, 1);
     assert!(
         err.contains("another tilink setup for this cluster is running") && err.contains("pid"),
         "{err}"
@@ -83,11 +58,7 @@ async fn no_wait_fails_at_once_naming_the_holder() {
     let first = tokio::task::spawn_blocking(move || first.wait_with_output().unwrap())
         .await
         .unwrap();
-    assert!(
-        first.status.success(),
-        "{}",
-        String::from_utf8_lossy(&first.stderr)
-    );
+    common::assert_ok(&first);
     assert_eq!(live(&w.state().await, "load_balancers"), 1);
 }
 
@@ -96,36 +67,18 @@ async fn no_wait_fails_at_once_naming_the_holder() {
 /// rerun from a HOME that stood down adopts the chain with no change.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_setups_from_separate_homes_build_one_chain() {
-    let w = world_with(SimOptions {
-        time_scale: 0.01,
-        ..SimOptions::default()
-    })
-    .await;
+    let w = common::world_at(0.01).await;
     let homes: Vec<tempfile::TempDir> = (0..3).map(|_| tempfile::tempdir().unwrap()).collect();
     let run = |home: &std::path::Path| {
-        let mut c = w.bin();
-        c.env_remove("TILINK_POLL_SCALE")
-            .env("HOME", home)
-            .env("TILINK_STATE_DIR", home.join("state"))
-            .args(["setup", "--non-interactive", "--yes", "--cluster-id"])
-            .arg(&w.m.cluster_id)
-            .arg("--rds-instance")
-            .arg(&w.m.rds_instance_id)
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped());
+        let mut c = w.setup_cmd(Some(home));
+        c.env_remove("TILINK_POLL_SCALE");
         c
     };
     let runs: Vec<_> = homes
         .iter()
         .map(|h| run(h.path()).spawn().unwrap())
         .collect();
-    let outs: Vec<_> = tokio::task::spawn_blocking(move || {
-        runs.into_iter()
-            .map(|c| c.wait_with_output().unwrap())
-            .collect::<Vec<_>>()
-    })
-    .await
-    .unwrap();
+    let outs = common::outputs(runs).await;
     let mut built = 0;
     let mut stood_down = None;
     for (i, o) in outs.iter().enumerate() {
@@ -146,14 +99,7 @@ async fn concurrent_setups_from_separate_homes_build_one_chain() {
     }
     assert_eq!(built, 1, "exactly one run builds the chain");
     let state = w.state().await;
-    for key in [
-        "server_groups",
-        "load_balancers",
-        "listeners",
-        "endpoint_services",
-    ] {
-        assert_eq!(live(&state, key), 1, "{key}: {}", state[key]);
-    }
+    common::assert_chain_live(&state, 1, "one chain");
     assert_eq!(
         state["private_link_connections"].as_array().unwrap().len(),
         1
@@ -193,32 +139,14 @@ async fn staggered_setups_over_a_slow_network_keep_one_plc() {
         let first = run(homes[0].path()).spawn().unwrap();
         tokio::time::sleep(std::time::Duration::from_millis(stagger_ms)).await;
         let second = run(homes[1].path()).spawn().unwrap();
-        let outs = tokio::task::spawn_blocking(move || {
-            [first, second].map(|c| c.wait_with_output().unwrap())
-        })
-        .await
-        .unwrap();
+        let outs = common::outputs(vec![first, second]).await;
         let state = w.state().await;
-        let errs: Vec<String> = outs
-            .iter()
-            .map(|o| String::from_utf8_lossy(&o.stderr).into_owned())
-            .collect();
+        let errs = common::stderrs(&outs);
         assert!(
             outs.iter().any(|o| o.status.success()),
             "stagger {stagger_ms}: no run built the chain: {errs:#?}"
         );
-        for key in [
-            "server_groups",
-            "load_balancers",
-            "listeners",
-            "endpoint_services",
-        ] {
-            assert_eq!(
-                live(&state, key),
-                1,
-                "stagger {stagger_ms}: {key}: {errs:#?}"
-            );
-        }
+        common::assert_chain_live(&state, 1, &format!("stagger {stagger_ms}: {errs:#?}"));
         let plcs: Vec<_> = state["private_link_connections"]
             .as_array()
             .unwrap()
@@ -279,22 +207,7 @@ async fn schedule(rng: &mut fastrand::Rng, i: u64, seed: u64) -> Result<String, 
                 .setup_cmd(Some(h))
                 .env("TILINK_CRASH_AFTER", "CreateServerGroup")
                 .output();
-            let old = humantime::format_rfc3339_seconds(
-                std::time::SystemTime::now() - std::time::Duration::from_secs(7200),
-            )
-            .to_string();
-            for e in std::fs::read_dir(h.join("state").join("setups"))
-                .unwrap()
-                .flatten()
-            {
-                let p = e.path();
-                if p.extension().is_some_and(|x| x == "json") {
-                    let mut j: serde_json::Value =
-                        serde_json::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap();
-                    j["created_at"] = old.clone().into();
-                    std::fs::write(&p, j.to_string()).unwrap();
-                }
-            }
+            common::backdate_journals(&h.join("state").join("setups"));
         }
         Twist::Plain | Twist::Kill => {}
     }
@@ -373,16 +286,11 @@ async fn schedule(rng: &mut fastrand::Rng, i: u64, seed: u64) -> Result<String, 
                 .count()
         })
         .unwrap_or(0);
-    let counts: Vec<usize> = [
-        "server_groups",
-        "load_balancers",
-        "listeners",
-        "endpoint_services",
-    ]
-    .iter()
-    .map(|k| live(&s, k))
-    .chain([plcs, allowlists])
-    .collect();
+    let counts: Vec<usize> = common::CHAIN_KEYS
+        .iter()
+        .map(|k| live(&s, k))
+        .chain([plcs, allowlists])
+        .collect();
     let what = format!(
         "schedule {i}: {twist:?}, latency {latency_ms} ms, staggers {staggers:?}, faults {fault_rate}: sg/nlb/lsn/svc/plc/allow {counts:?}, {built} of {runs} ACTIVE at once, stuck {stuck:?}"
     );
@@ -445,11 +353,7 @@ async fn concurrency_sample() {
 /// chains. A run now decides only on a list that already shows its own group.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_lagging_list_does_not_let_two_runs_build() {
-    let w = world_with(SimOptions {
-        time_scale: 0.01,
-        ..SimOptions::default()
-    })
-    .await;
+    let w = common::world_at(0.01).await;
     w.admin(
         "faults",
         serde_json::json!({"action": "ListServerGroups", "code": "eventual:3000"}),
@@ -459,14 +363,8 @@ async fn a_lagging_list_does_not_let_two_runs_build() {
     let first = w.setup_cmd(Some(homes[0].path())).spawn().unwrap();
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     let second = w.setup_cmd(Some(homes[1].path())).spawn().unwrap();
-    let outs =
-        tokio::task::spawn_blocking(move || [first, second].map(|c| c.wait_with_output().unwrap()))
-            .await
-            .unwrap();
-    let errs: Vec<String> = outs
-        .iter()
-        .map(|o| String::from_utf8_lossy(&o.stderr).into_owned())
-        .collect();
+    let outs = common::outputs(vec![first, second]).await;
+    let errs = common::stderrs(&outs);
     w.admin("faults", serde_json::json!({"clear": true})).await;
     let s = w.state().await;
     assert_eq!(live(&s, "load_balancers"), 1, "{errs:#?}");

@@ -8,17 +8,22 @@ fn calls(stats: &serde_json::Value, action: &str) -> u64 {
     stats["calls"][action].as_u64().unwrap_or(0)
 }
 
+/// `tilink policy --for teardown --cluster-id CLUSTER [--account-id ACCOUNT]`.
+fn teardown_policy(
+    w: &common::World,
+    cluster: &str,
+    account: Option<&str>,
+) -> std::process::Output {
+    let mut args = vec!["policy", "--for", "teardown", "--cluster-id", cluster];
+    if let Some(a) = account {
+        args.extend(["--account-id", a]);
+    }
+    w.run(args)
+}
+
 fn dry_run(w: &common::World, extra: &[&str]) -> std::process::Output {
     w.bin()
-        .args([
-            "setup",
-            "--non-interactive",
-            "--dry-run",
-            "--cluster-id",
-            &w.m.cluster_id,
-            "--rds-instance",
-            &w.m.rds_instance_id,
-        ])
+        .args(w.setup_argv(&["--non-interactive", "--dry-run"]))
         .args(extra)
         .stdin(std::process::Stdio::null())
         .output()
@@ -38,8 +43,7 @@ async fn a_dry_run_prints_its_plan_on_stdout_and_says_whether_it_would_change() 
         "plan on stdout: {out}"
     );
     assert_eq!(o.status.code(), Some(2), "{out}");
-    let m = w.setup().await;
-    assert!(matches!(m.outcome, Some(Ok(()))));
+    w.setup_active().await;
     let o = dry_run(&w, &["--detailed-exitcode"]);
     assert_eq!(
         o.status.code(),
@@ -49,7 +53,7 @@ async fn a_dry_run_prints_its_plan_on_stdout_and_says_whether_it_would_change() 
     );
     let before = w.stats().await;
     let o = w.setup_cmd(None).output().unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    common::assert_ok(&o);
     let after = w.stats().await;
     for action in ["ModifySecurityIps", "AddUserToVpcEndpointService"] {
         assert_eq!(
@@ -65,30 +69,21 @@ async fn a_dry_run_prints_its_plan_on_stdout_and_says_whether_it_would_change() 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn json_output_is_json_on_both_streams() {
     let w = common::world().await;
-    let o = w
-        .bin()
-        .args(["-o", "json", "doctor", "--bogus"])
-        .output()
-        .unwrap();
+    let o = w.run(["-o", "json", "doctor", "--bogus"]);
     assert_eq!(o.status.code(), Some(2));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["exit_code"], 2);
     assert!(v["error"].as_str().unwrap().contains("--bogus"), "{v}");
-    let m = w.setup().await;
-    assert!(matches!(m.outcome, Some(Ok(()))));
-    let o = w
-        .bin()
-        .args([
-            "doctor",
-            "--cluster-id",
-            &w.m.cluster_id,
-            "-o",
-            "json",
-            "--fix",
-            "--yes",
-        ])
-        .output()
-        .unwrap();
+    w.setup_active().await;
+    let o = w.run([
+        "doctor",
+        "--cluster-id",
+        &w.m.cluster_id,
+        "-o",
+        "json",
+        "--fix",
+        "--yes",
+    ]);
     let err = String::from_utf8_lossy(&o.stderr);
     for line in err.lines().filter(|l| !l.trim().is_empty()) {
         assert!(
@@ -126,8 +121,7 @@ async fn teardown_says_what_stops_it_before_asking_and_lists_what_it_deleted() {
         .stdin(std::process::Stdio::null())
         .output()
         .unwrap();
-    let err = String::from_utf8_lossy(&o.stderr);
-    assert_eq!(o.status.code(), Some(1), "{err}");
+    let err = common::expect_exit(&o, 1);
     assert!(
         err.contains("no private link connection of this setup owns"),
         "{err}"
@@ -148,7 +142,7 @@ async fn teardown_says_what_stops_it_before_asking_and_lists_what_it_deleted() {
         .stdin(std::process::Stdio::null())
         .output()
         .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    common::assert_ok(&o);
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["deleted"].as_array().unwrap().len(), 7, "{v:#}");
     assert!(
@@ -198,7 +192,7 @@ async fn a_saved_plan_applies_exactly_or_refuses_when_the_clouds_changed() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("plan.json");
     let o = dry_run(&w, &["--out", file.to_str().unwrap()]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    common::assert_ok(&o);
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -214,7 +208,7 @@ async fn a_saved_plan_applies_exactly_or_refuses_when_the_clouds_changed() {
         .stdin(std::process::Stdio::null())
         .output()
         .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    common::assert_ok(&o);
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["setup_id"], sid.as_str(), "{v}");
     assert_eq!(v["state"], "ACTIVE", "{v}");
@@ -242,8 +236,7 @@ async fn a_saved_plan_applies_exactly_or_refuses_when_the_clouds_changed() {
         .stdin(std::process::Stdio::null())
         .output()
         .unwrap();
-    let err = String::from_utf8_lossy(&o.stderr);
-    assert_eq!(o.status.code(), Some(2), "{err}");
+    let err = common::expect_exit(&o, 2);
     assert!(err.contains("the clouds changed"), "{err}");
     assert!(
         err.contains("Service whitelist"),
@@ -348,24 +341,12 @@ fn the_setup_policy_scopes_every_change_to_region_account_and_instance() {
 async fn the_teardown_policy_names_exactly_the_setups_resources() {
     let w = common::world().await;
     let o = w.setup_cmd(None).output().unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    common::assert_ok(&o);
     let journal = tilink::engine::journal::JournalStore::new(w.dir.path().join("state"))
         .find(&w.m.cluster_id, None)
         .expect("the setup's journal");
     let ids = journal.resources.clone();
-    let o = w
-        .bin()
-        .args([
-            "policy",
-            "--for",
-            "teardown",
-            "--cluster-id",
-            &w.m.cluster_id,
-            "--account-id",
-            "5123456789012345",
-        ])
-        .output()
-        .unwrap();
+    let o = teardown_policy(&w, &w.m.cluster_id, Some("5123456789012345"));
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(o.status.success(), "{err}");
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
@@ -413,18 +394,7 @@ async fn the_teardown_policy_names_exactly_the_setups_resources() {
         "{v:#}"
     );
     // No setup of this cluster here: exit 2, saying what to do.
-    let o = w
-        .bin()
-        .args([
-            "policy",
-            "--for",
-            "teardown",
-            "--cluster-id",
-            "1034567890123456780",
-        ])
-        .output()
-        .unwrap();
-    let err = String::from_utf8_lossy(&o.stderr);
-    assert_eq!(o.status.code(), Some(2), "{err}");
+    let o = teardown_policy(&w, "1034567890123456780", None);
+    let err = common::expect_exit(&o, 2);
     assert!(err.contains("no setup"), "{err}");
 }

@@ -4,8 +4,6 @@
 
 use crate::common;
 
-use crate::common::live;
-
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
@@ -16,7 +14,15 @@ struct Runner<'a> {
     poll_scale: f64,
 }
 
-impl Runner<'_> {
+impl<'a> Runner<'a> {
+    fn new(w: &'a common::World, state: &std::path::Path, poll_scale: f64) -> Self {
+        Runner {
+            w,
+            state: state.to_path_buf(),
+            poll_scale,
+        }
+    }
+
     fn cmd(&self, args: &[&str]) -> Command {
         let mut c = self.w.isolated(&self.state, self.poll_scale);
         c.args(args).stdout(Stdio::null()).stderr(Stdio::piped());
@@ -24,21 +30,10 @@ impl Runner<'_> {
     }
 
     fn setup_args(&self) -> Vec<String> {
-        let m = &self.w.m;
-        [
-            "setup",
-            "--non-interactive",
-            "--yes",
-            "-o",
-            "json",
-            "--cluster-id",
-            &m.cluster_id,
-            "--rds-instance",
-            &m.rds_instance_id,
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect()
+        let argv = self
+            .w
+            .setup_argv(&["--non-interactive", "--yes", "-o", "json"]);
+        argv.iter().map(|s| s.to_string()).collect()
     }
 
     /// Runs `args`, SIGKILLing it after `kill_after` if still running; true when it finished with 0.
@@ -78,25 +73,32 @@ impl Runner<'_> {
             std::thread::sleep(Duration::from_millis(10));
         }
     }
+
+    /// Runs `args` up to `tries` times, each SIGKILLed after a random `after_ms`, until one
+    /// finishes; if none did, once more to the end. Returns whether it finished, and the kills.
+    fn run_killed_at_random(
+        &self,
+        args: &[String],
+        rng: &mut fastrand::Rng,
+        tries: usize,
+        after_ms: std::ops::Range<u64>,
+    ) -> (bool, usize) {
+        let mut kills = 0;
+        for _ in 0..tries {
+            let after = Duration::from_millis(rng.u64(after_ms.clone()));
+            if tokio::task::block_in_place(|| self.run_killed(args, Some(after), None)) {
+                return (true, kills);
+            }
+            kills += 1;
+        }
+        let done = tokio::task::block_in_place(|| self.run_killed(args, None, None));
+        (done, kills)
+    }
 }
 
 async fn assert_exactly_one(w: &common::World) {
-    let s = w.state().await;
-    for k in [
-        "server_groups",
-        "load_balancers",
-        "listeners",
-        "endpoint_services",
-    ] {
-        assert_eq!(live(&s, k), 1, "{k}: {}", s[k]);
-    }
-    let plcs = w
-        .env
-        .tidb()
-        .unwrap()
-        .list_plcs(&w.m.cluster_id)
-        .await
-        .unwrap();
+    common::assert_chain_live(&w.state().await, 1, "after the resume");
+    let plcs = w.plcs().await;
     assert_eq!(plcs.len(), 1, "{plcs:?}");
     assert_eq!(plcs[0].state, "ACTIVE");
 }
@@ -117,17 +119,9 @@ async fn killed_right_after_each_create_then_resumed() {
         "EnableVpcEndpointConnection",
     ];
     for p in points {
-        let w = common::world_with(tilink::sim::SimOptions {
-            time_scale: 0.002,
-            ..Default::default()
-        })
-        .await;
+        let w = common::world_at(0.002).await;
         let dir = tempfile::tempdir().unwrap();
-        let r = Runner {
-            w: &w,
-            state: dir.path().to_path_buf(),
-            poll_scale: 0.002,
-        };
+        let r = Runner::new(&w, dir.path(), 0.002);
         let args = r.setup_args();
         let crashed = !tokio::task::block_in_place(|| r.run_killed(&args, None, Some(p)));
         assert!(crashed, "crash point {p} was not reached");
@@ -141,32 +135,12 @@ async fn killed_right_after_each_create_then_resumed() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigkill_at_random_times_during_setup_and_teardown() {
-    let w = common::world_with(tilink::sim::SimOptions {
-        time_scale: 0.02,
-        ..Default::default()
-    })
-    .await;
+    let w = common::world_at(0.02).await;
     let dir = tempfile::tempdir().unwrap();
-    let r = Runner {
-        w: &w,
-        state: dir.path().to_path_buf(),
-        poll_scale: 0.02,
-    };
+    let r = Runner::new(&w, dir.path(), 0.02);
     let args = r.setup_args();
     let mut rng = fastrand::Rng::with_seed(7);
-    let mut kills = 0;
-    let mut done = false;
-    for _ in 0..40 {
-        let after = Duration::from_millis(rng.u64(20..900));
-        if tokio::task::block_in_place(|| r.run_killed(&args, Some(after), None)) {
-            done = true;
-            break;
-        }
-        kills += 1;
-    }
-    if !done {
-        done = tokio::task::block_in_place(|| r.run_killed(&args, None, None));
-    }
+    let (done, kills) = r.run_killed_at_random(&args, &mut rng, 40, 20..900);
     assert!(done, "setup never completed");
     assert!(kills >= 3, "only {kills} kills happened");
     assert_exactly_one(&w).await;
@@ -176,37 +150,9 @@ async fn sigkill_at_random_times_during_setup_and_teardown() {
         .iter()
         .map(|s| s.to_string())
         .collect();
-    let mut td_kills = 0;
-    let mut finished = false;
-    for _ in 0..30 {
-        let after = Duration::from_millis(rng.u64(30..600));
-        if tokio::task::block_in_place(|| r.run_killed(&td, Some(after), None)) {
-            finished = true;
-            break;
-        }
-        td_kills += 1;
-    }
-    if !finished {
-        finished = tokio::task::block_in_place(|| r.run_killed(&td, None, None));
-    }
+    let (finished, td_kills) = r.run_killed_at_random(&td, &mut rng, 30, 30..600);
     assert!(finished, "teardown never completed");
-    let s = w.state().await;
-    for k in [
-        "server_groups",
-        "load_balancers",
-        "listeners",
-        "endpoint_services",
-    ] {
-        assert_eq!(live(&s, k), 0, "{k} left after teardown: {}", s[k]);
-    }
-    assert!(
-        w.env
-            .tidb()
-            .unwrap()
-            .list_plcs(&w.m.cluster_id)
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    common::assert_chain_live(&w.state().await, 0, "left after teardown");
+    assert!(w.plcs().await.is_empty());
     println!("setup kills: {kills}, teardown kills: {td_kills}");
 }

@@ -56,6 +56,26 @@ fn ticloud_config(current: &str, profiles: &[(&str, &str, &str)]) -> String {
     s
 }
 
+/// Writes `~/.ticloud/config.toml` (see `ticloud_config`).
+fn write_ticloud(home: &Path, current: &str, profiles: &[(&str, &str, &str)]) {
+    write(
+        home,
+        ".ticloud/config.toml",
+        &ticloud_config(current, profiles),
+    );
+}
+
+/// A ticloud config whose only profile, the current one, holds the world's TiDB Cloud key.
+fn write_good_ticloud(w: &World, home: &Path) {
+    let key = (w.m.tidb_public_key.as_str(), w.m.tidb_private_key.as_str());
+    write_ticloud(home, "default", &[("default", key.0, key.1)]);
+}
+
+/// The world's two secrets, which no output may hold.
+fn world_secrets(w: &World) -> [&str; 2] {
+    [&w.m.alibaba_access_key_secret, &w.m.tidb_private_key]
+}
+
 /// The binary with HOME = `home`, the simulator's endpoints, no credential env vars.
 fn tilink(w: &World, home: &Path, state: &Path) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_tilink"));
@@ -74,17 +94,8 @@ fn tilink(w: &World, home: &Path, state: &Path) -> Command {
 fn setup(w: &World, home: &Path, extra: &[&str]) -> Output {
     let state = home.join(".local/state/tilink");
     let mut c = tilink(w, home, &state);
-    c.args(extra).args([
-        "setup",
-        "--non-interactive",
-        "--cluster-id",
-        &w.m.cluster_id,
-        "--rds-instance",
-        &w.m.rds_instance_id,
-        "--yes",
-        "-o",
-        "json",
-    ]);
+    c.args(extra)
+        .args(w.setup_argv(&["--non-interactive", "--yes", "-o", "json"]));
     tokio::task::block_in_place(|| c.output().unwrap())
 }
 
@@ -120,22 +131,16 @@ async fn aliyun_cli_ak_profile_and_ticloud_current_profile() {
             ],
         ),
     );
-    write(
+    write_ticloud(
         home.path(),
-        ".ticloud/config.toml",
-        &ticloud_config(
-            "dev",
-            &[
-                ("default", "WRONGPUB", "wrong-private"),
-                ("dev", &w.m.tidb_public_key, &w.m.tidb_private_key),
-            ],
-        ),
+        "dev",
+        &[
+            ("default", "WRONGPUB", "wrong-private"),
+            ("dev", &w.m.tidb_public_key, &w.m.tidb_private_key),
+        ],
     );
     let out = setup(&w, home.path(), &[]);
-    assert_active(
-        &out,
-        &[&w.m.alibaba_access_key_secret, &w.m.tidb_private_key],
-    );
+    assert_active(&out, &world_secrets(&w));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -160,14 +165,7 @@ async fn aliyun_cli_sts_token_profile_selected_by_flag() {
             &[ak_profile("default", WRONG_ID, WRONG_SECRET), sts_profile],
         ),
     );
-    write(
-        home.path(),
-        ".ticloud/config.toml",
-        &ticloud_config(
-            "default",
-            &[("default", &w.m.tidb_public_key, &w.m.tidb_private_key)],
-        ),
-    );
+    write_good_ticloud(&w, home.path());
     let out = setup(&w, home.path(), &["--aliyun-profile", "sts"]);
     assert_active(&out, &[secret, token, &w.m.tidb_private_key]);
 
@@ -209,22 +207,16 @@ async fn alibabacloud_credentials_file_and_ticloud_profile_flag() {
         ),
     );
     // The current ticloud profile holds wrong keys; --ticloud-profile picks the right one.
-    write(
+    write_ticloud(
         home.path(),
-        ".ticloud/config.toml",
-        &ticloud_config(
-            "default",
-            &[
-                ("default", "WRONGPUB", "wrong-private"),
-                ("prod", &w.m.tidb_public_key, &w.m.tidb_private_key),
-            ],
-        ),
+        "default",
+        &[
+            ("default", "WRONGPUB", "wrong-private"),
+            ("prod", &w.m.tidb_public_key, &w.m.tidb_private_key),
+        ],
     );
     let out = setup(&w, home.path(), &["--ticloud-profile", "prod"]);
-    assert_active(
-        &out,
-        &[&w.m.alibaba_access_key_secret, &w.m.tidb_private_key],
-    );
+    assert_active(&out, &world_secrets(&w));
 
     // Without the flag the wrong current profile is used and TiDB Cloud refuses it: exit 3
     // or a failed lookup, never a success with the wrong key.
@@ -237,8 +229,7 @@ async fn missing_files_name_every_place_looked() {
     let w = common::world().await;
     let home = tempfile::tempdir().unwrap();
     let out = setup(&w, home.path(), &[]);
-    assert_eq!(out.status.code(), Some(3));
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = common::expect_exit(&out, 3);
     for place in [".aliyun/config.json", ".alibabacloud/credentials"] {
         assert!(err.contains(place), "{place} not named in: {err}");
     }
@@ -282,19 +273,9 @@ async fn aliyun_cli_ram_role_arn_profile_assumes_the_role() {
         ".aliyun/config.json",
         &aliyun_config("role", &[p]),
     );
-    write(
-        home.path(),
-        ".ticloud/config.toml",
-        &ticloud_config(
-            "default",
-            &[("default", &w.m.tidb_public_key, &w.m.tidb_private_key)],
-        ),
-    );
+    write_good_ticloud(&w, home.path());
     let out = setup(&w, home.path(), &[]);
-    assert_active(
-        &out,
-        &[&w.m.alibaba_access_key_secret, &w.m.tidb_private_key],
-    );
+    assert_active(&out, &world_secrets(&w));
     let stats = w.stats().await;
     assert!(
         stats.to_string().contains("AssumeRole"),

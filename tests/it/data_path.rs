@@ -66,8 +66,7 @@ async fn doctor_probe_passes_through_the_chain_and_names_each_broken_link() {
     // This test's own allowlist writes would leave the instance settling for a moment
     // between the JSON and the text run; the data path is what is tested here.
     w.admin("behaviour", json!({"off": ["rds-settling"]})).await;
-    let m = w.setup().await;
-    assert_eq!(m.outcome, Some(Ok(())));
+    let m = w.setup_active().await;
     let ids = m.journal.resources.clone();
     let lb = ids.load_balancer_id.clone().unwrap();
     let r = w.resolve_for(&lb).await;
@@ -135,11 +134,7 @@ async fn doctor_probe_passes_through_the_chain_and_names_each_broken_link() {
         "{dp}"
     );
     assert_eq!(root(&broken), "backend-ip", "{}", broken.json);
-    let out = w
-        .bin()
-        .args(["doctor", "--cluster-id", &w.m.cluster_id, "--fix", "--yes"])
-        .output()
-        .unwrap();
+    let out = w.run(["doctor", "--cluster-id", &w.m.cluster_id, "--fix", "--yes"]);
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -172,9 +167,7 @@ async fn doctor_probe_passes_through_the_chain_and_names_each_broken_link() {
 /// look and where to run the probe, and never calls the chain broken.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn outside_the_vpc_the_probe_could_not_look_and_says_where_to_run_it() {
-    let w = common::world().await;
-    let m = w.setup().await;
-    assert_eq!(m.outcome, Some(Ok(())));
+    let (w, _) = common::world_with_chain().await;
     let out = w
         .bin()
         .env("TILINK_MYSQL_PASSWORD", &w.m.rds_password)
@@ -240,9 +233,7 @@ async fn wait_for(w: &World, want_some: bool) -> Option<String> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_listener_restart_keeps_the_port_and_a_stop_ends_open_sessions() {
     use tokio::io::AsyncReadExt;
-    let w = common::world().await;
-    let m = w.setup().await;
-    assert_eq!(m.outcome, Some(Ok(())));
+    let (w, m) = common::world_with_chain().await;
     let lsn = m.journal.resources.listener_id.clone().unwrap();
     let before = wait_for(&w, true).await.unwrap();
 
@@ -280,9 +271,7 @@ async fn a_listener_restart_keeps_the_port_and_a_stop_ends_open_sessions() {
 /// connections, as a two-zone NLB does.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_allowlist_for_one_zone_fails_some_connections() {
-    let w = common::world().await;
-    let m = w.setup().await;
-    assert_eq!(m.outcome, Some(Ok(())));
+    let (w, m) = common::world_with_chain().await;
     let addr: std::net::SocketAddr = wait_for(&w, true).await.unwrap().parse().unwrap();
     let a = w.clients().aliyun;
     let group = m.journal.resources.allowlist_group.clone().unwrap();

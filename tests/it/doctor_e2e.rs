@@ -10,20 +10,8 @@ use tilink::engine::doctor::{Report, Start, examine};
 use tilink::engine::facts::PlcInfo;
 
 async fn start(w: &World, plc_id: &str) -> Start {
-    let p = w
-        .env
-        .tidb()
-        .unwrap()
-        .get_plc(&w.m.cluster_id, plc_id)
-        .await
-        .unwrap();
-    let all = w
-        .env
-        .tidb()
-        .unwrap()
-        .list_plcs(&w.m.cluster_id)
-        .await
-        .unwrap();
+    let p = w.plc(plc_id).await;
+    let all = w.plcs().await;
     Start::Plc {
         cluster_id: w.m.cluster_id.clone(),
         plc: tilink::engine::discover::plc_info(&p),
@@ -93,9 +81,7 @@ async fn fix_and_recheck(w: &World, plc_id: &str, r: &Report) -> Report {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_failure_mode_is_named_and_fixed() {
-    let w = common::world().await;
-    let m = w.setup().await;
-    assert_eq!(m.outcome, Some(Ok(())));
+    let (w, m) = common::world_with_chain().await;
     let ids = m.journal.resources.clone();
     let plc = ids.private_link_connection_id.clone().unwrap();
     let svc = ids.endpoint_service_id.clone().unwrap();
@@ -228,9 +214,7 @@ async fn doctor_from_the_service_end_and_a_missing_service() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_zone_detached_from_the_service_is_found_and_reattached() {
-    let w = common::world().await;
-    let m = w.setup().await;
-    assert_eq!(m.outcome, Some(Ok(())));
+    let (w, m) = common::world_with_chain().await;
     let ids = m.journal.resources.clone();
     let svc = ids.endpoint_service_id.clone().unwrap();
     let lb = ids.load_balancer_id.clone().unwrap();

@@ -90,9 +90,7 @@ fn statuses(v: &Value) -> BTreeMap<String, String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_failed_read_makes_a_healthy_link_fail() {
-    let w = common::world().await;
-    let m = w.setup().await;
-    assert_eq!(m.outcome, Some(Ok(())), "{:#?}", m.log);
+    let (w, _) = common::world_with_chain().await;
 
     let out = doctor(&w, true);
     let healthy: Value = serde_json::from_slice(&out.stdout).expect("json");
@@ -173,9 +171,7 @@ async fn no_failed_read_makes_a_healthy_link_fail() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn throttling_and_refused_signatures_on_reads_are_unknown_and_credentials_are_exact() {
-    let w = common::world().await;
-    let m = w.setup().await;
-    assert_eq!(m.outcome, Some(Ok(())), "{:#?}", m.log);
+    let (w, _) = common::world_with_chain().await;
 
     // Throttled identity call: the credentials are not "refused".
     w.admin(
@@ -240,9 +236,7 @@ async fn throttling_and_refused_signatures_on_reads_are_unknown_and_credentials_
 async fn the_first_failure_is_the_root_cause() {
     use tilink::engine::check::Status;
     use tilink::engine::doctor::{Start, checks::root_cause, examine, facts::plcs};
-    let w = common::world().await;
-    let m = w.setup().await;
-    assert_eq!(m.outcome, Some(Ok(())), "{:#?}", m.log);
+    let (w, _) = common::world_with_chain().await;
     let c = w.clients();
     let list = c.tidb.list_plcs(&w.m.cluster_id).await.unwrap();
     let start = Start::Plc {
@@ -300,9 +294,7 @@ async fn the_first_failure_is_the_root_cause() {
 /// 3), no link is called broken, no string to sign is shown; an unknown cluster is bad input.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_wrong_secret_is_a_credentials_problem_not_a_broken_chain() {
-    let w = common::world().await;
-    let m = w.setup().await;
-    assert_eq!(m.outcome, Some(Ok(())), "{:#?}", m.log);
+    let (w, _) = common::world_with_chain().await;
     let out = w
         .bin()
         .env(
@@ -337,13 +329,8 @@ async fn a_wrong_secret_is_a_credentials_problem_not_a_broken_chain() {
         }
     }
 
-    let out = w
-        .bin()
-        .args(["doctor", "--cluster-id", "1234567890123456789"])
-        .output()
-        .unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{err}");
+    let out = w.run(["doctor", "--cluster-id", "1234567890123456789"]);
+    let err = common::expect_exit(&out, 2);
     assert!(err.contains("no such cluster"), "{err}");
 }
 
@@ -351,24 +338,14 @@ async fn a_wrong_secret_is_a_credentials_problem_not_a_broken_chain() {
 /// waiting for the old backend's removal instead of calling it stale while it drains.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reconcile_swaps_a_stale_backend_and_exits_healthy() {
-    let w = common::world().await;
-    let m = w.setup().await;
-    assert_eq!(m.outcome, Some(Ok(())), "{:#?}", m.log);
+    let (w, _) = common::world_with_chain().await;
     w.admin(
         "inject",
         serde_json::json!({"kind": "rds-ip-change", "instance_id": w.m.rds_instance_id}),
     )
     .await;
-    let out = w
-        .bin()
-        .args(["reconcile", "--cluster-id", &w.m.cluster_id, "--no-color"])
-        .output()
-        .unwrap();
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = w.run(["reconcile", "--cluster-id", &w.m.cluster_id, "--no-color"]);
+    let text = common::output_text(&out);
     assert_eq!(out.status.code(), Some(0), "{text}");
     assert!(text.contains("healthy"), "{text}");
 }

@@ -6,11 +6,9 @@ use crate::common;
 /// Runs every command while `action` answers `code` each time: (arguments, exit code,
 /// stdout and stderr together).
 async fn every_command_failing<'a>(
-    w: &common::World,
+    w: &'a common::World,
     action: &str,
     code: &str,
-    cid: &'a str,
-    rds: &'a str,
 ) -> Vec<(Vec<&'a str>, Option<i32>, String)> {
     w.admin("faults", serde_json::json!({"clear": true})).await;
     w.admin(
@@ -18,33 +16,22 @@ async fn every_command_failing<'a>(
         serde_json::json!({"action": action, "code": code}),
     )
     .await;
-    every_command(cid, rds)
+    every_command(w)
         .into_iter()
         .map(|args| {
-            let out = w.bin().args(&args).output().unwrap();
-            let text = format!(
-                "{}{}",
-                String::from_utf8_lossy(&out.stdout),
-                String::from_utf8_lossy(&out.stderr)
-            );
+            let out = w.run(&args);
+            let text = common::output_text(&out);
             (args, out.status.code(), text)
         })
         .collect()
 }
 
-/// Every command that talks to the clouds, for this cluster and instance (teardown last: a
-/// refusal must stop it before it deletes).
-fn every_command<'a>(cid: &'a str, rds: &'a str) -> Vec<Vec<&'a str>> {
+/// Every command that talks to the clouds, for the world's cluster and instance (teardown
+/// last: a refusal must stop it before it deletes).
+fn every_command(w: &common::World) -> Vec<Vec<&str>> {
+    let cid = w.m.cluster_id.as_str();
     vec![
-        vec![
-            "setup",
-            "--non-interactive",
-            "--dry-run",
-            "--cluster-id",
-            cid,
-            "--rds-instance",
-            rds,
-        ],
+        w.setup_argv(&["--non-interactive", "--dry-run"]),
         vec!["doctor", "--cluster-id", cid],
         vec!["reconcile", "--cluster-id", cid],
         vec!["export", "terraform", "--cluster-id", cid],
@@ -52,11 +39,16 @@ fn every_command<'a>(cid: &'a str, rds: &'a str) -> Vec<Vec<&'a str>> {
     ]
 }
 
+/// A world with a chain `tilink setup` built (its journal in the binary's state dir).
+async fn world_with_a_chain() -> common::World {
+    let w = common::world().await;
+    common::assert_ok(&w.setup_cmd(None).output().unwrap());
+    w
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_refused_key_exits_3_everywhere() {
-    let w = common::world().await;
-    let m = w.setup().await;
-    assert_eq!(m.outcome, Some(Ok(())), "{:#?}", m.log);
+    let (w, _) = common::world_with_chain().await;
     // The binary finds the setup through the journal the library wrote.
     let state = w.dir.path().join("state").join("setups");
     std::fs::create_dir_all(&state).unwrap();
@@ -82,11 +74,7 @@ async fn a_refused_key_exits_3_everywhere() {
             .args(&args)
             .output()
             .unwrap();
-        let text = format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let text = common::output_text(&out);
         assert_eq!(out.status.code(), Some(3), "{args:?}: {text}");
         assert!(!text.contains("string to sign is"), "{args:?}: {text}");
     }
@@ -100,23 +88,13 @@ async fn a_refused_key_exits_3_everywhere() {
 /// command, setup included (an expired token used to exit 1 from setup).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_credential_refusal_exits_3_from_every_command() {
-    let w = common::world().await;
-    let out = w.setup_cmd(None).output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let cid = w.m.cluster_id.clone();
-    let rds = w.m.rds_instance_id.clone();
+    let w = world_with_a_chain().await;
     for code in [
         "InvalidSecurityToken.Expired",
         "SignatureDoesNotMatch",
         "InvalidAccessKeyId.NotFound",
     ] {
-        for (args, status, text) in
-            every_command_failing(&w, "GetCallerIdentity", code, &cid, &rds).await
-        {
+        for (args, status, text) in every_command_failing(&w, "GetCallerIdentity", code).await {
             assert_eq!(status, Some(3), "{code} {args:?}: {text}");
         }
     }
@@ -128,24 +106,14 @@ async fn each_credential_refusal_exits_3_from_every_command() {
 /// (exit 4) for a look that failed through no fault of the key: that is not a broken link.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_kind_gives_one_exit_code_from_every_command() {
-    let w = common::world().await;
-    let out = w.setup_cmd(None).output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let cid = w.m.cluster_id.clone();
-    let rds = w.m.rds_instance_id.clone();
+    let w = world_with_a_chain().await;
     // (code on every ListServerGroups, the exit every command gives, doctor's exit)
     for (code, want, doctor) in [
         ("Forbidden.RAM", 3, 3),
         ("ServiceUnavailable", 1, 4),
         ("Throttling.User", 1, 4),
     ] {
-        for (args, status, text) in
-            every_command_failing(&w, "ListServerGroups", code, &cid, &rds).await
-        {
+        for (args, status, text) in every_command_failing(&w, "ListServerGroups", code).await {
             let reads_a_chain = matches!(args[0], "doctor" | "reconcile");
             let expect = if reads_a_chain { doctor } else { want };
             assert_eq!(status, Some(expect), "{code} {args:?}: {text}");

@@ -1,15 +1,9 @@
 //! What tilink exports to the shell: completions for every shell and the man page.
 
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 fn bin() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_tilink"));
-    c.env_clear();
-    c.env("PATH", std::env::var("PATH").unwrap_or_default());
-    c.env("HOME", std::env::temp_dir().join("tilink-shell-test-home"));
-    c.env("TILINK_NO_KEYRING", "1");
-    c.stdin(Stdio::null());
-    c
+    crate::common::clean_bin("tilink-shell-test-home")
 }
 
 const SUBCOMMANDS: &[&str] = &[

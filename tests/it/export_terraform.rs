@@ -173,9 +173,7 @@ fn redact(s: &str, ids: &[(String, &str)]) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn export_after_setup_adopts_every_resource_with_real_ids() {
-    let w = common::world().await;
-    let m = w.setup().await;
-    assert!(matches!(m.outcome, Some(Ok(()))), "{:?}", m.outcome);
+    let (w, m) = common::world_with_chain().await;
     let r = m.journal.resources.clone();
     let (sg, lb, lsn, svc, plc, ep) = (
         r.server_group_id.clone().unwrap(),
@@ -339,9 +337,7 @@ async fn export_after_setup_adopts_every_resource_with_real_ids() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn export_finds_the_chain_by_tags_without_a_journal_and_json_wraps_it() {
-    let w = common::world().await;
-    let m = w.setup().await;
-    assert!(matches!(m.outcome, Some(Ok(()))), "{:?}", m.outcome);
+    let (w, m) = common::world_with_chain().await;
     // A fresh, empty journal dir: the setup must be found by its tags.
     let empty = tempfile::tempdir().unwrap();
     let mut env = w.env.clone();

@@ -124,36 +124,10 @@ async fn hostile_requests_injected_during_setup_are_never_accepted() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn binary_setup_json_lists_foreign_requests_and_accepts_only_tidb() {
     let w = common::world().await;
-    let m = &w.m;
     let state = tempfile::tempdir().unwrap();
-    let child = Command::new(env!("CARGO_BIN_EXE_tilink"))
-        .args([
-            "setup",
-            "--non-interactive",
-            "--yes",
-            "-o",
-            "json",
-            "--cluster-id",
-            &m.cluster_id,
-            "--rds-instance",
-            &m.rds_instance_id,
-        ])
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("HOME", state.path())
-        .env("TILINK_NO_KEYRING", "1")
-        .env("TILINK_STATE_DIR", state.path())
-        .env("TILINK_POLL_SCALE", "0.02")
-        .env("TILINK_ALIBABA_ENDPOINT", &m.alibaba_endpoint)
-        .env("TILINK_TIDB_ENDPOINT", &m.tidb_endpoint)
-        .env("ALIBABA_CLOUD_ACCESS_KEY_ID", &m.alibaba_access_key_id)
-        .env(
-            "ALIBABA_CLOUD_ACCESS_KEY_SECRET",
-            &m.alibaba_access_key_secret,
-        )
-        .env("TIDBCLOUD_PUBLIC_KEY", &m.tidb_public_key)
-        .env("TIDBCLOUD_PRIVATE_KEY", &m.tidb_private_key)
-        .stdin(Stdio::null())
+    let child = w
+        .isolated(state.path(), 0.02)
+        .args(w.setup_argv(&["--non-interactive", "--yes", "-o", "json"]))
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -528,29 +502,22 @@ async fn aliyun_client_gives_clear_errors_on_hostile_answers() {
         200,
         br#"{"LoadBalancerStatus":["x"],"ZoneMappings":{"a":1}}"#,
     );
-    let e = bounded(a.get_load_balancer_attribute("nlb-x"))
-        .await
-        .unwrap_err();
-    readable(
-        &e.to_string(),
-        "GetLoadBalancerAttribute",
-        "unexpected response",
-    );
+    let e = bounded(a.get_load_balancer_attribute("nlb-x")).await;
+    readable_err(e, "GetLoadBalancerAttribute", "unexpected response");
     f.json(
         200,
         br#"{"DBInstanceNetInfos":{"DBInstanceNetInfo":[{"Port":"port"}]}}"#,
     );
-    let e = bounded(a.describe_db_instance_net_info("rm-x"))
-        .await
-        .unwrap_err();
-    readable(
-        &e.to_string(),
-        "DescribeDBInstanceNetInfo",
-        "invalid numeric value",
-    );
+    let e = bounded(a.describe_db_instance_net_info("rm-x")).await;
+    readable_err(e, "DescribeDBInstanceNetInfo", "invalid numeric value");
     f.json(200, br#"{"AccountId":{},"Arn":7}"#);
-    let e = bounded(a.get_caller_identity()).await.unwrap_err();
-    readable(&e.to_string(), "GetCallerIdentity", "unexpected response");
+    let e = bounded(a.get_caller_identity()).await;
+    readable_err(e, "GetCallerIdentity", "unexpected response");
+}
+
+/// A call that must fail with a readable error (see `readable`).
+fn readable_err<T: std::fmt::Debug>(r: Result<T, AliyunError>, what: &str, hint: &str) {
+    readable(&r.unwrap_err().to_string(), what, hint);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -245,17 +245,7 @@ async fn a_plc_without_an_endpoint_id_is_never_accepted_blindly() {
     let b = Bin { w: &w, sig: "v1" };
     w.admin("inject", json!({"kind": "plc-hides-endpoint-id"}))
         .await;
-    let setup = [
-        "setup",
-        "--non-interactive",
-        "--yes",
-        "--cluster-id",
-        &w.m.cluster_id,
-        "--rds-instance",
-        &w.m.rds_instance_id,
-        "-o",
-        "json",
-    ];
+    let setup = w.setup_argv(&["--non-interactive", "--yes", "-o", "json"]);
     let out = b.run(&setup);
     assert_eq!(out.status.code(), Some(1));
     let err = json_of(&out)["error"]

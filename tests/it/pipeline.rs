@@ -7,19 +7,18 @@ use crate::common::World;
 
 /// A chain built through the library; returns its PLC id and setup id.
 async fn chain(w: &World) -> (String, String) {
-    let m = w.setup().await;
-    assert!(
-        matches!(m.outcome, Some(Ok(()))),
-        "setup failed: {:?}",
-        m.outcome
-    );
-    let plc = m
-        .journal
-        .resources
-        .private_link_connection_id
-        .clone()
-        .unwrap();
+    let m = w.setup_active().await;
+    let plc = common::plc_id(&m);
     (plc, m.journal.setup_id.clone())
+}
+
+/// `tilink teardown --setup SETUP --yes` with `extra`, stdin closed.
+fn teardown(w: &World, setup: &str, extra: &[&str]) -> std::process::Output {
+    w.teardown_cmd(setup)
+        .args(extra)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap()
 }
 
 fn doctor(w: &World) -> (i32, String, String) {
@@ -74,11 +73,7 @@ async fn a_failed_changefeed_is_named_and_placed() {
         .modify_security_ips(&w.m.rds_instance_id, &group, &ips, "Delete")
         .await
         .unwrap();
-    let o = w
-        .bin()
-        .args(["doctor", "--cluster-id", &w.m.cluster_id, "-o", "json"])
-        .output()
-        .unwrap();
+    let o = w.run(["doctor", "--cluster-id", &w.m.cluster_id, "-o", "json"]);
     let v: serde_json::Value = serde_json::from_slice(&o.stdout)
         .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&o.stdout)));
     let checks = v["chains"][0]["checks"]
@@ -103,26 +98,16 @@ async fn a_running_dm_task_stops_a_plain_yes_teardown() {
                            "name": "rds-orders", "state": "RUNNING"}),
     )
     .await;
-    let o = w
-        .teardown_cmd(&setup)
-        .stdin(std::process::Stdio::null())
-        .output()
-        .unwrap();
-    let err = String::from_utf8_lossy(&o.stderr);
-    assert_eq!(o.status.code(), Some(2), "{err}");
+    let o = teardown(&w, &setup, &[]);
+    let err = common::expect_exit(&o, 2);
     assert!(err.contains("rds-orders"), "{err}");
     assert!(err.contains("--force-with-dependents"), "{err}");
     assert!(!err.contains("not listed by the API"), "{err}");
     let s = w.state().await;
     assert_eq!(common::live(&s, "load_balancers"), 1, "nothing was deleted");
 
-    let o = w
-        .teardown_cmd(&setup)
-        .arg("--force-with-dependents")
-        .stdin(std::process::Stdio::null())
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = teardown(&w, &setup, &["--force-with-dependents"]);
+    common::assert_ok(&o);
     assert_eq!(common::live(&w.state().await, "load_balancers"), 0);
 }
 
@@ -140,11 +125,7 @@ async fn a_failed_dm_task_is_listed_but_does_not_block() {
     let (code, out, _) = doctor(&w);
     assert_ne!(code, 0, "{out}");
     assert!(out.contains("binlog purged"), "{out}");
-    let o = w
-        .teardown_cmd(&setup)
-        .stdin(std::process::Stdio::null())
-        .output()
-        .unwrap();
+    let o = teardown(&w, &setup, &[]);
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(o.status.success(), "{err}");
     assert!(err.contains("old-import"), "{err}");
@@ -210,14 +191,7 @@ async fn a_plc_deleted_in_the_console_leaves_a_billing_half_that_doctor_reports(
     assert!(code == 4 || code == 1, "{out}");
     assert!(!out.contains("not usable"), "{out}");
     for _ in 0..100 {
-        let left = w
-            .env
-            .tidb()
-            .unwrap()
-            .list_plcs(&w.m.cluster_id)
-            .await
-            .unwrap();
-        if left.is_empty() {
+        if w.plcs().await.is_empty() {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
@@ -235,22 +209,10 @@ async fn a_plc_deleted_in_the_console_leaves_a_billing_half_that_doctor_reports(
     assert!(out.contains("tilink setup --cluster-id"), "{out}");
     let o = w
         .bin()
-        .args([
-            "setup",
-            "--non-interactive",
-            "--dry-run",
-            "--cluster-id",
-            &w.m.cluster_id,
-            "--rds-instance",
-            &w.m.rds_instance_id,
-        ])
+        .args(w.setup_argv(&["--non-interactive", "--dry-run"]))
         .output()
         .unwrap();
-    let plan = format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    );
+    let plan = common::output_text(&o);
     let line = plan
         .lines()
         .find(|l| l.contains("TiDB private link connection"))
@@ -274,11 +236,7 @@ async fn a_bare_tilink_is_tilink_setup_with_its_defaults_and_environment() {
         .stdin(std::process::Stdio::null())
         .output()
         .unwrap();
-    let all = format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    );
+    let all = common::output_text(&o);
     assert!(o.status.success(), "{all}");
     assert!(
         all.contains("TiDB private link connection"),

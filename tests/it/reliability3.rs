@@ -58,8 +58,7 @@ fn a_hostile_region_never_reaches_the_network() {
             c.env("TILINK_REGION", &hostile);
         }
         let out = c.output().unwrap();
-        let err = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(2), "{err}");
+        let err = common::expect_exit(&out, 2);
         assert!(err.contains("region id"), "{err}");
     }
     std::thread::sleep(std::time::Duration::from_millis(200));
@@ -123,8 +122,7 @@ async fn a_server_group_deleted_behind_its_back_does_not_stick_the_setup() {
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     let out = w.setup_cmd(None).output().unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(0), "{err}");
+    let err = common::expect_exit(&out, 0);
     assert!(!err.contains("IdempotenceSignatureMismatch"), "{err}");
     let s = w.state().await;
     assert_eq!(common::live(&s, "server_groups"), 1, "{s:#}");
@@ -176,18 +174,7 @@ async fn a_tampered_journal_never_deletes_another_setups_plc() {
         r.insert(k.into(), serde_json::Value::Null);
     }
     std::fs::write(dir.join(format!("{fake}.json")), j.to_string()).unwrap();
-    let out = w
-        .bin()
-        .args([
-            "teardown",
-            "--cluster-id",
-            &w.m.cluster_id,
-            "--setup",
-            fake,
-            "--yes",
-        ])
-        .output()
-        .unwrap();
+    let out = w.teardown_cmd(fake).output().unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert_ne!(out.status.code(), Some(0), "{err}");
     let s = w.state().await;
@@ -203,7 +190,7 @@ async fn bad_inputs_are_refused_before_anything_exists() {
     let w = common::world().await;
     let mut args = setup_args(&w);
     args.extend(["--name".to_string(), "n".repeat(65)]);
-    let out = w.bin().args(&args).output().unwrap();
+    let out = w.run(&args);
     assert_eq!(
         out.status.code(),
         Some(2),
@@ -213,7 +200,7 @@ async fn bad_inputs_are_refused_before_anything_exists() {
     let mut args = setup_args(&w);
     let i = args.iter().position(|a| a == "--rds-instance").unwrap();
     args[i + 1] = "rm-1/../x".into();
-    let out = w.bin().args(&args).output().unwrap();
+    let out = w.run(&args);
     assert_eq!(out.status.code(), Some(2));
     let s = w.state().await;
     for key in ["server_groups", "load_balancers", "endpoint_services"] {
@@ -222,11 +209,7 @@ async fn bad_inputs_are_refused_before_anything_exists() {
     let calls = w.stats().await["total_calls"].as_u64().unwrap_or(0);
     assert_eq!(calls, 0, "a refused input made calls");
 
-    let out = w
-        .bin()
-        .args(["sim", "--listen", "0.0.0.0:0"])
-        .output()
-        .unwrap();
+    let out = w.run(["sim", "--listen", "0.0.0.0:0"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--listen-any"));
 
@@ -250,11 +233,7 @@ async fn bad_inputs_are_refused_before_anything_exists() {
     let open = w.dir.path().join("open.log");
     std::fs::write(&open, "").unwrap();
     std::fs::set_permissions(&open, std::fs::Permissions::from_mode(0o644)).unwrap();
-    let out = w
-        .bin()
-        .args(["--log-file", open.to_str().unwrap(), "policy"])
-        .output()
-        .unwrap();
+    let out = w.run(["--log-file", open.to_str().unwrap(), "policy"]);
     assert_eq!(out.status.code(), Some(0));
     let mode = std::fs::metadata(&open).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o600, "the log file keeps a readable mode");
@@ -276,20 +255,8 @@ async fn a_stale_journal_rerun_beside_a_new_run_builds_one_chain() {
         .unwrap();
     assert!(!out.status.success());
     // Make it stale: the journal and the group's claim two hours old.
-    let old = humantime::format_rfc3339_seconds(
-        std::time::SystemTime::now() - std::time::Duration::from_secs(7200),
-    )
-    .to_string();
     let dir = homes[0].path().join("state").join("setups");
-    for e in std::fs::read_dir(&dir).unwrap().flatten() {
-        let p = e.path();
-        if p.extension().is_some_and(|x| x == "json") {
-            let mut j: serde_json::Value =
-                serde_json::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap();
-            j["created_at"] = old.clone().into();
-            std::fs::write(&p, j.to_string()).unwrap();
-        }
-    }
+    let old = common::backdate_journals(&dir);
     let s = w.state().await;
     let sg = s["server_groups"][0]["ServerGroupId"]
         .as_str()
@@ -307,13 +274,8 @@ async fn a_stale_journal_rerun_beside_a_new_run_builds_one_chain() {
     // A reruns while B (another machine) starts fresh.
     let a = run(homes[0].path()).spawn().unwrap();
     let b = run(homes[1].path()).spawn().unwrap();
-    let outs = tokio::task::spawn_blocking(move || [a, b].map(|c| c.wait_with_output().unwrap()))
-        .await
-        .unwrap();
-    let errs: Vec<String> = outs
-        .iter()
-        .map(|o| String::from_utf8_lossy(&o.stderr).into_owned())
-        .collect();
+    let outs = common::outputs(vec![a, b]).await;
+    let errs = common::stderrs(&outs);
     let s = w.state().await;
     assert_eq!(common::live(&s, "load_balancers"), 1, "{errs:#?}");
     assert_eq!(common::live(&s, "endpoint_services"), 1, "{errs:#?}");
@@ -342,11 +304,7 @@ async fn groups_with_tags(w: &common::World) -> Vec<(String, Vec<(String, String
 /// builds the chain, and the dead run's own rerun then yields to it: one chain.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_killed_claimant_blocks_for_minutes_and_its_rerun_yields() {
-    let w = common::world_with(tilink::sim::SimOptions {
-        time_scale: 0.01,
-        ..Default::default()
-    })
-    .await;
+    let w = common::world_at(0.01).await;
     let homes: Vec<tempfile::TempDir> = (0..2).map(|_| tempfile::tempdir().unwrap()).collect();
     let dead = w
         .setup_cmd(Some(homes[0].path()))
@@ -395,20 +353,12 @@ async fn a_killed_claimant_blocks_for_minutes_and_its_rerun_yields() {
         let err = String::from_utf8_lossy(&b.stderr);
         assert!(err.contains("lapses at"), "the yield says when: {err}");
         let b = w.setup_cmd(Some(homes[1].path())).output().unwrap();
-        assert!(b.status.success(), "{}", String::from_utf8_lossy(&b.stderr));
+        common::assert_ok(&b);
     }
     // The dead run's HOME reruns (its journal names its group): it re-claims and yields.
     let a = w.setup_cmd(Some(homes[0].path())).output().unwrap();
     let err = String::from_utf8_lossy(&a.stderr);
-    let s = w.state().await;
-    for key in [
-        "server_groups",
-        "load_balancers",
-        "listeners",
-        "endpoint_services",
-    ] {
-        assert_eq!(common::live(&s, key), 1, "{key}: {err}");
-    }
+    common::assert_chain_live(&w.state().await, 1, &err);
     assert!(
         groups_with_tags(&w)
             .await
@@ -423,11 +373,7 @@ async fn a_killed_claimant_blocks_for_minutes_and_its_rerun_yields() {
 /// counts from the last beat).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_live_claim_beats_until_its_load_balancer_exists() {
-    let w = common::world_with(tilink::sim::SimOptions {
-        time_scale: 1.0,
-        ..Default::default()
-    })
-    .await;
+    let w = common::world_at(1.0).await;
     let home = tempfile::tempdir().unwrap();
     let mut run = w.setup_cmd(Some(home.path())).spawn().unwrap();
     let mut beat = None;

@@ -65,13 +65,16 @@ fn run(w: &common::World, r: &Replay, args: &[String]) -> (Option<i32>, serde_js
     (o.status.code(), out)
 }
 
+/// The committed transcript of `tilink setup`.
+fn setup_transcript() -> PathBuf {
+    transcripts()
+        .into_iter()
+        .find(|d| d.ends_with("setup"))
+        .expect("a setup transcript")
+}
+
 async fn report(r: &Replay) -> ReplayReport {
-    let v: serde_json::Value = reqwest::get(format!("{}/_replay/report", r.endpoint))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let v = common::get_json(&format!("{}/_replay/report", r.endpoint)).await;
     ReplayReport {
         requests: v["requests"].as_u64().unwrap(),
         repeated: v["repeated"].as_u64().unwrap(),
@@ -160,10 +163,7 @@ async fn every_recorded_transcript_replays_to_the_same_result() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_changed_request_is_reported_with_its_action_and_parameter() {
     let w = common::world().await;
-    let dir = transcripts()
-        .into_iter()
-        .find(|d| d.ends_with("setup"))
-        .unwrap();
+    let dir = setup_transcript();
     let (args, _, _) = command(&dir);
     let text = std::fs::read_to_string(dir.join("transcript.jsonl")).unwrap();
     let (mut lines, _) = read(&text);
@@ -219,10 +219,7 @@ async fn committed_transcripts_hold_no_secret() {
 async fn the_simulators_answers_have_the_recorded_shape() {
     use tilink::cloud::record::shape::compare;
     let w = common::world().await;
-    let dir = transcripts()
-        .into_iter()
-        .find(|d| d.ends_with("setup"))
-        .unwrap();
+    let dir = setup_transcript();
     let (args, code, _) = command(&dir);
     assert!(
         args.contains(&w.m.cluster_id),

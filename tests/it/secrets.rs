@@ -93,12 +93,7 @@ async fn sandbox_run_writes_no_secret() {
     .await
     .unwrap();
     let m = twin.manifest().clone();
-    let keys: serde_json::Value = reqwest::get(format!("{}/_sim/state", m.alibaba_endpoint))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let keys = common::get_json(&format!("{}/_sim/state", m.alibaba_endpoint)).await;
     let mut all = vec![
         ("mysql password", m.rds_password.clone()),
         ("alibaba secret", m.alibaba_access_key_secret.clone()),
@@ -131,12 +126,7 @@ async fn sandbox_run_writes_no_secret() {
         .stdin(Stdio::null())
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = common::json_ok(&out);
     assert_eq!(v["state"], "ACTIVE");
     // Same seed, same world: the journal names the twin's cluster. (The state dir also holds
     // the cluster's setup lock, which names only a pid and a setup id.)
@@ -261,24 +251,10 @@ async fn setup_doctor_teardown_with_env_keys_write_no_secret() {
     let cluster = m.cluster_id.as_str();
 
     let setup = r.run(
-        &[
-            "setup",
-            "--non-interactive",
-            "--yes",
-            "-o",
-            "json",
-            "--cluster-id",
-            cluster,
-            "--rds-instance",
-            &m.rds_instance_id,
-        ],
+        &w.setup_argv(&["--non-interactive", "--yes", "-o", "json"]),
         &[],
     );
-    assert!(
-        setup.status.success(),
-        "{}",
-        String::from_utf8_lossy(&setup.stderr)
-    );
+    common::assert_ok(&setup);
     scan_output(&s, "setup", &setup);
     // doctor --probe logs in through the simulator's data plane with the password in env.
     let sj: serde_json::Value = serde_json::from_slice(&setup.stdout).expect("setup JSON");
@@ -319,15 +295,7 @@ async fn setup_doctor_teardown_with_env_keys_write_no_secret() {
         ),
         (
             "setup rerun text",
-            vec![
-                "setup",
-                "--non-interactive",
-                "--yes",
-                "--cluster-id",
-                cluster,
-                "--rds-instance",
-                &m.rds_instance_id,
-            ],
+            w.setup_argv(&["--non-interactive", "--yes"]),
             vec![],
         ),
         (
@@ -383,17 +351,7 @@ async fn refused_keys_report_without_the_secret() {
     s.0.push(("wrong alibaba secret", wrong.secret.expose().to_string()));
     s.0.push(("wrong tidb key", "WrongTidbPrivateKey-0123456789".into()));
     let r = Runner::new(&w, &wrong);
-    let setup_args = [
-        "setup",
-        "--non-interactive",
-        "--yes",
-        "-o",
-        "json",
-        "--cluster-id",
-        &m.cluster_id,
-        "--rds-instance",
-        &m.rds_instance_id,
-    ];
+    let setup_args = w.setup_argv(&["--non-interactive", "--yes", "-o", "json"]);
     for sig in ["v1", "v3"] {
         let out = r.run(&setup_args, &[("TILINK_SIGNATURE", sig)]);
         let err = String::from_utf8_lossy(&out.stderr);
@@ -408,8 +366,7 @@ async fn refused_keys_report_without_the_secret() {
             ("TIDBCLOUD_PRIVATE_KEY", "WrongTidbPrivateKey-0123456789"),
         ],
     );
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(3), "{err}");
+    let err = common::expect_exit(&out, 3);
     assert!(err.contains("401"), "{err}");
     scan_output(&s, "wrong tidb key", &out);
     // Doctor with a wrong key reports a failed credentials check, secret-free.
@@ -435,15 +392,7 @@ async fn refused_sts_signature_does_not_echo_the_security_token() {
     let r = Runner::new(&w, &key);
     for sig in ["v1", "v3"] {
         let out = r.run(
-            &[
-                "setup",
-                "--non-interactive",
-                "--yes",
-                "--cluster-id",
-                &w.m.cluster_id,
-                "--rds-instance",
-                &w.m.rds_instance_id,
-            ],
+            &w.setup_argv(&["--non-interactive", "--yes"]),
             &[("TILINK_SIGNATURE", sig)],
         );
         let err = String::from_utf8_lossy(&out.stderr);
@@ -737,8 +686,7 @@ fn keyring_lookup_failures_degrade_to_a_clear_message_and_no_file() {
         .stdin(Stdio::null())
         .output()
         .unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(3), "{err}");
+    let err = common::expect_exit(&out, 3);
     assert!(err.contains("keyring"), "the keyring is not named: {err}");
     assert!(
         err.contains("ALIBABA_CLOUD_ACCESS_KEY_ID"),

@@ -12,8 +12,7 @@ use tilink::engine::teardown;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn full_setup_builds_the_recipe_chain_then_rerun_and_teardown() {
     let w = world().await;
-    let m = w.setup().await;
-    assert_eq!(m.outcome, Some(Ok(())), "log: {:#?}", m.log);
+    let m = w.setup_active().await;
     assert_eq!(m.journal.state, SetupState::Active);
     let ids = m.journal.resources.clone();
     let c = w.clients();
@@ -134,21 +133,13 @@ async fn full_setup_builds_the_recipe_chain_then_rerun_and_teardown() {
         );
     }
     let plc = w
-        .env
-        .tidb()
-        .unwrap()
-        .get_plc(
-            &w.m.cluster_id,
-            ids.private_link_connection_id.as_deref().unwrap(),
-        )
-        .await
-        .unwrap();
+        .plc(ids.private_link_connection_id.as_deref().unwrap())
+        .await;
     assert_eq!(plc.state, "ACTIVE");
 
     // A rerun adopts everything and creates nothing.
     let before = w.state().await;
-    let m2 = w.setup().await;
-    assert_eq!(m2.outcome, Some(Ok(())), "log: {:#?}", m2.log);
+    let m2 = w.setup_active().await;
     assert_eq!(m2.journal.setup_id, m.journal.setup_id);
     assert_eq!(m2.journal.resources, ids);
     let after = w.state().await;
@@ -180,15 +171,7 @@ async fn full_setup_builds_the_recipe_chain_then_rerun_and_teardown() {
             .unwrap_err()
             .is_not_found()
     );
-    assert!(
-        w.env
-            .tidb()
-            .unwrap()
-            .list_plcs(&w.m.cluster_id)
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    assert!(w.plcs().await.is_empty());
     let allow = a
         .describe_db_instance_ip_array_list(&w.m.rds_instance_id)
         .await
@@ -343,8 +326,7 @@ async fn a_stale_journal_is_recreated_not_trusted() {
     // A first world builds a chain and journals it; a second world with the same ids (the
     // resources are gone, as if deleted in the console) must get a fresh chain.
     let first = world().await;
-    let m1 = first.setup().await;
-    assert_eq!(m1.outcome, Some(Ok(())));
+    let m1 = first.setup_active().await;
     let dir = first.dir.path().to_path_buf();
     drop(first.sim);
     let second = world().await;
@@ -355,8 +337,7 @@ async fn a_stale_journal_is_recreated_not_trusted() {
         tilink::engine::journal::JournalStore::new(&dir),
     );
     let w = common::World { env, ..second };
-    let m2 = w.setup().await;
-    assert_eq!(m2.outcome, Some(Ok(())), "log: {:#?}", m2.log);
+    let m2 = w.setup_active().await;
     assert_eq!(
         m2.journal.setup_id, m1.journal.setup_id,
         "the journal is reused"
@@ -430,36 +411,19 @@ async fn missing_permissions_and_region_mismatch_stop_before_anything_is_created
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn teardown_refuses_a_chain_it_does_not_own_before_deleting_anything() {
     let w = world().await;
-    let m = w.setup().await;
-    assert_eq!(m.outcome, Some(Ok(())));
+    let m = w.setup_active().await;
     let before = w.state().await;
     // A journal whose PLC points elsewhere, and one naming a load balancer of another setup.
-    let mut j = w.store().load(&m.journal.setup_id).unwrap();
-    j.resources.endpoint_service_name =
-        Some("com.aliyuncs.privatelink.ap-southeast-1.epsrv-notours".into());
-    let e = teardown::execute(
-        &w.clients(),
-        &w.store(),
-        &mut j,
-        w.env.tuning.clone(),
-        |_| {},
-    )
-    .await
-    .unwrap_err()
-    .to_string();
+    let e = refused_teardown(&w, &m.journal.setup_id, "another service", |j| {
+        j.resources.endpoint_service_name =
+            Some("com.aliyuncs.privatelink.ap-southeast-1.epsrv-notours".into())
+    })
+    .await;
     assert!(e.contains("nothing was deleted"), "{e}");
-    let mut j = w.store().load(&m.journal.setup_id).unwrap();
-    j.setup_id = "tl-0abc5e7cd0".into();
-    let e = teardown::execute(
-        &w.clients(),
-        &w.store(),
-        &mut j,
-        w.env.tuning.clone(),
-        |_| {},
-    )
-    .await
-    .unwrap_err()
-    .to_string();
+    let e = refused_teardown(&w, &m.journal.setup_id, "another setup id", |j| {
+        j.setup_id = "tl-0abc5e7cd0".into()
+    })
+    .await;
     // Refused on the first thing that is not this setup's (its allowlist group name, or
     // the tags of its resources).
     assert!(
@@ -469,16 +433,29 @@ async fn teardown_refuses_a_chain_it_does_not_own_before_deleting_anything() {
     );
     let after = w.state().await;
     assert_same_resources(&before, &after, true);
-    assert_eq!(
-        w.env
-            .tidb()
-            .unwrap()
-            .list_plcs(&w.m.cluster_id)
-            .await
-            .unwrap()
-            .len(),
-        1
-    );
+    assert_eq!(w.plcs().await.len(), 1);
+}
+
+/// Teardown of setup `id` after `tamper` changed its journal, which must refuse it: the
+/// refusal's text (`what` names the tampering when it does not refuse).
+async fn refused_teardown(
+    w: &common::World,
+    id: &str,
+    what: &str,
+    tamper: impl FnOnce(&mut tilink::engine::journal::Journal),
+) -> String {
+    let mut j = w.store().load(id).unwrap();
+    tamper(&mut j);
+    teardown::execute(
+        &w.clients(),
+        &w.store(),
+        &mut j,
+        w.env.tuning.clone(),
+        |_| {},
+    )
+    .await
+    .expect_err(what)
+    .to_string()
 }
 
 /// A modified journal cannot turn teardown against the user (issue 15, item 2): a journal
@@ -487,8 +464,7 @@ async fn teardown_refuses_a_chain_it_does_not_own_before_deleting_anything() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn teardown_refuses_tampered_journals_and_touches_nothing() {
     let w = world().await;
-    let m = w.setup().await;
-    assert_eq!(m.outcome, Some(Ok(())));
+    let m = w.setup_active().await;
     let before = w.state().await;
     let other_rds = before["rds"]
         .as_array()
@@ -513,18 +489,7 @@ async fn teardown_refuses_tampered_journals_and_touches_nothing() {
         ),
     ];
     for (what, change) in tamper {
-        let mut j = w.store().load(&m.journal.setup_id).unwrap();
-        change(&mut j);
-        let e = teardown::execute(
-            &w.clients(),
-            &w.store(),
-            &mut j,
-            w.env.tuning.clone(),
-            |_| {},
-        )
-        .await
-        .expect_err(what)
-        .to_string();
+        let e = refused_teardown(&w, &m.journal.setup_id, what, change).await;
         assert!(e.contains("nothing was deleted"), "{what}: {e}");
         assert_same_resources(&before, &w.state().await, true);
     }

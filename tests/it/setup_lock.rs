@@ -19,15 +19,7 @@ fn quote(s: &std::ffi::OsStr) -> String {
 fn plain_setup(w: &World, extra: &[&str]) -> Child {
     let bin = w.bin();
     let mut line = vec![quote(bin.get_program())];
-    let args = [
-        "setup",
-        "--plain",
-        "--yes",
-        "--cluster-id",
-        &w.m.cluster_id,
-        "--rds-instance",
-        &w.m.rds_instance_id,
-    ];
+    let args = w.setup_argv(&["--plain", "--yes"]);
     line.extend(
         args.iter()
             .chain(extra)

@@ -4,7 +4,7 @@
 //! all, and a service that something else still holds ends teardown at once with what holds
 //! it, instead of a loop of thousands of calls.
 
-use crate::common::{World, live, world};
+use crate::common::{self, World, live, world};
 use serde_json::Value;
 
 fn run(w: &World, args: &[&str]) -> std::process::Output {
@@ -14,23 +14,8 @@ fn run(w: &World, args: &[&str]) -> std::process::Output {
 /// A setup through the binary (journal in the world's state dir), then a second PLC on the
 /// same service, made the way a racing run made it, up to its pending connection request.
 async fn chain_with_two_plcs(w: &World) -> (String, String) {
-    let out = run(
-        w,
-        &[
-            "setup",
-            "--non-interactive",
-            "--yes",
-            "--cluster-id",
-            &w.m.cluster_id,
-            "--rds-instance",
-            &w.m.rds_instance_id,
-        ],
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = run(w, &w.setup_argv(&["--non-interactive", "--yes"]));
+    common::assert_ok(&out);
     let state = w.state().await;
     let service = state["endpoint_services"][0]["ServiceName"]
         .as_str()
@@ -142,14 +127,7 @@ async fn teardown_removes_every_plc_on_its_service() {
         state["private_link_connections"].as_array().unwrap().len(),
         0
     );
-    for key in [
-        "endpoint_services",
-        "listeners",
-        "load_balancers",
-        "server_groups",
-    ] {
-        assert_eq!(live(&state, key), 0, "{key}: {}", state[key]);
-    }
+    common::assert_chain_live(&state, 0, "after teardown");
     let calls = calls(&w.stats().await) - calls(&before);
     assert!(calls < 300, "teardown took {calls} calls");
 }
@@ -171,8 +149,7 @@ async fn teardown_refuses_before_deleting_anything_naming_what_holds_the_service
     let before = w.stats().await;
     let t0 = std::time::Instant::now();
     let out = run(&w, &["teardown", "--yes", "--cluster-id", &w.m.cluster_id]);
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{err}");
+    let err = common::expect_exit(&out, 1);
     assert!(
         err.contains("Teardown deleted nothing") && err.contains("1234567890123456"),
         "{err}"

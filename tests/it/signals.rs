@@ -51,23 +51,10 @@ fn wait(child: &mut Child, limit: Duration) -> Option<std::process::ExitStatus> 
 /// then resumes it to ACTIVE.
 async fn interrupt_then_resume(signal: &str) {
     // A slower clock so the NLB and endpoint service take seconds to provision.
-    let w = common::world_with(tilink::sim::SimOptions {
-        time_scale: 0.05,
-        ..Default::default()
-    })
-    .await;
+    let w = common::world_at(0.05).await;
     let dir = tempfile::tempdir().unwrap();
     let state = dir.path();
-    let m = &w.m;
-    let setup = [
-        "setup",
-        "--non-interactive",
-        "--yes",
-        "--cluster-id",
-        &m.cluster_id,
-        "--rds-instance",
-        &m.rds_instance_id,
-    ];
+    let setup = w.setup_argv(&["--non-interactive", "--yes"]);
     // Once the load balancer is being provisioned, and a moment more.
     let (code, _, text) =
         signal_after(&w, state, &setup, signal, Duration::from_millis(200), |e| {
@@ -98,42 +85,13 @@ async fn interrupt_then_resume(signal: &str) {
     assert!(text.contains("interrupted"), "{text}");
 
     // The resume completes with exactly one of each resource.
-    let out = command(
-        &w,
-        state,
-        &[
-            "setup",
-            "--non-interactive",
-            "--yes",
-            "-o",
-            "json",
-            "--cluster-id",
-            &m.cluster_id,
-            "--rds-instance",
-            &m.rds_instance_id,
-            "--resume",
-            &id,
-        ],
-    )
-    .output()
-    .unwrap();
-    assert!(
-        out.status.success(),
-        "resume failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mut resume = w.setup_argv(&["--non-interactive", "--yes", "-o", "json"]);
+    resume.extend(["--resume", &id]);
+    let out = command(&w, state, &resume).output().unwrap();
+    let v = common::json_ok(&out);
     assert_eq!(v["state"], "ACTIVE");
     assert_eq!(v["setup_id"], id.as_str());
-    let s = w.state().await;
-    for k in [
-        "server_groups",
-        "load_balancers",
-        "listeners",
-        "endpoint_services",
-    ] {
-        assert_eq!(live(&s, k), 1, "{k}: {}", s[k]);
-    }
+    common::assert_chain_live(&w.state().await, 1, signal);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -219,17 +177,7 @@ async fn signals_in_discovery_doctor_and_teardown_end_with_130_and_json() {
     let dir = tempfile::tempdir().unwrap();
     let state = dir.path();
     let m = &w.m;
-    let setup = [
-        "setup",
-        "--non-interactive",
-        "--yes",
-        "-o",
-        "json",
-        "--cluster-id",
-        &m.cluster_id,
-        "--rds-instance",
-        &m.rds_instance_id,
-    ];
+    let setup = w.setup_argv(&["--non-interactive", "--yes", "-o", "json"]);
     for signal in ["INT", "TERM", "HUP"] {
         let (code, out, err) = signal_after(&w, state, &setup, signal, Duration::ZERO, |e| {
             e.contains("discovering")
@@ -243,11 +191,7 @@ async fn signals_in_discovery_doctor_and_teardown_end_with_130_and_json() {
 
     // A chain to examine and tear down.
     let out = command(&w, state, &setup).output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::assert_ok(&out);
 
     let doctor = ["doctor", "-o", "json", "--cluster-id", &m.cluster_id];
     // Doctor says nothing on stderr with -o json: give it a moment to start its walk.
@@ -275,11 +219,7 @@ async fn signals_in_discovery_doctor_and_teardown_end_with_130_and_json() {
     json_error(&out, "TERM");
     assert!(err.contains("run the same command again"), "{err}");
     let out = command(&w, state, &teardown).output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::assert_ok(&out);
     let s = w.state().await;
     for k in ["load_balancers", "endpoint_services", "server_groups"] {
         assert_eq!(live(&s, k), 0, "{k}: {}", s[k]);

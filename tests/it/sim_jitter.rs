@@ -47,8 +47,7 @@ async fn setup_and_draws(seed: u64, jitter: f64) -> (Vec<(String, u64)>, Value) 
         ..SimOptions::default()
     })
     .await;
-    let m = w.setup().await;
-    assert_eq!(m.outcome, Some(Ok(())), "{:#?}", m.log);
+    w.setup_active().await;
     let state = w.state().await;
     (drawn(&state), state["delays_ms"].clone())
 }

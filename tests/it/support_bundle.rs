@@ -29,9 +29,7 @@ fn mode(p: &Path) -> u32 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_broken_chains_bundle_holds_report_transcript_and_journal_and_no_secret() {
-    let w = common::world().await;
-    let m = w.setup().await;
-    assert_eq!(m.outcome, Some(Ok(())));
+    let (w, m) = common::world_with_chain().await;
     let ids = m.journal.resources.clone();
     let svc = ids.endpoint_service_id.clone().unwrap();
     // Break it: TiDB Cloud's account leaves the service whitelist.
@@ -73,8 +71,7 @@ async fn a_broken_chains_bundle_holds_report_transcript_and_journal_and_no_secre
         .env("TILINK_MYSQL_PASSWORD", &w.m.rds_password)
         .output()
         .unwrap();
-    let stderr = String::from_utf8_lossy(&o.stderr);
-    assert_eq!(o.status.code(), Some(1), "{stderr}");
+    let stderr = common::expect_exit(&o, 1);
     assert!(stderr.contains("support bundle:"), "{stderr}");
     #[cfg(unix)]
     {
@@ -191,9 +188,7 @@ async fn record_refuses_a_directory_it_cannot_write() {
 /// ignored by reconcile).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reconcile_writes_its_bundle_too() {
-    let w = common::world().await;
-    let m = w.setup().await;
-    assert!(matches!(m.outcome, Some(Ok(()))));
+    let (w, _) = common::world_with_chain().await;
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("reconcile.tar.gz");
     let o = w
@@ -202,7 +197,7 @@ async fn reconcile_writes_its_bundle_too() {
         .arg(&file)
         .output()
         .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    common::assert_ok(&o);
     assert!(file.exists(), "no bundle");
     assert_eq!(mode(&file), 0o600);
 }

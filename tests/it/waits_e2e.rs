@@ -3,28 +3,18 @@
 
 use crate::common;
 
-use crate::common::world_with;
-use tilink::sim::SimOptions;
-
 /// `tilink setup` against a simulator, told nothing about its speed (no TILINK_POLL_SCALE).
 fn setup(w: &common::World, extra: &[&str]) -> std::process::Output {
     let mut c = w.bin();
     c.env_remove("TILINK_POLL_SCALE")
-        .args(["setup", "--non-interactive", "--yes", "--cluster-id"])
-        .arg(&w.m.cluster_id)
-        .arg("--rds-instance")
-        .arg(&w.m.rds_instance_id)
+        .args(w.setup_argv(&["--non-interactive", "--yes"]))
         .args(extra);
     c.output().expect("tilink runs")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_wait_shows_elapsed_and_its_usual_range_in_lines_and_json() {
-    let w = world_with(SimOptions {
-        time_scale: 0.01,
-        ..SimOptions::default()
-    })
-    .await;
+    let w = common::world_at(0.01).await;
     let out = setup(&w, &[]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{err}");
@@ -34,11 +24,7 @@ async fn every_wait_shows_elapsed_and_its_usual_range_in_lines_and_json() {
         "no usual range on the NLB wait:\n{err}"
     );
 
-    let w = world_with(SimOptions {
-        time_scale: 0.01,
-        ..SimOptions::default()
-    })
-    .await;
+    let w = common::world_at(0.01).await;
     let out = setup(&w, &["-o", "json"]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{err}");
@@ -64,15 +50,10 @@ async fn every_wait_shows_elapsed_and_its_usual_range_in_lines_and_json() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn timeout_secs_gives_up_a_wait_and_says_how_to_resume() {
     // Real magnitudes: the server group takes 5 s, the NLB a minute; give up after 2 s.
-    let w = world_with(SimOptions {
-        time_scale: 1.0,
-        ..SimOptions::default()
-    })
-    .await;
+    let w = common::world_at(1.0).await;
     let t0 = std::time::Instant::now();
     let out = setup(&w, &["--timeout-secs", "2"]);
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{err}");
+    let err = common::expect_exit(&out, 1);
     assert!(
         err.contains("gave up waiting for the")
             && err.contains("after 2s")

@@ -3,6 +3,8 @@
 //! Referer), clear-text `http://` to another machine is refused before any call, and a huge
 //! or endless body ends in a clear error instead of exhausting memory.
 
+use crate::common;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -44,23 +46,34 @@ fn aliyun(url: &str, signature: SignatureVersion) -> AliyunClient {
     let mut cfg = AliyunConfig::new("ap-southeast-1");
     cfg.endpoint_override = Some(url.to_string());
     cfg.signature = signature;
-    cfg.retry = RetryPolicy {
-        max_attempts: 2,
-        base: Duration::from_millis(1),
-        cap: Duration::from_millis(2),
+    cfg.retry = retry(2, Duration::from_millis(1), Duration::from_millis(2));
+    let key = AccessKey {
+        id: "STS.NTFAKEFAKEFAKE".into(),
+        security_token: Some(Secret::new("CAISwire-test-token")),
+        ..fake_key()
+    };
+    AliyunClient::new(cfg, key).unwrap()
+}
+
+/// A retry policy without jitter: `max_attempts` tries, backing off from `base` to `cap`.
+fn retry(max_attempts: u32, base: Duration, cap: Duration) -> RetryPolicy {
+    RetryPolicy {
+        max_attempts,
+        base,
+        cap,
         jitter: false,
         budget: RetryBudget::new(500),
         busy_for: Duration::from_secs(2),
-    };
-    AliyunClient::new(
-        cfg,
-        AccessKey {
-            id: "STS.NTFAKEFAKEFAKE".into(),
-            secret: Secret::new("wire-test-secret"),
-            security_token: Some(Secret::new("CAISwire-test-token")),
-        },
-    )
-    .unwrap()
+    }
+}
+
+/// A long-term key no cloud knows.
+fn fake_key() -> AccessKey {
+    AccessKey {
+        id: "LTAI5tFAKEFAKEFAKE".into(),
+        secret: Secret::new("wire-test-secret"),
+        security_token: None,
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -129,8 +142,7 @@ fn clear_text_to_another_machine_is_refused_before_any_call() {
         .env_remove("TILINK_ALLOW_INSECURE_HTTP")
         .output()
         .unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{err}");
+    let err = common::expect_exit(&out, 2);
     assert!(err.contains("clear text"), "{err}");
     for (url, ok) in [
         ("http://127.0.0.1:9", true),
@@ -180,8 +192,7 @@ fn cluster_ids_are_checked_against_their_documented_form() {
             .env("TILINK_NO_KEYRING", "1")
             .output()
             .unwrap();
-        let err = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(2), "{err}");
+        let err = common::expect_exit(&out, 2);
         assert!(err.contains("is not a TiDB Cloud cluster id"), "{err}");
         assert!(err.len() < 600, "{} bytes of error", err.len());
     }
@@ -234,23 +245,8 @@ async fn a_real_bad_certificate_fails_at_once_and_is_not_retried() {
     // A retry policy that would retry a transport error several times.
     let mut cfg = AliyunConfig::new("ap-southeast-1");
     cfg.endpoint_override = Some(url.clone());
-    cfg.retry = RetryPolicy {
-        max_attempts: 6,
-        base: Duration::from_millis(50),
-        cap: Duration::from_millis(100),
-        jitter: false,
-        budget: RetryBudget::new(500),
-        busy_for: Duration::from_secs(2),
-    };
-    let client = AliyunClient::new(
-        cfg,
-        AccessKey {
-            id: "LTAI5tFAKEFAKEFAKE".into(),
-            secret: Secret::new("wire-test-secret"),
-            security_token: None,
-        },
-    )
-    .unwrap();
+    cfg.retry = retry(6, Duration::from_millis(50), Duration::from_millis(100));
+    let client = AliyunClient::new(cfg, fake_key()).unwrap();
     let t0 = Instant::now();
     let e = client
         .get_caller_identity()
@@ -368,8 +364,7 @@ async fn dead_and_silent_endpoints_fail_in_seconds() {
         .output()
         .unwrap();
     let took = t0.elapsed();
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(4), "{err}");
+    let err = common::expect_exit(&out, 4);
     assert!(err.contains("could not connect"), "{err}");
     println!("dead endpoint: exit 4 after {took:?}");
     assert!(took < Duration::from_secs(10), "took {took:?}");
@@ -389,23 +384,8 @@ async fn dead_and_silent_endpoints_fail_in_seconds() {
     let mut cfg = AliyunConfig::new("ap-southeast-1");
     cfg.endpoint_override = Some(silent);
     cfg.request_timeout = Duration::from_millis(300);
-    cfg.retry = RetryPolicy {
-        max_attempts: 8,
-        base: Duration::from_millis(1),
-        cap: Duration::from_millis(2),
-        jitter: false,
-        budget: RetryBudget::new(500),
-        busy_for: Duration::from_secs(2),
-    };
-    let client = AliyunClient::new(
-        cfg,
-        AccessKey {
-            id: "LTAI5tFAKEFAKEFAKE".into(),
-            secret: Secret::new("wire-test-secret"),
-            security_token: None,
-        },
-    )
-    .unwrap();
+    cfg.retry = retry(8, Duration::from_millis(1), Duration::from_millis(2));
+    let client = AliyunClient::new(cfg, fake_key()).unwrap();
     let e = client.get_caller_identity().await.expect_err("silence");
     assert!(e.to_string().contains("timed out"), "{e}");
     assert_eq!(

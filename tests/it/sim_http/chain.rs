@@ -12,14 +12,7 @@ async fn full_chain_v3_and_teardown() {
 
     let id = ali.ok(STS, "GetCallerIdentity", &[], &[]).await;
     assert_eq!(id["IdentityType"], "RAMUser");
-    let net = ali
-        .ok(
-            RDS,
-            "DescribeDBInstanceNetInfo",
-            &[("DBInstanceId", &m.rds_instance_id)],
-            &[],
-        )
-        .await;
+    let net = ali.net_info(&m.rds_instance_id).await;
     let info = &net["DBInstanceNetInfos"]["DBInstanceNetInfo"][0];
     let (ip, vpc) = (
         info["IPAddress"].as_str().unwrap().to_string(),
@@ -58,6 +51,7 @@ async fn full_chain_v3_and_teardown() {
         );
     }
     let (za, zb) = ("ap-southeast-1a", "ap-southeast-1b");
+    let vsw_za = [("RegionId", region), ("VSwitchId", by_zone[za].0.as_str())];
 
     // Server group with ClientToken idempotency.
     let sg_form = [
@@ -73,6 +67,7 @@ async fn full_chain_v3_and_teardown() {
     ];
     let sg = ali.ok(NLB, "CreateServerGroup", &[], &sg_form).await;
     let sg_id = sg["ServerGroupId"].as_str().unwrap().to_string();
+    let sg_q = [("RegionId", region), ("ServerGroupId", sg_id.as_str())];
     let again = ali.ok(NLB, "CreateServerGroup", &[], &sg_form).await;
     assert_eq!(again["ServerGroupId"], sg_id);
     let mut changed = sg_form;
@@ -137,94 +132,49 @@ async fn full_chain_v3_and_teardown() {
         .as_str()
         .expect("LoadbalancerId")
         .to_string();
-    let vsw2 = ali
-        .ok(
-            VPC,
-            "DescribeVSwitches",
-            &[("RegionId", region), ("VSwitchId", &by_zone[za].0)],
-            &[],
-        )
-        .await;
+    let lb_q = [("RegionId", region), ("LoadBalancerId", lb_id.as_str())];
+    let lsn_form = [
+        ("RegionId", region),
+        ("LoadBalancerId", lb_id.as_str()),
+        ("ListenerProtocol", "TCP"),
+        ("ListenerPort", "3306"),
+        ("ServerGroupId", sg_id.as_str()),
+    ];
+    let vsw2 = ali.ok(VPC, "DescribeVSwitches", &vsw_za, &[]).await;
     assert_eq!(
         vsw2["VSwitches"]["VSwitch"][0]["AvailableIpAddressCount"]
             .as_u64()
             .unwrap(),
         by_zone[za].2 - 3
     );
-    let early = ali
-        .err(
-            NLB,
-            "CreateListener",
-            &[],
-            &[
-                ("RegionId", region),
-                ("LoadBalancerId", &lb_id),
-                ("ListenerProtocol", "TCP"),
-                ("ListenerPort", "3306"),
-                ("ServerGroupId", &sg_id),
-            ],
-        )
-        .await;
+    let early = ali.err(NLB, "CreateListener", &[], &lsn_form).await;
     assert_eq!(early.1, "IncorrectStatus.loadbalancer");
-    poll("NLB Active", || async {
-        let v = ali
-            .seen(
-                NLB,
-                "GetLoadBalancerAttribute",
-                &[("RegionId", region), ("LoadBalancerId", &lb_id)],
-                &[],
-            )
-            .await;
-        (v["LoadBalancerStatus"] == "Active").then_some(v)
-    })
+    ali.until(
+        NLB,
+        "GetLoadBalancerAttribute",
+        &lb_q,
+        "LoadBalancerStatus",
+        "Active",
+    )
     .await;
-    let lsn = ali
-        .ok(
-            NLB,
-            "CreateListener",
-            &[],
-            &[
-                ("RegionId", region),
-                ("LoadBalancerId", &lb_id),
-                ("ListenerProtocol", "TCP"),
-                ("ListenerPort", "3306"),
-                ("ServerGroupId", &sg_id),
-            ],
-        )
-        .await;
+    let lsn = ali.ok(NLB, "CreateListener", &[], &lsn_form).await;
     let lsn_id = lsn["ListenerId"].as_str().unwrap().to_string();
+    let lsn_q = [("RegionId", region), ("ListenerId", lsn_id.as_str())];
     assert!(lsn_id.ends_with("@3306"));
-    let dup = ali
-        .err(
-            NLB,
-            "CreateListener",
-            &[],
-            &[
-                ("RegionId", region),
-                ("LoadBalancerId", &lb_id),
-                ("ListenerProtocol", "TCP"),
-                ("ListenerPort", "3306"),
-                ("ServerGroupId", &sg_id),
-            ],
-        )
-        .await;
+    let dup = ali.err(NLB, "CreateListener", &[], &lsn_form).await;
     assert_eq!(dup.1, "Conflict.Port");
-    poll("listener Running", || async {
-        let v = ali
-            .seen(
-                NLB,
-                "GetListenerAttribute",
-                &[("RegionId", region), ("ListenerId", &lsn_id)],
-                &[],
-            )
-            .await;
-        (v["ListenerStatus"] == "Running").then_some(v)
-    })
+    ali.until(
+        NLB,
+        "GetListenerAttribute",
+        &lsn_q,
+        "ListenerStatus",
+        "Running",
+    )
     .await;
 
     // Health: allowlist missing → CONNECT_TIMEOUT; after ModifySecurityIps → healthy.
     let health = poll("backend checked", || async {
-        let v = ali.ok(NLB, "GetListenerHealthStatus", &[("RegionId", region), ("ListenerId", &lsn_id)], &[]).await;
+        let v = ali.ok(NLB, "GetListenerHealthStatus", &lsn_q, &[]).await;
         let r = v["ListenerHealthStatus"][0]["ServerGroupInfos"][0]["NonNormalServers"][0]["Reason"]["ReasonCode"].clone();
         (r == "CONNECT_TIMEOUT").then_some(v)
     }).await;
@@ -245,14 +195,7 @@ async fn full_chain_v3_and_teardown() {
         &[],
     )
     .await;
-    let v = ali
-        .ok(
-            NLB,
-            "GetListenerHealthStatus",
-            &[("RegionId", region), ("ListenerId", &lsn_id)],
-            &[],
-        )
-        .await;
+    let v = ali.ok(NLB, "GetListenerHealthStatus", &lsn_q, &[]).await;
     assert_eq!(
         v["ListenerHealthStatus"][0]["ServerGroupInfos"][0]["NonNormalServers"],
         json!([])
@@ -280,55 +223,42 @@ async fn full_chain_v3_and_teardown() {
         )
         .await;
     let svc_id = svc["ServiceId"].as_str().unwrap().to_string();
+    let svc_q = [("RegionId", region), ("ServiceId", svc_id.as_str())];
+    let add_user = [
+        ("RegionId", region),
+        ("ServiceId", svc_id.as_str()),
+        ("UserId", m.tidb_account_id.as_str()),
+    ];
     let svc_name = svc["ServiceName"].as_str().unwrap().to_string();
     assert_eq!(svc["ServiceStatus"], "Creating");
     let early = ali
-        .err(
-            PL,
-            "AddUserToVpcEndpointService",
-            &[
-                ("RegionId", region),
-                ("ServiceId", &svc_id),
-                ("UserId", &m.tidb_account_id),
-            ],
-            &[],
-        )
+        .err(PL, "AddUserToVpcEndpointService", &add_user, &[])
         .await;
     assert_eq!(
         (early.0, early.1.as_str()),
         (400, "EndpointServiceOperationDenied")
     );
-    poll("service Active", || async {
-        let v = ali
-            .seen(
-                PL,
-                "GetVpcEndpointServiceAttribute",
-                &[("RegionId", region), ("ServiceId", &svc_id)],
-                &[],
-            )
-            .await;
-        (v["ServiceStatus"] == "Active").then_some(v)
-    })
+    ali.until(
+        PL,
+        "GetVpcEndpointServiceAttribute",
+        &svc_q,
+        "ServiceStatus",
+        "Active",
+    )
     .await;
 
     // A PLC against a service that does not whitelist TiDB fails with a message.
-    let (s, bad) = tidb.call("POST", &format!("/v1beta1/clusters/{}/privateLinkConnections", m.cluster_id), Some(json!({"privateLinkConnection": {
-        "clusterId": m.cluster_id, "displayName": "no-whitelist", "type": "ALICLOUD_ENDPOINT_SERVICE", "alicloudEndpointService": {"name": svc_name}}}))).await;
+    let (s, bad) = tidb
+        .create_plc(&m.cluster_id, "no-whitelist", &svc_name)
+        .await;
     assert_eq!(s, 200, "{bad}");
     let bad_id = bad["privateLinkConnectionId"].as_str().unwrap().to_string();
     let uri = format!(
         "/v1beta1/clusters/{}/privateLinkConnections/{bad_id}",
         m.cluster_id
     );
-    let mut state = Value::Null;
-    for _ in 0..400 {
-        let (_, v) = tidb.call("GET", &uri, None).await;
-        if v["state"] == "FAILED" {
-            state = v;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
+    let (_, state) = tidb.get_until(&uri, |_, v| v["state"] == "FAILED").await;
+    assert_eq!(state["state"], "FAILED", "{state}");
     assert!(
         state["message"]
             .as_str()
@@ -337,31 +267,14 @@ async fn full_chain_v3_and_teardown() {
         "{state}"
     );
 
-    ali.ok(
-        PL,
-        "AddUserToVpcEndpointService",
-        &[
-            ("RegionId", region),
-            ("ServiceId", &svc_id),
-            ("UserId", &m.tidb_account_id),
-        ],
-        &[],
-    )
-    .await;
-    let (s, plc) = tidb.call("POST", &format!("/v1beta1/clusters/{}/privateLinkConnections", m.cluster_id), Some(json!({"privateLinkConnection": {
-        "clusterId": m.cluster_id, "displayName": "rds-plc", "type": "ALICLOUD_ENDPOINT_SERVICE", "alicloudEndpointService": {"name": svc_name}}}))).await;
+    ali.ok(PL, "AddUserToVpcEndpointService", &add_user, &[])
+        .await;
+    let (s, plc) = tidb.create_plc(&m.cluster_id, "rds-plc", &svc_name).await;
     assert_eq!(s, 200);
     assert_eq!(plc["state"], "CREATING");
     let plc_id = plc["privateLinkConnectionId"].as_str().unwrap().to_string();
     let conn = poll("connection request", || async {
-        let v = ali
-            .ok(
-                PL,
-                "ListVpcEndpointConnections",
-                &[("RegionId", region), ("ServiceId", &svc_id)],
-                &[],
-            )
-            .await;
+        let v = ali.ok(PL, "ListVpcEndpointConnections", &svc_q, &[]).await;
         v["Connections"].as_array().and_then(|c| c.first().cloned())
     })
     .await;
@@ -371,20 +284,22 @@ async fn full_chain_v3_and_teardown() {
     );
     assert_eq!(conn["ConnectionStatus"], "Disconnected");
     let ep = conn["EndpointId"].as_str().unwrap().to_string();
+    let ep_q = [
+        ("RegionId", region),
+        ("ServiceId", svc_id.as_str()),
+        ("EndpointId", ep.as_str()),
+    ];
     let plc_uri = format!(
         "/v1beta1/clusters/{}/privateLinkConnections/{plc_id}",
         m.cluster_id
     );
     // The endpoint id may be reported a little after the request appears (behaviour
     // endpoint-id-late: its timing is undocumented).
-    let mut v = Value::Null;
-    for _ in 0..400 {
-        v = tidb.call("GET", &plc_uri, None).await.1;
-        if v["alicloudEndpointService"]["endpointId"] == ep.as_str() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
+    let (_, v) = tidb
+        .get_until(&plc_uri, |_, v| {
+            v["alicloudEndpointService"]["endpointId"] == ep.as_str()
+        })
+        .await;
     assert_eq!(v["state"], "PENDING_ACCEPTANCE");
     assert_eq!(v["alicloudEndpointService"]["endpointId"], ep.as_str());
     assert_eq!(
@@ -392,75 +307,28 @@ async fn full_chain_v3_and_teardown() {
         json!([za, zb])
     );
 
-    ali.ok(
-        PL,
-        "EnableVpcEndpointConnection",
-        &[
-            ("RegionId", region),
-            ("ServiceId", &svc_id),
-            ("EndpointId", &ep),
-        ],
-        &[],
-    )
-    .await;
-    let mut active = false;
-    for _ in 0..400 {
-        let (_, v) = tidb.call("GET", &plc_uri, None).await;
-        if v["state"] == "ACTIVE" {
-            active = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-    assert!(active, "PLC never became ACTIVE");
+    ali.ok(PL, "EnableVpcEndpointConnection", &ep_q, &[]).await;
+    let (_, v) = tidb
+        .get_until(&plc_uri, |_, v| v["state"] == "ACTIVE")
+        .await;
+    assert_eq!(v["state"], "ACTIVE", "PLC never became ACTIVE");
 
     // Dependency errors.
     assert_eq!(
-        ali.err(
-            PL,
-            "DeleteVpcEndpointService",
-            &[("RegionId", region), ("ServiceId", &svc_id)],
-            &[]
-        )
-        .await
-        .1,
+        ali.err(PL, "DeleteVpcEndpointService", &svc_q, &[]).await.1,
         "EndpointServiceConnectionDependence"
     );
     assert_eq!(
-        ali.err(
-            NLB,
-            "DeleteServerGroup",
-            &[],
-            &[("RegionId", region), ("ServerGroupId", &sg_id)]
-        )
-        .await
-        .1,
+        ali.err(NLB, "DeleteServerGroup", &[], &sg_q).await.1,
         "ResourceInUse.ServerGroup"
     );
     assert_eq!(
-        ali.err(
-            NLB,
-            "DeleteLoadBalancer",
-            &[],
-            &[("RegionId", region), ("LoadBalancerId", &lb_id)]
-        )
-        .await
-        .1,
+        ali.err(NLB, "DeleteLoadBalancer", &[], &lb_q).await.1,
         "IncorrectStatus.loadbalancer"
     );
 
     // Disable → PENDING_ACCEPTANCE (documented choice); delete PLCs; tear down in reverse.
-    ali.ok(
-        PL,
-        "DisableVpcEndpointConnection",
-        &[
-            ("RegionId", region),
-            ("ServiceId", &svc_id),
-            ("EndpointId", &ep),
-        ],
-        &[],
-    )
-    .await;
+    ali.ok(PL, "DisableVpcEndpointConnection", &ep_q, &[]).await;
     let (_, v) = tidb.call("GET", &plc_uri, None).await;
     assert_eq!(v["state"], "PENDING_ACCEPTANCE");
     for id in [&plc_id, &bad_id] {
@@ -476,80 +344,29 @@ async fn full_chain_v3_and_teardown() {
             .await;
         assert_eq!((s, v["state"].as_str()), (200, Some("DELETING")));
     }
-    let mut gone = false;
-    for _ in 0..400 {
-        let (s, v) = tidb.call("GET", &plc_uri, None).await;
-        if s == 404 {
-            assert_eq!(v["code"], 5);
-            gone = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-    assert!(gone);
-    let v = ali
-        .ok(
-            PL,
-            "ListVpcEndpointConnections",
-            &[("RegionId", region), ("ServiceId", &svc_id)],
-            &[],
-        )
-        .await;
+    let (s, v) = tidb.get_until(&plc_uri, |s, _| s == 404).await;
+    assert_eq!(
+        (s, &v["code"]),
+        (404, &json!(5)),
+        "the PLC is never gone: {v}"
+    );
+    let v = ali.ok(PL, "ListVpcEndpointConnections", &svc_q, &[]).await;
     assert_eq!(v["TotalCount"], "0");
-    ali.ok(
-        PL,
-        "DeleteVpcEndpointService",
-        &[("RegionId", region), ("ServiceId", &svc_id)],
-        &[],
-    )
-    .await;
-    ali.ok(
-        NLB,
-        "DeleteListener",
-        &[],
-        &[("RegionId", region), ("ListenerId", &lsn_id)],
-    )
-    .await;
+    ali.ok(PL, "DeleteVpcEndpointService", &svc_q, &[]).await;
+    ali.ok(NLB, "DeleteListener", &[], &lsn_q).await;
     poll("NLB delete accepted", || async {
-        let (s, v) = ali
-            .v3(
-                NLB,
-                "DeleteLoadBalancer",
-                &[],
-                &[("RegionId", region), ("LoadBalancerId", &lb_id)],
-            )
-            .await;
+        let (s, v) = ali.v3(NLB, "DeleteLoadBalancer", &[], &lb_q).await;
         (s == 200).then_some(v)
     })
     .await;
-    ali.ok(
-        NLB,
-        "DeleteServerGroup",
-        &[],
-        &[("RegionId", region), ("ServerGroupId", &sg_id)],
-    )
-    .await;
+    ali.ok(NLB, "DeleteServerGroup", &[], &sg_q).await;
     poll("NLB gone + IPs back", || async {
-        let v = ali
-            .ok(
-                VPC,
-                "DescribeVSwitches",
-                &[("RegionId", region), ("VSwitchId", &by_zone[za].0)],
-                &[],
-            )
-            .await;
+        let v = ali.ok(VPC, "DescribeVSwitches", &vsw_za, &[]).await;
         (v["VSwitches"]["VSwitch"][0]["AvailableIpAddressCount"].as_u64() == Some(by_zone[za].2))
             .then_some(v)
     })
     .await;
-    let (s, code, _) = ali
-        .err(
-            NLB,
-            "GetLoadBalancerAttribute",
-            &[("RegionId", region), ("LoadBalancerId", &lb_id)],
-            &[],
-        )
-        .await;
+    let (s, code, _) = ali.err(NLB, "GetLoadBalancerAttribute", &lb_q, &[]).await;
     assert_eq!((s, code.as_str()), (404, "ResourceNotFound.loadBalancer"));
     let stats = admin(&h, "/_sim/stats", None).await;
     assert!(stats["calls"]["CreateLoadBalancer"].as_u64().unwrap() >= 2);

@@ -214,6 +214,33 @@ impl Ali {
         v
     }
 
+    /// `DescribeDBInstanceNetInfo` of RDS instance `id`.
+    async fn net_info(&self, id: &str) -> Value {
+        self.ok(
+            RDS,
+            "DescribeDBInstanceNetInfo",
+            &[("DBInstanceId", id)],
+            &[],
+        )
+        .await
+    }
+
+    /// Polls a Get (as `seen`) until `field` of its answer is `want`; that answer.
+    async fn until(
+        &self,
+        version: &str,
+        action: &str,
+        query: &[(&str, &str)],
+        field: &str,
+        want: &str,
+    ) -> Value {
+        poll(&format!("{action}: {field} {want}"), || async {
+            let v = self.seen(version, action, query, &[]).await;
+            (v[field] == want).then_some(v)
+        })
+        .await
+    }
+
     /// Like `ok`, for a Get right after a create: a not-found answer (the simulator's
     /// `get-lag`, as real Gets may lag a create) is "not yet", as in Terraform's waits.
     async fn seen(
@@ -272,6 +299,28 @@ impl Tidb {
             nonce: None,
             nc: 0,
         }
+    }
+
+    /// Creates a PLC named `name` on cluster `cluster` to endpoint service `service`.
+    async fn create_plc(&mut self, cluster: &str, name: &str, service: &str) -> (u16, Value) {
+        let body = json!({"privateLinkConnection": {"clusterId": cluster, "displayName": name,
+            "type": "ALICLOUD_ENDPOINT_SERVICE", "alicloudEndpointService": {"name": service}}});
+        let uri = format!("/v1beta1/clusters/{cluster}/privateLinkConnections");
+        self.call("POST", &uri, Some(body)).await
+    }
+
+    /// GETs `uri` (400 times at most, 25 ms apart) until `done` holds for its answer; the
+    /// last answer.
+    async fn get_until(&mut self, uri: &str, done: impl Fn(u16, &Value) -> bool) -> (u16, Value) {
+        let mut last = (0, Value::Null);
+        for _ in 0..400 {
+            last = self.call("GET", uri, None).await;
+            if done(last.0, &last.1) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        last
     }
 
     fn header(&mut self, method: &str, uri: &str) -> Option<String> {

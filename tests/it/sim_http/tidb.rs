@@ -159,14 +159,7 @@ async fn faults_admin_and_injections() {
     )
     .await;
     assert_ne!(r["old_ip"], r["new_ip"]);
-    let net = ali
-        .ok(
-            RDS,
-            "DescribeDBInstanceNetInfo",
-            &[("DBInstanceId", &m.rds_instance_id)],
-            &[],
-        )
-        .await;
+    let net = ali.net_info(&m.rds_instance_id).await;
     assert_eq!(
         net["DBInstanceNetInfos"]["DBInstanceNetInfo"][0]["IPAddress"],
         r["new_ip"]
