@@ -31,24 +31,35 @@ impl Drop for Owned {
 }
 
 /// Waits for the next SIGINT, SIGTERM or SIGHUP; returns its name.
-pub async fn next() -> &'static str {
+///
+/// The handlers are in place when this returns, before the future is first polled: a
+/// signal that comes between the call and the first poll is received, never left to the
+/// default action (which would kill the process without a word). Call it inside the runtime.
+pub fn next() -> impl Future<Output = &'static str> {
     #[cfg(unix)]
-    {
+    let handlers = {
         use tokio::signal::unix::{SignalKind, signal};
-        if let (Ok(mut int), Ok(mut term), Ok(mut hup)) = (
+        match (
             signal(SignalKind::interrupt()),
             signal(SignalKind::terminate()),
             signal(SignalKind::hangup()),
         ) {
+            (Ok(int), Ok(term), Ok(hup)) => Some((int, term, hup)),
+            _ => None,
+        }
+    };
+    async move {
+        #[cfg(unix)]
+        if let Some((mut int, mut term, mut hup)) = handlers {
             return tokio::select! {
                 _ = int.recv() => "SIGINT",
                 _ = term.recv() => "SIGTERM",
                 _ = hup.recv() => "SIGHUP",
             };
         }
+        let _ = tokio::signal::ctrl_c().await;
+        "SIGINT"
     }
-    let _ = tokio::signal::ctrl_c().await;
-    "SIGINT"
 }
 
 /// Runs `f`; a signal that no phase owns stops it with [`Error::Interrupted`] and `after`
@@ -73,5 +84,23 @@ where
                 return Err(Error::Interrupted(format!("interrupted by {name}. {after}")).into());
             }
         }
+    }
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+
+    /// A signal raised after `next()` is called but before its future is first polled is
+    /// received (the handlers used to be installed only on the first poll, so a SIGHUP in
+    /// that window killed the process: `signals` saw tilink die of HUP under load).
+    #[tokio::test]
+    async fn a_signal_before_the_first_poll_is_received() {
+        let waiting = next();
+        // SAFETY: raise(3) sends SIGHUP to this process; the handler installed by `next()`
+        // catches it.
+        assert_eq!(unsafe { libc::raise(libc::SIGHUP) }, 0);
+        let got = tokio::time::timeout(std::time::Duration::from_secs(5), waiting).await;
+        assert_eq!(got, Ok("SIGHUP"));
     }
 }
