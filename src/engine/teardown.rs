@@ -3,11 +3,11 @@
 //! carry tilink's tag, journaling each deletion so a rerun after a crash just continues.
 
 use super::Error;
-use super::discover::{Clients, TAG_CLUSTER, TAG_SETUP};
+use super::discover::{Clients, TAG_CLUSTER, TAG_RDS, TAG_SETUP, has_tag, tag_value};
 use super::journal::{IdKind, Journal, JournalStore, SetupState};
 use super::poll::{Probe, Tuning, nlb_job, until};
 use crate::cloud::aliyun::AliyunError;
-use crate::wire::aliyun::Tag;
+use crate::wire::aliyun::{EndpointConnection, TagKv};
 use crate::wire::states::{ConnectionStatus, ServiceStatus};
 use serde::Serialize;
 
@@ -52,10 +52,6 @@ const TEARDOWN_ORDER: [(&str, IdKind); 7] = [
     ("allowlist-group", IdKind::AllowlistGroup),
 ];
 
-fn has_tag(tags: &[Tag], key: &str, value: &str) -> bool {
-    tags.iter().any(|t| t.key == key && t.value == value)
-}
-
 /// Finds the setup to tear down: the journal (by setup id or the cluster's newest), else
 /// tilink-tagged resources of the cluster (a lost journal).
 pub async fn locate(
@@ -98,19 +94,11 @@ pub async fn locate(
             tag.1
         )));
     };
-    let sid = lb
-        .tags
-        .iter()
-        .find(|t| t.key == TAG_SETUP)
-        .map(|t| t.value.clone())
-        .unwrap_or_default();
-    let rds = lb
-        .tags
-        .iter()
-        .find(|t| t.key == super::discover::TAG_RDS)
-        .map(|t| t.value.clone())
-        .unwrap_or_default();
-    let mut j = Journal::new(cluster_id, &rds, a.region());
+    let sid = tag_value(&lb.tags, TAG_SETUP)
+        .unwrap_or_default()
+        .to_string();
+    let rds = tag_value(&lb.tags, TAG_RDS).unwrap_or_default();
+    let mut j = Journal::new(cluster_id, rds, a.region());
     j.setup_id = sid.clone();
     let by_setup = vec![(TAG_SETUP.to_string(), sid.clone())];
     j.resources.load_balancer_id = Some(lb.common.load_balancer_id.clone());
@@ -225,20 +213,11 @@ pub async fn verify_ownership(c: &Clients, j: &Journal) -> Result<(), Error> {
     }
     if let Some(lb) = &r.load_balancer_id {
         match a.get_load_balancer_attribute(lb).await {
-            Ok(attr)
-                if !attr
-                    .tags
-                    .iter()
-                    .any(|t| t.tag_key == TAG_SETUP && &t.tag_value == sid) =>
-            {
+            Ok(attr) if lb_tag(&attr.tags, TAG_SETUP) != Some(sid) => {
                 return refuse("load balancer", lb);
             }
             // The RDS instance whose allowlist is touched must be the one the chain serves.
-            Ok(attr)
-                if attr.tags.iter().any(|t| {
-                    t.tag_key == super::discover::TAG_RDS && t.tag_value != j.rds_instance_id
-                }) =>
-            {
+            Ok(attr) if lb_tag(&attr.tags, TAG_RDS).is_some_and(|rds| rds != j.rds_instance_id) => {
                 return Err(Error::Failed(format!(
                     "load balancer {lb} serves another RDS instance than the journal's {}; nothing was deleted",
                     j.rds_instance_id
@@ -405,11 +384,8 @@ pub async fn execute(
     // 5. Listener.
     if let Some(lsn) = j.resources.listener_id.clone() {
         say(format!("deleting listener {lsn}"));
-        match a.delete_listener(&lsn).await {
-            Ok(r) => wait_job(c, &tuning, &r.job_id).await?,
-            Err(e) if gone(&e) => {}
-            Err(e) => return Err(e.into()),
-        }
+        let deleting = a.delete_listener(&lsn).await.map(|r| r.job_id);
+        finish_delete(c, &tuning, deleting).await?;
         j.resources.listener_id = None;
         save(store, j)?;
     }
@@ -419,21 +395,14 @@ pub async fn execute(
             Err(e) if gone(&e) => {}
             Err(e) => return Err(e.into()),
             Ok(attr) => {
-                if !attr
-                    .tags
-                    .iter()
-                    .any(|t| t.tag_key == TAG_SETUP && t.tag_value == sid)
-                {
+                if lb_tag(&attr.tags, TAG_SETUP) != Some(sid.as_str()) {
                     return Err(Error::Failed(format!(
                         "load balancer {lb} does not carry {TAG_SETUP}={sid}; tilink leaves it alone"
                     )));
                 }
                 say(format!("deleting load balancer {lb}"));
-                match a.delete_load_balancer(&lb).await {
-                    Ok(r) => wait_job(c, &tuning, &r.job_id).await?,
-                    Err(e) if gone(&e) => {}
-                    Err(e) => return Err(e.into()),
-                }
+                let deleting = a.delete_load_balancer(&lb).await.map(|r| r.job_id);
+                finish_delete(c, &tuning, deleting).await?;
             }
         }
         j.resources.load_balancer_id = None;
@@ -645,7 +614,13 @@ pub async fn foreign_connections(
         Err(e) if gone(&e) => return Ok(Vec::new()),
         Err(e) => return Err(e.into()),
     };
-    Ok(conns
+    Ok(foreign_among(&conns, ours))
+}
+
+/// The connections among `conns` from endpoints that are not `ours`, as
+/// `ep-… (account …, status)`.
+fn foreign_among(conns: &[EndpointConnection], ours: &[String]) -> Vec<String> {
+    conns
         .iter()
         .filter(|x| !ours.contains(&x.endpoint_id))
         .map(|x| {
@@ -654,7 +629,7 @@ pub async fn foreign_connections(
                 x.endpoint_id, x.endpoint_owner_id, x.connection_status
             )
         })
-        .collect())
+        .collect()
 }
 
 /// Teardown refuses before deleting anything: the service has other endpoints' connections.
@@ -674,6 +649,27 @@ fn blocked_before(svc: &str, blockers: &[String]) -> String {
 
 async fn wait_job(c: &Clients, tuning: &Tuning, job: &str) -> Result<(), Error> {
     nlb_job(&c.aliyun, tuning.job(), job, "an NLB delete job", true).await
+}
+
+/// Finishes an NLB delete: waits for the job it started; one whose target was already gone
+/// has nothing left to do.
+async fn finish_delete(
+    c: &Clients,
+    tuning: &Tuning,
+    started: Result<String, AliyunError>,
+) -> Result<(), Error> {
+    match started {
+        Ok(job) => wait_job(c, tuning, &job).await,
+        Err(e) if gone(&e) => Ok(()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The value of the load balancer tag `key` (its attribute's `{TagKey, TagValue}` form).
+fn lb_tag<'a>(tags: &'a [TagKv], key: &str) -> Option<&'a str> {
+    tags.iter()
+        .find(|t| t.tag_key == key)
+        .map(|t| t.tag_value.as_str())
 }
 
 fn save(store: &JournalStore, j: &mut Journal) -> Result<(), Error> {
