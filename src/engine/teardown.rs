@@ -140,6 +140,15 @@ fn gone(e: &AliyunError) -> bool {
     e.is_not_found()
 }
 
+/// What a read or a delete answered: `None` when the resource is already gone.
+fn found<T>(r: Result<T, AliyunError>) -> Result<Option<T>, Error> {
+    match r {
+        Ok(x) => Ok(Some(x)),
+        Err(e) if gone(&e) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// Refuses, before anything is deleted, when a target still exists but is not this setup's:
 /// NLB resources and the endpoint service must carry `tilink:setup-id`, the listener must
 /// sit on the setup's NLB, the PLC must point at the setup's endpoint service.
@@ -199,33 +208,29 @@ pub async fn verify_ownership(c: &Clients, j: &Journal) -> Result<(), Error> {
             return refuse("endpoint service", svc);
         }
     }
-    if let Some(lsn) = &r.listener_id {
-        match a.get_listener_attribute(lsn).await {
-            Ok(l) if Some(&l.load_balancer_id) != r.load_balancer_id.as_ref() => {
-                return Err(Error::Failed(format!(
-                    "listener {lsn} is not on this setup's load balancer; nothing was deleted"
-                )));
-            }
-            Ok(_) => {}
-            Err(e) if gone(&e) => {}
-            Err(e) => return Err(e.into()),
-        }
+    if let Some(lsn) = &r.listener_id
+        && let Some(l) = found(a.get_listener_attribute(lsn).await)?
+        && Some(&l.load_balancer_id) != r.load_balancer_id.as_ref()
+    {
+        return Err(Error::Failed(format!(
+            "listener {lsn} is not on this setup's load balancer; nothing was deleted"
+        )));
     }
     if let Some(lb) = &r.load_balancer_id {
-        match a.get_load_balancer_attribute(lb).await {
-            Ok(attr) if lb_tag(&attr.tags, TAG_SETUP) != Some(sid) => {
+        match found(a.get_load_balancer_attribute(lb).await)? {
+            Some(attr) if lb_tag(&attr.tags, TAG_SETUP) != Some(sid) => {
                 return refuse("load balancer", lb);
             }
             // The RDS instance whose allowlist is touched must be the one the chain serves.
-            Ok(attr) if lb_tag(&attr.tags, TAG_RDS).is_some_and(|rds| rds != j.rds_instance_id) => {
+            Some(attr)
+                if lb_tag(&attr.tags, TAG_RDS).is_some_and(|rds| rds != j.rds_instance_id) =>
+            {
                 return Err(Error::Failed(format!(
                     "load balancer {lb} serves another RDS instance than the journal's {}; nothing was deleted",
                     j.rds_instance_id
                 )));
             }
-            Ok(_) => {}
-            Err(e) if gone(&e) => {}
-            Err(e) => return Err(e.into()),
+            _ => {}
         }
     }
     if let Some(sg) = &r.server_group_id {
@@ -301,19 +306,18 @@ pub async fn execute(
     }
     // 2–4. Connections, whitelist, endpoint service.
     if let Some(svc) = j.resources.endpoint_service_id.clone() {
-        match a.get_endpoint_service(&svc).await {
-            Err(e) if gone(&e) => {}
-            Err(e) => return Err(e.into()),
+        match found(a.get_endpoint_service(&svc).await)? {
+            None => {}
             // Ownership was verified above through ListVpcEndpointServices, the call that
             // returns tags (GetVpcEndpointServiceAttribute returns none).
             // A service already `Deleting` (an earlier teardown's call): only wait for it.
             // DeleteVpcEndpointService must not be repeated within a period (SDK 3.0.1 usage
             // notes).
-            Ok(s) if s.service_status == ServiceStatus::Deleting => {
+            Some(s) if s.service_status == ServiceStatus::Deleting => {
                 say(format!("endpoint service {svc} is already being deleted"));
                 wait_service_gone(a, &tuning, &svc, &mut say).await?;
             }
-            Ok(_) => {
+            Some(_) => {
                 let mut disabled = Vec::new();
                 for conn in a.list_connections(&svc).await? {
                     if !matches!(
@@ -323,10 +327,8 @@ pub async fn execute(
                             | ConnectionStatus::Deleting
                     ) {
                         say(format!("disconnecting endpoint {}", conn.endpoint_id));
-                        match a.disable_connection(&svc, &conn.endpoint_id).await {
-                            Ok(_) => disabled.push(conn.endpoint_id.clone()),
-                            Err(e) if gone(&e) => {}
-                            Err(e) => return Err(e.into()),
+                        if found(a.disable_connection(&svc, &conn.endpoint_id).await)?.is_some() {
+                            disabled.push(conn.endpoint_id.clone());
                         }
                     }
                 }
@@ -384,25 +386,23 @@ pub async fn execute(
     // 5. Listener.
     if let Some(lsn) = j.resources.listener_id.clone() {
         say(format!("deleting listener {lsn}"));
-        let deleting = a.delete_listener(&lsn).await.map(|r| r.job_id);
-        finish_delete(c, &tuning, deleting).await?;
+        if let Some(r) = found(a.delete_listener(&lsn).await)? {
+            wait_job(c, &tuning, &r.job_id).await?;
+        }
         j.resources.listener_id = None;
         save(store, j)?;
     }
     // 6. Load balancer.
     if let Some(lb) = j.resources.load_balancer_id.clone() {
-        match a.get_load_balancer_attribute(&lb).await {
-            Err(e) if gone(&e) => {}
-            Err(e) => return Err(e.into()),
-            Ok(attr) => {
-                if lb_tag(&attr.tags, TAG_SETUP) != Some(sid.as_str()) {
-                    return Err(Error::Failed(format!(
-                        "load balancer {lb} does not carry {TAG_SETUP}={sid}; tilink leaves it alone"
-                    )));
-                }
-                say(format!("deleting load balancer {lb}"));
-                let deleting = a.delete_load_balancer(&lb).await.map(|r| r.job_id);
-                finish_delete(c, &tuning, deleting).await?;
+        if let Some(attr) = found(a.get_load_balancer_attribute(&lb).await)? {
+            if lb_tag(&attr.tags, TAG_SETUP) != Some(sid.as_str()) {
+                return Err(Error::Failed(format!(
+                    "load balancer {lb} does not carry {TAG_SETUP}={sid}; tilink leaves it alone"
+                )));
+            }
+            say(format!("deleting load balancer {lb}"));
+            if let Some(r) = found(a.delete_load_balancer(&lb).await)? {
+                wait_job(c, &tuning, &r.job_id).await?;
             }
         }
         j.resources.load_balancer_id = None;
@@ -463,27 +463,23 @@ pub async fn execute(
     if let Some(group) = j.resources.allowlist_group.clone()
         && !j.rds_instance_id.is_empty()
     {
-        match a
-            .describe_db_instance_ip_array_list(&j.rds_instance_id)
-            .await
-        {
-            Ok(groups) => {
-                if let Some(g) = groups.iter().find(|g| g.db_instance_ip_array_name == group) {
-                    let ips: Vec<String> = g
-                        .security_ip_list
-                        .split(',')
-                        .map(|s| s.trim().to_string())
-                        .filter(|s| !s.is_empty())
-                        .collect();
-                    if !ips.is_empty() && ips != [LOCAL_ONLY] {
-                        say(format!("clearing RDS allowlist group {group}"));
-                        clear_allowlist(a, &tuning, &j.rds_instance_id, &group, &ips, &mut say)
-                            .await?;
-                    }
-                }
+        // An instance already gone has no group left to clear.
+        let groups = found(
+            a.describe_db_instance_ip_array_list(&j.rds_instance_id)
+                .await,
+        )?
+        .unwrap_or_default();
+        if let Some(g) = groups.iter().find(|g| g.db_instance_ip_array_name == group) {
+            let ips: Vec<String> = g
+                .security_ip_list
+                .split(',')
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+                .collect();
+            if !ips.is_empty() && ips != [LOCAL_ONLY] {
+                say(format!("clearing RDS allowlist group {group}"));
+                clear_allowlist(a, &tuning, &j.rds_instance_id, &group, &ips, &mut say).await?;
             }
-            Err(e) if gone(&e) => {}
-            Err(e) => return Err(e.into()),
         }
         j.resources.allowlist_group = None;
     }
@@ -609,11 +605,7 @@ pub async fn foreign_connections(
     let Some(svc) = &j.resources.endpoint_service_id else {
         return Ok(Vec::new());
     };
-    let conns = match c.aliyun.list_connections(svc).await {
-        Ok(v) => v,
-        Err(e) if gone(&e) => return Ok(Vec::new()),
-        Err(e) => return Err(e.into()),
-    };
+    let conns = found(c.aliyun.list_connections(svc).await)?.unwrap_or_default();
     Ok(foreign_among(&conns, ours))
 }
 
@@ -649,20 +641,6 @@ fn blocked_before(svc: &str, blockers: &[String]) -> String {
 
 async fn wait_job(c: &Clients, tuning: &Tuning, job: &str) -> Result<(), Error> {
     nlb_job(&c.aliyun, tuning.job(), job, "an NLB delete job", true).await
-}
-
-/// Finishes an NLB delete: waits for the job it started; one whose target was already gone
-/// has nothing left to do.
-async fn finish_delete(
-    c: &Clients,
-    tuning: &Tuning,
-    started: Result<String, AliyunError>,
-) -> Result<(), Error> {
-    match started {
-        Ok(job) => wait_job(c, tuning, &job).await,
-        Err(e) if gone(&e) => Ok(()),
-        Err(e) => Err(e.into()),
-    }
 }
 
 /// The value of the load balancer tag `key` (its attribute's `{TagKey, TagValue}` form).
