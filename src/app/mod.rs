@@ -182,8 +182,8 @@ pub async fn run(cli: Cli) -> u8 {
 }
 
 async fn dispatch(cli: Cli) -> Result<u8, Failure> {
-    let g = cli.global;
     use crate::signals::interruptible;
+    let g = cli.global;
     // What to do after an interruption, told on the way out.
     const SETUP: &str =
         "Every resource created so far is in the journal; run the same command again to resume.";
