@@ -182,9 +182,16 @@ pub async fn run(cli: Cli) -> u8 {
 }
 
 async fn dispatch(cli: Cli) -> Result<u8, Failure> {
+    use crate::signals::interruptible;
     let g = cli.global;
+    // What to do after an interruption, told on the way out.
     const SETUP: &str =
         "Every resource created so far is in the journal; run the same command again to resume.";
+    const SANDBOX: &str = "The sandbox's simulated clouds end with this process: nothing to resume; run `tilink sandbox` again.";
+    const DOCTOR: &str = "Doctor only reads, unless a fix was running (each fix is safe to run again); run it again.";
+    const RECONCILE: &str = "The backend swap is safe to run again; run the same command again.";
+    const TEARDOWN: &str = "Every deletion so far is in the journal; run the same command again to finish the teardown.";
+    const EXPORT: &str = "Export only reads; run it again.";
     // A bare `tilink` is `tilink setup`, parsed as such so that its defaults and its
     // environment (TILINK_TIMEOUT, TILINK_CLUSTER_ID, …) apply (issue 26 #7: a derived
     // default made every wait give up after one second).
@@ -193,14 +200,8 @@ async fn dispatch(cli: Cli) -> Result<u8, Failure> {
         None => Command::Setup(SetupArgs::from_env().map_err(|e| Failure::input(e.to_string()))?),
     };
     match command {
-        Command::Setup(a) => crate::signals::interruptible(setup::command(&g, a), SETUP).await,
-        Command::Sandbox(a) => {
-            crate::signals::interruptible(
-                sandbox::command(&g, a),
-                "The sandbox's simulated clouds end with this process: nothing to resume; run `tilink sandbox` again.",
-            )
-            .await
-        }
+        Command::Setup(a) => interruptible(setup::command(&g, a), SETUP).await,
+        Command::Sandbox(a) => interruptible(sandbox::command(&g, a), SANDBOX).await,
         Command::Sim(a) => {
             // Behaviour names are bad usage (exit 2), not a failure of the simulator.
             let mut check = crate::sim::behaviour::Behaviours::default();
@@ -218,7 +219,11 @@ async fn dispatch(cli: Cli) -> Result<u8, Failure> {
                 let r = crate::sim::replay::run(dir, a.listen)
                     .await
                     .map_err(|e| Failure::input(format!("replay: {e:#}")))?;
-                return Ok(if r.differences.is_empty() { exit::OK } else { exit::FAILED });
+                return Ok(if r.differences.is_empty() {
+                    exit::OK
+                } else {
+                    exit::FAILED
+                });
             }
             let opts = crate::sim::SimOptions {
                 listen: a.listen,
@@ -239,32 +244,12 @@ async fn dispatch(cli: Cli) -> Result<u8, Failure> {
                 .map_err(|e| Failure::failed(format!("simulator: {e:#}")))?;
             Ok(exit::OK)
         }
-        Command::Doctor(a) => {
-            crate::signals::interruptible(
-                doctor::command(&g, a),
-                "Doctor only reads, unless a fix was running (each fix is safe to run again); run it again.",
-            )
-            .await
-        }
-        Command::Reconcile(a) => {
-            crate::signals::interruptible(
-                doctor::reconcile(&g, a),
-                "The backend swap is safe to run again; run the same command again.",
-            )
-            .await
-        }
-        Command::Teardown(a) => {
-            crate::signals::interruptible(
-                teardown::command(&g, a),
-                "Every deletion so far is in the journal; run the same command again to finish the teardown.",
-            )
-            .await
-        }
+        Command::Doctor(a) => interruptible(doctor::command(&g, a), DOCTOR).await,
+        Command::Reconcile(a) => interruptible(doctor::reconcile(&g, a), RECONCILE).await,
+        Command::Teardown(a) => interruptible(teardown::command(&g, a), TEARDOWN).await,
         Command::Policy(a) => policy::command(&g, a),
-        Command::Export(a) => {
-            crate::signals::interruptible(export::command(&g, a), "Export only reads; run it again.").await
-        }
-        Command::Auth(a) => crate::signals::interruptible(auth::command(&g, a), "auth").await,
+        Command::Export(a) => interruptible(export::command(&g, a), EXPORT).await,
+        Command::Auth(a) => interruptible(auth::command(&g, a), "auth").await,
         Command::Completions(a) => {
             let mut cmd = crate::cli::command();
             clap_complete::generate(a.shell, &mut cmd, "tilink", &mut std::io::stdout());

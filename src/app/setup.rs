@@ -93,14 +93,12 @@ pub fn prepare_failure(e: PrepareError) -> Failure {
 /// Begins the setup of `cluster_id`: takes its lock, waiting for another run (and saying
 /// so) unless `no_wait`.
 pub async fn begin(env: &Env, cluster_id: &str, no_wait: bool) -> Result<Setup, Failure> {
-    let when_busy = if no_wait {
-        WhenBusy::Fail
-    } else {
-        WhenBusy::Wait
-    };
-    Setup::begin(env, cluster_id, when_busy, |holder, path| {
-        say!("{}", crate::report::lock_waiting(cluster_id, holder, path))
-    })
+    Setup::begin(
+        env,
+        cluster_id,
+        WhenBusy::from_no_wait(no_wait),
+        |holder, path| say!("{}", crate::report::lock_waiting(cluster_id, holder, path)),
+    )
     .await
     .map_err(|e| Failure::failed(crate::report::lock_refused(&e)))
 }

@@ -215,12 +215,12 @@ mod tests {
     use crate::engine::doctor::facts::ChainFacts;
     use crate::engine::facts::{ClusterInfo, RdsInfo};
 
+    fn check(checks: &[Check], id: CheckId) -> &Check {
+        checks.iter().find(|c| c.id == id).unwrap()
+    }
+
     fn status(checks: &[Check], id: CheckId) -> Status {
-        checks
-            .iter()
-            .find(|c| c.id == id)
-            .map(|c| c.status)
-            .unwrap()
+        check(checks, id).status
     }
 
     fn discovery(cluster_region: &str, rds_region: &str) -> Discovery {
@@ -260,10 +260,7 @@ mod tests {
         let d = discovery("", "ap-southeast-1");
         let zones = zone_analysis(&d, &[]);
         let checks = preflight(&d, "ap-southeast-1", &zones);
-        let c = checks
-            .iter()
-            .find(|c| c.id == CheckId::RegionMatch)
-            .unwrap();
+        let c = check(&checks, CheckId::RegionMatch);
         assert_eq!(c.status, Status::Skip, "{c:?}");
         assert!(c.detail.contains("cluster region unknown"), "{c:?}");
     }

@@ -20,6 +20,16 @@ pub const TAG_CLAIMED: &str = "tilink:claimed-at";
 /// is alive (refreshed until its load balancer exists).
 pub const TAG_ALIVE: &str = "tilink:alive-at";
 
+/// The value of the tag `key` among `tags`, if there is one.
+pub fn tag_value<'a>(tags: &'a [wa::Tag], key: &str) -> Option<&'a str> {
+    tags.iter().find(|t| t.key == key).map(|t| t.value.as_str())
+}
+
+/// Whether `tags` hold the tag `key` with `value`.
+pub fn has_tag(tags: &[wa::Tag], key: &str, value: &str) -> bool {
+    tag_value(tags, key) == Some(value)
+}
+
 /// Why discovery could not finish.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum DiscoverError {
@@ -488,22 +498,25 @@ pub async fn discover(
     };
     let lbs = lbs?;
     let services = services?;
-    let tag_of =
-        |tags: &[wa::Tag], key: &str| tags.iter().find(|t| t.key == key).map(|t| t.value.clone());
     // Resources of this RDS instance tagged by tilink: by setup id when known, else the newest.
     // Adopt only what tilink made for this cluster and this instance.
     let cluster_id = cluster.id.clone();
     let mine = |tags: &[wa::Tag]| {
-        tag_of(tags, TAG_RDS).as_deref() == Some(rds_id)
-            && tag_of(tags, TAG_CLUSTER).as_deref() == Some(cluster_id.as_str())
-            && setup_id.is_none_or(|s| tag_of(tags, TAG_SETUP).as_deref() == Some(s))
+        has_tag(tags, TAG_RDS, rds_id)
+            && has_tag(tags, TAG_CLUSTER, &cluster_id)
+            && setup_id.is_none_or(|s| has_tag(tags, TAG_SETUP, s))
     };
     let lb = lbs.iter().find(|l| mine(&l.tags));
-    let found_setup = lb.and_then(|l| tag_of(&l.tags, TAG_SETUP));
+    let found_setup = lb
+        .and_then(|l| tag_value(&l.tags, TAG_SETUP))
+        .map(str::to_string);
     let sid = setup_id.map(str::to_string).or(found_setup.clone());
-    let svc = services
-        .iter()
-        .find(|s| mine(s.tag_list()) && sid.is_some() && tag_of(s.tag_list(), TAG_SETUP) == sid);
+    let svc = services.iter().find(|s| {
+        mine(s.tag_list())
+            && sid
+                .as_deref()
+                .is_some_and(|sid| has_tag(s.tag_list(), TAG_SETUP, sid))
+    });
     let sg = match &sid {
         Some(s) => a
             .list_server_groups(&[], &[(TAG_SETUP.to_string(), s.clone())])
@@ -591,26 +604,16 @@ mod tests {
     #[test]
     fn rds_reasons() {
         assert_eq!(rds_unusable("MySQL", "Running", "VPC", "Primary"), None);
-        assert!(
-            rds_unusable("PostgreSQL", "Running", "VPC", "Primary")
-                .unwrap()
-                .contains("PostgreSQL")
-        );
-        assert!(
-            rds_unusable("MySQL", "Stopped", "VPC", "Primary")
-                .unwrap()
-                .contains("Stopped")
-        );
-        assert!(
-            rds_unusable("MySQL", "Running", "Classic", "Primary")
-                .unwrap()
-                .contains("VPC")
-        );
-        assert!(
-            rds_unusable("MySQL", "Running", "VPC", "Readonly")
-                .unwrap()
-                .contains("writer")
-        );
+        // One field off at a time, and a word the reason must name.
+        for ((engine, status, network, category), word) in [
+            (("PostgreSQL", "Running", "VPC", "Primary"), "PostgreSQL"),
+            (("MySQL", "Stopped", "VPC", "Primary"), "Stopped"),
+            (("MySQL", "Running", "Classic", "Primary"), "VPC"),
+            (("MySQL", "Running", "VPC", "Readonly"), "writer"),
+        ] {
+            let why = rds_unusable(engine, status, network, category).unwrap();
+            assert!(why.contains(word), "{why}");
+        }
     }
 
     #[test]

@@ -3,11 +3,11 @@
 //! carry tilink's tag, journaling each deletion so a rerun after a crash just continues.
 
 use super::Error;
-use super::discover::{Clients, TAG_CLUSTER, TAG_SETUP};
+use super::discover::{Clients, TAG_CLUSTER, TAG_RDS, TAG_SETUP, has_tag, tag_value};
 use super::journal::{IdKind, Journal, JournalStore, SetupState};
 use super::poll::{Probe, Tuning, nlb_job, until};
 use crate::cloud::aliyun::AliyunError;
-use crate::wire::aliyun::Tag;
+use crate::wire::aliyun::{EndpointConnection, TagKv};
 use crate::wire::states::{ConnectionStatus, ServiceStatus};
 use serde::Serialize;
 
@@ -52,10 +52,6 @@ const TEARDOWN_ORDER: [(&str, IdKind); 7] = [
     ("allowlist-group", IdKind::AllowlistGroup),
 ];
 
-fn has_tag(tags: &[Tag], key: &str, value: &str) -> bool {
-    tags.iter().any(|t| t.key == key && t.value == value)
-}
-
 /// Finds the setup to tear down: the journal (by setup id or the cluster's newest), else
 /// tilink-tagged resources of the cluster (a lost journal).
 pub async fn locate(
@@ -98,19 +94,11 @@ pub async fn locate(
             tag.1
         )));
     };
-    let sid = lb
-        .tags
-        .iter()
-        .find(|t| t.key == TAG_SETUP)
-        .map(|t| t.value.clone())
-        .unwrap_or_default();
-    let rds = lb
-        .tags
-        .iter()
-        .find(|t| t.key == super::discover::TAG_RDS)
-        .map(|t| t.value.clone())
-        .unwrap_or_default();
-    let mut j = Journal::new(cluster_id, &rds, a.region());
+    let sid = tag_value(&lb.tags, TAG_SETUP)
+        .unwrap_or_default()
+        .to_string();
+    let rds = tag_value(&lb.tags, TAG_RDS).unwrap_or_default();
+    let mut j = Journal::new(cluster_id, rds, a.region());
     j.setup_id = sid.clone();
     let by_setup = vec![(TAG_SETUP.to_string(), sid.clone())];
     j.resources.load_balancer_id = Some(lb.common.load_balancer_id.clone());
@@ -150,6 +138,15 @@ pub async fn locate(
 
 fn gone(e: &AliyunError) -> bool {
     e.is_not_found()
+}
+
+/// What a read or a delete answered: `None` when the resource is already gone.
+fn found<T>(r: Result<T, AliyunError>) -> Result<Option<T>, Error> {
+    match r {
+        Ok(x) => Ok(Some(x)),
+        Err(e) if gone(&e) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// Refuses, before anything is deleted, when a target still exists but is not this setup's:
@@ -211,42 +208,29 @@ pub async fn verify_ownership(c: &Clients, j: &Journal) -> Result<(), Error> {
             return refuse("endpoint service", svc);
         }
     }
-    if let Some(lsn) = &r.listener_id {
-        match a.get_listener_attribute(lsn).await {
-            Ok(l) if Some(&l.load_balancer_id) != r.load_balancer_id.as_ref() => {
-                return Err(Error::Failed(format!(
-                    "listener {lsn} is not on this setup's load balancer; nothing was deleted"
-                )));
-            }
-            Ok(_) => {}
-            Err(e) if gone(&e) => {}
-            Err(e) => return Err(e.into()),
-        }
+    if let Some(lsn) = &r.listener_id
+        && let Some(l) = found(a.get_listener_attribute(lsn).await)?
+        && Some(&l.load_balancer_id) != r.load_balancer_id.as_ref()
+    {
+        return Err(Error::Failed(format!(
+            "listener {lsn} is not on this setup's load balancer; nothing was deleted"
+        )));
     }
     if let Some(lb) = &r.load_balancer_id {
-        match a.get_load_balancer_attribute(lb).await {
-            Ok(attr)
-                if !attr
-                    .tags
-                    .iter()
-                    .any(|t| t.tag_key == TAG_SETUP && &t.tag_value == sid) =>
-            {
+        match found(a.get_load_balancer_attribute(lb).await)? {
+            Some(attr) if lb_tag(&attr.tags, TAG_SETUP) != Some(sid) => {
                 return refuse("load balancer", lb);
             }
             // The RDS instance whose allowlist is touched must be the one the chain serves.
-            Ok(attr)
-                if attr.tags.iter().any(|t| {
-                    t.tag_key == super::discover::TAG_RDS && t.tag_value != j.rds_instance_id
-                }) =>
+            Some(attr)
+                if lb_tag(&attr.tags, TAG_RDS).is_some_and(|rds| rds != j.rds_instance_id) =>
             {
                 return Err(Error::Failed(format!(
                     "load balancer {lb} serves another RDS instance than the journal's {}; nothing was deleted",
                     j.rds_instance_id
                 )));
             }
-            Ok(_) => {}
-            Err(e) if gone(&e) => {}
-            Err(e) => return Err(e.into()),
+            _ => {}
         }
     }
     if let Some(sg) = &r.server_group_id {
@@ -322,19 +306,18 @@ pub async fn execute(
     }
     // 2–4. Connections, whitelist, endpoint service.
     if let Some(svc) = j.resources.endpoint_service_id.clone() {
-        match a.get_endpoint_service(&svc).await {
-            Err(e) if gone(&e) => {}
-            Err(e) => return Err(e.into()),
+        match found(a.get_endpoint_service(&svc).await)? {
+            None => {}
             // Ownership was verified above through ListVpcEndpointServices, the call that
             // returns tags (GetVpcEndpointServiceAttribute returns none).
             // A service already `Deleting` (an earlier teardown's call): only wait for it.
             // DeleteVpcEndpointService must not be repeated within a period (SDK 3.0.1 usage
             // notes).
-            Ok(s) if s.service_status == ServiceStatus::Deleting => {
+            Some(s) if s.service_status == ServiceStatus::Deleting => {
                 say(format!("endpoint service {svc} is already being deleted"));
                 wait_service_gone(a, &tuning, &svc, &mut say).await?;
             }
-            Ok(_) => {
+            Some(_) => {
                 let mut disabled = Vec::new();
                 for conn in a.list_connections(&svc).await? {
                     if !matches!(
@@ -344,10 +327,8 @@ pub async fn execute(
                             | ConnectionStatus::Deleting
                     ) {
                         say(format!("disconnecting endpoint {}", conn.endpoint_id));
-                        match a.disable_connection(&svc, &conn.endpoint_id).await {
-                            Ok(_) => disabled.push(conn.endpoint_id.clone()),
-                            Err(e) if gone(&e) => {}
-                            Err(e) => return Err(e.into()),
+                        if found(a.disable_connection(&svc, &conn.endpoint_id).await)?.is_some() {
+                            disabled.push(conn.endpoint_id.clone());
                         }
                     }
                 }
@@ -405,35 +386,23 @@ pub async fn execute(
     // 5. Listener.
     if let Some(lsn) = j.resources.listener_id.clone() {
         say(format!("deleting listener {lsn}"));
-        match a.delete_listener(&lsn).await {
-            Ok(r) => wait_job(c, &tuning, &r.job_id).await?,
-            Err(e) if gone(&e) => {}
-            Err(e) => return Err(e.into()),
+        if let Some(r) = found(a.delete_listener(&lsn).await)? {
+            wait_job(c, &tuning, &r.job_id).await?;
         }
         j.resources.listener_id = None;
         save(store, j)?;
     }
     // 6. Load balancer.
     if let Some(lb) = j.resources.load_balancer_id.clone() {
-        match a.get_load_balancer_attribute(&lb).await {
-            Err(e) if gone(&e) => {}
-            Err(e) => return Err(e.into()),
-            Ok(attr) => {
-                if !attr
-                    .tags
-                    .iter()
-                    .any(|t| t.tag_key == TAG_SETUP && t.tag_value == sid)
-                {
-                    return Err(Error::Failed(format!(
-                        "load balancer {lb} does not carry {TAG_SETUP}={sid}; tilink leaves it alone"
-                    )));
-                }
-                say(format!("deleting load balancer {lb}"));
-                match a.delete_load_balancer(&lb).await {
-                    Ok(r) => wait_job(c, &tuning, &r.job_id).await?,
-                    Err(e) if gone(&e) => {}
-                    Err(e) => return Err(e.into()),
-                }
+        if let Some(attr) = found(a.get_load_balancer_attribute(&lb).await)? {
+            if lb_tag(&attr.tags, TAG_SETUP) != Some(sid.as_str()) {
+                return Err(Error::Failed(format!(
+                    "load balancer {lb} does not carry {TAG_SETUP}={sid}; tilink leaves it alone"
+                )));
+            }
+            say(format!("deleting load balancer {lb}"));
+            if let Some(r) = found(a.delete_load_balancer(&lb).await)? {
+                wait_job(c, &tuning, &r.job_id).await?;
             }
         }
         j.resources.load_balancer_id = None;
@@ -494,27 +463,23 @@ pub async fn execute(
     if let Some(group) = j.resources.allowlist_group.clone()
         && !j.rds_instance_id.is_empty()
     {
-        match a
-            .describe_db_instance_ip_array_list(&j.rds_instance_id)
-            .await
-        {
-            Ok(groups) => {
-                if let Some(g) = groups.iter().find(|g| g.db_instance_ip_array_name == group) {
-                    let ips: Vec<String> = g
-                        .security_ip_list
-                        .split(',')
-                        .map(|s| s.trim().to_string())
-                        .filter(|s| !s.is_empty())
-                        .collect();
-                    if !ips.is_empty() && ips != [LOCAL_ONLY] {
-                        say(format!("clearing RDS allowlist group {group}"));
-                        clear_allowlist(a, &tuning, &j.rds_instance_id, &group, &ips, &mut say)
-                            .await?;
-                    }
-                }
+        // An instance already gone has no group left to clear.
+        let groups = found(
+            a.describe_db_instance_ip_array_list(&j.rds_instance_id)
+                .await,
+        )?
+        .unwrap_or_default();
+        if let Some(g) = groups.iter().find(|g| g.db_instance_ip_array_name == group) {
+            let ips: Vec<String> = g
+                .security_ip_list
+                .split(',')
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+                .collect();
+            if !ips.is_empty() && ips != [LOCAL_ONLY] {
+                say(format!("clearing RDS allowlist group {group}"));
+                clear_allowlist(a, &tuning, &j.rds_instance_id, &group, &ips, &mut say).await?;
             }
-            Err(e) if gone(&e) => {}
-            Err(e) => return Err(e.into()),
         }
         j.resources.allowlist_group = None;
     }
@@ -640,12 +605,14 @@ pub async fn foreign_connections(
     let Some(svc) = &j.resources.endpoint_service_id else {
         return Ok(Vec::new());
     };
-    let conns = match c.aliyun.list_connections(svc).await {
-        Ok(v) => v,
-        Err(e) if gone(&e) => return Ok(Vec::new()),
-        Err(e) => return Err(e.into()),
-    };
-    Ok(conns
+    let conns = found(c.aliyun.list_connections(svc).await)?.unwrap_or_default();
+    Ok(foreign_among(&conns, ours))
+}
+
+/// The connections among `conns` from endpoints that are not `ours`, as
+/// `ep-… (account …, status)`.
+fn foreign_among(conns: &[EndpointConnection], ours: &[String]) -> Vec<String> {
+    conns
         .iter()
         .filter(|x| !ours.contains(&x.endpoint_id))
         .map(|x| {
@@ -654,7 +621,7 @@ pub async fn foreign_connections(
                 x.endpoint_id, x.endpoint_owner_id, x.connection_status
             )
         })
-        .collect())
+        .collect()
 }
 
 /// Teardown refuses before deleting anything: the service has other endpoints' connections.
@@ -674,6 +641,13 @@ fn blocked_before(svc: &str, blockers: &[String]) -> String {
 
 async fn wait_job(c: &Clients, tuning: &Tuning, job: &str) -> Result<(), Error> {
     nlb_job(&c.aliyun, tuning.job(), job, "an NLB delete job", true).await
+}
+
+/// The value of the load balancer tag `key` (its attribute's `{TagKey, TagValue}` form).
+fn lb_tag<'a>(tags: &'a [TagKv], key: &str) -> Option<&'a str> {
+    tags.iter()
+        .find(|t| t.tag_key == key)
+        .map(|t| t.tag_value.as_str())
 }
 
 fn save(store: &JournalStore, j: &mut Journal) -> Result<(), Error> {

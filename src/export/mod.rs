@@ -209,11 +209,13 @@ fn read_err(what: &str, id: &str, e: AliyunError) -> Error {
     Error::from(e).context(format!("reading {what} {id}"))
 }
 
+/// Tags as `(key, value)` pairs, sorted.
 fn pairs(tags: &[w::Tag]) -> Vec<(String, String)> {
-    let mut v: Vec<(String, String)> = tags
-        .iter()
-        .map(|t| (t.key.clone(), t.value.clone()))
-        .collect();
+    sorted_pairs(tags.iter().map(|t| (&t.key, &t.value)))
+}
+
+fn sorted_pairs<'a>(tags: impl Iterator<Item = (&'a String, &'a String)>) -> Vec<(String, String)> {
+    let mut v: Vec<(String, String)> = tags.map(|(k, v)| (k.clone(), v.clone())).collect();
     v.sort();
     v
 }
@@ -273,12 +275,8 @@ pub async fn gather(c: &Clients, j: &Journal) -> Result<ChainFacts, Error> {
         match read.attribute {
             Ok(lb) => {
                 let common = lb.load_balancer;
-                let mut tags: Vec<(String, String)> = lb
-                    .tags
-                    .iter()
-                    .map(|t| (t.tag_key.clone(), t.tag_value.clone()))
-                    .collect();
-                tags.sort();
+                // The attribute's tags are `{TagKey, TagValue}`.
+                let tags = sorted_pairs(lb.tags.iter().map(|t| (&t.tag_key, &t.tag_value)));
                 f.load_balancer = Some(LoadBalancerFacts {
                     id: common.load_balancer_id.clone(),
                     name: common.load_balancer_name,
@@ -492,10 +490,14 @@ mod tests {
 
     #[test]
     fn shell_words_are_quoted_only_when_needed() {
-        assert_eq!(shell_word("rds-abc_1"), "rds-abc_1");
-        assert_eq!(shell_word("my plc"), "'my plc'");
-        assert_eq!(shell_word("it's"), r"'it'\''s'");
-        assert_eq!(shell_word(""), "''");
+        for (word, quoted) in [
+            ("rds-abc_1", "rds-abc_1"),
+            ("my plc", "'my plc'"),
+            ("it's", r"'it'\''s'"),
+            ("", "''"),
+        ] {
+            assert_eq!(shell_word(word), quoted);
+        }
     }
 
     #[test]

@@ -148,11 +148,7 @@ pub async fn run(env: &Session, args: &Options) -> Result<(), Error> {
     let setup = if args.dry_run {
         None
     } else {
-        let when_busy = if args.no_wait {
-            WhenBusy::Fail
-        } else {
-            WhenBusy::Wait
-        };
+        let when_busy = WhenBusy::from_no_wait(args.no_wait);
         let s = Setup::begin(env, &cluster_id, when_busy, |holder, path| {
             eprintln!("{}", crate::report::lock_waiting(&cluster_id, holder, path))
         })

@@ -204,6 +204,16 @@ impl ChainFacts {
         self.miss(piece, e);
     }
 
+    /// What a read of `piece` by `call` gave, or `None` once its failure is noted.
+    fn ok_or_read_failed<T, E: ReadError>(
+        &mut self,
+        piece: Piece,
+        call: &str,
+        r: Result<T, E>,
+    ) -> Option<T> {
+        r.map_err(|e| self.read_failed(piece, call, &e)).ok()
+    }
+
     /// `pieces` could not be looked at because `because` could not.
     fn unknown_after(&mut self, pieces: &[Piece], because: Piece) {
         let Some(look) = self.unknown.get(&because).cloned() else {
@@ -397,10 +407,9 @@ pub async fn gather(c: &Clients, start: &Start) -> ChainFacts {
         f.miss(Piece::Changefeeds, "no private link connection");
         f.miss(Piece::Migrations, "no private link connection");
     }
-    match caller {
-        Ok(x) => f.caller = Some((x.account_id, x.arn)),
-        Err(e) => f.read_failed(Piece::Caller, "GetCallerIdentity", &e),
-    }
+    f.caller = f
+        .ok_or_read_failed(Piece::Caller, "GetCallerIdentity", caller)
+        .map(|x| (x.account_id, x.arn));
     match cluster {
         Some(Ok(x)) => f.cluster = Some(cluster_info(&x)),
         Some(Err(e)) => f.read_failed(Piece::Cluster, "GET /v1beta1/clusters/{id}", &e),
@@ -432,22 +441,28 @@ pub async fn gather(c: &Clients, start: &Start) -> ChainFacts {
     }
     match service {
         Some(s) => {
-            match s.attribute {
-                Ok(x) => f.service = Some(x),
-                Err(e) => f.read_failed(Piece::Service, "GetVpcEndpointServiceAttribute", &e),
-            }
-            match s.resources {
-                Ok(r) => f.resources = r,
-                Err(e) => f.read_failed(Piece::Resources, "ListVpcEndpointServiceResources", &e),
-            }
-            match s.users {
-                Ok(u) => f.users = u,
-                Err(e) => f.read_failed(Piece::Users, "ListVpcEndpointServiceUsers", &e),
-            }
-            match s.connections {
-                Ok(x) => f.connections = x,
-                Err(e) => f.read_failed(Piece::Connections, "ListVpcEndpointConnections", &e),
-            }
+            f.service = f.ok_or_read_failed(
+                Piece::Service,
+                "GetVpcEndpointServiceAttribute",
+                s.attribute,
+            );
+            f.resources = f
+                .ok_or_read_failed(
+                    Piece::Resources,
+                    "ListVpcEndpointServiceResources",
+                    s.resources,
+                )
+                .unwrap_or_default();
+            f.users = f
+                .ok_or_read_failed(Piece::Users, "ListVpcEndpointServiceUsers", s.users)
+                .unwrap_or_default();
+            f.connections = f
+                .ok_or_read_failed(
+                    Piece::Connections,
+                    "ListVpcEndpointConnections",
+                    s.connections,
+                )
+                .unwrap_or_default();
         }
         None => {
             for piece in [Piece::Resources, Piece::Users, Piece::Connections] {
@@ -455,13 +470,9 @@ pub async fn gather(c: &Clients, start: &Start) -> ChainFacts {
             }
         }
     }
-    let instances = match instances {
-        Ok(i) => i,
-        Err(e) => {
-            f.read_failed(Piece::Instances, "DescribeDBInstances", &e);
-            Vec::new()
-        }
-    };
+    let instances = f
+        .ok_or_read_failed(Piece::Instances, "DescribeDBInstances", instances)
+        .unwrap_or_default();
     // Level 2: the NLB and its listeners.
     let lb_id = f
         .resources
@@ -471,15 +482,10 @@ pub async fn gather(c: &Clients, start: &Start) -> ChainFacts {
     let Some(lb_id) = lb_id else {
         // Everything below hangs off the NLB: when the look that should have named it
         // failed, it is unknown, not absent.
-        let below = [
-            Piece::Lb,
-            Piece::Listeners,
-            Piece::ServerGroups,
-            Piece::Servers,
-            Piece::Health,
-            Piece::Vswitches,
-            Piece::Rds,
-        ];
+        let below: Vec<Piece> = Piece::ALL
+            .into_iter()
+            .filter(|p| p.hangs_off_nlb())
+            .collect();
         f.unknown_after(&below, Piece::Resources);
         f.unknown_after(&below, Piece::Service);
         if f.service.is_some() {
@@ -494,14 +500,10 @@ pub async fn gather(c: &Clients, start: &Start) -> ChainFacts {
     };
     let nlb = chain::nlb(a, &lb_id).await;
     f.depth = 2;
-    match nlb.attribute {
-        Ok(x) => f.lb = Some(x),
-        Err(e) => f.read_failed(Piece::Lb, "GetLoadBalancerAttribute", &e),
-    }
-    match nlb.listeners {
-        Ok(l) => f.listeners = l,
-        Err(e) => f.read_failed(Piece::Listeners, "ListListeners", &e),
-    }
+    f.lb = f.ok_or_read_failed(Piece::Lb, "GetLoadBalancerAttribute", nlb.attribute);
+    f.listeners = f
+        .ok_or_read_failed(Piece::Listeners, "ListListeners", nlb.listeners)
+        .unwrap_or_default();
     f.unknown_after(
         &[Piece::ServerGroups, Piece::Servers, Piece::Health],
         Piece::Listeners,
@@ -558,26 +560,25 @@ pub async fn gather(c: &Clients, start: &Start) -> ChainFacts {
         futures_util::future::join_all(candidates.iter().map(|id| chain::rds(a, id))),
     );
     f.depth = 3;
-    match backends.groups {
-        Ok(g) => f.server_groups = g,
-        Err(e) => f.read_failed(Piece::ServerGroups, "ListServerGroups", &e),
-    }
+    f.server_groups = f
+        .ok_or_read_failed(Piece::ServerGroups, "ListServerGroups", backends.groups)
+        .unwrap_or_default();
     for (_, s) in backends.servers {
-        match s {
-            Ok(mut s) => f.servers.append(&mut s),
-            Err(e) => f.read_failed(Piece::Servers, "ListServerGroupServers", &e),
+        if let Some(mut s) = f.ok_or_read_failed(Piece::Servers, "ListServerGroupServers", s) {
+            f.servers.append(&mut s);
         }
     }
     for h in health {
-        match h {
-            Ok(h) => f.health.extend(h.listener_health_status),
-            Err(e) => f.read_failed(Piece::Health, "GetListenerHealthStatus", &e),
+        if let Some(h) = f.ok_or_read_failed(Piece::Health, "GetListenerHealthStatus", h) {
+            f.health.extend(h.listener_health_status);
         }
     }
-    match vsw {
-        Ok(v) => f.vswitches = v.iter().map(vswitch_info).collect(),
-        Err(e) => f.read_failed(Piece::Vswitches, "DescribeVSwitches", &e),
-    }
+    let vswitches = f.ok_or_read_failed(Piece::Vswitches, "DescribeVSwitches", vsw);
+    f.vswitches = vswitches
+        .unwrap_or_default()
+        .iter()
+        .map(vswitch_info)
+        .collect();
     let backend_ips: Vec<String> = f.servers.iter().map(|s| s.server_ip.clone()).collect();
     let mut found: Vec<RdsInfo> = Vec::new();
     for read in found_reads {

@@ -63,6 +63,12 @@ impl Piece {
         Piece::Migrations,
     ];
 
+    /// Whether `gather` reads it from the NLB on (the NLB to the RDS instance behind it,
+    /// declared in that order): it cannot be looked at without the NLB.
+    pub fn hangs_off_nlb(self) -> bool {
+        (Piece::Lb..=Piece::Rds).contains(&self)
+    }
+
     /// Its name in evidence (`"unreadable": "server_groups"`).
     pub fn as_str(self) -> &'static str {
         match self {

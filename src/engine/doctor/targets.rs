@@ -7,7 +7,7 @@ use super::facts::plcs;
 use super::plc_region;
 use crate::cloud::tidb::TidbError;
 use crate::engine::Error;
-use crate::engine::discover::{TAG_CLUSTER, TAG_SETUP};
+use crate::engine::discover::{TAG_CLUSTER, TAG_SETUP, tag_value};
 use crate::engine::session::Session;
 use crate::wire::states::ServiceStatus;
 use crate::wire::tidb::{ALICLOUD_ENDPOINT_SERVICE, PrivateLinkConnection};
@@ -101,8 +101,7 @@ pub async fn orphaned_chain(session: &Session, cluster_id: &str) -> Option<Targe
         .await
         .ok()?;
     let svc = services.into_iter().find(|s| {
-        s.tag_list().iter().any(|t| t.key == TAG_SETUP)
-            && s.service_status != ServiceStatus::Deleting
+        tag_value(s.tag_list(), TAG_SETUP).is_some() && s.service_status != ServiceStatus::Deleting
     })?;
     Some(Target {
         region,

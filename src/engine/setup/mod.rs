@@ -29,6 +29,17 @@ pub enum WhenBusy {
     Fail,
 }
 
+impl WhenBusy {
+    /// The choice of `--no-wait`: fail at once when it is given, else wait.
+    pub fn from_no_wait(no_wait: bool) -> WhenBusy {
+        if no_wait {
+            WhenBusy::Fail
+        } else {
+            WhenBusy::Wait
+        }
+    }
+}
+
 /// One setup holding its cluster's lock for as long as it lives: the only way to apply.
 #[derive(Debug)]
 pub struct Setup {

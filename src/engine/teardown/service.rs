@@ -1,7 +1,7 @@
 //! Deleting the endpoint service: one `DeleteVpcEndpointService`, then a wait until it is
 //! gone; endpoints no PLC of the setup owns stop the teardown with their names.
 
-use super::gone;
+use super::{foreign_among, gone};
 use crate::engine::Error;
 use crate::engine::poll::{Probe, Tuning, until};
 use crate::wire::states::ServiceStatus;
@@ -42,16 +42,7 @@ pub(super) async fn delete_service_once(
                         // Only the endpoints of the PLCs deleted above go away by
                         // themselves; any other keeps the service forever.
                         let conns = a.list_connections(svc).await?;
-                        let blockers: Vec<String> = conns
-                            .iter()
-                            .filter(|c| !endpoints.contains(&c.endpoint_id))
-                            .map(|c| {
-                                format!(
-                                    "{} (account {}, {})",
-                                    c.endpoint_id, c.endpoint_owner_id, c.connection_status
-                                )
-                            })
-                            .collect();
+                        let blockers = foreign_among(&conns, endpoints);
                         if !blockers.is_empty() {
                             return Ok(Probe::Ready(Err(blocked(svc, &blockers))));
                         }
