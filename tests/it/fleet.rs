@@ -10,6 +10,19 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 use tilink::sim::SimOptions;
 
+/// Runs `doctor --all-clusters -o json`; its output and stdout's JSON lines.
+fn fleet_doctor(mut bin: std::process::Command) -> (std::process::Output, Vec<Value>) {
+    let out = bin
+        .args(["doctor", "--all-clusters", "-o", "json", "--no-color"])
+        .output()
+        .expect("tilink runs");
+    let lines = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect();
+    (out, lines)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fleet_doctor_is_refused_nothing_and_tells_every_chain_as_seeded() {
     let w = common::world_with(SimOptions {
@@ -28,16 +41,7 @@ async fn fleet_doctor_is_refused_nothing_and_tells_every_chain_as_seeded() {
         .collect();
     assert_eq!(truth.len(), 20);
 
-    let out = w
-        .bin()
-        .args(["doctor", "--all-clusters", "-o", "json", "--no-color"])
-        .output()
-        .expect("tilink runs");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let lines: Vec<Value> = stdout
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
-        .collect();
+    let (out, lines) = fleet_doctor(w.bin());
     let (summary, chains) = lines.split_last().expect("a summary line");
     assert_eq!(summary["type"], "summary", "{summary}");
     assert_eq!(summary["chains"], 20, "{summary}");
@@ -81,22 +85,14 @@ async fn a_refused_key_leaves_every_chain_unknown_not_broken() {
         ..SimOptions::default()
     })
     .await;
-    let out = w
-        .bin()
-        .env(
-            "ALIBABA_CLOUD_ACCESS_KEY_SECRET",
-            "not-the-secret-at-all-000000000",
-        )
-        .args(["doctor", "--all-clusters", "-o", "json", "--no-color"])
-        .output()
-        .expect("tilink runs");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let lines: Vec<Value> = stdout
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
-        .collect();
+    let mut bin = w.bin();
+    bin.env(
+        "ALIBABA_CLOUD_ACCESS_KEY_SECRET",
+        "not-the-secret-at-all-000000000",
+    );
+    let (out, lines) = fleet_doctor(bin);
     let (summary, chains) = lines.split_last().expect("a summary line");
-    assert!(!chains.is_empty(), "{stdout}");
+    assert!(!chains.is_empty(), "{summary}");
     for c in chains {
         assert_eq!(c["verdict"], "unknown", "{c}");
     }
