@@ -17,7 +17,8 @@ fn wants_json() -> bool {
 
 /// A closed stdout (`tilink completions fish | head -1`) ends the command quietly with the
 /// status a shell gives a process killed by SIGPIPE (141), never a panic with a backtrace
-/// (issue 27 #15). Every other panic goes to the previous hook.
+/// (issue 27 #15). Every other panic goes to the previous hook. The one place tilink reads
+/// an error's text: `println!`'s panic carries only a message, no `io::ErrorKind`.
 fn quiet_broken_pipe() {
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
