@@ -70,7 +70,18 @@ impl Report {
         let (fails, unknown) = (count(Status::Fail), count(Status::Unknown));
         let changing = count(Status::Changing);
         match checks::root_cause(&self.checks) {
-            Some(root) if root.id == CheckId::Credentials => Verdict::CannotCheck { root, unknown },
+            // The key failed: the chain is not checkable, unless a link was proven broken
+            // all the same (read with the calls the key may make), which is said first.
+            Some(root) if root.id == CheckId::Credentials => match self.checks.iter().find(|c| {
+                c.status == Status::Fail && c.caused_by.is_none() && c.id != CheckId::Credentials
+            }) {
+                Some(link) => Verdict::Broken {
+                    root: link,
+                    fails,
+                    unknown,
+                },
+                None => Verdict::CannotCheck { root, unknown },
+            },
             Some(root) => Verdict::Broken {
                 root,
                 fails,
@@ -173,4 +184,39 @@ pub async fn add_probe(
 /// The Alibaba region a PLC lives in (from its service name), if it says.
 pub fn plc_region(p: &PlcInfo) -> Option<String> {
     crate::engine::facts::region_of_service_name(&p.service_name).map(str::to_string)
+}
+
+#[cfg(test)]
+mod verdict_tests {
+    use super::*;
+
+    fn report(checks: Vec<Check>) -> Report {
+        Report {
+            target: "plc-1".into(),
+            healthy: false,
+            checks,
+            fixes: Vec::new(),
+            depth: 3,
+        }
+    }
+
+    /// A key that may not make one call leaves the chain uncheckable, but a link proven
+    /// broken with the calls it may make is still broken, and named (a fleet run with one
+    /// action denied called such a chain `unknown`).
+    #[test]
+    fn a_refused_key_does_not_hide_a_link_proven_broken() {
+        let key = Check::new(CheckId::Credentials, Status::Fail, "key", "refused");
+        let unknown = Check::new(CheckId::Listener, Status::Unknown, "listener", "?");
+        let only_key = report(vec![key.clone(), unknown.clone()]);
+        assert!(matches!(
+            only_key.verdict(),
+            Verdict::CannotCheck { unknown: 1, .. }
+        ));
+        let allowlist = Check::new(CheckId::RdsAllowlist, Status::Fail, "allowlist", "missing");
+        let both = report(vec![key, allowlist, unknown]);
+        match both.verdict() {
+            Verdict::Broken { root, fails: 2, .. } => assert_eq!(root.id, CheckId::RdsAllowlist),
+            v => panic!("{v:?}"),
+        }
+    }
 }
