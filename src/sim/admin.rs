@@ -104,6 +104,15 @@ fn bad_admin(msg: impl Into<String>) -> Response {
     json_response(400, TIDB_JSON, &json!({"error": msg.into()}))
 }
 
+/// What a fault matches: an Alibaba action as named, or a TiDB route (`METHOD /path`) as
+/// its template, whether the ids are written as the ids, `{id}` or the template's names.
+fn fault_target(action: &str) -> String {
+    match action.split_once(' ') {
+        Some((method, path)) if path.starts_with('/') => super::tidb::template(method, path),
+        _ => action.to_string(),
+    }
+}
+
 async fn admin_faults(State(s): State<Arc<Shared>>, body: Bytes) -> Response {
     let v: Value = match serde_json::from_slice(&body) {
         Ok(v) => v,
@@ -175,7 +184,7 @@ async fn admin_faults(State(s): State<Arc<Shared>>, body: Bytes) -> Response {
             },
         };
         g.control.targeted.push(super::faults::Targeted {
-            action: action.to_string(),
+            action: fault_target(action),
             fault,
             remaining,
             until,

@@ -209,3 +209,31 @@ async fn curl_digest_reads_the_cluster() {
     assert!(text.ends_with("401"), "{text}");
     h.shutdown().await;
 }
+
+/// A TiDB fault names its route as a reader writes it (`{id}` for every id, or the ids
+/// themselves): the simulator reads it as the route's template, so an accepted fault fires.
+/// `{id}` used to be accepted (`targeted: 1`) and never matched a call.
+#[tokio::test]
+async fn a_tidb_fault_fires_whichever_way_its_ids_are_written() {
+    let h = start(0.002).await;
+    let mut tidb = Tidb::new(&h);
+    let (st, v) = tidb.call("GET", "/v1beta1/clusters", None).await;
+    assert_eq!(st, 200, "{v}");
+    let cluster = v["clusters"][0]["clusterId"].as_str().unwrap().to_string();
+    for route in [
+        "GET /v1beta1/clusters/{id}".to_string(),
+        format!("GET /v1beta1/clusters/{cluster}"),
+    ] {
+        let r = admin(
+            &h,
+            "/_sim/faults",
+            Some(json!({"clear": true, "action": route, "code": "ServiceUnavailable", "count": 1})),
+        )
+        .await;
+        assert_eq!(r["targeted"], 1, "{r}");
+        let (st, v) = tidb
+            .call("GET", &format!("/v1beta1/clusters/{cluster}"), None)
+            .await;
+        assert_eq!(st, 503, "{route}: {v}");
+    }
+}
