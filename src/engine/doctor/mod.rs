@@ -69,26 +69,21 @@ impl Report {
         let count = |s: Status| self.checks.iter().filter(|c| c.status == s).count();
         let (fails, unknown) = (count(Status::Fail), count(Status::Unknown));
         let changing = count(Status::Changing);
-        match checks::root_cause(&self.checks) {
-            // The key failed: the chain is not checkable, unless a link was proven broken
-            // all the same (read with the calls the key may make), which is said first.
-            Some(root) if root.id == CheckId::Credentials => match self.checks.iter().find(|c| {
-                c.status == Status::Fail && c.caused_by.is_none() && c.id != CheckId::Credentials
-            }) {
-                Some(link) => Verdict::Broken {
-                    root: link,
-                    fails,
-                    unknown,
-                },
-                None => Verdict::CannotCheck { root, unknown },
-            },
-            Some(root) => Verdict::Broken {
+        // The first link proven broken is the root cause, even when the key also failed (it
+        // was read with the calls the key may make); a failed key alone leaves the chain
+        // uncheckable, never broken.
+        let link = self.checks.iter().find(|c| {
+            c.status == Status::Fail && c.caused_by.is_none() && c.id != CheckId::Credentials
+        });
+        match (link, checks::root_cause(&self.checks)) {
+            (Some(root), _) => Verdict::Broken {
                 root,
                 fails,
                 unknown,
             },
-            None if unknown + changing > 0 => Verdict::Incomplete { unknown, changing },
-            None => Verdict::Healthy,
+            (None, Some(root)) => Verdict::CannotCheck { root, unknown },
+            (None, None) if unknown + changing > 0 => Verdict::Incomplete { unknown, changing },
+            (None, None) => Verdict::Healthy,
         }
     }
 }
